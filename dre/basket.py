@@ -1,0 +1,93 @@
+"""The basket the engine prices: a validated evaluate request in integer units."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pydantic
+
+from dre.errors import Issue, invalid
+from dre.money import MILLI, round_ratio, to_milli, to_minor
+from dre.wire.convert import validation_error
+from dre.wire.evaluate import EvaluateRequest, EvaluateRequestBody
+
+MAX_BASKET_GROSS = 1_000_000_000  # cents (10,000,000.00): keeps the kernels' int64 products safe
+
+
+@dataclass(frozen=True)
+class Line:
+    ref: str
+    article: str
+    group: str  # "" when neither the request nor the article master knows it
+    milli: int  # quantity in thousandths; negative for a return
+    unit_price: int  # cents
+    gross: int  # cents: unit_price x quantity, HALF_UP
+    ean: str | None = None
+
+
+@dataclass(frozen=True)
+class Basket:
+    lines: tuple[Line, ...]
+    time: datetime  # aware
+    pos_group: str
+    channel: str
+    currency: str = "EUR"
+    transaction_id: str | None = None
+    store_id: str | None = None
+    customer_id: str | None = None
+    loyalty_card: str | None = None
+    tier: str | None = None
+    payment_means: str | None = None
+    coupons: tuple[str, ...] = ()
+    include_inactive: bool = False
+    include_missed: bool = False
+
+
+def line_gross(unit_price: int, milli: int) -> int:
+    return round_ratio(unit_price * milli, MILLI)
+
+
+def basket_from_request(req: EvaluateRequest, now: datetime | None = None,
+                        groups: Mapping[str, str] | None = None) -> Basket:
+    """Integer-unit basket from a validated request.
+
+    ``groups`` maps article numbers to article groups (the article master) for lines that carry
+    no articleGroupId. ``now`` is the server clock, used when the header has no timestamp.
+    Raises DREError 400 when the basket exceeds the engine's size limits.
+    """
+    lines = []
+    total = 0
+    for i, it in enumerate(req.items):
+        milli = to_milli(it.quantity)
+        price = to_minor(it.unitPrice)
+        gross = line_gross(price, milli)
+        total += abs(gross)
+        group = it.articleGroupId or (groups.get(it.articleNumber, "") if groups else "")
+        lines.append(Line(it.lineReference, it.articleNumber, group, milli, price, gross, it.ean))
+    if total > MAX_BASKET_GROSS:
+        raise invalid("basket too large", [Issue("request.items", "sum of line amounts exceeds 10,000,000.00")])
+    h = req.header
+    t = h.timestamp or now or datetime.now(timezone.utc)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    c = req.customer
+    return Basket(
+        lines=tuple(lines), time=t, pos_group=req.posGroupCode or req.posGroupId or "", channel=req.channel,
+        currency=h.currency, transaction_id=h.transactionId, store_id=h.storeId,
+        customer_id=c.customerId if c else None, loyalty_card=c.loyaltyCardNo if c else None,
+        tier=c.loyalty.tier if c and c.loyalty else None,
+        payment_means=req.paymentInfo.paymentMeans if req.paymentInfo else None,
+        coupons=tuple(dict.fromkeys(cp.code for cp in req.coupons)),
+        include_inactive=req.includeInactive, include_missed=req.includeMissedPromotions,
+    )
+
+
+def parse_evaluate_body(data: object, now: datetime | None = None,
+                        groups: Mapping[str, str] | None = None) -> tuple[EvaluateRequest, Basket]:
+    """Validate a ``{"request": {...}}`` body. Raises DREError 400 with the failing paths."""
+    try:
+        body = EvaluateRequestBody.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise validation_error(exc) from None
+    return body.request, basket_from_request(body.request, now, groups)

@@ -1,0 +1,78 @@
+"""The evaluate/simulate request body (``{"request": {...}}``), as in the contract."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dre.wire.types import NonEmptyStr, Quantity, UnitPrice
+
+MAX_LINES = 500
+
+
+class _Open(BaseModel):
+    # POS clients send more than we read (forward compatibility): unknown fields are ignored.
+    model_config = ConfigDict(extra="ignore")
+
+
+class Header(_Open):
+    transactionId: NonEmptyStr | None = None
+    storeId: NonEmptyStr | None = None
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    timestamp: datetime | None = Field(default=None, description="Evaluation time; server clock when absent. A naive time is taken as UTC.")
+
+
+class Item(_Open):
+    lineReference: NonEmptyStr
+    articleNumber: NonEmptyStr
+    quantity: Quantity
+    unitPrice: UnitPrice
+    ean: str | None = None
+    articleGroupId: NonEmptyStr | None = Field(default=None, description="Taken from the article master when absent.")
+
+
+class Loyalty(_Open):
+    tier: NonEmptyStr | None = None
+    points: int | None = None
+
+
+class Customer(_Open):
+    customerId: NonEmptyStr | None = None
+    loyaltyCardNo: NonEmptyStr | None = None
+    loyalty: Loyalty | None = None
+
+
+class CouponRef(_Open):
+    code: NonEmptyStr
+
+
+class PaymentInfo(_Open):
+    paymentMeans: NonEmptyStr | None = None
+    cardType: NonEmptyStr | None = None
+
+
+class EvaluateRequest(_Open):
+    header: Header = Field(default_factory=Header)
+    posGroupCode: NonEmptyStr | None = None
+    posGroupId: NonEmptyStr | None = None
+    channel: Literal["IN_STORE", "ONLINE", "MOBILE"] = "IN_STORE"
+    items: list[Item] = Field(max_length=MAX_LINES)
+    customer: Customer | None = None
+    coupons: list[CouponRef] = Field(default_factory=list, max_length=50)
+    paymentInfo: PaymentInfo | None = None
+    includeInactive: bool = Field(default=False, description="simulate only: also price INACTIVE promotions")
+    includeMissedPromotions: bool = Field(default=False, description="simulate only: return recommendations")
+
+    @model_validator(mode="after")
+    def _checks(self) -> "EvaluateRequest":
+        if not (self.posGroupCode or self.posGroupId):
+            raise ValueError("posGroupCode (or posGroupId) is required")
+        refs = [i.lineReference for i in self.items]
+        if len(set(refs)) != len(refs):
+            raise ValueError("lineReference must be unique within the basket")
+        return self
+
+
+class EvaluateRequestBody(_Open):
+    request: EvaluateRequest

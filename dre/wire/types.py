@@ -1,0 +1,46 @@
+"""Constrained scalar types shared by the wire models."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from dre.money import parse_decimal
+
+MAX_UNIT_PRICE = 1_000_000  # major units; keeps every intermediate product within int64
+MAX_ABS_QUANTITY = 10_000
+
+
+def _number(v: object) -> object:
+    # JSON numbers only: "4.99" as a string or true as 1 is an integration bug worth reporting.
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError("must be a number")
+    return v
+
+
+def _places(n: int):
+    def check(v: float) -> float:
+        parse_decimal(v, n, "value")
+        return v
+
+    return check
+
+
+def _nonzero(v: float) -> float:
+    if v == 0:
+        raise ValueError("must not be 0")
+    return v
+
+
+Money = Annotated[float, BeforeValidator(_number), AfterValidator(_places(2)), Field(ge=0, le=MAX_UNIT_PRICE * 1000)]
+"""A non-negative amount in major units with at most 2 decimals."""
+UnitPrice = Annotated[float, BeforeValidator(_number), AfterValidator(_places(2)), Field(ge=0, le=MAX_UNIT_PRICE)]
+Quantity = Annotated[
+    float, BeforeValidator(_number), AfterValidator(_places(3)), AfterValidator(_nonzero),
+    Field(ge=-MAX_ABS_QUANTITY, le=MAX_ABS_QUANTITY),
+]
+"""Quantity with at most 3 decimals; negative for returns; never 0."""
+Percent = Annotated[float, BeforeValidator(_number), AfterValidator(_places(2)), Field(gt=0, le=100)]
+PositiveQuantity = Annotated[float, BeforeValidator(_number), AfterValidator(_places(3)), Field(gt=0, le=MAX_ABS_QUANTITY)]
+Count = Annotated[int, BeforeValidator(_number), Field(ge=1, le=1_000_000)]
+NonEmptyStr = Annotated[str, Field(min_length=1, max_length=200)]
