@@ -1,0 +1,33 @@
+"""What the evaluator knows besides promotions and basket: coupon checks, budgets, prices."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Coupon statuses as the contract names them in couponResults.
+USABLE = "USABLE"  # internal: the code may be used by this transaction
+
+
+@dataclass(frozen=True)
+class CouponCheck:
+    """The store's verdict on a presented code (read before pricing)."""
+
+    code: str
+    status: str  # USABLE, INVALID, NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE, LIMIT_REACHED
+    type_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    coupons: Mapping[str, CouponCheck] = field(default_factory=dict)  # by code
+    exhausted: frozenset[str] = frozenset()  # promotion ids whose budget is known used up
+    prices: Mapping[str, int] = field(default_factory=dict)  # article master prices (cents)
+
+    def usable_types(self, codes: tuple[str, ...]) -> dict[str, str]:
+        """Coupon type id -> the first presented usable code of that type (request order)."""
+        out: dict[str, str] = {}
+        for code in codes:
+            chk = self.coupons.get(code)
+            if chk and chk.status == USABLE and chk.type_id and chk.type_id not in out:
+                out[chk.type_id] = code
+        return out

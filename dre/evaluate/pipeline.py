@@ -1,0 +1,104 @@
+"""The reference evaluation pipeline: load → eligibility → choose → discount → points.
+
+Pure: promotions, basket and context in, a frozen Result out; nothing is written anywhere.
+Persisting (budgets, coupons, points) happens at confirm, from ``Result.applied``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dre.basket import Basket
+from dre.evaluate import best_deal, eligibility, loyalty, recommend
+from dre.evaluate.actions import PartLine
+from dre.evaluate.apply import apply
+from dre.evaluate.context import USABLE, Context
+from dre.evaluate.result import Applied, CouponResult, Granted, LineDiscount, Result
+from dre.promotion import model as m
+
+COUPON_MESSAGES = {
+    "APPLIED": "coupon applied",
+    "NOT_APPLICABLE": "coupon valid, but no promotion of it applies to this basket",
+    "INVALID": "unknown coupon code",
+    "NOT_ACTIVE": "coupon is not active",
+    "EXPIRED": "coupon has expired",
+    "ALREADY_REDEEMED": "coupon was already redeemed",
+    "RESERVED_ELSEWHERE": "coupon is reserved by another transaction",
+    "LIMIT_REACHED": "coupon redemption limit reached",
+}
+
+
+def split_parts(basket: Basket) -> tuple[list[PartLine], list[PartLine]]:
+    """Sale lines and return lines (quantities and amounts made positive)."""
+    sale, ret = [], []
+    for i, ln in enumerate(basket.lines):
+        part = PartLine(i, ln.article, ln.group, abs(ln.milli), ln.unit_price, abs(ln.gross))
+        (sale if ln.milli > 0 else ret).append(part)
+    return sale, ret
+
+
+def coupon_for(p: m.Promotion, basket: Basket, ctx: Context) -> str | None:
+    """The first presented usable code that unlocks ``p`` (None for promotions without coupons)."""
+    if p.coupon_types is None:
+        return None
+    for code in basket.coupons:
+        chk = ctx.coupons.get(code)
+        if chk and chk.status == USABLE and chk.type_id in p.coupon_types:
+            return code
+    return None
+
+
+def evaluate(promotions: Iterable[m.Promotion], basket: Basket, ctx: Context | None = None) -> Result:
+    """Price a basket against a promotion set (the executable specification of docs/semantics.md)."""
+    ctx = ctx or Context()
+    ranked = sorted(promotions, key=lambda p: p.rank)
+    usable = ctx.usable_types(basket.coupons)
+    per_line: list[list[LineDiscount]] = [[] for _ in basket.lines]
+    total_points = 0
+    applied: list[Applied] = []
+    granted: list[Granted] = []
+    recommendations = []
+    for lines, sign in zip(split_parts(basket), (1, -1)):
+        if not lines:
+            continue
+        checks = [(p, eligibility.check(p, basket, lines, ctx.exhausted, usable)) for p in ranked]
+        chosen = best_deal.choose([p for p, e in checks if e.ok], lines)
+        amounts = apply(chosen, lines)
+        net = [ln.gross - sum(a[i] for a in amounts.values()) for i, ln in enumerate(lines)]
+        pts = loyalty.points(chosen, lines, net)
+        total_points += sign * sum(pts.values())
+        for p in chosen:
+            code = coupon_for(p, basket, ctx)
+            for ln, a in zip(lines, amounts[p.id]):
+                if a:
+                    per_line[ln.index].append(LineDiscount(p.id, sign * a, code))
+            if sign < 0:
+                continue
+            amount = sum(amounts[p.id])
+            if amount or p.injects or pts.get(p.id):
+                applied.append(Applied(p.id, amount, pts.get(p.id, 0), code))
+                granted += [Granted(g.article, g.milli, g.unit_price if g.unit_price is not None
+                                    else ctx.prices.get(g.article, 0), p.id) for g in p.injects]
+        if sign > 0:
+            recommendations = recommend.recommend([(p, e) for p, e in checks if e.nearly], lines)
+    return Result(
+        lines=tuple(tuple(d) for d in per_line),
+        granted=tuple(granted),
+        points=total_points,
+        coupons=coupon_results(basket, ctx, applied),
+        recommendations=tuple(recommendations),
+        applied=tuple(applied),
+    )
+
+
+def coupon_results(basket: Basket, ctx: Context, applied: list[Applied]) -> tuple[CouponResult, ...]:
+    """One result per presented code, in request order."""
+    out = []
+    for code in basket.coupons:
+        chk = ctx.coupons.get(code)
+        status = chk.status if chk else "INVALID"
+        ids: tuple[str, ...] = ()
+        if status == USABLE:
+            ids = tuple(a.promotion_id for a in applied if a.coupon_code == code)
+            status = "APPLIED" if ids else "NOT_APPLICABLE"
+        out.append(CouponResult(code, status, ids, COUPON_MESSAGES[status]))
+    return tuple(out)

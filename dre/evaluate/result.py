@@ -1,0 +1,56 @@
+"""What an evaluation produces: frozen records, shaped into JSON by `dre.response`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LineDiscount:
+    promotion_id: str
+    amount: int  # cents; negative on return lines
+    coupon_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Granted:
+    article: str
+    milli: int
+    unit_price: int
+    promotion_id: str
+
+
+@dataclass(frozen=True)
+class CouponResult:
+    code: str
+    status: str
+    promotion_ids: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    promotion_id: str
+    missing_amount: int  # cents
+    missing_milli: int
+    potential_savings: int  # cents
+    message: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A promotion that took effect on the sale part: what confirm consumes from its budget."""
+
+    promotion_id: str
+    amount: int  # cents of discount on the sale part
+    points: int
+    coupon_code: str | None
+
+
+@dataclass(frozen=True)
+class Result:
+    lines: tuple[tuple[LineDiscount, ...], ...]  # per request line, in application order
+    granted: tuple[Granted, ...]
+    points: int
+    coupons: tuple[CouponResult, ...]
+    recommendations: tuple[Recommendation, ...]
+    applied: tuple[Applied, ...]  # in application order
