@@ -5,7 +5,8 @@ Layering: `eligibility` (conditions) → `best_deal` (choose) → `apply` with `
 """
 from dre.evaluate.context import USABLE, Context, CouponCheck
 from dre.evaluate.pipeline import evaluate
+from dre.evaluate.promotion_set import ReferenceSet
 from dre.evaluate.result import Applied, CouponResult, Granted, LineDiscount, Recommendation, Result
 
 __all__ = ["USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted", "LineDiscount",
-           "Recommendation", "Result", "evaluate"]
+           "Recommendation", "ReferenceSet", "Result", "evaluate"]

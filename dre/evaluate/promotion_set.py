@@ -1,0 +1,43 @@
+"""`ReferenceSet`: the PromotionSet interface over the plain reference evaluator."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dre.basket import Basket
+from dre.evaluate import eligibility
+from dre.evaluate.context import Context
+from dre.evaluate.pipeline import evaluate, split_parts
+from dre.evaluate.result import Result
+from dre.pricing import merge_candidates
+from dre.promotion.model import Promotion
+
+
+class ReferenceSet:
+    """Promotions sharded round-robin in rank order; every phase in plain Python."""
+
+    def __init__(self, promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1) -> None:
+        self.version = version
+        self.n_shards = n_shards
+        self.ranked = sorted(promotions, key=lambda p: p.rank)
+        self.by_id = {p.id: p for p in self.ranked}
+
+    def shard_candidates(self, shard: int, baskets: Sequence[Basket], ctxs: Sequence[Context]) -> list[np.ndarray]:
+        out = []
+        for basket, ctx in zip(baskets, ctxs):
+            usable = ctx.usable_types(basket.coupons)
+            parts = [p for p in split_parts(basket) if p]
+            idx = [i for i in range(shard, len(self.ranked), self.n_shards)
+                   if any((e := eligibility.check(self.ranked[i], basket, lines, ctx.exhausted, usable)).ok or e.nearly
+                          for lines in parts)]
+            out.append(np.array(idx, dtype=np.int64))
+        return out
+
+    def resolve(self, baskets: Sequence[Basket], ctxs: Sequence[Context],
+                candidates: Sequence[np.ndarray]) -> list[Result]:
+        return [evaluate([self.ranked[i] for i in c], b, x) for b, x, c in zip(baskets, ctxs, candidates)]
+
+    def evaluate(self, basket: Basket, ctx: Context) -> Result:
+        cands = [self.shard_candidates(s, [basket], [ctx])[0] for s in range(self.n_shards)]
+        return self.resolve([basket], [ctx], [merge_candidates(cands)])[0]

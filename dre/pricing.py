@@ -1,0 +1,50 @@
+"""The pricing interface the actors run: a compiled, immutable promotion set of one tenant.
+
+Two implementations: `kernels.KernelSet` (numba, the production path) and
+`dre.evaluate.ReferenceSet` (the plain evaluator, for tests and as the benchmark baseline).
+
+Pricing is split in two phases so that promotions can be sharded across actors:
+
+1. ``shard_candidates(shard, baskets, ctxs)``: for every basket, the indices (into
+   ``ranked``) of the shard's promotions that are candidates for the sale or the return part, or
+   are held back only by MIN_QUANTITY / MIN_SPEND (recommendations). This is the heavy, per-shard
+   part (index lookup + conditions).
+2. ``resolve(baskets, ctxs, candidates)``: stacking, best deal, discounts, points and
+   recommendations over the merged candidates of each basket.
+
+``evaluate(basket, ctx)`` is both phases over every shard for one basket.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:  # the evaluator imports merge_candidates from here: no runtime cycle
+    from dre.basket import Basket
+    from dre.evaluate.context import Context
+    from dre.evaluate.result import Result
+    from dre.promotion.model import Promotion
+
+
+class PromotionSet(Protocol):
+    version: int
+    n_shards: int
+    ranked: Sequence[Promotion]  # application order: priority desc, id asc
+    by_id: Mapping[str, Promotion]
+
+    def shard_candidates(self, shard: int, baskets: Sequence[Basket],
+                         ctxs: Sequence[Context]) -> list[np.ndarray]: ...
+
+    def resolve(self, baskets: Sequence[Basket], ctxs: Sequence[Context],
+                candidates: Sequence[np.ndarray]) -> list[Result]: ...
+
+    def evaluate(self, basket: Basket, ctx: Context) -> Result: ...
+
+
+def merge_candidates(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """One basket's candidates from every shard, as sorted unique int64 indices."""
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(parts).astype(np.int64, copy=False))
