@@ -1,15 +1,13 @@
 """Property tests: the kernels give exactly the reference evaluator's results."""
 from __future__ import annotations
 
-import orjson
 from hypothesis import HealthCheck, given, settings
 
 from dre.evaluate import evaluate
-from dre.response import build_response
 from kernels import KernelSet
 from tests.strategies import scenario
 
-SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
