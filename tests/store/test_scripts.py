@@ -4,6 +4,7 @@ from dataclasses import fields
 from importlib import resources
 
 import redis
+import trio
 
 from dre.store.scripts import LUA_PACKAGE, Scripts, script_names
 
@@ -37,8 +38,6 @@ async def test_noscript_recovery_after_script_flush(store, tenant):
     assert await store.next_counter(tenant, "T1", "{}") == 2
     # and again, with a whole batch in flight after the flush
     store.client.script_flush()
-    import trio
-
     results = []
 
     async def one(i):
