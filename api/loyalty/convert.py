@@ -105,8 +105,8 @@ def response_to_wire(resp: PosEventResponse) -> dict:
             "promotionPublicRestrictions": r.public_restrictions, "promotionExpiration": r.expiration,
             "promotionValue": to_major(r.value), "rewardUuid": r.reward_uuid} for r in resp.rewards],
         "result": _result(resp.result),
-        "nativeDiscountResults": [{"nativeDiscount": {"couponSourceCode": n.code}, "result": _result(n.result)}
-                                  for n in resp.native_discount_results],
+        "nativeDiscountResults": [{"nativeDiscount": {"couponSourceCode": n.code} if n.code is not None else None,
+                                   "result": _result(n.result)} for n in resp.native_discount_results],
     }
 
 
