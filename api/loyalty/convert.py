@@ -27,7 +27,13 @@ def validation_error(exc: ValidationError) -> PosEventError:
     return invalid_input(f"{path}: {msg}{more}")
 
 
+MAX_DIGITS = 15  # integer digits of any amount or quantity; far above every engine limit
+
+
 def _scaled(value: Decimal, places: int, path: str) -> int:
+    # Checked before scaling: "1E+999999999" is a valid decimal whose integer would not fit in memory.
+    if value and value.adjusted() >= MAX_DIGITS:
+        raise incorrect(f"{path}: out of range")
     try:
         return parse_decimal(value, places, path)
     except ValueError:

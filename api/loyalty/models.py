@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ def _datetime(v: Any) -> Any:
     return v
 
 
-Int = Annotated[int, BeforeValidator(_number)]
+# .NET's widest integer: beyond it no POS sends a value, and the replay key must stay serialisable.
+Int = Annotated[int, BeforeValidator(_number), Field(ge=-(2**63), le=2**63 - 1)]
 Dec = Annotated[Decimal, BeforeValidator(_number)]  # exact: 4.99 stays 4.99, precision is checked later
 Bool = Annotated[bool, BeforeValidator(_boolean)]
 DateTime = Annotated[datetime, BeforeValidator(_datetime)]

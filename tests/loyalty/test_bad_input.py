@@ -240,3 +240,22 @@ def test_xml_wrong_or_missing_value_is_invalid_input_naming_the_field(old, new, 
 
 def test_xml_inconsistent_total_is_incorrect_arguments():
     fails(xml_codec.parse_request, xml_body("<Total>2</Total>", "<Total>2.5</Total>"), INCORRECT, "bill.total:")
+
+
+def test_integers_beyond_64_bits_are_invalid_input():
+    body = xml_body("<CheckNumber>1</CheckNumber>", "<CheckNumber>100000000000000000000000</CheckNumber>")
+    fails(xml_codec.parse_request, body, INVALID, "bill.checkNumber:")
+    fails(json_codec.parse_request, json_body(bill__checkNumber=2**64), INVALID, "body: malformed JSON")
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ("<Total>2</Total>", "<Total>1E+999999999</Total>", "bill.total"),  # must not be expanded to an integer
+    ("<Quantity>1</Quantity>", "<Quantity>1E+400</Quantity>", "bill.billLineItems[0].quantity"),
+])
+def test_huge_decimals_are_out_of_range(old, new, field):
+    fails(xml_codec.parse_request, xml_body(old, new), INCORRECT, f"{field}: out of range")
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_invalid_input(text):
+    fails(xml_codec.parse_request, xml_body("<Total>2</Total>", f"<Total>{text}</Total>"), INVALID, "bill.total:")
