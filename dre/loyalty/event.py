@@ -3,8 +3,8 @@
 Amount semantics: a bill line's ``amount`` is the **line total** (extended amount: what the line
 costs with its quantity already applied, as a POS prints it on the check), not a unit price. So
 ``bill.total`` must equal the sum of the line amounts. That is the reading a POS integrator expects
-from a check's line items, and the one that keeps combos and weighed goods simple (``0.456`` kg at
-``1.37`` is sent as ``amount: 1.37``, not re-derived from a unit price). The seed's generated
+from a check's line items, and the one that keeps combos and weighed goods simple (0.456 kg costing
+1.37 in all is sent as ``quantity: 0.456, amount: 1.37``; no unit price has to be re-rounded). The seed's generated
 sample (two lines of amount 1.0, total 1.0) fits neither reading, so it decides nothing. Discounts
 the POS already granted must be reflected in the line amounts, so that the total still adds up.
 
