@@ -18,18 +18,6 @@ def seed(name: str) -> bytes:
     return (FIXTURES / f"seed-{name}").read_bytes()
 
 
-def consistent_seed(name: str) -> bytes:
-    """The seed's request sample with its total set to the sum of its two line amounts (2.00).
-
-    The seed's generated sample says total 1.0 for two lines of amount 1.0 each, which no reading
-    of ``amount`` makes consistent; only the total is changed.
-    """
-    body = seed(name)
-    fixed = body.replace(b'"total": 1.0,', b'"total": 2.0,').replace(b"<Total>1</Total>", b"<Total>2</Total>")
-    assert fixed != body
-    return fixed
-
-
 def event(lines: list[tuple[int, int, int]] | None = None, when: datetime | None = None, **fields) -> PosEvent:
     """An event of (itemId, milli, amount cents) lines whose total adds up."""
     bill = tuple(BillLine(i, q, a) for i, q, a in (lines if lines is not None else [(100, 1000, 1000)]))
