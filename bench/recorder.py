@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 from hdrh.histogram import HdrHistogram
 
 LOWEST_US = 1  # 1 µs resolution floor
 HIGHEST_US = 120_000_000  # 2 min; longer latencies are clamped (the request timeout is far below)
-SIGNIFICANT_DIGITS = 3  # 0.1 % value precision
+SIGNIFICANT_DIGITS = 3  # 0.1 % value precision for the run and per-step totals
+WINDOW_SIGNIFICANT_DIGITS = 2  # 1 % is plenty per window, and resetting it every tick is 7x cheaper
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p99.9", 99.9))
 
 OP_EVALUATE = "evaluate"
@@ -28,9 +30,26 @@ TRANSPORT_ERROR = "transport_error"  # connection broke mid-request
 PROTOCOL_ERROR = "bad_response"  # an answer the flow cannot use (not JSON, no counter)
 
 
-def new_histogram() -> HdrHistogram:
-    """An empty latency histogram in µs."""
-    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+def new_histogram(digits: int = SIGNIFICANT_DIGITS) -> HdrHistogram:
+    """An empty latency histogram in µs with ``digits`` significant digits."""
+    return HdrHistogram(LOWEST_US, HIGHEST_US, digits)
+
+
+def mean_us(h: HdrHistogram) -> float:
+    """Mean of ``h`` in µs.
+
+    ``HdrHistogram.get_mean_value`` walks every bucket in pure Python (~60 ms), which would
+    stall the event loop at each tick; only the non-empty buckets are visited here.
+    """
+    total = h.get_total_count()
+    if not total:
+        return 0.0
+    counts = np.ctypeslib.as_array(h.counts)
+    acc = 0
+    for i in np.flatnonzero(counts).tolist():
+        v = h.get_value_from_index(i)
+        acc += int(counts[i]) * (h.get_lowest_equivalent_value(v) + h.get_highest_equivalent_value(v)) / 2
+    return acc / total
 
 
 def is_ok(outcome: str) -> bool:
@@ -44,7 +63,7 @@ def summarize(h: HdrHistogram) -> dict[str, float | None]:
         return {name: None for name, _ in PERCENTILES} | {"max": None, "mean": None}
     out: dict[str, float | None] = {name: h.get_value_at_percentile(p) / 1000 for name, p in PERCENTILES}
     out["max"] = h.get_max_value() / 1000
-    out["mean"] = round(h.get_mean_value() / 1000, 3)
+    out["mean"] = round(mean_us(h) / 1000, 3)
     return out
 
 
@@ -62,7 +81,7 @@ class OpStats:
 
     @classmethod
     def create(cls, n_steps: int) -> "OpStats":
-        return cls(new_histogram(), [new_histogram() for _ in range(n_steps)], new_histogram(),
+        return cls(new_histogram(), [new_histogram() for _ in range(n_steps)], new_histogram(WINDOW_SIGNIFICANT_DIGITS),
                    step_outcomes=[Counter() for _ in range(n_steps)])
 
     @property
