@@ -1,6 +1,7 @@
 """The load harness against a fake DRE on 127.0.0.1: counts, open loop, drops, outputs, search."""
 from __future__ import annotations
 
+import io
 import math
 import random
 import threading
@@ -10,6 +11,7 @@ import matplotlib.image
 import orjson
 import pytest
 import trio
+from rich.console import Console
 from fake_dre import API_KEY, FakeDre
 
 from bench import Arrival, Flow, LoadConfig, SearchConfig, constant, find_max_rate, ramp, run_load
@@ -156,8 +158,13 @@ async def test_in_flight_cap_drops_and_counts_arrivals(fake_dre):
     assert report.operations["flow"].outcomes == {"200": report.started}
 
 
-async def test_ramp_reports_each_step(fake_dre):
-    report = await run_load(config(fake_dre.url, steps=ramp([40, 80], 0.5), interval_s=0.25))
+async def test_ramp_reports_each_step_with_live_progress(fake_dre):
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, color_system=None, width=140)
+    report = await execute(config(fake_dre.url, steps=ramp([40, 80], 0.5), interval_s=0.25), console=console)
+    text = out.getvalue()
+    assert "DRE load: evaluate" in text and "p99 so far" in text  # the live table was drawn
+    assert "per step" in text and "achieved 60.0/s" in text  # the summary
     assert [(s.target_rate, s.scheduled, s.started) for s in report.steps] == [(40, 20, 20), (80, 40, 40)]
     assert [s.operations["evaluate"].ok for s in report.steps] == [20, 40]
     assert report.target_rate == 60.0
