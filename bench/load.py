@@ -35,20 +35,21 @@ SEARCH_REPORT_FILE = "maxrate.json"
 SEARCH_PLOT_FILE = "maxrate.png"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The harness's argument parser (exposed so the ``dre`` CLI can embed it)."""
-    p = argparse.ArgumentParser(prog="dre-load", description="Open-loop HTTP load test of a DRE service.")
+def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
+    """The harness's argument parser (exposed so the ``dre`` CLI can embed it under its own name)."""
+    p = argparse.ArgumentParser(prog=prog, description="Open-loop HTTP load test of a DRE service.")
     p.add_argument("--url", required=True, help="DRE base URL; no traffic goes anywhere else")
     p.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
                    help=f"Bearer API key (default: ${API_KEY_ENV})")
     sched = p.add_mutually_exclusive_group()
     sched.add_argument("--rate", type=float, default=100.0, help="arrivals (flows) per second (default 100)")
     sched.add_argument("--ramp", type=parse_rates, help="step ramp of rates, e.g. 200,400,800")
-    p.add_argument("--duration", type=float, default=10.0, help="seconds at --rate (default 10)")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds at --rate (default 10; not used by --ramp)")
     p.add_argument("--step-seconds", type=float, default=10.0, help="seconds per --ramp step or search trial")
-    p.add_argument("--flow", type=Flow, choices=list(Flow), default=Flow.EVALUATE,
+    p.add_argument("--flow", choices=[f.value for f in Flow], default=Flow.EVALUATE.value,
                    help="evaluate, or evaluate-confirm (1-3 evaluates then confirm)")
-    p.add_argument("--arrival", type=Arrival, choices=list(Arrival), default=Arrival.UNIFORM)
+    p.add_argument("--arrival", choices=[a.value for a in Arrival], default=Arrival.UNIFORM.value,
+                   help="uniform spacing, or poisson (seeded exponential gaps)")
     p.add_argument("--max-in-flight", type=int, default=DEFAULT_MAX_IN_FLIGHT,
                    help="concurrent flows; arrivals beyond are dropped and counted")
     p.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS, help="HTTP connection pool size")
@@ -84,7 +85,7 @@ def config_from_args(args: argparse.Namespace) -> LoadConfig:
     steps = ramp(args.ramp, args.step_seconds) if args.ramp else constant(args.rate, args.duration)
     labels = dict(item.split("=", 1) for item in args.label if "=" in item)
     return LoadConfig(
-        url=args.url, api_key=args.api_key, steps=steps, flow=args.flow, arrival=args.arrival,
+        url=args.url, api_key=args.api_key, steps=steps, flow=Flow(args.flow), arrival=Arrival(args.arrival),
         max_in_flight=args.max_in_flight, connections=args.connections, timeout_s=args.timeout,
         drain_s=args.drain, seed=args.seed, catalogue_size=args.catalogue_size,
         coupon_fraction=args.coupon_fraction,
@@ -141,9 +142,14 @@ async def execute_search(config: LoadConfig, search: SearchConfig, console: Cons
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point. Returns the process exit code (0: the run completed; 2: bad arguments)."""
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = "python -m bench.load") -> int:
+    """CLI entry point. Returns the process exit code (0: the run completed; 2: bad arguments).
+
+    Args:
+        argv: arguments without the program name (default: ``sys.argv[1:]``).
+        prog: program name shown in usage (e.g. ``"dre load"`` when the dre CLI delegates here).
+    """
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     try:
         config = config_from_args(args)
@@ -160,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     if search is not None:
         trio.run(execute_search, config, search)
     else:
-        trio.run(lambda: execute(config, progress=not args.no_progress))
+        # The live table only makes sense on a terminal; in CI logs it would be noise.
+        progress = not args.no_progress and Console().is_terminal
+        trio.run(lambda: execute(config, progress=progress))
     return 0
 
 
