@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_dre import FakeDre  # tests/bench is on sys.path (pytest rootdir-relative import)
+from tests.bench.fake_dre import FakeDre
 
 
 @pytest.fixture
