@@ -16,8 +16,9 @@ coupon_reserve, confirm (one budget consumed):
 
 Then the ceiling: ``redis-benchmark`` running EVALSHA of next_counter.lua with ``-c 50 -P 32``
 (or, without redis-benchmark on PATH, a pipelined EVALSHA loop from several redis-py threads,
-which the output says). Finally the same three operations from ``--procs`` processes, each with
-its own store actor, at once (scale-out of the service side; 0 skips it).
+which the output says), also best of ``--repeat``. Finally the same three operations from
+``--procs`` processes, each with its own store actor, at once (scale-out of the service side;
+0 skips it).
 """
 from __future__ import annotations
 
@@ -182,10 +183,11 @@ def ceiling_threads(url: str, n: int, threads: int = 4, pipeline: int = 256) -> 
     return per * threads / (time.perf_counter() - start), f"redis-py pipelined EVALSHA, {threads} threads (redis-benchmark not on PATH)"
 
 
-def ceiling(url: str, n: int) -> tuple[float, str]:
-    if shutil.which("redis-benchmark"):
-        return ceiling_redis_benchmark(url, n)
-    return ceiling_threads(url, n)
+def ceiling(url: str, n: int, repeat: int) -> tuple[float, str]:
+    """Best of ``repeat`` runs, like the actor figures (a busy machine only ever lowers it)."""
+    run = ceiling_redis_benchmark if shutil.which("redis-benchmark") else ceiling_threads
+    runs = [run(url, n) for _ in range(repeat)]
+    return max(r[0] for r in runs), runs[0][1]
 
 
 def main() -> None:
@@ -204,7 +206,7 @@ def main() -> None:
         url = server.url
     try:
         figures = actor_figures(url, a.n, a.tasks, a.pool, a.repeat)
-        top, how = ceiling(url, a.n)
+        top, how = ceiling(url, a.n, a.repeat)
         scaled = scale_out(url, a.n, a.tasks, a.pool, a.procs) if a.procs > 1 else None
     finally:
         if server:
@@ -216,7 +218,7 @@ def main() -> None:
         f = figures[name]
         print(f"  {name:<15} {f.ops_s:>9,.0f} {f.ops_s / top:>8.1%} {f.client_us:>13.1f} "
               f"{f.redis_us:>12.1f} {f.per_pipeline:>13.0f}")
-    print(f"EVALSHA ceiling (next_counter.lua): {top:,.0f} ops/s  [{how}]")
+    print(f"EVALSHA ceiling (next_counter.lua): {top:,.0f} ops/s, best of {a.repeat}  [{how}]")
     if scaled:
         print(f"{a.procs} processes, one store actor each ({a.tasks} tasks, pool {a.pool} per process), together:")
         for name in OPS:
