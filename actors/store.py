@@ -67,21 +67,25 @@ async def _run_store(
 ) -> None:
     client = make_client(url, pool_size)
     try:
-        scripts = Scripts.register(client)  # computes SHAs only; loaded on first use
+        scripts = Scripts.register(client)  # computes SHAs only
         send, receive = mailbox(mailbox_size)
         store = Store(client, scripts, breaker, send, pool_size, max_batch, call_timeout_s)
         try:
-            # A first contact so the breaker starts out knowing whether Redis is there; an
-            # unreachable Redis does not stop the start-up (reads answer 503 until it is back).
-            await trio.to_thread.run_sync(client.ping)
+            # Load the scripts (calls send bare EVALSHA), and a first contact so the breaker
+            # starts out knowing whether Redis is there. An unreachable Redis does not stop the
+            # start-up: calls answer 503 until it is back, then NOSCRIPT replies load them.
+            await trio.to_thread.run_sync(scripts.load, client)
             breaker.record_success()
         except CONNECTION_ERRORS as exc:
             breaker.record_failure(exc)
-        async with trio.open_nursery() as workers:
-            with receive:
-                for _ in range(pool_size):  # one worker per connection: pipelines in flight
-                    workers.start_soon(store.worker, receive.clone())
-            task_status.started(store)
+        async with trio.open_nursery() as actor:
+            actor.start_soon(store.timekeeper)
+            async with trio.open_nursery() as workers:
+                with receive:
+                    for _ in range(pool_size):  # one worker per connection: pipelines in flight
+                        workers.start_soon(store.worker, receive.clone())
+                task_status.started(store)
+            actor.cancel_scope.cancel()  # every worker ended, so no call waits any more
     finally:
         client.close()  # after every worker ended: no thread still uses the pool
 

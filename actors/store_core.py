@@ -1,24 +1,42 @@
 """The store actor's engine: a mailbox of requests, batched into Redis pipelines.
 
-Only this actor touches Redis (STYLE.md §5). Callers hand it a request - a function that queues
-ONE command on a pipeline - and wait for their own reply on a per-request ``trio.Event``. Worker
-tasks take whatever is waiting in the mailbox (up to ``max_batch``), run it as one pipeline
-(``transaction=False``) in a thread via ``trio.to_thread.run_sync`` under a ``CapacityLimiter``
-no larger than the connection pool, and hand each caller its own result. Replies are collected
-with ``raise_on_error=False``, so one script's error reply reaches only its own caller.
+Only this actor touches Redis (STYLE.md §5). A caller hands it a request - a Redis command, or a
+function that queues ONE command on a pipeline - and waits for its own reply on a per-request
+``trio.Event``. Worker tasks take whatever is waiting in the mailbox (up to ``max_batch``), run
+it as one pipeline (``transaction=False``) in a thread via ``trio.to_thread.run_sync`` under a
+``CapacityLimiter`` no larger than the connection pool, and hand each caller its own result.
+Replies are collected with ``raise_on_error=False``, so one script's error reply reaches only
+its own caller.
+
+What a request costs matters: at the rates Redis can take (~100k EVALSHA/s) the Python side has
+a budget of a few tens of microseconds per request on one core, shared by trio, redis-py and the
+caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/store.md):
+
+* Scripts run as plain ``EVALSHA`` commands (:meth:`StoreCore.call_script`). A ``Script`` object
+  queued with ``client=pipe`` makes redis-py send ``SCRIPT EXISTS`` (and wait for it) before
+  every pipeline; instead every script is loaded once at start-up, and a NOSCRIPT reply
+  (server restarted or flushed) reloads them all and re-runs just the calls that got it.
+* The 5 s call deadline is kept by one timekeeper task, not by a ``trio.fail_after`` per call:
+  a deadline cancel scope costs ~15 µs of CPU per call with hundreds of tasks waiting, more than
+  everything else a call does on the trio side. Every call has the same timeout, so deadlines
+  come in submission order and a FIFO of waiting requests is all the timekeeper needs.
+* The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
+  saves a trip through the scheduler per call.
+* The hiredis parser (a dependency) packs commands and parses replies in C.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from collections import deque
+from typing import Any, Callable, Sequence, TypeVar
 
 import redis
 import trio
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 from redis.client import Pipeline
+from redis.commands.core import Script
 from redis.exceptions import NoScriptError
+from redis.retry import Retry
 
 from actors.breaker import CircuitBreaker
 from dre.errors import DREError
@@ -26,12 +44,16 @@ from dre.store.replies import parse_script_error, store_unavailable
 from dre.store.scripts import Scripts
 
 MAILBOX_SIZE = 512  # requests queued for the workers; senders wait beyond it (backpressure)
-MAX_BATCH = 256  # requests per pipeline: big enough to amortise a round trip, small enough
-# that one batch does not hold a connection for long
+MAX_BATCH = 512  # requests per pipeline. Under load a batch is whatever queued while the other
+# pipelines ran (all of it: a bigger batch costs no more per request); this only bounds one
+# pipeline's time on its connection, which is ~1 ms per 100 requests
 POOL_SIZE = 4  # Redis connections = pipelines in flight = worker tasks = limiter tokens
 CALL_TIMEOUT_S = 5.0  # a caller gives up (503) after this long, queueing included
+TIMEKEEPER_TICK_S = 0.05  # how often the timekeeper forgets answered requests (bounds its FIFO)
 CONNECT_TIMEOUT_S = 0.5  # a down server is noticed fast (the breaker then fails calls fast)
 SOCKET_TIMEOUT_S = 3.0  # a hung server frees its thread after this long
+NOSCRIPT_RETRIES = 3  # reload-and-rerun rounds for calls answered NOSCRIPT (each round only
+# loses to a SCRIPT FLUSH racing it; a NOSCRIPT call did not run, so re-running it is safe)
 
 T = TypeVar("T")
 Enqueue = Callable[[Pipeline], Any]  # queues exactly one command on the pipeline
@@ -40,11 +62,26 @@ Enqueue = Callable[[Pipeline], Any]  # queues exactly one command on the pipelin
 CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 
-@dataclass(eq=False)
 class _Request:
-    enqueue: Enqueue
-    done: trio.Event = field(default_factory=trio.Event)
-    reply: Any = None  # the raw reply, or an exception instance for this request alone
+    """One call: the command (``args`` for ``execute_command``, or an ``enqueue`` function), its
+    deadline, and where the reply goes (``reply`` - a raw reply or an exception for this request
+    alone - then ``done`` is set, exactly once, by a worker or by the timekeeper)."""
+
+    __slots__ = ("args", "enqueue", "deadline", "done", "reply", "answered")
+
+    def __init__(self, args: tuple | None, enqueue: Enqueue | None) -> None:
+        self.args = args
+        self.enqueue = enqueue
+        self.deadline = math.inf
+        self.done = trio.Event()
+        self.reply: Any = None
+        self.answered = False  # by Redis (or a connection failure), not by the timekeeper
+
+    def answer(self, reply: Any) -> None:
+        if not self.done.is_set():  # a request the timekeeper already failed keeps its 503
+            self.reply = reply
+            self.answered = True
+            self.done.set()
 
 
 def make_client(url: str, pool_size: int = POOL_SIZE) -> redis.Redis:
@@ -92,13 +129,19 @@ class StoreCore:
         self._limiter = trio.CapacityLimiter(pool_size)  # never more threads than connections
         self._max_batch = max_batch
         self.call_timeout_s = call_timeout_s
+        self._waiting: deque[_Request] = deque()  # in submission (= deadline) order
+        self._timekeeper_kick = trio.Event()  # set when _waiting gets its first entry
         self.batches = 0  # pipelines run (for tests and the benchmark)
         self.requests = 0  # requests answered
+        self.script_loads = 0  # times the scripts were (re)loaded after NOSCRIPT
 
     # -- caller side ----------------------------------------------------------------------
 
     async def call(self, enqueue: Enqueue, parse: Callable[[Any], T] | None = None) -> T:
         """Run one command through the actor and return its (parsed) reply.
+
+        ``enqueue(pipe)`` queues exactly one command on a redis-py pipeline (any command, with
+        redis-py's reply callbacks). Scripts go through :meth:`call_script` instead.
 
         Raises:
             DREError: 503 STORE_UNAVAILABLE (breaker open, Redis unreachable, timeout, store
@@ -109,18 +152,40 @@ class StoreCore:
         still run on Redis; only the reply is dropped. Scripts are written so that a retry of
         the same call is a replay (confirm, reserve, cancel, points, idempotency keys).
         """
+        return await self._submit(_Request(None, enqueue), parse)
+
+    async def call_script(
+        self,
+        script: Script,
+        keys: Sequence[str],
+        args: Sequence[Any],
+        parse: Callable[[Any], T] | None = None,
+    ) -> T:
+        """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise.
+
+        The command is built here, in the caller's task, so the pipeline thread only sends it.
+        """
+        return await self._submit(_Request(("EVALSHA", script.sha, len(keys), *keys, *args), None), parse)
+
+    async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
         probe = self.breaker.admit()
-        req = _Request(enqueue)
+        req.deadline = trio.current_time() + self.call_timeout_s
         try:
-            with trio.fail_after(self.call_timeout_s):
-                await self._send.send(req)
-                await req.done.wait()
-        except trio.TooSlowError:
-            raise store_unavailable(f"store call timed out after {self.call_timeout_s}s") from None
+            try:
+                self._send.send_nowait(req)
+            except trio.WouldBlock:  # mailbox full: wait for room, within the deadline
+                with trio.move_on_at(req.deadline) as scope:
+                    await self._send.send(req)
+                if scope.cancelled_caught:
+                    raise store_unavailable(f"store call timed out after {self.call_timeout_s}s")
+            if not self._waiting:
+                self._timekeeper_kick.set()
+            self._waiting.append(req)
+            await req.done.wait()
         except (trio.ClosedResourceError, trio.BrokenResourceError):
             raise store_unavailable("store is shut down") from None
         finally:
-            if probe and not req.done.is_set():
+            if probe and not req.answered:
                 self.breaker.probe_abandoned()
         reply = req.reply
         if isinstance(reply, redis.ResponseError):
@@ -135,6 +200,27 @@ class StoreCore:
         await self._send.aclose()
 
     # -- actor side -----------------------------------------------------------------------
+
+    async def timekeeper(self) -> None:
+        """Answer 503 to every call still waiting at its deadline (runs until cancelled).
+
+        Wakes at the oldest waiting call's deadline, and every TIMEKEEPER_TICK_S while calls
+        are flowing to drop the answered ones from the front of the FIFO; sleeps while idle.
+        A request that Redis answers after its caller got the 503 is dropped (``answer``).
+        """
+        waiting = self._waiting
+        while True:
+            now = trio.current_time()
+            while waiting and (waiting[0].done.is_set() or waiting[0].deadline <= now):
+                req = waiting.popleft()
+                if not req.done.is_set():
+                    req.reply = store_unavailable(f"store call timed out after {self.call_timeout_s}s")
+                    req.done.set()
+            if waiting:
+                await trio.sleep_until(min(waiting[0].deadline, now + TIMEKEEPER_TICK_S))
+            else:
+                self._timekeeper_kick = trio.Event()
+                await self._timekeeper_kick.wait()
 
     async def worker(self, receive: trio.MemoryReceiveChannel) -> None:
         """Drain the mailbox in batches until every send end is closed.
@@ -165,17 +251,22 @@ class StoreCore:
         finally:
             self.batches += 1
         for req, reply in zip(batch, replies):
-            req.reply = reply
-            req.done.set()
+            req.answer(reply)
         self.requests += len(batch)
 
     def _run_pipeline(self, batch: list[_Request]) -> list[Any]:
-        """(In a worker thread.) One pipeline for the batch; one reply or exception per request."""
+        """(In a worker thread.) One pipeline for the batch; one reply or exception per request.
+
+        Calls answered NOSCRIPT did not run: the scripts are loaded again and only those calls
+        are re-run (the others' replies stand - re-running them would run them twice).
+        """
         replies = self._pipeline(batch)
-        # A SCRIPT FLUSH between the pipeline's SCRIPT EXISTS check and its EVALSHA leaves
-        # NOSCRIPT replies: those scripts did not run, so running them once more is safe.
-        again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
-        if again:
+        for _ in range(NOSCRIPT_RETRIES):
+            again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
+            if not again:
+                break
+            self.scripts.load(self.client)
+            self.script_loads += 1
             for i, r in zip(again, self._pipeline([batch[i] for i in again])):
                 replies[i] = r
         return replies
@@ -183,7 +274,10 @@ class StoreCore:
     def _pipeline(self, batch: list[_Request]) -> list[Any]:
         with self.client.pipeline(transaction=False) as pipe:
             for req in batch:
-                req.enqueue(pipe)
+                if req.args is not None:
+                    pipe.execute_command(*req.args)
+                else:
+                    req.enqueue(pipe)  # type: ignore[misc]
             return pipe.execute(raise_on_error=False)
 
 

@@ -1,9 +1,10 @@
 """What the mixins need from the actor core (for type checkers; StoreCore provides it)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Callable, Protocol, Sequence, TypeVar
 
 from redis.client import Pipeline
+from redis.commands.core import Script
 
 from dre.store.scripts import Scripts
 
@@ -17,6 +18,10 @@ class CallsStore(Protocol):
     scripts: Scripts
 
     async def call(self, enqueue: Callable[[Pipeline], Any], parse: Callable[[Any], T] | None = None) -> T: ...
+
+    async def call_script(
+        self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None
+    ) -> T: ...
 
 
 def ms(seconds: float) -> int:

@@ -13,13 +13,13 @@ class CatalogOps:
         """Store a promotion (JSON) and bump the version. Returns the new version."""
         k = [keys.promotions(tenant), keys.promotions_version(tenant)]
         s = self.scripts.promotions_write
-        return await self.call(lambda p: s(keys=k, args=["put", promotion_id, document], client=p), lambda r: int(r[0]))
+        return await self.call_script(s, k, ["put", promotion_id, document], lambda r: int(r[0]))
 
     async def promotion_delete(self: CallsStore, tenant: str, promotion_id: str) -> int:
         """Delete a promotion and bump the version. Raises DREError 404 if it does not exist."""
         k = [keys.promotions(tenant), keys.promotions_version(tenant)]
         s = self.scripts.promotions_write
-        version, changed = await self.call(lambda p: s(keys=k, args=["delete", promotion_id, ""], client=p))
+        version, changed = await self.call_script(s, k, ["delete", promotion_id, ""])
         if not int(changed):
             raise not_found(f"promotion {promotion_id}")
         return int(version)

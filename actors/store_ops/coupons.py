@@ -62,7 +62,7 @@ class CouponOps:
             now if now is not None else now_ms(),
         ]
         s = self.scripts.coupon_type_put
-        return await self.call(lambda p: s(keys=k, args=args, client=p), lambda r: bool(int(r)))
+        return await self.call_script(s, k, args, lambda r: bool(int(r)))
 
     async def coupon_type_get(self: CallsStore, tenant: str, type_id: str) -> dict[str, str] | None:
         """The stored fields of a coupon type (``json`` holds the admin document), or None."""
@@ -111,7 +111,7 @@ class CouponOps:
                                t.get("promotionIds", "[]"), now if now is not None else now_ms()]
             for c, owner in zip(chosen, owners):
                 args += [c, owner]
-            reply = await self.call(lambda p: s(keys=k, args=args, client=p))
+            reply = await self.call_script(s, k, args)
             if int(reply[0]) == 1:
                 return list(zip(chosen, owners))
             taken = set(reply[1:])  # codes that exist already: draw those again
@@ -147,7 +147,7 @@ class CouponOps:
                 valid_to_ms=int(valid_to) if valid_to else None, held_reservation_id=held or None,
             )
 
-        return await self.call(lambda p: s(keys=k, args=args, client=p), parse)
+        return await self.call_script(s, k, args, parse)
 
     async def coupon_reserve(
         self: CallsStore,
@@ -178,7 +178,7 @@ class CouponOps:
         def parse(r: list) -> Reservation:
             return Reservation(r[0], code, transaction_id, int(r[1]), bool(int(r[2])))
 
-        return await self.call(lambda p: s(keys=k, args=args, client=p), parse)
+        return await self.call_script(s, k, args, parse)
 
     async def _reservation(self: CallsStore, tenant: str, reservation_id: str) -> dict[str, str]:
         # The reservation index is written once by reserve and never changes, so reading it
@@ -204,7 +204,7 @@ class CouponOps:
         ]
         args = [code, txn, reservation_id, now if now is not None else now_ms()]
         s = self.scripts.coupon_redeem
-        return await self.call(lambda p: s(keys=k, args=args, client=p), lambda x: Redemption(*x))
+        return await self.call_script(s, k, args, lambda x: Redemption(*x))
 
     async def coupon_cancel(self, tenant: str, reservation_id: str, now: int | None = None) -> str:
         """RESERVED -> ACTIVE. Idempotent. Returns CANCELLED, or EXPIRED if it had lapsed.
@@ -217,7 +217,7 @@ class CouponOps:
         ]
         args = [code, txn, reservation_id, now if now is not None else now_ms()]
         s = self.scripts.coupon_cancel
-        return await self.call(lambda p: s(keys=k, args=args, client=p), lambda x: x[1])
+        return await self.call_script(s, k, args, lambda x: x[1])
 
     async def coupon_activate(
         self: CallsStore, tenant: str, code: str, customer_id: str, now: int | None = None
@@ -227,7 +227,7 @@ class CouponOps:
         k = [keys.coupon(tenant, code)]
         args = [code, customer_id, now if now is not None else now_ms()]
         s = self.scripts.coupon_activate
-        return await self.call(lambda p: s(keys=k, args=args, client=p), lambda x: x[1])
+        return await self.call_script(s, k, args, lambda x: x[1])
 
     async def sweep_reservations(self, tenant: str, now: int | None = None, limit: int = 500) -> int:
         """Release up to ``limit`` codes' expired reservations (a job actor calls it
@@ -238,5 +238,5 @@ class CouponOps:
         s = self.scripts.coupon_release
         for code in due:
             k = [keys.coupon(tenant, code), keys.coupon_holds(tenant, code), expiry]
-            await self.call(lambda p, k=k, code=code: s(keys=k, args=[code, now], client=p))
+            await self.call_script(s, k, [code, now])
         return len(due)

@@ -26,14 +26,12 @@ class JobOps:
             t = now if now is not None else now_ms()
             qk = [keys.job_queue(tenant), keys.job_leases(tenant)]
             claim = self.scripts.job_claim
-            job_id = await self.call(lambda p: claim(keys=qk, args=[t, ms(lease_s)], client=p))
+            job_id = await self.call_script(claim, qk, [t, ms(lease_s)])
             if job_id is None:
                 return None
             jk = [keys.job(tenant, job_id), keys.job_leases(tenant)]
             start = self.scripts.job_start
-            status, attempts, payload = await self.call(
-                lambda p: start(keys=jk, args=[job_id, t], client=p)
-            )
+            status, attempts, payload = await self.call_script(start, jk, [job_id, t])
             if status == "RUNNING":
                 return ClaimedJob(job_id, int(attempts), payload)
 
@@ -44,7 +42,7 @@ class JobOps:
         k = [keys.job(tenant, job_id), keys.job_leases(tenant)]
         s = self.scripts.job_complete
         t = now if now is not None else now_ms()
-        return await self.call(lambda p: s(keys=k, args=[job_id, results, t], client=p), lambda r: bool(int(r)))
+        return await self.call_script(s, k, [job_id, results, t], lambda r: bool(int(r)))
 
     async def job_fail(
         self: CallsStore, tenant: str, job_id: str, error: str, max_attempts: int = MAX_ATTEMPTS,
@@ -54,7 +52,7 @@ class JobOps:
         k = [keys.job(tenant, job_id), keys.job_leases(tenant), keys.job_queue(tenant)]
         s = self.scripts.job_fail
         t = now if now is not None else now_ms()
-        return await self.call(lambda p: s(keys=k, args=[job_id, error, t, max_attempts], client=p))
+        return await self.call_script(s, k, [job_id, error, t, max_attempts])
 
     async def job_recover(self: CallsStore, tenant: str, now: int | None = None, force: bool = False) -> int:
         """Re-queue jobs whose lease ran out (``force``: every leased job - only safe when no
@@ -62,7 +60,7 @@ class JobOps:
         k = [keys.job_leases(tenant), keys.job_queue(tenant)]
         s = self.scripts.job_recover
         upto: int | str = "+inf" if force else (now if now is not None else now_ms())
-        return await self.call(lambda p: s(keys=k, args=[upto, RECOVER_BATCH], client=p), int)
+        return await self.call_script(s, k, [upto, RECOVER_BATCH], int)
 
     async def job_get(self: CallsStore, tenant: str, job_id: str) -> dict[str, str] | None:
         """The job's fields (status, attempts, payload, results, startedAt, completedAt, ...)."""

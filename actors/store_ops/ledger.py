@@ -42,7 +42,7 @@ class LedgerOps:
         def parse(r: list) -> PointsBooking:
             return PointsBooking(int(r[0]), int(r[1]), bool(int(r[2])))
 
-        return await self.call(lambda p: s(keys=k, args=args, client=p), parse)
+        return await self.call_script(s, k, args, parse)
 
     async def member_points(self: CallsStore, tenant: str, member_id: str) -> int | None:
         """A member's points, or None for a member never seen."""
@@ -66,7 +66,7 @@ class LedgerOps:
                 return IdempotencyClaim("DONE", owner, int(r[1]), r[2])
             return IdempotencyClaim(r[0], owner)
 
-        return await self.call(lambda p: s(keys=k, args=[owner, fingerprint, ms(in_flight_s)], client=p), parse)
+        return await self.call_script(s, k, [owner, fingerprint, ms(in_flight_s)], parse)
 
     async def idempotency_put(
         self: CallsStore, tenant: str, scope: str, key: str, owner: str, status: int, body: str,
@@ -75,12 +75,10 @@ class LedgerOps:
         """Store the first answer under a claimed key. False if the claim was not ``owner``'s."""
         k = [keys.idempotency(tenant, scope, key)]
         s = self.scripts.idempotency_put
-        return await self.call(
-            lambda p: s(keys=k, args=[owner, status, body, ms(ttl_s)], client=p), lambda r: bool(int(r))
-        )
+        return await self.call_script(s, k, [owner, status, body, ms(ttl_s)], lambda r: bool(int(r)))
 
     async def idempotency_release(self: CallsStore, tenant: str, scope: str, key: str, owner: str) -> bool:
         """Drop a claim without an answer (the request failed retryably). False if not ours."""
         k = [keys.idempotency(tenant, scope, key)]
         s = self.scripts.idempotency_release
-        return await self.call(lambda p: s(keys=k, args=[owner], client=p), lambda r: bool(int(r)))
+        return await self.call_script(s, k, [owner], lambda r: bool(int(r)))

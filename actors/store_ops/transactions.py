@@ -16,7 +16,7 @@ class TransactionOps:
         as its priced result for ``ttl_s``. Returns the counter."""
         s = self.scripts.next_counter
         k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id)]
-        return await self.call(lambda p: s(keys=k, args=[iteration, ms(ttl_s)], client=p), int)
+        return await self.call_script(s, k, [iteration, ms(ttl_s)], int)
 
     async def get_iteration(self: CallsStore, tenant: str, txn_id: str, counter: int) -> str | None:
         """The priced iteration (JSON) of that counter, or None (not the latest, or expired)."""
@@ -85,7 +85,7 @@ class TransactionOps:
         def parse(reply: list) -> ConfirmResult:
             return ConfirmResult(reply[0], bool(int(reply[1])), tuple(reply[2:]), job_id)
 
-        return await self.call(lambda p: s(keys=k, args=args, client=p), parse)
+        return await self.call_script(s, k, args, parse)
 
     async def confirmed(self: CallsStore, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""

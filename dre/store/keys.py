@@ -10,10 +10,13 @@ script touches comes from here through KEYS.
 """
 from __future__ import annotations
 
+import functools
+
 PREFIX = "dre"  # the service prefix on every key (shared Redis instances stay tidy)
 _FORBIDDEN = set("{}")  # a brace in a tenant would break the hash tag
 
 
+@functools.lru_cache(maxsize=1024)  # a confirm builds ~10 keys of one tenant: check it once
 def tenant_prefix(tenant: str) -> str:
     """``dre:{tenant}``. Raises ValueError for an empty tenant or one containing a brace."""
     if not tenant or _FORBIDDEN & set(tenant):

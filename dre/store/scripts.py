@@ -1,9 +1,11 @@
 """The Lua scripts of the store: one file per atomic transition under ``dre/store/lua/``.
 
 Each file is read through ``importlib.resources`` and registered once per client at start-up
-(``register_script`` computes the SHA; no round trip). A ``Script`` runs by EVALSHA and, when the
-server has lost it (restart, ``SCRIPT FLUSH``), loads itself again: run directly it retries on
-NOSCRIPT, run in a pipeline (``client=pipe``) the pipeline checks ``SCRIPT EXISTS`` first.
+(``register_script`` computes the SHA; no round trip). A ``Script`` called directly runs by
+EVALSHA and reloads itself on NOSCRIPT. The store actor does not call it in pipelines
+(``client=pipe`` makes redis-py send ``SCRIPT EXISTS`` before every pipeline, a round trip per
+batch): it sends ``EVALSHA script.sha ...`` itself, loads every script with :meth:`Scripts.load`
+at start-up, and again when a reply says NOSCRIPT (server restarted or flushed).
 
 ``_common.lua`` is a prelude of shared helpers prepended to every script (Redis 6.2 has no
 function libraries); it only defines locals.
@@ -58,6 +60,19 @@ class Scripts:
     def register(cls, client: redis.Redis) -> "Scripts":
         """Register every script on ``client``. No network traffic: loading happens on first use."""
         return cls(**{f.name: client.register_script(lua_source(f.name)) for f in fields(cls)})
+
+    def all(self) -> list[Script]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def load(self, client: redis.Redis) -> None:
+        """SCRIPT LOAD every script, in one pipeline (one round trip). Raises redis errors."""
+        scripts = self.all()
+        with client.pipeline(transaction=False) as pipe:
+            for s in scripts:
+                pipe.script_load(s.script)
+            shas = pipe.execute()
+        if shas != [s.sha for s in scripts]:  # would mean a SHA computed from other bytes
+            raise RuntimeError("SCRIPT LOAD answered unexpected SHAs")
 
 
 def script_names() -> list[str]:
