@@ -1,0 +1,70 @@
+"""The Lua scripts of the store: one file per atomic transition under ``dre/store/lua/``.
+
+Each file is read through ``importlib.resources`` and registered once per client at start-up
+(``register_script`` computes the SHA; no round trip). A ``Script`` runs by EVALSHA and, when the
+server has lost it (restart, ``SCRIPT FLUSH``), loads itself again: run directly it retries on
+NOSCRIPT, run in a pipeline (``client=pipe``) the pipeline checks ``SCRIPT EXISTS`` first.
+
+``_common.lua`` is a prelude of shared helpers prepended to every script (Redis 6.2 has no
+function libraries); it only defines locals.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from importlib import resources
+
+import redis
+from redis.commands.core import Script
+
+LUA_PACKAGE = "dre.store.lua"  # where the .lua files live (package data, see pyproject)
+PRELUDE = "_common.lua"  # shared helpers, not a script of its own
+
+
+def lua_source(name: str) -> str:
+    """The text of ``<name>.lua`` as sent to Redis: the prelude, then the script."""
+    root = resources.files(LUA_PACKAGE)
+    prelude = root.joinpath(PRELUDE).read_text(encoding="utf-8")
+    body = root.joinpath(f"{name}.lua").read_text(encoding="utf-8")
+    return f"{prelude}\n{body}"
+
+
+@dataclass(frozen=True)
+class Scripts:
+    """One registered ``Script`` per .lua file (attribute name = file name without .lua)."""
+
+    next_counter: Script
+    confirm: Script
+    coupon_validate: Script
+    coupon_reserve: Script
+    coupon_redeem: Script
+    coupon_cancel: Script
+    coupon_activate: Script
+    coupon_issue: Script
+    coupon_generate: Script
+    coupon_release: Script
+    coupon_type_put: Script
+    points_book: Script
+    idempotency_claim: Script
+    idempotency_put: Script
+    idempotency_release: Script
+    promotions_write: Script
+    job_claim: Script
+    job_start: Script
+    job_complete: Script
+    job_fail: Script
+    job_recover: Script
+
+    @classmethod
+    def register(cls, client: redis.Redis) -> "Scripts":
+        """Register every script on ``client``. No network traffic: loading happens on first use."""
+        return cls(**{f.name: client.register_script(lua_source(f.name)) for f in fields(cls)})
+
+
+def script_names() -> list[str]:
+    """Every .lua file in the package except the prelude (a test checks they all have a field)."""
+    root = resources.files(LUA_PACKAGE)
+    return sorted(
+        p.name[: -len(".lua")]
+        for p in root.iterdir()
+        if p.name.endswith(".lua") and p.name != PRELUDE
+    )
