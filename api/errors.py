@@ -64,6 +64,11 @@ async def _http_error(err: HTTPException) -> Response:
     return error_response(DREError(status, CODES.get(status, f"HTTP_{status}"), message), headers)
 
 
+async def _not_utf8(err: UnicodeDecodeError) -> Response:
+    # Quart decodes the body as UTF-8 before parsing JSON; a bad byte is bad input, not a 500.
+    return error_response(invalid("request body is not valid UTF-8 JSON"))
+
+
 async def _unexpected(err: Exception) -> Response:
     log.error("unhandled error", exc_info=err)
     return error_response(DREError(500, "INTERNAL_ERROR", "internal error; it has been logged"))
@@ -74,4 +79,5 @@ def register_error_handlers(app: Quart) -> None:
     app.register_error_handler(DREError, _dre_error)
     app.register_error_handler(RequestSchemaValidationError, _schema_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(UnicodeDecodeError, _not_utf8)
     app.register_error_handler(Exception, _unexpected)
