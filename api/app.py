@@ -16,6 +16,7 @@ from api.errors import error_response, register_error_handlers
 from api.limits import check_body
 from api.logging import log_request
 from api.routes import evaluate, heartbeat, ops
+from api.routes.docs import Provider
 from api.services import SERVICES_KEY, Services
 from dre.errors import DREError
 
@@ -65,6 +66,7 @@ def create_app(services: Services) -> QuartTrio:
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
         security=[{"bearer": []}],
         redoc_ui_path=None, scalar_ui_path=None, swagger_ui_path=None,  # no CDN assets
+        openapi_provider_class=Provider,
     )
     app.json = OrjsonProvider(app)
     register_error_handlers(app)

@@ -7,7 +7,7 @@ from quart import Blueprint, Response, request
 from quart_schema import hide
 
 from api.metrics import CONTENT_TYPE
-from api.routes.docs import AUTH_ERRORS, errors
+from api.routes.docs import AUTH_ERRORS, errors, raw_response
 from api.services import current_services
 
 bp = Blueprint("ops", __name__)
@@ -17,6 +17,7 @@ ECHO_ENV = "DRE_BENCH_ECHO"  # set to a byte count to mount /bench/echo answerin
 
 @bp.get("/metrics")
 @errors(*AUTH_ERRORS)
+@raw_response(200, "text/plain", "Prometheus text exposition format 0.0.4")
 async def metrics() -> Response:
     """Prometheus text format: requests and latency per route, actor mailbox depths, batch sizes."""
     return Response(current_services().metrics.render(), content_type=CONTENT_TYPE)
