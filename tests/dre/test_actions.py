@@ -169,3 +169,12 @@ def test_loyalty_points(price):
     # points are earned on the net after discounts
     disc = promo("D", actions=[unit(pct=50, values=("COFFEE",))])
     assert price([earn, disc], b).points == 10  # 5.25 + 5.00
+
+
+def test_issue_coupon_applies_without_a_discount(price):
+    p = promo("PP", type="RECEIPT", actions=[{"type": "ISSUE_COUPON", "couponTypeId": "THANKS", "count": 2}],
+              conditions=[{"type": "MIN_SPEND", "value": 20, "scope": "RECEIPT"}])
+    assert p.issue_coupons[0].coupon_type == "THANKS" and p.issue_coupons[0].count == 2
+    r = price([p], basket(item("1", "A", 1, 25.00)))
+    assert amounts(r) == [{}] and [(a.promotion_id, a.amount) for a in r.applied] == [("PP", 0)]
+    assert price([p], basket(item("1", "A", 1, 15.00))).applied == ()
