@@ -74,7 +74,7 @@ def evaluate(promotions: Iterable[m.Promotion], basket: Basket, ctx: Context | N
             if sign < 0:
                 continue
             amount = sum(amounts[p.id])
-            if amount or p.injects or pts.get(p.id):
+            if amount or p.injects or pts.get(p.id) or p.issue_coupons:
                 applied.append(Applied(p.id, amount, pts.get(p.id, 0), code))
                 granted += [Granted(g.article, g.milli, g.unit_price if g.unit_price is not None
                                     else ctx.prices.get(g.article, 0), p.id) for g in p.injects]

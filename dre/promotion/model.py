@@ -124,6 +124,14 @@ class PointsAction:
     values: Values | None = None
 
 
+@dataclass(frozen=True)
+class IssueCouponAction:
+    """ISSUE_COUPON: ``count`` new codes of ``coupon_type`` for the customer, issued after confirm."""
+
+    coupon_type: str
+    count: int
+
+
 PriceAction = UnitAction | ReceiptAction | ScaledReceiptAction | QuantityTierAction | BundleAction | GiftAction
 
 
@@ -159,6 +167,7 @@ class Promotion:
     price_actions: tuple[PriceAction, ...]
     injects: tuple[InjectAction, ...]
     points: tuple[PointsAction, ...]
+    issue_coupons: tuple[IssueCouponAction, ...] = ()
     version: int = 1
     raw: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 

@@ -40,7 +40,7 @@ def _aware(dt):
     return dt if dt is None or dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-def _action(a) -> m.PriceAction | m.InjectAction | m.PointsAction:
+def _action(a) -> m.PriceAction | m.InjectAction | m.PointsAction | m.IssueCouponAction:
     if isinstance(a, w.UnitAction):
         return m.UnitAction(a.type == "ARTICLE_GROUP", frozenset(a.values), _calc(a),
                             to_milli(a.maxQuantity) if a.maxQuantity is not None else None)
@@ -62,6 +62,8 @@ def _action(a) -> m.PriceAction | m.InjectAction | m.PointsAction:
     if isinstance(a, w.InjectAction):
         return m.InjectAction(a.articleNumber, to_milli(a.quantity),
                               to_minor(a.unitPrice) if a.unitPrice is not None else None)
+    if isinstance(a, w.IssueCouponAction):
+        return m.IssueCouponAction(a.couponTypeId, a.count)
     if isinstance(a, w.CurrencyToPointsAction):
         return m.PointsAction("CURRENCY_TO_POINTS", points=a.points, per=to_minor(a.per))
     if isinstance(a, w.MultiplyPointsAction):
@@ -95,10 +97,11 @@ def from_wire(p: w.PromotionIn, version: int = 1, coupon_types: Iterable[str] = 
             has_coupon_cond = True
         elif isinstance(c, w.TimeCondition):
             times.append(_window(c.daysOfWeek, c.from_, c.to))
-    prices, injects, points = [], [], []
+    prices, injects, points, issues = [], [], [], []
+    kinds = {m.InjectAction: injects, m.PointsAction: points, m.IssueCouponAction: issues}
     for a in p.actions:
         d = _action(a)
-        (injects if isinstance(d, m.InjectAction) else points if isinstance(d, m.PointsAction) else prices).append(d)
+        kinds.get(type(d), prices).append(d)
     b = p.budget
     budget = None
     if b and (b.amount is not None or b.redemptions is not None or b.perCustomerRedemptions is not None):
@@ -115,6 +118,7 @@ def from_wire(p: w.PromotionIn, version: int = 1, coupon_types: Iterable[str] = 
         budget=budget, article_conds=tuple(article), min_quantity=min_qty, min_spend=tuple(spends),
         context_conds=tuple(context), coupon_types=frozenset(coupon) if has_coupon_cond else None,
         time_conds=tuple(times), price_actions=tuple(prices), injects=tuple(injects), points=tuple(points),
+        issue_coupons=tuple(issues),
         version=version, raw=p.model_dump(mode="json", by_alias=True, exclude_none=True),
     )
 

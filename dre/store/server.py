@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 START_TIMEOUT_S = 10.0  # a cold start with a large AOF can take a few seconds
 
@@ -57,7 +59,9 @@ class RedisServer:
         if self.process.poll() is not None:
             return
         try:
-            redis.Redis(port=self.port, socket_timeout=2).shutdown(nosave=False)
+            # No retries: SHUTDOWN closes the connection by design, and redis-py's default
+            # retry-with-backoff on that would add seconds to every stop.
+            redis.Redis(port=self.port, socket_timeout=2, retry=Retry(NoBackoff(), 0)).shutdown(nosave=False)
         except (redis.ConnectionError, redis.ResponseError, redis.TimeoutError):
             pass
         try:

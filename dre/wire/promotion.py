@@ -211,6 +211,14 @@ class CurrencyToPointsAction(_Strict):
     per: Annotated[Money, Field(gt=0)]
 
 
+class IssueCouponAction(_Strict):
+    """Post-purchase coupon: at confirm, a new code of this coupon type is issued to the customer."""
+
+    type: Literal["ISSUE_COUPON"]
+    couponTypeId: NonEmptyStr
+    count: Annotated[int, Field(ge=1, le=10)] = 1
+
+
 def _action_tag(v: Any) -> str | None:
     get = v.get if isinstance(v, dict) else lambda k, d=None: getattr(v, k, d)
     t = get("type")
@@ -233,6 +241,7 @@ Action = Annotated[
         Annotated[SubtractPointsAction, Tag("SUBTRACT_POINTS")],
         Annotated[MultiplyPointsAction, Tag("MULTIPLY_POINTS")],
         Annotated[CurrencyToPointsAction, Tag("CURRENCY_TO_POINTS")],
+        Annotated[IssueCouponAction, Tag("ISSUE_COUPON")],
     ],
     Discriminator(_action_tag),
 ]

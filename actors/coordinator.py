@@ -1,0 +1,78 @@
+"""Coordinator: scatter one basket to every shard, merge their candidates, resolve, answer.
+
+It is a plain object in the requester's task (no task of its own): a request's pricing runs as
+messages to the shard actors and to the resolver, and the requester waits for the replies under
+one deadline. It holds its own clones of the actors' mailbox send ends (it is their producer).
+"""
+from __future__ import annotations
+
+import trio
+
+from actors.messages import Gather, engine_unavailable
+from actors.resolver import ResolveJob
+from actors.shard import ShardJob
+from dre.basket import Basket
+from dre.evaluate.context import Context
+from dre.evaluate.result import Result
+from dre.pricing import PromotionSet, merge_candidates
+
+PRICE_TIMEOUT_S = 5.0  # a request that is not priced within this gets a 503 instead of hanging
+
+
+class Coordinator:
+    """Prices baskets through the shard actors and the resolver.
+
+    Args:
+        shard_sends: one send end per shard actor, index = shard number (clones are taken).
+        resolve_send: the resolver mailbox's send end (a clone is taken).
+        timeout_s: the per-request pricing deadline.
+
+    Close it with :meth:`aclose` (or ``async with``) so that the actors see their mailboxes end.
+    """
+
+    def __init__(self, shard_sends: list[trio.MemorySendChannel], resolve_send: trio.MemorySendChannel,
+                 timeout_s: float = PRICE_TIMEOUT_S) -> None:
+        self._shards = [s.clone() for s in shard_sends]
+        self._resolve = resolve_send.clone()
+        self.timeout_s = timeout_s
+
+    @property
+    def n_shards(self) -> int:
+        return len(self._shards)
+
+    async def price(self, pset: PromotionSet, basket: Basket, ctx: Context) -> Result:
+        """The Result of ``basket`` under ``pset`` (the set the request started with).
+
+        Raises:
+            DREError: 503 ENGINE_UNAVAILABLE when an actor crashed on this request's batch, the
+                engine is shutting down, or no answer came within ``timeout_s``.
+
+        Cancellation: the request's messages may still be priced; the answers are dropped.
+        """
+        if pset.n_shards != len(self._shards):
+            raise ValueError(f"promotion set has {pset.n_shards} shards, the engine {len(self._shards)}")
+        try:
+            with trio.fail_after(self.timeout_s):
+                parts = Gather(len(self._shards))
+                for send in self._shards:
+                    await send.send(ShardJob(pset, basket, ctx, parts))
+                cands = merge_candidates(await parts.wait())
+                resolved: Gather[Result] = Gather(1)
+                await self._resolve.send(ResolveJob(pset, basket, ctx, cands, resolved))
+                return (await resolved.wait())[0]
+        except trio.TooSlowError:
+            raise engine_unavailable(f"pricing took longer than {self.timeout_s}s") from None
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            raise engine_unavailable("the engine is shutting down") from None
+
+    async def aclose(self) -> None:
+        """Close this coordinator's mailbox clones. Idempotent."""
+        for send in self._shards:
+            await send.aclose()
+        await self._resolve.aclose()
+
+    async def __aenter__(self) -> "Coordinator":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,183 @@
+"""The pricing engine of one worker process: per-tenant promotion sets, shard actors, resolvers.
+
+Public API::
+
+    async with open_engine(shards=2) as engine:        # or: await start_engine(nursery, ...)
+        engine.load("acme", promotions)                # build + swap in a new version
+        priced = await engine.price("acme", basket, ctx)  # -> Priced(result, pset)
+        engine.swap("acme", new_set)                   # hot swap; in-flight requests unaffected
+        engine.current("acme")                         # the set new requests will use
+
+A request captures the tenant's current set when it starts and carries it in every message, so
+a swap never changes the rules under a request in flight; sets are immutable and shared by all
+shard actors.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import trio
+
+from actors.coordinator import PRICE_TIMEOUT_S, Coordinator
+from actors.resolver import start_resolvers
+from actors.shard import start_shard
+from actors.supervisor import RestartLog
+from dre.basket import Basket
+from dre.evaluate.context import Context
+from dre.evaluate.result import Result
+from dre.pricing import PromotionSet
+from dre.promotion.model import Promotion
+
+log = logging.getLogger("dre.engine")
+
+BatchObserver = Callable[[str, int], None]
+
+
+def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1) -> PromotionSet:
+    """The production PromotionSet: numba ``kernels.KernelSet`` when available, else ReferenceSet.
+
+    Both implement the same interface (dre.pricing.PromotionSet) and give identical answers; the
+    fallback keeps the service usable while the kernels are not built.
+    """
+    try:
+        from kernels import KernelSet  # type: ignore[attr-defined]
+    except ImportError:
+        from dre.evaluate import ReferenceSet
+
+        return ReferenceSet(promotions, version=version, n_shards=n_shards)
+    return KernelSet(promotions, version=version, n_shards=n_shards)
+
+
+def implementation_name() -> str:
+    """``KernelSet`` or ``ReferenceSet``: what :func:`build_promotion_set` builds (heartbeat)."""
+    return type(build_promotion_set([], 1, 1)).__name__
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A priced basket and the promotion set it was priced with (names, types, budgets)."""
+
+    result: Result
+    pset: PromotionSet
+
+
+class Engine:
+    """Per-tenant promotion sets plus the coordinator in front of the actors.
+
+    Built by :func:`start_engine` / :func:`open_engine`; not constructed directly.
+    """
+
+    def __init__(self, coordinator: Coordinator, mailboxes: dict[str, trio.MemorySendChannel],
+                 restarts: RestartLog) -> None:
+        self._coordinator = coordinator
+        self._mailboxes = mailboxes  # the original send ends: owned here, closed by aclose
+        self.restarts = restarts
+        self._sets: dict[str, PromotionSet] = {}
+
+    @property
+    def n_shards(self) -> int:
+        return self._coordinator.n_shards
+
+    def current(self, tenant: str) -> PromotionSet:
+        """The tenant's current set (an empty version-0 set for a tenant with no promotions)."""
+        pset = self._sets.get(tenant)
+        if pset is None:
+            pset = self._sets[tenant] = build_promotion_set([], version=0, n_shards=self.n_shards)
+        return pset
+
+    def swap(self, tenant: str, new_set: PromotionSet) -> PromotionSet:
+        """Make ``new_set`` the tenant's current set; returns the previous one.
+
+        Requests already running keep the set they started with. Raises ValueError when the
+        set was built for another number of shards.
+        """
+        if new_set.n_shards != self.n_shards:
+            raise ValueError(f"set built for {new_set.n_shards} shards; the engine runs {self.n_shards}")
+        old = self.current(tenant)
+        self._sets[tenant] = new_set
+        log.info("promotion set swapped", extra={"tenant": tenant, "version": new_set.version,
+                                                 "promotions": len(new_set.ranked)})
+        return old
+
+    def load(self, tenant: str, promotions: Sequence[Promotion]) -> PromotionSet:
+        """Build a set one version above the current one from ``promotions`` and swap it in."""
+        new = build_promotion_set(promotions, self.current(tenant).version + 1, self.n_shards)
+        self.swap(tenant, new)
+        return new
+
+    async def price(self, tenant: str, basket: Basket, ctx: Context) -> Priced:
+        """Price ``basket`` with the tenant's current set. Raises DREError 503 (see Coordinator)."""
+        pset = self.current(tenant)
+        return Priced(await self._coordinator.price(pset, basket, ctx), pset)
+
+    async def aclose(self) -> None:
+        """Close every send end this engine holds: the actors drain what is queued and stop.
+
+        Requests arriving afterwards get 503 ENGINE_UNAVAILABLE. Idempotent.
+        """
+        await self._coordinator.aclose()
+        for send in self._mailboxes.values():
+            await send.aclose()
+
+    def mailbox_depths(self) -> dict[str, int]:
+        """Messages waiting per actor mailbox (``shard-0`` .. ``resolver``)."""
+        return {name: s.statistics().current_buffer_used for name, s in self._mailboxes.items()}
+
+
+async def start_engine(nursery: trio.Nursery, shards: int = 2, resolvers: int | None = None, *,
+                       timeout_s: float = PRICE_TIMEOUT_S, observe: BatchObserver | None = None,
+                       warm_up: bool = True) -> Engine:
+    """Start the shard actors and resolver workers in the caller's ``nursery``.
+
+    Args:
+        shards: shard actors (every tenant's set is built with this many shards).
+        resolvers: resolver workers (default: as many as shards).
+        timeout_s: per-request pricing deadline.
+        observe: called with (actor kind, batch size) for every batch (metrics).
+        warm_up: compile the numba kernels (in a thread) before returning, so the first request
+            does not pay for it.
+
+    Returns:
+        the Engine. Call ``await engine.aclose()`` to let the actors drain and stop; cancelling
+        ``nursery`` stops them at once.
+    """
+    if shards < 1:
+        raise ValueError("at least one shard")
+    resolvers = resolvers or shards
+    # One thread per actor at most: every actor runs one batch at a time anyway, and the
+    # limiter keeps the actors from taking the threads other to_thread users need.
+    limiter = trio.CapacityLimiter(shards + resolvers)
+    restarts = RestartLog()
+    if warm_up:
+        await trio.to_thread.run_sync(_warm_up)
+    mailboxes: dict[str, trio.MemorySendChannel] = {}
+    for s in range(shards):
+        mailboxes[f"shard-{s}"] = await start_shard(nursery, s, limiter, restarts, observe=observe)
+    mailboxes["resolver"] = await start_resolvers(nursery, resolvers, limiter, restarts, observe=observe)
+    coordinator = Coordinator([mailboxes[f"shard-{s}"] for s in range(shards)], mailboxes["resolver"], timeout_s)
+    return Engine(coordinator, mailboxes, restarts)
+
+
+def _warm_up() -> None:
+    try:
+        from kernels import warmup  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    warmup()
+
+
+@asynccontextmanager
+async def open_engine(shards: int = 2, resolvers: int | None = None, **kwargs) -> AsyncIterator[Engine]:
+    """An engine for the duration of the block; on exit the actors drain their mailboxes and stop.
+
+    Owns its nursery. If the block raises, the actors are cancelled with it.
+    """
+    async with trio.open_nursery() as nursery:
+        engine = await start_engine(nursery, shards, resolvers, **kwargs)
+        try:
+            yield engine
+        finally:
+            await engine.aclose()

@@ -1,0 +1,103 @@
+"""Request/reply plumbing shared by the actors: bounded mailboxes and one-shot reply slots."""
+from __future__ import annotations
+
+import math
+from typing import Any, Generic, TypeVar
+
+import trio
+
+T = TypeVar("T")
+
+
+def mailbox(size: int) -> tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]:
+    """An actor's mailbox: a memory channel with a small, named buffer (never unbounded).
+
+    A full mailbox makes senders wait: that is the backpressure that keeps a burst from
+    queueing more work than the actors can finish within a request's timeout.
+    """
+    if size == math.inf or size < 1:
+        raise ValueError("a mailbox has a finite, positive buffer")
+    return trio.open_memory_channel(size)
+
+
+class Gather(Generic[T]):
+    """``n`` replies to one request (one per shard), filled in any order by the actors.
+
+    The requester awaits :meth:`wait`; each actor calls :meth:`put` or :meth:`fail` exactly once
+    for its slot. The first failure wakes the requester at once (no waiting for the others).
+    Everything runs on the trio thread, so no locking is needed.
+    """
+
+    __slots__ = ("values", "_left", "_error", "_done")
+
+    def __init__(self, n: int) -> None:
+        self.values: list[Any] = [None] * n
+        self._left = n
+        self._error: BaseException | None = None
+        self._done = trio.Event()
+
+    def put(self, slot: int, value: T) -> None:
+        self.values[slot] = value
+        self._left -= 1
+        if self._left == 0:
+            self._done.set()
+
+    def fail(self, error: BaseException) -> None:
+        if self._error is None:
+            self._error = error
+        self._done.set()
+
+    @property
+    def answered(self) -> bool:
+        return self._done.is_set()
+
+    async def wait(self) -> list[T]:
+        """All ``n`` values in slot order. Raises the first error an actor reported.
+
+        Cancellation (the requester's timeout): the actors may still answer later; their
+        answers land in this object and are dropped with it.
+        """
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self.values
+
+
+ENGINE_UNAVAILABLE = "ENGINE_UNAVAILABLE"  # error code: pricing failed or timed out; retry
+
+
+def engine_unavailable(message: str) -> "DREError":
+    """The 503 a request gets when its pricing actor crashed or did not answer in time.
+
+    503 rather than 500: the request was fine, the actor is restarted, a retry will succeed.
+    """
+    from dre.errors import DREError
+
+    return DREError(503, ENGINE_UNAVAILABLE, message)
+
+
+def drain(first: T, receive: trio.MemoryReceiveChannel, max_batch: int) -> list[T]:
+    """``first`` plus whatever is already waiting in ``receive``, up to ``max_batch`` items.
+
+    Never waits: the batch is what arrived while the actor was busy, so a lone request is priced
+    at once and a burst is priced in few calls.
+    """
+    batch = [first]
+    while len(batch) < max_batch:
+        try:
+            batch.append(receive.receive_nowait())
+        except (trio.WouldBlock, trio.EndOfChannel):
+            break
+    return batch
+
+
+def group_by_set(batch: list) -> list[list]:
+    """Split a batch by the promotion set its messages carry (identity), keeping order.
+
+    A swap between two requests of one batch gives two groups: each request is priced with the
+    set it started with.
+    """
+    groups: dict[int, list] = {}
+    for msg in batch:
+        groups.setdefault(id(msg.pset), []).append(msg)
+    return list(groups.values())

@@ -1,0 +1,82 @@
+"""Resolver actor: the second pricing phase (stacking, best deal, discounts, points, upsell).
+
+Several resolver workers share one mailbox; each drains what waits (up to ``max_batch``) and
+calls ``pset.resolve`` once per promotion set in a worker thread.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import trio
+
+from actors.messages import Gather, drain, engine_unavailable, group_by_set, mailbox
+from actors.supervisor import RestartLog, supervise
+from dre.basket import Basket
+from dre.evaluate.context import Context
+from dre.evaluate.result import Result
+from dre.pricing import PromotionSet
+
+MAILBOX_SIZE = 128  # queued resolve requests shared by all resolver workers
+MAX_BATCH = 32  # baskets per resolve call
+
+BatchObserver = Callable[[str, int], None]
+
+
+@dataclass(eq=False)
+class ResolveJob:
+    """One basket with its merged candidates; the Result goes into ``reply`` slot 0."""
+
+    pset: PromotionSet
+    basket: Basket
+    ctx: Context
+    candidates: np.ndarray
+    reply: Gather[Result]
+
+
+async def resolver_body(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,
+                        max_batch: int = MAX_BATCH, observe: BatchObserver | None = None) -> None:
+    """One incarnation of a resolver worker; same contract as :func:`actors.shard.shard_body`."""
+    async for first in receive:
+        batch: list[ResolveJob] = drain(first, receive, max_batch)
+        if observe:
+            observe("resolver", len(batch))
+        groups = group_by_set(batch)
+        for i, group in enumerate(groups):
+            pset = group[0].pset
+            try:
+                results = await trio.to_thread.run_sync(
+                    pset.resolve, [j.basket for j in group], [j.ctx for j in group],
+                    [j.candidates for j in group], limiter=limiter)
+            except Exception:
+                err = engine_unavailable("pricing failed in the resolver; it is being restarted, retry")
+                for pending in groups[i:]:
+                    for job in pending:
+                        job.reply.fail(err)
+                raise
+            for job, result in zip(group, results):
+                job.reply.put(0, result)
+
+
+async def start_resolvers(nursery: trio.Nursery, workers: int, limiter: trio.CapacityLimiter,
+                          restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,
+                          max_batch: int = MAX_BATCH,
+                          observe: BatchObserver | None = None) -> trio.MemorySendChannel:
+    """Start ``workers`` supervised resolver workers on one mailbox in the caller's ``nursery``.
+
+    Returns the send end of the shared mailbox, as :func:`actors.shard.start_shard`. Each worker
+    owns a clone of the receive end and closes it when it ends; the original is closed here.
+    """
+    send, receive = mailbox(mailbox_size)
+    for w in range(workers):
+        mine = receive.clone()
+
+        async def run(mine=mine, w=w, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+            async with mine:
+                await supervise(f"resolver-{w}", lambda: resolver_body(mine, limiter, max_batch, observe),
+                                restarts, task_status=task_status)
+
+        await nursery.start(run)
+    receive.close()
+    return send

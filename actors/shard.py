@@ -1,0 +1,110 @@
+"""Shard actor: finds the candidate promotions of its share of a tenant's promotion set.
+
+Every shard actor prices every tenant: a message carries the (immutable) PromotionSet its
+request started with, and shard ``s`` calls ``pset.shard_candidates(s, ...)``. The actor drains
+what waits in its mailbox (up to ``max_batch``), groups it by set and makes one call per group in
+a worker thread, so the event loop never blocks (numba kernels release the GIL).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import trio
+
+from actors.messages import Gather, drain, engine_unavailable, group_by_set, mailbox
+from actors.supervisor import RestartLog, supervise
+from dre.basket import Basket
+from dre.evaluate.context import Context
+from dre.pricing import PromotionSet
+
+log = logging.getLogger("dre.actors")
+
+MAILBOX_SIZE = 64  # queued requests per shard; senders wait beyond it (backpressure)
+MAX_BATCH = 32  # baskets per shard_candidates call: amortises the thread hop, bounds latency
+
+BatchObserver = Callable[[str, int], None]  # (actor kind, batch size), e.g. a histogram
+
+
+@dataclass(eq=False)
+class ShardJob:
+    """One basket for one shard: the answer goes into ``reply`` at ``slot`` (the shard index)."""
+
+    pset: PromotionSet
+    basket: Basket
+    ctx: Context
+    reply: Gather[np.ndarray]
+
+
+async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,
+                     max_batch: int = MAX_BATCH, observe: BatchObserver | None = None) -> None:
+    """One incarnation of shard actor ``shard``: serve ``receive`` until every sender closed.
+
+    Does not close ``receive`` (its owner does: it outlives a crash). If pricing a batch raises,
+    every request of that batch is failed with a 503 and the exception propagates (a crash) for
+    the supervisor to restart this body.
+
+    Cancellation: a batch already in a thread finishes there (threads cannot be interrupted);
+    the requests waiting on it are not answered, their own timeouts or cancellation end them.
+    """
+    async for first in receive:
+        batch: list[ShardJob] = drain(first, receive, max_batch)
+        if observe:
+            observe("shard", len(batch))
+        groups = group_by_set(batch)
+        for i, group in enumerate(groups):
+            pset = group[0].pset
+            try:
+                parts = await trio.to_thread.run_sync(
+                    pset.shard_candidates, shard, [j.basket for j in group], [j.ctx for j in group],
+                    limiter=limiter)
+            except Exception:
+                err = engine_unavailable(f"pricing failed in shard {shard}; it is being restarted, retry")
+                for pending in groups[i:]:  # earlier groups were answered already
+                    for job in pending:
+                        job.reply.fail(err)
+                raise
+            for job, cands in zip(group, parts):
+                job.reply.put(shard, cands)
+
+
+async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityLimiter,
+                      restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,
+                      max_batch: int = MAX_BATCH,
+                      observe: BatchObserver | None = None) -> trio.MemorySendChannel:
+    """Start supervised shard actor ``shard`` in the caller's ``nursery``.
+
+    Returns:
+        the send end of its mailbox. The caller hands clones of it to producers and closes its
+        own; the actor stops once every clone is closed and the mailbox is drained.
+        ``send.statistics()`` gives the mailbox depth for metrics.
+
+    The supervised task owns the receive end and closes it when it ends (cancelled or done).
+    """
+    send, receive = mailbox(mailbox_size)
+
+    async def run(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        async with receive:
+            await supervise(f"shard-{shard}",
+                            lambda: shard_body(shard, receive, limiter, max_batch, observe),
+                            restarts, task_status=task_status)
+
+    await nursery.start(run)
+    return send
+
+
+@asynccontextmanager
+async def open_shard(shard: int, limiter: trio.CapacityLimiter | None = None,
+                     restarts: RestartLog | None = None, **kwargs) -> AsyncIterator[trio.MemorySendChannel]:
+    """A shard actor for the duration of the block (tests, tools): yields its mailbox's send end.
+
+    On exit the send end is closed and the actor drains what is queued before the block returns.
+    """
+    async with trio.open_nursery() as nursery:
+        send = await start_shard(nursery, shard, limiter or trio.CapacityLimiter(1), restarts or RestartLog(),
+                                    **kwargs)
+        async with send:
+            yield send

@@ -1,0 +1,97 @@
+"""Evaluate iterations and confirm."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from actors.store_ops.base import TXN_TTL_S, CallsStore, ms
+from dre.store import keys
+from dre.store.records import BudgetUse, ConfirmResult, CouponClaim, now_ms
+
+
+class TransactionOps:
+    async def next_counter(
+        self: CallsStore, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S
+    ) -> int:
+        """Issue the next transactionCounter (1, 2, ...; gap-free) and keep ``iteration`` (JSON)
+        as its priced result for ``ttl_s``. Returns the counter."""
+        s = self.scripts.next_counter
+        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id)]
+        return await self.call_script(s, k, [iteration, ms(ttl_s)], int)
+
+    async def get_iteration(self: CallsStore, tenant: str, txn_id: str, counter: int) -> str | None:
+        """The priced iteration (JSON) of that counter, or None (not the latest, or expired)."""
+        key = keys.txn_iterations(tenant, txn_id)
+        return await self.call(lambda p: p.hget(key, str(counter)))
+
+    async def confirm(
+        self: CallsStore,
+        tenant: str,
+        txn_id: str,
+        counter: int,
+        *,
+        customer_id: str | None,
+        promotions: Sequence[BudgetUse],
+        coupons: Sequence[CouponClaim],
+        answer: str,
+        job_payload: str,
+        now: int | None = None,
+        ttl_s: float = TXN_TTL_S,
+    ) -> ConfirmResult:
+        """Confirm one iteration, all or nothing (see ``lua/confirm.lua``).
+
+        Consumes every promotion's budget, claims every coupon, stores ``answer`` as the first
+        answer, enqueues the side-effects job with ``job_payload``. A replay of the same
+        iteration returns the stored first answer with ``replayed=True`` and changes nothing.
+
+        Raises:
+            ValueError: a promotion or a coupon code listed twice, or a negative amount.
+            DREError: 409 ALREADY_CONFIRMED / STALE_ITERATION / BUDGET_EXHAUSTED (details[0].path
+                = promotion id) / COUPON_UNAVAILABLE (details[0].path = code); 404 NOT_FOUND;
+                503 STORE_UNAVAILABLE.
+        """
+        if len({p.promotion_id for p in promotions}) != len(promotions):
+            raise ValueError("a promotion is listed twice: aggregate its amount first")
+        if len({c.code for c in coupons}) != len(coupons):
+            raise ValueError("a coupon code is listed twice")
+        if any(p.amount_cents < 0 for p in promotions):
+            raise ValueError("budget amounts are >= 0 (returns do not consume budget)")
+        job_id = keys.job_id(txn_id, counter)
+        k = [
+            keys.txn_counter(tenant, txn_id),
+            keys.txn_iterations(tenant, txn_id),
+            keys.txn_confirmed(tenant, txn_id),
+            keys.job(tenant, job_id),
+            keys.job_queue(tenant),
+            keys.exhausted_budgets(tenant),
+            keys.coupon_expiry(tenant),
+        ]
+        args: list[object] = [
+            txn_id, counter, customer_id or "", now if now is not None else now_ms(), ms(ttl_s),
+            answer, job_payload, job_id, len(promotions), len(coupons),
+        ]
+        for p in promotions:
+            k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]
+            args += list(p)
+        for c in coupons:
+            k += [
+                keys.coupon(tenant, c.code),
+                keys.coupon_customer_uses(tenant, c.code),
+                keys.coupon_holds(tenant, c.code),
+                keys.coupon_by_txn(tenant, c.code),
+            ]
+            args += [c.code, c.reservation_id]
+        s = self.scripts.confirm
+
+        def parse(reply: list) -> ConfirmResult:
+            return ConfirmResult(reply[0], bool(int(reply[1])), tuple(reply[2:]), job_id)
+
+        return await self.call_script(s, k, args, parse)
+
+    async def confirmed(self: CallsStore, tenant: str, txn_id: str) -> tuple[int, str] | None:
+        """(counter, first answer) of a confirmed transaction, or None."""
+        key = keys.txn_confirmed(tenant, txn_id)
+
+        def parse(reply: list) -> tuple[int, str] | None:
+            return None if reply[0] is None else (int(reply[0]), reply[1])
+
+        return await self.call(lambda p: p.hmget(key, ["counter", "answer"]), parse)

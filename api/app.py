@@ -1,0 +1,107 @@
+"""The Quart (quart-trio) app factory: routes, auth, limits, errors, logs, metrics, OpenAPI."""
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+from quart import Response, g, request
+from quart.json.provider import DefaultJSONProvider
+from quart_schema import QuartSchema
+from quart_trio import QuartTrio
+
+from api.auth import CHALLENGE, tenant_for
+from api.errors import error_response, register_error_handlers
+from api.limits import check_body
+from api.logging import log_request
+from api.routes import evaluate, heartbeat, ops
+from api.routes.docs import Provider
+from api.services import SERVICES_KEY, Services
+from dre.errors import DREError
+
+PUBLIC_PATHS = frozenset({"/openapi.json"})  # the API description holds no tenant state
+REQUEST_ID = "X-Request-Id"
+MAX_REQUEST_ID = 128  # longer client ids are replaced (they end up in every log line)
+SEMANTICS = Path(__file__).resolve().parent.parent / "docs" / "semantics.md"
+
+DESCRIPTION = """DRE real-time promotion engine: POS service.
+
+Auth: `Authorization: Bearer <api-key>` on every route except this document; the key decides
+the tenant. Errors: `{"error": {"code", "message", "details": [{"path", "issue"}]}}` with 400
+(invalid input, `details` name the failing JSON paths), 401, 404, 405, 413 (body over the
+limit, 1 MiB by default), 415 (POS routes take `application/json` only), 503 (store or engine
+unavailable; retry). A bad request never returns 500 and never changes state. Every response
+carries `X-Request-Id` (echoed or generated).
+
+Money on the wire is in major units with at most 2 decimals; quantities have at most 3
+decimals, negative for returns, never 0.
+
+"""
+
+
+class OrjsonProvider(DefaultJSONProvider):
+    """orjson for request bodies (quart-schema reads them through ``request.get_json``)."""
+
+    def loads(self, s: str | bytes, **kwargs: object) -> object:
+        return orjson.loads(s)
+
+
+def _description() -> str:
+    try:
+        return DESCRIPTION + SEMANTICS.read_text(encoding="utf-8")
+    except OSError:
+        return DESCRIPTION
+
+
+def create_app(services: Services) -> QuartTrio:
+    """The ASGI app serving ``services`` (started by api.services.open_services)."""
+    app = QuartTrio("dre")
+    app.extensions[SERVICES_KEY] = services
+    # Quart enforces this while reading a body without Content-Length (chunked): 413.
+    app.config["MAX_CONTENT_LENGTH"] = services.config.max_body_bytes
+    QuartSchema(
+        app,
+        info={"title": "DRE POS service", "version": services.version, "description": _description()},
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        security=[{"bearer": []}],
+        redoc_ui_path=None, scalar_ui_path=None, swagger_ui_path=None,  # no CDN assets
+        openapi_provider_class=Provider,
+    )
+    app.json = OrjsonProvider(app)
+    register_error_handlers(app)
+    app.register_blueprint(evaluate.bp)
+    app.register_blueprint(heartbeat.bp)
+    app.register_blueprint(ops.bp)
+    echo = ops.echo_blueprint()
+    if echo is not None:
+        app.register_blueprint(echo)
+
+    @app.before_request
+    async def _authenticate_and_limit() -> Response | None:
+        g.started = time.perf_counter()
+        rid = request.headers.get(REQUEST_ID, "")
+        g.request_id = rid if 0 < len(rid) <= MAX_REQUEST_ID and rid.isprintable() else uuid.uuid4().hex
+        g.tenant = None
+        if request.path in PUBLIC_PATHS:
+            return None
+        try:
+            g.tenant = tenant_for(request.headers.get("Authorization"), services.config.api_keys)
+        except DREError as err:
+            return error_response(err, CHALLENGE)
+        check_body(request.method, request.mimetype, request.content_length, services.config.max_body_bytes)
+        return None
+
+    @app.after_request
+    async def _observe(response: Response) -> Response:
+        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        started = getattr(g, "started", None)
+        elapsed = time.perf_counter() - started if started else 0.0
+        rid = getattr(g, "request_id", None) or uuid.uuid4().hex
+        response.headers[REQUEST_ID] = rid
+        services.metrics.observe_request(rule, request.method, response.status_code, elapsed)
+        log_request(request_id=rid, method=request.method, path=request.path, route=rule,
+                    status=response.status_code, duration_ms=elapsed * 1000, tenant=getattr(g, "tenant", None))
+        return response
+
+    return app

@@ -1,0 +1,83 @@
+"""Every failure in the contract's error shape: ``{"error": {"code", "message", "details"}}``.
+
+Handlers for DREError, quart-schema's request validation error (400 with the failing paths),
+werkzeug's HTTP errors (400 bad JSON, 404, 405, 413, 415, ...) and a catch-all that logs and
+answers 500 without leaking internals.
+"""
+from __future__ import annotations
+
+import logging
+
+import orjson
+from pydantic import ValidationError
+from quart import Quart, Response
+from quart_schema import RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+from dre.errors import DREError, invalid
+from dre.wire.convert import validation_error
+
+log = logging.getLogger("dre.api")
+
+CODES = {  # HTTP status -> the contract's error code for errors raised by the HTTP layer
+    400: "INVALID_INPUT",
+    401: "UNAUTHORIZED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """An ``application/json`` response serialised with orjson."""
+    return Response(orjson.dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+def error_response(err: DREError, headers: dict[str, str] | None = None) -> Response:
+    return json_response(err.to_json(), err.status, headers)
+
+
+async def _dre_error(err: DREError) -> Response:
+    if err.status >= 500:
+        log.warning("request failed", extra={"status": err.status, "code": err.code, "error": err.message})
+    return error_response(err)
+
+
+async def _schema_error(err: RequestSchemaValidationError) -> Response:
+    cause = err.validation_error
+    if isinstance(cause, ValidationError):
+        return error_response(validation_error(cause))
+    # quart-schema also raises it for a body that is not an object (TypeError/ValueError).
+    return error_response(invalid(f"request body does not match the schema: {cause}"))
+
+
+async def _http_error(err: HTTPException) -> Response:
+    status = err.code or 500
+    if status == 400:
+        message = "request body is not valid JSON" if "json" in (err.description or "").lower() else "bad request"
+    else:
+        message = err.name
+    headers = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else None
+    return error_response(DREError(status, CODES.get(status, f"HTTP_{status}"), message), headers)
+
+
+async def _not_utf8(err: UnicodeDecodeError) -> Response:
+    # Quart decodes the body as UTF-8 before parsing JSON; a bad byte is bad input, not a 500.
+    return error_response(invalid("request body is not valid UTF-8 JSON"))
+
+
+async def _unexpected(err: Exception) -> Response:
+    log.error("unhandled error", exc_info=err)
+    return error_response(DREError(500, "INTERNAL_ERROR", "internal error; it has been logged"))
+
+
+def register_error_handlers(app: Quart) -> None:
+    """Install the handlers; the most specific class wins (quart looks handlers up by MRO)."""
+    app.register_error_handler(DREError, _dre_error)
+    app.register_error_handler(RequestSchemaValidationError, _schema_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(UnicodeDecodeError, _not_utf8)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""Wire codecs of POST /posSupportAPI/loyalty/posevent: JSON and XML, and content negotiation."""

@@ -1,0 +1,92 @@
+"""Evaluate and simulate: request → context (coupons, budgets) → engine → response shaping.
+
+The route has validated the body; this module gathers what the evaluator needs besides the
+basket, has the engine price it, assigns the counter (evaluate only) and shapes the answer.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+
+import orjson
+
+from api.coupons import check_coupons
+from api.services import Services
+from dre.basket import Basket, basket_from_request
+from dre.evaluate import Context
+from dre.evaluate.result import Result
+from dre.response import build_response
+from dre.wire.evaluate import EvaluateRequest
+
+
+async def _article_groups(services: Services, tenant: str, req: EvaluateRequest) -> dict[str, str] | None:
+    """Article groups from the article master for lines that carry none (None: nothing to look up)."""
+    missing = list(dict.fromkeys(i.articleNumber for i in req.items if not i.articleGroupId))
+    if not missing or services.store is None:
+        return None
+    from dre.errors import DREError
+
+    try:
+        found = await services.store.articles_get(tenant, missing)
+    except DREError:
+        return None  # store down: such lines match no group condition this time
+    groups = {}
+    for number, doc in zip(missing, found):
+        if doc:
+            group = orjson.loads(doc).get("articleGroupId")
+            if group:
+                groups[number] = group
+    return groups
+
+
+def iteration_record(basket: Basket, result: Result, response: dict) -> bytes:
+    """What confirm needs of a priced iteration (kept by the store with its counter).
+
+    ``response`` is stored without ``transactionCounter`` (the store assigns it in the same
+    step); confirm adds it back. Amounts are integer cents.
+    """
+    return orjson.dumps({
+        "customerId": basket.customer_id,
+        "applied": [{"promotionId": a.promotion_id, "amount": a.amount, "points": a.points,
+                     "couponCode": a.coupon_code} for a in result.applied],
+        "coupons": sorted({a.coupon_code for a in result.applied if a.coupon_code}),
+        "totals": {"gross": sum(line.gross for line in basket.lines),
+                   "discount": sum(d.amount for ds in result.lines for d in ds),
+                   "points": result.points},
+        "response": response,
+    })
+
+
+async def price_request(services: Services, tenant: str, req: EvaluateRequest, *, simulate: bool) -> dict:
+    """The EvaluateResponseV2 of one validated request.
+
+    evaluate: assigns the transactionCounter and stores the iteration (counter from the local
+    fallback while the store is down: ``meta.counterSource`` says which). simulate: writes
+    nothing, honours includeInactive / includeMissedPromotions.
+
+    Raises:
+        DREError: 400 for a basket over the engine's limits; 503 when pricing failed.
+    """
+    started = time.perf_counter()
+    groups = await _article_groups(services, tenant, req)
+    basket = basket_from_request(req, groups=groups)
+    if not simulate and (basket.include_inactive or basket.include_missed):
+        # evaluate ignores the two simulate-only flags (contract)
+        from dataclasses import replace
+
+        basket = replace(basket, include_inactive=False, include_missed=False)
+    transaction_id = basket.transaction_id or str(uuid.uuid4())
+    ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
+                                              services.static_coupons.get(tenant, {})),
+                  exhausted=await services.budgets.get(tenant))
+    priced = await services.engine.price(tenant, basket, ctx)
+    response = build_response(basket, priced.result, priced.pset.by_id, transaction_id=transaction_id,
+                              counter=None, is_simulation=simulate,
+                              include_recommendations=not simulate or basket.include_missed)
+    if not simulate:
+        counter, source = await services.counters.next(tenant, transaction_id,
+                                                       iteration_record(basket, priced.result, response).decode())
+        response["meta"]["header"]["transactionCounter"] = counter
+        response["meta"]["counterSource"] = source
+    response["meta"]["durationMs"] = round((time.perf_counter() - started) * 1000, 3)
+    return response

@@ -1,0 +1,102 @@
+"""EvaluateResponseV2 as pydantic models: documents (not validates) what evaluate/simulate answer.
+
+The answer itself is shaped by ``dre.response.build_response``; a test checks that real answers
+validate against these models, so the document cannot drift from the code.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Money = float  # major units, at most 2 decimals; negative on return lines
+
+
+class ResponseHeader(BaseModel):
+    transactionId: str = Field(description="As sent, or a server-made UUID when the request had none")
+    transactionCounter: int | None = Field(
+        default=None, description="evaluate only: 1 on the first evaluate of the transactionId, +1 on each later one")
+
+
+class Meta(BaseModel):
+    header: ResponseHeader
+    isSimulation: bool
+    durationMs: float = Field(description="Server-side pricing time; the only field that differs between "
+                                          "two answers to the same basket and rules")
+    counterSource: Literal["STORE", "LOCAL"] | None = Field(
+        default=None, description="evaluate only. LOCAL: the store was unreachable and the counter came from the "
+                                  "worker's memory; such an iteration cannot be confirmed")
+
+
+class Discount(BaseModel):
+    promotionId: str
+    promotionName: str
+    promotionType: Literal["ARTICLE", "RECEIPT", "LOYALTY", "BUNDLE", "COUPON"]
+    amount: Money
+    couponCode: str | None
+
+
+class LineItem(BaseModel):
+    lineReference: str
+    articleNumber: str
+    quantity: float
+    unitPrice: Money
+    lineGross: Money
+    lineDiscount: Money
+    lineNet: Money = Field(description="lineGross - lineDiscount, never below 0 on a sale line")
+    discounts: list[Discount]
+
+
+class GrantedItem(BaseModel):
+    articleNumber: str
+    quantity: float
+    unitPrice: Money
+    promotionId: str
+
+
+class PromotionAmount(BaseModel):
+    promotionId: str
+    amount: Money
+
+
+class SavingsSummary(BaseModel):
+    totalSavings: Money
+    byPromotion: list[PromotionAmount]
+    loyaltyPointsEarned: int
+
+
+class Totals(BaseModel):
+    gross: Money
+    discount: Money
+    net: Money
+    currency: str
+    savingsSummary: SavingsSummary
+
+
+class CouponResult(BaseModel):
+    code: str
+    status: Literal["APPLIED", "NOT_APPLICABLE", "INVALID", "NOT_ACTIVE", "EXPIRED", "ALREADY_REDEEMED",
+                    "RESERVED_ELSEWHERE", "LIMIT_REACHED"]
+    promotionIds: list[str]
+    message: str
+
+
+class Recommendation(BaseModel):
+    promotionId: str
+    type: Literal["MISSED_PROMOTION"]
+    message: str
+    missingAmount: Money
+    missingQuantity: float
+    potentialSavings: Money
+
+
+class EvaluateResponse(BaseModel):
+    """EvaluateResponseV2."""
+
+    meta: Meta
+    lineItems: list[LineItem] = Field(description="One per request line, in request order")
+    grantedItems: list[GrantedItem]
+    totals: Totals
+    couponResults: list[CouponResult]
+    recommendations: list[Recommendation] = Field(
+        description="evaluate: always; simulate: only with includeMissedPromotions")

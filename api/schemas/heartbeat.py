@@ -1,0 +1,22 @@
+"""GET /pos/heartbeat answer."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Heartbeat(BaseModel):
+    status: Literal["UP", "DEGRADED"] = Field(description="DEGRADED while the store is unreachable")
+    version: str
+    mode: Literal["ONLINE", "OFFLINE"] = Field(
+        description="OFFLINE: pricing without the store (local counters, coupons unknown, writes answer 503)")
+    btpConnectivity: Literal["CONNECTED", "DISCONNECTED"] = Field(description="State of the link to the store (Redis)")
+    lastSync: str | None = Field(description="UTC time of the last successful store call (ISO 8601)")
+    pendingTransactions: int | None = Field(
+        description="Confirmed transactions whose side-effects job waits (caller's tenant); null when unknown")
+    promotionsLoaded: int = Field(description="Promotions of the caller's tenant")
+    promotionsVersion: int
+    uptime: float = Field(description="Seconds since the worker started")
+    circuitBreaker: Literal["closed", "open", "half_open", "none"]
+    engine: str = Field(description="KernelSet (numba) or ReferenceSet")

@@ -1,0 +1,148 @@
+"""`dre serve`: run the POS service with hypercorn's trio worker.
+
+Process layout: the parent starts the embedded redis-server (when no DRE_REDIS_URL is given)
+and then either serves in-process (workers=1) or spawns ``workers`` processes that share the
+listening sockets (as ``hypercorn.run`` does, but each worker opens our services around the
+server). Per worker, nurseries nest as in STYLE.md §2: ``open_services`` (store actor, shard
+actors, kernel warm-up) is the outer one; hypercorn's request handling runs inside it.
+
+Shutdown (SIGINT/SIGTERM): hypercorn stops accepting, in-flight requests get GRACE_S to finish,
+then the engine's and the store's mailboxes are closed and drained, then the parent stops the
+embedded redis-server (which saves its append-only file).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import multiprocessing.connection
+import signal
+from functools import partial
+from multiprocessing.synchronize import Event as MPEvent
+
+import trio
+from hypercorn.config import Config as HyperConfig
+from hypercorn.config import Sockets
+from hypercorn.trio.run import worker_serve
+from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
+
+from api.app import create_app
+from api.logging import configure_logging
+from api.services import open_services
+from dre.config import Config, load_config
+from dre.errors import DREError
+from dre.store.server import start_redis_server
+
+log = logging.getLogger("dre.serve")
+
+GRACE_S = 10.0  # in-flight requests get this long to finish after a shutdown signal
+KEEP_ALIVE_S = 75.0  # longer than typical load balancer idle timeouts
+BACKLOG = 2048  # pending connections (benchmarks open many at once)
+FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys")
+
+
+def hypercorn_config(config: Config) -> HyperConfig:
+    """Hypercorn settings from ours (one place, so the benchmark runs the same server)."""
+    h = HyperConfig()
+    h.bind = [f"{config.host}:{config.port}"]
+    h.worker_class = "trio"
+    h.workers = config.workers
+    h.graceful_timeout = GRACE_S
+    h.keep_alive_timeout = KEEP_ALIVE_S
+    h.backlog = BACKLOG
+    h.accesslog = None  # api.logging writes one JSON line per request
+    h.errorlog = logging.getLogger("hypercorn.error")
+    return h
+
+
+async def _signalled() -> None:
+    """Return on the first SIGINT or SIGTERM."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            return
+
+
+async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | None = None,
+                     shutdown_event: MPEvent | None = None) -> None:
+    """One worker: services (outer nursery) around hypercorn (inner: request handling).
+
+    Returns after a graceful shutdown, triggered by a signal to this process or by
+    ``shutdown_event`` (set by the parent of a multi-worker service).
+    """
+    hconfig = hypercorn_config(config)
+
+    async def shutdown_trigger() -> None:
+        async with trio.open_nursery() as nursery:
+            async def first(fn) -> None:
+                await fn()
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(first, _signalled)
+            if shutdown_event is not None:
+                nursery.start_soon(first, partial(check_multiprocess_shutdown_event, shutdown_event, trio.sleep))
+
+    async with open_services(config, redis_url) as services:
+        app = create_app(services)
+        await worker_serve(wrap_app(app, hconfig.wsgi_max_body_size, "asgi"), hconfig, sockets=sockets,
+                           shutdown_trigger=shutdown_trigger)
+    log.info("worker stopped")
+
+
+def _worker_process(config: Config, redis_url: str | None, sockets: Sockets, shutdown_event: MPEvent) -> None:
+    """Entry point of a spawned worker process."""
+    configure_logging()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into shutdown_event
+    trio.run(run_worker, config, redis_url, sockets, shutdown_event)
+
+
+def _serve_multi(config: Config, redis_url: str | None) -> int:
+    hconfig = hypercorn_config(config)
+    sockets = hconfig.create_sockets()
+    for sock in sockets.insecure_sockets:
+        sock.listen(hconfig.backlog)
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    procs = [ctx.Process(target=_worker_process, args=(config, redis_url, sockets, stop), name=f"dre-worker-{i}")
+             for i in range(config.workers)]
+    for p in procs:
+        p.start()
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while any(p.is_alive() for p in procs):
+            if any(p.exitcode not in (None, 0) for p in procs):
+                stop.set()  # one worker died: take the service down rather than run short-handed
+            multiprocessing.connection.wait([p.sentinel for p in procs], timeout=1.0)
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+        for sock in sockets.insecure_sockets:
+            sock.close()
+    return max((p.exitcode or 0) for p in procs)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the service until SIGINT/SIGTERM. Returns the process exit code."""
+    configure_logging()
+    try:
+        config = load_config(**{k: getattr(args, k, None) for k in FLAGS})
+    except DREError as err:
+        log.error("bad configuration", extra={"error": err.message})
+        return 2
+    server = None
+    redis_url = config.redis_url
+    if redis_url is None:
+        server = start_redis_server(config.data_dir / "redis")
+        redis_url = server.url
+        log.info("embedded redis-server started", extra={"url": redis_url, "data_dir": str(server.data_dir)})
+    try:
+        if config.workers <= 1:
+            trio.run(run_worker, config, redis_url)
+            return 0
+        return _serve_multi(config, redis_url)
+    except DREError as err:  # e.g. a bad DRE_PROMOTIONS_FILE
+        log.error("start-up failed", extra={"error": err.message, "details": [d.to_json() for d in err.details]})
+        return 2
+    finally:
+        if server is not None:
+            server.stop()
+            log.info("embedded redis-server stopped")

@@ -1,0 +1,281 @@
+"""HTTP benchmark of the POS service: ``python -m bench.http``.
+
+Starts the real service (``dre serve``: same hypercorn settings, embedded Redis, the example
+promotions) on 127.0.0.1 with the ``/bench/echo`` baseline route mounted, then measures, open
+loop (requests are sent on a fixed schedule whatever the answers do, and latency is counted from
+the scheduled send time, so a slow server cannot hide its queueing):
+
+1. peak throughput of ``/bench/echo`` (the HTTP stack with auth, limits, logs, metrics, but no
+   pricing) and of ``/pos/v2/evaluate``, with the same request bodies and a response of the
+   same size: each is offered more than it can take and its completions per second counted;
+2. the evaluate/echo ratio (goal >= 90 %);
+3. evaluate latency (HDR histogram: p50/p99/p99.9) at 80 % of its peak (goal p99 <= 20 ms).
+
+The load generator runs in this process (trio, a minimal keep-alive HTTP/1.1 client); on a small machine it competes with the
+server for CPU, which the printout states (CPU count).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import trio
+from hdrh.histogram import HdrHistogram
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+API_KEY = "bench-key"
+HIST_MAX_US = 60_000_000  # 60 s: nothing slower is recorded
+START_TIMEOUT_S = 60.0
+CONNECTIONS = 32  # keep-alive HTTP/1.1 connections of the load generator
+MAX_IN_FLIGHT = 256  # arrivals beyond this many outstanding are dropped and counted: an overload
+# run then measures what the server completes instead of building an unbounded backlog
+GOAL_RATIO = 0.90
+GOAL_P99_MS = 20.0
+
+
+@dataclass
+class Run:
+    offered: float  # requests per second scheduled
+    seconds: float
+    sent: int
+    ok: int
+    errors: int
+    dropped: int
+    hist: HdrHistogram
+
+    @property
+    def throughput(self) -> float:
+        return self.ok / self.seconds
+
+    def pct_ms(self, p: float) -> float:
+        return self.hist.get_value_at_percentile(p) / 1000
+
+
+def _bodies(n: int) -> list[bytes]:
+    """The example basket with a fresh transactionId each (every evaluate is counter 1)."""
+    base = orjson.loads((EXAMPLES / "request.json").read_bytes())
+    out = []
+    for _ in range(n):
+        base["request"]["header"]["transactionId"] = uuid.uuid4().hex
+        out.append(orjson.dumps(base))
+    return out
+
+
+def _evaluate_response_size() -> int:
+    """Bytes of the evaluate answer to the example basket (the echo route answers as many)."""
+    from dre.basket import parse_evaluate_body
+    from dre.evaluate import ReferenceSet
+    from dre.offline import load_rules
+    from dre.response import build_response
+
+    promos, ctx = load_rules(EXAMPLES / "promotions.json")
+    _, basket = parse_evaluate_body(orjson.loads(_bodies(1)[0]))
+    rs = ReferenceSet(promos)
+    body = build_response(basket, rs.evaluate(basket, ctx), rs.by_id, transaction_id=uuid.uuid4().hex, counter=1,
+                          is_simulation=False, duration_ms=1.234, meta_extra={"counterSource": "STORE"})
+    return len(orjson.dumps(body))
+
+
+class Service:
+    """``dre serve`` as a child process on a free port."""
+
+    def __init__(self, workers: int, shards: int, data_dir: Path) -> None:
+        from dre.store.server import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "DRE_API_KEYS": f"bench:{API_KEY}",
+               "DRE_PROMOTIONS_FILE": str(EXAMPLES / "promotions.json"), "DRE_DATA_DIR": str(data_dir),
+               "DRE_BENCH_ECHO": str(_evaluate_response_size())}
+        env.pop("DRE_REDIS_URL", None)
+        self.log = open(data_dir / "serve.log", "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "dre.cli", "serve", "--port", str(self.port),
+                                      "--workers", str(workers), "--shards", str(shards)],
+                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # Access logs go to a file: a terminal would slow the server down, not the engine.
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dre serve exited; see {data_dir / 'serve.log'}")
+            try:
+                httpx.get(self.url + "/openapi.json", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("dre serve did not start")
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        finally:
+            self.log.close()
+
+
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client connection (the load generator must cost far less
+    per request than the server, and httpx costs about as much on a small machine)."""
+
+    def __init__(self, stream: trio.SocketStream) -> None:
+        self._stream = stream
+        self._buf = b""
+
+    @classmethod
+    async def open(cls, port: int) -> "Connection":
+        return cls(await trio.open_tcp_stream("127.0.0.1", port))
+
+    async def request(self, raw: bytes) -> int:
+        """Send one pre-built request, read the whole answer; returns the status code."""
+        await self._stream.send_all(raw)
+        while b"\r\n\r\n" not in self._buf:
+            chunk = await self._stream.receive_some(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self._buf += chunk
+        head, _, rest = self._buf.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            chunk = await self._stream.receive_some(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            rest += chunk
+        self._buf = rest[length:]
+        return int(head[9:12])
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+def build_request(port: int, path: str, body: bytes) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {API_KEY}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seconds: float,
+                    connections: int = CONNECTIONS) -> Run:
+    """Send ``rate`` requests per second for ``seconds`` on a fixed schedule; record latencies.
+
+    A scheduler puts each arrival on a bounded queue at its due time (dropped and counted when
+    MAX_IN_FLIGHT are already waiting); ``connections`` keep-alive connections take from it.
+    Latency is measured from the due time, so waiting for a free connection counts as the
+    server's slowness that it is.
+    """
+    hist = HdrHistogram(1, HIST_MAX_US, 3)
+    n = int(rate * seconds)
+    raws = [build_request(port, path, b) for b in bodies]
+    counts = {"ok": 0, "errors": 0, "dropped": 0}
+    send, receive = trio.open_memory_channel(MAX_IN_FLIGHT)
+
+    async def worker(receive: trio.MemoryReceiveChannel) -> None:
+        conn = await Connection.open(port)
+        try:
+            async with receive:
+                async for raw, due in receive:
+                    try:
+                        status = await conn.request(raw)
+                    except (OSError, ConnectionError, trio.BrokenResourceError):
+                        counts["errors"] += 1
+                        await conn.aclose()
+                        conn = await Connection.open(port)
+                        continue
+                    if status == 200:
+                        counts["ok"] += 1
+                        hist.record_value(max(1, int((trio.current_time() - due) * 1e6)))
+                    else:
+                        counts["errors"] += 1
+        finally:
+            await conn.aclose()
+
+    start = trio.current_time() + 0.1
+    async with trio.open_nursery() as nursery:
+        async with receive:
+            for _ in range(connections):
+                nursery.start_soon(worker, receive.clone())
+        async with send:
+            for i in range(n):
+                due = start + i / rate
+                await trio.sleep_until(due)
+                try:
+                    send.send_nowait((raws[i % len(raws)], due))
+                except trio.WouldBlock:
+                    counts["dropped"] += 1
+    span = max(trio.current_time() - start, 1e-9)  # until the last answer: a late backlog counts
+    return Run(rate, span, n, counts["ok"], counts["errors"], counts["dropped"], hist)
+
+
+async def peak(port: int, path: str, bodies: list[bytes], rate: float, seconds: float, connections: int) -> Run:
+    """Offer more than the server can take: completions per second is its peak throughput."""
+    return await open_loop(port, path, bodies, rate, seconds, connections)
+
+
+def _line(name: str, run: Run) -> str:
+    return (f"{name:<22} offered {run.offered:8.0f}/s  done {run.throughput:8.0f}/s  ok {run.ok:6d}  "
+            f"err {run.errors:4d}  drop {run.dropped:5d}  p50 {run.pct_ms(50):8.2f} ms  "
+            f"p99 {run.pct_ms(99):8.2f} ms  p99.9 {run.pct_ms(99.9):8.2f} ms")
+
+
+async def bench(port: int, overload: float, seconds: float, connections: int) -> dict:
+    bodies = _bodies(2000)
+    # warm up: kernels, connections, caches
+    await open_loop(port, "/pos/v2/evaluate", bodies, 200, 1, connections)
+    await open_loop(port, "/bench/echo", bodies, 200, 1, connections)
+    echo = await peak(port, "/bench/echo", bodies, overload, seconds, connections)
+    print(_line("echo (peak)", echo), flush=True)
+    await trio.sleep(1)
+    evaluate = await peak(port, "/pos/v2/evaluate", bodies, overload, seconds, connections)
+    print(_line("evaluate (peak)", evaluate), flush=True)
+    await trio.sleep(1)
+    at80 = await open_loop(port, "/pos/v2/evaluate", bodies, max(1.0, 0.8 * evaluate.throughput), seconds * 2,
+                           connections)
+    print(_line("evaluate @80% peak", at80), flush=True)
+    ratio = evaluate.throughput / echo.throughput if echo.throughput else math.nan
+    return {"echo_peak_rps": round(echo.throughput, 1), "evaluate_peak_rps": round(evaluate.throughput, 1),
+            "ratio": round(ratio, 3), "at80_rate_rps": round(at80.offered, 1),
+            "at80_p50_ms": at80.pct_ms(50), "at80_p99_ms": at80.pct_ms(99), "at80_p999_ms": at80.pct_ms(99.9),
+            "at80_errors": at80.errors, "at80_dropped": at80.dropped}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.http", description=__doc__.split("\n\n")[0])
+    p.add_argument("--workers", type=int, default=1, help="HTTP worker processes of the service")
+    p.add_argument("--shards", type=int, default=2, help="shard actors per worker")
+    p.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
+    p.add_argument("--overload", type=float, default=2000.0, help="offered rate of the peak runs (req/s)")
+    p.add_argument("--connections", type=int, default=CONNECTIONS)
+    p.add_argument("--data-dir", type=Path, default=Path("/tmp/dre-bench"))
+    p.add_argument("--json", type=Path, help="write the figures here")
+    args = p.parse_args(argv)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    service = Service(args.workers, args.shards, args.data_dir)
+    try:
+        print(f"service {service.url}: workers={args.workers} shards={args.shards}, CPUs={os.cpu_count()} "
+              f"(shared with this load generator)", flush=True)
+        out = trio.run(bench, service.port, args.overload, args.seconds, args.connections)
+    finally:
+        code = service.stop()
+    print(f"evaluate/echo throughput ratio: {out['ratio']:.1%} (goal >= {GOAL_RATIO:.0%})")
+    print(f"evaluate p99 at 80% of peak ({out['at80_rate_rps']:.0f}/s): {out['at80_p99_ms']:.2f} ms "
+          f"(goal <= {GOAL_P99_MS:.0f} ms)")
+    print(f"service exit code {code}")
+    if args.json:
+        args.json.write_bytes(orjson.dumps(out, option=orjson.OPT_INDENT_2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""Max sustainable rate search: raise the rate until the SLO breaks, then bisect the gap.
+
+Each trial is a separate constant-rate open-loop run. A trial passes when its p99 is within the
+SLO, its share of failed requests is at most ``max_error_rate``, nothing was dropped at the
+in-flight bound, and the achieved start rate kept up with the target (else the harness, not
+the server, was the limit and the number would be a lie).
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+
+import trio
+
+from bench.config import LoadConfig, constant
+from bench.recorder import OP_EVALUATE
+from bench.report import LoadReport
+from bench.runner import run_load
+from bench.target import Target, open_client
+
+MIN_ACHIEVED_SHARE = 0.95  # a trial whose starts fell below 95 % of target measured the harness
+MIN_BISECT_GAP = 1.05  # stop refining when fail/pass rates are within 5 %
+
+Trial = Callable[[LoadConfig], Awaitable[LoadReport]]
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How to search.
+
+    Attributes:
+        slo_p99_ms: the p99 bound (ms) on ``operation``.
+        start_rate: first trial's rate (arrivals/s).
+        factor: each next trial's rate is the last one's times this, until one fails.
+        limit_rate: never try above this rate.
+        step_seconds: length of each trial.
+        refine: bisection trials between the last pass and the first fail.
+        max_error_rate: allowed share of failed requests (0: any error fails the trial).
+        operation: whose p99 is judged (``evaluate``, ``confirm`` or ``flow``).
+        cooldown_s: pause between trials so the server's queues drain.
+    """
+
+    slo_p99_ms: float
+    start_rate: float = 100.0
+    factor: float = 1.5
+    limit_rate: float = 100_000.0
+    step_seconds: float = 10.0
+    refine: int = 3
+    max_error_rate: float = 0.0
+    operation: str = OP_EVALUATE
+    cooldown_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.factor <= 1.0 or self.start_rate <= 0 or self.slo_p99_ms <= 0:
+            raise ValueError("max-rate search needs factor > 1, a positive start rate and SLO")
+
+
+@dataclass
+class TrialResult:
+    """One trial: its rate, verdict and the figures the verdict rests on."""
+
+    rate: float
+    passed: bool
+    reason: str
+    p99_ms: float | None
+    achieved_rate: float
+    requests: int
+    request_errors: int
+    dropped: int
+
+
+@dataclass
+class SearchResult:
+    """The highest passing rate (None if even the first trial failed) and every trial."""
+
+    max_rate: float | None
+    p99_ms: float | None
+    slo_p99_ms: float
+    operation: str
+    trials: list[TrialResult] = field(default_factory=list)
+
+
+def judge(report: LoadReport, search: SearchConfig) -> TrialResult:
+    """Decide whether ``report`` sustained its rate within the SLO."""
+    p99 = report.operations[search.operation].latency_ms["p99"]
+    error_share = report.request_errors / report.requests if report.requests else 1.0
+    if report.requests == 0 or p99 is None:
+        reason = "no successful requests"
+    elif error_share > search.max_error_rate:
+        reason = f"{report.request_errors}/{report.requests} requests failed"
+    elif report.dropped:
+        reason = f"{report.dropped} arrivals dropped at max in-flight"
+    elif report.achieved_rate < MIN_ACHIEVED_SHARE * report.target_rate:
+        reason = f"achieved {report.achieved_rate:g}/s of {report.target_rate:g}/s"
+    elif p99 > search.slo_p99_ms:
+        reason = f"p99 {p99:.2f} ms > SLO {search.slo_p99_ms:g} ms"
+    else:
+        reason = "ok"
+    return TrialResult(report.target_rate, reason == "ok", reason, p99, report.achieved_rate, report.requests,
+                       report.request_errors, report.dropped)
+
+
+async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | None = None,
+                        on_trial: Callable[[TrialResult], None] | None = None) -> SearchResult:
+    """Search the highest rate that meets the SLO.
+
+    Args:
+        base: target, flow and bounds; its steps are replaced by each trial's constant rate.
+        search: the search parameters.
+        trial: runs one trial (default: :func:`run_load` over one client shared by all trials,
+            closed when the search ends or is cancelled).
+        on_trial: called after each trial (progress output).
+
+    Returns:
+        The :class:`SearchResult`.
+    """
+    async def search_with(run: Trial) -> SearchResult:
+        result = SearchResult(None, None, search.slo_p99_ms, search.operation)
+
+        async def attempt(rate: float) -> TrialResult:
+            if result.trials and search.cooldown_s > 0:
+                await trio.sleep(search.cooldown_s)
+            report = await run(replace(base, steps=constant(rate, search.step_seconds)))
+            verdict = judge(report, search)
+            verdict.rate = rate
+            result.trials.append(verdict)
+            if on_trial is not None:
+                on_trial(verdict)
+            if verdict.passed and (result.max_rate is None or rate > result.max_rate):
+                result.max_rate, result.p99_ms = rate, verdict.p99_ms
+            return verdict
+
+        rate, failed_at = search.start_rate, None
+        while rate <= search.limit_rate:
+            if not (await attempt(rate)).passed:
+                failed_at = rate
+                break
+            rate = round(rate * search.factor, 3)
+        if result.max_rate is not None and failed_at is not None:
+            lo, hi = result.max_rate, failed_at
+            for _ in range(search.refine):
+                if hi / lo < MIN_BISECT_GAP:
+                    break
+                mid = round((lo + hi) / 2, 3)
+                if (await attempt(mid)).passed:
+                    lo = mid
+                else:
+                    hi = mid
+        return result
+
+    if trial is not None:
+        return await search_with(trial)
+    target = Target.parse(base.url)
+    async with open_client(target, base.api_key, connections=base.connections, timeout_s=base.timeout_s) as client:
+        return await search_with(lambda cfg: run_load(cfg, client=client))

@@ -1,0 +1,76 @@
+"""What a simulated day adds up to, collected slice by slice."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SAVINGS_BINS = np.array([0, 1, 100, 200, 500, 1000, 2000, 5000, 10_000, 2**62], dtype=np.int64)  # cents
+"""Upper-exclusive bin edges of the per-basket savings histogram (0 means no saving)."""
+
+
+@dataclass
+class PromotionTotals:
+    promotion_id: str
+    name: str
+    budget_amount: int | None  # cents
+    budget_redemptions: int | None
+    spend: int = 0  # cents of discount granted (confirmed)
+    redemptions: int = 0  # confirmed baskets that used it
+    refused: int = 0  # confirms refused because the budget ran out
+    exhausted_minute: int | None = None  # minute of day when the budget ran out
+    burn: list[int] = field(default_factory=list)  # consumed cents after each slice
+
+
+@dataclass
+class DaySummary:
+    slice_minutes: list[int] = field(default_factory=list)
+    baskets: int = 0
+    lines: int = 0
+    gross: int = 0
+    discount: int = 0
+    points: int = 0
+    coupon_redemptions: int = 0
+    coupon_refusals: int = 0
+    promotions: dict[str, PromotionTotals] = field(default_factory=dict)
+    spend_by_hour: dict[int, int] = field(default_factory=dict)
+    baskets_by_hour: dict[int, int] = field(default_factory=dict)
+    savings_hist: np.ndarray = field(default_factory=lambda: np.zeros(len(SAVINGS_BINS) - 1, dtype=np.int64))
+    wall_seconds: float = 0.0
+    pricing_seconds: float = 0.0
+    store_seconds: float = 0.0
+
+    def add_savings(self, per_basket: np.ndarray) -> None:
+        idx = np.searchsorted(SAVINGS_BINS, per_basket, side="right") - 1
+        self.savings_hist += np.bincount(np.clip(idx, 0, len(self.savings_hist) - 1),
+                                         minlength=len(self.savings_hist))
+
+    def to_json(self) -> dict:
+        def hhmm(m: int | None) -> str | None:
+            return None if m is None else f"{m // 60:02d}:{m % 60:02d}"
+
+        return {
+            "baskets": self.baskets,
+            "lines": self.lines,
+            "gross": self.gross / 100,
+            "discount": self.discount / 100,
+            "loyaltyPoints": self.points,
+            "couponRedemptions": self.coupon_redemptions,
+            "couponRefusals": self.coupon_refusals,
+            "wallSeconds": round(self.wall_seconds, 3),
+            "pricingSeconds": round(self.pricing_seconds, 3),
+            "storeSeconds": round(self.store_seconds, 3),
+            "basketsPerSecond": round(self.baskets / self.wall_seconds) if self.wall_seconds else None,
+            "promotions": [{
+                "promotionId": t.promotion_id, "name": t.name,
+                "budgetAmount": None if t.budget_amount is None else t.budget_amount / 100,
+                "budgetRedemptions": t.budget_redemptions,
+                "spend": t.spend / 100, "redemptions": t.redemptions, "refusedAtConfirm": t.refused,
+                "budgetExhaustedAt": hhmm(t.exhausted_minute),
+            } for t in sorted(self.promotions.values(), key=lambda t: -t.spend)],
+            "spendByHour": {f"{h:02d}": v / 100 for h, v in sorted(self.spend_by_hour.items())},
+            "basketsByHour": {f"{h:02d}": v for h, v in sorted(self.baskets_by_hour.items())},
+            "savingsDistribution": [{
+                "from": int(lo) / 100, "to": None if hi >= 2**62 else int(hi) / 100, "baskets": int(c),
+            } for lo, hi, c in zip(SAVINGS_BINS[:-1], SAVINGS_BINS[1:], self.savings_hist)],
+        }

@@ -1,0 +1,67 @@
+"""`dre evaluate`: price one request against a promotion file, with no server and no store."""
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+from dre.basket import parse_evaluate_body
+from dre.errors import DREError, invalid
+from dre.evaluate import USABLE, Context, CouponCheck
+from dre.promotion import parse_promotions
+
+ORJSON_OPTS = orjson.OPT_INDENT_2
+
+
+def load_rules(path: Path) -> tuple[list, Context]:
+    """A promotion file: a JSON array of promotions, or ``{"promotions": [...], "couponTypes": [...]}``.
+
+    Coupon types in the file let authors test coupon promotions offline: a GENERIC type's ``code``
+    counts as usable, and the types' ``promotionIds`` gate those promotions on the code.
+    """
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as e:
+        raise invalid(f"{path}: not JSON ({e})") from None
+    coupon_types = []
+    if isinstance(data, dict):
+        coupon_types = data.get("couponTypes", [])
+        data = data.get("promotions")
+    gates: dict[str, list[str]] = {}
+    checks = {}
+    for ct in coupon_types:
+        for pid in ct.get("promotionIds", []):
+            gates.setdefault(pid, []).append(ct["id"])
+        if ct.get("type") == "GENERIC" and ct.get("code"):
+            checks[ct["code"]] = CouponCheck(ct["code"], USABLE, ct["id"])
+    promos = parse_promotions(data)
+    if gates:
+        from dataclasses import replace
+
+        promos = [replace(p, coupon_types=(p.coupon_types or frozenset()) | frozenset(gates[p.id]))
+                  if p.id in gates else p for p in promos]
+    return promos, Context(coupons=checks)
+
+
+def evaluate_file(promotions_path: Path, request_bytes: bytes) -> dict:
+    """The EvaluateResponseV2 for one request body. Raises DREError on bad input."""
+    from dre.response import build_response
+    from kernels import KernelSet
+
+    promos, ctx = load_rules(promotions_path)
+    try:
+        body = orjson.loads(request_bytes)
+    except orjson.JSONDecodeError as e:
+        raise invalid(f"request is not JSON ({e})") from None
+    started = time.perf_counter()
+    _, basket = parse_evaluate_body(body)
+    engine = KernelSet(promos)
+    result = engine.evaluate(basket, ctx)
+    return build_response(basket, result, engine.by_id, transaction_id=basket.transaction_id or str(uuid.uuid4()),
+                          counter=None, is_simulation=True, duration_ms=(time.perf_counter() - started) * 1000)
+
+
+def error_json(e: DREError) -> bytes:
+    return orjson.dumps(e.to_json(), option=ORJSON_OPTS)

@@ -1,0 +1,163 @@
+"""The Redis key layout. Every key is ``dre:{<tenant>}:...``.
+
+The tenant sits in a ``{hash tag}``, so all keys of one tenant hash to one cluster slot: any
+script (a confirm touching several promotions' budgets and several coupons, a reserve touching a
+coupon and its reservation) is single-slot and runs atomically even on Redis Cluster. The cost is
+that a tenant cannot be spread over several shards (see ``docs/store.md``).
+
+Each function returns one key name; the Lua scripts never build keys (STYLE.md §5), so whatever a
+script touches comes from here through KEYS.
+"""
+from __future__ import annotations
+
+import functools
+
+PREFIX = "dre"  # the service prefix on every key (shared Redis instances stay tidy)
+_FORBIDDEN = set("{}")  # a brace in a tenant would break the hash tag
+
+
+@functools.lru_cache(maxsize=1024)  # a confirm builds ~10 keys of one tenant: check it once
+def tenant_prefix(tenant: str) -> str:
+    """``dre:{tenant}``. Raises ValueError for an empty tenant or one containing a brace."""
+    if not tenant or _FORBIDDEN & set(tenant):
+        raise ValueError(f"tenant id {tenant!r} must be non-empty and contain no braces")
+    return f"{PREFIX}:{{{tenant}}}"
+
+
+def none_key(tenant: str) -> str:
+    """A key that is never written: fills a KEYS slot that a script will not use (same slot)."""
+    return f"{tenant_prefix(tenant)}:none"
+
+
+# -- transactions (evaluate / confirm) --------------------------------------------------------
+
+def txn_counter(tenant: str, txn_id: str) -> str:
+    """STRING: the last transactionCounter issued for a transaction (INCR, TTL)."""
+    return f"{tenant_prefix(tenant)}:txn:{txn_id}:counter"
+
+
+def txn_iterations(tenant: str, txn_id: str) -> str:
+    """HASH counter -> priced iteration (JSON). Only the latest is kept: only it can be confirmed."""
+    return f"{tenant_prefix(tenant)}:txn:{txn_id}:iterations"
+
+
+def txn_confirmed(tenant: str, txn_id: str) -> str:
+    """HASH {counter, answer}: the confirmed marker and the first answer, for replays."""
+    return f"{tenant_prefix(tenant)}:txn:{txn_id}:confirmed"
+
+
+# -- coupons -----------------------------------------------------------------------------------
+
+def coupon(tenant: str, code: str) -> str:
+    """HASH per code: status, kind, type, owner, validity, limits, uses, current reservation."""
+    return f"{tenant_prefix(tenant)}:coupon:{code}"
+
+
+def coupon_customer_uses(tenant: str, code: str) -> str:
+    """HASH customerId -> uses of this code (maxRedemptionsPerCustomer)."""
+    return f"{tenant_prefix(tenant)}:coupon:{code}:uses"
+
+
+def coupon_holds(tenant: str, code: str) -> str:
+    """ZSET reservationId -> expiresAt (ms): reservations held on a GENERIC code."""
+    return f"{tenant_prefix(tenant)}:coupon:{code}:holds"
+
+
+def coupon_by_txn(tenant: str, code: str) -> str:
+    """HASH transactionId -> reservationId: makes reserve idempotent per (code, transactionId)."""
+    return f"{tenant_prefix(tenant)}:coupon:{code}:bytxn"
+
+
+def coupon_expiry(tenant: str) -> str:
+    """ZSET code -> earliest reservation expiry (ms): what the sweeper has to look at."""
+    return f"{tenant_prefix(tenant)}:coupons:expiry"
+
+
+def coupon_type(tenant: str, type_id: str) -> str:
+    """HASH per coupon type: kind, status, prefix, codeLength, limits, validity, promotionIds."""
+    return f"{tenant_prefix(tenant)}:ctype:{type_id}"
+
+
+def coupon_types(tenant: str) -> str:
+    """SET of the tenant's coupon type ids (for listing)."""
+    return f"{tenant_prefix(tenant)}:ctypes"
+
+
+def reservation(tenant: str, reservation_id: str) -> str:
+    """HASH per reservation: code, transactionId, customerId, expiresAt, state."""
+    return f"{tenant_prefix(tenant)}:resv:{reservation_id}"
+
+
+# -- budgets -----------------------------------------------------------------------------------
+
+def budget(tenant: str, promotion_id: str) -> str:
+    """HASH per promotion: amount_consumed, redemptions_consumed (and the limits last applied)."""
+    return f"{tenant_prefix(tenant)}:budget:{promotion_id}"
+
+
+def budget_customers(tenant: str, promotion_id: str) -> str:
+    """HASH customerId -> redemptions of this promotion by that customer."""
+    return f"{tenant_prefix(tenant)}:budget:{promotion_id}:customers"
+
+
+def exhausted_budgets(tenant: str) -> str:
+    """SET of promotion ids whose budget is used up (evaluate skips them)."""
+    return f"{tenant_prefix(tenant)}:budgets:exhausted"
+
+
+# -- idempotency -------------------------------------------------------------------------------
+
+def idempotency(tenant: str, scope: str, key: str) -> str:
+    """HASH {state, owner, fingerprint, status, body}: one Idempotency-Key of one route (scope)."""
+    return f"{tenant_prefix(tenant)}:idem:{scope}:{key}"
+
+
+# -- side-effect jobs --------------------------------------------------------------------------
+
+def job_id(txn_id: str, counter: int) -> str:
+    """The id of the side-effects job of a confirmed iteration (one job per iteration)."""
+    return f"{txn_id}/{counter}"
+
+
+def job(tenant: str, job_id_: str) -> str:
+    """HASH per job: status, attempts, payload, results, timestamps, last error."""
+    return f"{tenant_prefix(tenant)}:job:{job_id_}"
+
+
+def job_queue(tenant: str) -> str:
+    """LIST of job ids waiting to run (LPUSH in, RPOP out: FIFO)."""
+    return f"{tenant_prefix(tenant)}:jobs:queue"
+
+
+def job_leases(tenant: str) -> str:
+    """ZSET job id -> lease deadline (ms): jobs claimed by a worker. An expired lease is re-queued."""
+    return f"{tenant_prefix(tenant)}:jobs:leases"
+
+
+# -- loyalty -----------------------------------------------------------------------------------
+
+def member(tenant: str, member_id: str) -> str:
+    """HASH per loyalty member: points, createdAt."""
+    return f"{tenant_prefix(tenant)}:member:{member_id}"
+
+
+def member_event(tenant: str, member_id: str, event_key: str) -> str:
+    """STRING: the first answer of a booked event (member + checkNumber + businessDate)."""
+    return f"{tenant_prefix(tenant)}:member:{member_id}:event:{event_key}"
+
+
+# -- master data -------------------------------------------------------------------------------
+
+def articles(tenant: str) -> str:
+    """HASH articleNumber -> article JSON."""
+    return f"{tenant_prefix(tenant)}:articles"
+
+
+def promotions(tenant: str) -> str:
+    """HASH promotion id -> promotion JSON."""
+    return f"{tenant_prefix(tenant)}:promotions"
+
+
+def promotions_version(tenant: str) -> str:
+    """STRING counter bumped on every promotion write (shard actors reload when it moves)."""
+    return f"{tenant_prefix(tenant)}:promotions:version"

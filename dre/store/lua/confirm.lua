@@ -1,0 +1,116 @@
+-- confirm.lua: commit one priced iteration of a transaction, all or nothing.
+--
+-- Order: (1) replay / conflict with an earlier confirm, (2) the counter is the latest issued,
+-- (3) every budget has room, (4) every coupon can be claimed - and only then (5) the writes:
+-- budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this transaction; GENERIC: one
+-- more use), the confirmed marker with the answer, the side-effects job enqueued, and the
+-- promotions whose budget is now used up added to the exhausted set. Any failed check returns
+-- an error before the first write, so nothing changes.
+--
+-- KEYS[1] txn counter   KEYS[2] txn iterations hash   KEYS[3] txn confirmed hash
+-- KEYS[4] job hash      KEYS[5] job queue list         KEYS[6] exhausted-budgets set
+-- KEYS[7] coupon expiry zset
+-- then per promotion i (i = 0..np-1):  KEYS[8+2i] budget hash, KEYS[9+2i] budget customers hash
+-- then per coupon j (b = 8+2np):       KEYS[b+4j .. b+4j+3] coupon hash, per-customer uses
+--                                      hash, holds zset, bytxn hash
+-- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
+-- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON)
+-- ARGV[7] side-effects job payload (JSON)   ARGV[8] job id   ARGV[9] np   ARGV[10] nc
+-- then per promotion (5 each, from ARGV[11]): id, amount (cents, >= 0), redemption limit,
+--   amount limit (cents), per-customer limit   (-1: no such limit)
+-- then per coupon (2 each): code, reservationId or "" (the transaction's own held reservation
+--   is used whatever this says; without one the code is claimed directly if usable)
+--
+-- Returns {answer, replayed (0|1), exhausted promotion id, ...}
+-- Errors: ALREADY_CONFIRMED txn (confirmed with another counter); NOT_FOUND txn (counter never
+--         issued or iteration expired); STALE_ITERATION txn; BUDGET_EXHAUSTED promotionId
+--         amount|redemptions|perCustomer; COUPON_UNAVAILABLE code reason.
+local txn, counter, customer = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
+local np, nc = tonumber(ARGV[9]), tonumber(ARGV[10])
+
+-- (1) an earlier confirm of this transaction
+local done = redis.call('HMGET', KEYS[3], 'counter', 'answer')
+if done[1] then
+  if tonumber(done[1]) == counter then return {done[2], 1} end
+  return fail('ALREADY_CONFIRMED', txn, 'confirmed with counter ' .. done[1])
+end
+
+-- (2) only the latest issued iteration
+local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
+if counter > latest or counter < 1 then return fail('NOT_FOUND', txn, 'counter never issued') end
+if counter < latest then
+  return fail('STALE_ITERATION', txn, 'latest counter is ' .. latest)
+end
+if redis.call('HEXISTS', KEYS[2], counter) == 0 then
+  return fail('NOT_FOUND', txn, 'iteration expired')
+end
+
+-- (3) budgets
+local promos = {}
+for i = 0, np - 1 do
+  local a = 11 + 5 * i
+  local p = {id = ARGV[a], amount = tonumber(ARGV[a + 1]), rlim = tonumber(ARGV[a + 2]),
+             alim = tonumber(ARGV[a + 3]), plim = tonumber(ARGV[a + 4]),
+             bkey = KEYS[8 + 2 * i], ckey = KEYS[9 + 2 * i]}
+  local b = redis.call('HMGET', p.bkey, 'amount_consumed', 'redemptions_consumed')
+  p.ac, p.rc = num(b[1], 0), num(b[2], 0)
+  if p.alim >= 0 and p.ac + p.amount > p.alim then
+    return fail('BUDGET_EXHAUSTED', p.id, 'amount')
+  end
+  if p.rlim >= 0 and p.rc + 1 > p.rlim then
+    return fail('BUDGET_EXHAUSTED', p.id, 'redemptions')
+  end
+  if p.plim >= 0 and customer ~= '' then
+    if num(redis.call('HGET', p.ckey, customer), 0) + 1 > p.plim then
+      return fail('BUDGET_EXHAUSTED', p.id, 'perCustomer')
+    end
+  end
+  promos[#promos + 1] = p
+end
+
+-- (4) coupons
+local base = 8 + 2 * np
+local argc = 11 + 5 * np
+local coupons = {}
+for j = 0, nc - 1 do
+  local k = {KEYS[base + 4 * j], KEYS[base + 4 * j + 1], KEYS[base + 4 * j + 2],
+             KEYS[base + 4 * j + 3]}
+  local code = ARGV[argc + 2 * j]
+  local c = hgetall(k[1])
+  if c.status == nil then return fail('COUPON_UNAVAILABLE', code, 'INVALID') end
+  c = release_expired(c, k[1], k[3], KEYS[7], code, now)
+  local held = held_entry(c, k[4], k[3], txn, now)
+  if held then
+    if customer_limit_reached(c, k[2], customer) then
+      return fail('COUPON_UNAVAILABLE', code, 'LIMIT_REACHED')
+    end
+  else
+    local reason = unusable_reason(c, k[3], k[2], now, customer)
+    if reason then return fail('COUPON_UNAVAILABLE', code, reason) end
+  end
+  coupons[#coupons + 1] = {c = c, keys = k, code = code, held = held}
+end
+
+-- (5) writes: every check passed
+local out = {ARGV[6], 0}
+for _, p in ipairs(promos) do
+  local ac = redis.call('HINCRBY', p.bkey, 'amount_consumed', p.amount)
+  local rc = redis.call('HINCRBY', p.bkey, 'redemptions_consumed', 1)
+  redis.call('HSET', p.bkey, 'amount_limit', p.alim, 'redemption_limit', p.rlim,
+             'per_customer_limit', p.plim)
+  if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
+  if (p.alim >= 0 and ac >= p.alim) or (p.rlim >= 0 and rc >= p.rlim) then
+    redis.call('SADD', KEYS[6], p.id)
+    out[#out + 1] = p.id
+  end
+end
+for _, x in ipairs(coupons) do
+  consume_coupon(x.c, x.keys, KEYS[7], x.code, txn, customer, x.held, now)
+end
+redis.call('HSET', KEYS[3], 'counter', counter, 'answer', ARGV[6], 'confirmedAt', now)
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+redis.call('HSET', KEYS[4], 'id', ARGV[8], 'status', 'PENDING', 'attempts', 0,
+           'transactionId', txn, 'counter', counter, 'payload', ARGV[7], 'createdAt', now)
+redis.call('LPUSH', KEYS[5], ARGV[8])
+return out

@@ -1,0 +1,11 @@
+-- job_complete.lua: mark a job COMPLETED with its results. Idempotent per job id: the first
+-- completion wins, a later one (a duplicate delivery) changes nothing.
+--
+-- KEYS[1] job hash   KEYS[2] lease zset
+-- ARGV[1] job id   ARGV[2] results (JSON)   ARGV[3] now (ms)
+--
+-- Returns 1 if this call completed the job, 0 if it was already completed.
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('HGET', KEYS[1], 'status') == 'COMPLETED' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'COMPLETED', 'results', ARGV[2], 'completedAt', ARGV[3])
+return 1

@@ -1,0 +1,25 @@
+-- points_book.lua: book loyalty points for a member once per event (member + checkNumber +
+-- businessDate). The member is created on first sight. A replay returns the first answer with
+-- replayed = 1 and adds nothing.
+--
+-- KEYS[1] member hash   KEYS[2] event marker of this (member, eventKey)
+-- ARGV[1] points to add (integer, may be negative)   ARGV[2] now (ms)
+-- ARGV[3] marker ttl (ms; 0 = kept for ever)
+--
+-- Returns {pointsEarned, totalPoints, replayed (0|1)}
+local first = redis.call('GET', KEYS[2])
+if first then
+  local earned, total = string.match(first, '^(-?%d+):(-?%d+)$')
+  return {tonumber(earned), tonumber(total), 1}
+end
+local points = tonumber(ARGV[1])
+redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[2])
+local total = redis.call('HINCRBY', KEYS[1], 'points', points)
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('SET', KEYS[2], points .. ':' .. total, 'PX', ttl)
+else
+  redis.call('SET', KEYS[2], points .. ':' .. total)
+end
+return {points, total, 0}

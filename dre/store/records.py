@@ -1,0 +1,109 @@
+"""Plain records going in and out of the store's typed API (no redis types leak out)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+NO_LIMIT = -1  # a budget or coupon limit that is not set
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds since the epoch: the ``now`` every script takes in ARGV."""
+    return time.time_ns() // 1_000_000
+
+
+class BudgetUse(NamedTuple):
+    """What a confirm consumes of one applied promotion's budget (limits: NO_LIMIT = none)."""
+
+    promotion_id: str
+    amount_cents: int
+    redemption_limit: int = NO_LIMIT
+    amount_limit_cents: int = NO_LIMIT
+    per_customer_limit: int = NO_LIMIT
+
+
+class CouponClaim(NamedTuple):
+    """A coupon an iteration used: its code and the reservation it was reserved under ("" if none)."""
+
+    code: str
+    reservation_id: str = ""
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    answer: str  # the first answer of this confirm (JSON), as the caller gave it
+    replayed: bool  # True: an earlier confirm of the same iteration; nothing was consumed now
+    exhausted: tuple[str, ...]  # promotions whose budget this confirm used up
+    job_id: str  # the side-effects job of the iteration
+
+
+@dataclass(frozen=True)
+class CouponCheck:
+    code: str
+    valid: bool
+    status: str | None  # effective state; None for an unknown code
+    reason: str | None  # None when valid; else INVALID, NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED,
+    # RESERVED_ELSEWHERE, LIMIT_REACHED or NOT_FOR_CUSTOMER
+    coupon_type_id: str | None
+    promotion_ids: tuple[str, ...]
+    valid_to_ms: int | None
+    held_reservation_id: str | None  # the asking transaction's own reservation on the code
+
+
+@dataclass(frozen=True)
+class Reservation:
+    reservation_id: str
+    code: str
+    transaction_id: str
+    expires_at_ms: int
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class Redemption:
+    code: str
+    transaction_id: str
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    promotion_id: str
+    amount_consumed_cents: int
+    redemptions_consumed: int
+
+
+@dataclass(frozen=True)
+class PointsBooking:
+    points_earned: int
+    total_points: int
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """Outcome of claiming an Idempotency-Key.
+
+    state: CLAIMED (run the request, then ``idempotency_put`` with ``owner``), IN_PROGRESS (a
+    duplicate is still running), MISMATCH (the key was used with another body), DONE (replay
+    ``status`` and ``body``).
+    """
+
+    state: str
+    owner: str
+    status: int | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    job_id: str
+    attempts: int  # including this one
+    payload: str  # JSON given to confirm

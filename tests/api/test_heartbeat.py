@@ -1,0 +1,46 @@
+"""GET /pos/heartbeat: every field, with the store up and with it down."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+
+from api.app import create_app
+from api.services import open_services
+from dre.store.server import free_port
+from tests.api.conftest import AUTH, make_config, post
+
+
+async def test_heartbeat_fields(client):
+    await client.get("/pos/heartbeat", headers=AUTH)  # lastSync is set by a store call
+    r = await client.get("/pos/heartbeat", headers=AUTH)
+    hb = orjson.loads(await r.get_data())
+    assert r.status_code == 200
+    assert set(hb) == {"status", "version", "mode", "btpConnectivity", "lastSync", "pendingTransactions",
+                       "promotionsLoaded", "promotionsVersion", "uptime", "circuitBreaker", "engine"}
+    assert hb["status"] == "UP" and hb["mode"] == "ONLINE" and hb["btpConnectivity"] == "CONNECTED"
+    assert hb["circuitBreaker"] == "closed"
+    assert hb["pendingTransactions"] == 0
+    assert hb["promotionsLoaded"] == 4 and hb["promotionsVersion"] == 1
+    assert hb["uptime"] >= 0 and hb["version"]
+    assert datetime.fromisoformat(hb["lastSync"]).tzinfo is not None
+    assert hb["engine"] in ("KernelSet", "ReferenceSet")
+
+
+async def test_store_down_still_prices_with_local_counter(example_request):
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    async with open_services(make_config(), dead, warm_up=False) as services:
+        app = create_app(services)
+        async with app.test_app() as ta:
+            client = ta.test_client()
+            counters = []
+            for _ in range(2):
+                status, body, _ = await post(client, "/pos/v2/evaluate", example_request)
+                assert status == 200
+                counters.append((body["meta"]["header"]["transactionCounter"], body["meta"]["counterSource"]))
+            assert counters == [(1, "LOCAL"), (2, "LOCAL")]
+            assert body["totals"]["discount"] == 2.97
+            hb = orjson.loads(await (await client.get("/pos/heartbeat", headers=AUTH)).get_data())
+            assert hb["status"] == "DEGRADED" and hb["btpConnectivity"] == "DISCONNECTED"
+            assert hb["mode"] == "OFFLINE" and hb["pendingTransactions"] is None
+            assert hb["circuitBreaker"] in ("open", "half_open")

@@ -1,0 +1,45 @@
+"""GET /openapi.json: a valid OpenAPI 3 document of every route, from the validating models."""
+from __future__ import annotations
+
+import orjson
+from openapi_spec_validator import validate
+
+from api.schemas import EvaluateResponse
+from tests.api.conftest import post
+
+
+async def _doc(client) -> dict:
+    r = await client.get("/openapi.json")  # public: no credentials needed
+    assert r.status_code == 200
+    return orjson.loads(await r.get_data())
+
+
+async def test_document_is_valid_and_complete(client):
+    doc = await _doc(client)
+    validate(doc)
+    paths = doc["paths"]
+    assert {"/pos/v2/evaluate", "/pos/v2/simulate", "/pos/heartbeat", "/metrics"} <= set(paths)
+    for route in ("/pos/v2/evaluate", "/pos/v2/simulate"):
+        op = paths[route]["post"]
+        assert set(op["responses"]) >= {"200", "400", "401", "413", "415", "503"}
+        assert "requestBody" in op
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert "best deal" in doc["info"]["description"].lower()
+    assert "Returns" in doc["info"]["description"] and "Rounding" in doc["info"]["description"]
+
+
+async def test_request_schema_is_the_validating_model(client):
+    from dre.wire.evaluate import EvaluateRequestBody
+
+    doc = await _doc(client)
+    schemas = doc["components"]["schemas"]
+    body = doc["paths"]["/pos/v2/evaluate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["title"] == EvaluateRequestBody.__name__
+    assert body["properties"]["request"]["$ref"].endswith("/EvaluateRequest")
+    assert "posGroupCode" in schemas["EvaluateRequest"]["properties"]
+
+
+async def test_real_answers_match_the_response_model(client, example_request):
+    for path in ("/pos/v2/evaluate", "/pos/v2/simulate"):
+        _, body, _ = await post(client, path, example_request)
+        EvaluateResponse.model_validate(body)

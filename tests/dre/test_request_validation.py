@@ -1,0 +1,49 @@
+"""Bad evaluate requests get the contract's error shape with the failing path."""
+import pytest
+
+from dre.basket import parse_evaluate_body
+from dre.errors import DREError
+
+ITEM = {"lineReference": "1", "articleNumber": "A1", "quantity": 2, "unitPrice": 4.99}
+
+
+def problems(request) -> dict[str, str]:
+    with pytest.raises(DREError) as e:
+        parse_evaluate_body({"request": request} if request is not None else {})
+    body = e.value.to_json()
+    assert set(body["error"]) == {"code", "message", "details"} and body["error"]["code"] == "INVALID_INPUT"
+    return {d["path"]: d["issue"] for d in body["error"]["details"]}
+
+
+def req(**patch):
+    return {"posGroupCode": "G", "items": [ITEM], **patch}
+
+
+@pytest.mark.parametrize("request_,path,says", [
+    (req(items=[ITEM, {**ITEM, "lineReference": "2", "quantity": 0}]), "request.items[1].quantity", "must not be 0"),
+    (req(items=[{**ITEM, "unitPrice": -1}]), "request.items[0].unitPrice", "greater than or equal"),
+    (req(items=[{**ITEM, "unitPrice": "4.99"}]), "request.items[0].unitPrice", "must be a number"),
+    (req(items=[{**ITEM, "quantity": 1.2345}]), "request.items[0].quantity", "more than 3 decimals"),
+    (req(items=[{**ITEM, "articleNumber": ""}]), "request.items[0].articleNumber", "at least 1"),
+    (req(channel="FAX"), "request.channel", "Input should be"),
+    ({"items": [ITEM]}, "request", "posGroupCode"),
+    (req(items=[ITEM, ITEM]), "request", "lineReference must be unique"),
+    (req(header={"timestamp": "yesterday"}), "request.header.timestamp", "datetime"),
+    (req(coupons=["WELCOME10"]), "request.coupons[0]", "valid dictionary"),
+    (None, "request", "Field required"),
+])
+def test_bad_requests_name_the_path(request_, path, says):
+    found = problems(request_)
+    assert path in found, found
+    assert says in found[path]
+
+
+def test_basket_limits():
+    big = [{**ITEM, "lineReference": str(i), "quantity": 10_000, "unitPrice": 1_000_000} for i in range(2)]
+    assert "request.items" in problems(req(items=big))
+    assert "request.items" in problems(req(items=[{**ITEM, "lineReference": str(i)} for i in range(501)]))
+
+
+def test_returns_and_weighed_goods_are_accepted():
+    _, b = parse_evaluate_body({"request": req(items=[{**ITEM, "quantity": -1}, {**ITEM, "lineReference": "2", "quantity": 0.125}])})
+    assert [(ln.milli, ln.gross) for ln in b.lines] == [(-1000, -499), (125, 62)]  # 0.62375 -> 0.62

@@ -1,0 +1,114 @@
+"""Under concurrency every limit holds exactly: through one store actor, and through several
+independent actors (each its own pool), as two service processes would."""
+import contextlib
+
+import pytest
+import trio
+
+from actors.store import open_store
+from dre.errors import DREError
+from dre.store.records import BudgetUse, CouponClaim
+
+
+@contextlib.asynccontextmanager
+async def actors(redis_url, n):
+    async with contextlib.AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(open_store(redis_url)) for _ in range(n)]
+
+
+async def race(stores, n, attempt):
+    """Run attempt(store, i) for i < n concurrently, spread over stores; count wins and 409s."""
+    wins, conflicts = [], []
+
+    async def one(i):
+        try:
+            wins.append(await attempt(stores[i % len(stores)], i))
+        except DREError as e:
+            assert e.status == 409, e
+            conflicts.append(e.code)
+
+    async with trio.open_nursery() as nursery:
+        for i in range(n):
+            nursery.start_soon(one, i)
+    return wins, conflicts
+
+
+@pytest.mark.parametrize("n_actors", [1, 3])
+async def test_one_individual_code_is_redeemed_once(redis_url, tenant, n_actors):
+    async with actors(redis_url, n_actors) as stores:
+        await stores[0].coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="W")
+        (code,) = await stores[0].coupon_generate(tenant, "W", 1)
+        # 500 transactions race to reserve it: one gets it
+        wins, conflicts = await race(stores, 500, lambda s, i: s.coupon_reserve(tenant, code, f"T{i}"))
+        assert len(wins) == 1 and set(conflicts) == {"COUPON_UNAVAILABLE"}
+        # 500 concurrent redeems of that reservation: one succeeds
+        rid = wins[0].reservation_id
+        wins, conflicts = await race(stores, 500, lambda s, i: s.coupon_redeem(tenant, rid))
+        assert len(wins) == 1 and set(conflicts) == {"ALREADY_REDEEMED"}
+
+
+@pytest.mark.parametrize("n_actors", [1, 3])
+async def test_one_individual_code_is_claimed_by_one_confirm(redis_url, tenant, n_actors):
+    async with actors(redis_url, n_actors) as stores:
+        await stores[0].coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="W")
+        (code,) = await stores[0].coupon_generate(tenant, "W", 1)
+        for i in range(500):
+            await stores[0].next_counter(tenant, f"T{i}", "{}")
+
+        def attempt(s, i):
+            return s.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[],
+                             coupons=[CouponClaim(code)], answer="{}", job_payload="{}")
+
+        wins, conflicts = await race(stores, 500, attempt)
+        assert len(wins) == 1 and set(conflicts) == {"COUPON_UNAVAILABLE"}
+
+
+@pytest.mark.parametrize("n_actors", [1, 3])
+async def test_generic_code_is_used_exactly_max_redemptions_times(redis_url, tenant, n_actors):
+    async with actors(redis_url, n_actors) as stores:
+        await stores[0].coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=50)
+        for i in range(500):
+            await stores[0].next_counter(tenant, f"T{i}", "{}")
+
+        def attempt(s, i):
+            return s.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[],
+                             coupons=[CouponClaim("SUMMER")], answer="{}", job_payload="{}")
+
+        wins, conflicts = await race(stores, 500, attempt)
+        assert len(wins) == 50 and len(conflicts) == 450
+        assert (await stores[0].coupon_get(tenant, "SUMMER"))["uses"] == "50"
+        # and holds count too: with every use gone, 500 reservations race for 0 places
+        wins, _ = await race(stores, 500, lambda s, i: s.coupon_reserve(tenant, "SUMMER", f"R{i}"))
+        assert wins == []
+
+
+async def test_generic_reservations_stop_at_max_redemptions(redis_url, tenant):
+    async with actors(redis_url, 2) as stores:
+        await stores[0].coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=50)
+        wins, conflicts = await race(stores, 500, lambda s, i: s.coupon_reserve(tenant, "SUMMER", f"T{i}"))
+        assert len(wins) == 50 and set(conflicts) == {"COUPON_UNAVAILABLE"}
+
+
+@pytest.mark.parametrize("n_actors", [1, 3])
+async def test_budget_of_100_takes_exactly_100_confirms_of_1(redis_url, tenant, n_actors):
+    async with actors(redis_url, n_actors) as stores:
+        for i in range(1000):
+            await stores[0].next_counter(tenant, f"T{i}", "{}")
+        use = BudgetUse("P1", 100, amount_limit_cents=10_000)
+
+        def attempt(s, i):
+            return s.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[use],
+                             coupons=[], answer="{}", job_payload="{}")
+
+        wins, conflicts = await race(stores, 1000, attempt)
+        assert len(wins) == 100 and set(conflicts) == {"BUDGET_EXHAUSTED"}
+        b = await stores[0].budget_get(tenant, "P1")
+        assert (b.amount_consumed_cents, b.redemptions_consumed) == (10_000, 100)
+        assert await stores[0].exhausted_promotions(tenant) == {"P1"}
+        assert await stores[0].job_queue_length(tenant) == 100
+
+
+async def test_counters_are_gap_free_under_concurrency(redis_url, tenant):
+    async with actors(redis_url, 3) as stores:
+        wins, _ = await race(stores, 300, lambda s, i: s.next_counter(tenant, "T", "{}"))
+        assert sorted(wins) == list(range(1, 301))

@@ -1,0 +1,169 @@
+"""next_counter and confirm: counters, staleness, budgets, coupon claims, replays, the job."""
+import orjson
+import pytest
+import redis
+
+from dre.errors import DREError
+from dre.store import keys
+from dre.store.records import BudgetUse, CouponClaim
+
+NOW = 1_800_000_000_000
+
+
+def snapshot(client: redis.Redis, tenant: str) -> dict:
+    """Every key of the tenant with its value: to prove that a failed call changed nothing."""
+    out = {}
+    for k in client.scan_iter(f"dre:{{{tenant}}}:*"):
+        t = client.type(k)
+        if t == "string":
+            out[k] = client.get(k)
+        elif t == "hash":
+            out[k] = client.hgetall(k)
+        elif t == "set":
+            out[k] = client.smembers(k)
+        elif t == "zset":
+            out[k] = client.zrange(k, 0, -1, withscores=True)
+        elif t == "list":
+            out[k] = client.lrange(k, 0, -1)
+    return out
+
+
+async def confirm(store, tenant, txn, counter, promotions=(), coupons=(), customer="C1", answer=None):
+    return await store.confirm(
+        tenant, txn, counter, customer_id=customer, promotions=list(promotions),
+        coupons=list(coupons), answer=answer or orjson.dumps({"t": txn, "c": counter}).decode(),
+        job_payload=orjson.dumps({"txn": txn}).decode(), now=NOW,
+    )
+
+
+async def test_counters_start_at_one_and_only_latest_iteration_is_kept(store, tenant):
+    assert [await store.next_counter(tenant, "T1", f'{{"i":{i}}}') for i in range(3)] == [1, 2, 3]
+    assert await store.get_iteration(tenant, "T1", 3) == '{"i":2}'
+    assert await store.get_iteration(tenant, "T1", 2) is None
+    assert 0 < store.client.pttl(keys.txn_counter(tenant, "T1")) <= 24 * 3600 * 1000
+
+
+async def test_confirm_consumes_budget_and_enqueues_job(store, tenant):
+    await store.next_counter(tenant, "T1", "{}")
+    res = await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 250, 10, 1000, 2)])
+    assert (res.replayed, res.exhausted, res.job_id) == (False, (), "T1/1")
+    b = await store.budget_get(tenant, "P1")
+    assert (b.amount_consumed_cents, b.redemptions_consumed) == (250, 1)
+    job = await store.job_get(tenant, "T1/1")
+    assert job["status"] == "PENDING" and orjson.loads(job["payload"]) == {"txn": "T1"}
+    assert await store.job_queue_length(tenant) == 1
+    assert await store.confirmed(tenant, "T1") == (1, res.answer)
+
+
+async def test_confirm_replay_returns_first_answer_and_changes_nothing(store, tenant):
+    await store.next_counter(tenant, "T1", "{}")
+    first = await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 100)], answer='{"first":1}')
+    before = snapshot(store.client, tenant)
+    again = await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 100)], answer='{"second":1}')
+    assert again.replayed and again.answer == first.answer == '{"first":1}'
+    assert snapshot(store.client, tenant) == before
+
+
+async def test_stale_unknown_and_other_counter(store, tenant):
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "NEVER", 1)
+    assert (e.value.status, e.value.code) == (404, "NOT_FOUND")
+    await store.next_counter(tenant, "T1", "{}")
+    await store.next_counter(tenant, "T1", "{}")
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "T1", 1)
+    assert (e.value.status, e.value.code) == (409, "STALE_ITERATION")
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "T1", 3)
+    assert (e.value.status, e.value.code) == (404, "NOT_FOUND")
+    await confirm(store, tenant, "T1", 2)
+    await store.next_counter(tenant, "T1", "{}")  # an evaluate after the confirm
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "T1", 3)
+    assert (e.value.status, e.value.code) == (409, "ALREADY_CONFIRMED")
+    assert (await confirm(store, tenant, "T1", 2)).replayed
+
+
+@pytest.mark.parametrize(
+    "use, reason",
+    [
+        (BudgetUse("P1", 501, amount_limit_cents=1000), "amount"),
+        (BudgetUse("P1", 1, redemption_limit=1), "redemptions"),
+        (BudgetUse("P1", 1, per_customer_limit=1), "perCustomer"),
+    ],
+)
+async def test_budget_exhausted_names_promotion_and_changes_nothing(store, tenant, use, reason):
+    await store.next_counter(tenant, "A", "{}")
+    await confirm(store, tenant, "A", 1, [BudgetUse("P1", 500), BudgetUse("P2", 1)])
+    await store.next_counter(tenant, "B", "{}")
+    before = snapshot(store.client, tenant)
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "B", 1, [BudgetUse("P2", 1), use])
+    assert (e.value.status, e.value.code) == (409, "BUDGET_EXHAUSTED")
+    assert e.value.details[0].path == "P1" and e.value.details[0].issue == reason
+    assert snapshot(store.client, tenant) == before
+
+
+async def test_exhausted_set_gets_promotions_used_up(store, tenant):
+    for i, txn in enumerate(["A", "B"]):
+        await store.next_counter(tenant, txn, "{}")
+        res = await confirm(store, tenant, txn, 1, [BudgetUse("P1", 500, amount_limit_cents=1000),
+                                                    BudgetUse("P2", 1, redemption_limit=5)])
+        assert res.exhausted == ((), ("P1",))[i]
+    assert await store.exhausted_promotions(tenant) == {"P1"}
+
+
+async def test_per_customer_budget_is_per_customer(store, tenant):
+    use = BudgetUse("P1", 1, per_customer_limit=1)
+    for txn, cust in [("A", "C1"), ("B", "C2"), ("C", "")]:
+        await store.next_counter(tenant, txn, "{}")
+        await confirm(store, tenant, txn, 1, [use], customer=cust)
+    await store.next_counter(tenant, "D", "{}")
+    with pytest.raises(DREError):
+        await confirm(store, tenant, "D", 1, [use], customer="C2")
+
+
+async def test_confirm_claims_reserved_and_active_coupons(store, tenant):
+    await store.coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="W")
+    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=2,
+                                max_redemptions_per_customer=1)
+    reserved, direct = await store.coupon_generate(tenant, "W", 2)
+    r = await store.coupon_reserve(tenant, reserved, "T1", now=NOW)
+    g = await store.coupon_reserve(tenant, "SUMMER", "T1", customer_id="C1", now=NOW)
+    await store.next_counter(tenant, "T1", "{}")
+    await confirm(store, tenant, "T1", 1, coupons=[
+        CouponClaim(reserved, r.reservation_id), CouponClaim(direct), CouponClaim("SUMMER", g.reservation_id)])
+    for code in (reserved, direct):
+        c = await store.coupon_get(tenant, code)
+        assert (c["status"], c["redeemedBy"]) == ("REDEEMED", "T1")
+    s = await store.coupon_get(tenant, "SUMMER")
+    assert s["uses"] == "1" and store.client.zcard(keys.coupon_holds(tenant, "SUMMER")) == 0
+    # the same customer again: the GENERIC per-customer limit (1) is reached
+    await store.next_counter(tenant, "T2", "{}")
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "T2", 1, coupons=[CouponClaim("SUMMER")])
+    assert e.value.code == "COUPON_UNAVAILABLE" and e.value.details[0].issue == "LIMIT_REACHED"
+
+
+async def test_coupon_unavailable_names_code_and_changes_nothing(store, tenant):
+    await store.coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="W")
+    ok, taken = await store.coupon_generate(tenant, "W", 2)
+    await store.coupon_reserve(tenant, taken, "OTHER", now=NOW)
+    await store.next_counter(tenant, "T1", "{}")
+    before = snapshot(store.client, tenant)
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 100)],
+                      coupons=[CouponClaim(ok), CouponClaim(taken)])
+    assert (e.value.status, e.value.code) == (409, "COUPON_UNAVAILABLE")
+    assert (e.value.details[0].path, e.value.details[0].issue) == (taken, "RESERVED_ELSEWHERE")
+    assert snapshot(store.client, tenant) == before
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "T1", 1, coupons=[CouponClaim("NOPE")])
+    assert e.value.details[0].issue == "INVALID"
+
+
+async def test_duplicate_promotion_or_code_is_a_programming_error(store, tenant):
+    with pytest.raises(ValueError):
+        await confirm(store, tenant, "T", 1, [BudgetUse("P", 1), BudgetUse("P", 2)])
+    with pytest.raises(ValueError):
+        await confirm(store, tenant, "T", 1, coupons=[CouponClaim("A"), CouponClaim("A")])
