@@ -12,16 +12,21 @@ import numpy as np
 from kernels.best_deal import choose
 from kernels.conditions import context_ok, coupon_code, line_verdict
 from kernels.config import jit
-from kernels.layout import ELIGIBLE, NEARLY, P_HAS_INJECT, P_PTS_END, P_PTS_OFF
+from kernels.layout import CTX_POS_GROUP, ELIGIBLE, NEARLY, P_HAS_INJECT, P_PTS_END, P_PTS_OFF
 from kernels.loyalty import points
 from kernels.stacking import apply_promo, apply_set
 
 
 @jit
-def index_candidates(T, art: np.ndarray, grp: np.ndarray, shard: int, n_shards: int) -> np.ndarray:
-    """Promotions of ``shard`` that can apply to the lines: every global promotion, plus those whose
-    article conditions list a line's article (ARTICLE) or group (ARTICLE_GROUP). Sorted, unique."""
+def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard: int, n_shards: int) -> np.ndarray:
+    """Promotions of ``shard`` that can apply to the lines: global promotions (those listing posGroups
+    only for a listed ``pos_group``), plus those whose article conditions list a line's article
+    (ARTICLE) or group (ARTICLE_GROUP). Sorted, unique."""
     count = T.global_promos.shape[0]
+    g0 = g1 = 0
+    if pos_group >= 0:
+        g0, g1 = T.gpos_off[pos_group], T.gpos_off[pos_group + 1]
+        count += g1 - g0
     for i in range(art.shape[0]):
         if art[i] >= 0:
             count += T.art_off[art[i] + 1] - T.art_off[art[i]]
@@ -30,6 +35,11 @@ def index_candidates(T, art: np.ndarray, grp: np.ndarray, shard: int, n_shards: 
     buf = np.empty(count, dtype=np.int64)
     k = 0
     for p in T.global_promos:
+        if p % n_shards == shard:
+            buf[k] = p
+            k += 1
+    for j in range(g0, g1):
+        p = T.gpos_promos[j]
         if p % n_shards == shard:
             buf[k] = p
             k += 1
@@ -180,7 +190,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
 def shard_candidates(T, art, grp, milli, up, gross, ctx, code_types, exhausted, shard: int,
                      n_shards: int) -> np.ndarray:
     """Candidates of one shard for a basket: index lookup, then the eligible-or-nearly filter."""
-    cands = index_candidates(T, art, grp, shard, n_shards)
+    cands = index_candidates(T, art, grp, ctx[CTX_POS_GROUP], shard, n_shards)
     return eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted)
 
 
@@ -191,5 +201,5 @@ def evaluate_basket(T, art, grp, milli, up, gross, ctx, code_types, exhausted, w
     The index candidates are a superset of the eligible-or-nearly ones; price_basket checks every
     condition again, so the extra ones change nothing.
     """
-    cands = index_candidates(T, art, grp, 0, 1)
+    cands = index_candidates(T, art, grp, ctx[CTX_POS_GROUP], 0, 1)
     return price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs, limit)

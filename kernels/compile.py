@@ -154,9 +154,12 @@ def compile_promotions(promotions: Iterable[m.Promotion]) -> Compiled:
     art_pairs: list[tuple[int, int]] = []
     grp_pairs: list[tuple[int, int]] = []
     global_promos = []
+    gpos_pairs: list[tuple[int, int]] = []
     for k, p in enumerate(ranked):
-        if not p.article_conds:
+        if not p.article_conds and p.pos_groups is None:
             global_promos.append(k)
+        elif not p.article_conds:
+            gpos_pairs.extend((i, k) for i in b.vocab.intern_all(p.pos_groups))
         for c in p.article_conds:
             ids = b.vocab.intern_all(c.values)
             (grp_pairs if c.by_group else art_pairs).extend((i, k) for i in ids)
@@ -174,6 +177,6 @@ def compile_promotions(promotions: Iterable[m.Promotion]) -> Compiled:
         spend=_table(b.spend, 2),
         set_off=set_off,
         set_vals=np.ascontiguousarray(set_vals, dtype=np.int64),
-        **build_index(len(b.vocab), art_pairs, grp_pairs, global_promos),
+        **build_index(len(b.vocab), art_pairs, grp_pairs, global_promos, gpos_pairs),
     )
     return Compiled(ranked, b.vocab, tables)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.config import jit
+from kernels.config import jit, jit_inline
 from kernels.layout import (
     CTX_INCLUDE_INACTIVE, CTX_MINUTE, CTX_TIME_US, CTX_WEEKDAY, ELIGIBLE, INELIGIBLE, NEARLY,
     P_ACTIVE, P_COUPON_SET, P_CTX_END, P_CTX_OFF, P_FROM_US, P_HAS_ARTICLE, P_HAS_FROM, P_HAS_TO,
@@ -33,9 +33,13 @@ def in_set(set_off: np.ndarray, set_vals: np.ndarray, s: int, x: int) -> bool:
 
 
 @jit
-def matches_any(T, s: int, art: int, grp: int) -> bool:
-    """QUANTITY_TIER, BUNDLE, FREE_ITEM, MULTIPLY_POINTS: article number or group listed."""
-    return in_set(T.set_off, T.set_vals, s, art) or in_set(T.set_off, T.set_vals, s, grp)
+def matches_any(set_off: np.ndarray, set_vals: np.ndarray, s: int, art: int, grp: int) -> bool:
+    """QUANTITY_TIER, BUNDLE, FREE_ITEM, MULTIPLY_POINTS: article number or group listed.
+
+    Hot per-line helpers take the two set arrays rather than the whole table tuple: passing the
+    15-array tuple into a call that is not inlined costs ~0.3 us of reference counting.
+    """
+    return in_set(set_off, set_vals, s, art) or in_set(set_off, set_vals, s, grp)
 
 
 @jit
@@ -63,7 +67,7 @@ def coupon_code(T, p: int, code_types: np.ndarray) -> int:
     return -1
 
 
-@jit
+@jit_inline
 def context_ok(T, p: int, ctx: np.ndarray, code_types: np.ndarray, exhausted: np.ndarray) -> bool:
     """Every condition that does not depend on the lines: status, validity, posGroups, budget,
     context, coupon, time."""
@@ -93,16 +97,15 @@ def context_ok(T, p: int, ctx: np.ndarray, code_types: np.ndarray, exhausted: np
 
 
 @jit
-def qualifies(T, p: int, art: int, grp: int) -> bool:
+def qualifies(set_off: np.ndarray, set_vals: np.ndarray, has_article: int, art_set: int, grp_set: int,
+              art: int, grp: int) -> bool:
     """A line qualifies when it matches any article condition (every line when there is none)."""
-    row = T.promo[p]
-    if row[P_HAS_ARTICLE] == 0:
+    if has_article == 0:
         return True
-    return (in_set(T.set_off, T.set_vals, row[P_QUAL_ART_SET], art)
-            or in_set(T.set_off, T.set_vals, row[P_QUAL_GRP_SET], grp))
+    return in_set(set_off, set_vals, art_set, art) or in_set(set_off, set_vals, grp_set, grp)
 
 
-@jit
+@jit_inline
 def line_verdict(T, p: int, art: np.ndarray, grp: np.ndarray, milli: np.ndarray, gross: np.ndarray,
                  out: np.ndarray) -> int:
     """The article, MIN_QUANTITY and MIN_SPEND conditions of ``p`` on a part's lines.
@@ -112,6 +115,8 @@ def line_verdict(T, p: int, art: np.ndarray, grp: np.ndarray, milli: np.ndarray,
     Returns ELIGIBLE, NEARLY (only MIN_* fail) or INELIGIBLE (no qualifying line).
     """
     row = T.promo[p]
+    so, sv = T.set_off, T.set_vals
+    has_article, art_set, grp_set = row[P_HAS_ARTICLE], row[P_QUAL_ART_SET], row[P_QUAL_GRP_SET]
     n = art.shape[0]
     q_milli = 0
     q_gross = 0
@@ -119,7 +124,7 @@ def line_verdict(T, p: int, art: np.ndarray, grp: np.ndarray, milli: np.ndarray,
     any_qual = False
     for i in range(n):
         all_gross += gross[i]
-        if qualifies(T, p, art[i], grp[i]):
+        if qualifies(so, sv, has_article, art_set, grp_set, art[i], grp[i]):
             any_qual = True
             q_milli += milli[i]
             q_gross += gross[i]

@@ -21,21 +21,25 @@ def csr(n_keys: int, pairs: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.n
 
 
 def build_index(n_vocab: int, art_pairs: Sequence[tuple[int, int]], grp_pairs: Sequence[tuple[int, int]],
-                global_promos: Sequence[int]) -> dict[str, np.ndarray]:
+                global_promos: Sequence[int], gpos_pairs: Sequence[tuple[int, int]] = ()) -> dict[str, np.ndarray]:
     """The candidate index of a set.
 
     Args:
         n_vocab: vocabulary size V.
         art_pairs: (vocabulary id, promotion) for every value of an ARTICLE condition.
         grp_pairs: (vocabulary id, promotion) for every value of an ARTICLE_GROUP condition.
-        global_promos: promotions without article conditions (candidates for every basket).
+        global_promos: promotions without article conditions nor posGroups (candidates for every basket).
+        gpos_pairs: (pos group id, promotion) for promotions without article conditions that list
+            posGroups: only baskets of those pos groups can make them candidates.
     Returns:
         art_off, art_promos, grp_off, grp_promos (CSR, offsets (V + 1,)), global_promos (sorted).
     """
     art_off, art_promos = csr(n_vocab, art_pairs)
     grp_off, grp_promos = csr(n_vocab, grp_pairs)
+    gpos_off, gpos_promos = csr(n_vocab, list(gpos_pairs))
     return {"art_off": art_off, "art_promos": art_promos, "grp_off": grp_off, "grp_promos": grp_promos,
-            "global_promos": np.array(sorted(global_promos), dtype=np.int64)}
+            "global_promos": np.array(sorted(global_promos), dtype=np.int64),
+            "gpos_off": gpos_off, "gpos_promos": gpos_promos}
 
 
 def index_lookup(off: np.ndarray, promos: np.ndarray, key: int) -> np.ndarray:

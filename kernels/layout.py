@@ -116,5 +116,7 @@ Tables = namedtuple("Tables", [
     "art_promos",
     "grp_off",  # (V + 1,) index: vocabulary id -> promotions with an ARTICLE_GROUP condition listing it
     "grp_promos",
-    "global_promos",  # promotions without article conditions: every basket must check them
+    "global_promos",  # promotions without article conditions nor posGroups: every basket checks them
+    "gpos_off",  # (V + 1,) index: pos group id -> promotions without article conditions listing it in
+    "gpos_promos",  # posGroups (a basket of another pos group cannot make them candidates)
 ])

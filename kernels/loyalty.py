@@ -37,7 +37,7 @@ def points(T, chosen: np.ndarray, L, net: np.ndarray, out: np.ndarray) -> None:
                 s = T.pts[r, PT_SET]
                 matched = 0
                 for i in range(net.shape[0]):
-                    if s < 0 or matches_any(T, s, art[i], grp[i]):
+                    if s < 0 or matches_any(T.set_off, T.set_vals, s, art[i], grp[i]):
                         matched += net[i]
                 for k2 in range(chosen.shape[0]):
                     row2 = T.promo[chosen[k2]]
