@@ -12,7 +12,7 @@ import numpy as np
 from kernels.best_deal import choose
 from kernels.conditions import context_ok, coupon_code, line_verdict
 from kernels.config import jit
-from kernels.layout import CTX_POS_GROUP, ELIGIBLE, NEARLY, P_HAS_INJECT, P_PTS_END, P_PTS_OFF
+from kernels.layout import CTX_POS_GROUP, ELIGIBLE, NEARLY, P_GRANTS, P_PTS_END, P_PTS_OFF
 from kernels.loyalty import points
 from kernels.stacking import apply_promo, apply_set
 
@@ -153,7 +153,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         for k in range(chosen.shape[0]):
             row = T.promo[chosen[k]]
             has_pts = row[P_PTS_END] > row[P_PTS_OFF]
-            took[k] = amounts[k].sum() != 0 or row[P_HAS_INJECT] != 0 or (has_pts and pts[k] != 0)
+            took[k] = amounts[k].sum() != 0 or row[P_GRANTS] != 0 or (has_pts and pts[k] != 0)
         applied = np.empty((np.count_nonzero(took), 4), dtype=np.int64)
         r = 0
         for k in range(chosen.shape[0]):

@@ -138,7 +138,7 @@ class _Builder:
         self.pts += [[lo.POINTS_KINDS[a.kind], a.points, a.per, a.factor,
                       self.add_set(a.values)] for a in p.points]
         row[lo.P_PTS_END] = len(self.pts)
-        row[lo.P_HAS_INJECT] = int(bool(p.injects))
+        row[lo.P_GRANTS] = int(bool(p.injects or p.issue_coupons))
         return row
 
 

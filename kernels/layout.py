@@ -40,7 +40,7 @@ P_ACT_OFF = 24  # rows of ``act``
 P_ACT_END = 25
 P_PTS_OFF = 26  # rows of ``pts``
 P_PTS_END = 27
-P_HAS_INJECT = 28
+P_GRANTS = 28  # has INJECT or ISSUE_COUPON actions: applied even without discount or points
 P_COLS = 29
 
 # ---- act table: one row per price action -------------------------------------------------------

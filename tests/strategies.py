@@ -108,7 +108,9 @@ def promotion(draw, pid: str, exclusive_ok: bool = True) -> m.Promotion:
         st.sampled_from(ARTICLES + ["FREE"]), st.integers(1, 3) .map(lambda x: x * 1000),
         st.none() | st.integers(0, 500)), max_size=1)))
     points = tuple(draw(st.lists(points_action(), max_size=2)))
-    if not actions and not injects and not points:
+    issue = tuple(m.IssueCouponAction(t, k) for t, k in draw(st.lists(
+        st.tuples(st.sampled_from(COUPON_TYPES), st.integers(1, 2)), max_size=1)))
+    if not actions and not injects and not points and not issue:
         actions = [draw(price_action())]
     return m.Promotion(
         id=pid, name=f"promo {pid}", type="ARTICLE", active=draw(st.booleans() | st.just(True)),
@@ -124,7 +126,7 @@ def promotion(draw, pid: str, exclusive_ok: bool = True) -> m.Promotion:
         context_conds=context,
         coupon_types=draw(st.none() | st.none() | st.none() | subset(COUPON_TYPES)),
         time_conds=tuple(draw(st.lists(window(), max_size=1))),
-        price_actions=tuple(actions), injects=injects, points=points,
+        price_actions=tuple(actions), injects=injects, points=points, issue_coupons=issue,
     )
 
 
