@@ -7,6 +7,18 @@ import redis
 from dre.store.server import start_redis_server
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels():
+    """Compile (or load from numba's cache) every kernel once, before any test prices a basket.
+
+    A clean checkout compiles for about a minute and a half; without this the first test to price
+    would pay for it inside its own timeouts.
+    """
+    from kernels import warmup
+
+    warmup()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """One real redis-server for the whole session (tests use distinct tenants or flush)."""
