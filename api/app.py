@@ -15,7 +15,7 @@ from api.auth import CHALLENGE, tenant_for
 from api.errors import error_response, register_error_handlers
 from api.limits import check_body
 from api.logging import log_request
-from api.routes import evaluate, heartbeat, ops
+from api.routes import confirm, coupons, evaluate, heartbeat, ops
 from api.routes.docs import Provider
 from api.services import SERVICES_KEY, Services
 from dre.errors import DREError
@@ -71,6 +71,8 @@ def create_app(services: Services) -> QuartTrio:
     app.json = OrjsonProvider(app)
     register_error_handlers(app)
     app.register_blueprint(evaluate.bp)
+    app.register_blueprint(confirm.bp)
+    app.register_blueprint(coupons.bp)
     app.register_blueprint(heartbeat.bp)
     app.register_blueprint(ops.bp)
     echo = ops.echo_blueprint()

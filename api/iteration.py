@@ -44,6 +44,7 @@ def iteration_record(basket: Basket, result: Result, response: dict, promotions:
     return orjson.dumps({
         "customerId": basket.customer_id,
         "loyaltyCardNo": basket.loyalty_card,
+        "storeId": basket.store_id,
         "promotionsVersion": promotions_version,
         "applied": applied,
         # presented codes that unlocked a promotion, in request order: what confirm claims
@@ -87,6 +88,7 @@ class Iteration:
 
     customer_id: str | None
     loyalty_card: str | None
+    store_id: str | None
     promotions_version: int | None
     applied: tuple[AppliedPromotion, ...]
     coupons: tuple[str, ...]
@@ -105,5 +107,5 @@ class Iteration:
             AppliedPromotion(a["promotionId"], int(a["amount"]), int(a.get("points") or 0), a.get("couponCode"),
                              a.get("version"), a.get("budget"), tuple(a.get("issueCoupons") or ()))
             for a in d.get("applied", ()))
-        return cls(d.get("customerId"), d.get("loyaltyCardNo"), d.get("promotionsVersion"), applied,
+        return cls(d.get("customerId"), d.get("loyaltyCardNo"), d.get("storeId"), d.get("promotionsVersion"), applied,
                    tuple(d.get("coupons") or ()), d.get("totals") or {}, d.get("response") or {})
