@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -16,19 +17,22 @@ ORJSON_OPTS = orjson.OPT_INDENT_2
 
 
 def load_rules(path: Path) -> tuple[list, Context]:
-    """A promotion file: a JSON array of promotions, or ``{"promotions": [...], "couponTypes": [...]}``.
-
-    Coupon types in the file let authors test coupon promotions offline: a GENERIC type's ``code``
-    counts as usable, and the types' ``promotionIds`` gate those promotions on the code.
-    """
+    """A promotion file: a JSON array of promotions, or ``{"promotions": [...], "couponTypes": [...]}``."""
     try:
         data = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as e:
         raise invalid(f"{path}: not JSON ({e})") from None
-    coupon_types = []
     if isinstance(data, dict):
-        coupon_types = data.get("couponTypes", [])
-        data = data.get("promotions")
+        return rules_from_json(data.get("promotions"), data.get("couponTypes", []))
+    return rules_from_json(data, [])
+
+
+def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list, Context]:
+    """Validated promotions with their coupon-type gates, and a Context knowing the GENERIC codes.
+
+    Coupon types let authors test coupon promotions offline: a GENERIC type's ``code`` counts as
+    usable, and the types' ``promotionIds`` gate those promotions on their codes.
+    """
     gates: dict[str, list[str]] = {}
     checks = {}
     for ct in coupon_types:
@@ -36,12 +40,8 @@ def load_rules(path: Path) -> tuple[list, Context]:
             gates.setdefault(pid, []).append(ct["id"])
         if ct.get("type") == "GENERIC" and ct.get("code"):
             checks[ct["code"]] = CouponCheck(ct["code"], USABLE, ct["id"])
-    promos = parse_promotions(data)
-    if gates:
-        from dataclasses import replace
-
-        promos = [replace(p, coupon_types=(p.coupon_types or frozenset()) | frozenset(gates[p.id]))
-                  if p.id in gates else p for p in promos]
+    promos = [replace(p, coupon_types=(p.coupon_types or frozenset()) | frozenset(gates[p.id])) if p.id in gates else p
+              for p in parse_promotions(promotions)]
     return promos, Context(coupons=checks)
 
 
