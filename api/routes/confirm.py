@@ -47,7 +47,8 @@ async def confirm(data: ConfirmRequestBody) -> Response:
     return Response(answer, mimetype=JSON)
 
 
-@bp.get("/pos/v2/transactions/<transaction_id>/<int:counter>/side-effects")
+# "string:" spelled out: quart-schema's path regex would swallow an unconverted first parameter
+@bp.get("/pos/v2/transactions/<string:transaction_id>/<int:counter>/side-effects")
 @document_response(SideEffectsResponse, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def side_effects(transaction_id: str, counter: int) -> Response:
