@@ -36,9 +36,10 @@ MAX_KEY_LENGTH = 255  # keys end up in Redis key names; UUIDs and the like are f
 OFFLINE_ROUTES = frozenset({"/pos/v2/evaluate", "/pos/v2/simulate"})  # keep working without the store
 
 
-def _fingerprint(body: bytes) -> str:
+def fingerprint(method: str, full_path: str, body: bytes) -> str:
+    """What makes two requests "the same" for a key: method, path with query, body bytes."""
     h = hashlib.sha256()
-    h.update(f"{request.method} {request.full_path}\n".encode())
+    h.update(f"{method} {full_path}\n".encode())
     h.update(body)
     return h.hexdigest()
 
@@ -68,7 +69,8 @@ def install_idempotency(app: Quart, services: Services) -> None:
             if services.store is None:
                 raise DREError(503, "STORE_UNAVAILABLE", "Idempotency-Key needs the store")
             scope = request.url_rule.rule
-            claim = await services.store.idempotency_claim(g.tenant, scope, key, _fingerprint(await request.get_data()))
+            print_ = fingerprint(request.method, request.full_path, await request.get_data())
+            claim = await services.store.idempotency_claim(g.tenant, scope, key, print_)
         except DREError as err:
             if err.status == 503 and request.url_rule.rule in OFFLINE_ROUTES:
                 return None  # priced without the store, so without idempotency too
