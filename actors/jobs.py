@@ -82,15 +82,14 @@ class JobWorker:
             self._scope.cancel()
 
     async def run(self, task_status: trio.TaskStatus["JobWorker"] = trio.TASK_STATUS_IGNORED) -> None:
-        """Run until cancelled or :meth:`aclose`. Started (and recovery done once) before ``started``
-        when the store answers; a store that is down does not hold up the start-up."""
+        """Run until cancelled or :meth:`aclose`. ``started`` at once: the first recovery runs in
+        the background, so a store that is down or slow does not hold up the service's start-up."""
         with trio.CancelScope() as self._scope:
-            await self._recover_once()
             async with trio.open_nursery() as nursery:
                 for _ in range(self.settings.runners):
                     nursery.start_soon(self._runner)
-                nursery.start_soon(self._every, self.settings.recover_every_s, self._recover_once)
-                nursery.start_soon(self._every, self.settings.sweep_every_s, self._sweep_once)
+                nursery.start_soon(self._every, self.settings.recover_every_s, self._recover_once, True)
+                nursery.start_soon(self._every, self.settings.sweep_every_s, self._sweep_once, False)
                 task_status.started(self)
 
     # -- runners -----------------------------------------------------------------------------
@@ -146,7 +145,9 @@ class JobWorker:
 
     # -- periodic ----------------------------------------------------------------------------
 
-    async def _every(self, period_s: float, step: Callable[[], Awaitable[None]]) -> None:
+    async def _every(self, period_s: float, step: Callable[[], Awaitable[None]], at_once: bool) -> None:
+        if at_once:
+            await step()
         while True:
             await trio.sleep(period_s)
             await step()

@@ -14,6 +14,7 @@ from tests.api.conftest import AUTH, make_config, post
 from tests.api.flows import item, request
 
 FAST_FAIL_S = 1.0  # a write must fail at least this fast while the store is down
+COFFEE = request("T1", [item("1", "A100", 2, 4.99, "COFFEE")])  # P1 of the example rules: 1.00 off
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ async def test_writes_503_pricing_goes_on_breaker_closes_by_itself(private_redis
         app = create_app(services)
         async with app.test_app() as test_app:
             client = test_app.test_client()
-            status, body, _ = await post(client, "/pos/v2/evaluate", request("T1", [item("1", "A100", 2, 4.99, "COFFEE")]))
+            status, body, _ = await post(client, "/pos/v2/evaluate", COFFEE)
             assert status == 200 and body["meta"]["counterSource"] == "STORE"
             private_redis.stop()
 
@@ -40,7 +41,7 @@ async def test_writes_503_pricing_goes_on_breaker_closes_by_itself(private_redis
                 status, body, _ = await post(client, path, payload)
                 assert (status, body["error"]["code"]) == (503, "STORE_UNAVAILABLE"), path
                 assert time.monotonic() - started < FAST_FAIL_S
-            status, body, _ = await post(client, "/pos/v2/evaluate", request("T1", [item("1", "A100", 2, 4.99, "COFFEE")]))
+            status, body, _ = await post(client, "/pos/v2/evaluate", COFFEE)
             assert status == 200 and body["meta"]["counterSource"] == "LOCAL"
             assert body["totals"]["discount"] == 1.0  # still priced with the rules
             r = await client.get("/pos/heartbeat", headers=AUTH)
