@@ -33,6 +33,7 @@ from actors.store_core import (
     mailbox,
     make_client,
 )
+from actors.store_ops.audit import AuditOps
 from actors.store_ops.catalog import CatalogOps
 from actors.store_ops.coupons import CouponOps
 from actors.store_ops.jobs import JobOps
@@ -43,7 +44,7 @@ from dre.store.scripts import Scripts
 __all__ = ["Store", "open_store", "start_store"]
 
 
-class Store(TransactionOps, CouponOps, LedgerOps, JobOps, CatalogOps, StoreCore):
+class Store(TransactionOps, CouponOps, LedgerOps, JobOps, AuditOps, CatalogOps, StoreCore):
     """The store actor's handle: typed async methods over the batching core.
 
     Safe to share between any number of tasks. Heartbeat: ``store.breaker.state.value``

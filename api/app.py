@@ -13,9 +13,10 @@ from quart_trio import QuartTrio
 
 from api.auth import CHALLENGE, tenant_for
 from api.errors import error_response, register_error_handlers
+from api.idempotency import install_idempotency
 from api.limits import check_body
 from api.logging import log_request
-from api.routes import evaluate, heartbeat, ops
+from api.routes import confirm, coupons, evaluate, heartbeat, ops
 from api.routes.docs import Provider
 from api.services import SERVICES_KEY, Services
 from dre.errors import DREError
@@ -33,6 +34,11 @@ the tenant. Errors: `{"error": {"code", "message", "details": [{"path", "issue"}
 limit, 1 MiB by default), 415 (POS routes take `application/json` only), 503 (store or engine
 unavailable; retry). A bad request never returns 500 and never changes state. Every response
 carries `X-Request-Id` (echoed or generated).
+
+`Idempotency-Key` (any POST): the first answer (status and body) is kept for 24 h per tenant,
+route and key; a retry with the same key and body gets it again with `Idempotent-Replayed:
+true` and changes nothing; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED; a
+duplicate while the first still runs is 409 IN_PROGRESS. 5xx answers are not kept (retry).
 
 Money on the wire is in major units with at most 2 decimals; quantities have at most 3
 decimals, negative for returns, never 0.
@@ -71,6 +77,8 @@ def create_app(services: Services) -> QuartTrio:
     app.json = OrjsonProvider(app)
     register_error_handlers(app)
     app.register_blueprint(evaluate.bp)
+    app.register_blueprint(confirm.bp)
+    app.register_blueprint(coupons.bp)
     app.register_blueprint(heartbeat.bp)
     app.register_blueprint(ops.bp)
     echo = ops.echo_blueprint()
@@ -91,6 +99,8 @@ def create_app(services: Services) -> QuartTrio:
             return error_response(err, CHALLENGE)
         check_body(request.method, request.mimetype, request.content_length, services.config.max_body_bytes)
         return None
+
+    install_idempotency(app, services)  # after authentication: keys are per tenant
 
     @app.after_request
     async def _observe(response: Response) -> Response:

@@ -11,10 +11,10 @@ import uuid
 import orjson
 
 from api.coupons import check_coupons
+from api.iteration import iteration_record
 from api.services import Services
-from dre.basket import Basket, basket_from_request
+from dre.basket import basket_from_request
 from dre.evaluate import Context
-from dre.evaluate.result import Result
 from dre.response import build_response
 from dre.wire.evaluate import EvaluateRequest
 
@@ -37,24 +37,6 @@ async def _article_groups(services: Services, tenant: str, req: EvaluateRequest)
             if group:
                 groups[number] = group
     return groups
-
-
-def iteration_record(basket: Basket, result: Result, response: dict) -> bytes:
-    """What confirm needs of a priced iteration (kept by the store with its counter).
-
-    ``response`` is stored without ``transactionCounter`` (the store assigns it in the same
-    step); confirm adds it back. Amounts are integer cents.
-    """
-    return orjson.dumps({
-        "customerId": basket.customer_id,
-        "applied": [{"promotionId": a.promotion_id, "amount": a.amount, "points": a.points,
-                     "couponCode": a.coupon_code} for a in result.applied],
-        "coupons": sorted({a.coupon_code for a in result.applied if a.coupon_code}),
-        "totals": {"gross": sum(line.gross for line in basket.lines),
-                   "discount": sum(d.amount for ds in result.lines for d in ds),
-                   "points": result.points},
-        "response": response,
-    })
 
 
 async def price_request(services: Services, tenant: str, req: EvaluateRequest, *, simulate: bool) -> dict:
@@ -84,8 +66,8 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
                               counter=None, is_simulation=simulate,
                               include_recommendations=not simulate or basket.include_missed)
     if not simulate:
-        counter, source = await services.counters.next(tenant, transaction_id,
-                                                       iteration_record(basket, priced.result, response).decode())
+        record = iteration_record(basket, priced.result, response, priced.pset.by_id, priced.pset.version)
+        counter, source = await services.counters.next(tenant, transaction_id, record.decode())
         response["meta"]["header"]["transactionCounter"] = counter
         response["meta"]["counterSource"] = source
     response["meta"]["durationMs"] = round((time.perf_counter() - started) * 1000, 3)

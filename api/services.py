@@ -15,10 +15,13 @@ from importlib.metadata import PackageNotFoundError, version
 import trio
 
 from actors.engine import Engine, start_engine
+from actors.jobs import JobWorker
+from actors.side_effects import start_side_effects
 from actors.store import Store, start_store
 from api.budgets import ExhaustedBudgets
 from api.counters import Counters
 from api.metrics import Metrics
+from api.ttl_cache import TTLCache
 from dre.config import Config
 from dre.evaluate import CouponCheck
 
@@ -42,6 +45,8 @@ class Services:
     metrics: Metrics
     counters: Counters
     budgets: ExhaustedBudgets
+    jobs: JobWorker | None = None  # the side-effects job worker (None without a store)
+    side_effects_cache: TTLCache[bytes] = field(default_factory=TTLCache)  # GET .../side-effects answers
     static_coupons: dict[str, Mapping[str, CouponCheck]] = field(default_factory=dict)  # per tenant
     started_monotonic: float = field(default_factory=time.monotonic)
     version: str = field(default_factory=service_version)
@@ -81,14 +86,17 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         kwargs = {"timeout_s": engine_timeout_s} if engine_timeout_s else {}
         engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
                                     **kwargs)
+        jobs = await start_side_effects(nursery, config, store)
         services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
-                            ExhaustedBudgets(store))
+                            ExhaustedBudgets(store), jobs)
         metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts),
                                       store.breaker.state.value if store else None))
         try:
             load_start_promotions(services)
             yield services
         finally:
+            if jobs is not None:
+                jobs.aclose()  # first: it uses the store; jobs in flight are recovered later
             await engine.aclose()
             if store is not None:
                 await store.aclose()

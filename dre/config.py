@@ -24,6 +24,8 @@ class Config:
     promotions_file: Path | None = None  # loaded at start-up for the first tenant
     max_body_bytes: int = DEFAULT_MAX_BODY
     iteration_ttl_s: int = 24 * 3600  # how long a priced iteration stays confirmable
+    job_runners: int = 2  # side-effects jobs run concurrently per worker process (0: none here)
+    job_lease_s: float = 30.0  # a side-effects job not finished within this is re-run elsewhere
 
     @property
     def first_tenant(self) -> str:
@@ -63,4 +65,6 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         data_dir=Path(pick("data_dir", "DRE_DATA_DIR", "data")),
         promotions_file=Path(promos) if promos else None,
         max_body_bytes=pick("max_body_bytes", "DRE_MAX_BODY_BYTES", DEFAULT_MAX_BODY, int),
+        job_runners=pick("job_runners", "DRE_JOB_RUNNERS", 2, int),
+        job_lease_s=pick("job_lease_s", "DRE_JOB_LEASE_S", 30.0, float),
     )

@@ -91,9 +91,31 @@ class CouponOps:
         created = await self._create_codes(tenant, type_id, [""] * count, "coupon_generate", now)
         return [c for c, _ in created]
 
+    async def coupon_grant(
+        self, tenant: str, type_id: str, owner: str, count: int, marker_key: str, grant_id: str,
+        now: int | None = None,
+    ) -> tuple[list[str], bool]:
+        """``count`` new ACTIVE codes of an INDIVIDUAL type owned by ``owner`` ("" = anyone),
+        exactly once per (``marker_key``, ``grant_id``): a repeated grant returns the codes of the
+        first with ``replayed=True``. Returns (codes, replayed).
+
+        The side-effects job grants post-purchase coupons with it, its job hash as the marker, so
+        a job that is re-run after a crash does not issue a second set. Raises DREError 404 for an
+        unknown type, 409 COUPON_UNAVAILABLE for a GENERIC one.
+        """
+        codes_, replayed = await self._create_codes(
+            tenant, type_id, [owner] * count, "coupon_grant", now, marker=(marker_key, grant_id))
+        return [c for c, _ in codes_], replayed
+
     async def _create_codes(
-        self, tenant: str, type_id: str, owners: list[str], script: str, now: int | None
-    ) -> list[tuple[str, str]]:
+        self, tenant: str, type_id: str, owners: list[str], script: str, now: int | None,
+        marker: tuple[str, str] | None = None,
+    ) -> Any:
+        """Draw, then create codes for ``owners`` with ``script`` (re-drawing collisions).
+
+        Without ``marker``: returns [(code, owner)]. With ``marker`` (key, field; coupon_grant):
+        returns ([(code, owner)], replayed).
+        """
         t = await self.coupon_type_get(tenant, type_id)
         if t is None:
             raise not_found(f"coupon type {type_id}")
@@ -109,11 +131,17 @@ class CouponOps:
             k = [keys.coupon(tenant, c) for c in chosen]
             args: list[Any] = [type_id, t.get("validFrom", ""), t.get("validTo", ""),
                                t.get("promotionIds", "[]"), now if now is not None else now_ms()]
+            if marker is not None:
+                k = [marker[0], *k]
+                args = [marker[1], *args]
             for c, owner in zip(chosen, owners):
                 args += [c, owner]
             reply = await self.call_script(s, k, args)
-            if int(reply[0]) == 1:
-                return list(zip(chosen, owners))
+            if int(reply[0]) in (1, 2):
+                if marker is None:
+                    return list(zip(chosen, owners))
+                made = list(reply[1:])  # the first grant's codes on a replay (2)
+                return list(zip(made, owners)), int(reply[0]) == 2
             taken = set(reply[1:])  # codes that exist already: draw those again
             chosen = [codes.new_code(prefix, length) if c in taken else c for c in chosen]
         raise RuntimeError(f"could not draw free codes for {type_id} in {MAX_CODE_DRAWS} rounds")

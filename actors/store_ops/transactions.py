@@ -18,6 +18,11 @@ class TransactionOps:
         k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id)]
         return await self.call_script(s, k, [iteration, ms(ttl_s)], int)
 
+    async def latest_counter(self: CallsStore, tenant: str, txn_id: str) -> int:
+        """The last transactionCounter issued for ``txn_id`` (0: none, or expired)."""
+        key = keys.txn_counter(tenant, txn_id)
+        return await self.call(lambda p: p.get(key), lambda r: int(r or 0))
+
     async def get_iteration(self: CallsStore, tenant: str, txn_id: str, counter: int) -> str | None:
         """The priced iteration (JSON) of that counter, or None (not the latest, or expired)."""
         key = keys.txn_iterations(tenant, txn_id)

@@ -1,9 +1,13 @@
-"""Pydantic models for the OpenAPI document: responses and the error shape.
+"""Pydantic models for the OpenAPI document: responses, the error shape, and the request bodies of
+the routes whose bodies the domain does not need (confirm, coupons).
 
-Request bodies are the domain's own wire models (``dre.wire``), which also validate requests.
+Evaluate's request body is the domain's own wire model (``dre.wire``), which also validates it.
 """
+from api.schemas.confirm import ConfirmRequestBody, ConfirmResponse
 from api.schemas.errors import ErrorResponse
 from api.schemas.evaluate import EvaluateResponse
 from api.schemas.heartbeat import Heartbeat
+from api.schemas.side_effects import SideEffectsResponse
 
-__all__ = ["ErrorResponse", "EvaluateResponse", "Heartbeat"]
+__all__ = ["ConfirmRequestBody", "ConfirmResponse", "ErrorResponse", "EvaluateResponse", "Heartbeat",
+           "SideEffectsResponse"]

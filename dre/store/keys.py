@@ -134,6 +134,18 @@ def job_leases(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:jobs:leases"
 
 
+# -- calculation audit log --------------------------------------------------------------------
+
+def audit_record(tenant: str, audit_id: str) -> str:
+    """STRING: one calculation audit record (JSON) of a confirmed iteration (TTL)."""
+    return f"{tenant_prefix(tenant)}:audit:rec:{audit_id}"
+
+
+def audit_log(tenant: str) -> str:
+    """LIST of audit ids, newest first, capped (what an auditor browses)."""
+    return f"{tenant_prefix(tenant)}:audit:log"
+
+
 # -- loyalty -----------------------------------------------------------------------------------
 
 def member(tenant: str, member_id: str) -> str:

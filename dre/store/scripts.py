@@ -42,10 +42,12 @@ class Scripts:
     coupon_cancel: Script
     coupon_activate: Script
     coupon_issue: Script
+    coupon_grant: Script
     coupon_generate: Script
     coupon_release: Script
     coupon_type_put: Script
     points_book: Script
+    audit_append: Script
     idempotency_claim: Script
     idempotency_put: Script
     idempotency_release: Script

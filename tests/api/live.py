@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,12 +22,15 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a full pipe (64 KiB of
+        # access log lines) would block the server in the middle of a request.
+        self._log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, "-m", "dre.cli", "serve", "--port", str(self.port), *(args or [])],
-                                     cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                     cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"dre serve exited: {self.proc.stdout.read().decode()[-2000:]}")
+                raise RuntimeError(f"dre serve exited: {self.output()[-2000:]}")
             try:
                 httpx.get(self.url + "/openapi.json", timeout=0.5)
                 return
@@ -47,4 +51,5 @@ class LiveServer:
         return self.proc.returncode
 
     def output(self) -> str:
-        return self.proc.stdout.read().decode()
+        self._log.seek(0)
+        return self._log.read().decode()

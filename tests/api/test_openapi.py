@@ -43,3 +43,31 @@ async def test_real_answers_match_the_response_model(client, example_request):
     for path in ("/pos/v2/evaluate", "/pos/v2/simulate"):
         _, body, _ = await post(client, path, example_request)
         EvaluateResponse.model_validate(body)
+
+
+async def test_confirm_coupon_and_side_effects_answers_match_their_models(client, services):
+    from api.schemas import ConfirmResponse, SideEffectsResponse
+    from api.schemas import coupons as c
+    from tests.api import promos
+    from tests.api.conftest import TENANT
+    from tests.api.flows import completed_side_effects, confirm, evaluate, item, load
+
+    load(services, promos.ALL)
+    codes = await promos.put_coupon_types(services.store, TENANT)
+    await evaluate(client, "T1", [item("1", "X", 2, 12.50)], coupons=(codes[0],))
+    status, answer, _ = await confirm(client, "T1", 1)
+    assert status == 200
+    ConfirmResponse.model_validate(answer, strict=True)
+    se = await completed_side_effects(client, services, "T1", 1)
+    assert se["results"]["postPurchaseCoupons"] and se["results"]["couponRedemptions"]
+    SideEffectsResponse.model_validate(se, strict=True)
+    _, r, _ = await post(client, "/pos/coupons/reserve", {"code": codes[1], "transactionId": "T2"})
+    calls = [(c.ValidateResponse, "validate", {"code": codes[1]}), (c.ReserveResponse, None, r),
+             (c.RedeemResponse, "redeem", {"reservationId": r["reservationId"]}),
+             (c.IssueResponse, "issue", {"couponTypeId": "THX", "customerIds": ["C1"]})]
+    for model, route, body in calls:
+        out = body if route is None else (await post(client, f"/pos/coupons/{route}", body))[1]
+        model.model_validate(out, strict=True)
+    doc = await _doc(client)
+    for path in ("/pos/v2/confirm", "/pos/coupons/reserve", "/pos/v2/transactions/{transaction_id}/{counter}/side-effects"):
+        assert path in doc["paths"]

@@ -1,0 +1,191 @@
+"""The side-effects job worker: runs the durable jobs that confirm enqueues, for every tenant.
+
+Tasks (all in the worker's own nursery, STYLE.md §2):
+
+* ``runners`` runner tasks: each claims the next job (``job_claim`` leases it; tenants are visited
+  round-robin), runs the handler under a deadline, then ``job_complete`` with the results. A failed
+  attempt waits a back-off (while still holding the lease, so no other worker takes it meanwhile),
+  then ``job_fail`` re-queues it, or marks it FAILED after ``max_attempts``. With nothing to do a
+  runner sleeps ``poll_s``, or less when :meth:`JobWorker.notify` (called after a confirm in this
+  process) wakes it.
+* a recoverer: ``job_recover`` at start-up and every ``recover_every_s``: jobs whose lease ran out
+  (their worker was killed, or lost the store mid-job) go back on the queue.
+* a sweeper: ``sweep_reservations`` every ``sweep_every_s`` (expired coupon reservations return to
+  ACTIVE even when nobody touches the code).
+
+Delivery is at least once and every effect is idempotent per job (see actors.side_effects), so a
+job cancelled half-way by a shutdown is simply leased until its lease runs out, then recovered and
+run again by any worker; nothing is lost and nothing happens twice.
+
+Two ways to run it::
+
+    async with open_job_worker(store, tenants, handler) as worker: ...  # owns its nursery
+    worker = await start_job_worker(nursery, store, tenants, handler)   # caller's nursery;
+    ...; worker.aclose()                                                 # stop it
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import trio
+
+from actors.store import Store
+from dre.errors import DREError
+from dre.store.records import ClaimedJob
+
+log = logging.getLogger("dre.jobs")
+
+Handler = Callable[[str, ClaimedJob], Awaitable[str]]  # (tenant, job) -> results JSON
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    runners: int = 2  # jobs run concurrently per process (each is a few store calls)
+    poll_s: float = 0.5  # idle runners look at the queues this often (notify wakes them sooner)
+    lease_s: float = 30.0  # a claimed job must finish within this, else it is recovered and re-run
+    job_timeout_s: float = 20.0  # the handler's deadline; below lease_s so a slow job fails first
+    max_attempts: int = 5  # attempts before a job is marked FAILED
+    backoff_s: float = 0.5  # first retry delay; doubles per attempt
+    backoff_max_s: float = 8.0  # kept well below lease_s: the job is still leased while we wait
+    recover_every_s: float = 5.0  # how often expired leases are looked for (also at start-up)
+    sweep_every_s: float = 5.0  # how often expired coupon reservations are released
+    store_down_s: float = 1.0  # pause of a runner after the store refused a claim (breaker open)
+
+    def backoff(self, attempts: int) -> float:
+        return min(self.backoff_s * 2 ** max(0, attempts - 1), self.backoff_max_s, self.lease_s / 2)
+
+
+class JobWorker:
+    """Handle of a running worker. Built by :func:`start_job_worker`, never directly."""
+
+    def __init__(self, store: Store, tenants: Sequence[str], handler: Handler, settings: JobSettings) -> None:
+        self._store = store
+        self._tenants = tuple(dict.fromkeys(tenants))
+        self._handler = handler
+        self.settings = settings
+        self._wake = trio.Event()
+        self._next_tenant = 0
+        self._scope: trio.CancelScope | None = None
+        self.completed = 0  # jobs this worker completed (metrics, tests)
+        self.failed_attempts = 0
+
+    def notify(self) -> None:
+        """A job was just enqueued: wake idle runners now instead of at their next poll."""
+        self._wake.set()
+
+    def aclose(self) -> None:
+        """Stop every task of the worker (jobs in flight stay leased and are recovered later)."""
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def run(self, task_status: trio.TaskStatus["JobWorker"] = trio.TASK_STATUS_IGNORED) -> None:
+        """Run until cancelled or :meth:`aclose`. ``started`` at once: the first recovery runs in
+        the background, so a store that is down or slow does not hold up the service's start-up."""
+        with trio.CancelScope() as self._scope:
+            async with trio.open_nursery() as nursery:
+                for _ in range(self.settings.runners):
+                    nursery.start_soon(self._runner)
+                nursery.start_soon(self._every, self.settings.recover_every_s, self._recover_once, True)
+                nursery.start_soon(self._every, self.settings.sweep_every_s, self._sweep_once, False)
+                task_status.started(self)
+
+    # -- runners -----------------------------------------------------------------------------
+
+    async def _runner(self) -> None:
+        while True:
+            try:
+                claimed = await self._claim_any()
+            except DREError as err:  # 503: store unreachable; try again after a pause
+                log.debug("job claim failed", extra={"error": err.message})
+                await trio.sleep(self.settings.store_down_s)
+                continue
+            if claimed is None:
+                await self._idle()
+                continue
+            await self._run_one(*claimed)
+
+    async def _idle(self) -> None:
+        with trio.move_on_after(self.settings.poll_s):
+            await self._wake.wait()
+        if self._wake.is_set():
+            self._wake = trio.Event()  # every runner waiting on the old one was woken
+
+    async def _claim_any(self) -> tuple[str, ClaimedJob] | None:
+        """The next job of any tenant, starting after the tenant served last (fairness)."""
+        n = len(self._tenants)
+        for i in range(n):
+            tenant = self._tenants[(self._next_tenant + i) % n]
+            job = await self._store.job_claim(tenant, lease_s=self.settings.lease_s)
+            if job is not None:
+                self._next_tenant = (self._next_tenant + i + 1) % n
+                return tenant, job
+        return None
+
+    async def _run_one(self, tenant: str, job: ClaimedJob) -> None:
+        try:
+            with trio.fail_after(self.settings.job_timeout_s):
+                results = await self._handler(tenant, job)
+            await self._store.job_complete(tenant, job.job_id, results)
+            self.completed += 1
+        except Exception as exc:  # noqa: BLE001 - any failure of a job is retried; Cancelled is not caught
+            self.failed_attempts += 1
+            log.warning("side-effects job failed", extra={"tenant": tenant, "job": job.job_id,
+                                                          "attempt": job.attempts, "error": repr(exc)})
+            await trio.sleep(self.settings.backoff(job.attempts))
+            try:
+                status = await self._store.job_fail(tenant, job.job_id, repr(exc)[:500],
+                                                    max_attempts=self.settings.max_attempts)
+            except DREError:
+                return  # store down: the lease runs out and the recoverer re-queues the job
+            if status == "FAILED":
+                log.error("side-effects job gave up", extra={"tenant": tenant, "job": job.job_id})
+
+    # -- periodic ----------------------------------------------------------------------------
+
+    async def _every(self, period_s: float, step: Callable[[], Awaitable[None]], at_once: bool) -> None:
+        if at_once:
+            await step()
+        while True:
+            await trio.sleep(period_s)
+            await step()
+
+    async def _recover_once(self) -> None:
+        for tenant in self._tenants:
+            try:
+                n = await self._store.job_recover(tenant)
+            except DREError:
+                return  # store down: next round
+            if n:
+                log.info("side-effects jobs recovered", extra={"tenant": tenant, "count": n})
+                self.notify()
+
+    async def _sweep_once(self) -> None:
+        for tenant in self._tenants:
+            try:
+                await self._store.sweep_reservations(tenant)
+            except DREError:
+                return
+
+
+async def start_job_worker(nursery: trio.Nursery, store: Store, tenants: Sequence[str], handler: Handler,
+                           settings: JobSettings | None = None) -> JobWorker:
+    """Start the worker in ``nursery``; returns once its tasks run. Stop it with ``worker.aclose()``
+    (or by cancelling ``nursery``). The store must outlive it."""
+    worker = JobWorker(store, tenants, handler, settings or JobSettings())
+    return await nursery.start(worker.run)
+
+
+@asynccontextmanager
+async def open_job_worker(store: Store, tenants: Sequence[str], handler: Handler,
+                          settings: JobSettings | None = None) -> AsyncIterator[JobWorker]:
+    """``async with open_job_worker(...) as worker``: the worker runs for the block (own nursery);
+    leaving the block stops it (cancellation; jobs in flight are recovered later)."""
+    async with trio.open_nursery() as nursery:
+        worker = await start_job_worker(nursery, store, tenants, handler, settings)
+        try:
+            yield worker
+        finally:
+            worker.aclose()

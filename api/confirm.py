@@ -1,0 +1,121 @@
+"""Confirm: commit the priced result of the latest evaluate iteration, all or nothing.
+
+The route has validated the body; this module reads the stored iteration, turns it into what the
+store's atomic ``confirm`` consumes (budgets of applied promotions, coupons the iteration used),
+shapes the answer and the side-effects job, and calls the store once. The store keeps the first
+answer: a replay of the same (transactionId, transactionCounter) gets the same bytes back and
+consumes nothing (the answer's ``sideEffects.status`` is therefore the one of the first answer,
+PENDING; ``sideEffects.href`` gives the live state).
+"""
+from __future__ import annotations
+
+import orjson
+
+from actors.store import Store
+from api.iteration import Iteration
+from dre.clock import iso_ms
+from dre.errors import DREError, Issue, conflict
+from dre.money import to_major
+from dre.side_effects import CouponGrant, JobPayload, PromotionUse
+from dre.store.records import CouponClaim, now_ms
+from dre.store.replies import store_unavailable
+
+
+def side_effects_href(transaction_id: str, counter: int) -> str:
+    return f"/pos/v2/transactions/{transaction_id}/{counter}/side-effects"
+
+
+def confirm_answer(transaction_id: str, counter: int, it: Iteration, confirmed_at: int) -> dict:
+    """The body of a successful confirm (documented by api.schemas.confirm.ConfirmResponse)."""
+    return {
+        "meta": {"header": {"transactionId": transaction_id, "transactionCounter": counter}},
+        "status": "CONFIRMED",
+        "confirmedAt": iso_ms(confirmed_at),
+        "totals": it.response.get("totals"),
+        "appliedPromotions": [{
+            "promotionId": a.promotion_id,
+            "amount": to_major(a.amount),
+            "loyaltyPoints": a.points,
+            "couponCode": a.coupon_code,
+            "budgetConsumed": to_major(max(0, a.amount)) if a.budget is not None else None,
+        } for a in it.applied],
+        "couponRedemptions": [{"code": c, "status": "REDEEMED"} for c in it.coupons],
+        "sideEffects": {"status": "PENDING", "href": side_effects_href(transaction_id, counter)},
+    }
+
+
+def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: int) -> JobPayload:
+    """What the side-effects job of this confirm must do."""
+    return JobPayload(
+        transactionId=transaction_id, transactionCounter=counter, confirmedAt=confirmed_at,
+        customerId=it.customer_id, member=it.member, points=int(it.totals.get("points") or 0),
+        coupons=it.coupons,
+        promotions=tuple(PromotionUse(a.promotion_id, a.version, a.amount, a.points, a.coupon_code)
+                         for a in it.applied),
+        grants=tuple(CouponGrant(a.promotion_id, g["couponTypeId"], int(g.get("count") or 1))
+                     for a in it.applied for g in a.issue_coupons),
+        totals=it.totals, promotionsVersion=it.promotions_version, storeId=it.store_id,
+    )
+
+
+async def _no_iteration(store: Store, tenant: str, transaction_id: str, counter: int) -> str:
+    """Why there is no stored iteration for ``counter``: a replay (the first answer), or the
+    error. Reads only, so a race with a concurrent evaluate can at worst give a stale error."""
+    done = await store.confirmed(tenant, transaction_id)
+    if done is not None:
+        if done[0] == counter:
+            return done[1]
+        raise conflict("ALREADY_CONFIRMED", f"transaction {transaction_id} was confirmed with counter {done[0]}",
+                       [Issue(transaction_id, f"confirmed with counter {done[0]}")])
+    latest = await store.latest_counter(tenant, transaction_id)
+    if counter < latest:
+        raise conflict("STALE_ITERATION", f"counter {counter} of transaction {transaction_id} is not the latest "
+                                          f"({latest}): only the latest iteration can be confirmed",
+                       [Issue(transaction_id, f"latest counter is {latest}")])
+    if counter > latest:
+        raise DREError(404, "NOT_FOUND", f"transactionCounter {counter} of transaction {transaction_id} was never "
+                                         "issued (or the transaction has expired)",
+                       [Issue(transaction_id, "counter never issued")])
+    raise DREError(404, "NOT_FOUND", f"iteration {counter} of transaction {transaction_id} has expired: "
+                                     "evaluate the basket again", [Issue(transaction_id, "iteration expired")])
+
+
+async def confirm(store: Store | None, tenant: str, transaction_id: str, counter: int) -> tuple[str, tuple[str, ...]]:
+    """Confirm one iteration. Returns (answer JSON, promotions whose budget this confirm used up).
+
+    Raises:
+        DREError: 404 unknown / expired iteration, 409 STALE_ITERATION / ALREADY_CONFIRMED /
+            BUDGET_EXHAUSTED (details[0].path = promotion id) / COUPON_UNAVAILABLE (details[0].path =
+            the code), 503 store unavailable. On any error nothing was consumed or claimed.
+    """
+    if store is None:
+        raise store_unavailable("confirm needs the store; this service runs without one")
+    raw = await store.get_iteration(tenant, transaction_id, counter)
+    if raw is None:
+        return await _no_iteration(store, tenant, transaction_id, counter), ()
+    it = Iteration.parse(raw)
+    now = now_ms()
+    answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
+    uses = [u for a in it.applied if (u := a.budget_use()) is not None]
+    claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
+    try:
+        result = await store.confirm(
+            tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
+            answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now)
+    except DREError as err:
+        _name_subject(err)
+        raise
+    return result.answer, result.exhausted
+
+
+def _name_subject(err: DREError) -> None:
+    """Say in the message what the contract asks for: the promotion or the code by name.
+    ``details[0]`` stays as the store gives it: ``{path: promotion id | code, issue: reason}``."""
+    if err.code == "BUDGET_EXHAUSTED" and err.details:
+        pid, why = err.details[0].path, err.details[0].issue
+        err.message = f"the budget of promotion {pid} is exhausted ({why}); nothing was consumed"
+    elif err.code == "COUPON_UNAVAILABLE" and err.details:
+        code, why = err.details[0].path, err.details[0].issue
+        err.message = f"coupon {code} cannot be claimed ({why}); nothing was consumed"
+    elif err.code == "NOT_FOUND" and err.details and err.details[0].issue == "iteration expired":
+        err.message = f"the iteration of transaction {err.details[0].path} has expired: evaluate the basket again"

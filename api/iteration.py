@@ -1,0 +1,111 @@
+"""The priced iteration that evaluate keeps with each transactionCounter, and its reading by confirm.
+
+Confirm does not re-price: it commits what this record says was priced. So the record carries
+everything confirm and the side-effects job need, frozen at evaluate time: the applied promotions
+with the version and the budget limits they were priced with (a promotion edited between evaluate
+and confirm does not change what this iteration consumes or is checked against), the coupon codes
+it used, the customer, the loyalty member, and the EvaluateResponseV2 (without
+``transactionCounter``, which the store assigns in the same step as it stores the record).
+Amounts are integer cents.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import orjson
+
+from dre.basket import Basket
+from dre.evaluate.result import Result
+from dre.promotion.model import Promotion
+from dre.store.records import NO_LIMIT, BudgetUse
+
+APPLIED = "APPLIED"  # the couponResults status of a code that unlocked a promotion
+
+
+def _budget(p: Promotion | None) -> dict | None:
+    if p is None or p.budget is None:
+        return None
+    b = p.budget
+    return {"amount": b.amount, "redemptions": b.redemptions, "perCustomer": b.per_customer}
+
+
+def iteration_record(basket: Basket, result: Result, response: dict, promotions: Mapping[str, Promotion],
+                     promotions_version: int) -> bytes:
+    """The JSON kept with the counter (see the module docstring for what and why)."""
+    applied = []
+    for a in result.applied:
+        p = promotions.get(a.promotion_id)
+        applied.append({
+            "promotionId": a.promotion_id, "amount": a.amount, "points": a.points, "couponCode": a.coupon_code,
+            "version": p.version if p else None, "budget": _budget(p),
+            "issueCoupons": [{"couponTypeId": i.coupon_type, "count": i.count} for i in (p.issue_coupons if p else ())],
+        })
+    return orjson.dumps({
+        "customerId": basket.customer_id,
+        "loyaltyCardNo": basket.loyalty_card,
+        "storeId": basket.store_id,
+        "promotionsVersion": promotions_version,
+        "applied": applied,
+        # presented codes that unlocked a promotion, in request order: what confirm claims
+        "coupons": [c.code for c in result.coupons if c.status == APPLIED],
+        "totals": {"gross": sum(line.gross for line in basket.lines),
+                   "discount": sum(d.amount for ds in result.lines for d in ds),
+                   "points": result.points},
+        "response": response,
+    })
+
+
+@dataclass(frozen=True)
+class AppliedPromotion:
+    promotion_id: str
+    amount: int  # cents of discount on the sale part (>= 0)
+    points: int
+    coupon_code: str | None
+    version: int | None
+    budget: dict | None  # {"amount" (cents), "redemptions", "perCustomer"}, each None when not set
+    issue_coupons: tuple[dict, ...]  # ({"couponTypeId", "count"}, ...)
+
+    def budget_use(self) -> BudgetUse | None:
+        """What confirm consumes of this promotion's budget; None when it has no budget.
+
+        Consumption is the sale-part discount: returns never release budget (a returned article's
+        discount is not given back to the promotion's budget).
+        """
+        if self.budget is None:
+            return None
+
+        def limit(v: int | None) -> int:
+            return NO_LIMIT if v is None else int(v)
+
+        return BudgetUse(self.promotion_id, max(0, self.amount), limit(self.budget.get("redemptions")),
+                         limit(self.budget.get("amount")), limit(self.budget.get("perCustomer")))
+
+
+@dataclass(frozen=True)
+class Iteration:
+    """A stored iteration, read back (confirm)."""
+
+    customer_id: str | None
+    loyalty_card: str | None
+    store_id: str | None
+    promotions_version: int | None
+    applied: tuple[AppliedPromotion, ...]
+    coupons: tuple[str, ...]
+    totals: dict  # cents: gross, discount, points
+    response: dict  # the EvaluateResponseV2 as answered (no transactionCounter)
+
+    @property
+    def member(self) -> str | None:
+        """Who earns the loyalty points: the loyalty card, else the customer."""
+        return self.loyalty_card or self.customer_id
+
+    @classmethod
+    def parse(cls, raw: str | bytes) -> "Iteration":
+        d = orjson.loads(raw)
+        applied = tuple(
+            AppliedPromotion(a["promotionId"], int(a["amount"]), int(a.get("points") or 0), a.get("couponCode"),
+                             a.get("version"), a.get("budget"), tuple(a.get("issueCoupons") or ()))
+            for a in d.get("applied", ()))
+        return cls(d.get("customerId"), d.get("loyaltyCardNo"), d.get("storeId"), d.get("promotionsVersion"), applied,
+                   tuple(d.get("coupons") or ()), d.get("totals") or {}, d.get("response") or {})

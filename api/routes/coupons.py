@@ -1,0 +1,104 @@
+"""POST /pos/coupons/{validate,reserve,redeem,cancel,activate,issue}: each one store transition.
+
+Every transition is one atomic script (see docs/store.md), so under any concurrency a code is
+never redeemed twice and a GENERIC code never used beyond its limits. Errors: 404 NOT_FOUND
+(unknown code or reservation, unknown coupon type), 409 COUPON_UNAVAILABLE (`details[0].path` =
+the code, `issue` = the reason: NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE,
+LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED), 409 ALREADY_REDEEMED (second redeem), 503.
+"""
+from __future__ import annotations
+
+from quart import Blueprint, Response, g
+from quart_schema import document_response, validate_request
+
+from actors.store import Store
+from api.errors import json_response
+from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
+from api.schemas.coupons import (
+    ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
+    ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse,
+)
+from api.services import current_services
+from dre.clock import iso_ms
+from dre.store.replies import store_unavailable
+
+bp = Blueprint("pos_coupons", __name__)
+
+
+def _store() -> Store:
+    store = current_services().store
+    if store is None:
+        raise store_unavailable("coupons are kept in the store; this service runs without one")
+    return store
+
+
+@bp.post("/pos/coupons/validate")
+@validate_request(ValidateRequest)
+@document_response(ValidateResponse, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
+async def validate(data: ValidateRequest) -> Response:
+    """Is the code usable now (for this customer)? Read only. An unknown code is answered 200
+    with `valid: false, reason: INVALID` (the question has an answer), not 404."""
+    c = await _store().coupon_validate(g.tenant, data.code, customer_id=data.customerId)
+    return json_response({"code": c.code, "valid": c.valid, "status": c.status, "reason": c.reason,
+                          "couponTypeId": c.coupon_type_id, "promotionIds": list(c.promotion_ids),
+                          "validTo": iso_ms(c.valid_to_ms)})
+
+
+@bp.post("/pos/coupons/reserve")
+@validate_request(ReserveRequest)
+@document_response(ReserveResponse, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
+async def reserve(data: ReserveRequest) -> Response:
+    """ACTIVE → RESERVED for the transaction (a GENERIC code: one more hold, counted against
+    maxRedemptions while held). Idempotent per code + transactionId: a replay while the
+    reservation is held (or after it was redeemed) returns the same answer and changes nothing."""
+    r = await _store().coupon_reserve(g.tenant, data.code, data.transactionId, customer_id=data.customerId)
+    return json_response({"reservationId": r.reservation_id, "code": r.code, "transactionId": r.transaction_id,
+                          "status": "RESERVED", "expiresAt": iso_ms(r.expires_at_ms)})
+
+
+@bp.post("/pos/coupons/redeem")
+@validate_request(ReservationRequest)
+@document_response(RedeemResponse, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
+async def redeem(data: ReservationRequest) -> Response:
+    """RESERVED → REDEEMED. Not idempotent: a second redeem of the reservation is 409
+    ALREADY_REDEEMED (send an Idempotency-Key to have retries replayed instead)."""
+    r = await _store().coupon_redeem(g.tenant, data.reservationId)
+    return json_response({"reservationId": data.reservationId, "code": r.code, "transactionId": r.transaction_id,
+                          "customerId": r.customer_id or None, "status": "REDEEMED"})
+
+
+@bp.post("/pos/coupons/cancel")
+@validate_request(ReservationRequest)
+@document_response(CancelResponse, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
+async def cancel(data: ReservationRequest) -> Response:
+    """RESERVED → ACTIVE. Idempotent: cancelling again answers the same. 409 when the reservation
+    was redeemed already."""
+    state = await _store().coupon_cancel(g.tenant, data.reservationId)
+    return json_response({"reservationId": data.reservationId, "status": state})
+
+
+@bp.post("/pos/coupons/activate")
+@validate_request(ActivateRequest)
+@document_response(ActivateResponse, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
+async def activate(data: ActivateRequest) -> Response:
+    """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent."""
+    status = await _store().coupon_activate(g.tenant, data.code, data.customerId)
+    return json_response({"code": data.code, "customerId": data.customerId, "status": status})
+
+
+@bp.post("/pos/coupons/issue")
+@validate_request(IssueRequest)
+@document_response(IssueResponse, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
+async def issue(data: IssueRequest) -> Response:
+    """New personalised codes (CREATED) of an INDIVIDUAL coupon type, one per customerId. Not
+    idempotent (each call issues new codes): send an Idempotency-Key to make retries safe."""
+    issued = await _store().coupon_issue(g.tenant, data.couponTypeId, data.customerIds)
+    return json_response({"couponTypeId": data.couponTypeId,
+                          "codes": [{"code": i.code, "customerId": i.customer_id, "status": "CREATED"}
+                                    for i in issued]})

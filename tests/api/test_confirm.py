@@ -1,0 +1,152 @@
+"""POST /pos/v2/confirm through the app on a real Redis: budgets and coupons all or nothing,
+replays, stale / unknown / expired iterations, coupon-triggered promotions."""
+from __future__ import annotations
+
+import pytest
+
+from dre.store import keys
+from tests.api import promos
+from tests.api.conftest import TENANT, post
+from tests.api.flows import confirm, evaluate, item, load
+
+
+@pytest.fixture
+async def codes(services):
+    load(services, promos.ALL)
+    return await promos.put_coupon_types(services.store, TENANT)
+
+
+def budget(rdb, pid: str) -> dict:
+    return rdb.hgetall(keys.budget(TENANT, pid))
+
+
+async def test_confirm_answer_consumes_budget_and_replays_byte_identical(client, codes, rdb):
+    body = await evaluate(client, "T1", [item("1", "A", 1, 10.00)])
+    assert body["meta"]["header"]["transactionCounter"] == 1
+    status, answer, raw = await confirm(client, "T1", 1)
+    assert status == 200, answer
+    assert answer["meta"] == {"header": {"transactionId": "T1", "transactionCounter": 1}}
+    assert answer["status"] == "CONFIRMED" and answer["totals"] == body["totals"]
+    assert answer["appliedPromotions"][0] == {"promotionId": "BUD", "amount": 1.0, "loyaltyPoints": 0,
+                                              "couponCode": None, "budgetConsumed": 1.0}
+    assert {a["promotionId"]: a["budgetConsumed"] for a in answer["appliedPromotions"]} == {"BUD": 1.0, "LOY": None}
+    assert answer["sideEffects"] == {"status": "PENDING", "href": "/pos/v2/transactions/T1/1/side-effects"}
+    assert answer["confirmedAt"].endswith("Z")
+    consumed = budget(rdb, "BUD")
+    assert (consumed["amount_consumed"], consumed["redemptions_consumed"]) == ("100", "1")
+    assert consumed["amount_limit"] == "200"  # the limit as priced, recorded with the consumption
+    for _ in range(2):  # replays: the same bytes, nothing consumed again
+        again = await confirm(client, "T1", 1)
+        assert again[0] == 200 and again[2] == raw
+    assert budget(rdb, "BUD") == consumed
+    assert rdb.llen(keys.job_queue(TENANT)) + rdb.zcard(keys.job_leases(TENANT)) <= 1  # one job only
+
+
+async def test_another_counter_of_a_confirmed_transaction_is_409(client, codes):
+    await evaluate(client, "T1", [item("1", "A", 1, 10.00)])
+    assert (await confirm(client, "T1", 1))[0] == 200
+    await evaluate(client, "T1", [item("1", "A", 2, 10.00)])  # counter 2 after the confirm
+    status, body, _ = await confirm(client, "T1", 2)
+    assert (status, body["error"]["code"]) == (409, "ALREADY_CONFIRMED")
+    assert (await confirm(client, "T1", 1))[0] == 200  # the confirmed one still replays
+
+
+async def test_stale_unknown_and_expired_iterations(client, codes, rdb):
+    for _ in range(2):
+        await evaluate(client, "T1", [item("1", "A", 1, 10.00)])
+    status, body, _ = await confirm(client, "T1", 1)
+    assert (status, body["error"]["code"]) == (409, "STALE_ITERATION")
+    assert "latest" in body["error"]["message"]
+    for txn, counter in (("T1", 3), ("NEVER", 1)):
+        status, body, _ = await confirm(client, txn, counter)
+        assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+        assert "never issued" in body["error"]["message"]
+    rdb.hdel(keys.txn_iterations(TENANT, "T1"), "2")  # what the 24 h TTL does
+    status, body, _ = await confirm(client, "T1", 2)
+    assert status == 404 and "expired" in body["error"]["message"]
+    assert budget(rdb, "BUD") == {}  # none of these consumed anything
+
+
+@pytest.mark.parametrize("bad", [{}, {"request": {"header": {"transactionId": "T1"}}},
+                                 {"request": {"header": {"transactionId": "T1", "transactionCounter": 0}}},
+                                 {"request": {"header": {"transactionId": "", "transactionCounter": 1}}},
+                                 {"request": {"header": {"transactionId": "T1", "transactionCounter": "1"}}}])
+async def test_bad_bodies_are_400(client, bad):
+    status, body, _ = await post(client, "/pos/v2/confirm", bad)
+    assert (status, body["error"]["code"]) == (400, "INVALID_INPUT")
+
+
+async def test_budget_exhausted_names_the_promotion_and_claims_no_coupon(client, codes, rdb):
+    for txn in ("T1", "T2"):
+        await evaluate(client, txn, [item("1", "A", 1, 10.00)])
+    # priced while the budget had room; it uses a coupon too: the failed confirm must not claim it
+    await evaluate(client, "T3", [item("1", "A", 1, 10.00)], coupons=(codes[0],))
+    for txn in ("T1", "T2"):
+        assert (await confirm(client, txn, 1))[0] == 200
+    status, body, _ = await confirm(client, "T3", 1)
+    assert (status, body["error"]["code"]) == (409, "BUDGET_EXHAUSTED")
+    assert body["error"]["details"] == [{"path": "BUD", "issue": "amount"}] and "BUD" in body["error"]["message"]
+    assert budget(rdb, "BUD")["amount_consumed"] == "200"
+    assert rdb.hget(keys.coupon(TENANT, codes[0]), "status") == "ACTIVE"
+    assert rdb.exists(keys.txn_confirmed(TENANT, "T3")) == 0
+    # evaluate stops offering it (the cache was invalidated by the confirm that used it up)
+    body = await evaluate(client, "T4", [item("1", "A", 1, 10.00)])
+    assert body["totals"]["discount"] == 0
+
+
+async def test_per_customer_budget(client, codes):
+    await evaluate(client, "T1", [item("1", "B", 1, 5.00)], customer="C1")
+    assert (await confirm(client, "T1", 1))[0] == 200
+    await evaluate(client, "T2", [item("1", "B", 1, 5.00)], customer="C1")
+    status, body, _ = await confirm(client, "T2", 1)
+    assert (status, body["error"]["details"]) == (409, [{"path": "ONCE", "issue": "perCustomer"}])
+    await evaluate(client, "T3", [item("1", "B", 1, 5.00)], customer="C2")
+    assert (await confirm(client, "T3", 1))[0] == 200
+
+
+async def test_coupon_promotion_fires_with_its_code_and_confirm_redeems_it(client, codes, rdb):
+    code = codes[0]
+    body = await evaluate(client, "T1", [item("1", "X", 1, 10.00)], coupons=(code, "NOPE"))
+    assert body["lineItems"][0]["discounts"][0] == {"promotionId": "CPN", "promotionName": promos.WITH_COUPON["name"],
+                                                    "promotionType": "COUPON", "amount": 2.0, "couponCode": code}
+    results = {r["code"]: r["status"] for r in body["couponResults"]}
+    assert results == {code: "APPLIED", "NOPE": "INVALID"}
+    # the same code in another basket prices too (nothing is claimed before confirm) ...
+    await evaluate(client, "T2", [item("1", "X", 1, 10.00)], coupons=(code,))
+    status, answer, _ = await confirm(client, "T1", 1)
+    assert status == 200 and answer["couponRedemptions"] == [{"code": code, "status": "REDEEMED"}]
+    assert rdb.hget(keys.coupon(TENANT, code), "status") == "REDEEMED"
+    # ... but only one confirm gets it: the other fails whole, naming the code
+    status, body, _ = await confirm(client, "T2", 1)
+    assert (status, body["error"]["code"]) == (409, "COUPON_UNAVAILABLE")
+    assert body["error"]["details"] == [{"path": code, "issue": "ALREADY_REDEEMED"}]
+    again = await evaluate(client, "T5", [item("1", "X", 1, 10.00)], coupons=(code,))
+    assert again["couponResults"][0]["status"] == "ALREADY_REDEEMED" and again["totals"]["discount"] == 0
+
+
+async def test_a_code_reserved_by_the_transaction_is_usable_for_it_only(client, codes, rdb):
+    code = codes[1]
+    status, r, _ = await post(client, "/pos/coupons/reserve", {"code": code, "transactionId": "T1"})
+    assert status == 200
+    mine = await evaluate(client, "T1", [item("1", "X", 1, 10.00)], coupons=(code,))
+    theirs = await evaluate(client, "T2", [item("1", "X", 1, 10.00)], coupons=(code,))
+    assert mine["couponResults"][0]["status"] == "APPLIED" and mine["totals"]["discount"] == 2.0
+    assert theirs["couponResults"][0]["status"] == "RESERVED_ELSEWHERE" and theirs["totals"]["discount"] == 0
+    assert (await confirm(client, "T1", 1))[0] == 200  # claimed through the reservation
+    status, body, _ = await post(client, "/pos/coupons/redeem", {"reservationId": r["reservationId"]})
+    assert (status, body["error"]["code"]) == (409, "ALREADY_REDEEMED")
+
+
+async def test_generic_code_counts_one_use_per_confirm(client, codes, rdb):
+    for txn in ("T1", "T2"):
+        body = await evaluate(client, txn, [item("1", "X", 1, 10.00)], coupons=("SUMMER",))
+        assert body["couponResults"][0]["status"] == "APPLIED"
+        assert (await confirm(client, txn, 1))[0] == 200
+    assert rdb.hget(keys.coupon(TENANT, "SUMMER"), "uses") == "2"
+
+
+async def test_returns_do_not_consume_budget(client, codes, rdb):
+    await evaluate(client, "T1", [item("1", "A", 1, 10.00), item("2", "A", -1, 10.00)])
+    status, answer, _ = await confirm(client, "T1", 1)
+    assert status == 200
+    assert budget(rdb, "BUD")["amount_consumed"] == "100"  # the sale part only; the return gives nothing back

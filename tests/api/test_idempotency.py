@@ -1,0 +1,97 @@
+"""Idempotency-Key on POST routes: replay of the first answer, reuse with another body, a duplicate
+in flight, 5xx not kept, keys per tenant."""
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from api.idempotency import fingerprint
+from dre.store import keys
+from tests.api import promos
+from tests.api.conftest import JSON_AUTH, OTHER_KEY, TENANT, post
+from tests.api.flows import confirm, evaluate, item, load
+
+ISSUE = {"couponTypeId": "THX", "customerIds": ["C1"]}
+
+
+def with_key(key: str, auth: dict = JSON_AUTH) -> dict:
+    return {**auth, "Idempotency-Key": key}
+
+
+@pytest.fixture
+async def codes(services):
+    load(services, promos.ALL)
+    return await promos.put_coupon_types(services.store, TENANT)
+
+
+def coupon_count(rdb) -> int:
+    return sum(1 for _ in rdb.scan_iter(keys.coupon(TENANT, "THX*")))
+
+
+async def test_replay_returns_the_first_answer_and_changes_nothing(client, codes, rdb):
+    s1, first, r1 = await post(client, "/pos/coupons/issue", ISSUE, with_key("k1"))
+    assert s1 == 200 and "Idempotent-Replayed" not in r1.headers
+    s2, again, r2 = await post(client, "/pos/coupons/issue", ISSUE, with_key("k1"))
+    assert (s2, again) == (200, first) and r2.headers["Idempotent-Replayed"] == "true"
+    assert r2.headers["Content-Type"] == "application/json"
+    assert coupon_count(rdb) == 1  # issue is not idempotent by itself: the key made the retry safe
+    s3, other, _ = await post(client, "/pos/coupons/issue", ISSUE, with_key("k2"))
+    assert s3 == 200 and other != first and coupon_count(rdb) == 2
+    assert 0 < rdb.pttl(keys.idempotency(TENANT, "/pos/coupons/issue", "k1")) <= 24 * 3600 * 1000
+
+
+async def test_error_answers_are_replayed_too(client, codes):
+    body = {"reservationId": "Rnope"}
+    s1, first, _ = await post(client, "/pos/coupons/redeem", body, with_key("k1"))
+    s2, again, r2 = await post(client, "/pos/coupons/redeem", body, with_key("k1"))
+    assert (s1, s2) == (404, 404) and first == again and r2.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_same_key_other_body_is_422_and_runs_nothing(client, codes, rdb):
+    await post(client, "/pos/coupons/issue", ISSUE, with_key("k1"))
+    status, body, _ = await post(client, "/pos/coupons/issue", {**ISSUE, "customerIds": ["C2"]}, with_key("k1"))
+    assert (status, body["error"]["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert coupon_count(rdb) == 1
+
+
+async def test_a_duplicate_in_flight_is_409(client, services, codes, rdb):
+    raw = orjson.dumps(ISSUE)
+    # the first request has claimed the key and is still running
+    await services.store.idempotency_claim(TENANT, "/pos/coupons/issue", "k1",
+                                           fingerprint("POST", "/pos/coupons/issue?", raw))
+    status, body, _ = await post(client, "/pos/coupons/issue", ISSUE, with_key("k1"))
+    assert (status, body["error"]["code"]) == (409, "IN_PROGRESS")
+    assert coupon_count(rdb) == 0
+
+
+async def test_keys_are_per_tenant_and_per_route(client, services, codes, rdb):
+    await post(client, "/pos/coupons/issue", ISSUE, with_key("k1"))
+    other = {"Authorization": f"Bearer {OTHER_KEY}", "Content-Type": "application/json"}
+    status, body, r = await post(client, "/pos/coupons/issue", ISSUE, with_key("k1", other))
+    assert status == 404 and "Idempotent-Replayed" not in r.headers  # globex has no THX type: ran for real
+    status, _, r = await post(client, "/pos/coupons/validate", {"code": "X"}, with_key("k1"))
+    assert status == 200 and "Idempotent-Replayed" not in r.headers
+
+
+async def test_evaluate_with_a_key_issues_one_counter(client, codes, rdb):
+    from tests.api.flows import request
+
+    body = request("T1", [item("1", "A", 1, 10.00)])
+    s1, first, _ = await post(client, "/pos/v2/evaluate", body, with_key("e1"))
+    s2, again, r2 = await post(client, "/pos/v2/evaluate", body, with_key("e1"))
+    assert s1 == s2 == 200 and again == first and r2.headers["Idempotent-Replayed"] == "true"
+    assert rdb.get(keys.txn_counter(TENANT, "T1")) == "1"
+
+
+async def test_confirm_with_a_key(client, codes, rdb):
+    await evaluate(client, "T1", [item("1", "A", 1, 10.00)])
+    s1, _, raw1 = await confirm(client, "T1", 1, with_key("c1"))
+    s2, _, raw2 = await confirm(client, "T1", 1, with_key("c1"))
+    assert s1 == s2 == 200 and raw1 == raw2
+    assert rdb.hget(keys.budget(TENANT, "BUD"), "amount_consumed") == "100"
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "schlüssel"])
+async def test_malformed_keys_are_400(client, codes, key):
+    status, body, _ = await post(client, "/pos/coupons/validate", {"code": "X"}, with_key(key))
+    assert (status, body["error"]["code"]) == (400, "INVALID_INPUT")
