@@ -58,9 +58,12 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
 
         basket = replace(basket, include_inactive=False, include_missed=False)
     transaction_id = basket.transaction_id or str(uuid.uuid4())
+    exhausted = await services.budgets.get(tenant)
+    if basket.transaction_id and not simulate:
+        exhausted |= await services.budgets.refused(tenant, basket.transaction_id)
     ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
                                               services.static_coupons.get(tenant, {})),
-                  exhausted=await services.budgets.get(tenant))
+                  exhausted=exhausted)
     priced = await services.engine.price(tenant, basket, ctx)
     response = build_response(basket, priced.result, priced.pset.by_id, transaction_id=transaction_id,
                               counter=None, is_simulation=simulate,

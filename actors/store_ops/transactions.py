@@ -85,12 +85,18 @@ class TransactionOps:
                 keys.coupon_by_txn(tenant, c.code),
             ]
             args += [c.code, c.reservation_id]
+        k.append(keys.txn_refused(tenant, txn_id))
         s = self.scripts.confirm
 
         def parse(reply: list) -> ConfirmResult:
             return ConfirmResult(reply[0], bool(int(reply[1])), tuple(reply[2:]), job_id)
 
         return await self.call_script(s, k, args, parse)
+
+    async def refused_promotions(self: CallsStore, tenant: str, txn_id: str) -> frozenset[str]:
+        """Promotions a confirm of this transaction was refused for (its next evaluate skips them)."""
+        key = keys.txn_refused(tenant, txn_id)
+        return await self.call(lambda p: p.smembers(key), lambda r: frozenset(r or ()))
 
     async def confirmed(self: CallsStore, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""

@@ -101,6 +101,7 @@ class DayReplay:
         self.tz = timezone(sign * timedelta(hours=hh, minutes=mm))
         self.midnight = datetime(scenario.date.year, scenario.date.month, scenario.date.day, tzinfo=self.tz)
         self.exhausted = np.zeros(len(rules.ranked), dtype=np.bool_)
+        self.rank_of = {p.id: i for i, p in enumerate(rules.ranked)}
         self.dead_codes: set[int] = set()  # code indices that hit their redemption limit
         self.day = DaySummary()
         for p in rules.ranked:
@@ -241,37 +242,40 @@ class DayReplay:
         self.day.slice_minutes.append(minute)
 
     async def run_slice(self, minute: int, count: int, rng: np.random.Generator) -> None:
-        b = draw_baskets(self.s, self.cat, rng, count, minute)
-        t0 = time.perf_counter()
-        sl = await trio.to_thread.run_sync(self.price, b, minute, self.exhausted.copy())
-        t1 = time.perf_counter()
-        self.day.pricing_seconds += t1 - t0
-        refused = await self.confirm_slice(sl)
-        keep = np.ones(len(b), dtype=np.bool_)
-        for attempt in range(MAX_REPRICES):
-            if not refused:
+        """Price, confirm and book one slice. A basket refused for a budget is priced again
+        without that promotion (as the service's next evaluate of that transaction would be)."""
+        started, priced_before = time.perf_counter(), self.day.pricing_seconds
+        pending = [(draw_baskets(self.s, self.cat, rng, count, minute), frozenset())]
+        for attempt in range(MAX_REPRICES + 1):
+            pending = [retry for batch, refused in pending
+                       for retry in await self._price_and_confirm(batch, refused, minute, attempt)]
+            if not pending:
                 break
-            idx = np.array(sorted(i for i, _ in refused), dtype=np.int64)
-            for i, pid in refused:
-                if pid:
-                    self.day.promotions[pid].refused += 1
-            keep[idx] = False
-            self.book(sl, keep)
-            exhausted = self.exhausted.copy()
-            ids = await self.store.exhausted_promotions(self.tenant)
-            for pi, p in enumerate(self.rules.ranked):
-                exhausted[pi] |= p.id in ids
-            sub = _subset(b, idx)
-            sl = await trio.to_thread.run_sync(self.price, sub, minute, exhausted)
-            refused = await self.confirm_slice(sl)
-            keep = np.ones(len(sub), dtype=np.bool_)
-            b = sub
-        if refused:  # still refused after MAX_REPRICES: the lane gave up on them
-            keep[np.array([i for i, _ in refused], dtype=np.int64)] = False
-            self.day.unconfirmed += len(refused)
-        self.book(sl, keep)
-        self.day.store_seconds += time.perf_counter() - t1
         self.close_slice(minute, await self.store.exhausted_promotions(self.tenant))
+        self.day.store_seconds += time.perf_counter() - started - (self.day.pricing_seconds - priced_before)
+
+    async def _price_and_confirm(self, batch: BasketBatch, refused_before: frozenset[str], minute: int,
+                                 attempt: int) -> list[tuple[BasketBatch, frozenset[str]]]:
+        """Price a batch without ``refused_before``, confirm it, book what went through; return
+        the refused baskets grouped by the promotions they must now be priced without."""
+        flags = self.exhausted.copy()
+        for pid in refused_before:
+            flags[self.rank_of[pid]] = True
+        t0 = time.perf_counter()
+        sl = await trio.to_thread.run_sync(self.price, batch, minute, flags)
+        self.day.pricing_seconds += time.perf_counter() - t0
+        keep = np.ones(len(batch), dtype=np.bool_)
+        retry: dict[frozenset[str], list[int]] = {}
+        for i, pid in await self.confirm_slice(sl):
+            keep[i] = False
+            if pid:
+                self.day.promotions[pid].refused += 1
+            if attempt == MAX_REPRICES:
+                self.day.unconfirmed += 1  # the lane gave up on it
+            else:
+                retry.setdefault(refused_before | ({pid} if pid else set()), []).append(i)
+        self.book(sl, keep)
+        return [(_subset(batch, np.array(sorted(idx), dtype=np.int64)), ex) for ex, idx in retry.items()]
 
 
 def _subset(b: BasketBatch, idx: np.ndarray) -> BasketBatch:

@@ -39,7 +39,7 @@ class DaySummary:
     savings_hist: np.ndarray = field(default_factory=lambda: np.zeros(len(SAVINGS_BINS) - 1, dtype=np.int64))
     wall_seconds: float = 0.0
     pricing_seconds: float = 0.0
-    store_seconds: float = 0.0
+    store_seconds: float = 0.0  # drawing baskets and confirming through the store (not pricing)
 
     def add_savings(self, per_basket: np.ndarray) -> None:
         idx = np.searchsorted(SAVINGS_BINS, per_basket, side="right") - 1

@@ -46,6 +46,13 @@ def txn_confirmed(tenant: str, txn_id: str) -> str:
     return f"{tenant_prefix(tenant)}:txn:{txn_id}:confirmed"
 
 
+def txn_refused(tenant: str, txn_id: str) -> str:
+    """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
+    next evaluate prices without them, so the lane does not loop on a budget remainder smaller
+    than its basket's discount while smaller baskets elsewhere may still use that remainder."""
+    return f"{tenant_prefix(tenant)}:txn:{txn_id}:refused"
+
+
 # -- coupons -----------------------------------------------------------------------------------
 
 def coupon(tenant: str, code: str) -> str:

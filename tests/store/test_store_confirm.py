@@ -101,7 +101,14 @@ async def test_budget_exhausted_names_promotion_and_changes_nothing(store, tenan
         await confirm(store, tenant, "B", 1, [BudgetUse("P2", 1), use])
     assert (e.value.status, e.value.code) == (409, "BUDGET_EXHAUSTED")
     assert e.value.details[0].path == "P1" and e.value.details[0].issue == reason
-    assert snapshot(store.client, tenant) == before
+    after = snapshot(store.client, tenant)
+    refused_key = keys.txn_refused(tenant, "B")
+    # nothing consumed or claimed; only the refusal is remembered for this transaction's next
+    # evaluate (the per-customer limit is the customer's, not the basket's: nothing to remember)
+    assert {k: v for k, v in after.items() if k != refused_key} == before
+    expected = frozenset() if reason == "perCustomer" else frozenset({"P1"})
+    assert await store.refused_promotions(tenant, "B") == expected
+    assert await store.refused_promotions(tenant, "A") == frozenset()
 
 
 async def test_exhausted_set_gets_promotions_used_up(store, tenant):

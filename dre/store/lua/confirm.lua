@@ -5,7 +5,10 @@
 -- budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this transaction; GENERIC: one
 -- more use), the confirmed marker with the answer, the side-effects job enqueued, and the
 -- promotions whose budget is now used up added to the exhausted set. Any failed check returns
--- an error before the first write, so nothing changes.
+-- an error before the first write, so nothing changes - with one deliberate exception: a
+-- BUDGET_EXHAUSTED refusal (amount or redemptions) records the promotion in this transaction's
+-- refused set (the last key), so that the lane's next evaluate prices without it instead of
+-- offering it again; other transactions may still use what is left of the budget.
 --
 -- KEYS[1] txn counter   KEYS[2] txn iterations hash   KEYS[3] txn confirmed hash
 -- KEYS[4] job hash      KEYS[5] job queue list         KEYS[6] exhausted-budgets set
@@ -13,6 +16,7 @@
 -- then per promotion i (i = 0..np-1):  KEYS[8+2i] budget hash, KEYS[9+2i] budget customers hash
 -- then per coupon j (b = 8+2np):       KEYS[b+4j .. b+4j+3] coupon hash, per-customer uses
 --                                      hash, holds zset, bytxn hash
+-- last: KEYS[#KEYS] the transaction's refused-promotions set
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON)
 -- ARGV[7] side-effects job payload (JSON)   ARGV[8] job id   ARGV[9] np   ARGV[10] nc
@@ -47,6 +51,12 @@ if redis.call('HEXISTS', KEYS[2], counter) == 0 then
 end
 
 -- (3) budgets
+local function refuse(id, reason)
+  redis.call('SADD', KEYS[#KEYS], id)
+  redis.call('PEXPIRE', KEYS[#KEYS], ttl)
+  return fail('BUDGET_EXHAUSTED', id, reason)
+end
+
 local promos = {}
 for i = 0, np - 1 do
   local a = 11 + 5 * i
@@ -56,10 +66,10 @@ for i = 0, np - 1 do
   local b = redis.call('HMGET', p.bkey, 'amount_consumed', 'redemptions_consumed')
   p.ac, p.rc = num(b[1], 0), num(b[2], 0)
   if p.alim >= 0 and p.ac + p.amount > p.alim then
-    return fail('BUDGET_EXHAUSTED', p.id, 'amount')
+    return refuse(p.id, 'amount')
   end
   if p.rlim >= 0 and p.rc + 1 > p.rlim then
-    return fail('BUDGET_EXHAUSTED', p.id, 'redemptions')
+    return refuse(p.id, 'redemptions')
   end
   if p.plim >= 0 and customer ~= '' then
     if num(redis.call('HGET', p.ckey, customer), 0) + 1 > p.plim then
