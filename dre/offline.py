@@ -10,7 +10,7 @@ import orjson
 from dre.basket import parse_evaluate_body
 from dre.errors import DREError, invalid
 from dre.evaluate import USABLE, Context, CouponCheck
-from dre.promotion import parse_promotions
+from dre.promotion import apply_coupon_gates, parse_promotions
 
 ORJSON_OPTS = orjson.OPT_INDENT_2
 
@@ -29,20 +29,9 @@ def load_rules(path: Path) -> tuple[list, Context]:
     if isinstance(data, dict):
         coupon_types = data.get("couponTypes", [])
         data = data.get("promotions")
-    gates: dict[str, list[str]] = {}
-    checks = {}
-    for ct in coupon_types:
-        for pid in ct.get("promotionIds", []):
-            gates.setdefault(pid, []).append(ct["id"])
-        if ct.get("type") == "GENERIC" and ct.get("code"):
-            checks[ct["code"]] = CouponCheck(ct["code"], USABLE, ct["id"])
-    promos = parse_promotions(data)
-    if gates:
-        from dataclasses import replace
-
-        promos = [replace(p, coupon_types=(p.coupon_types or frozenset()) | frozenset(gates[p.id]))
-                  if p.id in gates else p for p in promos]
-    return promos, Context(coupons=checks)
+    checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"])
+              for ct in coupon_types if ct.get("type") == "GENERIC" and ct.get("code")}
+    return apply_coupon_gates(parse_promotions(data), coupon_types), Context(coupons=checks)
 
 
 def evaluate_file(promotions_path: Path, request_bytes: bytes) -> dict:

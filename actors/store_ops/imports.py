@@ -25,6 +25,7 @@ MAX_ERRORS = 1000  # article errors kept per job (counts are exact beyond it)
 class ImportLease:
     next_chunk: int
     chunks: int
+    chunk_size: int  # articles per chunk (the last may hold fewer): chunk i starts at i * chunk_size
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,14 @@ class ChunkOutcome:
 
 class ImportOps:
     async def import_create(self: CallsStore, tenant: str, job_id: str, chunks: Sequence[bytes | str],
-                            total: int, now: int | None = None) -> None:
+                            total: int, chunk_size: int, now: int | None = None) -> None:
         """Store a job's input and queue it (see the module docstring for the order)."""
         ttl = ms(CHUNK_TTL_S)
         for i, chunk in enumerate(chunks):
             key = keys.import_chunk(tenant, job_id, i)
             await self.call(lambda p, key=key, chunk=chunk: p.set(key, chunk, px=ttl))
         now = now if now is not None else now_ms()
-        job = {"id": job_id, "status": "QUEUED", "total": total, "chunks": len(chunks), "nextChunk": 0,
+        job = {"id": job_id, "status": "QUEUED", "total": total, "chunks": len(chunks), "chunkSize": chunk_size, "nextChunk": 0,
                "processed": 0, "failed": 0, "created": 0, "updated": 0, "createdAt": now, "owner": ""}
         jkey = keys.import_job(tenant, job_id)
         await self.call(lambda p: p.hset(jkey, mapping=job))
@@ -63,7 +64,7 @@ class ImportOps:
         args = [owner, now if now is not None else now_ms(), ms(lease_s)]
 
         def parse(r: list) -> ImportLease | None:
-            return ImportLease(int(r[0]), int(r[1])) if r else None
+            return ImportLease(int(r[0]), int(r[1]), int(r[2])) if r else None
 
         return await self.call_script(self.scripts.import_claim, k, args, parse)
 

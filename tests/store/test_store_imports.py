@@ -7,10 +7,10 @@ LEASE_S = 30.0
 
 
 async def test_a_job_runs_chunk_by_chunk_to_completed(store, tenant):
-    await store.import_create(tenant, "J1", ['[{"a":1}]', '[{"a":2}]'], total=2, now=NOW)
+    await store.import_create(tenant, "J1", ['[{"a":1}]', '[{"a":2}]'], total=2, chunk_size=1, now=NOW)
     assert await store.import_pending(tenant) == ["J1"]
     lease = await store.import_claim(tenant, "J1", "w1", LEASE_S, now=NOW)
-    assert (lease.next_chunk, lease.chunks) == (0, 2)
+    assert (lease.next_chunk, lease.chunks, lease.chunk_size) == (0, 2, 1)
     assert await store.import_chunk(tenant, "J1", 0) == '[{"a":1}]'
     assert await store.import_advance(tenant, "J1", "w1", 0, ChunkOutcome(1, 0, 1, 0), LEASE_S, now=NOW)
     assert await store.import_chunk(tenant, "J1", 0) is None  # processed input is dropped
@@ -26,7 +26,7 @@ async def test_a_job_runs_chunk_by_chunk_to_completed(store, tenant):
 
 
 async def test_a_live_lease_is_exclusive_and_an_expired_one_is_taken_over(store, tenant):
-    await store.import_create(tenant, "J2", ["[]", "[]", "[]"], total=0, now=NOW)
+    await store.import_create(tenant, "J2", ["[]", "[]", "[]"], total=0, chunk_size=1, now=NOW)
     assert await store.import_claim(tenant, "J2", "w1", LEASE_S, now=NOW) is not None
     await store.import_advance(tenant, "J2", "w1", 0, ChunkOutcome(0, 0, 0, 0), LEASE_S, now=NOW)
     assert await store.import_claim(tenant, "J2", "w2", LEASE_S, now=NOW + 1000) is None
@@ -39,7 +39,7 @@ async def test_a_live_lease_is_exclusive_and_an_expired_one_is_taken_over(store,
 
 
 async def test_errors_are_capped_and_a_failed_job_leaves_the_pending_set(store, tenant):
-    await store.import_create(tenant, "J3", ["[]", "[]"], total=0, now=NOW)
+    await store.import_create(tenant, "J3", ["[]", "[]"], total=0, chunk_size=1, now=NOW)
     await store.import_claim(tenant, "J3", "w1", LEASE_S, now=NOW)
     many = tuple(f'{{"index":{i}}}' for i in range(MAX_ERRORS + 5))
     await store.import_advance(tenant, "J3", "w1", 0, ChunkOutcome(0, len(many), 0, 0, many), LEASE_S, now=NOW)
