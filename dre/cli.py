@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for `dre --help`; main() hands its arguments to the harness's own parser untouched.
     sub.add_parser("load", help="open-loop HTTP load test against a DRE URL (see `dre load --help`)", add_help=False)
+    sub.add_parser("simulate", help="replay a simulated peak day from a scenario file (see `dre simulate --help`)",
+                   add_help=False)
 
     wu = sub.add_parser("warmup", help="compile and cache every numba kernel")
     wu.set_defaults(func=_warmup)
@@ -74,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.load import main as load_main
 
         return load_main(argv[1:], prog="dre load")
+    if argv[:1] == ["simulate"]:
+        from bench.simulation.run import main as simulate_main
+
+        return simulate_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -16,22 +16,26 @@ ORJSON_OPTS = orjson.OPT_INDENT_2
 
 
 def load_rules(path: Path) -> tuple[list, Context]:
-    """A promotion file: a JSON array of promotions, or ``{"promotions": [...], "couponTypes": [...]}``.
-
-    Coupon types in the file let authors test coupon promotions offline: a GENERIC type's ``code``
-    counts as usable, and the types' ``promotionIds`` gate those promotions on the code.
-    """
+    """A promotion file: a JSON array of promotions, or ``{"promotions": [...], "couponTypes": [...]}``."""
     try:
         data = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as e:
         raise invalid(f"{path}: not JSON ({e})") from None
-    coupon_types = []
     if isinstance(data, dict):
-        coupon_types = data.get("couponTypes", [])
-        data = data.get("promotions")
+        return rules_from_json(data.get("promotions"), data.get("couponTypes", []))
+    return rules_from_json(data, [])
+
+
+def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list, Context]:
+    """Validated promotions with their coupon-type gates, and a Context knowing the GENERIC codes.
+
+    Coupon types let authors test coupon promotions offline: a GENERIC type's ``code`` counts as
+    usable, and the types' ``promotionIds`` gate those promotions on their codes (the same
+    gating the service applies to the store's coupon types: dre.promotion.apply_coupon_gates).
+    """
     checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"])
               for ct in coupon_types if ct.get("type") == "GENERIC" and ct.get("code")}
-    return apply_coupon_gates(parse_promotions(data), coupon_types), Context(coupons=checks)
+    return apply_coupon_gates(parse_promotions(promotions), coupon_types), Context(coupons=checks)
 
 
 def evaluate_file(promotions_path: Path, request_bytes: bytes) -> dict:

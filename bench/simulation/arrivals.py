@@ -38,4 +38,8 @@ def slice_counts(s: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.
     if k < len(minutes):  # a last, shorter slice
         starts = np.append(starts, minutes[k])
         expected = np.append(expected, per_minute[k:].sum())
-    return starts, rng.poisson(expected).astype(np.int64)
+    if s.arrivals.random:
+        return starts, rng.poisson(expected).astype(np.int64)
+    # deterministic: round the running total, so that no basket is lost to per-slice rounding
+    cumulative = np.floor(np.cumsum(expected) + 1e-9).astype(np.int64)
+    return starts, np.diff(cumulative, prepend=0)

@@ -49,6 +49,7 @@ class Arrivals(_Strict):
         description="(hour, relative rate) points, linearly interpolated; scaled so the day's mean is 1",
     )
     peak: Peak | None = Field(default_factory=Peak, description="a Black-Friday bump on top of the curve")
+    random: bool = Field(default=True, description="Poisson counts; false: the expected counts, rounded so that totals stay exact")
 
 
 class Baskets(_Strict):

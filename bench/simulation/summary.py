@@ -32,6 +32,7 @@ class DaySummary:
     points: int = 0
     coupon_redemptions: int = 0
     coupon_refusals: int = 0
+    unconfirmed: int = 0  # baskets still refused after re-pricing (left out of every total)
     promotions: dict[str, PromotionTotals] = field(default_factory=dict)
     spend_by_hour: dict[int, int] = field(default_factory=dict)
     baskets_by_hour: dict[int, int] = field(default_factory=dict)
@@ -57,6 +58,7 @@ class DaySummary:
             "loyaltyPoints": self.points,
             "couponRedemptions": self.coupon_redemptions,
             "couponRefusals": self.coupon_refusals,
+            "unconfirmedBaskets": self.unconfirmed,
             "wallSeconds": round(self.wall_seconds, 3),
             "pricingSeconds": round(self.pricing_seconds, 3),
             "storeSeconds": round(self.store_seconds, 3),

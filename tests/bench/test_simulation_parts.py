@@ -61,3 +61,10 @@ def test_report_files(tmp_path):
     assert "ten &lt;off&gt;" in page.read_text() and summary["basketsPerSecond"] == 5
     for png in ("burn_down.png", "spend_per_hour.png", "savings.png"):
         assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_deterministic_arrivals_are_exact():
+    s = scenario(stores=1, lanesPerStore=1, arrivals={"basketsPerLanePerHour": 60, "curve": [[8, 1], [20, 1]],
+                                                      "peak": None, "random": False})
+    starts, counts = slice_counts(s, np.random.default_rng(0))
+    assert counts.tolist() == [1] * 720

@@ -1,0 +1,220 @@
+"""Engine benchmark: KernelSet vs the reference evaluator on synthetic catalogues and promotion sets.
+
+Run ``python -m bench.engine`` (``--quick`` for a smaller run). Prints, per promotion-set size:
+single-basket latency (parsed Basket -> Result) p50/p99, batch throughput of price_batch, the
+reference evaluator's p50 and throughput, and their ratio; then p50(100k)/p50(100) and numba cold
+vs warm start. Every kernel runs once before timing, so compilation is excluded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from dre.basket import Basket, Line, line_gross
+from dre.evaluate import Context, ReferenceSet
+from dre.promotion import model as m
+
+N_ARTICLES = 200_000
+N_GROUPS = 2_000
+N_POS_GROUPS = 50
+LINES_PER_BASKET = 30
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    group: list[str]  # article index -> group
+    price: list[int]  # cents
+
+
+def catalogue(seed: int = 1) -> Catalogue:
+    rng = random.Random(seed)
+    return Catalogue([f"G{rng.randrange(N_GROUPS)}" for _ in range(N_ARTICLES)],
+                     [rng.choice([49, 99, 149, 199, 299, 499, 999, 1999]) + rng.randrange(0, 3) * 100
+                      for _ in range(N_ARTICLES)])
+
+
+def _promo(pid: str, rng: random.Random, actions, article_conds=(), exclusive=False, **kw) -> m.Promotion:
+    return m.Promotion(
+        id=pid, name=f"Promotion {pid}", type="ARTICLE", active=True,
+        valid_from=NOW - timedelta(days=rng.randrange(1, 30)), valid_to=NOW + timedelta(days=rng.randrange(1, 30)),
+        window=kw.get("window"), pos_groups=kw.get("pos_groups"), priority=rng.randrange(0, 10),
+        exclusive=exclusive, multiplicative=rng.random() < 0.2, rounding_mode=rng.choice([0, 0, 0, 1, 3]),
+        rounding_step=1, budget=None, article_conds=tuple(article_conds), min_quantity=kw.get("min_quantity"),
+        min_spend=kw.get("min_spend", ()), context_conds=kw.get("context_conds", ()), coupon_types=None,
+        time_conds=(), price_actions=tuple(actions), injects=(), points=kw.get("points", ()))
+
+
+def promotions(n: int, cat: Catalogue, seed: int = 2) -> list[m.Promotion]:
+    """A realistic mix: ~85 % article, 3 % group, 4 % bundle, 3 % gift, 3 % quantity tier, 1 % receipt
+    level (pos-group and MIN_SPEND gated), 1 % loyalty; ~2 % of article promotions exclusive."""
+    rng = random.Random(seed + n)
+    out = []
+    pct = lambda: m.Calc(m.PCT, rng.choice([500, 1000, 1500, 2000, 2500, 3000, 5000]))  # noqa: E731
+
+    def arts(k: int) -> frozenset[str]:
+        return frozenset(f"A{rng.randrange(N_ARTICLES)}" for _ in range(k))
+
+    for i in range(n):
+        pid = f"P{i:06d}"
+        r = rng.random()
+        if r < 0.85:
+            a = arts(rng.randint(1, 3))
+            calc = pct() if rng.random() < 0.7 else m.Calc(m.AMT, rng.choice([10, 20, 50, 100]))
+            out.append(_promo(pid, rng, [m.UnitAction(False, a, calc, 2000 if rng.random() < 0.1 else None)],
+                              [m.ArticleCond(False, a)], exclusive=rng.random() < 0.02,
+                              min_quantity=m.MinQuantity(2000) if rng.random() < 0.1 else None))
+        elif r < 0.88:
+            g = frozenset({f"G{rng.randrange(N_GROUPS)}"})
+            out.append(_promo(pid, rng, [m.UnitAction(True, g, pct(), None)], [m.ArticleCond(True, g)]))
+        elif r < 0.92:
+            a, b = arts(2), arts(2)
+            out.append(_promo(pid, rng, [m.BundleAction(((a, 1), (b, 1)), m.Calc(m.FIX, 300))],
+                              [m.ArticleCond(False, a | b)]))
+        elif r < 0.95:
+            a = arts(2)
+            out.append(_promo(pid, rng, [m.GiftAction(a, 2, a, 1, 10_000)], [m.ArticleCond(False, a)]))
+        elif r < 0.98:
+            a = arts(3)
+            tiers = ((2000, m.Calc(m.PCT, 1000)), (4000, m.Calc(m.PCT, 2000)))
+            out.append(_promo(pid, rng, [m.QuantityTierAction(a, tiers)], [m.ArticleCond(False, a)]))
+        elif r < 0.99:
+            pos = frozenset({f"POS{rng.randrange(N_POS_GROUPS)}"})
+            action = (m.ReceiptAction(pct()) if rng.random() < 0.5 else
+                      m.ScaledReceiptAction(((5000, m.Calc(m.AMT, 500)), (10000, m.Calc(m.AMT, 1500)))))
+            out.append(_promo(pid, rng, [action], pos_groups=pos, exclusive=rng.random() < 0.3,
+                              min_spend=(m.MinSpend(rng.choice([2000, 5000, 20000]), True),)))
+        else:
+            pos = frozenset({f"POS{rng.randrange(N_POS_GROUPS)}"})
+            out.append(_promo(pid, rng, [], pos_groups=pos, context_conds=(m.ContextCond("CHANNEL", frozenset({"POS"})),),
+                              points=(m.PointsAction("CURRENCY_TO_POINTS", points=1, per=100),)))
+    return out
+
+
+def baskets(k: int, cat: Catalogue, promos: list[m.Promotion], seed: int = 3) -> list[Basket]:
+    """30-line baskets; about a third of the lines are articles some promotion lists."""
+    rng = random.Random(seed)
+    promoted = sorted({v for p in promos for c in p.article_conds if not c.by_group for v in c.values})
+    out = []
+    for _ in range(k):
+        lines = []
+        for j in range(LINES_PER_BASKET):
+            a = rng.choice(promoted) if promoted and rng.random() < 0.33 else f"A{rng.randrange(N_ARTICLES)}"
+            idx = int(a[1:])
+            milli = rng.choice([1000, 1000, 1000, 2000, 3000, 1000 * rng.randint(1, 5), rng.randint(100, 2500)])
+            price = cat.price[idx]
+            lines.append(Line(f"L{j}", a, cat.group[idx], milli, price, line_gross(price, milli)))
+        out.append(Basket(tuple(lines), NOW, f"POS{rng.randrange(N_POS_GROUPS)}", "POS", customer_id="C1"))
+    return out
+
+
+def percentile(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.array(xs), q))
+
+
+def bench_size(n: int, cat: Catalogue, n_single: int, n_batch: int, n_ref: int) -> dict:
+    from kernels import KernelSet, encode_batch, price_batch
+
+    promos = promotions(n, cat)
+    t0 = time.perf_counter()
+    ks = KernelSet(promos)
+    compile_s = time.perf_counter() - t0
+    ref = ReferenceSet(promos)
+    ctx = Context()
+    bs = baskets(max(n_single, n_ref), cat, promos)
+    ks.evaluate(bs[0], ctx)  # every kernel once before timing
+    lat = []
+    for b in bs[:n_single]:
+        t = time.perf_counter_ns()
+        ks.evaluate(b, ctx)
+        lat.append((time.perf_counter_ns() - t) / 1e3)
+    batch_baskets = (bs * (n_batch // len(bs) + 1))[:n_batch]
+    arrays = encode_batch(ks, batch_baskets, [ctx] * n_batch)
+    price_batch(ks.tables, **{k: (v[:2] if k == "ctx" else v) for k, v in encode_batch(ks, bs[:1] * 2, [ctx] * 2).items()})
+    t = time.perf_counter()
+    price_batch(ks.tables, **arrays)
+    batch_s = time.perf_counter() - t
+    ref_lat = []
+    for b in bs[:n_ref]:
+        t = time.perf_counter_ns()
+        ref.evaluate(b, ctx)
+        ref_lat.append((time.perf_counter_ns() - t) / 1e3)
+    same = all(ks.evaluate(b, ctx) == ref.evaluate(b, ctx) for b in bs[:min(n_ref, 5)])
+    return {
+        "promotions": n, "compile_s": compile_s,
+        "p50_us": percentile(lat, 50), "p99_us": percentile(lat, 99),
+        "batch_per_s": n_batch / batch_s,
+        "ref_p50_us": percentile(ref_lat, 50), "ref_per_s": 1e6 * len(ref_lat) / sum(ref_lat),
+        "same_results": same,
+    }
+
+
+_START_SCRIPT = """
+import json, time
+t0 = time.perf_counter()
+import kernels
+from bench.engine import catalogue, promotions, baskets
+from dre.evaluate import Context
+cat = catalogue(); promos = promotions({n}, cat); bs = baskets(1, cat, promos)
+t1 = time.perf_counter()
+kernels.warmup()
+ks = kernels.KernelSet(promos)
+ks.evaluate(bs[0], Context())
+t2 = time.perf_counter()
+print(json.dumps({{"import_s": t1 - t0, "start_s": t2 - t1}}))
+"""
+
+
+def start_times(n: int) -> tuple[float, float]:
+    """(cold, warm) seconds of warmup + compiling an n-promotion set + the first evaluate."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        runs = []
+        for _ in range(2):
+            out = subprocess.run([sys.executable, "-c", _START_SCRIPT.format(n=n)], env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            runs.append(json.loads(out.strip().splitlines()[-1])["start_s"])
+    return runs[0], runs[1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer sizes and iterations")
+    ap.add_argument("--no-start", action="store_true", help="skip the cold/warm start measurement")
+    args = ap.parse_args(argv)
+    import numba
+
+    print(f"numba {numba.__version__}, threads {numba.get_num_threads()}, cores {os.cpu_count()}")
+    cat = catalogue()
+    sizes = [100, 1_000, 10_000, 100_000]
+    plan = {100: (2000, 20000, 200), 1_000: (2000, 20000, 100), 10_000: (2000, 20000, 20), 100_000: (2000, 20000, 3)}
+    if args.quick:
+        plan = {k: (300, 3000, max(2, v[2] // 5)) for k, v in plan.items()}
+    rows = []
+    hdr = (f"{'promos':>8} {'compile s':>9} {'p50 us':>8} {'p99 us':>8} {'batch/s':>9} "
+           f"{'ref p50 us':>11} {'ref/s':>8} {'speedup':>8} same")
+    print(hdr)
+    for n in sizes:
+        r = bench_size(n, cat, *plan[n])
+        rows.append(r)
+        print(f"{n:>8} {r['compile_s']:>9.2f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {r['batch_per_s']:>9.0f} "
+              f"{r['ref_p50_us']:>11.0f} {r['ref_per_s']:>8.1f} {r['ref_p50_us'] / r['p50_us']:>7.0f}x {r['same_results']}",
+              flush=True)
+    print(f"p50 at {sizes[-1]} / p50 at {sizes[0]}: {rows[-1]['p50_us'] / rows[0]['p50_us']:.2f}")
+    if not args.no_start:
+        cold, warm = start_times(sizes[-1])
+        print(f"start (warmup + compile {sizes[-1]} promotions + first evaluate): cold {cold:.1f} s, warm {warm:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""`dre simulate SCENARIO`: replay a peak day and write the report (HTML, PNG plots, JSON)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import orjson
+import trio
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from actors.store import open_store
+from bench.simulation.replay import compile_rules, replay_day
+from bench.simulation.report import write_report
+from bench.simulation.scenario import Scenario, load_scenario
+from bench.simulation.summary import DaySummary
+from dre.errors import DREError, invalid
+from dre.evaluate import Context
+from dre.offline import rules_from_json
+from dre.store.server import start_redis_server
+
+
+def scenario_rules(s: Scenario, base: Path) -> tuple[list, Context, list[dict]]:
+    """Promotions (inline, or a promotion file relative to the scenario), their context, and the
+    coupon types of the file and the scenario together."""
+    promos, types = s.promotions, list(s.couponTypes)
+    if isinstance(promos, str):
+        path = base / promos
+        try:
+            data = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as e:
+            raise invalid(f"{path}: {e}") from None
+        if isinstance(data, dict):
+            types = list(data.get("couponTypes", [])) + types
+            data = data.get("promotions")
+        promos = data
+    return *rules_from_json(promos, types), types
+
+
+async def simulate(s: Scenario, base: Path, redis_url: str, out: Path, show_progress: bool = True) -> DaySummary:
+    """Replay the day against ``redis_url`` under a fresh tenant; write the report into ``out``."""
+    promos, ctx, coupon_types = scenario_rules(s, base)
+    rules = compile_rules(promos, ctx)
+    tenant = f"sim-{uuid.uuid4().hex[:12]}"  # a fresh tenant: runs never see each other's budgets
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console,
+                  disable=not show_progress) as progress:
+        task = progress.add_task(s.name, total=None, info="")
+
+        def on_slice(done: int, total: int, day: DaySummary) -> None:
+            rate = day.baskets / day.wall_seconds if day.wall_seconds else 0
+            minute = day.slice_minutes[-1]
+            progress.update(task, completed=done, total=total,
+                            info=f"{minute // 60:02d}:{minute % 60:02d}  {day.baskets:,} baskets  {rate:,.0f}/s")
+
+        async with open_store(redis_url) as store:
+            day = await replay_day(s, rules, coupon_types, store, tenant, on_slice)
+    write_report(day, out, s.name)
+    return day
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dre simulate", description="replay a simulated peak day")
+    parser.add_argument("scenario", help="scenario JSON file (see docs/simulation.md)")
+    parser.add_argument("--out", default="simulation-report", help="report folder (index.html, summary.json, PNGs)")
+    parser.add_argument("--redis-url", help="Redis to run the scripts against (default: an embedded redis-server)")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        s, base = load_scenario(Path(args.scenario))
+        out = Path(args.out)
+        if args.redis_url:
+            day = trio.run(simulate, s, base, args.redis_url, out, not args.no_progress)
+        else:
+            with tempfile.TemporaryDirectory(prefix="dre-sim-") as tmp:
+                server = start_redis_server(tmp, persist=False)
+                try:
+                    day = trio.run(simulate, s, base, server.url, out, not args.no_progress)
+                finally:
+                    server.stop()
+    except DREError as e:
+        sys.stderr.write(orjson.dumps(e.to_json()).decode() + "\n")
+        return 2
+    summary = day.to_json()
+    print(f"{summary['baskets']:,} baskets in {summary['wallSeconds']} s ({summary['basketsPerSecond']:,} baskets/s); "
+          f"discount {summary['discount']:,.2f}; report: {out / 'index.html'}")
+    for p in summary["promotions"]:
+        if p["budgetExhaustedAt"]:
+            print(f"  budget of {p['promotionId']} ran out at {p['budgetExhaustedAt']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""One basket: candidate lookup through the index, and pricing of its sale and return parts.
+
+Twin of dre.evaluate.pipeline.evaluate. A basket is (n,) int64 arrays of interned article and group
+ids (-1 unknown), signed quantity (thousandths), unit price and signed gross (cents), the context
+vector ``ctx`` (kernels.layout CTX_*), ``code_types`` (the interned coupon type of each presented
+code when usable, else -1, request order) and ``exhausted`` ((P,) bool, budgets used up).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from kernels.best_deal import choose
+from kernels.conditions import context_ok, coupon_code, line_verdict
+from kernels.config import jit
+from kernels.layout import CTX_POS_GROUP, ELIGIBLE, NEARLY, P_GRANTS, P_PTS_END, P_PTS_OFF
+from kernels.loyalty import points
+from kernels.stacking import apply_promo, apply_set
+
+
+@jit
+def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard: int, n_shards: int) -> np.ndarray:
+    """Promotions of ``shard`` that can apply to the lines: global promotions (those listing posGroups
+    only for a listed ``pos_group``), plus those whose article conditions list a line's article
+    (ARTICLE) or group (ARTICLE_GROUP). Sorted, unique."""
+    count = T.global_promos.shape[0]
+    g0 = g1 = 0
+    if pos_group >= 0:
+        g0, g1 = T.gpos_off[pos_group], T.gpos_off[pos_group + 1]
+        count += g1 - g0
+    for i in range(art.shape[0]):
+        if art[i] >= 0:
+            count += T.art_off[art[i] + 1] - T.art_off[art[i]]
+        if grp[i] >= 0:
+            count += T.grp_off[grp[i] + 1] - T.grp_off[grp[i]]
+    buf = np.empty(count, dtype=np.int64)
+    k = 0
+    for p in T.global_promos:
+        if p % n_shards == shard:
+            buf[k] = p
+            k += 1
+    for j in range(g0, g1):
+        p = T.gpos_promos[j]
+        if p % n_shards == shard:
+            buf[k] = p
+            k += 1
+    for i in range(art.shape[0]):
+        if art[i] >= 0:
+            for j in range(T.art_off[art[i]], T.art_off[art[i] + 1]):
+                p = T.art_promos[j]
+                if p % n_shards == shard:
+                    buf[k] = p
+                    k += 1
+        if grp[i] >= 0:
+            for j in range(T.grp_off[grp[i]], T.grp_off[grp[i] + 1]):
+                p = T.grp_promos[j]
+                if p % n_shards == shard:
+                    buf[k] = p
+                    k += 1
+    return np.unique(buf[:k])
+
+
+@jit
+def part_lines(art, grp, milli, up, gross, sign: int):
+    """Positions and the part tuple L (kernels.actions) of the sale (sign 1) or return (-1) lines."""
+    idx = np.nonzero(milli * sign > 0)[0]
+    u = up[idx]
+    return idx, (art[idx], grp[idx], np.abs(milli[idx]), u, np.abs(gross[idx]),
+                 np.argsort(-u, kind="mergesort"))
+
+
+@jit
+def context_flags(T, cands: np.ndarray, ctx, code_types, exhausted) -> np.ndarray:
+    """(len(cands),) bool: the line-independent conditions of each candidate hold."""
+    out = np.empty(cands.shape[0], dtype=np.bool_)
+    for k in range(cands.shape[0]):
+        out[k] = context_ok(T, cands[k], ctx, code_types, exhausted)
+    return out
+
+
+@jit
+def eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted) -> np.ndarray:
+    """The candidates that are eligible or only miss MIN_QUANTITY/MIN_SPEND on some non-empty part."""
+    cok = context_flags(T, cands, ctx, code_types, exhausted)
+    keep = np.zeros(cands.shape[0], dtype=np.bool_)
+    miss = np.empty(2, dtype=np.int64)
+    for sign in (1, -1):
+        idx, L = part_lines(art, grp, milli, up, gross, sign)
+        if idx.shape[0] == 0:
+            continue
+        for k in range(cands.shape[0]):
+            if cok[k] and not keep[k]:
+                keep[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss) != 0
+    return cands[keep]
+
+
+@jit
+def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs: bool,
+                 limit: int):
+    """Price one basket against its candidate promotions (sorted rank indices).
+
+    Returns:
+        disc: (d, 4) int64 rows (line, promotion, signed amount, coupon code index or -1), sale part
+            first, then return part; within a part by promotion in application order, then line.
+        applied: (a, 4) rows (promotion, amount, points, code) of the sale part's promotions that
+            took effect (amount, granted items or points).
+        total_points: int, both parts (return part negated).
+        recs: (r, 4) rows (promotion, missing amount, missing quantity, potential saving), sale part.
+        nodes: best-deal branch nodes used (the larger of the two parts).
+    """
+    cok = context_flags(T, cands, ctx, code_types, exhausted)
+    disc_parts = []
+    applied = np.empty((0, 4), dtype=np.int64)
+    recs = np.empty((0, 4), dtype=np.int64)
+    total_points = 0
+    max_nodes = 0
+    miss = np.empty(2, dtype=np.int64)
+    for sign in (1, -1):
+        idx, L = part_lines(art, grp, milli, up, gross, sign)
+        n = idx.shape[0]
+        if n == 0:
+            continue
+        verdict = np.zeros(cands.shape[0], dtype=np.int64)
+        missing = np.zeros((cands.shape[0], 2), dtype=np.int64)
+        for k in range(cands.shape[0]):
+            if cok[k]:
+                verdict[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss)
+                missing[k] = miss
+        chosen, nodes = choose(T, cands[verdict == ELIGIBLE], L, limit)
+        max_nodes = max(max_nodes, nodes)
+        amounts = np.empty((chosen.shape[0], n), dtype=np.int64)
+        apply_set(T, chosen, L, amounts)
+        net = L[4] - amounts.sum(axis=0)
+        pts = np.zeros(chosen.shape[0], dtype=np.int64)
+        points(T, chosen, L, net, pts)
+        total_points += sign * pts.sum()
+        codes = np.empty(chosen.shape[0], dtype=np.int64)
+        for k in range(chosen.shape[0]):
+            codes[k] = coupon_code(T, chosen[k], code_types)
+        d = np.empty((np.count_nonzero(amounts), 4), dtype=np.int64)
+        r = 0
+        for k in range(chosen.shape[0]):
+            for i in range(n):
+                if amounts[k, i] != 0:
+                    d[r, 0] = idx[i]
+                    d[r, 1] = chosen[k]
+                    d[r, 2] = sign * amounts[k, i]
+                    d[r, 3] = codes[k]
+                    r += 1
+        disc_parts.append(d)
+        if sign < 0:
+            continue
+        took = np.zeros(chosen.shape[0], dtype=np.bool_)
+        for k in range(chosen.shape[0]):
+            row = T.promo[chosen[k]]
+            has_pts = row[P_PTS_END] > row[P_PTS_OFF]
+            took[k] = amounts[k].sum() != 0 or row[P_GRANTS] != 0 or (has_pts and pts[k] != 0)
+        applied = np.empty((np.count_nonzero(took), 4), dtype=np.int64)
+        r = 0
+        for k in range(chosen.shape[0]):
+            if took[k]:
+                applied[r, 0] = chosen[k]
+                applied[r, 1] = amounts[k].sum()
+                applied[r, 2] = pts[k]
+                applied[r, 3] = codes[k]
+                r += 1
+        if want_recs:
+            near = np.nonzero(verdict == NEARLY)[0]
+            recs = np.empty((near.shape[0], 4), dtype=np.int64)
+            zeros = np.zeros(n, dtype=np.int64)
+            alone = np.empty(n, dtype=np.int64)
+            for j in range(near.shape[0]):
+                k = near[j]
+                apply_promo(T, cands[k], L, zeros, alone)  # actions ignore MIN_* conditions
+                recs[j, 0] = cands[k]
+                recs[j, 1] = missing[k, 0]
+                recs[j, 2] = missing[k, 1]
+                recs[j, 3] = alone.sum()
+    n_disc = 0
+    for d in disc_parts:
+        n_disc += d.shape[0]
+    disc = np.empty((n_disc, 4), dtype=np.int64)
+    r = 0
+    for d in disc_parts:
+        disc[r:r + d.shape[0]] = d
+        r += d.shape[0]
+    return disc, applied, total_points, recs, max_nodes
+
+
+@jit
+def shard_candidates(T, art, grp, milli, up, gross, ctx, code_types, exhausted, shard: int,
+                     n_shards: int) -> np.ndarray:
+    """Candidates of one shard for a basket: index lookup, then the eligible-or-nearly filter."""
+    cands = index_candidates(T, art, grp, ctx[CTX_POS_GROUP], shard, n_shards)
+    return eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted)
+
+
+@jit
+def evaluate_basket(T, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs: bool, limit: int):
+    """Both phases for one basket over the whole set (see price_basket for the returned arrays).
+
+    The index candidates are a superset of the eligible-or-nearly ones; price_basket checks every
+    condition again, so the extra ones change nothing.
+    """
+    cands = index_candidates(T, art, grp, ctx[CTX_POS_GROUP], 0, 1)
+    return price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs, limit)

@@ -1,0 +1,163 @@
+"""Batch pricing for simulation: many baskets as flat CSR arrays, one parallel jitted call.
+
+No Python object is built per basket: the result is per-basket per-promotion discount totals (CSR),
+total discount, gross and loyalty points.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba import prange
+
+from dre.basket import Basket
+from dre.evaluate.context import Context
+from kernels import layout as lo
+from kernels.arith import MILLI, round_ratio
+from kernels.basket import evaluate_basket
+from kernels.config import BATCH_SLOTS_PER_BASKET, BEST_DEAL_NODE_LIMIT, jit, parallel_jit
+from kernels.encode import code_types, context_vector
+
+
+@jit
+def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, limit: int):
+    """One basket's (promotions (k,) rank order, signed totals (k,), gross, discount, points).
+
+    Promotions whose discounts net to 0 over both parts are left out.
+    """
+    gross = np.empty(milli.shape[0], dtype=np.int64)
+    for i in range(milli.shape[0]):
+        gross[i] = round_ratio(up[i] * milli[i], MILLI, 0, 1)
+    disc, _, points, _, _ = evaluate_basket(T, art, grp, milli, up, gross, ctx, codes, exhausted, False, limit)
+    promos = disc[:, 1]
+    order = np.argsort(promos, kind="mergesort")
+    out_p = np.empty(disc.shape[0], dtype=np.int64)
+    out_a = np.empty(disc.shape[0], dtype=np.int64)
+    k = 0
+    j = 0
+    while j < order.shape[0]:
+        p = promos[order[j]]
+        s = 0
+        while j < order.shape[0] and promos[order[j]] == p:
+            s += disc[order[j], 2]
+            j += 1
+        if s != 0:
+            out_p[k] = p
+            out_a[k] = s
+            k += 1
+    return out_p[:k], out_a[:k], gross.sum(), disc[:, 2].sum(), points
+
+
+@parallel_jit
+def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, limit: int, slots: int,
+                 out_count, out_promo, out_amount, out):
+    """prange over baskets; per basket at most ``slots`` totals land in its slice of out_promo /
+    out_amount, ``out_count[b]`` holds the true count (the wrapper redoes baskets over the bound).
+    ``out`` is (B, 3): gross, discount, points."""
+    for b in prange(off.shape[0] - 1):
+        s, e = off[b], off[b + 1]
+        p, a, gross, discount, points = basket_totals(
+            T, art[s:e], grp[s:e], milli[s:e], up[s:e], ctx[b], codes[code_off[b]:code_off[b + 1]],
+            exhausted, limit)
+        k = p.shape[0]
+        out_count[b] = k
+        m = min(k, slots)
+        out_promo[b * slots:b * slots + m] = p[:m]
+        out_amount[b * slots:b * slots + m] = a[:m]
+        out[b, 0] = gross
+        out[b, 1] = discount
+        out[b, 2] = points
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Per-basket results. ``promo_off`` (B + 1,) CSR over ``promo`` / ``amount`` (k,) int64: rank
+    indices (KernelSet.ranked) and signed discount totals (cents); gross, discount, points: (B,)."""
+
+    promo_off: np.ndarray
+    promo: np.ndarray
+    amount: np.ndarray
+    gross: np.ndarray
+    discount: np.ndarray
+    points: np.ndarray
+
+
+def _i64(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+def price_batch(tables: lo.Tables, basket_off: np.ndarray, art: np.ndarray, grp: np.ndarray, milli: np.ndarray,
+                unit_price: np.ndarray, ctx: np.ndarray, code_off: np.ndarray | None = None,
+                code_types: np.ndarray | None = None, exhausted: np.ndarray | None = None) -> BatchResult:
+    """Price B baskets in one parallel call.
+
+    Args:
+        tables: ``KernelSet.tables`` (or ``compile_promotions(...).tables``).
+        basket_off: (B + 1,) line offsets; basket b is lines ``basket_off[b]:basket_off[b + 1]``.
+        art, grp: (N,) interned article / group ids (-1 unknown); milli: (N,) signed quantity in
+            thousandths (negative: return); unit_price: (N,) cents.
+        ctx: (B, CTX_COLS) context vectors (kernels.layout CTX_*).
+        code_off, code_types: optional CSR (B + 1,), (C,) of each presented code's usable coupon type.
+        exhausted: optional (P,) bool budgets used up.
+    """
+    off = _i64(basket_off)
+    n_b = off.shape[0] - 1
+    art, grp, milli, unit_price = _i64(art), _i64(grp), _i64(milli), _i64(unit_price)
+    if not (art.shape == grp.shape == milli.shape == unit_price.shape == (off[-1],)):
+        raise ValueError("line arrays must all have basket_off[-1] entries")
+    ctx = _i64(ctx)
+    if ctx.shape != (n_b, lo.CTX_COLS):
+        raise ValueError(f"ctx must be ({n_b}, {lo.CTX_COLS})")
+    code_off = np.zeros(n_b + 1, dtype=np.int64) if code_off is None else _i64(code_off)
+    codes = np.empty(0, dtype=np.int64) if code_types is None else _i64(code_types)
+    n_p = tables.promo.shape[0]
+    exhausted = np.zeros(n_p, dtype=np.bool_) if exhausted is None else np.ascontiguousarray(exhausted, dtype=np.bool_)
+    slots = BATCH_SLOTS_PER_BASKET
+    count = np.zeros(n_b, dtype=np.int64)
+    promo = np.empty(n_b * slots, dtype=np.int64)
+    amount = np.empty(n_b * slots, dtype=np.int64)
+    out = np.empty((n_b, 3), dtype=np.int64)
+    _price_batch(tables, off, art, grp, milli, unit_price, ctx, code_off, codes, exhausted,
+                 BEST_DEAL_NODE_LIMIT, slots, count, promo, amount, out)
+    promo_off = np.zeros(n_b + 1, dtype=np.int64)
+    np.cumsum(count, out=promo_off[1:])
+    keep = (np.arange(slots)[None, :] < np.minimum(count, slots)[:, None]).ravel()
+    flat_p, flat_a = promo[keep], amount[keep]
+    over = np.nonzero(count > slots)[0]
+    if over.size:  # rare: more promotions than slots; redo those baskets one by one
+        parts_p, parts_a = np.split(flat_p, np.cumsum(np.minimum(count, slots))[:-1]), None
+        parts_a = np.split(flat_a, np.cumsum(np.minimum(count, slots))[:-1])
+        for b in over:
+            s, e = off[b], off[b + 1]
+            p, a, *_ = basket_totals(tables, art[s:e], grp[s:e], milli[s:e], unit_price[s:e], ctx[b],
+                                     codes[code_off[b]:code_off[b + 1]], exhausted, BEST_DEAL_NODE_LIMIT)
+            parts_p[b], parts_a[b] = p, a
+        flat_p, flat_a = np.concatenate(parts_p), np.concatenate(parts_a)
+    return BatchResult(promo_off, flat_p, flat_a, out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy())
+
+
+def encode_batch(kset, baskets: Sequence[Basket], ctxs: Sequence[Context]) -> dict[str, np.ndarray]:
+    """Flat batch arrays (the keyword arguments of price_batch, minus tables) from Basket objects.
+
+    Quantities and prices are taken from the lines; gross is recomputed by the kernel (unitPrice x
+    quantity, HALF_UP), as basket_from_request computes it.
+    """
+    vocab = kset.compiled.vocab
+    get = vocab.ids.get
+    lines = [ln for b in baskets for ln in b.lines]
+    off = np.zeros(len(baskets) + 1, dtype=np.int64)
+    np.cumsum([len(b.lines) for b in baskets], out=off[1:])
+    codes = [code_types(vocab, b, c) for b, c in zip(baskets, ctxs)]
+    code_off = np.zeros(len(baskets) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in codes], out=code_off[1:])
+    return {
+        "basket_off": off,
+        "art": np.array([get(ln.article, -1) for ln in lines], dtype=np.int64),
+        "grp": np.array([get(ln.group, -1) for ln in lines], dtype=np.int64),
+        "milli": np.array([ln.milli for ln in lines], dtype=np.int64),
+        "unit_price": np.array([ln.unit_price for ln in lines], dtype=np.int64),
+        "ctx": np.array([context_vector(vocab, b) for b in baskets], dtype=np.int64).reshape(len(baskets), lo.CTX_COLS),
+        "code_off": code_off,
+        "code_types": np.concatenate(codes) if codes else np.empty(0, dtype=np.int64),
+    }

@@ -1,0 +1,162 @@
+"""Best deal: which exclusive promotions to apply (exact search, identical to the exhaustive reference).
+
+The reference (dre.evaluate.best_deal) tries every set C of exclusive promotions with pairwise
+disjoint *touched* lines (lines a promotion discounts alone, on gross amounts) and applies C plus
+every other candidate touching none of C's lines; it keeps the largest total saving, ties going to
+the set whose membership vector (in rank order, True > False) is lexicographically larger.
+
+Here the same maximum is found by decomposition. A promotion's *reach* (kernels.actions.action_reach)
+holds every line its amounts can depend on or land on, in any stacking order; touched lines are
+within it. Promotions whose reaches are in different connected components cannot influence each
+other, so savings add up over components, the disjointness constraints stay inside them, and the
+lexicographic tie-break decomposes too (positions of different components are disjoint). Each
+component is solved on its own: branch on its first undecided exclusive in rank order, *take*
+(drop every other promotion touching its lines) or *drop*, and split into components again.
+Past ``BEST_DEAL_NODE_LIMIT`` branch nodes per part, the remaining groups are decided greedily in
+rank order (take each exclusive that still fits): still a valid choice, no longer proven best.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from kernels.config import BEST_DEAL_NODE_LIMIT, jit
+from kernels.layout import P_EXCLUSIVE
+from kernels.stacking import apply_promo, promo_reach, set_saving
+
+
+@jit
+def components(alive: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, int]:
+    """Connected components of the alive promotions, linked by a shared reached line.
+
+    Args: alive: (m,) bool; reach: (m, n) bool. Returns (labels (m,) int64, -1 when not alive,
+    numbered by first member in rank order; number of components).
+    """
+    m, n = reach.shape
+    parent = np.arange(m)
+    for j in range(n):
+        first = -1
+        for k in range(m):
+            if alive[k] and reach[k, j]:
+                if first < 0:
+                    first = k
+                else:
+                    a = k
+                    while parent[a] != a:
+                        a = parent[a]
+                    b = first
+                    while parent[b] != b:
+                        b = parent[b]
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    labels = np.full(m, -1, dtype=np.int64)
+    count = 0
+    for k in range(m):
+        if alive[k]:
+            r = k
+            while parent[r] != r:
+                r = parent[r]
+            if labels[r] < 0:
+                labels[r] = count
+                count += 1
+            labels[k] = labels[r]
+    return labels, count
+
+
+@jit
+def take(k: int, touch: np.ndarray, alive: np.ndarray, undecided: np.ndarray) -> None:
+    """Decide exclusive ``k`` in: drop every other alive promotion touching one of its lines."""
+    undecided[k] = False
+    m, n = touch.shape
+    for q in range(m):
+        if q != k and alive[q]:
+            for j in range(n):
+                if touch[q, j] and touch[k, j]:
+                    alive[q] = False
+                    undecided[q] = False
+                    break
+
+
+@jit
+def better(s1: int, m1: np.ndarray, s2: int, m2: np.ndarray) -> bool:
+    """Larger saving; on a tie, the membership vector that has the first differing promotion."""
+    if s1 != s2:
+        return s1 > s2
+    for k in range(m1.shape[0]):
+        if m1[k] != m2[k]:
+            return m1[k]
+    return False
+
+
+@jit
+def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alive: np.ndarray,
+          undecided: np.ndarray, nodes: np.ndarray, limit: int) -> tuple[int, np.ndarray]:
+    """Best (saving, membership) over the alive promotions; undecided exclusives still open.
+
+    ``nodes`` (1,) int64 counts branch nodes across the whole part.
+    """
+    if not undecided.any():
+        return set_saving(T, ok[alive], L), alive.copy()
+    labels, count = components(alive, reach)
+    if count > 1:
+        total = 0
+        member = np.zeros(alive.shape[0], dtype=np.bool_)
+        for c in range(count):
+            sub = labels == c
+            s, mem = solve(T, ok, L, touch, reach, sub, undecided & sub, nodes, limit)
+            total += s
+            member |= mem
+        return total, member
+    e = np.argmax(undecided)  # first undecided exclusive in rank order
+    nodes[0] += 1
+    if nodes[0] > limit:
+        a = alive.copy()
+        u = undecided.copy()
+        for k in range(a.shape[0]):
+            if u[k]:
+                take(k, touch, a, u)
+        return set_saving(T, ok[a], L), a
+    a_take = alive.copy()
+    u_take = undecided.copy()
+    take(e, touch, a_take, u_take)
+    s_take, m_take = solve(T, ok, L, touch, reach, a_take, u_take, nodes, limit)
+    a_drop = alive.copy()
+    u_drop = undecided.copy()
+    a_drop[e] = False
+    u_drop[e] = False
+    s_drop, m_drop = solve(T, ok, L, touch, reach, a_drop, u_drop, nodes, limit)
+    if better(s_take, m_take, s_drop, m_drop):
+        return s_take, m_take
+    return s_drop, m_drop
+
+
+@jit
+def choose(T, ok: np.ndarray, L, limit: int = BEST_DEAL_NODE_LIMIT) -> tuple[np.ndarray, int]:
+    """The candidates to apply, in rank order, and the number of branch nodes used.
+
+    Args: ok: (m,) int64 eligible promotions of the part, rank order; L: the part.
+    """
+    m = ok.shape[0]
+    n = L[4].shape[0]
+    any_exclusive = False
+    for k in range(m):
+        if T.promo[ok[k], P_EXCLUSIVE] != 0:
+            any_exclusive = True
+    if not any_exclusive:
+        return ok, 0
+    touch = np.zeros((m, n), dtype=np.bool_)
+    zeros = np.zeros(n, dtype=np.int64)
+    alone = np.empty(n, dtype=np.int64)
+    contender = np.zeros(m, dtype=np.bool_)
+    for k in range(m):
+        apply_promo(T, ok[k], L, zeros, alone)
+        touch[k] = alone > 0
+        contender[k] = T.promo[ok[k], P_EXCLUSIVE] != 0 and touch[k].any()
+    if not contender.any():
+        return ok, 0
+    reach = np.zeros((m, n), dtype=np.bool_)
+    for k in range(m):
+        promo_reach(T, ok[k], L, reach[k])
+        reach[k] |= touch[k]
+    nodes = np.zeros(1, dtype=np.int64)
+    _, member = solve(T, ok, L, touch, reach, np.ones(m, dtype=np.bool_), contender, nodes, limit)
+    return ok[member], nodes[0]

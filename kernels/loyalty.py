@@ -1,0 +1,48 @@
+"""Loyalty points of the applied promotions on one part (twin of dre.evaluate.loyalty)."""
+from __future__ import annotations
+
+import numpy as np
+
+from kernels.arith import floor_mul_div
+from kernels.conditions import matches_any
+from kernels.config import jit
+from kernels.layout import (
+    P_PTS_END, P_PTS_OFF, PT_FACTOR, PT_KIND, PT_PER, PT_POINTS, PT_SET, PTS_ADD, PTS_CURRENCY,
+    PTS_MULTIPLY, PTS_SUBTRACT,
+)
+
+
+@jit
+def points(T, chosen: np.ndarray, L, net: np.ndarray, out: np.ndarray) -> None:
+    """Points of each chosen promotion (whole numbers, rounded down) on the part's net amounts.
+
+    Args: chosen: (k,) promotions applied, rank order; net: (n,) int64 line nets; out: (k,) int64.
+    MULTIPLY_POINTS adds, per CURRENCY_TO_POINTS action applied, ``factor - 1`` times the points that
+    action gives on the matching lines' net, rounded down per action.
+    """
+    art, grp = L[0], L[1]
+    total_net = net.sum()
+    for k in range(chosen.shape[0]):
+        row = T.promo[chosen[k]]
+        got = 0
+        for r in range(row[P_PTS_OFF], row[P_PTS_END]):
+            kind = T.pts[r, PT_KIND]
+            if kind == PTS_CURRENCY:
+                got += total_net * T.pts[r, PT_POINTS] // T.pts[r, PT_PER]
+            elif kind == PTS_ADD:
+                got += T.pts[r, PT_POINTS]
+            elif kind == PTS_SUBTRACT:
+                got -= T.pts[r, PT_POINTS]
+            elif kind == PTS_MULTIPLY:
+                s = T.pts[r, PT_SET]
+                matched = 0
+                for i in range(net.shape[0]):
+                    if s < 0 or matches_any(T.set_off, T.set_vals, s, art[i], grp[i]):
+                        matched += net[i]
+                for k2 in range(chosen.shape[0]):
+                    row2 = T.promo[chosen[k2]]
+                    for e in range(row2[P_PTS_OFF], row2[P_PTS_END]):
+                        if T.pts[e, PT_KIND] == PTS_CURRENCY:
+                            got += floor_mul_div(matched * T.pts[e, PT_POINTS], T.pts[r, PT_FACTOR] - 100,
+                                                 T.pts[e, PT_PER] * 100)
+        out[k] = got

@@ -1,0 +1,130 @@
+"""`KernelSet`: the PromotionSet interface (dre.pricing) over the compiled numba kernels."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from dre.basket import Basket
+from dre.evaluate.context import Context
+from dre.evaluate.pipeline import coupon_results
+from dre.evaluate.recommend import message
+from dre.evaluate.result import Applied, Granted, LineDiscount, Recommendation, Result
+from dre.pricing import merge_candidates
+from dre.promotion.model import Promotion
+from kernels import basket as kb
+from kernels.compile import compile_promotions
+from kernels.config import BEST_DEAL_NODE_LIMIT
+from kernels.encode import EncodedBasket, encode
+
+_EXHAUSTED_CACHE = 64  # distinct ctx.exhausted sets remembered per KernelSet
+
+
+class KernelSet:
+    """A compiled, immutable promotion set; results identical to ``dre.evaluate.ReferenceSet``.
+
+    Args:
+        promotions: the tenant's promotions (any order).
+        version: the set's version.
+        n_shards: shard s owns the promotions ``ranked[i]`` with ``i % n_shards == s``.
+        prices: article master prices (cents) for granted items whose action and ``ctx.prices``
+            give none; None (the default) books them at 0 as the reference does.
+    """
+
+    def __init__(self, promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1,
+                 prices: Mapping[str, int] | None = None) -> None:
+        self.version = version
+        self.n_shards = n_shards
+        self.compiled = compile_promotions(promotions)
+        self.ranked: list[Promotion] = list(self.compiled.ranked)
+        self.by_id: dict[str, Promotion] = {p.id: p for p in self.ranked}
+        self.prices: Mapping[str, int] = prices or {}
+        self._ids = [p.id for p in self.ranked]
+        self._no_exhausted = np.zeros(len(self.ranked), dtype=np.bool_)
+        self._exhausted: dict[frozenset[str], np.ndarray] = {}
+        self.last_nodes = 0  # best-deal branch nodes of the last basket priced (diagnostics)
+
+    @property
+    def tables(self):
+        return self.compiled.tables
+
+    def exhausted_flags(self, exhausted: frozenset[str]) -> np.ndarray:
+        """(P,) bool: promotions whose budget is used up, cached per distinct set."""
+        if not exhausted:
+            return self._no_exhausted
+        flags = self._exhausted.get(exhausted)
+        if flags is None:
+            flags = np.zeros(len(self.ranked), dtype=np.bool_)
+            for i, pid in enumerate(self._ids):
+                if pid in exhausted:
+                    flags[i] = True
+            if len(self._exhausted) >= _EXHAUSTED_CACHE:
+                self._exhausted.clear()
+            self._exhausted[exhausted] = flags
+        return flags
+
+    def encode(self, basket: Basket, ctx: Context) -> EncodedBasket:
+        return encode(self.compiled.vocab, basket, ctx)
+
+    def shard_candidates(self, shard: int, baskets: Sequence[Basket], ctxs: Sequence[Context]) -> list[np.ndarray]:
+        if not 0 <= shard < self.n_shards:
+            raise ValueError(f"shard {shard} not in 0..{self.n_shards - 1}")
+        out = []
+        for basket, ctx in zip(baskets, ctxs):
+            e = self.encode(basket, ctx)
+            out.append(kb.shard_candidates(self.tables, *e.args(), self.exhausted_flags(ctx.exhausted),
+                                           shard, self.n_shards))
+        return out
+
+    def resolve(self, baskets: Sequence[Basket], ctxs: Sequence[Context],
+                candidates: Sequence[np.ndarray]) -> list[Result]:
+        out = []
+        for basket, ctx, cands in zip(baskets, ctxs, candidates):
+            e = self.encode(basket, ctx)
+            cands = np.ascontiguousarray(np.unique(cands), dtype=np.int64)  # rank order, as the reference sorts
+            raw = kb.price_basket(self.tables, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
+                                  e.code_types, self.exhausted_flags(ctx.exhausted), True, BEST_DEAL_NODE_LIMIT)
+            out.append(self._result(basket, ctx, *raw))
+        return out
+
+    def evaluate(self, basket: Basket, ctx: Context) -> Result:
+        e = self.encode(basket, ctx)
+        raw = kb.evaluate_basket(self.tables, *e.args(), self.exhausted_flags(ctx.exhausted), True,
+                                 BEST_DEAL_NODE_LIMIT)
+        return self._result(basket, ctx, *raw)
+
+    def evaluate_sharded(self, basket: Basket, ctx: Context) -> Result:
+        """Both phases through the shards, as the actors run them (for tests)."""
+        cands = [self.shard_candidates(s, [basket], [ctx])[0] for s in range(self.n_shards)]
+        return self.resolve([basket], [ctx], [merge_candidates(cands)])[0]
+
+    def _result(self, basket: Basket, ctx: Context, disc: np.ndarray, applied: np.ndarray, points: int,
+                recs: np.ndarray, nodes: int) -> Result:
+        self.last_nodes = int(nodes)
+        ids = self._ids
+        codes = basket.coupons
+        per_line: list[list[LineDiscount]] = [[] for _ in basket.lines]
+        for line, p, amount, c in disc.tolist():
+            per_line[line].append(LineDiscount(ids[p], amount, codes[c] if c >= 0 else None))
+        took = []
+        granted = []
+        for p, amount, pts, c in applied.tolist():
+            promo = self.ranked[p]
+            took.append(Applied(promo.id, amount, pts, codes[c] if c >= 0 else None))
+            for g in promo.injects:
+                price = g.unit_price
+                if price is None:
+                    price = ctx.prices.get(g.article, self.prices.get(g.article, 0))
+                granted.append(Granted(g.article, g.milli, price, promo.id))
+        recommendations = sorted(
+            (Recommendation(ids[p], amount, milli, saving, message(self.ranked[p], amount, milli))
+             for p, amount, milli, saving in recs.tolist()),
+            key=lambda r: (r.missing_amount, r.missing_milli, r.promotion_id))
+        return Result(
+            lines=tuple(tuple(d) for d in per_line),
+            granted=tuple(granted),
+            points=int(points),
+            coupons=coupon_results(basket, ctx, took),
+            recommendations=tuple(recommendations),
+            applied=tuple(took),
+        )

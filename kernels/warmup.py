@@ -1,0 +1,54 @@
+"""Compile (or load from the numba cache) every kernel, on a tiny promotion set using every path."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from dre.basket import Basket, Line
+from dre.evaluate.context import Context, CouponCheck
+from dre.promotion import model as m
+
+
+def _sample_promotions() -> list[m.Promotion]:
+    def promo(pid: str, actions, exclusive=False, multiplicative=False, coupon=None, points=(), **conds):
+        return m.Promotion(
+            id=pid, name=pid, type="ARTICLE", active=True, valid_from=None, valid_to=None,
+            window=m.TimeWindow(None, 0, 1440), pos_groups=frozenset({"POS"}), priority=0,
+            exclusive=exclusive, multiplicative=multiplicative, rounding_mode=3, rounding_step=1,
+            budget=None, article_conds=conds.get("article_conds", ()), min_quantity=conds.get("min_quantity"),
+            min_spend=conds.get("min_spend", ()), context_conds=(m.ContextCond("CHANNEL", frozenset({"POS"})),),
+            coupon_types=coupon, time_conds=(m.TimeWindow(frozenset({1, 2, 3, 4, 5, 6, 7}), 0, 1440),),
+            price_actions=tuple(actions), injects=(), points=tuple(points))
+
+    a = frozenset({"A"})
+    pct = m.Calc(m.PCT, 1000)
+    return [
+        promo("U", [m.UnitAction(False, a, pct, 1000)], article_conds=(m.ArticleCond(False, a),)),
+        promo("X", [m.UnitAction(True, frozenset({"G"}), m.Calc(m.AMT, 10), None)], exclusive=True,
+              min_spend=(m.MinSpend(1, False),)),
+        promo("Y", [m.ReceiptAction(pct), m.ScaledReceiptAction(((0, m.Calc(m.AMT, 5)),))], exclusive=True,
+              multiplicative=True),
+        promo("Q", [m.QuantityTierAction(a, ((1000, m.Calc(m.FIX, 50)),))], coupon=frozenset({"T"})),
+        promo("B", [m.BundleAction(((a, 1),), m.Calc(m.FIX, 10)), m.GiftAction(a, 1, a, 1, 10000)],
+              points=(m.PointsAction("CURRENCY_TO_POINTS", points=1, per=100),
+                      m.PointsAction("MULTIPLY_POINTS", factor=200), m.PointsAction("ADD_FIXED", points=1))),
+        promo("R", [m.UnitAction(False, a, pct, None)], min_quantity=m.MinQuantity(10**6)),
+    ]
+
+
+def warmup() -> None:
+    """Run every kernel once so numba compiles it or loads it from the cache (NUMBA_CACHE_DIR)."""
+    import numpy as np
+
+    from kernels.batch import encode_batch, price_batch
+    from kernels.promotion_set import KernelSet
+
+    ks = KernelSet(_sample_promotions())
+    lines = (Line("1", "A", "G", 3000, 250, 750), Line("2", "A", "G", 1500, 120, 180),
+             Line("3", "A", "G", -1000, 250, -250))
+    basket = Basket(lines, datetime(2026, 1, 5, 12, tzinfo=timezone.utc), "POS", "POS", coupons=("C",))
+    ctx = Context(coupons={"C": CouponCheck("C", "USABLE", "T")})
+    ks.evaluate(basket, ctx)
+    ks.resolve([basket], [ctx], ks.shard_candidates(0, [basket], [ctx]))
+    price_batch(ks.tables, **encode_batch(ks, [basket, basket], [ctx, ctx]))
+    from kernels.arith import mul_div_half_up
+    mul_div_half_up(np.int64(1), np.int64(1), np.int64(1))

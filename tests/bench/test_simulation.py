@@ -1,0 +1,57 @@
+"""The peak-day simulator on a tiny scenario whose results are checked by hand."""
+import orjson
+import trio
+
+from bench.simulation.run import simulate
+from bench.simulation.scenario import Scenario
+
+# One lane, one basket a minute from 08:00 to 10:00 (120 baskets), one article at 2.00, one line each.
+TINY = {
+    "name": "tiny", "date": "2026-11-27", "seed": 7, "stores": 1, "lanesPerStore": 1,
+    "openingHours": {"from": "08:00", "to": "10:00"},
+    "arrivals": {"basketsPerLanePerHour": 60, "curve": [[8, 1], [10, 1]], "peak": None, "random": False},
+    "baskets": {"linesMean": 1, "linesMax": 1, "weighedShare": 0, "returnShare": 0},
+    "catalogue": {"articles": 1, "groups": 1, "priceMin": 2.0, "priceMax": 2.0},
+    "promotions": [
+        {"id": "ONE_OFF", "name": "1.00 off every basket", "type": "RECEIPT",
+         "budget": {"amount": 50.00}, "actions": [{"type": "RECEIPT", "amountOff": 1.00}]},
+        {"id": "BF_COUPON", "name": "0.50 with the BF code", "type": "COUPON",
+         "actions": [{"type": "RECEIPT", "amountOff": 0.50}]},
+    ],
+    "couponTypes": [{"id": "BF", "type": "GENERIC", "code": "BF", "maxRedemptions": 10, "promotionIds": ["BF_COUPON"]}],
+    "coupons": {"usageRate": 1.0, "codes": ["BF"]},
+}
+
+
+async def test_budget_runs_out_at_the_hand_computed_minute(redis_url, tmp_path):
+    day = await simulate(Scenario.model_validate(TINY), tmp_path, redis_url, tmp_path / "out", show_progress=False)
+    s = day.to_json()
+    promos = {p["promotionId"]: p for p in s["promotions"]}
+    assert s["baskets"] == 120 and s["lines"] == 120
+    # baskets at 08:00 .. 08:49 get 1.00 each: the 50th (08:49) uses up the 50.00
+    assert promos["ONE_OFF"]["spend"] == 50.0 and promos["ONE_OFF"]["redemptions"] == 50
+    assert promos["ONE_OFF"]["budgetExhaustedAt"] == "08:49" and promos["ONE_OFF"]["refusedAtConfirm"] == 0
+    # the code may be used 10 times; the 11th confirm is refused and the lane re-prices without it
+    assert s["couponRedemptions"] == 10 and s["couponRefusals"] == 1
+    assert promos["BF_COUPON"]["spend"] == 5.0
+    assert s["discount"] == 55.0 and s["unconfirmedBaskets"] == 0
+    assert s["spendByHour"] == {"08": 55.0, "09": 0.0}
+    # every basket saved something until 08:49, nothing after
+    dist = {(b["from"], b["to"]): b["baskets"] for b in s["savingsDistribution"]}
+    assert dist[(0.0, 0.01)] == 70 and dist[(1.0, 2.0)] == 50
+    saved = orjson.loads((tmp_path / "out" / "summary.json").read_bytes())
+    assert saved["promotions"][0]["promotionId"] == "ONE_OFF"
+    assert (tmp_path / "out" / "index.html").exists() and (tmp_path / "out" / "burn_down.png").exists()
+
+
+async def test_budget_refusals_at_confirm_are_repriced(redis_url, tmp_path):
+    # 30 lanes in one store: 30 baskets a minute all priced while the budget still looks open,
+    # so the confirms past the 50.00 are refused and re-priced without the promotion.
+    many = {**TINY, "lanesPerStore": 30, "coupons": {"usageRate": 0.0, "codes": []}}
+    day = await simulate(Scenario.model_validate(many), tmp_path, redis_url, tmp_path / "out", show_progress=False)
+    s = day.to_json()
+    promos = {p["promotionId"]: p for p in s["promotions"]}
+    assert s["baskets"] == 3600
+    assert promos["ONE_OFF"]["spend"] == 50.0 and promos["ONE_OFF"]["redemptions"] == 50
+    assert promos["ONE_OFF"]["budgetExhaustedAt"] == "08:01"  # 30 at 08:00, the last 20 at 08:01
+    assert promos["ONE_OFF"]["refusedAtConfirm"] == 10  # the other 10 baskets of 08:01

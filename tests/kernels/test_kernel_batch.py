@@ -1,0 +1,31 @@
+"""price_batch: one parallel call over many baskets equals KernelSet.evaluate basket by basket."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kernels import KernelSet, encode_batch, price_batch
+from tests.strategies import basket_and_context, promotion_set
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(promotion_set(), st.lists(basket_and_context(), min_size=1, max_size=8))
+def test_batch_totals_equal_per_basket_evaluate(promos, cases):
+    ks = KernelSet(promos)
+    baskets = [b for b, _ in cases]
+    ctxs = [c for _, c in cases]
+    res = price_batch(ks.tables, **encode_batch(ks, baskets, ctxs))
+    assert res.promo_off.shape == (len(baskets) + 1,)
+    for b, (basket, ctx) in enumerate(cases):
+        result = ks.evaluate(basket, ctx)
+        by_promo: dict[str, int] = {}
+        for discounts in result.lines:
+            for d in discounts:
+                by_promo[d.promotion_id] = by_promo.get(d.promotion_id, 0) + d.amount
+        want = {pid: a for pid, a in by_promo.items() if a}
+        s, e = res.promo_off[b], res.promo_off[b + 1]
+        got = {ks.ranked[p].id: a for p, a in zip(res.promo[s:e].tolist(), res.amount[s:e].tolist())}
+        assert got == want
+        assert res.discount[b] == sum(by_promo.values())
+        assert res.gross[b] == sum(ln.gross for ln in basket.lines)
+        assert res.points[b] == result.points

@@ -1,0 +1,19 @@
+"""Property tests: the kernels give exactly the reference evaluator's results."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from dre.evaluate import evaluate
+from kernels import KernelSet
+from tests.strategies import scenario
+
+SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(scenario())
+def test_kernel_set_equals_reference(case):
+    promos, basket, ctx = case
+    expected = evaluate(promos, basket, ctx)
+    got = KernelSet(promos).evaluate(basket, ctx)
+    assert got == expected

@@ -1,0 +1,70 @@
+"""Properties of KernelSet beyond equality with the reference: sharding, sums, determinism."""
+from __future__ import annotations
+
+import numpy as np
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dre.evaluate import ReferenceSet, evaluate
+from dre.response import build_response
+from kernels import KernelSet
+from tests.strategies import scenario
+
+FEW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FEW
+@given(scenario(), st.integers(1, 4))
+def test_sharded_equals_unsharded_and_reference_candidates(case, n_shards):
+    promos, basket, ctx = case
+    sharded = KernelSet(promos, n_shards=n_shards)
+    reference = ReferenceSet(promos, n_shards=n_shards)
+    for s in range(n_shards):
+        got = sharded.shard_candidates(s, [basket], [ctx])[0]
+        want = reference.shard_candidates(s, [basket], [ctx])[0]
+        assert got.dtype == np.int64
+        assert got.tolist() == want.tolist()
+    assert sharded.evaluate_sharded(basket, ctx) == KernelSet(promos).evaluate(basket, ctx)
+
+
+@FEW
+@given(scenario())
+def test_line_amounts_add_up_and_no_sale_line_below_zero(case):
+    promos, basket, ctx = case
+    result = KernelSet(promos).evaluate(basket, ctx)
+    sale_by_promo: dict[str, int] = {}
+    for line, discounts in zip(basket.lines, result.lines):
+        total = sum(d.amount for d in discounts)
+        if line.milli > 0:
+            assert 0 <= total <= line.gross
+            assert all(d.amount > 0 for d in discounts)
+            for d in discounts:
+                sale_by_promo[d.promotion_id] = sale_by_promo.get(d.promotion_id, 0) + d.amount
+        else:
+            assert line.gross <= total <= 0
+    for a in result.applied:
+        assert a.amount == sale_by_promo.get(a.promotion_id, 0)
+    assert set(sale_by_promo) <= {a.promotion_id for a in result.applied}
+
+
+@FEW
+@given(scenario())
+def test_response_bytes_identical(case):
+    promos, basket, ctx = case
+    ks = KernelSet(promos)
+
+    def body(result):
+        return orjson.dumps(build_response(basket, result, ks.by_id, transaction_id="t", counter=1,
+                                           is_simulation=False))
+
+    first = body(ks.evaluate(basket, ctx))
+    assert first == body(ks.evaluate(basket, ctx))
+    assert first == body(evaluate(promos, basket, ctx))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario(max_size=10, max_exclusive=8, max_lines=5))
+def test_best_deal_with_many_exclusives_equals_reference(case):
+    promos, basket, ctx = case
+    assert KernelSet(promos).evaluate(basket, ctx) == evaluate(promos, basket, ctx)
