@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 
 from quart import Blueprint, Response, g, request
+from quart_schema import document_request, document_response
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.auth import BASIC_OR_BEARER, tenant_for_basic_or_bearer
 from api.loyalty.negotiate import Negotiation, negotiate
 from api.loyalty.posevent import book_event
-from api.routes.docs import raw_response
+from api.loyalty import models
 from api.services import current_services
 from dre.errors import DREError
 from dre.loyalty import PosEventError, PosEventResponse, StatusCode, error_response
@@ -35,18 +36,21 @@ def _answer(neg: Negotiation, resp: PosEventResponse, status: int, headers: dict
 
 
 @bp.post(PATH)
-@raw_response(200, "application/json", "LoyaltyPOSEventResponse (statusCode 0, or 6 for a replay); XML "
-                                       "(application/xml, text/xml) when the request or Accept asks for it")
-@raw_response(400, "application/json", "LoyaltyPOSEventResponse with statusCode 3 or 4 and a description")
-@raw_response(401, "application/json", "LoyaltyPOSEventResponse with statusCode 4: missing or unknown credentials")
-@raw_response(503, "application/json", "LoyaltyPOSEventResponse with statusCode 2: store unavailable, retry")
+@document_request(models.LoyaltyPOSEventRequest)
+@document_response(models.LoyaltyPOSEventResponse, 200)
+@document_response(models.LoyaltyPOSEventResponse, 400)
+@document_response(models.LoyaltyPOSEventResponse, 401)
+@document_response(models.LoyaltyPOSEventResponse, 500)
+@document_response(models.LoyaltyPOSEventResponse, 503)
 async def posevent() -> Response:
     """Book a loyalty POS event: points from the tenant's LOYALTY promotions at
     bill.transactionDateTime, once per member + checkNumber + businessDate (a replay answers
     statusCode 6 with the same numbers); nativeDiscounts redeemed and answered one by one; the
     member's usable coupons as rewards. JSON or XML (Content-Type; Accept may ask for the other).
     Auth: `Bearer <api-key>`, or Basic with the API key as password (user: the tenant, or empty),
-    or the key as user with an empty password."""
+    or the key as user with an empty password. Every answer, errors included, is a
+    LoyaltyPOSEventResponse (in XML for an XML request: the seed's DataContract shape): 400 with
+    statusCode 3 (unreadable) or 4 (a rule broken), 401 with 4, 503/500 with 2."""
     services = current_services()
     neg = negotiate(request.headers.get("Content-Type"), request.headers.get("Accept"))
     moniker = g.request_id

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,10 +24,16 @@ class LiveServer:
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
         self.proc = subprocess.Popen([sys.executable, "-m", "dre.cli", "serve", "--port", str(self.port), *(args or [])],
                                      cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Every request logs a line: the pipe is drained all along, or the workers block writing
+        # their logs once its buffer (64 KiB, a few hundred requests) is full.
+        self.lines: list[bytes] = []
+        self._drain = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True)
+        self._drain.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"dre serve exited: {self.proc.stdout.read().decode()[-2000:]}")
+                self._drain.join(timeout=5)
+                raise RuntimeError(f"dre serve exited: {self.output()[-2000:]}")
             try:
                 httpx.get(self.url + "/openapi.json", timeout=0.5)
                 return
@@ -47,4 +54,7 @@ class LiveServer:
         return self.proc.returncode
 
     def output(self) -> str:
-        return self.proc.stdout.read().decode()
+        """Everything the service wrote so far (after stop: all of it)."""
+        if self.proc.poll() is not None:
+            self._drain.join(timeout=5)
+        return b"".join(self.lines).decode()
