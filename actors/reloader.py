@@ -96,7 +96,10 @@ class Reloader:
             # Read the version first: if a write lands between these reads, the set holds newer
             # data than its version says and the next poll simply builds it again.
             documents = await self._store.promotions_all(tenant)
-            types = [orjson.loads(t["json"]) for t in await self._store.coupon_types_all(tenant) if t.get("json")]
+            # The store's own fields (always written), not the admin document (absent for types
+            # written by other tools): the gates need only the id and promotionIds.
+            types = [{"id": t["id"], "promotionIds": orjson.loads(t.get("promotionIds") or "[]")}
+                     for t in await self._store.coupon_types_all(tenant) if t.get("id")]
             new = await trio.to_thread.run_sync(build_tenant_set, documents, types, version,
                                                 self._engine.n_shards)
             self._engine.swap(tenant, new)
