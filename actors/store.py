@@ -35,7 +35,9 @@ from actors.store_core import (
 )
 from actors.store_ops.audit import AuditOps
 from actors.store_ops.catalog import CatalogOps
+from actors.store_ops.coupon_types import CouponTypeOps
 from actors.store_ops.coupons import CouponOps
+from actors.store_ops.imports import ImportOps
 from actors.store_ops.jobs import JobOps
 from actors.store_ops.ledger import LedgerOps
 from actors.store_ops.transactions import TransactionOps
@@ -44,7 +46,8 @@ from dre.store.scripts import Scripts
 __all__ = ["Store", "open_store", "start_store"]
 
 
-class Store(TransactionOps, CouponOps, LedgerOps, JobOps, AuditOps, CatalogOps, StoreCore):
+class Store(TransactionOps, CouponOps, CouponTypeOps, LedgerOps, JobOps, AuditOps, CatalogOps, ImportOps,
+            StoreCore):
     """The store actor's handle: typed async methods over the batching core.
 
     Safe to share between any number of tasks. Heartbeat: ``store.breaker.state.value``

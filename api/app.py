@@ -14,9 +14,10 @@ from quart_trio import QuartTrio
 from api.auth import CHALLENGE, tenant_for
 from api.errors import error_response, register_error_handlers
 from api.idempotency import install_idempotency
-from api.limits import check_body
+from api.limits import check_body, raise_body_limit
 from api.logging import log_request
-from api.routes import confirm, coupons, evaluate, heartbeat, ops
+from api.routes import (admin_coupon_types, admin_promotions, articles, confirm, coupons, evaluate, heartbeat, loyalty,
+                        ops)
 from api.routes.docs import Provider
 from api.services import SERVICES_KEY, Services
 from dre.errors import DREError
@@ -81,6 +82,8 @@ def create_app(services: Services) -> QuartTrio:
     app.register_blueprint(coupons.bp)
     app.register_blueprint(heartbeat.bp)
     app.register_blueprint(ops.bp)
+    for bp in (admin_promotions.bp, admin_coupon_types.bp, articles.bp, loyalty.bp):
+        app.register_blueprint(bp)
     echo = ops.echo_blueprint()
     if echo is not None:
         app.register_blueprint(echo)
@@ -93,11 +96,18 @@ def create_app(services: Services) -> QuartTrio:
         g.tenant = None
         if request.path in PUBLIC_PATHS:
             return None
+        if request.path in loyalty.SELF_AUTHENTICATING:
+            return None  # Basic or Bearer, answered in the LoyaltyPOSEventResponse shape
         try:
             g.tenant = tenant_for(request.headers.get("Authorization"), services.config.api_keys)
         except DREError as err:
             return error_response(err, CHALLENGE)
-        check_body(request.method, request.mimetype, request.content_length, services.config.max_body_bytes)
+        limit = services.config.max_body_bytes
+        if request.path in articles.LARGE_BODY_PATHS:
+            limit = max(limit, services.config.max_import_bytes)
+            raise_body_limit(request, limit)
+        if request.endpoint not in admin_promotions.BODYLESS:
+            check_body(request.method, request.mimetype, request.content_length, limit)
         return None
 
     install_idempotency(app, services)  # after authentication: keys are per tenant

@@ -17,12 +17,15 @@ import trio
 from actors.engine import Engine, start_engine
 from actors.jobs import JobWorker
 from actors.side_effects import start_side_effects
+from actors.import_jobs import ImportJobs, start_import_jobs
+from actors.reloader import Reloader, start_reloader
 from actors.store import Store, start_store
 from api.budgets import ExhaustedBudgets
 from api.counters import Counters
 from api.metrics import Metrics
 from api.ttl_cache import TTLCache
 from dre.config import Config
+from dre.errors import DREError
 from dre.evaluate import CouponCheck
 
 log = logging.getLogger("dre.api")
@@ -48,12 +51,20 @@ class Services:
     jobs: JobWorker | None = None  # the side-effects job worker (None without a store)
     side_effects_cache: TTLCache[bytes] = field(default_factory=TTLCache)  # GET .../side-effects answers
     static_coupons: dict[str, Mapping[str, CouponCheck]] = field(default_factory=dict)  # per tenant
+    reloader: Reloader | None = None  # keeps the engine at the store's promotions (with a store)
+    imports: ImportJobs | None = None  # the article import job actor (with a store)
     started_monotonic: float = field(default_factory=time.monotonic)
     version: str = field(default_factory=service_version)
 
 
-def load_start_promotions(services: Services) -> None:
-    """Load DRE_PROMOTIONS_FILE (if set) into the first tenant; raises DREError on a bad file."""
+async def load_start_promotions(services: Services) -> None:
+    """Apply DRE_PROMOTIONS_FILE (if set) to the first tenant; raises DREError on a bad file.
+
+    With a store, the store is the one source of truth for every worker: the file's promotions
+    (and coupon types) are written into it only while the tenant's promotions were never written
+    (version 0, atomically, so workers starting together seed once), and the reloader then loads
+    them like any admin write. Without a store the file is loaded into this worker directly.
+    """
     path = services.config.promotions_file
     if path is None:
         return
@@ -61,8 +72,25 @@ def load_start_promotions(services: Services) -> None:
 
     promotions, ctx = load_rules(path)
     tenant = services.config.first_tenant
-    services.engine.load(tenant, promotions)
     services.static_coupons[tenant] = ctx.coupons
+    if services.store is None:
+        services.engine.load(tenant, promotions)
+    else:
+        from api.admin.seed import seed_from_file
+
+        try:
+            await seed_from_file(services.store, tenant, path, promotions)
+        except DREError as exc:
+            if exc.status != 503:
+                raise
+            # Store down at start-up: price with the file meanwhile. Its set carries version
+            # LOCAL_FILE_VERSION, which the reloader keeps while the store has no rules (version
+            # 0) and replaces once the store has some; the file is seeded by the next start.
+            from actors.engine import build_promotion_set
+            from actors.reloader import LOCAL_FILE_VERSION
+
+            services.engine.swap(tenant, build_promotion_set(promotions, LOCAL_FILE_VERSION, services.engine.n_shards))
+            log.warning("promotion file not seeded: store unavailable", extra={"error": exc.message})
     log.info("promotions loaded", extra={"tenant": tenant, "file": str(path), "count": len(promotions)})
 
 
@@ -92,11 +120,19 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts),
                                       store.breaker.state.value if store else None))
         try:
-            load_start_promotions(services)
+            await load_start_promotions(services)
+            if store is not None:
+                tenants = config.api_keys.values()
+                services.reloader = await start_reloader(nursery, store, engine, tenants)
+                services.imports = await start_import_jobs(nursery, store, tenants)
             yield services
         finally:
             if jobs is not None:
                 jobs.aclose()  # first: it uses the store; jobs in flight are recovered later
+            if services.imports is not None:
+                await services.imports.aclose()  # a chunk in progress finishes; the rest resumes later
+            if services.reloader is not None:
+                services.reloader.stop()
             await engine.aclose()
             if store is not None:
                 await store.aclose()

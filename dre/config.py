@@ -9,6 +9,8 @@ from dre.errors import invalid
 
 DEFAULT_PORT = 8080
 DEFAULT_MAX_BODY = 1024 * 1024  # the contract's default request size limit (1 MiB)
+DEFAULT_MAX_IMPORT = 512 * 1024 * 1024  # POST /pos/articles/import-batch: a million articles
+# with names and attributes is ~150-300 MB of JSON
 DEFAULT_KEYS = "default:dev-key"  # a development key so a fresh `dre serve` is usable at once
 
 
@@ -23,6 +25,7 @@ class Config:
     data_dir: Path = Path("data")
     promotions_file: Path | None = None  # loaded at start-up for the first tenant
     max_body_bytes: int = DEFAULT_MAX_BODY
+    max_import_bytes: int = DEFAULT_MAX_IMPORT  # body limit of the batch article import only
     iteration_ttl_s: int = 24 * 3600  # how long a priced iteration stays confirmable
     job_runners: int = 2  # side-effects jobs run concurrently per worker process (0: none here)
     job_lease_s: float = 30.0  # a side-effects job not finished within this is re-run elsewhere
@@ -67,4 +70,5 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         max_body_bytes=pick("max_body_bytes", "DRE_MAX_BODY_BYTES", DEFAULT_MAX_BODY, int),
         job_runners=pick("job_runners", "DRE_JOB_RUNNERS", 2, int),
         job_lease_s=pick("job_lease_s", "DRE_JOB_LEASE_S", 30.0, float),
+        max_import_bytes=pick("max_import_bytes", "DRE_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT, int),
     )

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -11,7 +10,7 @@ import orjson
 from dre.basket import parse_evaluate_body
 from dre.errors import DREError, invalid
 from dre.evaluate import USABLE, Context, CouponCheck
-from dre.promotion import parse_promotions
+from dre.promotion import apply_coupon_gates, parse_promotions
 
 ORJSON_OPTS = orjson.OPT_INDENT_2
 
@@ -31,18 +30,12 @@ def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list,
     """Validated promotions with their coupon-type gates, and a Context knowing the GENERIC codes.
 
     Coupon types let authors test coupon promotions offline: a GENERIC type's ``code`` counts as
-    usable, and the types' ``promotionIds`` gate those promotions on their codes.
+    usable, and the types' ``promotionIds`` gate those promotions on their codes (the same
+    gating the service applies to the store's coupon types: dre.promotion.apply_coupon_gates).
     """
-    gates: dict[str, list[str]] = {}
-    checks = {}
-    for ct in coupon_types:
-        for pid in ct.get("promotionIds", []):
-            gates.setdefault(pid, []).append(ct["id"])
-        if ct.get("type") == "GENERIC" and ct.get("code"):
-            checks[ct["code"]] = CouponCheck(ct["code"], USABLE, ct["id"])
-    promos = [replace(p, coupon_types=(p.coupon_types or frozenset()) | frozenset(gates[p.id])) if p.id in gates else p
-              for p in parse_promotions(promotions)]
-    return promos, Context(coupons=checks)
+    checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"])
+              for ct in coupon_types if ct.get("type") == "GENERIC" and ct.get("code")}
+    return apply_coupon_gates(parse_promotions(promotions), coupon_types), Context(coupons=checks)
 
 
 def evaluate_file(promotions_path: Path, request_bytes: bytes) -> dict:

@@ -39,12 +39,15 @@ class CouponOps:
         code: str = "",
         document: str = "{}",
         now: int | None = None,
+        create_only: bool = False,
     ) -> bool:
         """Create or replace a coupon type (``document``: its JSON as the admin API answers it).
 
-        A GENERIC type's one ``code`` is created ACTIVE (or updated; uses so far are kept).
+        A GENERIC type's one ``code`` is created ACTIVE (or updated; uses so far are kept). The
+        tenant's promotions version is bumped (the type's promotionIds gate promotions).
         Returns True if the type is new. Raises DREError 409 COUPON_CODE_TAKEN when the GENERIC
-        code belongs to another type; ValueError for a GENERIC type without a code.
+        code belongs to another type, 409 ALREADY_EXISTS with ``create_only`` when the type
+        exists; ValueError for a GENERIC type without a code.
         """
         if kind not in ("GENERIC", "INDIVIDUAL"):
             raise ValueError(f"coupon type kind {kind!r}")
@@ -54,12 +57,13 @@ class CouponOps:
             keys.coupon_type(tenant, type_id),
             keys.coupon_types(tenant),
             keys.coupon(tenant, code) if kind == "GENERIC" else keys.none_key(tenant),
+            keys.promotions_version(tenant),
         ]
         args = [
             type_id, kind, status, prefix, code_length, max_redemptions,
             max_redemptions_per_customer, _ms_or_blank(valid_from_ms), _ms_or_blank(valid_to_ms),
             json.dumps(list(promotion_ids)), code if kind == "GENERIC" else "", document,
-            now if now is not None else now_ms(),
+            now if now is not None else now_ms(), "1" if create_only else "0",
         ]
         s = self.scripts.coupon_type_put
         return await self.call_script(s, k, args, lambda r: bool(int(r)))
@@ -129,6 +133,8 @@ class CouponOps:
                 chosen = [codes.new_code(prefix, length) for _ in owners]
                 continue
             k = [keys.coupon(tenant, c) for c in chosen]
+            if script == "coupon_issue":  # personal codes go into their customer's index too
+                k += [keys.customer_coupons(tenant, owner) for owner in owners]
             args: list[Any] = [type_id, t.get("validFrom", ""), t.get("validTo", ""),
                                t.get("promotionIds", "[]"), now if now is not None else now_ms()]
             if marker is not None:
@@ -252,7 +258,7 @@ class CouponOps:
     ) -> str:
         """CREATED -> ACTIVE for ``customer_id``; idempotent. Returns the status (ACTIVE).
         Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (wrong customer, wrong state)."""
-        k = [keys.coupon(tenant, code)]
+        k = [keys.coupon(tenant, code), keys.customer_coupons(tenant, customer_id)]
         args = [code, customer_id, now if now is not None else now_ms()]
         s = self.scripts.coupon_activate
         return await self.call_script(s, k, args, lambda x: x[1])

@@ -90,6 +90,11 @@ def coupon_types(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:ctypes"
 
 
+def customer_coupons(tenant: str, customer_id: str) -> str:
+    """SET of the codes issued to (or activated by) a customer: the loyalty route's rewards."""
+    return f"{tenant_prefix(tenant)}:customer:{customer_id}:coupons"
+
+
 def reservation(tenant: str, reservation_id: str) -> str:
     """HASH per reservation: code, transactionId, customerId, expiresAt, state."""
     return f"{tenant_prefix(tenant)}:resv:{reservation_id}"
@@ -180,3 +185,25 @@ def promotions(tenant: str) -> str:
 def promotions_version(tenant: str) -> str:
     """STRING counter bumped on every promotion write (shard actors reload when it moves)."""
     return f"{tenant_prefix(tenant)}:promotions:version"
+
+
+# -- article import jobs -----------------------------------------------------------------------
+
+def import_job(tenant: str, job_id_: str) -> str:
+    """HASH per article import job: status, total, processed, failed, chunks, nextChunk, lease."""
+    return f"{tenant_prefix(tenant)}:import:{job_id_}"
+
+
+def import_chunk(tenant: str, job_id_: str, index: int) -> str:
+    """STRING: chunk ``index`` of a job's articles (a JSON array), deleted once processed."""
+    return f"{tenant_prefix(tenant)}:import:{job_id_}:chunk:{index}"
+
+
+def import_errors(tenant: str, job_id_: str) -> str:
+    """LIST of a job's article errors (JSON each), capped."""
+    return f"{tenant_prefix(tenant)}:import:{job_id_}:errors"
+
+
+def imports_pending(tenant: str) -> str:
+    """SET of import job ids not finished yet (what a restarted worker resumes)."""
+    return f"{tenant_prefix(tenant)}:imports:pending"

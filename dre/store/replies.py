@@ -19,6 +19,7 @@ STATUS_BY_CODE = {
     "COUPON_UNAVAILABLE": 409,  # a coupon cannot be reserved / claimed (subject: the code)
     "ALREADY_REDEEMED": 409,  # second redeem of a reservation
     "COUPON_CODE_TAKEN": 409,  # a GENERIC type names a code another type owns
+    "ALREADY_EXISTS": 409,  # create of an id that exists (coupon type)
 }
 UNAVAILABLE = "STORE_UNAVAILABLE"  # 503: Redis unreachable, breaker open, or a call timed out
 SEP = "\t"  # field separator of script error replies (ids and codes never contain a tab)

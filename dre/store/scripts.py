@@ -46,12 +46,17 @@ class Scripts:
     coupon_generate: Script
     coupon_release: Script
     coupon_type_put: Script
+    coupon_type_delete: Script
     points_book: Script
     audit_append: Script
     idempotency_claim: Script
     idempotency_put: Script
     idempotency_release: Script
     promotions_write: Script
+    articles_upsert: Script
+    import_claim: Script
+    import_advance: Script
+    import_fail: Script
     job_claim: Script
     job_start: Script
     job_complete: Script

@@ -2,7 +2,7 @@
 -- be activated by that customer; an unbound CREATED code becomes bound to the activating one.
 -- Idempotent: activating an ACTIVE code of the same customer answers the same.
 --
--- KEYS[1] coupon hash
+-- KEYS[1] coupon hash   KEYS[2] the activating customer's code index (customer_coupons)
 -- ARGV[1] code   ARGV[2] customerId   ARGV[3] now (ms)
 --
 -- Returns {code, status, customerId}
@@ -19,4 +19,5 @@ if c.status ~= 'CREATED' then return fail('COUPON_UNAVAILABLE', code, c.status) 
 local valid_to = num(c.validTo, nil)
 if valid_to and now > valid_to then return fail('COUPON_UNAVAILABLE', code, 'EXPIRED') end
 redis.call('HSET', KEYS[1], 'status', 'ACTIVE', 'customerId', customer, 'activatedAt', now)
+redis.call('SADD', KEYS[2], code)
 return {code, 'ACTIVE', customer}

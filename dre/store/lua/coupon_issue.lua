@@ -3,20 +3,23 @@
 -- is created and the colliding codes are returned so that Python draws new ones and retries.
 --
 -- KEYS[1..n] coupon hash of each new code
+-- KEYS[n+1..2n] the customer's code index (customer_coupons) of code i's customer
 -- ARGV[1] couponTypeId   ARGV[2] validFrom (ms or "")   ARGV[3] validTo (ms or "")
 -- ARGV[4] promotionIds (JSON)   ARGV[5] now (ms)
 -- ARGV[4+2i], ARGV[5+2i]  code i and the customerId it is issued to (i = 1..n)
 --
 -- Returns {1} when all were created, else {0, colliding code, ...}.
+local n = #KEYS / 2
 local collided = {0}
-for i = 1, #KEYS do
+for i = 1, n do
   if redis.call('EXISTS', KEYS[i]) == 1 then collided[#collided + 1] = ARGV[4 + 2 * i] end
 end
 if #collided > 1 then return collided end
-for i = 1, #KEYS do
+for i = 1, n do
   redis.call('HSET', KEYS[i], 'code', ARGV[4 + 2 * i], 'status', 'CREATED', 'kind', 'INDIVIDUAL',
              'typeId', ARGV[1], 'customerId', ARGV[5 + 2 * i], 'validFrom', ARGV[2],
              'validTo', ARGV[3], 'max', 1, 'maxPerCustomer', 1, 'uses', 0,
              'promotionIds', ARGV[4], 'createdAt', ARGV[5])
+  redis.call('SADD', KEYS[n + i], ARGV[4 + 2 * i])
 end
 return {1}

@@ -1,15 +1,33 @@
--- promotions_write.lua: put or delete one promotion and bump the tenant's promotions version
--- in the same step, so a reader that sees the new version sees the new set.
+-- promotions_write.lua: put, create or delete one promotion, or seed a whole set, and bump the
+-- tenant's promotions version in the same step, so a reader that sees the new version sees the
+-- new set.
 --
 -- KEYS[1] promotions hash   KEYS[2] version counter
--- ARGV[1] "put" | "delete"   ARGV[2] promotion id   ARGV[3] promotion JSON (put only)
+-- ARGV[1] "put" | "create" | "delete" | "seed"
+-- put/create/delete: ARGV[2] promotion id   ARGV[3] promotion JSON (put/create; "" for delete)
+-- seed: ARGV[2], ARGV[3], ... pairs of promotion id and JSON, written only while the version is
+--       0 (the tenant's promotions were never written: workers starting together seed once)
 --
--- Returns {version, changed (put: 1 new / 0 replaced; delete: 1 deleted / 0 absent)}
+-- Returns {version, changed}: put 1 new / 0 replaced; create 1 created / 0 exists (nothing
+-- written); delete 1 deleted / 0 absent; seed number written (0: not seeded).
+local mode = ARGV[1]
+local version = tonumber(redis.call('GET', KEYS[2]) or 0)
 local changed
-if ARGV[1] == 'put' then
+if mode == 'put' then
   changed = redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-else
+elseif mode == 'create' then
+  changed = redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3])
+  if changed == 0 then return {version, 0} end
+elseif mode == 'delete' then
   changed = redis.call('HDEL', KEYS[1], ARGV[2])
-  if changed == 0 then return {tonumber(redis.call('GET', KEYS[2]) or 0), 0} end
+  if changed == 0 then return {version, 0} end
+elseif mode == 'seed' then
+  if version ~= 0 or #ARGV < 3 then return {version, 0} end
+  for i = 2, #ARGV - 1, 2 do
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+  changed = (#ARGV - 1) / 2
+else
+  return redis.error_reply('unknown mode ' .. tostring(mode))
 end
 return {redis.call('INCR', KEYS[2]), changed}

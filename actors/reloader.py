@@ -1,0 +1,171 @@
+"""Hot reload: every worker prices with the promotions in the store, a few hundred ms after a write.
+
+The store is the one source of truth: the tenant's promotions hash, its coupon types (their
+``promotionIds`` gate promotions) and a version counter that every write bumps in the same
+script (``promotions_write.lua``, ``coupon_type_put.lua``, ``coupon_type_delete.lua``).
+
+Each worker process runs one reloader. It remembers, per tenant, the version its current
+PromotionSet was built from (``PromotionSet.version``) and polls the tenant's version every
+``poll_s`` (one GET per tenant, batched by the store actor with whatever else is queued; nothing
+on the request path). When the version moved, it reads the promotions and coupon types, builds
+the new set in a thread beside the old one (parsing and kernel compilation never block the event
+loop) and swaps it into the engine. Requests in flight keep the set they started with
+(``Engine.price`` captures it), so a swap fails no request. The worker that served an admin write
+also calls :meth:`Reloader.refresh` before answering, so its own next evaluate already sees it.
+
+Why polling rather than pub/sub: only the store actor talks to Redis, through a pool of
+pipelined connections; a SUBSCRIBE needs a connection of its own and a reader task, and the
+version check would still be needed after a reconnect (messages sent while disconnected are lost).
+A GET per tenant every 100 ms costs Redis nothing measurable.
+
+Two ways to run it (STYLE.md §2)::
+
+    async with open_reloader(store, engine, tenants) as reloader: ...
+    reloader = await start_reloader(nursery, store, engine, tenants)
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+import orjson
+import trio
+
+from actors.engine import Engine, build_promotion_set
+from actors.store import Store
+from dre.errors import DREError
+from dre.pricing import PromotionSet
+from dre.promotion import apply_coupon_gates, parse_promotion
+
+log = logging.getLogger("dre.reloader")
+
+POLL_S = 0.1  # how often each tenant's version is checked: the bound on how stale a worker is
+# (plus the rebuild time)
+LOCAL_FILE_VERSION = -1  # version of a set loaded from DRE_PROMOTIONS_FILE while the store was down:
+# kept while the store has no rules for the tenant (version 0), replaced once it has
+READ_TIMEOUT_S = 2.0  # a version poll that takes longer is abandoned (store slow); next tick retries
+
+
+def build_tenant_set(documents: Mapping[str, str], coupon_types: Sequence[Mapping], version: int,
+                     n_shards: int) -> PromotionSet:
+    """The PromotionSet of stored promotion JSONs gated by the coupon types (CPU: run in a thread).
+
+    Every document was validated when it was written; one that no longer parses (written by an
+    older release, or by hand) is left out with an error log rather than taking the others down.
+    """
+    promotions = []
+    for pid, doc in sorted(documents.items()):
+        try:
+            promotions.append(parse_promotion(orjson.loads(doc), f"promotions[{pid}]", version))
+        except (DREError, orjson.JSONDecodeError) as exc:
+            log.error("stored promotion skipped", extra={"promotion": pid, "error": str(exc)})
+    return build_promotion_set(apply_coupon_gates(promotions, coupon_types), version, n_shards)
+
+
+class Reloader:
+    """Keeps an engine's per-tenant sets at the store's version. Built by :func:`start_reloader`."""
+
+    def __init__(self, store: Store, engine: Engine, tenants: Iterable[str], poll_s: float = POLL_S) -> None:
+        self._store = store
+        self._engine = engine
+        self.tenants = tuple(dict.fromkeys(tenants))
+        self.poll_s = poll_s
+        self._locks = {t: trio.Lock() for t in self.tenants}
+        self._scope = trio.CancelScope()  # the watcher's; stop() cancels it
+        self.rebuilds = 0  # sets built (tests, metrics)
+
+    def stop(self) -> None:
+        """Stop watching (idempotent). A rebuild in progress is abandoned; the engine keeps its
+        current sets."""
+        self._scope.cancel()
+
+    async def refresh(self, tenant: str) -> int:
+        """Bring the tenant's set up to the store's version now; returns the version in use.
+
+        One rebuild per tenant at a time: a caller that finds one running waits for it and then
+        re-checks (usually nothing left to do). Raises DREError 503 if the store cannot be read;
+        the current set stays in use then. Cancellation: the thread building a set finishes on
+        its own and its result is dropped; the old set stays.
+        """
+        lock = self._locks.setdefault(tenant, trio.Lock())
+        async with lock:
+            version = await self._store.promotions_version(tenant)
+            if not self._stale(tenant, version):
+                return version
+            # Read the version first: if a write lands between these reads, the set holds newer
+            # data than its version says and the next poll simply builds it again.
+            documents = await self._store.promotions_all(tenant)
+            # The store's own fields (always written), not the admin document (absent for types
+            # written by other tools): the gates need only the id and promotionIds.
+            types = [{"id": t["id"], "promotionIds": orjson.loads(t.get("promotionIds") or "[]")}
+                     for t in await self._store.coupon_types_all(tenant) if t.get("id")]
+            new = await trio.to_thread.run_sync(build_tenant_set, documents, types, version,
+                                                self._engine.n_shards)
+            self._engine.swap(tenant, new)
+            self.rebuilds += 1
+            return version
+
+    def _stale(self, tenant: str, version: int) -> bool:
+        current = self._engine.current(tenant).version
+        return version != current and not (version == 0 and current == LOCAL_FILE_VERSION)
+
+    async def refresh_all(self) -> None:
+        """:meth:`refresh` every tenant; a store failure is logged (the poll retries)."""
+        for tenant in self.tenants:
+            try:
+                await self.refresh(tenant)
+            except DREError as exc:
+                log.warning("promotions not loaded", extra={"tenant": tenant, "error": exc.message})
+
+    async def watch(self) -> None:
+        """Poll every tenant's version each ``poll_s`` and rebuild what moved (runs until
+        cancelled). A slow version read skips the tenant for this tick."""
+        while True:
+            await trio.sleep(self.poll_s)
+            for tenant in self.tenants:
+                version = None
+                with trio.move_on_after(READ_TIMEOUT_S):  # only the cheap read is bounded: a
+                    # rebuild of a big set may take longer and must not be cut off and retried
+                    try:
+                        version = await self._store.promotions_version(tenant)
+                    except DREError:
+                        pass  # store down: the breaker makes the next tries cheap
+                if version is not None and self._stale(tenant, version):
+                    try:
+                        await self.refresh(tenant)
+                    except DREError as exc:
+                        log.warning("promotions not reloaded", extra={"tenant": tenant, "error": exc.message})
+
+
+async def start_reloader(nursery: trio.Nursery, store: Store, engine: Engine, tenants: Iterable[str],
+                         poll_s: float = POLL_S) -> Reloader:
+    """Load every tenant's promotions from the store, then watch them in ``nursery``.
+
+    Returns once the first load was tried (a worker starts serving with its promotions loaded;
+    with the store down it starts with empty sets and the watcher loads them when it is back).
+    The watcher stops with ``reloader.stop()`` or when ``nursery`` is cancelled (it holds no
+    resources of its own).
+    """
+    reloader = Reloader(store, engine, tenants, poll_s)
+
+    async def run(task_status: trio.TaskStatus[Reloader] = trio.TASK_STATUS_IGNORED) -> None:
+        with reloader._scope:
+            await reloader.refresh_all()
+            task_status.started(reloader)
+            await reloader.watch()
+
+    return await nursery.start(run)
+
+
+@asynccontextmanager
+async def open_reloader(store: Store, engine: Engine, tenants: Iterable[str],
+                        poll_s: float = POLL_S) -> AsyncIterator[Reloader]:
+    """A reloader for the duration of the block (owns its nursery; the watcher is cancelled on
+    exit)."""
+    async with trio.open_nursery() as nursery:
+        reloader = await start_reloader(nursery, store, engine, tenants, poll_s)
+        try:
+            yield reloader
+        finally:
+            reloader.stop()

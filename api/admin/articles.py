@@ -1,0 +1,114 @@
+"""Article master imports: synchronous (answer per article) and batch (a job, 202).
+
+Both upsert by articleNumber and validate every article on its own (dre.articles). The batch
+body is stored in the store in chunks of CHUNK_SIZE articles before the 202 (so a restart loses
+nothing accepted) and processed by the import job actor (actors.import_jobs).
+
+Memory: the batch route holds the body and its parsed form at once while it splits it into
+chunks (for a million articles ~150 MB of JSON and ~0.5 GB of Python objects, for about a
+second, in a thread); after the 202 only one chunk at a time is in memory.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import orjson
+import trio
+
+from api.admin.common import require_store
+from api.services import Services
+from dre.articles import check_articles
+from dre.errors import Issue, invalid, not_found
+
+CHUNK_SIZE = 5_000  # articles per store call / stored chunk: ~5-10 ms of Redis time per chunk,
+# short enough not to hold up pricing calls queued behind it
+THREAD_FROM = 500  # validate in a thread from this many articles on (keeps the event loop free)
+JOB_ID_CHARS = frozenset("0123456789abcdef")
+
+
+async def import_sync(services: Services, tenant: str, items: list) -> dict:
+    """Upsert ``items`` now; the outcome of each one, in order.
+
+    Valid articles are written in chunks even when others fail; a store failure (503) after some
+    chunks leaves those written (an upsert repeated by the client's retry is harmless).
+    """
+    store = require_store(services)
+    if len(items) >= THREAD_FROM:
+        checked = await trio.to_thread.run_sync(check_articles, items)
+    else:
+        checked = check_articles(items)
+    results: list[dict | None] = [None] * len(items)
+    for f in checked.failed:
+        results[f.index] = {"index": f.index, "articleNumber": f.article_number, "status": "FAILED",
+                            "errors": [i.to_json() for i in f.issues]}
+    created = updated = 0
+    for start in range(0, len(checked.valid), CHUNK_SIZE):
+        part = checked.valid[start:start + CHUNK_SIZE]
+        flags = await store.articles_upsert(tenant, [(number, doc) for _, number, doc in part])
+        for (index, number, _), new in zip(part, flags):
+            results[index] = {"index": index, "articleNumber": number, "status": "CREATED" if new else "UPDATED",
+                              "errors": []}
+            created += new
+            updated += not new
+    return {"total": len(items), "created": created, "updated": updated, "failed": len(checked.failed),
+            "results": results}
+
+
+def split_body(body: bytes) -> tuple[list[bytes], int]:
+    """(JSON array chunks of at most CHUNK_SIZE raw articles, total) of a batch body.
+
+    CPU and memory bound: run in a thread. Raises DREError 400 when the body is not
+    ``{"articles": [...]}`` (individual articles are judged later, by the job).
+    """
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise invalid(f"request body is not valid JSON: {exc}") from None
+    articles = data.get("articles") if isinstance(data, dict) else None
+    if not isinstance(articles, list):
+        raise invalid('body must be {"articles": [...]}', [Issue("articles", "must be an array of articles")])
+    return [orjson.dumps(articles[i:i + CHUNK_SIZE]) for i in range(0, len(articles), CHUNK_SIZE)], len(articles)
+
+
+async def submit_batch(services: Services, tenant: str, body: bytes) -> dict:
+    """Store a batch import and queue it; ``{"jobId", "status": "QUEUED", "total"}``.
+
+    Cancellation (client gone) before the job is queued leaves orphan chunks that expire.
+    """
+    store = require_store(services)
+    chunks, total = await trio.to_thread.run_sync(split_body, body)
+    del body
+    job_id = uuid.uuid4().hex
+    await store.import_create(tenant, job_id, chunks, total, CHUNK_SIZE)
+    if services.imports is not None:
+        services.imports.submit(tenant, job_id)
+    return {"jobId": job_id, "status": "QUEUED", "total": total}
+
+
+def _iso(ms: str | None) -> str | None:
+    if not ms:
+        return None
+    return datetime.fromtimestamp(int(ms) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def parse_job_id(raw: str) -> str:
+    """The id inside ``ArticleImportJobs(<id>)``, OData quotes allowed (``('abc')``)."""
+    return raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == "'" else raw
+
+
+async def job_status(services: Services, tenant: str, job_id: str) -> dict:
+    """The job as ``GET /admin/ArticleImportJobs({jobId})`` answers it. Raises DREError 404."""
+    job_id = parse_job_id(job_id)
+    found = await require_store(services).import_get(tenant, job_id) if set(job_id) <= JOB_ID_CHARS else None
+    if found is None:
+        raise not_found(f"article import job {job_id}")
+    job, errors = found
+    return {
+        "jobId": job_id, "status": job["status"], "total": int(job.get("total", 0)),
+        "processed": int(job.get("processed", 0)), "failed": int(job.get("failed", 0)),
+        "created": int(job.get("created", 0)), "updated": int(job.get("updated", 0)),
+        "errors": [orjson.loads(e) for e in errors], "lastError": job.get("lastError"),
+        "createdAt": _iso(job.get("createdAt")), "startedAt": _iso(job.get("startedAt")),
+        "completedAt": _iso(job.get("completedAt")),
+    }

@@ -1,0 +1,102 @@
+"""Coupon types in the store (``/admin/coupon-types``) and code generation.
+
+The admin document is kept verbatim (normalised) in the type's ``json`` field; the store's own
+fields (kind, limits in ms, promotionIds) are what the coupon scripts read. Every write bumps the
+tenant's promotions version, because a type's ``promotionIds`` gate those promotions.
+
+A type's kind and a GENERIC type's code cannot change on replace: codes already handed out
+would silently change meaning (delete the type and create a new one instead).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import orjson
+
+from actors.store import Store
+from api.admin.common import reload_now, require_store
+from api.services import Services
+from dre.errors import Issue, invalid, not_found
+from dre.store.records import NO_LIMIT
+from dre.wire.coupon_type import CouponTypeIn
+
+MAX_GENERATE = 10_000  # codes per generate call (one store script; a bigger batch: call again)
+
+
+def _ms(t: datetime | None) -> int | None:
+    """Epoch ms of a wire time; a time without offset is UTC (as for promotions)."""
+    if t is None:
+        return None
+    return int((t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp() * 1000)
+
+
+def document(ct: CouponTypeIn) -> dict:
+    """The normalised admin JSON of a validated coupon type."""
+    return ct.model_dump(mode="json", exclude_none=True)
+
+
+async def store_coupon_type(store: Store, tenant: str, ct: CouponTypeIn, *, create_only: bool) -> bool:
+    """Write a validated type (the service's and the start-up seeding's one path). True if new.
+
+    Raises DREError 409 ALREADY_EXISTS (create_only) or COUPON_CODE_TAKEN.
+    """
+    return await store.coupon_type_put(
+        tenant, ct.id, kind=ct.type, status=ct.status, prefix=ct.prefix, code_length=ct.codeLength,
+        max_redemptions=ct.maxRedemptions or NO_LIMIT,
+        max_redemptions_per_customer=ct.maxRedemptionsPerCustomer or NO_LIMIT,
+        valid_from_ms=_ms(ct.validFrom), valid_to_ms=_ms(ct.validTo), promotion_ids=ct.promotionIds,
+        code=ct.code or "", document=orjson.dumps(document(ct)).decode(), create_only=create_only)
+
+
+async def list_coupon_types(services: Services, tenant: str) -> dict:
+    types = await require_store(services).coupon_types_all(tenant)
+    return {"couponTypes": [orjson.loads(t["json"]) for t in types if t.get("json")]}
+
+
+async def get_coupon_type(services: Services, tenant: str, type_id: str) -> dict:
+    """The admin document. Raises DREError 404."""
+    found = await require_store(services).coupon_type_get(tenant, type_id)
+    if not found or not found.get("json"):
+        raise not_found(f"coupon type {type_id}")
+    return orjson.loads(found["json"])
+
+
+async def create_coupon_type(services: Services, tenant: str, ct: CouponTypeIn) -> dict:
+    """Raises DREError 409 ALREADY_EXISTS or COUPON_CODE_TAKEN."""
+    await store_coupon_type(require_store(services), tenant, ct, create_only=True)
+    await reload_now(services, tenant)
+    return document(ct)
+
+
+async def put_coupon_type(services: Services, tenant: str, type_id: str, ct: CouponTypeIn) -> tuple[dict, bool]:
+    """Create or replace; (document, created). Raises DREError 400 (id mismatch, kind or code
+    changed), 409 COUPON_CODE_TAKEN."""
+    if ct.id != type_id:
+        raise invalid(f"id {ct.id!r} does not match the URL's {type_id!r}",
+                      [Issue("id", f"must be {type_id!r} (the id in the URL)")])
+    store = require_store(services)
+    old = await store.coupon_type_get(tenant, type_id)
+    if old:
+        if old.get("kind") != ct.type:
+            raise invalid("the type of a coupon type cannot change", [Issue("type", f"must stay {old.get('kind')}")])
+        if (old.get("code") or None) != ct.code:
+            raise invalid("the shared code of a GENERIC coupon type cannot change",
+                          [Issue("code", f"must stay {old.get('code')!r}")])
+    created = await store_coupon_type(store, tenant, ct, create_only=False)
+    await reload_now(services, tenant)
+    return document(ct), created
+
+
+async def delete_coupon_type(services: Services, tenant: str, type_id: str) -> None:
+    """Raises DREError 404."""
+    if not await require_store(services).coupon_type_delete(tenant, type_id):
+        raise not_found(f"coupon type {type_id}")
+    await reload_now(services, tenant)
+
+
+async def generate_codes(services: Services, tenant: str, type_id: str, count: int) -> dict:
+    """``{"codes": [...]}``: ``count`` new ACTIVE codes. Raises DREError 400 (count), 404, 409
+    COUPON_UNAVAILABLE (a GENERIC type has one shared code)."""
+    if not 1 <= count <= MAX_GENERATE:
+        raise invalid(f"count must be between 1 and {MAX_GENERATE}", [Issue("count", f"1..{MAX_GENERATE}")])
+    return {"codes": await require_store(services).coupon_generate(tenant, type_id, count)}

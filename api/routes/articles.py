@@ -1,0 +1,50 @@
+"""Article master imports and their job status (thin; see api.admin.articles)."""
+from __future__ import annotations
+
+from quart import Blueprint, Response, g, request
+from quart_schema import document_request, document_response, validate_request
+
+from api.admin import articles as ops
+from api.errors import json_response
+from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
+from api.schemas.admin import ArticlesBody, ImportAccepted, ImportJob, ImportResult
+from api.services import current_services
+
+bp = Blueprint("articles", __name__)
+
+BATCH_PATH = "/pos/articles/import-batch"
+LARGE_BODY_PATHS = frozenset({BATCH_PATH})  # take DRE_MAX_IMPORT_BYTES instead of the 1 MiB limit
+
+
+@bp.post("/pos/articles/import")
+@validate_request(ArticlesBody)
+@document_response(ImportResult, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
+async def import_articles(data: ArticlesBody) -> Response:
+    """Upsert articles by articleNumber now. Each article is validated on its own: the answer
+    lists every article's outcome (CREATED, UPDATED, or FAILED with the failing paths), and one
+    bad article does not stop the others. Bound by the 1 MiB body limit (~5-10k articles); use
+    import-batch for more."""
+    return json_response(await ops.import_sync(current_services(), g.tenant, data.articles))
+
+
+@bp.post(BATCH_PATH)
+@document_request(ArticlesBody)
+@document_response(ImportAccepted, 202)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
+async def import_batch() -> Response:
+    """Queue a large import (a million articles is fine; body limit DRE_MAX_IMPORT_BYTES, 512 MiB
+    by default) and answer 202 with its `jobId` at once. The articles are stored before the
+    answer, so a restart resumes the job; follow it at `/admin/ArticleImportJobs({jobId})`."""
+    body = await request.get_data(cache=False)
+    accepted = await ops.submit_batch(current_services(), g.tenant, body)
+    return json_response(accepted, 202, {"Location": f"/admin/ArticleImportJobs({accepted['jobId']})"})
+
+
+@bp.get("/admin/ArticleImportJobs(<job_id>)")
+@document_response(ImportJob, 200)
+@errors(*AUTH_ERRORS, 404, 503)
+async def import_job(job_id: str) -> Response:
+    """Progress of a batch import: QUEUED, RUNNING, COMPLETED or FAILED; processed and failed
+    counts, and the first 1,000 article errors. Kept 7 days after it ends."""
+    return json_response(await ops.job_status(current_services(), g.tenant, job_id))

@@ -1,0 +1,50 @@
+"""The coupon type JSON of the contract (``/admin/coupon-types``)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+Limit = Annotated[int, Field(ge=1, le=1_000_000_000)]
+# A code is typed at a till: letters, digits and a few separators; no spaces, no braces.
+Code = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Prefix = Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")]
+
+
+class CouponTypeIn(BaseModel):
+    """A coupon type. GENERIC: one shared ``code`` (required), used up to maxRedemptions in all and
+    maxRedemptionsPerCustomer per customer. INDIVIDUAL: one-use codes drawn by generate/issue
+    (``prefix`` + random characters of ``dre.store.codes.ALPHABET``, ``codeLength`` in all, never fewer
+    than 6 random ones); ``code`` is not allowed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id
+    type: Literal["GENERIC", "INDIVIDUAL"]
+    status: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
+    name: Annotated[str, Field(max_length=500)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    code: Code | None = None
+    prefix: Prefix = ""
+    codeLength: Annotated[int, Field(ge=6, le=64)] = 10
+    maxRedemptions: Limit | None = None
+    maxRedemptionsPerCustomer: Limit | None = None
+    validFrom: datetime | None = None
+    validTo: datetime | None = None
+    isStackable: bool = True
+    promotionIds: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CouponTypeIn":
+        if self.type == "GENERIC" and not self.code:
+            raise ValueError("a GENERIC coupon type names its shared code")
+        if self.type == "INDIVIDUAL" and self.code:
+            raise ValueError("an INDIVIDUAL coupon type has no shared code (codes are generated)")
+        if self.validFrom and self.validTo and self.validFrom > self.validTo:
+            raise ValueError("validFrom must not be after validTo")
+        return self
+
+

@@ -1,0 +1,71 @@
+"""/admin/coupon-types through HTTP: CRUD, generate, and coupon-type gates in pricing."""
+from __future__ import annotations
+
+from dre.store import codes
+from tests.api.conftest import post
+from tests.api.test_admin_promotions import RICE, basket, call
+
+WELCOME = {"id": "WELCOME", "type": "INDIVIDUAL", "status": "ACTIVE", "prefix": "WEL", "codeLength": 10,
+           "maxRedemptions": 1, "maxRedemptionsPerCustomer": 1, "validFrom": "2026-11-01T00:00:00Z",
+           "validTo": "2027-01-31T23:59:59Z", "isStackable": True, "promotionIds": ["P10"]}
+SUMMER = {"id": "SUMMER", "type": "GENERIC", "code": "SUMMER26", "maxRedemptions": 100, "promotionIds": ["P10"]}
+
+
+async def test_create_get_list_replace_delete(client):
+    status, doc, r = await call(client, "POST", "/admin/coupon-types", WELCOME)
+    assert status == 201 and r.headers["Location"] == "/admin/coupon-types/WELCOME"
+    assert doc == WELCOME
+    assert (await call(client, "POST", "/admin/coupon-types", WELCOME))[1]["error"]["code"] == "ALREADY_EXISTS"
+    assert (await call(client, "GET", "/admin/coupon-types/WELCOME"))[1] == WELCOME
+    status, doc, _ = await call(client, "PUT", "/admin/coupon-types/WELCOME", {**WELCOME, "status": "INACTIVE"})
+    assert status == 200 and doc["status"] == "INACTIVE"
+    await call(client, "POST", "/admin/coupon-types", SUMMER)
+    listing = (await call(client, "GET", "/admin/coupon-types"))[1]
+    assert [t["id"] for t in listing["couponTypes"]] == ["SUMMER", "WELCOME"]
+    assert (await call(client, "DELETE", "/admin/coupon-types/WELCOME"))[0] == 200
+    assert (await call(client, "GET", "/admin/coupon-types/WELCOME"))[0] == 404
+    assert (await call(client, "DELETE", "/admin/coupon-types/WELCOME"))[0] == 404
+
+
+async def test_validation_and_immutable_kind_and_code(client):
+    status, body, _ = await call(client, "POST", "/admin/coupon-types", {**SUMMER, "code": None})
+    assert status == 400 and "GENERIC" in body["error"]["message"]
+    status, body, _ = await call(client, "POST", "/admin/coupon-types", {**WELCOME, "codeLength": 3, "x": 1})
+    assert status == 400 and {"codeLength", "x"} <= {d["path"] for d in body["error"]["details"]}
+    await call(client, "POST", "/admin/coupon-types", SUMMER)
+    status, body, _ = await call(client, "PUT", "/admin/coupon-types/SUMMER", {**SUMMER, "code": "OTHER26"})
+    assert status == 400 and body["error"]["details"][0]["path"] == "code"
+    status, body, _ = await call(client, "PUT", "/admin/coupon-types/X", SUMMER)
+    assert status == 400 and body["error"]["details"][0]["path"] == "id"
+    status, body, _ = await call(client, "POST", "/admin/coupon-types", {**SUMMER, "id": "OTHER"})
+    assert status == 409 and body["error"]["code"] == "COUPON_CODE_TAKEN"
+
+
+async def test_generate_unique_active_codes_with_prefix_and_length(client, services):
+    await call(client, "POST", "/admin/coupon-types", WELCOME)
+    status, body, _ = await call(client, "POST", "/admin/coupon-types/WELCOME/generate", {"count": 200})
+    assert status == 200
+    got = body["codes"]
+    assert len(got) == len(set(got)) == 200
+    assert all(c.startswith("WEL") and len(c) == 10 and set(c[3:]) <= set(codes.ALPHABET) for c in got)
+    stored = await services.store.coupon_get("acme", got[0])
+    assert (stored["status"], stored["typeId"]) == ("ACTIVE", "WELCOME")
+    assert (await call(client, "POST", "/admin/coupon-types/WELCOME/generate", {"count": 0}))[0] == 400
+    assert (await call(client, "POST", "/admin/coupon-types/NOPE/generate", {"count": 1}))[0] == 404
+    await call(client, "POST", "/admin/coupon-types", SUMMER)
+    status, body, _ = await call(client, "POST", "/admin/coupon-types/SUMMER/generate", {"count": 1})
+    assert status == 409
+
+
+async def test_a_type_gates_its_promotions_and_deleting_it_cancels_the_generic_code(client, example_request):
+    await call(client, "POST", "/admin/promotions", RICE)
+    await call(client, "POST", "/admin/coupon-types", SUMMER)  # P10 now needs the code
+    req = basket(example_request)
+    assert (await post(client, "/pos/v2/evaluate", req))[1]["totals"]["discount"] == 0
+    req["request"]["coupons"] = [{"code": "SUMMER26"}]
+    status, body, _ = await post(client, "/pos/v2/evaluate", req)
+    assert body["totals"]["discount"] == 2.0
+    assert body["couponResults"][0]["status"] == "APPLIED"
+    await call(client, "DELETE", "/admin/coupon-types/SUMMER")  # gate gone, code cancelled
+    status, body, _ = await post(client, "/pos/v2/evaluate", req)
+    assert body["totals"]["discount"] == 2.0 and body["couponResults"][0]["status"] != "APPLIED"
