@@ -11,7 +11,7 @@ from dre.store import keys
 class CatalogOps:
     async def promotion_put(self: CallsStore, tenant: str, promotion_id: str, document: str) -> int:
         """Store a promotion (JSON) and bump the version. Returns the new version."""
-        k = [keys.promotions(tenant), keys.promotions_version(tenant)]
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
         s = self.scripts.promotions_write
         return await self.call_script(s, k, ["put", promotion_id, document], lambda r: int(r[0]))
 
@@ -20,7 +20,7 @@ class CatalogOps:
 
         Raises DREError 409 ALREADY_EXISTS (nothing written) when the id is taken.
         """
-        k = [keys.promotions(tenant), keys.promotions_version(tenant)]
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
         s = self.scripts.promotions_write
         version, changed = await self.call_script(s, k, ["create", promotion_id, document])
         if not int(changed):
@@ -33,7 +33,7 @@ class CatalogOps:
         (version 0), all in one step. Returns how many were written (0: not seeded)."""
         if not documents:
             return 0
-        k = [keys.promotions(tenant), keys.promotions_version(tenant)]
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
         args: list[str] = ["seed"]
         for pid, doc in documents.items():
             args += [pid, doc]
@@ -46,7 +46,7 @@ class CatalogOps:
 
     async def promotion_delete(self: CallsStore, tenant: str, promotion_id: str) -> int:
         """Delete a promotion and bump the version. Raises DREError 404 if it does not exist."""
-        k = [keys.promotions(tenant), keys.promotions_version(tenant)]
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
         s = self.scripts.promotions_write
         version, changed = await self.call_script(s, k, ["delete", promotion_id, ""])
         if not int(changed):

@@ -14,7 +14,7 @@ from dre.wire.promotion import PromotionIn
 bp = Blueprint("admin_promotions", __name__)
 
 VERSION_HEADER = "X-Promotions-Version"  # the tenant's promotions version after a write
-BODYLESS = frozenset({"admin_promotions.activate", "admin_promotions.deactivate"})  # POSTs that read no
+BODYLESS = frozenset({"admin_promotions.activate_promotion", "admin_promotions.deactivate_promotion"})  # POSTs that read no
 # body: any (or no) Content-Type is fine
 
 
@@ -74,7 +74,7 @@ async def delete_promotion(promotion_id: str) -> Response:
 @bp.post("/admin/promotions/<promotion_id>/activate")
 @document_response(PromotionIn, 200)
 @errors(*AUTH_ERRORS, 404, 503)
-async def activate(promotion_id: str) -> Response:
+async def activate_promotion(promotion_id: str) -> Response:
     """Set status ACTIVE (no body needed)."""
     doc, version = await ops.set_status(current_services(), g.tenant, promotion_id, "ACTIVE")
     return _written(doc, version)
@@ -83,7 +83,7 @@ async def activate(promotion_id: str) -> Response:
 @bp.post("/admin/promotions/<promotion_id>/deactivate")
 @document_response(PromotionIn, 200)
 @errors(*AUTH_ERRORS, 404, 503)
-async def deactivate(promotion_id: str) -> Response:
+async def deactivate_promotion(promotion_id: str) -> Response:
     """Set status INACTIVE (no body needed): evaluate skips it; simulate with includeInactive
     still prices it."""
     doc, version = await ops.set_status(current_services(), g.tenant, promotion_id, "INACTIVE")

@@ -85,7 +85,7 @@ async def cancel(data: ReservationRequest) -> Response:
 @validate_request(ActivateRequest)
 @document_response(ActivateResponse, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
-async def activate(data: ActivateRequest) -> Response:
+async def activate_coupon(data: ActivateRequest) -> Response:
     """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent."""
     status = await _store().coupon_activate(g.tenant, data.code, data.customerId)
     return json_response({"code": data.code, "customerId": data.customerId, "status": status})

@@ -183,8 +183,14 @@ def promotions(tenant: str) -> str:
 
 
 def promotions_version(tenant: str) -> str:
-    """STRING counter bumped on every promotion write (shard actors reload when it moves)."""
+    """STRING counter bumped on every promotion or coupon-type write (workers reload when it moves)."""
     return f"{tenant_prefix(tenant)}:promotions:version"
+
+
+def promotions_written(tenant: str) -> str:
+    """STRING marker: a promotion was written (put, create, delete or seed) at least once. The
+    start-up file seeds only a tenant without it; coupon-type writes bump the version, not this."""
+    return f"{tenant_prefix(tenant)}:promotions:written"
 
 
 # -- article import jobs -----------------------------------------------------------------------

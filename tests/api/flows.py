@@ -10,9 +10,29 @@ from tests.api.conftest import AUTH, TENANT, post
 TIMESTAMP = "2026-11-27T10:15:00+01:00"
 
 
-def load(services, promotions: list[dict], tenant: str = TENANT) -> None:
-    """Replace the tenant's promotions in the running engine."""
-    services.engine.load(tenant, parse_promotions(promotions))
+async def load(services, promotions: list[dict], tenant: str = TENANT) -> None:
+    """Give the tenant these promotions the way the admin API does: written to the store (the
+    source of truth every worker reloads from), then the worker's set rebuilt at once. Without a
+    store, straight into the engine."""
+    parse_promotions(promotions)  # a typo in a test's promotions fails here, not as a 400 later
+    if services.store is None:
+        services.engine.load(tenant, parse_promotions(promotions))
+        return
+    for old in (await services.store.promotions_all(tenant)).keys() - {p["id"] for p in promotions}:
+        await services.store.promotion_delete(tenant, old)
+    for p in promotions:
+        await services.store.promotion_put(tenant, p["id"], orjson.dumps(p).decode())
+    await services.reloader.refresh(tenant)
+
+
+async def coupon_types(services, tenant: str = TENANT) -> list[str]:
+    """The test coupon types (tests/api/promos.py), with the worker's set rebuilt at once: coupon
+    types gate promotions, so every write bumps the promotions version. Returns WELCOME codes."""
+    from tests.api.promos import put_coupon_types
+
+    codes = await put_coupon_types(services.store, tenant)
+    await services.reloader.refresh(tenant)
+    return codes
 
 
 def request(txn: str, items: list[dict], *, customer: str | None = "C1", card: str | None = None,

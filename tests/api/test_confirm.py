@@ -7,13 +7,13 @@ import pytest
 from dre.store import keys
 from tests.api import promos
 from tests.api.conftest import TENANT, post
-from tests.api.flows import confirm, evaluate, item, load
+from tests.api.flows import confirm, coupon_types, evaluate, item, load
 
 
 @pytest.fixture
 async def codes(services):
-    load(services, promos.ALL)
-    return await promos.put_coupon_types(services.store, TENANT)
+    await load(services, promos.ALL)
+    return await coupon_types(services)
 
 
 def budget(rdb, pid: str) -> dict:

@@ -9,7 +9,7 @@ import trio
 from dre.store import keys
 from tests.api import promos
 from tests.api.conftest import TENANT, post
-from tests.api.flows import confirm, evaluate, item, load
+from tests.api.flows import confirm, coupon_types, evaluate, item, load
 
 N = 500
 
@@ -36,7 +36,7 @@ async def _reserve_and_redeem(client, code: str, txn: str) -> str:
 
 
 async def test_500_concurrent_redeems_of_one_reservation_one_succeeds(client, services, rdb):
-    [code] = (await promos.put_coupon_types(services.store, TENANT))[:1]
+    [code] = (await coupon_types(services))[:1]
     _, r, _ = await post(client, "/pos/coupons/reserve", {"code": code, "transactionId": "T1"})
 
     async def redeem(i: int) -> int:
@@ -48,7 +48,7 @@ async def test_500_concurrent_redeems_of_one_reservation_one_succeeds(client, se
 
 
 async def test_500_concurrent_checkouts_on_one_individual_code_one_succeeds(client, services, rdb):
-    code = (await promos.put_coupon_types(services.store, TENANT))[0]
+    code = (await coupon_types(services))[0]
     outcomes = await _all(N, lambda i: _reserve_and_redeem(client, code, f"T{i}"))
     assert outcomes["REDEEMED"] == 1
     assert sum(outcomes.values()) == N and set(outcomes) <= {"REDEEMED", "reserve 409 RESERVED_ELSEWHERE",
@@ -57,7 +57,7 @@ async def test_500_concurrent_checkouts_on_one_individual_code_one_succeeds(clie
 
 
 async def test_generic_code_with_max_50_is_used_exactly_50_times_by_500(client, services, rdb):
-    await promos.put_coupon_types(services.store, TENANT)
+    await coupon_types(services)
     outcomes = await _all(N, lambda i: _reserve_and_redeem(client, "SUMMER", f"T{i}"))
     assert outcomes["REDEEMED"] == 50 and outcomes["reserve 409 LIMIT_REACHED"] == N - 50
     assert rdb.hget(keys.coupon(TENANT, "SUMMER"), "uses") == "50"
@@ -65,8 +65,8 @@ async def test_generic_code_with_max_50_is_used_exactly_50_times_by_500(client, 
 
 
 async def test_generic_code_with_max_50_under_500_concurrent_confirms(client, services, rdb):
-    load(services, promos.ALL)
-    await promos.put_coupon_types(services.store, TENANT)
+    await load(services, promos.ALL)
+    await coupon_types(services)
     for i in range(N):  # every basket priced while the code is still usable
         body = await evaluate(client, f"T{i}", [item("1", "X", 1, 10.00)], customer=f"C{i}", coupons=("SUMMER",))
         assert body["couponResults"][0]["status"] == "APPLIED"

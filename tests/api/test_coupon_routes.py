@@ -5,12 +5,13 @@ import pytest
 
 from dre.store import keys
 from tests.api import promos
+from tests.api.flows import coupon_types
 from tests.api.conftest import TENANT, post
 
 
 @pytest.fixture
 async def codes(services):
-    return await promos.put_coupon_types(services.store, TENANT)
+    return await coupon_types(services)
 
 
 async def test_validate_is_read_only_and_answers_unknown_codes(client, codes, rdb):

@@ -9,7 +9,7 @@ from api.idempotency import fingerprint
 from dre.store import keys
 from tests.api import promos
 from tests.api.conftest import JSON_AUTH, OTHER_KEY, TENANT, post
-from tests.api.flows import confirm, evaluate, item, load
+from tests.api.flows import confirm, coupon_types, evaluate, item, load
 
 ISSUE = {"couponTypeId": "THX", "customerIds": ["C1"]}
 
@@ -20,8 +20,8 @@ def with_key(key: str, auth: dict = JSON_AUTH) -> dict:
 
 @pytest.fixture
 async def codes(services):
-    load(services, promos.ALL)
-    return await promos.put_coupon_types(services.store, TENANT)
+    await load(services, promos.ALL)
+    return await coupon_types(services)
 
 
 def coupon_count(rdb) -> int:

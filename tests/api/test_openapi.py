@@ -50,10 +50,10 @@ async def test_confirm_coupon_and_side_effects_answers_match_their_models(client
     from api.schemas import coupons as c
     from tests.api import promos
     from tests.api.conftest import TENANT
-    from tests.api.flows import completed_side_effects, confirm, evaluate, item, load
+    from tests.api.flows import completed_side_effects, confirm, coupon_types, evaluate, item, load
 
-    load(services, promos.ALL)
-    codes = await promos.put_coupon_types(services.store, TENANT)
+    await load(services, promos.ALL)
+    codes = await coupon_types(services)
     await evaluate(client, "T1", [item("1", "X", 2, 12.50)], coupons=(codes[0],))
     status, answer, _ = await confirm(client, "T1", 1)
     assert status == 200

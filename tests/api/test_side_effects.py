@@ -8,13 +8,13 @@ import pytest
 from dre.store import keys
 from tests.api import promos
 from tests.api.conftest import TENANT
-from tests.api.flows import completed_side_effects, confirm, evaluate, item, load, side_effects
+from tests.api.flows import completed_side_effects, confirm, coupon_types, evaluate, item, load, side_effects
 
 
 @pytest.fixture
 async def setup(services):
-    load(services, promos.ALL)
-    await promos.put_coupon_types(services.store, TENANT)
+    await load(services, promos.ALL)
+    await coupon_types(services)
 
 
 async def test_job_books_points_audits_and_issues_a_usable_coupon(client, services, setup, rdb):
@@ -34,7 +34,9 @@ async def test_job_books_points_audits_and_issues_a_usable_coupon(client, servic
     assert (coupon["status"], coupon["customerId"]) == ("ACTIVE", "C1")
     audit = orjson.loads(rdb.get(keys.audit_record(TENANT, res["auditLogId"])))
     assert audit["transactionId"] == "T1" and audit["totals"] == {"gross": 2500, "discount": 0, "points": 25}
-    assert {p["promotionId"]: p["version"] for p in audit["promotions"]} == {"LOY": 1, "THANKS": 1}
+    version = services.engine.current(TENANT).version  # the promotion set it was priced with
+    assert version == int(rdb.get(keys.promotions_version(TENANT)))
+    assert {p["promotionId"]: p["version"] for p in audit["promotions"]} == {"LOY": version, "THANKS": version}
     assert rdb.lrange(keys.audit_log(TENANT), 0, -1) == ["T1/1"]
     assert rdb.hget(keys.member(TENANT, "L1"), "points") == "25"
 

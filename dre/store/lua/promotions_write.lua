@@ -2,11 +2,13 @@
 -- tenant's promotions version in the same step, so a reader that sees the new version sees the
 -- new set.
 --
--- KEYS[1] promotions hash   KEYS[2] version counter
+-- KEYS[1] promotions hash   KEYS[2] version counter (coupon-type writes bump it too)
+-- KEYS[3] written marker (set by every promotion write here, never by coupon-type writes)
 -- ARGV[1] "put" | "create" | "delete" | "seed"
 -- put/create/delete: ARGV[2] promotion id   ARGV[3] promotion JSON (put/create; "" for delete)
--- seed: ARGV[2], ARGV[3], ... pairs of promotion id and JSON, written only while the version is
---       0 (the tenant's promotions were never written: workers starting together seed once)
+-- seed: ARGV[2], ARGV[3], ... pairs of promotion id and JSON, written only while the tenant's
+--       promotions were never written (no marker): workers starting together seed once, and a
+--       tenant whose admin deleted every promotion is not re-seeded by the next start
 --
 -- Returns {version, changed}: put 1 new / 0 replaced; create 1 created / 0 exists (nothing
 -- written); delete 1 deleted / 0 absent; seed number written (0: not seeded).
@@ -22,7 +24,7 @@ elseif mode == 'delete' then
   changed = redis.call('HDEL', KEYS[1], ARGV[2])
   if changed == 0 then return {version, 0} end
 elseif mode == 'seed' then
-  if version ~= 0 or #ARGV < 3 then return {version, 0} end
+  if redis.call('EXISTS', KEYS[3]) == 1 or #ARGV < 3 then return {version, 0} end
   for i = 2, #ARGV - 1, 2 do
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   end
@@ -30,4 +32,5 @@ elseif mode == 'seed' then
 else
   return redis.error_reply('unknown mode ' .. tostring(mode))
 end
+redis.call('SET', KEYS[3], 1)
 return {redis.call('INCR', KEYS[2]), changed}
