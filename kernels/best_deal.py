@@ -21,6 +21,7 @@ import numpy as np
 
 from kernels.config import BEST_DEAL_NODE_LIMIT, jit
 from kernels.layout import P_EXCLUSIVE
+from kernels.packed import promo_row
 from kernels.stacking import apply_promo, promo_reach, set_saving
 
 
@@ -139,7 +140,7 @@ def choose(T, ok: np.ndarray, L, limit: int = BEST_DEAL_NODE_LIMIT) -> tuple[np.
     n = L[4].shape[0]
     any_exclusive = False
     for k in range(m):
-        if T.promo[ok[k], P_EXCLUSIVE] != 0:
+        if T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0:
             any_exclusive = True
     if not any_exclusive:
         return ok, 0
@@ -150,7 +151,7 @@ def choose(T, ok: np.ndarray, L, limit: int = BEST_DEAL_NODE_LIMIT) -> tuple[np.
     for k in range(m):
         apply_promo(T, ok[k], L, zeros, alone)
         touch[k] = alone > 0
-        contender[k] = T.promo[ok[k], P_EXCLUSIVE] != 0 and touch[k].any()
+        contender[k] = T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0 and touch[k].any()
     if not contender.any():
         return ok, 0
     reach = np.zeros((m, n), dtype=np.bool_)

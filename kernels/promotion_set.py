@@ -36,6 +36,7 @@ class KernelSet:
         self.version = version
         self.n_shards = n_shards
         self.compiled = compile_promotions(promotions)
+        self._T = self.compiled.tables.flat  # the packed set every kernel takes
         self.ranked: list[Promotion] = list(self.compiled.ranked)
         self.by_id: dict[str, Promotion] = {p.id: p for p in self.ranked}
         self.prices: Mapping[str, int] = prices or {}
@@ -46,6 +47,7 @@ class KernelSet:
 
     @property
     def tables(self):
+        """The compiled set's tables (kernels.layout.Tables); kernels read ``tables.flat``."""
         return self.compiled.tables
 
     def exhausted_flags(self, exhausted: frozenset[str]) -> np.ndarray:
@@ -72,7 +74,7 @@ class KernelSet:
         out = []
         for basket, ctx in zip(baskets, ctxs):
             e = self.encode(basket, ctx)
-            out.append(kb.shard_candidates(self.tables, *e.args(), self.exhausted_flags(ctx.exhausted),
+            out.append(kb.shard_candidates(self._T, *e.args(), self.exhausted_flags(ctx.exhausted),
                                            shard, self.n_shards))
         return out
 
@@ -82,14 +84,14 @@ class KernelSet:
         for basket, ctx, cands in zip(baskets, ctxs, candidates):
             e = self.encode(basket, ctx)
             cands = np.ascontiguousarray(np.unique(cands), dtype=np.int64)  # rank order, as the reference sorts
-            raw = kb.price_basket(self.tables, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
+            raw = kb.price_basket(self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
                                   e.code_types, self.exhausted_flags(ctx.exhausted), True, BEST_DEAL_NODE_LIMIT)
             out.append(self._result(basket, ctx, *raw))
         return out
 
     def evaluate(self, basket: Basket, ctx: Context) -> Result:
         e = self.encode(basket, ctx)
-        raw = kb.evaluate_basket(self.tables, *e.args(), self.exhausted_flags(ctx.exhausted), True,
+        raw = kb.evaluate_basket(self._T, *e.args(), self.exhausted_flags(ctx.exhausted), True,
                                  BEST_DEAL_NODE_LIMIT)
         return self._result(basket, ctx, *raw)
 

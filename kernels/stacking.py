@@ -6,6 +6,7 @@ import numpy as np
 from kernels.actions import action_reach, run_action
 from kernels.config import jit
 from kernels.layout import P_ACT_END, P_ACT_OFF, P_MULTIPLICATIVE, P_ROUND_MODE, P_ROUND_STEP
+from kernels.packed import promo_row
 
 
 @jit
@@ -18,14 +19,14 @@ def apply_promo(T, p: int, L, done: np.ndarray, out: np.ndarray) -> None:
     """
     gross = L[4]
     n = gross.shape[0]
-    row = T.promo[p]
-    mode = row[P_ROUND_MODE]
-    step = row[P_ROUND_STEP]
-    mult = row[P_MULTIPLICATIVE] != 0
+    row = promo_row(T, p)
+    mode = T[row + P_ROUND_MODE]
+    step = T[row + P_ROUND_STEP]
+    mult = T[row + P_MULTIPLICATIVE] != 0
     out[:] = 0
     basis = np.zeros(n, dtype=np.int64)
     raw = np.empty(n, dtype=np.int64)
-    for a in range(row[P_ACT_OFF], row[P_ACT_END]):
+    for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
         if mult:
             for i in range(n):
                 basis[i] = done[i] + out[i]
@@ -56,6 +57,6 @@ def set_saving(T, promos: np.ndarray, L) -> int:
 def promo_reach(T, p: int, L, out: np.ndarray) -> None:
     """``out[i]`` True for every line some price action of ``p`` may read or discount."""
     out[:] = False
-    row = T.promo[p]
-    for a in range(row[P_ACT_OFF], row[P_ACT_END]):
+    row = promo_row(T, p)
+    for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
         action_reach(T, a, L, out)
