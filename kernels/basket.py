@@ -18,7 +18,7 @@ from kernels.layout import (
 )
 from kernels.loyalty import points
 from kernels.packed import promo_row
-from kernels.stacking import apply_promo, apply_set
+from kernels.stacking import WORK_ROWS, apply_promo, apply_set
 
 
 @jit
@@ -133,10 +133,11 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             if cok[k]:
                 verdict[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss)
                 missing[k] = miss
-        chosen, nodes = choose(T, cands[verdict == ELIGIBLE], L, limit)
+        work = np.empty((WORK_ROWS, n), dtype=np.int64)  # stacking scratch for the whole part
+        chosen, nodes = choose(T, cands[verdict == ELIGIBLE], L, work, limit)
         max_nodes = max(max_nodes, nodes)
         amounts = np.empty((chosen.shape[0], n), dtype=np.int64)
-        apply_set(T, chosen, L, amounts)
+        apply_set(T, chosen, L, amounts, work)
         net = L[4] - amounts.sum(axis=0)
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
         points(T, chosen, L, net, pts)
@@ -178,7 +179,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             alone = np.empty(n, dtype=np.int64)
             for j in range(near.shape[0]):
                 k = near[j]
-                apply_promo(T, cands[k], L, zeros, alone)  # actions ignore MIN_* conditions
+                apply_promo(T, cands[k], L, zeros, alone, work)  # actions ignore MIN_* conditions
                 recs[j, 0] = cands[k]
                 recs[j, 1] = missing[k, 0]
                 recs[j, 2] = missing[k, 1]
