@@ -112,7 +112,7 @@ class KernelSet:
         granted = []
         for p, amount, pts, c in applied.tolist():
             promo = self.ranked[p]
-            took.append(Applied(promo.id, amount, pts, codes[c] if c >= 0 else None))
+            took.append(_applied(promo.id, amount, pts, codes[c] if c >= 0 else None))
             for g in promo.injects:
                 price = g.unit_price
                 if price is None:
@@ -149,5 +149,16 @@ def _line_discount(promotion_id: str, amount: int, coupon_code: str | None) -> L
     attrs = d.__dict__
     attrs["promotion_id"] = promotion_id
     attrs["amount"] = amount
+    attrs["coupon_code"] = coupon_code
+    return d
+
+
+def _applied(promotion_id: str, amount: int, points: int, coupon_code: str | None) -> Applied:
+    """``Applied(promotion_id, amount, points, coupon_code)``, built as _line_discount for the same reason."""
+    d = _new(Applied)
+    attrs = d.__dict__
+    attrs["promotion_id"] = promotion_id
+    attrs["amount"] = amount
+    attrs["points"] = points
     attrs["coupon_code"] = coupon_code
     return d
