@@ -1,7 +1,8 @@
 """Engine benchmark: KernelSet vs the reference evaluator on synthetic catalogues and promotion sets.
 
-Run ``python -m bench.engine`` (``--quick`` for a smaller run). Prints, per promotion-set size:
-single-basket latency (parsed Basket -> Result) p50/p99, batch throughput of price_batch, the
+Run ``python -m bench.engine`` (``--quick`` for a smaller run). For each promotion mix (MIXES:
+``realistic`` and ``heavy``) it prints, per promotion-set size: the mean number of candidate
+promotions per basket (eligible or nearly), single-basket latency (parsed Basket -> Result) p50/p99, batch throughput of price_batch, the
 reference evaluator's p50 and throughput, and their ratio; then p50(100k)/p50(100) and numba cold
 vs warm start. Every kernel runs once before timing, so compilation is excluded.
 """
@@ -55,9 +56,23 @@ def _promo(pid: str, rng: random.Random, actions, article_conds=(), exclusive=Fa
         time_conds=(), price_actions=tuple(actions), injects=(), points=kw.get("points", ()))
 
 
-def promotions(n: int, cat: Catalogue, seed: int = 2) -> list[m.Promotion]:
-    """A realistic mix: ~85 % article, 3 % group, 4 % bundle, 3 % gift, 3 % quantity tier, 1 % receipt
-    level (pos-group and MIN_SPEND gated), 1 % loyalty; ~2 % of article promotions exclusive."""
+def promotions(n: int, cat: Catalogue, seed: int = 2, mix: str = "heavy") -> list[m.Promotion]:
+    """n promotions of mix ``heavy`` or ``realistic`` (see MIXES)."""
+    if mix == "realistic":
+        return realistic_promotions(n, cat, seed)
+    if mix != "heavy":
+        raise ValueError(f"unknown mix {mix!r}")
+    return heavy_promotions(n, cat, seed)
+
+
+def heavy_promotions(n: int, cat: Catalogue, seed: int = 2) -> list[m.Promotion]:
+    """The heavy mix: ~85 % article, 3 % group, 4 % bundle, 3 % gift, 3 % quantity tier, 1 % receipt
+    level (pos-group and MIN_SPEND gated), 1 % loyalty; ~2 % of article promotions exclusive.
+
+    Every kind is a fixed share of n and articles are drawn with replacement, so the candidates of a
+    basket grow with the set (about 10 at 100 promotions, 120 at 100k: 3,000 group promotions over
+    2,000 groups, 20 receipt-level and 20 loyalty promotions per pos group).
+    """
     rng = random.Random(seed + n)
     out = []
     pct = lambda: m.Calc(m.PCT, rng.choice([500, 1000, 1500, 2000, 2500, 3000, 5000]))  # noqa: E731
@@ -101,6 +116,85 @@ def promotions(n: int, cat: Catalogue, seed: int = 2) -> list[m.Promotion]:
     return out
 
 
+# Set-wide kinds of the realistic mix: a real set does not grow these with its article promotions.
+REALISTIC_CAPS = {"group": 60, "receipt": 50, "loyalty": 20}
+
+
+def realistic_promotions(n: int, cat: Catalogue, seed: int = 2) -> list[m.Promotion]:
+    """The realistic mix: article-level kinds scale with n, set-wide kinds are capped.
+
+    Shares as the heavy mix (85 % article, 4 % bundle, 3 % gift, 3 % quantity tier, 3 % group,
+    1 % receipt level, 1 % loyalty), but group, receipt-level and loyalty promotions are capped at
+    REALISTIC_CAPS (the rest become article promotions), and article values are drawn without
+    replacement from a shuffled catalogue (distinct articles until the catalogue is used up), as a
+    large set is mostly per-article promotions on distinct articles. A 30-line basket then meets a
+    few tens of candidates at most, whatever the set size.
+    """
+    rng = random.Random(seed + n + 1)
+    pool = list(range(N_ARTICLES))
+    rng.shuffle(pool)
+    cursor = 0
+    counts = {"group": 0, "receipt": 0, "loyalty": 0}
+    out = []
+    pct = lambda: m.Calc(m.PCT, rng.choice([500, 1000, 1500, 2000, 2500, 3000, 5000]))  # noqa: E731
+
+    def arts(k: int) -> frozenset[str]:
+        nonlocal cursor
+        picked = []
+        for _ in range(k):
+            picked.append(f"A{pool[cursor % N_ARTICLES]}")
+            cursor += 1
+        return frozenset(picked)
+
+    def capped(kind: str) -> bool:
+        if counts[kind] >= REALISTIC_CAPS[kind]:
+            return True
+        counts[kind] += 1
+        return False
+
+    for i in range(n):
+        pid = f"P{i:06d}"
+        r = rng.random()
+        if 0.85 <= r < 0.88 and not capped("group"):
+            g = frozenset({f"G{rng.randrange(N_GROUPS)}"})
+            out.append(_promo(pid, rng, [m.UnitAction(True, g, pct(), None)], [m.ArticleCond(True, g)]))
+        elif 0.88 <= r < 0.92:
+            a, b = arts(2), arts(2)
+            out.append(_promo(pid, rng, [m.BundleAction(((a, 1), (b, 1)), m.Calc(m.FIX, 300))],
+                              [m.ArticleCond(False, a | b)]))
+        elif 0.92 <= r < 0.95:
+            a = arts(2)
+            out.append(_promo(pid, rng, [m.GiftAction(a, 2, a, 1, 10_000)], [m.ArticleCond(False, a)]))
+        elif 0.95 <= r < 0.98:
+            a = arts(3)
+            tiers = ((2000, m.Calc(m.PCT, 1000)), (4000, m.Calc(m.PCT, 2000)))
+            out.append(_promo(pid, rng, [m.QuantityTierAction(a, tiers)], [m.ArticleCond(False, a)]))
+        elif 0.98 <= r < 0.99 and not capped("receipt"):
+            pos = frozenset({f"POS{rng.randrange(N_POS_GROUPS)}"})
+            action = (m.ReceiptAction(pct()) if rng.random() < 0.5 else
+                      m.ScaledReceiptAction(((5000, m.Calc(m.AMT, 500)), (10000, m.Calc(m.AMT, 1500)))))
+            out.append(_promo(pid, rng, [action], pos_groups=pos, exclusive=rng.random() < 0.3,
+                              min_spend=(m.MinSpend(rng.choice([2000, 5000, 20000]), True),)))
+        elif 0.99 <= r and not capped("loyalty"):
+            pos = frozenset({f"POS{rng.randrange(N_POS_GROUPS)}"})
+            out.append(_promo(pid, rng, [], pos_groups=pos, context_conds=(m.ContextCond("CHANNEL", frozenset({"POS"})),),
+                              points=(m.PointsAction("CURRENCY_TO_POINTS", points=1, per=100),)))
+        else:
+            a = arts(rng.randint(1, 3))
+            calc = pct() if rng.random() < 0.7 else m.Calc(m.AMT, rng.choice([10, 20, 50, 100]))
+            out.append(_promo(pid, rng, [m.UnitAction(False, a, calc, 2000 if rng.random() < 0.1 else None)],
+                              [m.ArticleCond(False, a)], exclusive=rng.random() < 0.02,
+                              min_quantity=m.MinQuantity(2000) if rng.random() < 0.1 else None))
+    return out
+
+
+MIXES = {
+    "heavy": "every kind a fixed share of n, articles drawn with replacement (candidates grow with n)",
+    "realistic": (f"set-wide kinds capped (group {REALISTIC_CAPS['group']}, receipt-level "
+                  f"{REALISTIC_CAPS['receipt']}, loyalty {REALISTIC_CAPS['loyalty']}), distinct articles"),
+}
+
+
 def baskets(k: int, cat: Catalogue, promos: list[m.Promotion], seed: int = 3) -> list[Basket]:
     """30-line baskets; about a third of the lines are articles some promotion lists."""
     rng = random.Random(seed)
@@ -122,10 +216,10 @@ def percentile(xs: list[float], q: float) -> float:
     return float(np.percentile(np.array(xs), q))
 
 
-def bench_size(n: int, cat: Catalogue, n_single: int, n_batch: int, n_ref: int) -> dict:
+def bench_size(n: int, cat: Catalogue, n_single: int, n_batch: int, n_ref: int, mix: str = "heavy") -> dict:
     from kernels import KernelSet, encode_batch, price_batch
 
-    promos = promotions(n, cat)
+    promos = promotions(n, cat, mix=mix)
     t0 = time.perf_counter()
     ks = KernelSet(promos)
     compile_s = time.perf_counter() - t0
@@ -150,8 +244,11 @@ def bench_size(n: int, cat: Catalogue, n_single: int, n_batch: int, n_ref: int) 
         ref.evaluate(b, ctx)
         ref_lat.append((time.perf_counter_ns() - t) / 1e3)
     same = all(ks.evaluate(b, ctx) == ref.evaluate(b, ctx) for b in bs[:min(n_ref, 5)])
+    sample = bs[:200]
+    cands = ks.shard_candidates(0, sample, [ctx] * len(sample))  # eligible or nearly, per basket
     return {
-        "promotions": n, "compile_s": compile_s,
+        "promotions": n, "mix": mix, "compile_s": compile_s,
+        "candidates": sum(len(c) for c in cands) / len(cands),
         "p50_us": percentile(lat, 50), "p99_us": percentile(lat, 99),
         "batch_per_s": n_batch / batch_s,
         "ref_p50_us": percentile(ref_lat, 50), "ref_per_s": 1e6 * len(ref_lat) / sum(ref_lat),
@@ -191,26 +288,34 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer sizes and iterations")
     ap.add_argument("--no-start", action="store_true", help="skip the cold/warm start measurement")
+    ap.add_argument("--mix", choices=["both", *MIXES], default="both",
+                    help="promotion mix (default both: realistic, then heavy)")
+    ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[100, 1_000, 10_000, 100_000],
+                    help="comma-separated set sizes among 100,1000,10000,100000")
     args = ap.parse_args(argv)
     import numba
 
     print(f"numba {numba.__version__}, threads {numba.get_num_threads()}, cores {os.cpu_count()}")
     cat = catalogue()
-    sizes = [100, 1_000, 10_000, 100_000]
+    sizes = args.sizes
     plan = {100: (2000, 20000, 200), 1_000: (2000, 20000, 100), 10_000: (2000, 20000, 20), 100_000: (2000, 20000, 3)}
     if args.quick:
         plan = {k: (300, 3000, max(2, v[2] // 5)) for k, v in plan.items()}
-    rows = []
-    hdr = (f"{'promos':>8} {'compile s':>9} {'p50 us':>8} {'p99 us':>8} {'batch/s':>9} "
-           f"{'ref p50 us':>11} {'ref/s':>8} {'speedup':>8} same")
-    print(hdr)
-    for n in sizes:
-        r = bench_size(n, cat, *plan[n])
-        rows.append(r)
-        print(f"{n:>8} {r['compile_s']:>9.2f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} {r['batch_per_s']:>9.0f} "
-              f"{r['ref_p50_us']:>11.0f} {r['ref_per_s']:>8.1f} {r['ref_p50_us'] / r['p50_us']:>7.0f}x {r['same_results']}",
-              flush=True)
-    print(f"p50 at {sizes[-1]} / p50 at {sizes[0]}: {rows[-1]['p50_us'] / rows[0]['p50_us']:.2f}")
+    print(f"catalogue: {N_ARTICLES:,} articles in {N_GROUPS:,} groups, {N_POS_GROUPS} pos groups; baskets: "
+          f"{LINES_PER_BASKET} lines, a third of them promoted articles")
+    for mix in (MIXES if args.mix == "both" else [args.mix]):
+        print(f"\nmix {mix}: {MIXES[mix]}")
+        hdr = (f"{'promos':>8} {'compile s':>9} {'cands':>6} {'p50 us':>8} {'p99 us':>8} {'batch/s':>9} "
+               f"{'ref p50 us':>11} {'ref/s':>8} {'speedup':>8} same")
+        print(hdr)
+        rows = []
+        for n in sizes:
+            r = bench_size(n, cat, *plan[n], mix=mix)
+            rows.append(r)
+            print(f"{n:>8} {r['compile_s']:>9.2f} {r['candidates']:>6.1f} {r['p50_us']:>8.1f} {r['p99_us']:>8.1f} "
+                  f"{r['batch_per_s']:>9.0f} {r['ref_p50_us']:>11.0f} {r['ref_per_s']:>8.1f} "
+                  f"{r['ref_p50_us'] / r['p50_us']:>7.0f}x {r['same_results']}", flush=True)
+        print(f"p50 at {sizes[-1]} / p50 at {sizes[0]}: {rows[-1]['p50_us'] / rows[0]['p50_us']:.2f}")
     if not args.no_start:
         cold, warm = start_times(sizes[-1])
         print(f"start (warmup + compile {sizes[-1]} promotions + first evaluate): cold {cold:.1f} s, warm {warm:.1f} s")

@@ -4,7 +4,8 @@ Twins of dre.evaluate.actions. A part is passed as the tuple
 ``L = (art, grp, milli, unit_price, gross, order)`` of (n,) int64 arrays: interned article and group
 ids, positive quantity (thousandths) and gross (cents), and ``order``, the line positions dearest
 gross unit price first (ties: line order). ``basis[i]`` is what earlier steps took off line i
-(zeros for ADDITIVE promotions). Every kernel writes all n entries of ``out``.
+(zeros for ADDITIVE promotions). Every kernel writes all n entries of ``out``. ``T`` is the packed
+set (kernels.packed) and ``a`` a row of its action table.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numpy as np
 
 from dre.promotion.model import AMT, FIX, PCT
 from kernels.arith import MILLI, allocate, per_unit_amount, pooled_amount, unit_value
-from kernels.conditions import in_set, matches_any
 from kernels.config import jit
+from kernels.packed import act_row, comp_row, in_set, matches_any, tier_row
 from kernels.layout import (
     A_BUY_QTY, A_BY_GROUP, A_CALC_KIND, A_CALC_VALUE, A_COMP_END, A_COMP_OFF, A_GET_QTY, A_GET_SET,
     A_KIND, A_MAX_MILLI, A_SET, A_TIER_END, A_TIER_OFF, ACT_BUNDLE, ACT_GIFT, ACT_QTIER, ACT_RECEIPT,
@@ -22,34 +23,31 @@ from kernels.layout import (
 
 
 @jit
-def unit_matches(set_off: np.ndarray, set_vals: np.ndarray, s: int, by_group: int, art: int, grp: int) -> bool:
-    """ARTICLE matches the article number, ARTICLE_GROUP the group.
-
-    Per-line helpers take the set arrays, not the table tuple T: a call that passes T and is not
-    inlined costs ~0.3 us of reference counting on its 15 arrays.
-    """
-    return in_set(set_off, set_vals, s, grp if by_group != 0 else art)
+def unit_matches(T: np.ndarray, s: int, by_group: int, art: int, grp: int) -> bool:
+    """ARTICLE matches the article number, ARTICLE_GROUP the group."""
+    return in_set(T, s, grp if by_group != 0 else art)
 
 
 @jit
 def unit_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """ARTICLE / ARTICLE_GROUP: per-unit discount; maxQuantity takes the dearest units first."""
     art, grp, milli, up, gross, order = L
-    kind = T.act[a, A_CALC_KIND]
-    value = T.act[a, A_CALC_VALUE]
-    left = T.act[a, A_MAX_MILLI]
-    so, sv, s, by_group = T.set_off, T.set_vals, T.act[a, A_SET], T.act[a, A_BY_GROUP]
+    r = act_row(T, a)
+    kind = T[r + A_CALC_KIND]
+    value = T[r + A_CALC_VALUE]
+    left = T[r + A_MAX_MILLI]
+    s, by_group = T[r + A_SET], T[r + A_BY_GROUP]
     out[:] = 0
     if left < 0:
         for i in range(art.shape[0]):
-            if unit_matches(so, sv, s, by_group, art[i], grp[i]):
+            if unit_matches(T, s, by_group, art[i], grp[i]):
                 out[i] = per_unit_amount(kind, value, up[i], milli[i], basis[i], milli[i], mode, step)
         return
     for k in range(order.shape[0]):
         if left <= 0:
             break
         i = order[k]
-        if unit_matches(so, sv, s, by_group, art[i], grp[i]):
+        if unit_matches(T, s, by_group, art[i], grp[i]):
             take = min(milli[i], left)
             left -= take
             out[i] = per_unit_amount(kind, value, up[i], milli[i], basis[i], take, mode, step)
@@ -67,8 +65,9 @@ def spread(kind: int, value: int, L, basis: np.ndarray, mode: int, step: int, ou
 def reached_tier(T, a: int, total: int) -> int:
     """Row of the highest tier whose minimum ``total`` reaches (tiers ascending), -1 if none."""
     best = -1
-    for t in range(T.act[a, A_TIER_OFF], T.act[a, A_TIER_END]):
-        if T.tiers[t, T_MIN] <= total:
+    r = act_row(T, a)
+    for t in range(T[r + A_TIER_OFF], T[r + A_TIER_END]):
+        if T[tier_row(T, t) + T_MIN] <= total:
             best = t
     return best
 
@@ -80,27 +79,29 @@ def scaled_receipt_action(T, a: int, L, basis: np.ndarray, mode: int, step: int,
     if t < 0:
         out[:] = 0
         return
-    spread(T.tiers[t, T_CALC_KIND], T.tiers[t, T_CALC_VALUE], L, basis, mode, step, out)
+    tr = tier_row(T, t)
+    spread(T[tr + T_CALC_KIND], T[tr + T_CALC_VALUE], L, basis, mode, step, out)
 
 
 @jit
 def quantity_tier_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """QUANTITY_TIER: the highest tier reached by the matching quantity, on every matching unit."""
     art, grp, milli, up, gross, order = L
-    so, sv, s = T.set_off, T.set_vals, T.act[a, A_SET]
+    s = T[act_row(T, a) + A_SET]
     n = art.shape[0]
     total = 0
     for i in range(n):
-        if matches_any(so, sv, s, art[i], grp[i]):
+        if matches_any(T, s, art[i], grp[i]):
             total += milli[i]
     out[:] = 0
     t = reached_tier(T, a, total)
     if t < 0:
         return
-    kind = T.tiers[t, T_CALC_KIND]
-    value = T.tiers[t, T_CALC_VALUE]
+    tr = tier_row(T, t)
+    kind = T[tr + T_CALC_KIND]
+    value = T[tr + T_CALC_VALUE]
     for i in range(n):
-        if matches_any(so, sv, s, art[i], grp[i]):
+        if matches_any(T, s, art[i], grp[i]):
             out[i] = per_unit_amount(kind, value, up[i], milli[i], basis[i], milli[i], mode, step)
 
 
@@ -130,21 +131,21 @@ def bundle_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np
     """BUNDLE: complete bundles filled with the dearest matching units; the amount split by value."""
     art, grp, milli, up, gross, order = L
     n = art.shape[0]
-    c0 = T.act[a, A_COMP_OFF]
-    n_comp = T.act[a, A_COMP_END] - c0
-    so, sv = T.set_off, T.set_vals
+    r = act_row(T, a)
+    c0 = T[r + A_COMP_OFF]
+    n_comp = T[r + A_COMP_END] - c0
     match = np.zeros((n_comp, n), dtype=np.bool_)
     for c in range(n_comp):
-        s = T.comps[c0 + c, C_SET]
+        s = T[comp_row(T, c0 + c) + C_SET]
         for i in range(n):
-            match[c, i] = matches_any(so, sv, s, art[i], grp[i])
+            match[c, i] = matches_any(T, s, art[i], grp[i])
     value = np.empty(n, dtype=np.int64)
     pool = np.empty(n, dtype=np.int64)
     for i in range(n):
         value[i] = unit_value(gross[i] - basis[i], milli[i])
         pool[i] = milli[i] // MILLI
-    kind = T.act[a, A_CALC_KIND]
-    price = T.act[a, A_CALC_VALUE]
+    kind = T[r + A_CALC_KIND]
+    price = T[r + A_CALC_VALUE]
     taken = np.zeros(n, dtype=np.int64)
     trial = np.empty(n, dtype=np.int64)
     got = np.empty(n, dtype=np.int64)
@@ -155,7 +156,7 @@ def bundle_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np
         got[:] = 0
         complete = True
         for c in range(n_comp):
-            if not _take(trial, order, match[c], T.comps[c0 + c, C_QTY], got):
+            if not _take(trial, order, match[c], T[comp_row(T, c0 + c) + C_QTY], got):
                 complete = False
                 break
         if not complete:
@@ -185,21 +186,22 @@ def gift_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.n
     buy = np.empty(n, dtype=np.bool_)
     get = np.empty(n, dtype=np.bool_)
     pool = np.empty(n, dtype=np.int64)
-    so, sv, s_buy, s_get = T.set_off, T.set_vals, T.act[a, A_SET], T.act[a, A_GET_SET]
+    r = act_row(T, a)
+    s_buy, s_get = T[r + A_SET], T[r + A_GET_SET]
     for i in range(n):
-        buy[i] = matches_any(so, sv, s_buy, art[i], grp[i])
-        get[i] = matches_any(so, sv, s_get, art[i], grp[i])
+        buy[i] = matches_any(T, s_buy, art[i], grp[i])
+        get[i] = matches_any(T, s_get, art[i], grp[i])
         pool[i] = milli[i] // MILLI if (buy[i] or get[i]) else 0
     sink = np.zeros(n, dtype=np.int64)
     got = np.zeros(n, dtype=np.int64)
     gifts = np.zeros(n, dtype=np.int64)
-    while _take(pool, order, buy, T.act[a, A_BUY_QTY], sink):
+    while _take(pool, order, buy, T[r + A_BUY_QTY], sink):
         got[:] = 0
-        if not _take(pool, order, get, T.act[a, A_GET_QTY], got):
+        if not _take(pool, order, get, T[r + A_GET_QTY], got):
             break  # an incomplete get takes nothing
         gifts += got
     out[:] = 0
-    pct = T.act[a, A_CALC_VALUE]
+    pct = T[r + A_CALC_VALUE]
     for i in range(n):
         if gifts[i] > 0:
             out[i] = per_unit_amount(PCT, pct, up[i], milli[i], basis[i], gifts[i] * MILLI, mode, step)
@@ -208,11 +210,12 @@ def gift_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.n
 @jit
 def run_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """Dispatch on the action kind."""
-    kind = T.act[a, A_KIND]
+    r = act_row(T, a)
+    kind = T[r + A_KIND]
     if kind == ACT_UNIT:
         unit_action(T, a, L, basis, mode, step, out)
     elif kind == ACT_RECEIPT:
-        spread(T.act[a, A_CALC_KIND], T.act[a, A_CALC_VALUE], L, basis, mode, step, out)
+        spread(T[r + A_CALC_KIND], T[r + A_CALC_VALUE], L, basis, mode, step, out)
     elif kind == ACT_SCALED:
         scaled_receipt_action(T, a, L, basis, mode, step, out)
     elif kind == ACT_QTIER:
@@ -232,21 +235,21 @@ def action_reach(T, a: int, L, out: np.ndarray) -> None:
     the best-deal search solve such groups independently.
     """
     art, grp = L[0], L[1]
-    so, sv = T.set_off, T.set_vals
-    kind = T.act[a, A_KIND]
+    r = act_row(T, a)
+    kind = T[r + A_KIND]
     for i in range(art.shape[0]):
         if kind == ACT_RECEIPT or kind == ACT_SCALED:
             hit = True
         elif kind == ACT_UNIT:
-            hit = unit_matches(so, sv, T.act[a, A_SET], T.act[a, A_BY_GROUP], art[i], grp[i])
+            hit = unit_matches(T, T[r + A_SET], T[r + A_BY_GROUP], art[i], grp[i])
         elif kind == ACT_QTIER:
-            hit = matches_any(so, sv, T.act[a, A_SET], art[i], grp[i])
+            hit = matches_any(T, T[r + A_SET], art[i], grp[i])
         elif kind == ACT_GIFT:
-            hit = matches_any(so, sv, T.act[a, A_GET_SET], art[i], grp[i])
+            hit = matches_any(T, T[r + A_GET_SET], art[i], grp[i])
         else:
             hit = False
-            for c in range(T.act[a, A_COMP_OFF], T.act[a, A_COMP_END]):
-                if matches_any(so, sv, T.comps[c, C_SET], art[i], grp[i]):
+            for c in range(T[r + A_COMP_OFF], T[r + A_COMP_END]):
+                if matches_any(T, T[comp_row(T, c) + C_SET], art[i], grp[i]):
                     hit = True
                     break
         if hit:

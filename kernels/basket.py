@@ -1,6 +1,6 @@
 """One basket: candidate lookup through the index, and pricing of its sale and return parts.
 
-Twin of dre.evaluate.pipeline.evaluate. A basket is (n,) int64 arrays of interned article and group
+Twin of dre.evaluate.pipeline.evaluate. ``T`` is the packed set (kernels.packed). A basket is (n,) int64 arrays of interned article and group
 ids (-1 unknown), signed quantity (thousandths), unit price and signed gross (cents), the context
 vector ``ctx`` (kernels.layout CTX_*), ``code_types`` (the interned coupon type of each presented
 code when usable, else -1, request order) and ``exhausted`` ((P,) bool, budgets used up).
@@ -12,9 +12,13 @@ import numpy as np
 from kernels.best_deal import choose
 from kernels.conditions import context_ok, coupon_code, line_verdict
 from kernels.config import jit
-from kernels.layout import CTX_POS_GROUP, ELIGIBLE, NEARLY, P_GRANTS, P_PTS_END, P_PTS_OFF
+from kernels.layout import (
+    CTX_POS_GROUP, ELIGIBLE, H_ART_OFF, H_ART_PROMOS, H_GLOBAL, H_GPOS_OFF, H_GPOS_PROMOS, H_GRP_OFF,
+    H_GRP_PROMOS, NEARLY, P_GRANTS, P_PTS_END, P_PTS_OFF,
+)
 from kernels.loyalty import points
-from kernels.stacking import apply_promo, apply_set
+from kernels.packed import promo_row
+from kernels.stacking import WORK_ROWS, apply_promo, apply_set
 
 
 @jit
@@ -22,37 +26,41 @@ def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard:
     """Promotions of ``shard`` that can apply to the lines: global promotions (those listing posGroups
     only for a listed ``pos_group``), plus those whose article conditions list a line's article
     (ARTICLE) or group (ARTICLE_GROUP). Sorted, unique."""
-    count = T.global_promos.shape[0]
+    art_off, art_promos = T[H_ART_OFF], T[H_ART_PROMOS]
+    grp_off, grp_promos = T[H_GRP_OFF], T[H_GRP_PROMOS]
+    count = T[H_GLOBAL + 1] - T[H_GLOBAL]
     g0 = g1 = 0
     if pos_group >= 0:
-        g0, g1 = T.gpos_off[pos_group], T.gpos_off[pos_group + 1]
+        g0 = T[H_GPOS_PROMOS] + T[T[H_GPOS_OFF] + pos_group]
+        g1 = T[H_GPOS_PROMOS] + T[T[H_GPOS_OFF] + pos_group + 1]
         count += g1 - g0
     for i in range(art.shape[0]):
         if art[i] >= 0:
-            count += T.art_off[art[i] + 1] - T.art_off[art[i]]
+            count += T[art_off + art[i] + 1] - T[art_off + art[i]]
         if grp[i] >= 0:
-            count += T.grp_off[grp[i] + 1] - T.grp_off[grp[i]]
+            count += T[grp_off + grp[i] + 1] - T[grp_off + grp[i]]
     buf = np.empty(count, dtype=np.int64)
     k = 0
-    for p in T.global_promos:
+    for j in range(T[H_GLOBAL], T[H_GLOBAL + 1]):
+        p = T[j]
         if p % n_shards == shard:
             buf[k] = p
             k += 1
     for j in range(g0, g1):
-        p = T.gpos_promos[j]
+        p = T[j]
         if p % n_shards == shard:
             buf[k] = p
             k += 1
     for i in range(art.shape[0]):
         if art[i] >= 0:
-            for j in range(T.art_off[art[i]], T.art_off[art[i] + 1]):
-                p = T.art_promos[j]
+            for j in range(art_promos + T[art_off + art[i]], art_promos + T[art_off + art[i] + 1]):
+                p = T[j]
                 if p % n_shards == shard:
                     buf[k] = p
                     k += 1
         if grp[i] >= 0:
-            for j in range(T.grp_off[grp[i]], T.grp_off[grp[i] + 1]):
-                p = T.grp_promos[j]
+            for j in range(grp_promos + T[grp_off + grp[i]], grp_promos + T[grp_off + grp[i] + 1]):
+                p = T[j]
                 if p % n_shards == shard:
                     buf[k] = p
                     k += 1
@@ -125,10 +133,11 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             if cok[k]:
                 verdict[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss)
                 missing[k] = miss
-        chosen, nodes = choose(T, cands[verdict == ELIGIBLE], L, limit)
+        work = np.empty((WORK_ROWS, n), dtype=np.int64)  # stacking scratch for the whole part
+        chosen, nodes = choose(T, cands[verdict == ELIGIBLE], L, work, limit)
         max_nodes = max(max_nodes, nodes)
         amounts = np.empty((chosen.shape[0], n), dtype=np.int64)
-        apply_set(T, chosen, L, amounts)
+        apply_set(T, chosen, L, amounts, work)
         net = L[4] - amounts.sum(axis=0)
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
         points(T, chosen, L, net, pts)
@@ -151,9 +160,9 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             continue
         took = np.zeros(chosen.shape[0], dtype=np.bool_)
         for k in range(chosen.shape[0]):
-            row = T.promo[chosen[k]]
-            has_pts = row[P_PTS_END] > row[P_PTS_OFF]
-            took[k] = amounts[k].sum() != 0 or row[P_GRANTS] != 0 or (has_pts and pts[k] != 0)
+            row = promo_row(T, chosen[k])
+            has_pts = T[row + P_PTS_END] > T[row + P_PTS_OFF]
+            took[k] = amounts[k].sum() != 0 or T[row + P_GRANTS] != 0 or (has_pts and pts[k] != 0)
         applied = np.empty((np.count_nonzero(took), 4), dtype=np.int64)
         r = 0
         for k in range(chosen.shape[0]):
@@ -170,7 +179,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             alone = np.empty(n, dtype=np.int64)
             for j in range(near.shape[0]):
                 k = near[j]
-                apply_promo(T, cands[k], L, zeros, alone)  # actions ignore MIN_* conditions
+                apply_promo(T, cands[k], L, zeros, alone, work)  # actions ignore MIN_* conditions
                 recs[j, 0] = cands[k]
                 recs[j, 1] = missing[k, 0]
                 recs[j, 2] = missing[k, 1]

@@ -112,13 +112,14 @@ def price_batch(tables: lo.Tables, basket_off: np.ndarray, art: np.ndarray, grp:
     code_off = np.zeros(n_b + 1, dtype=np.int64) if code_off is None else _i64(code_off)
     codes = np.empty(0, dtype=np.int64) if code_types is None else _i64(code_types)
     n_p = tables.promo.shape[0]
+    T = tables.flat
     exhausted = np.zeros(n_p, dtype=np.bool_) if exhausted is None else np.ascontiguousarray(exhausted, dtype=np.bool_)
     slots = BATCH_SLOTS_PER_BASKET
     count = np.zeros(n_b, dtype=np.int64)
     promo = np.empty(n_b * slots, dtype=np.int64)
     amount = np.empty(n_b * slots, dtype=np.int64)
     out = np.empty((n_b, 3), dtype=np.int64)
-    _price_batch(tables, off, art, grp, milli, unit_price, ctx, code_off, codes, exhausted,
+    _price_batch(T, off, art, grp, milli, unit_price, ctx, code_off, codes, exhausted,
                  BEST_DEAL_NODE_LIMIT, slots, count, promo, amount, out)
     promo_off = np.zeros(n_b + 1, dtype=np.int64)
     np.cumsum(count, out=promo_off[1:])
@@ -130,7 +131,7 @@ def price_batch(tables: lo.Tables, basket_off: np.ndarray, art: np.ndarray, grp:
         parts_a = np.split(flat_a, np.cumsum(np.minimum(count, slots))[:-1])
         for b in over:
             s, e = off[b], off[b + 1]
-            p, a, *_ = basket_totals(tables, art[s:e], grp[s:e], milli[s:e], unit_price[s:e], ctx[b],
+            p, a, *_ = basket_totals(T, art[s:e], grp[s:e], milli[s:e], unit_price[s:e], ctx[b],
                                      codes[code_off[b]:code_off[b + 1]], exhausted, BEST_DEAL_NODE_LIMIT)
             parts_p[b], parts_a[b] = p, a
         flat_p, flat_a = np.concatenate(parts_p), np.concatenate(parts_a)

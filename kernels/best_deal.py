@@ -21,6 +21,7 @@ import numpy as np
 
 from kernels.config import BEST_DEAL_NODE_LIMIT, jit
 from kernels.layout import P_EXCLUSIVE
+from kernels.packed import promo_row
 from kernels.stacking import apply_promo, promo_reach, set_saving
 
 
@@ -88,21 +89,22 @@ def better(s1: int, m1: np.ndarray, s2: int, m2: np.ndarray) -> bool:
 
 
 @jit
-def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alive: np.ndarray,
-          undecided: np.ndarray, nodes: np.ndarray, limit: int) -> tuple[int, np.ndarray]:
+def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, alive: np.ndarray,
+          undecided: np.ndarray, nodes: np.ndarray, limit: int, work: np.ndarray) -> tuple[int, np.ndarray]:
     """Best (saving, membership) over the alive promotions; undecided exclusives still open.
 
-    ``nodes`` (1,) int64 counts branch nodes across the whole part.
+    ``alone`` (m, n): each promotion's amounts alone on gross; ``nodes`` (1,) int64 counts branch
+    nodes across the whole part; ``work`` (WORK_ROWS, n) int64 stacking scratch.
     """
     if not undecided.any():
-        return set_saving(T, ok[alive], L), alive.copy()
+        return set_saving(T, ok, alive, L, alone, reach, work), alive.copy()
     labels, count = components(alive, reach)
     if count > 1:
         total = 0
         member = np.zeros(alive.shape[0], dtype=np.bool_)
         for c in range(count):
             sub = labels == c
-            s, mem = solve(T, ok, L, touch, reach, sub, undecided & sub, nodes, limit)
+            s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, nodes, limit, work)
             total += s
             member |= mem
         return total, member
@@ -114,43 +116,44 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alive: np.
         for k in range(a.shape[0]):
             if u[k]:
                 take(k, touch, a, u)
-        return set_saving(T, ok[a], L), a
+        return set_saving(T, ok, a, L, alone, reach, work), a
     a_take = alive.copy()
     u_take = undecided.copy()
     take(e, touch, a_take, u_take)
-    s_take, m_take = solve(T, ok, L, touch, reach, a_take, u_take, nodes, limit)
+    s_take, m_take = solve(T, ok, L, touch, reach, alone, a_take, u_take, nodes, limit, work)
     a_drop = alive.copy()
     u_drop = undecided.copy()
     a_drop[e] = False
     u_drop[e] = False
-    s_drop, m_drop = solve(T, ok, L, touch, reach, a_drop, u_drop, nodes, limit)
+    s_drop, m_drop = solve(T, ok, L, touch, reach, alone, a_drop, u_drop, nodes, limit, work)
     if better(s_take, m_take, s_drop, m_drop):
         return s_take, m_take
     return s_drop, m_drop
 
 
 @jit
-def choose(T, ok: np.ndarray, L, limit: int = BEST_DEAL_NODE_LIMIT) -> tuple[np.ndarray, int]:
+def choose(T, ok: np.ndarray, L, work: np.ndarray, limit: int = BEST_DEAL_NODE_LIMIT) -> tuple[np.ndarray, int]:
     """The candidates to apply, in rank order, and the number of branch nodes used.
 
-    Args: ok: (m,) int64 eligible promotions of the part, rank order; L: the part.
+    Args: ok: (m,) int64 eligible promotions of the part, rank order; L: the part; work:
+    (WORK_ROWS, n) int64 stacking scratch (kernels.stacking).
     """
     m = ok.shape[0]
     n = L[4].shape[0]
     any_exclusive = False
     for k in range(m):
-        if T.promo[ok[k], P_EXCLUSIVE] != 0:
+        if T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0:
             any_exclusive = True
     if not any_exclusive:
         return ok, 0
     touch = np.zeros((m, n), dtype=np.bool_)
     zeros = np.zeros(n, dtype=np.int64)
-    alone = np.empty(n, dtype=np.int64)
+    alone = np.empty((m, n), dtype=np.int64)
     contender = np.zeros(m, dtype=np.bool_)
     for k in range(m):
-        apply_promo(T, ok[k], L, zeros, alone)
-        touch[k] = alone > 0
-        contender[k] = T.promo[ok[k], P_EXCLUSIVE] != 0 and touch[k].any()
+        apply_promo(T, ok[k], L, zeros, alone[k], work)
+        touch[k] = alone[k] > 0
+        contender[k] = T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0 and touch[k].any()
     if not contender.any():
         return ok, 0
     reach = np.zeros((m, n), dtype=np.bool_)
@@ -158,5 +161,6 @@ def choose(T, ok: np.ndarray, L, limit: int = BEST_DEAL_NODE_LIMIT) -> tuple[np.
         promo_reach(T, ok[k], L, reach[k])
         reach[k] |= touch[k]
     nodes = np.zeros(1, dtype=np.int64)
-    _, member = solve(T, ok, L, touch, reach, np.ones(m, dtype=np.bool_), contender, nodes, limit)
+    _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, nodes, limit,
+                      work)
     return ok[member], nodes[0]

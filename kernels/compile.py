@@ -166,17 +166,32 @@ def compile_promotions(promotions: Iterable[m.Promotion]) -> Compiled:
     set_off = np.zeros(len(b.set_vals) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in b.set_vals], out=set_off[1:])
     set_vals = np.concatenate(b.set_vals) if b.set_vals else np.empty(0, dtype=np.int64)
-    tables = lo.Tables(
+    regions = dict(
         promo=_table(promo_rows, lo.P_COLS),
         act=_table(b.acts, lo.A_COLS),
-        tiers=_table(b.tiers, 3),
-        comps=_table(b.comps, 2),
-        pts=_table(b.pts, 5),
-        ctxc=_table(b.ctxc, 2),
-        timec=_table(b.timec, 3),
-        spend=_table(b.spend, 2),
+        tiers=_table(b.tiers, lo.TIER_COLS),
+        comps=_table(b.comps, lo.COMP_COLS),
+        pts=_table(b.pts, lo.PTS_COLS),
+        ctxc=_table(b.ctxc, lo.CTXC_COLS),
+        timec=_table(b.timec, lo.TIMEC_COLS),
+        spend=_table(b.spend, lo.SPEND_COLS),
         set_off=set_off,
         set_vals=np.ascontiguousarray(set_vals, dtype=np.int64),
         **build_index(len(b.vocab), art_pairs, grp_pairs, global_promos, gpos_pairs),
     )
-    return Compiled(ranked, b.vocab, tables)
+    return Compiled(ranked, b.vocab, pack(regions))
+
+
+def pack(regions: dict[str, np.ndarray]) -> lo.Tables:
+    """One flat int64 array (layout.REGIONS after a header of region offsets) and views into it."""
+    sizes = [regions[name].size for name in lo.REGIONS]
+    flat = np.empty(lo.HEADER + sum(sizes), dtype=np.int64)
+    flat[0] = lo.HEADER
+    np.cumsum(sizes, out=flat[1:lo.HEADER])
+    flat[1:lo.HEADER] += lo.HEADER
+    views = {}
+    for r, name in enumerate(lo.REGIONS):
+        view = flat[flat[r]:flat[r + 1]]
+        view[:] = regions[name].ravel()
+        views[name] = view.reshape(regions[name].shape)
+    return lo.Tables(flat=flat, **views)

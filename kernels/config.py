@@ -21,6 +21,6 @@ BATCH_SLOTS_PER_BASKET = 64
 jit = numba.njit(**JIT_OPTIONS)
 parallel_jit = numba.njit(**PARALLEL_JIT_OPTIONS)
 
-# For the few per-candidate functions that take the table tuple and run thousands of times per
-# basket: inlined at numba-IR level, the call no longer reference-counts the tuple's 15 arrays.
+# For the few per-candidate checks that run thousands of times per basket: inlined at numba-IR
+# level, so the loop around them compiles as one function.
 jit_inline = numba.njit(inline="always", **JIT_OPTIONS)

@@ -100,7 +100,22 @@ INELIGIBLE = 0
 ELIGIBLE = 1
 NEARLY = 2  # only MIN_QUANTITY / MIN_SPEND fail: a recommendation
 
-# All arrays of a compiled set, passed to every kernel as one (numba-typed) named tuple.
+# ---- the packed set: every table in one flat int64 array ---------------------------------------
+# Kernels take the whole compiled set as ONE int64 array ``T``: a header of region offsets followed
+# by the regions below (2-D tables row-major). One array rather than a tuple of 17 because every
+# non-inlined call that passes a tuple reference-counts each member (~0.3 us per call on the
+# apply -> action chain), and unboxing a 17-array tuple costs ~3 us per call from Python.
+# Region r occupies ``T[T[r]:T[r + 1]]``; offsets and row references inside the regions are
+# relative to their region (as in the unpacked tables), so kernels add the region start.
+REGIONS = ("promo", "act", "tiers", "comps", "pts", "ctxc", "timec", "spend", "set_off", "set_vals",
+           "art_off", "art_promos", "grp_off", "grp_promos", "global_promos", "gpos_off", "gpos_promos")
+(H_PROMO, H_ACT, H_TIERS, H_COMPS, H_PTS, H_CTXC, H_TIMEC, H_SPEND, H_SET_OFF, H_SET_VALS,
+ H_ART_OFF, H_ART_PROMOS, H_GRP_OFF, H_GRP_PROMOS, H_GLOBAL, H_GPOS_OFF, H_GPOS_PROMOS, H_END) = range(18)
+HEADER = H_END + 1
+TIER_COLS, COMP_COLS, PTS_COLS, CTXC_COLS, TIMEC_COLS, SPEND_COLS = 3, 2, 5, 2, 3, 2
+
+# The unpacked view of a compiled set (for Python code and tests): each field a view into ``flat``,
+# which is what the kernels take.
 Tables = namedtuple("Tables", [
     "promo",  # (P, P_COLS)
     "act",  # (A, A_COLS)
@@ -119,4 +134,5 @@ Tables = namedtuple("Tables", [
     "global_promos",  # promotions without article conditions nor posGroups: every basket checks them
     "gpos_off",  # (V + 1,) index: pos group id -> promotions without article conditions listing it in
     "gpos_promos",  # posGroups (a basket of another pos group cannot make them candidates)
+    "flat",  # (HEADER + sum of region sizes,) int64: the packed set the kernels read
 ])

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from kernels.arith import floor_mul_div
-from kernels.conditions import matches_any
 from kernels.config import jit
+from kernels.packed import matches_any, promo_row, pts_row
 from kernels.layout import (
     P_PTS_END, P_PTS_OFF, PT_FACTOR, PT_KIND, PT_PER, PT_POINTS, PT_SET, PTS_ADD, PTS_CURRENCY,
     PTS_MULTIPLY, PTS_SUBTRACT,
@@ -23,26 +23,28 @@ def points(T, chosen: np.ndarray, L, net: np.ndarray, out: np.ndarray) -> None:
     art, grp = L[0], L[1]
     total_net = net.sum()
     for k in range(chosen.shape[0]):
-        row = T.promo[chosen[k]]
+        row = promo_row(T, chosen[k])
         got = 0
-        for r in range(row[P_PTS_OFF], row[P_PTS_END]):
-            kind = T.pts[r, PT_KIND]
+        for r in range(T[row + P_PTS_OFF], T[row + P_PTS_END]):
+            x = pts_row(T, r)
+            kind = T[x + PT_KIND]
             if kind == PTS_CURRENCY:
-                got += total_net * T.pts[r, PT_POINTS] // T.pts[r, PT_PER]
+                got += total_net * T[x + PT_POINTS] // T[x + PT_PER]
             elif kind == PTS_ADD:
-                got += T.pts[r, PT_POINTS]
+                got += T[x + PT_POINTS]
             elif kind == PTS_SUBTRACT:
-                got -= T.pts[r, PT_POINTS]
+                got -= T[x + PT_POINTS]
             elif kind == PTS_MULTIPLY:
-                s = T.pts[r, PT_SET]
+                s = T[x + PT_SET]
                 matched = 0
                 for i in range(net.shape[0]):
-                    if s < 0 or matches_any(T.set_off, T.set_vals, s, art[i], grp[i]):
+                    if s < 0 or matches_any(T, s, art[i], grp[i]):
                         matched += net[i]
                 for k2 in range(chosen.shape[0]):
-                    row2 = T.promo[chosen[k2]]
-                    for e in range(row2[P_PTS_OFF], row2[P_PTS_END]):
-                        if T.pts[e, PT_KIND] == PTS_CURRENCY:
-                            got += floor_mul_div(matched * T.pts[e, PT_POINTS], T.pts[r, PT_FACTOR] - 100,
-                                                 T.pts[e, PT_PER] * 100)
+                    row2 = promo_row(T, chosen[k2])
+                    for e in range(T[row2 + P_PTS_OFF], T[row2 + P_PTS_END]):
+                        y = pts_row(T, e)
+                        if T[y + PT_KIND] == PTS_CURRENCY:
+                            got += floor_mul_div(matched * T[y + PT_POINTS], T[x + PT_FACTOR] - 100,
+                                                 T[y + PT_PER] * 100)
         out[k] = got

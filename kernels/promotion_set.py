@@ -36,6 +36,7 @@ class KernelSet:
         self.version = version
         self.n_shards = n_shards
         self.compiled = compile_promotions(promotions)
+        self._T = self.compiled.tables.flat  # the packed set every kernel takes
         self.ranked: list[Promotion] = list(self.compiled.ranked)
         self.by_id: dict[str, Promotion] = {p.id: p for p in self.ranked}
         self.prices: Mapping[str, int] = prices or {}
@@ -46,6 +47,7 @@ class KernelSet:
 
     @property
     def tables(self):
+        """The compiled set's tables (kernels.layout.Tables); kernels read ``tables.flat``."""
         return self.compiled.tables
 
     def exhausted_flags(self, exhausted: frozenset[str]) -> np.ndarray:
@@ -72,7 +74,7 @@ class KernelSet:
         out = []
         for basket, ctx in zip(baskets, ctxs):
             e = self.encode(basket, ctx)
-            out.append(kb.shard_candidates(self.tables, *e.args(), self.exhausted_flags(ctx.exhausted),
+            out.append(kb.shard_candidates(self._T, *e.args(), self.exhausted_flags(ctx.exhausted),
                                            shard, self.n_shards))
         return out
 
@@ -82,14 +84,14 @@ class KernelSet:
         for basket, ctx, cands in zip(baskets, ctxs, candidates):
             e = self.encode(basket, ctx)
             cands = np.ascontiguousarray(np.unique(cands), dtype=np.int64)  # rank order, as the reference sorts
-            raw = kb.price_basket(self.tables, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
+            raw = kb.price_basket(self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
                                   e.code_types, self.exhausted_flags(ctx.exhausted), True, BEST_DEAL_NODE_LIMIT)
             out.append(self._result(basket, ctx, *raw))
         return out
 
     def evaluate(self, basket: Basket, ctx: Context) -> Result:
         e = self.encode(basket, ctx)
-        raw = kb.evaluate_basket(self.tables, *e.args(), self.exhausted_flags(ctx.exhausted), True,
+        raw = kb.evaluate_basket(self._T, *e.args(), self.exhausted_flags(ctx.exhausted), True,
                                  BEST_DEAL_NODE_LIMIT)
         return self._result(basket, ctx, *raw)
 
@@ -103,28 +105,60 @@ class KernelSet:
         self.last_nodes = int(nodes)
         ids = self._ids
         codes = basket.coupons
-        per_line: list[list[LineDiscount]] = [[] for _ in basket.lines]
-        for line, p, amount, c in disc.tolist():
-            per_line[line].append(LineDiscount(ids[p], amount, codes[c] if c >= 0 else None))
+        per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
+        for line, p, amount, c in disc.tolist():  # rows are in application order per line
+            per_line[line] += (_line_discount(ids[p], amount, codes[c] if c >= 0 else None),)
         took = []
         granted = []
         for p, amount, pts, c in applied.tolist():
             promo = self.ranked[p]
-            took.append(Applied(promo.id, amount, pts, codes[c] if c >= 0 else None))
+            took.append(_applied(promo.id, amount, pts, codes[c] if c >= 0 else None))
             for g in promo.injects:
                 price = g.unit_price
                 if price is None:
                     price = ctx.prices.get(g.article, self.prices.get(g.article, 0))
                 granted.append(Granted(g.article, g.milli, price, promo.id))
-        recommendations = sorted(
-            (Recommendation(ids[p], amount, milli, saving, message(self.ranked[p], amount, milli))
-             for p, amount, milli, saving in recs.tolist()),
-            key=lambda r: (r.missing_amount, r.missing_milli, r.promotion_id))
+        recommendations = ()
+        if recs.shape[0]:
+            recommendations = tuple(sorted(
+                (Recommendation(ids[p], amount, milli, saving, message(self.ranked[p], amount, milli))
+                 for p, amount, milli, saving in recs.tolist()),
+                key=lambda r: (r.missing_amount, r.missing_milli, r.promotion_id)))
         return Result(
-            lines=tuple(tuple(d) for d in per_line),
+            lines=tuple(per_line),
             granted=tuple(granted),
             points=int(points),
-            coupons=coupon_results(basket, ctx, took),
-            recommendations=tuple(recommendations),
+            coupons=coupon_results(basket, ctx, took) if codes else (),
+            recommendations=recommendations,
             applied=tuple(took),
         )
+
+
+_new = object.__new__
+
+
+def _line_discount(promotion_id: str, amount: int, coupon_code: str | None) -> LineDiscount:
+    """``LineDiscount(promotion_id, amount, coupon_code)`` at half the cost.
+
+    A result carries up to hundreds of these; the frozen dataclass __init__ sets each field through
+    object.__setattr__, which dominates building a Result. Filling the instance dict directly gives
+    an equal object (same fields, same __eq__/__hash__); the property tests compare whole Results
+    with the reference evaluator's, which builds them through __init__.
+    """
+    d = _new(LineDiscount)
+    attrs = d.__dict__
+    attrs["promotion_id"] = promotion_id
+    attrs["amount"] = amount
+    attrs["coupon_code"] = coupon_code
+    return d
+
+
+def _applied(promotion_id: str, amount: int, points: int, coupon_code: str | None) -> Applied:
+    """``Applied(promotion_id, amount, points, coupon_code)``, built as _line_discount for the same reason."""
+    d = _new(Applied)
+    attrs = d.__dict__
+    attrs["promotion_id"] = promotion_id
+    attrs["amount"] = amount
+    attrs["points"] = points
+    attrs["coupon_code"] = coupon_code
+    return d

@@ -6,26 +6,34 @@ import numpy as np
 from kernels.actions import action_reach, run_action
 from kernels.config import jit
 from kernels.layout import P_ACT_END, P_ACT_OFF, P_MULTIPLICATIVE, P_ROUND_MODE, P_ROUND_STEP
+from kernels.packed import promo_row
+
+
+# Scratch rows a part needs for stacking (allocated once per part, reused by every promotion):
+# 0, 1: apply_promo's basis and raw action amounts; 2, 3: apply_set / set_saving's running totals.
+WORK_ROWS = 4
 
 
 @jit
-def apply_promo(T, p: int, L, done: np.ndarray, out: np.ndarray) -> None:
+def apply_promo(T, p: int, L, done: np.ndarray, out: np.ndarray, work: np.ndarray) -> None:
     """Clamped per-line amounts of promotion ``p`` on top of ``done`` (what earlier ones took).
 
-    Args: L: the part (see kernels.actions); done, out: (n,) int64. ADDITIVE promotions compute on
-    the gross, MULTIPLICATIVE ones on what is left (including their own earlier actions). Each
-    amount is clamped to what is left of the line, so no line goes below 0.
+    Args: L: the part (see kernels.actions); done, out: (n,) int64; work: (WORK_ROWS, n) int64
+    scratch (rows 0-1 overwritten). ADDITIVE promotions compute on the gross, MULTIPLICATIVE ones on
+    what is left (including their own earlier actions). Each amount is clamped to what is left of
+    the line, so no line goes below 0.
     """
     gross = L[4]
     n = gross.shape[0]
-    row = T.promo[p]
-    mode = row[P_ROUND_MODE]
-    step = row[P_ROUND_STEP]
-    mult = row[P_MULTIPLICATIVE] != 0
+    row = promo_row(T, p)
+    mode = T[row + P_ROUND_MODE]
+    step = T[row + P_ROUND_STEP]
+    mult = T[row + P_MULTIPLICATIVE] != 0
     out[:] = 0
-    basis = np.zeros(n, dtype=np.int64)
-    raw = np.empty(n, dtype=np.int64)
-    for a in range(row[P_ACT_OFF], row[P_ACT_END]):
+    basis = work[0]
+    raw = work[1]
+    basis[:] = 0
+    for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
         if mult:
             for i in range(n):
                 basis[i] = done[i] + out[i]
@@ -35,27 +43,59 @@ def apply_promo(T, p: int, L, done: np.ndarray, out: np.ndarray) -> None:
 
 
 @jit
-def apply_set(T, promos: np.ndarray, L, out: np.ndarray) -> None:
-    """Amounts of ``promos`` (rank order) applied one after another: ``out`` is (len(promos), n)."""
+def apply_set(T, promos: np.ndarray, L, out: np.ndarray, work: np.ndarray) -> None:
+    """Amounts of ``promos`` (rank order) applied one after another: ``out`` is (len(promos), n).
+
+    ``work``: (WORK_ROWS, n) int64 scratch."""
     n = L[4].shape[0]
-    done = np.zeros(n, dtype=np.int64)
+    done = work[2]
+    done[:] = 0
     for k in range(promos.shape[0]):
-        apply_promo(T, promos[k], L, done, out[k])
-        done += out[k]
+        apply_promo(T, promos[k], L, done, out[k], work)
+        for i in range(n):
+            done[i] += out[k, i]
 
 
 @jit
-def set_saving(T, promos: np.ndarray, L) -> int:
-    """Total discount of applying ``promos`` (rank order) with stacking."""
-    out = np.empty((promos.shape[0], L[4].shape[0]), dtype=np.int64)
-    apply_set(T, promos, L, out)
-    return out.sum()
+def set_saving(T, promos: np.ndarray, alive: np.ndarray, L, alone: np.ndarray, reach: np.ndarray,
+               work: np.ndarray) -> int:
+    """Total discount of applying ``promos[alive]`` (rank order) with stacking (no allocation).
+
+    ``alone`` (m, n) int64: each promotion's amounts alone on gross; ``reach`` (m, n) bool: the
+    lines it may read or discount (kernels.actions.action_reach). A promotion none of whose reached
+    lines was discounted by an earlier one computes exactly as alone (its base and clamp only read
+    those lines), so its row is reused instead of applied again: in a large set most promotions
+    sit on lines of their own.
+    """
+    n = L[4].shape[0]
+    done = work[2]
+    row = work[3]
+    done[:] = 0
+    total = 0
+    for k in range(promos.shape[0]):
+        if not alive[k]:
+            continue
+        fresh = True
+        for i in range(n):
+            if reach[k, i] and done[i] != 0:
+                fresh = False
+                break
+        if fresh:
+            for i in range(n):
+                done[i] += alone[k, i]
+                total += alone[k, i]
+        else:
+            apply_promo(T, promos[k], L, done, row, work)
+            for i in range(n):
+                done[i] += row[i]
+                total += row[i]
+    return total
 
 
 @jit
 def promo_reach(T, p: int, L, out: np.ndarray) -> None:
     """``out[i]`` True for every line some price action of ``p`` may read or discount."""
     out[:] = False
-    row = T.promo[p]
-    for a in range(row[P_ACT_OFF], row[P_ACT_END]):
+    row = promo_row(T, p)
+    for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
         action_reach(T, a, L, out)

@@ -37,7 +37,7 @@ def test_index_finds_article_group_and_global_promotions():
     order = [p.id for p in ks.ranked]
     assert order == ["GRP", "ART", "BOTH", "GLOBAL", "STORE"]  # priority desc, id asc
     v = ks.compiled.vocab
-    T = ks.tables
+    T = ks.tables.flat  # kernels take the packed set
 
     def lookup(arts, grps, shard=0, n_shards=1, pos="S"):
         ids = index_candidates(T, np.array([v.get(a) for a in arts], dtype=np.int64),
