@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from actors.store_ops.base import DAY_S, CallsStore, ms
 from dre.errors import conflict, not_found
 from dre.store import codes, keys
+from dre.wire.coupon_type import CouponTypeIn
 from dre.store.records import NO_LIMIT, CouponCheck, IssuedCode, Redemption, Reservation, now_ms
 
 RESERVATION_TTL_S = 15 * 60  # a reservation not redeemed within this returns to ACTIVE
@@ -17,6 +19,23 @@ MAX_CODE_DRAWS = 5  # collision rounds before giving up (a collision is already 
 
 def _ms_or_blank(v: int | None) -> int | str:
     return "" if v is None else v
+
+
+def _type_document(type_id: str, kind: str, status: str, prefix: str, code_length: int, max_r: int,
+                   max_per_customer: int, valid_from_ms: int | None, valid_to_ms: int | None,
+                   promotion_ids: Sequence[str], code: str) -> dict:
+    """The coupon type JSON (validated by the admin API's own model), for writers that give
+    fields rather than a document."""
+    def when(ms_: int | None) -> datetime | None:
+        return None if ms_ is None else datetime.fromtimestamp(ms_ / 1000, timezone.utc)
+
+    return CouponTypeIn(
+        id=type_id, type=kind, status=status, prefix=prefix, codeLength=code_length,
+        maxRedemptions=None if max_r == NO_LIMIT else max_r,
+        maxRedemptionsPerCustomer=None if max_per_customer == NO_LIMIT else max_per_customer,
+        validFrom=when(valid_from_ms), validTo=when(valid_to_ms), promotionIds=list(promotion_ids),
+        code=code if kind == "GENERIC" else None,
+    ).model_dump(mode="json", exclude_none=True)
 
 
 class CouponOps:
@@ -37,11 +56,12 @@ class CouponOps:
         valid_to_ms: int | None = None,
         promotion_ids: Sequence[str] = (),
         code: str = "",
-        document: str = "{}",
+        document: str | None = None,
         now: int | None = None,
         create_only: bool = False,
     ) -> bool:
-        """Create or replace a coupon type (``document``: its JSON as the admin API answers it).
+        """Create or replace a coupon type (``document``: its JSON as the admin API answers it;
+        built from the other arguments when not given, so that every stored type lists whole).
 
         A GENERIC type's one ``code`` is created ACTIVE (or updated; uses so far are kept). The
         tenant's promotions version is bumped (the type's promotionIds gate promotions).
@@ -53,6 +73,10 @@ class CouponOps:
             raise ValueError(f"coupon type kind {kind!r}")
         if kind == "GENERIC" and not code:
             raise ValueError("a GENERIC coupon type names its code")
+        if document is None:
+            document = json.dumps(_type_document(type_id, kind, status, prefix, code_length, max_redemptions,
+                                                 max_redemptions_per_customer, valid_from_ms, valid_to_ms,
+                                                 promotion_ids, code))
         k = [
             keys.coupon_type(tenant, type_id),
             keys.coupon_types(tenant),

@@ -69,3 +69,18 @@ async def test_a_type_gates_its_promotions_and_deleting_it_cancels_the_generic_c
     await call(client, "DELETE", "/admin/coupon-types/SUMMER")  # gate gone, code cancelled
     status, body, _ = await post(client, "/pos/v2/evaluate", req)
     assert body["totals"]["discount"] == 2.0 and body["couponResults"][0]["status"] != "APPLIED"
+
+
+async def test_types_written_by_the_store_api_list_whole(client, services):
+    # post-purchase and test set-ups write types through the store with fields, not a document
+    from dre.wire.coupon_type import CouponTypeIn
+    from tests.api.conftest import TENANT
+
+    await services.store.coupon_type_put(TENANT, "THX", kind="INDIVIDUAL", prefix="THX", valid_to_ms=1_900_000_000_000)
+    await services.store.coupon_type_put(TENANT, "SUMMER", kind="GENERIC", code="SUMMER", max_redemptions=50)
+    status, body, _ = await call(client, "GET", "/admin/coupon-types")
+    assert status == 200
+    listed = {t["id"]: t for t in body["couponTypes"]}
+    assert listed["THX"]["validTo"] == "2030-03-17T17:46:40Z" and listed["SUMMER"]["maxRedemptions"] == 50
+    for t in listed.values():
+        CouponTypeIn.model_validate(t)  # what the response schema promises
