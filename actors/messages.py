@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import trio
@@ -101,3 +102,34 @@ def group_by_set(batch: list) -> list[list]:
     for msg in batch:
         groups.setdefault(id(msg.pset), []).append(msg)
     return list(groups.values())
+
+
+async def serve_batches(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter, max_batch: int,
+                        price: Callable[[list], list], answer: Callable[[Any, Any], None], who: str,
+                        observe: Callable[[str, int], None] | None = None) -> None:
+    """The loop every pricing actor runs: drain what waits, price each promotion set's group in
+    one thread hop, answer each job.
+
+    Args:
+        price: ``price(group) -> results`` (runs in a worker thread; one result per job).
+        answer: ``answer(job, result)``, on the event loop.
+        who: names the actor in the 503 its requests get when pricing raises, and in ``observe``.
+    Raises: whatever ``price`` raised, after failing every unanswered job of the batch with a 503
+        (a crash, for the supervisor to restart the actor).
+    """
+    async for first in receive:
+        batch = drain(first, receive, max_batch)
+        if observe:
+            observe(who.split()[0], len(batch))
+        groups = group_by_set(batch)
+        for i, group in enumerate(groups):
+            try:
+                results = await trio.to_thread.run_sync(price, group, limiter=limiter)
+            except Exception:
+                err = engine_unavailable(f"pricing failed in the {who}; it is being restarted, retry")
+                for pending in groups[i:]:  # earlier groups were answered already
+                    for job in pending:
+                        job.reply.fail(err)
+                raise
+            for job, result in zip(group, results):
+                answer(job, result)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import trio
 
-from actors.messages import Gather, drain, engine_unavailable, group_by_set, mailbox
+from actors.messages import Gather, mailbox, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.basket import Basket
 from dre.evaluate.context import Context
@@ -38,25 +38,11 @@ class ResolveJob:
 async def resolver_body(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,
                         max_batch: int = MAX_BATCH, observe: BatchObserver | None = None) -> None:
     """One incarnation of a resolver worker; same contract as :func:`actors.shard.shard_body`."""
-    async for first in receive:
-        batch: list[ResolveJob] = drain(first, receive, max_batch)
-        if observe:
-            observe("resolver", len(batch))
-        groups = group_by_set(batch)
-        for i, group in enumerate(groups):
-            pset = group[0].pset
-            try:
-                results = await trio.to_thread.run_sync(
-                    pset.resolve, [j.basket for j in group], [j.ctx for j in group],
-                    [j.candidates for j in group], limiter=limiter)
-            except Exception:
-                err = engine_unavailable("pricing failed in the resolver; it is being restarted, retry")
-                for pending in groups[i:]:
-                    for job in pending:
-                        job.reply.fail(err)
-                raise
-            for job, result in zip(group, results):
-                job.reply.put(0, result)
+    def price(group: list[ResolveJob]) -> list[Result]:
+        return group[0].pset.resolve([j.basket for j in group], [j.ctx for j in group], [j.candidates for j in group])
+
+    await serve_batches(receive, limiter, max_batch, price, lambda job, result: job.reply.put(0, result),
+                        "resolver", observe)
 
 
 async def start_resolvers(nursery: trio.Nursery, workers: int, limiter: trio.CapacityLimiter,

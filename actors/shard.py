@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import trio
 
-from actors.messages import Gather, drain, engine_unavailable, group_by_set, mailbox
+from actors.messages import Gather, mailbox, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.basket import Basket
 from dre.evaluate.context import Context
@@ -50,25 +50,11 @@ async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: tr
     Cancellation: a batch already in a thread finishes there (threads cannot be interrupted);
     the requests waiting on it are not answered, their own timeouts or cancellation end them.
     """
-    async for first in receive:
-        batch: list[ShardJob] = drain(first, receive, max_batch)
-        if observe:
-            observe("shard", len(batch))
-        groups = group_by_set(batch)
-        for i, group in enumerate(groups):
-            pset = group[0].pset
-            try:
-                parts = await trio.to_thread.run_sync(
-                    pset.shard_candidates, shard, [j.basket for j in group], [j.ctx for j in group],
-                    limiter=limiter)
-            except Exception:
-                err = engine_unavailable(f"pricing failed in shard {shard}; it is being restarted, retry")
-                for pending in groups[i:]:  # earlier groups were answered already
-                    for job in pending:
-                        job.reply.fail(err)
-                raise
-            for job, cands in zip(group, parts):
-                job.reply.put(shard, cands)
+    def price(group: list[ShardJob]) -> list[np.ndarray]:
+        return group[0].pset.shard_candidates(shard, [j.basket for j in group], [j.ctx for j in group])
+
+    await serve_batches(receive, limiter, max_batch, price, lambda job, cands: job.reply.put(shard, cands),
+                        f"shard {shard}", observe)
 
 
 async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityLimiter,
