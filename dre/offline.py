@@ -15,15 +15,23 @@ from dre.promotion import apply_coupon_gates, parse_promotions
 ORJSON_OPTS = orjson.OPT_INDENT_2
 
 
-def load_rules(path: Path) -> tuple[list, Context]:
-    """A promotion file: a JSON array of promotions, or ``{"promotions": [...], "couponTypes": [...]}``."""
+def read_rules_file(path: Path) -> tuple[object, list[dict]]:
+    """A promotion file's raw (promotions, coupon types): a JSON array of promotions, or
+    ``{"promotions": [...], "couponTypes": [...]}``. Raises DREError 400 when unreadable."""
     try:
         data = orjson.loads(path.read_bytes())
+    except OSError as e:
+        raise invalid(f"{path}: {e}") from None
     except orjson.JSONDecodeError as e:
         raise invalid(f"{path}: not JSON ({e})") from None
     if isinstance(data, dict):
-        return rules_from_json(data.get("promotions"), data.get("couponTypes", []))
-    return rules_from_json(data, [])
+        return data.get("promotions"), list(data.get("couponTypes", []))
+    return data, []
+
+
+def load_rules(path: Path) -> tuple[list, Context]:
+    """A promotion file's validated promotions (coupon gates applied) and offline context."""
+    return rules_from_json(*read_rules_file(path))
 
 
 def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list, Context]:

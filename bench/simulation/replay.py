@@ -47,19 +47,17 @@ class Rules:
     """The scenario's promotion set, compiled, with what the replay needs per rank index."""
 
     kset: KernelSet
+    ranked: list[Promotion]  # kset.ranked, indexed per discount in the hot loops
     budgeted: np.ndarray  # bool [P]: promotion has a budget
     gated_by: list[frozenset[str]]  # per rank index: coupon types that gate it
     code_type: dict[str, str]  # GENERIC code -> coupon type id
-
-    @property
-    def ranked(self) -> list[Promotion]:
-        return list(self.kset.ranked)
 
 
 def compile_rules(promos: list[Promotion], ctx: Context) -> Rules:
     kset = KernelSet(promos)
     return Rules(
         kset=kset,
+        ranked=list(kset.ranked),
         budgeted=np.array([p.budget is not None for p in kset.ranked], dtype=np.bool_),
         gated_by=[p.coupon_types or frozenset() for p in kset.ranked],
         code_type={code: chk.type_id for code, chk in ctx.coupons.items() if chk.type_id},

@@ -17,9 +17,9 @@ from bench.simulation.replay import compile_rules, replay_day
 from bench.simulation.report import write_report
 from bench.simulation.scenario import Scenario, load_scenario
 from bench.simulation.summary import DaySummary
-from dre.errors import DREError, invalid
+from dre.errors import DREError
 from dre.evaluate import Context
-from dre.offline import rules_from_json
+from dre.offline import read_rules_file, rules_from_json
 from dre.store.server import start_redis_server
 
 
@@ -28,15 +28,8 @@ def scenario_rules(s: Scenario, base: Path) -> tuple[list, Context, list[dict]]:
     coupon types of the file and the scenario together."""
     promos, types = s.promotions, list(s.couponTypes)
     if isinstance(promos, str):
-        path = base / promos
-        try:
-            data = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as e:
-            raise invalid(f"{path}: {e}") from None
-        if isinstance(data, dict):
-            types = list(data.get("couponTypes", [])) + types
-            data = data.get("promotions")
-        promos = data
+        promos, file_types = read_rules_file(base / promos)
+        types = file_types + types
     return *rules_from_json(promos, types), types
 
 
