@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 
 import orjson
 
@@ -54,8 +55,6 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
     basket = basket_from_request(req, groups=groups)
     if not simulate and (basket.include_inactive or basket.include_missed):
         # evaluate ignores the two simulate-only flags (contract)
-        from dataclasses import replace
-
         basket = replace(basket, include_inactive=False, include_missed=False)
     transaction_id = basket.transaction_id or str(uuid.uuid4())
     exhausted = await services.budgets.get(tenant)
