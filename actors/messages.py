@@ -92,6 +92,11 @@ def drain(first: T, receive: trio.MemoryReceiveChannel, max_batch: int) -> list[
     return batch
 
 
+INLINE_MAX = 8  # a group of at most this many baskets is priced on the event loop: a thread hop
+# (thread wake-up, trio wake-up, GIL hand-offs) costs more than pricing a few baskets (~0.1 ms
+# each); a bigger group goes to a thread, so the loop keeps serving while the kernel runs.
+
+
 def group_by_set(batch: list) -> list[list]:
     """Split a batch by the promotion set its messages carry (identity), keeping order.
 
@@ -108,10 +113,11 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, limiter: trio.Capaci
                         price: Callable[[list], list], answer: Callable[[Any, Any], None], who: str,
                         observe: Callable[[str, int], None] | None = None) -> None:
     """The loop every pricing actor runs: drain what waits, price each promotion set's group in
-    one thread hop, answer each job.
+    one call (on the loop, or in one thread hop for a big group, see INLINE_MAX), answer each job.
 
     Args:
-        price: ``price(group) -> results`` (runs in a worker thread; one result per job).
+        price: ``price(group) -> results`` (one result per job; thread-safe: it may run in a
+            worker thread).
         answer: ``answer(job, result)``, on the event loop.
         who: names the actor in the 503 its requests get when pricing raises, and in ``observe``.
     Raises: whatever ``price`` raised, after failing every unanswered job of the batch with a 503
@@ -124,7 +130,10 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, limiter: trio.Capaci
         groups = group_by_set(batch)
         for i, group in enumerate(groups):
             try:
-                results = await trio.to_thread.run_sync(price, group, limiter=limiter)
+                if len(group) <= INLINE_MAX:
+                    results = price(group)
+                else:
+                    results = await trio.to_thread.run_sync(price, group, limiter=limiter)
             except Exception:
                 err = engine_unavailable(f"pricing failed in the {who}; it is being restarted, retry")
                 for pending in groups[i:]:  # earlier groups were answered already

@@ -73,12 +73,12 @@ async def _run_store(
     try:
         scripts = Scripts.register(client)  # computes SHAs only
         send, receive = mailbox(mailbox_size)
-        store = Store(client, scripts, breaker, send, pool_size, max_batch, call_timeout_s)
+        store = Store(url, client, scripts, breaker, send, max_batch, call_timeout_s)
         try:
             # Load the scripts (calls send bare EVALSHA), and a first contact so the breaker
             # starts out knowing whether Redis is there. An unreachable Redis does not stop the
             # start-up: calls answer 503 until it is back, then NOSCRIPT replies load them.
-            await trio.to_thread.run_sync(scripts.load, client)
+            await store.load_scripts()
             breaker.record_success()
         except CONNECTION_ERRORS as exc:
             breaker.record_failure(exc)
@@ -91,7 +91,7 @@ async def _run_store(
                 task_status.started(store)
             actor.cancel_scope.cancel()  # every worker ended, so no call waits any more
     finally:
-        client.close()  # after every worker ended: no thread still uses the pool
+        client.close()
 
 
 async def start_store(
@@ -108,8 +108,8 @@ async def start_store(
     """Start the store actor in ``nursery``; returns once it is ready to take calls.
 
     The caller closes it with ``await store.aclose()``: queued requests are still answered,
-    then the workers end and the connection pool is closed. Cancelling ``nursery`` stops it
-    too; a pipeline already running in a thread finishes first (its callers get the reply).
+    then the workers end and their connections are closed. Cancelling ``nursery`` stops it
+    too; the callers of a pipeline cut short are cancelled with it.
     """
     breaker = CircuitBreaker(failure_threshold, cooldown_s)
     return await nursery.start(

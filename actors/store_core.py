@@ -1,28 +1,29 @@
 """The store actor's engine: a mailbox of requests, batched into Redis pipelines.
 
 Only this actor touches Redis (STYLE.md §5). A caller hands it a request - a Redis command, or a
-function that queues ONE command on a pipeline - and waits for its own reply on a per-request
-``trio.Event``. Worker tasks take whatever is waiting in the mailbox (up to ``max_batch``), run
-it as one pipeline (``transaction=False``) in a thread via ``trio.to_thread.run_sync`` under a
-``CapacityLimiter`` no larger than the connection pool, and hand each caller its own result.
-Replies are collected with ``raise_on_error=False``, so one script's error reply reaches only
-its own caller.
+function that queues ONE command on a redis-py pipeline - and waits for its own reply on a
+per-request ``trio.Event``. Worker tasks, one per connection, take whatever is waiting in the
+mailbox (up to ``max_batch``), write it as one pipeline on their own trio connection
+(``actors.redis_link``) and hand each caller its own reply. Error replies stay in their slot, so
+one script's error reaches only its own caller.
 
 What a request costs matters: at the rates Redis can take (~100k EVALSHA/s) the Python side has
-a budget of a few tens of microseconds per request on one core, shared by trio, redis-py and the
-caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/store.md):
+a budget of a few tens of microseconds per request on one core, shared by trio, the parser and
+the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/store.md):
 
-* Scripts run as plain ``EVALSHA`` commands (:meth:`StoreCore.call_script`). A ``Script`` object
-  queued with ``client=pipe`` makes redis-py send ``SCRIPT EXISTS`` (and wait for it) before
-  every pipeline; instead every script is loaded once at start-up, and a NOSCRIPT reply
-  (server restarted or flushed) reloads them all and re-runs just the calls that got it.
+* Pipelines are written and read on the event loop, not in a thread: a thread hop per batch
+  (thread wake-up, trio wake-up, GIL hand-offs) cost more than the pipeline itself.
+* redis-py only builds commands (its pipeline methods, called on a connection-less builder) and
+  shapes replies (its RESP2 reply callbacks); hiredis packs and parses in C.
+* Scripts run as plain ``EVALSHA`` commands (:meth:`StoreCore.call_script`). Every script is
+  loaded once at start-up, and a NOSCRIPT reply (server restarted or flushed) reloads them all
+  and re-runs just the calls that got it.
 * The 5 s call deadline is kept by one timekeeper task, not by a ``trio.fail_after`` per call:
   a deadline cancel scope costs ~15 µs of CPU per call with hundreds of tasks waiting, more than
   everything else a call does on the trio side. Every call has the same timeout, so deadlines
   come in submission order and a FIFO of waiting requests is all the timekeeper needs.
 * The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
   saves a trip through the scheduler per call.
-* The hiredis parser (a dependency) packs commands and parses replies in C.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
 from actors.breaker import CircuitBreaker
+from actors.redis_link import RedisLink
 from dre.errors import DREError
 from dre.store.replies import parse_script_error, store_unavailable
 from dre.store.scripts import Scripts
@@ -47,11 +49,11 @@ MAILBOX_SIZE = 512  # requests queued for the workers; senders wait beyond it (b
 MAX_BATCH = 512  # requests per pipeline. Under load a batch is whatever queued while the other
 # pipelines ran (all of it: a bigger batch costs no more per request); this only bounds one
 # pipeline's time on its connection, which is ~1 ms per 100 requests
-POOL_SIZE = 4  # Redis connections = pipelines in flight = worker tasks = limiter tokens
+POOL_SIZE = 4  # Redis connections = pipelines in flight = worker tasks
 CALL_TIMEOUT_S = 5.0  # a caller gives up (503) after this long, queueing included
 TIMEKEEPER_TICK_S = 0.05  # how often the timekeeper forgets answered requests (bounds its FIFO)
 CONNECT_TIMEOUT_S = 0.5  # a down server is noticed fast (the breaker then fails calls fast)
-SOCKET_TIMEOUT_S = 3.0  # a hung server frees its thread after this long
+SOCKET_TIMEOUT_S = 3.0  # a pipeline whose replies take longer counts as a connection failure
 NOSCRIPT_RETRIES = 3  # reload-and-rerun rounds for calls answered NOSCRIPT (each round only
 # loses to a SCRIPT FLUSH racing it; a NOSCRIPT call did not run, so re-running it is safe)
 
@@ -63,15 +65,15 @@ CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 
 class _Request:
-    """One call: the command (``args`` for ``execute_command``, or an ``enqueue`` function), its
-    deadline, and where the reply goes (``reply`` - a raw reply or an exception for this request
+    """One call: the command (``args``, plus redis-py's reply-callback ``options``), its
+    deadline, and where the reply goes (``reply`` - a reply or an exception for this request
     alone - then ``done`` is set, exactly once, by a worker or by the timekeeper)."""
 
-    __slots__ = ("args", "enqueue", "deadline", "done", "reply", "answered")
+    __slots__ = ("args", "options", "deadline", "done", "reply", "answered")
 
-    def __init__(self, args: tuple | None, enqueue: Enqueue | None) -> None:
+    def __init__(self, args: tuple, options: dict | None) -> None:
         self.args = args
-        self.enqueue = enqueue
+        self.options = options  # None: the raw reply is the answer (EVALSHA)
         self.deadline = math.inf
         self.done = trio.Event()
         self.reply: Any = None
@@ -85,14 +87,17 @@ class _Request:
 
 
 def make_client(url: str, pool_size: int = POOL_SIZE) -> redis.Redis:
-    """The sync client the actor owns: a pool of ``pool_size`` connections, no hidden retries.
+    """A sync redis-py client for ``url``: the actor's command builder and reply shaper.
 
-    redis-py retries on connection errors by default; re-sending a pipeline whose first send may
-    have reached the server could run a non-idempotent script twice (a counter would skip), so
-    retries are off and the breaker plus the caller deal with failures.
+    The actor does no I/O with it (its workers own trio links); it builds commands with
+    redis-py's pipeline methods and shapes replies with its RESP2 callbacks, which is why the
+    protocol is pinned to 2 (the links speak RESP2). Tools and tests may use it directly.
+    Retries are off: re-sending a command whose first send may have reached the server could
+    run a non-idempotent script twice (a counter would skip).
     """
     pool = redis.BlockingConnectionPool.from_url(
         url,
+        protocol=2,
         max_connections=pool_size,
         timeout=CALL_TIMEOUT_S,
         decode_responses=True,
@@ -107,26 +112,29 @@ class StoreCore:
     """The batching request/reply machinery (see module docstring). Built by ``start_store``.
 
     Attributes:
-        client: the sync redis client (owned: its pool is closed when the actor stops).
+        client: the sync redis-py client for the same URL: command builder and reply shaper
+            (see :func:`make_client`); its pool is closed when the actor stops.
         scripts: the registered Lua scripts.
         breaker: circuit breaker; ``breaker.state`` and ``breaker.last_ok`` feed the heartbeat.
     """
 
     def __init__(
         self,
+        url: str,
         client: redis.Redis,
         scripts: Scripts,
         breaker: CircuitBreaker,
         send: trio.MemorySendChannel,
-        pool_size: int,
         max_batch: int = MAX_BATCH,
         call_timeout_s: float = CALL_TIMEOUT_S,
     ) -> None:
+        self.url = url
         self.client = client
         self.scripts = scripts
         self.breaker = breaker
         self._send = send
-        self._limiter = trio.CapacityLimiter(pool_size)  # never more threads than connections
+        self._builder = client.pipeline(transaction=False)  # queues commands; never executed
+        self._callbacks = client.response_callbacks
         self._max_batch = max_batch
         self.call_timeout_s = call_timeout_s
         self._waiting: deque[_Request] = deque()  # in submission (= deadline) order
@@ -140,8 +148,9 @@ class StoreCore:
     async def call(self, enqueue: Enqueue, parse: Callable[[Any], T] | None = None) -> T:
         """Run one command through the actor and return its (parsed) reply.
 
-        ``enqueue(pipe)`` queues exactly one command on a redis-py pipeline (any command, with
-        redis-py's reply callbacks). Scripts go through :meth:`call_script` instead.
+        ``enqueue(pipe)`` queues exactly one command on a redis-py pipeline (any command; the
+        reply gets redis-py's shaping, e.g. HGETALL a dict). Scripts go through
+        :meth:`call_script` instead.
 
         Raises:
             DREError: 503 STORE_UNAVAILABLE (breaker open, Redis unreachable, timeout, store
@@ -152,7 +161,9 @@ class StoreCore:
         still run on Redis; only the reply is dropped. Scripts are written so that a retry of
         the same call is a replay (confirm, reserve, cancel, points, idempotency keys).
         """
-        return await self._submit(_Request(None, enqueue), parse)
+        enqueue(self._builder)  # synchronous: nothing else runs between this and the pop
+        args, options = self._builder.command_stack.pop()
+        return await self._submit(_Request(args, options), parse)
 
     async def call_script(
         self,
@@ -161,10 +172,7 @@ class StoreCore:
         args: Sequence[Any],
         parse: Callable[[Any], T] | None = None,
     ) -> T:
-        """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise.
-
-        The command is built here, in the caller's task, so the pipeline thread only sends it.
-        """
+        """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise."""
         return await self._submit(_Request(("EVALSHA", script.sha, len(keys), *keys, *args), None), parse)
 
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
@@ -223,24 +231,39 @@ class StoreCore:
                 await self._timekeeper_kick.wait()
 
     async def worker(self, receive: trio.MemoryReceiveChannel) -> None:
-        """Drain the mailbox in batches until every send end is closed.
+        """Drain the mailbox in batches on one connection until every send end is closed.
 
-        Owns (and closes) its clone of the receive end. Cancellation: a batch already handed to
-        a thread runs to its end (redis-py calls cannot be interrupted); its callers are told.
+        Owns (and closes) its clone of the receive end and its connection. A connection that
+        failed, timed out or was cancelled in the middle of a pipeline is dropped, and the next
+        batch opens a new one (an unreachable Redis costs each batch one connect attempt, until
+        the breaker opens).
         """
-        async with receive:
-            async for first in receive:
-                batch = [first]
-                while len(batch) < self._max_batch:
-                    try:
-                        batch.append(receive.receive_nowait())
-                    except (trio.WouldBlock, trio.EndOfChannel):
-                        break
-                await self._execute(batch)
-
-    async def _execute(self, batch: list[_Request]) -> None:
+        link: RedisLink | None = None
         try:
-            replies = await trio.to_thread.run_sync(self._run_pipeline, batch, limiter=self._limiter)
+            async with receive:
+                async for first in receive:
+                    batch = [first]
+                    while len(batch) < self._max_batch:
+                        try:
+                            batch.append(receive.receive_nowait())
+                        except (trio.WouldBlock, trio.EndOfChannel):
+                            break
+                    link = await self._execute(batch, link)
+        finally:
+            if link is not None:
+                await link.aclose()
+
+    async def _execute(self, batch: list[_Request], link: RedisLink | None) -> RedisLink | None:
+        """Run one batch; returns the connection to use for the next one (None: open anew)."""
+        ok = False
+        try:
+            if link is not None and link.stale():
+                await link.aclose()
+                link = None
+            if link is None:
+                link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
+            replies = await self._run_pipeline(link, batch)
+            ok = True
         except CONNECTION_ERRORS as exc:
             self.breaker.record_failure(exc)
             replies = [unavailable(exc)] * len(batch)
@@ -250,35 +273,59 @@ class StoreCore:
             self.breaker.record_success()
         finally:
             self.batches += 1
+            if not ok and link is not None:  # failed or cancelled mid-pipeline: out of step
+                await link.aclose()
+                link = None
         for req, reply in zip(batch, replies):
             req.answer(reply)
         self.requests += len(batch)
+        return link
 
-    def _run_pipeline(self, batch: list[_Request]) -> list[Any]:
-        """(In a worker thread.) One pipeline for the batch; one reply or exception per request.
+    async def _run_pipeline(self, link: RedisLink, batch: list[_Request]) -> list[Any]:
+        """One pipeline for the batch; one shaped reply or exception per request.
 
         Calls answered NOSCRIPT did not run: the scripts are loaded again and only those calls
         are re-run (the others' replies stand - re-running them would run them twice).
         """
-        replies = self._pipeline(batch)
+        replies = await link.pipeline([req.args for req in batch], SOCKET_TIMEOUT_S)
         for _ in range(NOSCRIPT_RETRIES):
             again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
             if not again:
                 break
-            self.scripts.load(self.client)
+            await self.load_scripts(link)
             self.script_loads += 1
-            for i, r in zip(again, self._pipeline([batch[i] for i in again])):
+            for i, r in zip(again, await link.pipeline([batch[i].args for i in again], SOCKET_TIMEOUT_S)):
                 replies[i] = r
-        return replies
+        return [self._shape(req, reply) for req, reply in zip(batch, replies)]
 
-    def _pipeline(self, batch: list[_Request]) -> list[Any]:
-        with self.client.pipeline(transaction=False) as pipe:
-            for req in batch:
-                if req.args is not None:
-                    pipe.execute_command(*req.args)
-                else:
-                    req.enqueue(pipe)  # type: ignore[misc]
-            return pipe.execute(raise_on_error=False)
+    def _shape(self, req: _Request, reply: Any) -> Any:
+        """The reply as redis-py would return it (its callback for the command, if any)."""
+        if req.options is None or isinstance(reply, Exception):
+            return reply
+        options = dict(req.options)
+        options.pop("keys", None)  # as redis-py: only for its client-side cache
+        callback = self._callbacks.get(req.args[0])
+        return callback(reply, **options) if callback is not None else reply
+
+    async def load_scripts(self, link: RedisLink | None = None) -> None:
+        """SCRIPT LOAD every script in one pipeline (on ``link``, or on a connection of its own).
+
+        Raises: redis connection errors; redis.ResponseError if Redis refuses a script.
+        """
+        own = link is None
+        if link is None:
+            link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
+        try:
+            scripts = self.scripts.all()
+            shas = await link.pipeline([("SCRIPT", "LOAD", s.script) for s in scripts], SOCKET_TIMEOUT_S)
+            for script, sha in zip(scripts, shas):
+                if isinstance(sha, Exception):
+                    raise sha
+                if sha != script.sha:
+                    raise RuntimeError(f"Redis returned SHA {sha} for a script hashed {script.sha}")
+        finally:
+            if own:
+                await link.aclose()
 
 
 def mailbox(size: int = MAILBOX_SIZE) -> tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]:
