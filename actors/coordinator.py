@@ -53,12 +53,13 @@ class Coordinator:
             raise ValueError(f"promotion set has {pset.n_shards} shards, the engine {len(self._shards)}")
         try:
             with trio.fail_after(self.timeout_s):
+                item = pset.prepare(basket, ctx)  # once, not once per shard
                 parts = Gather(len(self._shards))
                 for send in self._shards:
-                    await send.send(ShardJob(pset, basket, ctx, parts))
+                    await send.send(ShardJob(pset, item, parts))
                 cands = merge_candidates(await parts.wait())
                 resolved: Gather[Result] = Gather(1)
-                await self._resolve.send(ResolveJob(pset, basket, ctx, cands, resolved))
+                await self._resolve.send(ResolveJob(pset, item, cands, resolved))
                 return (await resolved.wait())[0]
         except trio.TooSlowError:
             raise engine_unavailable(f"pricing took longer than {self.timeout_s}s") from None

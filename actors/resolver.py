@@ -13,10 +13,8 @@ import trio
 
 from actors.messages import Gather, mailbox, serve_batches
 from actors.supervisor import RestartLog, supervise
-from dre.basket import Basket
-from dre.evaluate.context import Context
 from dre.evaluate.result import Result
-from dre.pricing import PromotionSet
+from dre.pricing import Prepared, PromotionSet
 
 MAILBOX_SIZE = 128  # queued resolve requests shared by all resolver workers
 MAX_BATCH = 32  # baskets per resolve call
@@ -29,8 +27,7 @@ class ResolveJob:
     """One basket with its merged candidates; the Result goes into ``reply`` slot 0."""
 
     pset: PromotionSet
-    basket: Basket
-    ctx: Context
+    item: Prepared
     candidates: np.ndarray
     reply: Gather[Result]
 
@@ -39,7 +36,7 @@ async def resolver_body(receive: trio.MemoryReceiveChannel, limiter: trio.Capaci
                         max_batch: int = MAX_BATCH, observe: BatchObserver | None = None) -> None:
     """One incarnation of a resolver worker; same contract as :func:`actors.shard.shard_body`."""
     def price(group: list[ResolveJob]) -> list[Result]:
-        return group[0].pset.resolve([j.basket for j in group], [j.ctx for j in group], [j.candidates for j in group])
+        return group[0].pset.resolve([j.item for j in group], [j.candidates for j in group])
 
     await serve_batches(receive, limiter, max_batch, price, lambda job, result: job.reply.put(0, result),
                         "resolver", observe)

@@ -17,9 +17,7 @@ import trio
 
 from actors.messages import Gather, mailbox, serve_batches
 from actors.supervisor import RestartLog, supervise
-from dre.basket import Basket
-from dre.evaluate.context import Context
-from dre.pricing import PromotionSet
+from dre.pricing import Prepared, PromotionSet
 
 log = logging.getLogger("dre.actors")
 
@@ -34,8 +32,7 @@ class ShardJob:
     """One basket for one shard: the answer goes into ``reply`` at ``slot`` (the shard index)."""
 
     pset: PromotionSet
-    basket: Basket
-    ctx: Context
+    item: Prepared  # by pset.prepare, once for all shards
     reply: Gather[np.ndarray]
 
 
@@ -51,7 +48,7 @@ async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: tr
     the requests waiting on it are not answered, their own timeouts or cancellation end them.
     """
     def price(group: list[ShardJob]) -> list[np.ndarray]:
-        return group[0].pset.shard_candidates(shard, [j.basket for j in group], [j.ctx for j in group])
+        return group[0].pset.shard_candidates(shard, [j.item for j in group])
 
     await serve_batches(receive, limiter, max_batch, price, lambda job, cands: job.reply.put(shard, cands),
                         f"shard {shard}", observe)

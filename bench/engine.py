@@ -245,7 +245,7 @@ def bench_size(n: int, cat: Catalogue, n_single: int, n_batch: int, n_ref: int, 
         ref_lat.append((time.perf_counter_ns() - t) / 1e3)
     same = all(ks.evaluate(b, ctx) == ref.evaluate(b, ctx) for b in bs[:min(n_ref, 5)])
     sample = bs[:200]
-    cands = ks.shard_candidates(0, sample, [ctx] * len(sample))  # eligible or nearly, per basket
+    cands = ks.shard_candidates(0, [ks.prepare(b, ctx) for b in sample])  # eligible or nearly, per basket
     return {
         "promotions": n, "mix": mix, "compile_s": compile_s,
         "candidates": sum(len(c) for c in cands) / len(cands),

@@ -5,11 +5,13 @@ Two implementations: `kernels.KernelSet` (numba, the production path) and
 
 Pricing is split in two phases so that promotions can be sharded across actors:
 
-1. ``shard_candidates(shard, baskets, ctxs)``: for every basket, the indices (into
+0. ``prepare(basket, ctx)``: the basket as the set's phases read it (the kernels' arrays),
+   built once per request by whoever scatters it, not once per shard.
+1. ``shard_candidates(shard, items)``: for every prepared basket, the indices (into
    ``ranked``) of the shard's promotions that are candidates for the sale or the return part, or
    are held back only by MIN_QUANTITY / MIN_SPEND (recommendations). This is the heavy, per-shard
    part (index lookup + conditions).
-2. ``resolve(baskets, ctxs, candidates)``: stacking, best deal, discounts, points and
+2. ``resolve(items, candidates)``: stacking, best deal, discounts, points and
    recommendations over the merged candidates of each basket.
 
 ``evaluate(basket, ctx)`` is both phases over every shard for one basket.
@@ -17,7 +19,7 @@ Pricing is split in two phases so that promotions can be sharded across actors:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -28,17 +30,26 @@ if TYPE_CHECKING:  # the evaluator imports merge_candidates from here: no runtim
     from dre.promotion.model import Promotion
 
 
+class Prepared(NamedTuple):
+    """One basket as a set's phases take it: ``encoded`` is whatever that set derives from the
+    basket once (the kernels' arrays; None for the reference evaluator)."""
+
+    basket: Basket
+    ctx: Context
+    encoded: Any = None
+
+
 class PromotionSet(Protocol):
     version: int
     n_shards: int
     ranked: Sequence[Promotion]  # application order: priority desc, id asc
     by_id: Mapping[str, Promotion]
 
-    def shard_candidates(self, shard: int, baskets: Sequence[Basket],
-                         ctxs: Sequence[Context]) -> list[np.ndarray]: ...
+    def prepare(self, basket: Basket, ctx: Context) -> Prepared: ...
 
-    def resolve(self, baskets: Sequence[Basket], ctxs: Sequence[Context],
-                candidates: Sequence[np.ndarray]) -> list[Result]: ...
+    def shard_candidates(self, shard: int, items: Sequence[Prepared]) -> list[np.ndarray]: ...
+
+    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray]) -> list[Result]: ...
 
     def evaluate(self, basket: Basket, ctx: Context) -> Result: ...
 

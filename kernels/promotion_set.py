@@ -10,7 +10,7 @@ from dre.evaluate.context import Context
 from dre.evaluate.pipeline import coupon_results
 from dre.evaluate.recommend import message
 from dre.evaluate.result import Applied, Granted, LineDiscount, Recommendation, Result
-from dre.pricing import merge_candidates
+from dre.pricing import Prepared, merge_candidates
 from dre.promotion.model import Promotion
 from kernels import basket as kb
 from kernels.compile import compile_promotions
@@ -68,21 +68,21 @@ class KernelSet:
     def encode(self, basket: Basket, ctx: Context) -> EncodedBasket:
         return encode(self.compiled.vocab, basket, ctx)
 
-    def shard_candidates(self, shard: int, baskets: Sequence[Basket], ctxs: Sequence[Context]) -> list[np.ndarray]:
+    def prepare(self, basket: Basket, ctx: Context) -> Prepared:
+        return Prepared(basket, ctx, self.encode(basket, ctx))
+
+    def shard_candidates(self, shard: int, items: Sequence[Prepared]) -> list[np.ndarray]:
         if not 0 <= shard < self.n_shards:
             raise ValueError(f"shard {shard} not in 0..{self.n_shards - 1}")
         out = []
-        for basket, ctx in zip(baskets, ctxs):
-            e = self.encode(basket, ctx)
+        for _, ctx, e in items:
             out.append(kb.shard_candidates(self._T, *e.args(), self.exhausted_flags(ctx.exhausted),
                                            shard, self.n_shards))
         return out
 
-    def resolve(self, baskets: Sequence[Basket], ctxs: Sequence[Context],
-                candidates: Sequence[np.ndarray]) -> list[Result]:
+    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray]) -> list[Result]:
         out = []
-        for basket, ctx, cands in zip(baskets, ctxs, candidates):
-            e = self.encode(basket, ctx)
+        for (basket, ctx, e), cands in zip(items, candidates):
             cands = np.ascontiguousarray(np.unique(cands), dtype=np.int64)  # rank order, as the reference sorts
             raw = kb.price_basket(self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
                                   e.code_types, self.exhausted_flags(ctx.exhausted), True, BEST_DEAL_NODE_LIMIT)
@@ -97,8 +97,9 @@ class KernelSet:
 
     def evaluate_sharded(self, basket: Basket, ctx: Context) -> Result:
         """Both phases through the shards, as the actors run them (for tests)."""
-        cands = [self.shard_candidates(s, [basket], [ctx])[0] for s in range(self.n_shards)]
-        return self.resolve([basket], [ctx], [merge_candidates(cands)])[0]
+        item = self.prepare(basket, ctx)
+        cands = [self.shard_candidates(s, [item])[0] for s in range(self.n_shards)]
+        return self.resolve([item], [merge_candidates(cands)])[0]
 
     def _result(self, basket: Basket, ctx: Context, disc: np.ndarray, applied: np.ndarray, points: int,
                 recs: np.ndarray, nodes: int) -> Result:

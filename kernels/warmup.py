@@ -48,7 +48,8 @@ def warmup() -> None:
     basket = Basket(lines, datetime(2026, 1, 5, 12, tzinfo=timezone.utc), "POS", "POS", coupons=("C",))
     ctx = Context(coupons={"C": CouponCheck("C", "USABLE", "T")})
     ks.evaluate(basket, ctx)
-    ks.resolve([basket], [ctx], ks.shard_candidates(0, [basket], [ctx]))
+    item = ks.prepare(basket, ctx)
+    ks.resolve([item], ks.shard_candidates(0, [item]))
     price_batch(ks.tables, **encode_batch(ks, [basket, basket], [ctx, ctx]))
     from kernels.arith import mul_div_half_up
     mul_div_half_up(np.int64(1), np.int64(1), np.int64(1))

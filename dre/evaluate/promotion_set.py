@@ -10,7 +10,7 @@ from dre.evaluate import eligibility
 from dre.evaluate.context import Context
 from dre.evaluate.pipeline import evaluate, split_parts
 from dre.evaluate.result import Result
-from dre.pricing import merge_candidates
+from dre.pricing import Prepared, merge_candidates
 from dre.promotion.model import Promotion
 
 
@@ -23,9 +23,12 @@ class ReferenceSet:
         self.ranked = sorted(promotions, key=lambda p: p.rank)
         self.by_id = {p.id: p for p in self.ranked}
 
-    def shard_candidates(self, shard: int, baskets: Sequence[Basket], ctxs: Sequence[Context]) -> list[np.ndarray]:
+    def prepare(self, basket: Basket, ctx: Context) -> Prepared:
+        return Prepared(basket, ctx)
+
+    def shard_candidates(self, shard: int, items: Sequence[Prepared]) -> list[np.ndarray]:
         out = []
-        for basket, ctx in zip(baskets, ctxs):
+        for basket, ctx, _ in items:
             usable = ctx.usable_types(basket.coupons)
             parts = [p for p in split_parts(basket) if p]
             idx = [i for i in range(shard, len(self.ranked), self.n_shards)
@@ -34,10 +37,10 @@ class ReferenceSet:
             out.append(np.array(idx, dtype=np.int64))
         return out
 
-    def resolve(self, baskets: Sequence[Basket], ctxs: Sequence[Context],
-                candidates: Sequence[np.ndarray]) -> list[Result]:
-        return [evaluate([self.ranked[i] for i in c], b, x) for b, x, c in zip(baskets, ctxs, candidates)]
+    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray]) -> list[Result]:
+        return [evaluate([self.ranked[i] for i in c], b, x) for (b, x, _), c in zip(items, candidates)]
 
     def evaluate(self, basket: Basket, ctx: Context) -> Result:
-        cands = [self.shard_candidates(s, [basket], [ctx])[0] for s in range(self.n_shards)]
-        return self.resolve([basket], [ctx], [merge_candidates(cands)])[0]
+        item = self.prepare(basket, ctx)
+        cands = [self.shard_candidates(s, [item])[0] for s in range(self.n_shards)]
+        return self.resolve([item], [merge_candidates(cands)])[0]

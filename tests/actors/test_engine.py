@@ -7,7 +7,7 @@ import time
 import pytest
 import trio
 
-from actors import ENGINE_UNAVAILABLE, build_promotion_set, open_engine
+from actors import ENGINE_UNAVAILABLE, build_promotion_set, messages, open_engine
 from dre.errors import DREError
 from dre.evaluate import ReferenceSet
 
@@ -52,12 +52,13 @@ class _GatedSet(ReferenceSet):
         super().__init__(*a, **k)
         self.gate = gate
 
-    def shard_candidates(self, shard, baskets, ctxs):
+    def shard_candidates(self, shard, items):
         self.gate.wait(5)
-        return super().shard_candidates(shard, baskets, ctxs)
+        return super().shard_candidates(shard, items)
 
 
-async def test_swap_does_not_change_requests_in_flight(rules, basket):
+async def test_swap_does_not_change_requests_in_flight(rules, basket, monkeypatch):
+    monkeypatch.setattr(messages, "INLINE_MAX", 0)  # the gate blocks: price in a thread, not on the loop
     promos, ctx = rules
     gate = threading.Event()
     async with open_engine(shards=2, warm_up=False) as engine:
@@ -89,11 +90,11 @@ class _CrashOnce(ReferenceSet):
         super().__init__(*a, **k)
         self.crashed = False
 
-    def shard_candidates(self, shard, baskets, ctxs):
+    def shard_candidates(self, shard, items):
         if shard == 1 and not self.crashed:
             self.crashed = True
             raise RuntimeError("kernel bug")
-        return super().shard_candidates(shard, baskets, ctxs)
+        return super().shard_candidates(shard, items)
 
 
 async def test_crash_gives_a_clear_error_and_the_shard_restarts(rules, basket):
@@ -110,12 +111,13 @@ async def test_crash_gives_a_clear_error_and_the_shard_restarts(rules, basket):
 
 
 class _Slow(ReferenceSet):
-    def resolve(self, baskets, ctxs, candidates):
+    def resolve(self, items, candidates):
         time.sleep(0.3)
-        return super().resolve(baskets, ctxs, candidates)
+        return super().resolve(items, candidates)
 
 
-async def test_timeout_is_a_503_not_a_hang(rules, basket):
+async def test_timeout_is_a_503_not_a_hang(rules, basket, monkeypatch):
+    monkeypatch.setattr(messages, "INLINE_MAX", 0)  # a thread, so the deadline fires mid-pricing
     promos, ctx = rules
     async with open_engine(shards=1, warm_up=False, timeout_s=0.05) as engine:
         engine.swap("t", _Slow(promos, n_shards=1))

@@ -21,8 +21,8 @@ def test_sharded_equals_unsharded_and_reference_candidates(case, n_shards):
     sharded = KernelSet(promos, n_shards=n_shards)
     reference = ReferenceSet(promos, n_shards=n_shards)
     for s in range(n_shards):
-        got = sharded.shard_candidates(s, [basket], [ctx])[0]
-        want = reference.shard_candidates(s, [basket], [ctx])[0]
+        got = sharded.shard_candidates(s, [sharded.prepare(basket, ctx)])[0]
+        want = reference.shard_candidates(s, [reference.prepare(basket, ctx)])[0]
         assert got.dtype == np.int64
         assert got.tolist() == want.tolist()
     assert sharded.evaluate_sharded(basket, ctx) == KernelSet(promos).evaluate(basket, ctx)
