@@ -68,11 +68,33 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     return shares
 
 
+_EXACT_INT = 10**28  # Decimal's default precision: larger ints are rounded by scaleb, so they take that path
+
+
 def parse_decimal(value: object, places: int, what: str) -> int:
     """A JSON number with at most ``places`` decimals, as an integer count of 10**-places.
 
     Raises ValueError with a human sentence when the value is not a number or too precise.
+    ``places`` is >= 0.
     """
+    # Fast paths (every request line goes through here) with the same results and errors as
+    # _parse_decimal; tests/dre/test_money.py compares the two. Exact types only: subclasses
+    # (bool, IntEnum, numpy floats with their own repr) keep the Decimal path.
+    kind = type(value)
+    if kind is float:
+        text = repr(value)
+        if "e" not in text and "n" not in text:  # not 1e-05, 1e+16, inf or nan
+            whole, _, fraction = text.partition(".")
+            fraction = fraction.rstrip("0")
+            if len(fraction) > places:
+                raise ValueError(f"{what} has more than {places} decimals")
+            return int(whole + fraction + "0" * (places - len(fraction)))
+    elif kind is int and -_EXACT_INT < value < _EXACT_INT:
+        return value * 10**places
+    return _parse_decimal(value, places, what)
+
+
+def _parse_decimal(value: object, places: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError(f"{what} must be a number")
     try:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from quart import Blueprint, Response, g
-from quart_schema import document_response, validate_request
+from quart_schema import document_response
 
 from api.admin import promotions as ops
 from api.errors import json_response
 from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
 from api.schemas.admin import Budget, Deleted, PromotionList
 from api.services import current_services
+from api.validation import validate_request
 from dre.wire.promotion import PromotionIn
 
 bp = Blueprint("admin_promotions", __name__)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from quart import Blueprint, Response, g, request
-from quart_schema import document_request, document_response, validate_request
+from quart_schema import document_request, document_response
 
 from api.admin import articles as ops
 from api.errors import json_response
 from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
 from api.schemas.admin import ArticlesBody, ImportAccepted, ImportJob, ImportResult
 from api.services import current_services
+from api.validation import validate_request
 
 bp = Blueprint("articles", __name__)
 

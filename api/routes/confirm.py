@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from quart import Blueprint, Response, g
-from quart_schema import document_response, validate_request
+from quart_schema import document_response
 
 from api.confirm import confirm as confirm_iteration
 from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
@@ -10,6 +10,7 @@ from api.schemas.confirm import ConfirmRequestBody, ConfirmResponse
 from api.schemas.side_effects import SideEffectsResponse
 from api.services import current_services
 from api.side_effects import side_effects_state
+from api.validation import validate_request
 
 bp = Blueprint("pos_confirm", __name__)
 

@@ -9,7 +9,7 @@ LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED), 409 ALREADY_REDEEMED (sec
 from __future__ import annotations
 
 from quart import Blueprint, Response, g
-from quart_schema import document_response, validate_request
+from quart_schema import document_response
 
 from actors.store import Store
 from api.errors import json_response
@@ -19,6 +19,7 @@ from api.schemas.coupons import (
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse,
 )
 from api.services import current_services
+from api.validation import validate_request
 from dre.clock import iso_ms
 from dre.store.replies import store_unavailable
 

@@ -1,7 +1,9 @@
-import pytest
-from hypothesis import given, strategies as st
+from decimal import Decimal, InvalidOperation
 
-from dre.money import allocate, milli_to_number, round_ratio, to_major, to_milli, to_minor
+import pytest
+from hypothesis import example, given, strategies as st
+
+from dre.money import allocate, milli_to_number, parse_decimal, round_ratio, to_major, to_milli, to_minor
 
 
 @pytest.mark.parametrize("num,den,mode,step,expected", [
@@ -43,3 +45,63 @@ def test_wire_conversions():
         to_minor("4.99")
     assert to_major(898) == 8.98 and repr(to_major(1)) == "0.01"
     assert milli_to_number(2000) == 2 and isinstance(milli_to_number(2000), int) and milli_to_number(456) == 0.456
+
+
+def _decimal_reference(value: object, places: int) -> int:
+    # parse_decimal as it was before its fast paths: the plain Decimal computation.
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError("v must be a number")
+    try:
+        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise ValueError("v must be a finite number") from None
+    if not d.is_finite():
+        raise ValueError("v must be a finite number")
+    scaled = d.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"v has more than {places} decimals")
+    return int(scaled)
+
+
+def _outcome(fn, *args):
+    try:
+        result = fn(*args)
+    except ValueError as e:
+        return "error", str(e)
+    return type(result), result
+
+
+def _cents(places: int):
+    # Values written with at most `places` (or a few more) decimals, as a client sends them.
+    return st.builds(lambda i, k: i / 10**k, st.integers(-10**12, 10**12), st.integers(0, places + 2))
+
+
+NUMBERS = st.one_of(
+    st.floats(),  # any float: inf, nan, -0.0, subnormals, huge, exponent reprs
+    st.floats(-1e7, 1e7),
+    st.floats(1e14, 1e20) | st.floats(-1e20, -1e14),  # around the switch to exponent repr (1e16)
+    st.floats(-1e-3, 1e-3),  # 1e-05 and friends
+    _cents(3),
+    st.builds(lambda a, b: a + b, _cents(2), _cents(2)),  # 0.1 + 0.2 style artefacts
+    st.builds(lambda a, b: a * b, _cents(2), _cents(3)),
+    st.integers(),
+    st.integers(-10**30, 10**30),  # around Decimal's 28-digit precision
+)
+
+
+@example(0.1 + 0.2, 2)
+@example(1e-05, 3)
+@example(-1e-05, 2)
+@example(1e16, 2)
+@example(1e15 + 0.5, 2)
+@example(9999999999999998.0, 3)
+@example(-0.0, 2)
+@example(float("inf"), 2)
+@example(float("nan"), 3)
+@example(10**28 - 1, 3)
+@example(10**28, 2)
+@example(-(10**28) - 1, 2)
+@example(123456789012345678901234567891, 3)
+@given(NUMBERS, st.sampled_from([2, 3, 0, 1]))  # 2 and 3 are the ones in use
+def test_parse_decimal_fast_paths_match_the_decimal_computation(value, places):
+    assert _outcome(parse_decimal, value, places, "v") == _outcome(_decimal_reference, value, places)

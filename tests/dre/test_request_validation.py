@@ -23,6 +23,8 @@ def req(**patch):
     (req(items=[ITEM, {**ITEM, "lineReference": "2", "quantity": 0}]), "request.items[1].quantity", "must not be 0"),
     (req(items=[{**ITEM, "unitPrice": -1}]), "request.items[0].unitPrice", "greater than or equal"),
     (req(items=[{**ITEM, "unitPrice": "4.99"}]), "request.items[0].unitPrice", "must be a number"),
+    (req(items=[{**ITEM, "quantity": True}]), "request.items[0].quantity", "must be a number"),
+    (req(items=[{**ITEM, "unitPrice": None}]), "request.items[0].unitPrice", "must be a number"),
     (req(items=[{**ITEM, "quantity": 1.2345}]), "request.items[0].quantity", "more than 3 decimals"),
     (req(items=[{**ITEM, "articleNumber": ""}]), "request.items[0].articleNumber", "at least 1"),
     (req(channel="FAX"), "request.channel", "Input should be"),

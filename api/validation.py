@@ -1,0 +1,47 @@
+"""``validate_request``: quart-schema's JSON body validation without its per-request TypeAdapter.
+
+quart-schema's decorator builds ``TypeAdapter(model)`` on every request (its conversion.model_load),
+a fixed cost on every evaluate; this one builds it once per route. Everything a client or
+/openapi.json sees stays quart-schema's: the body is read by ``request.get_json`` (the app's orjson
+provider), a failure raises its RequestSchemaValidationError (shaped into the 400 by api.errors),
+and the route carries its request attribute, from which the OpenAPI request body is built.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter
+from quart import current_app, request
+from quart_schema import DataSource, RequestSchemaValidationError
+from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
+
+Route = TypeVar("Route", bound=Callable[..., Awaitable[Any]])
+
+
+def validate_request(model_class: type[BaseModel]) -> Callable[[Route], Route]:
+    """Validate the JSON body as ``model_class`` and pass it to the route as ``data``.
+
+    A drop-in for ``quart_schema.validate_request(model_class)``, JSON bodies only. Not supported:
+    QUART_SCHEMA_CONVERT_CASING, which api.app never enables (the wire names are camelCase as
+    they are; tests/api/test_validation.py checks it stays off), and
+    QUART_SCHEMA_CONVERSION_PREFERENCE, which quart-schema ignores for pydantic models.
+    """
+    adapter = TypeAdapter(model_class)
+
+    def decorator(func: Route) -> Route:
+        setattr(func, QUART_SCHEMA_REQUEST_ATTRIBUTE, (model_class, DataSource.JSON))
+
+        @wraps(func)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            data = await request.get_json()
+            try:
+                model = adapter.validate_python(data)
+            except (TypeError, ValueError) as error:  # what model_load catches (ValidationError is a ValueError)
+                raise RequestSchemaValidationError(error)
+            return await current_app.ensure_async(func)(*args, data=model, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
