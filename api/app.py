@@ -10,6 +10,8 @@ from quart import Response, g, request
 from quart.json.provider import DefaultJSONProvider
 from quart_schema import QuartSchema
 from quart_trio import QuartTrio
+from quart_trio.wrappers.request import TrioRequest
+from werkzeug.exceptions import BadRequest
 
 from api.auth import CHALLENGE, tenant_for
 from api.errors import error_response, register_error_handlers
@@ -54,6 +56,13 @@ class OrjsonProvider(DefaultJSONProvider):
         return orjson.loads(s)
 
 
+class DRERequest(TrioRequest):
+    """Says why a body is not JSON (Quart only does in debug mode): the client needs to know."""
+
+    def on_json_loading_failed(self, error: Exception) -> object:
+        raise BadRequest(f"request body is not valid JSON: {error}")
+
+
 def _description() -> str:
     try:
         return DESCRIPTION + SEMANTICS.read_text(encoding="utf-8")
@@ -64,6 +73,7 @@ def _description() -> str:
 def create_app(services: Services) -> QuartTrio:
     """The ASGI app serving ``services`` (started by api.services.open_services)."""
     app = QuartTrio("dre")
+    app.request_class = DRERequest
     app.extensions[SERVICES_KEY] = services
     # Quart enforces this while reading a body without Content-Length (chunked): 413.
     app.config["MAX_CONTENT_LENGTH"] = services.config.max_body_bytes

@@ -57,7 +57,8 @@ async def _schema_error(err: RequestSchemaValidationError) -> Response:
 async def _http_error(err: HTTPException) -> Response:
     status = err.code or 500
     if status == 400:
-        message = "request body is not valid JSON" if "json" in (err.description or "").lower() else "bad request"
+        description = err.description or ""
+        message = description if description.startswith("request body is not valid JSON") else "bad request"
     else:
         message = err.name
     headers = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else None

@@ -42,6 +42,12 @@ async def test_400_malformed_bodies(client, raw):
     assert _shape(orjson.loads(await r.get_data()))["code"] == "INVALID_INPUT"
 
 
+async def test_400_says_the_body_is_not_json(client):
+    r = await client.post("/pos/v2/evaluate", data=b'{"request": {', headers=JSON_AUTH)
+    err = _shape(orjson.loads(await r.get_data()))
+    assert r.status_code == 400 and err["message"].startswith("request body is not valid JSON: ")
+
+
 async def test_404_unknown_route(client):
     r = await client.get("/pos/v9/nothing", headers=AUTH)
     assert r.status_code == 404 and _shape(orjson.loads(await r.get_data()))["code"] == "NOT_FOUND"
