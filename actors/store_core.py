@@ -165,6 +165,7 @@ class StoreCore:
         """
         enqueue(self._builder)  # synchronous: nothing else runs between this and the pop
         args, options = self._builder.command_stack.pop()
+        options.pop("keys", None)  # as redis-py does before its callback: only for its client cache
         return await self._submit(_Request(args, options), parse)
 
     async def call_script(
@@ -304,10 +305,8 @@ class StoreCore:
         """The reply as redis-py would return it (its callback for the command, if any)."""
         if req.options is None or isinstance(reply, Exception):
             return reply
-        options = dict(req.options)
-        options.pop("keys", None)  # as redis-py: only for its client-side cache
         callback = self._callbacks.get(req.args[0])
-        return callback(reply, **options) if callback is not None else reply
+        return callback(reply, **req.options) if callback is not None else reply
 
     async def load_scripts(self, link: RedisLink | None = None) -> None:
         """SCRIPT LOAD every script in one pipeline (on ``link``, or on a connection of its own).

@@ -4,8 +4,8 @@ Each file is read through ``importlib.resources`` and registered once per client
 (``register_script`` computes the SHA; no round trip). A ``Script`` called directly runs by
 EVALSHA and reloads itself on NOSCRIPT. The store actor does not call it in pipelines
 (``client=pipe`` makes redis-py send ``SCRIPT EXISTS`` before every pipeline, a round trip per
-batch): it sends ``EVALSHA script.sha ...`` itself, loads every script with :meth:`Scripts.load`
-at start-up, and again when a reply says NOSCRIPT (server restarted or flushed).
+batch): it sends ``EVALSHA script.sha ...`` itself, and loads every script (``StoreCore.load_scripts``)
+at start-up and again when a reply says NOSCRIPT (server restarted or flushed).
 
 ``_common.lua`` is a prelude of shared helpers prepended to every script (Redis 6.2 has no
 function libraries); it only defines locals.
@@ -70,16 +70,6 @@ class Scripts:
 
     def all(self) -> list[Script]:
         return [getattr(self, f.name) for f in fields(self)]
-
-    def load(self, client: redis.Redis) -> None:
-        """SCRIPT LOAD every script, in one pipeline (one round trip). Raises redis errors."""
-        scripts = self.all()
-        with client.pipeline(transaction=False) as pipe:
-            for s in scripts:
-                pipe.script_load(s.script)
-            shas = pipe.execute()
-        if shas != [s.sha for s in scripts]:  # would mean a SHA computed from other bytes
-            raise RuntimeError("SCRIPT LOAD answered unexpected SHAs")
 
 
 def script_names() -> list[str]:
