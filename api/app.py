@@ -14,7 +14,7 @@ from quart_trio.wrappers.request import TrioRequest
 from werkzeug.exceptions import BadRequest
 
 from api.auth import CHALLENGE, tenant_for
-from api.errors import error_response, register_error_handlers
+from api.errors import NOT_JSON, error_response, register_error_handlers
 from api.idempotency import install_idempotency
 from api.limits import check_body, raise_body_limit
 from api.logging import log_request
@@ -60,7 +60,7 @@ class DRERequest(TrioRequest):
     """Says why a body is not JSON (Quart only does in debug mode): the client needs to know."""
 
     def on_json_loading_failed(self, error: Exception) -> object:
-        raise BadRequest(f"request body is not valid JSON: {error}")
+        raise BadRequest(f"{NOT_JSON}: {error}")
 
 
 def _description() -> str:

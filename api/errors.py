@@ -18,6 +18,7 @@ from dre.errors import DREError, invalid
 from dre.wire.convert import validation_error
 
 log = logging.getLogger("dre.api")
+NOT_JSON = "request body is not valid JSON"  # the 400 message; api.app.DRERequest adds why
 
 CODES = {  # HTTP status -> the contract's error code for errors raised by the HTTP layer
     400: "INVALID_INPUT",
@@ -58,7 +59,7 @@ async def _http_error(err: HTTPException) -> Response:
     status = err.code or 500
     if status == 400:
         description = err.description or ""
-        message = description if description.startswith("request body is not valid JSON") else "bad request"
+        message = description if description.startswith(NOT_JSON) else "bad request"
     else:
         message = err.name
     headers = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else None
