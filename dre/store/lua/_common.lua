@@ -87,6 +87,18 @@ local function release_expired(c, coupon_key, holds_key, expiry_key, code, now)
   return c
 end
 
+-- Reservation `rid` of transaction `txn` on a code, for redeem and cancel: the coupon (its lapsed
+-- holds released first), the transaction's entry and that entry's state. A code or reservation
+-- that does not exist gives nil, nil, nil and the NOT_FOUND reply to return.
+local function find_reservation(coupon_key, holds_key, bytxn_key, expiry_key, code, txn, rid, now)
+  local c = hgetall(coupon_key)
+  if c.status == nil then return nil, nil, nil, fail('NOT_FOUND', rid, 'unknown reservation') end
+  c = release_expired(c, coupon_key, holds_key, expiry_key, code, now)
+  local e = get_entry(bytxn_key, txn)
+  if e == nil or e.rid ~= rid then return nil, nil, nil, fail('NOT_FOUND', rid, 'unknown reservation') end
+  return c, e, entry_state(e, now)
+end
+
 -- Why a NEW use of the code (not through a reservation already held) is refused, or nil.
 -- Reasons use the contract's coupon result vocabulary, plus NOT_FOR_CUSTOMER (a personal code
 -- presented for another customer).

@@ -7,13 +7,8 @@
 -- Returns {code, state}: state CANCELLED (now or before) or EXPIRED (it had lapsed already).
 -- Errors: NOT_FOUND rid; COUPON_UNAVAILABLE code REDEEMED (too late to cancel).
 local code, txn, rid, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local c = hgetall(KEYS[1])
-if c.status == nil then return fail('NOT_FOUND', rid, 'unknown reservation') end
-c = release_expired(c, KEYS[1], KEYS[2], KEYS[4], code, now)
-
-local e = get_entry(KEYS[3], txn)
-if e == nil or e.rid ~= rid then return fail('NOT_FOUND', rid, 'unknown reservation') end
-local st = entry_state(e, now)
+local c, e, st, not_found = find_reservation(KEYS[1], KEYS[2], KEYS[3], KEYS[4], code, txn, rid, now)
+if not_found then return not_found end
 if st == 'REDEEMED' then return fail('COUPON_UNAVAILABLE', code, 'REDEEMED') end
 if st ~= 'RESERVED' then return {code, st} end
 

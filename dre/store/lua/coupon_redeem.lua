@@ -9,13 +9,8 @@
 -- Errors: NOT_FOUND rid (no such reservation on this code); ALREADY_REDEEMED rid;
 --         COUPON_UNAVAILABLE code EXPIRED|CANCELLED|LIMIT_REACHED.
 local code, txn, rid, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local c = hgetall(KEYS[1])
-if c.status == nil then return fail('NOT_FOUND', rid, 'unknown reservation') end
-c = release_expired(c, KEYS[1], KEYS[3], KEYS[5], code, now)
-
-local e = get_entry(KEYS[4], txn)
-if e == nil or e.rid ~= rid then return fail('NOT_FOUND', rid, 'unknown reservation') end
-local st = entry_state(e, now)
+local c, e, st, not_found = find_reservation(KEYS[1], KEYS[3], KEYS[4], KEYS[5], code, txn, rid, now)
+if not_found then return not_found end
 if st == 'REDEEMED' then return fail('ALREADY_REDEEMED', rid, 'reservation already redeemed') end
 if st ~= 'RESERVED' or not held_entry(c, KEYS[4], KEYS[3], txn, now) then
   return fail('COUPON_UNAVAILABLE', code, st == 'RESERVED' and 'EXPIRED' or st)
