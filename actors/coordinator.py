@@ -1,5 +1,7 @@
 """Coordinator: scatter one basket to every shard, merge their candidates, resolve, answer.
 
+With a single shard there is nothing to merge: its actor prices both phases in one message.
+
 It is a plain object in the requester's task (no task of its own): a request's pricing runs as
 messages to the shard actors and to the resolver, and the requester waits for the replies under
 one deadline. It holds its own clones of the actors' mailbox send ends (it is their producer).
@@ -14,7 +16,7 @@ from actors.shard import ShardJob
 from dre.basket import Basket
 from dre.evaluate.context import Context
 from dre.evaluate.result import Result
-from dre.pricing import PromotionSet, merge_candidates
+from dre.pricing import Prepared, PromotionSet, merge_candidates
 
 PRICE_TIMEOUT_S = 5.0  # a request that is not priced within this gets a 503 instead of hanging
 
@@ -53,13 +55,18 @@ class Coordinator:
             raise ValueError(f"promotion set has {pset.n_shards} shards, the engine {len(self._shards)}")
         try:
             with trio.fail_after(self.timeout_s):
+                if len(self._shards) == 1:
+                    # nothing to merge: the one shard actor prices both phases, no resolver hop
+                    whole: Gather[Result] = Gather(1)
+                    await _post(self._shards[0], ShardJob(pset, Prepared(basket, ctx), whole))
+                    return (await whole.wait())[0]
                 item = pset.prepare(basket, ctx)  # once, not once per shard
                 parts = Gather(len(self._shards))
                 for send in self._shards:
-                    await send.send(ShardJob(pset, item, parts))
+                    await _post(send, ShardJob(pset, item, parts))
                 cands = merge_candidates(await parts.wait())
                 resolved: Gather[Result] = Gather(1)
-                await self._resolve.send(ResolveJob(pset, item, cands, resolved))
+                await _post(self._resolve, ResolveJob(pset, item, cands, resolved))
                 return (await resolved.wait())[0]
         except trio.TooSlowError:
             raise engine_unavailable(f"pricing took longer than {self.timeout_s}s") from None
@@ -77,3 +84,12 @@ class Coordinator:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _post(send: trio.MemorySendChannel, job: object) -> None:
+    """Put ``job`` in a mailbox; wait only when it is full (an awaited ``send`` always yields to
+    the scheduler, a trip per message that a request with room to spare need not make)."""
+    try:
+        send.send_nowait(job)
+    except trio.WouldBlock:
+        await send.send(job)

@@ -1,9 +1,10 @@
 """Shard actor: finds the candidate promotions of its share of a tenant's promotion set.
 
 Every shard actor prices every tenant: a message carries the (immutable) PromotionSet its
-request started with, and shard ``s`` calls ``pset.shard_candidates(s, ...)``. The actor drains
-what waits in its mailbox (up to ``max_batch``), groups it by set and makes one call per group in
-a worker thread, so the event loop never blocks (numba kernels release the GIL).
+request started with, and shard ``s`` calls ``pset.shard_candidates(s, ...)`` (a one-shard set:
+``pset.evaluate``, both phases). The actor drains what waits in its mailbox (up to
+``max_batch``), groups it by set and makes one call per group (see actors.messages.serve_batches:
+on the loop for a few baskets, in a worker thread for more; numba kernels release the GIL).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import trio
 
 from actors.messages import Gather, mailbox, serve_batches
 from actors.supervisor import RestartLog, supervise
+from dre.evaluate.result import Result
 from dre.pricing import Prepared, PromotionSet
 
 log = logging.getLogger("dre.actors")
@@ -29,10 +31,14 @@ BatchObserver = Callable[[str, int], None]  # (actor kind, batch size), e.g. a h
 
 @dataclass(eq=False)
 class ShardJob:
-    """One basket for one shard: the answer goes into ``reply`` at ``slot`` (the shard index)."""
+    """One basket for one shard: the answer goes into ``reply`` at ``slot`` (the shard index).
+
+    The answer is the basket's candidates of this shard, or its priced Result when the set has a
+    single shard (the coordinator then skips the resolver: there is nothing to merge).
+    """
 
     pset: PromotionSet
-    item: Prepared  # by pset.prepare, once for all shards
+    item: Prepared  # by pset.prepare, once for all shards (a one-shard set: not yet encoded)
     reply: Gather[np.ndarray]
 
 
@@ -47,8 +53,11 @@ async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: tr
     Cancellation: a batch already in a thread finishes there (threads cannot be interrupted);
     the requests waiting on it are not answered, their own timeouts or cancellation end them.
     """
-    def price(group: list[ShardJob]) -> list[np.ndarray]:
-        return group[0].pset.shard_candidates(shard, [j.item for j in group])
+    def price(group: list[ShardJob]) -> list[np.ndarray] | list[Result]:
+        pset = group[0].pset
+        if pset.n_shards == 1:  # the whole set is this shard's: both phases, the Result
+            return [pset.evaluate(j.item.basket, j.item.ctx) for j in group]
+        return pset.shard_candidates(shard, [j.item for j in group])
 
     await serve_batches(receive, limiter, max_batch, price, lambda job, cands: job.reply.put(shard, cands),
                         f"shard {shard}", observe)

@@ -261,7 +261,7 @@ async def bench(port: int, overload: float, seconds: float, connections: int) ->
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.http", description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=int, default=1, help="HTTP worker processes of the service")
-    p.add_argument("--shards", type=int, default=2, help="shard actors per worker")
+    p.add_argument("--shards", type=int, default=1, help="shard actors per worker")
     p.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
     p.add_argument("--overload", type=float, default=2000.0, help="offered rate of the peak runs (req/s)")
     p.add_argument("--connections", type=int, default=CONNECTIONS)

@@ -19,7 +19,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     workers: int = 1  # HTTP worker processes
-    shards: int = 2  # promotion shard actors per worker
+    shards: int = 1  # promotion shard actors per worker (one: no merge step, see actors.coordinator)
     api_keys: dict[str, str] = field(default_factory=dict)  # api key -> tenant
     redis_url: str | None = None  # None: start an embedded redis-server
     data_dir: Path = Path("data")
@@ -62,7 +62,7 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         host=pick("host", "DRE_HOST", "127.0.0.1"),
         port=pick("port", "DRE_PORT", DEFAULT_PORT, int),
         workers=pick("workers", "DRE_WORKERS", 1, int),
-        shards=pick("shards", "DRE_SHARDS", 2, int),
+        shards=pick("shards", "DRE_SHARDS", 1, int),
         api_keys=parse_api_keys(str(pick("api_keys", "DRE_API_KEYS", DEFAULT_KEYS))),
         redis_url=pick("redis_url", "DRE_REDIS_URL", None),
         data_dir=Path(pick("data_dir", "DRE_DATA_DIR", "data")),

@@ -12,13 +12,16 @@ from dre.errors import DREError
 from dre.evaluate import ReferenceSet
 
 
-async def test_prices_like_the_reference_evaluator(rules, basket):
+@pytest.mark.parametrize("shards", [1, 3])  # one shard prices both phases in its actor, no resolver
+async def test_prices_like_the_reference_evaluator(rules, basket, shards):
     promos, ctx = rules
-    async with open_engine(shards=3, warm_up=False) as engine:
+    batches: list[str] = []
+    async with open_engine(shards=shards, warm_up=False, observe=lambda k, n: batches.append(k)) as engine:
         engine.load("t", promos)
         priced = await engine.price("t", basket, ctx)
     assert priced.result == ReferenceSet(promos).evaluate(basket, ctx)
-    assert priced.pset.version == 1 and priced.pset.n_shards == 3
+    assert priced.pset.version == 1 and priced.pset.n_shards == shards
+    assert batches.count("shard") == shards and batches.count("resolver") == (0 if shards == 1 else 1)
 
 
 async def test_unknown_tenant_has_an_empty_set(basket, rules):
@@ -27,10 +30,11 @@ async def test_unknown_tenant_has_an_empty_set(basket, rules):
     assert priced.pset.version == 0 and priced.result.applied == ()
 
 
-async def test_concurrent_requests_are_batched(rules, basket):
+@pytest.mark.parametrize("shards", [1, 2])
+async def test_concurrent_requests_are_batched(rules, basket, shards):
     promos, ctx = rules
     sizes: list[tuple[str, int]] = []
-    async with open_engine(shards=2, warm_up=False, observe=lambda k, n: sizes.append((k, n))) as engine:
+    async with open_engine(shards=shards, warm_up=False, observe=lambda k, n: sizes.append((k, n))) as engine:
         engine.load("t", promos)
         results = []
 
@@ -42,7 +46,7 @@ async def test_concurrent_requests_are_batched(rules, basket):
                 nursery.start_soon(one)
     assert len(results) == 100 and all(r == results[0] for r in results)
     shard_batches = [n for k, n in sizes if k == "shard"]
-    assert sum(shard_batches) == 200 and max(shard_batches) > 1  # 100 baskets x 2 shards
+    assert sum(shard_batches) == 100 * shards and max(shard_batches) > 1  # every basket on every shard
 
 
 class _GatedSet(ReferenceSet):
@@ -91,21 +95,23 @@ class _CrashOnce(ReferenceSet):
         self.crashed = False
 
     def shard_candidates(self, shard, items):
-        if shard == 1 and not self.crashed:
+        if shard == self.n_shards - 1 and not self.crashed:
             self.crashed = True
             raise RuntimeError("kernel bug")
         return super().shard_candidates(shard, items)
 
 
-async def test_crash_gives_a_clear_error_and_the_shard_restarts(rules, basket):
+@pytest.mark.parametrize("shards", [1, 2])
+async def test_crash_gives_a_clear_error_and_the_shard_restarts(rules, basket, shards):
     promos, ctx = rules
-    async with open_engine(shards=2, warm_up=False) as engine:
-        engine.swap("t", _CrashOnce(promos, n_shards=2))
+    async with open_engine(shards=shards, warm_up=False) as engine:
+        engine.swap("t", _CrashOnce(promos, n_shards=shards))
         with pytest.raises(DREError) as info:
             await engine.price("t", basket, ctx)
         assert info.value.status == 503 and info.value.code == ENGINE_UNAVAILABLE
-        assert engine.restarts.restarts == {"shard-1": 1}
-        assert "kernel bug" in engine.restarts.last_error["shard-1"]
+        crashed = f"shard-{shards - 1}"
+        assert engine.restarts.restarts == {crashed: 1}
+        assert "kernel bug" in engine.restarts.last_error[crashed]
         priced = await engine.price("t", basket, ctx)  # the restarted shard answers again
     assert priced.result == ReferenceSet(promos).evaluate(basket, ctx)
 
