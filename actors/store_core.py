@@ -245,6 +245,10 @@ class StoreCore:
         try:
             async with receive:
                 async for first in receive:
+                    # one trip through the scheduler first: the callers already runnable in this
+                    # round queue their calls too, and join this pipeline (measured: ~1.5 -> ~2
+                    # calls per pipeline in-process, a few % less CPU per evaluate)
+                    await trio.lowlevel.cancel_shielded_checkpoint()
                     batch = [first]
                     while len(batch) < self._max_batch:
                         try:

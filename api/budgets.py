@@ -46,22 +46,6 @@ class ExhaustedBudgets:
             self._read_at[tenant] = trio.current_time()
         return self._sets.get(tenant, frozenset())
 
-    async def refused(self, tenant: str, transaction_id: str) -> frozenset[str]:
-        """Promotions a confirm of this transaction was refused for (BUDGET_EXHAUSTED).
-
-        Read on every evaluate of a known transaction, not cached: the lane re-evaluates right
-        after the refusal and must not be offered the same promotion again. Empty when the
-        store is down (confirm would then answer 503 anyway).
-        """
-        if self._store is None:
-            return frozenset()
-        # No short deadline of its own (a cancel scope per evaluate costs CPU): a store slow
-        # enough to matter holds up this request's counter call right after anyway.
-        try:
-            return await self._store.refused_promotions(tenant, transaction_id)
-        except DREError:
-            return frozenset()
-
     def invalidate(self, tenant: str) -> None:
         """Force a read on the next request (a confirm just exhausted a budget)."""
         self._read_at.pop(tenant, None)

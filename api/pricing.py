@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import orjson
 
+from actors.store_ops.transactions import RefusedPromotions
 from api.coupons import check_coupons
 from api.iteration import iteration_record
 from api.services import Services
@@ -57,20 +58,29 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
         # evaluate ignores the two simulate-only flags (contract)
         basket = replace(basket, include_inactive=False, include_missed=False)
     transaction_id = basket.transaction_id or str(uuid.uuid4())
-    exhausted = await services.budgets.get(tenant)
-    if basket.transaction_id and not simulate:
-        exhausted |= await services.budgets.refused(tenant, basket.transaction_id)
     ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
                                               services.static_coupons.get(tenant, {})),
-                  exhausted=exhausted)
-    priced = await services.engine.price(tenant, basket, ctx)
-    response = build_response(basket, priced.result, priced.pset.by_id, transaction_id=transaction_id,
-                              counter=None, is_simulation=simulate,
-                              include_recommendations=not simulate or basket.include_missed)
-    if not simulate:
+                  exhausted=await services.budgets.get(tenant))
+    while True:
+        priced = await services.engine.price(tenant, basket, ctx)
+        response = build_response(basket, priced.result, priced.pset.by_id, transaction_id=transaction_id,
+                                  counter=None, is_simulation=simulate,
+                                  include_recommendations=not simulate or basket.include_missed)
+        if simulate:
+            break
         record = iteration_record(basket, priced.result, response, priced.pset.by_id, priced.pset.version)
-        counter, source = await services.counters.next(tenant, transaction_id, record.decode())
+        try:
+            counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.exhausted)
+        except RefusedPromotions as refusal:
+            # a confirm of this transaction was refused for these: the lane must not be offered
+            # them again. Rare (a budget race), so not read before every evaluate. Terminates:
+            # the store refuses only for ids not passed, so the set grows every round.
+            if refusal.ids <= ctx.exhausted:
+                raise
+            ctx = replace(ctx, exhausted=ctx.exhausted | refusal.ids)
+            continue
         response["meta"]["header"]["transactionCounter"] = counter
         response["meta"]["counterSource"] = source
+        break
     response["meta"]["durationMs"] = round((time.perf_counter() - started) * 1000, 3)
     return response

@@ -1,22 +1,43 @@
 """Evaluate iterations and confirm."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Collection, Sequence
 
 from actors.store_ops.base import TXN_TTL_S, CallsStore, ms
 from dre.store import keys
 from dre.store.records import BudgetUse, ConfirmResult, CouponClaim, now_ms
 
 
+class RefusedPromotions(Exception):
+    """next_counter issued nothing: a confirm of the transaction was refused for promotions the
+    iteration was priced with. Price again without ``ids`` (the whole refused set), then retry."""
+
+    def __init__(self, ids: frozenset[str]) -> None:
+        super().__init__(f"price without the refused promotions {sorted(ids)}")
+        self.ids = ids
+
+
+def _counter(reply: int | list) -> int:
+    if isinstance(reply, list):
+        raise RefusedPromotions(frozenset(reply))
+    return int(reply)
+
+
 class TransactionOps:
     async def next_counter(
-        self: CallsStore, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S
+        self: CallsStore, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S,
+        priced_without: Collection[str] = (),
     ) -> int:
         """Issue the next transactionCounter (1, 2, ...; gap-free) and keep ``iteration`` (JSON)
-        as its priced result for ``ttl_s``. Returns the counter."""
+        as its priced result for ``ttl_s``. Returns the counter.
+
+        Raises:
+            RefusedPromotions: the transaction's refused set (promotions a confirm of it was
+                refused for) holds one that is not in ``priced_without``; nothing was issued.
+        """
         s = self.scripts.next_counter
-        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id)]
-        return await self.call_script(s, k, [iteration, ms(ttl_s)], int)
+        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_refused(tenant, txn_id)]
+        return await self.call_script(s, k, [iteration, ms(ttl_s), *priced_without], _counter)
 
     async def latest_counter(self: CallsStore, tenant: str, txn_id: str) -> int:
         """The last transactionCounter issued for ``txn_id`` (0: none, or expired)."""
@@ -92,11 +113,6 @@ class TransactionOps:
             return ConfirmResult(reply[0], bool(int(reply[1])), tuple(reply[2:]), job_id)
 
         return await self.call_script(s, k, args, parse)
-
-    async def refused_promotions(self: CallsStore, tenant: str, txn_id: str) -> frozenset[str]:
-        """Promotions a confirm of this transaction was refused for (its next evaluate skips them)."""
-        key = keys.txn_refused(tenant, txn_id)
-        return await self.call(lambda p: p.smembers(key), lambda r: frozenset(r or ()))
 
     async def confirmed(self: CallsStore, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""

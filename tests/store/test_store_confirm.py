@@ -3,6 +3,7 @@ import orjson
 import pytest
 import redis
 
+from actors.store_ops.transactions import RefusedPromotions
 from dre.errors import DREError
 from dre.store import keys
 from dre.store.records import BudgetUse, CouponClaim
@@ -106,9 +107,14 @@ async def test_budget_exhausted_names_promotion_and_changes_nothing(store, tenan
     # nothing consumed or claimed; only the refusal is remembered for this transaction's next
     # evaluate (the per-customer limit is the customer's, not the basket's: nothing to remember)
     assert {k: v for k, v in after.items() if k != refused_key} == before
-    expected = frozenset() if reason == "perCustomer" else frozenset({"P1"})
-    assert await store.refused_promotions(tenant, "B") == expected
-    assert await store.refused_promotions(tenant, "A") == frozenset()
+    assert await store.next_counter(tenant, "A", "{}") == 2  # A has no refusals
+    if reason == "perCustomer":
+        assert await store.next_counter(tenant, "B", "{}") == 2
+    else:  # B's next iteration is issued only once it is priced without P1
+        with pytest.raises(RefusedPromotions) as refusal:
+            await store.next_counter(tenant, "B", "{}")
+        assert refusal.value.ids == {"P1"} and store.client.get(keys.txn_counter(tenant, "B")) == "1"
+        assert await store.next_counter(tenant, "B", "{}", priced_without=["P1", "P9"]) == 2
 
 
 async def test_exhausted_set_gets_promotions_used_up(store, tenant):

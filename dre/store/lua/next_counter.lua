@@ -2,10 +2,25 @@
 -- iteration. INCR is atomic, so counters are gap-free and unique under any concurrency.
 -- Only the latest iteration is kept: only it can be confirmed.
 --
--- KEYS[1] counter string   KEYS[2] iterations hash (counter -> JSON)
--- ARGV[1] the priced iteration (JSON)   ARGV[2] ttl of both keys (ms)
+-- A confirm refused for BUDGET_EXHAUSTED leaves the promotion in the transaction's refused set,
+-- and the next evaluate must be priced without it. Evaluate does not read that set first (a
+-- second store call per scan); it says which promotions it priced without, and only when the
+-- set holds one more is nothing issued: the caller prices again without those and retries.
 --
--- Returns the new counter (1 on the first evaluate of the transaction).
+-- KEYS[1] counter string   KEYS[2] iterations hash (counter -> JSON)   KEYS[3] refused set
+-- ARGV[1] the priced iteration (JSON)   ARGV[2] ttl of both keys (ms)
+-- ARGV[3..] promotion ids the iteration was priced without
+--
+-- Returns the new counter (1 on the first evaluate of the transaction), or, issuing nothing,
+-- {refused promotion id, ...} (the whole set) when it holds an id missing from ARGV[3..].
+local refused = redis.call('SMEMBERS', KEYS[3])
+if #refused > 0 then
+  local without = {}
+  for i = 3, #ARGV do without[ARGV[i]] = true end
+  for _, id in ipairs(refused) do
+    if not without[id] then return refused end
+  end
+end
 local counter = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], counter, ARGV[1])
 if counter > 1 then redis.call('HDEL', KEYS[2], counter - 1) end
