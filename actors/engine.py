@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import trio
 
 from actors.coordinator import PRICE_TIMEOUT_S, Coordinator
+from actors.deadlines import Deadlines
 from actors.resolver import start_resolvers
 from actors.shard import start_shard
 from actors.supervisor import RestartLog
@@ -71,8 +72,9 @@ class Engine:
     """
 
     def __init__(self, coordinator: Coordinator, mailboxes: dict[str, trio.MemorySendChannel],
-                 restarts: RestartLog) -> None:
+                 restarts: RestartLog, deadlines: Deadlines) -> None:
         self._coordinator = coordinator
+        self._deadlines = deadlines  # its task ends after aclose, once the last request is done
         self._mailboxes = mailboxes  # the original send ends: owned here, closed by aclose
         self.restarts = restarts
         self._sets: dict[str, PromotionSet] = {}
@@ -121,6 +123,7 @@ class Engine:
         await self._coordinator.aclose()
         for send in self._mailboxes.values():
             await send.aclose()
+        self._deadlines.close()
 
     def mailbox_depths(self) -> dict[str, int]:
         """Messages waiting per actor mailbox (``shard-0`` .. ``resolver``)."""
@@ -157,8 +160,11 @@ async def start_engine(nursery: trio.Nursery, shards: int = 2, resolvers: int | 
     for s in range(shards):
         mailboxes[f"shard-{s}"] = await start_shard(nursery, s, limiter, restarts, observe=observe)
     mailboxes["resolver"] = await start_resolvers(nursery, resolvers, limiter, restarts, observe=observe)
-    coordinator = Coordinator([mailboxes[f"shard-{s}"] for s in range(shards)], mailboxes["resolver"], timeout_s)
-    return Engine(coordinator, mailboxes, restarts)
+    deadlines = Deadlines()
+    nursery.start_soon(deadlines.run)
+    coordinator = Coordinator([mailboxes[f"shard-{s}"] for s in range(shards)], mailboxes["resolver"], deadlines,
+                              timeout_s)
+    return Engine(coordinator, mailboxes, restarts, deadlines)
 
 
 def _warm_up() -> None:

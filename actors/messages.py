@@ -29,13 +29,14 @@ class Gather(Generic[T]):
     Everything runs on the trio thread, so no locking is needed.
     """
 
-    __slots__ = ("values", "_left", "_error", "_done")
+    __slots__ = ("values", "_left", "_error", "_done", "_on_expiry")
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, on_expiry: Callable[[], BaseException] | None = None) -> None:
         self.values: list[Any] = [None] * n
         self._left = n
         self._error: BaseException | None = None
         self._done = trio.Event()
+        self._on_expiry = on_expiry  # the error at its deadline (actors.deadlines)
 
     def put(self, slot: int, value: T) -> None:
         self.values[slot] = value
@@ -52,11 +53,17 @@ class Gather(Generic[T]):
     def answered(self) -> bool:
         return self._done.is_set()
 
+    settled = answered  # as actors.deadlines.Waiter
+
+    def expire(self) -> None:
+        """Fail with ``on_expiry()``: the deadline passed before every actor answered."""
+        self.fail(self._on_expiry() if self._on_expiry else engine_unavailable("no answer in time"))
+
     async def wait(self) -> list[T]:
         """All ``n`` values in slot order. Raises the first error an actor reported.
 
-        Cancellation (the requester's timeout): the actors may still answer later; their
-        answers land in this object and are dropped with it.
+        Expiry or cancellation: the actors may still answer later; their answers land in this
+        object and are dropped with it.
         """
         await self._done.wait()
         if self._error is not None:

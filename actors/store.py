@@ -83,7 +83,7 @@ async def _run_store(
         except CONNECTION_ERRORS as exc:
             breaker.record_failure(exc)
         async with trio.open_nursery() as actor:
-            actor.start_soon(store.timekeeper)
+            actor.start_soon(store.deadlines.run)
             async with trio.open_nursery() as workers:
                 with receive:
                     for _ in range(pool_size):  # one worker per connection: pipelines in flight

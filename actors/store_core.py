@@ -18,17 +18,15 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
 * Scripts run as plain ``EVALSHA`` commands (:meth:`StoreCore.call_script`). Every script is
   loaded once at start-up, and a NOSCRIPT reply (server restarted or flushed) reloads them all
   and re-runs just the calls that got it.
-* The 5 s call deadline is kept by one timekeeper task, not by a ``trio.fail_after`` per call:
-  a deadline cancel scope costs ~15 µs of CPU per call with hundreds of tasks waiting, more than
-  everything else a call does on the trio side. Every call has the same timeout, so deadlines
-  come in submission order and a FIFO of waiting requests is all the timekeeper needs.
+* The 5 s call deadline is kept by one task (actors.deadlines), not by a ``trio.fail_after``
+  per call: a deadline cancel scope costs ~15 µs of CPU per call with hundreds of tasks waiting,
+  more than everything else a call does on the trio side.
 * The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
   saves a trip through the scheduler per call.
 """
 from __future__ import annotations
 
 import math
-from collections import deque
 from typing import Any, Callable, Sequence, TypeVar
 
 import redis
@@ -40,6 +38,7 @@ from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
 from actors.breaker import CircuitBreaker
+from actors.deadlines import Deadlines
 from actors.redis_link import RedisLink
 from dre.errors import DREError
 from dre.store.replies import parse_script_error, store_unavailable
@@ -53,7 +52,6 @@ POOL_SIZE = 2  # Redis connections = pipelines in flight = worker tasks. Two: on
 # wire while the next batch gathers; more split the waiting calls into smaller pipelines and cost
 # a send, a receive and a wake-up each (measured ~15 % more CPU per evaluate with 4)
 CALL_TIMEOUT_S = 5.0  # a caller gives up (503) after this long, queueing included
-TIMEKEEPER_TICK_S = 0.05  # how often the timekeeper forgets answered requests (bounds its FIFO)
 CONNECT_TIMEOUT_S = 0.5  # a down server is noticed fast (the breaker then fails calls fast)
 SOCKET_TIMEOUT_S = 3.0  # a pipeline whose replies take longer counts as a connection failure
 NOSCRIPT_RETRIES = 3  # reload-and-rerun rounds for calls answered NOSCRIPT (each round only
@@ -69,23 +67,32 @@ CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 class _Request:
     """One call: the command (``args``, plus redis-py's reply-callback ``options``), its
     deadline, and where the reply goes (``reply`` - a reply or an exception for this request
-    alone - then ``done`` is set, exactly once, by a worker or by the timekeeper)."""
+    alone - then ``done`` is set, exactly once, by a worker or at the deadline)."""
 
-    __slots__ = ("args", "options", "deadline", "done", "reply", "answered")
+    __slots__ = ("args", "options", "deadline", "timeout_s", "done", "reply", "answered")
 
     def __init__(self, args: tuple, options: dict | None) -> None:
         self.args = args
         self.options = options  # None: the raw reply is the answer (EVALSHA)
         self.deadline = math.inf
+        self.timeout_s = 0.0
         self.done = trio.Event()
         self.reply: Any = None
-        self.answered = False  # by Redis (or a connection failure), not by the timekeeper
+        self.answered = False  # by Redis (or a connection failure), not at the deadline
 
     def answer(self, reply: Any) -> None:
-        if not self.done.is_set():  # a request the timekeeper already failed keeps its 503
+        if not self.done.is_set():  # a request already failed at its deadline keeps its 503
             self.reply = reply
             self.answered = True
             self.done.set()
+
+    @property
+    def settled(self) -> bool:
+        return self.done.is_set()
+
+    def expire(self) -> None:
+        self.reply = store_unavailable(f"store call timed out after {self.timeout_s}s")
+        self.done.set()
 
 
 def make_client(url: str, pool_size: int = POOL_SIZE) -> redis.Redis:
@@ -139,8 +146,7 @@ class StoreCore:
         self._callbacks = client.response_callbacks
         self._max_batch = max_batch
         self.call_timeout_s = call_timeout_s
-        self._waiting: deque[_Request] = deque()  # in submission (= deadline) order
-        self._timekeeper_kick = trio.Event()  # set when _waiting gets its first entry
+        self.deadlines = Deadlines()  # its run() is a task of the actor
         self.batches = 0  # pipelines run (for tests and the benchmark)
         self.requests = 0  # requests answered
         self.script_loads = 0  # times the scripts were (re)loaded after NOSCRIPT
@@ -181,6 +187,7 @@ class StoreCore:
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
         probe = self.breaker.admit()
         req.deadline = trio.current_time() + self.call_timeout_s
+        req.timeout_s = self.call_timeout_s
         try:
             try:
                 self._send.send_nowait(req)
@@ -189,9 +196,7 @@ class StoreCore:
                     await self._send.send(req)
                 if scope.cancelled_caught:
                     raise store_unavailable(f"store call timed out after {self.call_timeout_s}s")
-            if not self._waiting:
-                self._timekeeper_kick.set()
-            self._waiting.append(req)
+            self.deadlines.watch(req, req.deadline)
             await req.done.wait()
         except (trio.ClosedResourceError, trio.BrokenResourceError):
             raise store_unavailable("store is shut down") from None
@@ -211,27 +216,6 @@ class StoreCore:
         await self._send.aclose()
 
     # -- actor side -----------------------------------------------------------------------
-
-    async def timekeeper(self) -> None:
-        """Answer 503 to every call still waiting at its deadline (runs until cancelled).
-
-        Wakes at the oldest waiting call's deadline, and every TIMEKEEPER_TICK_S while calls
-        are flowing to drop the answered ones from the front of the FIFO; sleeps while idle.
-        A request that Redis answers after its caller got the 503 is dropped (``answer``).
-        """
-        waiting = self._waiting
-        while True:
-            now = trio.current_time()
-            while waiting and (waiting[0].done.is_set() or waiting[0].deadline <= now):
-                req = waiting.popleft()
-                if not req.done.is_set():
-                    req.reply = store_unavailable(f"store call timed out after {self.call_timeout_s}s")
-                    req.done.set()
-            if waiting:
-                await trio.sleep_until(min(waiting[0].deadline, now + TIMEKEEPER_TICK_S))
-            else:
-                self._timekeeper_kick = trio.Event()
-                await self._timekeeper_kick.wait()
 
     async def worker(self, receive: trio.MemoryReceiveChannel) -> None:
         """Drain the mailbox in batches on one connection until every send end is closed.
