@@ -72,5 +72,3 @@ class Deadlines:
             else:
                 self._kick = trio.Event()
                 await self._kick.wait()
-
-

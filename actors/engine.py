@@ -130,7 +130,7 @@ class Engine:
         return {name: s.statistics().current_buffer_used for name, s in self._mailboxes.items()}
 
 
-async def start_engine(nursery: trio.Nursery, shards: int = 2, resolvers: int | None = None, *,
+async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | None = None, *,
                        timeout_s: float = PRICE_TIMEOUT_S, observe: BatchObserver | None = None,
                        warm_up: bool = True) -> Engine:
     """Start the shard actors and resolver workers in the caller's ``nursery``.
@@ -176,7 +176,7 @@ def _warm_up() -> None:
 
 
 @asynccontextmanager
-async def open_engine(shards: int = 2, resolvers: int | None = None, **kwargs) -> AsyncIterator[Engine]:
+async def open_engine(shards: int = 1, resolvers: int | None = None, **kwargs) -> AsyncIterator[Engine]:
     """An engine for the duration of the block; on exit the actors drain their mailboxes and stop.
 
     Owns its nursery. If the block raises, the actors are cancelled with it.

@@ -39,7 +39,7 @@ class ShardJob:
 
     pset: PromotionSet
     item: Prepared  # by pset.prepare, once for all shards (a one-shard set: not yet encoded)
-    reply: Gather[np.ndarray]
+    reply: Gather[np.ndarray | Result]
 
 
 async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,

@@ -2,9 +2,10 @@
 
 The store's ``next_counter`` script increments the transaction's counter and keeps the priced
 iteration for confirm in one atomic step, unless a confirm of the transaction was refused for a
-promotion the iteration was priced with (RefusedPromotions: price again without it). While Redis is unreachable, evaluate still prices: the
-counter then comes from this process's memory and the response says ``counterSource: LOCAL`` (such
-an iteration cannot be confirmed, and its counter is unique only within this worker).
+promotion the iteration was priced with (RefusedPromotions: price again without it). While Redis
+is unreachable, evaluate still prices: the counter then comes from this process's memory and the
+response says ``counterSource: LOCAL`` (such an iteration cannot be confirmed, and its counter is
+unique only within this worker).
 """
 from __future__ import annotations
 
