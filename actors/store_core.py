@@ -39,6 +39,7 @@ from redis.retry import Retry
 
 from actors.breaker import CircuitBreaker
 from actors.deadlines import Deadlines
+from actors.messages import drain
 from actors.redis_link import RedisLink
 from dre.errors import DREError
 from dre.store.replies import parse_script_error, store_unavailable
@@ -91,7 +92,7 @@ class _Request:
         return self.done.is_set()
 
     def expire(self) -> None:
-        self.reply = store_unavailable(f"store call timed out after {self.timeout_s}s")
+        self.reply = timed_out(self.timeout_s)
         self.done.set()
 
 
@@ -195,7 +196,7 @@ class StoreCore:
                 with trio.move_on_at(req.deadline) as scope:
                     await self._send.send(req)
                 if scope.cancelled_caught:
-                    raise store_unavailable(f"store call timed out after {self.call_timeout_s}s")
+                    raise timed_out(self.call_timeout_s)
             self.deadlines.watch(req, req.deadline)
             await req.done.wait()
         except (trio.ClosedResourceError, trio.BrokenResourceError):
@@ -233,13 +234,7 @@ class StoreCore:
                     # round queue their calls too, and join this pipeline (measured: ~1.5 -> ~2
                     # calls per pipeline in-process, a few % less CPU per evaluate)
                     await trio.lowlevel.cancel_shielded_checkpoint()
-                    batch = [first]
-                    while len(batch) < self._max_batch:
-                        try:
-                            batch.append(receive.receive_nowait())
-                        except (trio.WouldBlock, trio.EndOfChannel):
-                            break
-                    link = await self._execute(batch, link)
+                    link = await self._execute(drain(first, receive, self._max_batch), link)
         finally:
             if link is not None:
                 await link.aclose()
@@ -321,6 +316,11 @@ def mailbox(size: int = MAILBOX_SIZE) -> tuple[trio.MemorySendChannel, trio.Memo
     """The actor's mailbox: a small bounded channel (never ``math.inf``)."""
     assert size != math.inf
     return trio.open_memory_channel(size)
+
+
+def timed_out(timeout_s: float) -> DREError:
+    """The 503 of a call not answered within its deadline (queueing included)."""
+    return store_unavailable(f"store call timed out after {timeout_s}s")
 
 
 def unavailable(exc: BaseException) -> DREError:

@@ -59,3 +59,10 @@ def merge_candidates(parts: Sequence[np.ndarray]) -> np.ndarray:
     if not parts:
         return np.empty(0, dtype=np.int64)
     return np.unique(np.concatenate(parts).astype(np.int64, copy=False))
+
+
+def evaluate_in_phases(pset: PromotionSet, basket: Basket, ctx: Context) -> Result:
+    """Both phases over every shard for one basket, as the actors run them."""
+    item = pset.prepare(basket, ctx)
+    cands = [pset.shard_candidates(s, [item])[0] for s in range(pset.n_shards)]
+    return pset.resolve([item], [merge_candidates(cands)])[0]

@@ -10,7 +10,7 @@ from dre.evaluate.context import Context
 from dre.evaluate.pipeline import coupon_results
 from dre.evaluate.recommend import message
 from dre.evaluate.result import Applied, Granted, LineDiscount, Recommendation, Result
-from dre.pricing import Prepared, merge_candidates
+from dre.pricing import Prepared, evaluate_in_phases
 from dre.promotion.model import Promotion
 from kernels import basket as kb
 from kernels.compile import compile_promotions
@@ -97,9 +97,7 @@ class KernelSet:
 
     def evaluate_sharded(self, basket: Basket, ctx: Context) -> Result:
         """Both phases through the shards, as the actors run them (for tests)."""
-        item = self.prepare(basket, ctx)
-        cands = [self.shard_candidates(s, [item])[0] for s in range(self.n_shards)]
-        return self.resolve([item], [merge_candidates(cands)])[0]
+        return evaluate_in_phases(self, basket, ctx)
 
     def _result(self, basket: Basket, ctx: Context, disc: np.ndarray, applied: np.ndarray, points: int,
                 recs: np.ndarray, nodes: int) -> Result:

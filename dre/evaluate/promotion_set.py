@@ -10,7 +10,7 @@ from dre.evaluate import eligibility
 from dre.evaluate.context import Context
 from dre.evaluate.pipeline import evaluate, split_parts
 from dre.evaluate.result import Result
-from dre.pricing import Prepared, merge_candidates
+from dre.pricing import Prepared, evaluate_in_phases
 from dre.promotion.model import Promotion
 
 
@@ -41,6 +41,4 @@ class ReferenceSet:
         return [evaluate([self.ranked[i] for i in c], b, x) for (b, x, _), c in zip(items, candidates)]
 
     def evaluate(self, basket: Basket, ctx: Context) -> Result:
-        item = self.prepare(basket, ctx)
-        cands = [self.shard_candidates(s, [item])[0] for s in range(self.n_shards)]
-        return self.resolve([item], [merge_candidates(cands)])[0]
+        return evaluate_in_phases(self, basket, ctx)
