@@ -58,6 +58,13 @@ class FakeDre:
         async def confirm():
             return await self._handle("confirm", self._confirm)
 
+        @app.post("/bench/echo")
+        async def echo():
+            # bench.http's baseline route: reads the body, answers at once (no delay_s)
+            await request.get_data()
+            self.hits[("echo", 200)] += 1
+            return Response(b'{"echo":"x"}', content_type="application/json")
+
         @app.get("/redirect")
         async def redirect():
             # Points off-host on purpose: the harness must report it, never follow it.

@@ -1,0 +1,48 @@
+"""bench.http, the evaluate-vs-echo harness, against the fake DRE (same HTTP stack as the service)."""
+from __future__ import annotations
+
+import statistics
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench import http
+from tests.bench.fake_dre import API_KEY
+
+
+@pytest.fixture
+def port(fake_dre, monkeypatch) -> int:
+    monkeypatch.setattr(http, "API_KEY", API_KEY)
+    return urlsplit(fake_dre.url).port
+
+
+async def test_latency_counts_from_the_schedule_and_the_peak_is_what_completes(fake_dre, port):
+    fake_dre.delay_s = 0.05
+    bodies = http._bodies(4)
+    run = await http.open_loop(port, http.EVALUATE, bodies, rate=200, seconds=0.5, connections=2)
+
+    # Two connections, 50 ms each: ~40 answers/s while 200/s were offered. The rest queue
+    # (latency from their due time grows) or are dropped beyond MAX_IN_FLIGHT: none here.
+    assert (run.sent, run.errors, run.dropped) == (100, 0, 0)
+    assert run.ok == 100 == fake_dre.count("evaluate", 200)
+    assert 25 <= run.throughput <= 45
+    assert run.pct_ms(50) >= 500  # queued behind the slow server, not just the 50 ms it took
+    assert run.pct_ms(99) >= 1000
+
+
+async def test_a_round_compares_evaluate_with_echo_and_measures_each_at_80_percent(fake_dre, port):
+    fake_dre.delay_s = 0.02  # evaluate only: echo answers at once
+    out = await http.bench(port, overload=400, seconds=0.5, connections=4, rounds=2, pause_s=0)
+
+    assert len(out["rounds"]) == 2
+    for r in out["rounds"]:
+        assert r["echo_peak_rps"] > r["evaluate_peak_rps"] > 0
+        assert r["ratio"] == pytest.approx(r["evaluate_peak_rps"] / r["echo_peak_rps"], abs=0.002)
+        assert r["at80_rate_rps"] == pytest.approx(0.8 * r["evaluate_peak_rps"], abs=0.1)
+        assert r["echo_at80_rate_rps"] == pytest.approx(0.8 * r["echo_peak_rps"], abs=0.1)
+        assert r["at80_p50_ms"] >= 20  # evaluate's delay shows in its latency
+        assert r["at80_errors"] == 0
+    # four connections at 20 ms each cap evaluate at 200/s, far below what echo does
+    assert out["evaluate_peak_rps"] <= 205 and out["ratio"] < 0.8
+    assert out["ratio"] == statistics.median(r["ratio"] for r in out["rounds"])
+    assert fake_dre.count("echo", 200) > 0 and fake_dre.count("evaluate", 400) == 0
