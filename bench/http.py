@@ -24,26 +24,21 @@ import argparse
 import gc
 import math
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import orjson
 import trio
 from hdrh.histogram import HdrHistogram
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+from bench.live_server import LiveServer
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 API_KEY = "bench-key"
 HIST_MAX_US = 60_000_000  # 60 s: nothing slower is recorded
-START_TIMEOUT_S = 60.0
 CONNECTIONS = 32  # keep-alive HTTP/1.1 connections of the load generator
 MAX_IN_FLIGHT = 256  # arrivals beyond this many outstanding are dropped and counted: an overload
 # run then measures what the server completes instead of building an unbounded backlog
@@ -97,40 +92,14 @@ def _evaluate_response_size() -> int:
     return len(orjson.dumps(body))
 
 
-class Service:
-    """``dre serve`` as a child process on a free port."""
+def start_service(workers: int, shards: int, data_dir: Path) -> LiveServer:
+    """``dre serve`` with the example promotions, its embedded Redis under ``data_dir`` and the echo route.
 
-    def __init__(self, workers: int, shards: int, data_dir: Path) -> None:
-        from dre.store.server import free_port
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "DRE_API_KEYS": f"bench:{API_KEY}",
-               "DRE_PROMOTIONS_FILE": str(EXAMPLES / "promotions.json"), "DRE_DATA_DIR": str(data_dir),
-               "DRE_BENCH_ECHO": str(_evaluate_response_size())}
-        env.pop("DRE_REDIS_URL", None)
-        self.log = open(data_dir / "serve.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "dre.cli", "serve", "--port", str(self.port),
-                                      "--workers", str(workers), "--shards", str(shards)],
-                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        # Access logs go to a file: a terminal would slow the server down, not the engine.
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"dre serve exited; see {data_dir / 'serve.log'}")
-            try:
-                httpx.get(self.url + "/openapi.json", timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("dre serve did not start")
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(30)
-        finally:
-            self.log.close()
+    Its output (access logs) goes to ``data_dir/serve.log``: a terminal would slow the server down.
+    """
+    env = {"DRE_API_KEYS": f"bench:{API_KEY}", "DRE_PROMOTIONS_FILE": str(EXAMPLES / "promotions.json"),
+           "DRE_DATA_DIR": str(data_dir), "DRE_BENCH_ECHO": str(_evaluate_response_size())}
+    return LiveServer(env, ["--workers", str(workers), "--shards", str(shards)], log_path=data_dir / "serve.log")
 
 
 class Connection:
@@ -311,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, data_dir: Path) -> int:
-    service = Service(args.workers, args.shards, data_dir)
+    service = start_service(args.workers, args.shards, data_dir)
     try:
         print(f"service {service.url}: workers={args.workers} shards={args.shards}, CPUs={os.cpu_count()} "
               f"(shared with this load generator)", flush=True)

@@ -11,8 +11,8 @@ import orjson
 import pytest
 import redis
 
+from bench.live_server import LiveServer
 from tests.api.conftest import EXAMPLES, KEY, TENANT
-from tests.api.live import LiveServer
 
 LOAD_THREADS = 8  # keep-alive connections: the two workers race to accept, so both get some
 WRITES = 5

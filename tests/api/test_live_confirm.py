@@ -10,17 +10,16 @@ from collections import Counter
 import httpx
 import orjson
 import psutil
-import pytest
 import redis
 import trio
 
 from actors.side_effects import EVENT_PREFIX
 from actors.store import open_store
+from bench.live_server import LiveServer
 from dre.store import keys
 from dre.store.server import start_redis_server
 from tests.api.conftest import KEY, TENANT
 from tests.api.flows import item, request
-from tests.api.live import LiveServer
 
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
 BUDGET_PROMO = {"id": "B100", "name": "1.00 off, budget 100.00", "type": "ARTICLE", "budget": {"amount": 100.00},

@@ -6,8 +6,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from bench.live_server import LiveServer
 from tests.api.conftest import EXAMPLES, KEY, TENANT
-from tests.api.live import LiveServer
 
 MAX_EXAMPLES = 25  # per operation: enough to hit every error path, small enough to stay fast
 

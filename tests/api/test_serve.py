@@ -6,8 +6,8 @@ import orjson
 import psutil
 import pytest
 
+from bench.live_server import LiveServer
 from tests.api.conftest import EXAMPLES, KEY, OTHER_KEY, OTHER_TENANT, TENANT
-from tests.api.live import LiveServer
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -4,9 +4,9 @@ from __future__ import annotations
 import orjson
 
 from bench.config import LoadConfig, Step
+from bench.live_server import LiveServer
 from bench.load import execute
 from tests.api.conftest import EXAMPLES, KEY, TENANT
-from tests.api.live import LiveServer
 
 RATE = 25  # arrivals per second: far below capacity, so every one must be answered
 SECONDS = 2.0

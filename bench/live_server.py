@@ -1,4 +1,4 @@
-"""A real `dre serve` subprocess on a free port (end-to-end and schemathesis tests)."""
+"""``dre serve`` as a child process on a free loopback port: the benchmarks' and end-to-end tests' server."""
 from __future__ import annotations
 
 import os
@@ -13,20 +13,29 @@ import httpx
 
 from dre.store.server import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent.parent
 # Generous: a readiness deadline, not a speed assertion. On a loaded CI machine two workers loading
 # numba's cache at once have taken more than 30 s.
 START_TIMEOUT_S = 180.0
 
 
 class LiveServer:
-    def __init__(self, env: dict[str, str], args: list[str] | None = None) -> None:
+    """Started by the constructor (ready when it returns: /openapi.json answers); ``stop()`` ends it.
+
+    ``env`` is laid over this process's environment, except DRE_REDIS_URL, which is taken only from
+    ``env`` (without it the server runs its embedded Redis): a developer's shell must not point a
+    test or a benchmark at their own Redis. The server's output goes to ``log_path``, else to an
+    unnamed temporary file; ``output()`` reads it.
+    """
+
+    def __init__(self, env: dict[str, str], args: list[str] | None = None, log_path: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+        full_env = {key: value for key, value in os.environ.items() if key != "DRE_REDIS_URL"}
+        full_env.update({"PYTHONPATH": str(ROOT), **env})
         # A file, not a pipe: nobody reads a pipe while the server runs, and a full pipe (64 KiB of
         # access log lines) would block the server in the middle of a request.
-        self._log = tempfile.TemporaryFile()
+        self._log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()
         self.proc = subprocess.Popen([sys.executable, "-m", "dre.cli", "serve", "--port", str(self.port), *(args or [])],
                                      cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_S
