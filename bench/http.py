@@ -27,6 +27,7 @@ import os
 import statistics
 import tempfile
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +56,13 @@ class Run:
     seconds: float
     sent: int
     ok: int
-    errors: int
     dropped: int
     hist: HdrHistogram
+    error_kinds: Counter  # HTTP status or exception name -> count
+
+    @property
+    def errors(self) -> int:
+        return sum(self.error_kinds.values())
 
     @property
     def throughput(self) -> float:
@@ -157,7 +162,8 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
     hist = HdrHistogram(1, HIST_MAX_US, 3)
     n = int(rate * seconds)
     raws = [build_request(port, path, b) for b in bodies]
-    counts = {"ok": 0, "errors": 0, "dropped": 0}
+    counts = {"ok": 0, "dropped": 0}
+    error_kinds: Counter = Counter()
     send, receive = trio.open_memory_channel(MAX_IN_FLIGHT)
 
     async def worker(receive: trio.MemoryReceiveChannel) -> None:
@@ -167,8 +173,8 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
                 async for raw, due in receive:
                     try:
                         status = await conn.request(raw)
-                    except (OSError, ConnectionError, trio.BrokenResourceError):
-                        counts["errors"] += 1
+                    except (OSError, ConnectionError, trio.BrokenResourceError) as error:
+                        error_kinds[type(error).__name__] += 1
                         await conn.aclose()
                         conn = await Connection.open(port)
                         continue
@@ -176,7 +182,7 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
                         counts["ok"] += 1
                         hist.record_value(max(1, int((trio.current_time() - due) * 1e6)))
                     else:
-                        counts["errors"] += 1
+                        error_kinds[str(status)] += 1
         finally:
             await conn.aclose()
 
@@ -201,7 +207,7 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
     finally:
         gc.enable()
     span = max(trio.current_time() - start, 1e-9)  # until the last answer: a late backlog counts
-    return Run(rate, span, n, counts["ok"], counts["errors"], counts["dropped"], hist)
+    return Run(rate, span, n, counts["ok"], counts["dropped"], hist, error_kinds)
 
 
 async def peak(port: int, path: str, bodies: list[bytes], rate: float, seconds: float, connections: int) -> Run:
@@ -212,7 +218,8 @@ async def peak(port: int, path: str, bodies: list[bytes], rate: float, seconds: 
 def _line(name: str, run: Run) -> str:
     return (f"{name:<22} offered {run.offered:8.0f}/s  done {run.throughput:8.0f}/s  ok {run.ok:6d}  "
             f"err {run.errors:4d}  drop {run.dropped:5d}  p50 {run.pct_ms(50):8.2f} ms  "
-            f"p99 {run.pct_ms(99):8.2f} ms  p99.9 {run.pct_ms(99.9):8.2f} ms")
+            f"p99 {run.pct_ms(99):8.2f} ms  p99.9 {run.pct_ms(99.9):8.2f} ms"
+            + (f"  errors {dict(run.error_kinds)}" if run.error_kinds else ""))
 
 
 async def bench_round(port: int, overload: float, seconds: float, connections: int,

@@ -46,3 +46,15 @@ async def test_a_round_compares_evaluate_with_echo_and_measures_each_at_80_perce
     assert out["evaluate_peak_rps"] <= 205 and out["ratio"] < 0.8
     assert out["ratio"] == statistics.median(r["ratio"] for r in out["rounds"])
     assert fake_dre.count("echo", 200) > 0 and fake_dre.count("evaluate", 400) == 0
+
+
+async def test_errors_are_counted_by_status_and_kept_out_of_the_latencies(fake_dre, port):
+    fake_dre.delay_s = 0.02
+    fake_dre.max_concurrency = 1  # four connections at once: the others get 503
+    run = await http.open_loop(port, http.EVALUATE, http._bodies(4), rate=100, seconds=0.5, connections=4)
+
+    assert run.ok == fake_dre.count("evaluate", 200) and run.ok > 0
+    assert run.error_kinds == {"503": fake_dre.count("evaluate", 503)} and run.errors > 0
+    assert run.ok + run.errors == run.sent == 50
+    assert run.hist.get_total_count() == run.ok
+    assert "errors {'503': " in http._line("evaluate", run)
