@@ -114,6 +114,7 @@ class Connection:
     def __init__(self, stream: trio.SocketStream) -> None:
         self._stream = stream
         self._buf = b""
+        self.closing = False  # the server said "Connection: close" (hypercorn does after 1,000 requests)
 
     @classmethod
     async def open(cls, port: int) -> "Connection":
@@ -131,8 +132,11 @@ class Connection:
         length = 0
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
+            name = name.strip().lower()
+            if name == b"content-length":
                 length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                self.closing = True
         while len(rest) < length:
             chunk = await self._stream.receive_some(65536)
             if not chunk:
@@ -183,6 +187,9 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
                         hist.record_value(max(1, int((trio.current_time() - due) * 1e6)))
                     else:
                         error_kinds[str(status)] += 1
+                    if conn.closing:  # a request waiting for this connection pays for the new one, as a client would
+                        await conn.aclose()
+                        conn = await Connection.open(port)
         finally:
             await conn.aclose()
 

@@ -32,6 +32,7 @@ class FakeDre:
     def __init__(self) -> None:
         self.delay_s = 0.0  # every evaluate/confirm answer waits this long
         self.max_concurrency: int | None = None  # above this many concurrent requests: 503
+        self.keep_alive_max_requests = 1000  # then hypercorn answers "Connection: close" (its default)
         self.hits: Counter = Counter()  # (route, status) -> count
         self.coupon_evaluates = 0
         self.counters: dict[str, int] = {}  # transactionId -> last issued counter
@@ -132,6 +133,7 @@ class FakeDre:
         config.accesslog = None
         config.errorlog = None
         config.graceful_timeout = 0.1
+        config.keep_alive_max_requests = self.keep_alive_max_requests
         async with trio.open_nursery() as nursery:
             binds = await nursery.start(partial(serve, self.app, config))
             task_status.started(binds[0])

@@ -7,12 +7,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench import http
-from tests.bench.fake_dre import API_KEY
+from tests.bench.fake_dre import API_KEY, FakeDre
+
+
+@pytest.fixture(autouse=True)
+def fake_dre_key(monkeypatch) -> None:
+    monkeypatch.setattr(http, "API_KEY", API_KEY)
 
 
 @pytest.fixture
-def port(fake_dre, monkeypatch) -> int:
-    monkeypatch.setattr(http, "API_KEY", API_KEY)
+def port(fake_dre) -> int:
     return urlsplit(fake_dre.url).port
 
 
@@ -58,3 +62,15 @@ async def test_errors_are_counted_by_status_and_kept_out_of_the_latencies(fake_d
     assert run.ok + run.errors == run.sent == 50
     assert run.hist.get_total_count() == run.ok
     assert "errors {'503': " in http._line("evaluate", run)
+
+
+async def test_a_connection_the_server_closes_after_n_requests_is_reopened(nursery):
+    server = FakeDre()
+    server.keep_alive_max_requests = 5
+    url = await nursery.start(server.serve)
+    run = await http.open_loop(urlsplit(url).port, http.EVALUATE, http._bodies(4), rate=100, seconds=0.5,
+                               connections=1)
+
+    # 50 requests on one connection that the server ends every 5: none lost, none an error
+    assert (run.ok, run.errors, run.dropped) == (50, 0, 0)
+    assert server.count("evaluate", 200) == 50
