@@ -84,6 +84,7 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
 
     async with open_services(config, redis_url) as services:
         app = create_app(services)
+        app.extensions["QUART_SCHEMA"].openapi_provider.schema()  # built once, here: not on a client's request
         # What exists now (modules, compiled kernels, the app, promotion sets) lives as long as
         # the worker: moved out of the collector's reach, a full collection no longer walks its
         # ~170k objects (~85 ms, which was the p99 of a loaded worker) every few seconds.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from quart_schema import OpenAPIProvider, document_response
 from werkzeug.routing import Rule
@@ -36,7 +36,18 @@ def raw_response(status: int, media_type: str, description: str) -> Callable[[T]
 
 
 class Provider(OpenAPIProvider):
-    """quart-schema's provider plus the responses recorded by :func:`raw_response`."""
+    """quart-schema's provider plus the responses recorded by :func:`raw_response`, built once."""
+
+    _document: dict[str, Any] | None = None
+
+    def schema(self) -> dict[str, Any]:
+        # quart-schema builds the document on every GET /openapi.json: ~0.2 s on the event loop,
+        # which every request in flight on the worker waits for, on a route that needs no key.
+        # The routes are fixed once the app serves, so one build answers them all (api.serve
+        # builds it before serving).
+        if self._document is None:
+            self._document = super().schema()
+        return self._document
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:
         paths, components = super().build_paths(rule)
