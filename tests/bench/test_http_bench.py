@@ -29,7 +29,7 @@ async def test_latency_counts_from_the_schedule_and_the_peak_is_what_completes(f
     # (latency from their due time grows) or are dropped beyond MAX_IN_FLIGHT: none here.
     assert (run.sent, run.errors, run.dropped) == (100, 0, 0)
     assert run.ok == 100 == fake_dre.count("evaluate", 200)
-    assert 25 <= run.throughput <= 45
+    assert 10 <= run.throughput <= 45  # bounded by the server (2 / 50 ms), not by the 200/s offered
     assert run.pct_ms(50) >= 500  # queued behind the slow server, not just the 50 ms it took
     assert run.pct_ms(99) >= 1000
 
