@@ -217,11 +217,6 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
     return Run(rate, span, n, counts["ok"], counts["dropped"], hist, error_kinds)
 
 
-async def peak(port: int, path: str, bodies: list[bytes], rate: float, seconds: float, connections: int) -> Run:
-    """Offer more than the server can take: completions per second is its peak throughput."""
-    return await open_loop(port, path, bodies, rate, seconds, connections)
-
-
 def _line(name: str, run: Run) -> str:
     return (f"{name:<22} offered {run.offered:8.0f}/s  done {run.throughput:8.0f}/s  ok {run.ok:6d}  "
             f"err {run.errors:4d}  drop {run.dropped:5d}  p50 {run.pct_ms(50):8.2f} ms  "
@@ -232,17 +227,17 @@ def _line(name: str, run: Run) -> str:
 async def bench_round(port: int, overload: float, seconds: float, connections: int,
                       bodies: list[bytes], pause_s: float = PAUSE_S) -> dict:
     """One round: both peaks, then each route at 80 % of its own peak."""
-    runs = {}
-    for name, path in (("echo", ECHO), ("evaluate", EVALUATE)):
-        runs[name] = await peak(port, path, bodies, overload, seconds, connections)
-        print(_line(f"{name} (peak)", runs[name]), flush=True)
+    async def measure(name: str, path: str, rate: float, run_s: float) -> Run:
+        run = await open_loop(port, path, bodies, rate, run_s, connections)
+        print(_line(name, run), flush=True)
         await trio.sleep(pause_s)
-    for name, path in (("evaluate", EVALUATE), ("echo", ECHO)):
-        at80 = await open_loop(port, path, bodies, max(1.0, 0.8 * runs[name].throughput), seconds * 2, connections)
-        print(_line(f"{name} @80% peak", at80), flush=True)
-        runs[f"{name}_at80"] = at80
-        await trio.sleep(pause_s)
-    echo, evaluate, at80, echo80 = runs["echo"], runs["evaluate"], runs["evaluate_at80"], runs["echo_at80"]
+        return run
+
+    # offered more than the server can take: completions per second are its peak throughput
+    echo = await measure("echo (peak)", ECHO, overload, seconds)
+    evaluate = await measure("evaluate (peak)", EVALUATE, overload, seconds)
+    at80 = await measure("evaluate @80% peak", EVALUATE, max(1.0, 0.8 * evaluate.throughput), seconds * 2)
+    echo80 = await measure("echo @80% peak", ECHO, max(1.0, 0.8 * echo.throughput), seconds * 2)
     ratio = evaluate.throughput / echo.throughput if echo.throughput else math.nan
     return {"echo_peak_rps": round(echo.throughput, 1), "evaluate_peak_rps": round(evaluate.throughput, 1),
             "ratio": round(ratio, 3), "at80_rate_rps": round(at80.offered, 1),
