@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +78,9 @@ def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, per
     With ``persist`` the append-only file is on (fsync every second), so a restart keeps what was
     written. Raises RuntimeError if it does not come up within START_TIMEOUT_S.
     """
-    data = Path(data_dir)
+    # Absolute: redis-server changes into --dir before it opens --logfile, so a relative
+    # data directory would make the log path resolve inside itself and the start fail.
+    data = Path(data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     args = [
@@ -92,17 +95,31 @@ def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, per
         "--loglevel", "warning",
         "--logfile", str(data / "redis.log"),
     ]
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = RedisServer(proc, port, data)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    client = redis.Redis(port=port, socket_timeout=1)
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {proc.returncode}; see {data / 'redis.log'}")
-        try:
-            if client.ping():
-                return server
-        except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError("redis-server did not answer within the start timeout")
+    # Errors before the log file is open (a bad option, an unwritable directory) go to the
+    # process's own output: kept in an unnamed file so a failed start can say why.
+    with tempfile.TemporaryFile() as output:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        server = RedisServer(proc, port, data)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        client = redis.Redis(port=port, socket_timeout=1)
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {proc.returncode}: {_said(output, data / 'redis.log')}")
+            try:
+                if client.ping():
+                    return server
+            except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
+                time.sleep(0.05)
+        server.stop()
+        raise RuntimeError(f"redis-server did not answer within {START_TIMEOUT_S:.0f} s: "
+                           f"{_said(output, data / 'redis.log')}")
+
+
+def _said(output, logfile: Path, limit: int = 2000) -> str:
+    """What redis-server printed, and the end of its log file when there is one."""
+    output.seek(0)
+    text = output.read().decode(errors="replace")
+    if logfile.is_file():
+        text += logfile.read_text(errors="replace")[-limit:]
+    text = text.strip()[-limit:]
+    return text or "it printed nothing"
