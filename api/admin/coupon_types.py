@@ -2,7 +2,10 @@
 
 The admin document is kept verbatim (normalised) in the type's ``json`` field; the store's own
 fields (kind, limits in ms, promotionIds) are what the coupon scripts read. Every write bumps the
-tenant's promotions version, because a type's ``promotionIds`` gate those promotions.
+tenant's promotions version, because a type's ``promotionIds`` gate those promotions; the writes
+here return that version for the route's ``X-Promotions-Version`` header, as promotion writes do.
+It is read right after the write (the coupon-type scripts answer only new / deleted), so with a
+concurrent write it may be a later version: one that includes this write all the same.
 
 A type's kind and a GENERIC type's code cannot change on replace: codes already handed out
 would silently change meaning (delete the type and create a new one instead).
@@ -61,16 +64,19 @@ async def get_coupon_type(services: Services, tenant: str, type_id: str) -> dict
     return orjson.loads(found["json"])
 
 
-async def create_coupon_type(services: Services, tenant: str, ct: CouponTypeIn) -> dict:
-    """Raises DREError 409 ALREADY_EXISTS or COUPON_CODE_TAKEN."""
-    await store_coupon_type(require_store(services), tenant, ct, create_only=True)
+async def create_coupon_type(services: Services, tenant: str, ct: CouponTypeIn) -> tuple[dict, int]:
+    """(document, promotions version). Raises DREError 409 ALREADY_EXISTS or COUPON_CODE_TAKEN."""
+    store = require_store(services)
+    await store_coupon_type(store, tenant, ct, create_only=True)
+    version = await store.promotions_version(tenant)
     await reload_now(services, tenant)
-    return document(ct)
+    return document(ct), version
 
 
-async def put_coupon_type(services: Services, tenant: str, type_id: str, ct: CouponTypeIn) -> tuple[dict, bool]:
-    """Create or replace; (document, created). Raises DREError 400 (id mismatch, kind or code
-    changed), 409 COUPON_CODE_TAKEN."""
+async def put_coupon_type(services: Services, tenant: str, type_id: str,
+                          ct: CouponTypeIn) -> tuple[dict, int, bool]:
+    """Create or replace; (document, promotions version, created). Raises DREError 400 (id
+    mismatch, kind or code changed), 409 COUPON_CODE_TAKEN."""
     if ct.id != type_id:
         raise invalid(f"id {ct.id!r} does not match the URL's {type_id!r}",
                       [Issue("id", f"must be {type_id!r} (the id in the URL)")])
@@ -83,15 +89,19 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str, ct: Cou
             raise invalid("the shared code of a GENERIC coupon type cannot change",
                           [Issue("code", f"must stay {old.get('code')!r}")])
     created = await store_coupon_type(store, tenant, ct, create_only=False)
+    version = await store.promotions_version(tenant)
     await reload_now(services, tenant)
-    return document(ct), created
+    return document(ct), version, created
 
 
-async def delete_coupon_type(services: Services, tenant: str, type_id: str) -> None:
-    """Raises DREError 404."""
-    if not await require_store(services).coupon_type_delete(tenant, type_id):
+async def delete_coupon_type(services: Services, tenant: str, type_id: str) -> int:
+    """Delete; returns the promotions version after it. Raises DREError 404."""
+    store = require_store(services)
+    if not await store.coupon_type_delete(tenant, type_id):
         raise not_found(f"coupon type {type_id}")
+    version = await store.promotions_version(tenant)
     await reload_now(services, tenant)
+    return version
 
 
 async def generate_codes(services: Services, tenant: str, type_id: str, count: int) -> dict:

@@ -6,6 +6,7 @@ from quart_schema import document_response
 
 from api.admin import coupon_types as ops
 from api.errors import json_response
+from api.routes.admin_promotions import VERSION_HEADER
 from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
 from api.schemas.admin import CouponTypeList, Deleted, GeneratedCodes, GenerateRequest
 from api.services import current_services
@@ -29,9 +30,11 @@ async def list_coupon_types() -> Response:
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 409, 503)
 async def create_coupon_type(data: CouponTypeIn) -> Response:
     """Create a coupon type (409 ALREADY_EXISTS; 409 COUPON_CODE_TAKEN when a GENERIC type's code
-    belongs to another type). Its promotionIds then fire only with one of its codes."""
-    doc = await ops.create_coupon_type(current_services(), g.tenant, data)
-    return json_response(doc, 201, {"Location": f"/admin/coupon-types/{doc['id']}"})
+    belongs to another type). Its promotionIds then fire only with one of its codes. Like every
+    coupon-type write it moves the promotions version: `X-Promotions-Version` carries it."""
+    doc, version = await ops.create_coupon_type(current_services(), g.tenant, data)
+    headers = {VERSION_HEADER: str(version), "Location": f"/admin/coupon-types/{doc['id']}"}
+    return json_response(doc, 201, headers)
 
 
 @bp.get("/admin/coupon-types/<type_id>")
@@ -49,8 +52,8 @@ async def get_coupon_type(type_id: str) -> Response:
 async def put_coupon_type(type_id: str, data: CouponTypeIn) -> Response:
     """Create (201) or replace (200). The id must be the URL's; a type's `type` and a GENERIC
     type's `code` cannot change (400)."""
-    doc, created = await ops.put_coupon_type(current_services(), g.tenant, type_id, data)
-    return json_response(doc, 201 if created else 200)
+    doc, version, created = await ops.put_coupon_type(current_services(), g.tenant, type_id, data)
+    return json_response(doc, 201 if created else 200, {VERSION_HEADER: str(version)})
 
 
 @bp.delete("/admin/coupon-types/<type_id>")
@@ -59,8 +62,8 @@ async def put_coupon_type(type_id: str, data: CouponTypeIn) -> Response:
 async def delete_coupon_type(type_id: str) -> Response:
     """Delete a coupon type; a GENERIC type's shared code is CANCELLED with it. Codes already
     generated for an INDIVIDUAL type keep their state."""
-    await ops.delete_coupon_type(current_services(), g.tenant, type_id)
-    return json_response({"id": type_id})
+    version = await ops.delete_coupon_type(current_services(), g.tenant, type_id)
+    return json_response({"id": type_id, "version": version}, 200, {VERSION_HEADER: str(version)})
 
 
 @bp.post("/admin/coupon-types/<type_id>/generate")

@@ -84,3 +84,60 @@ async def test_types_written_by_the_store_api_list_whole(client, services):
     assert listed["THX"]["validTo"] == "2030-03-17T17:46:40Z" and listed["SUMMER"]["maxRedemptions"] == 50
     for t in listed.values():
         CouponTypeIn.model_validate(t)  # what the response schema promises
+
+
+async def test_every_type_write_answers_the_promotions_version_it_moved(client, services):
+    from tests.api.conftest import TENANT
+
+    async def version() -> int:
+        return await services.store.promotions_version(TENANT)
+
+    before = await version()
+    status, _, r = await call(client, "POST", "/admin/coupon-types", SUMMER)
+    assert status == 201 and int(r.headers["X-Promotions-Version"]) == await version() > before
+    before = await version()
+    status, _, r = await call(client, "PUT", "/admin/coupon-types/SUMMER", {**SUMMER, "maxRedemptions": 5})
+    assert status == 200 and int(r.headers["X-Promotions-Version"]) == await version() > before
+    status, _, r = await call(client, "PUT", "/admin/coupon-types/WELCOME", WELCOME)
+    assert status == 201 and int(r.headers["X-Promotions-Version"]) == await version()
+    before = await version()
+    status, body, r = await call(client, "DELETE", "/admin/coupon-types/SUMMER")
+    assert status == 200 and body == {"id": "SUMMER", "version": int(r.headers["X-Promotions-Version"])}
+    assert body["version"] == await version() > before
+    # reads and refused writes move nothing and answer no version
+    for method, path, doc in (("GET", "/admin/coupon-types", None), ("POST", "/admin/coupon-types", WELCOME),
+                              ("DELETE", "/admin/coupon-types/SUMMER", None)):
+        _, _, r = await call(client, method, path, doc)
+        assert "X-Promotions-Version" not in r.headers, (method, path)
+
+
+async def test_coupon_types_of_the_promotions_file_are_in_the_store_and_confirm_redeems_them(redis_url, tmp_path):
+    """What docs/confirm.md states: the file's coupon types are written to the store at start-up
+    (with its promotions), so a GENERIC code of the file is redeemed by confirm like any other."""
+    import orjson
+
+    from api.app import create_app
+    from api.services import open_services
+    from tests.api.conftest import TENANT, make_config
+    from tests.api.flows import confirm, evaluate, item
+
+    gated = {"id": "FC", "name": "2.00 off with FILE26", "type": "ARTICLE",
+             "actions": [{"type": "ARTICLE", "values": ["R1"], "amountOff": 2.0}]}
+    path = tmp_path / "promotions.json"
+    path.write_bytes(orjson.dumps({"promotions": [gated], "couponTypes": [
+        {"id": "FILE", "type": "GENERIC", "code": "FILE26", "maxRedemptions": 1, "promotionIds": ["FC"]}]}))
+    async with open_services(make_config(DRE_PROMOTIONS_FILE=str(path)), redis_url, warm_up=False) as services:
+        stored = await services.store.coupon_get(TENANT, "FILE26")
+        assert (stored["status"], stored["typeId"]) == ("ACTIVE", "FILE")
+        app = create_app(services)
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            assert (await call(client, "GET", "/admin/coupon-types/FILE"))[0] == 200
+            body = await evaluate(client, "FT1", [item("1", "R1", 1, 5.0)], coupons=("FILE26",))
+            assert body["totals"]["discount"] == 2.0 and body["couponResults"][0]["status"] == "APPLIED"
+            status, answer, _ = await confirm(client, "FT1", 1)
+            assert status == 200, answer
+            assert answer["couponRedemptions"] == [{"code": "FILE26", "status": "REDEEMED"}]
+            # maxRedemptions 1: the code is used up in the store, so the next basket cannot have it
+            body = await evaluate(client, "FT2", [item("1", "R1", 1, 5.0)], coupons=("FILE26",))
+            assert body["totals"]["discount"] == 0 and body["couponResults"][0]["status"] != "APPLIED"
