@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -27,7 +28,7 @@ COMPOSE_FILES = sorted(DOCKER.glob("compose*.yaml"))
 SERVICE_ENV = {"DRE_API_KEYS", "DRE_REDIS_URL", "DRE_DATA_DIR", "DRE_PROMOTIONS_FILE", "DRE_SHARDS",
                "DRE_WORKERS", "DRE_PORT", "DRE_HOST", "DRE_MAX_BODY_BYTES"}
 DEPENDS_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
-ENTRYPOINT = ["dre", "serve", "--host", "0.0.0.0", "--port", "8080"]
+ENTRYPOINT = ["dre", "serve"]  # no --host/--port: DRE_HOST/DRE_PORT decide (see the image tests)
 VAR = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
 
 
@@ -194,6 +195,56 @@ def test_scale_compose_puts_replicas_behind_nginx():
     assert 'proxy_set_header Connection "";' in conf and "proxy_http_version 1.1;" in conf
 
 
+NGINX_SIZE = re.compile(r"(\d+)([kKmMgG]?)")
+
+
+def nginx_bytes(size: str) -> float:
+    """An nginx size (``2m``, ``1g``, ``512k``, bytes) in bytes; ``0`` (no limit) is infinite."""
+    number, unit = NGINX_SIZE.fullmatch(size).groups()
+    n = int(number) * 1024 ** " kmg".index(unit.lower() or " ")
+    return n or float("inf")
+
+
+def nginx_server_block(conf: str) -> tuple[str, dict[str, str]]:
+    """The server block's own directives (locations cut out) and each location's body by path."""
+    server = conf[conf.index("server {"):]
+    locations = {m.group(2): m.group(3) for m in re.finditer(r"location\s+(=\s*)?(\S+)\s*\{(.*?)\}", server, re.S)}
+    own = re.sub(r"location\s+(=\s*)?\S+\s*\{.*?\}", "", server, flags=re.S)
+    return own, locations
+
+
+def test_nginx_lets_dre_answer_every_413_itself():
+    """nginx's own 413 is an HTML page; each nginx body limit must be above DRE's for that route
+    (DRE's defaults, and the compose file's values), so the client gets DRE's error shape. The
+    batch import (up to DRE_MAX_IMPORT_BYTES, 512 MiB by default) has its own, larger limit."""
+    from api.routes.articles import LARGE_BODY_PATHS
+    from dre.config import DEFAULT_MAX_BODY, DEFAULT_MAX_IMPORT
+
+    env = load(DOCKER / "compose.scale.yaml")["services"]["dre"]["environment"]
+    max_body = int(env.get("DRE_MAX_BODY_BYTES") or DEFAULT_MAX_BODY)
+    max_import = int(env.get("DRE_MAX_IMPORT_BYTES") or DEFAULT_MAX_IMPORT)
+    conf = (DOCKER / "nginx.conf").read_text()
+    own, locations = nginx_server_block(conf)
+
+    def limit(block: str) -> float:
+        found = re.findall(r"client_max_body_size (\S+);", block)
+        assert len(found) <= 1
+        return nginx_bytes(found[0]) if found else 1024 ** 2  # nginx's default: 1m
+
+    default = limit(own)
+    assert "client_max_body_size" not in locations["/"] and default > max(max_body, DEFAULT_MAX_BODY)
+    for path in LARGE_BODY_PATHS:
+        assert path in locations, f"no nginx location for {path}: nginx's {default:.0f} bytes would cut it"
+        assert limit(locations[path]) > max(max_import, DEFAULT_MAX_IMPORT), path
+        assert "proxy_request_buffering off;" in locations[path]  # streamed, not spooled to disk
+    upstream = re.search(r"upstream (\w+) \{", conf).group(1)
+    for path, body in locations.items():
+        assert f"proxy_pass http://{upstream};" in body, path
+        # a location with a proxy_set_header of its own would drop the server-level ones
+        assert "proxy_set_header" not in body, path
+    assert 'proxy_set_header Connection "";' in own and "proxy_http_version 1.1;" in own
+
+
 def test_cluster_compose_forms_a_three_master_cluster():
     services = load(DOCKER / "compose.cluster.yaml")["services"]
     nodes = sorted(n for n in services if re.fullmatch(r"redis-\d", n))
@@ -265,6 +316,68 @@ def test_dockerfile_installs_like_the_readme_and_runs_as_non_root():
     health = next(a for op, a in final if op == "HEALTHCHECK")
     assert "/usr/local/bin/dre-healthcheck" in health
     assert ("COPY", "docker/healthcheck.py /usr/local/bin/dre-healthcheck") in final
+
+
+def image_env(final) -> dict[str, str]:
+    """The final stage's ENV (``KEY=value`` form), as a container starts with it."""
+    env = {}
+    for op, args in final:
+        if op == "ENV":
+            for word in shlex.split(args):
+                key, sep, value = word.partition("=")
+                assert sep, f"ENV {args}: use the KEY=value form"
+                env[key] = value
+    return env
+
+
+def serve_config(argv: list[str], env: dict[str, str]):
+    """The Config `dre serve` builds from this command line (the image's ENTRYPOINT + CMD +
+    `docker run` arguments) and environment, as api.serve does."""
+    from api.serve import FLAGS
+    from dre.cli import build_parser
+    from dre.config import load_config
+
+    assert argv[0] == "dre"
+    args = build_parser().parse_args(argv[1:])
+    assert args.command == "serve"
+    return load_config(env, **{k: getattr(args, k, None) for k in FLAGS})
+
+
+def test_image_env_decides_the_bind_address_and_the_health_check_probes_it():
+    """DRE_HOST / DRE_PORT, not flags baked into ENTRYPOINT/CMD, decide where the server listens,
+    and healthcheck.py probes 127.0.0.1:$DRE_PORT: a container run with -e DRE_PORT=9090 listens
+    on 9090 and its health check knocks there."""
+    final = final_stage(dockerfile_instructions(DOCKER / "Dockerfile"))
+    argv = json.loads(next(a for op, a in final if op == "ENTRYPOINT"))
+    argv += json.loads(next((a for op, a in final if op == "CMD"), "[]"))
+    assert not {"--host", "--port"} & {a.split("=")[0] for a in argv}, argv
+    env = image_env(final)
+    assert (env["DRE_HOST"], env["DRE_PORT"]) == ("0.0.0.0", "8080")
+    assert ("EXPOSE", env["DRE_PORT"]) in final
+
+    config = serve_config(argv, env)
+    assert (config.host, config.port) == ("0.0.0.0", 8080)
+    for run_env, extra in (({"DRE_PORT": "9090"}, []), ({"DRE_PORT": "9090"}, ["--workers", "2"]),
+                           ({"DRE_HOST": "127.0.0.1", "DRE_PORT": "8181"}, [])):
+        config = serve_config(argv + extra, {**env, **run_env})
+        assert config.port == int(run_env["DRE_PORT"]) and config.host == run_env.get("DRE_HOST", "0.0.0.0")
+
+    # The health check finds a server listening where that Config says (and only there).
+    from dre.store.server import free_port
+
+    hc = load_healthcheck()
+    run_env = {**env, "DRE_PORT": str(free_port()), "DRE_API_KEYS": "t1:k1"}
+    config = serve_config(argv, run_env)
+    assert config.host in ("0.0.0.0", "127.0.0.1")  # reachable on the 127.0.0.1 the check probes
+    server = ThreadingHTTPServer(("127.0.0.1", config.port), Heartbeat)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert hc.check(run_env) == 0
+        assert hc.check({**run_env, "DRE_PORT": str(free_port())}) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_dockerignore_keeps_what_the_build_copies():
