@@ -114,7 +114,7 @@ def create_app(services: Services) -> QuartTrio:
             return error_response(err, CHALLENGE)
         limit = services.config.max_body_bytes
         if request.path in articles.LARGE_BODY_PATHS:
-            limit = max(limit, services.config.max_import_bytes)
+            limit = services.config.max_import_bytes  # as configured, even below max_body_bytes
             raise_body_limit(request, limit)
         if request.endpoint not in admin_promotions.BODYLESS:
             check_body(request.method, request.mimetype, request.content_length, limit)

@@ -30,8 +30,8 @@ from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 from api.app import create_app
 from api.logging import configure_logging
 from api.services import open_services
-from dre.config import Config, load_config
-from dre.errors import DREError
+from dre.config import FLAGS, Config, check_promotions, label, load_config
+from dre.errors import DREError, invalid
 from dre.store.server import start_redis_server
 
 log = logging.getLogger("dre.serve")
@@ -39,7 +39,6 @@ log = logging.getLogger("dre.serve")
 GRACE_S = 10.0  # in-flight requests get this long to finish after a shutdown signal
 KEEP_ALIVE_S = 75.0  # longer than typical load balancer idle timeouts
 BACKLOG = 2048  # pending connections (benchmarks open many at once)
-FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys")
 
 
 def hypercorn_config(config: Config) -> HyperConfig:
@@ -101,11 +100,7 @@ def _worker_process(config: Config, redis_url: str | None, sockets: Sockets, shu
     trio.run(run_worker, config, redis_url, sockets, shutdown_event)
 
 
-def _serve_multi(config: Config, redis_url: str | None) -> int:
-    hconfig = hypercorn_config(config)
-    sockets = hconfig.create_sockets()
-    for sock in sockets.insecure_sockets:
-        sock.listen(hconfig.backlog)
+def _serve_multi(config: Config, redis_url: str | None, sockets: Sockets) -> int:
     ctx = multiprocessing.get_context("spawn")
     stop = ctx.Event()
     procs = [ctx.Process(target=_worker_process, args=(config, redis_url, sockets, stop), name=f"dre-worker-{i}")
@@ -121,34 +116,88 @@ def _serve_multi(config: Config, redis_url: str | None) -> int:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-        for sock in sockets.insecure_sockets:
-            sock.close()
     return max((p.exitcode or 0) for p in procs)
 
 
+def listen(config: Config) -> Sockets:
+    """The listening sockets, made before anything starts (the workers share them). Raises
+    DREError naming --host and --port when the address cannot be bound (unknown host, in use...)."""
+    hconfig = hypercorn_config(config)
+    try:
+        sockets = hconfig.create_sockets()
+        for sock in sockets.insecure_sockets:
+            sock.listen(hconfig.backlog)
+    except OSError as err:
+        raise invalid(f"{label('host')}, {label('port')}: cannot listen on {config.host}:{config.port} ({err})") \
+            from None
+    return sockets
+
+
+def _first_dre_error(err: BaseException) -> DREError | None:
+    """``err`` if it is a DREError, or the first of a group holding nothing else; else None."""
+    if isinstance(err, DREError):
+        return err
+    if isinstance(err, BaseExceptionGroup):
+        match, rest = err.split(DREError)
+        if match is not None and rest is None:
+            while isinstance(match, BaseExceptionGroup):
+                match = match.exceptions[0]
+            return match
+    return None
+
+
 def serve(args: argparse.Namespace) -> int:
-    """Run the service until SIGINT/SIGTERM. Returns the process exit code."""
+    """Run the service until SIGINT/SIGTERM. Returns the process exit code (2: bad settings).
+
+    Every setting is checked before anything starts (no Redis, no kernels, no workers): a bad one
+    is logged as one line naming the flag, its environment variable and what is allowed.
+    """
     configure_logging()
     try:
         config = load_config(**{k: getattr(args, k, None) for k in FLAGS})
+        if config.promotions_file is not None:
+            check_promotions(config.promotions_file)  # here, once: not as a traceback in every worker
+        sockets = listen(config)
     except DREError as err:
-        log.error("bad configuration", extra={"error": err.message})
+        log.error("bad configuration", extra={"error": _one_line(err), "details": [d.to_json() for d in err.details]})
         return 2
     server = None
     redis_url = config.redis_url
-    if redis_url is None:
-        server = start_redis_server(config.data_dir / "redis")
-        redis_url = server.url
-        log.info("embedded redis-server started", extra={"url": redis_url, "data_dir": str(server.data_dir)})
     try:
+        if redis_url is None:
+            try:
+                server = start_redis_server(config.data_dir / "redis")
+            except (OSError, RuntimeError) as err:
+                log.error("bad configuration", extra={
+                    "error": f"{label('data_dir')}: the embedded redis-server did not start in "
+                             f"{config.data_dir / 'redis'} ({' '.join(str(err).split())})"})
+                return 2
+            redis_url = server.url
+            log.info("embedded redis-server started", extra={"url": redis_url, "data_dir": str(server.data_dir)})
         if config.workers <= 1:
-            trio.run(run_worker, config, redis_url)
+            trio.run(run_worker, config, redis_url, sockets)
             return 0
-        return _serve_multi(config, redis_url)
-    except DREError as err:  # e.g. a bad DRE_PROMOTIONS_FILE
-        log.error("start-up failed", extra={"error": err.message, "details": [d.to_json() for d in err.details]})
+        return _serve_multi(config, redis_url, sockets)
+    except (DREError, BaseExceptionGroup) as exc:  # e.g. the promotion file changed since it was checked
+        err = _first_dre_error(exc)
+        if err is None:
+            raise
+        log.error("start-up failed", extra={"error": _one_line(err), "details": [d.to_json() for d in err.details]})
         return 2
     finally:
+        for sock in sockets.insecure_sockets:
+            sock.close()
         if server is not None:
             server.stop()
             log.info("embedded redis-server stopped")
+
+
+def _one_line(err: DREError, shown: int = 3) -> str:
+    """The error's message with its first few details, on one line."""
+    text = err.message
+    issues = [f"{d.path}: {d.issue}" for d in err.details]
+    issues = [i for i in issues if i not in text]  # the message may quote the first one already
+    if issues:
+        more = f"; and {len(issues) - shown} more" if len(issues) > shown else ""
+        text += f" ({'; '.join(issues[:shown])}{more})"
+    return " ".join(text.split())

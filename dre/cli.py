@@ -49,14 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("request", nargs="?", help="request file (default: stdin)")
     ev.set_defaults(func=_evaluate)
 
+    # Flags stay text here: dre.config.load_config checks them with their environment variables,
+    # so `--port -1` and `DRE_PORT=-1` get the same one-line message.
     sv = sub.add_parser("serve", help="run the service")
-    sv.add_argument("--host")
-    sv.add_argument("--port", type=int)
-    sv.add_argument("--workers", type=int, help="HTTP worker processes (DRE_WORKERS)")
-    sv.add_argument("--shards", type=int, help="promotion shard actors per worker (DRE_SHARDS)")
-    sv.add_argument("--redis-url", help="Redis URL (DRE_REDIS_URL); absent: embedded redis-server")
+    sv.add_argument("--host", help="address to listen on (DRE_HOST; default 127.0.0.1)")
+    sv.add_argument("--port", help="port to listen on, 1-65535 (DRE_PORT; default 8080)")
+    sv.add_argument("--workers", help="HTTP worker processes, >= 1 (DRE_WORKERS)")
+    sv.add_argument("--shards", help="promotion shard actors per worker, >= 1 (DRE_SHARDS)")
+    sv.add_argument("--redis-url", help="redis://, rediss:// or unix:// URL (DRE_REDIS_URL); absent: embedded "
+                    "redis-server")
     sv.add_argument("--data-dir", help="embedded Redis data directory (DRE_DATA_DIR)")
-    sv.add_argument("--promotions-file", help="promotions loaded at start-up for the first tenant")
+    sv.add_argument("--promotions-file", help="promotions loaded at start-up for the first tenant "
+                    "(DRE_PROMOTIONS_FILE)")
     sv.add_argument("--api-keys", help="tenant:key,tenant2:key2 (DRE_API_KEYS)")
     sv.set_defaults(func=_serve)
 

@@ -1,17 +1,35 @@
-"""Service configuration: flags override environment variables, which override defaults."""
+"""Service configuration: flags override environment variables, which override defaults.
+
+Every value is checked here, once, at start: a bad one raises DREError (400 INVALID_INPUT) with a
+one-line message naming the flag (when `dre serve` has one), the environment variable and what is
+allowed, e.g. ``--port / DRE_PORT: 'abc' is not a whole number from 1 to 65535``.
+"""
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from dre.errors import invalid
+from dre.errors import DREError, invalid
 
 DEFAULT_PORT = 8080
 DEFAULT_MAX_BODY = 1024 * 1024  # the contract's default request size limit (1 MiB)
 DEFAULT_MAX_IMPORT = 512 * 1024 * 1024  # POST /pos/articles/import-batch: a million articles
 # with names and attributes is ~150-300 MB of JSON
 DEFAULT_KEYS = "default:dev-key"  # a development key so a fresh `dre serve` is usable at once
+REDIS_SCHEMES = ("redis", "rediss", "unix")  # what actors.redis_link connects to
+
+# Setting -> its environment variable; the ones `dre serve` also takes as a flag are in FLAGS.
+ENV = {
+    "host": "DRE_HOST", "port": "DRE_PORT", "workers": "DRE_WORKERS", "shards": "DRE_SHARDS",
+    "api_keys": "DRE_API_KEYS", "redis_url": "DRE_REDIS_URL", "data_dir": "DRE_DATA_DIR",
+    "promotions_file": "DRE_PROMOTIONS_FILE", "max_body_bytes": "DRE_MAX_BODY_BYTES",
+    "max_import_bytes": "DRE_MAX_IMPORT_BYTES", "job_runners": "DRE_JOB_RUNNERS", "job_lease_s": "DRE_JOB_LEASE_S",
+}
+FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys")
 
 
 @dataclass(frozen=True)
@@ -35,40 +53,139 @@ class Config:
         return next(iter(self.api_keys.values()))
 
 
+def label(setting: str) -> str:
+    """How an error names a setting: ``--port / DRE_PORT``, or ``DRE_MAX_BODY_BYTES`` (no flag)."""
+    flag = "--" + setting.replace("_", "-") + " / " if setting in FLAGS else ""
+    return flag + ENV[setting]
+
+
+def _bad(setting: str, value: str, allowed: str) -> DREError:
+    return invalid(f"{label(setting)}: {value!r} is not {allowed}")
+
+
+def whole_number(setting: str, value: str, low: int, high: int | None = None, unit: str = "") -> int:
+    """``value`` as an int in ``low..high`` (no upper bound without ``high``)."""
+    allowed = f"a whole number{unit} from {low} to {high}" if high is not None else f"a whole number{unit} >= {low}"
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise _bad(setting, value, allowed) from None
+    if n < low or (high is not None and n > high):
+        raise _bad(setting, value, allowed)
+    return n
+
+
+def seconds(setting: str, value: str) -> float:
+    """``value`` as a finite number of seconds above 0."""
+    try:
+        s = float(value.strip())
+    except ValueError:
+        s = math.nan
+    if not (math.isfinite(s) and s > 0):
+        raise _bad(setting, value, "a number of seconds above 0")
+    return s
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password (``scheme://user:password@host``) replaced by ``***``."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def redis_url(value: str, name: str | None = None) -> str:
+    """``value`` if it is a Redis URL the store can connect to: redis://host[:port][/db],
+    rediss://... (TLS) or unix:///path/to/socket. ``name``: how an error names the setting."""
+    name = name or label("redis_url")
+    error = invalid(f"{name}: {redacted(value)!r} is not a Redis URL: redis://host[:port][/db], "
+                    "rediss://host[:port][/db] or unix:///path/to/socket")
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port  # ValueError when not a number from 0 to 65535
+    except ValueError:
+        raise error from None
+    if parts.scheme not in REDIS_SCHEMES:
+        raise error
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise error
+        return value.strip()
+    db = parts.path.lstrip("/")
+    if not parts.hostname or port == 0 or (db and not db.isdigit()):
+        raise error
+    return value.strip()
+
+
+def promotions_path(value: str) -> Path:
+    """``value`` as the path of a readable file (its content is checked by :func:`check_promotions`)."""
+    path = Path(value)
+    if not path.is_file():
+        why = "a directory" if path.is_dir() else "not there"
+        raise invalid(f"{label('promotions_file')}: {value!r} is not a readable file ({why})")
+    if not os.access(path, os.R_OK):
+        raise invalid(f"{label('promotions_file')}: {value!r} is not a readable file (permission denied)")
+    return path
+
+
+def check_promotions(path: Path) -> None:
+    """Parse and validate the promotion file as the service will; DREError names the setting."""
+    from dre.offline import load_rules
+
+    try:
+        load_rules(path)
+    except DREError as err:
+        raise invalid(f"{label('promotions_file')}: {err.message}", err.details) from None
+
+
 def parse_api_keys(spec: str) -> dict[str, str]:
     """``tenant:key,tenant2:key2`` -> {key: tenant}. Raises DREError on a malformed entry."""
     out: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         tenant, sep, key = part.partition(":")
         if not sep or not tenant or not key:
-            raise invalid(f"DRE_API_KEYS entry {part!r} is not tenant:key")
+            raise invalid(f"{label('api_keys')}: entry {part!r} is not tenant:key")
         out[key] = tenant
     if not out:
-        raise invalid("DRE_API_KEYS names no key")
+        raise invalid(f"{label('api_keys')}: names no key (tenant:key,tenant2:key2)")
     return out
 
 
 def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
-    """Build the configuration from ``env`` (default: os.environ) and non-None ``flags``."""
+    """Build the configuration from ``env`` (default: os.environ) and non-None ``flags``.
+
+    Flags may be given as text (as `dre serve` passes them) or as values. Raises DREError, with a
+    message naming the setting and what it allows, for the first value that is not valid.
+    """
     env = dict(os.environ if env is None else env)
 
-    def pick(flag: str, var: str, default: object, conv=str):
-        if flags.get(flag) is not None:
-            return flags[flag]
-        return conv(env[var]) if env.get(var) else default
+    def given(setting: str) -> str | None:
+        """The setting's text, from its flag or else its environment variable; None: not set."""
+        if flags.get(setting) is not None:
+            return str(flags[setting])
+        return env.get(ENV[setting]) or None  # an empty variable counts as unset
 
-    promos = pick("promotions_file", "DRE_PROMOTIONS_FILE", None, Path)
+    def number(setting: str, default: int, low: int, high: int | None = None, unit: str = "") -> int:
+        text = given(setting)
+        return default if text is None else whole_number(setting, text, low, high, unit)
+
+    host = given("host") or "127.0.0.1"
+    if not host.strip() or any(c.isspace() for c in host):
+        raise _bad("host", host, "a host name or IP address to listen on")
+    url = given("redis_url")
+    data_dir = Path(given("data_dir") or "data")
+    if url is None and data_dir.exists() and not data_dir.is_dir():
+        raise invalid(f"{label('data_dir')}: {str(data_dir)!r} is not a directory (embedded Redis files)")
+    promos = given("promotions_file")
+    lease = given("job_lease_s")
     return Config(
-        host=pick("host", "DRE_HOST", "127.0.0.1"),
-        port=pick("port", "DRE_PORT", DEFAULT_PORT, int),
-        workers=pick("workers", "DRE_WORKERS", 1, int),
-        shards=pick("shards", "DRE_SHARDS", 1, int),
-        api_keys=parse_api_keys(str(pick("api_keys", "DRE_API_KEYS", DEFAULT_KEYS))),
-        redis_url=pick("redis_url", "DRE_REDIS_URL", None),
-        data_dir=Path(pick("data_dir", "DRE_DATA_DIR", "data")),
-        promotions_file=Path(promos) if promos else None,
-        max_body_bytes=pick("max_body_bytes", "DRE_MAX_BODY_BYTES", DEFAULT_MAX_BODY, int),
-        job_runners=pick("job_runners", "DRE_JOB_RUNNERS", 2, int),
-        job_lease_s=pick("job_lease_s", "DRE_JOB_LEASE_S", 30.0, float),
-        max_import_bytes=pick("max_import_bytes", "DRE_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT, int),
+        host=host,
+        port=number("port", DEFAULT_PORT, 1, 65535),
+        workers=number("workers", 1, 1),
+        shards=number("shards", 1, 1),
+        api_keys=parse_api_keys(given("api_keys") or DEFAULT_KEYS),
+        redis_url=None if url is None else redis_url(url),
+        data_dir=data_dir,
+        promotions_file=None if promos is None else promotions_path(promos),
+        max_body_bytes=number("max_body_bytes", DEFAULT_MAX_BODY, 1, unit=" of bytes"),
+        max_import_bytes=number("max_import_bytes", DEFAULT_MAX_IMPORT, 1, unit=" of bytes"),
+        job_runners=number("job_runners", 2, 0),
+        job_lease_s=30.0 if lease is None else seconds("job_lease_s", lease),
     )

@@ -8,7 +8,10 @@ import uuid
 from pathlib import Path
 
 import orjson
+import redis
 import trio
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -17,10 +20,13 @@ from bench.simulation.replay import compile_rules, replay_day
 from bench.simulation.report import write_report
 from bench.simulation.scenario import Scenario, load_scenario
 from bench.simulation.summary import DaySummary
-from dre.errors import DREError
+from dre.config import redacted, redis_url
+from dre.errors import DREError, invalid
 from dre.evaluate import Context
 from dre.offline import read_rules_file, rules_from_json
 from dre.store.server import start_redis_server
+
+CONNECT_TIMEOUT_S = 3.0  # --redis-url must answer PING within this at start
 
 
 def scenario_rules(s: Scenario, base: Path) -> tuple[list, Context, list[dict]]:
@@ -56,21 +62,48 @@ async def simulate(s: Scenario, base: Path, redis_url: str, out: Path, show_prog
     return day
 
 
+def check_redis(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise DREError naming --redis-url unless ``url`` is a Redis URL that answers PING within
+    ``timeout_s`` (checked before the day starts, not as a traceback from inside the replay)."""
+    redis_url(url, "--redis-url")
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s,
+                                  retry=Retry(NoBackoff(), 0))
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as e:
+        raise invalid(f"--redis-url: no answer from {redacted(url)} ({' '.join(str(e).split())})") from None
+    finally:
+        client.close()
+
+
+def read_scenario(path: Path) -> tuple[Scenario, Path]:
+    """load_scenario, with a missing or unreadable file as a DREError naming the argument."""
+    try:
+        return load_scenario(path)
+    except OSError as e:
+        raise invalid(f"scenario: {str(path)!r} is not a readable file ({e.strerror or e})") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dre simulate", description="replay a simulated peak day")
     parser.add_argument("scenario", help="scenario JSON file (see docs/simulation.md)")
     parser.add_argument("--out", default="simulation-report", help="report folder (index.html, summary.json, PNGs)")
-    parser.add_argument("--redis-url", help="Redis to run the scripts against (default: an embedded redis-server)")
+    parser.add_argument("--redis-url", help="Redis to run the scripts against: redis://, rediss:// or unix:// URL "
+                        "(default: an embedded redis-server)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
-        s, base = load_scenario(Path(args.scenario))
+        s, base = read_scenario(Path(args.scenario))
         out = Path(args.out)
         if args.redis_url:
+            check_redis(args.redis_url)
             day = trio.run(simulate, s, base, args.redis_url, out, not args.no_progress)
         else:
             with tempfile.TemporaryDirectory(prefix="dre-sim-") as tmp:
-                server = start_redis_server(tmp, persist=False)
+                try:
+                    server = start_redis_server(tmp, persist=False)
+                except (OSError, RuntimeError) as e:
+                    raise invalid(f"the embedded redis-server did not start ({' '.join(str(e).split())})") from None
                 try:
                     day = trio.run(simulate, s, base, server.url, out, not args.no_progress)
                 finally:
