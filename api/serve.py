@@ -32,7 +32,7 @@ from api.logging import configure_logging
 from api.services import open_services
 from dre.config import FLAGS, Config, check_promotions, label, load_config
 from dre.errors import DREError, invalid
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 
 log = logging.getLogger("dre.serve")
 

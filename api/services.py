@@ -68,7 +68,7 @@ async def load_start_promotions(services: Services) -> None:
     path = services.config.promotions_file
     if path is None:
         return
-    from dre.offline import load_rules
+    from dre.promotion.rules_file import load_rules
 
     promotions, ctx = load_rules(path)
     tenant = services.config.first_tenant

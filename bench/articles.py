@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from dre.store.server import free_port
+from actors.redis_server import free_port
 
 KEY = "bench-key"
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
@@ -47,7 +47,7 @@ def start_server(workers: int, redis_url: str | None, data_dir: str) -> tuple[su
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DRE_API_KEYS": f"bench:{KEY}", "DRE_DATA_DIR": data_dir,
            "DRE_REDIS_URL": redis_url or ""}
-    proc = subprocess.Popen([sys.executable, "-m", "dre.cli", "serve", "--port", str(port), "--workers", str(workers)],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S

@@ -86,7 +86,7 @@ def _evaluate_response_size() -> int:
     """Bytes of the evaluate answer to the example basket (the echo route answers as many)."""
     from dre.basket import parse_evaluate_body
     from dre.evaluate import ReferenceSet
-    from dre.offline import load_rules
+    from dre.promotion.rules_file import load_rules
     from dre.response import build_response
 
     promos, ctx = load_rules(EXAMPLES / "promotions.json")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from dre.store.server import free_port
+from actors.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # Generous: a readiness deadline, not a speed assertion. On a loaded CI machine two workers loading
@@ -36,7 +36,7 @@ class LiveServer:
         # A file, not a pipe: nobody reads a pipe while the server runs, and a full pipe (64 KiB of
         # access log lines) would block the server in the middle of a request.
         self._log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "dre.cli", "serve", "--port", str(self.port), *(args or [])],
+        self.proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(self.port), *(args or [])],
                                      cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -39,7 +39,7 @@ import trio
 from actors.store import open_store
 from dre.store.records import BudgetUse
 from dre.store.scripts import lua_source
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 
 TENANT = "bench"
 BENCH_CLIENTS = 50  # redis-benchmark connections

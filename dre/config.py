@@ -127,7 +127,7 @@ def promotions_path(value: str) -> Path:
 
 def check_promotions(path: Path) -> None:
     """Parse and validate the promotion file as the service will; DREError names the setting."""
-    from dre.offline import load_rules
+    from dre.promotion.rules_file import load_rules
 
     try:
         load_rules(path)

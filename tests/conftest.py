@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -23,8 +23,8 @@ from bench.simulation.summary import DaySummary
 from dre.config import redacted, redis_url
 from dre.errors import DREError, invalid
 from dre.evaluate import Context
-from dre.offline import read_rules_file, rules_from_json
-from dre.store.server import start_redis_server
+from dre.promotion.rules_file import read_rules_file, rules_from_json
+from actors.redis_server import start_redis_server
 
 CONNECT_TIMEOUT_S = 3.0  # --redis-url must answer PING within this at start
 

@@ -1,1 +1,1 @@
-"""Redis persistence: key layout, Lua scripts (one per atomic transition), the embedded server."""
+"""Redis persistence: key layout and Lua scripts (one per atomic transition)."""

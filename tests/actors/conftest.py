@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from dre.basket import parse_evaluate_body
-from dre.offline import load_rules
+from dre.promotion.rules_file import load_rules
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

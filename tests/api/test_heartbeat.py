@@ -7,7 +7,7 @@ import orjson
 
 from api.app import create_app
 from api.services import open_services
-from dre.store.server import free_port
+from actors.redis_server import free_port
 from tests.api.conftest import AUTH, make_config, post
 
 

@@ -17,7 +17,7 @@ from actors.side_effects import EVENT_PREFIX
 from actors.store import open_store
 from bench.live_server import LiveServer
 from dre.store import keys
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 from tests.api.conftest import KEY, TENANT
 from tests.api.flows import item, request
 

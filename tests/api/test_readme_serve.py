@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DRE = Path(sys.executable).with_name("dre")  # the console script scripts/serve execs

@@ -8,7 +8,7 @@ import pytest
 
 from actors.store import open_store
 from dre.store import keys
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 from tests.api.conftest import KEY, TENANT
 from tests.api.flows import item, request
 from tests.api.promos import put_coupon_types

@@ -20,7 +20,7 @@ def run_dre(tmp_path, args: list[str], env: dict[str, str] | None = None) -> tup
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DRE_")}
     full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
     # cwd: should a server start after all, its embedded Redis files go to tmp_path/data
-    proc = subprocess.run([sys.executable, "-m", "dre.cli", *args], cwd=tmp_path, env=full_env,
+    proc = subprocess.run([sys.executable, "-m", "cli", *args], cwd=tmp_path, env=full_env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
     out = proc.stdout.decode()
     assert "Traceback" not in out, out

@@ -9,7 +9,7 @@ import trio
 
 from api.app import create_app
 from api.services import open_services
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 from tests.api.conftest import AUTH, make_config, post
 from tests.api.flows import item, request
 

@@ -334,7 +334,7 @@ def serve_config(argv: list[str], env: dict[str, str]):
     """The Config `dre serve` builds from this command line (the image's ENTRYPOINT + CMD +
     `docker run` arguments) and environment, as api.serve does."""
     from api.serve import FLAGS
-    from dre.cli import build_parser
+    from cli.main import build_parser
     from dre.config import load_config
 
     assert argv[0] == "dre"
@@ -363,7 +363,7 @@ def test_image_env_decides_the_bind_address_and_the_health_check_probes_it():
         assert config.port == int(run_env["DRE_PORT"]) and config.host == run_env.get("DRE_HOST", "0.0.0.0")
 
     # The health check finds a server listening where that Config says (and only there).
-    from dre.store.server import free_port
+    from actors.redis_server import free_port
 
     hc = load_healthcheck()
     run_env = {**env, "DRE_PORT": str(free_port()), "DRE_API_KEYS": "t1:k1"}

@@ -1,7 +1,7 @@
 """The README's and docs/'s examples, executed: when the docs drift from the code, these fail.
 
 * The README's offline `dre evaluate` command is run as written (``.venv/bin/dre`` is this
-  interpreter's ``-m dre.cli``) and must print a valid EvaluateResponseV2.
+  interpreter's ``-m cli``) and must print a valid EvaluateResponseV2.
 * Every ``curl`` line in a fenced block of README.md or docs/*.md is sent, in document order, to
   one real `dre serve` (bench.live_server), started with the flags of the README's
   ``./scripts/serve`` line. The examples' ``http://127.0.0.1:8080`` becomes that server's URL;
@@ -145,7 +145,7 @@ def server(tmp_path_factory):
 def test_readme_offline_evaluate_prints_a_priced_response():
     lines = [c for _, c, _ in commands(ROOT / "README.md") if c.startswith(".venv/bin/dre evaluate ")]
     assert len(lines) == 1, lines
-    argv = [sys.executable, "-m", "dre.cli", *shlex.split(lines[0], comments=True)[1:]]
+    argv = [sys.executable, "-m", "cli", *shlex.split(lines[0], comments=True)[1:]]
     result = subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=300)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     body = orjson.loads(result.stdout)
@@ -190,7 +190,7 @@ def test_every_curl_example_answers_2xx(server):
 # --- commands named in the docs --------------------------------------------------------------------
 
 def test_commands_named_in_the_docs_exist():
-    from dre.cli import build_parser
+    from cli.main import build_parser
 
     parser = build_parser()
     subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices

@@ -8,7 +8,7 @@ import trio
 
 from actors.redis_link import RedisLink
 from actors.store import open_store
-from dre.store.server import free_port, start_redis_server
+from actors.redis_server import free_port, start_redis_server
 
 
 async def test_replies_come_back_in_order_with_errors_in_their_slot(redis_url):

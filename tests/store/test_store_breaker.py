@@ -6,7 +6,7 @@ import trio
 from actors.breaker import BreakerState, CircuitBreaker
 from actors.store import open_store
 from dre.errors import DREError
-from dre.store.server import start_redis_server
+from actors.redis_server import start_redis_server
 
 
 class Clock:

@@ -1,18 +1,17 @@
-"""`dre evaluate`: price one request against a promotion file, with no server and no store."""
+"""A promotion (rules) file: a JSON array of promotions, or ``{"promotions": [...], "couponTypes": [...]}``.
+
+Read by the service at start-up (DRE_PROMOTIONS_FILE), by `dre evaluate` and by `dre simulate`.
+"""
 from __future__ import annotations
 
-import time
-import uuid
 from pathlib import Path
 
 import orjson
 
-from dre.basket import parse_evaluate_body
-from dre.errors import DREError, invalid
+from dre.errors import invalid
 from dre.evaluate import USABLE, Context, CouponCheck
-from dre.promotion import apply_coupon_gates, parse_promotions
-
-ORJSON_OPTS = orjson.OPT_INDENT_2
+from dre.promotion.gates import apply_coupon_gates
+from dre.promotion.parse import parse_promotions
 
 
 def read_rules_file(path: Path) -> tuple[object, list[dict]]:
@@ -44,25 +43,3 @@ def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list,
     checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"])
               for ct in coupon_types if ct.get("type") == "GENERIC" and ct.get("code")}
     return apply_coupon_gates(parse_promotions(promotions), coupon_types), Context(coupons=checks)
-
-
-def evaluate_file(promotions_path: Path, request_bytes: bytes) -> dict:
-    """The EvaluateResponseV2 for one request body. Raises DREError on bad input."""
-    from dre.response import build_response
-    from kernels import KernelSet
-
-    promos, ctx = load_rules(promotions_path)
-    try:
-        body = orjson.loads(request_bytes)
-    except orjson.JSONDecodeError as e:
-        raise invalid(f"request is not JSON ({e})") from None
-    started = time.perf_counter()
-    _, basket = parse_evaluate_body(body)
-    engine = KernelSet(promos)
-    result = engine.evaluate(basket, ctx)
-    return build_response(basket, result, engine.by_id, transaction_id=basket.transaction_id or str(uuid.uuid4()),
-                          counter=None, is_simulation=True, duration_ms=(time.perf_counter() - started) * 1000)
-
-
-def error_json(e: DREError) -> bytes:
-    return orjson.dumps(e.to_json(), option=ORJSON_OPTS)

@@ -11,7 +11,7 @@ from dre.errors import DREError
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from dre.offline import ORJSON_OPTS, error_json, evaluate_file
+    from cli.evaluate import ORJSON_OPTS, error_json, evaluate_file
 
     try:
         request = Path(args.request).read_bytes() if args.request and args.request != "-" else sys.stdin.buffer.read()

@@ -1,0 +1,35 @@
+"""`dre evaluate`: price one request against a promotion file, with no server and no store."""
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+from dre.basket import parse_evaluate_body
+from dre.errors import DREError, invalid
+from dre.promotion.rules_file import load_rules
+from dre.response import build_response
+from kernels import KernelSet
+
+ORJSON_OPTS = orjson.OPT_INDENT_2
+
+
+def evaluate_file(promotions_path: Path, request_bytes: bytes) -> dict:
+    """The EvaluateResponseV2 for one request body. Raises DREError on bad input."""
+    promos, ctx = load_rules(promotions_path)
+    try:
+        body = orjson.loads(request_bytes)
+    except orjson.JSONDecodeError as e:
+        raise invalid(f"request is not JSON ({e})") from None
+    started = time.perf_counter()
+    _, basket = parse_evaluate_body(body)
+    engine = KernelSet(promos)
+    result = engine.evaluate(basket, ctx)
+    return build_response(basket, result, engine.by_id, transaction_id=basket.transaction_id or str(uuid.uuid4()),
+                          counter=None, is_simulation=True, duration_ms=(time.perf_counter() - started) * 1000)
+
+
+def error_json(e: DREError) -> bytes:
+    return orjson.dumps(e.to_json(), option=ORJSON_OPTS)
