@@ -16,9 +16,9 @@ from actors.messages import Gather, engine_unavailable
 from actors.resolver import ResolveJob
 from actors.shard import ShardJob
 from dre.basket import Basket
-from dre.evaluate.context import Context
-from dre.evaluate.result import Result
 from dre.pricing import Prepared, PromotionSet, merge_candidates
+from dre.pricing.context import Context
+from dre.pricing.result import Result
 
 PRICE_TIMEOUT_S = 5.0  # a request that is not priced within this gets a 503 instead of hanging
 

@@ -27,9 +27,9 @@ from actors.resolver import start_resolvers
 from actors.shard import start_shard
 from actors.supervisor import RestartLog
 from dre.basket import Basket
-from dre.evaluate.context import Context
-from dre.evaluate.result import Result
 from dre.pricing import PromotionSet
+from dre.pricing.context import Context
+from dre.pricing.result import Result
 from dre.promotion.model import Promotion
 
 log = logging.getLogger("dre.engine")

@@ -13,8 +13,8 @@ import trio
 
 from actors.messages import Gather, mailbox, serve_batches
 from actors.supervisor import RestartLog, supervise
-from dre.evaluate.result import Result
 from dre.pricing import Prepared, PromotionSet
+from dre.pricing.result import Result
 
 MAILBOX_SIZE = 128  # queued resolve requests shared by all resolver workers
 MAX_BATCH = 32  # baskets per resolve call

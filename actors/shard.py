@@ -18,8 +18,8 @@ import trio
 
 from actors.messages import Gather, mailbox, serve_batches
 from actors.supervisor import RestartLog, supervise
-from dre.evaluate.result import Result
 from dre.pricing import Prepared, PromotionSet
+from dre.pricing.result import Result
 
 log = logging.getLogger("dre.actors")
 

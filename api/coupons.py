@@ -8,7 +8,7 @@ import trio
 from actors.store import Store
 from dre.basket import Basket
 from dre.errors import DREError
-from dre.evaluate import USABLE, CouponCheck
+from dre.pricing import USABLE, CouponCheck
 
 READ_TIMEOUT_S = 0.5  # past this the codes count as unknown rather than holding up pricing
 # Reasons the store gives that the contract has no status for.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import orjson
 
 from dre.basket import Basket
-from dre.evaluate.result import Result
+from dre.pricing.result import Result
 from dre.promotion.model import Promotion
 from dre.store.records import NO_LIMIT, BudgetUse
 

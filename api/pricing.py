@@ -16,7 +16,7 @@ from api.coupons import check_coupons
 from api.iteration import iteration_record
 from api.services import Services
 from dre.basket import basket_from_request
-from dre.evaluate import Context
+from dre.pricing import Context
 from dre.response import build_response
 from dre.wire.evaluate import EvaluateRequest
 

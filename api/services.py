@@ -15,10 +15,10 @@ from importlib.metadata import PackageNotFoundError, version
 import trio
 
 from actors.engine import Engine, start_engine
-from actors.jobs import JobWorker
-from actors.side_effects import start_side_effects
 from actors.import_jobs import ImportJobs, start_import_jobs
+from actors.jobs import JobWorker
 from actors.reloader import Reloader, start_reloader
+from actors.side_effects import start_side_effects
 from actors.store import Store, start_store
 from api.budgets import ExhaustedBudgets
 from api.counters import Counters
@@ -26,7 +26,7 @@ from api.metrics import Metrics
 from api.ttl_cache import TTLCache
 from dre.config import Config
 from dre.errors import DREError
-from dre.evaluate import CouponCheck
+from dre.pricing import CouponCheck
 
 log = logging.getLogger("dre.api")
 

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from dre.basket import Basket, Line, line_gross
-from dre.evaluate import Context, ReferenceSet
+from dre.evaluate import ReferenceSet
+from dre.pricing import Context
 from dre.promotion import model as m
 
 N_ARTICLES = 200_000
@@ -261,7 +262,7 @@ import json, time
 t0 = time.perf_counter()
 import kernels
 from bench.engine import catalogue, promotions, baskets
-from dre.evaluate import Context
+from dre.pricing import Context
 cat = catalogue(); promos = promotions({n}, cat); bs = baskets(1, cat, promos)
 t1 = time.perf_counter()
 kernels.warmup()

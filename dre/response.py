@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dre.basket import Basket
-from dre.evaluate.result import Result
 from dre.money import milli_to_number, to_major
+from dre.pricing.result import Result
 from dre.promotion.model import Promotion
 
 

@@ -12,11 +12,16 @@ import numpy as np
 from numba import prange
 
 from dre.basket import Basket
-from dre.evaluate.context import Context
+from dre.pricing.context import Context
 from kernels import layout as lo
 from kernels.arith import MILLI, round_ratio
 from kernels.basket import evaluate_basket
-from kernels.config import BATCH_SLOTS_PER_BASKET, BEST_DEAL_NODE_LIMIT, jit, parallel_jit
+from kernels.config import (
+    BATCH_SLOTS_PER_BASKET,
+    BEST_DEAL_NODE_LIMIT,
+    jit,
+    parallel_jit,
+)
 from kernels.encode import code_types, context_vector
 
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dre.basket import Basket
-from dre.evaluate.context import USABLE, Context
+from dre.pricing.context import USABLE, Context
 from kernels import layout as lo
 from kernels.compile import epoch_us
 from kernels.vocabulary import Vocabulary

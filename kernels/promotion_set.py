@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from dre.basket import Basket
-from dre.evaluate.context import Context
-from dre.evaluate.pipeline import coupon_results
-from dre.evaluate.recommend import message
-from dre.evaluate.result import Applied, Granted, LineDiscount, Recommendation, Result
 from dre.pricing import Prepared, evaluate_in_phases
+from dre.pricing.context import Context
+from dre.pricing.coupons import coupon_results
+from dre.pricing.messages import recommendation_message
+from dre.pricing.result import Applied, Granted, LineDiscount, Recommendation, Result
 from dre.promotion.model import Promotion
 from kernels import basket as kb
 from kernels.compile import compile_promotions
@@ -120,7 +120,7 @@ class KernelSet:
         recommendations = ()
         if recs.shape[0]:
             recommendations = tuple(sorted(
-                (Recommendation(ids[p], amount, milli, saving, message(self.ranked[p], amount, milli))
+                (Recommendation(ids[p], amount, milli, saving, recommendation_message(self.ranked[p], amount, milli))
                  for p, amount, milli, saving in recs.tolist()),
                 key=lambda r: (r.missing_amount, r.missing_milli, r.promotion_id)))
         return Result(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from dre.basket import Basket, Line
-from dre.evaluate.context import Context, CouponCheck
+from dre.pricing.context import Context, CouponCheck
 from dre.promotion import model as m
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import strategies as st
 
 from dre.basket import Basket, Line, line_gross
-from dre.evaluate.context import Context, CouponCheck
+from dre.pricing.context import Context, CouponCheck
 from dre.promotion import model as m
 
 ARTICLES = ["A1", "A2", "A3", "A4", "A5"]

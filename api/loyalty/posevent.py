@@ -26,10 +26,18 @@ from actors.store import Store
 from api.coupons import REASON_STATUS, check_coupons
 from api.services import Services
 from dre.errors import DREError
-from dre.evaluate import Context
-from dre.loyalty import (NativeDiscountResult, OperationResult, PosEvent, PosEventResponse, Reward, StatusCode,
-                         points_for, replay_key, to_basket)
-from dre.pricing import PromotionSet
+from dre.loyalty import (
+    NativeDiscountResult,
+    OperationResult,
+    PosEvent,
+    PosEventResponse,
+    Reward,
+    StatusCode,
+    points_for,
+    replay_key,
+    to_basket,
+)
+from dre.pricing import Context, PromotionSet
 from dre.store.replies import store_unavailable
 
 TXN_PREFIX = "posevent:"  # synthetic transaction ids of native discount reservations

@@ -31,7 +31,7 @@ from bench.simulation.catalogue import SyntheticCatalogue, make_catalogue
 from bench.simulation.scenario import Scenario
 from bench.simulation.summary import DaySummary, PromotionTotals
 from dre.errors import DREError
-from dre.evaluate.context import Context
+from dre.pricing.context import Context
 from dre.promotion.model import Promotion
 from dre.store.records import NO_LIMIT, BudgetUse, CouponClaim
 from kernels import KernelSet, price_batch

@@ -13,8 +13,15 @@ import trio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from actors.redis_server import start_redis_server
 from actors.store import open_store
 from bench.simulation.replay import compile_rules, replay_day
 from bench.simulation.report import write_report
@@ -22,9 +29,8 @@ from bench.simulation.scenario import Scenario, load_scenario
 from bench.simulation.summary import DaySummary
 from dre.config import redacted, redis_url
 from dre.errors import DREError, invalid
-from dre.evaluate import Context
+from dre.pricing import Context
 from dre.promotion.rules_file import read_rules_file, rules_from_json
-from actors.redis_server import start_redis_server
 
 CONNECT_TIMEOUT_S = 3.0  # --redis-url must answer PING within this at start
 

@@ -11,20 +11,10 @@ from dre.basket import Basket
 from dre.evaluate import best_deal, eligibility, loyalty, recommend
 from dre.evaluate.actions import PartLine
 from dre.evaluate.apply import apply
-from dre.evaluate.context import USABLE, Context
-from dre.evaluate.result import Applied, CouponResult, Granted, LineDiscount, Result
+from dre.pricing.context import USABLE, Context
+from dre.pricing.coupons import coupon_results
+from dre.pricing.result import Applied, Granted, LineDiscount, Result
 from dre.promotion import model as m
-
-COUPON_MESSAGES = {
-    "APPLIED": "coupon applied",
-    "NOT_APPLICABLE": "coupon valid, but no promotion of it applies to this basket",
-    "INVALID": "unknown coupon code",
-    "NOT_ACTIVE": "coupon is not active",
-    "EXPIRED": "coupon has expired",
-    "ALREADY_REDEEMED": "coupon was already redeemed",
-    "RESERVED_ELSEWHERE": "coupon is reserved by another transaction",
-    "LIMIT_REACHED": "coupon redemption limit reached",
-}
 
 
 def split_parts(basket: Basket) -> tuple[list[PartLine], list[PartLine]]:
@@ -88,17 +78,3 @@ def evaluate(promotions: Iterable[m.Promotion], basket: Basket, ctx: Context | N
         recommendations=tuple(recommendations),
         applied=tuple(applied),
     )
-
-
-def coupon_results(basket: Basket, ctx: Context, applied: list[Applied]) -> tuple[CouponResult, ...]:
-    """One result per presented code, in request order."""
-    out = []
-    for code in basket.coupons:
-        chk = ctx.coupons.get(code)
-        status = chk.status if chk else "INVALID"
-        ids: tuple[str, ...] = ()
-        if status == USABLE:
-            ids = tuple(a.promotion_id for a in applied if a.coupon_code == code)
-            status = "APPLIED" if ids else "NOT_APPLICABLE"
-        out.append(CouponResult(code, status, ids, COUPON_MESSAGES[status]))
-    return tuple(out)

@@ -7,10 +7,10 @@ import numpy as np
 
 from dre.basket import Basket
 from dre.evaluate import eligibility
-from dre.evaluate.context import Context
 from dre.evaluate.pipeline import evaluate, split_parts
-from dre.evaluate.result import Result
 from dre.pricing import Prepared, evaluate_in_phases
+from dre.pricing.context import Context
+from dre.pricing.result import Result
 from dre.promotion.model import Promotion
 
 

@@ -6,19 +6,9 @@ from dataclasses import replace
 from dre.evaluate.actions import PartLine
 from dre.evaluate.apply import apply
 from dre.evaluate.eligibility import Eligibility
-from dre.evaluate.result import Recommendation
-from dre.money import milli_to_number, to_major
+from dre.pricing.messages import recommendation_message
+from dre.pricing.result import Recommendation
 from dre.promotion import model as m
-
-
-def message(p: m.Promotion, missing_amount: int, missing_milli: int) -> str:
-    parts = []
-    if missing_amount:
-        parts.append(f"Spend {to_major(missing_amount):.2f} more")
-    if missing_milli:
-        parts.append(f"buy {milli_to_number(missing_milli)} more")
-    text = " and ".join(parts)
-    return f"{text[0].upper()}{text[1:]} for {p.name}"
 
 
 def recommend(near: list[tuple[m.Promotion, Eligibility]], lines: list[PartLine]) -> list[Recommendation]:
@@ -28,5 +18,5 @@ def recommend(near: list[tuple[m.Promotion, Eligibility]], lines: list[PartLine]
         unlocked = replace(p, min_quantity=None, min_spend=())
         saving = sum(apply([unlocked], lines)[p.id])
         out.append(Recommendation(p.id, e.missing_amount, e.missing_milli, saving,
-                                  message(p, e.missing_amount, e.missing_milli)))
+                                  recommendation_message(p, e.missing_amount, e.missing_milli)))
     return sorted(out, key=lambda r: (r.missing_amount, r.missing_milli, r.promotion_id))

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from dre.basket import Basket, Line
-from dre.evaluate import Context, evaluate
+from dre.evaluate import evaluate
 from dre.loyalty.event import PosEvent
 from dre.money import MILLI, round_ratio
-from dre.pricing import PromotionSet
+from dre.pricing import Context, PromotionSet
 from dre.promotion.model import Promotion
 
 LOYALTY = "LOYALTY"

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 
 from dre.errors import invalid
-from dre.evaluate import USABLE, Context, CouponCheck
+from dre.pricing import USABLE, Context, CouponCheck
 from dre.promotion.gates import apply_coupon_gates
 from dre.promotion.parse import parse_promotions
 

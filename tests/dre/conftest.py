@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dre.evaluate import Context, Result, evaluate
+from dre.evaluate import evaluate
+from dre.pricing import Context, Result
 
 
 def _kernel_pricer():

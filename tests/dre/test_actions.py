@@ -1,5 +1,5 @@
 """Hand-computed examples, one group per action type. Amounts in cents; arithmetic in comments."""
-from dre.evaluate import Context
+from dre.pricing import Context
 from tests.builders import basket, item, promo
 from tests.dre.conftest import amounts
 

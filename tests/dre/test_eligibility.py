@@ -1,5 +1,5 @@
 """Conditions: validity, pos groups, context, article conditions, thresholds, coupons, budgets."""
-from dre.evaluate import USABLE, Context, CouponCheck
+from dre.pricing import USABLE, Context, CouponCheck
 from tests.builders import basket, item, promo
 from tests.dre.conftest import amounts
 

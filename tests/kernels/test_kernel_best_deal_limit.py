@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from dre.basket import Basket, Line
-from dre.evaluate import Context, evaluate
+from dre.evaluate import evaluate
+from dre.pricing import Context
 from dre.promotion import model as m
 from kernels import BEST_DEAL_NODE_LIMIT, KernelSet
 

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:  # the evaluator imports merge_candidates from here: no runtime cycle
+from dre.pricing.context import Context
+from dre.pricing.result import Result
+
+if TYPE_CHECKING:
     from dre.basket import Basket
-    from dre.evaluate.context import Context
-    from dre.evaluate.result import Result
     from dre.promotion.model import Promotion
 
 

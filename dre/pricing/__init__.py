@@ -1,0 +1,23 @@
+"""The pricing vocabulary both evaluators share: what goes in (Context), what comes out (Result and
+its records, coupon results, recommendation texts) and the two-phase PromotionSet interface.
+
+`dre.evaluate` (the reference evaluator) and `kernels` (numba) are its two implementations.
+"""
+from dre.pricing.context import USABLE, Context, CouponCheck
+from dre.pricing.promotion_set import (
+           Prepared,
+           PromotionSet,
+           evaluate_in_phases,
+           merge_candidates,
+)
+from dre.pricing.result import (
+           Applied,
+           CouponResult,
+           Granted,
+           LineDiscount,
+           Recommendation,
+           Result,
+)
+
+__all__ = ["USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted", "LineDiscount", "Prepared",
+           "PromotionSet", "Recommendation", "Result", "evaluate_in_phases", "merge_candidates"]
