@@ -112,3 +112,61 @@ async def test_counters_are_gap_free_under_concurrency(redis_url, tenant):
     async with actors(redis_url, 3) as stores:
         wins, _ = await race(stores, 300, lambda s, i: s.next_counter(tenant, "T", "{}"))
         assert sorted(wins) == list(range(1, 301))
+
+
+@pytest.mark.parametrize("n_actors", [1, 3])
+async def test_budget_whose_limit_is_no_multiple_of_the_amount_is_never_overspent(redis_url, tenant, n_actors):
+    """100.00 of budget, confirms of 3.00: 33 fit (99.00); the 34th would exceed, so it is refused
+    even though the budget is not used up yet (a check of "already exhausted" would let it pass)."""
+    async with actors(redis_url, n_actors) as stores:
+        for i in range(60):
+            await stores[0].next_counter(tenant, f"T{i}", "{}")
+        use = BudgetUse("P1", 300, amount_limit_cents=10_000)
+
+        def attempt(s, i):
+            return s.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[use],
+                             coupons=[], answer="{}", job_payload="{}")
+
+        wins, conflicts = await race(stores, 60, attempt)
+        assert len(wins) == 33 and conflicts == ["BUDGET_EXHAUSTED"] * 27
+        b = await stores[0].budget_get(tenant, "P1")
+        assert (b.amount_consumed_cents, b.redemptions_consumed) == (9_900, 33)
+        assert await stores[0].job_queue_length(tenant) == 33
+
+
+@pytest.mark.parametrize("n_actors", [1, 3])
+async def test_per_customer_limit_holds_when_one_customer_races_many_lanes(redis_url, tenant, n_actors):
+    async with actors(redis_url, n_actors) as stores:
+        for i in range(40):
+            await stores[0].next_counter(tenant, f"T{i}", "{}")
+        use = BudgetUse("P1", 100, per_customer_limit=3)
+
+        def attempt(s, i):
+            return s.confirm(tenant, f"T{i}", 1, customer_id="SAME", promotions=[use],
+                             coupons=[], answer="{}", job_payload="{}")
+
+        wins, conflicts = await race(stores, 40, attempt)
+        assert len(wins) == 3 and conflicts == ["BUDGET_EXHAUSTED"] * 37
+        b = await stores[0].budget_get(tenant, "P1")
+        assert b.redemptions_consumed == 3
+        assert await stores[0].job_queue_length(tenant) == 3
+
+
+@pytest.mark.parametrize("n_actors", [1, 3])
+async def test_duplicate_confirms_of_one_iteration_at_once_consume_once(redis_url, tenant, n_actors):
+    """Lanes retry: the same iteration confirmed 30 times at the same instant is one sale."""
+    async with actors(redis_url, n_actors) as stores:
+        await stores[0].next_counter(tenant, "T", "{}")
+        use = BudgetUse("P1", 250, redemption_limit=1_000)
+
+        def attempt(s, i):
+            return s.confirm(tenant, "T", 1, customer_id="C", promotions=[use], coupons=[],
+                             answer=f'{{"first": {i}}}', job_payload="{}")
+
+        wins, conflicts = await race(stores, 30, attempt)
+        assert not conflicts and len(wins) == 30
+        assert sum(not w.replayed for w in wins) == 1
+        assert len({w.answer for w in wins}) == 1  # every replay gets the first answer's bytes
+        b = await stores[0].budget_get(tenant, "P1")
+        assert (b.amount_consumed_cents, b.redemptions_consumed) == (250, 1)
+        assert await stores[0].job_queue_length(tenant) == 1
