@@ -1,5 +1,6 @@
 """Coupon transitions: validate, reserve, redeem, cancel, activate, issue, generate, expiry."""
 import pytest
+import redis
 
 from dre.errors import DREError
 from dre.store import keys
@@ -158,3 +159,26 @@ async def test_issue_and_activate_personal_codes(store, tenant):
     with pytest.raises(DREError) as e:
         await store.coupon_issue(tenant, "NOPE", ["C1"])
     assert e.value.status == 404
+
+
+async def test_reserve_itself_releases_a_lapsed_individual_hold(store, tenant, codes):
+    """No sweeper has run: the reserve of another transaction finds the lapsed hold and frees it."""
+    await store.coupon_reserve(tenant, codes[0], "T1", now=NOW, ttl_s=60)
+    with pytest.raises(DREError) as held:
+        await store.coupon_reserve(tenant, codes[0], "T2", now=NOW + MIN - 1)
+    assert held.value.details[0].issue == "RESERVED_ELSEWHERE"
+    r2 = await store.coupon_reserve(tenant, codes[0], "T2", now=NOW + MIN + 1)
+    assert not r2.replayed
+    c = await store.coupon_get(tenant, codes[0])
+    assert (c["status"], c["reservationId"]) == ("RESERVED", r2.reservation_id)
+
+
+async def test_reserve_itself_stops_counting_lapsed_generic_holds(store, tenant, redis_url):
+    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="ONCE", max_redemptions=1)
+    await store.coupon_reserve(tenant, "ONCE", "T1", now=NOW, ttl_s=60)
+    with pytest.raises(DREError) as full:
+        await store.coupon_reserve(tenant, "ONCE", "T2", now=NOW + MIN - 1)
+    assert full.value.details[0].issue == "LIMIT_REACHED"
+    r2 = await store.coupon_reserve(tenant, "ONCE", "T2", now=NOW + MIN + 1)
+    assert not r2.replayed
+    assert redis.Redis.from_url(redis_url).zcard(keys.coupon_holds(tenant, "ONCE")) == 1  # T1's hold is gone
