@@ -26,6 +26,7 @@ from contextlib import asynccontextmanager
 import orjson
 import trio
 
+from actors.kit import mailbox
 from actors.store import Store
 from actors.store_ops.imports import ChunkOutcome
 from dre.articles import check_articles
@@ -150,7 +151,7 @@ async def start_import_jobs(nursery: trio.Nursery, store: Store, tenants: Iterab
                             rescan_s: float = RESCAN_S) -> ImportJobs:
     """Start the actor in ``nursery``; returns once it listens. Stop it with ``await
     jobs.aclose()`` (it finishes the chunk in progress) or by cancelling ``nursery``."""
-    send, receive = trio.open_memory_channel(MAILBOX_SIZE)
+    send, receive = mailbox(MAILBOX_SIZE)
     jobs = ImportJobs(store, tenants, send)
 
     async def run(task_status: trio.TaskStatus[ImportJobs] = trio.TASK_STATUS_IGNORED) -> None:

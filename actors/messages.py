@@ -1,24 +1,15 @@
-"""Request/reply plumbing shared by the actors: bounded mailboxes and one-shot reply slots."""
+"""Request/reply plumbing shared by the actors: reply slots, batching, the pricing loop.
+
+Mailboxes themselves come from :func:`actors.kit.mailbox`.
+"""
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import trio
 
 T = TypeVar("T")
-
-
-def mailbox(size: int) -> tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]:
-    """An actor's mailbox: a memory channel with a small, named buffer (never unbounded).
-
-    A full mailbox makes senders wait: that is the backpressure that keeps a burst from
-    queueing more work than the actors can finish within a request's timeout.
-    """
-    if size == math.inf or size < 1:
-        raise ValueError("a mailbox has a finite, positive buffer")
-    return trio.open_memory_channel(size)
 
 
 class Gather(Generic[T]):

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import trio
 
-from actors.messages import Gather, mailbox, serve_batches
+from actors.kit import mailbox
+from actors.messages import Gather, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.pricing import Prepared, PromotionSet
 from dre.pricing.result import Result

@@ -39,6 +39,7 @@ from redis.retry import Retry
 
 from actors.breaker import CircuitBreaker
 from actors.deadlines import Deadlines
+from actors.kit import mailbox  # noqa: F401  (the store's mailbox; actors.store imports it from here)
 from actors.messages import drain
 from actors.redis_link import RedisLink
 from dre.errors import DREError
@@ -310,12 +311,6 @@ class StoreCore:
         finally:
             if own:
                 await link.aclose()
-
-
-def mailbox(size: int = MAILBOX_SIZE) -> tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]:
-    """The actor's mailbox: a small bounded channel (never ``math.inf``)."""
-    assert size != math.inf
-    return trio.open_memory_channel(size)
 
 
 def timed_out(timeout_s: float) -> DREError:

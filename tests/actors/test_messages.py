@@ -1,18 +1,13 @@
-"""Mailboxes are bounded; drain takes only what already waits; where a batch is priced."""
+"""drain takes only what already waits; where a batch is priced."""
 from __future__ import annotations
 
-import math
 import threading
 
 import pytest
 import trio
 
-from actors.messages import INLINE_MAX, drain, mailbox, serve_batches
-
-
-def test_mailbox_must_be_bounded():
-    with pytest.raises(ValueError):
-        mailbox(math.inf)
+from actors.kit import mailbox
+from actors.messages import INLINE_MAX, drain, serve_batches
 
 
 async def test_drain_takes_what_waits_up_to_max():
