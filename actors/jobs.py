@@ -21,7 +21,7 @@ Two ways to run it::
 
     async with open_job_worker(store, tenants, handler) as worker: ...  # owns its nursery
     worker = await start_job_worker(nursery, store, tenants, handler)   # caller's nursery;
-    ...; worker.aclose()                                                 # stop it
+    ...; await worker.aclose()                                           # stop it
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import trio
 
+from actors.kit import ScopedActor
 from actors.store import Store
 from dre.errors import DREError
 from dre.store.records import ClaimedJob
@@ -58,17 +59,21 @@ class JobSettings:
         return min(self.backoff_s * 2 ** max(0, attempts - 1), self.backoff_max_s, self.lease_s / 2)
 
 
-class JobWorker:
-    """Handle of a running worker. Built by :func:`start_job_worker`, never directly."""
+class JobWorker(ScopedActor):
+    """Handle of a running worker. Built by :func:`start_job_worker`, never directly.
+
+    ``await worker.aclose()`` stops every task of the worker (jobs in flight stay leased and are
+    recovered later). Idempotent.
+    """
 
     def __init__(self, store: Store, tenants: Sequence[str], handler: Handler, settings: JobSettings) -> None:
+        super().__init__()
         self._store = store
         self._tenants = tuple(dict.fromkeys(tenants))
         self._handler = handler
         self.settings = settings
         self._wake = trio.Event()
         self._next_tenant = 0
-        self._scope: trio.CancelScope | None = None
         self.completed = 0  # jobs this worker completed (metrics, tests)
         self.failed_attempts = 0
 
@@ -76,15 +81,10 @@ class JobWorker:
         """A job was just enqueued: wake idle runners now instead of at their next poll."""
         self._wake.set()
 
-    def aclose(self) -> None:
-        """Stop every task of the worker (jobs in flight stay leased and are recovered later)."""
-        if self._scope is not None:
-            self._scope.cancel()
-
     async def run(self, task_status: trio.TaskStatus["JobWorker"] = trio.TASK_STATUS_IGNORED) -> None:
         """Run until cancelled or :meth:`aclose`. ``started`` at once: the first recovery runs in
         the background, so a store that is down or slow does not hold up the service's start-up."""
-        with trio.CancelScope() as self._scope:
+        with self.cancel_scope:
             async with trio.open_nursery() as nursery:
                 for _ in range(self.settings.runners):
                     nursery.start_soon(self._runner)
@@ -172,7 +172,7 @@ class JobWorker:
 
 async def start_job_worker(nursery: trio.Nursery, store: Store, tenants: Sequence[str], handler: Handler,
                            settings: JobSettings | None = None) -> JobWorker:
-    """Start the worker in ``nursery``; returns once its tasks run. Stop it with ``worker.aclose()``
+    """Start the worker in ``nursery``; returns once its tasks run. Stop it with ``await worker.aclose()``
     (or by cancelling ``nursery``). The store must outlive it."""
     worker = JobWorker(store, tenants, handler, settings or JobSettings())
     return await nursery.start(worker.run)
@@ -188,4 +188,4 @@ async def open_job_worker(store: Store, tenants: Sequence[str], handler: Handler
         try:
             yield worker
         finally:
-            worker.aclose()
+            await worker.aclose()

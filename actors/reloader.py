@@ -33,6 +33,7 @@ import orjson
 import trio
 
 from actors.engine import Engine, build_promotion_set
+from actors.kit import ScopedActor
 from actors.store import Store
 from dre.errors import DREError
 from dre.pricing import PromotionSet
@@ -63,22 +64,21 @@ def build_tenant_set(documents: Mapping[str, str], coupon_types: Sequence[Mappin
     return build_promotion_set(apply_coupon_gates(promotions, coupon_types), version, n_shards)
 
 
-class Reloader:
-    """Keeps an engine's per-tenant sets at the store's version. Built by :func:`start_reloader`."""
+class Reloader(ScopedActor):
+    """Keeps an engine's per-tenant sets at the store's version. Built by :func:`start_reloader`.
+
+    ``await reloader.aclose()`` stops watching (idempotent). A rebuild in progress is abandoned;
+    the engine keeps its current sets.
+    """
 
     def __init__(self, store: Store, engine: Engine, tenants: Iterable[str], poll_s: float = POLL_S) -> None:
+        super().__init__()  # the watcher runs in self.cancel_scope
         self._store = store
         self._engine = engine
         self.tenants = tuple(dict.fromkeys(tenants))
         self.poll_s = poll_s
         self._locks = {t: trio.Lock() for t in self.tenants}
-        self._scope = trio.CancelScope()  # the watcher's; stop() cancels it
         self.rebuilds = 0  # sets built (tests, metrics)
-
-    def stop(self) -> None:
-        """Stop watching (idempotent). A rebuild in progress is abandoned; the engine keeps its
-        current sets."""
-        self._scope.cancel()
 
     async def refresh(self, tenant: str) -> int:
         """Bring the tenant's set up to the store's version now; returns the version in use.
@@ -144,13 +144,13 @@ async def start_reloader(nursery: trio.Nursery, store: Store, engine: Engine, te
 
     Returns once the first load was tried (a worker starts serving with its promotions loaded;
     with the store down it starts with empty sets and the watcher loads them when it is back).
-    The watcher stops with ``reloader.stop()`` or when ``nursery`` is cancelled (it holds no
+    The watcher stops with ``await reloader.aclose()`` or when ``nursery`` is cancelled (it holds no
     resources of its own).
     """
     reloader = Reloader(store, engine, tenants, poll_s)
 
     async def run(task_status: trio.TaskStatus[Reloader] = trio.TASK_STATUS_IGNORED) -> None:
-        with reloader._scope:
+        with reloader.cancel_scope:
             await reloader.refresh_all()
             task_status.started(reloader)
             await reloader.watch()
@@ -168,4 +168,4 @@ async def open_reloader(store: Store, engine: Engine, tenants: Iterable[str],
         try:
             yield reloader
         finally:
-            reloader.stop()
+            await reloader.aclose()

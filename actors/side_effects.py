@@ -93,7 +93,7 @@ class SideEffects:
 
 async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store | None) -> JobWorker | None:
     """Start the side-effects job worker for every configured tenant in ``nursery`` (None without a
-    store or with DRE_JOB_RUNNERS=0). The caller stops it with ``worker.aclose()`` before the store."""
+    store or with DRE_JOB_RUNNERS=0). The caller stops it with ``await worker.aclose()`` before the store."""
     if store is None or config.job_runners <= 0:
         return None
     lease = config.job_lease_s

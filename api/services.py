@@ -128,11 +128,11 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
             yield services
         finally:
             if jobs is not None:
-                jobs.aclose()  # first: it uses the store; jobs in flight are recovered later
+                await jobs.aclose()  # first: it uses the store; jobs in flight are recovered later
             if services.imports is not None:
                 await services.imports.aclose()  # a chunk in progress finishes; the rest resumes later
             if services.reloader is not None:
-                services.reloader.stop()
+                await services.reloader.aclose()
             await engine.aclose()
             if store is not None:
                 await store.aclose()
