@@ -84,3 +84,13 @@ def test_points_only_promotions_never_compete(price):
     earn = promo("L", type="LOYALTY", exclusive=True, actions=[{"type": "ADD_FIXED", "points": 5}])
     r = price([earn, pct("E", 10, exclusive=True)], b)
     assert amounts(r) == [{"E": 100}] and r.points == 5
+
+
+def test_multiplicative_receipt_is_split_by_what_is_left_of_each_line(price):
+    """Line 1 keeps 5.00 after P1, line 2 all its 10.00: a 3.00 receipt amount after P1 splits 1:2,
+    not 1.50 each as it would by gross."""
+    b = basket(item("1", "A", 1, 10.00, "G"), item("2", "B", 1, 10.00, "H"))
+    p1 = pct("P1", 50, priority=10)
+    p2 = promo("P2", type="RECEIPT", actions=[{"type": "RECEIPT", "amountOff": 3.00}], priority=5,
+               calculationMode="MULTIPLICATIVE")
+    assert amounts(price([p1, p2], b)) == [{"P1": 500, "P2": 100}, {"P2": 200}]
