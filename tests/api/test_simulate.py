@@ -1,7 +1,7 @@
 """POST /pos/v2/simulate: same pricing, nothing written, simulate-only flags honoured."""
 from __future__ import annotations
 
-from tests.api.conftest import EXAMPLES, post
+from tests.api.conftest import post
 
 
 def _key_snapshot(rdb) -> dict[str, str]:
