@@ -15,14 +15,15 @@ shard actors.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import trio
 
 from actors.coordinator import PRICE_TIMEOUT_S, Coordinator
 from actors.deadlines import Deadlines
+from actors.kit import open_actor
 from actors.resolver import start_resolvers
 from actors.shard import start_shard
 from actors.supervisor import RestartLog
@@ -175,15 +176,10 @@ def _warm_up() -> None:
     warmup()
 
 
-@asynccontextmanager
-async def open_engine(shards: int = 1, resolvers: int | None = None, **kwargs) -> AsyncIterator[Engine]:
+def open_engine(shards: int = 1, resolvers: int | None = None, **kwargs) -> AbstractAsyncContextManager[Engine]:
     """An engine for the duration of the block; on exit the actors drain their mailboxes and stop.
 
-    Owns its nursery. If the block raises, the actors are cancelled with it.
+    Owns its nursery (:func:`actors.kit.open_actor`). If the block raises, the actors are
+    cancelled with it. Arguments as for :func:`start_engine`.
     """
-    async with trio.open_nursery() as nursery:
-        engine = await start_engine(nursery, shards, resolvers, **kwargs)
-        try:
-            yield engine
-        finally:
-            await engine.aclose()
+    return open_actor(start_engine, shards, resolvers, **kwargs)

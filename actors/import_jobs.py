@@ -20,13 +20,13 @@ Two ways to run it (STYLE.md §2)::
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 
 import orjson
 import trio
 
-from actors.kit import mailbox
+from actors.kit import mailbox, open_actor
 from actors.store import Store
 from actors.store_ops.imports import ChunkOutcome
 from dre.articles import check_articles
@@ -161,12 +161,8 @@ async def start_import_jobs(nursery: trio.Nursery, store: Store, tenants: Iterab
     return await nursery.start(run)
 
 
-@asynccontextmanager
-async def open_import_jobs(store: Store, tenants: Iterable[str], **options: float) -> AsyncIterator[ImportJobs]:
-    """The actor for the duration of the block (owns its nursery; closed on exit)."""
-    async with trio.open_nursery() as nursery:
-        jobs = await start_import_jobs(nursery, store, tenants, **options)
-        try:
-            yield jobs
-        finally:
-            await jobs.aclose()
+def open_import_jobs(store: Store, tenants: Iterable[str],
+                     **options: float) -> AbstractAsyncContextManager[ImportJobs]:
+    """The actor for the duration of the block (owns its nursery; closed on exit;
+    :func:`actors.kit.open_actor`). Options as for :func:`start_import_jobs`."""
+    return open_actor(start_import_jobs, store, tenants, **options)

@@ -26,13 +26,13 @@ Two ways to run it::
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import trio
 
-from actors.kit import ScopedActor
+from actors.kit import ScopedActor, open_actor
 from actors.store import Store
 from dre.errors import DREError
 from dre.store.records import ClaimedJob
@@ -178,14 +178,9 @@ async def start_job_worker(nursery: trio.Nursery, store: Store, tenants: Sequenc
     return await nursery.start(worker.run)
 
 
-@asynccontextmanager
-async def open_job_worker(store: Store, tenants: Sequence[str], handler: Handler,
-                          settings: JobSettings | None = None) -> AsyncIterator[JobWorker]:
-    """``async with open_job_worker(...) as worker``: the worker runs for the block (own nursery);
-    leaving the block stops it (cancellation; jobs in flight are recovered later)."""
-    async with trio.open_nursery() as nursery:
-        worker = await start_job_worker(nursery, store, tenants, handler, settings)
-        try:
-            yield worker
-        finally:
-            await worker.aclose()
+def open_job_worker(store: Store, tenants: Sequence[str], handler: Handler,
+                    settings: JobSettings | None = None) -> AbstractAsyncContextManager[JobWorker]:
+    """``async with open_job_worker(...) as worker``: the worker runs for the block (own nursery,
+    :func:`actors.kit.open_actor`); leaving the block stops it (cancellation; jobs in flight are
+    recovered later)."""
+    return open_actor(start_job_worker, store, tenants, handler, settings)

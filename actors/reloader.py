@@ -26,14 +26,14 @@ Two ways to run it (STYLE.md §2)::
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 
 import orjson
 import trio
 
 from actors.engine import Engine, build_promotion_set
-from actors.kit import ScopedActor
+from actors.kit import ScopedActor, open_actor
 from actors.store import Store
 from dre.errors import DREError
 from dre.pricing import PromotionSet
@@ -158,14 +158,8 @@ async def start_reloader(nursery: trio.Nursery, store: Store, engine: Engine, te
     return await nursery.start(run)
 
 
-@asynccontextmanager
-async def open_reloader(store: Store, engine: Engine, tenants: Iterable[str],
-                        poll_s: float = POLL_S) -> AsyncIterator[Reloader]:
+def open_reloader(store: Store, engine: Engine, tenants: Iterable[str],
+                  poll_s: float = POLL_S) -> AbstractAsyncContextManager[Reloader]:
     """A reloader for the duration of the block (owns its nursery; the watcher is cancelled on
-    exit)."""
-    async with trio.open_nursery() as nursery:
-        reloader = await start_reloader(nursery, store, engine, tenants, poll_s)
-        try:
-            yield reloader
-        finally:
-            await reloader.aclose()
+    exit; :func:`actors.kit.open_actor`)."""
+    return open_actor(start_reloader, store, engine, tenants, poll_s)

@@ -9,14 +9,14 @@ on the loop for a few baskets, in a worker thread for more; numba kernels releas
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import numpy as np
 import trio
 
-from actors.kit import mailbox
+from actors.kit import mailbox, open_actor
 from actors.messages import Gather, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.pricing import Prepared, PromotionSet
@@ -89,15 +89,11 @@ async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityL
     return send
 
 
-@asynccontextmanager
-async def open_shard(shard: int, limiter: trio.CapacityLimiter | None = None,
-                     restarts: RestartLog | None = None, **kwargs) -> AsyncIterator[trio.MemorySendChannel]:
+def open_shard(shard: int, limiter: trio.CapacityLimiter | None = None, restarts: RestartLog | None = None,
+               **kwargs) -> AbstractAsyncContextManager[trio.MemorySendChannel]:
     """A shard actor for the duration of the block (tests, tools): yields its mailbox's send end.
 
-    On exit the send end is closed and the actor drains what is queued before the block returns.
+    On exit the send end is closed and the actor drains what is queued before the block returns
+    (:func:`actors.kit.open_actor`).
     """
-    async with trio.open_nursery() as nursery:
-        send = await start_shard(nursery, shard, limiter or trio.CapacityLimiter(1), restarts or RestartLog(),
-                                    **kwargs)
-        async with send:
-            yield send
+    return open_actor(start_shard, shard, limiter or trio.CapacityLimiter(1), restarts or RestartLog(), **kwargs)
