@@ -6,7 +6,9 @@ coupon and its reservation) is single-slot and runs atomically even on Redis Clu
 that a tenant cannot be spread over several shards (see ``docs/store.md``).
 
 Each function returns one key name; the Lua scripts never build keys (STYLE.md §5), so whatever a
-script touches comes from here through KEYS.
+script touches comes from here through KEYS. Every id that comes from a caller (code, transaction,
+customer, promotion...) is escaped (``part``): ``:`` separates the key's parts, so an unescaped
+code ``G:holds`` would name the holds set of code ``G``.
 """
 from __future__ import annotations
 
@@ -14,6 +16,14 @@ import functools
 
 PREFIX = "dre"  # the service prefix on every key (shared Redis instances stay tidy)
 _FORBIDDEN = set("{}")  # a brace in a tenant would break the hash tag
+# What a caller's id may not carry into a key as is: the part separator, braces (a hash tag in a
+# cluster) and the escape character itself. Percent-encoded, so ids without them are unchanged.
+_ESCAPE = str.maketrans({"%": "%25", ":": "%3A", "{": "%7B", "}": "%7D"})
+
+
+def part(value: str) -> str:
+    """A caller's id as one part of a key: two different ids never give the same part."""
+    return value.translate(_ESCAPE)
 
 
 @functools.lru_cache(maxsize=1024)  # a confirm builds ~10 keys of one tenant: check it once
@@ -33,46 +43,46 @@ def none_key(tenant: str) -> str:
 
 def txn_counter(tenant: str, txn_id: str) -> str:
     """STRING: the last transactionCounter issued for a transaction (INCR, TTL)."""
-    return f"{tenant_prefix(tenant)}:txn:{txn_id}:counter"
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:counter"
 
 
 def txn_iterations(tenant: str, txn_id: str) -> str:
     """HASH counter -> priced iteration (JSON). Only the latest is kept: only it can be confirmed."""
-    return f"{tenant_prefix(tenant)}:txn:{txn_id}:iterations"
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:iterations"
 
 
 def txn_confirmed(tenant: str, txn_id: str) -> str:
     """HASH {counter, answer}: the confirmed marker and the first answer, for replays."""
-    return f"{tenant_prefix(tenant)}:txn:{txn_id}:confirmed"
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:confirmed"
 
 
 def txn_refused(tenant: str, txn_id: str) -> str:
     """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
     next evaluate prices without them, so the lane does not loop on a budget remainder smaller
     than its basket's discount while smaller baskets elsewhere may still use that remainder."""
-    return f"{tenant_prefix(tenant)}:txn:{txn_id}:refused"
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:refused"
 
 
 # -- coupons -----------------------------------------------------------------------------------
 
 def coupon(tenant: str, code: str) -> str:
     """HASH per code: status, kind, type, owner, validity, limits, uses, current reservation."""
-    return f"{tenant_prefix(tenant)}:coupon:{code}"
+    return f"{tenant_prefix(tenant)}:coupon:{part(code)}"
 
 
 def coupon_customer_uses(tenant: str, code: str) -> str:
     """HASH customerId -> uses of this code (maxRedemptionsPerCustomer)."""
-    return f"{tenant_prefix(tenant)}:coupon:{code}:uses"
+    return f"{tenant_prefix(tenant)}:coupon:{part(code)}:uses"
 
 
 def coupon_holds(tenant: str, code: str) -> str:
     """ZSET reservationId -> expiresAt (ms): reservations held on a GENERIC code."""
-    return f"{tenant_prefix(tenant)}:coupon:{code}:holds"
+    return f"{tenant_prefix(tenant)}:coupon:{part(code)}:holds"
 
 
 def coupon_by_txn(tenant: str, code: str) -> str:
     """HASH transactionId -> reservationId: makes reserve idempotent per (code, transactionId)."""
-    return f"{tenant_prefix(tenant)}:coupon:{code}:bytxn"
+    return f"{tenant_prefix(tenant)}:coupon:{part(code)}:bytxn"
 
 
 def coupon_expiry(tenant: str) -> str:
@@ -82,7 +92,7 @@ def coupon_expiry(tenant: str) -> str:
 
 def coupon_type(tenant: str, type_id: str) -> str:
     """HASH per coupon type: kind, status, prefix, codeLength, limits, validity, promotionIds."""
-    return f"{tenant_prefix(tenant)}:ctype:{type_id}"
+    return f"{tenant_prefix(tenant)}:ctype:{part(type_id)}"
 
 
 def coupon_types(tenant: str) -> str:
@@ -92,24 +102,24 @@ def coupon_types(tenant: str) -> str:
 
 def customer_coupons(tenant: str, customer_id: str) -> str:
     """SET of the codes issued to (or activated by) a customer: the loyalty route's rewards."""
-    return f"{tenant_prefix(tenant)}:customer:{customer_id}:coupons"
+    return f"{tenant_prefix(tenant)}:customer:{part(customer_id)}:coupons"
 
 
 def reservation(tenant: str, reservation_id: str) -> str:
     """HASH per reservation: code, transactionId, customerId, expiresAt, state."""
-    return f"{tenant_prefix(tenant)}:resv:{reservation_id}"
+    return f"{tenant_prefix(tenant)}:resv:{part(reservation_id)}"
 
 
 # -- budgets -----------------------------------------------------------------------------------
 
 def budget(tenant: str, promotion_id: str) -> str:
     """HASH per promotion: amount_consumed, redemptions_consumed (and the limits last applied)."""
-    return f"{tenant_prefix(tenant)}:budget:{promotion_id}"
+    return f"{tenant_prefix(tenant)}:budget:{part(promotion_id)}"
 
 
 def budget_customers(tenant: str, promotion_id: str) -> str:
     """HASH customerId -> redemptions of this promotion by that customer."""
-    return f"{tenant_prefix(tenant)}:budget:{promotion_id}:customers"
+    return f"{tenant_prefix(tenant)}:budget:{part(promotion_id)}:customers"
 
 
 def exhausted_budgets(tenant: str) -> str:
@@ -121,7 +131,7 @@ def exhausted_budgets(tenant: str) -> str:
 
 def idempotency(tenant: str, scope: str, key: str) -> str:
     """HASH {state, owner, fingerprint, status, body}: one Idempotency-Key of one route (scope)."""
-    return f"{tenant_prefix(tenant)}:idem:{scope}:{key}"
+    return f"{tenant_prefix(tenant)}:idem:{part(scope)}:{part(key)}"
 
 
 # -- side-effect jobs --------------------------------------------------------------------------
@@ -133,7 +143,7 @@ def job_id(txn_id: str, counter: int) -> str:
 
 def job(tenant: str, job_id_: str) -> str:
     """HASH per job: status, attempts, payload, results, timestamps, last error."""
-    return f"{tenant_prefix(tenant)}:job:{job_id_}"
+    return f"{tenant_prefix(tenant)}:job:{part(job_id_)}"
 
 
 def job_queue(tenant: str) -> str:
@@ -150,7 +160,7 @@ def job_leases(tenant: str) -> str:
 
 def audit_record(tenant: str, audit_id: str) -> str:
     """STRING: one calculation audit record (JSON) of a confirmed iteration (TTL)."""
-    return f"{tenant_prefix(tenant)}:audit:rec:{audit_id}"
+    return f"{tenant_prefix(tenant)}:audit:rec:{part(audit_id)}"
 
 
 def audit_log(tenant: str) -> str:
@@ -162,12 +172,12 @@ def audit_log(tenant: str) -> str:
 
 def member(tenant: str, member_id: str) -> str:
     """HASH per loyalty member: points, createdAt."""
-    return f"{tenant_prefix(tenant)}:member:{member_id}"
+    return f"{tenant_prefix(tenant)}:member:{part(member_id)}"
 
 
 def member_event(tenant: str, member_id: str, event_key: str) -> str:
     """STRING: the first answer of a booked event (member + checkNumber + businessDate)."""
-    return f"{tenant_prefix(tenant)}:member:{member_id}:event:{event_key}"
+    return f"{tenant_prefix(tenant)}:member:{part(member_id)}:event:{part(event_key)}"
 
 
 # -- master data -------------------------------------------------------------------------------
@@ -197,17 +207,17 @@ def promotions_written(tenant: str) -> str:
 
 def import_job(tenant: str, job_id_: str) -> str:
     """HASH per article import job: status, total, processed, failed, chunks, nextChunk, lease."""
-    return f"{tenant_prefix(tenant)}:import:{job_id_}"
+    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}"
 
 
 def import_chunk(tenant: str, job_id_: str, index: int) -> str:
     """STRING: chunk ``index`` of a job's articles (a JSON array), deleted once processed."""
-    return f"{tenant_prefix(tenant)}:import:{job_id_}:chunk:{index}"
+    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}:chunk:{index}"
 
 
 def import_errors(tenant: str, job_id_: str) -> str:
     """LIST of a job's article errors (JSON each), capped."""
-    return f"{tenant_prefix(tenant)}:import:{job_id_}:errors"
+    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}:errors"
 
 
 def imports_pending(tenant: str) -> str:

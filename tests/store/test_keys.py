@@ -25,3 +25,35 @@ def test_every_key_of_a_tenant_is_in_one_slot():
 def test_tenant_that_would_break_the_hash_tag_is_refused(bad):
     with pytest.raises(ValueError):
         keys.tenant_prefix(bad)
+
+
+def _all_keys(t: str, i: str) -> list[str]:
+    """Every key function, with the caller's id ``i`` wherever it takes one."""
+    return [
+        keys.txn_counter(t, i), keys.txn_iterations(t, i), keys.txn_confirmed(t, i), keys.txn_refused(t, i),
+        keys.coupon(t, i), keys.coupon_customer_uses(t, i), keys.coupon_holds(t, i), keys.coupon_by_txn(t, i),
+        keys.coupon_expiry(t), keys.coupon_type(t, i), keys.coupon_types(t), keys.customer_coupons(t, i),
+        keys.reservation(t, i), keys.budget(t, i), keys.budget_customers(t, i), keys.exhausted_budgets(t),
+        keys.idempotency(t, i, i), keys.job(t, i), keys.job_queue(t), keys.job_leases(t),
+        keys.audit_record(t, i), keys.audit_log(t), keys.member(t, i), keys.member_event(t, i, i),
+        keys.articles(t), keys.promotions(t), keys.promotions_version(t), keys.promotions_written(t),
+        keys.import_job(t, i), keys.import_chunk(t, i, 0), keys.import_errors(t, i), keys.imports_pending(t),
+        keys.none_key(t),
+    ]
+
+
+@pytest.mark.parametrize("crafted", ["G:holds", "M:event:[1,2]", "T1:counter", "a%3Ab", "{other}", "x}y{"])
+def test_an_id_carrying_key_syntax_names_only_its_own_keys(crafted):
+    """``coupon(t, "G:holds")`` must not be the holds set of code G (a WRONGTYPE 500 before)."""
+    plain = set(_all_keys("acme", "G")) | set(_all_keys("acme", "M")) | set(_all_keys("acme", "T1"))
+    plain |= set(_all_keys("acme", "a:b"))
+    mine = _all_keys("acme", crafted)
+    ids_keys = [k for k in mine if k not in set(_all_keys("acme", "any"))]  # the ones that carry the id
+    assert not set(ids_keys) & plain
+    assert all(k.startswith("dre:{acme}:") and "{" not in k[len("dre:{acme}:"):] for k in ids_keys)
+    assert {key_slot(k.encode()) for k in mine} == {key_slot(b"acme")}
+
+
+def test_ids_without_key_syntax_keep_their_key_names():
+    assert keys.coupon("acme", "SUMMER-10") == "dre:{acme}:coupon:SUMMER-10"
+    assert keys.txn_counter("acme", "T 1/x") == "dre:{acme}:txn:T 1/x:counter"

@@ -182,3 +182,16 @@ async def test_reserve_itself_stops_counting_lapsed_generic_holds(store, tenant,
     r2 = await store.coupon_reserve(tenant, "ONCE", "T2", now=NOW + MIN + 1)
     assert not r2.replayed
     assert redis.Redis.from_url(redis_url).zcard(keys.coupon_holds(tenant, "ONCE")) == 1  # T1's hold is gone
+
+
+async def test_a_code_spelling_another_codes_key_is_just_unknown(store, tenant):
+    """Code ``GGG:holds`` once named the holds set of code GGG: WRONGTYPE, answered as a 500."""
+    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="GGG", max_redemptions=5)
+    await store.coupon_reserve(tenant, "GGG", "T1", now=NOW)
+    for crafted in ("GGG:holds", "GGG:bytxn", "GGG:uses"):
+        check = await store.coupon_validate(tenant, crafted, now=NOW)
+        assert (check.valid, check.reason) == (False, "INVALID")
+        with pytest.raises(DREError) as unknown:
+            await store.coupon_reserve(tenant, crafted, "T2", now=NOW)
+        assert unknown.value.status == 404
+    assert (await store.coupon_validate(tenant, "GGG", now=NOW)).valid
