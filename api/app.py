@@ -71,7 +71,7 @@ def _description() -> str:
 
 
 def create_app(services: Services) -> QuartTrio:
-    """The ASGI app serving ``services`` (started by api.services.open_services)."""
+    """The ASGI app serving ``services`` (started by api.worker.open_services)."""
     app = QuartTrio("dre")
     app.request_class = DRERequest
     app.extensions[SERVICES_KEY] = services

@@ -29,7 +29,7 @@ from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
 from api.app import create_app
 from api.logging import configure_logging
-from api.services import open_services
+from api.worker import open_services
 from dre.config import FLAGS, Config, check_promotions, label, load_config
 from dre.errors import DREError, invalid
 from actors.redis_server import start_redis_server

@@ -1,4 +1,7 @@
-"""DRE_PROMOTIONS_FILE into the store: the first tenant's starting rules, written once."""
+"""DRE_PROMOTIONS_FILE at start-up: the first tenant's starting rules, written into the store once.
+
+``api.worker.open_services`` calls :func:`load_start_promotions` before the reloader starts.
+"""
 from __future__ import annotations
 
 import logging
@@ -8,10 +11,14 @@ from pathlib import Path
 import orjson
 import pydantic
 
+from actors.engine import build_promotion_set
+from actors.reloader import LOCAL_FILE_VERSION
 from actors.store import Store
 from api.admin.coupon_types import store_coupon_type
+from api.services import Services
 from dre.errors import DREError
 from dre.promotion import Promotion
+from dre.promotion.rules_file import load_rules
 from dre.wire.convert import validation_error
 from dre.wire.coupon_type import CouponTypeIn
 
@@ -45,3 +52,33 @@ async def seed_from_file(store: Store, tenant: str, path: Path, promotions: Sequ
             except DREError as exc:  # a type made through the admin API already: it wins
                 log.warning("coupon type from the file not written", extra={"type": ct.id, "error": exc.message})
     return written
+
+
+async def load_start_promotions(services: Services) -> None:
+    """Apply DRE_PROMOTIONS_FILE (if set) to the first tenant; raises DREError on a bad file.
+
+    With a store, the store is the one source of truth for every worker: the file's promotions
+    (and coupon types) are written into it only while the tenant's promotions were never written
+    (version 0, atomically, so workers starting together seed once), and the reloader then loads
+    them like any admin write. Without a store the file is loaded into this worker directly.
+    """
+    path = services.config.promotions_file
+    if path is None:
+        return
+    promotions, ctx = load_rules(path)
+    tenant = services.config.first_tenant
+    services.static_coupons[tenant] = ctx.coupons
+    if services.store is None:
+        services.engine.load(tenant, promotions)
+    else:
+        try:
+            await seed_from_file(services.store, tenant, path, promotions)
+        except DREError as exc:
+            if exc.status != 503:
+                raise
+            # Store down at start-up: price with the file meanwhile. Its set carries version
+            # LOCAL_FILE_VERSION, which the reloader keeps while the store has no rules (version
+            # 0) and replaces once the store has some; the file is seeded by the next start.
+            services.engine.swap(tenant, build_promotion_set(promotions, LOCAL_FILE_VERSION, services.engine.n_shards))
+            log.warning("promotion file not seeded: store unavailable", extra={"error": exc.message})
+    log.info("promotions loaded", extra={"tenant": tenant, "file": str(path), "count": len(promotions)})

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from api.app import create_app
-from api.services import open_services
+from api.worker import open_services
 from dre.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -117,7 +117,7 @@ async def test_coupon_types_of_the_promotions_file_are_in_the_store_and_confirm_
     import orjson
 
     from api.app import create_app
-    from api.services import open_services
+    from api.worker import open_services
     from tests.api.conftest import TENANT, make_config
     from tests.api.flows import confirm, evaluate, item
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import orjson
 
 from api.app import create_app
-from api.services import open_services
+from api.worker import open_services
 from actors.redis_server import free_port
 from tests.api.conftest import AUTH, make_config, post
 

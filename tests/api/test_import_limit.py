@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from api.app import create_app
-from api.services import open_services
+from api.worker import open_services
 from tests.api.conftest import JSON_AUTH, make_config
 
 IMPORT_LIMIT = 3_000

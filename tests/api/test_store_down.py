@@ -8,7 +8,7 @@ import pytest
 import trio
 
 from api.app import create_app
-from api.services import open_services
+from api.worker import open_services
 from actors.redis_server import start_redis_server
 from tests.api.conftest import AUTH, make_config, post
 from tests.api.flows import item, request

@@ -1,0 +1,68 @@
+"""What one worker runs for its lifetime: the actors, the :class:`~api.services.Services` over
+them, and the start-up steps of the features (the promotion file's seeding, ``api.admin.seed``).
+
+``open_services`` is the outer nursery of a worker (STYLE.md §2): the store actor, the shard
+actors and the kernel warm-up live in it; the HTTP server's request handling runs inside it.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import trio
+
+from actors.engine import start_engine
+from actors.import_jobs import start_import_jobs
+from actors.reloader import start_reloader
+from actors.side_effects import start_side_effects
+from actors.store import start_store
+from api.admin.seed import load_start_promotions
+from api.budgets import ExhaustedBudgets
+from api.counters import Counters
+from api.metrics import Metrics
+from api.services import Services
+from dre.config import Config
+
+
+@asynccontextmanager
+async def open_services(config: Config, redis_url: str | None, *, warm_up: bool = True,
+                        engine_timeout_s: float | None = None) -> AsyncIterator[Services]:
+    """Start the store actor (when ``redis_url``) and the engine; yield the Services.
+
+    Args:
+        redis_url: the Redis to use (the embedded server's URL when DRE_REDIS_URL is absent); None
+            runs without a store (counters local, coupons unknown) - for tests and tools.
+        warm_up: compile the kernels before yielding.
+
+    Owns its nursery. On exit the engine's mailboxes are closed (queued pricing finishes), then
+    the store's (queued calls are answered), then the nursery waits for the actors to end. If
+    the block raises or is cancelled, the actors are cancelled with it.
+    """
+    metrics = Metrics()
+    async with trio.open_nursery() as nursery:
+        store = await start_store(nursery, redis_url) if redis_url else None
+        kwargs = {"timeout_s": engine_timeout_s} if engine_timeout_s else {}
+        engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
+                                    **kwargs)
+        jobs = await start_side_effects(nursery, config, store)
+        services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
+                            ExhaustedBudgets(store), jobs)
+        metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts),
+                                      store.breaker.state.value if store else None))
+        try:
+            await load_start_promotions(services)
+            if store is not None:
+                tenants = config.api_keys.values()
+                services.reloader = await start_reloader(nursery, store, engine, tenants)
+                services.imports = await start_import_jobs(nursery, store, tenants)
+            yield services
+        finally:
+            if jobs is not None:
+                await jobs.aclose()  # first: it uses the store; jobs in flight are recovered later
+            if services.imports is not None:
+                await services.imports.aclose()  # a chunk in progress finishes; the rest resumes later
+            if services.reloader is not None:
+                await services.reloader.aclose()
+            await engine.aclose()
+            if store is not None:
+                await store.aclose()
