@@ -28,7 +28,7 @@ from hypercorn.trio.run import worker_serve
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
 from api.app import create_app
-from api.logging import configure_logging
+from api.http.logging import configure_logging
 from api.worker import open_services
 from dre.config import FLAGS, Config, check_promotions, label, load_config
 from dre.errors import DREError, invalid
@@ -50,7 +50,7 @@ def hypercorn_config(config: Config) -> HyperConfig:
     h.graceful_timeout = GRACE_S
     h.keep_alive_timeout = KEEP_ALIVE_S
     h.backlog = BACKLOG
-    h.accesslog = None  # api.logging writes one JSON line per request
+    h.accesslog = None  # api.http.logging writes one JSON line per request
     h.errorlog = logging.getLogger("hypercorn.error")
     return h
 

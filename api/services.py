@@ -17,7 +17,7 @@ from actors.reloader import Reloader
 from actors.store import Store
 from api.budgets import ExhaustedBudgets
 from api.counters import Counters
-from api.metrics import Metrics
+from api.http.metrics import Metrics
 from api.ttl_cache import TTLCache
 from dre.config import Config
 from dre.pricing import CouponCheck

@@ -19,7 +19,7 @@ from actors.store import start_store
 from api.admin.seed import load_start_promotions
 from api.budgets import ExhaustedBudgets
 from api.counters import Counters
-from api.metrics import Metrics
+from api.http.metrics import Metrics
 from api.services import Services
 from dre.config import Config
 

@@ -5,12 +5,12 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response
 
 from api.admin import coupon_types as ops
-from api.errors import json_response
+from api.http.errors import json_response
+from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
+from api.http.validation import validate_request
 from api.routes.admin_promotions import VERSION_HEADER
-from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
 from api.schemas.admin import CouponTypeList, Deleted, GeneratedCodes, GenerateRequest
 from api.services import current_services
-from api.validation import validate_request
 from dre.wire.coupon_type import CouponTypeIn
 
 bp = Blueprint("admin_coupon_types", __name__)

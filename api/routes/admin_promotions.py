@@ -5,11 +5,11 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response
 
 from api.admin import promotions as ops
-from api.errors import json_response
-from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
+from api.http.errors import json_response
+from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
+from api.http.validation import validate_request
 from api.schemas.admin import Budget, Deleted, PromotionList
 from api.services import current_services
-from api.validation import validate_request
 from dre.wire.promotion import PromotionIn
 
 bp = Blueprint("admin_promotions", __name__)

@@ -5,12 +5,12 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response
 
 from api.confirm import confirm as confirm_iteration
-from api.routes.docs import AUTH_ERRORS, BODY_ERRORS, errors
+from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
+from api.http.validation import validate_request
 from api.schemas.confirm import ConfirmRequestBody, ConfirmResponse
 from api.schemas.side_effects import SideEffectsResponse
 from api.services import current_services
 from api.side_effects import side_effects_state
-from api.validation import validate_request
 
 bp = Blueprint("pos_confirm", __name__)
 

@@ -9,8 +9,8 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response
 
 from actors import implementation_name
-from api.errors import json_response
-from api.routes.docs import AUTH_ERRORS, errors
+from api.http.errors import json_response
+from api.http.openapi import AUTH_ERRORS, errors
 from api.schemas.heartbeat import Heartbeat
 from api.services import current_services
 from dre.errors import DREError

@@ -3,7 +3,7 @@
 Every answer, errors included, is a LoyaltyPOSEventResponse in the negotiated format:
 400 with statusCode 3 (unreadable: content type, syntax, refused XML, too large, missing or
 mistyped field) or 4 (a value breaks a rule); 401 with statusCode 4 for missing or unknown
-credentials (Bearer, or Basic with the API key as password; see api.auth); 503 with statusCode 2
+credentials (Bearer, or Basic with the API key as password; see api.http.auth); 503 with statusCode 2
 when the store is unreachable (nothing booked, retry); 500 with statusCode 2 for a bug. The
 request id is echoed as exceptionTrackingMoniker.
 """
@@ -15,7 +15,7 @@ from quart import Blueprint, Response, g, request
 from quart_schema import document_request, document_response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api.auth import BASIC_OR_BEARER, tenant_for_basic_or_bearer
+from api.http.auth import BASIC_OR_BEARER, tenant_for_basic_or_bearer
 from api.loyalty.negotiate import Negotiation, negotiate
 from api.loyalty.posevent import book_event
 from api.loyalty import models

@@ -6,8 +6,8 @@ import os
 from quart import Blueprint, Response, request
 from quart_schema import hide
 
-from api.metrics import CONTENT_TYPE
-from api.routes.docs import AUTH_ERRORS, errors, raw_response
+from api.http.metrics import CONTENT_TYPE
+from api.http.openapi import AUTH_ERRORS, errors, raw_response
 from api.services import current_services
 
 bp = Blueprint("ops", __name__)

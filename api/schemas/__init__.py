@@ -4,10 +4,9 @@ the routes whose bodies the domain does not need (confirm, coupons).
 Evaluate's request body is the domain's own wire model (``dre.wire``), which also validates it.
 """
 from api.schemas.confirm import ConfirmRequestBody, ConfirmResponse
-from api.schemas.errors import ErrorResponse
 from api.schemas.evaluate import EvaluateResponse
 from api.schemas.heartbeat import Heartbeat
 from api.schemas.side_effects import SideEffectsResponse
 
-__all__ = ["ConfirmRequestBody", "ConfirmResponse", "ErrorResponse", "EvaluateResponse", "Heartbeat",
+__all__ = ["ConfirmRequestBody", "ConfirmResponse", "EvaluateResponse", "Heartbeat",
            "SideEffectsResponse"]

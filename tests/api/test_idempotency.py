@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from api.idempotency import fingerprint
+from api.http.idempotency import fingerprint
 from dre.store import keys
 from tests.api import promos
 from tests.api.conftest import JSON_AUTH, OTHER_KEY, TENANT, post

@@ -1,4 +1,4 @@
-"""api.validation.validate_request answers exactly as quart-schema's decorator it replaces."""
+"""api.http.validation.validate_request answers exactly as quart-schema's decorator it replaces."""
 from __future__ import annotations
 
 import orjson
@@ -8,8 +8,8 @@ from quart_schema import QuartSchema
 from quart_trio import QuartTrio
 
 from api.app import OrjsonProvider, create_app
-from api.errors import json_response, register_error_handlers
-from api.validation import validate_request
+from api.http.errors import json_response, register_error_handlers
+from api.http.validation import validate_request
 from dre.wire.evaluate import EvaluateRequestBody
 from tests.api.conftest import EXAMPLES
 
@@ -57,5 +57,5 @@ async def test_same_answer_as_quart_schema(raw, headers):
 
 
 async def test_casing_conversion_stays_off(services):
-    # api.validation does not convert casing; enabling it would need support there first.
+    # api.http.validation does not convert casing; enabling it would need support there first.
     assert create_app(services).config["QUART_SCHEMA_CONVERT_CASING"] is False

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Protocol
 
 import orjson
 from quart import Quart, Response, g, request
 
-from api.errors import error_response
-from api.services import Services
+from actors.store import Store
+from api.http.errors import error_response
 from dre.errors import DREError, Issue, invalid
 
 log = logging.getLogger("dre.api")
@@ -34,6 +35,13 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255  # keys end up in Redis key names; UUIDs and the like are far shorter
 OFFLINE_ROUTES = frozenset({"/pos/v2/evaluate", "/pos/v2/simulate"})  # keep working without the store
+
+
+class HasStore(Protocol):
+    """What the hooks need of the worker's Services (api.services; not imported: this package
+    sits below the worker's state)."""
+
+    store: Store | None
 
 
 def fingerprint(method: str, full_path: str, body: bytes) -> str:
@@ -55,7 +63,7 @@ def _replay(status: int, stored: str) -> Response:
     return Response(env["body"], status=status, mimetype=env["contentType"], headers={REPLAYED: "true"})
 
 
-def install_idempotency(app: Quart, services: Services) -> None:
+def install_idempotency(app: Quart, services: HasStore) -> None:
     """Register the hooks. Call after the authentication hook: the tenant must be known."""
 
     @app.before_request

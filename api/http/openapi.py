@@ -1,19 +1,38 @@
-"""Decorators that put the error responses into the OpenAPI document."""
+"""What the OpenAPI document says beyond the routes' own models: the contract's error body on
+every route (:func:`errors`), non-JSON responses (:func:`raw_response`), and the document built
+once (:class:`Provider`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, Field
 from quart_schema import OpenAPIProvider, document_response
 from werkzeug.routing import Rule
-
-from api.schemas.errors import ErrorResponse
 
 T = TypeVar("T", bound=Callable)
 
 EXTRA_RESPONSES = "_dre_openapi_responses"  # attribute: {status: OpenAPI response object}
 AUTH_ERRORS = (401,)
 BODY_ERRORS = (400, 413, 415)
+
+
+class ErrorDetail(BaseModel):
+    path: str = Field(description="JSON path of the offending input, e.g. request.items[2].quantity")
+    issue: str
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="INVALID_INPUT, UNAUTHORIZED, NOT_FOUND, METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, "
+                                  "UNSUPPORTED_MEDIA_TYPE, STORE_UNAVAILABLE, ENGINE_UNAVAILABLE, INTERNAL_ERROR, ...")
+    message: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    """Every failure: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorInfo
 
 
 def errors(*statuses: int) -> Callable[[T], T]:

@@ -3,7 +3,7 @@
 quart-schema's decorator builds ``TypeAdapter(model)`` on every request (its conversion.model_load),
 a fixed cost on every evaluate; this one builds it once per route. Everything a client or
 /openapi.json sees stays quart-schema's: the body is read by ``request.get_json`` (the app's orjson
-provider), a failure raises its RequestSchemaValidationError (shaped into the 400 by api.errors),
+provider), a failure raises its RequestSchemaValidationError (shaped into the 400 by api.http.errors),
 and the route carries its request attribute, from which the OpenAPI request body is built.
 """
 from __future__ import annotations
