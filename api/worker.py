@@ -17,10 +17,8 @@ from actors.reloader import start_reloader
 from actors.side_effects import start_side_effects
 from actors.store import start_store
 from api.admin.seed import load_start_promotions
-from api.budgets import ExhaustedBudgets
-from api.counters import Counters
 from api.http.metrics import Metrics
-from api.services import Services
+from api.services import Counters, ExhaustedBudgets, Services
 from dre.config import Config
 
 

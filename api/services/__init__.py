@@ -1,7 +1,9 @@
 """What the routes use, held for the lifetime of a worker: store actor, engine, caches.
 
 :class:`Services` is built by ``api.worker.open_services``; a route finds the one of its app with
-:func:`current_services`.
+:func:`current_services`. The caches it holds live here too, below every feature that uses them:
+the transactionCounter source (``counters``), the exhausted budgets (``budgets``) and recent
+answers (``ttl_cache``).
 """
 from __future__ import annotations
 
@@ -15,12 +17,15 @@ from actors.import_jobs import ImportJobs
 from actors.jobs import JobWorker
 from actors.reloader import Reloader
 from actors.store import Store
-from api.budgets import ExhaustedBudgets
-from api.counters import Counters
 from api.http.metrics import Metrics
-from api.ttl_cache import TTLCache
+from api.services.budgets import ExhaustedBudgets
+from api.services.counters import Counters
+from api.services.ttl_cache import TTLCache
 from dre.config import Config
 from dre.pricing import CouponCheck
+
+__all__ = ["SERVICES_KEY", "Counters", "ExhaustedBudgets", "Services", "TTLCache", "current_services",
+           "service_version"]
 
 
 def service_version() -> str:
