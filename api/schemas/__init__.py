@@ -5,8 +5,6 @@ Evaluate's request body is the domain's own wire model (``dre.wire``), which als
 """
 from api.schemas.confirm import ConfirmRequestBody, ConfirmResponse
 from api.schemas.evaluate import EvaluateResponse
-from api.schemas.heartbeat import Heartbeat
 from api.schemas.side_effects import SideEffectsResponse
 
-__all__ = ["ConfirmRequestBody", "ConfirmResponse", "EvaluateResponse", "Heartbeat",
-           "SideEffectsResponse"]
+__all__ = ["ConfirmRequestBody", "ConfirmResponse", "EvaluateResponse", "SideEffectsResponse"]

@@ -1,23 +1,27 @@
-"""GET /pos/heartbeat: liveness plus the state of the store link, for the caller's tenant."""
+"""Operational routes: GET /pos/heartbeat (liveness plus the state of the store link, for the
+caller's tenant), GET /metrics (Prometheus) and, for benchmarks only, POST /bench/echo."""
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
 
 import trio
-from quart import Blueprint, Response, g
-from quart_schema import document_response
+from quart import Blueprint, Response, g, request
+from quart_schema import document_response, hide
 
 from actors import implementation_name
 from api.http.errors import json_response
-from api.http.openapi import AUTH_ERRORS, errors
-from api.schemas.heartbeat import Heartbeat
+from api.http.metrics import CONTENT_TYPE
+from api.http.openapi import AUTH_ERRORS, errors, raw_response
+from api.ops.schemas import Heartbeat
 from api.services import current_services
 from dre.errors import DREError
 
-bp = Blueprint("pos_heartbeat", __name__)
+bp = Blueprint("ops", __name__)
 
 PROBE_TIMEOUT_S = 0.5  # the heartbeat answers quickly even when Redis hangs
+ECHO_ENV = "DRE_BENCH_ECHO"  # set to a byte count to mount /bench/echo answering that many bytes
 
 
 @bp.get("/pos/heartbeat")
@@ -50,3 +54,32 @@ async def heartbeat() -> Response:
         "circuitBreaker": breaker,
         "engine": implementation_name(),
     })
+
+
+@bp.get("/metrics")
+@errors(*AUTH_ERRORS)
+@raw_response(200, "text/plain", "Prometheus text exposition format 0.0.4")
+async def metrics() -> Response:
+    """Prometheus text format: requests and latency per route, actor mailbox depths, batch sizes."""
+    return Response(current_services().metrics.render(), content_type=CONTENT_TYPE)
+
+
+def echo_blueprint() -> Blueprint | None:
+    """``/bench/echo`` when DRE_BENCH_ECHO is set: the HTTP stack without pricing (benchmark baseline).
+
+    It reads the body and answers a fixed JSON payload of DRE_BENCH_ECHO bytes, through the same
+    hooks (auth, limits, logging, metrics) as the POS routes.
+    """
+    size = os.environ.get(ECHO_ENV)
+    if not size:
+        return None
+    payload = b'{"echo":"' + b"x" * max(0, int(size) - 11) + b'"}'
+    echo_bp = Blueprint("bench", __name__)
+
+    @echo_bp.post("/bench/echo")
+    @hide
+    async def echo() -> Response:
+        await request.get_data()
+        return Response(payload, mimetype="application/json")
+
+    return echo_bp
