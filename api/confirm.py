@@ -12,7 +12,7 @@ from __future__ import annotations
 import orjson
 
 from actors.store import Store
-from api.iteration import Iteration
+from api.evaluate import Iteration
 from dre.clock import iso_ms
 from dre.errors import DREError, Issue, conflict
 from dre.money import to_major

@@ -23,7 +23,7 @@ import orjson
 import trio
 
 from actors.store import Store
-from api.coupons import REASON_STATUS, check_coupons
+from api.evaluate import REASON_STATUS, check_coupons
 from api.services import Services
 from dre.errors import DREError
 from dre.loyalty import (

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.evaluate import Totals
+from api.evaluate import Totals
 from dre.wire.types import NonEmptyStr
 
 

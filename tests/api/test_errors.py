@@ -77,12 +77,12 @@ async def test_415_wrong_content_type(client, example_request, ctype):
 
 
 async def test_unexpected_error_is_500_without_internals(client, example_request, monkeypatch):
-    import api.pricing
+    import api.evaluate.pricing
 
     def boom(*a, **k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(api.pricing, "build_response", boom)
+    monkeypatch.setattr(api.evaluate.pricing, "build_response", boom)
     status, body, _ = await post(client, "/pos/v2/simulate", example_request)
     assert status == 500
     err = _shape(body)

@@ -12,8 +12,8 @@ from dataclasses import replace
 import orjson
 
 from actors.store_ops.transactions import RefusedPromotions
-from api.coupons import check_coupons
-from api.iteration import iteration_record
+from api.evaluate.coupons import check_coupons
+from api.evaluate.iteration import iteration_record
 from api.services import Services
 from dre.basket import basket_from_request
 from dre.pricing import Context

@@ -4,11 +4,11 @@ from __future__ import annotations
 from quart import Blueprint, Response, g
 from quart_schema import document_response
 
+from api.evaluate.pricing import price_request
+from api.evaluate.schemas import EvaluateResponse
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
-from api.pricing import price_request
-from api.schemas.evaluate import EvaluateResponse
 from api.services import current_services
 from dre.wire.evaluate import EvaluateRequestBody
 
