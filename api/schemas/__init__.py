@@ -3,8 +3,7 @@ the routes whose bodies the domain does not need (confirm, coupons).
 
 Evaluate's request body is the domain's own wire model (``dre.wire``), which also validates it.
 """
+from api.confirm.schemas import ConfirmRequestBody, ConfirmResponse, SideEffectsResponse
 from api.evaluate.schemas import EvaluateResponse
-from api.schemas.confirm import ConfirmRequestBody, ConfirmResponse
-from api.schemas.side_effects import SideEffectsResponse
 
 __all__ = ["ConfirmRequestBody", "ConfirmResponse", "EvaluateResponse", "SideEffectsResponse"]

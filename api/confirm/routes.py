@@ -1,16 +1,15 @@
-"""POST /pos/v2/confirm and GET .../side-effects: thin routes over api.confirm / api.side_effects."""
+"""POST /pos/v2/confirm and GET .../side-effects: thin routes over ``commit`` and ``side_effects``."""
 from __future__ import annotations
 
 from quart import Blueprint, Response, g
 from quart_schema import document_response
 
-from api.confirm import confirm as confirm_iteration
+from api.confirm.commit import confirm as confirm_iteration
+from api.confirm.schemas import ConfirmRequestBody, ConfirmResponse, SideEffectsResponse
+from api.confirm.side_effects import side_effects_state
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
-from api.schemas.confirm import ConfirmRequestBody, ConfirmResponse
-from api.schemas.side_effects import SideEffectsResponse
 from api.services import current_services
-from api.side_effects import side_effects_state
 
 bp = Blueprint("pos_confirm", __name__)
 

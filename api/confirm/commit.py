@@ -26,7 +26,7 @@ def side_effects_href(transaction_id: str, counter: int) -> str:
 
 
 def confirm_answer(transaction_id: str, counter: int, it: Iteration, confirmed_at: int) -> dict:
-    """The body of a successful confirm (documented by api.schemas.confirm.ConfirmResponse)."""
+    """The body of a successful confirm (documented by api.confirm.schemas.ConfirmResponse)."""
     return {
         "meta": {"header": {"transactionId": transaction_id, "transactionCounter": counter}},
         "status": "CONFIRMED",
