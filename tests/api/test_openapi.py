@@ -46,8 +46,8 @@ async def test_real_answers_match_the_response_model(client, example_request):
 
 
 async def test_confirm_coupon_and_side_effects_answers_match_their_models(client, services):
-    from api.schemas import ConfirmResponse, SideEffectsResponse
-    from api.schemas import coupons as c
+    from api.confirm import ConfirmResponse, SideEffectsResponse
+    from api.coupons import schemas as c
     from tests.api import promos
     from tests.api.conftest import TENANT
     from tests.api.flows import completed_side_effects, confirm, coupon_types, evaluate, item, load

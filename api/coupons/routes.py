@@ -12,13 +12,13 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response
 
 from actors.store import Store
-from api.http.errors import json_response
-from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
-from api.http.validation import validate_request
-from api.schemas.coupons import (
+from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse,
 )
+from api.http.errors import json_response
+from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
+from api.http.validation import validate_request
 from api.services import current_services
 from dre.clock import iso_ms
 from dre.store.replies import store_unavailable
