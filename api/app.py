@@ -13,14 +13,14 @@ from quart_trio import QuartTrio
 from quart_trio.wrappers.request import TrioRequest
 from werkzeug.exceptions import BadRequest
 
-from api import confirm, coupons, evaluate, ops
+from api import admin, confirm, coupons, evaluate, ops
 from api.http.auth import CHALLENGE, tenant_for
 from api.http.errors import NOT_JSON, error_response, register_error_handlers
 from api.http.idempotency import install_idempotency
 from api.http.limits import check_body, raise_body_limit
 from api.http.logging import log_request
 from api.http.openapi import Provider
-from api.routes import admin_coupon_types, admin_promotions, articles, loyalty
+from api.routes import articles, loyalty
 from api.services import SERVICES_KEY, Services
 from dre.errors import DREError
 
@@ -91,7 +91,7 @@ def create_app(services: Services) -> QuartTrio:
     app.register_blueprint(confirm.bp)
     app.register_blueprint(coupons.bp)
     app.register_blueprint(ops.bp)  # /pos/heartbeat, /metrics
-    for bp in (admin_promotions.bp, admin_coupon_types.bp, articles.bp, loyalty.bp):
+    for bp in (admin.promotions_bp, admin.coupon_types_bp, articles.bp, loyalty.bp):
         app.register_blueprint(bp)
     echo = ops.echo_blueprint()
     if echo is not None:
@@ -115,7 +115,7 @@ def create_app(services: Services) -> QuartTrio:
         if request.path in articles.LARGE_BODY_PATHS:
             limit = services.config.max_import_bytes  # as configured, even below max_body_bytes
             raise_body_limit(request, limit)
-        if request.endpoint not in admin_promotions.BODYLESS:
+        if request.endpoint not in admin.BODYLESS:
             check_body(request.method, request.mimetype, request.content_length, limit)
         return None
 

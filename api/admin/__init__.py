@@ -1,3 +1,7 @@
-"""Admin and master data operations behind the routes: promotions, coupon types, budgets,
-article imports. Each function takes the worker's Services and the caller's tenant; routes stay
-thin (parse, call one function, answer)."""
+"""Admin: promotions, coupon types and budgets in the store (``routes``, ``schemas``), and the
+operations behind the routes (``promotions``, ``coupon_types``). Each operation takes the worker's
+Services and the caller's tenant; routes stay thin (parse, call one function, answer). ``seed``
+writes DRE_PROMOTIONS_FILE into the store at start-up (called by api.worker)."""
+from api.admin.routes import BODYLESS, VERSION_HEADER, coupon_types_bp, promotions_bp
+
+__all__ = ["BODYLESS", "VERSION_HEADER", "coupon_types_bp", "promotions_bp"]

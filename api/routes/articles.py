@@ -8,7 +8,7 @@ from api.admin import articles as ops
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
-from api.schemas.admin import ArticlesBody, ImportAccepted, ImportJob, ImportResult
+from api.admin.schemas import ArticlesBody, ImportAccepted, ImportJob, ImportResult
 from api.services import current_services
 
 bp = Blueprint("articles", __name__)
