@@ -217,7 +217,7 @@ def test_nginx_lets_dre_answer_every_413_itself():
     """nginx's own 413 is an HTML page; each nginx body limit must be above DRE's for that route
     (DRE's defaults, and the compose file's values), so the client gets DRE's error shape. The
     batch import (up to DRE_MAX_IMPORT_BYTES, 512 MiB by default) has its own, larger limit."""
-    from api.routes.articles import LARGE_BODY_PATHS
+    from api.articles import LARGE_BODY_PATHS
     from dre.config import DEFAULT_MAX_BODY, DEFAULT_MAX_IMPORT
 
     env = load(DOCKER / "compose.scale.yaml")["services"]["dre"]["environment"]

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import orjson
 import trio
 
-from api.admin.common import require_store
+from api.admin import require_store
 from api.services import Services
 from dre.articles import check_articles
 from dre.errors import Issue, invalid, not_found

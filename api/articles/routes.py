@@ -1,14 +1,14 @@
-"""Article master imports and their job status (thin; see api.admin.articles)."""
+"""Article master imports and their job status (thin; see ``imports``)."""
 from __future__ import annotations
 
 from quart import Blueprint, Response, g, request
 from quart_schema import document_request, document_response
 
-from api.admin import articles as ops
+from api.articles import imports as ops
+from api.articles.schemas import ArticlesBody, ImportAccepted, ImportJob, ImportResult
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
-from api.admin.schemas import ArticlesBody, ImportAccepted, ImportJob, ImportResult
 from api.services import current_services
 
 bp = Blueprint("articles", __name__)
