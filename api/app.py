@@ -13,14 +13,13 @@ from quart_trio import QuartTrio
 from quart_trio.wrappers.request import TrioRequest
 from werkzeug.exceptions import BadRequest
 
-from api import admin, articles, confirm, coupons, evaluate, ops
+from api import admin, articles, confirm, coupons, evaluate, loyalty, ops
 from api.http.auth import CHALLENGE, tenant_for
 from api.http.errors import NOT_JSON, error_response, register_error_handlers
 from api.http.idempotency import install_idempotency
 from api.http.limits import check_body, raise_body_limit
 from api.http.logging import log_request
 from api.http.openapi import Provider
-from api.routes import loyalty
 from api.services import SERVICES_KEY, Services
 from dre.errors import DREError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import orjson
 from openapi_spec_validator import validate
 
-from api.schemas import EvaluateResponse
+from api.evaluate import EvaluateResponse
 from tests.api.conftest import post
 
 

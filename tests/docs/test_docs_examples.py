@@ -29,7 +29,7 @@ import httpx
 import orjson
 import pytest
 
-from api.schemas import EvaluateResponse
+from api.evaluate import EvaluateResponse
 from bench.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]

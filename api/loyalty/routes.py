@@ -16,9 +16,9 @@ from quart_schema import document_request, document_response
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.http.auth import BASIC_OR_BEARER, tenant_for_basic_or_bearer
+from api.loyalty import models
 from api.loyalty.negotiate import Negotiation, negotiate
 from api.loyalty.posevent import book_event
-from api.loyalty import models
 from api.services import current_services
 from dre.errors import DREError
 from dre.loyalty import PosEventError, PosEventResponse, StatusCode, error_response
