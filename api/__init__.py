@@ -12,5 +12,5 @@ idempotency, validation, the OpenAPI additions) and ``services/`` (the worker's 
 caches it holds). On top: ``app`` (the app factory mounting every feature), ``worker``
 (``open_services``: the actors, the Services, the features' start-up steps) and ``serve``
 (``dre serve``). A feature may use another's surface (confirm and loyalty use evaluate's), never
-the other way round.
+the other way round; tests/test_layers.py keeps the imports acyclic.
 """
