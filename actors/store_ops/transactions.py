@@ -5,7 +5,8 @@ from typing import Collection, Sequence
 
 from actors.store_ops.base import TXN_TTL_S, CallsStore, ms
 from dre.store import keys
-from dre.store.records import BudgetUse, ConfirmResult, CouponClaim, now_ms
+from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
+from dre.store.replies import confirm_refusal
 
 
 class RefusedPromotions(Exception):
@@ -49,6 +50,26 @@ class TransactionOps:
         key = keys.txn_iterations(tenant, txn_id)
         return await self.call(lambda p: p.hget(key, str(counter)))
 
+    async def confirmable(self: CallsStore, tenant: str, txn_id: str, counter: int) -> Confirmable:
+        """Judge a confirm without committing it (``lua/confirm.lua``, judging only): the kept
+        iteration of ``counter``, or the first answer when it was confirmed already.
+
+        Raises:
+            DREError: confirm.lua's refusal as dre.store.replies.CONFIRM_REFUSALS maps it: 409
+                ALREADY_CONFIRMED / STALE_ITERATION, 404 NOT_FOUND (never issued, or expired);
+                503 STORE_UNAVAILABLE.
+        """
+        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_confirmed(tenant, txn_id)]
+
+        def parse(reply: list) -> Confirmable:
+            if reply[0] == "CONFIRMABLE":
+                return Confirmable(reply[1], None)
+            if reply[0] == "REPLAYED":
+                return Confirmable(None, reply[1])
+            raise confirm_refusal(reply, txn_id, counter)
+
+        return await self.call_script(self.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""], parse)
+
     async def confirm(
         self: CallsStore,
         tenant: str,
@@ -70,9 +91,10 @@ class TransactionOps:
         iteration returns the stored first answer with ``replayed=True`` and changes nothing.
 
         Raises:
-            ValueError: a promotion or a coupon code listed twice, or a negative amount.
-            DREError: 409 ALREADY_CONFIRMED / STALE_ITERATION / BUDGET_EXHAUSTED (details[0].path
-                = promotion id) / COUPON_UNAVAILABLE (details[0].path = code); 404 NOT_FOUND;
+            ValueError: a promotion or a coupon code listed twice, a negative amount, or no answer.
+            DREError: confirm.lua's refusal as dre.store.replies.CONFIRM_REFUSALS maps it: 409
+                ALREADY_CONFIRMED / STALE_ITERATION / BUDGET_EXHAUSTED (details[0].path =
+                promotion id) / COUPON_UNAVAILABLE (details[0].path = code); 404 NOT_FOUND;
                 503 STORE_UNAVAILABLE.
         """
         if len({p.promotion_id for p in promotions}) != len(promotions):
@@ -81,6 +103,8 @@ class TransactionOps:
             raise ValueError("a coupon code is listed twice")
         if any(p.amount_cents < 0 for p in promotions):
             raise ValueError("budget amounts are >= 0 (returns do not consume budget)")
+        if not answer:
+            raise ValueError("no answer to keep (the script would only judge: see confirmable)")
         job_id = keys.job_id(txn_id, counter)
         k = [
             keys.txn_counter(tenant, txn_id),
@@ -110,7 +134,11 @@ class TransactionOps:
         s = self.scripts.confirm
 
         def parse(reply: list) -> ConfirmResult:
-            return ConfirmResult(reply[0], bool(int(reply[1])), tuple(reply[2:]), job_id)
+            if reply[0] == "CONFIRMED":
+                return ConfirmResult(reply[1], False, tuple(reply[2:]), job_id)
+            if reply[0] == "REPLAYED":
+                return ConfirmResult(reply[1], True, (), job_id)
+            raise confirm_refusal(reply, txn_id, counter)
 
         return await self.call_script(s, k, args, parse)
 

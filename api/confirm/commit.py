@@ -1,11 +1,14 @@
 """Confirm: commit the priced result of the latest evaluate iteration, all or nothing.
 
-The route has validated the body; this module reads the stored iteration, turns it into what the
-store's atomic ``confirm`` consumes (budgets of applied promotions, coupons the iteration used),
-shapes the answer and the side-effects job, and calls the store once. The store keeps the first
-answer: a replay of the same (transactionId, transactionCounter) gets the same bytes back and
-consumes nothing (the answer's ``sideEffects.status`` is therefore the one of the first answer,
-PENDING; ``sideEffects.href`` gives the live state).
+The route has validated the body; this module decides nothing itself. The store's confirm script
+judges the confirm (the one judge: replay, other counter confirmed, stale, never issued, expired)
+and hands over the kept iteration; this module turns it into what the script's commit consumes
+(budgets of applied promotions, coupons the iteration used), shapes the answer and the
+side-effects job, and calls it again, which judges again in the same atomic step as the writes.
+Each refusal reaches the client as dre.store.replies.CONFIRM_REFUSALS words it. The store keeps
+the first answer: a replay of the same (transactionId, transactionCounter) gets the same bytes back
+and consumes nothing (the answer's ``sideEffects.status`` is therefore the one of the first
+answer, PENDING; ``sideEffects.href`` gives the live state).
 """
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ import orjson
 from actors.store import Store
 from api.evaluate import Iteration
 from dre.clock import iso_ms
-from dre.errors import DREError, Issue, conflict
 from dre.money import to_major
 from dre.side_effects import CouponGrant, JobPayload, PromotionUse
 from dre.store.records import CouponClaim, now_ms
@@ -58,28 +60,6 @@ def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: 
     )
 
 
-async def _no_iteration(store: Store, tenant: str, transaction_id: str, counter: int) -> str:
-    """Why there is no stored iteration for ``counter``: a replay (the first answer), or the
-    error. Reads only, so a race with a concurrent evaluate can at worst give a stale error."""
-    done = await store.confirmed(tenant, transaction_id)
-    if done is not None:
-        if done[0] == counter:
-            return done[1]
-        raise conflict("ALREADY_CONFIRMED", f"transaction {transaction_id} was confirmed with counter {done[0]}",
-                       [Issue(transaction_id, f"confirmed with counter {done[0]}")])
-    latest = await store.latest_counter(tenant, transaction_id)
-    if counter < latest:
-        raise conflict("STALE_ITERATION", f"counter {counter} of transaction {transaction_id} is not the latest "
-                                          f"({latest}): only the latest iteration can be confirmed",
-                       [Issue(transaction_id, f"latest counter is {latest}")])
-    if counter > latest:
-        raise DREError(404, "NOT_FOUND", f"transactionCounter {counter} of transaction {transaction_id} was never "
-                                         "issued (or the transaction has expired)",
-                       [Issue(transaction_id, "counter never issued")])
-    raise DREError(404, "NOT_FOUND", f"iteration {counter} of transaction {transaction_id} has expired: "
-                                     "evaluate the basket again", [Issue(transaction_id, "iteration expired")])
-
-
 async def confirm(store: Store | None, tenant: str, transaction_id: str, counter: int) -> tuple[str, tuple[str, ...]]:
     """Confirm one iteration. Returns (answer JSON, promotions whose budget this confirm used up).
 
@@ -90,32 +70,15 @@ async def confirm(store: Store | None, tenant: str, transaction_id: str, counter
     """
     if store is None:
         raise store_unavailable("confirm needs the store; this service runs without one")
-    raw = await store.get_iteration(tenant, transaction_id, counter)
-    if raw is None:
-        return await _no_iteration(store, tenant, transaction_id, counter), ()
-    it = Iteration.parse(raw)
+    found = await store.confirmable(tenant, transaction_id, counter)
+    if found.iteration is None:
+        return found.answer, ()  # a replay: the first answer, nothing consumed
+    it = Iteration.parse(found.iteration)
     now = now_ms()
     answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
     uses = [u for a in it.applied if (u := a.budget_use()) is not None]
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
-    try:
-        result = await store.confirm(
-            tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
-            answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now)
-    except DREError as err:
-        _name_subject(err)
-        raise
+    result = await store.confirm(
+        tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
+        answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now)
     return result.answer, result.exhausted
-
-
-def _name_subject(err: DREError) -> None:
-    """Say in the message what the contract asks for: the promotion or the code by name.
-    ``details[0]`` stays as the store gives it: ``{path: promotion id | code, issue: reason}``."""
-    if err.code == "BUDGET_EXHAUSTED" and err.details:
-        pid, why = err.details[0].path, err.details[0].issue
-        err.message = f"the budget of promotion {pid} is exhausted ({why}); nothing was consumed"
-    elif err.code == "COUPON_UNAVAILABLE" and err.details:
-        code, why = err.details[0].path, err.details[0].issue
-        err.message = f"coupon {code} cannot be claimed ({why}); nothing was consumed"
-    elif err.code == "NOT_FOUND" and err.details and err.details[0].issue == "iteration expired":
-        err.message = f"the iteration of transaction {err.details[0].path} has expired: evaluate the basket again"

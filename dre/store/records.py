@@ -39,6 +39,15 @@ class ConfirmResult:
 
 
 @dataclass(frozen=True)
+class Confirmable:
+    """What judging a confirm found: the kept iteration, or, for a counter confirmed already, the
+    first answer (a replay). Exactly one of the two is set."""
+
+    iteration: str | None  # the priced iteration (JSON) that can be confirmed now
+    answer: str | None  # the first answer of the earlier confirm of this counter
+
+
+@dataclass(frozen=True)
 class CouponCheck:
     code: str
     valid: bool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dre.errors import DREError
 from dre.store import keys
 from tests.api import promos
 from tests.api.conftest import TENANT, post
@@ -65,6 +66,47 @@ async def test_stale_unknown_and_expired_iterations(client, codes, rdb):
     status, body, _ = await confirm(client, "T1", 2)
     assert status == 404 and "expired" in body["error"]["message"]
     assert budget(rdb, "BUD") == {}  # none of these consumed anything
+
+
+async def test_each_refusal_names_its_transaction_and_counter(client, codes, rdb):
+    """confirm.lua judges; dre.store.replies.CONFIRM_REFUSALS words the answer, the same whether
+    or not the counter's iteration is still kept."""
+    def error(code: str, message: str, issue: str, txn: str = "T1") -> dict:
+        return {"error": {"code": code, "message": message, "details": [{"path": txn, "issue": issue}]}}
+
+    for _ in range(2):
+        await evaluate(client, "T1", [item("1", "A", 1, 10.00)])
+    assert (await confirm(client, "T1", 1))[:2] == (409, error(
+        "STALE_ITERATION", "counter 1 of transaction T1 is not the latest (2): only the latest iteration can be "
+                           "confirmed", "latest counter is 2"))
+    assert (await confirm(client, "T1", 3))[:2] == (404, error(
+        "NOT_FOUND", "transactionCounter 3 of transaction T1 was never issued (or the transaction has expired)",
+        "counter never issued"))
+    rdb.hdel(keys.txn_iterations(TENANT, "T1"), "2")
+    assert (await confirm(client, "T1", 2))[:2] == (404, error(
+        "NOT_FOUND", "iteration 2 of transaction T1 has expired: evaluate the basket again", "iteration expired"))
+    await evaluate(client, "T2", [item("1", "A", 1, 10.00)])
+    assert (await confirm(client, "T2", 1))[0] == 200
+    await evaluate(client, "T2", [item("1", "A", 2, 10.00)])  # counter 2 kept, after the confirm
+    already = error("ALREADY_CONFIRMED", "transaction T2 was confirmed with counter 1", "confirmed with counter 1",
+                    "T2")
+    for counter in (2, 7):  # kept, never issued: the same answer
+        assert (await confirm(client, "T2", counter))[:2] == (409, already)
+
+
+async def test_the_commit_judges_again(services, codes):
+    """Between handing over the iteration and the commit, a newer evaluate makes it stale: the
+    commit refuses it (one script judges both calls) and consumes nothing."""
+    store = services.store
+    await store.next_counter(TENANT, "T1", "{}")
+    found = await store.confirmable(TENANT, "T1", 1)
+    assert (found.iteration, found.answer) == ("{}", None)
+    await store.next_counter(TENANT, "T1", "{}")
+    with pytest.raises(DREError) as refused:
+        await store.confirm(TENANT, "T1", 1, customer_id=None, promotions=[], coupons=[], answer="{}",
+                            job_payload="{}")
+    assert (refused.value.status, refused.value.code) == (409, "STALE_ITERATION")
+    assert await store.confirmed(TENANT, "T1") is None
 
 
 @pytest.mark.parametrize("bad", [{}, {"request": {"header": {"transactionId": "T1"}}},

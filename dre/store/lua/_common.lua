@@ -7,7 +7,8 @@
 --     the clock, so a script's outcome depends on its inputs only (replication-safe, testable).
 --   * an error is `return fail(CODE, subject, reason)`: an error reply "CODE\tsubject\treason"
 --     that actors/store.py maps to a DREError. Every check runs before the first write, because
---     Redis does not roll a script back when it returns an error.
+--     Redis does not roll a script back when it returns an error. (confirm.lua, the judge of a
+--     confirm, answers its refusals as verdicts instead: see its header.)
 --   * coupon fields: status, kind (GENERIC|INDIVIDUAL), typeId, customerId (owner of a personal
 --     code, "" otherwise), validFrom/validTo (ms or ""), max/maxPerCustomer (-1: no limit),
 --     uses, promotionIds (JSON), and for INDIVIDUAL codes the held reservation:

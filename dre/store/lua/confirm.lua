@@ -1,14 +1,20 @@
--- confirm.lua: commit one priced iteration of a transaction, all or nothing.
+-- confirm.lua: commit one priced iteration of a transaction, all or nothing; and the one judge of
+-- whether a confirm is accepted, so the caller decides nothing itself.
 --
--- Order: (1) replay / conflict with an earlier confirm, (2) the counter is the latest issued,
--- (3) every budget has room, (4) every coupon can be claimed - and only then (5) the writes:
--- budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this transaction; GENERIC: one
--- more use), the confirmed marker with the answer, the side-effects job enqueued, and the
--- promotions whose budget is now used up added to the exhausted set. Any failed check returns
--- an error before the first write, so nothing changes - with one deliberate exception: a
+-- Order: (1) replay / conflict with an earlier confirm, (2) the counter is the latest issued and
+-- its iteration is still kept, (3) every budget has room, (4) every coupon can be claimed - and
+-- only then (5) the writes: budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this
+-- transaction; GENERIC: one more use), the confirmed marker with the answer, the side-effects job
+-- enqueued, and the promotions whose budget is now used up added to the exhausted set. Any
+-- refusal returns before the first write, so nothing changes - with one deliberate exception: a
 -- BUDGET_EXHAUSTED refusal (amount or redemptions) records the promotion in this transaction's
 -- refused set (the last key), so that the lane's next evaluate prices without it instead of
 -- offering it again; other transactions may still use what is left of the budget.
+--
+-- Judging only (ARGV[6], the answer, is ""): steps (1) and (2), nothing written; only KEYS[1..3]
+-- and ARGV[1], ARGV[2], ARGV[6] are needed. The caller judges first: it needs the kept iteration
+-- to shape the answer and the side-effects job, then calls again with them (judged again, in the
+-- same atomic step as the writes).
 --
 -- KEYS[1] txn counter   KEYS[2] txn iterations hash   KEYS[3] txn confirmed hash
 -- KEYS[4] job hash      KEYS[5] job queue list         KEYS[6] exhausted-budgets set
@@ -18,17 +24,22 @@
 --                                      hash, holds zset, bytxn hash
 -- last: KEYS[#KEYS] the transaction's refused-promotions set
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
--- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON)
+-- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
 -- ARGV[7] side-effects job payload (JSON)   ARGV[8] job id   ARGV[9] np   ARGV[10] nc
 -- then per promotion (5 each, from ARGV[11]): id, amount (cents, >= 0), redemption limit,
 --   amount limit (cents), per-customer limit   (-1: no such limit)
 -- then per coupon (2 each): code, reservationId or "" (the transaction's own held reservation
 --   is used whatever this says; without one the code is claimed directly if usable)
 --
--- Returns {answer, replayed (0|1), exhausted promotion id, ...}
--- Errors: ALREADY_CONFIRMED txn (confirmed with another counter); NOT_FOUND txn (counter never
---         issued or iteration expired); STALE_ITERATION txn; BUDGET_EXHAUSTED promotionId
---         amount|redemptions|perCustomer; COUPON_UNAVAILABLE code reason.
+-- Returns the verdict first; a refusal is an answer too, not an error reply (the caller maps each
+-- verdict to its error in one table, dre/store/replies.py CONFIRM_REFUSALS):
+--   {'CONFIRMED', answer, exhausted promotion id, ...}   the writes were made
+--   {'REPLAYED', first answer}        this counter was confirmed already; nothing written
+--   {'CONFIRMABLE', iteration JSON}   (judging only) the iteration can be confirmed now
+--   {'ALREADY_CONFIRMED', txn, the counter confirmed}   {'STALE_ITERATION', txn, latest counter}
+--   {'NEVER_ISSUED', txn}   {'EXPIRED', txn} (the iteration is no longer kept)
+--   {'BUDGET_EXHAUSTED', promotionId, amount|redemptions|perCustomer}
+--   {'COUPON_UNAVAILABLE', code, reason}
 local txn, counter, customer = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 local np, nc = tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -36,25 +47,23 @@ local np, nc = tonumber(ARGV[9]), tonumber(ARGV[10])
 -- (1) an earlier confirm of this transaction
 local done = redis.call('HMGET', KEYS[3], 'counter', 'answer')
 if done[1] then
-  if tonumber(done[1]) == counter then return {done[2], 1} end
-  return fail('ALREADY_CONFIRMED', txn, 'confirmed with counter ' .. done[1])
+  if tonumber(done[1]) == counter then return {'REPLAYED', done[2]} end
+  return {'ALREADY_CONFIRMED', txn, done[1]}
 end
 
--- (2) only the latest issued iteration
+-- (2) only the latest issued iteration, while it is kept
 local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
-if counter > latest or counter < 1 then return fail('NOT_FOUND', txn, 'counter never issued') end
-if counter < latest then
-  return fail('STALE_ITERATION', txn, 'latest counter is ' .. latest)
-end
-if redis.call('HEXISTS', KEYS[2], counter) == 0 then
-  return fail('NOT_FOUND', txn, 'iteration expired')
-end
+if counter > latest or counter < 1 then return {'NEVER_ISSUED', txn} end
+if counter < latest then return {'STALE_ITERATION', txn, tostring(latest)} end
+local iteration = redis.call('HGET', KEYS[2], counter)
+if not iteration then return {'EXPIRED', txn} end
+if ARGV[6] == '' then return {'CONFIRMABLE', iteration} end
 
 -- (3) budgets
 local function refuse(id, reason)
   redis.call('SADD', KEYS[#KEYS], id)
   redis.call('PEXPIRE', KEYS[#KEYS], ttl)
-  return fail('BUDGET_EXHAUSTED', id, reason)
+  return {'BUDGET_EXHAUSTED', id, reason}
 end
 
 local promos = {}
@@ -73,7 +82,7 @@ for i = 0, np - 1 do
   end
   if p.plim >= 0 and customer ~= '' then
     if num(redis.call('HGET', p.ckey, customer), 0) + 1 > p.plim then
-      return fail('BUDGET_EXHAUSTED', p.id, 'perCustomer')
+      return {'BUDGET_EXHAUSTED', p.id, 'perCustomer'}
     end
   end
   promos[#promos + 1] = p
@@ -88,22 +97,22 @@ for j = 0, nc - 1 do
              KEYS[base + 4 * j + 3]}
   local code = ARGV[argc + 2 * j]
   local c = hgetall(k[1])
-  if c.status == nil then return fail('COUPON_UNAVAILABLE', code, 'INVALID') end
+  if c.status == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
   c = release_expired(c, k[1], k[3], KEYS[7], code, now)
   local held = held_entry(c, k[4], k[3], txn, now)
   if held then
     if customer_limit_reached(c, k[2], customer) then
-      return fail('COUPON_UNAVAILABLE', code, 'LIMIT_REACHED')
+      return {'COUPON_UNAVAILABLE', code, 'LIMIT_REACHED'}
     end
   else
     local reason = unusable_reason(c, k[3], k[2], now, customer)
-    if reason then return fail('COUPON_UNAVAILABLE', code, reason) end
+    if reason then return {'COUPON_UNAVAILABLE', code, reason} end
   end
   coupons[#coupons + 1] = {c = c, keys = k, code = code, held = held}
 end
 
 -- (5) writes: every check passed
-local out = {ARGV[6], 0}
+local out = {'CONFIRMED', ARGV[6]}
 for _, p in ipairs(promos) do
   local ac = redis.call('HINCRBY', p.bkey, 'amount_consumed', p.amount)
   local rc = redis.call('HINCRBY', p.bkey, 'redemptions_consumed', 1)
