@@ -103,7 +103,7 @@ def eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, ex
 
 @jit
 def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs: bool,
-                 limit: int):
+                 node_limit: int, work_limit: int):
     """Price one basket against its candidate promotions (sorted rank indices).
 
     Returns:
@@ -114,6 +114,8 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         total_points: int, both parts (return part negated).
         recs: (r, 4) rows (promotion, missing amount, missing quantity, potential saving), sale part.
         nodes: best-deal branch nodes used (the larger of the two parts).
+        exact: bool, False when a part's best-deal search passed ``node_limit`` or ``work_limit``
+            (kernels.best_deal): the choice is valid, the best found, not proven the best.
     """
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     disc_parts = []
@@ -121,6 +123,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
     recs = np.empty((0, 4), dtype=np.int64)
     total_points = 0
     max_nodes = 0
+    exact = True
     miss = np.empty(2, dtype=np.int64)
     for sign in (1, -1):
         idx, L = part_lines(art, grp, milli, up, gross, sign)
@@ -134,8 +137,9 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
                 verdict[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss)
                 missing[k] = miss
         work = np.empty((WORK_ROWS, n), dtype=np.int64)  # stacking scratch for the whole part
-        chosen, nodes = choose(T, cands[verdict == ELIGIBLE], L, work, limit)
+        chosen, nodes, _, part_exact = choose(T, cands[verdict == ELIGIBLE], L, work, node_limit, work_limit)
         max_nodes = max(max_nodes, nodes)
+        exact = exact and part_exact
         amounts = np.empty((chosen.shape[0], n), dtype=np.int64)
         apply_set(T, chosen, L, amounts, work)
         net = L[4] - amounts.sum(axis=0)
@@ -192,7 +196,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
     for d in disc_parts:
         disc[r:r + d.shape[0]] = d
         r += d.shape[0]
-    return disc, applied, total_points, recs, max_nodes
+    return disc, applied, total_points, recs, max_nodes, exact
 
 
 @jit
@@ -204,11 +208,13 @@ def shard_candidates(T, art, grp, milli, up, gross, ctx, code_types, exhausted, 
 
 
 @jit
-def evaluate_basket(T, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs: bool, limit: int):
+def evaluate_basket(T, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs: bool, node_limit: int,
+                    work_limit: int):
     """Both phases for one basket over the whole set (see price_basket for the returned arrays).
 
     The index candidates are a superset of the eligible-or-nearly ones; price_basket checks every
     condition again, so the extra ones change nothing.
     """
     cands = index_candidates(T, art, grp, ctx[CTX_POS_GROUP], 0, 1)
-    return price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs, limit)
+    return price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted, want_recs, node_limit,
+                        work_limit)

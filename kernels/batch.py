@@ -19,6 +19,7 @@ from kernels.basket import evaluate_basket
 from kernels.config import (
     BATCH_SLOTS_PER_BASKET,
     BEST_DEAL_NODE_LIMIT,
+    BEST_DEAL_WORK_LIMIT,
     jit,
     parallel_jit,
 )
@@ -26,7 +27,7 @@ from kernels.encode import code_types, context_vector
 
 
 @jit
-def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, limit: int):
+def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, node_limit: int, work_limit: int):
     """One basket's (promotions (k,) rank order, signed totals (k,), gross, discount, points).
 
     Promotions whose discounts net to 0 over both parts are left out.
@@ -34,7 +35,8 @@ def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, limit: int):
     gross = np.empty(milli.shape[0], dtype=np.int64)
     for i in range(milli.shape[0]):
         gross[i] = round_ratio(up[i] * milli[i], MILLI, 0, 1)
-    disc, _, points, _, _ = evaluate_basket(T, art, grp, milli, up, gross, ctx, codes, exhausted, False, limit)
+    disc, _, points, _, _, _ = evaluate_basket(T, art, grp, milli, up, gross, ctx, codes, exhausted, False,
+                                               node_limit, work_limit)
     promos = disc[:, 1]
     order = np.argsort(promos, kind="mergesort")
     out_p = np.empty(disc.shape[0], dtype=np.int64)
@@ -55,8 +57,8 @@ def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, limit: int):
 
 
 @parallel_jit
-def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, limit: int, slots: int,
-                 out_count, out_promo, out_amount, out):
+def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, node_limit: int, work_limit: int,
+                 slots: int, out_count, out_promo, out_amount, out):
     """prange over baskets; per basket at most ``slots`` totals land in its slice of out_promo /
     out_amount, ``out_count[b]`` holds the true count (the wrapper redoes baskets over the bound).
     ``out`` is (B, 3): gross, discount, points."""
@@ -64,7 +66,7 @@ def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, l
         s, e = off[b], off[b + 1]
         p, a, gross, discount, points = basket_totals(
             T, art[s:e], grp[s:e], milli[s:e], up[s:e], ctx[b], codes[code_off[b]:code_off[b + 1]],
-            exhausted, limit)
+            exhausted, node_limit, work_limit)
         k = p.shape[0]
         out_count[b] = k
         m = min(k, slots)
@@ -125,7 +127,7 @@ def price_batch(tables: lo.Tables, basket_off: np.ndarray, art: np.ndarray, grp:
     amount = np.empty(n_b * slots, dtype=np.int64)
     out = np.empty((n_b, 3), dtype=np.int64)
     _price_batch(T, off, art, grp, milli, unit_price, ctx, code_off, codes, exhausted,
-                 BEST_DEAL_NODE_LIMIT, slots, count, promo, amount, out)
+                 BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, slots, count, promo, amount, out)
     promo_off = np.zeros(n_b + 1, dtype=np.int64)
     np.cumsum(count, out=promo_off[1:])
     keep = (np.arange(slots)[None, :] < np.minimum(count, slots)[:, None]).ravel()
@@ -137,7 +139,8 @@ def price_batch(tables: lo.Tables, basket_off: np.ndarray, art: np.ndarray, grp:
         for b in over:
             s, e = off[b], off[b + 1]
             p, a, *_ = basket_totals(T, art[s:e], grp[s:e], milli[s:e], unit_price[s:e], ctx[b],
-                                     codes[code_off[b]:code_off[b + 1]], exhausted, BEST_DEAL_NODE_LIMIT)
+                                     codes[code_off[b]:code_off[b + 1]], exhausted, BEST_DEAL_NODE_LIMIT,
+                                     BEST_DEAL_WORK_LIMIT)
             parts_p[b], parts_a[b] = p, a
         flat_p, flat_a = np.concatenate(parts_p), np.concatenate(parts_a)
     return BatchResult(promo_off, flat_p, flat_a, out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy())

@@ -12,14 +12,18 @@ other, so savings add up over components, the disjointness constraints stay insi
 lexicographic tie-break decomposes too (positions of different components are disjoint). Each
 component is solved on its own: branch on its first undecided exclusive in rank order, *take*
 (drop every other promotion touching its lines) or *drop*, and split into components again.
-Past ``BEST_DEAL_NODE_LIMIT`` branch nodes per part, the remaining groups are decided greedily in
-rank order (take each exclusive that still fits): still a valid choice, no longer proven best.
+The search is bounded per part by branch nodes (``BEST_DEAL_NODE_LIMIT``) and by work
+(``BEST_DEAL_WORK_LIMIT``: each step costs m x (n + 1) units, see kernels.config). Once either is
+passed, every group still undecided is decided greedily in rank order (take each exclusive that
+still fits): the answer is the best of the choices found so far, each a valid choice (no two
+exclusives share a line, amounts clamped as always), no longer proven best; ``choose`` says so.
+The work count is deterministic (no clock), so the same basket always gets the same answer.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from kernels.config import BEST_DEAL_NODE_LIMIT, jit
+from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, jit
 from kernels.layout import P_EXCLUSIVE
 from kernels.packed import promo_row
 from kernels.stacking import apply_promo, promo_reach, set_saving
@@ -43,9 +47,11 @@ def components(alive: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, int]:
                 else:
                     a = k
                     while parent[a] != a:
+                        parent[a] = parent[parent[a]]  # path halving: roots (the minima) unchanged
                         a = parent[a]
                     b = first
                     while parent[b] != b:
+                        parent[b] = parent[parent[b]]
                         b = parent[b]
                     if a != b:
                         parent[max(a, b)] = min(a, b)
@@ -88,14 +94,22 @@ def better(s1: int, m1: np.ndarray, s2: int, m2: np.ndarray) -> bool:
     return False
 
 
+# Slots of the ``spent`` array the search shares across a part.
+NODES, UNITS, CUT = 0, 1, 2
+
+
 @jit
 def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, alive: np.ndarray,
-          undecided: np.ndarray, nodes: np.ndarray, limit: int, work: np.ndarray) -> tuple[int, np.ndarray]:
+          undecided: np.ndarray, spent: np.ndarray, node_limit: int, work_limit: int,
+          work: np.ndarray) -> tuple[int, np.ndarray]:
     """Best (saving, membership) over the alive promotions; undecided exclusives still open.
 
-    ``alone`` (m, n): each promotion's amounts alone on gross; ``nodes`` (1,) int64 counts branch
-    nodes across the whole part; ``work`` (WORK_ROWS, n) int64 stacking scratch.
+    ``alone`` (m, n): each promotion's amounts alone on gross; ``spent`` (3,) int64 across the whole
+    part: branch nodes, work units, and 1 once a bound was passed (the answer is then the best
+    found, decided greedily where the search stopped); ``work`` (WORK_ROWS, n) int64 stacking scratch.
     """
+    m, n = touch.shape
+    spent[UNITS] += m * (n + 1)  # this step: components or set_saving, each a scan of the m x n tables
     if not undecided.any():
         return set_saving(T, ok, alive, L, alone, reach, work), alive.copy()
     labels, count = components(alive, reach)
@@ -104,39 +118,44 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
         member = np.zeros(alive.shape[0], dtype=np.bool_)
         for c in range(count):
             sub = labels == c
-            s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, nodes, limit, work)
+            s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, spent, node_limit, work_limit, work)
             total += s
             member |= mem
         return total, member
     e = np.argmax(undecided)  # first undecided exclusive in rank order
-    nodes[0] += 1
-    if nodes[0] > limit:
+    spent[NODES] += 1
+    if spent[NODES] > node_limit or spent[UNITS] > work_limit:
+        spent[CUT] = 1
         a = alive.copy()
         u = undecided.copy()
         for k in range(a.shape[0]):
             if u[k]:
                 take(k, touch, a, u)
+                spent[UNITS] += m * (n + 1)
         return set_saving(T, ok, a, L, alone, reach, work), a
     a_take = alive.copy()
     u_take = undecided.copy()
     take(e, touch, a_take, u_take)
-    s_take, m_take = solve(T, ok, L, touch, reach, alone, a_take, u_take, nodes, limit, work)
+    s_take, m_take = solve(T, ok, L, touch, reach, alone, a_take, u_take, spent, node_limit, work_limit, work)
     a_drop = alive.copy()
     u_drop = undecided.copy()
     a_drop[e] = False
     u_drop[e] = False
-    s_drop, m_drop = solve(T, ok, L, touch, reach, alone, a_drop, u_drop, nodes, limit, work)
+    s_drop, m_drop = solve(T, ok, L, touch, reach, alone, a_drop, u_drop, spent, node_limit, work_limit, work)
     if better(s_take, m_take, s_drop, m_drop):
         return s_take, m_take
     return s_drop, m_drop
 
 
 @jit
-def choose(T, ok: np.ndarray, L, work: np.ndarray, limit: int = BEST_DEAL_NODE_LIMIT) -> tuple[np.ndarray, int]:
-    """The candidates to apply, in rank order, and the number of branch nodes used.
+def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_NODE_LIMIT,
+           work_limit: int = BEST_DEAL_WORK_LIMIT) -> tuple[np.ndarray, int, int, bool]:
+    """The candidates to apply, in rank order; branch nodes and work units used; exact.
 
     Args: ok: (m,) int64 eligible promotions of the part, rank order; L: the part; work:
-    (WORK_ROWS, n) int64 stacking scratch (kernels.stacking).
+    (WORK_ROWS, n) int64 stacking scratch (kernels.stacking); node_limit, work_limit: the search
+    bounds. Returns exact False when a bound was passed: the choice is then valid but not proven
+    the best (module docstring).
     """
     m = ok.shape[0]
     n = L[4].shape[0]
@@ -145,7 +164,7 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, limit: int = BEST_DEAL_NODE_L
         if T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0:
             any_exclusive = True
     if not any_exclusive:
-        return ok, 0
+        return ok, 0, 0, True
     touch = np.zeros((m, n), dtype=np.bool_)
     zeros = np.zeros(n, dtype=np.int64)
     alone = np.empty((m, n), dtype=np.int64)
@@ -155,12 +174,12 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, limit: int = BEST_DEAL_NODE_L
         touch[k] = alone[k] > 0
         contender[k] = T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0 and touch[k].any()
     if not contender.any():
-        return ok, 0
+        return ok, 0, 0, True
     reach = np.zeros((m, n), dtype=np.bool_)
     for k in range(m):
         promo_reach(T, ok[k], L, reach[k])
         reach[k] |= touch[k]
-    nodes = np.zeros(1, dtype=np.int64)
-    _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, nodes, limit,
-                      work)
-    return ok[member], nodes[0]
+    spent = np.zeros(3, dtype=np.int64)
+    _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, spent, node_limit,
+                      work_limit, work)
+    return ok[member], spent[NODES], spent[UNITS], spent[CUT] == 0

@@ -14,7 +14,7 @@ from dre.pricing.result import Applied, Granted, LineDiscount, Recommendation, R
 from dre.promotion.model import Promotion
 from kernels import basket as kb
 from kernels.compile import compile_promotions
-from kernels.config import BEST_DEAL_NODE_LIMIT
+from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT
 from kernels.encode import EncodedBasket, encode
 
 _EXHAUSTED_CACHE = 64  # distinct ctx.exhausted sets remembered per KernelSet
@@ -22,6 +22,10 @@ _EXHAUSTED_CACHE = 64  # distinct ctx.exhausted sets remembered per KernelSet
 
 class KernelSet:
     """A compiled, immutable promotion set; results identical to ``dre.evaluate.ReferenceSet``.
+
+    ``resolve`` and ``evaluate`` bound the best-deal search by BEST_DEAL_WORK_LIMIT, or by a smaller
+    ``work_limit``; a Result whose search passed its bound has ``exact`` False (kernels.best_deal).
+    Thread-safe: the kernels release the GIL (nogil) and read only immutable tables.
 
     Args:
         promotions: the tenant's promotions (any order).
@@ -80,19 +84,22 @@ class KernelSet:
                                            shard, self.n_shards))
         return out
 
-    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray]) -> list[Result]:
+    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray],
+                work_limit: int | None = None) -> list[Result]:
+        limit = _work_limit(work_limit)
         out = []
         for (basket, ctx, e), cands in zip(items, candidates):
             cands = np.ascontiguousarray(np.unique(cands), dtype=np.int64)  # rank order, as the reference sorts
             raw = kb.price_basket(self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
-                                  e.code_types, self.exhausted_flags(ctx.exhausted), True, BEST_DEAL_NODE_LIMIT)
+                                  e.code_types, self.exhausted_flags(ctx.exhausted), True, BEST_DEAL_NODE_LIMIT,
+                                  limit)
             out.append(self._result(basket, ctx, *raw))
         return out
 
-    def evaluate(self, basket: Basket, ctx: Context) -> Result:
+    def evaluate(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Result:
         e = self.encode(basket, ctx)
         raw = kb.evaluate_basket(self._T, *e.args(), self.exhausted_flags(ctx.exhausted), True,
-                                 BEST_DEAL_NODE_LIMIT)
+                                 BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
         return self._result(basket, ctx, *raw)
 
     def evaluate_sharded(self, basket: Basket, ctx: Context) -> Result:
@@ -100,7 +107,7 @@ class KernelSet:
         return evaluate_in_phases(self, basket, ctx)
 
     def _result(self, basket: Basket, ctx: Context, disc: np.ndarray, applied: np.ndarray, points: int,
-                recs: np.ndarray, nodes: int) -> Result:
+                recs: np.ndarray, nodes: int, exact: bool) -> Result:
         self.last_nodes = int(nodes)
         ids = self._ids
         codes = basket.coupons
@@ -130,7 +137,13 @@ class KernelSet:
             coupons=coupon_results(basket, ctx, took) if codes else (),
             recommendations=recommendations,
             applied=tuple(took),
+            exact=bool(exact),
         )
+
+
+def _work_limit(work_limit: int | None) -> int:
+    """The best-deal work bound of one call: the set's own, or a tighter one asked for."""
+    return BEST_DEAL_WORK_LIMIT if work_limit is None else min(work_limit, BEST_DEAL_WORK_LIMIT)
 
 
 _new = object.__new__

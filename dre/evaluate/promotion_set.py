@@ -37,8 +37,10 @@ class ReferenceSet:
             out.append(np.array(idx, dtype=np.int64))
         return out
 
-    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray]) -> list[Result]:
+    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray],
+                work_limit: int | None = None) -> list[Result]:
+        """``work_limit`` is ignored: the reference best deal is exhaustive (every Result exact)."""
         return [evaluate([self.ranked[i] for i in c], b, x) for (b, x, _), c in zip(items, candidates)]
 
-    def evaluate(self, basket: Basket, ctx: Context) -> Result:
+    def evaluate(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Result:
         return evaluate_in_phases(self, basket, ctx)

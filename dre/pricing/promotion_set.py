@@ -15,6 +15,11 @@ Pricing is split in two phases so that promotions can be sharded across actors:
    recommendations over the merged candidates of each basket.
 
 ``evaluate(basket, ctx)`` is both phases over every shard for one basket.
+
+``resolve`` and ``evaluate`` take ``work_limit``: a tighter bound on the best-deal search than the
+set's own (None: the set's own). A Result cut short by it has ``exact`` False; the actors price
+with a small bound first and give only such baskets a thread with the full one (actors.messages).
+A set whose search is exhaustive (the reference evaluator) ignores it.
 """
 from __future__ import annotations
 
@@ -50,9 +55,10 @@ class PromotionSet(Protocol):
 
     def shard_candidates(self, shard: int, items: Sequence[Prepared]) -> list[np.ndarray]: ...
 
-    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray]) -> list[Result]: ...
+    def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray],
+                work_limit: int | None = None) -> list[Result]: ...
 
-    def evaluate(self, basket: Basket, ctx: Context) -> Result: ...
+    def evaluate(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Result: ...
 
 
 def merge_candidates(parts: Sequence[np.ndarray]) -> np.ndarray:

@@ -54,3 +54,7 @@ class Result:
     coupons: tuple[CouponResult, ...]
     recommendations: tuple[Recommendation, ...]
     applied: tuple[Applied, ...]  # in application order
+    # False when the best-deal search stopped at its work bound (docs/semantics.md "Stacking and
+    # best deal"): the choice is valid and the best found, not proven the best. The reference
+    # evaluator is exhaustive: always True there.
+    exact: bool = True
