@@ -20,7 +20,10 @@ from dre.pricing import Prepared, PromotionSet, merge_candidates
 from dre.pricing.context import Context
 from dre.pricing.result import Result
 
-PRICE_TIMEOUT_S = 5.0  # a request that is not priced within this gets a 503 instead of hanging
+PRICE_TIMEOUT_S = 0.25  # a request not priced within this gets a 503 instead of hanging (the service
+# takes it from DRE_PRICE_DEADLINE_MS): a lane waits no longer, and with pricing off the event loop
+# and the best-deal search bounded by work (~30 ms at most), only a worker overloaded with
+# pathological baskets reaches it
 
 
 class Coordinator:
@@ -82,7 +85,7 @@ class Coordinator:
         return await reply.wait()
 
     def _too_slow(self) -> BaseException:
-        return engine_unavailable(f"pricing took longer than {self.timeout_s}s")
+        return engine_unavailable(f"pricing took longer than {self.timeout_s * 1000:g} ms")
 
     async def aclose(self) -> None:
         """Close this coordinator's mailbox clones. Idempotent."""

@@ -11,6 +11,13 @@ Public API::
 A request captures the tenant's current set when it starts and carries it in every message, so
 a swap never changes the rules under a request in flight; sets are immutable and shared by all
 shard actors.
+
+Pricing never runs on the event loop: the actors price in worker threads (numba kernels release
+the GIL), on two lanes (actors.messages.serve_batches). Light: every basket, with the best-deal
+search bounded by LIGHT_WORK_LIMIT, on threads shared by the actors. Heavy: the few baskets cut
+short there, priced again with the full bound (kernels.config.BEST_DEAL_WORK_LIMIT) on
+``heavy_threads`` threads of their own, so one tenant's pathological baskets wait for each other,
+not ordinary baskets for them. Every request has a deadline (``timeout_s``, DRE_PRICE_DEADLINE_MS).
 """
 from __future__ import annotations
 
@@ -23,10 +30,11 @@ import trio
 
 from actors.coordinator import PRICE_TIMEOUT_S, Coordinator
 from actors.deadlines import Deadlines
-from actors.kit import open_actor
+from actors.kit import mailbox, open_actor
+from actors.messages import HEAVY_QUEUE, serve_heavy
 from actors.resolver import start_resolvers
 from actors.shard import start_shard
-from actors.supervisor import RestartLog
+from actors.supervisor import RestartLog, supervise
 from dre.basket import Basket
 from dre.pricing import PromotionSet
 from dre.pricing.context import Context
@@ -36,6 +44,9 @@ from dre.promotion.model import Promotion
 log = logging.getLogger("dre.engine")
 
 BatchObserver = Callable[[str, int], None]
+
+HEAVY_THREADS = 1  # threads of the heavy lane per worker process: a pathological basket takes a
+# core for up to ~30 ms; with two cores, the other stays for the event loop and the light lane
 
 
 def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1) -> PromotionSet:
@@ -127,19 +138,21 @@ class Engine:
         self._deadlines.close()
 
     def mailbox_depths(self) -> dict[str, int]:
-        """Messages waiting per actor mailbox (``shard-0`` .. ``resolver``)."""
+        """Messages waiting per actor mailbox (``shard-0`` .. ``resolver``, ``heavy``)."""
         return {name: s.statistics().current_buffer_used for name, s in self._mailboxes.items()}
 
 
 async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | None = None, *,
                        timeout_s: float = PRICE_TIMEOUT_S, observe: BatchObserver | None = None,
-                       warm_up: bool = True) -> Engine:
-    """Start the shard actors and resolver workers in the caller's ``nursery``.
+                       warm_up: bool = True, heavy_threads: int = HEAVY_THREADS) -> Engine:
+    """Start the shard actors, resolver workers and the heavy lane in the caller's ``nursery``.
 
     Args:
         shards: shard actors (every tenant's set is built with this many shards).
         resolvers: resolver workers (default: as many as shards).
-        timeout_s: per-request pricing deadline.
+        timeout_s: per-request pricing deadline: past it the request gets a 503 (its basket may
+            still be priced in a thread, the answer is dropped).
+        heavy_threads: threads (and workers) of the heavy lane.
         observe: called with (actor kind, batch size) for every batch (metrics).
         warm_up: compile the numba kernels (in a thread) before returning, so the first request
             does not pay for it.
@@ -148,24 +161,49 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
         the Engine. Call ``await engine.aclose()`` to let the actors drain and stop; cancelling
         ``nursery`` stops them at once.
     """
-    if shards < 1:
-        raise ValueError("at least one shard")
+    if shards < 1 or heavy_threads < 1:
+        raise ValueError("at least one shard and one heavy-lane thread")
     resolvers = resolvers or shards
-    # One thread per actor at most: every actor runs one batch at a time anyway, and the
-    # limiter keeps the actors from taking the threads other to_thread users need.
-    limiter = trio.CapacityLimiter(shards + resolvers)
+    # Light lane: about one thread per actor (the groups of one batch run at once, so at least
+    # two), and the limiter keeps the actors from taking the threads other to_thread users need.
+    limiter = trio.CapacityLimiter(max(2, shards + resolvers))
     restarts = RestartLog()
     if warm_up:
         await trio.to_thread.run_sync(_warm_up)
     mailboxes: dict[str, trio.MemorySendChannel] = {}
+    heavy = mailboxes["heavy"] = await start_heavy_lane(nursery, heavy_threads, restarts)
     for s in range(shards):
-        mailboxes[f"shard-{s}"] = await start_shard(nursery, s, limiter, restarts, observe=observe)
-    mailboxes["resolver"] = await start_resolvers(nursery, resolvers, limiter, restarts, observe=observe)
+        mailboxes[f"shard-{s}"] = await start_shard(nursery, s, limiter, restarts, observe=observe, heavy=heavy)
+    mailboxes["resolver"] = await start_resolvers(nursery, resolvers, limiter, restarts, observe=observe,
+                                                  heavy=heavy)
     deadlines = Deadlines()
     nursery.start_soon(deadlines.run)
     coordinator = Coordinator([mailboxes[f"shard-{s}"] for s in range(shards)], mailboxes["resolver"], deadlines,
                               timeout_s)
     return Engine(coordinator, mailboxes, restarts, deadlines)
+
+
+async def start_heavy_lane(nursery: trio.Nursery, threads: int, restarts: RestartLog) -> trio.MemorySendChannel:
+    """Start the heavy lane: ``threads`` supervised workers (actors.messages.serve_heavy) on one
+    mailbox of HEAVY_QUEUE, sharing a limiter of ``threads`` threads.
+
+    Returns the mailbox's send end: the pricing actors take clones of it (and close them when they
+    end); the caller closes the original. The lane ends once every clone is closed and what is
+    queued was priced (or dropped: its requester gave up). Each worker owns a clone of the
+    receive end and closes it when it ends.
+    """
+    send, receive = mailbox(HEAVY_QUEUE)
+    limiter = trio.CapacityLimiter(threads)
+    for w in range(threads):
+        mine = receive.clone()
+
+        async def run(mine=mine, w=w, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+            async with mine:
+                await supervise(f"heavy-{w}", lambda: serve_heavy(mine, limiter), restarts, task_status=task_status)
+
+        await nursery.start(run)
+    receive.close()
+    return send
 
 
 def _warm_up() -> None:

@@ -1,13 +1,18 @@
-"""Request/reply plumbing shared by the actors: reply slots, batching, the pricing loop.
+"""Request/reply plumbing shared by the actors: reply slots, batching, the pricing loop and its
+two lanes (light: every basket, with a small best-deal bound; heavy: the few baskets that need more).
 
 Mailboxes themselves come from :func:`actors.kit.mailbox`.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import trio
+
+from dre.pricing.result import Result
 
 T = TypeVar("T")
 
@@ -90,11 +95,6 @@ def drain(first: T, receive: trio.MemoryReceiveChannel, max_batch: int) -> list[
     return batch
 
 
-INLINE_MAX = 8  # a group of at most this many baskets is priced on the event loop: a thread hop
-# (thread wake-up, trio wake-up, GIL hand-offs) costs more than pricing a few baskets (~0.1 ms
-# each); a bigger group goes to a thread, so the loop keeps serving while the kernel runs.
-
-
 def group_by_set(batch: list) -> list[list]:
     """Split a batch by the promotion set its messages carry (identity), keeping order.
 
@@ -107,36 +107,115 @@ def group_by_set(batch: list) -> list[list]:
     return list(groups.values())
 
 
+LIGHT_WORK_LIMIT = 100_000  # best-deal work units (kernels.config) a basket gets on the light lane:
+# ~1 ms of search, far more than an ordinary basket uses (a few exclusive promotions: a few hundred
+# search steps at most); a basket cut short by it is priced again on the heavy lane.
+HEAVY_QUEUE = 16  # baskets waiting for the heavy lane (per engine); one more gets a 503 at once: at
+# ~30 ms per heavy basket, more than this would wait past a request's deadline anyway
+
+
+@dataclass(eq=False)
+class Spilled:
+    """A job whose light pricing stopped at LIGHT_WORK_LIMIT, for the heavy lane.
+
+    ``price()`` prices it again with the set's full bound (thread-safe: runs in a worker thread);
+    ``answer(result)`` delivers the result, on the event loop.
+    """
+
+    job: Any  # has .reply (a Gather)
+    price: Callable[[], Any]
+    answer: Callable[[Any], None]
+
+
+def cut_short(result: object) -> bool:
+    """A light pass stopped this basket's best-deal search at its bound (``Result.exact`` False)."""
+    return isinstance(result, Result) and not result.exact
+
+
 async def serve_batches(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter, max_batch: int,
-                        price: Callable[[list], list], answer: Callable[[Any, Any], None], who: str,
-                        observe: Callable[[str, int], None] | None = None) -> None:
-    """The loop every pricing actor runs: drain what waits, price each promotion set's group in
-    one call (on the loop, or in one thread hop for a big group, see INLINE_MAX), answer each job.
+                        price: Callable[[list, int | None], list], answer: Callable[[Any, Any], None], who: str,
+                        observe: Callable[[str, int], None] | None = None,
+                        heavy: trio.MemorySendChannel | None = None) -> None:
+    """The loop every pricing actor runs: drain what waits, price each promotion set's group in a
+    worker thread (the groups of one batch at once, each its own thread call under ``limiter``),
+    answer each job. The event loop never prices: it keeps serving every other request meanwhile.
+
+    With a ``heavy`` lane, a group is priced with the best-deal search bounded by LIGHT_WORK_LIMIT;
+    the jobs whose Result was cut short by it go to the heavy lane (:func:`serve_heavy`), which
+    prices them again with the full bound on threads of their own. So a pathological basket holds
+    this actor for at most the light bound, and another tenant's basket in the next batch (or in
+    another group of this one) is not kept waiting behind its search.
 
     Args:
-        price: ``price(group) -> results`` (one result per job; thread-safe: it may run in a
-            worker thread).
+        price: ``price(group, work_limit) -> results`` (one result per job, in order; runs in a
+            worker thread). ``work_limit`` None: the set's full bound.
         answer: ``answer(job, result)``, on the event loop.
         who: names the actor in the 503 its requests get when pricing raises, and in ``observe``.
-    Raises: whatever ``price`` raised, after failing every unanswered job of the batch with a 503
-        (a crash, for the supervisor to restart the actor).
+        heavy: the heavy lane's send end (this actor's clone; the caller closes it), or None:
+            every basket is priced here with the full bound.
+    Raises: whatever ``price`` raised, after failing the jobs of that group with a 503 (a crash,
+        for the supervisor to restart the actor); the batch's other groups are answered.
     """
+    light = None if heavy is None else LIGHT_WORK_LIMIT
+
+    async def price_group(group: list, crashed: list[BaseException]) -> None:
+        try:
+            results = await trio.to_thread.run_sync(price, group, light, limiter=limiter)
+        except Exception as exc:
+            err = engine_unavailable(f"pricing failed in the {who}; it is being restarted, retry")
+            for job in group:
+                job.reply.fail(err)
+            crashed.append(exc)
+            return
+        for job, result in zip(group, results):
+            if heavy is not None and cut_short(result):
+                spilled = Spilled(job, functools.partial(_price_one, price, job),
+                                  functools.partial(answer, job))
+                try:
+                    heavy.send_nowait(spilled)
+                except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
+                    job.reply.fail(engine_unavailable("too many baskets need a long best-deal search "
+                                                      "right now; retry"))
+            else:
+                answer(job, result)
+
     async for first in receive:
         batch = drain(first, receive, max_batch)
         if observe:
             observe(who.split()[0], len(batch))
         groups = group_by_set(batch)
-        for i, group in enumerate(groups):
-            try:
-                if len(group) <= INLINE_MAX:
-                    results = price(group)
-                else:
-                    results = await trio.to_thread.run_sync(price, group, limiter=limiter)
-            except Exception:
-                err = engine_unavailable(f"pricing failed in the {who}; it is being restarted, retry")
-                for pending in groups[i:]:  # earlier groups were answered already
-                    for job in pending:
-                        job.reply.fail(err)
-                raise
-            for job, result in zip(group, results):
-                answer(job, result)
+        crashed: list[BaseException] = []
+        if len(groups) == 1:
+            await price_group(groups[0], crashed)
+        else:
+            async with trio.open_nursery() as nursery:
+                for group in groups:
+                    nursery.start_soon(price_group, group, crashed)
+        if crashed:
+            raise crashed[0]
+
+
+def _price_one(price: Callable[[list, int | None], list], job: Any) -> Any:
+    """``job`` priced alone with the full bound (the heavy lane's call, in its thread)."""
+    return price([job], None)[0]
+
+
+async def serve_heavy(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter) -> None:
+    """One incarnation of a heavy-lane worker: price the spilled jobs one at a time, in a thread
+    under ``limiter`` (the heavy lane's own, not the light lane's: heavy work never takes the
+    threads ordinary baskets need).
+
+    A job whose reply was settled while it waited (its deadline passed, actors.deadlines) is
+    dropped unpriced: nobody waits for it. Does not close ``receive`` (its owner does).
+    Raises: whatever pricing raised, after failing that job with a 503 (supervisor restarts).
+    """
+    async for spilled in receive:
+        if spilled.job.reply.answered:
+            continue
+        try:
+            result = await trio.to_thread.run_sync(spilled.price, limiter=limiter)
+        except Exception:
+            spilled.job.reply.fail(engine_unavailable("pricing failed in the heavy lane; it is being restarted, "
+                                                      "retry"))
+            raise
+        spilled.answer(result)

@@ -1,7 +1,8 @@
 """Resolver actor: the second pricing phase (stacking, best deal, discounts, points, upsell).
 
 Several resolver workers share one mailbox; each drains what waits (up to ``max_batch``) and
-calls ``pset.resolve`` once per promotion set in a worker thread.
+calls ``pset.resolve`` once per promotion set in a worker thread, with a small best-deal bound; the
+few baskets cut short by it go on to the heavy lane (actors.messages.serve_batches).
 """
 from __future__ import annotations
 
@@ -34,32 +35,41 @@ class ResolveJob:
 
 
 async def resolver_body(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,
-                        max_batch: int = MAX_BATCH, observe: BatchObserver | None = None) -> None:
+                        max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
+                        heavy: trio.MemorySendChannel | None = None) -> None:
     """One incarnation of a resolver worker; same contract as :func:`actors.shard.shard_body`."""
-    def price(group: list[ResolveJob]) -> list[Result]:
-        return group[0].pset.resolve([j.item for j in group], [j.candidates for j in group])
+    def price(group: list[ResolveJob], work_limit: int | None) -> list[Result]:
+        return group[0].pset.resolve([j.item for j in group], [j.candidates for j in group],
+                                     work_limit=work_limit)
 
     await serve_batches(receive, limiter, max_batch, price, lambda job, result: job.reply.put(0, result),
-                        "resolver", observe)
+                        "resolver", observe, heavy)
 
 
 async def start_resolvers(nursery: trio.Nursery, workers: int, limiter: trio.CapacityLimiter,
                           restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,
-                          max_batch: int = MAX_BATCH,
-                          observe: BatchObserver | None = None) -> trio.MemorySendChannel:
+                          max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
+                          heavy: trio.MemorySendChannel | None = None) -> trio.MemorySendChannel:
     """Start ``workers`` supervised resolver workers on one mailbox in the caller's ``nursery``.
 
     Returns the send end of the shared mailbox, as :func:`actors.shard.start_shard`. Each worker
     owns a clone of the receive end and closes it when it ends; the original is closed here.
+    ``heavy``: as for :func:`actors.shard.start_shard` (each worker holds a clone).
     """
     send, receive = mailbox(mailbox_size)
     for w in range(workers):
         mine = receive.clone()
+        spill = heavy.clone() if heavy is not None else None
 
-        async def run(mine=mine, w=w, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-            async with mine:
-                await supervise(f"resolver-{w}", lambda: resolver_body(mine, limiter, max_batch, observe),
-                                restarts, task_status=task_status)
+        async def run(mine=mine, w=w, spill=spill,
+                      task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+            try:
+                async with mine:
+                    await supervise(f"resolver-{w}", lambda: resolver_body(mine, limiter, max_batch, observe, spill),
+                                    restarts, task_status=task_status)
+            finally:
+                if spill is not None:
+                    spill.close()
 
         await nursery.start(run)
     receive.close()

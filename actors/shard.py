@@ -3,8 +3,9 @@
 Every shard actor prices every tenant: a message carries the (immutable) PromotionSet its
 request started with, and shard ``s`` calls ``pset.shard_candidates(s, ...)`` (a one-shard set:
 ``pset.evaluate``, both phases). The actor drains what waits in its mailbox (up to
-``max_batch``), groups it by set and makes one call per group (see actors.messages.serve_batches:
-on the loop for a few baskets, in a worker thread for more; numba kernels release the GIL).
+``max_batch``), groups it by set and makes one call per group, each in a worker thread (see
+actors.messages.serve_batches; numba kernels release the GIL). A one-shard set is priced with a
+small best-deal bound there; the few baskets cut short by it go on to the heavy lane.
 """
 from __future__ import annotations
 
@@ -44,31 +45,35 @@ class ShardJob:
 
 
 async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,
-                     max_batch: int = MAX_BATCH, observe: BatchObserver | None = None) -> None:
+                     max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
+                     heavy: trio.MemorySendChannel | None = None) -> None:
     """One incarnation of shard actor ``shard``: serve ``receive`` until every sender closed.
 
-    Does not close ``receive`` (its owner does: it outlives a crash). If pricing a batch raises,
-    every request of that batch is failed with a 503 and the exception propagates (a crash) for
-    the supervisor to restart this body.
+    Does not close ``receive`` or ``heavy`` (their owner does: they outlive a crash). If pricing a
+    group raises, every request of that group is failed with a 503 and the exception propagates
+    (a crash) for the supervisor to restart this body.
 
     Cancellation: a batch already in a thread finishes there (threads cannot be interrupted);
     the requests waiting on it are not answered, their own timeouts or cancellation end them.
     """
-    def price(group: list[ShardJob]) -> list[np.ndarray] | list[Result]:
+    def price(group: list[ShardJob], work_limit: int | None) -> list[np.ndarray] | list[Result]:
         pset = group[0].pset
         if pset.n_shards == 1:  # the whole set is this shard's: both phases, the Result
-            return [pset.evaluate(j.item.basket, j.item.ctx) for j in group]
-        return pset.shard_candidates(shard, [j.item for j in group])
+            return [pset.evaluate(j.item.basket, j.item.ctx, work_limit=work_limit) for j in group]
+        return pset.shard_candidates(shard, [j.item for j in group])  # no best deal in this phase
 
     await serve_batches(receive, limiter, max_batch, price, lambda job, cands: job.reply.put(shard, cands),
-                        f"shard {shard}", observe)
+                        f"shard {shard}", observe, heavy)
 
 
 async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityLimiter,
                       restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,
-                      max_batch: int = MAX_BATCH,
-                      observe: BatchObserver | None = None) -> trio.MemorySendChannel:
+                      max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
+                      heavy: trio.MemorySendChannel | None = None) -> trio.MemorySendChannel:
     """Start supervised shard actor ``shard`` in the caller's ``nursery``.
+
+    ``heavy``: the heavy lane's mailbox (actors.engine), or None to price every basket with the
+    full best-deal bound here. The actor takes a clone and closes it when it ends.
 
     Returns:
         the send end of its mailbox. The caller hands clones of it to producers and closes its
@@ -78,12 +83,17 @@ async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityL
     The supervised task owns the receive end and closes it when it ends (cancelled or done).
     """
     send, receive = mailbox(mailbox_size)
+    spill = heavy.clone() if heavy is not None else None
 
     async def run(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        async with receive:
-            await supervise(f"shard-{shard}",
-                            lambda: shard_body(shard, receive, limiter, max_batch, observe),
-                            restarts, task_status=task_status)
+        try:
+            async with receive:
+                await supervise(f"shard-{shard}",
+                                lambda: shard_body(shard, receive, limiter, max_batch, observe, spill),
+                                restarts, task_status=task_status)
+        finally:
+            if spill is not None:
+                spill.close()
 
     await nursery.start(run)
     return send

@@ -7,7 +7,7 @@ import time
 import pytest
 import trio
 
-from actors import ENGINE_UNAVAILABLE, build_promotion_set, messages, open_engine
+from actors import ENGINE_UNAVAILABLE, build_promotion_set, open_engine
 from dre.errors import DREError
 from dre.evaluate import ReferenceSet
 
@@ -61,8 +61,7 @@ class _GatedSet(ReferenceSet):
         return super().shard_candidates(shard, items)
 
 
-async def test_swap_does_not_change_requests_in_flight(rules, basket, monkeypatch):
-    monkeypatch.setattr(messages, "INLINE_MAX", 0)  # the gate blocks: price in a thread, not on the loop
+async def test_swap_does_not_change_requests_in_flight(rules, basket):
     promos, ctx = rules
     gate = threading.Event()
     async with open_engine(shards=2, warm_up=False) as engine:
@@ -122,8 +121,7 @@ class _Slow(ReferenceSet):
         return super().resolve(items, candidates)
 
 
-async def test_timeout_is_a_503_not_a_hang(rules, basket, monkeypatch):
-    monkeypatch.setattr(messages, "INLINE_MAX", 0)  # a thread, so the deadline fires mid-pricing
+async def test_timeout_is_a_503_not_a_hang(rules, basket):
     promos, ctx = rules
     async with open_engine(shards=1, warm_up=False, timeout_s=0.05) as engine:
         engine.swap("t", _Slow(promos, n_shards=1))

@@ -1,4 +1,4 @@
-"""drain takes only what already waits; where a batch is priced."""
+"""drain takes only what already waits; where a batch is priced (a thread), the two lanes."""
 from __future__ import annotations
 
 import threading
@@ -7,7 +7,11 @@ import pytest
 import trio
 
 from actors.kit import mailbox
-from actors.messages import INLINE_MAX, drain, serve_batches
+from actors.messages import (
+    ENGINE_UNAVAILABLE, HEAVY_QUEUE, LIGHT_WORK_LIMIT, Gather, Spilled, drain, serve_batches, serve_heavy,
+)
+from dre.errors import DREError
+from dre.pricing.result import Applied, Result
 
 
 async def test_drain_takes_what_waits_up_to_max():
@@ -21,23 +25,135 @@ async def test_drain_takes_what_waits_up_to_max():
 
 
 class _Job:
-    def __init__(self, pset: object) -> None:
+    def __init__(self, pset: object, reply: Gather | None = None, name: str = "") -> None:
         self.pset = pset
-        self.reply = None
+        self.reply = reply or Gather(1)
+        self.name = name
 
 
-async def test_small_groups_are_priced_on_the_loop_big_ones_in_a_thread():
-    """INLINE_MAX decides: a hop to a thread costs more than pricing a few baskets."""
+def _serve(receive, price, answers: dict | None = None, limiter: trio.CapacityLimiter | None = None,
+           heavy: trio.MemorySendChannel | None = None):
+    def answer(job, result) -> None:
+        if answers is not None:
+            answers[job.name] = result
+        job.reply.put(0, result)
+
+    return serve_batches(receive, limiter or trio.CapacityLimiter(2), 64, price, answer, "test", heavy=heavy)
+
+
+async def test_every_group_is_priced_in_a_worker_thread():
+    """Never on the event loop, not even one basket: a long search there would stall every request."""
     seen: list[tuple[int, bool]] = []  # (group size, priced on the event loop's thread)
 
-    def price(group: list) -> list:
+    def price(group: list, work_limit) -> list:
         seen.append((len(group), threading.current_thread() is threading.main_thread()))
         return [None] * len(group)
 
-    for n in (1, INLINE_MAX, INLINE_MAX + 1):
+    for n in (1, 8, 9):
         send, receive = mailbox(64)
         for _ in range(n):
             send.send_nowait(_Job(pset=object))
         send.close()
-        await serve_batches(receive, trio.CapacityLimiter(1), 64, price, lambda job, result: None, "test")
-    assert seen == [(1, True), (INLINE_MAX, True), (INLINE_MAX + 1, False)]
+        await _serve(receive, price)
+    assert seen == [(1, False), (8, False), (9, False)]
+
+
+async def test_the_loop_keeps_serving_while_a_basket_is_priced():
+    """A task on the event loop runs (and here releases the pricing) while the pricing call waits."""
+    gate = threading.Event()
+    released: list[bool] = []
+
+    def price(group: list, work_limit) -> list:
+        released.append(gate.wait(5))  # False after 5 s: the loop was blocked, nobody opened it
+        return [None] * len(group)
+
+    send, receive = mailbox(4)
+    send.send_nowait(_Job(pset=object))
+    send.close()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_serve, receive, price)
+        await trio.sleep(0.05)
+        gate.set()
+    assert released == [True]
+
+
+async def test_groups_of_one_batch_are_priced_at_once():
+    """Two tenants' groups in one batch: the second is answered while the first still prices."""
+    gate = threading.Event()
+    slow, fast = object(), object()
+
+    def price(group: list, work_limit) -> list:
+        if group[0].pset is slow:
+            gate.wait(5)
+        return [group[0].name] * len(group)
+
+    send, receive = mailbox(4)
+    jobs = [_Job(slow, name="slow"), _Job(fast, name="fast")]
+    for job in jobs:
+        send.send_nowait(job)
+    send.close()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_serve, receive, price)
+        with trio.fail_after(2):
+            assert await jobs[1].reply.wait() == ["fast"]
+        assert not jobs[0].reply.answered
+        gate.set()
+    assert await jobs[0].reply.wait() == ["slow"]
+
+
+def _result(exact: bool, tag: str) -> Result:
+    return Result((), (), 0, (), (), (Applied(tag, 1, 0, None),), exact=exact)
+
+
+async def test_baskets_cut_short_are_priced_again_on_the_heavy_lane():
+    """The light pass bounds the search by LIGHT_WORK_LIMIT; a Result cut short by it is priced
+    again with the full bound (work_limit None) on the heavy lane's thread, and that is the answer."""
+    calls: list[tuple[str, int | None]] = []
+
+    def price(group: list, work_limit) -> list:
+        calls.extend((j.name, work_limit) for j in group)
+        return [_result(exact=work_limit is None or j.name == "small", tag=f"{j.name}@{work_limit}") for j in group]
+
+    heavy_send, heavy_receive = mailbox(HEAVY_QUEUE)
+    send, receive = mailbox(8)
+    jobs = [_Job(object, name="big"), _Job(object, name="small")]
+    answers: dict = {}
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(serve_heavy, heavy_receive, trio.CapacityLimiter(1))
+        for job in jobs:
+            send.send_nowait(job)
+        send.close()
+        async with heavy_send:
+            await _serve(receive, price, answers, heavy=heavy_send)
+    assert calls[:2] == [("big", LIGHT_WORK_LIMIT), ("small", LIGHT_WORK_LIMIT)] and calls[2:] == [("big", None)]
+    assert answers["small"].applied[0].promotion_id == f"small@{LIGHT_WORK_LIMIT}"
+    assert answers["big"].applied[0].promotion_id == "big@None" and answers["big"].exact
+
+
+async def test_the_heavy_lane_skips_baskets_nobody_waits_for():
+    priced: list[str] = []
+    send, receive = mailbox(4)
+    gone = _Job(object, name="gone")
+    gone.reply.fail(RuntimeError("deadline"))
+    for job in (gone, _Job(object, name="wanted")):
+        send.send_nowait(Spilled(job, lambda job=job: priced.append(job.name), lambda result: None))
+    send.close()
+    await serve_heavy(receive, trio.CapacityLimiter(1))
+    assert priced == ["wanted"]
+
+
+async def test_a_full_heavy_lane_answers_503_at_once():
+    def price(group: list, work_limit) -> list:
+        return [_result(exact=work_limit is None, tag="x") for _ in group]
+
+    heavy_send, heavy_receive = mailbox(1)  # nobody serves it: the second spill finds it full
+    send, receive = mailbox(4)
+    jobs = [_Job(object, name=str(i)) for i in range(2)]  # one group: spilled in order
+    for job in jobs:
+        send.send_nowait(job)
+    send.close()
+    await _serve(receive, price, heavy=heavy_send)
+    assert heavy_receive.receive_nowait().job is jobs[0]
+    with pytest.raises(DREError) as info:
+        await jobs[1].reply.wait()
+    assert info.value.status == 503 and info.value.code == ENGINE_UNAVAILABLE
