@@ -34,7 +34,17 @@ import trio
 from redis.backoff import NoBackoff
 from redis.client import Pipeline
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
+from redis.exceptions import (
+    AskError,
+    BusyLoadingError,
+    ClusterDownError,
+    MasterDownError,
+    MovedError,
+    NoScriptError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    TryAgainError,
+)
 from redis.retry import Retry
 
 from actors.breaker import CircuitBreaker
@@ -64,6 +74,14 @@ Enqueue = Callable[[Pipeline], Any]  # queues exactly one command on the pipelin
 # Errors that mean "Redis is not reachable" (they count for the breaker); anything else that
 # escapes a pipeline is a bug and goes to the callers as it is.
 CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+# Error replies that say "this Redis cannot serve us now" (out of memory, a replica, loading its
+# data, a cluster node that does not own the slot...), not "this call is wrong": the caller gets a
+# 503 and the breaker counts a failure, as for an unreachable Redis.
+FAULT_REPLIES = (OutOfMemoryError, ReadOnlyError, BusyLoadingError, MovedError, AskError, TryAgainError,
+                 ClusterDownError, MasterDownError)
+FAULT_PREFIXES = ("OOM ", "READONLY ", "LOADING ", "MISCONF ", "BUSY ", "NOREPLICAS ", "MASTERDOWN ")
+# A write refused inside a script comes back wrapped ("ERR Error running script ...: OOM ...").
+FAULT_WORDS = ("OOM command not allowed", "READONLY You can't write", "-MISCONF", "MISCONF Redis is configured")
 
 
 class _Request:
@@ -251,13 +269,18 @@ class StoreCore:
                 link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
             replies = await self._run_pipeline(link, batch)
             ok = True
-        except CONNECTION_ERRORS as exc:
+        except CONNECTION_ERRORS + FAULT_REPLIES as exc:  # also: refused while connecting
             self.breaker.record_failure(exc)
             replies = [unavailable(exc)] * len(batch)
         except Exception as exc:  # a bug: every caller of the batch sees it, the actor lives on
             replies = [exc] * len(batch)
         else:
-            self.breaker.record_success()
+            fault = next((r for r in replies if is_store_fault(r)), None)
+            if fault is None:
+                self.breaker.record_success()
+            else:
+                self.breaker.record_failure(fault)
+                replies = [unavailable(r) if is_store_fault(r) else r for r in replies]
         finally:
             self.batches += 1
             if not ok and link is not None:  # failed or cancelled mid-pipeline: out of step
@@ -313,11 +336,21 @@ class StoreCore:
                 await link.aclose()
 
 
+def is_store_fault(reply: Any) -> bool:
+    """Is ``reply`` an error reply of a Redis that cannot serve now (see FAULT_REPLIES)?"""
+    if isinstance(reply, FAULT_REPLIES):
+        return True
+    if not isinstance(reply, redis.ResponseError):
+        return False
+    text = str(reply)
+    return text.startswith(FAULT_PREFIXES) or any(word in text for word in FAULT_WORDS)
+
+
 def timed_out(timeout_s: float) -> DREError:
     """The 503 of a call not answered within its deadline (queueing included)."""
     return store_unavailable(f"store call timed out after {timeout_s}s")
 
 
 def unavailable(exc: BaseException) -> DREError:
-    """The 503 handed to every caller of a batch that could not reach Redis."""
-    return store_unavailable(f"store unreachable: {type(exc).__name__}: {exc}")
+    """The 503 handed to a caller whose call Redis could not take (unreachable, or a fault reply)."""
+    return store_unavailable(f"store unavailable: {type(exc).__name__}: {exc}")

@@ -30,6 +30,8 @@ CODES = {  # HTTP status -> the contract's error code for errors raised by the H
     415: "UNSUPPORTED_MEDIA_TYPE",
     503: "SERVICE_UNAVAILABLE",
 }
+RETRY_AFTER_S = 1  # every 503 says when to try again: the store breaker's cool-down (1 s) and a
+# pricing timeout both clear within about that long
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -38,6 +40,8 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
 
 
 def error_response(err: DREError, headers: dict[str, str] | None = None) -> Response:
+    if err.status == 503:
+        headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_S)}
     return json_response(err.to_json(), err.status, headers)
 
 

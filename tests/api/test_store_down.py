@@ -38,8 +38,9 @@ async def test_writes_503_pricing_goes_on_breaker_closes_by_itself(private_redis
                                                                               "transactionCounter": 1}}}),
                                   ("/pos/coupons/redeem", {"reservationId": "R1"})):
                 started = time.monotonic()
-                status, body, _ = await post(client, path, payload)
+                status, body, response = await post(client, path, payload)
                 assert (status, body["error"]["code"]) == (503, "STORE_UNAVAILABLE"), path
+                assert response.headers["Retry-After"] == "1"
                 assert time.monotonic() - started < FAST_FAIL_S
             status, body, _ = await post(client, "/pos/v2/evaluate", COFFEE)
             assert status == 200 and body["meta"]["counterSource"] == "LOCAL"
