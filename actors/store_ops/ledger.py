@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from actors.store_ops.base import DAY_S, CallsStore, ms
+from dre.errors import invalid
 from dre.store import codes, keys
 from dre.store.records import BudgetState, IdempotencyClaim, PointsBooking, now_ms
 
 IDEMPOTENCY_TTL_S = DAY_S  # a stored answer is replayed for 24 h (contract)
 IDEMPOTENCY_IN_FLIGHT_S = 60.0  # a claim whose request died is freed after this
 EVENT_MARKER_TTL_S = 400 * DAY_S  # a booked loyalty event stays known for over a year
+MAX_POINTS = 2**53 - 1  # Lua's numbers are doubles: integers are exact up to here
 
 
 class LedgerOps:
@@ -34,7 +36,12 @@ class LedgerOps:
         now: int | None = None,
     ) -> PointsBooking:
         """Add ``points`` to a member once per ``event_key`` (member created on first sight).
-        A replay returns the first booking with ``replayed=True`` and adds nothing."""
+        A replay returns the first booking with ``replayed=True`` and adds nothing.
+
+        Raises DREError 400 for points beyond what the script's numbers (doubles) hold exactly.
+        """
+        if abs(int(points)) > MAX_POINTS:
+            raise invalid(f"{points} loyalty points are more than can be booked (at most {MAX_POINTS})")
         k = [keys.member(tenant, member_id), keys.member_event(tenant, member_id, event_key)]
         args = [int(points), now if now is not None else now_ms(), ms(EVENT_MARKER_TTL_S)]
         s = self.scripts.points_book

@@ -48,3 +48,19 @@ async def test_promotions_with_version_and_articles(store, tenant):
     assert await store.promotions_all(tenant) == {"P2": '{"id":"P2"}'}
     assert await store.articles_put(tenant, {"A1": "{}", "A2": "{}"}) == 2
     assert await store.articles_get(tenant, ["A2", "A9"]) == ["{}", None]
+
+
+async def test_a_large_award_replays_exactly(store, tenant):
+    """1e14 points were kept as "1e+14" in the event marker, and its replay failed (a 500)."""
+    first = await store.points_book(tenant, "M9", "BIG|2026-11-27", 10**14)
+    again = await store.points_book(tenant, "M9", "BIG|2026-11-27", 10**14)
+    assert (first.points_earned, first.total_points, first.replayed) == (10**14, 10**14, False)
+    assert (again.points_earned, again.total_points, again.replayed) == (10**14, 10**14, True)
+    assert await store.member_points(tenant, "M9") == 10**14
+
+
+async def test_points_beyond_exact_doubles_are_refused_and_book_nothing(store, tenant):
+    with pytest.raises(DREError) as err:
+        await store.points_book(tenant, "M9", "HUGE|2026-11-27", 2**53)
+    assert err.value.status == 400
+    assert await store.member_points(tenant, "M9") is None

@@ -17,9 +17,11 @@ redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[2])
 local total = redis.call('HINCRBY', KEYS[1], 'points', points)
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
 local ttl = tonumber(ARGV[3])
+-- '%d', not '..': Lua writes a number of 1e14 or more as "1e+14", which the replay cannot read.
+local marker = string.format('%d:%d', points, total)
 if ttl > 0 then
-  redis.call('SET', KEYS[2], points .. ':' .. total, 'PX', ttl)
+  redis.call('SET', KEYS[2], marker, 'PX', ttl)
 else
-  redis.call('SET', KEYS[2], points .. ':' .. total)
+  redis.call('SET', KEYS[2], marker)
 end
 return {points, total, 0}
