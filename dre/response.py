@@ -12,14 +12,37 @@ from dre.promotion.model import Promotion
 def build_response(basket: Basket, result: Result, promotions: Mapping[str, Promotion], *,
                    transaction_id: str, counter: int | None, is_simulation: bool,
                    duration_ms: float = 0.0, include_recommendations: bool = True,
-                   meta_extra: Mapping[str, object] | None = None) -> dict:
-    """The EvaluateResponseV2 body.
+                   meta_extra: Mapping[str, object] | None = None,
+                   body: Mapping[str, object] | None = None) -> dict:
+    """The EvaluateResponseV2 body: ``meta``, then :func:`response_body`.
 
     Args:
         promotions: by id; names and types of the promotions the result mentions.
         counter: the transactionCounter (None for simulate, which assigns none).
         include_recommendations: simulate returns them only when asked.
         meta_extra: extra meta fields (e.g. ``counterSource`` when the store is down).
+        body: the result's :func:`response_body` when the caller shaped it already (evaluate
+            keeps it with the priced iteration before the counter is known); shaped here if None.
+    """
+    if body is None:
+        body = response_body(basket, result, promotions, include_recommendations=include_recommendations)
+    header: dict[str, object] = {"transactionId": transaction_id}
+    if counter is not None:
+        header["transactionCounter"] = counter
+    meta = {"header": header, "isSimulation": is_simulation, "durationMs": round(duration_ms, 3)}
+    if meta_extra:
+        meta.update(meta_extra)
+    return {"meta": meta, **body}
+
+
+def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promotion], *,
+                  include_recommendations: bool = True) -> dict:
+    """Everything of the EvaluateResponseV2 but ``meta``: line items, granted items, totals, coupon
+    results, recommendations (in this order): what was priced, nothing of the counter or timing.
+
+    Args:
+        promotions: by id; names and types of the promotions the result mentions.
+        include_recommendations: simulate returns them only when asked.
     """
     items = []
     gross = discount = 0
@@ -46,14 +69,7 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
                 "couponCode": d.coupon_code,
             } for d in discounts],
         })
-    header: dict[str, object] = {"transactionId": transaction_id}
-    if counter is not None:
-        header["transactionCounter"] = counter
-    meta = {"header": header, "isSimulation": is_simulation, "durationMs": round(duration_ms, 3)}
-    if meta_extra:
-        meta.update(meta_extra)
     return {
-        "meta": meta,
         "lineItems": items,
         "grantedItems": [{
             "articleNumber": g.article, "quantity": milli_to_number(g.milli),

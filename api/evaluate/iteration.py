@@ -4,9 +4,9 @@ Confirm does not re-price: it commits what this record says was priced. So the r
 everything confirm and the side-effects job need, frozen at evaluate time: the applied promotions
 with the version and the budget limits they were priced with (a promotion edited between evaluate
 and confirm does not change what this iteration consumes or is checked against), the coupon codes
-it used, the customer, the loyalty member, and the EvaluateResponseV2 (without
-``transactionCounter``, which the store assigns in the same step as it stores the record).
-Amounts are integer cents.
+it used, the customer, the loyalty member, and the answer's body (``dre.response.response_body``:
+the EvaluateResponseV2 without its ``meta``, whose ``transactionCounter`` the store assigns in the
+same step as it stores the record). Amounts are integer cents.
 """
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ def _budget(p: Promotion | None) -> dict | None:
     return {"amount": b.amount, "redemptions": b.redemptions, "perCustomer": b.per_customer}
 
 
-def iteration_record(basket: Basket, result: Result, response: dict, promotions: Mapping[str, Promotion],
+def iteration_record(basket: Basket, result: Result, body: dict, promotions: Mapping[str, Promotion],
                      promotions_version: int) -> bytes:
-    """The JSON kept with the counter (see the module docstring for what and why)."""
+    """The JSON kept with the counter (see the module docstring for what and why); ``body`` is the
+    answer's :func:`dre.response.response_body`."""
     applied = []
     for a in result.applied:
         p = promotions.get(a.promotion_id)
@@ -52,7 +53,7 @@ def iteration_record(basket: Basket, result: Result, response: dict, promotions:
         "totals": {"gross": sum(line.gross for line in basket.lines),
                    "discount": sum(d.amount for ds in result.lines for d in ds),
                    "points": result.points},
-        "response": response,
+        "response": body,
     })
 
 
@@ -93,7 +94,7 @@ class Iteration:
     applied: tuple[AppliedPromotion, ...]
     coupons: tuple[str, ...]
     totals: dict  # cents: gross, discount, points
-    response: dict  # the EvaluateResponseV2 as answered (no transactionCounter)
+    response: dict  # the answer's body as evaluate answered it (no meta)
 
     @property
     def member(self) -> str | None:

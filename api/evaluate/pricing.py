@@ -1,7 +1,9 @@
 """Evaluate and simulate: request → context (coupons, budgets) → engine → response shaping.
 
 The route has validated the body; this module gathers what the evaluator needs besides the
-basket, has the engine price it, assigns the counter (evaluate only) and shapes the answer.
+basket, has the engine price it, assigns the counter (evaluate only) and shapes the answer once,
+when everything it says is known: the priced body first (evaluate keeps it with the iteration, in
+the same store call that assigns the counter), then the answer with its meta.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from api.evaluate.iteration import iteration_record
 from api.services import Services
 from dre.basket import basket_from_request
 from dre.pricing import Context
-from dre.response import build_response
+from dre.response import build_response, response_body
 from dre.wire.evaluate import EvaluateRequest
 
 
@@ -61,14 +63,14 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
     ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
                                               services.static_coupons.get(tenant, {})),
                   exhausted=await services.budgets.get(tenant))
+    counter, meta_extra = None, None  # simulate assigns no counter
     while True:
         priced = await services.engine.price(tenant, basket, ctx)
-        response = build_response(basket, priced.result, priced.pset.by_id, transaction_id=transaction_id,
-                                  counter=None, is_simulation=simulate,
-                                  include_recommendations=not simulate or basket.include_missed)
+        body = response_body(basket, priced.result, priced.pset.by_id,
+                             include_recommendations=not simulate or basket.include_missed)
         if simulate:
             break
-        record = iteration_record(basket, priced.result, response, priced.pset.by_id, priced.pset.version)
+        record = iteration_record(basket, priced.result, body, priced.pset.by_id, priced.pset.version)
         try:
             counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.exhausted)
         except RefusedPromotions as refusal:
@@ -79,8 +81,8 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
                 raise
             ctx = replace(ctx, exhausted=ctx.exhausted | refusal.ids)
             continue
-        response["meta"]["header"]["transactionCounter"] = counter
-        response["meta"]["counterSource"] = source
+        meta_extra = {"counterSource": source}
         break
-    response["meta"]["durationMs"] = round((time.perf_counter() - started) * 1000, 3)
-    return response
+    return build_response(basket, priced.result, priced.pset.by_id, transaction_id=transaction_id, counter=counter,
+                          is_simulation=simulate, duration_ms=(time.perf_counter() - started) * 1000,
+                          meta_extra=meta_extra, body=body)
