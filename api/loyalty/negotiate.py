@@ -12,7 +12,10 @@
   own (text/xml in, text/xml out), always with ``charset=utf-8``. With an unsupported request type
   and no usable Accept, errors are answered in JSON.
 - A JSON body is decoded by its declared charset (UTF-8 when none); an XML body's encoding is
-  the document's own (its declaration or byte-order mark), as XML parsers do.
+  the document's own (its declaration or byte-order mark), as XML parsers do. A charset must
+  name a text encoding (``utf-16``, ``latin-1``, ``cp1252``...): an unknown name, a codec that is
+  no charset (``base64``, ``rot13``, ``zlib``, ``undefined``, ``unicode_escape``, ``idna``...)
+  is as good as an unsupported type (400, statusCode 3).
 """
 from __future__ import annotations
 
@@ -48,6 +51,19 @@ def _media(value: str) -> tuple[str, dict[str, str]]:
     return kind.strip().lower(), out
 
 
+# Python text codecs that are no charset: escapes, domain-name encodings, and one that always fails.
+NOT_CHARSETS = frozenset({"undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode"})
+
+
+def is_charset(name: str) -> bool:
+    """Whether ``name`` is a text encoding a body may be written in (not base64, rot13...)."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL byte
+        return False
+    return getattr(info, "_is_text_encoding", True) and info.name not in NOT_CHARSETS
+
+
 def _codec_of(media_type: str) -> Codec | None:
     return next((c for c in CODECS if media_type in c.media_types), None)
 
@@ -69,7 +85,7 @@ class Negotiation:
         if self.request is JSON and self.charset and codecs.lookup(self.charset).name != "utf-8":
             try:
                 body = body.decode(self.charset).encode()
-            except UnicodeDecodeError:
+            except UnicodeError:  # also a lone surrogate that UTF-8 cannot carry
                 raise invalid_input(f"body: not valid {self.charset}") from None
         return self.request.parse_request(body)
 
@@ -106,12 +122,9 @@ def negotiate(content_type: str | None, accept: str | None) -> Negotiation:
     request_type, params = _media(content_type) if content_type else ("", {})
     request = _codec_of(request_type)
     charset = params.get("charset")
-    if request is not None and charset:
-        try:
-            codecs.lookup(charset)
-        except LookupError:
-            request = None  # an unknown charset cannot be read: as good as an unsupported type
-            request_type = f"{request_type}; charset={charset}"
+    if request is not None and charset and not is_charset(charset):
+        request = None  # an unknown charset cannot be read: as good as an unsupported type
+        request_type = f"{request_type}; charset={charset}"
     chosen = _accepted(accept, request, request_type) if accept else None
     if chosen is None:
         chosen = request_type if request is not None else JSON.media_types[0]

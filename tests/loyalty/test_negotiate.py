@@ -82,6 +82,27 @@ def test_json_body_in_a_declared_charset():
     assert exc.value.status == StatusCode.INVALID_INPUT
 
 
+@pytest.mark.parametrize("charset", ["base64", "rot13", "undefined", "hex", "zlib", "bz2", "uu", "quopri",
+                                     "unicode_escape", "raw_unicode_escape", "idna", "punycode", "utf\x00-8"])
+@pytest.mark.parametrize("media_type", ["application/json", "text/xml"])
+def test_a_codec_that_is_no_charset_is_an_unsupported_type(media_type, charset):
+    # base64, rot13... are Python codecs but no text encoding: bytes.decode refuses them with
+    # LookupError, "undefined" always raises UnicodeError; neither may escape as a 500
+    n = negotiate(f"{media_type}; charset={charset}", None)
+    assert n.request is None
+    with pytest.raises(PosEventError) as exc:
+        n.parse(seed("request.json"))
+    assert exc.value.status == StatusCode.INVALID_INPUT
+    assert exc.value.description.startswith(f"unsupported content type ({media_type}; charset={charset})")
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF8", "utf-8-sig", "latin-1", "iso-8859-15", "cp1252", "ascii",
+                                     "utf-16", "utf-32", "utf-7"])
+def test_text_encodings_are_charsets(charset):
+    body = seed("request.json").decode().encode(charset)
+    assert negotiate(f"application/json; charset={charset}", None).parse(body).check_number == 1
+
+
 def test_xml_body_in_its_own_declared_encoding():
     body = seed("request.xml").decode().replace("<LoyaltyNumber>sample string 1<",
                                                            "<LoyaltyNumber>Müller<")
