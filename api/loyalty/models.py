@@ -48,16 +48,30 @@ def _boolean(v: Any, info: ValidationInfo) -> Any:
 
 
 _WCF_DATE = re.compile(r"^/Date\((-?\d+)([+-])(\d\d)(\d\d)\)/$|^/Date\((-?\d+)\)/$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# .NET's DateTime range, 0001-01-01 to 9999-12-31, in milliseconds since the epoch; a day inside
+# each end, so that the time in any UTC offset is a date too.
+_WCF_MIN_MS = -62135596800000 + 86_400_000
+_WCF_MAX_MS = 253402300799999 - 86_400_000
 
 
 def _datetime(v: Any) -> Any:
-    """Also read the WCF JSON date ``/Date(1762272623731-0500)/`` that older .NET clients send."""
+    """Also read the WCF JSON date ``/Date(1762272623731-0500)/`` that older .NET clients send.
+
+    The milliseconds must fall in .NET's DateTime range (else "out of range", a ValueError that
+    pydantic reports as the field's error): ``/Date(99999999999999999999)/`` is no date."""
     if isinstance(v, str) and (m := _WCF_DATE.match(v.strip())):
+        ms = m.group(5) if m.group(5) is not None else m.group(1)
+        if len(ms) > 20 or not _WCF_MIN_MS <= int(ms) <= _WCF_MAX_MS:  # length first: int() of 10^6 digits
+            raise ValueError("out of range")
+        moment = _EPOCH + timedelta(milliseconds=int(ms))  # exact, unlike fromtimestamp(ms / 1000)
         if m.group(5) is not None:
-            return datetime.fromtimestamp(int(m.group(5)) / 1000, timezone.utc)
+            return moment
+        hours, minutes = int(m.group(3)), int(m.group(4))
+        if hours > 23 or minutes > 59:
+            raise ValueError("UTC offset out of range")
         sign = -1 if m.group(2) == "-" else 1
-        tz = timezone(sign * timedelta(hours=int(m.group(3)), minutes=int(m.group(4))))
-        return datetime.fromtimestamp(int(m.group(1)) / 1000, tz)
+        return moment.astimezone(timezone(sign * timedelta(hours=hours, minutes=minutes)))
     return v
 
 

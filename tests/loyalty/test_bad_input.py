@@ -131,6 +131,28 @@ def test_wcf_json_dates_are_read():
     assert e.transaction_time.isoformat() == "2025-11-04T11:10:23.731000-05:00"
 
 
+@pytest.mark.parametrize("date", ["/Date(99999999999999999999)/", "/Date(-99999999999999999999)/",
+                                  "/Date(253402300800000)/", "/Date(-62135596800001+0100)/",
+                                  "/Date(99999999999999999999-0500)/", "/Date(" + "9" * 5000 + ")/"])
+def test_wcf_json_dates_beyond_dotnet_datetime_are_invalid_input(date):
+    # datetime.fromtimestamp overflowed (OverflowError, OSError: a 500) before the range was checked
+    fails(json_codec.parse_request, json_body(bill__transactionDateTime=date), INVALID,
+          "bill.transactionDateTime: out of range")
+
+
+def test_wcf_json_dates_at_the_ends_of_the_range_and_bad_offsets():
+    e = json_codec.parse_request(json_body(bill__transactionDateTime="/Date(253402214399999+2359)/"))
+    assert e.transaction_time.isoformat() == "9999-12-31T23:58:59.999000+23:59"
+    e = json_codec.parse_request(json_body(bill__transactionDateTime="/Date(-62135510400000-2359)/"))
+    assert e.transaction_time.isoformat() == "0001-01-01T00:01:00-23:59"
+    for date in ("/Date(0+2400)/", "/Date(0-0060)/"):
+        fails(json_codec.parse_request, json_body(bill__transactionDateTime=date), INVALID,
+              "bill.transactionDateTime: UTC offset out of range")
+    body = xml_body("<TransactionDateTime>2025-11-04T11:10:23.7316087-05:00</TransactionDateTime>",
+                    "<TransactionDateTime>/Date(99999999999999999999)/</TransactionDateTime>")
+    fails(xml_codec.parse_request, body, INVALID, "bill.transactionDateTime: out of range")
+
+
 def test_naive_times_are_utc_and_business_date_is_the_date_as_written():
     e = json_codec.parse_request(json_body(bill__transactionDateTime="2025-11-04T23:30:00",
                                            bill__businessDate="2025-11-04T23:30:00+09:00"))
