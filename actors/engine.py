@@ -16,8 +16,8 @@ Pricing never runs on the event loop: the actors price in worker threads (numba 
 the GIL), on two lanes (actors.messages.serve_batches). Light: every basket, with the best-deal
 search bounded by LIGHT_WORK_LIMIT, on threads shared by the actors. Heavy: the few baskets cut
 short there, priced again with the full bound (kernels.config.BEST_DEAL_WORK_LIMIT) on
-``heavy_threads`` threads of their own, so one tenant's pathological baskets wait for each other,
-not ordinary baskets for them. Every request has a deadline (``timeout_s``, DRE_PRICE_DEADLINE_MS).
+``heavy_threads`` threads of their own, at a lower CPU priority (HEAVY_NICE), so one tenant's
+pathological baskets wait for each other and for the CPU, not ordinary baskets for them. Every request has a deadline (``timeout_s``, DRE_PRICE_DEADLINE_MS).
 """
 from __future__ import annotations
 
@@ -94,6 +94,11 @@ class Engine:
     @property
     def n_shards(self) -> int:
         return self._coordinator.n_shards
+
+    @property
+    def timeout_s(self) -> float:
+        """The per-request pricing deadline (DRE_PRICE_DEADLINE_MS in the service)."""
+        return self._coordinator.timeout_s
 
     def current(self, tenant: str) -> PromotionSet:
         """The tenant's current set (an empty version-0 set for a tenant with no promotions)."""
@@ -184,8 +189,8 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
 
 
 async def start_heavy_lane(nursery: trio.Nursery, threads: int, restarts: RestartLog) -> trio.MemorySendChannel:
-    """Start the heavy lane: ``threads`` supervised workers (actors.messages.serve_heavy) on one
-    mailbox of HEAVY_QUEUE, sharing a limiter of ``threads`` threads.
+    """Start the heavy lane: ``threads`` supervised workers (actors.messages.serve_heavy, each with
+    a low-priority thread of its own) on one mailbox of HEAVY_QUEUE.
 
     Returns the mailbox's send end: the pricing actors take clones of it (and close them when they
     end); the caller closes the original. The lane ends once every clone is closed and what is
@@ -193,13 +198,12 @@ async def start_heavy_lane(nursery: trio.Nursery, threads: int, restarts: Restar
     receive end and closes it when it ends.
     """
     send, receive = mailbox(HEAVY_QUEUE)
-    limiter = trio.CapacityLimiter(threads)
     for w in range(threads):
         mine = receive.clone()
 
         async def run(mine=mine, w=w, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
             async with mine:
-                await supervise(f"heavy-{w}", lambda: serve_heavy(mine, limiter), restarts, task_status=task_status)
+                await supervise(f"heavy-{w}", lambda: serve_heavy(mine), restarts, task_status=task_status)
 
         await nursery.start(run)
     receive.close()

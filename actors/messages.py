@@ -6,6 +6,9 @@ Mailboxes themselves come from :func:`actors.kit.mailbox`.
 from __future__ import annotations
 
 import functools
+import os
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -200,22 +203,88 @@ def _price_one(price: Callable[[list, int | None], list], job: Any) -> Any:
     return price([job], None)[0]
 
 
-async def serve_heavy(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter) -> None:
-    """One incarnation of a heavy-lane worker: price the spilled jobs one at a time, in a thread
-    under ``limiter`` (the heavy lane's own, not the light lane's: heavy work never takes the
-    threads ordinary baskets need).
+HEAVY_NICE = 10  # the heavy lane's threads run at this (Linux) nice value, a tenth of the CPU weight
+# of the event loop's thread: when the cores are short, the loop and the light lane run first and
+# a heavy basket waits (bench/isolation.py: without it, the heavy thread took a core the loop
+# needed and another tenant's p99 went from ~16 ms to ~0.5 s on two shared cores; with it, ~20 ms)
+
+
+class LowPriorityThread:
+    """One OS thread of its own that runs the functions handed to :meth:`run`, one at a time, at a
+    lowered scheduling priority (``nice``).
+
+    Not trio's thread cache: a cached thread serves any ``to_thread`` call, and an unprivileged
+    process cannot raise a thread's priority back once lowered. Where the priority cannot be
+    changed (not Linux, or not allowed) the thread runs at the normal one.
+
+    ``with LowPriorityThread(...) as thread:`` starts the thread; leaving the block lets it end
+    after the function it is running (a daemon: it does not hold up the interpreter's exit).
+    """
+
+    def __init__(self, name: str, nice: int) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, args=(nice,), name=name, daemon=True)
+
+    def __enter__(self) -> "LowPriorityThread":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._jobs.put(None)
+
+    def _serve(self, nice: int) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)  # Linux: this thread only
+        except (OSError, AttributeError):
+            pass
+        while (job := self._jobs.get()) is not None:
+            job()
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """``fn()`` in this thread; returns its value or raises its exception.
+
+        Cancellation: stops waiting at once; ``fn`` runs to its end in the thread (threads cannot be
+        interrupted) and its result is dropped.
+        """
+        token = trio.lowlevel.current_trio_token()
+        done = trio.Event()
+        box: list[tuple[bool, Any]] = []
+
+        def job() -> None:
+            try:
+                box.append((True, fn()))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting task
+                box.append((False, exc))
+            try:
+                token.run_sync_soon(done.set)
+            except trio.RunFinishedError:
+                pass  # the event loop is gone: nobody waits
+
+        self._jobs.put(job)
+        await done.wait()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return value
+
+
+async def serve_heavy(receive: trio.MemoryReceiveChannel, nice: int = HEAVY_NICE) -> None:
+    """One incarnation of a heavy-lane worker: price the spilled jobs one at a time on a
+    :class:`LowPriorityThread` of its own (not the light lane's threads: heavy work never takes
+    the threads ordinary baskets need, and yields the CPU to them).
 
     A job whose reply was settled while it waited (its deadline passed, actors.deadlines) is
     dropped unpriced: nobody waits for it. Does not close ``receive`` (its owner does).
     Raises: whatever pricing raised, after failing that job with a 503 (supervisor restarts).
     """
-    async for spilled in receive:
-        if spilled.job.reply.answered:
-            continue
-        try:
-            result = await trio.to_thread.run_sync(spilled.price, limiter=limiter)
-        except Exception:
-            spilled.job.reply.fail(engine_unavailable("pricing failed in the heavy lane; it is being restarted, "
-                                                      "retry"))
-            raise
-        spilled.answer(result)
+    with LowPriorityThread("dre-heavy-lane", nice) as thread:
+        async for spilled in receive:
+            if spilled.job.reply.answered:
+                continue
+            try:
+                result = await thread.run(spilled.price)
+            except Exception:
+                spilled.job.reply.fail(engine_unavailable("pricing failed in the heavy lane; it is being "
+                                                          "restarted, retry"))
+                raise
+            spilled.answer(result)

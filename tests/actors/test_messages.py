@@ -1,6 +1,7 @@
 """drain takes only what already waits; where a batch is priced (a thread), the two lanes."""
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -8,7 +9,8 @@ import trio
 
 from actors.kit import mailbox
 from actors.messages import (
-    ENGINE_UNAVAILABLE, HEAVY_QUEUE, LIGHT_WORK_LIMIT, Gather, Spilled, drain, serve_batches, serve_heavy,
+    ENGINE_UNAVAILABLE, HEAVY_NICE, HEAVY_QUEUE, LIGHT_WORK_LIMIT, Gather, LowPriorityThread, Spilled, drain,
+    serve_batches, serve_heavy,
 )
 from dre.errors import DREError
 from dre.pricing.result import Applied, Result
@@ -119,7 +121,7 @@ async def test_baskets_cut_short_are_priced_again_on_the_heavy_lane():
     jobs = [_Job(object, name="big"), _Job(object, name="small")]
     answers: dict = {}
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(serve_heavy, heavy_receive, trio.CapacityLimiter(1))
+        nursery.start_soon(serve_heavy, heavy_receive)
         for job in jobs:
             send.send_nowait(job)
         send.close()
@@ -138,7 +140,7 @@ async def test_the_heavy_lane_skips_baskets_nobody_waits_for():
     for job in (gone, _Job(object, name="wanted")):
         send.send_nowait(Spilled(job, lambda job=job: priced.append(job.name), lambda result: None))
     send.close()
-    await serve_heavy(receive, trio.CapacityLimiter(1))
+    await serve_heavy(receive)
     assert priced == ["wanted"]
 
 
@@ -157,3 +159,22 @@ async def test_a_full_heavy_lane_answers_503_at_once():
     with pytest.raises(DREError) as info:
         await jobs[1].reply.wait()
     assert info.value.status == 503 and info.value.code == ENGINE_UNAVAILABLE
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no per-thread priority here")
+async def test_heavy_work_runs_on_a_low_priority_thread_of_its_own():
+    """The heavy lane yields the CPU to the event loop and the light lane; its priority stays with
+    its own thread (trio's thread cache, which every to_thread call shares, keeps its own)."""
+    def whoami() -> tuple[int, int]:
+        tid = threading.get_native_id()
+        return tid, os.getpriority(os.PRIO_PROCESS, tid)
+
+    with LowPriorityThread("test-heavy", HEAVY_NICE) as thread:
+        tid, nice = await thread.run(whoami)
+        assert (await thread.run(whoami))[0] == tid  # the same thread every time
+        with pytest.raises(ZeroDivisionError):
+            await thread.run(lambda: 1 // 0)
+    assert tid != threading.get_native_id()
+    assert nice == HEAVY_NICE or os.getpriority(os.PRIO_PROCESS, 0) != 0  # already niced: cannot tell
+    _, cached = await trio.to_thread.run_sync(whoami)
+    assert cached == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
