@@ -63,8 +63,12 @@ def test_response_bytes_identical(case):
     assert first == body(evaluate(promos, basket, ctx))
 
 
+# Two or more exclusive promotions competing in every draw (test_strategy_coverage measures how often).
+MANY_EXCLUSIVES = scenario(max_size=10, max_exclusive=8, max_lines=5, require=("exclusive",))
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenario(max_size=10, max_exclusive=8, max_lines=5))
+@given(MANY_EXCLUSIVES)
 def test_best_deal_with_many_exclusives_equals_reference(case):
     promos, basket, ctx = case
     assert KernelSet(promos).evaluate(basket, ctx) == evaluate(promos, basket, ctx)
