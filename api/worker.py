@@ -39,9 +39,9 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
     metrics = Metrics()
     async with trio.open_nursery() as nursery:
         store = await start_store(nursery, redis_url) if redis_url else None
-        kwargs = {"timeout_s": engine_timeout_s} if engine_timeout_s else {}
+        timeout_s = engine_timeout_s or config.price_deadline_ms / 1000  # DRE_PRICE_DEADLINE_MS
         engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
-                                    **kwargs)
+                                    timeout_s=timeout_s)
         jobs = await start_side_effects(nursery, config, store)
         services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
                             ExhaustedBudgets(store), jobs)

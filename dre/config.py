@@ -19,6 +19,8 @@ DEFAULT_PORT = 8080
 DEFAULT_MAX_BODY = 1024 * 1024  # the contract's default request size limit (1 MiB)
 DEFAULT_MAX_IMPORT = 512 * 1024 * 1024  # POST /pos/articles/import-batch: a million articles
 # with names and attributes is ~150-300 MB of JSON
+DEFAULT_PRICE_DEADLINE_MS = 250  # a request's pricing deadline (actors.coordinator.PRICE_TIMEOUT_S)
+MAX_PRICE_DEADLINE_MS = 60_000  # a minute: beyond, a lane has long given up
 DEFAULT_KEYS = "default:dev-key"  # a development key so a fresh `dre serve` is usable at once
 REDIS_SCHEMES = ("redis", "rediss", "unix")  # what actors.redis_link connects to
 
@@ -28,6 +30,7 @@ ENV = {
     "api_keys": "DRE_API_KEYS", "redis_url": "DRE_REDIS_URL", "data_dir": "DRE_DATA_DIR",
     "promotions_file": "DRE_PROMOTIONS_FILE", "max_body_bytes": "DRE_MAX_BODY_BYTES",
     "max_import_bytes": "DRE_MAX_IMPORT_BYTES", "job_runners": "DRE_JOB_RUNNERS", "job_lease_s": "DRE_JOB_LEASE_S",
+    "price_deadline_ms": "DRE_PRICE_DEADLINE_MS",
 }
 FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys")
 
@@ -47,6 +50,7 @@ class Config:
     iteration_ttl_s: int = 24 * 3600  # how long a priced iteration stays confirmable
     job_runners: int = 2  # side-effects jobs run concurrently per worker process (0: none here)
     job_lease_s: float = 30.0  # a side-effects job not finished within this is re-run elsewhere
+    price_deadline_ms: int = DEFAULT_PRICE_DEADLINE_MS  # pricing not done within this: 503, retry
 
     @property
     def first_tenant(self) -> str:
@@ -188,4 +192,6 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         max_import_bytes=number("max_import_bytes", DEFAULT_MAX_IMPORT, 1, unit=" of bytes"),
         job_runners=number("job_runners", 2, 0),
         job_lease_s=30.0 if lease is None else seconds("job_lease_s", lease),
+        price_deadline_ms=number("price_deadline_ms", DEFAULT_PRICE_DEADLINE_MS, 1, MAX_PRICE_DEADLINE_MS,
+                                 unit=" of milliseconds"),
     )

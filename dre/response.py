@@ -29,7 +29,8 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
     header: dict[str, object] = {"transactionId": transaction_id}
     if counter is not None:
         header["transactionCounter"] = counter
-    meta = {"header": header, "isSimulation": is_simulation, "durationMs": round(duration_ms, 3)}
+    meta = {"header": header, "isSimulation": is_simulation, "durationMs": round(duration_ms, 3),
+            "bestDealExact": result.exact}
     if meta_extra:
         meta.update(meta_extra)
     return {"meta": meta, **body}

@@ -23,6 +23,10 @@ class Meta(BaseModel):
     isSimulation: bool
     durationMs: float = Field(description="Server-side pricing time; the only field that differs between "
                                           "two answers to the same basket and rules")
+    bestDealExact: bool = Field(
+        description="false when the best-deal search among exclusive promotions stopped at its work bound: the "
+                    "discounts are valid and the best found, not proven the best (deterministic: the same basket "
+                    "and rules give the same answer)")
     counterSource: Literal["STORE", "LOCAL"] | None = Field(
         default=None, description="evaluate only. LOCAL: the store was unreachable and the counter came from the "
                                   "worker's memory; such an iteration cannot be confirmed")

@@ -5,8 +5,11 @@ import uuid
 
 import orjson
 
+from api.worker import open_services
+from bench.isolation import heavy_body, heavy_promotions
 from dre.store import keys
-from tests.api.conftest import TENANT, post
+from tests.api.conftest import TENANT, make_config, post
+from tests.api.flows import load
 
 
 async def test_example_basket_every_field(client, example_request):
@@ -16,6 +19,7 @@ async def test_example_basket_every_field(client, example_request):
     assert body["meta"]["isSimulation"] is False
     assert body["meta"]["counterSource"] == "STORE"
     assert body["meta"]["durationMs"] >= 0
+    assert body["meta"]["bestDealExact"] is True  # no exclusive promotions compete here
     lines = body["lineItems"]
     assert [li["lineReference"] for li in lines] == ["1", "2", "3", "4"]
     # 2 x 4.99 coffee, 10 % per unit: 0.499 -> 0.50 per unit, 1.00 on the line
@@ -101,7 +105,7 @@ async def test_exhausted_budget_is_skipped(client, example_request, rdb):
 
 
 async def test_article_group_from_article_master(client, services, example_request):
-    await services.store.articles_put(TENANT, {"A100": orjson.dumps({"articleNumber": "A100",
+    await services.store.articles.put(TENANT, {"A100": orjson.dumps({"articleNumber": "A100",
                                                                       "articleGroupId": "COFFEE"}).decode()})
     for item in example_request["request"]["items"]:
         if item["articleNumber"] == "A100":
@@ -115,3 +119,19 @@ async def test_same_basket_same_bytes_except_duration(client, example_request):
     _, b, _ = await post(client, "/pos/v2/simulate", example_request)
     a["meta"].pop("durationMs"), b["meta"].pop("durationMs")
     assert orjson.dumps(a) == orjson.dumps(b)
+
+
+async def test_a_pathological_basket_says_its_best_deal_is_not_exact(client, services):
+    """20 exclusive promotions overlapping on 30 lines (issue 13): the search stops at its work
+    bound, the answer is the best deal found, and meta.bestDealExact says it is not proven best."""
+    await load(services, heavy_promotions())
+    status, body, _ = await post(client, "/pos/v2/evaluate", orjson.loads(heavy_body()))
+    assert status == 200
+    assert body["meta"]["bestDealExact"] is False
+    assert 0 < body["totals"]["discount"] < body["totals"]["gross"]
+    assert all(item["lineNet"] >= 0 for item in body["lineItems"])
+
+
+async def test_the_price_deadline_setting_reaches_the_engine():
+    async with open_services(make_config(DRE_PRICE_DEADLINE_MS="123"), None, warm_up=False) as services:
+        assert services.engine.timeout_s == 0.123
