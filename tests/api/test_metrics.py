@@ -18,7 +18,7 @@ async def test_metrics_exposed(client, example_request):
            if s.name.endswith("_count") and s.labels["route"] == "/pos/v2/evaluate"]
     assert lat[0].value == 1
     depths = {s.labels["actor"] for s in families["dre_actor_mailbox_depth"].samples}
-    assert depths == {"shard-0", "shard-1", "resolver"}
+    assert depths == {"shard-0", "shard-1", "resolver", "heavy"}
     batches = {s.labels["actor"] for s in families["dre_actor_batch_size"].samples if s.name.endswith("_count")}
     assert batches == {"shard", "resolver"}
     assert "dre_store_circuit_open" in families
