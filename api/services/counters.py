@@ -4,11 +4,14 @@ The store's ``next_counter`` script increments the transaction's counter and kee
 iteration for confirm in one atomic step, unless a confirm of the transaction was refused for a
 promotion the iteration was priced with (RefusedPromotions: price again without it). While Redis
 is unreachable, evaluate still prices: the counter then comes from this process's memory and the
-response says ``counterSource: LOCAL`` (such an iteration cannot be confirmed, and its counter is
-unique only within this worker).
+response says ``counterSource: LOCAL``. Such an iteration cannot be confirmed, and its counter must
+never be mistaken for one the store issued (a confirm of it would commit the store's iteration of
+that number, another basket): LOCAL counters lie in their own range, above every store counter,
+tagged with a random number drawn once per process so that two workers do not issue the same one.
 """
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from collections.abc import Collection
 
@@ -17,6 +20,16 @@ from dre.errors import DREError
 
 STORE, LOCAL = "STORE", "LOCAL"  # meta.counterSource values
 LOCAL_MAX = 100_000  # transactions remembered by the local fallback (oldest forgotten first)
+# LOCAL counter = LOCAL_BASE + tag * LOCAL_SPAN + n: 2^40 and above, far beyond any store counter,
+# below 2^53 (exact in every JSON client). n < LOCAL_SPAN (2^18 iterations of one transaction).
+LOCAL_BASE = 1 << 40
+LOCAL_SPAN = 1 << 18
+LOCAL_TAGS = 1 << 22  # tags per process: two workers share one with odds of 1 in 4 million
+
+
+def is_local_counter(counter: int) -> bool:
+    """Was ``counter`` issued by a LOCAL fallback (never by the store)?"""
+    return counter >= LOCAL_BASE
 
 
 class Counters:
@@ -26,6 +39,7 @@ class Counters:
         self._store = store
         self._ttl_s = ttl_s
         self._local: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._local_base = LOCAL_BASE + secrets.randbelow(LOCAL_TAGS) * LOCAL_SPAN  # this process's range
 
     async def next(self, tenant: str, transaction_id: str, iteration: str,
                    priced_without: Collection[str] = ()) -> tuple[int, str]:
@@ -37,8 +51,8 @@ class Counters:
         """
         if self._store is not None:
             try:
-                return await self._store.next_counter(tenant, transaction_id, iteration, self._ttl_s,
-                                                      priced_without), STORE
+                return await self._store.transactions.next_counter(tenant, transaction_id, iteration, self._ttl_s,
+                                                                   priced_without), STORE
             except DREError as err:
                 if err.status != 503:
                     raise
@@ -46,8 +60,8 @@ class Counters:
 
     def _next_local(self, tenant: str, transaction_id: str) -> int:
         key = (tenant, transaction_id)
-        n = self._local.pop(key, 0) + 1
+        n = min(self._local.pop(key, 0) + 1, LOCAL_SPAN - 1)  # stays in this process's range
         self._local[key] = n
         if len(self._local) > LOCAL_MAX:
             self._local.popitem(last=False)
-        return n
+        return self._local_base + n

@@ -2,6 +2,7 @@
 heartbeat shows the open breaker, and the breaker closes by itself once Redis is back."""
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -10,7 +11,7 @@ import trio
 from api.app import create_app
 from api.worker import open_services
 from actors.redis_server import start_redis_server
-from tests.api.conftest import AUTH, make_config, post
+from tests.api.conftest import AUTH, TENANT, make_config, post
 from tests.api.flows import item, request
 
 FAST_FAIL_S = 1.0  # a write must fail at least this fast while the store is down
@@ -61,3 +62,33 @@ async def test_writes_503_pricing_goes_on_breaker_closes_by_itself(private_redis
                 assert (await r.get_json())["circuitBreaker"] == "closed"
             finally:
                 restarted.stop()
+
+
+async def test_a_local_counter_from_a_hung_store_is_never_confirmed_as_a_store_one(private_redis):
+    """X got STORE counter 1; with Redis hung, Y of the same transaction was priced LOCAL. Its
+    counter once was 1 too, and confirming it committed X. Now it cannot be confused with 1."""
+    x = request("T9", [item("1", "A100", 1, 4.99, "COFFEE")])
+    y = request("T9", [item("1", "A100", 7, 4.99, "COFFEE")])
+    async with open_services(make_config(), private_redis.url, warm_up=False) as services:
+        app = create_app(services)
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            _, priced_x, _ = await post(client, "/pos/v2/evaluate", x)
+            assert priced_x["meta"]["header"]["transactionCounter"] == 1
+            private_redis.process.send_signal(signal.SIGSTOP)  # hung, not gone: its data stays
+            try:
+                status, priced_y, _ = await post(client, "/pos/v2/evaluate", y)
+            finally:
+                private_redis.process.send_signal(signal.SIGCONT)
+            assert status == 200 and priced_y["meta"]["counterSource"] == "LOCAL"
+            local = priced_y["meta"]["header"]["transactionCounter"]
+            assert local != 1
+            with trio.fail_after(15):
+                while True:  # until the breaker lets calls through again
+                    status, body, _ = await post(client, "/pos/v2/confirm", {"request": {"header": {
+                        "transactionId": "T9", "transactionCounter": local}}})
+                    if status != 503:
+                        break
+                    await trio.sleep(0.2)
+            assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+            assert await services.store.transactions.confirmed(TENANT, "T9") is None  # nothing committed
