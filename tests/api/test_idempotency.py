@@ -8,13 +8,13 @@ import pytest
 from api.http.idempotency import fingerprint
 from dre.store import keys
 from tests.api import promos
-from tests.api.conftest import JSON_AUTH, OTHER_KEY, TENANT, post
+from tests.api.conftest import JSON_ADMIN_AUTH, OTHER_ADMIN_KEY, TENANT, post
 from tests.api.flows import confirm, coupon_types, evaluate, item, load
 
 ISSUE = {"couponTypeId": "THX", "customerIds": ["C1"]}
 
 
-def with_key(key: str, auth: dict = JSON_AUTH) -> dict:
+def with_key(key: str, auth: dict = JSON_ADMIN_AUTH) -> dict:  # admin: issue is admin-only
     return {**auth, "Idempotency-Key": key}
 
 
@@ -57,7 +57,7 @@ async def test_same_key_other_body_is_422_and_runs_nothing(client, codes, rdb):
 async def test_a_duplicate_in_flight_is_409(client, services, codes, rdb):
     raw = orjson.dumps(ISSUE)
     # the first request has claimed the key and is still running
-    await services.store.idempotency_claim(TENANT, "/pos/coupons/issue", "k1",
+    await services.store.idempotency.claim(TENANT, "/pos/coupons/issue", "k1",
                                            fingerprint("POST", "/pos/coupons/issue?", raw))
     status, body, _ = await post(client, "/pos/coupons/issue", ISSUE, with_key("k1"))
     assert (status, body["error"]["code"]) == (409, "IN_PROGRESS")
@@ -66,7 +66,7 @@ async def test_a_duplicate_in_flight_is_409(client, services, codes, rdb):
 
 async def test_keys_are_per_tenant_and_per_route(client, services, codes, rdb):
     await post(client, "/pos/coupons/issue", ISSUE, with_key("k1"))
-    other = {"Authorization": f"Bearer {OTHER_KEY}", "Content-Type": "application/json"}
+    other = {"Authorization": f"Bearer {OTHER_ADMIN_KEY}", "Content-Type": "application/json"}
     status, body, r = await post(client, "/pos/coupons/issue", ISSUE, with_key("k1", other))
     assert status == 404 and "Idempotent-Replayed" not in r.headers  # globex has no THX type: ran for real
     status, _, r = await post(client, "/pos/coupons/validate", {"code": "X"}, with_key("k1"))
@@ -95,3 +95,44 @@ async def test_confirm_with_a_key(client, codes, rdb):
 async def test_malformed_keys_are_400(client, codes, key):
     status, body, _ = await post(client, "/pos/coupons/validate", {"code": "X"}, with_key(key))
     assert (status, body["error"]["code"]) == (400, "INVALID_INPUT")
+
+
+async def test_a_5xx_answer_is_not_kept_the_retry_runs_for_real(client, services, codes, rdb, monkeypatch):
+    """A 503 says nothing happened: keeping it would replay the failure to every retry."""
+    from dre.store.replies import store_unavailable
+
+    real_issue = services.store.coupons.issue
+    failures = []
+
+    async def fails_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise store_unavailable("planted: the store refused this one call")
+        return await real_issue(*args, **kwargs)
+
+    monkeypatch.setattr(services.store.coupons, "issue", fails_once)
+    status, body, _ = await post(client, "/pos/coupons/issue", ISSUE, with_key("k5"))
+    assert (status, body["error"]["code"]) == (503, "STORE_UNAVAILABLE")
+    assert coupon_count(rdb) == 0
+    status, body, r = await post(client, "/pos/coupons/issue", ISSUE, with_key("k5"))
+    assert status == 200 and "Idempotent-Replayed" not in r.headers
+    assert coupon_count(rdb) == 1
+
+
+async def test_one_key_sent_twice_at_the_same_instant_runs_once(client, codes, rdb):
+    import trio
+
+    answers = []
+
+    async def send():
+        answers.append(await post(client, "/pos/coupons/issue", ISSUE, with_key("k6")))
+
+    async with trio.open_nursery() as nursery:
+        for _ in range(2):
+            nursery.start_soon(send)
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses in ([200, 200], [200, 409]), statuses  # a replay, or "in progress" while the first ran
+    assert coupon_count(rdb) == 1
+    replayed = [r for status, _, r in answers if status == 200 and r.headers.get("Idempotent-Replayed")]
+    if statuses == [200, 200]:
+        assert len(replayed) == 1 and answers[0][1] == answers[1][1]
