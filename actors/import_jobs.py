@@ -1,7 +1,7 @@
 """The article import job actor: runs batch imports chunk by chunk, resumable after a restart.
 
 The route stores the submitted articles in the store in chunks and queues the job there
-(``Store.import_create``) before it answers 202; then it tells this actor with
+(``store.imports.create``) before it answers 202; then it tells this actor with
 :meth:`ImportJobs.submit`. The store, not the mailbox, is what makes a job durable: on start-up
 and every ``rescan_s`` the actor also looks at every tenant's pending jobs, so a job whose worker
 died (its lease runs out) or whose wake-up was lost is picked up by some worker.
@@ -70,28 +70,28 @@ class ImportJobs:
     async def run_job(self, tenant: str, job_id: str) -> None:
         """Process one job to its end, or until the lease is lost or the store fails."""
         store = self._store
-        lease = await store.import_claim(tenant, job_id, self.owner, LEASE_S)
+        lease = await store.imports.claim(tenant, job_id, self.owner, LEASE_S)
         if lease is None:
             return  # finished, unknown, or another worker holds it
         log.info("import job running", extra={"tenant": tenant, "job": job_id, "from_chunk": lease.next_chunk})
         for index in range(lease.next_chunk, lease.chunks):
             if self._closing:
                 return  # shutting down: the lease runs out and the job resumes elsewhere
-            raw = await store.import_chunk(tenant, job_id, index)
+            raw = await store.imports.chunk(tenant, job_id, index)
             if raw is None:
-                await store.import_fail(tenant, job_id, self.owner, f"input chunk {index} is missing (expired)")
+                await store.imports.fail(tenant, job_id, self.owner, f"input chunk {index} is missing (expired)")
                 return
             try:
                 outcome = await trio.to_thread.run_sync(_process_chunk, raw, index * lease.chunk_size)
             except ValueError as exc:
-                await store.import_fail(tenant, job_id, self.owner, f"input chunk {index}: {exc}")
+                await store.imports.fail(tenant, job_id, self.owner, f"input chunk {index}: {exc}")
                 return
             checked, items = outcome
-            flags = await store.articles_upsert(tenant, [(n, doc) for _, n, doc in checked.valid])
+            flags = await store.articles.upsert(tenant, [(n, doc) for _, n, doc in checked.valid])
             created = sum(flags)
             result = ChunkOutcome(items, len(checked.failed), created, len(flags) - created,
                                   tuple(orjson.dumps(f.to_json()).decode() for f in checked.failed))
-            if not await store.import_advance(tenant, job_id, self.owner, index, result, LEASE_S):
+            if not await store.imports.advance(tenant, job_id, self.owner, index, result, LEASE_S):
                 log.warning("import job lease lost", extra={"tenant": tenant, "job": job_id})
                 return
             self.chunks_done += 1
@@ -102,7 +102,7 @@ class ImportJobs:
         found = []
         for tenant in self.tenants:
             try:
-                found += [(tenant, j) for j in await self._store.import_pending(tenant)]
+                found += [(tenant, j) for j in await self._store.imports.pending(tenant)]
             except DREError:
                 pass
         return found

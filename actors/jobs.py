@@ -2,16 +2,16 @@
 
 Tasks (all in the worker's own nursery, STYLE.md §2):
 
-* ``runners`` runner tasks: each claims the next job (``job_claim`` leases it; tenants are visited
-  round-robin), runs the handler under a deadline, then ``job_complete`` with the results. A failed
-  attempt waits a back-off (while still holding the lease, so no other worker takes it meanwhile),
-  then ``job_fail`` re-queues it, or marks it FAILED after ``max_attempts``. With nothing to do a
-  runner sleeps ``poll_s``, or less when :meth:`JobWorker.notify` (called after a confirm in this
-  process) wakes it.
-* a recoverer: ``job_recover`` at start-up and every ``recover_every_s``: jobs whose lease ran out
+* ``runners`` runner tasks: each claims the next job (``store.jobs.claim`` leases it; tenants are
+  visited round-robin), runs the handler under a deadline, then ``jobs.complete`` with the results.
+  A failed attempt waits a back-off (while still holding the lease, so no other worker takes it
+  meanwhile), then ``jobs.fail`` re-queues it, or marks it FAILED after ``max_attempts``. With
+  nothing to do a runner sleeps ``poll_s``, or less when :meth:`JobWorker.notify` (called after a
+  confirm in this process) wakes it.
+* a recoverer: ``jobs.recover`` at start-up and every ``recover_every_s``: jobs whose lease ran out
   (their worker was killed, or lost the store mid-job) go back on the queue.
-* a sweeper: ``sweep_reservations`` every ``sweep_every_s`` (expired coupon reservations return to
-  ACTIVE even when nobody touches the code).
+* a sweeper: ``coupons.sweep_reservations`` every ``sweep_every_s`` (expired coupon reservations
+  return to ACTIVE even when nobody touches the code).
 
 Delivery is at least once and every effect is idempotent per job (see actors.side_effects), so a
 job cancelled half-way by a shutdown is simply leased until its lease runs out, then recovered and
@@ -118,7 +118,7 @@ class JobWorker(ScopedActor):
         n = len(self._tenants)
         for i in range(n):
             tenant = self._tenants[(self._next_tenant + i) % n]
-            job = await self._store.job_claim(tenant, lease_s=self.settings.lease_s)
+            job = await self._store.jobs.claim(tenant, lease_s=self.settings.lease_s)
             if job is not None:
                 self._next_tenant = (self._next_tenant + i + 1) % n
                 return tenant, job
@@ -128,7 +128,7 @@ class JobWorker(ScopedActor):
         try:
             with trio.fail_after(self.settings.job_timeout_s):
                 results = await self._handler(tenant, job)
-            await self._store.job_complete(tenant, job.job_id, results)
+            await self._store.jobs.complete(tenant, job.job_id, results)
             self.completed += 1
         except Exception as exc:  # noqa: BLE001 - any failure of a job is retried; Cancelled is not caught
             self.failed_attempts += 1
@@ -136,8 +136,8 @@ class JobWorker(ScopedActor):
                                                           "attempt": job.attempts, "error": repr(exc)})
             await trio.sleep(self.settings.backoff(job.attempts))
             try:
-                status = await self._store.job_fail(tenant, job.job_id, repr(exc)[:500],
-                                                    max_attempts=self.settings.max_attempts)
+                status = await self._store.jobs.fail(tenant, job.job_id, repr(exc)[:500],
+                                                     max_attempts=self.settings.max_attempts)
             except DREError:
                 return  # store down: the lease runs out and the recoverer re-queues the job
             if status == "FAILED":
@@ -155,7 +155,7 @@ class JobWorker(ScopedActor):
     async def _recover_once(self) -> None:
         for tenant in self._tenants:
             try:
-                n = await self._store.job_recover(tenant)
+                n = await self._store.jobs.recover(tenant)
             except DREError:
                 return  # store down: next round
             if n:
@@ -165,7 +165,7 @@ class JobWorker(ScopedActor):
     async def _sweep_once(self) -> None:
         for tenant in self._tenants:
             try:
-                await self._store.sweep_reservations(tenant)
+                await self._store.coupons.sweep_reservations(tenant)
             except DREError:
                 return
 

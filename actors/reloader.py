@@ -90,16 +90,16 @@ class Reloader(ScopedActor):
         """
         lock = self._locks.setdefault(tenant, trio.Lock())
         async with lock:
-            version = await self._store.promotions_version(tenant)
+            version = await self._store.promotions.version(tenant)
             if not self._stale(tenant, version):
                 return version
             # Read the version first: if a write lands between these reads, the set holds newer
             # data than its version says and the next poll simply builds it again.
-            documents = await self._store.promotions_all(tenant)
+            documents = await self._store.promotions.all(tenant)
             # The store's own fields (always written), not the admin document (absent for types
             # written by other tools): the gates need only the id and promotionIds.
             types = [{"id": t["id"], "promotionIds": orjson.loads(t.get("promotionIds") or "[]")}
-                     for t in await self._store.coupon_types_all(tenant) if t.get("id")]
+                     for t in await self._store.coupon_types.all(tenant) if t.get("id")]
             new = await trio.to_thread.run_sync(build_tenant_set, documents, types, version,
                                                 self._engine.n_shards)
             self._engine.swap(tenant, new)
@@ -128,7 +128,7 @@ class Reloader(ScopedActor):
                 with trio.move_on_after(READ_TIMEOUT_S):  # only the cheap read is bounded: a
                     # rebuild of a big set may take longer and must not be cut off and retried
                     try:
-                        version = await self._store.promotions_version(tenant)
+                        version = await self._store.promotions.version(tenant)
                     except DREError:
                         pass  # store down: the breaker makes the next tries cheap
                 if version is not None and self._stale(tenant, version):

@@ -4,13 +4,13 @@ Every step is idempotent per job, so a job that runs again (its worker was kille
 steps, or its lease ran out while it was still running) takes effect once:
 
 1. coupon redemptions: already done inside the atomic confirm (``confirm.lua``); reported here;
-2. loyalty points: ``points_book`` once per event key ``confirm:<transactionId>/<counter>`` for the
-   member (loyaltyCardNo, else customerId); skipped without a member;
-3. calculation audit record: ``audit_append`` once per audit id (= the job id);
-4. post-purchase coupons of ISSUE_COUPON promotions: ``coupon_grant`` once per grant, recorded in
-   the job's own hash. The codes are issued ACTIVE and bound to the customer at once (they are
-   that customer's already; a CREATED code would need an activate call nobody makes). Without a
-   customer they are bound to nobody: the POS can print them on the receipt.
+2. loyalty points: ``store.loyalty.book`` once per event key ``confirm:<transactionId>/<counter>``
+   for the member (loyaltyCardNo, else customerId); skipped without a member;
+3. calculation audit record: ``store.audit.append`` once per audit id (= the job id);
+4. post-purchase coupons of ISSUE_COUPON promotions: ``store.coupons.grant`` once per grant,
+   recorded in the job's own hash. The codes are issued ACTIVE and bound to the customer at once
+   (they are that customer's already; a CREATED code would need an activate call nobody makes).
+   Without a customer they are bound to nobody: the POS can print them on the receipt.
 
 A permanent problem of one step (a coupon type deleted since the promotion was written) is kept
 in ``warnings`` and does not fail the job: retrying cannot fix it, and the other effects stand.
@@ -59,7 +59,7 @@ class SideEffects:
     async def _loyalty(self, tenant: str, p: JobPayload) -> dict | None:
         if not p.member:
             return None
-        b = await self._store.points_book(tenant, p.member, EVENT_PREFIX + p.job_id, p.points)
+        b = await self._store.loyalty.book(tenant, p.member, EVENT_PREFIX + p.job_id, p.points)
         return {"memberId": p.member, "pointsEarned": b.points_earned, "totalPoints": b.total_points}
 
     async def _audit(self, tenant: str, p: JobPayload) -> str:
@@ -71,16 +71,16 @@ class SideEffects:
                             "points": u.points, "couponCode": u.couponCode} for u in p.promotions],
             "coupons": list(p.coupons), "totals": p.totals,  # cents
         }
-        await self._store.audit_append(tenant, p.job_id, orjson.dumps(record).decode())
+        await self._store.audit.append(tenant, p.job_id, orjson.dumps(record).decode())
         return p.job_id
 
     async def _grants(self, tenant: str, job_id: str, p: JobPayload, warnings: list[str]) -> list[dict]:
         out = []
         for g in p.grants:
             try:
-                codes, _ = await self._store.coupon_grant(tenant, g.couponTypeId, p.customerId or "", g.count,
-                                                          keys.job(tenant, job_id), g.grant_id)
-                ctype = await self._store.coupon_type_get(tenant, g.couponTypeId) or {}
+                codes, _ = await self._store.coupons.grant(tenant, g.couponTypeId, p.customerId or "", g.count,
+                                                           keys.job(tenant, job_id), g.grant_id)
+                ctype = await self._store.coupon_types.get(tenant, g.couponTypeId) or {}
             except DREError as err:
                 if err.status >= 500:
                     raise

@@ -1,14 +1,30 @@
 """The store actor: the only code that talks to Redis.
 
-Routes and other actors ``await`` its typed methods (``store.confirm(...)``,
-``store.coupon_reserve(...)``, ...); each becomes one request in the actor's mailbox. Requests
-waiting together are run as one Redis pipeline (see ``actors.store_core``), so many concurrent
-checkouts cost few round trips. A circuit breaker (``store.breaker``) makes calls fail fast
-with DREError 503 STORE_UNAVAILABLE while Redis is unreachable.
+``Store`` is a small facade: one batching core (``store.core``: the mailbox, the pipelines, the
+circuit breaker; see ``actors.store_core``) and, over it, one part per kind of stored data
+(``actors.store_ops``)::
+
+    store.transactions   counters, priced iterations, confirm         (Transactions)
+    store.coupons        coupon codes, reservations, a customer's codes (CouponCodes)
+    store.coupon_types   coupon types                                  (CouponTypes)
+    store.budgets        promotion budgets                             (Budgets)
+    store.loyalty        loyalty points                                (LoyaltyPoints)
+    store.idempotency    Idempotency-Keys and their first answers      (IdempotencyKeys)
+    store.jobs           the side-effect job queue                     (JobQueue)
+    store.audit          the calculation audit log                     (AuditLog)
+    store.promotions     promotion documents and their version         (Promotions)
+    store.articles       the article master                            (Articles)
+    store.imports        article import jobs                           (ArticleImports)
+
+Routes and other actors ``await`` the parts' typed methods (``store.transactions.confirm(...)``,
+``store.coupons.reserve(...)``, ...); each becomes one request in the actor's mailbox. Requests
+waiting together are run as one Redis pipeline, so many concurrent checkouts cost few round
+trips. A circuit breaker (``store.breaker``) makes calls fail fast with DREError 503
+STORE_UNAVAILABLE while Redis is unreachable.
 
 Two ways to run it (STYLE.md §2):
 
-    async with open_store(url) as store:      # owns its nursery
+    async with open_store(url) as store:      # owns its nursery (actors.kit.open_actor)
         ...
     store = await start_store(nursery, url)   # lives in the caller's nursery; the caller
     ...                                       # calls ``await store.aclose()`` to stop it
@@ -17,12 +33,12 @@ Error replies of scripts map to DREError as listed in ``dre.store.replies.STATUS
 """
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 
 import trio
 
 from actors.breaker import COOLDOWN_S, FAILURE_THRESHOLD, CircuitBreaker
+from actors.kit import open_actor
 from actors.store_core import (
     CALL_TIMEOUT_S,
     CONNECTION_ERRORS,
@@ -33,30 +49,62 @@ from actors.store_core import (
     mailbox,
     make_client,
 )
-from actors.store_ops.audit import AuditOps
-from actors.store_ops.catalog import CatalogOps
-from actors.store_ops.coupon_types import CouponTypeOps
-from actors.store_ops.coupons import CouponOps
-from actors.store_ops.imports import ImportOps
-from actors.store_ops.jobs import JobOps
-from actors.store_ops.ledger import LedgerOps
-from actors.store_ops.transactions import TransactionOps
+from actors.store_ops.articles import Articles
+from actors.store_ops.audit import AuditLog
+from actors.store_ops.budgets import Budgets
+from actors.store_ops.coupon_types import CouponTypes
+from actors.store_ops.coupons import CouponCodes
+from actors.store_ops.idempotency import IdempotencyKeys
+from actors.store_ops.imports import ArticleImports
+from actors.store_ops.jobs import JobQueue
+from actors.store_ops.loyalty import LoyaltyPoints
+from actors.store_ops.promotions import Promotions
+from actors.store_ops.transactions import Transactions
 from dre.store.scripts import Scripts
 
 __all__ = ["Store", "open_store", "start_store"]
 
 
-class Store(TransactionOps, CouponOps, CouponTypeOps, LedgerOps, JobOps, AuditOps, CatalogOps, ImportOps,
-            StoreCore):
-    """The store actor's handle: typed async methods over the batching core.
+class Store:
+    """The store actor's handle: one part per kind of stored data, over one batching core.
 
     Safe to share between any number of tasks. Heartbeat: ``store.breaker.state.value``
     (closed / open / half_open) and ``store.breaker.last_ok`` (epoch seconds or None).
+
+    Attributes:
+        core: the batching core every part calls through (``core.client``, the sync redis-py
+            client, is for tools and tests; ``core.batches`` / ``core.requests`` count pipelines
+            and requests).
+        transactions, coupons, coupon_types, budgets, loyalty, idempotency, jobs, audit,
+        promotions, articles, imports: the parts (see the module docstring).
     """
+
+    def __init__(self, core: StoreCore) -> None:
+        self.core = core
+        self.transactions = Transactions(core)
+        self.coupon_types = CouponTypes(core)
+        self.coupons = CouponCodes(core, self.coupon_types)
+        self.budgets = Budgets(core)
+        self.loyalty = LoyaltyPoints(core)
+        self.idempotency = IdempotencyKeys(core)
+        self.jobs = JobQueue(core)
+        self.audit = AuditLog(core)
+        self.promotions = Promotions(core)
+        self.articles = Articles(core)
+        self.imports = ArticleImports(core)
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker of the core's link to Redis."""
+        return self.core.breaker
 
     async def ping(self) -> bool:
         """True if Redis answers (through the actor, so the breaker sees the outcome)."""
-        return bool(await self.call(lambda p: p.ping()))
+        return bool(await self.core.call(lambda p: p.ping()))
+
+    async def aclose(self) -> None:
+        """Close the mailbox: queued calls are still answered, then the workers end. Idempotent."""
+        await self.core.aclose()
 
 
 async def _run_store(
@@ -73,21 +121,22 @@ async def _run_store(
     try:
         scripts = Scripts.register(client)  # computes SHAs only
         send, receive = mailbox(mailbox_size)
-        store = Store(url, client, scripts, breaker, send, max_batch, call_timeout_s)
+        core = StoreCore(url, client, scripts, breaker, send, max_batch, call_timeout_s)
+        store = Store(core)
         try:
             # Load the scripts (calls send bare EVALSHA), and a first contact so the breaker
             # starts out knowing whether Redis is there. An unreachable Redis does not stop the
             # start-up: calls answer 503 until it is back, then NOSCRIPT replies load them.
-            await store.load_scripts()
+            await core.load_scripts()
             breaker.record_success()
         except CONNECTION_ERRORS as exc:
             breaker.record_failure(exc)
         async with trio.open_nursery() as actor:
-            actor.start_soon(store.deadlines.run)
+            actor.start_soon(core.deadlines.run)
             async with trio.open_nursery() as workers:
                 with receive:
                     for _ in range(pool_size):  # one worker per connection: pipelines in flight
-                        workers.start_soon(store.worker, receive.clone())
+                        workers.start_soon(core.worker, receive.clone())
                 task_status.started(store)
             actor.cancel_scope.cancel()  # every worker ended, so no call waits any more
     finally:
@@ -125,18 +174,11 @@ async def start_store(
     )
 
 
-@asynccontextmanager
-async def open_store(url: str, **options: object) -> AsyncIterator[Store]:
+def open_store(url: str, **options: object) -> AbstractAsyncContextManager[Store]:
     """``async with open_store(url) as store``: the actor lives for the block.
 
-    Owns its nursery; on exit (normal, error or cancellation) the mailbox is closed and the
-    actor winds down before the block is left. Options as for :func:`start_store`.
+    Owns its nursery (:func:`actors.kit.open_actor`); on exit (normal, error or cancellation) the
+    mailbox is closed and the actor winds down before the block is left. Options as for
+    :func:`start_store`.
     """
-    async with trio.open_nursery() as nursery:
-        store = await start_store(nursery, url, **options)  # type: ignore[arg-type]
-        try:
-            yield store
-        finally:
-            await store.aclose()
-
-
+    return open_actor(start_store, url, **options)

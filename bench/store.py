@@ -44,7 +44,7 @@ from actors.redis_server import start_redis_server
 TENANT = "bench"
 BENCH_CLIENTS = 50  # redis-benchmark connections
 BENCH_PIPELINE = 32  # redis-benchmark commands per round trip
-CODE_CHUNK = 1000  # codes created per coupon_generate call
+CODE_CHUNK = 1000  # codes created per store.coupons.generate call
 OPS = ("next_counter", "coupon_reserve", "confirm")
 
 
@@ -77,13 +77,13 @@ async def drive(n: int, tasks: int, op) -> float:
 
 
 async def measure(store, probe: redis.Redis, n: int, tasks: int, op) -> Figure:
-    batches, cpu, rcpu = store.batches, time.process_time(), redis_cpu_s(probe)
+    batches, cpu, rcpu = store.core.batches, time.process_time(), redis_cpu_s(probe)
     elapsed = await drive(n, tasks, op)
     return Figure(
         n / elapsed,
         (time.process_time() - cpu) / n * 1e6,
         (redis_cpu_s(probe) - rcpu) / n * 1e6,
-        n / max(1, store.batches - batches),
+        n / max(1, store.core.batches - batches),
     )
 
 
@@ -94,16 +94,16 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
     """
     probe = redis.Redis.from_url(url)
     async with open_store(url, pool_size=pool) as store:
-        await store.coupon_type_put(TENANT, "B", kind="INDIVIDUAL", prefix="B", code_length=12)
+        await store.coupon_types.put(TENANT, "B", kind="INDIVIDUAL", prefix="B", code_length=12)
         codes: list[str] = []
         for start in range(0, n, CODE_CHUNK):
-            codes += await store.coupon_generate(TENANT, "B", min(CODE_CHUNK, n - start))
+            codes += await store.coupons.generate(TENANT, "B", min(CODE_CHUNK, n - start))
         use = BudgetUse(f"P{tag}", 100, amount_limit_cents=100 * n * 10)
         ops = {
-            "next_counter": lambda i: store.next_counter(TENANT, f"T{tag}-{i}", "{}"),
-            "coupon_reserve": lambda i: store.coupon_reserve(
+            "next_counter": lambda i: store.transactions.next_counter(TENANT, f"T{tag}-{i}", "{}"),
+            "coupon_reserve": lambda i: store.coupons.reserve(
                 TENANT, codes[i], f"T{tag}-{i}", customer_id=f"C{i}"),
-            "confirm": lambda i: store.confirm(  # counter 1 was issued by next_counter above
+            "confirm": lambda i: store.transactions.confirm(  # counter 1 was issued by next_counter above
                 TENANT, f"T{tag}-{i}", 1, customer_id=f"C{i}", promotions=[use], coupons=[],
                 answer="{}", job_payload="{}"),
         }

@@ -1,4 +1,6 @@
-"""What the mixins need from the actor core (for type checkers; StoreCore provides it)."""
+"""What every part of the store's API stands on: the core it calls through (a Protocol, for type
+checkers: ``actors.store_core.StoreCore`` provides it, and so does the unavailable store's core),
+and the base class that holds it."""
 from __future__ import annotations
 
 from typing import Any, Callable, Protocol, Sequence, TypeVar
@@ -22,6 +24,18 @@ class CallsStore(Protocol):
     async def call_script(
         self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None
     ) -> T: ...
+
+
+class StorePart:
+    """One part of the store's typed API: the calls about one kind of stored data.
+
+    Args:
+        core: the link every call goes through (the store actor's batching core). A part holds
+            no state of its own; any number of tasks share it.
+    """
+
+    def __init__(self, core: CallsStore) -> None:
+        self._core = core
 
 
 def ms(seconds: float) -> int:

@@ -1,29 +1,111 @@
-"""Coupon types as the admin API sees them (listing, deletion) and a customer's codes."""
+"""Coupon types: what the admin API writes and lists (a GENERIC type with its one code), and
+what code creation reads (prefix, length, validity, promotions)."""
 from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Sequence
 
 import trio
 
-from actors.store_ops.base import CallsStore
+from actors.store_ops.base import StorePart
 from dre.store import keys
-from dre.store.records import now_ms
-
-MAX_CUSTOMER_CODES = 200  # codes of one customer read at most (rewards list; newest are not
-# distinguishable in a SET, so a customer with more codes sees an arbitrary 200 of them)
+from dre.store.records import NO_LIMIT, now_ms
+from dre.wire.coupon_type import CouponTypeIn
 
 
-class CouponTypeOps:
-    async def coupon_types_all(self: CallsStore, tenant: str) -> list[dict[str, str]]:
+def _ms_or_blank(v: int | None) -> int | str:
+    return "" if v is None else v
+
+
+def _type_document(type_id: str, kind: str, status: str, prefix: str, code_length: int, max_r: int,
+                   max_per_customer: int, valid_from_ms: int | None, valid_to_ms: int | None,
+                   promotion_ids: Sequence[str], code: str) -> dict:
+    """The coupon type JSON (validated by the admin API's own model), for writers that give
+    fields rather than a document."""
+    def when(ms_: int | None) -> datetime | None:
+        return None if ms_ is None else datetime.fromtimestamp(ms_ / 1000, timezone.utc)
+
+    return CouponTypeIn(
+        id=type_id, type=kind, status=status, prefix=prefix, codeLength=code_length,
+        maxRedemptions=None if max_r == NO_LIMIT else max_r,
+        maxRedemptionsPerCustomer=None if max_per_customer == NO_LIMIT else max_per_customer,
+        validFrom=when(valid_from_ms), validTo=when(valid_to_ms), promotionIds=list(promotion_ids),
+        code=code if kind == "GENERIC" else None,
+    ).model_dump(mode="json", exclude_none=True)
+
+
+class CouponTypes(StorePart):
+    """``store.coupon_types``: the tenant's coupon types, by id."""
+
+    async def put(
+        self,
+        tenant: str,
+        type_id: str,
+        *,
+        kind: str,
+        status: str = "ACTIVE",
+        prefix: str = "",
+        code_length: int = 10,
+        max_redemptions: int = NO_LIMIT,
+        max_redemptions_per_customer: int = NO_LIMIT,
+        valid_from_ms: int | None = None,
+        valid_to_ms: int | None = None,
+        promotion_ids: Sequence[str] = (),
+        code: str = "",
+        document: str | None = None,
+        now: int | None = None,
+        create_only: bool = False,
+    ) -> bool:
+        """Create or replace a coupon type (``document``: its JSON as the admin API answers it;
+        built from the other arguments when not given, so that every stored type lists whole).
+
+        A GENERIC type's one ``code`` is created ACTIVE (or updated; uses so far are kept). The
+        tenant's promotions version is bumped (the type's promotionIds gate promotions).
+        Returns True if the type is new. Raises DREError 409 COUPON_CODE_TAKEN when the GENERIC
+        code belongs to another type, 409 ALREADY_EXISTS with ``create_only`` when the type
+        exists; ValueError for a GENERIC type without a code.
+        """
+        if kind not in ("GENERIC", "INDIVIDUAL"):
+            raise ValueError(f"coupon type kind {kind!r}")
+        if kind == "GENERIC" and not code:
+            raise ValueError("a GENERIC coupon type names its code")
+        if document is None:
+            document = json.dumps(_type_document(type_id, kind, status, prefix, code_length, max_redemptions,
+                                                 max_redemptions_per_customer, valid_from_ms, valid_to_ms,
+                                                 promotion_ids, code))
+        k = [
+            keys.coupon_type(tenant, type_id),
+            keys.coupon_types(tenant),
+            keys.coupon(tenant, code) if kind == "GENERIC" else keys.none_key(tenant),
+            keys.promotions_version(tenant),
+        ]
+        args = [
+            type_id, kind, status, prefix, code_length, max_redemptions,
+            max_redemptions_per_customer, _ms_or_blank(valid_from_ms), _ms_or_blank(valid_to_ms),
+            json.dumps(list(promotion_ids)), code if kind == "GENERIC" else "", document,
+            now if now is not None else now_ms(), "1" if create_only else "0",
+        ]
+        s = self._core.scripts.coupon_type_put
+        return await self._core.call_script(s, k, args, lambda r: bool(int(r)))
+
+    async def get(self, tenant: str, type_id: str) -> dict[str, str] | None:
+        """The stored fields of a coupon type (``json`` holds the admin document), or None."""
+        key = keys.coupon_type(tenant, type_id)
+        return await self._core.call(lambda p: p.hgetall(key), lambda r: r or None)
+
+    async def all(self, tenant: str) -> list[dict[str, str]]:
         """Every coupon type's stored fields (``json`` holds its admin document), by id.
 
         One SMEMBERS, then every type's HGETALL at once (the actor runs them as one pipeline).
         A type deleted between the two reads is left out.
         """
-        ids = sorted(await self.call(lambda p: p.smembers(keys.coupon_types(tenant))))
+        ids = sorted(await self._core.call(lambda p: p.smembers(keys.coupon_types(tenant))))
         found: dict[str, dict[str, str]] = {}
 
         async def read(type_id: str) -> None:
             key = keys.coupon_type(tenant, type_id)
-            fields = await self.call(lambda p: p.hgetall(key))
+            fields = await self._core.call(lambda p: p.hgetall(key))
             if fields:
                 found[type_id] = fields
 
@@ -32,19 +114,12 @@ class CouponTypeOps:
                 nursery.start_soon(read, type_id)
         return [found[i] for i in ids if i in found]
 
-    async def coupon_type_delete(self: CallsStore, tenant: str, type_id: str, now: int | None = None) -> bool:
+    async def delete(self, tenant: str, type_id: str, now: int | None = None) -> bool:
         """Delete a coupon type (its GENERIC code is CANCELLED) and bump the promotions version.
         Returns False if there was no such type."""
-        code = await self.call(lambda p: p.hget(keys.coupon_type(tenant, type_id), "code"))
+        code = await self._core.call(lambda p: p.hget(keys.coupon_type(tenant, type_id), "code"))
         k = [keys.coupon_type(tenant, type_id), keys.coupon_types(tenant), keys.promotions_version(tenant),
              keys.coupon(tenant, code) if code else keys.none_key(tenant)]
-        s = self.scripts.coupon_type_delete
-        return await self.call_script(s, k, [type_id, now if now is not None else now_ms()],
-                                      lambda r: bool(int(r)))
-
-    async def customer_coupon_codes(self: CallsStore, tenant: str, customer_id: str,
-                                    limit: int = MAX_CUSTOMER_CODES) -> list[str]:
-        """Codes issued to or activated by ``customer_id`` (any state; sorted), at most ``limit``."""
-        key = keys.customer_coupons(tenant, customer_id)
-        codes = await self.call(lambda p: p.srandmember(key, limit) if limit else p.smembers(key))
-        return sorted(codes or ())
+        s = self._core.scripts.coupon_type_delete
+        return await self._core.call_script(s, k, [type_id, now if now is not None else now_ms()],
+                                            lambda r: bool(int(r)))

@@ -2,17 +2,17 @@
 
 A job is written before the client is told its id: every chunk (a JSON array of raw articles),
 then the job hash (QUEUED), then its id in the tenant's pending set, which is what a worker that
-starts later looks at. A worker takes a job with :meth:`ImportOps.import_claim` (a lease, renewed
-with every chunk), processes chunk ``nextChunk`` and records it with :meth:`import_advance`, which
-drops the chunk; after the last one the job is COMPLETED. A worker that dies leaves its lease to
-run out, and another one resumes at the next chunk.
+starts later looks at. A worker takes a job with :meth:`ArticleImports.claim` (a lease, renewed
+with every chunk), processes chunk ``nextChunk`` and records it with :meth:`ArticleImports.advance`,
+which drops the chunk; after the last one the job is COMPLETED. A worker that dies leaves its lease
+to run out, and another one resumes at the next chunk.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
 
-from actors.store_ops.base import DAY_S, CallsStore, ms
+from actors.store_ops.base import DAY_S, StorePart, ms
 from dre.store import keys
 from dre.store.records import now_ms
 
@@ -37,28 +37,30 @@ class ChunkOutcome:
     errors: tuple[str, ...] = ()  # JSON each: {"index", "articleNumber", "path", "issue"}
 
 
-class ImportOps:
-    async def import_create(self: CallsStore, tenant: str, job_id: str, chunks: Sequence[bytes | str],
-                            total: int, chunk_size: int, now: int | None = None) -> None:
+class ArticleImports(StorePart):
+    """``store.imports``: the tenant's article import jobs."""
+
+    async def create(self, tenant: str, job_id: str, chunks: Sequence[bytes | str],
+                     total: int, chunk_size: int, now: int | None = None) -> None:
         """Store a job's input and queue it (see the module docstring for the order)."""
         ttl = ms(CHUNK_TTL_S)
         for i, chunk in enumerate(chunks):
             key = keys.import_chunk(tenant, job_id, i)
-            await self.call(lambda p, key=key, chunk=chunk: p.set(key, chunk, px=ttl))
+            await self._core.call(lambda p, key=key, chunk=chunk: p.set(key, chunk, px=ttl))
         now = now if now is not None else now_ms()
         job = {"id": job_id, "status": "QUEUED", "total": total, "chunks": len(chunks), "chunkSize": chunk_size, "nextChunk": 0,
                "processed": 0, "failed": 0, "created": 0, "updated": 0, "createdAt": now, "owner": ""}
         jkey = keys.import_job(tenant, job_id)
-        await self.call(lambda p: p.hset(jkey, mapping=job))
-        await self.call(lambda p: p.pexpire(jkey, ttl))
-        await self.call(lambda p: p.sadd(keys.imports_pending(tenant), job_id))
+        await self._core.call(lambda p: p.hset(jkey, mapping=job))
+        await self._core.call(lambda p: p.pexpire(jkey, ttl))
+        await self._core.call(lambda p: p.sadd(keys.imports_pending(tenant), job_id))
 
-    async def import_pending(self: CallsStore, tenant: str) -> list[str]:
+    async def pending(self, tenant: str) -> list[str]:
         """Ids of the tenant's jobs not finished yet."""
-        return sorted(await self.call(lambda p: p.smembers(keys.imports_pending(tenant))))
+        return sorted(await self._core.call(lambda p: p.smembers(keys.imports_pending(tenant))))
 
-    async def import_claim(self: CallsStore, tenant: str, job_id: str, owner: str, lease_s: float,
-                           now: int | None = None) -> ImportLease | None:
+    async def claim(self, tenant: str, job_id: str, owner: str, lease_s: float,
+                    now: int | None = None) -> ImportLease | None:
         """Take or renew the job's lease. None: unknown, finished, or held by a live worker."""
         k = [keys.import_job(tenant, job_id)]
         args = [owner, now if now is not None else now_ms(), ms(lease_s)]
@@ -66,34 +68,34 @@ class ImportOps:
         def parse(r: list) -> ImportLease | None:
             return ImportLease(int(r[0]), int(r[1]), int(r[2])) if r else None
 
-        return await self.call_script(self.scripts.import_claim, k, args, parse)
+        return await self._core.call_script(self._core.scripts.import_claim, k, args, parse)
 
-    async def import_chunk(self: CallsStore, tenant: str, job_id: str, index: int) -> str | None:
+    async def chunk(self, tenant: str, job_id: str, index: int) -> str | None:
         """Chunk ``index`` (a JSON array of raw articles), or None if it is gone."""
         key = keys.import_chunk(tenant, job_id, index)
-        return await self.call(lambda p: p.get(key))
+        return await self._core.call(lambda p: p.get(key))
 
-    async def import_advance(self: CallsStore, tenant: str, job_id: str, owner: str, index: int,
-                             outcome: ChunkOutcome, lease_s: float, now: int | None = None) -> bool:
+    async def advance(self, tenant: str, job_id: str, owner: str, index: int,
+                      outcome: ChunkOutcome, lease_s: float, now: int | None = None) -> bool:
         """Record chunk ``index`` as processed. False if ``owner`` lost the lease (nothing recorded)."""
         k = [keys.import_job(tenant, job_id), keys.import_chunk(tenant, job_id, index),
              keys.import_errors(tenant, job_id), keys.imports_pending(tenant)]
         args = [owner, index, outcome.processed, outcome.failed, outcome.created, outcome.updated,
                 now if now is not None else now_ms(), ms(lease_s), MAX_ERRORS, ms(FINISHED_TTL_S), job_id,
                 *outcome.errors[:MAX_ERRORS]]
-        return await self.call_script(self.scripts.import_advance, k, args, lambda r: bool(int(r)))
+        return await self._core.call_script(self._core.scripts.import_advance, k, args, lambda r: bool(int(r)))
 
-    async def import_fail(self: CallsStore, tenant: str, job_id: str, owner: str, reason: str,
-                          now: int | None = None) -> bool:
+    async def fail(self, tenant: str, job_id: str, owner: str, reason: str,
+                   now: int | None = None) -> bool:
         """End the job as FAILED (lease holder only). False if ``owner`` does not hold it."""
         k = [keys.import_job(tenant, job_id), keys.import_errors(tenant, job_id), keys.imports_pending(tenant)]
         args = [owner, reason, now if now is not None else now_ms(), ms(FINISHED_TTL_S), job_id]
-        return await self.call_script(self.scripts.import_fail, k, args, lambda r: bool(int(r)))
+        return await self._core.call_script(self._core.scripts.import_fail, k, args, lambda r: bool(int(r)))
 
-    async def import_get(self: CallsStore, tenant: str, job_id: str) -> tuple[dict[str, str], list[str]] | None:
+    async def get(self, tenant: str, job_id: str) -> tuple[dict[str, str], list[str]] | None:
         """(job fields, error JSONs) or None for an unknown job."""
-        job = await self.call(lambda p: p.hgetall(keys.import_job(tenant, job_id)))
+        job = await self._core.call(lambda p: p.hgetall(keys.import_job(tenant, job_id)))
         if not job:
             return None
-        errors = await self.call(lambda p: p.lrange(keys.import_errors(tenant, job_id), 0, -1))
+        errors = await self._core.call(lambda p: p.lrange(keys.import_errors(tenant, job_id), 0, -1))
         return job, list(errors)

@@ -1,13 +1,13 @@
 """The durable side-effects job queue (enqueued by confirm.lua).
 
 Delivery is at least once: a claimed job is leased; a worker that dies leaves its lease to run
-out, and ``job_recover`` puts the job back. Completion is idempotent per job id, and every side
+out, and ``JobQueue.recover`` puts the job back. Completion is idempotent per job id, and every side
 effect a job performs is itself idempotent (coupons are claimed inside confirm, points are
 booked once per event key), so each confirmed job's effects happen exactly once.
 """
 from __future__ import annotations
 
-from actors.store_ops.base import CallsStore, ms
+from actors.store_ops.base import StorePart, ms
 from dre.store import keys
 from dre.store.records import ClaimedJob, now_ms
 
@@ -16,8 +16,10 @@ MAX_ATTEMPTS = 5  # attempts before a job is marked FAILED
 RECOVER_BATCH = 1000  # leases re-queued per recover call
 
 
-class JobOps:
-    async def job_claim(
+class JobQueue(StorePart):
+    """``store.jobs``: the tenant's side-effect jobs (queue, leases, states)."""
+
+    async def claim(
         self, tenant: str, lease_s: float = JOB_LEASE_S, now: int | None = None
     ) -> ClaimedJob | None:
         """Lease the next job and mark it RUNNING (attempts + 1); None when the queue is empty.
@@ -25,49 +27,49 @@ class JobOps:
         while True:
             t = now if now is not None else now_ms()
             qk = [keys.job_queue(tenant), keys.job_leases(tenant)]
-            claim = self.scripts.job_claim
-            job_id = await self.call_script(claim, qk, [t, ms(lease_s)])
+            claim = self._core.scripts.job_claim
+            job_id = await self._core.call_script(claim, qk, [t, ms(lease_s)])
             if job_id is None:
                 return None
             jk = [keys.job(tenant, job_id), keys.job_leases(tenant)]
-            start = self.scripts.job_start
-            status, attempts, payload = await self.call_script(start, jk, [job_id, t])
+            start = self._core.scripts.job_start
+            status, attempts, payload = await self._core.call_script(start, jk, [job_id, t])
             if status == "RUNNING":
                 return ClaimedJob(job_id, int(attempts), payload)
 
-    async def job_complete(
-        self: CallsStore, tenant: str, job_id: str, results: str, now: int | None = None
+    async def complete(
+        self, tenant: str, job_id: str, results: str, now: int | None = None
     ) -> bool:
         """Mark the job COMPLETED with ``results`` (JSON). False if it was already completed."""
         k = [keys.job(tenant, job_id), keys.job_leases(tenant)]
-        s = self.scripts.job_complete
+        s = self._core.scripts.job_complete
         t = now if now is not None else now_ms()
-        return await self.call_script(s, k, [job_id, results, t], lambda r: bool(int(r)))
+        return await self._core.call_script(s, k, [job_id, results, t], lambda r: bool(int(r)))
 
-    async def job_fail(
-        self: CallsStore, tenant: str, job_id: str, error: str, max_attempts: int = MAX_ATTEMPTS,
+    async def fail(
+        self, tenant: str, job_id: str, error: str, max_attempts: int = MAX_ATTEMPTS,
         now: int | None = None,
     ) -> str:
         """Record a failed attempt: re-queued (returns PENDING) or given up (FAILED)."""
         k = [keys.job(tenant, job_id), keys.job_leases(tenant), keys.job_queue(tenant)]
-        s = self.scripts.job_fail
+        s = self._core.scripts.job_fail
         t = now if now is not None else now_ms()
-        return await self.call_script(s, k, [job_id, error, t, max_attempts])
+        return await self._core.call_script(s, k, [job_id, error, t, max_attempts])
 
-    async def job_recover(self: CallsStore, tenant: str, now: int | None = None, force: bool = False) -> int:
+    async def recover(self, tenant: str, now: int | None = None, force: bool = False) -> int:
         """Re-queue jobs whose lease ran out (``force``: every leased job - only safe when no
         other worker of the tenant is alive, e.g. a single-process start-up). Returns count."""
         k = [keys.job_leases(tenant), keys.job_queue(tenant)]
-        s = self.scripts.job_recover
+        s = self._core.scripts.job_recover
         upto: int | str = "+inf" if force else (now if now is not None else now_ms())
-        return await self.call_script(s, k, [upto, RECOVER_BATCH], int)
+        return await self._core.call_script(s, k, [upto, RECOVER_BATCH], int)
 
-    async def job_get(self: CallsStore, tenant: str, job_id: str) -> dict[str, str] | None:
+    async def get(self, tenant: str, job_id: str) -> dict[str, str] | None:
         """The job's fields (status, attempts, payload, results, startedAt, completedAt, ...)."""
         key = keys.job(tenant, job_id)
-        return await self.call(lambda p: p.hgetall(key), lambda r: r or None)
+        return await self._core.call(lambda p: p.hgetall(key), lambda r: r or None)
 
-    async def job_queue_length(self: CallsStore, tenant: str) -> int:
+    async def queue_length(self, tenant: str) -> int:
         """Jobs waiting (not counting leased ones): the heartbeat's pendingTransactions."""
         key = keys.job_queue(tenant)
-        return await self.call(lambda p: p.llen(key), int)
+        return await self._core.call(lambda p: p.llen(key), int)

@@ -1,9 +1,9 @@
-"""Evaluate iterations and confirm."""
+"""Transactions: the transactionCounter, the priced iterations it keeps, and confirm."""
 from __future__ import annotations
 
 from typing import Collection, Sequence
 
-from actors.store_ops.base import TXN_TTL_S, CallsStore, ms
+from actors.store_ops.base import TXN_TTL_S, StorePart, ms
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
 from dre.store.replies import confirm_refusal
@@ -24,9 +24,11 @@ def _counter(reply: int | list) -> int:
     return int(reply)
 
 
-class TransactionOps:
+class Transactions(StorePart):
+    """``store.transactions``: a transaction's counter, its priced iterations, its confirm."""
+
     async def next_counter(
-        self: CallsStore, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S,
+        self, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S,
         priced_without: Collection[str] = (),
     ) -> int:
         """Issue the next transactionCounter (1, 2, ...; gap-free) and keep ``iteration`` (JSON)
@@ -36,21 +38,21 @@ class TransactionOps:
             RefusedPromotions: the transaction's refused set (promotions a confirm of it was
                 refused for) holds one that is not in ``priced_without``; nothing was issued.
         """
-        s = self.scripts.next_counter
+        s = self._core.scripts.next_counter
         k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_refused(tenant, txn_id)]
-        return await self.call_script(s, k, [iteration, ms(ttl_s), *priced_without], _counter)
+        return await self._core.call_script(s, k, [iteration, ms(ttl_s), *priced_without], _counter)
 
-    async def latest_counter(self: CallsStore, tenant: str, txn_id: str) -> int:
+    async def latest_counter(self, tenant: str, txn_id: str) -> int:
         """The last transactionCounter issued for ``txn_id`` (0: none, or expired)."""
         key = keys.txn_counter(tenant, txn_id)
-        return await self.call(lambda p: p.get(key), lambda r: int(r or 0))
+        return await self._core.call(lambda p: p.get(key), lambda r: int(r or 0))
 
-    async def get_iteration(self: CallsStore, tenant: str, txn_id: str, counter: int) -> str | None:
+    async def iteration(self, tenant: str, txn_id: str, counter: int) -> str | None:
         """The priced iteration (JSON) of that counter, or None (not the latest, or expired)."""
         key = keys.txn_iterations(tenant, txn_id)
-        return await self.call(lambda p: p.hget(key, str(counter)))
+        return await self._core.call(lambda p: p.hget(key, str(counter)))
 
-    async def confirmable(self: CallsStore, tenant: str, txn_id: str, counter: int) -> Confirmable:
+    async def confirmable(self, tenant: str, txn_id: str, counter: int) -> Confirmable:
         """Judge a confirm without committing it (``lua/confirm.lua``, judging only): the kept
         iteration of ``counter``, or the first answer when it was confirmed already.
 
@@ -68,10 +70,10 @@ class TransactionOps:
                 return Confirmable(None, reply[1])
             raise confirm_refusal(reply, txn_id, counter)
 
-        return await self.call_script(self.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""], parse)
+        return await self._core.call_script(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""], parse)
 
     async def confirm(
-        self: CallsStore,
+        self,
         tenant: str,
         txn_id: str,
         counter: int,
@@ -131,7 +133,7 @@ class TransactionOps:
             ]
             args += [c.code, c.reservation_id]
         k.append(keys.txn_refused(tenant, txn_id))
-        s = self.scripts.confirm
+        s = self._core.scripts.confirm
 
         def parse(reply: list) -> ConfirmResult:
             if reply[0] == "CONFIRMED":
@@ -140,13 +142,13 @@ class TransactionOps:
                 return ConfirmResult(reply[1], True, (), job_id)
             raise confirm_refusal(reply, txn_id, counter)
 
-        return await self.call_script(s, k, args, parse)
+        return await self._core.call_script(s, k, args, parse)
 
-    async def confirmed(self: CallsStore, tenant: str, txn_id: str) -> tuple[int, str] | None:
+    async def confirmed(self, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""
         key = keys.txn_confirmed(tenant, txn_id)
 
         def parse(reply: list) -> tuple[int, str] | None:
             return None if reply[0] is None else (int(reply[0]), reply[1])
 
-        return await self.call(lambda p: p.hmget(key, ["counter", "answer"]), parse)
+        return await self._core.call(lambda p: p.hmget(key, ["counter", "answer"]), parse)

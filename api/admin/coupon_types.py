@@ -43,7 +43,7 @@ async def store_coupon_type(store: Store, tenant: str, ct: CouponTypeIn, *, crea
 
     Raises DREError 409 ALREADY_EXISTS (create_only) or COUPON_CODE_TAKEN.
     """
-    return await store.coupon_type_put(
+    return await store.coupon_types.put(
         tenant, ct.id, kind=ct.type, status=ct.status, prefix=ct.prefix, code_length=ct.codeLength,
         max_redemptions=ct.maxRedemptions or NO_LIMIT,
         max_redemptions_per_customer=ct.maxRedemptionsPerCustomer or NO_LIMIT,
@@ -52,13 +52,13 @@ async def store_coupon_type(store: Store, tenant: str, ct: CouponTypeIn, *, crea
 
 
 async def list_coupon_types(services: Services, tenant: str) -> dict:
-    types = await require_store(services).coupon_types_all(tenant)
+    types = await require_store(services).coupon_types.all(tenant)
     return {"couponTypes": [orjson.loads(t["json"]) for t in types if t.get("json")]}
 
 
 async def get_coupon_type(services: Services, tenant: str, type_id: str) -> dict:
     """The admin document. Raises DREError 404."""
-    found = await require_store(services).coupon_type_get(tenant, type_id)
+    found = await require_store(services).coupon_types.get(tenant, type_id)
     if not found or not found.get("json"):
         raise not_found(f"coupon type {type_id}")
     return orjson.loads(found["json"])
@@ -68,7 +68,7 @@ async def create_coupon_type(services: Services, tenant: str, ct: CouponTypeIn) 
     """(document, promotions version). Raises DREError 409 ALREADY_EXISTS or COUPON_CODE_TAKEN."""
     store = require_store(services)
     await store_coupon_type(store, tenant, ct, create_only=True)
-    version = await store.promotions_version(tenant)
+    version = await store.promotions.version(tenant)
     await reload_now(services, tenant)
     return document(ct), version
 
@@ -81,7 +81,7 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str,
         raise invalid(f"id {ct.id!r} does not match the URL's {type_id!r}",
                       [Issue("id", f"must be {type_id!r} (the id in the URL)")])
     store = require_store(services)
-    old = await store.coupon_type_get(tenant, type_id)
+    old = await store.coupon_types.get(tenant, type_id)
     if old:
         if old.get("kind") != ct.type:
             raise invalid("the type of a coupon type cannot change", [Issue("type", f"must stay {old.get('kind')}")])
@@ -89,7 +89,7 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str,
             raise invalid("the shared code of a GENERIC coupon type cannot change",
                           [Issue("code", f"must stay {old.get('code')!r}")])
     created = await store_coupon_type(store, tenant, ct, create_only=False)
-    version = await store.promotions_version(tenant)
+    version = await store.promotions.version(tenant)
     await reload_now(services, tenant)
     return document(ct), version, created
 
@@ -97,9 +97,9 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str,
 async def delete_coupon_type(services: Services, tenant: str, type_id: str) -> int:
     """Delete; returns the promotions version after it. Raises DREError 404."""
     store = require_store(services)
-    if not await store.coupon_type_delete(tenant, type_id):
+    if not await store.coupon_types.delete(tenant, type_id):
         raise not_found(f"coupon type {type_id}")
-    version = await store.promotions_version(tenant)
+    version = await store.promotions.version(tenant)
     await reload_now(services, tenant)
     return version
 
@@ -109,4 +109,4 @@ async def generate_codes(services: Services, tenant: str, type_id: str, count: i
     COUPON_UNAVAILABLE (a GENERIC type has one shared code)."""
     if not 1 <= count <= MAX_GENERATE:
         raise invalid(f"count must be between 1 and {MAX_GENERATE}", [Issue("count", f"1..{MAX_GENERATE}")])
-    return {"codes": await require_store(services).coupon_generate(tenant, type_id, count)}
+    return {"codes": await require_store(services).coupons.generate(tenant, type_id, count)}

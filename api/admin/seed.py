@@ -44,7 +44,7 @@ async def seed_from_file(store: Store, tenant: str, path: Path, promotions: Sequ
     tenant's promotions were never written; returns how many promotions were written (0: the
     store already had the tenant's rules, which win)."""
     types = file_coupon_types(path)
-    written = await store.promotions_seed(tenant, {p.id: orjson.dumps(p.raw).decode() for p in promotions})
+    written = await store.promotions.seed(tenant, {p.id: orjson.dumps(p.raw).decode() for p in promotions})
     if written:
         for ct in types:
             try:

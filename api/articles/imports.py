@@ -45,7 +45,7 @@ async def import_sync(services: Services, tenant: str, items: list) -> dict:
     created = updated = 0
     for start in range(0, len(checked.valid), CHUNK_SIZE):
         part = checked.valid[start:start + CHUNK_SIZE]
-        flags = await store.articles_upsert(tenant, [(number, doc) for _, number, doc in part])
+        flags = await store.articles.upsert(tenant, [(number, doc) for _, number, doc in part])
         for (index, number, _), new in zip(part, flags):
             results[index] = {"index": index, "articleNumber": number, "status": "CREATED" if new else "UPDATED",
                               "errors": []}
@@ -80,7 +80,7 @@ async def submit_batch(services: Services, tenant: str, body: bytes) -> dict:
     chunks, total = await trio.to_thread.run_sync(split_body, body)
     del body
     job_id = uuid.uuid4().hex
-    await store.import_create(tenant, job_id, chunks, total, CHUNK_SIZE)
+    await store.imports.create(tenant, job_id, chunks, total, CHUNK_SIZE)
     if services.imports is not None:
         services.imports.submit(tenant, job_id)
     return {"jobId": job_id, "status": "QUEUED", "total": total}
@@ -100,7 +100,7 @@ def parse_job_id(raw: str) -> str:
 async def job_status(services: Services, tenant: str, job_id: str) -> dict:
     """The job as ``GET /admin/ArticleImportJobs({jobId})`` answers it. Raises DREError 404."""
     job_id = parse_job_id(job_id)
-    found = await require_store(services).import_get(tenant, job_id) if set(job_id) <= JOB_ID_CHARS else None
+    found = await require_store(services).imports.get(tenant, job_id) if set(job_id) <= JOB_ID_CHARS else None
     if found is None:
         raise not_found(f"article import job {job_id}")
     job, errors = found

@@ -70,7 +70,7 @@ async def confirm(store: Store | None, tenant: str, transaction_id: str, counter
     """
     if store is None:
         raise store_unavailable("confirm needs the store; this service runs without one")
-    found = await store.confirmable(tenant, transaction_id, counter)
+    found = await store.transactions.confirmable(tenant, transaction_id, counter)
     if found.iteration is None:
         return found.answer, ()  # a replay: the first answer, nothing consumed
     it = Iteration.parse(found.iteration)
@@ -78,7 +78,7 @@ async def confirm(store: Store | None, tenant: str, transaction_id: str, counter
     answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
     uses = [u for a in it.applied if (u := a.budget_use()) is not None]
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
-    result = await store.confirm(
+    result = await store.transactions.confirm(
         tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
         answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now)
     return result.answer, result.exhausted

@@ -30,7 +30,7 @@ async def side_effects_state(store: Store | None, tenant: str, transaction_id: s
     confirmed, or another counter), 503 when the store is unavailable."""
     if store is None:
         raise store_unavailable("side effects are kept in the store; this service runs without one")
-    job = await store.job_get(tenant, keys.job_id(transaction_id, counter))
+    job = await store.jobs.get(tenant, keys.job_id(transaction_id, counter))
     if job is None:
         raise DREError(404, "NOT_FOUND", f"no side effects for transaction {transaction_id} counter {counter}: "
                                          "that iteration was not confirmed")

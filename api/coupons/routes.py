@@ -40,7 +40,7 @@ def _store() -> Store:
 async def validate(data: ValidateRequest) -> Response:
     """Is the code usable now (for this customer)? Read only. An unknown code is answered 200
     with `valid: false, reason: INVALID` (the question has an answer), not 404."""
-    c = await _store().coupon_validate(g.tenant, data.code, customer_id=data.customerId)
+    c = await _store().coupons.validate(g.tenant, data.code, customer_id=data.customerId)
     return json_response({"code": c.code, "valid": c.valid, "status": c.status, "reason": c.reason,
                           "couponTypeId": c.coupon_type_id, "promotionIds": list(c.promotion_ids),
                           "validTo": iso_ms(c.valid_to_ms)})
@@ -54,7 +54,7 @@ async def reserve(data: ReserveRequest) -> Response:
     """ACTIVE → RESERVED for the transaction (a GENERIC code: one more hold, counted against
     maxRedemptions while held). Idempotent per code + transactionId: a replay while the
     reservation is held (or after it was redeemed) returns the same answer and changes nothing."""
-    r = await _store().coupon_reserve(g.tenant, data.code, data.transactionId, customer_id=data.customerId)
+    r = await _store().coupons.reserve(g.tenant, data.code, data.transactionId, customer_id=data.customerId)
     return json_response({"reservationId": r.reservation_id, "code": r.code, "transactionId": r.transaction_id,
                           "status": "RESERVED", "expiresAt": iso_ms(r.expires_at_ms)})
 
@@ -66,7 +66,7 @@ async def reserve(data: ReserveRequest) -> Response:
 async def redeem(data: ReservationRequest) -> Response:
     """RESERVED → REDEEMED. Not idempotent: a second redeem of the reservation is 409
     ALREADY_REDEEMED (send an Idempotency-Key to have retries replayed instead)."""
-    r = await _store().coupon_redeem(g.tenant, data.reservationId)
+    r = await _store().coupons.redeem(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "code": r.code, "transactionId": r.transaction_id,
                           "customerId": r.customer_id or None, "status": "REDEEMED"})
 
@@ -78,7 +78,7 @@ async def redeem(data: ReservationRequest) -> Response:
 async def cancel(data: ReservationRequest) -> Response:
     """RESERVED → ACTIVE. Idempotent: cancelling again answers the same. 409 when the reservation
     was redeemed already."""
-    state = await _store().coupon_cancel(g.tenant, data.reservationId)
+    state = await _store().coupons.cancel(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "status": state})
 
 
@@ -88,7 +88,7 @@ async def cancel(data: ReservationRequest) -> Response:
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
 async def activate_coupon(data: ActivateRequest) -> Response:
     """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent."""
-    status = await _store().coupon_activate(g.tenant, data.code, data.customerId)
+    status = await _store().coupons.activate(g.tenant, data.code, data.customerId)
     return json_response({"code": data.code, "customerId": data.customerId, "status": status})
 
 
@@ -99,7 +99,7 @@ async def activate_coupon(data: ActivateRequest) -> Response:
 async def issue(data: IssueRequest) -> Response:
     """New personalised codes (CREATED) of an INDIVIDUAL coupon type, one per customerId. Not
     idempotent (each call issues new codes): send an Idempotency-Key to make retries safe."""
-    issued = await _store().coupon_issue(g.tenant, data.couponTypeId, data.customerIds)
+    issued = await _store().coupons.issue(g.tenant, data.couponTypeId, data.customerIds)
     return json_response({"couponTypeId": data.couponTypeId,
                           "codes": [{"code": i.code, "customerId": i.customer_id, "status": "CREATED"}
                                     for i in issued]})

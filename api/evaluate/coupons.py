@@ -41,8 +41,8 @@ async def check_coupons(store: Store | None, tenant: str, basket: Basket,
         if store is not None:
             try:
                 with trio.move_on_after(READ_TIMEOUT_S):
-                    rec = await store.coupon_validate(tenant, code, customer_id=basket.customer_id,
-                                                      transaction_id=basket.transaction_id)
+                    rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
+                                                       transaction_id=basket.transaction_id)
                     check = _from_store(rec)
             except DREError:
                 check = None

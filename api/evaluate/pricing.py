@@ -31,7 +31,7 @@ async def _article_groups(services: Services, tenant: str, req: EvaluateRequest)
     from dre.errors import DREError
 
     try:
-        found = await services.store.articles_get(tenant, missing)
+        found = await services.store.articles.get(tenant, missing)
     except DREError:
         return None  # store down: such lines match no group condition this time
     groups = {}

@@ -1,8 +1,8 @@
 """``Idempotency-Key`` on every POST route, once for the whole app (before/after-request hooks).
 
-The first request with a key claims it in the store (``idempotency_claim``), runs, and its answer
-(status, content type and body) is kept for 24 h (``idempotency_put``) under (tenant, route, key).
-Then:
+The first request with a key claims it in the store (``store.idempotency.claim``), runs, and its
+answer (status, content type and body) is kept for 24 h (``store.idempotency.put``) under (tenant,
+route, key). Then:
 
 * same key, same body (method, path and bytes): the first answer again, with
   ``Idempotent-Replayed: true``; nothing runs, nothing changes;
@@ -78,7 +78,7 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
                 raise DREError(503, "STORE_UNAVAILABLE", "Idempotency-Key needs the store")
             scope = request.url_rule.rule
             print_ = fingerprint(request.method, request.full_path, await request.get_data())
-            claim = await services.store.idempotency_claim(g.tenant, scope, key, print_)
+            claim = await services.store.idempotency.claim(g.tenant, scope, key, print_)
         except DREError as err:
             if err.status == 503 and request.url_rule.rule in OFFLINE_ROUTES:
                 return None  # priced without the store, so without idempotency too
@@ -103,11 +103,11 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
         tenant, scope, key, owner = claimed
         try:
             if response.status_code >= 500:
-                await services.store.idempotency_release(tenant, scope, key, owner)
+                await services.store.idempotency.release(tenant, scope, key, owner)
             else:
                 body = (await response.get_data()).decode()
                 envelope = orjson.dumps({"contentType": response.mimetype, "body": body}).decode()
-                await services.store.idempotency_put(tenant, scope, key, owner, response.status_code, envelope)
+                await services.store.idempotency.put(tenant, scope, key, owner, response.status_code, envelope)
         except DREError as err:  # the claim lapses by itself; the answer itself still goes out
             log.warning("idempotency answer not kept", extra={"key": key, "error": err.message})
         return response

@@ -8,7 +8,7 @@ Order of the steps, and why:
    redeemed. Reserve is idempotent per (code, transaction), so a replay finds its own
    reservation (``replayed``) and its second redeem (ALREADY_REDEEMED) counts as done: the same
    answer again, nothing redeemed twice.
-3. The points are booked with ``points_book`` under the replay key: the first booking's numbers
+3. The points are booked with ``store.loyalty.book`` under the replay key: the first booking's numbers
    come back on a replay (statusCode 6) and nothing is added. Booking last means a crash before
    it is retried as a whole by the POS, and every earlier step is idempotent.
 4. Rewards: the member's codes (issued to or activated by them) that are usable now.
@@ -52,7 +52,7 @@ def event_transaction(key: str) -> str:
 async def _article_groups(store: Store, tenant: str, event: PosEvent) -> dict[str, str]:
     numbers = list(dict.fromkeys(str(ln.item_id) for ln in event.lines))
     groups = {}
-    for number, doc in zip(numbers, await store.articles_get(tenant, numbers) if numbers else []):
+    for number, doc in zip(numbers, await store.articles.get(tenant, numbers) if numbers else []):
         group = orjson.loads(doc).get("articleGroupId") if doc else None
         if group:
             groups[number] = group
@@ -68,13 +68,13 @@ async def redeem_native(store: Store, tenant: str, code: str, transaction: str, 
     """Reserve and redeem one native discount code for the event (idempotent per event).
     Raises DREError 503 only (every refusal is answered in the result)."""
     try:
-        held = await store.coupon_reserve(tenant, code, transaction, customer_id=member)
+        held = await store.coupons.reserve(tenant, code, transaction, customer_id=member)
     except DREError as exc:
         if exc.status >= 500:
             raise
         return _failed(code, "INVALID" if exc.status == 404 else (exc.details[0].issue if exc.details else exc.code))
     try:
-        await store.coupon_redeem(tenant, held.reservation_id)
+        await store.coupons.redeem(tenant, held.reservation_id)
     except DREError as exc:
         if exc.status >= 500:
             raise
@@ -91,11 +91,11 @@ def _promotion_number(pid: str) -> int:
 
 async def member_rewards(store: Store, tenant: str, member: str, pset: PromotionSet) -> tuple[Reward, ...]:
     """The member's usable codes, as rewards (by code)."""
-    codes = await store.customer_coupon_codes(tenant, member)
+    codes = await store.coupons.of_customer(tenant, member)
     checks = {}
 
     async def check(code: str) -> None:
-        checks[code] = await store.coupon_validate(tenant, code, customer_id=member)
+        checks[code] = await store.coupons.validate(tenant, code, customer_id=member)
 
     async with trio.open_nursery() as nursery:  # concurrent: the store actor batches them
         for code in codes:
@@ -131,7 +131,7 @@ async def book_event(services: Services, tenant: str, event: PosEvent, moniker: 
                   exhausted=await services.budgets.get(tenant))
     points, _ = points_for(event, pset, ctx, groups=groups)
     natives = [await redeem_native(store, tenant, code, transaction, member) for code in event.native_discounts]
-    booking = await store.points_book(tenant, member, key, points)
+    booking = await store.loyalty.book(tenant, member, key, points)
     status = StatusCode.SUCCESS_DATA_UNCHANGED if booking.replayed else StatusCode.SUCCESS
     description = "event already booked: data unchanged" if booking.replayed else "points booked"
     rewards = await member_rewards(store, tenant, member, pset)

@@ -34,7 +34,7 @@ async def heartbeat() -> Response:
     if s.store is not None:
         with trio.move_on_after(PROBE_TIMEOUT_S):
             try:
-                pending = await s.store.job_queue_length(g.tenant)
+                pending = await s.store.jobs.queue_length(g.tenant)
             except DREError:
                 pending = None
     breaker = s.store.breaker.state.value if s.store else "none"

@@ -15,7 +15,7 @@ READ_TIMEOUT_S = 0.25  # a slow store does not hold up pricing: the stale set is
 
 
 class ExhaustedBudgets:
-    """Per-tenant cache of ``store.exhausted_promotions``.
+    """Per-tenant cache of ``store.budgets.exhausted``.
 
     One request per tenant refreshes an old entry while the others use the stale set, so a burst
     causes one store read, not one per request. A failed read keeps the old set (empty at first).
@@ -38,7 +38,7 @@ class ExhaustedBudgets:
         self._reading.add(tenant)
         try:
             with trio.move_on_after(READ_TIMEOUT_S):
-                self._sets[tenant] = await self._store.exhausted_promotions(tenant)
+                self._sets[tenant] = await self._store.budgets.exhausted(tenant)
         except DREError:
             pass  # store down: keep what we knew; the breaker makes the next tries cheap
         finally:

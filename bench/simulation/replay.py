@@ -163,10 +163,10 @@ class DayReplay:
         if not uses and not claims:
             return True
         txn = f"sim-{sl.minute}-{i}-{uuid.uuid4().hex[:8]}"
-        counter = await self.store.next_counter(self.tenant, txn, "{}", ttl_s=SIM_TTL_S)
+        counter = await self.store.transactions.next_counter(self.tenant, txn, "{}", ttl_s=SIM_TTL_S)
         try:
-            await self.store.confirm(self.tenant, txn, counter, customer_id=None, promotions=uses, coupons=claims,
-                                     answer="{}", job_payload="{}", ttl_s=SIM_TTL_S)
+            await self.store.transactions.confirm(self.tenant, txn, counter, customer_id=None, promotions=uses,
+                                                  coupons=claims, answer="{}", job_payload="{}", ttl_s=SIM_TTL_S)
         except DREError as e:
             subject = e.details[0].path if e.details else ""
             if e.code == "BUDGET_EXHAUSTED":
@@ -249,7 +249,7 @@ class DayReplay:
                        for retry in await self._price_and_confirm(batch, refused, minute, attempt)]
             if not pending:
                 break
-        self.close_slice(minute, await self.store.exhausted_promotions(self.tenant))
+        self.close_slice(minute, await self.store.budgets.exhausted(self.tenant))
         self.day.store_seconds += time.perf_counter() - started - (self.day.pricing_seconds - priced_before)
 
     async def _price_and_confirm(self, batch: BasketBatch, refused_before: frozenset[str], minute: int,
@@ -292,7 +292,7 @@ async def setup_coupons(store: Store, tenant: str, coupon_types: list[dict]) -> 
     for ct in coupon_types:
         if ct.get("type") != "GENERIC":
             continue
-        await store.coupon_type_put(
+        await store.coupon_types.put(
             tenant, ct["id"], kind="GENERIC", status=ct.get("status", "ACTIVE"), code=ct["code"],
             max_redemptions=ct.get("maxRedemptions", NO_LIMIT),
             max_redemptions_per_customer=ct.get("maxRedemptionsPerCustomer", NO_LIMIT),

@@ -100,7 +100,7 @@ class PointsBooking:
 class IdempotencyClaim:
     """Outcome of claiming an Idempotency-Key.
 
-    state: CLAIMED (run the request, then ``idempotency_put`` with ``owner``), IN_PROGRESS (a
+    state: CLAIMED (run the request, then ``store.idempotency.put`` with ``owner``), IN_PROGRESS (a
     duplicate is still running), MISMATCH (the key was used with another body), DONE (replay
     ``status`` and ``body``).
     """

@@ -25,18 +25,18 @@ async def store(redis_url):
 
 async def enqueue(store, txn: str, **payload) -> str:
     """A confirmed iteration with its job, as POST /pos/v2/confirm leaves it."""
-    await store.next_counter(TENANT, txn, "{}")
+    await store.transactions.next_counter(TENANT, txn, "{}")
     p = JobPayload(transactionId=txn, transactionCounter=1, confirmedAt=0, customerId=payload.get("customer", "C1"),
                    member=payload.get("member", "M1"), points=payload.get("points", 10), coupons=(), promotions=(),
                    grants=tuple(payload.get("grants", ())), totals={})
-    await store.confirm(TENANT, txn, 1, customer_id=p.customerId, promotions=[], coupons=[], answer="{}",
-                        job_payload=p.to_json())
+    await store.transactions.confirm(TENANT, txn, 1, customer_id=p.customerId, promotions=[], coupons=[], answer="{}",
+                                     job_payload=p.to_json())
     return p.job_id
 
 
 async def wait_status(store, job_id: str, wanted: str, timeout_s: float = 5.0) -> dict:
     with trio.fail_after(timeout_s):
-        while (job := await store.job_get(TENANT, job_id))["status"] != wanted:
+        while (job := await store.jobs.get(TENANT, job_id))["status"] != wanted:
             await trio.sleep(0.01)
     return job
 
@@ -65,11 +65,11 @@ async def test_a_job_that_keeps_failing_is_marked_failed(store):
     async with open_job_worker(store, [TENANT], broken, FAST) as worker:
         job = await wait_status(store, job_id, "FAILED")
     assert job["attempts"] == "3" and worker.failed_attempts == 3
-    assert await store.job_queue_length(TENANT) == 0
+    assert await store.jobs.queue_length(TENANT) == 0
 
 
 async def test_a_job_left_half_done_by_a_stopped_worker_is_recovered_and_takes_effect_once(store):
-    await store.coupon_type_put(TENANT, "THX", kind="INDIVIDUAL", prefix="TY")
+    await store.coupon_types.put(TENANT, "THX", kind="INDIVIDUAL", prefix="TY")
     job_id = await enqueue(store, "T1", grants=[CouponGrant("P9", "THX", 2)])
     real = SideEffects(store)
     started = trio.Event()
@@ -81,14 +81,14 @@ async def test_a_job_left_half_done_by_a_stopped_worker_is_recovered_and_takes_e
 
     async with open_job_worker(store, [TENANT], dies_after_the_effects, FAST):
         await started.wait()
-    assert (await store.job_get(TENANT, job_id))["status"] == "RUNNING"  # still leased: nobody completed it
+    assert (await store.jobs.get(TENANT, job_id))["status"] == "RUNNING"  # still leased: nobody completed it
     async with open_job_worker(store, [TENANT], real, FAST):
         job = await wait_status(store, job_id, "COMPLETED")
     results = orjson.loads(job["results"])
     assert results["loyalty"] == {"memberId": "M1", "pointsEarned": 10, "totalPoints": 10}  # booked once
-    assert await store.member_points(TENANT, "M1") == 10
+    assert await store.loyalty.points(TENANT, "M1") == 10
     assert len(results["postPurchaseCoupons"]) == 2
-    issued = [k for k in store.client.scan_iter(keys.coupon(TENANT, "TY*"))]
+    issued = [k for k in store.core.client.scan_iter(keys.coupon(TENANT, "TY*"))]
     assert len(issued) == 2  # the second run got the first run's codes back
     assert job["attempts"] == "2"
 
@@ -102,9 +102,9 @@ async def test_jobs_of_every_tenant_run(store):
 
     await enqueue(store, "T1")
     p = JobPayload("T2", 1, 0, None, None, 0, (), (), (), {})
-    await store.next_counter("globex", "T2", "{}")
-    await store.confirm("globex", "T2", 1, customer_id=None, promotions=[], coupons=[], answer="{}",
-                        job_payload=p.to_json())
+    await store.transactions.next_counter("globex", "T2", "{}")
+    await store.transactions.confirm("globex", "T2", 1, customer_id=None, promotions=[], coupons=[], answer="{}",
+                                     job_payload=p.to_json())
     async with open_job_worker(store, [TENANT, "globex"], record, FAST):
         with trio.fail_after(5):
             while len(seen) < 2:
@@ -113,15 +113,15 @@ async def test_jobs_of_every_tenant_run(store):
 
 
 async def test_the_sweeper_returns_expired_reservations_to_active(store):
-    await store.coupon_type_put(TENANT, "W", kind="INDIVIDUAL")
-    [code] = await store.coupon_generate(TENANT, "W", 1)
-    await store.coupon_reserve(TENANT, code, "T1", ttl_s=0.05)
+    await store.coupon_types.put(TENANT, "W", kind="INDIVIDUAL")
+    [code] = await store.coupons.generate(TENANT, "W", 1)
+    await store.coupons.reserve(TENANT, code, "T1", ttl_s=0.05)
 
     async def nothing(tenant, job):
         return "{}"
 
     async with open_job_worker(store, [TENANT], nothing, FAST):
         with trio.fail_after(5):
-            while (await store.coupon_get(TENANT, code))["status"] != "ACTIVE":  # raw fields: no lazy expiry
+            while (await store.coupons.get(TENANT, code))["status"] != "ACTIVE":  # raw fields: no lazy expiry
                 await trio.sleep(0.02)
-    assert store.client.zcard(keys.coupon_expiry(TENANT)) == 0  # nothing left for the sweeper
+    assert store.core.client.zcard(keys.coupon_expiry(TENANT)) == 0  # nothing left for the sweeper

@@ -30,11 +30,11 @@ async def test_writes_by_another_process_are_polled_in(store):
     async with open_engine(shards=1, warm_up=False) as engine, \
             open_reloader(store, engine, [TENANT], poll_s=0.02) as reloader:
         assert engine.current(TENANT).version == 0
-        version = await store.promotion_put(TENANT, "P1", orjson.dumps(P).decode())  # "another worker"
+        version = await store.promotions.put(TENANT, "P1", orjson.dumps(P).decode())  # "another worker"
         await until(lambda: engine.current(TENANT).version == version)
         assert [p.id for p in engine.current(TENANT).ranked] == ["P1"]
         assert engine.current(TENANT).by_id["P1"].coupon_types is None
-        await store.coupon_type_put(TENANT, "G", kind="GENERIC", code="SUMMER", promotion_ids=["P1"])
+        await store.coupon_types.put(TENANT, "G", kind="GENERIC", code="SUMMER", promotion_ids=["P1"])
         await until(lambda: engine.current(TENANT).version == version + 1)
         assert engine.current(TENANT).by_id["P1"].coupon_types == frozenset({"G"})  # gated now
         assert await reloader.refresh(TENANT) == version + 1  # nothing new: no rebuild
@@ -47,5 +47,5 @@ async def test_a_file_set_loaded_while_the_store_was_down_is_kept_until_the_stor
         async with open_reloader(store, engine, [TENANT], poll_s=0.02):
             await trio.sleep(0.1)
             assert engine.current(TENANT).version == LOCAL_FILE_VERSION
-            await store.promotion_put(TENANT, "P1", orjson.dumps(P).decode())
+            await store.promotions.put(TENANT, "P1", orjson.dumps(P).decode())
             await until(lambda: engine.current(TENANT).version == 1)

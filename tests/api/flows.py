@@ -18,10 +18,10 @@ async def load(services, promotions: list[dict], tenant: str = TENANT) -> None:
     if services.store is None:
         services.engine.load(tenant, parse_promotions(promotions))
         return
-    for old in (await services.store.promotions_all(tenant)).keys() - {p["id"] for p in promotions}:
-        await services.store.promotion_delete(tenant, old)
+    for old in (await services.store.promotions.all(tenant)).keys() - {p["id"] for p in promotions}:
+        await services.store.promotions.delete(tenant, old)
     for p in promotions:
-        await services.store.promotion_put(tenant, p["id"], orjson.dumps(p).decode())
+        await services.store.promotions.put(tenant, p["id"], orjson.dumps(p).decode())
     await services.reloader.refresh(tenant)
 
 

@@ -20,8 +20,8 @@ ALL = [BUDGETED, PER_CUSTOMER, WITH_COUPON, POINTS, THANKS]
 
 async def put_coupon_types(store, tenant: str) -> list[str]:
     """WELCOME (INDIVIDUAL, 3 ACTIVE codes, returned), SUMMER (GENERIC, max 50), THX (post-purchase)."""
-    await store.coupon_type_put(tenant, "WELCOME", kind="INDIVIDUAL", prefix="WEL", promotion_ids=["CPN"])
-    await store.coupon_type_put(tenant, "SUMMER", kind="GENERIC", code="SUMMER", max_redemptions=50,
-                                promotion_ids=["CPN"])
-    await store.coupon_type_put(tenant, "THX", kind="INDIVIDUAL", prefix="THX", valid_to_ms=1_900_000_000_000)
-    return await store.coupon_generate(tenant, "WELCOME", 3)
+    await store.coupon_types.put(tenant, "WELCOME", kind="INDIVIDUAL", prefix="WEL", promotion_ids=["CPN"])
+    await store.coupon_types.put(tenant, "SUMMER", kind="GENERIC", code="SUMMER", max_redemptions=50,
+                                 promotion_ids=["CPN"])
+    await store.coupon_types.put(tenant, "THX", kind="INDIVIDUAL", prefix="THX", valid_to_ms=1_900_000_000_000)
+    return await store.coupons.generate(tenant, "WELCOME", 3)

@@ -48,7 +48,7 @@ async def test_generate_unique_active_codes_with_prefix_and_length(client, servi
     got = body["codes"]
     assert len(got) == len(set(got)) == 200
     assert all(c.startswith("WEL") and len(c) == 10 and set(c[3:]) <= set(codes.ALPHABET) for c in got)
-    stored = await services.store.coupon_get("acme", got[0])
+    stored = await services.store.coupons.get("acme", got[0])
     assert (stored["status"], stored["typeId"]) == ("ACTIVE", "WELCOME")
     assert (await call(client, "POST", "/admin/coupon-types/WELCOME/generate", {"count": 0}))[0] == 400
     assert (await call(client, "POST", "/admin/coupon-types/NOPE/generate", {"count": 1}))[0] == 404
@@ -76,8 +76,8 @@ async def test_types_written_by_the_store_api_list_whole(client, services):
     from dre.wire.coupon_type import CouponTypeIn
     from tests.api.conftest import TENANT
 
-    await services.store.coupon_type_put(TENANT, "THX", kind="INDIVIDUAL", prefix="THX", valid_to_ms=1_900_000_000_000)
-    await services.store.coupon_type_put(TENANT, "SUMMER", kind="GENERIC", code="SUMMER", max_redemptions=50)
+    await services.store.coupon_types.put(TENANT, "THX", kind="INDIVIDUAL", prefix="THX", valid_to_ms=1_900_000_000_000)
+    await services.store.coupon_types.put(TENANT, "SUMMER", kind="GENERIC", code="SUMMER", max_redemptions=50)
     status, body, _ = await call(client, "GET", "/admin/coupon-types")
     assert status == 200
     listed = {t["id"]: t for t in body["couponTypes"]}
@@ -90,7 +90,7 @@ async def test_every_type_write_answers_the_promotions_version_it_moved(client, 
     from tests.api.conftest import TENANT
 
     async def version() -> int:
-        return await services.store.promotions_version(TENANT)
+        return await services.store.promotions.version(TENANT)
 
     before = await version()
     status, _, r = await call(client, "POST", "/admin/coupon-types", SUMMER)
@@ -127,7 +127,7 @@ async def test_coupon_types_of_the_promotions_file_are_in_the_store_and_confirm_
     path.write_bytes(orjson.dumps({"promotions": [gated], "couponTypes": [
         {"id": "FILE", "type": "GENERIC", "code": "FILE26", "maxRedemptions": 1, "promotionIds": ["FC"]}]}))
     async with open_services(make_config(DRE_PROMOTIONS_FILE=str(path)), redis_url, warm_up=False) as services:
-        stored = await services.store.coupon_get(TENANT, "FILE26")
+        stored = await services.store.coupons.get(TENANT, "FILE26")
         assert (stored["status"], stored["typeId"]) == ("ACTIVE", "FILE")
         app = create_app(services)
         async with app.test_app() as test_app:

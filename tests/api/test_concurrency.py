@@ -32,4 +32,4 @@ async def test_concurrent_evaluates_get_gap_free_counters(client, example_reques
             nursery.start_soon(one)
     assert sorted(got) == list(range(1, CONCURRENT + 1))
     # the burst was micro-batched: fewer store pipelines than requests
-    assert services.store.batches < services.store.requests
+    assert services.store.core.batches < services.store.core.requests

@@ -112,9 +112,9 @@ async def test_kill_9_and_restart_every_job_completes_once_and_replays_change_no
     rdb = redis.Redis.from_url(ext.url, decode_responses=True)
     try:
         async with open_store(ext.url) as store:
-            await store.coupon_type_put(TENANT, "THX", kind="INDIVIDUAL", prefix="THX")
-            await store.coupon_type_put(TENANT, "W", kind="INDIVIDUAL", prefix="W")
-            w_codes = await store.coupon_generate(TENANT, "W", 2)
+            await store.coupon_types.put(TENANT, "THX", kind="INDIVIDUAL", prefix="THX")
+            await store.coupon_types.put(TENANT, "W", kind="INDIVIDUAL", prefix="W")
+            w_codes = await store.coupons.generate(TENANT, "W", 2)
         first = serve(tmp_path, ext.url, RESTART_PROMOS, DRE_JOB_LEASE_S="2")
         txns = [f"T{i}" for i in range(2 * N_TXN)]
         try:
@@ -140,10 +140,10 @@ async def test_kill_9_and_restart_every_job_completes_once_and_replays_change_no
         # A worker that died half-way through a job: leased, points already booked, not completed.
         async with open_store(ext.url) as store:
             for _ in range(3):
-                job = await store.job_claim(TENANT, lease_s=1)
+                job = await store.jobs.claim(TENANT, lease_s=1)
                 if job is not None:
                     member = f"L{job.job_id.split('/')[0]}"
-                    await store.points_book(TENANT, member, EVENT_PREFIX + job.job_id, 25)
+                    await store.loyalty.book(TENANT, member, EVENT_PREFIX + job.job_id, 25)
 
         second = serve(tmp_path, ext.url, RESTART_PROMOS, DRE_JOB_LEASE_S="2")
         try:

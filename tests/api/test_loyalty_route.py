@@ -63,13 +63,13 @@ async def test_seed_xml_sample_round_trip_and_accept_json(client):
 
 async def test_native_discount_redeemed_once_and_the_replay_answers_the_same(client, services):
     store = services.store
-    await store.coupon_type_put(TENANT, "W", kind="INDIVIDUAL", prefix="W")
-    code = (await store.coupon_generate(TENANT, "W", 1))[0]
+    await store.coupon_types.put(TENANT, "W", kind="INDIVIDUAL", prefix="W")
+    code = (await store.coupons.generate(TENANT, "W", 1))[0]
     body = sample()
     body["nativeDiscounts"] = [{"couponSourceCode": code}]
     _, first, _ = await send(client, body)
     assert first["nativeDiscountResults"][0]["result"]["statusCode"] == 0
-    assert (await store.coupon_get(TENANT, code))["status"] == "REDEEMED"
+    assert (await store.coupons.get(TENANT, code))["status"] == "REDEEMED"
     _, replay, _ = await send(client, body)
     assert replay["result"]["statusCode"] == 6
     assert replay["nativeDiscountResults"] == first["nativeDiscountResults"]
@@ -81,9 +81,9 @@ async def test_native_discount_redeemed_once_and_the_replay_answers_the_same(cli
 
 async def test_rewards_list_the_members_usable_codes(client, services):
     store = services.store
-    await store.coupon_type_put(TENANT, "B", kind="INDIVIDUAL", prefix="BD", promotion_ids=["P4"])
-    issued = [c.code for c in await store.coupon_issue(TENANT, "B", [MEMBER, MEMBER, "someone else"])]
-    await store.coupon_activate(TENANT, issued[0], MEMBER)  # issued[1] stays CREATED: not usable yet
+    await store.coupon_types.put(TENANT, "B", kind="INDIVIDUAL", prefix="BD", promotion_ids=["P4"])
+    issued = [c.code for c in await store.coupons.issue(TENANT, "B", [MEMBER, MEMBER, "someone else"])]
+    await store.coupons.activate(TENANT, issued[0], MEMBER)  # issued[1] stays CREATED: not usable yet
     _, body, _ = await send(client, seed("request.json"))
     assert [(r["promotionCode"], r["rewardUuid"], r["promotionPublicName"]) for r in body["rewards"]] == [
         (issued[0], issued[0], "1 point per 1.00")]

@@ -67,5 +67,5 @@ async def test_a_connection_killed_while_idle_is_replaced_not_used(redis_url):
         assert killed >= 1
         await trio.sleep(0.05)  # the FIN arrives
         # the worker's idle connection is dead: the next call must open a new one, not fail
-        assert await store.next_counter("t", "T1", "{}") == 1
+        assert await store.transactions.next_counter("t", "T1", "{}") == 1
         assert store.breaker.state.value == "closed"

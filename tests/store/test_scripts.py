@@ -33,15 +33,15 @@ def test_all_scripts_compile_on_the_server(redis_url):
 
 
 async def test_noscript_recovery_after_script_flush(store, tenant):
-    assert await store.next_counter(tenant, "T1", "{}") == 1
-    store.client.script_flush()
-    assert await store.next_counter(tenant, "T1", "{}") == 2
+    assert await store.transactions.next_counter(tenant, "T1", "{}") == 1
+    store.core.client.script_flush()
+    assert await store.transactions.next_counter(tenant, "T1", "{}") == 2
     # and again, with a whole batch in flight after the flush
-    store.client.script_flush()
+    store.core.client.script_flush()
     results = []
 
     async def one(i):
-        results.append(await store.next_counter(tenant, f"X{i}", "{}"))
+        results.append(await store.transactions.next_counter(tenant, f"X{i}", "{}"))
 
     async with trio.open_nursery() as n:
         for i in range(50):

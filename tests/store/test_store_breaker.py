@@ -57,18 +57,18 @@ async def test_breaker_opens_when_redis_stops_and_closes_when_it_is_back(tmp_pat
                 assert e.value.status == 503
             assert store.breaker.state is BreakerState.OPEN
             # open: calls fail at once, without touching Redis (no new pipeline)
-            batches = store.batches
+            batches = store.core.batches
             start = trio.current_time()
             for _ in range(100):
                 with pytest.raises(DREError):
-                    await store.next_counter("t", "T", "{}")
-            assert store.batches == batches and trio.current_time() - start < 0.2
+                    await store.transactions.next_counter("t", "T", "{}")
+            assert store.core.batches == batches and trio.current_time() - start < 0.2
             server = start_redis_server(tmp_path / "r", port=server.port, persist=False)
             await trio.sleep(0.35)
             assert store.breaker.state is BreakerState.HALF_OPEN
             assert await store.ping()  # the probe succeeds and closes the breaker
             assert store.breaker.state is BreakerState.CLOSED
             assert store.breaker.last_ok > ok_at
-            assert await store.next_counter("t", "T", "{}") == 1
+            assert await store.transactions.next_counter("t", "T", "{}") == 1
     finally:
         server.stop()

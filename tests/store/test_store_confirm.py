@@ -30,7 +30,7 @@ def snapshot(client: redis.Redis, tenant: str) -> dict:
 
 
 async def confirm(store, tenant, txn, counter, promotions=(), coupons=(), customer="C1", answer=None):
-    return await store.confirm(
+    return await store.transactions.confirm(
         tenant, txn, counter, customer_id=customer, promotions=list(promotions),
         coupons=list(coupons), answer=answer or orjson.dumps({"t": txn, "c": counter}).decode(),
         job_payload=orjson.dumps({"txn": txn}).decode(), now=NOW,
@@ -38,39 +38,39 @@ async def confirm(store, tenant, txn, counter, promotions=(), coupons=(), custom
 
 
 async def test_counters_start_at_one_and_only_latest_iteration_is_kept(store, tenant):
-    assert [await store.next_counter(tenant, "T1", f'{{"i":{i}}}') for i in range(3)] == [1, 2, 3]
-    assert await store.get_iteration(tenant, "T1", 3) == '{"i":2}'
-    assert await store.get_iteration(tenant, "T1", 2) is None
-    assert 0 < store.client.pttl(keys.txn_counter(tenant, "T1")) <= 24 * 3600 * 1000
+    assert [await store.transactions.next_counter(tenant, "T1", f'{{"i":{i}}}') for i in range(3)] == [1, 2, 3]
+    assert await store.transactions.iteration(tenant, "T1", 3) == '{"i":2}'
+    assert await store.transactions.iteration(tenant, "T1", 2) is None
+    assert 0 < store.core.client.pttl(keys.txn_counter(tenant, "T1")) <= 24 * 3600 * 1000
 
 
 async def test_confirm_consumes_budget_and_enqueues_job(store, tenant):
-    await store.next_counter(tenant, "T1", "{}")
+    await store.transactions.next_counter(tenant, "T1", "{}")
     res = await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 250, 10, 1000, 2)])
     assert (res.replayed, res.exhausted, res.job_id) == (False, (), "T1/1")
-    b = await store.budget_get(tenant, "P1")
+    b = await store.budgets.get(tenant, "P1")
     assert (b.amount_consumed_cents, b.redemptions_consumed) == (250, 1)
-    job = await store.job_get(tenant, "T1/1")
+    job = await store.jobs.get(tenant, "T1/1")
     assert job["status"] == "PENDING" and orjson.loads(job["payload"]) == {"txn": "T1"}
-    assert await store.job_queue_length(tenant) == 1
-    assert await store.confirmed(tenant, "T1") == (1, res.answer)
+    assert await store.jobs.queue_length(tenant) == 1
+    assert await store.transactions.confirmed(tenant, "T1") == (1, res.answer)
 
 
 async def test_confirm_replay_returns_first_answer_and_changes_nothing(store, tenant):
-    await store.next_counter(tenant, "T1", "{}")
+    await store.transactions.next_counter(tenant, "T1", "{}")
     first = await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 100)], answer='{"first":1}')
-    before = snapshot(store.client, tenant)
+    before = snapshot(store.core.client, tenant)
     again = await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 100)], answer='{"second":1}')
     assert again.replayed and again.answer == first.answer == '{"first":1}'
-    assert snapshot(store.client, tenant) == before
+    assert snapshot(store.core.client, tenant) == before
 
 
 async def test_stale_unknown_and_other_counter(store, tenant):
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "NEVER", 1)
     assert (e.value.status, e.value.code) == (404, "NOT_FOUND")
-    await store.next_counter(tenant, "T1", "{}")
-    await store.next_counter(tenant, "T1", "{}")
+    await store.transactions.next_counter(tenant, "T1", "{}")
+    await store.transactions.next_counter(tenant, "T1", "{}")
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "T1", 1)
     assert (e.value.status, e.value.code) == (409, "STALE_ITERATION")
@@ -78,7 +78,7 @@ async def test_stale_unknown_and_other_counter(store, tenant):
         await confirm(store, tenant, "T1", 3)
     assert (e.value.status, e.value.code) == (404, "NOT_FOUND")
     await confirm(store, tenant, "T1", 2)
-    await store.next_counter(tenant, "T1", "{}")  # an evaluate after the confirm
+    await store.transactions.next_counter(tenant, "T1", "{}")  # an evaluate after the confirm
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "T1", 3)
     assert (e.value.status, e.value.code) == (409, "ALREADY_CONFIRMED")
@@ -94,82 +94,82 @@ async def test_stale_unknown_and_other_counter(store, tenant):
     ],
 )
 async def test_budget_exhausted_names_promotion_and_changes_nothing(store, tenant, use, reason):
-    await store.next_counter(tenant, "A", "{}")
+    await store.transactions.next_counter(tenant, "A", "{}")
     await confirm(store, tenant, "A", 1, [BudgetUse("P1", 500), BudgetUse("P2", 1)])
-    await store.next_counter(tenant, "B", "{}")
-    before = snapshot(store.client, tenant)
+    await store.transactions.next_counter(tenant, "B", "{}")
+    before = snapshot(store.core.client, tenant)
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "B", 1, [BudgetUse("P2", 1), use])
     assert (e.value.status, e.value.code) == (409, "BUDGET_EXHAUSTED")
     assert e.value.details[0].path == "P1" and e.value.details[0].issue == reason
-    after = snapshot(store.client, tenant)
+    after = snapshot(store.core.client, tenant)
     refused_key = keys.txn_refused(tenant, "B")
     # nothing consumed or claimed; only the refusal is remembered for this transaction's next
     # evaluate (the per-customer limit is the customer's, not the basket's: nothing to remember)
     assert {k: v for k, v in after.items() if k != refused_key} == before
-    assert await store.next_counter(tenant, "A", "{}") == 2  # A has no refusals
+    assert await store.transactions.next_counter(tenant, "A", "{}") == 2  # A has no refusals
     if reason == "perCustomer":
-        assert await store.next_counter(tenant, "B", "{}") == 2
+        assert await store.transactions.next_counter(tenant, "B", "{}") == 2
     else:  # B's next iteration is issued only once it is priced without P1
         with pytest.raises(RefusedPromotions) as refusal:
-            await store.next_counter(tenant, "B", "{}")
-        assert refusal.value.ids == {"P1"} and store.client.get(keys.txn_counter(tenant, "B")) == "1"
-        assert await store.next_counter(tenant, "B", "{}", priced_without=["P1", "P9"]) == 2
+            await store.transactions.next_counter(tenant, "B", "{}")
+        assert refusal.value.ids == {"P1"} and store.core.client.get(keys.txn_counter(tenant, "B")) == "1"
+        assert await store.transactions.next_counter(tenant, "B", "{}", priced_without=["P1", "P9"]) == 2
 
 
 async def test_exhausted_set_gets_promotions_used_up(store, tenant):
     for i, txn in enumerate(["A", "B"]):
-        await store.next_counter(tenant, txn, "{}")
+        await store.transactions.next_counter(tenant, txn, "{}")
         res = await confirm(store, tenant, txn, 1, [BudgetUse("P1", 500, amount_limit_cents=1000),
                                                     BudgetUse("P2", 1, redemption_limit=5)])
         assert res.exhausted == ((), ("P1",))[i]
-    assert await store.exhausted_promotions(tenant) == {"P1"}
+    assert await store.budgets.exhausted(tenant) == {"P1"}
 
 
 async def test_per_customer_budget_is_per_customer(store, tenant):
     use = BudgetUse("P1", 1, per_customer_limit=1)
     for txn, cust in [("A", "C1"), ("B", "C2"), ("C", "")]:
-        await store.next_counter(tenant, txn, "{}")
+        await store.transactions.next_counter(tenant, txn, "{}")
         await confirm(store, tenant, txn, 1, [use], customer=cust)
-    await store.next_counter(tenant, "D", "{}")
+    await store.transactions.next_counter(tenant, "D", "{}")
     with pytest.raises(DREError):
         await confirm(store, tenant, "D", 1, [use], customer="C2")
 
 
 async def test_confirm_claims_reserved_and_active_coupons(store, tenant):
-    await store.coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="W")
-    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=2,
-                                max_redemptions_per_customer=1)
-    reserved, direct = await store.coupon_generate(tenant, "W", 2)
-    r = await store.coupon_reserve(tenant, reserved, "T1", now=NOW)
-    g = await store.coupon_reserve(tenant, "SUMMER", "T1", customer_id="C1", now=NOW)
-    await store.next_counter(tenant, "T1", "{}")
+    await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W")
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=2,
+                                 max_redemptions_per_customer=1)
+    reserved, direct = await store.coupons.generate(tenant, "W", 2)
+    r = await store.coupons.reserve(tenant, reserved, "T1", now=NOW)
+    g = await store.coupons.reserve(tenant, "SUMMER", "T1", customer_id="C1", now=NOW)
+    await store.transactions.next_counter(tenant, "T1", "{}")
     await confirm(store, tenant, "T1", 1, coupons=[
         CouponClaim(reserved, r.reservation_id), CouponClaim(direct), CouponClaim("SUMMER", g.reservation_id)])
     for code in (reserved, direct):
-        c = await store.coupon_get(tenant, code)
+        c = await store.coupons.get(tenant, code)
         assert (c["status"], c["redeemedBy"]) == ("REDEEMED", "T1")
-    s = await store.coupon_get(tenant, "SUMMER")
-    assert s["uses"] == "1" and store.client.zcard(keys.coupon_holds(tenant, "SUMMER")) == 0
+    s = await store.coupons.get(tenant, "SUMMER")
+    assert s["uses"] == "1" and store.core.client.zcard(keys.coupon_holds(tenant, "SUMMER")) == 0
     # the same customer again: the GENERIC per-customer limit (1) is reached
-    await store.next_counter(tenant, "T2", "{}")
+    await store.transactions.next_counter(tenant, "T2", "{}")
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "T2", 1, coupons=[CouponClaim("SUMMER")])
     assert e.value.code == "COUPON_UNAVAILABLE" and e.value.details[0].issue == "LIMIT_REACHED"
 
 
 async def test_coupon_unavailable_names_code_and_changes_nothing(store, tenant):
-    await store.coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="W")
-    ok, taken = await store.coupon_generate(tenant, "W", 2)
-    await store.coupon_reserve(tenant, taken, "OTHER", now=NOW)
-    await store.next_counter(tenant, "T1", "{}")
-    before = snapshot(store.client, tenant)
+    await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W")
+    ok, taken = await store.coupons.generate(tenant, "W", 2)
+    await store.coupons.reserve(tenant, taken, "OTHER", now=NOW)
+    await store.transactions.next_counter(tenant, "T1", "{}")
+    before = snapshot(store.core.client, tenant)
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "T1", 1, [BudgetUse("P1", 100)],
                       coupons=[CouponClaim(ok), CouponClaim(taken)])
     assert (e.value.status, e.value.code) == (409, "COUPON_UNAVAILABLE")
     assert (e.value.details[0].path, e.value.details[0].issue) == (taken, "RESERVED_ELSEWHERE")
-    assert snapshot(store.client, tenant) == before
+    assert snapshot(store.core.client, tenant) == before
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "T1", 1, coupons=[CouponClaim("NOPE")])
     assert e.value.details[0].issue == "INVALID"

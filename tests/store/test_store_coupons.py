@@ -11,187 +11,187 @@ MIN = 60_000
 
 @pytest.fixture
 async def codes(store, tenant):
-    await store.coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="WEL", code_length=10,
-                                promotion_ids=["P5"], valid_to_ms=NOW + 60 * MIN)
-    return await store.coupon_generate(tenant, "W", 3, now=NOW)
+    await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="WEL", code_length=10,
+                                 promotion_ids=["P5"], valid_to_ms=NOW + 60 * MIN)
+    return await store.coupons.generate(tenant, "W", 3, now=NOW)
 
 
 async def test_generate_makes_unique_active_codes_of_the_type(store, tenant, codes):
     assert len(set(codes)) == 3
     assert all(c.startswith("WEL") and len(c) == 10 for c in codes)
-    c = await store.coupon_get(tenant, codes[0])
+    c = await store.coupons.get(tenant, codes[0])
     assert (c["status"], c["typeId"], c["kind"]) == ("ACTIVE", "W", "INDIVIDUAL")
 
 
 async def test_generate_redraws_codes_that_collide(store, tenant, monkeypatch):
-    await store.coupon_type_put(tenant, "W", kind="INDIVIDUAL", prefix="X")
+    await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="X")
     draws = iter(["XTAKEN01", "XTAKEN01", "XFRESH02"])
     from dre.store import codes as codes_mod
 
     monkeypatch.setattr(codes_mod, "new_code", lambda prefix, length: next(draws))
-    first = await store.coupon_generate(tenant, "W", 1)
-    second = await store.coupon_generate(tenant, "W", 1)
+    first = await store.coupons.generate(tenant, "W", 1)
+    second = await store.coupons.generate(tenant, "W", 1)
     assert (first, second) == (["XTAKEN01"], ["XFRESH02"])
 
 
 async def test_validate(store, tenant, codes):
-    v = await store.coupon_validate(tenant, codes[0], now=NOW)
+    v = await store.coupons.validate(tenant, codes[0], now=NOW)
     assert (v.valid, v.status, v.reason, v.coupon_type_id, v.promotion_ids, v.valid_to_ms) == (
         True, "ACTIVE", None, "W", ("P5",), NOW + 60 * MIN)
-    unknown = await store.coupon_validate(tenant, "NOPE", now=NOW)
+    unknown = await store.coupons.validate(tenant, "NOPE", now=NOW)
     assert (unknown.valid, unknown.status, unknown.reason) == (False, None, "INVALID")
-    late = await store.coupon_validate(tenant, codes[0], now=NOW + 61 * MIN)
+    late = await store.coupons.validate(tenant, codes[0], now=NOW + 61 * MIN)
     assert (late.valid, late.status, late.reason) == (False, "EXPIRED", "EXPIRED")
-    await store.coupon_reserve(tenant, codes[0], "T1", now=NOW)
-    other = await store.coupon_validate(tenant, codes[0], transaction_id="T2", now=NOW)
-    mine = await store.coupon_validate(tenant, codes[0], transaction_id="T1", now=NOW)
+    await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
+    other = await store.coupons.validate(tenant, codes[0], transaction_id="T2", now=NOW)
+    mine = await store.coupons.validate(tenant, codes[0], transaction_id="T1", now=NOW)
     assert (other.valid, other.reason) == (False, "RESERVED_ELSEWHERE")
     assert mine.valid and mine.held_reservation_id
 
 
 async def test_reserve_is_idempotent_per_code_and_transaction(store, tenant, codes):
-    r1 = await store.coupon_reserve(tenant, codes[0], "T1", now=NOW)
+    r1 = await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
     assert not r1.replayed and r1.expires_at_ms == NOW + 15 * MIN
-    r2 = await store.coupon_reserve(tenant, codes[0], "T1", now=NOW + MIN)
+    r2 = await store.coupons.reserve(tenant, codes[0], "T1", now=NOW + MIN)
     assert r2.replayed and (r2.reservation_id, r2.expires_at_ms) == (r1.reservation_id, r1.expires_at_ms)
     with pytest.raises(DREError) as e:
-        await store.coupon_reserve(tenant, codes[0], "T2", now=NOW)
+        await store.coupons.reserve(tenant, codes[0], "T2", now=NOW)
     assert (e.value.status, e.value.code, e.value.details[0].issue) == (409, "COUPON_UNAVAILABLE", "RESERVED_ELSEWHERE")
     with pytest.raises(DREError) as e:
-        await store.coupon_reserve(tenant, "NOPE", "T1", now=NOW)
+        await store.coupons.reserve(tenant, "NOPE", "T1", now=NOW)
     assert (e.value.status, e.value.code) == (404, "NOT_FOUND")
 
 
 async def test_redeem_once_then_409(store, tenant, codes):
-    r = await store.coupon_reserve(tenant, codes[0], "T1", customer_id="C1", now=NOW)
-    red = await store.coupon_redeem(tenant, r.reservation_id, now=NOW)
+    r = await store.coupons.reserve(tenant, codes[0], "T1", customer_id="C1", now=NOW)
+    red = await store.coupons.redeem(tenant, r.reservation_id, now=NOW)
     assert (red.code, red.transaction_id, red.customer_id) == (codes[0], "T1", "C1")
-    assert (await store.coupon_get(tenant, codes[0]))["status"] == "REDEEMED"
+    assert (await store.coupons.get(tenant, codes[0]))["status"] == "REDEEMED"
     with pytest.raises(DREError) as e:
-        await store.coupon_redeem(tenant, r.reservation_id, now=NOW)
+        await store.coupons.redeem(tenant, r.reservation_id, now=NOW)
     assert (e.value.status, e.value.code) == (409, "ALREADY_REDEEMED")
     with pytest.raises(DREError) as e:
-        await store.coupon_redeem(tenant, "Rnope", now=NOW)
+        await store.coupons.redeem(tenant, "Rnope", now=NOW)
     assert (e.value.status, e.value.code) == (404, "NOT_FOUND")
     # a reserve replay after the redemption answers the first reservation
-    assert (await store.coupon_reserve(tenant, codes[0], "T1", now=NOW)).reservation_id == r.reservation_id
+    assert (await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)).reservation_id == r.reservation_id
 
 
 async def test_cancel_is_idempotent_and_frees_the_code(store, tenant, codes):
-    r = await store.coupon_reserve(tenant, codes[0], "T1", now=NOW)
-    assert await store.coupon_cancel(tenant, r.reservation_id, now=NOW) == "CANCELLED"
-    before = store.client.hgetall(keys.coupon(tenant, codes[0]))
-    assert await store.coupon_cancel(tenant, r.reservation_id, now=NOW) == "CANCELLED"
-    assert store.client.hgetall(keys.coupon(tenant, codes[0])) == before
+    r = await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
+    assert await store.coupons.cancel(tenant, r.reservation_id, now=NOW) == "CANCELLED"
+    before = store.core.client.hgetall(keys.coupon(tenant, codes[0]))
+    assert await store.coupons.cancel(tenant, r.reservation_id, now=NOW) == "CANCELLED"
+    assert store.core.client.hgetall(keys.coupon(tenant, codes[0])) == before
     assert before["status"] == "ACTIVE"
     with pytest.raises(DREError) as e:
-        await store.coupon_redeem(tenant, r.reservation_id, now=NOW)
+        await store.coupons.redeem(tenant, r.reservation_id, now=NOW)
     assert e.value.code == "COUPON_UNAVAILABLE"
-    r2 = await store.coupon_reserve(tenant, codes[0], "T2", now=NOW)
-    await store.coupon_redeem(tenant, r2.reservation_id, now=NOW)
+    r2 = await store.coupons.reserve(tenant, codes[0], "T2", now=NOW)
+    await store.coupons.redeem(tenant, r2.reservation_id, now=NOW)
     with pytest.raises(DREError) as e:
-        await store.coupon_cancel(tenant, r2.reservation_id, now=NOW)
+        await store.coupons.cancel(tenant, r2.reservation_id, now=NOW)
     assert e.value.code == "COUPON_UNAVAILABLE"
 
 
 async def test_expired_reservation_returns_to_active_lazily(store, tenant, codes):
-    r = await store.coupon_reserve(tenant, codes[0], "T1", ttl_s=60, now=NOW)
+    r = await store.coupons.reserve(tenant, codes[0], "T1", ttl_s=60, now=NOW)
     later = NOW + MIN
-    v = await store.coupon_validate(tenant, codes[0], now=later)
+    v = await store.coupons.validate(tenant, codes[0], now=later)
     assert (v.valid, v.status) == (True, "ACTIVE")
-    assert (await store.coupon_get(tenant, codes[0]))["status"] == "ACTIVE"
+    assert (await store.coupons.get(tenant, codes[0]))["status"] == "ACTIVE"
     with pytest.raises(DREError) as e:
-        await store.coupon_redeem(tenant, r.reservation_id, now=later)
+        await store.coupons.redeem(tenant, r.reservation_id, now=later)
     assert e.value.details[0].issue == "EXPIRED"
-    assert await store.coupon_cancel(tenant, r.reservation_id, now=later) == "EXPIRED"
-    r2 = await store.coupon_reserve(tenant, codes[0], "T1", now=later)  # same txn: a new one
+    assert await store.coupons.cancel(tenant, r.reservation_id, now=later) == "EXPIRED"
+    r2 = await store.coupons.reserve(tenant, codes[0], "T1", now=later)  # same txn: a new one
     assert not r2.replayed and r2.reservation_id != r.reservation_id
 
 
 async def test_sweeper_releases_expired_reservations(store, tenant, codes):
-    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=1)
-    await store.coupon_reserve(tenant, codes[0], "T1", ttl_s=60, now=NOW)
-    await store.coupon_reserve(tenant, codes[1], "T1", ttl_s=600, now=NOW)
-    await store.coupon_reserve(tenant, "SUMMER", "T1", ttl_s=60, now=NOW)
-    assert await store.sweep_reservations(tenant, now=NOW + MIN) == 2
-    assert (await store.coupon_get(tenant, codes[0]))["status"] == "ACTIVE"
-    assert (await store.coupon_get(tenant, codes[1]))["status"] == "RESERVED"
-    assert store.client.zcard(keys.coupon_holds(tenant, "SUMMER")) == 0
-    assert store.client.zrange(keys.coupon_expiry(tenant), 0, -1) == [codes[1]]
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=1)
+    await store.coupons.reserve(tenant, codes[0], "T1", ttl_s=60, now=NOW)
+    await store.coupons.reserve(tenant, codes[1], "T1", ttl_s=600, now=NOW)
+    await store.coupons.reserve(tenant, "SUMMER", "T1", ttl_s=60, now=NOW)
+    assert await store.coupons.sweep_reservations(tenant, now=NOW + MIN) == 2
+    assert (await store.coupons.get(tenant, codes[0]))["status"] == "ACTIVE"
+    assert (await store.coupons.get(tenant, codes[1]))["status"] == "RESERVED"
+    assert store.core.client.zcard(keys.coupon_holds(tenant, "SUMMER")) == 0
+    assert store.core.client.zrange(keys.coupon_expiry(tenant), 0, -1) == [codes[1]]
 
 
 async def test_generic_code_counts_holds_and_uses_against_limits(store, tenant):
-    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=2,
-                                max_redemptions_per_customer=1)
-    a = await store.coupon_reserve(tenant, "SUMMER", "T1", customer_id="C1", now=NOW)
-    await store.coupon_reserve(tenant, "SUMMER", "T2", customer_id="C2", now=NOW)
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=2,
+                                 max_redemptions_per_customer=1)
+    a = await store.coupons.reserve(tenant, "SUMMER", "T1", customer_id="C1", now=NOW)
+    await store.coupons.reserve(tenant, "SUMMER", "T2", customer_id="C2", now=NOW)
     with pytest.raises(DREError) as e:
-        await store.coupon_reserve(tenant, "SUMMER", "T3", customer_id="C3", now=NOW)
+        await store.coupons.reserve(tenant, "SUMMER", "T3", customer_id="C3", now=NOW)
     assert e.value.details[0].issue == "LIMIT_REACHED"
-    await store.coupon_redeem(tenant, a.reservation_id, now=NOW)
-    assert (await store.coupon_get(tenant, "SUMMER"))["uses"] == "1"
-    v = await store.coupon_validate(tenant, "SUMMER", customer_id="C1", now=NOW)
+    await store.coupons.redeem(tenant, a.reservation_id, now=NOW)
+    assert (await store.coupons.get(tenant, "SUMMER"))["uses"] == "1"
+    v = await store.coupons.validate(tenant, "SUMMER", customer_id="C1", now=NOW)
     assert (v.valid, v.reason) == (False, "LIMIT_REACHED")
 
 
 async def test_generic_code_owned_by_another_type_is_refused(store, tenant):
-    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER")
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
     with pytest.raises(DREError) as e:
-        await store.coupon_type_put(tenant, "H", kind="GENERIC", code="SUMMER")
+        await store.coupon_types.put(tenant, "H", kind="GENERIC", code="SUMMER")
     assert (e.value.status, e.value.code) == (409, "COUPON_CODE_TAKEN")
 
 
 async def test_issue_and_activate_personal_codes(store, tenant):
-    await store.coupon_type_put(tenant, "B", kind="INDIVIDUAL", prefix="BD")
-    issued = await store.coupon_issue(tenant, "B", ["C1", "C2"], now=NOW)
+    await store.coupon_types.put(tenant, "B", kind="INDIVIDUAL", prefix="BD")
+    issued = await store.coupons.issue(tenant, "B", ["C1", "C2"], now=NOW)
     assert [i.customer_id for i in issued] == ["C1", "C2"]
     code = issued[0].code
-    v = await store.coupon_validate(tenant, code, customer_id="C1", now=NOW)
+    v = await store.coupons.validate(tenant, code, customer_id="C1", now=NOW)
     assert (v.status, v.reason) == ("CREATED", "NOT_ACTIVE")
     with pytest.raises(DREError) as e:
-        await store.coupon_activate(tenant, code, "C2", now=NOW)
+        await store.coupons.activate(tenant, code, "C2", now=NOW)
     assert e.value.details[0].issue == "NOT_FOR_CUSTOMER"
-    assert await store.coupon_activate(tenant, code, "C1", now=NOW) == "ACTIVE"
-    assert await store.coupon_activate(tenant, code, "C1", now=NOW) == "ACTIVE"  # idempotent
-    assert (await store.coupon_validate(tenant, code, customer_id="C1", now=NOW)).valid
-    v = await store.coupon_validate(tenant, code, customer_id="C2", now=NOW)
+    assert await store.coupons.activate(tenant, code, "C1", now=NOW) == "ACTIVE"
+    assert await store.coupons.activate(tenant, code, "C1", now=NOW) == "ACTIVE"  # idempotent
+    assert (await store.coupons.validate(tenant, code, customer_id="C1", now=NOW)).valid
+    v = await store.coupons.validate(tenant, code, customer_id="C2", now=NOW)
     assert v.reason == "NOT_FOR_CUSTOMER"
     with pytest.raises(DREError) as e:
-        await store.coupon_issue(tenant, "NOPE", ["C1"])
+        await store.coupons.issue(tenant, "NOPE", ["C1"])
     assert e.value.status == 404
 
 
 async def test_reserve_itself_releases_a_lapsed_individual_hold(store, tenant, codes):
     """No sweeper has run: the reserve of another transaction finds the lapsed hold and frees it."""
-    await store.coupon_reserve(tenant, codes[0], "T1", now=NOW, ttl_s=60)
+    await store.coupons.reserve(tenant, codes[0], "T1", now=NOW, ttl_s=60)
     with pytest.raises(DREError) as held:
-        await store.coupon_reserve(tenant, codes[0], "T2", now=NOW + MIN - 1)
+        await store.coupons.reserve(tenant, codes[0], "T2", now=NOW + MIN - 1)
     assert held.value.details[0].issue == "RESERVED_ELSEWHERE"
-    r2 = await store.coupon_reserve(tenant, codes[0], "T2", now=NOW + MIN + 1)
+    r2 = await store.coupons.reserve(tenant, codes[0], "T2", now=NOW + MIN + 1)
     assert not r2.replayed
-    c = await store.coupon_get(tenant, codes[0])
+    c = await store.coupons.get(tenant, codes[0])
     assert (c["status"], c["reservationId"]) == ("RESERVED", r2.reservation_id)
 
 
 async def test_reserve_itself_stops_counting_lapsed_generic_holds(store, tenant, redis_url):
-    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="ONCE", max_redemptions=1)
-    await store.coupon_reserve(tenant, "ONCE", "T1", now=NOW, ttl_s=60)
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="ONCE", max_redemptions=1)
+    await store.coupons.reserve(tenant, "ONCE", "T1", now=NOW, ttl_s=60)
     with pytest.raises(DREError) as full:
-        await store.coupon_reserve(tenant, "ONCE", "T2", now=NOW + MIN - 1)
+        await store.coupons.reserve(tenant, "ONCE", "T2", now=NOW + MIN - 1)
     assert full.value.details[0].issue == "LIMIT_REACHED"
-    r2 = await store.coupon_reserve(tenant, "ONCE", "T2", now=NOW + MIN + 1)
+    r2 = await store.coupons.reserve(tenant, "ONCE", "T2", now=NOW + MIN + 1)
     assert not r2.replayed
     assert redis.Redis.from_url(redis_url).zcard(keys.coupon_holds(tenant, "ONCE")) == 1  # T1's hold is gone
 
 
 async def test_a_code_spelling_another_codes_key_is_just_unknown(store, tenant):
     """Code ``GGG:holds`` once named the holds set of code GGG: WRONGTYPE, answered as a 500."""
-    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="GGG", max_redemptions=5)
-    await store.coupon_reserve(tenant, "GGG", "T1", now=NOW)
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="GGG", max_redemptions=5)
+    await store.coupons.reserve(tenant, "GGG", "T1", now=NOW)
     for crafted in ("GGG:holds", "GGG:bytxn", "GGG:uses"):
-        check = await store.coupon_validate(tenant, crafted, now=NOW)
+        check = await store.coupons.validate(tenant, crafted, now=NOW)
         assert (check.valid, check.reason) == (False, "INVALID")
         with pytest.raises(DREError) as unknown:
-            await store.coupon_reserve(tenant, crafted, "T2", now=NOW)
+            await store.coupons.reserve(tenant, crafted, "T2", now=NOW)
         assert unknown.value.status == 404
-    assert (await store.coupon_validate(tenant, "GGG", now=NOW)).valid
+    assert (await store.coupons.validate(tenant, "GGG", now=NOW)).valid

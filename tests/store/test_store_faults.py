@@ -57,14 +57,14 @@ async def wait_until_closed(store, attempt, limit_s: float = 15.0) -> None:
 async def test_out_of_memory_is_a_503_that_writes_nothing_and_heals(server):
     raw = redis.Redis.from_url(server.url)
     async with open_store(server.url) as store:
-        await store.next_counter(TENANT, "T0", "{}")  # scripts loaded, one write done
+        await store.transactions.next_counter(TENANT, "T0", "{}")  # scripts loaded, one write done
         raw.config_set("maxmemory-policy", "noeviction")
         raw.config_set("maxmemory", 1)  # below what is used: every write is refused with OOM
         try:
-            await refused_with_503(lambda: store.next_counter(TENANT, "T1", "{}"))
+            await refused_with_503(lambda: store.transactions.next_counter(TENANT, "T1", "{}"))
             err = await refused_with_503(
-                lambda: store.confirm(TENANT, "T0", 1, customer_id="C", promotions=[BudgetUse("P1", 100)],
-                                      coupons=[], answer="{}", job_payload="{}"))
+                lambda: store.transactions.confirm(TENANT, "T0", 1, customer_id="C", promotions=[BudgetUse("P1", 100)],
+                                                   coupons=[], answer="{}", job_payload="{}"))
             assert "OOM" in (store.breaker.last_error or ""), err
             assert store.breaker.state is not BreakerState.CLOSED  # counted as failures
             assert raw.exists(keys.txn_counter(TENANT, "T1")) == 0
@@ -72,7 +72,7 @@ async def test_out_of_memory_is_a_503_that_writes_nothing_and_heals(server):
             assert raw.exists(keys.budget(TENANT, "P1")) == 0
         finally:
             raw.config_set("maxmemory", 0)
-        await wait_until_closed(store, lambda: store.next_counter(TENANT, "T1", "{}"))
+        await wait_until_closed(store, lambda: store.transactions.next_counter(TENANT, "T1", "{}"))
         assert int(raw.get(keys.txn_counter(TENANT, "T1"))) == 1
 
 
@@ -81,8 +81,8 @@ async def test_a_read_only_replica_is_a_503_and_the_master_is_untouched(server, 
     try:
         redis.Redis.from_url(replica.url).replicaof("127.0.0.1", server.port)
         async with open_store(replica.url) as store:
-            await refused_with_503(lambda: store.next_counter(TENANT, "T1", "{}"))
-            await refused_with_503(lambda: store.next_counter(TENANT, "T1", "{}"))
+            await refused_with_503(lambda: store.transactions.next_counter(TENANT, "T1", "{}"))
+            await refused_with_503(lambda: store.transactions.next_counter(TENANT, "T1", "{}"))
             assert "READONLY" in (store.breaker.last_error or "").upper()
             assert store.breaker.state is not BreakerState.CLOSED
         assert redis.Redis.from_url(server.url).exists(keys.txn_counter(TENANT, "T1")) == 0
@@ -122,7 +122,7 @@ def loading_server(tmp_path):
 
 async def test_a_loading_server_is_a_503_not_a_success_for_the_breaker(loading_server):
     async with open_store(loading_server, call_timeout_s=4.0) as store:
-        await refused_with_503(lambda: store.next_counter(TENANT, "T1", "{}"))
+        await refused_with_503(lambda: store.transactions.next_counter(TENANT, "T1", "{}"))
         assert store.breaker.last_ok is None  # neither a LOADING reply nor a timeout is a success
         assert store.breaker.last_error is not None
 

@@ -8,61 +8,61 @@ NOW = 1_800_000_000_000
 
 
 async def confirmed_job(store, tenant, txn):
-    await store.next_counter(tenant, txn, "{}")
-    res = await store.confirm(tenant, txn, 1, customer_id="C", promotions=[BudgetUse("P", 1)],
-                              coupons=[], answer="{}", job_payload=orjson.dumps({"t": txn}).decode())
+    await store.transactions.next_counter(tenant, txn, "{}")
+    res = await store.transactions.confirm(tenant, txn, 1, customer_id="C", promotions=[BudgetUse("P", 1)],
+                                           coupons=[], answer="{}", job_payload=orjson.dumps({"t": txn}).decode())
     return res.job_id
 
 
 async def test_claim_complete_in_order_and_idempotent(store, tenant):
     ids = [await confirmed_job(store, tenant, t) for t in ("A", "B")]
-    a = await store.job_claim(tenant, now=NOW)
+    a = await store.jobs.claim(tenant, now=NOW)
     assert (a.job_id, a.attempts, orjson.loads(a.payload)) == (ids[0], 1, {"t": "A"})
-    assert (await store.job_get(tenant, a.job_id))["status"] == "RUNNING"
-    assert await store.job_complete(tenant, a.job_id, '{"ok":1}', now=NOW) is True
-    assert await store.job_complete(tenant, a.job_id, '{"ok":2}', now=NOW) is False
-    done = await store.job_get(tenant, a.job_id)
+    assert (await store.jobs.get(tenant, a.job_id))["status"] == "RUNNING"
+    assert await store.jobs.complete(tenant, a.job_id, '{"ok":1}', now=NOW) is True
+    assert await store.jobs.complete(tenant, a.job_id, '{"ok":2}', now=NOW) is False
+    done = await store.jobs.get(tenant, a.job_id)
     assert (done["status"], done["results"], done["completedAt"]) == ("COMPLETED", '{"ok":1}', str(NOW))
-    assert (await store.job_claim(tenant, now=NOW)).job_id == ids[1]
-    assert await store.job_claim(tenant, now=NOW) is None
+    assert (await store.jobs.claim(tenant, now=NOW)).job_id == ids[1]
+    assert await store.jobs.claim(tenant, now=NOW) is None
 
 
 async def test_failed_attempts_retry_then_fail(store, tenant):
     job_id = await confirmed_job(store, tenant, "A")
     for attempt in (1, 2):
-        j = await store.job_claim(tenant, now=NOW)
+        j = await store.jobs.claim(tenant, now=NOW)
         assert (j.job_id, j.attempts) == (job_id, attempt)
-        status = await store.job_fail(tenant, job_id, "boom", max_attempts=2, now=NOW)
+        status = await store.jobs.fail(tenant, job_id, "boom", max_attempts=2, now=NOW)
         assert status == ("PENDING", "FAILED")[attempt - 1]
-    assert await store.job_claim(tenant, now=NOW) is None
-    assert (await store.job_get(tenant, job_id))["lastError"] == "boom"
+    assert await store.jobs.claim(tenant, now=NOW) is None
+    assert (await store.jobs.get(tenant, job_id))["lastError"] == "boom"
 
 
 async def test_job_of_a_crashed_worker_is_recovered_and_completes_once(redis_url, tenant):
     # worker 1 claims the job and dies without finishing it (its actor is simply gone)
     async with open_store(redis_url) as first:
         job_id = await confirmed_job(first, tenant, "A")
-        claimed = await first.job_claim(tenant, lease_s=30, now=NOW)
+        claimed = await first.jobs.claim(tenant, lease_s=30, now=NOW)
         assert claimed.job_id == job_id
     # a restarted service: nothing to claim while the lease runs, the job comes back after it
     async with open_store(redis_url) as second:
-        assert await second.job_recover(tenant, now=NOW + 29_000) == 0
-        assert await second.job_claim(tenant, now=NOW + 29_000) is None
-        assert await second.job_recover(tenant, now=NOW + 30_000) == 1
-        again = await second.job_claim(tenant, now=NOW + 30_000)
+        assert await second.jobs.recover(tenant, now=NOW + 29_000) == 0
+        assert await second.jobs.claim(tenant, now=NOW + 29_000) is None
+        assert await second.jobs.recover(tenant, now=NOW + 30_000) == 1
+        again = await second.jobs.claim(tenant, now=NOW + 30_000)
         assert (again.job_id, again.attempts) == (job_id, 2)
-        assert await second.job_complete(tenant, job_id, "{}") is True
+        assert await second.jobs.complete(tenant, job_id, "{}") is True
         # the first worker comes back to life late and completes too: nothing changes
-        assert await second.job_complete(tenant, job_id, '{"late":1}') is False
-        assert (await second.job_get(tenant, job_id))["results"] == "{}"
+        assert await second.jobs.complete(tenant, job_id, '{"late":1}') is False
+        assert (await second.jobs.get(tenant, job_id))["results"] == "{}"
         # a lease that ran out on a job completed meanwhile is dropped, not run again
-        assert await second.job_recover(tenant, force=True) == 0
-        assert await second.job_claim(tenant) is None
+        assert await second.jobs.recover(tenant, force=True) == 0
+        assert await second.jobs.claim(tenant) is None
 
 
 async def test_duplicate_delivery_of_a_completed_job_is_skipped(store, tenant):
     job_id = await confirmed_job(store, tenant, "A")
-    await store.job_claim(tenant, lease_s=1, now=NOW)
-    assert await store.job_recover(tenant, now=NOW + 1000) == 1  # lease ran out, still running
-    await store.job_complete(tenant, job_id, "{}")  # the slow first worker finishes
-    assert await store.job_claim(tenant, now=NOW + 1000) is None  # requeued copy is skipped
+    await store.jobs.claim(tenant, lease_s=1, now=NOW)
+    assert await store.jobs.recover(tenant, now=NOW + 1000) == 1  # lease ran out, still running
+    await store.jobs.complete(tenant, job_id, "{}")  # the slow first worker finishes
+    assert await store.jobs.claim(tenant, now=NOW + 1000) is None  # requeued copy is skipped

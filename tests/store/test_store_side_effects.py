@@ -10,45 +10,45 @@ NOW = 1_800_000_000_000
 
 
 async def test_grant_makes_active_owned_codes_once_per_grant(store, tenant):
-    await store.coupon_type_put(tenant, "THX", kind="INDIVIDUAL", prefix="TY", valid_to_ms=NOW + 1000)
+    await store.coupon_types.put(tenant, "THX", kind="INDIVIDUAL", prefix="TY", valid_to_ms=NOW + 1000)
     marker = keys.job(tenant, "T1/1")
-    codes, replayed = await store.coupon_grant(tenant, "THX", "C1", 2, marker, "grant:P9:0", now=NOW)
+    codes, replayed = await store.coupons.grant(tenant, "THX", "C1", 2, marker, "grant:P9:0", now=NOW)
     assert len(set(codes)) == 2 and not replayed and all(c.startswith("TY") for c in codes)
     for c in codes:
-        v = await store.coupon_validate(tenant, c, customer_id="C1", now=NOW)
+        v = await store.coupons.validate(tenant, c, customer_id="C1", now=NOW)
         assert (v.valid, v.status, v.coupon_type_id) == (True, "ACTIVE", "THX")
-        assert (await store.coupon_validate(tenant, c, customer_id="C2", now=NOW)).reason == "NOT_FOR_CUSTOMER"
-    again, replayed = await store.coupon_grant(tenant, "THX", "C1", 2, marker, "grant:P9:0", now=NOW)
+        assert (await store.coupons.validate(tenant, c, customer_id="C2", now=NOW)).reason == "NOT_FOR_CUSTOMER"
+    again, replayed = await store.coupons.grant(tenant, "THX", "C1", 2, marker, "grant:P9:0", now=NOW)
     assert (again, replayed) == (codes, True)
-    other, _ = await store.coupon_grant(tenant, "THX", "C1", 1, marker, "grant:P9:1", now=NOW)
+    other, _ = await store.coupons.grant(tenant, "THX", "C1", 1, marker, "grant:P9:1", now=NOW)
     assert other[0] not in codes
-    n_codes = len([k for k in store.client.scan_iter(keys.coupon(tenant, "TY*"))])
+    n_codes = len([k for k in store.core.client.scan_iter(keys.coupon(tenant, "TY*"))])
     assert n_codes == 3  # two grants, three codes: the replay issued none
 
 
 async def test_grant_of_unknown_or_generic_type_is_refused(store, tenant):
     with pytest.raises(DREError) as e:
-        await store.coupon_grant(tenant, "NOPE", "C1", 1, keys.job(tenant, "T/1"), "g")
+        await store.coupons.grant(tenant, "NOPE", "C1", 1, keys.job(tenant, "T/1"), "g")
     assert e.value.status == 404
-    await store.coupon_type_put(tenant, "G", kind="GENERIC", code="SUMMER")
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
     with pytest.raises(DREError) as e:
-        await store.coupon_grant(tenant, "G", "C1", 1, keys.job(tenant, "T/1"), "g")
+        await store.coupons.grant(tenant, "G", "C1", 1, keys.job(tenant, "T/1"), "g")
     assert (e.value.status, e.value.code) == (409, "COUPON_UNAVAILABLE")
 
 
 async def test_audit_append_once_per_id_and_log_is_capped(store, tenant):
-    assert await store.audit_append(tenant, "T1/1", '{"a":1}', cap=2)
-    assert not await store.audit_append(tenant, "T1/1", '{"a":2}', cap=2)  # a re-run keeps the first
-    assert orjson.loads(await store.audit_get(tenant, "T1/1")) == {"a": 1}
+    assert await store.audit.append(tenant, "T1/1", '{"a":1}', cap=2)
+    assert not await store.audit.append(tenant, "T1/1", '{"a":2}', cap=2)  # a re-run keeps the first
+    assert orjson.loads(await store.audit.get(tenant, "T1/1")) == {"a": 1}
     for i in (2, 3):
-        await store.audit_append(tenant, f"T{i}/1", "{}", cap=2)
-    assert await store.audit_recent(tenant) == ["T3/1", "T2/1"]
-    assert 0 < store.client.pttl(keys.audit_record(tenant, "T1/1"))
-    assert await store.audit_get(tenant, "nope") is None
+        await store.audit.append(tenant, f"T{i}/1", "{}", cap=2)
+    assert await store.audit.recent(tenant) == ["T3/1", "T2/1"]
+    assert 0 < store.core.client.pttl(keys.audit_record(tenant, "T1/1"))
+    assert await store.audit.get(tenant, "nope") is None
 
 
 async def test_latest_counter(store, tenant):
-    assert await store.latest_counter(tenant, "T1") == 0
-    await store.next_counter(tenant, "T1", "{}")
-    await store.next_counter(tenant, "T1", "{}")
-    assert await store.latest_counter(tenant, "T1") == 2
+    assert await store.transactions.latest_counter(tenant, "T1") == 0
+    await store.transactions.next_counter(tenant, "T1", "{}")
+    await store.transactions.next_counter(tenant, "T1", "{}")
+    assert await store.transactions.latest_counter(tenant, "T1") == 2

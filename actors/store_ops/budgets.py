@@ -1,0 +1,24 @@
+"""Promotion budgets: what each has consumed (confirm.lua consumes them) and which are used up."""
+from __future__ import annotations
+
+from actors.store_ops.base import StorePart
+from dre.store import keys
+from dre.store.records import BudgetState
+
+
+class Budgets(StorePart):
+    """``store.budgets``: the tenant's promotion budgets (read only: confirm consumes them)."""
+
+    async def get(self, tenant: str, promotion_id: str) -> BudgetState:
+        """What a promotion's budget has consumed so far (0 / 0 if never touched)."""
+        key = keys.budget(tenant, promotion_id)
+
+        def parse(r: list) -> BudgetState:
+            return BudgetState(promotion_id, int(r[0] or 0), int(r[1] or 0))
+
+        return await self._core.call(lambda p: p.hmget(key, ["amount_consumed", "redemptions_consumed"]), parse)
+
+    async def exhausted(self, tenant: str) -> frozenset[str]:
+        """Ids of the tenant's promotions whose budget is used up (evaluate skips them)."""
+        key = keys.exhausted_budgets(tenant)
+        return await self._core.call(lambda p: p.smembers(key), frozenset)

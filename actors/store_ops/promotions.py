@@ -1,0 +1,67 @@
+"""Promotions: the tenant's promotion documents and their version counter (which coupon type
+writes bump too: a type gates promotions)."""
+from __future__ import annotations
+
+from typing import Mapping
+
+from actors.store_ops.base import StorePart
+from dre.errors import Issue, conflict, not_found
+from dre.store import keys
+
+
+class Promotions(StorePart):
+    """``store.promotions``: promotion documents by id, and the version every write bumps."""
+
+    async def put(self, tenant: str, promotion_id: str, document: str) -> int:
+        """Store a promotion (JSON) and bump the version. Returns the new version."""
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
+        s = self._core.scripts.promotions_write
+        return await self._core.call_script(s, k, ["put", promotion_id, document], lambda r: int(r[0]))
+
+    async def create(self, tenant: str, promotion_id: str, document: str) -> int:
+        """Store a new promotion and bump the version. Returns the new version.
+
+        Raises DREError 409 ALREADY_EXISTS (nothing written) when the id is taken.
+        """
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
+        s = self._core.scripts.promotions_write
+        version, changed = await self._core.call_script(s, k, ["create", promotion_id, document])
+        if not int(changed):
+            raise conflict("ALREADY_EXISTS", f"promotion {promotion_id} exists",
+                           [Issue("id", "a promotion with this id exists")])
+        return int(version)
+
+    async def seed(self, tenant: str, documents: Mapping[str, str]) -> int:
+        """Write ``documents`` (id -> JSON) only if the tenant's promotions were never written
+        (version 0), all in one step. Returns how many were written (0: not seeded)."""
+        if not documents:
+            return 0
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
+        args: list[str] = ["seed"]
+        for pid, doc in documents.items():
+            args += [pid, doc]
+        return await self._core.call_script(self._core.scripts.promotions_write, k, args, lambda r: int(r[1]))
+
+    async def get(self, tenant: str, promotion_id: str) -> str | None:
+        """One promotion's JSON, or None."""
+        key = keys.promotions(tenant)
+        return await self._core.call(lambda p: p.hget(key, promotion_id))
+
+    async def delete(self, tenant: str, promotion_id: str) -> int:
+        """Delete a promotion and bump the version. Raises DREError 404 if it does not exist."""
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
+        s = self._core.scripts.promotions_write
+        version, changed = await self._core.call_script(s, k, ["delete", promotion_id, ""])
+        if not int(changed):
+            raise not_found(f"promotion {promotion_id}")
+        return int(version)
+
+    async def all(self, tenant: str) -> dict[str, str]:
+        """Every promotion of the tenant: id -> JSON."""
+        key = keys.promotions(tenant)
+        return await self._core.call(lambda p: p.hgetall(key), dict)
+
+    async def version(self, tenant: str) -> int:
+        """The version counter (0 before the first write)."""
+        key = keys.promotions_version(tenant)
+        return await self._core.call(lambda p: p.get(key), lambda r: int(r or 0))
