@@ -28,6 +28,7 @@ from hypercorn.trio.run import worker_serve
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
 from api.app import create_app
+from api.http.limits import SettleBody
 from api.http.logging import configure_logging
 from api.worker import open_services
 from dre.config import FLAGS, Config, check_promotions, label, load_config
@@ -88,7 +89,10 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
         # the worker: moved out of the collector's reach, a full collection no longer walks its
         # ~170k objects (~85 ms, which was the p99 of a loaded worker) every few seconds.
         gc.freeze()
-        await worker_serve(wrap_app(app, hconfig.wsgi_max_body_size, "asgi"), hconfig, sockets=sockets,
+        # An early answer (401, 413, 415 before the body was read) must not leave the keep-alive
+        # connection hanging: see SettleBody.
+        asgi = SettleBody(app, config.max_body_bytes)
+        await worker_serve(wrap_app(asgi, hconfig.wsgi_max_body_size, "asgi"), hconfig, sockets=sockets,
                            shutdown_trigger=shutdown_trigger)
     log.info("worker stopped")
 
