@@ -129,7 +129,14 @@ XXE = b"""<?xml version="1.0"?>
     (BILLION_LAUGHS, XML, 3, "DTD"),
     (XXE, XML, 3, "DTD"),
     (b"<x/>" * 10, {**BEARER, "Content-Type": "text/plain"}, 3, "unsupported content type"),
-], ids=["json-syntax", "json-missing", "json-type", "json-rule", "xml-syntax", "billion-laughs", "xxe", "ctype"])
+    (seed("request.json"), {**BEARER, "Content-Type": "application/json; charset=base64"}, 3, "charset=base64"),
+    (seed("request.json"), {**BEARER, "Content-Type": "application/json; charset=rot13"}, 3, "charset=rot13"),
+    (seed("request.json"), {**BEARER, "Content-Type": "text/json; charset=undefined"}, 3, "charset=undefined"),
+    (seed("request.xml"), {**BEARER, "Content-Type": "text/xml; charset=base64"}, 3, "charset=base64"),
+    (orjson.dumps(sample(transactionDateTime="/Date(99999999999999999999)/")), JSON, 3,
+     "bill.transactionDateTime: out of range"),
+], ids=["json-syntax", "json-missing", "json-type", "json-rule", "xml-syntax", "billion-laughs", "xxe", "ctype",
+        "charset-base64", "charset-rot13", "charset-undefined", "xml-charset-base64", "wcf-date-overflow"])
 async def test_bad_input_400_with_3_or_4_and_nothing_changed(client, rdb, body, headers, code, words):
     size = rdb.dbsize()
     status, answer, r = await send(client, body, headers)
