@@ -13,7 +13,11 @@ from dre.store.scripts import Scripts
 T = TypeVar("T")
 
 DAY_S = 24 * 3600
-TXN_TTL_S = DAY_S  # priced iterations and confirm markers are kept a day (confirm replay window)
+TXN_TTL_S = DAY_S  # priced iterations and confirm answers are kept a day (confirm replay window)
+# A confirmed transaction's done marker (its counter, ~100 bytes of Redis per transaction) is kept
+# as long as a booked loyalty event: a reused transactionId is refused (409), never consumed twice
+# nor silently left without its points.
+DONE_MARKER_TTL_S = 400 * DAY_S
 
 
 class CallsStore(Protocol):

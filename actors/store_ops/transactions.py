@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Collection, Sequence
 
-from actors.store_ops.base import TXN_TTL_S, StorePart, ms
+from actors.store_ops.base import DONE_MARKER_TTL_S, TXN_TTL_S, StorePart, ms
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
 from dre.store.replies import confirm_refusal
@@ -39,7 +39,8 @@ class Transactions(StorePart):
                 refused for) holds one that is not in ``priced_without``; nothing was issued.
         """
         s = self._core.scripts.next_counter
-        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_refused(tenant, txn_id)]
+        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_refused(tenant, txn_id),
+             keys.txn_confirmed(tenant, txn_id)]
         return await self._core.call_script(s, k, [iteration, ms(ttl_s), *priced_without], _counter)
 
     async def latest_counter(self, tenant: str, txn_id: str) -> int:
@@ -61,7 +62,8 @@ class Transactions(StorePart):
                 ALREADY_CONFIRMED / STALE_ITERATION, 404 NOT_FOUND (never issued, or expired);
                 503 STORE_UNAVAILABLE.
         """
-        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_confirmed(tenant, txn_id)]
+        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_confirmed(tenant, txn_id),
+             keys.txn_done(tenant, txn_id)]
 
         def parse(reply: list) -> Confirmable:
             if reply[0] == "CONFIRMABLE":
@@ -112,6 +114,7 @@ class Transactions(StorePart):
             keys.txn_counter(tenant, txn_id),
             keys.txn_iterations(tenant, txn_id),
             keys.txn_confirmed(tenant, txn_id),
+            keys.txn_done(tenant, txn_id),
             keys.job(tenant, job_id),
             keys.job_queue(tenant),
             keys.exhausted_budgets(tenant),
@@ -119,7 +122,7 @@ class Transactions(StorePart):
         ]
         args: list[object] = [
             txn_id, counter, customer_id or "", now if now is not None else now_ms(), ms(ttl_s),
-            answer, job_payload, job_id, len(promotions), len(coupons),
+            answer, job_payload, job_id, len(promotions), len(coupons), ms(DONE_MARKER_TTL_S),
         ]
         for p in promotions:
             k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]

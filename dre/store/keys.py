@@ -56,6 +56,12 @@ def txn_confirmed(tenant: str, txn_id: str) -> str:
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:confirmed"
 
 
+def txn_done(tenant: str, txn_id: str) -> str:
+    """STRING: the counter a transaction was confirmed with, kept long after its answer (a second
+    confirm of the transaction, at any time, is refused: nothing is consumed twice)."""
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:done"
+
+
 def txn_refused(tenant: str, txn_id: str) -> str:
     """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
     next evaluate prices without them, so the lane does not loop on a budget remainder smaller

@@ -180,3 +180,32 @@ async def test_duplicate_promotion_or_code_is_a_programming_error(store, tenant)
         await confirm(store, tenant, "T", 1, [BudgetUse("P", 1), BudgetUse("P", 2)])
     with pytest.raises(ValueError):
         await confirm(store, tenant, "T", 1, coupons=[CouponClaim("A"), CouponClaim("A")])
+
+
+async def test_a_transaction_is_never_consumed_twice_after_its_answer_is_gone(store, tenant, redis_url):
+    """A day later the answer, the counter and the iterations have expired; the transactionId comes
+    again (a reused id, or a very late retry): priced, but its confirm is refused, not consumed."""
+    use = BudgetUse("P1", 500, redemption_limit=100)
+    await store.transactions.next_counter(tenant, "T1", "{}")
+    await confirm(store, tenant, "T1", 1, [use])
+    raw = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert raw.ttl(keys.txn_done(tenant, "T1")) > 300 * 24 * 3600  # kept for over a year
+    for k in (keys.txn_counter(tenant, "T1"), keys.txn_iterations(tenant, "T1"), keys.txn_confirmed(tenant, "T1")):
+        raw.delete(k)  # what a day's expiry does
+    assert await store.transactions.next_counter(tenant, "T1", "{}") == 1
+    with pytest.raises(DREError) as err:
+        await confirm(store, tenant, "T1", 1, [use])
+    assert (err.value.status, err.value.code) == (409, "ALREADY_CONFIRMED")
+    assert "confirmed with counter 1" in err.value.message
+    assert (await store.budgets.get(tenant, "P1")).redemptions_consumed == 1
+
+
+async def test_evaluating_a_confirmed_transaction_keeps_its_answer_for_replays(store, tenant, redis_url):
+    await store.transactions.next_counter(tenant, "T1", "{}")
+    first = await confirm(store, tenant, "T1", 1, answer='{"first": true}')
+    raw = redis.Redis.from_url(redis_url)
+    raw.pexpire(keys.txn_confirmed(tenant, "T1"), 5_000)  # the answer is about to lapse...
+    await store.transactions.next_counter(tenant, "T1", "{}")  # ...but the lane is still at it
+    assert raw.pttl(keys.txn_confirmed(tenant, "T1")) > 3600 * 1000
+    again = await confirm(store, tenant, "T1", 1, answer='{"second": true}')
+    assert again.replayed and again.answer == first.answer

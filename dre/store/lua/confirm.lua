@@ -11,22 +11,25 @@
 -- refused set (the last key), so that the lane's next evaluate prices without it instead of
 -- offering it again; other transactions may still use what is left of the budget.
 --
--- Judging only (ARGV[6], the answer, is ""): steps (1) and (2), nothing written; only KEYS[1..3]
+-- Judging only (ARGV[6], the answer, is ""): steps (1) and (2), nothing written; only KEYS[1..4]
 -- and ARGV[1], ARGV[2], ARGV[6] are needed. The caller judges first: it needs the kept iteration
 -- to shape the answer and the side-effects job, then calls again with them (judged again, in the
 -- same atomic step as the writes).
 --
--- KEYS[1] txn counter   KEYS[2] txn iterations hash   KEYS[3] txn confirmed hash
--- KEYS[4] job hash      KEYS[5] job queue list         KEYS[6] exhausted-budgets set
--- KEYS[7] coupon expiry zset
--- then per promotion i (i = 0..np-1):  KEYS[8+2i] budget hash, KEYS[9+2i] budget customers hash
--- then per coupon j (b = 8+2np):       KEYS[b+4j .. b+4j+3] coupon hash, per-customer uses
+-- KEYS[1] txn counter   KEYS[2] txn iterations hash   KEYS[3] txn confirmed hash (with the answer)
+-- KEYS[4] txn done marker (the confirmed counter, kept long after the answer: a transaction is
+--         never consumed twice, however late the second confirm comes)
+-- KEYS[5] job hash      KEYS[6] job queue list         KEYS[7] exhausted-budgets set
+-- KEYS[8] coupon expiry zset
+-- then per promotion i (i = 0..np-1):  KEYS[9+2i] budget hash, KEYS[10+2i] budget customers hash
+-- then per coupon j (b = 9+2np):       KEYS[b+4j .. b+4j+3] coupon hash, per-customer uses
 --                                      hash, holds zset, bytxn hash
 -- last: KEYS[#KEYS] the transaction's refused-promotions set
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
 -- ARGV[7] side-effects job payload (JSON)   ARGV[8] job id   ARGV[9] np   ARGV[10] nc
--- then per promotion (5 each, from ARGV[11]): id, amount (cents, >= 0), redemption limit,
+-- ARGV[11] ttl of the done marker (ms)
+-- then per promotion (5 each, from ARGV[12]): id, amount (cents, >= 0), redemption limit,
 --   amount limit (cents), per-customer limit   (-1: no such limit)
 -- then per coupon (2 each): code, reservationId or "" (the transaction's own held reservation
 --   is used whatever this says; without one the code is claimed directly if usable)
@@ -36,7 +39,7 @@
 --   {'CONFIRMED', answer, exhausted promotion id, ...}   the writes were made
 --   {'REPLAYED', first answer}        this counter was confirmed already; nothing written
 --   {'CONFIRMABLE', iteration JSON}   (judging only) the iteration can be confirmed now
---   {'ALREADY_CONFIRMED', txn, the counter confirmed}   {'STALE_ITERATION', txn, latest counter}
+--   {'ALREADY_CONFIRMED', txn, the counter confirmed}   (also once only the done marker is left)   {'STALE_ITERATION', txn, latest counter}
 --   {'NEVER_ISSUED', txn}   {'EXPIRED', txn} (the iteration is no longer kept)
 --   {'BUDGET_EXHAUSTED', promotionId, amount|redemptions|perCustomer}
 --   {'COUPON_UNAVAILABLE', code, reason}
@@ -50,6 +53,8 @@ if done[1] then
   if tonumber(done[1]) == counter then return {'REPLAYED', done[2]} end
   return {'ALREADY_CONFIRMED', txn, done[1]}
 end
+local long_done = redis.call('GET', KEYS[4])  -- the answer is gone, the confirm is not forgotten
+if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end
 
 -- (2) only the latest issued iteration, while it is kept
 local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -68,10 +73,10 @@ end
 
 local promos = {}
 for i = 0, np - 1 do
-  local a = 11 + 5 * i
+  local a = 12 + 5 * i
   local p = {id = ARGV[a], amount = tonumber(ARGV[a + 1]), rlim = tonumber(ARGV[a + 2]),
              alim = tonumber(ARGV[a + 3]), plim = tonumber(ARGV[a + 4]),
-             bkey = KEYS[8 + 2 * i], ckey = KEYS[9 + 2 * i]}
+             bkey = KEYS[9 + 2 * i], ckey = KEYS[10 + 2 * i]}
   local b = redis.call('HMGET', p.bkey, 'amount_consumed', 'redemptions_consumed')
   p.ac, p.rc = num(b[1], 0), num(b[2], 0)
   if p.alim >= 0 and p.ac + p.amount > p.alim then
@@ -89,8 +94,8 @@ for i = 0, np - 1 do
 end
 
 -- (4) coupons
-local base = 8 + 2 * np
-local argc = 11 + 5 * np
+local base = 9 + 2 * np
+local argc = 12 + 5 * np
 local coupons = {}
 for j = 0, nc - 1 do
   local k = {KEYS[base + 4 * j], KEYS[base + 4 * j + 1], KEYS[base + 4 * j + 2],
@@ -98,7 +103,7 @@ for j = 0, nc - 1 do
   local code = ARGV[argc + 2 * j]
   local c = hgetall(k[1])
   if c.status == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
-  c = release_expired(c, k[1], k[3], KEYS[7], code, now)
+  c = release_expired(c, k[1], k[3], KEYS[8], code, now)
   local held = held_entry(c, k[4], k[3], txn, now)
   if held then
     if customer_limit_reached(c, k[2], customer) then
@@ -120,16 +125,17 @@ for _, p in ipairs(promos) do
              'per_customer_limit', p.plim)
   if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
   if (p.alim >= 0 and ac >= p.alim) or (p.rlim >= 0 and rc >= p.rlim) then
-    redis.call('SADD', KEYS[6], p.id)
+    redis.call('SADD', KEYS[7], p.id)
     out[#out + 1] = p.id
   end
 end
 for _, x in ipairs(coupons) do
-  consume_coupon(x.c, x.keys, KEYS[7], x.code, txn, customer, x.held, now)
+  consume_coupon(x.c, x.keys, KEYS[8], x.code, txn, customer, x.held, now)
 end
 redis.call('HSET', KEYS[3], 'counter', counter, 'answer', ARGV[6], 'confirmedAt', now)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
-redis.call('HSET', KEYS[4], 'id', ARGV[8], 'status', 'PENDING', 'attempts', 0,
+redis.call('SET', KEYS[4], counter, 'PX', ARGV[11])
+redis.call('HSET', KEYS[5], 'id', ARGV[8], 'status', 'PENDING', 'attempts', 0,
            'transactionId', txn, 'counter', counter, 'payload', ARGV[7], 'createdAt', now)
-redis.call('LPUSH', KEYS[5], ARGV[8])
+redis.call('LPUSH', KEYS[6], ARGV[8])
 return out

@@ -8,6 +8,8 @@
 -- set holds one more is nothing issued: the caller prices again without those and retries.
 --
 -- KEYS[1] counter string   KEYS[2] iterations hash (counter -> JSON)   KEYS[3] refused set
+-- KEYS[4] the transaction's confirmed hash (its first answer): kept as long as the transaction
+--         is being evaluated, so a confirm replay finds the answer while the lane is still at it
 -- ARGV[1] the priced iteration (JSON)   ARGV[2] ttl of both keys (ms)
 -- ARGV[3..] promotion ids the iteration was priced without
 --
@@ -26,4 +28,5 @@ redis.call('HSET', KEYS[2], counter, ARGV[1])
 if counter > 1 then redis.call('HDEL', KEYS[2], counter - 1) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[4], ARGV[2])  -- nothing when there is no confirm yet
 return counter
