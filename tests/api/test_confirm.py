@@ -181,6 +181,19 @@ async def test_a_code_reserved_by_the_transaction_is_usable_for_it_only(client, 
     assert (status, body["error"]["code"]) == (409, "ALREADY_REDEEMED")
 
 
+async def test_a_redemption_limit_holds_for_baskets_priced_before_it_ran_out(client, services, codes, rdb):
+    twice = {"id": "TWICE", "name": "0.30 off, two redemptions", "type": "ARTICLE", "budget": {"redemptions": 2},
+             "actions": [{"type": "ARTICLE", "values": ["R"], "amountOff": 0.30}]}
+    await load(services, [*promos.ALL, twice])
+    for t in ("T1", "T2", "T3"):  # all priced while the budget still had room
+        body = await evaluate(client, t, [item("1", "R", 1, 3.00)])
+        assert body["totals"]["discount"] == 0.3
+    assert [(await confirm(client, t, 1))[0] for t in ("T1", "T2")] == [200, 200]
+    status, body, _ = await confirm(client, "T3", 1)
+    assert (status, body["error"]["details"]) == (409, [{"path": "TWICE", "issue": "redemptions"}])
+    assert budget(rdb, "TWICE")["redemptions_consumed"] == "2"
+
+
 async def test_generic_code_counts_one_use_per_confirm(client, codes, rdb):
     for txn in ("T1", "T2"):
         body = await evaluate(client, txn, [item("1", "X", 1, 10.00)], coupons=("SUMMER",))
