@@ -1,0 +1,158 @@
+"""Planted mutants in the money-critical code: does the suite notice each one?
+
+``.venv/bin/python -m bench.mutants`` plants each mutant below, one at a time, in a scratch copy of
+the tree, runs the tests that guard that spot, and prints which mutants were caught (a test
+failed) and which survived. Not part of CI: a full run takes several minutes.
+
+Each mutant is one textual change (an operator, a bound, a dropped line) in a Lua script, a
+kernel, the reference evaluator's arithmetic, the idempotency layer or the confirm path, the
+kinds of slip that lose or double money. A surviving mutant is a guarantee no test holds: add the
+test, or write down in ``REASONS`` why the change is harmless.
+
+Kernels run with ``NUMBA_DISABLE_JIT=1`` here: the same code as plain Python, so a mutant needs no
+recompilation (numba's cache would also keep a stale compiled caller of a mutated helper that
+lives in another file).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COPIED = ("actors", "api", "bench", "cli", "dre", "kernels", "tests", "examples", "pyproject.toml")
+TIMEOUT_S = 600  # one mutant's test run; past it the mutant counts as caught (a hang is noticed)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str  # must occur exactly once in the file
+    new: str
+    tests: tuple[str, ...]  # the tests that guard this spot
+
+
+STORE_TESTS = ("tests/store",)
+CONFIRM_TESTS = ("tests/store", "tests/api/test_confirm.py")
+PRICING_TESTS = ("tests/dre", "tests/kernels")
+
+MUTANTS = [
+    # -- Lua: budgets, coupons, counters, points, idempotency ---------------------------------
+    Mutant("confirm: budget amount check 'would exceed' -> 'already exhausted'", "dre/store/lua/confirm.lua",
+           "p.ac + p.amount > p.alim", "p.ac >= p.alim", CONFIRM_TESTS),
+    Mutant("confirm: redemption limit off by one", "dre/store/lua/confirm.lua",
+           "p.rc + 1 > p.rlim", "p.rc > p.rlim", CONFIRM_TESTS),
+    Mutant("confirm: per-customer limit off by one", "dre/store/lua/confirm.lua",
+           ", customer), 0) + 1 > p.plim", ", customer), 0) > p.plim", CONFIRM_TESTS),
+    Mutant("reserve: lapsed holds no longer released", "dre/store/lua/coupon_reserve.lua",
+           "c = release_expired(c, KEYS[1], KEYS[3], KEYS[5], code, now)", "-- mutant: no release",
+           STORE_TESTS),
+    Mutant("GENERIC limit counts one use too few", "dre/store/lua/_common.lua",
+           "num(c.uses, 0) + redis.call('ZCARD', holds_key) >= max", "num(c.uses, 0) + redis.call('ZCARD', holds_key) > max",
+           STORE_TESTS),
+    Mutant("next_counter: older iterations kept", "dre/store/lua/next_counter.lua",
+           "if counter > 1 then redis.call('HDEL', KEYS[2], counter - 1) end", "-- mutant: keep older", CONFIRM_TESTS),
+    Mutant("points: a replay books again", "dre/store/lua/points_book.lua",
+           "if first then", "if false then", STORE_TESTS),
+    Mutant("idempotency: another body under the same key replays", "dre/store/lua/idempotency_claim.lua",
+           "if redis.call('HGET', KEYS[1], 'fingerprint') ~= ARGV[2] then return {'MISMATCH'} end",
+           "-- mutant: no fingerprint check", ("tests/store", "tests/api/test_idempotency.py")),
+    Mutant("idempotency: a request in flight runs twice", "dre/store/lua/idempotency_claim.lua",
+           "if state == 'PENDING' then return {'IN_PROGRESS'} end", "-- mutant: no in-flight check",
+           ("tests/store", "tests/api/test_idempotency.py")),
+    # -- Python: idempotency and confirm ---------------------------------------------------
+    Mutant("5xx answers kept under an Idempotency-Key", "api/http/idempotency.py",
+           "if response.status_code >= 500:", "if response.status_code >= 600:", ("tests/api/test_idempotency.py",)),
+    Mutant("confirm: the first applied promotion's budget is not consumed", "api/confirm/commit.py",
+           "uses = [u for a in it.applied if (u := a.budget_use()) is not None]",
+           "uses = [u for a in it.applied[1:] if (u := a.budget_use()) is not None]",
+           ("tests/api/test_confirm.py",)),
+    Mutant("confirm: a promotion's budget consumed without its limits", "api/evaluate/iteration.py",
+           "return BudgetUse(self.promotion_id, max(0, self.amount), limit(self.budget.get(\"redemptions\")),",
+           "return BudgetUse(self.promotion_id, max(0, self.amount), NO_LIMIT,",
+           ("tests/api/test_confirm.py", "tests/store/test_store_confirm.py")),
+    # -- kernels and the reference's arithmetic ------------------------------------------
+    Mutant("kernels: receipt spread by gross, not by what is left", "kernels/actions.py",
+           "    base = gross - basis\n", "    base = gross.copy()\n", PRICING_TESTS),
+    Mutant("kernels: a line may go below zero", "kernels/stacking.py",
+           "out[i] += max(0, min(raw[i], gross[i] - done[i] - out[i]))", "out[i] += max(0, raw[i])",
+           PRICING_TESTS),
+    Mutant("money: HALF_UP rounds half down", "dre/money.py",
+           "    elif 2 * r >= d:\n", "    elif 2 * r > d:\n", PRICING_TESTS),
+    Mutant("kernels: FIX price may go below zero", "kernels/arith.py",
+           "return max(0, num - value * den), den  # FIX", "return num - value * den, den  # FIX", PRICING_TESTS),
+]
+REASONS: dict[str, str] = {}  # mutant name -> why surviving it is acceptable
+
+
+def plant(scratch: Path, m: Mutant) -> None:
+    target = scratch / m.path
+    text = (ROOT / m.path).read_text()
+    if text.count(m.old) != 1:
+        raise SystemExit(f"mutant {m.name!r}: expected one {m.old!r} in {m.path}, found {text.count(m.old)}")
+    target.write_text(text.replace(m.old, m.new))
+
+
+def restore(scratch: Path, m: Mutant) -> None:
+    shutil.copy2(ROOT / m.path, scratch / m.path)
+
+
+def run_tests(scratch: Path, tests: tuple[str, ...]) -> tuple[bool, float]:
+    """(caught, seconds): caught when the tests fail (or hang past TIMEOUT_S)."""
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(scratch)}
+    env.pop("DRE_REDIS_URL", None)
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                               "-p", "no:randomly", *tests], cwd=scratch, env=env, capture_output=True,
+                              timeout=TIMEOUT_S)
+        caught = done.returncode != 0
+    except subprocess.TimeoutExpired:
+        caught = True
+    return caught, time.monotonic() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mutants", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="run the mutants whose name contains this text")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTANTS if not args.only or args.only.lower() in m.name.lower()]
+    if args.list:
+        for m in chosen:
+            print(f"{m.path}: {m.name}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="dre-mutants-") as tmp:
+        scratch = Path(tmp)
+        for name in COPIED:
+            src = ROOT / name
+            (shutil.copytree(src, scratch / name, ignore=shutil.ignore_patterns("__pycache__"))
+             if src.is_dir() else shutil.copy2(src, scratch / name))
+        baseline, secs = run_tests(scratch, ("tests/store/test_keys.py",))
+        if baseline:
+            raise SystemExit("the unmutated copy fails its tests: nothing to learn from mutants")
+        survived = []
+        for m in chosen:
+            plant(scratch, m)
+            try:
+                caught, secs = run_tests(scratch, m.tests)
+            finally:
+                restore(scratch, m)
+            print(f"{'caught  ' if caught else 'SURVIVED'}  {secs:6.1f} s  {m.path}: {m.name}", flush=True)
+            if not caught:
+                survived.append(m)
+    print(f"\n{len(chosen) - len(survived)} of {len(chosen)} mutants caught, {len(survived)} survived")
+    for m in survived:
+        print(f"  survived: {m.name} ({m.path})" + (f" - accepted: {REASONS[m.name]}" if m.name in REASONS else ""))
+    return 1 if any(m.name not in REASONS for m in survived) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
