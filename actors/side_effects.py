@@ -91,10 +91,11 @@ class SideEffects:
         return out
 
 
-async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store | None) -> JobWorker | None:
+async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store) -> JobWorker | None:
     """Start the side-effects job worker for every configured tenant in ``nursery`` (None without a
-    store or with DRE_JOB_RUNNERS=0). The caller stops it with ``await worker.aclose()`` before the store."""
-    if store is None or config.job_runners <= 0:
+    store - an UnavailableStore - or with DRE_JOB_RUNNERS=0). The caller stops it with
+    ``await worker.aclose()`` before the store."""
+    if not store.available or config.job_runners <= 0:
         return None
     lease = config.job_lease_s
     settings = JobSettings(runners=config.job_runners, lease_s=lease, job_timeout_s=lease * 2 / 3,

@@ -29,11 +29,17 @@ Two ways to run it (STYLE.md §2):
     store = await start_store(nursery, url)   # lives in the caller's nursery; the caller
     ...                                       # calls ``await store.aclose()`` to stop it
 
+A service run without Redis (``api.worker.open_services`` with no URL: tests and tools) holds an
+:class:`UnavailableStore` instead: the same interface, whose every call raises the 503
+STORE_UNAVAILABLE; ``store.available`` is False, so the few callers that do something else
+without a store (no job workers, the heartbeat's "none") ask it rather than test for None.
+
 Error replies of scripts map to DREError as listed in ``dre.store.replies.STATUS_BY_CODE``.
 """
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from typing import Any, NoReturn
 
 import trio
 
@@ -60,16 +66,19 @@ from actors.store_ops.jobs import JobQueue
 from actors.store_ops.loyalty import LoyaltyPoints
 from actors.store_ops.promotions import Promotions
 from actors.store_ops.transactions import Transactions
+from dre.store.replies import store_unavailable
 from dre.store.scripts import Scripts
 
-__all__ = ["Store", "open_store", "start_store"]
+__all__ = ["NO_STORE", "Store", "UnavailableStore", "open_store", "start_store"]
+
+NO_STORE = "this service runs without a store"  # the 503's message when no Redis is configured
 
 
 class Store:
     """The store actor's handle: one part per kind of stored data, over one batching core.
 
-    Safe to share between any number of tasks. Heartbeat: ``store.breaker.state.value``
-    (closed / open / half_open) and ``store.breaker.last_ok`` (epoch seconds or None).
+    Safe to share between any number of tasks. Heartbeat: :attr:`circuit` (closed / open /
+    half_open) and :attr:`last_ok` (epoch seconds or None).
 
     Attributes:
         core: the batching core every part calls through (``core.client``, the sync redis-py
@@ -78,6 +87,8 @@ class Store:
         transactions, coupons, coupon_types, budgets, loyalty, idempotency, jobs, audit,
         promotions, articles, imports: the parts (see the module docstring).
     """
+
+    available = True  # False for the UnavailableStore of a service run without Redis
 
     def __init__(self, core: StoreCore) -> None:
         self.core = core
@@ -98,6 +109,16 @@ class Store:
         """The circuit breaker of the core's link to Redis."""
         return self.core.breaker
 
+    @property
+    def circuit(self) -> str | None:
+        """The breaker's state (closed / open / half_open); None without a store."""
+        return self.breaker.state.value if self.available else None
+
+    @property
+    def last_ok(self) -> float | None:
+        """When Redis last answered (epoch seconds); None if never, or without a store."""
+        return self.breaker.last_ok if self.available else None
+
     async def ping(self) -> bool:
         """True if Redis answers (through the actor, so the breaker sees the outcome)."""
         return bool(await self.core.call(lambda p: p.ping()))
@@ -105,6 +126,44 @@ class Store:
     async def aclose(self) -> None:
         """Close the mailbox: queued calls are still answered, then the workers end. Idempotent."""
         await self.core.aclose()
+
+
+class _NoCore:
+    """The core of a store that is not there: every call, and whatever needs the link (its
+    scripts, its breaker), raises the 503."""
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    def _refuse(self) -> NoReturn:
+        raise store_unavailable(self._reason)
+
+    @property
+    def scripts(self) -> Scripts:
+        self._refuse()
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        self._refuse()
+
+    async def call(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse()
+
+    async def call_script(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse()
+
+    async def aclose(self) -> None:
+        pass
+
+
+class UnavailableStore(Store):
+    """The store of a service run without Redis: the same parts, every call of which raises
+    DREError 503 STORE_UNAVAILABLE (``reason`` is its message). Nothing to start or stop."""
+
+    available = False
+
+    def __init__(self, reason: str = NO_STORE) -> None:
+        super().__init__(_NoCore(reason))  # type: ignore[arg-type]
 
 
 async def _run_store(

@@ -15,7 +15,7 @@ from actors.engine import start_engine
 from actors.import_jobs import start_import_jobs
 from actors.reloader import start_reloader
 from actors.side_effects import start_side_effects
-from actors.store import start_store
+from actors.store import UnavailableStore, start_store
 from api.admin.seed import load_start_promotions
 from api.http.metrics import Metrics
 from api.services import Counters, ExhaustedBudgets, Services
@@ -29,7 +29,8 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
 
     Args:
         redis_url: the Redis to use (the embedded server's URL when DRE_REDIS_URL is absent); None
-            runs without a store (counters local, coupons unknown) - for tests and tools.
+            runs without a store (an UnavailableStore: counters local, coupons unknown, every
+            store-only route 503) - for tests and tools.
         warm_up: compile the kernels before yielding.
 
     Owns its nursery. On exit the engine's mailboxes are closed (queued pricing finishes), then
@@ -38,18 +39,17 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
     """
     metrics = Metrics()
     async with trio.open_nursery() as nursery:
-        store = await start_store(nursery, redis_url) if redis_url else None
+        store = await start_store(nursery, redis_url) if redis_url else UnavailableStore()
         timeout_s = engine_timeout_s or config.price_deadline_ms / 1000  # DRE_PRICE_DEADLINE_MS
         engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
                                     timeout_s=timeout_s)
         jobs = await start_side_effects(nursery, config, store)
         services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
                             ExhaustedBudgets(store), jobs)
-        metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts),
-                                      store.breaker.state.value if store else None))
+        metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts), store.circuit))
         try:
             await load_start_promotions(services)
-            if store is not None:
+            if store.available:
                 tenants = config.api_keys.values()
                 services.reloader = await start_reloader(nursery, store, engine, tenants)
                 services.imports = await start_import_jobs(nursery, store, tenants)
@@ -62,5 +62,4 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
             if services.reloader is not None:
                 await services.reloader.aclose()
             await engine.aclose()
-            if store is not None:
-                await store.aclose()
+            await store.aclose()

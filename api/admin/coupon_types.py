@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import orjson
 
 from actors.store import Store
-from api.admin.common import reload_now, require_store
+from api.admin.common import reload_now
 from api.services import Services
 from dre.errors import Issue, invalid, not_found
 from dre.store.records import NO_LIMIT
@@ -52,13 +52,13 @@ async def store_coupon_type(store: Store, tenant: str, ct: CouponTypeIn, *, crea
 
 
 async def list_coupon_types(services: Services, tenant: str) -> dict:
-    types = await require_store(services).coupon_types.all(tenant)
+    types = await services.store.coupon_types.all(tenant)
     return {"couponTypes": [orjson.loads(t["json"]) for t in types if t.get("json")]}
 
 
 async def get_coupon_type(services: Services, tenant: str, type_id: str) -> dict:
     """The admin document. Raises DREError 404."""
-    found = await require_store(services).coupon_types.get(tenant, type_id)
+    found = await services.store.coupon_types.get(tenant, type_id)
     if not found or not found.get("json"):
         raise not_found(f"coupon type {type_id}")
     return orjson.loads(found["json"])
@@ -66,7 +66,7 @@ async def get_coupon_type(services: Services, tenant: str, type_id: str) -> dict
 
 async def create_coupon_type(services: Services, tenant: str, ct: CouponTypeIn) -> tuple[dict, int]:
     """(document, promotions version). Raises DREError 409 ALREADY_EXISTS or COUPON_CODE_TAKEN."""
-    store = require_store(services)
+    store = services.store
     await store_coupon_type(store, tenant, ct, create_only=True)
     version = await store.promotions.version(tenant)
     await reload_now(services, tenant)
@@ -80,7 +80,7 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str,
     if ct.id != type_id:
         raise invalid(f"id {ct.id!r} does not match the URL's {type_id!r}",
                       [Issue("id", f"must be {type_id!r} (the id in the URL)")])
-    store = require_store(services)
+    store = services.store
     old = await store.coupon_types.get(tenant, type_id)
     if old:
         if old.get("kind") != ct.type:
@@ -96,7 +96,7 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str,
 
 async def delete_coupon_type(services: Services, tenant: str, type_id: str) -> int:
     """Delete; returns the promotions version after it. Raises DREError 404."""
-    store = require_store(services)
+    store = services.store
     if not await store.coupon_types.delete(tenant, type_id):
         raise not_found(f"coupon type {type_id}")
     version = await store.promotions.version(tenant)
@@ -109,4 +109,4 @@ async def generate_codes(services: Services, tenant: str, type_id: str, count: i
     COUPON_UNAVAILABLE (a GENERIC type has one shared code)."""
     if not 1 <= count <= MAX_GENERATE:
         raise invalid(f"count must be between 1 and {MAX_GENERATE}", [Issue("count", f"1..{MAX_GENERATE}")])
-    return {"codes": await require_store(services).coupons.generate(tenant, type_id, count)}
+    return {"codes": await services.store.coupons.generate(tenant, type_id, count)}

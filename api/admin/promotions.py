@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import orjson
 
-from api.admin.common import reload_now, require_store
+from api.admin.common import reload_now
 from api.services import Services
 from dre.errors import DREError, Issue, invalid, not_found
 from dre.money import to_major
@@ -35,7 +35,7 @@ def validated(wire: PromotionIn, path_id: str | None = None) -> Promotion:
 
 async def list_promotions(services: Services, tenant: str) -> dict:
     """``{"promotions": [...], "version": n}`` sorted by id."""
-    store = require_store(services)
+    store = services.store
     version = await store.promotions.version(tenant)
     docs = await store.promotions.all(tenant)
     return {"promotions": [orjson.loads(docs[k]) for k in sorted(docs)], "version": version}
@@ -43,7 +43,7 @@ async def list_promotions(services: Services, tenant: str) -> dict:
 
 async def get_promotion(services: Services, tenant: str, promotion_id: str) -> dict:
     """The stored promotion JSON. Raises DREError 404."""
-    doc = await require_store(services).promotions.get(tenant, promotion_id)
+    doc = await services.store.promotions.get(tenant, promotion_id)
     if doc is None:
         raise not_found(f"promotion {promotion_id}")
     return orjson.loads(doc)
@@ -52,7 +52,7 @@ async def get_promotion(services: Services, tenant: str, promotion_id: str) -> d
 async def create_promotion(services: Services, tenant: str, wire: PromotionIn) -> tuple[dict, int]:
     """Store a new promotion; (document, version). Raises DREError 409 ALREADY_EXISTS."""
     promo = validated(wire)
-    version = await require_store(services).promotions.create(tenant, promo.id, _document(promo).decode())
+    version = await services.store.promotions.create(tenant, promo.id, _document(promo).decode())
     await reload_now(services, tenant)
     return promo.raw, version
 
@@ -61,7 +61,7 @@ async def put_promotion(services: Services, tenant: str, promotion_id: str,
                         wire: PromotionIn) -> tuple[dict, int, bool]:
     """Create or replace; (document, version, created)."""
     promo = validated(wire, promotion_id)
-    store = require_store(services)
+    store = services.store
     existed = await store.promotions.get(tenant, promotion_id) is not None
     version = await store.promotions.put(tenant, promo.id, _document(promo).decode())
     await reload_now(services, tenant)
@@ -70,7 +70,7 @@ async def put_promotion(services: Services, tenant: str, promotion_id: str,
 
 async def delete_promotion(services: Services, tenant: str, promotion_id: str) -> int:
     """Delete; returns the new version. Raises DREError 404."""
-    version = await require_store(services).promotions.delete(tenant, promotion_id)
+    version = await services.store.promotions.delete(tenant, promotion_id)
     await reload_now(services, tenant)
     return version
 
@@ -81,7 +81,7 @@ async def set_status(services: Services, tenant: str, promotion_id: str, status:
     assert status in STATUSES
     current = await get_promotion(services, tenant, promotion_id)
     promo = parse_promotion({**current, "status": status}, "")
-    version = await require_store(services).promotions.put(tenant, promo.id, _document(promo).decode())
+    version = await services.store.promotions.put(tenant, promo.id, _document(promo).decode())
     await reload_now(services, tenant)
     return promo.raw, version
 
@@ -103,7 +103,7 @@ async def budget(services: Services, tenant: str, promotion_id: str) -> dict:
     except DREError:  # stored by hand and no longer valid: still show what was consumed
         promo = None
     limits = promo.budget if promo is not None else None
-    state = await require_store(services).budgets.get(tenant, promotion_id)
+    state = await services.store.budgets.get(tenant, promotion_id)
     return {
         "promotionId": promotion_id,
         "amount": _limit(limits.amount if limits else None, state.amount_consumed_cents, money=True),

@@ -68,7 +68,7 @@ async def load_start_promotions(services: Services) -> None:
     promotions, ctx = load_rules(path)
     tenant = services.config.first_tenant
     services.static_coupons[tenant] = ctx.coupons
-    if services.store is None:
+    if not services.store.available:
         services.engine.load(tenant, promotions)
     else:
         try:

@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 import orjson
 import trio
 
-from api.admin import require_store
 from api.services import Services
 from dre.articles import check_articles
 from dre.errors import Issue, invalid, not_found
@@ -33,7 +32,7 @@ async def import_sync(services: Services, tenant: str, items: list) -> dict:
     Valid articles are written in chunks even when others fail; a store failure (503) after some
     chunks leaves those written (an upsert repeated by the client's retry is harmless).
     """
-    store = require_store(services)
+    store = services.store
     if len(items) >= THREAD_FROM:
         checked = await trio.to_thread.run_sync(check_articles, items)
     else:
@@ -76,7 +75,7 @@ async def submit_batch(services: Services, tenant: str, body: bytes) -> dict:
 
     Cancellation (client gone) before the job is queued leaves orphan chunks that expire.
     """
-    store = require_store(services)
+    store = services.store
     chunks, total = await trio.to_thread.run_sync(split_body, body)
     del body
     job_id = uuid.uuid4().hex
@@ -100,7 +99,7 @@ def parse_job_id(raw: str) -> str:
 async def job_status(services: Services, tenant: str, job_id: str) -> dict:
     """The job as ``GET /admin/ArticleImportJobs({jobId})`` answers it. Raises DREError 404."""
     job_id = parse_job_id(job_id)
-    found = await require_store(services).imports.get(tenant, job_id) if set(job_id) <= JOB_ID_CHARS else None
+    found = await services.store.imports.get(tenant, job_id) if set(job_id) <= JOB_ID_CHARS else None
     if found is None:
         raise not_found(f"article import job {job_id}")
     job, errors = found

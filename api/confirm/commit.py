@@ -20,7 +20,6 @@ from dre.clock import iso_ms
 from dre.money import to_major
 from dre.side_effects import CouponGrant, JobPayload, PromotionUse
 from dre.store.records import CouponClaim, now_ms
-from dre.store.replies import store_unavailable
 
 
 def side_effects_href(transaction_id: str, counter: int) -> str:
@@ -60,7 +59,7 @@ def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: 
     )
 
 
-async def confirm(store: Store | None, tenant: str, transaction_id: str, counter: int) -> tuple[str, tuple[str, ...]]:
+async def confirm(store: Store, tenant: str, transaction_id: str, counter: int) -> tuple[str, tuple[str, ...]]:
     """Confirm one iteration. Returns (answer JSON, promotions whose budget this confirm used up).
 
     Raises:
@@ -68,8 +67,6 @@ async def confirm(store: Store | None, tenant: str, transaction_id: str, counter
             BUDGET_EXHAUSTED (details[0].path = promotion id) / COUPON_UNAVAILABLE (details[0].path =
             the code), 503 store unavailable. On any error nothing was consumed or claimed.
     """
-    if store is None:
-        raise store_unavailable("confirm needs the store; this service runs without one")
     found = await store.transactions.confirmable(tenant, transaction_id, counter)
     if found.iteration is None:
         return found.answer, ()  # a replay: the first answer, nothing consumed

@@ -7,7 +7,6 @@ from actors.store import Store
 from dre.clock import iso_ms
 from dre.errors import DREError
 from dre.store import keys
-from dre.store.replies import store_unavailable
 
 
 def _shape(transaction_id: str, counter: int, job: dict[str, str]) -> dict:
@@ -25,11 +24,9 @@ def _shape(transaction_id: str, counter: int, job: dict[str, str]) -> dict:
     }
 
 
-async def side_effects_state(store: Store | None, tenant: str, transaction_id: str, counter: int) -> bytes:
+async def side_effects_state(store: Store, tenant: str, transaction_id: str, counter: int) -> bytes:
     """The answer body (JSON bytes). Raises DREError 404 for a job that does not exist (not
     confirmed, or another counter), 503 when the store is unavailable."""
-    if store is None:
-        raise store_unavailable("side effects are kept in the store; this service runs without one")
     job = await store.jobs.get(tenant, keys.job_id(transaction_id, counter))
     if job is None:
         raise DREError(404, "NOT_FOUND", f"no side effects for transaction {transaction_id} counter {counter}: "

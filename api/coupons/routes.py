@@ -11,7 +11,6 @@ from __future__ import annotations
 from quart import Blueprint, Response, g
 from quart_schema import document_response
 
-from actors.store import Store
 from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse,
@@ -21,16 +20,8 @@ from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
 from api.services import current_services
 from dre.clock import iso_ms
-from dre.store.replies import store_unavailable
 
 bp = Blueprint("pos_coupons", __name__)
-
-
-def _store() -> Store:
-    store = current_services().store
-    if store is None:
-        raise store_unavailable("coupons are kept in the store; this service runs without one")
-    return store
 
 
 @bp.post("/pos/coupons/validate")
@@ -40,7 +31,7 @@ def _store() -> Store:
 async def validate(data: ValidateRequest) -> Response:
     """Is the code usable now (for this customer)? Read only. An unknown code is answered 200
     with `valid: false, reason: INVALID` (the question has an answer), not 404."""
-    c = await _store().coupons.validate(g.tenant, data.code, customer_id=data.customerId)
+    c = await current_services().store.coupons.validate(g.tenant, data.code, customer_id=data.customerId)
     return json_response({"code": c.code, "valid": c.valid, "status": c.status, "reason": c.reason,
                           "couponTypeId": c.coupon_type_id, "promotionIds": list(c.promotion_ids),
                           "validTo": iso_ms(c.valid_to_ms)})
@@ -54,7 +45,8 @@ async def reserve(data: ReserveRequest) -> Response:
     """ACTIVE → RESERVED for the transaction (a GENERIC code: one more hold, counted against
     maxRedemptions while held). Idempotent per code + transactionId: a replay while the
     reservation is held (or after it was redeemed) returns the same answer and changes nothing."""
-    r = await _store().coupons.reserve(g.tenant, data.code, data.transactionId, customer_id=data.customerId)
+    r = await current_services().store.coupons.reserve(g.tenant, data.code, data.transactionId,
+                                                       customer_id=data.customerId)
     return json_response({"reservationId": r.reservation_id, "code": r.code, "transactionId": r.transaction_id,
                           "status": "RESERVED", "expiresAt": iso_ms(r.expires_at_ms)})
 
@@ -66,7 +58,7 @@ async def reserve(data: ReserveRequest) -> Response:
 async def redeem(data: ReservationRequest) -> Response:
     """RESERVED → REDEEMED. Not idempotent: a second redeem of the reservation is 409
     ALREADY_REDEEMED (send an Idempotency-Key to have retries replayed instead)."""
-    r = await _store().coupons.redeem(g.tenant, data.reservationId)
+    r = await current_services().store.coupons.redeem(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "code": r.code, "transactionId": r.transaction_id,
                           "customerId": r.customer_id or None, "status": "REDEEMED"})
 
@@ -78,7 +70,7 @@ async def redeem(data: ReservationRequest) -> Response:
 async def cancel(data: ReservationRequest) -> Response:
     """RESERVED → ACTIVE. Idempotent: cancelling again answers the same. 409 when the reservation
     was redeemed already."""
-    state = await _store().coupons.cancel(g.tenant, data.reservationId)
+    state = await current_services().store.coupons.cancel(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "status": state})
 
 
@@ -88,7 +80,7 @@ async def cancel(data: ReservationRequest) -> Response:
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
 async def activate_coupon(data: ActivateRequest) -> Response:
     """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent."""
-    status = await _store().coupons.activate(g.tenant, data.code, data.customerId)
+    status = await current_services().store.coupons.activate(g.tenant, data.code, data.customerId)
     return json_response({"code": data.code, "customerId": data.customerId, "status": status})
 
 
@@ -99,7 +91,7 @@ async def activate_coupon(data: ActivateRequest) -> Response:
 async def issue(data: IssueRequest) -> Response:
     """New personalised codes (CREATED) of an INDIVIDUAL coupon type, one per customerId. Not
     idempotent (each call issues new codes): send an Idempotency-Key to make retries safe."""
-    issued = await _store().coupons.issue(g.tenant, data.couponTypeId, data.customerIds)
+    issued = await current_services().store.coupons.issue(g.tenant, data.couponTypeId, data.customerIds)
     return json_response({"couponTypeId": data.couponTypeId,
                           "codes": [{"code": i.code, "customerId": i.customer_id, "status": "CREATED"}
                                     for i in issued]})

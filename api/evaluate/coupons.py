@@ -22,13 +22,13 @@ def _from_store(rec) -> CouponCheck:
     return CouponCheck(rec.code, status, rec.coupon_type_id)
 
 
-async def check_coupons(store: Store | None, tenant: str, basket: Basket,
+async def check_coupons(store: Store, tenant: str, basket: Basket,
                         static: Mapping[str, CouponCheck]) -> dict[str, CouponCheck]:
     """One CouponCheck per presented code (request order).
 
     Args:
-        store: None when the service runs without one (every code then counts as INVALID unless
-            ``static`` knows it).
+        store: the store (an UnavailableStore when the service runs without one: every code then
+            counts as INVALID unless ``static`` knows it).
         static: codes defined by the start-up promotion file (GENERIC coupon types): used for a
             code the store does not know.
 
@@ -38,14 +38,13 @@ async def check_coupons(store: Store | None, tenant: str, basket: Basket,
     out: dict[str, CouponCheck] = {}
     for code in basket.coupons:
         check = None
-        if store is not None:
-            try:
-                with trio.move_on_after(READ_TIMEOUT_S):
-                    rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
-                                                       transaction_id=basket.transaction_id)
-                    check = _from_store(rec)
-            except DREError:
-                check = None
+        try:
+            with trio.move_on_after(READ_TIMEOUT_S):
+                rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
+                                                   transaction_id=basket.transaction_id)
+                check = _from_store(rec)
+        except DREError:
+            check = None
         if (check is None or check.status == "INVALID") and code in static:
             check = static[code]
         out[code] = check or CouponCheck(code, "INVALID")

@@ -26,7 +26,7 @@ from dre.wire.evaluate import EvaluateRequest
 async def _article_groups(services: Services, tenant: str, req: EvaluateRequest) -> dict[str, str] | None:
     """Article groups from the article master for lines that carry none (None: nothing to look up)."""
     missing = list(dict.fromkeys(i.articleNumber for i in req.items if not i.articleGroupId))
-    if not missing or services.store is None:
+    if not missing:
         return None
     from dre.errors import DREError
 

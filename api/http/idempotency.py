@@ -41,7 +41,7 @@ class HasStore(Protocol):
     """What the hooks need of the worker's Services (api.services; not imported: this package
     sits below the worker's state)."""
 
-    store: Store | None
+    store: Store
 
 
 def fingerprint(method: str, full_path: str, body: bytes) -> str:
@@ -74,8 +74,6 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
             return None
         try:
             _check_key(key)
-            if services.store is None:
-                raise DREError(503, "STORE_UNAVAILABLE", "Idempotency-Key needs the store")
             scope = request.url_rule.rule
             print_ = fingerprint(request.method, request.full_path, await request.get_data())
             claim = await services.store.idempotency.claim(g.tenant, scope, key, print_)
@@ -98,7 +96,7 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
     @app.after_request
     async def _keep(response: Response) -> Response:
         claimed = getattr(g, "idempotency", None)
-        if claimed is None or services.store is None:
+        if claimed is None:
             return response
         tenant, scope, key, owner = claimed
         try:

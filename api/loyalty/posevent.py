@@ -38,7 +38,6 @@ from dre.loyalty import (
     to_basket,
 )
 from dre.pricing import Context, PromotionSet
-from dre.store.replies import store_unavailable
 
 TXN_PREFIX = "posevent:"  # synthetic transaction ids of native discount reservations
 MAX_REWARDS = 50  # rewards listed per answer
@@ -119,8 +118,6 @@ async def book_event(services: Services, tenant: str, event: PosEvent, moniker: 
     """The answer to a parsed event (statusCode 0, or 6 for a replay). Raises DREError 503 when
     the store cannot be reached (nothing is booked then; a retry is safe)."""
     store = services.store
-    if store is None:
-        raise store_unavailable("loyalty events need the store")
     key = replay_key(event)
     transaction = event_transaction(key)
     member = event.loyalty_number

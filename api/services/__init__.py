@@ -41,7 +41,7 @@ class Services:
 
     config: Config
     engine: Engine
-    store: Store | None
+    store: Store  # an UnavailableStore (every call 503) when the service runs without Redis
     metrics: Metrics
     counters: Counters
     budgets: ExhaustedBudgets

@@ -21,7 +21,7 @@ class ExhaustedBudgets:
     causes one store read, not one per request. A failed read keeps the old set (empty at first).
     """
 
-    def __init__(self, store: Store | None, refresh_s: float = REFRESH_S) -> None:
+    def __init__(self, store: Store, refresh_s: float = REFRESH_S) -> None:
         self._store = store
         self._refresh_s = refresh_s
         self._sets: dict[str, frozenset[str]] = {}
@@ -32,7 +32,7 @@ class ExhaustedBudgets:
         """The tenant's exhausted promotion ids (possibly up to ``refresh_s`` old)."""
         now = trio.current_time()
         known = self._sets.get(tenant)
-        if self._store is None or tenant in self._reading or (
+        if not self._store.available or tenant in self._reading or (
                 known is not None and now - self._read_at.get(tenant, -1e9) < self._refresh_s):
             return known or frozenset()
         self._reading.add(tenant)

@@ -33,9 +33,9 @@ def is_local_counter(counter: int) -> bool:
 
 
 class Counters:
-    """Counter source for evaluate. ``store`` None: always local (a store-less test service)."""
+    """Counter source for evaluate (always local with an UnavailableStore: a store-less test service)."""
 
-    def __init__(self, store: Store | None, ttl_s: float) -> None:
+    def __init__(self, store: Store, ttl_s: float) -> None:
         self._store = store
         self._ttl_s = ttl_s
         self._local: OrderedDict[tuple[str, str], int] = OrderedDict()
@@ -49,13 +49,12 @@ class Counters:
             RefusedPromotions: the store holds refusals not in ``priced_without`` (nothing issued).
             DREError: only for non-availability failures of the store (a bug).
         """
-        if self._store is not None:
-            try:
-                return await self._store.transactions.next_counter(tenant, transaction_id, iteration, self._ttl_s,
-                                                                   priced_without), STORE
-            except DREError as err:
-                if err.status != 503:
-                    raise
+        try:
+            return await self._store.transactions.next_counter(tenant, transaction_id, iteration, self._ttl_s,
+                                                               priced_without), STORE
+        except DREError as err:
+            if err.status != 503:
+                raise
         return self._next_local(tenant, transaction_id), LOCAL
 
     def _next_local(self, tenant: str, transaction_id: str) -> int:

@@ -15,7 +15,7 @@ async def load(services, promotions: list[dict], tenant: str = TENANT) -> None:
     source of truth every worker reloads from), then the worker's set rebuilt at once. Without a
     store, straight into the engine."""
     parse_promotions(promotions)  # a typo in a test's promotions fails here, not as a 400 later
-    if services.store is None:
+    if not services.store.available:
         services.engine.load(tenant, parse_promotions(promotions))
         return
     for old in (await services.store.promotions.all(tenant)).keys() - {p["id"] for p in promotions}:
