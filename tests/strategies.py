@@ -24,7 +24,7 @@ reached is measured, and floored, by tests/kernels/test_strategy_coverage.py.
 """
 from __future__ import annotations
 
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import strategies as st
@@ -527,3 +527,21 @@ def scenario(draw, max_size: int = 8, max_exclusive: int = 5, max_lines: int = 4
         exhausted = draw(st.frozensets(st.sampled_from([p.id for p in promos] + ["NOPE"]), max_size=2))
     ctx = Context(coupons=ctx.coupons, exhausted=exhausted, prices=ctx.prices)
     return promos, basket, ctx
+
+
+@st.composite
+def batch(draw, max_baskets: int = 8):
+    """(promotions, [(basket, context), ...]) for batch pricing: a scenario's promotions and basket,
+    plus parts of that basket (so that the promotions fire on them too) and random baskets. Every
+    context has the scenario's exhausted budgets (price_batch takes one set for the batch)."""
+    promos, basket, ctx = draw(scenario())
+    cases = [(basket, ctx)]
+    for _ in range(draw(st.integers(0, max_baskets - 1))):
+        if draw(st.booleans()):
+            keep = sorted(draw(st.sets(st.sampled_from(range(len(basket.lines))), min_size=1)))
+            lines = tuple(Line(f"L{k}", *astuple(basket.lines[i])[1:]) for k, i in enumerate(keep))
+            cases.append((replace(basket, lines=lines), ctx))
+        else:
+            other, other_ctx = draw(basket_and_context())
+            cases.append((other, replace(other_ctx, exhausted=ctx.exhausted)))
+    return promos, cases

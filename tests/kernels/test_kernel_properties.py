@@ -1,11 +1,14 @@
 """Properties of KernelSet beyond equality with the reference: sharding, sums, determinism."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dre.basket import Line
 from dre.evaluate import ReferenceSet, evaluate
 from dre.response import build_response
 from kernels import KernelSet
@@ -46,6 +49,26 @@ def test_line_amounts_add_up_and_no_sale_line_below_zero(case):
     for a in result.applied:
         assert a.amount == sale_by_promo.get(a.promotion_id, 0)
     assert set(sale_by_promo) <= {a.promotion_id for a in result.applied}
+
+
+@FEW
+@given(scenario())
+def test_returning_what_was_sold_nets_to_zero(case):
+    """docs/semantics.md "Returns": the return part is priced as its lines sold on their own, negated."""
+    promos, basket, ctx = case
+    sold = tuple(ln for ln in basket.lines if ln.milli > 0)
+    if not sold:
+        return
+    back = tuple(Line(f"R{k}", ln.article, ln.group, -ln.milli, ln.unit_price, -ln.gross) for k, ln in enumerate(sold))
+    result = KernelSet(promos).evaluate(replace(basket, lines=sold + back), ctx)
+    n = len(sold)
+    for s, r in zip(result.lines[:n], result.lines[n:]):
+        assert [(d.promotion_id, -d.amount, d.coupon_code) for d in r] == [
+            (d.promotion_id, d.amount, d.coupon_code) for d in s]
+    assert result.points == 0
+    alone = KernelSet(promos).evaluate(replace(basket, lines=sold), ctx)
+    assert (result.lines[:n], result.applied, result.coupons, result.recommendations, result.granted) == (
+        alone.lines, alone.applied, alone.coupons, alone.recommendations, alone.granted)
 
 
 @FEW
