@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,12 @@ def _datetime(v: Any) -> Any:
 
 
 # .NET's widest integer: beyond it no POS sends a value, and the replay key must stay serialisable.
-Int = Annotated[int, BeforeValidator(_number), Field(ge=-(2**63), le=2**63 - 1)]
-Dec = Annotated[Decimal, BeforeValidator(_number)]  # exact: 4.99 stays 4.99, precision is checked later
+# The JSON Schemas are stated: pydantic would document the bounds as "ge"/"le" (no JSON Schema
+# keywords) and a Decimal as "number or string", while a JSON string is refused.
+Int = Annotated[int, BeforeValidator(_number), Field(ge=-(2**63), le=2**63 - 1),
+                WithJsonSchema({"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1})]
+Dec = Annotated[Decimal, BeforeValidator(_number),  # exact: 4.99 stays 4.99, precision is checked later
+                WithJsonSchema({"type": "number"})]
 Bool = Annotated[bool, BeforeValidator(_boolean)]
 DateTime = Annotated[datetime, BeforeValidator(_datetime)]
 
@@ -160,7 +164,7 @@ class Reward(Wire):
     promotionPublicDescription: str | None = None
     promotionPublicRestrictions: str | None = None
     promotionExpiration: str | None = None
-    promotionValue: Dec = Decimal(0)
+    promotionValue: Dec = Field(Decimal(0), json_schema_extra={"default": 0})
     rewardUuid: str | None = None
 
 

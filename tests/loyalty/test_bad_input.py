@@ -285,3 +285,17 @@ def test_huge_decimals_are_out_of_range(old, new, field):
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_numbers_are_invalid_input(text):
     fails(xml_codec.parse_request, xml_body("<Total>1</Total>", f"<Total>{text}</Total>"), INVALID, "bill.total:")
+
+
+def test_the_documented_json_schema_says_what_the_json_codec_accepts():
+    # money and quantities are JSON numbers (text is refused: a Decimal is no "number or string"),
+    # integers are bounded with JSON Schema's own keywords (pydantic wrote "ge"/"le")
+    from api.loyalty import models as w
+    defs = w.LoyaltyPOSEventRequest.model_json_schema()["$defs"]
+    assert defs["LoyaltyBill"]["properties"]["total"]["type"] == "number"
+    assert defs["BillLineItem"]["properties"]["quantity"]["type"] == "number"
+    check = defs["LoyaltyBill"]["properties"]["checkNumber"]
+    assert (check["type"], check["minimum"], check["maximum"]) == ("integer", -(2**63), 2**63 - 1)
+    assert "'ge'" not in str(defs) and "string" not in str(defs["BillLineItem"]["properties"]["amount"])
+    value = w.LoyaltyPOSEventResponse.model_json_schema(mode="serialization")["$defs"]["Reward"]["properties"]
+    assert value["promotionValue"] == {"default": 0, "title": "Promotionvalue", "type": "number"}
