@@ -1,13 +1,22 @@
-"""A synthetic article catalogue and the baskets a checkout lane scans from it.
+"""A synthetic article catalogue and the baskets a checkout lane scans from it; and the parts of
+a synthetic catalogue the peak-day simulation's catalogue (bench.simulation.catalogue) builds on:
+article and group numbering, log-uniform prices.
 
 Everything is drawn from seeded RNGs, so a seed names a catalogue and a basket stream exactly:
 two runs with the same seed send the same baskets in the same order.
+
+Two catalogues, not one: the load harness draws this one from ``random.Random``, article by
+article, with a lane's few best sellers and weighed goods; the simulation draws whole arrays from
+a numpy Generator, with the scenario's Zipf popularity and price bounds. Either drawn the other's
+way would give other articles for the same seed, and both seeds' outputs are kept stable.
 """
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+import numpy as np
 
 MIN_PRICE_CENTS = 29  # 0.29
 MAX_PRICE_CENTS = 9999  # 99.99
@@ -16,6 +25,33 @@ MEAN_LINES = 10  # baskets are mostly small; the tail reaches MAX_LINES
 WEIGHED_SHARE = 0.1  # share of articles sold by weight (3-decimal kg quantities)
 ARTICLES_PER_GROUP = 50  # catalogue_size / this = number of article groups (G001..)
 MAX_GROUPS = 999  # group ids have three digits
+ARTICLE_DIGITS = 6  # A000001..
+GROUP_DIGITS = 3  # G001..
+
+D = TypeVar("D", float, np.ndarray)
+
+
+def article_number(i: int, digits: int = ARTICLE_DIGITS) -> str:
+    """The number of article ``i`` (0-based): ``A000001``, ... (``digits`` wide)."""
+    return f"A{i + 1:0{digits}d}"
+
+
+def group_id(i: int, digits: int = GROUP_DIGITS) -> str:
+    """The id of article group ``i`` (0-based): ``G001``, ... (``digits`` wide)."""
+    return f"G{i + 1:0{digits}d}"
+
+
+def log_uniform_cents(draw: Callable[[float, float], D], lo_cents: float, hi_cents: float) -> D:
+    """Prices in minor units, log-uniform between ``lo_cents`` and ``hi_cents`` - many cheap
+    articles, few dear ones, like a grocery range - rounded half to even, within the bounds.
+
+    Args:
+        draw: ``draw(a, b)`` is uniform between the bounds' logarithms: one float
+            (``random.Random.uniform``: one price) or an array (a numpy Generator's ``uniform``
+            with a size: that many prices, as floats).
+    """
+    x = np.round(np.exp(draw(np.log(lo_cents), np.log(hi_cents))))
+    return np.clip(x, round(lo_cents), round(hi_cents))
 
 
 @dataclass(frozen=True)
@@ -61,13 +97,11 @@ class Catalogue:
             raise ValueError("a catalogue needs at least one article")
         rng = random.Random(seed)
         groups = max(1, min(MAX_GROUPS, size // ARTICLES_PER_GROUP))
-        lo, hi = math.log(MIN_PRICE_CENTS), math.log(MAX_PRICE_CENTS)
-        # Log-uniform prices: many cheap articles, few dear ones, like a grocery range.
         self.articles: tuple[Article, ...] = tuple(
-            Article(
-                number=f"A{i + 1:06d}",
-                group=f"G{rng.randrange(groups) + 1:03d}",
-                price_cents=min(MAX_PRICE_CENTS, max(MIN_PRICE_CENTS, round(math.exp(rng.uniform(lo, hi))))),
+            Article(  # drawn in this order: group, price, weighed (the seed's catalogue)
+                number=article_number(i),
+                group=group_id(rng.randrange(groups)),
+                price_cents=int(log_uniform_cents(rng.uniform, MIN_PRICE_CENTS, MAX_PRICE_CENTS)),
                 weighed=rng.random() < WEIGHED_SHARE,
             )
             for i in range(size)

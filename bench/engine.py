@@ -35,6 +35,10 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone(timedelta(hours=1)))
 
 @dataclass(frozen=True)
 class Catalogue:
+    """The kernel benchmark's own article table, not bench.catalogue's: its promotions and baskets
+    name articles and groups by index (``A<i>``, ``G<k>``) and price them at retail price points,
+    and this seeded workload is the one docs/capacity.md measured."""
+
     group: list[str]  # article index -> group
     price: list[int]  # cents
 

@@ -1,11 +1,20 @@
-"""A synthetic article catalogue drawn from the scenario's seed: numbers, groups, prices, popularity."""
+"""A synthetic article catalogue drawn from the scenario's seed: numbers, groups, prices, popularity.
+
+Built on the load harness's catalogue parts (bench.catalogue: numbering, log-uniform prices), drawn
+as whole arrays from a numpy Generator (bench.catalogue says why these are two catalogues).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from bench import catalogue as parts
 from bench.simulation.scenario import Catalogue
+
+ARTICLE_DIGITS = 7  # A0000001..
+GROUP_DIGITS = 5  # G00001..
 
 
 @dataclass(frozen=True)
@@ -21,20 +30,15 @@ class SyntheticCatalogue:
         return np.minimum(np.searchsorted(self.cdf, rng.random(n)), len(self.articles) - 1)
 
 
-def article_number(i: int) -> str:
-    return f"A{i + 1:07d}"
-
-
-def group_id(i: int) -> str:
-    return f"G{i + 1:05d}"
+article_number = partial(parts.article_number, digits=ARTICLE_DIGITS)
+group_id = partial(parts.group_id, digits=GROUP_DIGITS)
 
 
 def make_catalogue(c: Catalogue, seed: int) -> SyntheticCatalogue:
     """Prices log-uniform in [priceMin, priceMax]; popularity Zipf-like with exponent ``popularity``."""
     rng = np.random.default_rng(seed)
     n = c.articles
-    lo, hi = np.log(c.priceMin * 100), np.log(c.priceMax * 100)
-    price = np.clip(np.round(np.exp(rng.uniform(lo, hi, n))), round(c.priceMin * 100), round(c.priceMax * 100))
+    price = parts.log_uniform_cents(lambda lo, hi: rng.uniform(lo, hi, n), c.priceMin * 100, c.priceMax * 100)
     weights = 1.0 / np.arange(1, n + 1) ** c.popularity
     weights = weights[rng.permutation(n)]
     cdf = np.cumsum(weights)
