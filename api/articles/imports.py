@@ -11,13 +11,13 @@ second, in a thread); after the 202 only one chunk at a time is in memory.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 
 import orjson
 import trio
 
 from api.services import Services
 from dre.articles import check_articles
+from dre.clock import iso_ms
 from dre.errors import Issue, invalid, not_found
 
 CHUNK_SIZE = 5_000  # articles per store call / stored chunk: ~5-10 ms of Redis time per chunk,
@@ -85,12 +85,6 @@ async def submit_batch(services: Services, tenant: str, body: bytes) -> dict:
     return {"jobId": job_id, "status": "QUEUED", "total": total}
 
 
-def _iso(ms: str | None) -> str | None:
-    if not ms:
-        return None
-    return datetime.fromtimestamp(int(ms) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def parse_job_id(raw: str) -> str:
     """The id inside ``ArticleImportJobs(<id>)``, OData quotes allowed (``('abc')``)."""
     return raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == "'" else raw
@@ -108,6 +102,6 @@ async def job_status(services: Services, tenant: str, job_id: str) -> dict:
         "processed": int(job.get("processed", 0)), "failed": int(job.get("failed", 0)),
         "created": int(job.get("created", 0)), "updated": int(job.get("updated", 0)),
         "errors": [orjson.loads(e) for e in errors], "lastError": job.get("lastError"),
-        "createdAt": _iso(job.get("createdAt")), "startedAt": _iso(job.get("startedAt")),
-        "completedAt": _iso(job.get("completedAt")),
+        "createdAt": iso_ms(job.get("createdAt"), "auto"), "startedAt": iso_ms(job.get("startedAt"), "auto"),
+        "completedAt": iso_ms(job.get("completedAt"), "auto"),
     }

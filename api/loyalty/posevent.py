@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import datetime, timezone
 
 import orjson
 import trio
@@ -25,6 +24,7 @@ import trio
 from actors.store import Store
 from api.evaluate import REASON_STATUS, check_coupons
 from api.services import Services
+from dre.clock import iso_ms
 from dre.errors import DREError
 from dre.loyalty import (
     NativeDiscountResult,
@@ -106,8 +106,7 @@ async def member_rewards(store: Store, tenant: str, member: str, pset: Promotion
             continue
         pid = c.promotion_ids[0] if c.promotion_ids else ""
         promo = pset.by_id.get(pid)
-        expires = (datetime.fromtimestamp(c.valid_to_ms / 1000, timezone.utc).isoformat().replace("+00:00", "Z")
-                   if c.valid_to_ms else None)
+        expires = iso_ms(c.valid_to_ms, "auto") if c.valid_to_ms else None
         rewards.append(Reward(_promotion_number(pid), code, promo.name if promo else c.coupon_type_id,
                               f"coupon type {c.coupon_type_id}" if c.coupon_type_id else None, None, expires,
                               0, code))

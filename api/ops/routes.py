@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
 
 import trio
 from quart import Blueprint, Response, g, request
@@ -16,6 +15,7 @@ from api.http.metrics import CONTENT_TYPE
 from api.http.openapi import AUTH_ERRORS, errors, raw_response
 from api.ops.schemas import Heartbeat
 from api.services import current_services
+from dre.clock import iso_utc
 from dre.errors import DREError
 
 bp = Blueprint("ops", __name__)
@@ -45,7 +45,7 @@ async def heartbeat() -> Response:
         "version": s.version,
         "mode": "ONLINE" if connected else "OFFLINE",
         "btpConnectivity": "CONNECTED" if connected else "DISCONNECTED",
-        "lastSync": datetime.fromtimestamp(last_ok, timezone.utc).isoformat() if last_ok else None,
+        "lastSync": iso_utc(last_ok) if last_ok else None,
         "pendingTransactions": pending,
         "promotionsLoaded": len(pset.ranked),
         "promotionsVersion": pset.version,
