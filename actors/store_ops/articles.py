@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import orjson
+
 from actors.store_ops.base import StorePart
 from dre.store import keys
 
@@ -37,3 +39,13 @@ class Articles(StorePart):
         key = keys.articles(tenant)
         wanted = list(numbers)
         return await self._core.call(lambda p: p.hmget(key, wanted), list)
+
+    async def groups(self, tenant: str, numbers: Sequence[str]) -> dict[str, str]:
+        """articleNumber -> articleGroupId for those of ``numbers`` the master has with a group
+        (lines that carry no group of their own are priced with it)."""
+        found = {}
+        for number, doc in zip(numbers, await self.get(tenant, numbers)):
+            group = orjson.loads(doc).get("articleGroupId") if doc else None
+            if group:
+                found[number] = group
+        return found

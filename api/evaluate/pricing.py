@@ -11,36 +11,27 @@ import time
 import uuid
 from dataclasses import replace
 
-import orjson
-
 from actors.store_ops.transactions import RefusedPromotions
 from api.evaluate.coupons import check_coupons
 from api.evaluate.iteration import iteration_record
 from api.services import Services
 from dre.basket import basket_from_request
+from dre.errors import DREError
 from dre.pricing import Context
 from dre.response import build_response, response_body
 from dre.wire.evaluate import EvaluateRequest
 
 
 async def _article_groups(services: Services, tenant: str, req: EvaluateRequest) -> dict[str, str] | None:
-    """Article groups from the article master for lines that carry none (None: nothing to look up)."""
+    """Article groups from the article master for lines that carry none (None: nothing to look up,
+    or the store cannot be asked: such lines then match no group condition this time)."""
     missing = list(dict.fromkeys(i.articleNumber for i in req.items if not i.articleGroupId))
     if not missing:
         return None
-    from dre.errors import DREError
-
     try:
-        found = await services.store.articles.get(tenant, missing)
+        return await services.store.articles.groups(tenant, missing)
     except DREError:
-        return None  # store down: such lines match no group condition this time
-    groups = {}
-    for number, doc in zip(missing, found):
-        if doc:
-            group = orjson.loads(doc).get("articleGroupId")
-            if group:
-                groups[number] = group
-    return groups
+        return None
 
 
 async def price_request(services: Services, tenant: str, req: EvaluateRequest, *, simulate: bool) -> dict:

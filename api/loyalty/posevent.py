@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 
-import orjson
 import trio
 
 from actors.store import Store
@@ -46,16 +45,6 @@ MAX_REWARDS = 50  # rewards listed per answer
 def event_transaction(key: str) -> str:
     """The transaction id native discounts of one event are reserved under (stable per replay key)."""
     return TXN_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-async def _article_groups(store: Store, tenant: str, event: PosEvent) -> dict[str, str]:
-    numbers = list(dict.fromkeys(str(ln.item_id) for ln in event.lines))
-    groups = {}
-    for number, doc in zip(numbers, await store.articles.get(tenant, numbers) if numbers else []):
-        group = orjson.loads(doc).get("articleGroupId") if doc else None
-        if group:
-            groups[number] = group
-    return groups
 
 
 def _failed(code: str, reason: str) -> NativeDiscountResult:
@@ -121,7 +110,8 @@ async def book_event(services: Services, tenant: str, event: PosEvent, moniker: 
     transaction = event_transaction(key)
     member = event.loyalty_number
     pset = services.engine.current(tenant)
-    groups = await _article_groups(store, tenant, event)
+    numbers = list(dict.fromkeys(str(ln.item_id) for ln in event.lines))
+    groups = await store.articles.groups(tenant, numbers)
     basket = replace(to_basket(event, groups=groups), transaction_id=transaction)
     ctx = Context(coupons=await check_coupons(store, tenant, basket, services.static_coupons.get(tenant, {})),
                   exhausted=await services.budgets.get(tenant))

@@ -35,6 +35,12 @@ async def test_articles_upsert_reports_created_and_updated_in_order(store, tenan
     assert await store.articles.get(tenant, ["A1", "A3"]) == ['{"v":2}', '{"v":2}']
 
 
+async def test_article_groups_of_the_numbers_the_master_has_with_a_group(store, tenant):
+    await store.articles.put(tenant, {"A1": '{"articleGroupId":"G1"}', "A2": '{"name":"no group"}'})
+    assert await store.articles.groups(tenant, ["A1", "A2", "A9"]) == {"A1": "G1"}
+    assert await store.articles.groups(tenant, []) == {}
+
+
 async def test_coupon_type_writes_bump_the_promotions_version(store, tenant):
     await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER", promotion_ids=["P1"])
     assert await store.promotions.version(tenant) == 1

@@ -75,6 +75,7 @@ CALLS = {
         "put": lambda p: p.put(T, {"A1": "{}"}),
         "upsert": lambda p: p.upsert(T, [("A1", "{}")]),
         "get": lambda p: p.get(T, ["A1"]),
+        "groups": lambda p: p.groups(T, ["A1"]),
     },
     "imports": {
         "create": lambda p: p.create(T, "J1", [b"[]"], 0, 10),
