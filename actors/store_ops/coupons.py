@@ -9,7 +9,7 @@ from actors.store_ops.base import DAY_S, CallsStore, StorePart, ms
 from actors.store_ops.coupon_types import CouponTypes
 from dre.errors import conflict, not_found
 from dre.store import codes, keys
-from dre.store.records import CouponCheck, IssuedCode, Redemption, Reservation, now_ms
+from dre.store.records import CodeValidation, IssuedCode, Redemption, Reservation, now_ms
 
 RESERVATION_TTL_S = 15 * 60  # a reservation not redeemed within this returns to ACTIVE
 RESERVATION_INDEX_TTL_S = 2 * DAY_S  # how long a reservationId can still be redeemed/cancelled
@@ -117,7 +117,7 @@ class CouponCodes(StorePart):
         customer_id: str | None = None,
         transaction_id: str | None = None,
         now: int | None = None,
-    ) -> CouponCheck:
+    ) -> CodeValidation:
         """Is ``code`` usable now (for this customer / transaction)? Never raises for a bad code:
         an unknown one is ``valid=False, reason="INVALID"``."""
         k = [
@@ -128,9 +128,9 @@ class CouponCodes(StorePart):
         args = [code, now if now is not None else now_ms(), customer_id or "", transaction_id or ""]
         s = self._core.scripts.coupon_validate
 
-        def parse(r: list) -> CouponCheck:
+        def parse(r: list) -> CodeValidation:
             status, reason, type_id, promos, valid_to, valid, held = r
-            return CouponCheck(
+            return CodeValidation(
                 code=code, valid=bool(int(valid)), status=status or None, reason=reason or None,
                 coupon_type_id=type_id or None, promotion_ids=tuple(json.loads(promos or "[]")),
                 valid_to_ms=int(valid_to) if valid_to else None, held_reservation_id=held or None,

@@ -9,13 +9,14 @@ from actors.store import Store
 from dre.basket import Basket
 from dre.errors import DREError
 from dre.pricing import USABLE, CouponCheck
+from dre.store.records import CodeValidation
 
 READ_TIMEOUT_S = 0.5  # past this the codes count as unknown rather than holding up pricing
 # Reasons the store gives that the contract has no status for.
 REASON_STATUS = {"NOT_FOR_CUSTOMER": "INVALID"}  # a personal code of someone else: not this customer's
 
 
-def _from_store(rec) -> CouponCheck:
+def _from_store(rec: CodeValidation) -> CouponCheck:
     if rec.valid:
         return CouponCheck(rec.code, USABLE, rec.coupon_type_id)
     status = REASON_STATUS.get(rec.reason or "INVALID", rec.reason or "INVALID")

@@ -10,7 +10,8 @@ USABLE = "USABLE"  # internal: the code may be used by this transaction
 
 @dataclass(frozen=True)
 class CouponCheck:
-    """The store's verdict on a presented code (read before pricing)."""
+    """A presented code as pricing sees it: its status for this basket, read before pricing (from
+    the store's dre.store.records.CodeValidation, or a GENERIC code of the promotion file)."""
 
     code: str
     status: str  # USABLE, INVALID, NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE, LIMIT_REACHED

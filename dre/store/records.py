@@ -48,7 +48,10 @@ class Confirmable:
 
 
 @dataclass(frozen=True)
-class CouponCheck:
+class CodeValidation:
+    """What the store's coupon_validate.lua says of one code for a customer / transaction: its
+    state and whether it is usable (the evaluator's view of it is dre.pricing.CouponCheck)."""
+
     code: str
     valid: bool
     status: str | None  # effective state; None for an unknown code
