@@ -33,6 +33,19 @@ async def race(stores, n, attempt):
     return wins, conflicts
 
 
+async def race_confirms(stores, tenant, n, *, promotions=(), coupons=(), customer=lambda i: f"C{i}"):
+    """Issue counter 1 of transactions T0..T<n-1>, then :func:`race` their confirms, each of
+    ``promotions`` and ``coupons``, by ``customer(i)``."""
+    for i in range(n):
+        await stores[0].transactions.next_counter(tenant, f"T{i}", "{}")
+
+    def attempt(s, i):
+        return s.transactions.confirm(tenant, f"T{i}", 1, customer_id=customer(i), promotions=list(promotions),
+                                      coupons=list(coupons), answer="{}", job_payload="{}")
+
+    return await race(stores, n, attempt)
+
+
 @pytest.mark.parametrize("n_actors", [1, 3])
 async def test_one_individual_code_is_redeemed_once(redis_url, tenant, n_actors):
     async with actors(redis_url, n_actors) as stores:
@@ -52,14 +65,7 @@ async def test_one_individual_code_is_claimed_by_one_confirm(redis_url, tenant, 
     async with actors(redis_url, n_actors) as stores:
         await stores[0].coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W")
         (code,) = await stores[0].coupons.generate(tenant, "W", 1)
-        for i in range(500):
-            await stores[0].transactions.next_counter(tenant, f"T{i}", "{}")
-
-        def attempt(s, i):
-            return s.transactions.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[],
-                                          coupons=[CouponClaim(code)], answer="{}", job_payload="{}")
-
-        wins, conflicts = await race(stores, 500, attempt)
+        wins, conflicts = await race_confirms(stores, tenant, 500, coupons=[CouponClaim(code)])
         assert len(wins) == 1 and set(conflicts) == {"COUPON_UNAVAILABLE"}
 
 
@@ -67,14 +73,7 @@ async def test_one_individual_code_is_claimed_by_one_confirm(redis_url, tenant, 
 async def test_generic_code_is_used_exactly_max_redemptions_times(redis_url, tenant, n_actors):
     async with actors(redis_url, n_actors) as stores:
         await stores[0].coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=50)
-        for i in range(500):
-            await stores[0].transactions.next_counter(tenant, f"T{i}", "{}")
-
-        def attempt(s, i):
-            return s.transactions.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[],
-                                          coupons=[CouponClaim("SUMMER")], answer="{}", job_payload="{}")
-
-        wins, conflicts = await race(stores, 500, attempt)
+        wins, conflicts = await race_confirms(stores, tenant, 500, coupons=[CouponClaim("SUMMER")])
         assert len(wins) == 50 and len(conflicts) == 450
         assert (await stores[0].coupons.get(tenant, "SUMMER"))["uses"] == "50"
         # and holds count too: with every use gone, 500 reservations race for 0 places
@@ -92,15 +91,8 @@ async def test_generic_reservations_stop_at_max_redemptions(redis_url, tenant):
 @pytest.mark.parametrize("n_actors", [1, 3])
 async def test_budget_of_100_takes_exactly_100_confirms_of_1(redis_url, tenant, n_actors):
     async with actors(redis_url, n_actors) as stores:
-        for i in range(1000):
-            await stores[0].transactions.next_counter(tenant, f"T{i}", "{}")
         use = BudgetUse("P1", 100, amount_limit_cents=10_000)
-
-        def attempt(s, i):
-            return s.transactions.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[use],
-                                          coupons=[], answer="{}", job_payload="{}")
-
-        wins, conflicts = await race(stores, 1000, attempt)
+        wins, conflicts = await race_confirms(stores, tenant, 1000, promotions=[use])
         assert len(wins) == 100 and set(conflicts) == {"BUDGET_EXHAUSTED"}
         b = await stores[0].budgets.get(tenant, "P1")
         assert (b.amount_consumed_cents, b.redemptions_consumed) == (10_000, 100)
@@ -119,15 +111,8 @@ async def test_budget_whose_limit_is_no_multiple_of_the_amount_is_never_overspen
     """100.00 of budget, confirms of 3.00: 33 fit (99.00); the 34th would exceed, so it is refused
     even though the budget is not used up yet (a check of "already exhausted" would let it pass)."""
     async with actors(redis_url, n_actors) as stores:
-        for i in range(60):
-            await stores[0].transactions.next_counter(tenant, f"T{i}", "{}")
         use = BudgetUse("P1", 300, amount_limit_cents=10_000)
-
-        def attempt(s, i):
-            return s.transactions.confirm(tenant, f"T{i}", 1, customer_id=f"C{i}", promotions=[use],
-                                          coupons=[], answer="{}", job_payload="{}")
-
-        wins, conflicts = await race(stores, 60, attempt)
+        wins, conflicts = await race_confirms(stores, tenant, 60, promotions=[use])
         assert len(wins) == 33 and conflicts == ["BUDGET_EXHAUSTED"] * 27
         b = await stores[0].budgets.get(tenant, "P1")
         assert (b.amount_consumed_cents, b.redemptions_consumed) == (9_900, 33)
@@ -137,15 +122,8 @@ async def test_budget_whose_limit_is_no_multiple_of_the_amount_is_never_overspen
 @pytest.mark.parametrize("n_actors", [1, 3])
 async def test_per_customer_limit_holds_when_one_customer_races_many_lanes(redis_url, tenant, n_actors):
     async with actors(redis_url, n_actors) as stores:
-        for i in range(40):
-            await stores[0].transactions.next_counter(tenant, f"T{i}", "{}")
         use = BudgetUse("P1", 100, per_customer_limit=3)
-
-        def attempt(s, i):
-            return s.transactions.confirm(tenant, f"T{i}", 1, customer_id="SAME", promotions=[use],
-                                          coupons=[], answer="{}", job_payload="{}")
-
-        wins, conflicts = await race(stores, 40, attempt)
+        wins, conflicts = await race_confirms(stores, tenant, 40, promotions=[use], customer=lambda i: "SAME")
         assert len(wins) == 3 and conflicts == ["BUDGET_EXHAUSTED"] * 37
         b = await stores[0].budgets.get(tenant, "P1")
         assert b.redemptions_consumed == 3
