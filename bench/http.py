@@ -72,7 +72,7 @@ class Run:
         return self.hist.get_value_at_percentile(p) / 1000
 
 
-def _bodies(n: int) -> list[bytes]:
+def example_bodies(n: int) -> list[bytes]:
     """The example basket with a fresh transactionId each (every evaluate is counter 1)."""
     base = orjson.loads((EXAMPLES / "request.json").read_bytes())
     out = []
@@ -90,7 +90,7 @@ def _evaluate_response_size() -> int:
     from dre.response import build_response
 
     promos, ctx = load_rules(EXAMPLES / "promotions.json")
-    _, basket = parse_evaluate_body(orjson.loads(_bodies(1)[0]))
+    _, basket = parse_evaluate_body(orjson.loads(example_bodies(1)[0]))
     rs = ReferenceSet(promos)
     body = build_response(basket, rs.evaluate(basket, ctx), rs.by_id, transaction_id=uuid.uuid4().hex, counter=1,
                           is_simulation=False, duration_ms=1.234, meta_extra={"counterSource": "STORE"})
@@ -249,7 +249,7 @@ async def bench_round(port: int, overload: float, seconds: float, connections: i
 async def bench(port: int, overload: float, seconds: float, connections: int, rounds: int = 1,
                 pause_s: float = PAUSE_S) -> dict:
     """``rounds`` rounds after a warm-up; the figures of each and their medians."""
-    bodies = _bodies(2000)
+    bodies = example_bodies(2000)
     # warm up: kernels, connections, caches
     await open_loop(port, EVALUATE, bodies, 200, 1, connections)
     await open_loop(port, ECHO, bodies, 200, 1, connections)

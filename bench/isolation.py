@@ -34,11 +34,12 @@ import orjson
 import trio
 from hdrh.histogram import HdrHistogram
 
-from bench.http import API_KEY, EVALUATE, Connection, Run, open_loop
+from bench.http import API_KEY, EVALUATE, Connection, Run, example_bodies, open_loop
 from bench.live_server import LiveServer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEAVY_KEY = "heavy-key"  # tenant A ("heavy"); tenant B is bench.http's API_KEY ("bench")
+ADMIN_KEY = "bench-admin-key"  # tenant B's admin key: writes B's promotions (/admin/* is admin-only)
 N_PROMOTIONS = 20  # exclusive promotions of tenant A
 N_LINES = 30  # lines of tenant A's basket
 WIDTH = 11  # articles per promotion: promotion i reads lines i .. i+10 (mod 30)
@@ -66,25 +67,15 @@ def heavy_body() -> bytes:
         "posGroupCode": "P1", "items": items}})
 
 
-def small_bodies(n: int) -> list[bytes]:
-    """Tenant B's basket (examples/request.json), a fresh transactionId each."""
-    base = orjson.loads((EXAMPLES / "request.json").read_bytes())
-    out = []
-    for _ in range(n):
-        base["request"]["header"]["transactionId"] = uuid.uuid4().hex
-        out.append(orjson.dumps(base))
-    return out
-
-
 def start_service(data_dir: Path, control: bool = False) -> LiveServer:
     """The service with tenant A seeded from a promotion file and tenant B's written through the API."""
     promos = data_dir / "heavy-promotions.json"
     promos.write_bytes(orjson.dumps(heavy_promotions(exclusive=not control)))
-    env = {"DRE_API_KEYS": f"heavy:{HEAVY_KEY},bench:{API_KEY}", "DRE_PROMOTIONS_FILE": str(promos),
-           "DRE_DATA_DIR": str(data_dir)}
+    env = {"DRE_API_KEYS": f"heavy:{HEAVY_KEY},bench:{API_KEY},bench:{ADMIN_KEY}:admin",
+           "DRE_PROMOTIONS_FILE": str(promos), "DRE_DATA_DIR": str(data_dir)}
     server = LiveServer(env, ["--workers", "1"], log_path=data_dir / "serve.log")
     try:
-        headers = {"Authorization": f"Bearer {API_KEY}"}
+        headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
         for promo in orjson.loads((EXAMPLES / "promotions.json").read_bytes()):
             r = httpx.post(server.url + "/admin/promotions", json=promo, headers=headers, timeout=30)
             if r.status_code != 201:
@@ -193,7 +184,7 @@ async def bench_round(port: int, rate: float, windows: int, seconds: float, heav
 
 
 async def bench(port: int, rate: float, windows: int, seconds: float, heavy_clients: int, rounds: int) -> list[dict]:
-    bodies = small_bodies(4000)
+    bodies = example_bodies(4000)  # tenant B's basket (examples/request.json)
     print(f"one heavy basket alone: {await exactness(port)}", flush=True)
     await open_loop(port, EVALUATE, bodies, rate, 1.0, connections=4)  # warm-up
     results = []

@@ -22,21 +22,24 @@ def port(fake_dre) -> int:
 
 async def test_latency_counts_from_the_schedule_and_the_peak_is_what_completes(fake_dre, port):
     fake_dre.delay_s = 0.05
-    bodies = http._bodies(4)
+    bodies = http.example_bodies(4)
     run = await http.open_loop(port, http.EVALUATE, bodies, rate=200, seconds=0.5, connections=2)
 
     # Two connections, 50 ms each: ~40 answers/s while 200/s were offered. The rest queue
     # (latency from their due time grows) or are dropped beyond MAX_IN_FLIGHT: none here.
     assert (run.sent, run.errors, run.dropped) == (100, 0, 0)
     assert run.ok == 100 == fake_dre.count("evaluate", 200)
-    assert 10 <= run.throughput <= 45  # bounded by the server (2 / 50 ms), not by the 200/s offered
+    # bounded by the server (2 / 50 ms), not by the 200/s offered; how far below, depends on the machine
+    assert 0 < run.throughput <= 45
     assert run.pct_ms(50) >= 500  # queued behind the slow server, not just the 50 ms it took
     assert run.pct_ms(99) >= 1000
 
 
 async def test_a_round_compares_evaluate_with_echo_and_measures_each_at_80_percent(fake_dre, port):
-    fake_dre.delay_s = 0.02  # evaluate only: echo answers at once
-    out = await http.bench(port, overload=400, seconds=0.5, connections=4, rounds=2, pause_s=0)
+    # evaluate only: echo answers at once. 100 ms caps evaluate at 40/s on four connections, far
+    # below echo's peak even on a loaded machine (~90/s measured at load 7.5 on two cores)
+    fake_dre.delay_s = 0.1
+    out = await http.bench(port, overload=400, seconds=0.25, connections=4, rounds=2, pause_s=0)
 
     assert len(out["rounds"]) == 2
     for r in out["rounds"]:
@@ -44,10 +47,10 @@ async def test_a_round_compares_evaluate_with_echo_and_measures_each_at_80_perce
         assert r["ratio"] == pytest.approx(r["evaluate_peak_rps"] / r["echo_peak_rps"], abs=0.002)
         assert r["at80_rate_rps"] == pytest.approx(0.8 * r["evaluate_peak_rps"], abs=0.1)
         assert r["echo_at80_rate_rps"] == pytest.approx(0.8 * r["echo_peak_rps"], abs=0.1)
-        assert r["at80_p50_ms"] >= 20  # evaluate's delay shows in its latency
+        assert r["at80_p50_ms"] >= 100  # evaluate's delay shows in its latency
         assert r["at80_errors"] == 0
-    # four connections at 20 ms each cap evaluate at 200/s, far below what echo does
-    assert out["evaluate_peak_rps"] <= 205 and out["ratio"] < 0.8
+    # four connections at 100 ms each cap evaluate at 40/s, far below what echo does
+    assert out["evaluate_peak_rps"] <= 42 and out["ratio"] < 0.8
     assert out["ratio"] == statistics.median(r["ratio"] for r in out["rounds"])
     assert fake_dre.count("echo", 200) > 0 and fake_dre.count("evaluate", 400) == 0
 
@@ -55,7 +58,7 @@ async def test_a_round_compares_evaluate_with_echo_and_measures_each_at_80_perce
 async def test_errors_are_counted_by_status_and_kept_out_of_the_latencies(fake_dre, port):
     fake_dre.delay_s = 0.02
     fake_dre.max_concurrency = 1  # four connections at once: the others get 503
-    run = await http.open_loop(port, http.EVALUATE, http._bodies(4), rate=100, seconds=0.5, connections=4)
+    run = await http.open_loop(port, http.EVALUATE, http.example_bodies(4), rate=100, seconds=0.5, connections=4)
 
     assert run.ok == fake_dre.count("evaluate", 200) and run.ok > 0
     assert run.error_kinds == {"503": fake_dre.count("evaluate", 503)} and run.errors > 0
@@ -68,7 +71,7 @@ async def test_a_connection_the_server_closes_after_n_requests_is_reopened(nurse
     server = FakeDre()
     server.keep_alive_max_requests = 5
     url = await nursery.start(server.serve)
-    run = await http.open_loop(urlsplit(url).port, http.EVALUATE, http._bodies(4), rate=100, seconds=0.5,
+    run = await http.open_loop(urlsplit(url).port, http.EVALUATE, http.example_bodies(4), rate=100, seconds=0.5,
                                connections=1)
 
     # 50 requests on one connection that the server ends every 5: none lost, none an error
