@@ -19,6 +19,19 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 180.0
 
 
+def stop_server(proc: subprocess.Popen, timeout: float) -> int:
+    """Stop a ``dre serve`` child as an operator would: SIGTERM, wait up to ``timeout`` seconds for
+    its graceful shutdown, kill it if it does not end by then. Returns its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 class LiveServer:
     """Started by the constructor (ready when it returns: /openapi.json answers); ``stop()`` ends it.
 
@@ -52,14 +65,7 @@ class LiveServer:
 
     def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM, wait for the exit code; kill if it does not stop in time."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_server(self.proc, timeout)
 
     def output(self) -> str:
         self._log.seek(0)

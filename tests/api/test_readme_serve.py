@@ -8,7 +8,6 @@ once broke the embedded store's start without any test noticing.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from actors.redis_server import start_redis_server
+from bench.live_server import stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DRE = Path(sys.executable).with_name("dre")  # the console script scripts/serve execs
@@ -59,14 +59,7 @@ class ReadmeServer:
         return r.json()
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_server(self.proc, 30)
 
     def output(self) -> str:
         self.log.seek(0)
