@@ -22,7 +22,7 @@ pathological baskets wait for each other and for the CPU, not ordinary baskets f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -31,7 +31,7 @@ import trio
 from actors.coordinator import PRICE_TIMEOUT_S, Coordinator
 from actors.deadlines import Deadlines
 from actors.kit import mailbox, open_actor
-from actors.messages import HEAVY_QUEUE, serve_heavy
+from actors.messages import HEAVY_QUEUE, BatchObserver, serve_heavy
 from actors.resolver import start_resolvers
 from actors.shard import start_shard
 from actors.supervisor import RestartLog, supervise
@@ -42,8 +42,6 @@ from dre.pricing.result import Result
 from dre.promotion.model import Promotion
 
 log = logging.getLogger("dre.engine")
-
-BatchObserver = Callable[[str, int], None]
 
 HEAVY_THREADS = 1  # threads of the heavy lane per worker process: a pathological basket takes a
 # core for up to ~30 ms; with two cores, the other stays for the event loop and the light lane

@@ -18,6 +18,7 @@ import trio
 from dre.pricing.result import Result
 
 T = TypeVar("T")
+BatchObserver = Callable[[str, int], None]  # (actor kind, batch size), e.g. a histogram
 
 
 class Gather(Generic[T]):
@@ -137,7 +138,7 @@ def cut_short(result: object) -> bool:
 
 async def serve_batches(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter, max_batch: int,
                         price: Callable[[list, int | None], list], answer: Callable[[Any, Any], None], who: str,
-                        observe: Callable[[str, int], None] | None = None,
+                        observe: BatchObserver | None = None,
                         heavy: trio.MemorySendChannel | None = None) -> None:
     """The loop every pricing actor runs: drain what waits, price each promotion set's group in a
     worker thread (the groups of one batch at once, each its own thread call under ``limiter``),

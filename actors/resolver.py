@@ -6,22 +6,19 @@ few baskets cut short by it go on to the heavy lane (actors.messages.serve_batch
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import trio
 
 from actors.kit import mailbox
-from actors.messages import Gather, serve_batches
+from actors.messages import BatchObserver, Gather, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.pricing import Prepared, PromotionSet
 from dre.pricing.result import Result
 
 MAILBOX_SIZE = 128  # queued resolve requests shared by all resolver workers
 MAX_BATCH = 32  # baskets per resolve call
-
-BatchObserver = Callable[[str, int], None]
 
 
 @dataclass(eq=False)

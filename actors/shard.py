@@ -10,7 +10,6 @@ small best-deal bound there; the few baskets cut short by it go on to the heavy 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import numpy as np
 import trio
 
 from actors.kit import mailbox, open_actor
-from actors.messages import Gather, serve_batches
+from actors.messages import BatchObserver, Gather, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.pricing import Prepared, PromotionSet
 from dre.pricing.result import Result
@@ -27,8 +26,6 @@ log = logging.getLogger("dre.actors")
 
 MAILBOX_SIZE = 64  # queued requests per shard; senders wait beyond it (backpressure)
 MAX_BATCH = 32  # baskets per shard_candidates call: amortises the thread hop, bounds latency
-
-BatchObserver = Callable[[str, int], None]  # (actor kind, batch size), e.g. a histogram
 
 
 @dataclass(eq=False)
