@@ -100,4 +100,4 @@ async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store
     lease = config.job_lease_s
     settings = JobSettings(runners=config.job_runners, lease_s=lease, job_timeout_s=lease * 2 / 3,
                            recover_every_s=min(JobSettings.recover_every_s, lease / 2))
-    return await start_job_worker(nursery, store, sorted(set(config.api_keys.values())), SideEffects(store), settings)
+    return await start_job_worker(nursery, store, sorted(config.tenants), SideEffects(store), settings)

@@ -14,7 +14,7 @@ from quart_trio.wrappers.request import TrioRequest
 from werkzeug.exceptions import BadRequest
 
 from api import admin, articles, confirm, coupons, evaluate, loyalty, ops
-from api.http.auth import CHALLENGE, tenant_for
+from api.http.auth import CHALLENGE, key_for, require_role
 from api.http.errors import NOT_JSON, error_response, register_error_handlers
 from api.http.idempotency import install_idempotency
 from api.http.limits import check_body, raise_body_limit
@@ -31,9 +31,13 @@ SEMANTICS = Path(__file__).resolve().parent.parent / "docs" / "semantics.md"
 DESCRIPTION = """DRE real-time promotion engine: POS service.
 
 Auth: `Authorization: Bearer <api-key>` on every route except this document; the key decides
-the tenant. Errors: `{"error": {"code", "message", "details": [{"path", "issue"}]}}` with 400
-(invalid input, `details` name the failing JSON paths), 401, 404, 405, 413 (body over the
-limit, 1 MiB by default), 415 (POS routes take `application/json` only), 503 (store or engine
+the tenant and the role. A `DRE_API_KEYS` entry `tenant:key` is a POS key, `tenant:key:admin` an
+admin key. Admin-only (403 FORBIDDEN with a POS key, nothing done): every `/admin/*` route
+(coupon-type `generate` among them), the article imports (`/pos/articles/import` and
+`/pos/articles/import-batch`) and `POST /pos/coupons/issue`.
+Errors: `{"error": {"code", "message", "details": [{"path", "issue"}]}}` with 400 (invalid
+input, `details` name the failing JSON paths), 401, 403, 404, 405, 413 (body over the limit,
+1 MiB by default), 415 (POS routes take `application/json` only), 503 (store or engine
 unavailable; retry). A bad request never returns 500 and never changes state. Every response
 carries `X-Request-Id` (echoed or generated).
 
@@ -79,7 +83,7 @@ def create_app(services: Services) -> QuartTrio:
     QuartSchema(
         app,
         info={"title": "DRE POS service", "version": services.version, "description": _description()},
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},  # described by Provider
         security=[{"bearer": []}],
         redoc_ui_path=None, scalar_ui_path=None, swagger_ui_path=None,  # no CDN assets
         openapi_provider_class=Provider,
@@ -99,15 +103,18 @@ def create_app(services: Services) -> QuartTrio:
         g.started = time.perf_counter()
         rid = request.headers.get(REQUEST_ID, "")
         g.request_id = rid if 0 < len(rid) <= MAX_REQUEST_ID and rid.isprintable() else uuid.uuid4().hex
-        g.tenant = None
+        g.tenant = g.role = None
         if request.path in PUBLIC_PATHS:
             return None
         if request.path in loyalty.SELF_AUTHENTICATING:
             return None  # Basic or Bearer, answered in the LoyaltyPOSEventResponse shape
         try:
-            g.tenant = tenant_for(request.headers.get("Authorization"), services.config.api_keys)
+            key = key_for(request.headers.get("Authorization"), services.config.api_keys)
         except DREError as err:
             return error_response(err, CHALLENGE)
+        g.tenant, g.role = key.tenant, key.role
+        # before idempotency replays, body limits and validation: a POS key learns nothing more
+        require_role(key, app.view_functions.get(request.endpoint) if request.endpoint else None)
         limit = services.config.max_body_bytes
         if request.path in articles.LARGE_BODY_PATHS:
             limit = services.config.max_import_bytes  # as configured, even below max_body_bytes

@@ -50,7 +50,7 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         try:
             await load_start_promotions(services)
             if store.available:
-                tenants = config.api_keys.values()
+                tenants = config.tenants
                 services.reloader = await start_reloader(nursery, store, engine, tenants)
                 services.imports = await start_import_jobs(nursery, store, tenants)
             yield services

@@ -32,7 +32,7 @@ import orjson
 
 from actors.redis_server import free_port
 
-KEY = "bench-key"
+KEY = "bench-key"  # an admin key: the article imports and their job status are admin-only
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
 START_TIMEOUT_S = 60.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ def article(prefix: str, n: int) -> dict:
 
 def start_server(workers: int, redis_url: str | None, data_dir: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DRE_API_KEYS": f"bench:{KEY}", "DRE_DATA_DIR": data_dir,
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DRE_API_KEYS": f"bench:{KEY}:admin", "DRE_DATA_DIR": data_dir,
            "DRE_REDIS_URL": redis_url or ""}
     proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

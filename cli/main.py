@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--data-dir", help="embedded Redis data directory (DRE_DATA_DIR)")
     sv.add_argument("--promotions-file", help="promotions loaded at start-up for the first tenant "
                     "(DRE_PROMOTIONS_FILE)")
-    sv.add_argument("--api-keys", help="tenant:key,tenant2:key2 (DRE_API_KEYS)")
+    sv.add_argument("--api-keys", help="tenant:key[:admin],... (DRE_API_KEYS): POS keys, or admin keys with :admin")
     sv.set_defaults(func=_serve)
 
     # Listed for `dre --help`; main() hands its arguments to the harness's own parser untouched.

@@ -3,7 +3,7 @@
 
 Standard library only (the slim image has no curl). Every DRE route needs auth, so the check
 authenticates with ``DRE_HEALTHCHECK_KEY`` or else the first key of ``DRE_API_KEYS``
-(``tenant:key,...``) and then requires 200. With no key configured it can only prove the server
+(``tenant:key[:admin],...``; the heartbeat takes either role) and then requires 200. With no key configured it can only prove the server
 answers HTTP, so any answer below 500 counts as healthy.
 """
 from __future__ import annotations
@@ -21,9 +21,8 @@ def api_key(env: dict[str, str]) -> str | None:
     """The key to authenticate with, if any is configured."""
     if env.get("DRE_HEALTHCHECK_KEY"):
         return env["DRE_HEALTHCHECK_KEY"]
-    first = env.get("DRE_API_KEYS", "").split(",")[0]
-    _, sep, key = first.partition(":")
-    return (key.strip() or None) if sep else None
+    first = env.get("DRE_API_KEYS", "").split(",")[0].strip().split(":")  # tenant:key or tenant:key:admin
+    return (first[1].strip() or None) if len(first) in (2, 3) else None
 
 
 def check(env: dict[str, str]) -> int:

@@ -6,6 +6,7 @@ allowed, e.g. ``--port / DRE_PORT: 'abc' is not a whole number from 1 to 65535``
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -21,7 +22,10 @@ DEFAULT_MAX_IMPORT = 512 * 1024 * 1024  # POST /pos/articles/import-batch: a mil
 # with names and attributes is ~150-300 MB of JSON
 DEFAULT_PRICE_DEADLINE_MS = 250  # a request's pricing deadline (actors.coordinator.PRICE_TIMEOUT_S)
 MAX_PRICE_DEADLINE_MS = 60_000  # a minute: beyond, a lane has long given up
-DEFAULT_KEYS = "default:dev-key"  # a development key so a fresh `dre serve` is usable at once
+DEFAULT_KEYS = "default:dev-key:admin"  # a development key so a fresh `dre serve` is usable at once
+DEV_KEY = "dev-key"  # that key: public (the README shows it), so served on loopback only
+POS, ADMIN = "pos", "admin"  # key roles: `tenant:key` is a POS key, `tenant:key:admin` an admin key
+LOOPBACK_NAMES = ("localhost",)  # besides loopback IP addresses (127.0.0.0/8, ::1)
 REDIS_SCHEMES = ("redis", "rediss", "unix")  # what actors.redis_link connects to
 
 # Setting -> its environment variable; the ones `dre serve` also takes as a flag are in FLAGS.
@@ -36,12 +40,24 @@ FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotio
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """What an API key is: its tenant and its role (POS or ADMIN)."""
+
+    tenant: str
+    role: str = POS
+
+    @property
+    def admin(self) -> bool:
+        return self.role == ADMIN
+
+
+@dataclass(frozen=True)
 class Config:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     workers: int = 1  # HTTP worker processes
     shards: int = 1  # promotion shard actors per worker (one: no merge step, see actors.coordinator)
-    api_keys: dict[str, str] = field(default_factory=dict)  # api key -> tenant
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)  # api key -> its tenant and role
     redis_url: str | None = None  # None: start an embedded redis-server
     data_dir: Path = Path("data")
     promotions_file: Path | None = None  # loaded at start-up for the first tenant
@@ -53,8 +69,13 @@ class Config:
     price_deadline_ms: int = DEFAULT_PRICE_DEADLINE_MS  # pricing not done within this: 503, retry
 
     @property
+    def tenants(self) -> tuple[str, ...]:
+        """The tenants the keys name, each once, in the order of DRE_API_KEYS."""
+        return tuple(dict.fromkeys(k.tenant for k in self.api_keys.values()))
+
+    @property
     def first_tenant(self) -> str:
-        return next(iter(self.api_keys.values()))
+        return self.tenants[0]
 
 
 def label(setting: str) -> str:
@@ -139,17 +160,33 @@ def check_promotions(path: Path) -> None:
         raise invalid(f"{label('promotions_file')}: {err.message}", err.details) from None
 
 
-def parse_api_keys(spec: str) -> dict[str, str]:
-    """``tenant:key,tenant2:key2`` -> {key: tenant}. Raises DREError on a malformed entry."""
-    out: dict[str, str] = {}
+def parse_api_keys(spec: str) -> dict[str, ApiKey]:
+    """``tenant:key,tenant2:key2:admin`` -> {key: ApiKey(tenant, role)}: ``tenant:key`` is a POS
+    key, ``tenant:key:admin`` an admin key. Raises DREError on a malformed entry or on a key named
+    twice with another tenant or role."""
+    out: dict[str, ApiKey] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
-        tenant, sep, key = part.partition(":")
-        if not sep or not tenant or not key:
-            raise invalid(f"{label('api_keys')}: entry {part!r} is not tenant:key")
-        out[key] = tenant
+        fields = part.split(":")
+        if len(fields) not in (2, 3) or not all(fields) or fields[2:] not in ([], [ADMIN]):
+            raise invalid(f"{label('api_keys')}: entry {part!r} is not tenant:key or tenant:key:admin")
+        key = ApiKey(fields[0], ADMIN if len(fields) == 3 else POS)
+        if out.setdefault(fields[1], key) != key:  # (the message does not repeat the key)
+            raise invalid(f"{label('api_keys')}: a key of tenant {key.tenant!r} is listed twice, with another "
+                          "tenant or role")
     if not out:
-        raise invalid(f"{label('api_keys')}: names no key (tenant:key,tenant2:key2)")
+        raise invalid(f"{label('api_keys')}: names no key (tenant:key,tenant2:key2:admin)")
     return out
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` is reachable from this machine only."""
+    host = host.strip().strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any address
 
 
 def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
@@ -179,12 +216,16 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         raise invalid(f"{label('data_dir')}: {str(data_dir)!r} is not a directory (embedded Redis files)")
     promos = given("promotions_file")
     lease = given("job_lease_s")
+    api_keys = parse_api_keys(given("api_keys") or DEFAULT_KEYS)
+    if DEV_KEY in api_keys and not is_loopback(host):
+        raise invalid(f"{label('api_keys')}: the development key {DEV_KEY!r} (the default) is served on loopback "
+                      f"only (127.0.0.1, ::1, localhost), not on {label('host')} {host!r}: set keys of your own")
     return Config(
         host=host,
         port=number("port", DEFAULT_PORT, 1, 65535),
         workers=number("workers", 1, 1),
         shards=number("shards", 1, 1),
-        api_keys=parse_api_keys(given("api_keys") or DEFAULT_KEYS),
+        api_keys=api_keys,
         redis_url=None if url is None else redis_url(url),
         data_dir=data_dir,
         promotions_file=None if promos is None else promotions_path(promos),

@@ -1,6 +1,6 @@
 """/admin/promotions (CRUD, activate/deactivate, budget) and /admin/coupon-types (CRUD, code
 generation): thin routes over ``promotions`` and ``coupon_types``. Two blueprints, as mounted by
-api.app.create_app."""
+api.app.create_app. Every route is admin-only (``admin_only``: 403 FORBIDDEN for a POS key)."""
 from __future__ import annotations
 
 from quart import Blueprint, Response, g
@@ -8,6 +8,7 @@ from quart_schema import document_response
 
 from api.admin import coupon_types, promotions
 from api.admin.schemas import Budget, CouponTypeList, Deleted, GeneratedCodes, GenerateRequest, PromotionList
+from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
@@ -28,6 +29,7 @@ def _written(doc: dict, version: int, status: int = 200) -> Response:
 
 
 @promotions_bp.get("/admin/promotions")
+@admin_only
 @document_response(PromotionList, 200)
 @errors(*AUTH_ERRORS, 503)
 async def list_promotions() -> Response:
@@ -36,6 +38,7 @@ async def list_promotions() -> Response:
 
 
 @promotions_bp.post("/admin/promotions")
+@admin_only
 @validate_request(PromotionIn)
 @document_response(PromotionIn, 201)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 409, 503)
@@ -49,6 +52,7 @@ async def create_promotion(data: PromotionIn) -> Response:
 
 
 @promotions_bp.get("/admin/promotions/<promotion_id>")
+@admin_only
 @document_response(PromotionIn, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def get_promotion(promotion_id: str) -> Response:
@@ -57,6 +61,7 @@ async def get_promotion(promotion_id: str) -> Response:
 
 
 @promotions_bp.put("/admin/promotions/<promotion_id>")
+@admin_only
 @validate_request(PromotionIn)
 @document_response(PromotionIn, 200)
 @document_response(PromotionIn, 201)
@@ -68,6 +73,7 @@ async def put_promotion(promotion_id: str, data: PromotionIn) -> Response:
 
 
 @promotions_bp.delete("/admin/promotions/<promotion_id>")
+@admin_only
 @document_response(Deleted, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def delete_promotion(promotion_id: str) -> Response:
@@ -77,6 +83,7 @@ async def delete_promotion(promotion_id: str) -> Response:
 
 
 @promotions_bp.post("/admin/promotions/<promotion_id>/activate")
+@admin_only
 @document_response(PromotionIn, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def activate_promotion(promotion_id: str) -> Response:
@@ -86,6 +93,7 @@ async def activate_promotion(promotion_id: str) -> Response:
 
 
 @promotions_bp.post("/admin/promotions/<promotion_id>/deactivate")
+@admin_only
 @document_response(PromotionIn, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def deactivate_promotion(promotion_id: str) -> Response:
@@ -96,6 +104,7 @@ async def deactivate_promotion(promotion_id: str) -> Response:
 
 
 @promotions_bp.get("/admin/promotions/<promotion_id>/budget")
+@admin_only
 @document_response(Budget, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def budget(promotion_id: str) -> Response:
@@ -105,6 +114,7 @@ async def budget(promotion_id: str) -> Response:
 
 
 @coupon_types_bp.get("/admin/coupon-types")
+@admin_only
 @document_response(CouponTypeList, 200)
 @errors(*AUTH_ERRORS, 503)
 async def list_coupon_types() -> Response:
@@ -113,6 +123,7 @@ async def list_coupon_types() -> Response:
 
 
 @coupon_types_bp.post("/admin/coupon-types")
+@admin_only
 @validate_request(CouponTypeIn)
 @document_response(CouponTypeIn, 201)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 409, 503)
@@ -126,6 +137,7 @@ async def create_coupon_type(data: CouponTypeIn) -> Response:
 
 
 @coupon_types_bp.get("/admin/coupon-types/<type_id>")
+@admin_only
 @document_response(CouponTypeIn, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def get_coupon_type(type_id: str) -> Response:
@@ -133,6 +145,7 @@ async def get_coupon_type(type_id: str) -> Response:
 
 
 @coupon_types_bp.put("/admin/coupon-types/<type_id>")
+@admin_only
 @validate_request(CouponTypeIn)
 @document_response(CouponTypeIn, 200)
 @document_response(CouponTypeIn, 201)
@@ -145,6 +158,7 @@ async def put_coupon_type(type_id: str, data: CouponTypeIn) -> Response:
 
 
 @coupon_types_bp.delete("/admin/coupon-types/<type_id>")
+@admin_only
 @document_response(Deleted, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def delete_coupon_type(type_id: str) -> Response:
@@ -155,6 +169,7 @@ async def delete_coupon_type(type_id: str) -> Response:
 
 
 @coupon_types_bp.post("/admin/coupon-types/<type_id>/generate")
+@admin_only
 @validate_request(GenerateRequest)
 @document_response(GeneratedCodes, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)

@@ -1,4 +1,5 @@
-"""Article master imports and their job status (thin; see ``imports``)."""
+"""Article master imports and their job status (thin; see ``imports``). Admin-only routes
+(``admin_only``: 403 FORBIDDEN for a POS key)."""
 from __future__ import annotations
 
 from quart import Blueprint, Response, g, request
@@ -6,6 +7,7 @@ from quart_schema import document_request, document_response
 
 from api.articles import imports as ops
 from api.articles.schemas import ArticlesBody, ImportAccepted, ImportJob, ImportResult
+from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
@@ -18,6 +20,7 @@ LARGE_BODY_PATHS = frozenset({BATCH_PATH})  # take DRE_MAX_IMPORT_BYTES instead 
 
 
 @bp.post("/pos/articles/import")
+@admin_only
 @validate_request(ArticlesBody)
 @document_response(ImportResult, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
@@ -30,6 +33,7 @@ async def import_articles(data: ArticlesBody) -> Response:
 
 
 @bp.post(BATCH_PATH)
+@admin_only
 @document_request(ArticlesBody)
 @document_response(ImportAccepted, 202)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
@@ -43,6 +47,7 @@ async def import_batch() -> Response:
 
 
 @bp.get("/admin/ArticleImportJobs(<job_id>)")
+@admin_only
 @document_response(ImportJob, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def import_job(job_id: str) -> Response:

@@ -5,6 +5,7 @@ never redeemed twice and a GENERIC code never used beyond its limits. Errors: 40
 (unknown code or reservation, unknown coupon type), 409 COUPON_UNAVAILABLE (`details[0].path` =
 the code, `issue` = the reason: NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE,
 LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED), 409 ALREADY_REDEEMED (second redeem), 503.
+``issue`` is admin-only (403 FORBIDDEN for a POS key); the others take any key.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse,
 )
+from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
@@ -85,6 +87,7 @@ async def activate_coupon(data: ActivateRequest) -> Response:
 
 
 @bp.post("/pos/coupons/issue")
+@admin_only
 @validate_request(IssueRequest)
 @document_response(IssueResponse, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)

@@ -23,6 +23,7 @@ NOT_JSON = "request body is not valid JSON"  # the 400 message; api.app.DREReque
 CODES = {  # HTTP status -> the contract's error code for errors raised by the HTTP layer
     400: "INVALID_INPUT",
     401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",

@@ -1,6 +1,6 @@
 """What the OpenAPI document says beyond the routes' own models: the contract's error body on
-every route (:func:`errors`), non-JSON responses (:func:`raw_response`), and the document built
-once (:class:`Provider`)."""
+every route (:func:`errors`), non-JSON responses (:func:`raw_response`), the key roles (the
+bearer scheme's description), and the document built once (:class:`Provider`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,6 +15,13 @@ T = TypeVar("T", bound=Callable)
 EXTRA_RESPONSES = "_dre_openapi_responses"  # attribute: {status: OpenAPI response object}
 AUTH_ERRORS = (401,)
 BODY_ERRORS = (400, 413, 415)
+# the "bearer" security scheme's description: the key roles
+BEARER_DESCRIPTION = """An API key of `DRE_API_KEYS`; it decides the tenant and the role.
+`tenant:key` is a POS key: evaluate, simulate, confirm, coupon validate, reserve, redeem, cancel
+and activate, heartbeat, loyalty, and `/metrics` with its own tenant's series.
+`tenant:key:admin` is an admin key: all of that, `/metrics` of every tenant, and the admin-only
+routes (every `/admin/*` route, `/pos/articles/import`, `/pos/articles/import-batch` and
+`POST /pos/coupons/issue`), where a POS key gets 403 FORBIDDEN and nothing is done."""
 
 
 class ErrorDetail(BaseModel):
@@ -23,8 +30,9 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorInfo(BaseModel):
-    code: str = Field(description="INVALID_INPUT, UNAUTHORIZED, NOT_FOUND, METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, "
-                                  "UNSUPPORTED_MEDIA_TYPE, STORE_UNAVAILABLE, ENGINE_UNAVAILABLE, INTERNAL_ERROR, ...")
+    code: str = Field(description="INVALID_INPUT, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, "
+                                  "PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, STORE_UNAVAILABLE, ENGINE_UNAVAILABLE, "
+                                  "INTERNAL_ERROR, ...")
     message: str
     details: list[ErrorDetail] = Field(default_factory=list)
 
@@ -65,7 +73,10 @@ class Provider(OpenAPIProvider):
         # The routes are fixed once the app serves, so one build answers them all (api.serve
         # builds it before serving).
         if self._document is None:
-            self._document = super().schema()
+            document = super().schema()
+            # quart-schema's HttpSecurityScheme takes no description: the roles are added here
+            document["components"]["securitySchemes"]["bearer"]["description"] = BEARER_DESCRIPTION
+            self._document = document
         return self._document
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:

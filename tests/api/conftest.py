@@ -14,14 +14,19 @@ from dre.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-KEY, OTHER_KEY = "key-acme", "key-globex"
+KEY, OTHER_KEY = "key-acme", "key-globex"  # POS keys
+ADMIN_KEY, OTHER_ADMIN_KEY = "key-acme-admin", "key-globex-admin"  # admin keys of the same tenants
 TENANT, OTHER_TENANT = "acme", "globex"
+API_KEYS = (f"{TENANT}:{KEY},{OTHER_TENANT}:{OTHER_KEY},"
+            f"{TENANT}:{ADMIN_KEY}:admin,{OTHER_TENANT}:{OTHER_ADMIN_KEY}:admin")
 AUTH = {"Authorization": f"Bearer {KEY}"}
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
+ADMIN_AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}  # /admin/*, article imports, coupon issue
+JSON_ADMIN_AUTH = {**ADMIN_AUTH, "Content-Type": "application/json"}
 
 
 def make_config(**env: str):
-    base = {"DRE_API_KEYS": f"{TENANT}:{KEY},{OTHER_TENANT}:{OTHER_KEY}",
+    base = {"DRE_API_KEYS": API_KEYS,
             "DRE_PROMOTIONS_FILE": str(EXAMPLES / "promotions.json"), "DRE_SHARDS": "2"}
     return load_config({**base, **env})
 
@@ -55,3 +60,8 @@ async def post(client, path: str, body: object, headers: dict | None = None):
     """POST ``body`` as JSON; returns (status, parsed body, response)."""
     r = await client.post(path, data=orjson.dumps(body), headers=JSON_AUTH if headers is None else headers)
     return r.status_code, orjson.loads(await r.get_data()), r
+
+
+async def admin_post(client, path: str, body: object):
+    """:func:`post` with the tenant's admin key (admin-only routes)."""
+    return await post(client, path, body, JSON_ADMIN_AUTH)

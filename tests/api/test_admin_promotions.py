@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from tests.api.conftest import AUTH, post
+from tests.api.conftest import ADMIN_AUTH, OTHER_ADMIN_KEY, post
 
 RICE = {"id": "P10", "name": "2.00 off rice", "type": "ARTICLE",
         "actions": [{"type": "ARTICLE", "values": ["R1"], "amountOff": 2.0}]}
@@ -17,7 +17,7 @@ def basket(request: dict) -> dict:
 
 
 async def call(client, method: str, path: str, body: object | None = None):
-    headers = dict(AUTH)
+    headers = dict(ADMIN_AUTH)
     kwargs = {}
     if body is not None:
         headers["Content-Type"] = "application/json"
@@ -77,7 +77,7 @@ async def test_put_creates_replaces_and_checks_the_id(client, example_request):
 
 async def test_deactivate_activate_and_delete(client, example_request):
     await call(client, "POST", "/admin/promotions", RICE)
-    r = await client.post("/admin/promotions/P10/deactivate", headers=AUTH)  # no body, no Content-Type
+    r = await client.post("/admin/promotions/P10/deactivate", headers=ADMIN_AUTH)  # no body, no Content-Type
     assert r.status_code == 200 and orjson.loads(await r.get_data())["status"] == "INACTIVE"
     assert await rice_discount(client, example_request) == 0
     status, doc, _ = await call(client, "POST", "/admin/promotions/P10/activate")
@@ -107,7 +107,7 @@ async def test_budget_in_major_units_null_without_limit(client, rdb):
 
 async def test_tenants_do_not_see_each_others_promotions(client):
     await call(client, "POST", "/admin/promotions", RICE)
-    r = await client.get("/admin/promotions/P10", headers={"Authorization": "Bearer key-globex"})
+    r = await client.get("/admin/promotions/P10", headers={"Authorization": f"Bearer {OTHER_ADMIN_KEY}"})
     assert r.status_code == 404
     r = await client.get("/admin/promotions", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import trio
 
-from tests.api.conftest import AUTH, JSON_AUTH, post
+from tests.api.conftest import ADMIN_AUTH, JSON_ADMIN_AUTH, admin_post, post
 
 
 def article(n: int, **over) -> dict:
@@ -13,7 +13,7 @@ def article(n: int, **over) -> dict:
 
 
 async def job(client, job_id: str) -> dict:
-    r = await client.get(f"/admin/ArticleImportJobs({job_id})", headers=AUTH)
+    r = await client.get(f"/admin/ArticleImportJobs({job_id})", headers=ADMIN_AUTH)
     assert r.status_code == 200
     return orjson.loads(await r.get_data())
 
@@ -28,7 +28,7 @@ async def wait_done(client, job_id: str, timeout_s: float = 60.0) -> dict:
 
 
 async def test_sync_import_upserts_and_reports_each_article(client, rdb):
-    status, body, _ = await post(client, "/pos/articles/import", {"articles": [article(1), article(2)]})
+    status, body, _ = await admin_post(client, "/pos/articles/import", {"articles": [article(1), article(2)]})
     assert status == 200
     assert [(r["articleNumber"], r["status"]) for r in body["results"]] == [("A0000001", "CREATED"),
                                                                           ("A0000002", "CREATED")]
@@ -36,7 +36,7 @@ async def test_sync_import_upserts_and_reports_each_article(client, rdb):
              {"articleNumber": "BAD", "name": "", "articleGroupId": "G1", "price": 4.999},
              "not an object",
              article(3)]
-    status, body, _ = await post(client, "/pos/articles/import", {"articles": batch})
+    status, body, _ = await admin_post(client, "/pos/articles/import", {"articles": batch})
     assert status == 200
     assert (body["total"], body["created"], body["updated"], body["failed"]) == (4, 1, 1, 2)
     outcomes = body["results"]
@@ -50,12 +50,12 @@ async def test_sync_import_upserts_and_reports_each_article(client, rdb):
 
 
 async def test_sync_import_body_shape_errors(client):
-    status, body, _ = await post(client, "/pos/articles/import", {"items": []})
+    status, body, _ = await admin_post(client, "/pos/articles/import", {"items": []})
     assert status == 400 and body["error"]["code"] == "INVALID_INPUT"
 
 
 async def test_evaluate_fills_a_missing_group_from_the_master(client, example_request):
-    await post(client, "/pos/articles/import", {"articles": [
+    await admin_post(client, "/pos/articles/import", {"articles": [
         {"articleNumber": "A100", "name": "Coffee", "articleGroupId": "COFFEE"}]})
     for item in example_request["request"]["items"]:
         item.pop("articleGroupId")
@@ -70,7 +70,7 @@ async def test_batch_import_of_20k_runs_to_completed(client, rdb):
     articles = [article(n) for n in range(20_000)]
     articles[7] = {"articleNumber": "X7", "name": "no group"}
     articles[12_345] = article(12_345, price=-1)
-    status, body, r = await post(client, "/pos/articles/import-batch", {"articles": articles})
+    status, body, r = await admin_post(client, "/pos/articles/import-batch", {"articles": articles})
     assert status == 202 and body["status"] == "QUEUED" and body["total"] == 20_000
     assert r.headers["Location"] == f"/admin/ArticleImportJobs({body['jobId']})"
     done = await wait_done(client, body["jobId"])
@@ -88,23 +88,23 @@ async def test_batch_accepts_bodies_above_the_1_mib_limit_that_sync_refuses(clie
     big = {"articles": [article(n, name="x" * 200) for n in range(6_000)]}  # ~1.5 MB
     data = orjson.dumps(big)
     assert len(data) > 1 << 20
-    r = await client.post("/pos/articles/import", data=data, headers=JSON_AUTH)
+    r = await client.post("/pos/articles/import", data=data, headers=JSON_ADMIN_AUTH)
     assert r.status_code == 413
-    status, body, _ = await post(client, "/pos/articles/import-batch", big)
+    status, body, _ = await admin_post(client, "/pos/articles/import-batch", big)
     assert status == 202
     assert (await wait_done(client, body["jobId"]))["processed"] == 6_000
 
 
 async def test_batch_refuses_a_body_that_is_not_an_article_array(client, rdb):
-    status, body, _ = await post(client, "/pos/articles/import-batch", {"articles": {"a": 1}})
+    status, body, _ = await admin_post(client, "/pos/articles/import-batch", {"articles": {"a": 1}})
     assert status == 400 and body["error"]["details"][0]["path"] == "articles"
-    r = await client.post("/pos/articles/import-batch", data=b"{not json", headers=JSON_AUTH)
+    r = await client.post("/pos/articles/import-batch", data=b"{not json", headers=JSON_ADMIN_AUTH)
     assert r.status_code == 400
     assert not rdb.keys("dre:{acme}:import*")
 
 
 async def test_unknown_job_is_404(client):
-    r = await client.get("/admin/ArticleImportJobs(0123abcd)", headers=AUTH)
+    r = await client.get("/admin/ArticleImportJobs(0123abcd)", headers=ADMIN_AUTH)
     assert r.status_code == 404
-    r = await client.get("/admin/ArticleImportJobs(../../x)", headers=AUTH)
+    r = await client.get("/admin/ArticleImportJobs(../../x)", headers=ADMIN_AUTH)
     assert r.status_code == 404

@@ -6,7 +6,7 @@ import pytest
 from dre.store import keys
 from tests.api import promos
 from tests.api.flows import coupon_types
-from tests.api.conftest import TENANT, post
+from tests.api.conftest import TENANT, admin_post, post
 
 
 @pytest.fixture
@@ -57,12 +57,13 @@ async def test_unknown_code_and_reservation_are_404(client, codes):
     for route in ("redeem", "cancel"):
         status, body, _ = await post(client, f"/pos/coupons/{route}", {"reservationId": "Rnope"})
         assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
-    status, body, _ = await post(client, "/pos/coupons/issue", {"couponTypeId": "NOPE", "customerIds": ["C1"]})
+    status, body, _ = await admin_post(client, "/pos/coupons/issue", {"couponTypeId": "NOPE", "customerIds": ["C1"]})
     assert status == 404
 
 
 async def test_issue_then_activate_for_the_owner_only(client, codes):
-    status, body, _ = await post(client, "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1", "C2"]})
+    status, body, _ = await admin_post(client, "/pos/coupons/issue",
+                                       {"couponTypeId": "THX", "customerIds": ["C1", "C2"]})
     assert status == 200 and body["couponTypeId"] == "THX"
     assert [(c["customerId"], c["status"]) for c in body["codes"]] == [("C1", "CREATED"), ("C2", "CREATED")]
     code = body["codes"][0]["code"]
@@ -83,6 +84,6 @@ async def test_issue_then_activate_for_the_owner_only(client, codes):
                                         ("issue", {"couponTypeId": "THX", "customerIds": []})])
 async def test_bad_bodies_are_400_and_change_nothing(client, codes, rdb, route, body):
     before = rdb.dbsize()
-    status, out, _ = await post(client, f"/pos/coupons/{route}", body)
+    status, out, _ = await (admin_post if route == "issue" else post)(client, f"/pos/coupons/{route}", body)
     assert (status, out["error"]["code"]) == (400, "INVALID_INPUT")
     assert rdb.dbsize() == before

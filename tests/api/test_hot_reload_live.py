@@ -12,13 +12,14 @@ import pytest
 import redis
 
 from bench.live_server import LiveServer
-from tests.api.conftest import EXAMPLES, KEY, TENANT
+from tests.api.conftest import ADMIN_KEY, EXAMPLES, KEY, TENANT
 
 LOAD_THREADS = 8  # keep-alive connections: the two workers race to accept, so both get some
 WRITES = 5
 SETTLE_S = 1.0  # after a write, evaluates keep running this long before the next write
 BOUND_S = 1.0  # a worker pricing with an old version this long after a write is a failure
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
 RICE = {"id": "P10", "name": "rice", "type": "ARTICLE",
         "actions": [{"type": "ARTICLE", "values": ["R1"], "amountOff": 1.0}]}
 
@@ -37,7 +38,7 @@ def rice_discount(answer: dict) -> float:
 
 @pytest.fixture
 def live(redis_url):
-    server = LiveServer({"DRE_API_KEYS": f"{TENANT}:{KEY}", "DRE_REDIS_URL": redis_url,
+    server = LiveServer({"DRE_API_KEYS": f"{TENANT}:{KEY},{TENANT}:{ADMIN_KEY}:admin", "DRE_REDIS_URL": redis_url,
                          "DRE_PROMOTIONS_FILE": str(EXAMPLES / "promotions.json")}, ["--workers", "2"])
     yield server
     code = server.stop()
@@ -60,7 +61,7 @@ def test_writes_reach_every_worker_under_load_without_failures(live, redis_url):
                 except httpx.HTTPError:
                     samples.append((sent, 0, None))
 
-    admin = httpx.Client(base_url=live.url, headers=HEADERS, timeout=10)
+    admin = httpx.Client(base_url=live.url, headers=ADMIN_HEADERS, timeout=10)
     assert admin.post("/admin/promotions", content=orjson.dumps(RICE)).status_code == 201
     threads = [threading.Thread(target=load) for _ in range(LOAD_THREADS)]
     for t in threads:

@@ -7,7 +7,7 @@ import pytest
 
 from api.app import create_app
 from api.worker import open_services
-from tests.api.conftest import JSON_AUTH, make_config
+from tests.api.conftest import JSON_ADMIN_AUTH, make_config
 
 IMPORT_LIMIT = 3_000
 
@@ -32,7 +32,7 @@ async def test_batch_import_above_a_small_import_limit_is_413(client, rdb, decla
     assert len(body) > IMPORT_LIMIT
     # Quart's test client sends no Content-Length (as a chunked body): the limit is then
     # enforced while the body is read; a declared length is refused before it is read.
-    headers = {**JSON_AUTH, "Content-Length": str(len(body))} if declared else JSON_AUTH
+    headers = {**JSON_ADMIN_AUTH, "Content-Length": str(len(body))} if declared else JSON_ADMIN_AUTH
     r = await client.post("/pos/articles/import-batch", data=body, headers=headers)
     err = orjson.loads(await r.get_data())
     assert r.status_code == 413
@@ -46,11 +46,11 @@ async def test_batch_import_above_a_small_import_limit_is_413(client, rdb, decla
 async def test_batch_import_within_the_limit_is_taken(client):
     body = articles(5)
     assert len(body) <= IMPORT_LIMIT
-    r = await client.post("/pos/articles/import-batch", data=body, headers=JSON_AUTH)
+    r = await client.post("/pos/articles/import-batch", data=body, headers=JSON_ADMIN_AUTH)
     assert r.status_code == 202
 
 
 async def test_other_routes_keep_the_body_limit(client):
     body = articles(50)  # above the import limit, far below the 1 MiB body limit
-    r = await client.post("/pos/articles/import", data=body, headers=JSON_AUTH)
+    r = await client.post("/pos/articles/import", data=body, headers=JSON_ADMIN_AUTH)
     assert r.status_code == 200

@@ -47,10 +47,18 @@ def serve_error(tmp_path, args: list[str], env: dict[str, str] | None = None) ->
     ([], {"DRE_JOB_RUNNERS": "-1"}, "DRE_JOB_RUNNERS: '-1' is not a whole number >= 0"),
     ([], {"DRE_JOB_LEASE_S": "x"}, "DRE_JOB_LEASE_S: 'x' is not a number of seconds above 0"),
     (["--redis-url", "notaurl"], {}, "--redis-url / DRE_REDIS_URL: 'notaurl' is not a Redis URL"),
-    (["--api-keys", "nokey"], {}, "--api-keys / DRE_API_KEYS: entry 'nokey' is not tenant:key"),
+    (["--api-keys", "nokey"], {}, "--api-keys / DRE_API_KEYS: entry 'nokey' is not tenant:key or tenant:key:admin"),
+    (["--api-keys", "acme:k:root"], {}, "--api-keys / DRE_API_KEYS: entry 'acme:k:root' is not tenant:key or "
+                                        "tenant:key:admin"),
+    # the public development key (the default) on a non-loopback address
+    (["--host", "0.0.0.0"], {}, "--api-keys / DRE_API_KEYS: the development key 'dev-key' (the default) is served "
+                                "on loopback only (127.0.0.1, ::1, localhost), not on --host / DRE_HOST '0.0.0.0'"),
+    ([], {"DRE_HOST": "::", "DRE_API_KEYS": "acme:k,default:dev-key"},
+     "--api-keys / DRE_API_KEYS: the development key 'dev-key'"),
     (["--promotions-file", "missing.json"], {},
      "--promotions-file / DRE_PROMOTIONS_FILE: 'missing.json' is not a readable file (not there)"),
-    ([], {"DRE_HOST": "no-such-host.invalid"}, "--host / DRE_HOST, --port / DRE_PORT: cannot listen on"),
+    ([], {"DRE_HOST": "no-such-host.invalid", "DRE_API_KEYS": "acme:k"},  # (not the dev key: not loopback)
+     "--host / DRE_HOST, --port / DRE_PORT: cannot listen on"),
 ])
 def test_bad_setting_is_one_line_and_exit_2(tmp_path, args, env, says):
     assert serve_error(tmp_path, args, env).startswith(says)

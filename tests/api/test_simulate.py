@@ -1,7 +1,7 @@
 """POST /pos/v2/simulate: same pricing, nothing written, simulate-only flags honoured."""
 from __future__ import annotations
 
-from tests.api.conftest import post
+from tests.api.conftest import admin_post, post
 
 
 def _key_snapshot(rdb) -> dict[str, str]:
@@ -43,7 +43,7 @@ async def test_include_inactive(client, example_request):
     # back: the reloader's own first load could otherwise replace it on a slow machine.
     p9 = {"id": "P9", "name": "inactive 1.00 off cheese", "type": "ARTICLE", "status": "INACTIVE",
           "actions": [{"type": "ARTICLE_GROUP", "values": ["CHEESE"], "amountOff": 1.00}]}
-    status, _, _ = await post(client, "/admin/promotions", p9)
+    status, _, _ = await admin_post(client, "/admin/promotions", p9)
     assert status == 201
     _, off, _ = await post(client, "/pos/v2/simulate", example_request)
     example_request["request"]["includeInactive"] = True

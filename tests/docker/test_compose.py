@@ -355,6 +355,13 @@ def test_image_env_decides_the_bind_address_and_the_health_check_probes_it():
     assert (env["DRE_HOST"], env["DRE_PORT"]) == ("0.0.0.0", "8080")
     assert ("EXPOSE", env["DRE_PORT"]) in final
 
+    # run without DRE_API_KEYS, the container would serve the public development key on
+    # 0.0.0.0: refused at start (one line, exit code 2); `docker run -e DRE_API_KEYS=...` it is
+    from dre.errors import DREError
+
+    with pytest.raises(DREError, match="development key 'dev-key'"):
+        serve_config(argv, env)
+    env = {**env, "DRE_API_KEYS": "demo:demo-key"}
     config = serve_config(argv, env)
     assert (config.host, config.port) == ("0.0.0.0", 8080)
     for run_env, extra in (({"DRE_PORT": "9090"}, []), ({"DRE_PORT": "9090"}, ["--workers", "2"]),
@@ -430,6 +437,7 @@ def test_healthcheck_authenticates_and_judges_the_answer(heartbeat_port):
     hc = load_healthcheck()
     port = str(heartbeat_port)
     assert hc.api_key({"DRE_API_KEYS": "t1:k1,t2:k2"}) == "k1"
+    assert hc.api_key({"DRE_API_KEYS": "t1:k1:admin,t2:k2"}) == "k1"  # the key, not its role
     assert hc.api_key({"DRE_API_KEYS": "t1:k1", "DRE_HEALTHCHECK_KEY": "hk"}) == "hk"
     assert hc.api_key({}) is None and hc.api_key({"DRE_API_KEYS": "garbage"}) is None
     assert hc.check({"DRE_PORT": port, "DRE_API_KEYS": "t1:k1"}) == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dre.config import DEFAULT_MAX_BODY, DEFAULT_MAX_IMPORT, Config, check_promotions, load_config, redacted
+from dre.config import DEFAULT_MAX_BODY, DEFAULT_MAX_IMPORT, ApiKey, Config, check_promotions, load_config, redacted
 from dre.errors import DREError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def test_defaults_without_any_setting():
     config = load_config({})
-    assert config == Config(api_keys={"dev-key": "default"})
+    assert config == Config(api_keys={"dev-key": ApiKey("default", "admin")})
     assert (config.max_body_bytes, config.max_import_bytes) == (DEFAULT_MAX_BODY, DEFAULT_MAX_IMPORT)
 
 
@@ -27,7 +27,8 @@ def test_valid_values_from_the_environment(tmp_path):
         "DRE_DATA_DIR": str(tmp_path), "DRE_PROMOTIONS_FILE": str(promos), "DRE_MAX_BODY_BYTES": " 2048 ",
         "DRE_MAX_IMPORT_BYTES": "1000", "DRE_JOB_RUNNERS": "0", "DRE_JOB_LEASE_S": "0.5",
         "DRE_PRICE_DEADLINE_MS": "400"})
-    assert config == Config(host="0.0.0.0", port=65535, workers=4, shards=2, api_keys={"k1": "acme", "k2": "globex"},
+    keys = {"k1": ApiKey("acme"), "k2": ApiKey("globex")}  # POS keys
+    assert config == Config(host="0.0.0.0", port=65535, workers=4, shards=2, api_keys=keys,
                             redis_url="rediss://u:p@redis.example:6380/3", data_dir=tmp_path, promotions_file=promos,
                             max_body_bytes=2048, max_import_bytes=1000, job_runners=0, job_lease_s=0.5,
                             price_deadline_ms=400)
