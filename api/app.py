@@ -34,7 +34,8 @@ Auth: `Authorization: Bearer <api-key>` on every route except this document; the
 the tenant and the role. A `DRE_API_KEYS` entry `tenant:key` is a POS key, `tenant:key:admin` an
 admin key. Admin-only (403 FORBIDDEN with a POS key, nothing done): every `/admin/*` route
 (coupon-type `generate` among them), the article imports (`/pos/articles/import` and
-`/pos/articles/import-batch`) and `POST /pos/coupons/issue`.
+`/pos/articles/import-batch`) and `POST /pos/coupons/issue`. `/metrics` shows a POS key the
+series of its own tenant and the process-wide ones only.
 Errors: `{"error": {"code", "message", "details": [{"path", "issue"}]}}` with 400 (invalid
 input, `details` name the failing JSON paths), 401, 403, 404, 405, 413 (body over the limit,
 1 MiB by default), 415 (POS routes take `application/json` only), 503 (store or engine
@@ -132,7 +133,8 @@ def create_app(services: Services) -> QuartTrio:
         elapsed = time.perf_counter() - started if started else 0.0
         rid = getattr(g, "request_id", None) or uuid.uuid4().hex
         response.headers[REQUEST_ID] = rid
-        services.metrics.observe_request(rule, request.method, response.status_code, elapsed)
+        services.metrics.observe_request(rule, request.method, response.status_code, elapsed,
+                                         getattr(g, "tenant", None))
         log_request(request_id=rid, method=request.method, path=request.path, route=rule,
                     status=response.status_code, duration_ms=elapsed * 1000, tenant=getattr(g, "tenant", None))
         return response

@@ -1,5 +1,6 @@
 """Operational routes: GET /pos/heartbeat (liveness plus the state of the store link, for the
-caller's tenant), GET /metrics (Prometheus) and, for benchmarks only, POST /bench/echo."""
+caller's tenant), GET /metrics (Prometheus; a POS key sees its own tenant's series only) and, for
+benchmarks only, POST /bench/echo."""
 from __future__ import annotations
 
 import os
@@ -16,6 +17,7 @@ from api.http.openapi import AUTH_ERRORS, errors, raw_response
 from api.ops.schemas import Heartbeat
 from api.services import current_services
 from dre.clock import iso_utc
+from dre.config import ADMIN
 from dre.errors import DREError
 
 bp = Blueprint("ops", __name__)
@@ -59,8 +61,11 @@ async def heartbeat() -> Response:
 @errors(*AUTH_ERRORS)
 @raw_response(200, "text/plain", "Prometheus text exposition format 0.0.4")
 async def metrics() -> Response:
-    """Prometheus text format: requests and latency per route, actor mailbox depths, batch sizes."""
-    return Response(current_services().metrics.render(), content_type=CONTENT_TYPE)
+    """Prometheus text format: requests and latency per route and tenant, actor mailbox depths,
+    batch sizes. An admin key sees every tenant's series; a POS key only its own tenant's and the
+    process-wide ones (mailboxes, restarts, batch sizes, the store breaker)."""
+    tenant = None if g.role == ADMIN else g.tenant
+    return Response(current_services().metrics.render(tenant), content_type=CONTENT_TYPE)
 
 
 def echo_blueprint() -> Blueprint | None:
