@@ -5,8 +5,9 @@
 * Every ``curl`` line in a fenced block of README.md or docs/*.md is sent, in document order, to
   one real `dre serve` (bench.live_server), started with the flags of the README's
   ``./scripts/serve`` line. The examples' ``http://127.0.0.1:8080`` becomes that server's URL;
-  their API keys are served as the docs configure them (``DRE_API_KEYS=tenant:key`` in the docs,
-  or the service's default key). Each must answer 2xx.
+  their API keys are served as the docs configure them (``DRE_API_KEYS=tenant:key[:admin]`` in
+  the docs, or the service's default key, an admin key), so an example calling an admin-only
+  route with a POS key fails with its 403. Each must answer 2xx.
 * Commands named in the docs exist: ``.venv/bin/python -m <module>``, ``.venv/bin/dre <command>``
   and the ``examples/`` files they use; no bare ``python -m bench...`` (outside the venv it fails
   with ``No module named 'hdrh'``).
@@ -36,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DOC_URL = re.compile(r"http://(?:127\.0\.0\.1|localhost):8080")
 SKIP = "# docs-test: skip"
-API_KEYS = re.compile(r"DRE_API_KEYS=([\w-]+:[\w-]+(?:,[\w-]+:[\w-]+)*)")
+ENTRY = r"[\w-]+:[\w-]+(?::admin)?"  # a DRE_API_KEYS entry: tenant:key, or tenant:key:admin
+API_KEYS = re.compile(rf"DRE_API_KEYS=({ENTRY}(?:,{ENTRY})*)")
 FENCE = re.compile(r"^( *)```[\w-]*\n(.*?)^\1```", re.S | re.M)
 
 
