@@ -7,25 +7,33 @@ from typing import Mapping
 from actors.store_ops.base import StorePart
 from dre.errors import Issue, conflict, not_found
 from dre.store import keys
+from dre.store.records import NO_LIMIT
+
+Limits = tuple[int, int]  # a promotion's budget: (amount limit in cents, redemption limit); NO_LIMIT: none
 
 
 class Promotions(StorePart):
     """``store.promotions``: promotion documents by id, and the version every write bumps."""
 
-    async def put(self, tenant: str, promotion_id: str, document: str) -> int:
-        """Store a promotion (JSON) and bump the version. Returns the new version."""
-        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
-        s = self._core.scripts.promotions_write
-        return await self._core.call_script(s, k, ["put", promotion_id, document], lambda r: int(r[0]))
+    async def put(self, tenant: str, promotion_id: str, document: str,
+                  limits: Limits = (NO_LIMIT, NO_LIMIT)) -> int:
+        """Store a promotion (JSON) and bump the version. Returns the new version.
 
-    async def create(self, tenant: str, promotion_id: str, document: str) -> int:
+        ``limits`` are the written promotion's budget: if it was used up and these leave room (a
+        raised budget), evaluate offers it again."""
+        s = self._core.scripts.promotions_write
+        return await self._core.call_script(s, _keys(tenant, promotion_id), ["put", promotion_id, document, *limits],
+                                            lambda r: int(r[0]))
+
+    async def create(self, tenant: str, promotion_id: str, document: str,
+                     limits: Limits = (NO_LIMIT, NO_LIMIT)) -> int:
         """Store a new promotion and bump the version. Returns the new version.
 
         Raises DREError 409 ALREADY_EXISTS (nothing written) when the id is taken.
         """
-        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
         s = self._core.scripts.promotions_write
-        version, changed = await self._core.call_script(s, k, ["create", promotion_id, document])
+        version, changed = await self._core.call_script(s, _keys(tenant, promotion_id),
+                                                        ["create", promotion_id, document, *limits])
         if not int(changed):
             raise conflict("ALREADY_EXISTS", f"promotion {promotion_id} exists",
                            [Issue("id", "a promotion with this id exists")])
@@ -49,9 +57,8 @@ class Promotions(StorePart):
 
     async def delete(self, tenant: str, promotion_id: str) -> int:
         """Delete a promotion and bump the version. Raises DREError 404 if it does not exist."""
-        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
         s = self._core.scripts.promotions_write
-        version, changed = await self._core.call_script(s, k, ["delete", promotion_id, ""])
+        version, changed = await self._core.call_script(s, _keys(tenant, promotion_id), ["delete", promotion_id, ""])
         if not int(changed):
             raise not_found(f"promotion {promotion_id}")
         return int(version)
@@ -65,3 +72,9 @@ class Promotions(StorePart):
         """The version counter (0 before the first write)."""
         key = keys.promotions_version(tenant)
         return await self._core.call(lambda p: p.get(key), lambda r: int(r or 0))
+
+
+def _keys(tenant: str, promotion_id: str) -> list[str]:
+    """What promotions_write.lua touches for one promotion (put, create, delete)."""
+    return [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant),
+            keys.budget(tenant, promotion_id), keys.exhausted_budgets(tenant)]

@@ -13,6 +13,7 @@ from api.services import Services
 from dre.errors import DREError, Issue, invalid, not_found
 from dre.money import to_major
 from dre.promotion import Promotion, from_wire, parse_promotion
+from dre.store.records import NO_LIMIT
 from dre.wire.promotion import PromotionIn
 
 STATUSES = ("ACTIVE", "INACTIVE")
@@ -52,7 +53,7 @@ async def get_promotion(services: Services, tenant: str, promotion_id: str) -> d
 async def create_promotion(services: Services, tenant: str, wire: PromotionIn) -> tuple[dict, int]:
     """Store a new promotion; (document, version). Raises DREError 409 ALREADY_EXISTS."""
     promo = validated(wire)
-    version = await services.store.promotions.create(tenant, promo.id, _document(promo).decode())
+    version = await services.store.promotions.create(tenant, promo.id, _document(promo).decode(), budget_limits(promo))
     await reload_now(services, tenant)
     return promo.raw, version
 
@@ -63,7 +64,7 @@ async def put_promotion(services: Services, tenant: str, promotion_id: str,
     promo = validated(wire, promotion_id)
     store = services.store
     existed = await store.promotions.get(tenant, promotion_id) is not None
-    version = await store.promotions.put(tenant, promo.id, _document(promo).decode())
+    version = await store.promotions.put(tenant, promo.id, _document(promo).decode(), budget_limits(promo))
     await reload_now(services, tenant)
     return promo.raw, version, not existed
 
@@ -81,9 +82,17 @@ async def set_status(services: Services, tenant: str, promotion_id: str, status:
     assert status in STATUSES
     current = await get_promotion(services, tenant, promotion_id)
     promo = parse_promotion({**current, "status": status}, "")
-    version = await services.store.promotions.put(tenant, promo.id, _document(promo).decode())
+    version = await services.store.promotions.put(tenant, promo.id, _document(promo).decode(), budget_limits(promo))
     await reload_now(services, tenant)
     return promo.raw, version
+
+
+def budget_limits(promo: Promotion) -> tuple[int, int]:
+    """(amount limit in cents, redemption limit) of a promotion's budget; NO_LIMIT where unset."""
+    b = promo.budget
+    if b is None:
+        return NO_LIMIT, NO_LIMIT
+    return (NO_LIMIT if b.amount is None else b.amount), (NO_LIMIT if b.redemptions is None else b.redemptions)
 
 
 def _limit(limit: int | None, consumed: int, money: bool) -> dict:

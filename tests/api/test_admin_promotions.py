@@ -111,3 +111,35 @@ async def test_tenants_do_not_see_each_others_promotions(client):
     assert r.status_code == 404
     r = await client.get("/admin/promotions", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401
+
+
+async def test_raising_a_used_up_budget_offers_the_promotion_again(client, services):
+    import trio
+
+    from tests.api.flows import confirm, evaluate, item
+
+    once = {"id": "ONE", "name": "0.40 off, one redemption", "type": "ARTICLE", "budget": {"redemptions": 1},
+            "actions": [{"type": "ARTICLE", "values": ["R"], "amountOff": 0.40}]}
+    assert (await call(client, "POST", "/admin/promotions", once))[0] == 201
+    assert (await evaluate(client, "T1", [item("1", "R", 1, 2.00)]))["totals"]["discount"] == 0.4
+    assert (await confirm(client, "T1", 1))[0] == 200  # the budget is used up now
+
+    async def discount(txn: str) -> float:
+        priced = await evaluate(client, txn, [item("1", "R", 1, 2.00)])
+        counters[txn] = priced["meta"]["header"]["transactionCounter"]
+        return priced["totals"]["discount"]
+
+    counters: dict[str, int] = {}
+    with trio.fail_after(10):  # each worker re-reads the used-up set about once a second
+        while await discount("T2") != 0:
+            await trio.sleep(0.2)
+    status, _, _ = await call(client, "PUT", "/admin/promotions/ONE", {**once, "budget": {"redemptions": 5}})
+    assert status == 200
+    with trio.fail_after(10):
+        while await discount("T3") != 0.4:
+            await trio.sleep(0.2)
+    assert (await confirm(client, "T3", counters["T3"]))[0] == 200
+    status, _, _ = await call(client, "PUT", "/admin/promotions/ONE", {**once, "budget": {"redemptions": 2}})
+    assert status == 200  # still used up under the new limit: not offered
+    await trio.sleep(1.5)
+    assert await discount("T4") == 0

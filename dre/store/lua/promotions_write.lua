@@ -4,8 +4,12 @@
 --
 -- KEYS[1] promotions hash   KEYS[2] version counter (coupon-type writes bump it too)
 -- KEYS[3] written marker (set by every promotion write here, never by coupon-type writes)
+-- KEYS[4] the promotion's budget hash   KEYS[5] exhausted-budgets set   (put, create, delete)
 -- ARGV[1] "put" | "create" | "delete" | "seed"
 -- put/create/delete: ARGV[2] promotion id   ARGV[3] promotion JSON (put/create; "" for delete)
+--   ARGV[4] amount limit (cents)   ARGV[5] redemption limit   (-1: none) of the written promotion:
+--   whether its budget is used up is judged again under the new limits (a raised budget offers
+--   it again, a lowered one below what was consumed withdraws it); deleting it forgets it
 -- seed: ARGV[2], ARGV[3], ... pairs of promotion id and JSON, written only while the tenant's
 --       promotions were never written (no marker): workers starting together seed once, and a
 --       tenant whose admin deleted every promotion is not re-seeded by the next start
@@ -31,6 +35,17 @@ elseif mode == 'seed' then
   changed = (#ARGV - 1) / 2
 else
   return redis.error_reply('unknown mode ' .. tostring(mode))
+end
+if mode ~= 'seed' then
+  local used = redis.call('HMGET', KEYS[4], 'amount_consumed', 'redemptions_consumed')
+  local alim, rlim = tonumber(ARGV[4] or '-1'), tonumber(ARGV[5] or '-1')
+  local spent = (alim >= 0 and tonumber(used[1] or '0') >= alim)
+             or (rlim >= 0 and tonumber(used[2] or '0') >= rlim)
+  if mode == 'delete' or not spent then
+    redis.call('SREM', KEYS[5], ARGV[2])
+  else
+    redis.call('SADD', KEYS[5], ARGV[2])
+  end
 end
 redis.call('SET', KEYS[3], 1)
 return {redis.call('INCR', KEYS[2]), changed}
