@@ -50,21 +50,25 @@ async def test_concurrent_requests_are_batched(rules, basket, shards):
 
 
 class _GatedSet(ReferenceSet):
-    """A set whose shard phase waits for a gate (a threading.Event): holds requests in flight."""
+    """A set whose shard phase waits for a gate (a threading.Event): holds requests in flight.
+    ``entered`` is set once a request is held there."""
 
     def __init__(self, *a, gate: threading.Event, **k) -> None:
         super().__init__(*a, **k)
         self.gate = gate
+        self.entered = threading.Event()
 
     def shard_candidates(self, shard, items):
-        self.gate.wait(5)
+        self.entered.set()
+        self.gate.wait(10)
         return super().shard_candidates(shard, items)
 
 
 async def test_swap_does_not_change_requests_in_flight(rules, basket):
     promos, ctx = rules
     gate = threading.Event()
-    async with open_engine(shards=2, warm_up=False) as engine:
+    # a generous pricing deadline: the request is held (below) for as long as the test takes
+    async with open_engine(shards=2, warm_up=False, timeout_s=10) as engine:
         old = _GatedSet(promos, version=1, n_shards=2, gate=gate)
         engine.swap("t", old)
         out = {}
@@ -74,7 +78,8 @@ async def test_swap_does_not_change_requests_in_flight(rules, basket):
 
         async with trio.open_nursery() as nursery:
             nursery.start_soon(in_flight)
-            await trio.sleep(0.05)  # the request is now held in the shard phase
+            # until the request is held in the shard phase (a thread of the engine's)
+            assert await trio.to_thread.run_sync(old.entered.wait, 10)
             engine.swap("t", build_promotion_set([], version=2, n_shards=2))
             gate.set()
         after = await engine.price("t", basket, ctx)

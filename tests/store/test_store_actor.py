@@ -2,9 +2,26 @@
 
 import pytest
 import trio
+from trio.testing import wait_all_tasks_blocked
 
 from actors.store import open_store
 from dre.errors import DREError
+
+# The tests below hold a connection with a BLPOP on this key (it blocks only that connection, not
+# Redis) until they release it: what happens meanwhile is ordered by the test, not by sleeps.
+HOLD = "dre:{acme}:hold"
+
+
+def _hold(pipe):
+    return pipe.execute_command("BLPOP", HOLD, 30)
+
+
+def _release(url: str) -> None:
+    """End the BLPOP that holds a store connection (from a client of its own; call in a thread)."""
+    import redis
+
+    with redis.Redis.from_url(url) as r:
+        r.lpush(HOLD, "go")
 
 
 async def test_requests_waiting_together_share_a_pipeline(store, tenant):
@@ -58,23 +75,35 @@ async def test_calls_after_close_are_503(redis_url):
 
 
 async def test_a_call_that_takes_too_long_is_a_503(redis_url):
-    async with open_store(redis_url, call_timeout_s=0.2, pool_size=1) as s:
-        # hold the only connection's thread in a slow command; the next call times out
+    async with open_store(redis_url, call_timeout_s=0.5, pool_size=1) as s:
+        # the only connection is held (until the release below): the held call and the next one,
+        # queued behind it, are both answered 503 at their deadlines, while Redis has answered nothing
+        before = s.core.batches
         async with trio.open_nursery() as n:
-            n.start_soon(lambda: s.core.call(lambda p: p.execute_command("DEBUG", "SLEEP", "0.15")))
-            await trio.sleep(0.01)
-            with pytest.raises(DREError) as e:
-                await s.core.call(lambda p: p.execute_command("DEBUG", "SLEEP", "0.3"))
+            async def held():
+                with pytest.raises(DREError) as e:
+                    await s.core.call(_hold)
+                assert e.value.status == 503
+
+            n.start_soon(held)
+            await wait_all_tasks_blocked()  # the worker took it: the connection waits in BLPOP
+            with trio.fail_after(10):  # without the deadline it would wait for the release: a hang
+                with pytest.raises(DREError) as e:
+                    await s.ping()
             assert e.value.status == 503
+            assert s.core.batches == before  # no pipeline came back: the deadline answered both
+            await trio.to_thread.run_sync(_release, redis_url)
+        assert await s.ping()
 
 
-# -- one pipeline with mixed outcomes (pool_size=1: everything queued behind a slow command is
-#    one batch) ------------------------------------------------------------------------------
+# -- one pipeline with mixed outcomes (pool_size=1: everything queued behind a held connection
+#    is one batch) ---------------------------------------------------------------------------
 
-async def _queued_behind_a_slow_command(store, calls, during_sleep=None):
-    """Run ``calls`` (async callables) while the only connection sleeps 0.2 s in Redis, so they
-    all wait in the mailbox and go out as one pipeline. Returns their outcomes (value or
-    exception) in order, and how many pipelines that took (the sleep's included)."""
+async def _queued_behind_a_held_connection(store, calls, while_held=None):
+    """Run ``calls`` (async callables) while the only connection is held in a BLPOP, so they
+    all wait in the mailbox and go out as one pipeline once it is released. Returns their
+    outcomes (value or exception) in order, and how many pipelines that took (the BLPOP's
+    included)."""
     outcomes = [None] * len(calls)
 
     async def run(i, call):
@@ -85,12 +114,14 @@ async def _queued_behind_a_slow_command(store, calls, during_sleep=None):
 
     before = store.core.batches
     async with trio.open_nursery() as n:
-        n.start_soon(lambda: store.core.call(lambda p: p.execute_command("DEBUG", "SLEEP", "0.2")))
-        await trio.sleep(0.05)
-        if during_sleep is not None:
-            await trio.to_thread.run_sync(during_sleep)
+        n.start_soon(lambda: store.core.call(_hold))
+        await wait_all_tasks_blocked()  # the worker took it: the connection waits in BLPOP
+        if while_held is not None:
+            await trio.to_thread.run_sync(while_held)
         for i, call in enumerate(calls):
             n.start_soon(run, i, call)
+        await wait_all_tasks_blocked()  # every call waits in the mailbox
+        await trio.to_thread.run_sync(_release, store.core.url)
     return outcomes, store.core.batches - before
 
 
@@ -102,8 +133,8 @@ async def test_one_failing_call_in_a_pipeline_leaves_the_others_their_replies(re
         calls.append(lambda: store.core.call(lambda p: p.execute_command("NOSUCHCOMMAND")))
         calls.append(lambda: store.coupons.reserve(tenant, "NOSUCHCODE", "T1"))
         calls += [lambda i=i: store.core.call(lambda p: p.incr(f"dre:{{{tenant}}}:n{i}")) for i in range(10)]
-        outcomes, batches = await _queued_behind_a_slow_command(store, calls)
-    assert batches == 2  # the sleep, then everything else in one pipeline
+        outcomes, batches = await _queued_behind_a_held_connection(store, calls)
+    assert batches == 2  # the BLPOP, then everything else in one pipeline
     assert outcomes[:10] == [1] * 10
     assert isinstance(outcomes[10], redis.ResponseError) and not isinstance(outcomes[10], DREError)
     assert isinstance(outcomes[11], DREError) and outcomes[11].status == 404
@@ -121,7 +152,7 @@ async def test_noscript_reruns_only_the_calls_that_got_it(redis_url, tenant):
         calls = [lambda i=i: store.transactions.next_counter(tenant, f"T{i}", "{}") for i in range(20)]
         calls += [lambda: store.core.call(lambda p: p.incr(counter)) for _ in range(20)]
         calls.append(lambda: store.coupons.reserve(tenant, "NOSUCHCODE", "T1"))
-        outcomes, batches = await _queued_behind_a_slow_command(store, calls, flusher.script_flush)
+        outcomes, batches = await _queued_behind_a_held_connection(store, calls, flusher.script_flush)
         assert store.core.script_loads == 1
         assert await store.transactions.next_counter(tenant, "T0", "{}") == 2  # loaded again for good
     assert batches == 2  # the re-run is part of the batch's thread hop, not another batch
@@ -131,33 +162,41 @@ async def test_noscript_reruns_only_the_calls_that_got_it(redis_url, tenant):
 
 
 async def test_a_call_waiting_for_room_in_a_full_mailbox_times_out(redis_url, tenant):
-    async with open_store(redis_url, pool_size=1, mailbox_size=1, call_timeout_s=0.2) as s:
+    async with open_store(redis_url, pool_size=1, mailbox_size=1, call_timeout_s=0.5) as s:
         async def timing_out(call):
             with pytest.raises(DREError):
                 await call()
 
+        before = s.core.batches
         async with trio.open_nursery() as n:
-            n.start_soon(timing_out, lambda: s.core.call(lambda p: p.execute_command("DEBUG", "SLEEP", "0.4")))
-            await trio.sleep(0.02)
+            n.start_soon(timing_out, lambda: s.core.call(_hold))
+            await wait_all_tasks_blocked()  # the worker took it: the only connection waits in BLPOP
             n.start_soon(timing_out, s.ping)  # fills the mailbox (and times out in it)
-            await trio.sleep(0.02)
+            await wait_all_tasks_blocked()
             start = trio.current_time()
-            with pytest.raises(DREError) as e:
-                await s.ping()  # waits for room in the mailbox
-            assert e.value.status == 503 and 0.15 < trio.current_time() - start < 0.35
+            # No room comes while the connection is held (until the release below, or until the
+            # BLPOP pipeline fails at the 3 s socket timeout): the call must give up at its deadline.
+            with trio.fail_after(10):
+                with pytest.raises(DREError) as e:
+                    await s.ping()  # waits for room in the mailbox
+            assert e.value.status == 503
+            assert trio.current_time() - start >= 0.5 - 1e-3  # at its deadline (trio never wakes early)
+            assert s.core.batches == before  # ... not when room came: the held pipeline is still out
+            await trio.to_thread.run_sync(_release, redis_url)
         assert await s.ping()  # and the actor is fine afterwards
 
 
 async def test_a_timed_out_call_does_not_hold_up_the_others(redis_url, tenant):
     """The deadline keeper answers 503 at the deadline; the late reply is dropped, later calls work."""
-    async with open_store(redis_url, pool_size=2, call_timeout_s=0.2) as s:
-        async with trio.open_nursery() as n:
-            async def slow():
-                with pytest.raises(DREError) as e:
-                    await s.core.call(lambda p: p.execute_command("DEBUG", "SLEEP", "0.35"))
-                assert e.value.status == 503
-
-            n.start_soon(slow)
-            await trio.sleep(0.3)  # the slow call has timed out; its connection is still busy
-            assert [await s.transactions.next_counter(tenant, "T", "{}") for _ in range(3)] == [1, 2, 3]
+    async with open_store(redis_url, pool_size=2, call_timeout_s=0.5) as s:
+        with trio.fail_after(10):
+            with pytest.raises(DREError) as e:
+                await s.core.call(_hold)
+        assert e.value.status == 503  # timed out; its connection is still held in BLPOP
+        assert [await s.transactions.next_counter(tenant, "T", "{}") for _ in range(3)] == [1, 2, 3]
+        batches = s.core.batches
+        await trio.to_thread.run_sync(_release, redis_url)
+        with trio.fail_after(10):
+            while s.core.batches == batches:  # until the late reply is in (and dropped)
+                await trio.sleep(0.01)
         assert s.core.deadlines.unsettled() == 0

@@ -8,6 +8,9 @@ from actors.store import open_store
 from dre.errors import DREError
 from actors.redis_server import start_redis_server
 
+OPEN_S = 3.0  # the live test's cool-down: the 100 fail-fast calls must all fall inside it, even on a
+# slow machine (a probe among them would reach the stopped Redis)
+
 
 class Clock:
     def __init__(self):
@@ -46,7 +49,7 @@ def test_breaker_transitions_and_single_probe():
 async def test_breaker_opens_when_redis_stops_and_closes_when_it_is_back(tmp_path):
     server = start_redis_server(tmp_path / "r", persist=False)
     try:
-        async with open_store(server.url, failure_threshold=2, cooldown_s=0.3) as store:
+        async with open_store(server.url, failure_threshold=2, cooldown_s=OPEN_S) as store:
             assert await store.ping()
             assert store.breaker.state is BreakerState.CLOSED
             ok_at = store.breaker.last_ok
@@ -56,15 +59,18 @@ async def test_breaker_opens_when_redis_stops_and_closes_when_it_is_back(tmp_pat
                     await store.ping()
                 assert e.value.status == 503
             assert store.breaker.state is BreakerState.OPEN
-            # open: calls fail at once, without touching Redis (no new pipeline)
+            opened = trio.current_time()  # the breaker opened at or before this (same trio clock)
+            # open: calls fail at once, without touching Redis (no new pipeline); 100 of them take
+            # well under one call's 5 s timeout, however slow the machine
             batches = store.core.batches
             start = trio.current_time()
             for _ in range(100):
                 with pytest.raises(DREError):
                     await store.transactions.next_counter("t", "T", "{}")
-            assert store.core.batches == batches and trio.current_time() - start < 0.2
+            assert store.core.batches == batches and trio.current_time() - start < 2.0
+            assert store.breaker.state is BreakerState.OPEN  # still cooling down: none was a probe
             server = start_redis_server(tmp_path / "r", port=server.port, persist=False)
-            await trio.sleep(0.35)
+            await trio.sleep_until(opened + OPEN_S)
             assert store.breaker.state is BreakerState.HALF_OPEN
             assert await store.ping()  # the probe succeeds and closes the breaker
             assert store.breaker.state is BreakerState.CLOSED
