@@ -14,7 +14,7 @@ shard actors.
 
 Pricing never runs on the event loop: the actors price in worker threads (numba kernels release
 the GIL), on two lanes (actors.messages.serve_batches). Light: every basket, with the best-deal
-search bounded by LIGHT_WORK_LIMIT, on threads shared by the actors. Heavy: the few baskets cut
+search bounded by LIGHT_WORK_LIMIT, on each actor's own threads. Heavy: the few baskets cut
 short there, priced again with the full bound (kernels.config.BEST_DEAL_WORK_LIMIT) on
 ``heavy_threads`` threads of their own, at a lower CPU priority (HEAVY_NICE), so one tenant's
 pathological baskets wait for each other and for the CPU, not ordinary baskets for them. Every request has a deadline (``timeout_s``, DRE_PRICE_DEADLINE_MS).
@@ -167,18 +167,14 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
     if shards < 1 or heavy_threads < 1:
         raise ValueError("at least one shard and one heavy-lane thread")
     resolvers = resolvers or shards
-    # Light lane: about one thread per actor (the groups of one batch run at once, so at least
-    # two), and the limiter keeps the actors from taking the threads other to_thread users need.
-    limiter = trio.CapacityLimiter(max(2, shards + resolvers))
     restarts = RestartLog()
     if warm_up:
         await trio.to_thread.run_sync(_warm_up)
     mailboxes: dict[str, trio.MemorySendChannel] = {}
     heavy = mailboxes["heavy"] = await start_heavy_lane(nursery, heavy_threads, restarts)
     for s in range(shards):
-        mailboxes[f"shard-{s}"] = await start_shard(nursery, s, limiter, restarts, observe=observe, heavy=heavy)
-    mailboxes["resolver"] = await start_resolvers(nursery, resolvers, limiter, restarts, observe=observe,
-                                                  heavy=heavy)
+        mailboxes[f"shard-{s}"] = await start_shard(nursery, s, restarts, observe=observe, heavy=heavy)
+    mailboxes["resolver"] = await start_resolvers(nursery, resolvers, restarts, observe=observe, heavy=heavy)
     deadlines = Deadlines()
     nursery.start_soon(deadlines.run)
     coordinator = Coordinator([mailboxes[f"shard-{s}"] for s in range(shards)], mailboxes["resolver"], deadlines,

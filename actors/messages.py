@@ -136,13 +136,13 @@ def cut_short(result: object) -> bool:
     return isinstance(result, Result) and not result.exact
 
 
-async def serve_batches(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter, max_batch: int,
+async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads, max_batch: int,
                         price: Callable[[list, int | None], list], answer: Callable[[Any, Any], None], who: str,
                         observe: BatchObserver | None = None,
                         heavy: trio.MemorySendChannel | None = None) -> None:
-    """The loop every pricing actor runs: drain what waits, price each promotion set's group in a
-    worker thread (the groups of one batch at once, each its own thread call under ``limiter``),
-    answer each job. The event loop never prices: it keeps serving every other request meanwhile.
+    """The loop every pricing actor runs: drain what waits, price each promotion set's group on one
+    of ``threads`` (the actor's light lane; the groups of one batch at once), answer each job. The
+    event loop never prices: it keeps serving every other request meanwhile.
 
     With a ``heavy`` lane, a group is priced with the best-deal search bounded by LIGHT_WORK_LIMIT;
     the jobs whose Result was cut short by it go to the heavy lane (:func:`serve_heavy`), which
@@ -164,7 +164,7 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, limiter: trio.Capaci
 
     async def price_group(group: list, crashed: list[BaseException]) -> None:
         try:
-            results = await trio.to_thread.run_sync(price, group, light, limiter=limiter)
+            results = await threads.run(price, group, light)
         except Exception as exc:
             err = engine_unavailable(f"pricing failed in the {who}; it is being restarted, retry")
             for job in group:
@@ -204,45 +204,53 @@ def _price_one(price: Callable[[list, int | None], list], job: Any) -> Any:
     return price([job], None)[0]
 
 
+LIGHT_THREADS = 2  # threads of each pricing actor's light lane: the groups of one batch (baskets of
+# different promotion sets, e.g. two tenants) are priced at once
 HEAVY_NICE = 10  # the heavy lane's threads run at this (Linux) nice value, a tenth of the CPU weight
 # of the event loop's thread: when the cores are short, the loop and the light lane run first and
 # a heavy basket waits (bench/isolation.py: without it, the heavy thread took a core the loop
 # needed and another tenant's p99 went from ~16 ms to ~0.5 s on two shared cores; with it, ~20 ms)
 
 
-class LowPriorityThread:
-    """One OS thread of its own that runs the functions handed to :meth:`run`, one at a time, at a
-    lowered scheduling priority (``nice``).
+class OwnThreads:
+    """``count`` OS threads of their own that run the functions handed to :meth:`run`, each by
+    whichever thread is free (more at once wait their turn), at scheduling priority ``nice``.
 
-    Not trio's thread cache: a cached thread serves any ``to_thread`` call, and an unprivileged
-    process cannot raise a thread's priority back once lowered. Where the priority cannot be
-    changed (not Linux, or not allowed) the thread runs at the normal one.
+    Not trio's thread cache (``trio.to_thread``): a hop to one of these costs about half as much
+    (a queue put and one wake-up each way; measured 105 vs 190 µs of CPU on two busy cores), and a
+    lowered priority stays with these threads, where a cached thread would carry it into any
+    other ``to_thread`` call (and an unprivileged process cannot raise it back). Where the
+    priority cannot be changed (not Linux, or not allowed) the threads run at the normal one.
 
-    ``with LowPriorityThread(...) as thread:`` starts the thread; leaving the block lets it end
-    after the function it is running (a daemon: it does not hold up the interpreter's exit).
+    ``with OwnThreads(...) as threads:`` starts them; leaving the block lets each end after the
+    function it is running (daemons: they do not hold up the interpreter's exit).
     """
 
-    def __init__(self, name: str, nice: int) -> None:
+    def __init__(self, name: str, count: int = 1, nice: int = 0) -> None:
         self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, args=(nice,), name=name, daemon=True)
+        self._threads = [threading.Thread(target=self._serve, args=(nice,), name=f"{name}-{i}", daemon=True)
+                         for i in range(count)]
 
-    def __enter__(self) -> "LowPriorityThread":
-        self._thread.start()
+    def __enter__(self) -> "OwnThreads":
+        for thread in self._threads:
+            thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._jobs.put(None)
+        for _ in self._threads:
+            self._jobs.put(None)
 
     def _serve(self, nice: int) -> None:
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)  # Linux: this thread only
-        except (OSError, AttributeError):
-            pass
+        if nice:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)  # Linux: this thread only
+            except (OSError, AttributeError):
+                pass
         while (job := self._jobs.get()) is not None:
             job()
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """``fn()`` in this thread; returns its value or raises its exception.
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in one of these threads; returns its value or raises its exception.
 
         Cancellation: stops waiting at once; ``fn`` runs to its end in the thread (threads cannot be
         interrupted) and its result is dropped.
@@ -253,7 +261,7 @@ class LowPriorityThread:
 
         def job() -> None:
             try:
-                box.append((True, fn()))
+                box.append((True, fn(*args)))
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting task
                 box.append((False, exc))
             try:
@@ -271,14 +279,14 @@ class LowPriorityThread:
 
 async def serve_heavy(receive: trio.MemoryReceiveChannel, nice: int = HEAVY_NICE) -> None:
     """One incarnation of a heavy-lane worker: price the spilled jobs one at a time on a
-    :class:`LowPriorityThread` of its own (not the light lane's threads: heavy work never takes
+    low-priority thread of its own (:class:`OwnThreads`; not the light lane's threads: heavy work never takes
     the threads ordinary baskets need, and yields the CPU to them).
 
     A job whose reply was settled while it waited (its deadline passed, actors.deadlines) is
     dropped unpriced: nobody waits for it. Does not close ``receive`` (its owner does).
     Raises: whatever pricing raised, after failing that job with a 503 (supervisor restarts).
     """
-    with LowPriorityThread("dre-heavy-lane", nice) as thread:
+    with OwnThreads("dre-heavy-lane", 1, nice) as thread:
         async for spilled in receive:
             if spilled.job.reply.answered:
                 continue

@@ -1,7 +1,7 @@
 """Resolver actor: the second pricing phase (stacking, best deal, discounts, points, upsell).
 
 Several resolver workers share one mailbox; each drains what waits (up to ``max_batch``) and
-calls ``pset.resolve`` once per promotion set in a worker thread, with a small best-deal bound; the
+calls ``pset.resolve`` once per promotion set on a thread of its own, with a small best-deal bound; the
 few baskets cut short by it go on to the heavy lane (actors.messages.serve_batches).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import trio
 
 from actors.kit import mailbox
-from actors.messages import BatchObserver, Gather, serve_batches
+from actors.messages import LIGHT_THREADS, BatchObserver, Gather, OwnThreads, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.pricing import Prepared, PromotionSet
 from dre.pricing.result import Result
@@ -31,20 +31,21 @@ class ResolveJob:
     reply: Gather[Result]
 
 
-async def resolver_body(receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,
-                        max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
-                        heavy: trio.MemorySendChannel | None = None) -> None:
+async def resolver_body(receive: trio.MemoryReceiveChannel, max_batch: int = MAX_BATCH,
+                        observe: BatchObserver | None = None, heavy: trio.MemorySendChannel | None = None,
+                        name: str = "resolver") -> None:
     """One incarnation of a resolver worker; same contract as :func:`actors.shard.shard_body`."""
     def price(group: list[ResolveJob], work_limit: int | None) -> list[Result]:
         return group[0].pset.resolve([j.item for j in group], [j.candidates for j in group],
                                      work_limit=work_limit)
 
-    await serve_batches(receive, limiter, max_batch, price, lambda job, result: job.reply.put(0, result),
-                        "resolver", observe, heavy)
+    with OwnThreads(f"dre-{name}", LIGHT_THREADS) as threads:
+        await serve_batches(receive, threads, max_batch, price, lambda job, result: job.reply.put(0, result),
+                            "resolver", observe, heavy)
 
 
-async def start_resolvers(nursery: trio.Nursery, workers: int, limiter: trio.CapacityLimiter,
-                          restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,
+async def start_resolvers(nursery: trio.Nursery, workers: int, restarts: RestartLog, *,
+                          mailbox_size: int = MAILBOX_SIZE,
                           max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
                           heavy: trio.MemorySendChannel | None = None) -> trio.MemorySendChannel:
     """Start ``workers`` supervised resolver workers on one mailbox in the caller's ``nursery``.
@@ -62,7 +63,8 @@ async def start_resolvers(nursery: trio.Nursery, workers: int, limiter: trio.Cap
                       task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
             try:
                 async with mine:
-                    await supervise(f"resolver-{w}", lambda: resolver_body(mine, limiter, max_batch, observe, spill),
+                    await supervise(f"resolver-{w}",
+                                    lambda: resolver_body(mine, max_batch, observe, spill, f"resolver-{w}"),
                                     restarts, task_status=task_status)
             finally:
                 if spill is not None:

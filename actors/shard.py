@@ -3,8 +3,8 @@
 Every shard actor prices every tenant: a message carries the (immutable) PromotionSet its
 request started with, and shard ``s`` calls ``pset.shard_candidates(s, ...)`` (a one-shard set:
 ``pset.evaluate``, both phases). The actor drains what waits in its mailbox (up to
-``max_batch``), groups it by set and makes one call per group, each in a worker thread (see
-actors.messages.serve_batches; numba kernels release the GIL). A one-shard set is priced with a
+``max_batch``), groups it by set and makes one call per group, each on a thread of the actor's
+own (see actors.messages.serve_batches; numba kernels release the GIL). A one-shard set is priced with a
 small best-deal bound there; the few baskets cut short by it go on to the heavy lane.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import trio
 
 from actors.kit import mailbox, open_actor
-from actors.messages import BatchObserver, Gather, serve_batches
+from actors.messages import LIGHT_THREADS, BatchObserver, Gather, OwnThreads, serve_batches
 from actors.supervisor import RestartLog, supervise
 from dre.pricing import Prepared, PromotionSet
 from dre.pricing.result import Result
@@ -41,10 +41,10 @@ class ShardJob:
     reply: Gather[np.ndarray | Result]
 
 
-async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: trio.CapacityLimiter,
-                     max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
-                     heavy: trio.MemorySendChannel | None = None) -> None:
-    """One incarnation of shard actor ``shard``: serve ``receive`` until every sender closed.
+async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, max_batch: int = MAX_BATCH,
+                     observe: BatchObserver | None = None, heavy: trio.MemorySendChannel | None = None) -> None:
+    """One incarnation of shard actor ``shard``: serve ``receive`` until every sender closed,
+    pricing on LIGHT_THREADS threads of its own (actors.messages.OwnThreads; they end with it).
 
     Does not close ``receive`` or ``heavy`` (their owner does: they outlive a crash). If pricing a
     group raises, every request of that group is failed with a 503 and the exception propagates
@@ -59,12 +59,12 @@ async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, limiter: tr
             return [pset.evaluate(j.item.basket, j.item.ctx, work_limit=work_limit) for j in group]
         return pset.shard_candidates(shard, [j.item for j in group])  # no best deal in this phase
 
-    await serve_batches(receive, limiter, max_batch, price, lambda job, cands: job.reply.put(shard, cands),
-                        f"shard {shard}", observe, heavy)
+    with OwnThreads(f"dre-shard-{shard}", LIGHT_THREADS) as threads:
+        await serve_batches(receive, threads, max_batch, price, lambda job, cands: job.reply.put(shard, cands),
+                            f"shard {shard}", observe, heavy)
 
 
-async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityLimiter,
-                      restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,
+async def start_shard(nursery: trio.Nursery, shard: int, restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,
                       max_batch: int = MAX_BATCH, observe: BatchObserver | None = None,
                       heavy: trio.MemorySendChannel | None = None) -> trio.MemorySendChannel:
     """Start supervised shard actor ``shard`` in the caller's ``nursery``.
@@ -86,7 +86,7 @@ async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityL
         try:
             async with receive:
                 await supervise(f"shard-{shard}",
-                                lambda: shard_body(shard, receive, limiter, max_batch, observe, spill),
+                                lambda: shard_body(shard, receive, max_batch, observe, spill),
                                 restarts, task_status=task_status)
         finally:
             if spill is not None:
@@ -96,11 +96,11 @@ async def start_shard(nursery: trio.Nursery, shard: int, limiter: trio.CapacityL
     return send
 
 
-def open_shard(shard: int, limiter: trio.CapacityLimiter | None = None, restarts: RestartLog | None = None,
+def open_shard(shard: int, restarts: RestartLog | None = None,
                **kwargs) -> AbstractAsyncContextManager[trio.MemorySendChannel]:
     """A shard actor for the duration of the block (tests, tools): yields its mailbox's send end.
 
     On exit the send end is closed and the actor drains what is queued before the block returns
     (:func:`actors.kit.open_actor`).
     """
-    return open_actor(start_shard, shard, limiter or trio.CapacityLimiter(1), restarts or RestartLog(), **kwargs)
+    return open_actor(start_shard, shard, restarts or RestartLog(), **kwargs)

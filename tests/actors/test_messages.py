@@ -9,7 +9,7 @@ import trio
 
 from actors.kit import mailbox
 from actors.messages import (
-    ENGINE_UNAVAILABLE, HEAVY_NICE, HEAVY_QUEUE, LIGHT_WORK_LIMIT, Gather, LowPriorityThread, Spilled, drain,
+    ENGINE_UNAVAILABLE, HEAVY_NICE, HEAVY_QUEUE, LIGHT_WORK_LIMIT, Gather, OwnThreads, Spilled, drain,
     serve_batches, serve_heavy,
 )
 from dre.errors import DREError
@@ -33,14 +33,14 @@ class _Job:
         self.name = name
 
 
-def _serve(receive, price, answers: dict | None = None, limiter: trio.CapacityLimiter | None = None,
-           heavy: trio.MemorySendChannel | None = None):
+async def _serve(receive, price, answers: dict | None = None, heavy: trio.MemorySendChannel | None = None) -> None:
     def answer(job, result) -> None:
         if answers is not None:
             answers[job.name] = result
         job.reply.put(0, result)
 
-    return serve_batches(receive, limiter or trio.CapacityLimiter(2), 64, price, answer, "test", heavy=heavy)
+    with OwnThreads("test-light", 2) as threads:
+        await serve_batches(receive, threads, 64, price, answer, "test", heavy=heavy)
 
 
 async def test_every_group_is_priced_in_a_worker_thread():
@@ -169,7 +169,7 @@ async def test_heavy_work_runs_on_a_low_priority_thread_of_its_own():
         tid = threading.get_native_id()
         return tid, os.getpriority(os.PRIO_PROCESS, tid)
 
-    with LowPriorityThread("test-heavy", HEAVY_NICE) as thread:
+    with OwnThreads("test-heavy", 1, HEAVY_NICE) as thread:
         tid, nice = await thread.run(whoami)
         assert (await thread.run(whoami))[0] == tid  # the same thread every time
         with pytest.raises(ZeroDivisionError):
