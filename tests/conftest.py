@@ -1,6 +1,8 @@
 """Session-wide fixtures. A real redis-server is started on a free port for tests that need it."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import redis
 
@@ -17,6 +19,14 @@ def compiled_kernels():
     from kernels import warmup
 
     warmup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def generous_price_deadline():
+    """`dre serve` children (bench.live_server.LiveServer inherits the environment) price with a
+    5 s deadline: tests check answers, not speed (see tests/api/conftest.TEST_PRICE_DEADLINE_MS)."""
+    os.environ.setdefault("DRE_PRICE_DEADLINE_MS", "5000")
+    yield
 
 
 @pytest.fixture(scope="session")
