@@ -78,10 +78,12 @@ def calc(draw, kinds=(m.PCT, m.AMT, m.FIX)) -> m.Calc:
 CALCS = {kinds: calc(kinds) for kinds in CALC_KINDS}
 
 
-@st.composite
-def tiers(draw, minimum: st.SearchStrategy[int], kinds) -> tuple[tuple[int, m.Calc], ...]:
+def _tiers(draw, minimum: st.SearchStrategy[int], kinds) -> tuple[tuple[int, m.Calc], ...]:
     mins = sorted(draw(st.sets(minimum, min_size=1, max_size=3)))
     return tuple((x, draw(CALCS[kinds])) for x in mins)
+
+
+tiers = st.composite(_tiers)
 
 
 SCALED_TIERS = tiers(st.integers(0, 6_000), (m.PCT, m.AMT))
@@ -160,8 +162,7 @@ COUPON_TYPE_SETS = st.none() | st.none() | st.none() | SETS["COUPON_TYPES"]
 TIME_CONDS = st.lists(window(), max_size=1)
 
 
-@st.composite
-def promotion(draw, pid: str, exclusive_ok: bool = True) -> m.Promotion:
+def _promotion(draw, pid: str, exclusive_ok: bool = True) -> m.Promotion:
     valid_from = draw(VALID_FROM)
     valid_to = draw(VALID_TO)
     if valid_from and valid_to and valid_from > valid_to:
@@ -192,28 +193,32 @@ def promotion(draw, pid: str, exclusive_ok: bool = True) -> m.Promotion:
     )
 
 
-@st.composite
-def promotion_set(draw, max_size: int = 8, max_exclusive: int = 5) -> list[m.Promotion]:
+promotion = st.composite(_promotion)
+
+
+def _promotion_set(draw, max_size: int = 8, max_exclusive: int = 5) -> list[m.Promotion]:
     n = draw(st.integers(1, max_size))
     out = []
     n_excl = 0
     for i in range(n):
-        p = draw(promotion(f"P{i:02d}", exclusive_ok=n_excl < max_exclusive))
+        p = _promotion(draw, f"P{i:02d}", exclusive_ok=n_excl < max_exclusive)
         n_excl += p.exclusive
         out.append(p)
     return out
+
+
+promotion_set = st.composite(_promotion_set)
 
 
 WHOLE_MILLI = st.integers(1, 6).map(lambda x: x * 1000)
 PRICES = st.sampled_from([0, 1, 99, 100, 250, 999]) | st.integers(0, 3_000)
 
 
-@st.composite
-def line(draw, k: int, prices: st.SearchStrategy[int] | None = None, return_odds: int = 5,
+def _line(draw, k: int, prices: st.SearchStrategy[int] | None = None, return_odds: int = 5,
          articles: list[str] = ARTICLES + ["UNKNOWN"], groups: list[str] = GROUPS + ["", "OTHER"]) -> Line:
     """Line ``L{k}``; a return (negative quantity) once in ``return_odds + 1`` draws (never with -1)."""
-    article = draw(st.sampled_from(articles))
-    group = draw(st.sampled_from(groups))
+    article = pick(draw, articles)
+    group = pick(draw, groups)
     whole = draw(st.booleans())
     milli = draw(WHOLE_MILLI if whole else st.integers(1, 6_000))
     if return_odds >= 0 and draw(st.integers(0, return_odds)) == 0:
@@ -222,12 +227,17 @@ def line(draw, k: int, prices: st.SearchStrategy[int] | None = None, return_odds
     return Line(f"L{k}", article, group, milli, price, line_gross(price, milli))
 
 
-@st.composite
-def coupons_and_checks(draw) -> tuple[tuple[str, ...], dict[str, CouponCheck]]:
+line = st.composite(_line)
+
+
+def _coupons_and_checks(draw) -> tuple[tuple[str, ...], dict[str, CouponCheck]]:
     coupons = tuple(draw(st.lists(st.sampled_from(CODES), unique=True, max_size=3)))
     checks = {c: CouponCheck(c, draw(st.sampled_from(STATUSES)), draw(st.sampled_from(COUPON_TYPES + [None, "TX"])))
               for c in draw(st.lists(st.sampled_from(CODES), unique=True, max_size=4))}
     return coupons, checks
+
+
+coupons_and_checks = st.composite(_coupons_and_checks)
 
 
 MAYBE = {name: st.none() | st.sampled_from(vals) for name, vals in
@@ -243,12 +253,14 @@ def make_basket(draw, lines: tuple[Line, ...], coupons: tuple[str, ...]) -> Bask
     )
 
 
-@st.composite
-def basket_and_context(draw, max_lines: int = 6) -> tuple[Basket, Context]:
+def _basket_and_context(draw, max_lines: int = 6) -> tuple[Basket, Context]:
     n = draw(st.integers(1, max_lines))
-    lines = tuple(draw(line(k)) for k in range(n))
-    coupons, checks = draw(coupons_and_checks())
+    lines = tuple(_line(draw, k) for k in range(n))
+    coupons, checks = _coupons_and_checks(draw)
     return make_basket(draw, lines, coupons), Context(coupons=checks, prices={"A1": 111, "FREE": 5})
+
+
+basket_and_context = st.composite(_basket_and_context)
 
 
 # ---- targeted scenarios ---------------------------------------------------------------------
@@ -263,6 +275,25 @@ def chance(draw, n: int) -> bool:
     return draw(ONE_IN[n])
 
 
+# Choices whose range depends on the example: prebuilt strategies, indexed (building a strategy
+# inside a draw costs more than the draw: Hypothesis validates each new one).
+_INDEX = [st.nothing()] + [st.sampled_from(range(n)) for n in range(1, 65)]
+_FRACTION = st.integers(0, 1 << 20)
+
+
+def pick(draw, seq):
+    """One element of ``seq`` (uniform; shrinks to the first)."""
+    seq = seq if isinstance(seq, (list, tuple)) else list(seq)
+    return seq[draw(_INDEX[len(seq)])] if len(seq) < len(_INDEX) else seq[draw(st.integers(0, len(seq) - 1))]
+
+
+def between(draw, lo: int, hi: int) -> int:
+    """An integer in [lo, hi] (uniform for short ranges, else Hypothesis's bias to the bounds)."""
+    if hi - lo < len(_INDEX) - 1:
+        return lo + draw(_INDEX[hi - lo + 1])
+    return lo + draw(_FRACTION) * (hi - lo) // (1 << 20)
+
+
 FEATURES = ("stacking", "exclusive", "multiplicative", "gift", "returns", "long")
 KNOWN_GROUPS = GROUPS + GROUPS + ["", "OTHER"]
 STACKING_KINDS = ("UNIT", "UNIT", "UNIT", "RECEIPT", "QTIER", "BUNDLE")
@@ -271,8 +302,13 @@ OFFSET = st.none() | st.sampled_from([timedelta(0), timedelta(days=1)])
 POINTS_ACTION = points_action()
 INJECT_PRICE = st.none() | st.integers(0, 500)
 LONG_MAX_MILLI = WHOLE_MILLI | st.integers(1, 20_000)
+TIED_PRICE_LIST = [100, 100, 250, 250, 999, 1_000, 100, 250, 0, 1, 333, 2_000]
 TIED_PRICES = st.sampled_from([100, 100, 250, 250, 999, 1_000]) | st.sampled_from([0, 1, 333, 2_000])
 SHORT_PRICES = TIED_PRICES | st.integers(1, 3_000)
+_POOLS = [tuple(GROUPS), tuple(ARTICLES), tuple(ARTICLES + GROUPS)]
+EXTRA_VALUES = {pool: st.frozensets(st.sampled_from(pool), max_size=2) for pool in _POOLS}
+ANY_VALUES = {pool: subset(list(pool)) for pool in _POOLS}
+FOCUS_QTY_TIERS = tiers(st.integers(1, 3_000), (m.PCT, m.FIX))
 
 
 def one_of_values(draw, line_: Line, by_group: bool | None = None) -> frozenset[str]:
@@ -283,64 +319,61 @@ def one_of_values(draw, line_: Line, by_group: bool | None = None) -> frozenset[
         own.append(line_.article)
     if by_group is not False and line_.group in GROUPS:
         own.append(line_.group)
-    if not own:
-        return draw(subset(GROUPS if by_group else ARTICLES if by_group is False else ARTICLES + GROUPS))
     pool = GROUPS if by_group else ARTICLES if by_group is False else ARTICLES + GROUPS
-    return frozenset({draw(st.sampled_from(own))}) | draw(st.frozensets(st.sampled_from(pool), max_size=2))
+    if not own:
+        return draw(ANY_VALUES[tuple(pool)])
+    return frozenset({pick(draw, own)}) | draw(EXTRA_VALUES[tuple(pool)])
 
 
-@st.composite
-def calc_for(draw, line_: Line, kinds=(m.PCT, m.AMT, m.FIX)) -> m.Calc:
+def _calc_for(draw, line_: Line, kinds=(m.PCT, m.AMT, m.FIX)) -> m.Calc:
     """A calculator that discounts ``line_``'s unit price (when it is above 0)."""
-    kind = draw(st.sampled_from(kinds))
+    kind = pick(draw, kinds)
     top = max(1, abs(line_.unit_price))
     if kind == m.PCT:
         return m.Calc(kind, draw(FOCUS_PCT))
     if kind == m.AMT:
-        return m.Calc(kind, draw(st.integers(1, min(2_000, top))))
-    return m.Calc(kind, draw(st.integers(0, min(2_000, top - 1))))
+        return m.Calc(kind, between(draw, 1, min(2_000, top)))
+    return m.Calc(kind, between(draw, 0, min(2_000, top - 1)))
 
 
-@st.composite
-def focused_action(draw, focus: Line, lines: tuple[Line, ...], kinds=("UNIT", "UNIT", "UNIT", "RECEIPT", "QTIER",
+def _focused_action(draw, focus: Line, lines: tuple[Line, ...], kinds=("UNIT", "UNIT", "UNIT", "RECEIPT", "QTIER",
                                                                         "BUNDLE", "GIFT", "SCALED")) -> m.PriceAction:
     """A price action that can discount ``focus`` (a line of the same part as ``lines``)."""
-    kind = draw(st.sampled_from(kinds))
+    kind = pick(draw, kinds)
     if kind == "UNIT":
         by_group = focus.group in GROUPS and (focus.article not in ARTICLES or draw(st.booleans()))
         part_milli = sum(abs(ln.milli) for ln in lines)
         how = draw(st.integers(0, 2))
-        max_milli = None if how == 0 else draw(st.integers(1, max(1, part_milli - 1)) if how == 1 else WHOLE_MILLI)
-        return m.UnitAction(by_group, one_of_values(draw, focus, by_group), draw(calc_for(focus)), max_milli)
+        max_milli = None if how == 0 else (between(draw, 1, max(1, part_milli - 1)) if how == 1 else draw(WHOLE_MILLI))
+        return m.UnitAction(by_group, one_of_values(draw, focus, by_group), _calc_for(draw, focus), max_milli)
     if kind == "RECEIPT":
         return m.ReceiptAction(draw(CALCS[m.PCT, m.AMT]))
     if kind == "SCALED":
         gross = sum(abs(ln.gross) for ln in lines)
-        return m.ScaledReceiptAction(draw(tiers(st.integers(0, max(0, gross)), (m.PCT, m.AMT))))
+        mins = sorted({between(draw, 0, max(0, gross)) for _ in range(between(draw, 1, 3))})
+        return m.ScaledReceiptAction(tuple((x, draw(CALCS[m.PCT, m.AMT])) for x in mins))
     if kind == "QTIER":
-        return m.QuantityTierAction(one_of_values(draw, focus), draw(tiers(st.integers(1, 3_000), (m.PCT, m.FIX))))
+        return m.QuantityTierAction(one_of_values(draw, focus), draw(FOCUS_QTY_TIERS))
     if kind == "BUNDLE":
         others = draw(st.lists(st.tuples(ITEM_VALUES, st.integers(1, 2)), max_size=1))
         comps = [(one_of_values(draw, focus), draw(st.integers(1, 2)))] + others
-        return m.BundleAction(tuple(draw(st.permutations(comps))), draw(calc_for(focus, (m.FIX, m.PCT, m.AMT))))
-    return draw(gift_action(focus, lines, same_ok=True))
+        return m.BundleAction(tuple(draw(st.permutations(comps))), _calc_for(draw, focus, (m.FIX, m.PCT, m.AMT)))
+    return _gift_action(draw, focus, lines, same_ok=True)
 
 
-@st.composite
-def gift_action(draw, focus: Line, lines: tuple[Line, ...], same_ok: bool = False) -> m.GiftAction:
+def _gift_action(draw, focus: Line, lines: tuple[Line, ...], same_ok: bool = False) -> m.GiftAction:
     """FREE_ITEM gift whose get set matches ``focus``; the buy set matches another line of the part
     when there is one (and differs from the get set unless ``same_ok``)."""
     get = one_of_values(draw, focus)
-    buy = one_of_values(draw, draw(st.sampled_from(lines)))
+    buy = one_of_values(draw, pick(draw, lines))
     if buy == get and not same_ok:
         extra = [v for v in ARTICLES + GROUPS if v not in get]
-        buy = buy | {draw(st.sampled_from(extra))} if draw(st.booleans()) else frozenset({draw(st.sampled_from(extra))})
+        buy = buy | {pick(draw, extra)} if draw(st.booleans()) else frozenset({pick(draw, extra)})
     return m.GiftAction(buy, draw(st.integers(1, 3)), get, draw(st.integers(1, 2)),
                         draw(GIFT_PCT))
 
 
-@st.composite
-def plain_promotion(draw, pid: str, actions: tuple[m.PriceAction, ...], basket: Basket, ctx: Context, *,
+def _plain_promotion(draw, pid: str, actions: tuple[m.PriceAction, ...], basket: Basket, ctx: Context, *,
                     exclusive: bool = False, multiplicative: bool | None = None,
                     priority: int | None = None) -> m.Promotion:
     """A promotion whose conditions mostly hold for ``basket`` (now and then a MIN_SPEND or
@@ -354,16 +387,17 @@ def plain_promotion(draw, pid: str, actions: tuple[m.PriceAction, ...], basket: 
     known = [(f, v) for f, v in [("CHANNEL", basket.channel), ("POS_GROUP", basket.pos_group),
                                  ("CUSTOMER_TIER", basket.tier), ("PAYMENT_MEANS", basket.payment_means)] if v]
     if chance(draw, 4):  # a context condition the basket meets
-        f, value = draw(st.sampled_from(known))
+        f, value = pick(draw, known)
         context = (m.ContextCond(f, frozenset({value}) | draw(subset(CHANNELS + TIERS, min_size=0))),)
     usable = sorted(ctx.usable_types(basket.coupons))
     coupon_types = None
     if chance(draw, 3 if usable else 10):  # mostly a type whose code was presented and is usable
-        coupon_types = frozenset(draw(st.lists(st.sampled_from(usable or COUPON_TYPES), min_size=1, max_size=2)))
+        types = usable or COUPON_TYPES
+        coupon_types = frozenset({pick(draw, types), pick(draw, types)})
     article_conds = ()
     if chance(draw, 4):
         by_group = draw(st.booleans())
-        article_conds = (m.ArticleCond(by_group, one_of_values(draw, draw(st.sampled_from(basket.lines)), by_group)),)
+        article_conds = (m.ArticleCond(by_group, one_of_values(draw, pick(draw, basket.lines), by_group)),)
     gross = sum(max(0, ln.gross) for ln in basket.lines)
     min_spend = ()
     if chance(draw, 7):  # around the basket's gross: sometimes missed (a recommendation)
@@ -395,63 +429,67 @@ def _focus(draw, lines: tuple[Line, ...], returns: bool = False) -> Line:
     """A line that promotions can discount: known article or group, price above 0 (when there is one)."""
     good = [ln for ln in lines if ln.unit_price > 0 and (ln.article in ARTICLES or ln.group in GROUPS)
             and (ln.milli < 0) == returns]
-    return draw(st.sampled_from(good or list(lines)))
+    return pick(draw, good or lines)
 
 
-@st.composite
-def targeted_lines(draw, features: frozenset[str], max_lines: int) -> tuple[Line, ...]:
+def _targeted_lines(draw, features: frozenset[str], max_lines: int) -> tuple[Line, ...]:
     """Lines for ``features``: 16..max_lines tied sale lines for ``long``, whole units for ``gift``,
     return lines (some mirroring sale lines) for ``returns``."""
     groups = KNOWN_GROUPS
     if "long" in features:
-        n = draw(st.integers(16, max(16, max_lines)))
-        lines = [draw(line(k, TIED_PRICES, -1, ARTICLES, groups)) for k in range(n)]
+        # One seeded Random for the many lines (drawing each field through Hypothesis made long baskets
+        # the bulk of the suite's generation time); shrinking still drops lines from the end.
+        n = between(draw, 16, max(16, max_lines))
+        rnd = draw(st.randoms(use_true_random=True))
+        lines = []
+        for k in range(n):
+            milli = rnd.randint(1, 6) * 1000 if rnd.random() < 0.6 else rnd.randint(1, 6_000)
+            price = rnd.choice(TIED_PRICE_LIST)
+            lines.append(Line(f"L{k}", rnd.choice(ARTICLES), rnd.choice(groups), milli, price, line_gross(price, milli)))
     elif "gift" in features:  # whole units, so that buy and get groups can form
         lines = []
-        for k in range(draw(st.integers(2, max(2, min(6, max_lines))))):
+        for k in range(between(draw, 2, max(2, min(6, max_lines)))):
             q, price = draw(st.integers(1, 4)) * 1000, draw(SHORT_PRICES)
-            lines.append(Line(f"L{k}", draw(st.sampled_from(ARTICLES)), draw(st.sampled_from(groups)), q, price,
+            lines.append(Line(f"L{k}", pick(draw, ARTICLES), pick(draw, groups), q, price,
                               line_gross(price, q)))
     else:
-        lines = [draw(line(k, SHORT_PRICES, -1, ARTICLES + ["UNKNOWN"], groups))
-                 for k in range(draw(st.integers(1, max(1, min(6, max_lines)))))]
+        lines = [_line(draw, k, SHORT_PRICES, -1, ARTICLES + ["UNKNOWN"], groups)
+                 for k in range(between(draw, 1, max(1, min(6, max_lines))))]
     if "returns" in features:
         for _ in range(draw(st.integers(1, 3))):
             if draw(st.booleans()):  # the mirror of a sale line
-                ln = draw(st.sampled_from(lines))
+                ln = pick(draw, lines)
                 lines.append(Line(f"L{len(lines)}", ln.article, ln.group, -ln.milli, ln.unit_price, -ln.gross))
             else:
-                ln = draw(line(len(lines), SHORT_PRICES, 0, ARTICLES + ["UNKNOWN"], groups))
+                ln = _line(draw, len(lines), SHORT_PRICES, 0, ARTICLES + ["UNKNOWN"], groups)
                 lines.append(ln)
         if draw(st.booleans()):
             lines = draw(st.permutations(lines))
             lines = [Line(f"L{k}", *astuple(ln)[1:]) for k, ln in enumerate(lines)]
     elif "long" not in features and chance(draw, 8):
-        lines.append(draw(line(len(lines), SHORT_PRICES, 0, ARTICLES + ["UNKNOWN"], groups)))
+        lines.append(_line(draw, len(lines), SHORT_PRICES, 0, ARTICLES + ["UNKNOWN"], groups))
     return tuple(lines)
 
 
-@st.composite
-def order_sensitive_action(draw, f: Line, part: tuple[Line, ...]) -> m.PriceAction:
+def _order_sensitive_action(draw, f: Line, part: tuple[Line, ...]) -> m.PriceAction:
     """An action whose result depends on the dearest-first order or the largest-remainder ties."""
     kind = draw(st.sampled_from(["MAXQ", "MAXQ", "GIFT", "BUNDLE", "RECEIPT_AMT"]))
     if kind == "MAXQ":
         by_group = f.group in GROUPS and draw(st.booleans())
-        return m.UnitAction(by_group, one_of_values(draw, f, by_group), draw(calc_for(f)), draw(LONG_MAX_MILLI))
+        return m.UnitAction(by_group, one_of_values(draw, f, by_group), _calc_for(draw, f), draw(LONG_MAX_MILLI))
     if kind == "GIFT":
-        return draw(gift_action(f, part, same_ok=draw(st.booleans())))
+        return _gift_action(draw, f, part, same_ok=draw(st.booleans()))
     if kind == "BUNDLE":
-        return draw(focused_action(f, part, ("BUNDLE",)))
+        return _focused_action(draw, f, part, ("BUNDLE",))
     return m.ReceiptAction(m.Calc(m.AMT, draw(st.integers(1, 40))))  # small amounts: ties in the remainders
 
 
-@st.composite
-def targeted(draw, features: frozenset[str], max_size: int, max_exclusive: int, max_lines: int):
+def _targeted(draw, features: frozenset[str], max_size: int, max_exclusive: int, max_lines: int):
     """(promotions, basket, context) built around the hard cases in ``features`` (module docstring)."""
-    lines = draw(targeted_lines(features, max_lines))
-    coupons, checks = draw(coupons_and_checks())
+    lines = _targeted_lines(draw, features, max_lines)
+    coupons, checks = _coupons_and_checks(draw)
     if coupons and draw(st.booleans()):  # mostly a usable code of a known type among them
-        code = draw(st.sampled_from(coupons))
+        code = pick(draw, coupons)
         checks = {**checks, code: CouponCheck(code, "USABLE", draw(st.sampled_from(COUPON_TYPES)))}
     basket = make_basket(draw, lines, coupons)
     ctx = Context(coupons=checks, prices={"A1": 111, "FREE": 5})
@@ -462,7 +500,7 @@ def targeted(draw, features: frozenset[str], max_size: int, max_exclusive: int, 
 
     def add(action, **kw):
         if len(promos) < room:
-            promos.append(draw(plain_promotion(f"P{len(promos):02d}", (action,), basket, ctx, **kw)))
+            promos.append(_plain_promotion(draw, f"P{len(promos):02d}", (action,), basket, ctx, **kw))
 
     focus = _focus(draw, lines)
     part = _part(lines, focus)
@@ -470,33 +508,33 @@ def targeted(draw, features: frozenset[str], max_size: int, max_exclusive: int, 
     for feature in order:
         if feature == "stacking":
             for _ in range(draw(st.integers(2, 3))):
-                add(draw(focused_action(focus, part, STACKING_KINDS)), exclusive=False)
+                add(_focused_action(draw, focus, part, STACKING_KINDS), exclusive=False)
         elif feature == "exclusive":
-            n_excl = draw(st.integers(2, max(2, max_exclusive)))
+            n_excl = between(draw, 2, max(2, max_exclusive))
             for _ in range(n_excl):
                 f = _focus(draw, lines) if chance(draw, 4) else focus
-                add(draw(focused_action(f, _part(lines, f))), exclusive=True)
+                add(_focused_action(draw, f, _part(lines, f)), exclusive=True)
         elif feature == "multiplicative":
             prio = draw(st.integers(0, 3))
             if "stacking" not in features:
-                add(draw(focused_action(focus, part, STACKING_KINDS)), multiplicative=draw(st.booleans()),
+                add(_focused_action(draw, focus, part, STACKING_KINDS), multiplicative=draw(st.booleans()),
                     priority=prio)
             for _ in range(draw(st.integers(1, 2))):
-                add(draw(focused_action(focus, part)), multiplicative=True, priority=draw(st.integers(0, prio)))
+                add(_focused_action(draw, focus, part), multiplicative=True, priority=between(draw, 0, prio))
         elif feature == "gift":
             for _ in range(draw(st.integers(1, 2))):
-                add(draw(gift_action(focus, part)), exclusive=chance(draw, 5))
+                add(_gift_action(draw, focus, part), exclusive=chance(draw, 5))
         elif feature == "returns":
             f = _focus(draw, lines, returns=True)
             for _ in range(draw(st.integers(1, 2))):
-                add(draw(focused_action(f, _part(lines, f))))
+                add(_focused_action(draw, f, _part(lines, f)))
         elif feature == "long":
             for _ in range(draw(st.integers(1, 3))):
                 f = _focus(draw, lines)
-                add(draw(order_sensitive_action(f, _part(lines, f))), exclusive=False)
+                add(_order_sensitive_action(draw, f, _part(lines, f)), exclusive=False)
     n_excl = sum(p.exclusive for p in promos)
-    for _ in range(draw(st.integers(0, max(0, min(2, max_size - len(promos)))))):  # noise
-        p = draw(promotion(f"P{len(promos):02d}", exclusive_ok=n_excl < max_exclusive))
+    for _ in range(between(draw, 0, max(0, min(2, max_size - len(promos))))):  # noise
+        p = _promotion(draw, f"P{len(promos):02d}", exclusive_ok=n_excl < max_exclusive)
         n_excl += p.exclusive
         promos.append(p)
     return promos, basket, ctx
@@ -515,13 +553,13 @@ def scenario(draw, max_size: int = 8, max_exclusive: int = 5, max_lines: int = 4
     if max_lines < 16:
         features = tuple(f for f in features if f != "long")
     if not require and random_odds and chance(draw, random_odds):
-        promos = draw(promotion_set(max_size, max_exclusive))
-        basket, ctx = draw(basket_and_context(min(6, max_lines)))
+        promos = _promotion_set(draw, max_size, max_exclusive)
+        basket, ctx = _basket_and_context(draw, min(6, max_lines))
     else:
         chosen = {f for f in features if draw(TWO_IN_FIVE)} | set(require)
         if not chosen:
-            chosen = {draw(st.sampled_from(features))}
-        promos, basket, ctx = draw(targeted(frozenset(chosen), max_size, max_exclusive, max_lines))
+            chosen = {pick(draw, features)}
+        promos, basket, ctx = _targeted(draw, frozenset(chosen), max_size, max_exclusive, max_lines)
     exhausted = frozenset()
     if chance(draw, 6):
         exhausted = draw(st.frozensets(st.sampled_from([p.id for p in promos] + ["NOPE"]), max_size=2))
@@ -542,6 +580,6 @@ def batch(draw, max_baskets: int = 8):
             lines = tuple(Line(f"L{k}", *astuple(basket.lines[i])[1:]) for k, i in enumerate(keep))
             cases.append((replace(basket, lines=lines), ctx))
         else:
-            other, other_ctx = draw(basket_and_context())
+            other, other_ctx = _basket_and_context(draw)
             cases.append((other, replace(other_ctx, exhausted=ctx.exhausted)))
     return promos, cases
