@@ -1,11 +1,12 @@
 """LOCAL counters (store unreachable) can never be taken for a store counter, nor repeat across workers."""
 from __future__ import annotations
 
+from actors.store import UnavailableStore
 from api.services.counters import LOCAL, LOCAL_BASE, Counters, is_local_counter
 
 
 async def test_local_counters_lie_above_every_store_counter_and_differ_between_workers():
-    worker_a, worker_b = Counters(None, 60), Counters(None, 60)  # no store: the fallback only
+    worker_a, worker_b = Counters(UnavailableStore(), 60), Counters(UnavailableStore(), 60)  # the fallback only
     a = [await worker_a.next("acme", "T1", "{}") for _ in range(3)]
     b = [await worker_b.next("acme", "T1", "{}") for _ in range(3)]
     assert {source for _, source in a + b} == {LOCAL}
