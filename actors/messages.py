@@ -114,6 +114,8 @@ def group_by_set(batch: list) -> list[list]:
 LIGHT_WORK_LIMIT = 100_000  # best-deal work units (kernels.config) a basket gets on the light lane:
 # ~1 ms of search, far more than an ordinary basket uses (a few exclusive promotions: a few hundred
 # search steps at most); a basket cut short by it is priced again on the heavy lane.
+LIGHT_THREADS = 2  # threads of each pricing actor's light lane, and batches it prices at once: a
+# basket arriving while one batch is priced gets the other thread
 HEAVY_QUEUE = 16  # baskets waiting for the heavy lane (per engine); one more gets a 503 at once: at
 # ~30 ms per heavy basket, more than this would wait past a request's deadline anyway
 
@@ -139,16 +141,20 @@ def cut_short(result: object) -> bool:
 async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads, max_batch: int,
                         price: Callable[[list, int | None], list], answer: Callable[[Any, Any], None], who: str,
                         observe: BatchObserver | None = None,
-                        heavy: trio.MemorySendChannel | None = None) -> None:
+                        heavy: trio.MemorySendChannel | None = None, in_flight: int = LIGHT_THREADS) -> None:
     """The loop every pricing actor runs: drain what waits, price each promotion set's group on one
-    of ``threads`` (the actor's light lane; the groups of one batch at once), answer each job. The
-    event loop never prices: it keeps serving every other request meanwhile.
+    of ``threads`` (the actor's light lane), answer each job. The event loop never prices: it keeps
+    serving every other request meanwhile.
+
+    Up to ``in_flight`` batches are priced at once (the groups of one batch at once too): a basket
+    that arrives while another batch is being priced is drained into a batch of its own and priced
+    on the other thread, instead of waiting for that batch.
 
     With a ``heavy`` lane, a group is priced with the best-deal search bounded by LIGHT_WORK_LIMIT;
     the jobs whose Result was cut short by it go to the heavy lane (:func:`serve_heavy`), which
-    prices them again with the full bound on threads of their own. So a pathological basket holds
-    this actor for at most the light bound, and another tenant's basket in the next batch (or in
-    another group of this one) is not kept waiting behind its search.
+    prices them again with the full bound on a thread of its own. So a pathological basket holds
+    a thread of this actor for at most the light bound, and another tenant's basket is not kept
+    waiting behind its search.
 
     Args:
         price: ``price(group, work_limit) -> results`` (one result per job, in order; runs in a
@@ -157,19 +163,21 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads,
         who: names the actor in the 503 its requests get when pricing raises, and in ``observe``.
         heavy: the heavy lane's send end (this actor's clone; the caller closes it), or None:
             every basket is priced here with the full bound.
-    Raises: whatever ``price`` raised, after failing the jobs of that group with a 503 (a crash,
-        for the supervisor to restart the actor); the batch's other groups are answered.
+    Raises: whatever ``price`` raised (a crash, for the supervisor to restart the actor): no batch
+        is taken after it, the ones in flight are answered, then the jobs of the group that raised
+        are failed with a 503 (as the exception leaves, so the restart is counted when they wake).
     """
     light = None if heavy is None else LIGHT_WORK_LIMIT
+    crashed: list[tuple[Exception, list]] = []  # (what price raised, the group it raised for)
+    slots = trio.Semaphore(in_flight)
+    intake = trio.CancelScope()  # cancelled by a crash: take no more batches
 
-    async def price_group(group: list, crashed: list[BaseException]) -> None:
+    async def price_group(group: list) -> None:
         try:
             results = await threads.run(price, group, light)
         except Exception as exc:
-            err = engine_unavailable(f"pricing failed in the {who}; it is being restarted, retry")
-            for job in group:
-                job.reply.fail(err)
-            crashed.append(exc)
+            crashed.append((exc, group))
+            intake.cancel()
             return
         for job, result in zip(group, results):
             if heavy is not None and cut_short(result):
@@ -183,20 +191,35 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads,
             else:
                 answer(job, result)
 
-    async for first in receive:
-        batch = drain(first, receive, max_batch)
-        if observe:
-            observe(who.split()[0], len(batch))
-        groups = group_by_set(batch)
-        crashed: list[BaseException] = []
-        if len(groups) == 1:
-            await price_group(groups[0], crashed)
-        else:
-            async with trio.open_nursery() as nursery:
-                for group in groups:
-                    nursery.start_soon(price_group, group, crashed)
-        if crashed:
-            raise crashed[0]
+    async def price_batch(groups: list[list]) -> None:
+        try:
+            if len(groups) == 1:
+                await price_group(groups[0])
+            else:
+                async with trio.open_nursery() as nursery:
+                    for group in groups:
+                        nursery.start_soon(price_group, group)
+        finally:
+            slots.release()
+
+    async with trio.open_nursery() as nursery:  # ends when every batch in flight is answered
+        with intake:
+            while True:
+                await slots.acquire()  # a batch is what arrived while the slots were taken
+                try:
+                    first = await receive.receive()
+                except trio.EndOfChannel:
+                    break
+                batch = drain(first, receive, max_batch)
+                if observe:
+                    observe(who.split()[0], len(batch))
+                nursery.start_soon(price_batch, group_by_set(batch))
+    if crashed:
+        err = engine_unavailable(f"pricing failed in the {who}; it is being restarted, retry")
+        for _, group in crashed:
+            for job in group:
+                job.reply.fail(err)
+        raise crashed[0][0]
 
 
 def _price_one(price: Callable[[list, int | None], list], job: Any) -> Any:
@@ -204,8 +227,6 @@ def _price_one(price: Callable[[list, int | None], list], job: Any) -> Any:
     return price([job], None)[0]
 
 
-LIGHT_THREADS = 2  # threads of each pricing actor's light lane: the groups of one batch (baskets of
-# different promotion sets, e.g. two tenants) are priced at once
 HEAVY_NICE = 10  # the heavy lane's threads run at this (Linux) nice value, a tenth of the CPU weight
 # of the event loop's thread: when the cores are short, the loop and the light lane run first and
 # a heavy basket waits (bench/isolation.py: without it, the heavy thread took a core the loop

@@ -103,6 +103,32 @@ async def test_groups_of_one_batch_are_priced_at_once():
     assert await jobs[0].reply.wait() == ["slow"]
 
 
+async def test_a_basket_arriving_while_a_batch_is_priced_does_not_wait_for_it():
+    """Same promotion set, different batches: the second is priced on the other thread."""
+    gate = threading.Event()
+    entered = threading.Event()
+
+    def price(group: list, work_limit) -> list:
+        if group[0].name == "slow":
+            entered.set()
+            gate.wait(5)
+        return [j.name for j in group]
+
+    send, receive = mailbox(4)
+    slow, fast = _Job(object, name="slow"), _Job(object, name="fast")
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_serve, receive, price)
+        send.send_nowait(slow)
+        await trio.to_thread.run_sync(entered.wait, 5)  # the slow batch is being priced
+        send.send_nowait(fast)
+        with trio.fail_after(2):
+            assert await fast.reply.wait() == ["fast"]
+        assert not slow.reply.answered
+        gate.set()
+        send.close()
+    assert await slow.reply.wait() == ["slow"]
+
+
 def _result(exact: bool, tag: str) -> Result:
     return Result((), (), 0, (), (), (Applied(tag, 1, 0, None),), exact=exact)
 
