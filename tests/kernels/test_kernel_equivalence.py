@@ -1,7 +1,7 @@
 """Property tests: the kernels give exactly the reference evaluator's results."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 
 from dre.evaluate import evaluate
 from kernels import KernelSet
@@ -13,6 +13,7 @@ SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[Heal
 @SETTINGS
 @given(scenario())
 def test_kernel_set_equals_reference(case):
+    note(case)  # the failing example in full: with the schemathesis plugin loaded, Hypothesis prints it as "case=,"
     promos, basket, ctx = case
     expected = evaluate(promos, basket, ctx)
     got = KernelSet(promos).evaluate(basket, ctx)
