@@ -155,7 +155,8 @@ def ceiling_redis_benchmark(url: str, n: int) -> tuple[float, str]:
         "redis-benchmark", "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379),
         "-n", str(max(n * 5, 100_000)), "-c", str(BENCH_CLIENTS), "-P", str(BENCH_PIPELINE),
         "-r", "1000000", "-q",
-        "EVALSHA", sha, "2", "dre:{ceil}:c:__rand_int__", "dre:{ceil}:i:__rand_int__", "{}", "86400000",
+        "EVALSHA", sha, "4", "dre:{ceil}:c:__rand_int__", "dre:{ceil}:i:__rand_int__", "dre:{ceil}:r:__rand_int__",
+        "dre:{ceil}:d:__rand_int__", "{}", "86400000",
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
     m = re.findall(r"([\d.]+) requests per second", out)
@@ -171,7 +172,9 @@ def ceiling_threads(url: str, n: int, threads: int = 4, pipeline: int = 256) -> 
         for start in range(0, per, pipeline):
             with client.pipeline(transaction=False) as p:
                 for i in range(start, start + pipeline):
-                    p.evalsha(sha, 2, f"dre:{{ceil}}:c:{t}:{i}", f"dre:{{ceil}}:i:{t}:{i}", "{}", 86_400_000)
+                    # next_counter.lua's four keys: counter, iterations, refused set, confirmed answer
+                    p.evalsha(sha, 4, f"dre:{{ceil}}:c:{t}:{i}", f"dre:{{ceil}}:i:{t}:{i}", f"dre:{{ceil}}:r:{t}:{i}",
+                              f"dre:{{ceil}}:d:{t}:{i}", "{}", 86_400_000)
                 p.execute()
 
     ts = [threading.Thread(target=loop, args=(t,)) for t in range(threads)]
