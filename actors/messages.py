@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import trio
 
+from dre.pricing.promotion_set import Staged
 from dre.pricing.result import Result
 
 T = TypeVar("T")
@@ -124,12 +125,12 @@ HEAVY_QUEUE = 16  # baskets waiting for the heavy lane (per engine); one more ge
 class Spilled:
     """A job whose light pricing stopped at LIGHT_WORK_LIMIT, for the heavy lane.
 
-    ``price()`` prices it again with the set's full bound (thread-safe: runs in a worker thread);
-    ``answer(result)`` delivers the result, on the event loop.
+    ``stage()``: its pricing with the set's full bound, in steps (dre.pricing.Staged; thread-safe,
+    runs in a worker thread); ``answer(result)`` delivers the result, on the event loop.
     """
 
     job: Any  # has .reply (a Gather)
-    price: Callable[[], Any]
+    stage: Callable[[], Staged]
     answer: Callable[[Any], None]
 
 
@@ -140,8 +141,8 @@ def cut_short(result: object) -> bool:
 
 async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads, max_batch: int,
                         price: Callable[[list, int | None], list], answer: Callable[[Any, Any], None], who: str,
-                        observe: BatchObserver | None = None,
-                        heavy: trio.MemorySendChannel | None = None, in_flight: int = LIGHT_THREADS) -> None:
+                        observe: BatchObserver | None = None, heavy: trio.MemorySendChannel | None = None,
+                        stage: Callable[[Any], Staged] | None = None, in_flight: int = LIGHT_THREADS) -> None:
     """The loop every pricing actor runs: drain what waits, price each promotion set's group on one
     of ``threads`` (the actor's light lane), answer each job. The event loop never prices: it keeps
     serving every other request meanwhile.
@@ -163,10 +164,14 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads,
         who: names the actor in the 503 its requests get when pricing raises, and in ``observe``.
         heavy: the heavy lane's send end (this actor's clone; the caller closes it), or None:
             every basket is priced here with the full bound.
+        stage: ``stage(job)``: the job's pricing with the full bound in steps (the heavy lane's
+            work); needed with ``heavy``.
     Raises: whatever ``price`` raised (a crash, for the supervisor to restart the actor): no batch
         is taken after it, the ones in flight are answered, then the jobs of the group that raised
         are failed with a 503 (as the exception leaves, so the restart is counted when they wake).
     """
+    if heavy is not None and stage is None:
+        raise ValueError("a heavy lane needs stage(job)")
     light = None if heavy is None else LIGHT_WORK_LIMIT
     crashed: list[tuple[Exception, list]] = []  # (what price raised, the group it raised for)
     slots = trio.Semaphore(in_flight)
@@ -181,8 +186,7 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads,
             return
         for job, result in zip(group, results):
             if heavy is not None and cut_short(result):
-                spilled = Spilled(job, functools.partial(_price_one, price, job),
-                                  functools.partial(answer, job))
+                spilled = Spilled(job, functools.partial(stage, job), functools.partial(answer, job))
                 try:
                     heavy.send_nowait(spilled)
                 except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
@@ -220,11 +224,6 @@ async def serve_batches(receive: trio.MemoryReceiveChannel, threads: OwnThreads,
             for job in group:
                 job.reply.fail(err)
         raise crashed[0][0]
-
-
-def _price_one(price: Callable[[list, int | None], list], job: Any) -> Any:
-    """``job`` priced alone with the full bound (the heavy lane's call, in its thread)."""
-    return price([job], None)[0]
 
 
 HEAVY_NICE = 10  # the heavy lane's threads run at this (Linux) nice value, a tenth of the CPU weight
@@ -299,22 +298,29 @@ class OwnThreads:
 
 
 async def serve_heavy(receive: trio.MemoryReceiveChannel, nice: int = HEAVY_NICE) -> None:
-    """One incarnation of a heavy-lane worker: price the spilled jobs one at a time on a
-    low-priority thread of its own (:class:`OwnThreads`; not the light lane's threads: heavy work never takes
-    the threads ordinary baskets need, and yields the CPU to them).
+    """One incarnation of a heavy-lane worker: price the spilled jobs one at a time, each in its
+    steps (dre.pricing.Staged): the long one (``kernel``, a numba call that releases the GIL) on a
+    low-priority thread of its own (HEAVY_NICE), the short Python ones (encoding, the Result) on a
+    normal one. Not on the light lane's threads: heavy work never takes the threads ordinary baskets
+    need, and yields the CPU to them. And not Python on the low-priority thread: a thread holding the
+    GIL makes every other wait for it, the event loop included, and a low-priority thread may wait
+    long for a core (priority inversion).
 
     A job whose reply was settled while it waited (its deadline passed, actors.deadlines) is
     dropped unpriced: nobody waits for it. Does not close ``receive`` (its owner does).
     Raises: whatever pricing raised, after failing that job with a 503 (supervisor restarts).
     """
-    with OwnThreads("dre-heavy-lane", 1, nice) as thread:
+    with OwnThreads("dre-heavy-python", 1) as python, OwnThreads("dre-heavy-lane", 1, nice) as crunch:
         async for spilled in receive:
-            if spilled.job.reply.answered:
+            reply = spilled.job.reply
+            if reply.answered:
                 continue
             try:
-                result = await thread.run(spilled.price)
+                kernel, finish = await python.run(spilled.stage)
+                if reply.answered:
+                    continue
+                result = await python.run(finish, await crunch.run(kernel))
             except Exception:
-                spilled.job.reply.fail(engine_unavailable("pricing failed in the heavy lane; it is being "
-                                                          "restarted, retry"))
+                reply.fail(engine_unavailable("pricing failed in the heavy lane; it is being restarted, retry"))
                 raise
             spilled.answer(result)

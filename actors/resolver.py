@@ -14,7 +14,7 @@ import trio
 from actors.kit import mailbox
 from actors.messages import LIGHT_THREADS, BatchObserver, Gather, OwnThreads, serve_batches
 from actors.supervisor import RestartLog, supervise
-from dre.pricing import Prepared, PromotionSet
+from dre.pricing import Prepared, PromotionSet, Staged
 from dre.pricing.result import Result
 
 MAILBOX_SIZE = 128  # queued resolve requests shared by all resolver workers
@@ -39,9 +39,12 @@ async def resolver_body(receive: trio.MemoryReceiveChannel, max_batch: int = MAX
         return group[0].pset.resolve([j.item for j in group], [j.candidates for j in group],
                                      work_limit=work_limit)
 
+    def stage(job: ResolveJob) -> Staged:
+        return job.pset.resolve_staged(job.item, job.candidates)
+
     with OwnThreads(f"dre-{name}", LIGHT_THREADS) as threads:
         await serve_batches(receive, threads, max_batch, price, lambda job, result: job.reply.put(0, result),
-                            "resolver", observe, heavy)
+                            "resolver", observe, heavy, stage)
 
 
 async def start_resolvers(nursery: trio.Nursery, workers: int, restarts: RestartLog, *,

@@ -19,7 +19,7 @@ import trio
 from actors.kit import mailbox, open_actor
 from actors.messages import LIGHT_THREADS, BatchObserver, Gather, OwnThreads, serve_batches
 from actors.supervisor import RestartLog, supervise
-from dre.pricing import Prepared, PromotionSet
+from dre.pricing import Prepared, PromotionSet, Staged
 from dre.pricing.result import Result
 
 log = logging.getLogger("dre.actors")
@@ -59,9 +59,12 @@ async def shard_body(shard: int, receive: trio.MemoryReceiveChannel, max_batch: 
             return [pset.evaluate(j.item.basket, j.item.ctx, work_limit=work_limit) for j in group]
         return pset.shard_candidates(shard, [j.item for j in group])  # no best deal in this phase
 
+    def stage(job: ShardJob) -> Staged:  # a one-shard set's basket cut short by the light bound
+        return job.pset.evaluate_staged(job.item.basket, job.item.ctx)
+
     with OwnThreads(f"dre-shard-{shard}", LIGHT_THREADS) as threads:
         await serve_batches(receive, threads, max_batch, price, lambda job, cands: job.reply.put(shard, cands),
-                            f"shard {shard}", observe, heavy)
+                            f"shard {shard}", observe, heavy, stage)
 
 
 async def start_shard(nursery: trio.Nursery, shard: int, restarts: RestartLog, *, mailbox_size: int = MAILBOX_SIZE,

@@ -1,12 +1,13 @@
 """`KernelSet`: the PromotionSet interface (dre.pricing) over the compiled numba kernels."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from dre.basket import Basket
-from dre.pricing import Prepared, evaluate_in_phases
+from dre.pricing import Prepared, Staged, evaluate_in_phases
 from dre.pricing.context import Context
 from dre.pricing.coupons import coupon_results
 from dre.pricing.messages import recommendation_message
@@ -86,20 +87,33 @@ class KernelSet:
 
     def resolve(self, items: Sequence[Prepared], candidates: Sequence[np.ndarray],
                 work_limit: int | None = None) -> list[Result]:
-        limit = _work_limit(work_limit)
         out = []
-        for (basket, ctx, e), cands in zip(items, candidates):
-            cands = np.ascontiguousarray(np.unique(cands), dtype=np.int64)  # rank order, as the reference sorts
-            raw = kb.price_basket(self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross, e.ctx,
-                                  e.code_types, self.exhausted_flags(ctx.exhausted), True, BEST_DEAL_NODE_LIMIT,
-                                  limit)
-            out.append(self._result(basket, ctx, *raw))
+        for item, cands in zip(items, candidates):
+            kernel, finish = self.resolve_staged(item, cands, work_limit)
+            out.append(finish(kernel()))
         return out
 
     def evaluate(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Result:
+        kernel, finish = self.evaluate_staged(basket, ctx, work_limit)
+        return finish(kernel())
+
+    def resolve_staged(self, item: Prepared, candidates: np.ndarray, work_limit: int | None = None) -> Staged:
+        """``kernel``: the one price_basket call (nogil); the candidates' sort and the Result here."""
+        basket, ctx, e = item
+        cands = np.ascontiguousarray(np.unique(candidates), dtype=np.int64)  # rank order, as the reference sorts
+        kernel = functools.partial(kb.price_basket, self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross,
+                                   e.ctx, e.code_types, self.exhausted_flags(ctx.exhausted), True,
+                                   BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
+        return Staged(kernel, functools.partial(self._finish, basket, ctx))
+
+    def evaluate_staged(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Staged:
+        """``kernel``: the one evaluate_basket call (nogil); encoding (here) and the Result outside it."""
         e = self.encode(basket, ctx)
-        raw = kb.evaluate_basket(self._T, *e.args(), self.exhausted_flags(ctx.exhausted), True,
-                                 BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
+        kernel = functools.partial(kb.evaluate_basket, self._T, *e.args(), self.exhausted_flags(ctx.exhausted), True,
+                                   BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
+        return Staged(kernel, functools.partial(self._finish, basket, ctx))
+
+    def _finish(self, basket: Basket, ctx: Context, raw: tuple) -> Result:
         return self._result(basket, ctx, *raw)
 
     def evaluate_sharded(self, basket: Basket, ctx: Context) -> Result:

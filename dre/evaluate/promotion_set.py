@@ -8,7 +8,7 @@ import numpy as np
 from dre.basket import Basket
 from dre.evaluate import eligibility
 from dre.evaluate.pipeline import evaluate, split_parts
-from dre.pricing import Prepared, evaluate_in_phases
+from dre.pricing import Prepared, Staged, evaluate_in_phases
 from dre.pricing.context import Context
 from dre.pricing.result import Result
 from dre.promotion.model import Promotion
@@ -44,3 +44,14 @@ class ReferenceSet:
 
     def evaluate(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Result:
         return evaluate_in_phases(self, basket, ctx)
+
+    def evaluate_staged(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Staged:
+        """All of it in ``kernel`` (plain Python: nothing to take off the GIL)."""
+        return Staged(lambda: self.evaluate(basket, ctx), _same)
+
+    def resolve_staged(self, item: Prepared, candidates: np.ndarray, work_limit: int | None = None) -> Staged:
+        return Staged(lambda: self.resolve([item], [candidates])[0], _same)
+
+
+def _same(result: Result) -> Result:
+    return result

@@ -7,6 +7,7 @@ from dre.pricing.context import USABLE, Context, CouponCheck
 from dre.pricing.promotion_set import (
            Prepared,
            PromotionSet,
+           Staged,
            evaluate_in_phases,
            merge_candidates,
 )
@@ -20,4 +21,4 @@ from dre.pricing.result import (
 )
 
 __all__ = ["USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted", "LineDiscount", "Prepared",
-           "PromotionSet", "Recommendation", "Result", "evaluate_in_phases", "merge_candidates"]
+           "PromotionSet", "Recommendation", "Result", "Staged", "evaluate_in_phases", "merge_candidates"]

@@ -20,10 +20,14 @@ Pricing is split in two phases so that promotions can be sharded across actors:
 set's own (None: the set's own). A Result cut short by it has ``exact`` False; the actors price
 with a small bound first and give only such baskets a thread with the full one (actors.messages).
 A set whose search is exhaustive (the reference evaluator) ignores it.
+
+``evaluate_staged`` / ``resolve_staged`` are the same pricing cut in :class:`Staged` steps, for the
+actors' heavy lane: the step that holds the CPU runs on a low-priority thread, and should hold the
+GIL as little as it can (a low-priority thread holding the GIL makes everyone wait for it).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
@@ -34,6 +38,17 @@ from dre.pricing.result import Result
 if TYPE_CHECKING:
     from dre.basket import Basket
     from dre.promotion.model import Promotion
+
+
+class Staged(NamedTuple):
+    """One basket's pricing in two steps: ``finish(kernel())`` is its Result.
+
+    ``kernel()``: the long part, thread-safe; for the kernels one numba call that releases the GIL.
+    ``finish(raw)``: shapes the Result (Python, holds the GIL; short).
+    """
+
+    kernel: Callable[[], Any]
+    finish: Callable[[Any], Result]
 
 
 class Prepared(NamedTuple):
@@ -59,6 +74,10 @@ class PromotionSet(Protocol):
                 work_limit: int | None = None) -> list[Result]: ...
 
     def evaluate(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Result: ...
+
+    def evaluate_staged(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Staged: ...
+
+    def resolve_staged(self, item: Prepared, candidates: np.ndarray, work_limit: int | None = None) -> Staged: ...
 
 
 def merge_candidates(parts: Sequence[np.ndarray]) -> np.ndarray:

@@ -13,6 +13,7 @@ from actors.messages import (
     serve_batches, serve_heavy,
 )
 from dre.errors import DREError
+from dre.pricing import Staged
 from dre.pricing.result import Applied, Result
 
 
@@ -33,14 +34,39 @@ class _Job:
         self.name = name
 
 
-async def _serve(receive, price, answers: dict | None = None, heavy: trio.MemorySendChannel | None = None) -> None:
+def _nice() -> int:
+    """The calling thread's nice value (0 where there is no per-thread priority)."""
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if hasattr(os, "getpriority") else 0
+
+
+def _staged(price, steps: list | None = None):
+    """``stage(job)`` for serve_batches: the heavy pass as price([job], None) in a kernel step;
+    ``steps`` records (step, nice value of its thread)."""
+    def stage(job) -> Staged:
+        def kernel():
+            if steps is not None:
+                steps.append(("kernel", _nice()))
+            return price([job], None)[0]
+
+        def finish(raw):
+            if steps is not None:
+                steps.append(("finish", _nice()))
+            return raw
+
+        return Staged(kernel, finish)
+
+    return stage
+
+
+async def _serve(receive, price, answers: dict | None = None, heavy: trio.MemorySendChannel | None = None,
+                 steps: list | None = None) -> None:
     def answer(job, result) -> None:
         if answers is not None:
             answers[job.name] = result
         job.reply.put(0, result)
 
     with OwnThreads("test-light", 2) as threads:
-        await serve_batches(receive, threads, 64, price, answer, "test", heavy=heavy)
+        await serve_batches(receive, threads, 64, price, answer, "test", heavy=heavy, stage=_staged(price, steps))
 
 
 async def test_every_group_is_priced_in_a_worker_thread():
@@ -135,8 +161,10 @@ def _result(exact: bool, tag: str) -> Result:
 
 async def test_baskets_cut_short_are_priced_again_on_the_heavy_lane():
     """The light pass bounds the search by LIGHT_WORK_LIMIT; a Result cut short by it is priced
-    again with the full bound (work_limit None) on the heavy lane's thread, and that is the answer."""
+    again with the full bound (work_limit None) on the heavy lane, and that is the answer: its
+    kernel step on the low-priority thread, the Python step (the Result) on a normal one."""
     calls: list[tuple[str, int | None]] = []
+    steps: list[tuple[str, int]] = []
 
     def price(group: list, work_limit) -> list:
         calls.extend((j.name, work_limit) for j in group)
@@ -152,8 +180,10 @@ async def test_baskets_cut_short_are_priced_again_on_the_heavy_lane():
             send.send_nowait(job)
         send.close()
         async with heavy_send:
-            await _serve(receive, price, answers, heavy=heavy_send)
+            await _serve(receive, price, answers, heavy=heavy_send, steps=steps)
     assert calls[:2] == [("big", LIGHT_WORK_LIMIT), ("small", LIGHT_WORK_LIMIT)] and calls[2:] == [("big", None)]
+    if hasattr(os, "getpriority") and _nice() == 0:
+        assert steps == [("kernel", HEAVY_NICE), ("finish", 0)]
     assert answers["small"].applied[0].promotion_id == f"small@{LIGHT_WORK_LIMIT}"
     assert answers["big"].applied[0].promotion_id == "big@None" and answers["big"].exact
 
@@ -164,7 +194,8 @@ async def test_the_heavy_lane_skips_baskets_nobody_waits_for():
     gone = _Job(object, name="gone")
     gone.reply.fail(RuntimeError("deadline"))
     for job in (gone, _Job(object, name="wanted")):
-        send.send_nowait(Spilled(job, lambda job=job: priced.append(job.name), lambda result: None))
+        send.send_nowait(Spilled(job, lambda job=job: Staged(lambda: priced.append(job.name), lambda raw: raw),
+                                 lambda result: None))
     send.close()
     await serve_heavy(receive)
     assert priced == ["wanted"]
