@@ -22,7 +22,7 @@ from dre.pricing.result import Result
 
 PRICE_TIMEOUT_S = 0.25  # a request not priced within this gets a 503 instead of hanging (the service
 # takes it from DRE_PRICE_DEADLINE_MS): a lane waits no longer, and with pricing off the event loop
-# and the best-deal search bounded by work (~30 ms at most), only a worker overloaded with
+# and the best-deal search bounded by work (~15 ms at most), only a worker overloaded with
 # pathological baskets reaches it
 
 

@@ -44,7 +44,7 @@ from dre.promotion.model import Promotion
 log = logging.getLogger("dre.engine")
 
 HEAVY_THREADS = 1  # threads of the heavy lane per worker process: a pathological basket takes a
-# core for up to ~30 ms; with two cores, the other stays for the event loop and the light lane
+# core for up to ~15 ms; with two cores, the other stays for the event loop and the light lane
 
 
 def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1) -> PromotionSet:

@@ -118,7 +118,7 @@ LIGHT_WORK_LIMIT = 100_000  # best-deal work units (kernels.config) a basket get
 LIGHT_THREADS = 2  # threads of each pricing actor's light lane, and batches it prices at once: a
 # basket arriving while one batch is priced gets the other thread
 HEAVY_QUEUE = 16  # baskets waiting for the heavy lane (per engine); one more gets a 503 at once: at
-# ~30 ms per heavy basket, more than this would wait past a request's deadline anyway
+# ~15 ms per heavy basket (more on a busy machine), more would wait past a request's deadline anyway
 
 
 @dataclass(eq=False)
