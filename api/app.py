@@ -124,7 +124,7 @@ def create_app(services: Services) -> QuartTrio:
             check_body(request.method, request.mimetype, request.content_length, limit)
         return None
 
-    install_idempotency(app, services)  # after authentication: keys are per tenant
+    install_idempotency(app, services, articles.LARGE_BODY_PATHS)  # after authentication: keys are per tenant
 
     @app.after_request
     async def _observe(response: Response) -> Response:

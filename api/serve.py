@@ -28,6 +28,8 @@ from hypercorn.trio.run import worker_serve
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
 from api.app import create_app
+from api.articles import LARGE_BODY_PATHS
+from api.http.body_stream import BodyWindow
 from api.http.limits import SettleBody
 from api.http.logging import configure_logging
 from api.worker import open_services
@@ -91,7 +93,8 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
         gc.freeze()
         # An early answer (401, 413, 415 before the body was read) must not leave the keep-alive
         # connection hanging: see SettleBody.
-        asgi = SettleBody(app, config.max_body_bytes)
+        # The batch import's body streams with backpressure (BodyWindow): memory bounded by a window.
+        asgi = SettleBody(BodyWindow(app, LARGE_BODY_PATHS), config.max_body_bytes)
         await worker_serve(wrap_app(asgi, hconfig.wsgi_max_body_size, "asgi"), hconfig, sockets=sockets,
                            shutdown_trigger=shutdown_trigger)
     log.info("worker stopped")

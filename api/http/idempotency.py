@@ -79,8 +79,13 @@ def _replay(status: int, stored: str) -> Response:
     return Response(env["body"], status=status, mimetype=env["contentType"], headers={REPLAYED: "true"})
 
 
-def install_idempotency(app: Quart, services: HasStore) -> None:
-    """Register the hooks. Call after the authentication hook: the tenant must be known."""
+def install_idempotency(app: Quart, services: HasStore, streamed: frozenset[str] = frozenset()) -> None:
+    """Register the hooks. Call after the authentication hook: the tenant must be known.
+
+    ``streamed``: paths whose body the route streams (the batch import, hundreds of MB): their
+    fingerprint is the method, path and declared length only, so that a retry with another body
+    of the same length would replay the first answer - send a new key with a new import.
+    """
 
     @app.before_request
     async def _claim() -> Response | None:
@@ -91,7 +96,10 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
         try:
             _check_key(key)
             scope = request.url_rule.rule
-            print_ = fingerprint(request.method, request.full_path, await request.get_data())
+            if request.path in streamed:  # the body is read once, by the route, as it streams
+                print_ = fingerprint(request.method, request.full_path, f"length={request.content_length}".encode())
+            else:
+                print_ = fingerprint(request.method, request.full_path, await request.get_data())
             claim = await services.store.idempotency.claim(g.tenant, scope, key, print_,
                                                            in_flight_s(services.config))
         except DREError as err:
