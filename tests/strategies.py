@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from dataclasses import astuple, replace
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from dre.basket import Basket, Line, line_gross
+from dre.basket import Basket, Line, line_gross, local_time
 from dre.pricing.context import Context, CouponCheck
 from dre.promotion import model as m
 
@@ -44,9 +45,14 @@ COUPON_TYPES = ["T1", "T2", "T3"]
 CODES = ["K1", "K2", "K3", "K4"]
 STATUSES = ["USABLE", "USABLE", "USABLE", "INVALID", "EXPIRED", "ALREADY_REDEEMED", "LIMIT_REACHED"]
 BASE_TIME = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)  # a Monday
+BERLIN = ZoneInfo("Europe/Berlin")
+# Store-local times (dre.basket.local_time): an instant read in a store's IANA zone (winter and summer
+# time), and a wall-clock time without offset placed in it; both implementations read these alike.
 TIMES = [BASE_TIME, BASE_TIME + timedelta(hours=11, minutes=45),
          (BASE_TIME + timedelta(days=5)).astimezone(timezone(timedelta(hours=-5))),
-         (BASE_TIME + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=2)))]
+         (BASE_TIME + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=2))),
+         local_time(BASE_TIME + timedelta(hours=6), BERLIN),
+         local_time(datetime(2026, 7, 5, 23, 30), BERLIN)]
 
 
 def subset(values: list[str], min_size: int = 1) -> st.SearchStrategy[frozenset[str]]:

@@ -46,7 +46,7 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
     """
     started = time.perf_counter()
     groups = await _article_groups(services, tenant, req)
-    basket = basket_from_request(req, groups=groups)
+    basket = basket_from_request(req, groups=groups, zone=services.engine.zones(tenant).zone(req.header.storeId))
     if not simulate and (basket.include_inactive or basket.include_missed):
         # evaluate ignores the two simulate-only flags (contract)
         basket = replace(basket, include_inactive=False, include_missed=False)

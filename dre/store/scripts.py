@@ -53,6 +53,7 @@ class Scripts:
     idempotency_put: Script
     idempotency_release: Script
     promotions_write: Script
+    store_settings_write: Script
     articles_upsert: Script
     import_claim: Script
     import_advance: Script
