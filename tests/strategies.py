@@ -549,7 +549,7 @@ def _targeted(draw, features: frozenset[str], max_size: int, max_exclusive: int,
 @st.composite
 def scenario(draw, max_size: int = 8, max_exclusive: int = 5, max_lines: int = 40,
              features: tuple[str, ...] = FEATURES, require: tuple[str, ...] = (), random_odds: int = 6):
-    """(promotions, basket, context) with some budgets exhausted.
+    """(promotions, basket, context) with some budgets exhausted, overall or by the customer.
 
     One draw in ``random_odds`` is the broad random scenario (promotions with every kind of
     condition; 0: never); the others are targeted at a few of ``features`` (always including
@@ -569,7 +569,10 @@ def scenario(draw, max_size: int = 8, max_exclusive: int = 5, max_lines: int = 4
     exhausted = frozenset()
     if chance(draw, 6):
         exhausted = draw(st.frozensets(st.sampled_from([p.id for p in promos] + ["NOPE"]), max_size=2))
-    ctx = Context(coupons=ctx.coupons, exhausted=exhausted, prices=ctx.prices)
+    spent = frozenset()  # promotions the customer has used up (per-customer limit): priced without too
+    if chance(draw, 6):
+        spent = draw(st.frozensets(st.sampled_from([p.id for p in promos] + ["NOPE"]), max_size=2))
+    ctx = Context(coupons=ctx.coupons, exhausted=exhausted, prices=ctx.prices, customer_spent=spent)
     return promos, basket, ctx
 
 
@@ -579,6 +582,7 @@ def batch(draw, max_baskets: int = 8):
     plus parts of that basket (so that the promotions fire on them too) and random baskets. Every
     context has the scenario's exhausted budgets (price_batch takes one set for the batch)."""
     promos, basket, ctx = draw(scenario())
+    ctx = replace(ctx, customer_spent=frozenset())  # price_batch takes the tenant's set, no customer's
     cases = [(basket, ctx)]
     for _ in range(draw(st.integers(0, max_baskets - 1))):
         if draw(st.booleans()):
