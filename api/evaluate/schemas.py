@@ -113,7 +113,6 @@ class EvaluateResponse(BaseModel):
     recommendations: list[Recommendation] = Field(
         description="evaluate: always; simulate: only with includeMissedPromotions")
     missedPromotions: list[MissedPromotion] = Field(
-        default_factory=list,
         description="Promotions whose conditions this basket meets but that were priced without, and why (by "
                     "promotionId): a customer at a promotion's per-customer limit is not offered it again. "
                     "evaluate: always; simulate: only with includeMissedPromotions. While the store cannot be "
