@@ -95,11 +95,11 @@ def basket_from_request(req: EvaluateRequest, now: datetime | None = None,
     )
 
 
-def parse_evaluate_body(data: object, now: datetime | None = None,
-                        groups: Mapping[str, str] | None = None) -> tuple[EvaluateRequest, Basket]:
+def parse_evaluate_body(data: object, now: datetime | None = None, groups: Mapping[str, str] | None = None,
+                        zone: tzinfo | None = None) -> tuple[EvaluateRequest, Basket]:
     """Validate a ``{"request": {...}}`` body. Raises DREError 400 with the failing paths."""
     try:
         body = EvaluateRequestBody.model_validate(data)
     except pydantic.ValidationError as exc:
         raise validation_error(exc) from None
-    return body.request, basket_from_request(body.request, now, groups)
+    return body.request, basket_from_request(body.request, now, groups, zone)
