@@ -1,6 +1,8 @@
 """Promotion budgets: what each has consumed (confirm.lua consumes them) and which are used up."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from actors.store_ops.base import StorePart
 from dre.store import keys
 from dre.store.records import BudgetState
@@ -22,3 +24,13 @@ class Budgets(StorePart):
         """Ids of the tenant's promotions whose budget is used up (evaluate skips them)."""
         key = keys.exhausted_budgets(tenant)
         return await self._core.call(lambda p: p.smembers(key), frozenset)
+
+    async def customer_usage(self, tenant: str, customer_id: str,
+                             promotion_ids: Sequence[str]) -> dict[str, int]:
+        """How often ``customer_id`` has redeemed each of ``promotion_ids`` (confirmed
+        transactions): one script call whatever their number (customer_usage.lua)."""
+        if not promotion_ids:
+            return {}
+        k = [keys.budget_customers(tenant, pid) for pid in promotion_ids]
+        return await self._core.call_script(self._core.scripts.customer_usage, k, [customer_id],
+                                            lambda r: dict(zip(promotion_ids, map(int, r))))

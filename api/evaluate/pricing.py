@@ -1,4 +1,5 @@
-"""Evaluate and simulate: request → context (coupons, budgets) → engine → response shaping.
+"""Evaluate and simulate: request → context (coupons, budgets, the customer's used-up promotions)
+→ engine → response shaping.
 
 The route has validated the body; this module gathers what the evaluator needs besides the
 basket, has the engine price it, assigns the counter (evaluate only) and shapes the answer once,
@@ -13,10 +14,12 @@ from dataclasses import replace
 
 from actors.store_ops.transactions import RefusedPromotions
 from api.evaluate.coupons import check_coupons
+from api.evaluate.customer_limits import customer_spent
 from api.evaluate.iteration import iteration_record
 from api.services import Services
 from dre.basket import basket_from_request
 from dre.errors import DREError
+from dre.evaluate import withheld
 from dre.pricing import Context
 from dre.response import build_response, response_body
 from dre.wire.evaluate import EvaluateRequest
@@ -46,29 +49,32 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
     """
     started = time.perf_counter()
     groups = await _article_groups(services, tenant, req)
-    basket = basket_from_request(req, groups=groups)
+    basket = basket_from_request(req, groups=groups, zone=services.engine.zones(tenant).zone(req.header.storeId))
     if not simulate and (basket.include_inactive or basket.include_missed):
         # evaluate ignores the two simulate-only flags (contract)
         basket = replace(basket, include_inactive=False, include_missed=False)
     transaction_id = basket.transaction_id or str(uuid.uuid4())
     ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
                                               services.static_coupons.get(tenant, {})),
-                  exhausted=await services.budgets.get(tenant))
+                  exhausted=await services.budgets.get(tenant),
+                  customer_spent=await customer_spent(services.store, tenant, basket,
+                                                      services.engine.current(tenant)))
     counter, meta_extra = None, None  # simulate assigns no counter
     while True:
         priced = await services.engine.price(tenant, basket, ctx)
+        missed = withheld(priced.pset.by_id, basket, ctx)
         body = response_body(basket, priced.result, priced.pset.by_id,
-                             include_recommendations=not simulate or basket.include_missed)
+                             include_recommendations=not simulate or basket.include_missed, missed=missed)
         if simulate:
             break
         record = iteration_record(basket, priced.result, body, priced.pset.by_id, priced.pset.version)
         try:
-            counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.exhausted)
+            counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.left_out)
         except RefusedPromotions as refusal:
             # a confirm of this transaction was refused for these: the lane must not be offered
             # them again. Rare (a budget race), so not read before every evaluate. Terminates:
             # the store refuses only for ids not passed, so the set grows every round.
-            if refusal.ids <= ctx.exhausted:
+            if refusal.ids <= ctx.left_out:
                 raise
             ctx = replace(ctx, exhausted=ctx.exhausted | refusal.ids)
             continue

@@ -32,7 +32,7 @@ class ReferenceSet:
             usable = ctx.usable_types(basket.coupons)
             parts = [p for p in split_parts(basket) if p]
             idx = [i for i in range(shard, len(self.ranked), self.n_shards)
-                   if any((e := eligibility.check(self.ranked[i], basket, lines, ctx.exhausted, usable)).ok or e.nearly
+                   if any((e := eligibility.check(self.ranked[i], basket, lines, ctx.left_out, usable)).ok or e.nearly
                           for lines in parts)]
             out.append(np.array(idx, dtype=np.int64))
         return out

@@ -12,13 +12,15 @@ from dre.pricing.promotion_set import (
            merge_candidates,
 )
 from dre.pricing.result import (
+           CUSTOMER_LIMIT_REACHED,
            Applied,
            CouponResult,
            Granted,
            LineDiscount,
+           Missed,
            Recommendation,
            Result,
 )
 
-__all__ = ["USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted", "LineDiscount", "Prepared",
+__all__ = ["CUSTOMER_LIMIT_REACHED", "USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted", "LineDiscount", "Missed", "Prepared",
            "PromotionSet", "Recommendation", "Result", "Staged", "evaluate_in_phases", "merge_candidates"]

@@ -199,7 +199,8 @@ def promotions(tenant: str) -> str:
 
 
 def promotions_version(tenant: str) -> str:
-    """STRING counter bumped on every promotion or coupon-type write (workers reload when it moves)."""
+    """STRING counter bumped on every promotion, coupon-type or store-settings write (workers
+    reload the tenant's pricing rules when it moves)."""
     return f"{tenant_prefix(tenant)}:promotions:version"
 
 
@@ -207,6 +208,16 @@ def promotions_written(tenant: str) -> str:
     """STRING marker: a promotion was written (put, create, delete or seed) at least once. The
     start-up file seeds only a tenant without it; coupon-type writes bump the version, not this."""
     return f"{tenant_prefix(tenant)}:promotions:written"
+
+
+def store_settings(tenant: str) -> str:
+    """HASH storeId -> store settings JSON (``{"timeZone": ...}``), as /admin/stores wrote them."""
+    return f"{tenant_prefix(tenant)}:stores"
+
+
+def store_defaults(tenant: str) -> str:
+    """STRING: the tenant's default store settings JSON (/admin/settings), for stores without their own."""
+    return f"{tenant_prefix(tenant)}:stores:default"
 
 
 # -- article import jobs -----------------------------------------------------------------------

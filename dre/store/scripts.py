@@ -83,6 +83,8 @@ class Scripts:
     idempotency_put: Script
     idempotency_release: Script
     promotions_write: Script
+    store_settings_write: Script
+    customer_usage: Script
     articles_upsert: Script
     import_claim: Script
     import_advance: Script

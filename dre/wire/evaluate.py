@@ -20,7 +20,10 @@ class Header(_Open):
     transactionId: NonEmptyStr | None = None
     storeId: NonEmptyStr | None = None
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    timestamp: datetime | None = Field(default=None, description="Evaluation time; server clock when absent. A naive time is taken as UTC.")
+    timestamp: datetime | None = Field(default=None, description=(
+        "Evaluation time; server clock when absent. TIME conditions and validity hours read it in the "
+        "store's time zone when one is set (/admin/stores/{storeId}, else the /admin/settings default), "
+        "else at its own offset. A time without offset is store-local (UTC when the store has no zone)."))
 
 
 class Item(_Open):

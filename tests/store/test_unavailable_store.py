@@ -42,7 +42,8 @@ CALLS = {
         "all": lambda p: p.all(T),
         "delete": lambda p: p.delete(T, "W"),
     },
-    "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T)},
+    "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T),
+                "customer_usage": lambda p: p.customer_usage(T, "U1", ["P1"])},
     "loyalty": {"book": lambda p: p.book(T, "M1", "e1", 10), "points": lambda p: p.points(T, "M1")},
     "idempotency": {
         "claim": lambda p: p.claim(T, "/r", "k", "f"),
@@ -70,6 +71,14 @@ CALLS = {
         "delete": lambda p: p.delete(T, "P1"),
         "all": lambda p: p.all(T),
         "version": lambda p: p.version(T),
+    },
+    "stores": {
+        "put": lambda p: p.put(T, "S1", "{}"),
+        "delete": lambda p: p.delete(T, "S1"),
+        "put_default": lambda p: p.put_default(T, "{}"),
+        "get": lambda p: p.get(T, "S1"),
+        "all": lambda p: p.all(T),
+        "default": lambda p: p.default(T),
     },
     "articles": {
         "put": lambda p: p.put(T, {"A1": "{}"}),
