@@ -88,6 +88,9 @@ CALLS = {
     },
     "imports": {
         "create": lambda p: p.create(T, "J1", [b"[]"], 0, 10),
+        "put_chunk": lambda p: p.put_chunk(T, "J1", 0, b"[]"),
+        "discard": lambda p: p.discard(T, "J1", 1),
+        "queue": lambda p: p.queue(T, "J1", 1, 1, 10),
         "pending": lambda p: p.pending(T),
         "claim": lambda p: p.claim(T, "J1", "o", 30),
         "chunk": lambda p: p.chunk(T, "J1", 0),
