@@ -1,4 +1,5 @@
-"""Promotion budgets: what each has consumed (confirm.lua consumes them) and which are used up."""
+"""Promotion budgets: what each has consumed (confirm.lua consumes them), which are used up and what
+is left of each money budget."""
 from __future__ import annotations
 
 from actors.store_ops.base import StorePart
@@ -22,3 +23,9 @@ class Budgets(StorePart):
         """Ids of the tenant's promotions whose budget is used up (evaluate skips them)."""
         key = keys.exhausted_budgets(tenant)
         return await self._core.call(lambda p: p.smembers(key), frozenset)
+
+    async def remaining(self, tenant: str) -> dict[str, int]:
+        """Cents left of each money budget, by promotion id, as confirms and promotion writes left
+        them (a promotion absent here has its whole amount limit left)."""
+        key = keys.budget_remaining(tenant)
+        return await self._core.call(lambda p: p.hgetall(key), lambda r: {k: int(v) for k, v in r.items()})

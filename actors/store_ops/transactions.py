@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Collection, Sequence
 
+import orjson
+
 from actors.store_ops.base import DONE_MARKER_TTL_S, TXN_TTL_S, StorePart, ms
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
@@ -135,14 +137,16 @@ class Transactions(StorePart):
                 keys.coupon_by_txn(tenant, c.code),
             ]
             args += [c.code, c.reservation_id]
+        k.append(keys.budget_remaining(tenant))
         k.append(keys.txn_refused(tenant, txn_id))
         s = self._core.scripts.confirm
 
         def parse(reply: list) -> ConfirmResult:
             if reply[0] == "CONFIRMED":
-                return ConfirmResult(reply[1], False, tuple(reply[2:]), job_id)
+                left = {pid: int(v) for pid, v in orjson.loads(reply[2]).items()}
+                return ConfirmResult(reply[1], False, tuple(reply[3:]), job_id, left)
             if reply[0] == "REPLAYED":
-                return ConfirmResult(reply[1], True, (), job_id)
+                return ConfirmResult(reply[1], True, (), job_id, {})
             raise confirm_refusal(reply, txn_id, counter)
 
         return await self._core.call_script(s, k, args, parse)

@@ -39,7 +39,9 @@ async def confirm(data: ConfirmRequestBody) -> Response:
     """
     s = current_services()
     header = data.request.header
-    answer, exhausted = await confirm_iteration(s.store, g.tenant, header.transactionId, header.transactionCounter)
+    answer, exhausted, remaining = await confirm_iteration(s.store, g.tenant, header.transactionId,
+                                                           header.transactionCounter)
+    s.budgets.note(g.tenant, remaining)  # evaluate here leaves out a discount larger than what is left
     if exhausted:
         s.budgets.invalidate(g.tenant)  # evaluate stops offering them from the next request
     if s.jobs is not None:

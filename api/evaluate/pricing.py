@@ -17,7 +17,7 @@ from api.evaluate.iteration import iteration_record
 from api.services import Services
 from dre.basket import basket_from_request
 from dre.errors import DREError
-from dre.pricing import Context
+from dre.pricing import Context, over_budget
 from dre.response import build_response, response_body
 from dre.wire.evaluate import EvaluateRequest
 
@@ -51,12 +51,19 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
         # evaluate ignores the two simulate-only flags (contract)
         basket = replace(basket, include_inactive=False, include_missed=False)
     transaction_id = basket.transaction_id or str(uuid.uuid4())
+    budgets = await services.budgets.known(tenant)
     ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
                                               services.static_coupons.get(tenant, {})),
-                  exhausted=await services.budgets.get(tenant))
+                  exhausted=budgets.exhausted, remaining=budgets.remaining)
     counter, meta_extra = None, None  # simulate assigns no counter
     while True:
         priced = await services.engine.price(tenant, basket, ctx)
+        over = over_budget(priced.result.applied, priced.pset.by_id, ctx.remaining)
+        if over:
+            # what is left of their money budget cannot pay this basket's discount: price again
+            # without them (terminates: the left-out set grows every round)
+            ctx = replace(ctx, exhausted=ctx.exhausted | over)
+            continue
         body = response_body(basket, priced.result, priced.pset.by_id,
                              include_recommendations=not simulate or basket.include_missed)
         if simulate:

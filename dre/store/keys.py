@@ -133,6 +133,13 @@ def exhausted_budgets(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:budgets:exhausted"
 
 
+def budget_remaining(tenant: str) -> str:
+    """HASH promotion id -> cents left of its money budget (promotions with an amount limit that
+    were written or confirmed since; absent: the whole limit). Kept by confirm.lua and
+    promotions_write.lua; evaluate leaves out a promotion whose discount exceeds it."""
+    return f"{tenant_prefix(tenant)}:budgets:remaining"
+
+
 # -- idempotency -------------------------------------------------------------------------------
 
 def idempotency(tenant: str, scope: str, key: str) -> str:

@@ -42,7 +42,8 @@ CALLS = {
         "all": lambda p: p.all(T),
         "delete": lambda p: p.delete(T, "W"),
     },
-    "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T)},
+    "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T),
+                "remaining": lambda p: p.remaining(T)},
     "loyalty": {"book": lambda p: p.book(T, "M1", "e1", 10), "points": lambda p: p.points(T, "M1")},
     "idempotency": {
         "claim": lambda p: p.claim(T, "/r", "k", "f"),

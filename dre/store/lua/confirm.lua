@@ -5,7 +5,8 @@
 -- its iteration is still kept, (3) every budget has room, (4) every coupon can be claimed - and
 -- only then (5) the writes: budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this
 -- transaction; GENERIC: one more use), the confirmed marker with the answer, the side-effects job
--- enqueued, and the promotions whose budget is now used up added to the exhausted set. Any
+-- enqueued, what is left of each money budget recorded in the remaining hash, and the promotions
+-- whose budget is now used up added to the exhausted set. Any
 -- refusal returns before the first write, so nothing changes - with one deliberate exception: a
 -- BUDGET_EXHAUSTED refusal (amount or redemptions) records the promotion in this transaction's
 -- refused set (the last key), so that the lane's next evaluate prices without it instead of
@@ -24,6 +25,8 @@
 -- then per promotion i (i = 0..np-1):  KEYS[9+2i] budget hash, KEYS[10+2i] budget customers hash
 -- then per coupon j (b = 9+2np):       KEYS[b+4j .. b+4j+3] coupon hash, per-customer uses
 --                                      hash, holds zset, bytxn hash
+-- then KEYS[b+4nc] the budget-remaining hash (promotion id -> cents left of its amount limit:
+--      evaluate leaves out a promotion whose discount exceeds it)
 -- last: KEYS[#KEYS] the transaction's refused-promotions set
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
@@ -36,7 +39,8 @@
 --
 -- Returns the verdict first; a refusal is an answer too, not an error reply (the caller maps each
 -- verdict to its error in one table, dre/store/replies.py CONFIRM_REFUSALS):
---   {'CONFIRMED', answer, exhausted promotion id, ...}   the writes were made
+--   {'CONFIRMED', answer, remaining, exhausted promotion id, ...}   the writes were made;
+--                                     remaining: JSON {promotion id: cents left} of the money budgets consumed
 --   {'REPLAYED', first answer}        this counter was confirmed already; nothing written
 --   {'CONFIRMABLE', iteration JSON}   (judging only) the iteration can be confirmed now
 --   {'ALREADY_CONFIRMED', txn, the counter confirmed}   (also once only the done marker is left)   {'STALE_ITERATION', txn, latest counter}
@@ -117,18 +121,24 @@ for j = 0, nc - 1 do
 end
 
 -- (5) writes: every check passed
-local out = {'CONFIRMED', ARGV[6]}
+local out = {'CONFIRMED', ARGV[6], ''}
+local left = {}
 for _, p in ipairs(promos) do
   local ac = redis.call('HINCRBY', p.bkey, 'amount_consumed', p.amount)
   local rc = redis.call('HINCRBY', p.bkey, 'redemptions_consumed', 1)
   redis.call('HSET', p.bkey, 'amount_limit', p.alim, 'redemption_limit', p.rlim,
              'per_customer_limit', p.plim)
   if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
+  if p.alim >= 0 then
+    redis.call('HSET', KEYS[base + 4 * nc], p.id, p.alim - ac)
+    left[p.id] = p.alim - ac
+  end
   if (p.alim >= 0 and ac >= p.alim) or (p.rlim >= 0 and rc >= p.rlim) then
     redis.call('SADD', KEYS[7], p.id)
     out[#out + 1] = p.id
   end
 end
+out[3] = next(left) and cjson.encode(left) or '{}'
 for _, x in ipairs(coupons) do
   consume_coupon(x.c, x.keys, KEYS[8], x.code, txn, customer, x.held, now)
 end
