@@ -79,5 +79,7 @@ async def confirm(store: Store, tenant: str, transaction_id: str,
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
     result = await store.transactions.confirm(
         tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
-        answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now)
+        answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now,
+        sale_record=orjson.dumps(it.sale).decode() if it.sale else "",
+        returns={o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()})
     return result.answer, result.exhausted, result.remaining

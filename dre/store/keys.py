@@ -62,6 +62,14 @@ def txn_done(tenant: str, txn_id: str) -> str:
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:done"
 
 
+def txn_sale(tenant: str, txn_id: str) -> str:
+    """HASH of a confirmed sale for the returns that name it (dre.returns): ``record`` (JSON: its
+    lines' discounts, receipt thresholds, proportional points) and the counters its returns have
+    used (``q:<line>``, ``d:<line>:<promotion>``, ``t:<promotion>``, ``c:<promotion>``, ``n``,
+    ``pts``). Written by confirm.lua, kept for the return window (RETURN_WINDOW_S)."""
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:sale"
+
+
 def txn_refused(tenant: str, txn_id: str) -> str:
     """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
     next evaluate prices without them, so the lane does not loop on a budget remainder smaller

@@ -22,6 +22,7 @@ CALLS = {
         "confirm": lambda p: p.confirm(T, "T1", 1, customer_id=None, promotions=[BudgetUse("P1", 100)],
                                        coupons=[CouponClaim("C1")], answer="{}", job_payload="{}"),
         "confirmed": lambda p: p.confirmed(T, "T1"),
+        "sale": lambda p: p.sale(T, "T1"),
     },
     "coupons": {
         "get": lambda p: p.get(T, "C1"),

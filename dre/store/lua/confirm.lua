@@ -27,6 +27,8 @@
 --                                      hash, holds zset, bytxn hash
 -- then KEYS[b+4nc] the budget-remaining hash (promotion id -> cents left of its amount limit:
 --      evaluate leaves out a promotion whose discount exceeds it)
+-- then KEYS[b+4nc+1] this transaction's sale record hash, and per original sale k its linked
+--      returns name (k = 1..no): KEYS[b+4nc+1+k] that sale's record hash
 -- last: KEYS[#KEYS] the transaction's refused-promotions set
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
@@ -36,6 +38,10 @@
 --   amount limit (cents), per-customer limit   (-1: no such limit)
 -- then per coupon (2 each): code, reservationId or "" (the transaction's own held reservation
 --   is used whatever this says; without one the code is claimed directly if usable)
+-- then (r = 12+5np+2nc): ARGV[r] this sale's record (JSON, "" for none: kept for the returns that
+--   name it), ARGV[r+1] its ttl (ms), ARGV[r+2] no; then per original sale: its transactionId, m,
+--   then m triples
+--   (counter field, delta, limit): what this transaction's linked returns use of it
 --
 -- Returns the verdict first; a refusal is an answer too, not an error reply (the caller maps each
 -- verdict to its error in one table, dre/store/replies.py CONFIRM_REFUSALS):
@@ -47,6 +53,8 @@
 --   {'NEVER_ISSUED', txn}   {'EXPIRED', txn} (the iteration is no longer kept)
 --   {'BUDGET_EXHAUSTED', promotionId, amount|redemptions|perCustomer}
 --   {'COUPON_UNAVAILABLE', code, reason}
+--   {'RETURN_EXCEEDS_SALE', original transactionId, counter field or 'record'}   a return of that
+--                                     sale confirmed since, or its record expired: evaluate again
 local txn, counter, customer = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 local np, nc = tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -120,6 +128,25 @@ for j = 0, nc - 1 do
   coupons[#coupons + 1] = {c = c, keys = k, code = code, held = held}
 end
 
+-- (4b) linked returns: no counter of an original sale may pass its limit
+local skey = base + 4 * nc + 1
+local r = argc + 2 * nc
+local no = tonumber(ARGV[r + 2] or '0')
+local originals = {}
+local at = r + 3
+for k = 1, no do
+  local otxn, m, key = ARGV[at], tonumber(ARGV[at + 1]), KEYS[skey + k]
+  local o = {key = key, incs = {}}
+  if redis.call('HEXISTS', key, 'record') == 0 then return {'RETURN_EXCEEDS_SALE', otxn, 'record'} end
+  for j = 0, m - 1 do
+    local f, d, lim = ARGV[at + 2 + 3 * j], tonumber(ARGV[at + 3 + 3 * j]), tonumber(ARGV[at + 4 + 3 * j])
+    if num(redis.call('HGET', key, f), 0) + d > lim then return {'RETURN_EXCEEDS_SALE', otxn, f} end
+    o.incs[#o.incs + 1] = {f, d}
+  end
+  originals[#originals + 1] = o
+  at = at + 2 + 3 * m
+end
+
 -- (5) writes: every check passed
 local out = {'CONFIRMED', ARGV[6], ''}
 local left = {}
@@ -141,6 +168,13 @@ end
 out[3] = next(left) and cjson.encode(left) or '{}'
 for _, x in ipairs(coupons) do
   consume_coupon(x.c, x.keys, KEYS[8], x.code, txn, customer, x.held, now)
+end
+for _, o in ipairs(originals) do
+  for _, f in ipairs(o.incs) do redis.call('HINCRBY', o.key, f[1], f[2]) end
+end
+if ARGV[r] ~= nil and ARGV[r] ~= '' then
+  redis.call('HSET', KEYS[skey], 'record', ARGV[r])
+  redis.call('PEXPIRE', KEYS[skey], ARGV[r + 1])
 end
 redis.call('HSET', KEYS[3], 'counter', counter, 'answer', ARGV[6], 'confirmedAt', now)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
