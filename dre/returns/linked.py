@@ -1,10 +1,11 @@
 """The discounts and points a basket's linked return lines give back (pure: no store access).
 
 The store keeps, per confirmed sale, its record (``dre.returns.record``) and counters of what its
-returns have used, each with a limit: ``q:<line>`` units returned (limit: units sold),
-``d:<line>:<promotion>`` discount given back on a line (limit: that line's discount),
-``t:<promotion>`` given back in all (limit: the promotion's sale discount), ``c:<promotion>`` the
-receipt-level discount clawed back (limit 1), ``n`` net refunded and ``pts`` points taken back.
+returns have used, each with a limit (field names are JSON arrays, so that no id can collide):
+``["q", line]`` units returned (limit: units sold), ``["d", line, promotion]`` discount given back
+on a line (limit: that line's discount), ``["t", promotion]`` given back in all (limit: the
+promotion's sale discount), ``["c", promotion]`` the receipt-level discount clawed back (limit 1),
+``["n"]`` net refunded and ``["pts"]`` points taken back.
 Pricing reads them; confirm adds this basket's increments atomically and refuses (409
 RETURN_EXCEEDS_SALE) if a return confirmed in between would make any counter pass its limit.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+import orjson
 
 from dre.basket import Basket
 from dre.money import allocate, round_ratio
@@ -45,6 +48,11 @@ class LinkedReturns:
     names: dict[str, PromotionLabel]  # promotion id -> name and type as at the sale
 
 
+def counter(*parts: str) -> str:
+    """The name of one of a sale's return counters."""
+    return orjson.dumps(parts).decode()
+
+
 def _remaining_fails(th: dict, rows: list, left: list[int]) -> bool:
     """The remaining sale (``left`` units per line) no longer meets a receipt-level threshold."""
     gross = [round_ratio(r[2] * q, r[1]) for r, q in zip(rows, left)]
@@ -67,30 +75,29 @@ def _one_sale(basket: Basket, idx: list[int], st: SaleState, out: dict[int, dict
             used[fieldname] = used.get(fieldname, 0) + delta
             inc.append((fieldname, delta, limit))
 
+    idx = [i for i in idx if basket.lines[i].original[1] in pos]  # a line the sale lacks gives back nothing
     for i in idx:
-        k = pos.get(basket.lines[i].original[1])
-        if k is None:
-            continue  # a line the sale does not have: nothing to give back
-        ref, sold, _, got = rows[k]
-        before = used.get(f"q:{ref}", 0)
+        ref, sold, _, got = rows[pos[basket.lines[i].original[1]]]
+        before = used.get(counter("q", ref), 0)
         units = min(-basket.lines[i].milli, sold - before)
         if units <= 0:
             continue  # every sold unit was returned already
-        add(f"q:{ref}", units, sold)
+        add(counter("q", ref), units, sold)
         for pid, amount in got.items():
-            if used.get(f"c:{pid}"):
+            if used.get(counter("c", pid)):
                 continue  # clawed back whole already
-            key = f"d:{ref}:{pid}"
+            key = counter("d", ref, pid)
             back = min(round_ratio(amount * (before + units), sold), amount) - used.get(key, 0)
+            back = min(back, -basket.lines[i].gross - sum(out[i].values()))  # a refund never turns into a charge
             if back > 0:
                 add(key, back, amount)
-                add(f"t:{pid}", back, totals[pid])
+                add(counter("t", pid), back, totals[pid])
                 out[i][pid] = out[i].get(pid, 0) + back
-    left = [r[1] - used.get(f"q:{r[0]}", 0) for r in rows]
+    left = [r[1] - used.get(counter("q", r[0]), 0) for r in rows]
     for pid, th in rec["receipt"].items():
-        if used.get(f"c:{pid}") or not _remaining_fails(th, rows, left):
+        if used.get(counter("c", pid)) or not _remaining_fails(th, rows, left):
             continue
-        claw = totals[pid] - used.get(f"t:{pid}", 0)
+        claw = totals[pid] - used.get(counter("t", pid), 0)
         room = [max(0, -basket.lines[i].gross - sum(out[i].values())) for i in idx]
         shares = allocate(claw, [-basket.lines[i].gross for i in idx])
         taken = 0
@@ -99,17 +106,17 @@ def _one_sale(basket: Basket, idx: list[int], st: SaleState, out: dict[int, dict
             if share > 0:
                 out[i][pid] = out[i].get(pid, 0) + share
                 taken += share
-        add(f"t:{pid}", taken, totals[pid])
-        add(f"c:{pid}", 1, 1)
+        add(counter("t", pid), taken, totals[pid])
+        add(counter("c", pid), 1, 1)
     refund = sum(-basket.lines[i].gross - sum(out[i].values()) for i in idx)
     points, net = rec["points"], rec["net"]
     if points <= 0 or net <= 0:
         return 0
-    net_before = used.get("n", 0)
+    net_before = used.get(counter("n"), 0)
     refund = min(max(0, refund), net - net_before)
-    add("n", refund, net)
-    taken = round_ratio(points * (net_before + refund), net, 1) - used.get("pts", 0)
-    add("pts", taken, points)
+    add(counter("n"), refund, net)
+    taken = round_ratio(points * (net_before + refund), net, 1) - used.get(counter("pts"), 0)
+    add(counter("pts"), taken, points)
     return max(0, taken)
 
 

@@ -65,8 +65,7 @@ def txn_done(tenant: str, txn_id: str) -> str:
 def txn_sale(tenant: str, txn_id: str) -> str:
     """HASH of a confirmed sale for the returns that name it (dre.returns): ``record`` (JSON: its
     lines' discounts, receipt thresholds, proportional points) and the counters its returns have
-    used (``q:<line>``, ``d:<line>:<promotion>``, ``t:<promotion>``, ``c:<promotion>``, ``n``,
-    ``pts``). Written by confirm.lua, kept for the return window (RETURN_WINDOW_S)."""
+    used (dre.returns.linked.counter names them). Written by confirm.lua, kept for the return window (RETURN_WINDOW_S)."""
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:sale"
 
 
