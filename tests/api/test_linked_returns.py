@@ -128,3 +128,20 @@ async def test_a_return_line_does_not_cancel_a_fixed_points_award(client, servic
                            "actions": [{"type": "ADD_FIXED", "points": 10}]}])
     body = await evaluate(client, "T1", [item("1", "A", 1, 10.00), item("2", "B", -1, 5.00)])
     assert body["totals"]["savingsSummary"]["loyaltyPointsEarned"] == 10
+
+
+async def test_simulate_prices_a_linked_return_the_same_and_writes_nothing(client, services, redis_url):
+    import redis
+
+    from dre.store import keys
+    from tests.api.conftest import TENANT, post
+    from tests.api.flows import request
+    await load(services, [TENTH])
+    await sell(client, "S1", [item("1", "A", 2, 10.00), item("2", "B", 1, 5.00)])
+    basket = [item("9", "B", 1, 5.00), back("8", "A", -1, 10.00, "S1", "1")]
+    status, sim, _ = await post(client, "/pos/v2/simulate", request("R1", basket))
+    assert status == 200 and sim["meta"]["isSimulation"] is True
+    assert line_discounts(sim, 0) == {} and line_discounts(sim, 1) == {"ART": -1.0}
+    assert [ln["lineReference"] for ln in sim["lineItems"]] == ["9", "8"]
+    db = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert set(db.hkeys(keys.txn_sale(TENANT, "S1"))) == {"record"}  # nothing counted by simulate
