@@ -24,6 +24,7 @@ class Line:
     unit_price: int  # cents
     gross: int  # cents: unit_price x quantity, HALF_UP
     ean: str | None = None
+    original: tuple[str, str] | None = None  # a linked return: (originalTransactionId, originalLineId)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ def basket_from_request(req: EvaluateRequest, now: datetime | None = None,
         gross = line_gross(price, milli)
         total += abs(gross)
         group = it.articleGroupId or (groups.get(it.articleNumber, "") if groups else "")
-        lines.append(Line(it.lineReference, it.articleNumber, group, milli, price, gross, it.ean))
+        link = (it.originalTransactionId, it.originalLineId) if it.originalTransactionId and it.originalLineId else None
+        lines.append(Line(it.lineReference, it.articleNumber, group, milli, price, gross, it.ean, link))
     if total > MAX_BASKET_GROSS:
         raise invalid("basket too large", [Issue("request.items", "sum of line amounts exceeds 10,000,000.00")])
     h = req.header

@@ -1,4 +1,5 @@
-"""Promotion budgets: what each has consumed (confirm.lua consumes them) and which are used up."""
+"""Promotion budgets: what each has consumed (confirm.lua consumes them), which are used up and what
+is left of each money budget."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -34,3 +35,9 @@ class Budgets(StorePart):
         k = [keys.budget_customers(tenant, pid) for pid in promotion_ids]
         return await self._core.call_script(self._core.scripts.customer_usage, k, [customer_id],
                                             lambda r: dict(zip(promotion_ids, map(int, r))))
+
+    async def remaining(self, tenant: str) -> dict[str, int]:
+        """Cents left of each money budget, by promotion id, as confirms and promotion writes left
+        them (a promotion absent here has its whole amount limit left)."""
+        key = keys.budget_remaining(tenant)
+        return await self._core.call(lambda p: p.hgetall(key), lambda r: {k: int(v) for k, v in r.items()})

@@ -3,6 +3,7 @@ its records, coupon results, recommendation texts) and the two-phase PromotionSe
 
 `dre.evaluate` (the reference evaluator) and `kernels` (numba) are its two implementations.
 """
+from dre.pricing.budgets import over_budget
 from dre.pricing.context import USABLE, Context, CouponCheck
 from dre.pricing.promotion_set import (
            Prepared,
@@ -22,5 +23,6 @@ from dre.pricing.result import (
            Result,
 )
 
-__all__ = ["CUSTOMER_LIMIT_REACHED", "USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted", "LineDiscount", "Missed", "Prepared",
-           "PromotionSet", "Recommendation", "Result", "Staged", "evaluate_in_phases", "merge_candidates"]
+__all__ = ["CUSTOMER_LIMIT_REACHED", "USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted",
+           "LineDiscount", "Missed", "Prepared", "PromotionSet", "Recommendation", "Result", "Staged",
+           "evaluate_in_phases", "merge_candidates", "over_budget"]

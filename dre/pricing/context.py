@@ -23,6 +23,9 @@ class CouponCheck:
 class Context:
     coupons: Mapping[str, CouponCheck] = field(default_factory=dict)  # by code
     exhausted: frozenset[str] = frozenset()  # promotion ids whose budget is known used up
+    # cents known left of money budgets, by promotion id (absent: the whole limit); a promotion
+    # whose sale-part discount exceeds it is left out (dre.pricing.budgets.over_budget)
+    remaining: Mapping[str, int] = field(default_factory=dict)
     prices: Mapping[str, int] = field(default_factory=dict)  # article master prices (cents)
     # promotion ids this basket's customer has redeemed budget.perCustomerRedemptions times
     customer_spent: frozenset[str] = frozenset()

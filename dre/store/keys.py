@@ -62,6 +62,13 @@ def txn_done(tenant: str, txn_id: str) -> str:
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:done"
 
 
+def txn_sale(tenant: str, txn_id: str) -> str:
+    """HASH of a confirmed sale for the returns that name it (dre.returns): ``record`` (JSON: its
+    lines' discounts, receipt thresholds, proportional points) and the counters its returns have
+    used (dre.returns.linked.counter names them). Written by confirm.lua, kept for the return window (RETURN_WINDOW_S)."""
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:sale"
+
+
 def txn_refused(tenant: str, txn_id: str) -> str:
     """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
     next evaluate prices without them, so the lane does not loop on a budget remainder smaller
@@ -131,6 +138,13 @@ def budget_customers(tenant: str, promotion_id: str) -> str:
 def exhausted_budgets(tenant: str) -> str:
     """SET of promotion ids whose budget is used up (evaluate skips them)."""
     return f"{tenant_prefix(tenant)}:budgets:exhausted"
+
+
+def budget_remaining(tenant: str) -> str:
+    """HASH promotion id -> cents left of its money budget (promotions with an amount limit that
+    were written or confirmed since; absent: the whole limit). Kept by confirm.lua and
+    promotions_write.lua; evaluate leaves out a promotion whose discount exceeds it."""
+    return f"{tenant_prefix(tenant)}:budgets:remaining"
 
 
 # -- idempotency -------------------------------------------------------------------------------

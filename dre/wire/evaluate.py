@@ -33,6 +33,20 @@ class Item(_Open):
     unitPrice: UnitPrice
     ean: str | None = None
     articleGroupId: NonEmptyStr | None = Field(default=None, description="Taken from the article master when absent.")
+    originalTransactionId: NonEmptyStr | None = Field(
+        default=None, description="A return line (quantity < 0) may name the confirmed sale it comes from, with "
+                                  "originalLineId (that sale's lineReference): it then gives back exactly the "
+                                  "discount that line got, per unit, never more (docs/semantics.md, Linked returns).")
+    originalLineId: NonEmptyStr | None = Field(default=None, description="The sale's lineReference; with "
+                                                                          "originalTransactionId.")
+
+    @model_validator(mode="after")
+    def _link(self) -> "Item":
+        if (self.originalTransactionId is None) != (self.originalLineId is None):
+            raise ValueError("originalTransactionId and originalLineId go together")
+        if self.originalTransactionId is not None and self.quantity >= 0:
+            raise ValueError("only a return line (quantity < 0) names an original sale")
+        return self
 
 
 class Loyalty(_Open):

@@ -212,11 +212,12 @@ async def test_returns_do_not_consume_budget(client, codes, rdb):
 
 
 async def test_a_refused_transaction_is_priced_without_the_promotion_others_keep_the_remainder(client, codes, rdb):
-    # budget 2.00 at 1.00 per unit: T1 takes 1.00, leaving 1.00; T2 wants 2.00 and is refused
+    # budget 2.00 at 1.00 per unit: T1 takes 1.00, leaving 1.00; T2, priced before T1's confirm
+    # (another lane, within evaluate's lag), wants 2.00 and is refused
     await evaluate(client, "T1", [item("1", "A", 1, 10.00)])
-    assert (await confirm(client, "T1", 1))[0] == 200
     body = await evaluate(client, "T2", [item("1", "A", 2, 10.00)])
     assert [d["promotionId"] for d in body["lineItems"][0]["discounts"]] == ["BUD"]
+    assert (await confirm(client, "T1", 1))[0] == 200
     status, refused, _ = await confirm(client, "T2", 1)
     assert (status, refused["error"]["code"], refused["error"]["details"][0]["path"]) == (409, "BUDGET_EXHAUSTED", "BUD")
     # the lane re-evaluates: T2 no longer gets BUD, so its confirm goes through

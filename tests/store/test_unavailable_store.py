@@ -22,6 +22,7 @@ CALLS = {
         "confirm": lambda p: p.confirm(T, "T1", 1, customer_id=None, promotions=[BudgetUse("P1", 100)],
                                        coupons=[CouponClaim("C1")], answer="{}", job_payload="{}"),
         "confirmed": lambda p: p.confirmed(T, "T1"),
+        "sale": lambda p: p.sale(T, "T1"),
     },
     "coupons": {
         "get": lambda p: p.get(T, "C1"),
@@ -43,7 +44,8 @@ CALLS = {
         "delete": lambda p: p.delete(T, "W"),
     },
     "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T),
-                "customer_usage": lambda p: p.customer_usage(T, "U1", ["P1"])},
+                "customer_usage": lambda p: p.customer_usage(T, "U1", ["P1"]),
+                "remaining": lambda p: p.remaining(T)},
     "loyalty": {"book": lambda p: p.book(T, "M1", "e1", 10), "points": lambda p: p.points(T, "M1")},
     "idempotency": {
         "claim": lambda p: p.claim(T, "/r", "k", "f"),
