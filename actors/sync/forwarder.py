@@ -1,0 +1,82 @@
+"""The forwarder: sends a local instance's pending transactions to central, in order, each once.
+
+One task per instance (a local instance runs one worker). It takes up to BATCH transactions from
+the head of the outbox, posts them to central's ``POST /admin/sync/transactions`` and settles
+each with central's verdict: accepted (with any conflicts central recorded), or refused with
+its reason (kept, never dropped). Central accepts by (transactionId, transactionCounter) exactly
+once, so a batch sent again after a crash or a lost answer changes nothing there. While central
+is away the breaker makes each try cheap and the outbox simply grows; lanes never wait for it.
+"""
+from __future__ import annotations
+
+import logging
+
+import trio
+
+from actors.kit import ScopedActor
+from actors.sync.link import CentralLink, CentralRefused
+from actors.sync.outbox import Outbox
+from dre.errors import DREError
+
+log = logging.getLogger("dre.forwarder")
+
+BATCH = 50  # transactions per call to central
+IDLE_S = 0.2  # the outbox is looked at this often when it is empty (a confirm's job also wakes it)
+DOWN_S = 0.5  # pause after central (or the local store) failed
+TRANSACTIONS_PATH = "/admin/sync/transactions"
+
+
+class Forwarder(ScopedActor):
+    """Handle of the forwarding task (``await forwarder.aclose()`` stops it; a batch in flight is
+    simply sent again next time)."""
+
+    def __init__(self, outbox: Outbox, link: CentralLink, tenant: str) -> None:
+        super().__init__()
+        self._outbox = outbox
+        self._link = link
+        self.tenant = tenant
+        self._wake = trio.Event()
+        self.forwarded = 0  # transactions settled by this process (tests, metrics)
+
+    def notify(self) -> None:
+        """Something was queued: look now."""
+        self._wake.set()
+
+    async def run(self, task_status: trio.TaskStatus["Forwarder"] = trio.TASK_STATUS_IGNORED) -> None:
+        with self.cancel_scope:
+            task_status.started(self)
+            while True:
+                try:
+                    sent = await self.forward_once()
+                except DREError as err:  # central or the local store unavailable
+                    log.debug("forwarding paused", extra={"error": err.message})
+                    await trio.sleep(DOWN_S)
+                    continue
+                if not sent:
+                    with trio.move_on_after(IDLE_S):
+                        await self._wake.wait()
+                    self._wake = trio.Event()
+
+    async def forward_once(self) -> int:
+        """Send one batch from the head of the outbox and settle it. Returns how many were settled.
+        Raises DREError 503 when central or the local store is unavailable (nothing settled)."""
+        batch = await self._outbox.head(self.tenant, BATCH)
+        if not batch:
+            return 0
+        try:
+            answer = await self._link.post(TRANSACTIONS_PATH, {"transactions": [item for _, item in batch]})
+            verdicts = answer["results"]
+        except CentralRefused as refused:  # the whole batch is malformed for central: keep the reason on each
+            verdicts = [{"status": "REFUSED", "httpStatus": refused.status, "error": refused.body}] * len(batch)
+        for (txn_key, _), verdict in zip(batch, verdicts):
+            await self._outbox.settle(self.tenant, txn_key, verdict)
+            if verdict.get("status") == "REFUSED":
+                log.warning("central refused a forwarded transaction", extra={"transaction": txn_key,
+                                                                               "verdict": verdict})
+        self.forwarded += len(verdicts)
+        return len(verdicts)
+
+
+async def start_forwarder(nursery: trio.Nursery, outbox: Outbox, link: CentralLink, tenant: str) -> Forwarder:
+    """Start forwarding ``tenant``'s outbox in ``nursery``; stop with ``await forwarder.aclose()``."""
+    return await nursery.start(Forwarder(outbox, link, tenant).run)
