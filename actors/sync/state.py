@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from actors.store_ops.base import StorePart
-from dre.store import sync_keys
+from dre.store import keys, sync_keys
 
 
 class SyncState(StorePart):
@@ -18,3 +18,11 @@ class SyncState(StorePart):
         key = sync_keys.sync_state(tenant)
         fields = {"cursor": cursor} if last_sync_ms is None else {"cursor": cursor, "lastSync": last_sync_ms}
         await self._core.call(lambda p: p.hset(key, mapping=fields))
+
+    async def mark_exhausted(self, tenant: str, promotion_ids: list[str]) -> None:
+        """Add central's used-up budgets to the local exhausted set: evaluate here stops offering
+        them as it would at central (a raised limit arrives as a promotion write, which judges
+        the promotion again: promotions_write.lua)."""
+        if promotion_ids:
+            key = keys.exhausted_budgets(tenant)
+            await self._core.call(lambda p: p.sadd(key, *promotion_ids))

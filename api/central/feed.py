@@ -4,7 +4,9 @@ The cursor is ``<promotions version>.<article change sequence>``. Promotions and
 come as a whole set, and only when the tenant's promotions version moved (every promotion and
 coupon-type write bumps it; sets are small and a partial set could price wrongly). Articles come
 one page at a time from the article change log (``articles_upsert.lua`` logs every write), so a
-catalogue of a million articles is copied once and then only its changes.
+catalogue of a million articles is copied once and then only its changes. ``exhaustedBudgets``
+(central's used-up budgets, a small set) comes every time: a store stops offering a promotion
+that other stores used up, while it is online.
 """
 from __future__ import annotations
 
@@ -54,4 +56,5 @@ async def feed_page(services: Services, tenant: str, cursor: str | None, limit: 
         coupon_types = [orjson.loads(t["json"]) for t in await store.coupon_types.all(tenant) if t.get("json")]
     articles, seq, more = await ChangeFeed(store.core).articles_after(tenant, seen_seq, limit)
     return {"cursor": f"{version}.{seq}", "promotionsVersion": version, "promotions": promotions,
-            "couponTypes": coupon_types, "articles": [orjson.loads(doc) for _, doc in articles], "more": more}
+            "couponTypes": coupon_types, "articles": [orjson.loads(doc) for _, doc in articles], "more": more,
+            "exhaustedBudgets": sorted(await store.budgets.exhausted(tenant))}

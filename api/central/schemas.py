@@ -20,6 +20,7 @@ class SyncFeed(BaseModel):
         description="The whole set of coupon types, with `promotions` (they gate promotions); else null")
     articles: list[dict[str, Any]] = Field(description="Articles written after the cursor, in write order")
     more: bool = Field(description="More article changes wait: ask again with `cursor` at once")
+    exhaustedBudgets: list[str] = Field(description="Promotions whose budget is used up at central (every page)")
 
 
 class ForwardedTransaction(BaseModel):

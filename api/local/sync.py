@@ -3,7 +3,8 @@
 Every SYNC_POLL_S the syncer asks central's ``GET /admin/sync/feed`` for what changed after its
 cursor (kept in the local store, so a restart pulls only the delta) and applies each page: a new
 promotion set (coupon types first: they gate promotions; then the promotions that differ; then
-the removal of those central no longer has) and the changed articles. The local reloader then
+the removal of those central no longer has), the changed articles, and central's used-up
+budgets (added to the local exhausted set). The local reloader then
 picks the new promotions version up as it does after an admin write. ``lastSync`` is the time
 the last pull that reached the end of the feed finished. While central is away the instance
 prices with what it synced last.
@@ -88,6 +89,7 @@ class Syncer(ScopedActor):
             if page["articles"]:
                 await self._store.articles.upsert(
                     self.tenant, [(a["articleNumber"], orjson.dumps(a).decode()) for a in page["articles"]])
+            await self._state.mark_exhausted(self.tenant, page.get("exhaustedBudgets") or [])
             cursor = page["cursor"]
             done = not page["more"]
             now = now_ms() if done else None
