@@ -38,6 +38,7 @@ ENV = {
     "max_import_bytes": "DRE_MAX_IMPORT_BYTES", "job_runners": "DRE_JOB_RUNNERS", "job_lease_s": "DRE_JOB_LEASE_S",
     "price_deadline_ms": "DRE_PRICE_DEADLINE_MS",
     "mode": "DRE_MODE", "central_url": "DRE_CENTRAL_URL", "central_key": "DRE_CENTRAL_KEY",
+    "lease_fraction": "DRE_LEASE_FRACTION",
 }
 FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys", "mode",
          "central_url", "central_key")
@@ -74,6 +75,7 @@ class Config:
     mode: str = CENTRAL  # LOCAL: a store's instance, synced from and forwarding to central (api.local)
     central_url: str | None = None  # LOCAL: central's base URL
     central_key: str | None = None  # LOCAL: an admin key of this store's tenant at central
+    lease_fraction: float = 0.1  # central: the share of each budget leased to a local instance (0: none)
 
     @property
     def local(self) -> bool:
@@ -183,6 +185,17 @@ def central_url(value: str) -> str:
     return value.strip().rstrip("/")
 
 
+def fraction(setting: str, value: str) -> float:
+    """``value`` as a number from 0 to 1."""
+    try:
+        f = float(value.strip())
+    except ValueError:
+        f = math.nan
+    if not 0 <= f <= 1:  # (NaN fails too)
+        raise _bad(setting, value, "a number from 0 to 1")
+    return f
+
+
 def _deployment(mode: str, url: str | None, key: str | None, workers: int) -> tuple[str, str | None, str | None]:
     """(mode, central URL, central key), checked: a local instance needs both, in one worker."""
     mode = mode.strip().lower()
@@ -278,4 +291,5 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         price_deadline_ms=number("price_deadline_ms", DEFAULT_PRICE_DEADLINE_MS, 1, MAX_PRICE_DEADLINE_MS,
                                  unit=" of milliseconds"),
         mode=mode, central_url=central, central_key=central_key,
+        lease_fraction=0.1 if given("lease_fraction") is None else fraction("lease_fraction", given("lease_fraction")),
     )

@@ -30,11 +30,12 @@ class Forwarder(ScopedActor):
     """Handle of the forwarding task (``await forwarder.aclose()`` stops it; a batch in flight is
     simply sent again next time)."""
 
-    def __init__(self, outbox: Outbox, link: CentralLink, tenant: str) -> None:
+    def __init__(self, outbox: Outbox, link: CentralLink, tenant: str, instance: str) -> None:
         super().__init__()
         self._outbox = outbox
         self._link = link
         self.tenant = tenant
+        self.instance = instance  # sent with each transaction: its sales are within its leases
         self._wake = trio.Event()
         self.forwarded = 0  # transactions settled by this process (tests, metrics)
 
@@ -64,7 +65,8 @@ class Forwarder(ScopedActor):
         if not batch:
             return 0
         try:
-            answer = await self._link.post(TRANSACTIONS_PATH, {"transactions": [item for _, item in batch]})
+            answer = await self._link.post(TRANSACTIONS_PATH, {"transactions": [
+                {**item, "instanceId": self.instance} for _, item in batch]})
             verdicts = answer["results"]
         except CentralRefused as refused:  # the whole batch is malformed for central: keep the reason on each
             verdicts = [{"status": "REFUSED", "httpStatus": refused.status, "error": refused.body}] * len(batch)
@@ -77,6 +79,8 @@ class Forwarder(ScopedActor):
         return len(verdicts)
 
 
-async def start_forwarder(nursery: trio.Nursery, outbox: Outbox, link: CentralLink, tenant: str) -> Forwarder:
-    """Start forwarding ``tenant``'s outbox in ``nursery``; stop with ``await forwarder.aclose()``."""
-    return await nursery.start(Forwarder(outbox, link, tenant).run)
+async def start_forwarder(nursery: trio.Nursery, outbox: Outbox, link: CentralLink, tenant: str,
+                          instance: str) -> Forwarder:
+    """Start forwarding ``tenant``'s outbox in ``nursery`` as ``instance``; stop with
+    ``await forwarder.aclose()``."""
+    return await nursery.start(Forwarder(outbox, link, tenant, instance).run)

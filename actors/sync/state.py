@@ -1,6 +1,8 @@
 """A local instance's sync state in its own store: the feed cursor and when the last pull ended."""
 from __future__ import annotations
 
+import uuid
+
 from actors.store_ops.base import StorePart
 from dre.store import keys, sync_keys
 
@@ -18,6 +20,13 @@ class SyncState(StorePart):
         key = sync_keys.sync_state(tenant)
         fields = {"cursor": cursor} if last_sync_ms is None else {"cursor": cursor, "lastSync": last_sync_ms}
         await self._core.call(lambda p: p.hset(key, mapping=fields))
+
+    async def instance_id(self, tenant: str) -> str:
+        """This instance's id at central (its leases are held under it): made once, then kept."""
+        key = sync_keys.sync_state(tenant)
+        fresh = uuid.uuid4().hex
+        await self._core.call(lambda p: p.hsetnx(key, "instance", fresh))
+        return await self._core.call(lambda p: p.hget(key, "instance"))
 
     async def mark_exhausted(self, tenant: str, promotion_ids: list[str]) -> None:
         """Add central's used-up budgets to the local exhausted set: evaluate here stops offering

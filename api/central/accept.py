@@ -10,11 +10,13 @@ The sale was made at the store and stands. So when central's confirm refuses it 
 up meanwhile (BUDGET_EXHAUSTED), a coupon claimed elsewhere (COUPON_UNAVAILABLE) - the refused
 part is taken out of what is committed (that promotion consumes no budget; that code is not
 claimed again), the conflict is recorded (``GET /admin/sync/conflicts``), and the rest is
-committed. Each refusal strips one part, so this ends.
+committed. Each refusal strips one part, so this ends. A promotion the store holds a budget
+lease of (``actors.sync.leases``) was sold within that lease: it consumes nothing more of the
+budget and cannot conflict.
 """
 from __future__ import annotations
 
-from actors.sync import ForwardedTransactions
+from actors.sync import ForwardedTransactions, Leases
 from actors.sync.conflicts import TAKEN
 from api.confirm.commit import confirm as confirm_iteration
 from api.services import Services
@@ -42,6 +44,15 @@ def _strip(iteration: dict, err: DREError) -> dict | None:
     return None
 
 
+async def _use_leases(leases: Leases, tenant: str, instance: str, txn_key: str, iteration: dict) -> None:
+    """A promotion the store sold under its lease consumes nothing more of the budget (the lease
+    was taken out of it when granted): count the sale against the lease, once, and strip it."""
+    for a in iteration["applied"]:
+        if a.get("budget") is not None and await leases.use(tenant, instance, a["promotionId"], txn_key,
+                                                             int(a.get("amount") or 0)):
+            a["budget"] = None
+
+
 async def accept(services: Services, tenant: str, item: dict) -> dict:
     """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict).
 
@@ -54,6 +65,8 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
     txn_key = keys.job_id(txn, counter)
     forwarded = ForwardedTransactions(store.core)
     iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())])
+    if item.get("instanceId"):
+        await _use_leases(Leases(store.core), tenant, item["instanceId"], txn_key, iteration)
     found: list[dict] = []
     replay = False
     for _ in range(len(iteration["applied"]) + len(iteration.get("coupons", ())) + 1):

@@ -7,15 +7,17 @@ from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
 from actors.sync import ForwardedTransactions as ForwardedStore
+from actors.sync import Leases
 from api.central.accept import accept
 from api.central.feed import feed_page, page_size
-from api.central.schemas import ConflictList, ForwardedResults, ForwardedTransactions, SyncFeed
+from api.central.schemas import ConflictList, ForwardedResults, ForwardedTransactions, LeaseList, SyncFeed
 from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
 from api.services import current_services
 from dre.errors import DREError
+from dre.money import to_major
 
 bp = Blueprint("central_sync", __name__)
 
@@ -27,10 +29,11 @@ bp = Blueprint("central_sync", __name__)
 async def feed() -> Response:
     """What changed after `?cursor=` (absent: everything): the whole promotion and coupon-type
     set when its version moved (else null), and up to `?limit=` (default 5000) articles written
-    since, oldest write first. `more`: ask again at once with the answer's `cursor`."""
+    since, oldest write first. `more`: ask again at once with the answer's `cursor`. With
+    `?instance=` (a local instance's id) its budget leases are granted or renewed and listed."""
     args = request.args
     return json_response(await feed_page(current_services(), g.tenant, args.get("cursor"),
-                                         page_size(args.get("limit"))))
+                                         page_size(args.get("limit")), args.get("instance") or None))
 
 
 @bp.post("/admin/sync/transactions")
@@ -66,3 +69,26 @@ async def conflicts() -> Response:
     elsewhere, e.g. by two stores offline at once), oldest first, each listed once."""
     s = current_services()
     return json_response({"conflicts": await ForwardedStore(s.store.core).conflicts(g.tenant)})
+
+
+@bp.get("/admin/sync/leases")
+@admin_only
+@document_response(LeaseList, 200)
+@errors(*AUTH_ERRORS, 503)
+async def leases() -> Response:
+    """The budget leases held by local instances, per promotion: leased, sold of it (as forwarded
+    sales tell), and the outstanding rest, which the budget's consumed figures include (so
+    real sales = consumed - outstanding)."""
+    found = await Leases(current_services().store.core).all(g.tenant)
+    out = []
+    for pid, by_instance in found.items():
+        states = [{"instance": inst, "amount": to_major(v["amount"]) if "amount" in v else None,
+                   "usedAmount": to_major(v.get("usedAmount", 0)), "redemptions": v.get("redemptions"),
+                   "usedRedemptions": v.get("usedRedemptions", 0)} for inst, v in sorted(by_instance.items())]
+        out.append({"promotionId": pid,
+                    "outstandingAmount": to_major(sum(v.get("amount", 0) - v.get("usedAmount", 0)
+                                                      for v in by_instance.values() if "amount" in v)),
+                    "outstandingRedemptions": sum(v.get("redemptions", 0) - v.get("usedRedemptions", 0)
+                                                  for v in by_instance.values() if "redemptions" in v),
+                    "leases": states})
+    return json_response({"promotions": out})

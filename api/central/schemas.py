@@ -11,6 +11,11 @@ from dre.wire.types import NonEmptyStr
 MAX_FORWARDED = 500  # transactions per POST /admin/sync/transactions
 
 
+class LeaseOut(BaseModel):
+    amount: float | None = Field(description="Money leased so far (major units); null: the budget sets no amount")
+    redemptions: int | None = Field(description="Redemptions leased so far; null: the budget sets no count")
+
+
 class SyncFeed(BaseModel):
     cursor: str = Field(description="Pass it back as `?cursor=` to get what changed after this page")
     promotionsVersion: int = Field(description="Central's promotions version this page reflects")
@@ -21,6 +26,9 @@ class SyncFeed(BaseModel):
     articles: list[dict[str, Any]] = Field(description="Articles written after the cursor, in write order")
     more: bool = Field(description="More article changes wait: ask again with `cursor` at once")
     exhaustedBudgets: list[str] = Field(description="Promotions whose budget is used up at central (every page)")
+    leases: dict[str, "LeaseOut"] = Field(
+        description="With `?instance=`: that instance's lease of each active budgeted promotion, cumulative (the "
+                    "budget it enforces on its own sales)")
 
 
 class ForwardedTransaction(BaseModel):
@@ -30,6 +38,7 @@ class ForwardedTransaction(BaseModel):
     transactionCounter: int = Field(ge=1, strict=True)
     confirmedAt: int = Field(ge=0, description="When the local instance confirmed it (ms since the epoch)")
     storeId: str | None = None
+    instanceId: str | None = Field(default=None, description="The sending instance (its leases cover its sales)")
     iteration: dict[str, Any] = Field(description="The priced iteration as the local instance kept it")
 
 
@@ -68,3 +77,22 @@ class ConflictRecord(BaseModel):
 
 class ConflictList(BaseModel):
     conflicts: list[ConflictRecord]
+
+
+class LeaseState(BaseModel):
+    instance: str
+    amount: float | None = Field(description="Leased so far (major units)")
+    usedAmount: float = Field(description="Of it, sold (as far as forwarded sales tell)")
+    redemptions: int | None
+    usedRedemptions: int
+
+
+class PromotionLeases(BaseModel):
+    promotionId: str
+    outstandingAmount: float = Field(description="Leased and not (yet) known sold: in the budget's consumed figure")
+    outstandingRedemptions: int
+    leases: list[LeaseState]
+
+
+class LeaseList(BaseModel):
+    promotions: list[PromotionLeases]

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import trio
 
 from actors.store import Store
-from actors.sync import CentralLink, Forwarder, Outbox, open_central_link, start_forwarder
+from actors.sync import CentralLink, Forwarder, Outbox, SyncState, open_central_link, start_forwarder
 from api.local.sync import Syncer
 from dre.clock import iso_ms
 from dre.config import Config
 from dre.errors import DREError
+
+STORE_RETRY_S = 0.5  # the local store is asked again this often until it answers (start-up)
 
 
 @dataclass
@@ -59,19 +61,29 @@ class LocalInstance:
         await trio.lowlevel.checkpoint()
 
 
+async def _instance_id(store: Store, tenant: str) -> str:
+    """This instance's id (kept in its store), once the store answers."""
+    while True:
+        try:
+            return await SyncState(store.core).instance_id(tenant)
+        except DREError:
+            await trio.sleep(STORE_RETRY_S)
+
+
 async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> LocalInstance:
-    """Open the link to central and start the syncer and the forwarder in ``nursery``; returns at
-    once (central need not be up). Stop with ``await instance.aclose()`` before the store."""
+    """Open the link to central and start the syncer and the forwarder in ``nursery``; returns
+    once the local store answered (central need not be up). Stop with ``await instance.aclose()`` before the store."""
     assert config.central_url and config.central_key  # dre.config checked them for local mode
     tenant = config.first_tenant
 
     async def run(task_status: trio.TaskStatus[LocalInstance] = trio.TASK_STATUS_IGNORED) -> None:
         scope = trio.CancelScope()
         with scope:
+            instance = await _instance_id(store, tenant)
             async with open_central_link(config.central_url, config.central_key) as link, \
                     trio.open_nursery() as tasks:
-                syncer = await tasks.start(Syncer(store, link, tenant).run)
-                forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant)
+                syncer = await tasks.start(Syncer(store, link, tenant, instance).run)
+                forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance)
                 task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope))
 
     return await nursery.start(run)

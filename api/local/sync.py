@@ -4,7 +4,10 @@ Every SYNC_POLL_S the syncer asks central's ``GET /admin/sync/feed`` for what ch
 cursor (kept in the local store, so a restart pulls only the delta) and applies each page: a new
 promotion set (coupon types first: they gate promotions; then the promotions that differ; then
 the removal of those central no longer has), the changed articles, and central's used-up
-budgets (added to the local exhausted set). The local reloader then
+budgets (added to the local exhausted set). Each pull also brings this instance's budget leases
+(``actors.sync.leases``, granted or renewed by central as it answers): every budgeted promotion
+is stored with its budget limited to the lease, so the instance's own confirms - online or
+offline - sell it only within what central leased it. The local reloader then
 picks the new promotions version up as it does after an admin write. ``lastSync`` is the time
 the last pull that reached the end of the feed finished. While central is away the instance
 prices with what it synced last.
@@ -33,9 +36,42 @@ FEED_PATH = "/admin/sync/feed"
 MAX_PAGES = 100  # pages per round (then the next round goes on: other work gets a turn)
 
 
-async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_types: list[dict]) -> None:
-    """Make the tenant's promotions and coupon types those of central (written only where they
-    differ, so an unchanged set does not move the local version)."""
+def leased(doc: dict, lease: dict | None) -> dict:
+    """``doc`` with its budget limits replaced by the instance's lease (what it may sell of the
+    budget: its local budget counters count every sale it made); unchanged without a lease."""
+    if lease is None or not doc.get("budget"):
+        return doc
+    budget = dict(doc["budget"])
+    for limit in ("amount", "redemptions"):
+        if lease.get(limit) is not None:
+            budget[limit] = lease[limit]
+    return {**doc, "budget": budget}
+
+
+async def _put(store: Store, tenant: str, current: dict[str, str], doc: dict) -> None:
+    """Write ``doc`` unless the stored one is the same (an unchanged doc does not move the version)."""
+    text = orjson.dumps(doc).decode()
+    if current.get(doc["id"]) != text:
+        promo = parse_promotion(doc, f"promotions[{doc['id']}]")
+        await store.promotions.put(tenant, promo.id, text, budget_limits(promo))
+
+
+async def apply_leases(store: Store, tenant: str, leases: dict[str, dict]) -> None:
+    """Put renewed leases into the stored promotions' budgets."""
+    if not leases:
+        return
+    current = await store.promotions.all(tenant)
+    for pid, lease in leases.items():
+        if pid in current:
+            await _put(store, tenant, current, leased(orjson.loads(current[pid]), lease))
+
+
+async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_types: list[dict],
+                      leases: dict[str, dict] | None = None) -> None:
+    """Make the tenant's promotions and coupon types those of central, each budget limited to
+    the instance's lease (written only where they differ, so an unchanged set does not move the
+    local version)."""
+    leases = leases or {}
     wanted_types = {t["id"]: t for t in coupon_types}
     for t in coupon_types:
         await store_coupon_type(store, tenant, CouponTypeIn.model_validate(t), create_only=False)
@@ -44,10 +80,7 @@ async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_
             await store.coupon_types.delete(tenant, t["id"])
     current = await store.promotions.all(tenant)
     for doc in promotions:
-        text = orjson.dumps(doc).decode()
-        if current.get(doc["id"]) != text:
-            promo = parse_promotion(doc, f"promotions[{doc['id']}]")
-            await store.promotions.put(tenant, promo.id, text, budget_limits(promo))
+        await _put(store, tenant, current, leased(doc, leases.get(doc["id"])))
     for gone in set(current) - {d["id"] for d in promotions}:
         await store.promotions.delete(tenant, gone)
 
@@ -55,8 +88,10 @@ async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_
 class Syncer(ScopedActor):
     """Pulls central's feed for one tenant (``await syncer.aclose()`` stops it)."""
 
-    def __init__(self, store: Store, link: CentralLink, tenant: str, poll_s: float = SYNC_POLL_S) -> None:
+    def __init__(self, store: Store, link: CentralLink, tenant: str, instance: str,
+                 poll_s: float = SYNC_POLL_S) -> None:
         super().__init__()
+        self.instance = instance  # this instance's id at central: its leases
         self._store = store
         self._state = SyncState(store.core)
         self._link = link
@@ -83,9 +118,13 @@ class Syncer(ScopedActor):
         applied. Raises DREError 503 when central or the local store is unavailable."""
         cursor, _ = await self._state.get(self.tenant)
         for n in range(1, MAX_PAGES + 1):
-            page = await self._link.get(FEED_PATH, {"cursor": cursor} if cursor else None)
+            params = {"instance": self.instance, **({"cursor": cursor} if cursor else {})}
+            page = await self._link.get(FEED_PATH, params)
+            leases = page.get("leases") or {}
             if page["promotions"] is not None:
-                await apply_rules(self._store, self.tenant, page["promotions"], page["couponTypes"] or [])
+                await apply_rules(self._store, self.tenant, page["promotions"], page["couponTypes"] or [], leases)
+            else:
+                await apply_leases(self._store, self.tenant, leases)
             if page["articles"]:
                 await self._store.articles.upsert(
                     self.tenant, [(a["articleNumber"], orjson.dumps(a).decode()) for a in page["articles"]])

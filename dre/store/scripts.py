@@ -67,6 +67,8 @@ class Scripts:
     outbox_pending: Script
     sync_iteration_put: Script
     sync_conflict_add: Script
+    lease_grant: Script
+    lease_use: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> "Scripts":

@@ -49,5 +49,25 @@ def outbox_settled(tenant: str) -> str:
 
 
 def sync_state(tenant: str) -> str:
-    """HASH: cursor (of central's feed), lastSync (epoch ms of the last complete pull)."""
+    """HASH: cursor (of central's feed), lastSync (epoch ms of the last complete pull), instance
+    (this instance's id at central)."""
     return f"{tenant_prefix(tenant)}:local:sync"
+
+
+# -- central: budget leases of local instances ----------------------------------------------------
+
+def lease(tenant: str, promotion_id: str) -> str:
+    """HASH per budgeted promotion: ``<instance>:amount`` / ``<instance>:redemptions`` leased to
+    that instance so far (cents / count, cumulative), ``<instance>:usedAmount`` /
+    ``<instance>:usedRedemptions`` what its forwarded sales took of them."""
+    return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}"
+
+
+def lease_uses(tenant: str, promotion_id: str) -> str:
+    """HASH forwarded transaction id -> 1: its use of a lease was counted (once)."""
+    return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}:uses"
+
+
+def leased_promotions(tenant: str) -> str:
+    """SET of promotion ids with a lease hash (what GET /admin/sync/leases lists)."""
+    return f"{tenant_prefix(tenant)}:sync:leased"

@@ -34,3 +34,12 @@ def test_bad_deployment_settings_are_refused_with_one_line(env, says):
     with pytest.raises(DREError) as exc:
         load_config(env)
     assert exc.value.status == 400 and says in exc.value.message, exc.value.message
+
+
+def test_lease_fraction_is_a_share_from_0_to_1():
+    assert load_config({}).lease_fraction == 0.1
+    assert load_config({"DRE_LEASE_FRACTION": "0.3"}).lease_fraction == 0.3
+    for bad in ("1.5", "-0.1", "x", "nan"):
+        with pytest.raises(DREError) as exc:
+            load_config({"DRE_LEASE_FRACTION": bad})
+        assert exc.value.message.startswith("DRE_LEASE_FRACTION: ") and "a number from 0 to 1" in exc.value.message
