@@ -32,7 +32,7 @@ class Leases(StorePart):
         """Grant or renew ``instance``'s lease of a promotion whose budget has ``limits`` (amount
         cents, redemptions; NO_LIMIT where none), by ``shares``. Returns its cumulative lease."""
         k = [keys.budget(tenant, promotion_id), sync_keys.lease(tenant, promotion_id),
-             sync_keys.leased_promotions(tenant)]
+             sync_keys.leased_promotions(tenant), keys.exhausted_budgets(tenant)]
 
         def parse(r: list) -> Lease:
             return Lease(*(None if int(v) == NO_LIMIT else int(v) for v in r))

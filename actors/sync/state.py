@@ -28,6 +28,20 @@ class SyncState(StorePart):
         await self._core.call(lambda p: p.hsetnx(key, "instance", fresh))
         return await self._core.call(lambda p: p.hget(key, "instance"))
 
+    async def central_promotions(self, tenant: str) -> dict[str, str]:
+        """The promotions as central last sent them: id -> JSON."""
+        key = sync_keys.central_promotions(tenant)
+        return await self._core.call(lambda p: p.hgetall(key), dict)
+
+    async def keep_central_promotions(self, tenant: str, documents: dict[str, str]) -> None:
+        """Keep central's promotion set (replacing the one kept before)."""
+        key = sync_keys.central_promotions(tenant)
+        gone = set(await self.central_promotions(tenant)) - set(documents)
+        if documents:
+            await self._core.call(lambda p: p.hset(key, mapping=documents))
+        if gone:
+            await self._core.call(lambda p: p.hdel(key, *gone))
+
     async def mark_exhausted(self, tenant: str, promotion_ids: list[str]) -> None:
         """Add central's used-up budgets to the local exhausted set: evaluate here stops offering
         them as it would at central (a raised limit arrives as a promotion write, which judges

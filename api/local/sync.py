@@ -37,14 +37,18 @@ MAX_PAGES = 100  # pages per round (then the next round goes on: other work gets
 
 
 def leased(doc: dict, lease: dict | None) -> dict:
-    """``doc`` with its budget limits replaced by the instance's lease (what it may sell of the
-    budget: its local budget counters count every sale it made); unchanged without a lease."""
+    """``doc`` (as central sent it) with its budget limits replaced by the instance's lease (what
+    it may sell of the budget: its local budget counters count every sale it made); unchanged
+    without a lease. A lease of nothing (the budget was all leased or sold before this store
+    asked) is no valid budget: the promotion is then stored INACTIVE here until a lease comes."""
     if lease is None or not doc.get("budget"):
         return doc
     budget = dict(doc["budget"])
     for limit in ("amount", "redemptions"):
         if lease.get(limit) is not None:
             budget[limit] = lease[limit]
+    if any(lease.get(limit) == 0 for limit in ("amount", "redemptions")):
+        return {**doc, "budget": doc["budget"], "status": "INACTIVE"}
     return {**doc, "budget": budget}
 
 
@@ -57,13 +61,14 @@ async def _put(store: Store, tenant: str, current: dict[str, str], doc: dict) ->
 
 
 async def apply_leases(store: Store, tenant: str, leases: dict[str, dict]) -> None:
-    """Put renewed leases into the stored promotions' budgets."""
+    """Put renewed leases into the stored promotions' budgets (applied to central's documents)."""
     if not leases:
         return
+    central = await SyncState(store.core).central_promotions(tenant)
     current = await store.promotions.all(tenant)
     for pid, lease in leases.items():
-        if pid in current:
-            await _put(store, tenant, current, leased(orjson.loads(current[pid]), lease))
+        if pid in central and pid in current:
+            await _put(store, tenant, current, leased(orjson.loads(central[pid]), lease))
 
 
 async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_types: list[dict],
@@ -72,6 +77,8 @@ async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_
     the instance's lease (written only where they differ, so an unchanged set does not move the
     local version)."""
     leases = leases or {}
+    await SyncState(store.core).keep_central_promotions(
+        tenant, {d["id"]: orjson.dumps(d).decode() for d in promotions})
     wanted_types = {t["id"]: t for t in coupon_types}
     for t in coupon_types:
         await store_coupon_type(store, tenant, CouponTypeIn.model_validate(t), create_only=False)

@@ -71,3 +71,9 @@ def lease_uses(tenant: str, promotion_id: str) -> str:
 def leased_promotions(tenant: str) -> str:
     """SET of promotion ids with a lease hash (what GET /admin/sync/leases lists)."""
     return f"{tenant_prefix(tenant)}:sync:leased"
+
+
+def central_promotions(tenant: str) -> str:
+    """HASH promotion id -> the promotion as central sent it (a local instance stores it with its
+    budget limited to its lease; this is what each renewed lease is applied to)."""
+    return f"{tenant_prefix(tenant)}:local:central:promotions"

@@ -92,3 +92,13 @@ async def test_a_lease_is_taken_out_of_the_budget_and_sales_within_it_consume_no
     # a store without a lease consumes the budget itself
     await send(client, forwarded("N1", HUNDRED, 300, instance="store-2"))
     assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 23.0
+
+
+async def test_a_lease_that_takes_the_last_of_a_budget_marks_it_used_up_at_central(client, services):
+    await load(services, [ONE_USE])
+    page = await get(client, "/admin/sync/feed?instance=store-1")
+    assert page["leases"] == {"ONE": {"amount": None, "redemptions": 1}}
+    assert page["exhaustedBudgets"] == []  # not for the store that holds the lease
+    assert (await get(client, "/admin/sync/feed?instance=store-2"))["leases"] == {"ONE": {"amount": None,
+                                                                                         "redemptions": 0}}
+    assert (await get(client, "/admin/sync/feed"))["exhaustedBudgets"] == ["ONE"]  # central's own lanes

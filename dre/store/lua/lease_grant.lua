@@ -5,6 +5,8 @@
 -- leased (as far as central knows from forwarded sales), by at most what the budget has left.
 --
 -- KEYS[1] the promotion's budget hash   KEYS[2] its lease hash   KEYS[3] leased-promotions set
+-- KEYS[4] exhausted-budgets set (a grant that takes the last of a budget: central's own
+--         evaluate stops offering it, as after a confirm that used it up)
 -- ARGV[1] instance id   ARGV[2] promotion id   ARGV[3] amount limit (cents)   ARGV[4] redemption
 -- limit (-1: no such limit)   ARGV[5] amount share (cents)   ARGV[6] redemption share
 --
@@ -19,7 +21,9 @@ local function grant(limit, share, field, consumed_field)
     local room = limit - tonumber(redis.call('HGET', KEYS[1], consumed_field) or '0')
     local g = math.min(share, room)
     if g > 0 then
-      redis.call('HINCRBY', KEYS[1], consumed_field, g)
+      if redis.call('HINCRBY', KEYS[1], consumed_field, g) >= limit then
+        redis.call('SADD', KEYS[4], ARGV[2])
+      end
       granted = redis.call('HINCRBY', KEYS[2], inst .. ':' .. field, g)
       redis.call('SADD', KEYS[3], ARGV[2])
     end
