@@ -53,10 +53,27 @@ class Forwarder(ScopedActor):
                     log.debug("forwarding paused", extra={"error": err.message})
                     await trio.sleep(DOWN_S)
                     continue
+                except (KeyError, TypeError, ValueError) as exc:  # an answer of another shape: the
+                    # queue stays as it is (nothing settled), the lanes' worker stays up
+                    log.error("forwarding failed", extra={"error": repr(exc)})
+                    await trio.sleep(DOWN_S)
+                    continue
                 if not sent:
                     with trio.move_on_after(IDLE_S):
                         await self._wake.wait()
                     self._wake = trio.Event()
+
+    async def _send(self, items: list[dict]) -> list[dict]:
+        """Central's verdicts on ``items``; a lone item central refuses to read is REFUSED with the
+        reason (kept in the outbox's verdicts). Raises CentralRefused for a batch of several."""
+        try:
+            answer = await self._link.post(TRANSACTIONS_PATH, {"transactions": [
+                {**item, "instanceId": self.instance} for item in items]})
+            return answer["results"]
+        except CentralRefused as refused:
+            if len(items) > 1:
+                raise
+            return [{"status": "REFUSED", "httpStatus": refused.status, "error": refused.body}]
 
     async def forward_once(self) -> int:
         """Send one batch from the head of the outbox and settle it. Returns how many were settled.
@@ -65,16 +82,20 @@ class Forwarder(ScopedActor):
         if not batch:
             return 0
         try:
-            answer = await self._link.post(TRANSACTIONS_PATH, {"transactions": [
-                {**item, "instanceId": self.instance} for _, item in batch]})
-            verdicts = answer["results"]
-        except CentralRefused as refused:  # the whole batch is malformed for central: keep the reason on each
-            verdicts = [{"status": "REFUSED", "httpStatus": refused.status, "error": refused.body}] * len(batch)
-        for (txn_key, _), verdict in zip(batch, verdicts):
-            await self._outbox.settle(self.tenant, txn_key, verdict)
-            if verdict.get("status") == "REFUSED":
-                log.warning("central refused a forwarded transaction", extra={"transaction": txn_key,
-                                                                               "verdict": verdict})
+            verdicts = await self._send([item for _, item in batch])
+        except CentralRefused:
+            if len(batch) == 1:
+                raise
+            # one transaction central cannot read refuses the whole call: send the head alone, so
+            # only that one is refused (the rest follow in the next batches)
+            batch = batch[:1]
+            verdicts = await self._send([batch[0][1]])
+        async with trio.open_nursery() as nursery:  # one pipeline: central has them all already
+            for (txn_key, _), verdict in zip(batch, verdicts):
+                nursery.start_soon(self._outbox.settle, self.tenant, txn_key, verdict)
+                if verdict.get("status") == "REFUSED":
+                    log.warning("central refused a forwarded transaction", extra={"transaction": txn_key,
+                                                                                   "verdict": verdict})
         self.forwarded += len(verdicts)
         return len(verdicts)
 

@@ -93,6 +93,8 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
         services.budgets.invalidate(tenant)
     if services.jobs is not None:
         services.jobs.notify()
-    recorded = await forwarded.conflicts_of(tenant, txn_key)
+    if replay:  # what the first acceptance found
+        recorded = await forwarded.conflicts_of(tenant, txn_key)
+        found = recorded["conflicts"] if recorded else []
     return {"transactionId": txn, "transactionCounter": counter, "status": "REPLAYED" if replay else "ACCEPTED",
-            "conflicts": recorded["conflicts"] if recorded else []}
+            "conflicts": found}

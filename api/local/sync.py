@@ -20,7 +20,7 @@ import orjson
 import trio
 
 from actors.kit import ScopedActor
-from actors.sync import CentralLink, SyncState
+from actors.sync import CentralLink, CentralRefused, SyncState
 from api.admin.coupon_types import store_coupon_type
 from api.admin.promotions import budget_limits
 from actors.store import Store
@@ -117,7 +117,13 @@ class Syncer(ScopedActor):
                 try:
                     await self.pull()
                 except DREError as err:  # central (or the local store) away: price with what we have
-                    log.debug("sync skipped", extra={"error": err.message})
+                    # a 4xx (a promotion this release cannot read) is worth an operator's look
+                    (log.debug if err.status >= 500 else log.warning)("sync skipped", extra={"error": err.message})
+                except CentralRefused as refused:  # e.g. a central without the feed (older release)
+                    log.warning("sync refused by central", extra={"status": refused.status, "error": refused.body})
+                except (KeyError, TypeError, ValueError) as exc:  # an answer of another shape: keep
+                    # selling with what we have rather than take the lanes' worker down
+                    log.error("sync failed", extra={"error": repr(exc)})
                 await trio.sleep(self.poll_s)
 
     async def pull(self) -> int:
