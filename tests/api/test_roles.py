@@ -37,6 +37,11 @@ ADMIN_ONLY = [
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
     ("POST", "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1"]}),
+    ("GET", "/admin/sync/feed", None),  # local mode's routes at central (docs/local-store.md)
+    ("POST", "/admin/sync/transactions", {"transactions": [{"transactionId": "F1", "transactionCounter": 1,
+                                                             "confirmedAt": 0, "iteration": {"applied": []}}]}),
+    ("GET", "/admin/sync/leases", None),
+    ("GET", "/admin/sync/conflicts", None),
 ]
 
 
