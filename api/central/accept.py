@@ -20,7 +20,7 @@ from actors.sync import ForwardedTransactions, Leases
 from actors.sync.conflicts import TAKEN
 from api.confirm.commit import confirm as confirm_iteration
 from api.services import Services
-from dre.errors import DREError, Issue, conflict
+from dre.errors import DREError, Issue, conflict, invalid
 from dre.money import to_major
 from dre.store import keys
 
@@ -65,6 +65,10 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
     txn_key = keys.job_id(txn, counter)
     forwarded = ForwardedTransactions(store.core)
     iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())])
+    ids = [a["promotionId"] for a in iteration["applied"]]
+    if len(set(ids)) != len(ids):
+        raise invalid("a promotion is applied twice in the iteration",
+                      [Issue("iteration.applied", "promotionId must be unique")])
     if item.get("instanceId"):
         await _use_leases(Leases(store.core), tenant, item["instanceId"], txn_key, iteration)
     found: list[dict] = []

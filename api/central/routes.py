@@ -51,7 +51,7 @@ async def transactions(data: ForwardedTransactions) -> Response:
     results = []
     for t in data.transactions:
         try:
-            results.append(await accept(s, g.tenant, t.model_dump()))
+            results.append(await accept(s, g.tenant, t.model_dump(exclude_none=True)))
         except DREError as err:
             if err.status >= 500:
                 raise  # store away: the instance sends the batch again (the done ones replay)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.evaluate import Totals
 from dre.wire.types import NonEmptyStr
 
 MAX_FORWARDED = 500  # transactions per POST /admin/sync/transactions
@@ -31,15 +32,67 @@ class SyncFeed(BaseModel):
                     "budget it enforces on its own sales)")
 
 
+MAX_CENTS = 10**12  # bounds that keep every figure a Redis integer and every effect finite
+MAX_POINTS = 10**9
+MAX_GRANTS = 100  # post-purchase coupons one applied promotion issues
+
+
+class IterationBudget(BaseModel):
+    amount: int | None = Field(default=None, ge=0, le=MAX_CENTS, description="cents")
+    redemptions: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    perCustomer: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+
+
+class IterationGrant(BaseModel):
+    couponTypeId: NonEmptyStr
+    count: int = Field(default=1, ge=1, le=MAX_GRANTS)
+
+
+class IterationPromotion(BaseModel):
+    model_config = ConfigDict(extra="allow")  # fields a newer instance adds travel on
+
+    promotionId: NonEmptyStr
+    amount: int = Field(ge=-MAX_CENTS, le=MAX_CENTS, description="cents of discount")
+    points: int = Field(default=0, ge=-MAX_POINTS, le=MAX_POINTS)
+    couponCode: str | None = None
+    version: int | None = None
+    budget: IterationBudget | None = None
+    issueCoupons: list[IterationGrant] = Field(default_factory=list, max_length=10)
+
+
+class ForwardedAnswer(BaseModel):
+    """The evaluate answer the iteration was priced with (its body; central's confirm answer
+    repeats its totals)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    totals: Totals
+
+
+class ForwardedIteration(BaseModel):
+    """The priced iteration a local instance kept (api.evaluate.iteration's record)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    customerId: str | None = None
+    loyaltyCardNo: str | None = None
+    storeId: str | None = None
+    promotionsVersion: int | None = None
+    applied: list[IterationPromotion] = Field(default_factory=list, max_length=1000)
+    coupons: list[NonEmptyStr] = Field(default_factory=list, max_length=100)
+    totals: dict[str, int] = Field(default_factory=dict)
+    response: ForwardedAnswer
+
+
 class ForwardedTransaction(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     transactionId: NonEmptyStr
-    transactionCounter: int = Field(ge=1, strict=True)
-    confirmedAt: int = Field(ge=0, description="When the local instance confirmed it (ms since the epoch)")
+    transactionCounter: int = Field(ge=1, le=MAX_POINTS, strict=True)
+    confirmedAt: int = Field(ge=0, le=10**15, description="When the local instance confirmed it (ms since the epoch)")
     storeId: str | None = None
     instanceId: str | None = Field(default=None, description="The sending instance (its leases cover its sales)")
-    iteration: dict[str, Any] = Field(description="The priced iteration as the local instance kept it")
+    iteration: ForwardedIteration = Field(description="The priced iteration as the local instance kept it")
 
 
 class ForwardedTransactions(BaseModel):

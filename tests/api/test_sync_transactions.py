@@ -24,7 +24,10 @@ def forwarded(txn: str, promotion: dict, amount: int, coupons: tuple[str, ...] =
             "iteration": {"applied": [{"promotionId": promotion["id"], "amount": amount, "points": 0,
                                        "budget": {**budget, "perCustomer": None}}],
                           "coupons": list(coupons), "totals": {"gross": 500, "discount": amount, "points": 0},
-                          "response": {}}}
+                          "response": {"totals": {"gross": 5.0, "discount": amount / 100, "net": 5.0 - amount / 100,
+                                                  "currency": "EUR", "savingsSummary": {
+                                                      "totalSavings": amount / 100, "byPromotion": [],
+                                                      "loyaltyPointsEarned": 0}}}}}
 
 
 async def send(client, *items) -> list[dict]:

@@ -165,9 +165,11 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
                 while rdb.hget(keys.member(TENANT, "L1"), "points") != str(points):
                     await trio.sleep(0.1)
             # a transaction forwarded again (a lost answer) changes nothing
+            totals = {"gross": 10.0, "discount": 2.0, "net": 8.0, "currency": "EUR",
+                      "savingsSummary": {"totalSavings": 2.0, "byPromotion": [], "loyaltyPointsEarned": 0}}
             item_off0 = {"transactionId": "OFF0", "transactionCounter": 1, "confirmedAt": 0,
                          "iteration": {"applied": [{"promotionId": "A1", "amount": 200,
-                                                    "budget": {"amount": 100000}}]}}
+                                                    "budget": {"amount": 100000}}], "response": {"totals": totals}}}
             r = await admin.post("/admin/sync/transactions", json={"transactions": [item_off0]})
             assert r.json()["results"][0]["status"] == "REPLAYED", r.text
             assert rdb.hget(keys.budget(TENANT, "A1"), "amount_consumed") == str(2 * 30_000)
