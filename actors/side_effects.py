@@ -100,8 +100,8 @@ async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store
     ``handler`` replaces :class:`SideEffects` (a local instance's jobs queue the confirm for
     central instead: ``actors.sync.QueueForCentral``); it then runs one job at a time, so jobs
     finish in the order they were queued."""
-    if not store.available or config.job_runners <= 0:
-        return None
+    if not store.available or (config.job_runners <= 0 and handler is None):
+        return None  # (a local instance's handler always runs: its confirms reach central through it)
     lease = config.job_lease_s
     settings = JobSettings(runners=config.job_runners if handler is None else 1, lease_s=lease, job_timeout_s=lease * 2 / 3,
                            recover_every_s=min(JobSettings.recover_every_s, lease / 2))

@@ -3,6 +3,8 @@ once with central's verdict; one that central cannot read is refused alone and k
 (Central is a stand-in link here; the real one: tests/local.)"""
 from __future__ import annotations
 
+import orjson
+
 from actors.sync import CentralRefused, Outbox
 from actors.sync.forwarder import Forwarder
 
@@ -38,3 +40,21 @@ async def test_outbox_drains_in_order_and_a_bad_transaction_is_refused_alone(sto
     assert {k: v["status"] for k, v in verdicts.items()} == {"A/1": "ACCEPTED", "BAD/1": "REFUSED", "C/1": "ACCEPTED"}
     assert verdicts["BAD/1"]["httpStatus"] == 400 and await outbox.pending(tenant) == 0
     assert not await outbox.add(tenant, "BAD/1", {"transactionId": "BAD"})  # settled: never queued again
+
+
+async def test_a_confirmed_iteration_moves_into_the_outbox_once_with_what_was_priced(store, tenant):
+    from actors.sync import QueueForCentral
+    from dre.side_effects import JobPayload
+    from dre.store.records import ClaimedJob
+
+    iteration = {"applied": [{"promotionId": "P", "amount": 100}], "coupons": [], "response": {"totals": {}}}
+    assert await store.transactions.next_counter(tenant, "T1", orjson.dumps(iteration).decode()) == 1
+    payload = JobPayload(transactionId="T1", transactionCounter=1, confirmedAt=5, customerId=None, member=None,
+                         points=0, coupons=("C1",), promotions=(), grants=(), totals={}, storeId="S1")
+    handler = QueueForCentral(store)
+    job = ClaimedJob("T1/1", 1, payload.to_json())
+    first, again = orjson.loads(await handler(tenant, job)), orjson.loads(await handler(tenant, job))
+    assert (first["forwarding"], again["forwarding"]) == ("QUEUED", "ALREADY_QUEUED")  # a job run twice
+    [(key, item)] = await Outbox(store.core).head(tenant, 10)
+    assert key == "T1/1" and item == {"transactionId": "T1", "transactionCounter": 1, "confirmedAt": 5,
+                                      "storeId": "S1", "iteration": iteration}
