@@ -8,6 +8,7 @@ CENTRAL_UNAVAILABLE for COOLDOWN_S, then one call probes. A 4xx that judges the 
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,8 @@ import orjson
 
 from actors.breaker import CircuitBreaker
 from dre.errors import DREError
+
+log = logging.getLogger("dre.central")
 
 FAILURE_THRESHOLD = 2  # consecutive failed calls before the breaker opens
 COOLDOWN_S = 1.0  # calls fail fast this long before one probe goes through
@@ -44,6 +47,7 @@ class CentralLink:
     def __init__(self, client: httpx.AsyncClient, breaker: CircuitBreaker | None = None) -> None:
         self._client = client
         self.breaker = breaker or CircuitBreaker(FAILURE_THRESHOLD, COOLDOWN_S)
+        self._key_refused = False  # central refuses DRE_CENTRAL_KEY: said once, until it takes it
 
     @property
     def state(self) -> str:
@@ -80,7 +84,12 @@ class CentralLink:
             raise
         if r.status_code >= 500 or r.status_code in LINK_DOWN:
             self.breaker.record_failure(RuntimeError(f"HTTP {r.status_code} from {method} {path}"))
+            if r.status_code in (401, 403) and not self._key_refused:
+                self._key_refused = True  # an operator's mistake, not an outage: say so once
+                log.warning("central refuses DRE_CENTRAL_KEY (it must be an admin key of the store's tenant)",
+                            extra={"status": r.status_code})
             raise central_unavailable(f"central answered HTTP {r.status_code}")
+        self._key_refused = False
         self.breaker.record_success()
         body = orjson.loads(r.content) if r.content else None
         if r.status_code >= 400:
