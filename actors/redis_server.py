@@ -72,11 +72,14 @@ class RedisServer:
             self.process.wait()
 
 
-def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, persist: bool = True) -> RedisServer:
+def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, persist: bool = True,
+                       fsync: str = "everysec") -> RedisServer:
     """Start redis-server on 127.0.0.1 with its files under ``data_dir``; wait until it answers PING.
 
-    With ``persist`` the append-only file is on (fsync every second), so a restart keeps what was
-    written. Raises RuntimeError if it does not come up within START_TIMEOUT_S.
+    With ``persist`` the append-only file is on, so a restart keeps what was written; ``fsync``
+    is its appendfsync policy: ``everysec`` (a power cut may lose the last second), or ``always``
+    (every write is on disk before Redis answers: a local store's instance, whose pending
+    transactions exist nowhere else). Raises RuntimeError if it does not come up within START_TIMEOUT_S.
     """
     # Absolute: redis-server changes into --dir before it opens --logfile, so a relative
     # data directory would make the log path resolve inside itself and the start fail.
@@ -90,7 +93,7 @@ def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, per
         "--dir", str(data),
         "--save", "",
         "--appendonly", "yes" if persist else "no",
-        "--appendfsync", "everysec",
+        "--appendfsync", fsync,
         "--daemonize", "no",
         "--loglevel", "warning",
         "--logfile", str(data / "redis.log"),

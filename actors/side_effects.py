@@ -21,7 +21,7 @@ from __future__ import annotations
 import orjson
 import trio
 
-from actors.jobs import JobSettings, JobWorker, start_job_worker
+from actors.jobs import Handler, JobSettings, JobWorker, start_job_worker
 from actors.store import Store
 from dre.config import Config
 from dre.clock import iso_ms
@@ -91,13 +91,18 @@ class SideEffects:
         return out
 
 
-async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store) -> JobWorker | None:
+async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store,
+                             handler: Handler | None = None) -> JobWorker | None:
     """Start the side-effects job worker for every configured tenant in ``nursery`` (None without a
     store - an UnavailableStore - or with DRE_JOB_RUNNERS=0). The caller stops it with
-    ``await worker.aclose()`` before the store."""
-    if not store.available or config.job_runners <= 0:
-        return None
+    ``await worker.aclose()`` before the store.
+
+    ``handler`` replaces :class:`SideEffects` (a local instance's jobs queue the confirm for
+    central instead: ``actors.sync.QueueForCentral``); it then runs one job at a time, so jobs
+    finish in the order they were queued."""
+    if not store.available or (config.job_runners <= 0 and handler is None):
+        return None  # (a local instance's handler always runs: its confirms reach central through it)
     lease = config.job_lease_s
-    settings = JobSettings(runners=config.job_runners, lease_s=lease, job_timeout_s=lease * 2 / 3,
+    settings = JobSettings(runners=config.job_runners if handler is None else 1, lease_s=lease, job_timeout_s=lease * 2 / 3,
                            recover_every_s=min(JobSettings.recover_every_s, lease / 2))
-    return await start_job_worker(nursery, store, sorted(config.tenants), SideEffects(store), settings)
+    return await start_job_worker(nursery, store, sorted(config.tenants), handler or SideEffects(store), settings)

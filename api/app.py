@@ -13,7 +13,7 @@ from quart_trio import QuartTrio
 from quart_trio.wrappers.request import TrioRequest
 from werkzeug.exceptions import BadRequest
 
-from api import admin, articles, confirm, coupons, evaluate, loyalty, ops
+from api import admin, articles, central, confirm, coupons, evaluate, loyalty, ops
 from api.http.auth import CHALLENGE, key_for, require_role
 from api.http.errors import NOT_JSON, error_response, register_error_handlers
 from api.http.idempotency import install_idempotency
@@ -93,7 +93,7 @@ def create_app(services: Services) -> QuartTrio:
     register_error_handlers(app)
     # one blueprint per feature (three for admin); this order is the OpenAPI document's path order
     for bp in (evaluate.bp, confirm.bp, coupons.bp, ops.bp, admin.promotions_bp, admin.coupon_types_bp,
-               admin.stores_bp, articles.bp, loyalty.bp):
+               admin.stores_bp, articles.bp, loyalty.bp, central.bp):
         app.register_blueprint(bp)
     echo = ops.echo_blueprint()
     if echo is not None:

@@ -198,7 +198,8 @@ def serve(args: argparse.Namespace) -> int:
     try:
         if redis_url is None:
             try:
-                server = start_redis_server(config.data_dir / "redis")
+                # a local instance's store holds sales that exist nowhere else yet: fsync each write
+                server = start_redis_server(config.data_dir / "redis", fsync="always" if config.local else "everysec")
             except (OSError, RuntimeError) as err:
                 log.error("bad configuration", extra={
                     "error": f"{label('data_dir')}: the embedded redis-server did not start in "

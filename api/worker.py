@@ -16,8 +16,10 @@ from actors.import_jobs import start_import_jobs
 from actors.reloader import start_reloader
 from actors.side_effects import start_side_effects
 from actors.store import UnavailableStore, start_store
+from actors.sync import QueueForCentral
 from api.admin.seed import load_start_promotions
 from api.http.metrics import Metrics
+from api.local import start_local
 from api.services import Counters, ExhaustedBudgets, Services
 from dre.config import Config
 
@@ -44,7 +46,8 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         timeout_s = engine_timeout_s or config.price_deadline_ms / 1000  # DRE_PRICE_DEADLINE_MS
         engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
                                     timeout_s=timeout_s)
-        jobs = await start_side_effects(nursery, config, store)
+        # a local instance runs no effects itself: its jobs queue each confirm for central, in order
+        jobs = await start_side_effects(nursery, config, store, QueueForCentral(store) if config.local else None)
         services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
                             ExhaustedBudgets(store), jobs)
         metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts), store.circuit))
@@ -54,8 +57,12 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
                 tenants = config.tenants
                 services.reloader = await start_reloader(nursery, store, engine, tenants)
                 services.imports = await start_import_jobs(nursery, store, tenants)
+            if config.local and store.available:
+                services.local = await start_local(nursery, config, store)
             yield services
         finally:
+            if services.local is not None:
+                await services.local.aclose()
             if jobs is not None:
                 await jobs.aclose()  # first: it uses the store; jobs in flight are recovered later
             if services.imports is not None:

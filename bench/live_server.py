@@ -41,8 +41,9 @@ class LiveServer:
     unnamed temporary file; ``output()`` reads it.
     """
 
-    def __init__(self, env: dict[str, str], args: list[str] | None = None, log_path: Path | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], args: list[str] | None = None, log_path: Path | None = None,
+                 port: int | None = None) -> None:
+        self.port = port or free_port()  # a given port: a restart where clients expect it
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {key: value for key, value in os.environ.items() if key != "DRE_REDIS_URL"}
         full_env.update({"PYTHONPATH": str(ROOT), **env})

@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--promotions-file", help="promotions loaded at start-up for the first tenant "
                     "(DRE_PROMOTIONS_FILE)")
     sv.add_argument("--api-keys", help="tenant:key[:admin],... (DRE_API_KEYS): POS keys, or admin keys with :admin")
+    sv.add_argument("--mode", help="central (default) or local: a store's own instance, synced from central "
+                    "(DRE_MODE)")
+    sv.add_argument("--central-url", help="local mode: the central service's base URL (DRE_CENTRAL_URL)")
+    sv.add_argument("--central-key", help="local mode: an admin key of the store's tenant at central "
+                    "(DRE_CENTRAL_KEY)")
     sv.set_defaults(func=_serve)
 
     # Listed for `dre --help`; main() hands its arguments to the harness's own parser untouched.

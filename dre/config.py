@@ -28,6 +28,8 @@ DEV_KEY = "dev-key"  # that key: public (the README shows it), so served on loop
 POS, ADMIN = "pos", "admin"  # key roles: `tenant:key` is a POS key, `tenant:key:admin` an admin key
 LOOPBACK_NAMES = ("localhost",)  # besides loopback IP addresses (127.0.0.0/8, ::1)
 REDIS_SCHEMES = ("redis", "rediss", "unix")  # what actors.redis_link connects to
+CENTRAL, LOCAL = "central", "local"  # deployments (DRE_MODE): the central service, or a store's own instance
+CENTRAL_SCHEMES = ("http", "https")  # what a local instance reaches central with (DRE_CENTRAL_URL)
 
 # Setting -> its environment variable; the ones `dre serve` also takes as a flag are in FLAGS.
 ENV = {
@@ -36,8 +38,11 @@ ENV = {
     "promotions_file": "DRE_PROMOTIONS_FILE", "max_body_bytes": "DRE_MAX_BODY_BYTES",
     "max_import_bytes": "DRE_MAX_IMPORT_BYTES", "job_runners": "DRE_JOB_RUNNERS", "job_lease_s": "DRE_JOB_LEASE_S",
     "price_deadline_ms": "DRE_PRICE_DEADLINE_MS", "store_deadline_ms": "DRE_STORE_DEADLINE_MS",
+    "mode": "DRE_MODE", "central_url": "DRE_CENTRAL_URL", "central_key": "DRE_CENTRAL_KEY",
+    "lease_fraction": "DRE_LEASE_FRACTION",
 }
-FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys")
+FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys", "mode",
+         "central_url", "central_key")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,14 @@ class Config:
     job_lease_s: float = 30.0  # a side-effects job not finished within this is re-run elsewhere
     price_deadline_ms: int = DEFAULT_PRICE_DEADLINE_MS  # pricing not done within this: 503, retry
     store_deadline_ms: int = DEFAULT_STORE_DEADLINE_MS  # a store call not answered within this: 503
+    mode: str = CENTRAL  # LOCAL: a store's instance, synced from and forwarding to central (api.local)
+    central_url: str | None = None  # LOCAL: central's base URL
+    central_key: str | None = None  # LOCAL: an admin key of this store's tenant at central
+    lease_fraction: float = 0.1  # central: the share of each budget leased to a local instance (0: none)
+
+    @property
+    def local(self) -> bool:
+        return self.mode == LOCAL
 
     @property
     def tenants(self) -> tuple[str, ...]:
@@ -162,6 +175,45 @@ def check_promotions(path: Path) -> None:
         raise invalid(f"{label('promotions_file')}: {err.message}", err.details) from None
 
 
+def central_url(value: str) -> str:
+    """``value`` (without a trailing slash) if it is an http:// or https:// URL with a host."""
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - ValueError when not a number from 0 to 65535
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in CENTRAL_SCHEMES or not parts.hostname:
+        raise _bad("central_url", value, "an http:// or https:// URL of the central service")
+    return value.strip().rstrip("/")
+
+
+def fraction(setting: str, value: str) -> float:
+    """``value`` as a number from 0 to 1."""
+    try:
+        f = float(value.strip())
+    except ValueError:
+        f = math.nan
+    if not 0 <= f <= 1:  # (NaN fails too)
+        raise _bad(setting, value, "a number from 0 to 1")
+    return f
+
+
+def _deployment(mode: str, url: str | None, key: str | None, workers: int) -> tuple[str, str | None, str | None]:
+    """(mode, central URL, central key), checked: a local instance needs both, in one worker."""
+    mode = mode.strip().lower()
+    if mode not in (CENTRAL, LOCAL):
+        raise _bad("mode", mode, f"{CENTRAL} or {LOCAL}")
+    if mode == CENTRAL:
+        return mode, None, None
+    if not url or not key:
+        missing = label("central_url") if not url else label("central_key")
+        raise invalid(f"{missing}: required with {label('mode')} {LOCAL}")
+    if workers != 1:
+        # one forwarder per store: two would race for the head of the pending queue
+        raise invalid(f"{label('workers')}: a {LOCAL} instance runs one worker, not {workers}")
+    return mode, central_url(url), key.strip()
+
+
 def parse_api_keys(spec: str) -> dict[str, ApiKey]:
     """``tenant:key,tenant2:key2:admin`` -> {key: ApiKey(tenant, role)}: ``tenant:key`` is a POS
     key, ``tenant:key:admin`` an admin key. Raises DREError on a malformed entry or on a key named
@@ -222,10 +274,13 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
     if DEV_KEY in api_keys and not is_loopback(host):
         raise invalid(f"{label('api_keys')}: the development key {DEV_KEY!r} (the default) is served on loopback "
                       f"only (127.0.0.1, ::1, localhost), not on {label('host')} {host!r}: set keys of your own")
+    workers = number("workers", 1, 1)
+    mode, central, central_key = _deployment(given("mode") or CENTRAL, given("central_url"), given("central_key"),
+                                             workers)
     return Config(
         host=host,
         port=number("port", DEFAULT_PORT, 1, 65535),
-        workers=number("workers", 1, 1),
+        workers=workers,
         shards=number("shards", 1, 1),
         api_keys=api_keys,
         redis_url=None if url is None else redis_url(url),
@@ -239,4 +294,6 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
                                  unit=" of milliseconds"),
         store_deadline_ms=number("store_deadline_ms", DEFAULT_STORE_DEADLINE_MS, 1, MAX_PRICE_DEADLINE_MS,
                                  unit=" of milliseconds"),
+        mode=mode, central_url=central, central_key=central_key,
+        lease_fraction=0.1 if given("lease_fraction") is None else fraction("lease_fraction", given("lease_fraction")),
     )

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 import orjson
 
 from actors.store_ops.base import StorePart
-from dre.store import keys
+from dre.store import keys, sync_keys
 
 
 class Articles(StorePart):
@@ -30,7 +30,8 @@ class Articles(StorePart):
         for number, doc in articles:
             args += [number, doc]
         s = self._core.scripts.articles_upsert
-        return await self._core.call_script(s, [keys.articles(tenant)], args, lambda r: [c == "1" for c in r])
+        k = [keys.articles(tenant), sync_keys.article_changes(tenant), sync_keys.article_seq(tenant)]
+        return await self._core.call_script(s, k, args, lambda r: [c == "1" for c in r])
 
     async def get(self, tenant: str, numbers: Sequence[str]) -> list[str | None]:
         """Articles (JSON or None) for the given article numbers, in order."""

@@ -42,7 +42,7 @@ async def heartbeat() -> Response:
     connected = breaker == "closed" and pending is not None
     last_ok = s.store.last_ok
     pset = s.engine.current(g.tenant)
-    return json_response({
+    answer = {
         "status": "UP" if connected else "DEGRADED",
         "version": s.version,
         "mode": "ONLINE" if connected else "OFFLINE",
@@ -54,7 +54,11 @@ async def heartbeat() -> Response:
         "uptime": round(time.monotonic() - s.started_monotonic, 3),
         "circuitBreaker": breaker,
         "engine": implementation_name(),
-    })
+        "instance": "LOCAL" if s.config.local else "CENTRAL",
+    }
+    if s.local is not None:  # a store's instance: the link to central, not to its own store
+        answer.update(await s.local.heartbeat(PROBE_TIMEOUT_S), storeCircuitBreaker=breaker)
+    return json_response(answer)
 
 
 @bp.get("/metrics")

@@ -20,3 +20,9 @@ class Heartbeat(BaseModel):
     uptime: float = Field(description="Seconds since the worker started")
     circuitBreaker: Literal["closed", "open", "half_open", "none"]
     engine: str = Field(description="KernelSet (numba) or ReferenceSet")
+    instance: Literal["CENTRAL", "LOCAL"] = Field(
+        description="LOCAL: a store's own instance (DRE_MODE=local). There `mode`, `btpConnectivity` and "
+                    "`circuitBreaker` describe the link to central, `lastSync` is the end of the last complete pull "
+                    "of central's feed, `pendingTransactions` counts confirms not yet accepted by central")
+    storeCircuitBreaker: Literal["closed", "open", "half_open", "none"] | None = Field(
+        default=None, description="LOCAL only: the breaker of the instance's own store")

@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from actors.engine import Engine
 from actors.import_jobs import ImportJobs
@@ -23,6 +24,9 @@ from api.services.counters import Counters
 from api.services.ttl_cache import TTLCache
 from dre.config import Config
 from dre.pricing import CouponCheck
+
+if TYPE_CHECKING:
+    from api.local import LocalInstance
 
 __all__ = ["SERVICES_KEY", "Counters", "ExhaustedBudgets", "Services", "TTLCache", "current_services",
            "service_version"]
@@ -50,6 +54,7 @@ class Services:
     static_coupons: dict[str, Mapping[str, CouponCheck]] = field(default_factory=dict)  # per tenant
     reloader: Reloader | None = None  # keeps the engine at the store's promotions (with a store)
     imports: ImportJobs | None = None  # the article import job actor (with a store)
+    local: "LocalInstance | None" = None  # sync down / forward up (DRE_MODE=local only)
     started_monotonic: float = field(default_factory=time.monotonic)
     version: str = field(default_factory=service_version)
 

@@ -94,6 +94,13 @@ class Scripts:
     job_complete: Script
     job_fail: Script
     job_recover: Script
+    outbox_add: Script  # store-local mode (actors.sync)
+    outbox_settle: Script
+    outbox_pending: Script
+    sync_iteration_put: Script
+    sync_conflict_add: Script
+    lease_grant: Script
+    lease_use: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> "Scripts":

@@ -18,7 +18,8 @@ async def test_heartbeat_fields(client):
     hb = orjson.loads(await r.get_data())
     assert r.status_code == 200
     assert set(hb) == {"status", "version", "mode", "btpConnectivity", "lastSync", "pendingTransactions",
-                       "promotionsLoaded", "promotionsVersion", "uptime", "circuitBreaker", "engine"}
+                       "promotionsLoaded", "promotionsVersion", "uptime", "circuitBreaker", "engine", "instance"}
+    assert hb["instance"] == "CENTRAL"  # the default deployment (a local instance: tests/local)
     assert hb["status"] == "UP" and hb["mode"] == "ONLINE" and hb["btpConnectivity"] == "CONNECTED"
     assert hb["circuitBreaker"] == "closed"
     assert hb["pendingTransactions"] == 0

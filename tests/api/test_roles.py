@@ -43,6 +43,15 @@ ADMIN_ONLY = [
     ("DELETE", "/admin/stores/S001", None),
     ("GET", "/admin/settings", None),
     ("PUT", "/admin/settings", {"timeZone": "Europe/Berlin"}),
+    ("GET", "/admin/sync/feed", None),  # local mode's routes at central (docs/local-store.md)
+    ("POST", "/admin/sync/transactions", {"transactions": [{"transactionId": "F1", "transactionCounter": 1,
+                                                             "confirmedAt": 0, "iteration": {"response": {"totals": {
+                                                                 "gross": 1.0, "discount": 0.0, "net": 1.0,
+                                                                 "currency": "EUR", "savingsSummary": {
+                                                                     "totalSavings": 0.0, "byPromotion": [],
+                                                                     "loyaltyPointsEarned": 0}}}}}]}),
+    ("GET", "/admin/sync/leases", None),
+    ("GET", "/admin/sync/conflicts", None),
 ]
 
 

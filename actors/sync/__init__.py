@@ -1,0 +1,19 @@
+"""Store-local mode (docs/local-store.md): what a store's own instance and central exchange.
+
+Central side: ``changes`` (the article change log the delta feed pages through),
+``conflicts`` (forwarded transactions: their iterations kept for confirm, what conflicted) and
+``leases`` (each instance's share of every budget).
+Local side: ``link`` (HTTP to central behind a circuit breaker), ``outbox`` (the durable queue of
+pending transactions, fed by the side-effects job of each local confirm), ``forwarder`` (drains
+it to central in order, each transaction once) and ``state`` (the feed cursor, lastSync).
+"""
+from actors.sync.changes import ChangeFeed
+from actors.sync.conflicts import ForwardedTransactions
+from actors.sync.forwarder import Forwarder, start_forwarder
+from actors.sync.leases import Lease, Leases
+from actors.sync.link import CentralLink, CentralRefused, open_central_link
+from actors.sync.outbox import Outbox, QueueForCentral
+from actors.sync.state import SyncState
+
+__all__ = ["CentralLink", "CentralRefused", "ChangeFeed", "Forwarder", "ForwardedTransactions", "Lease", "Leases",
+           "Outbox", "QueueForCentral", "SyncState", "open_central_link", "start_forwarder"]

@@ -1,0 +1,107 @@
+"""The forwarder: sends a local instance's pending transactions to central, in order, each once.
+
+One task per instance (a local instance runs one worker). It takes up to BATCH transactions from
+the head of the outbox, posts them to central's ``POST /admin/sync/transactions`` and settles
+each with central's verdict: accepted (with any conflicts central recorded), or refused with
+its reason (kept, never dropped). Central accepts by (transactionId, transactionCounter) exactly
+once, so a batch sent again after a crash or a lost answer changes nothing there. While central
+is away the breaker makes each try cheap and the outbox simply grows; lanes never wait for it.
+"""
+from __future__ import annotations
+
+import logging
+
+import trio
+
+from actors.kit import ScopedActor
+from actors.sync.link import CentralLink, CentralRefused
+from actors.sync.outbox import Outbox
+from dre.errors import DREError
+
+log = logging.getLogger("dre.forwarder")
+
+BATCH = 50  # transactions per call to central
+IDLE_S = 0.2  # the outbox is looked at this often when it is empty (a confirm's job also wakes it)
+DOWN_S = 0.5  # pause after central (or the local store) failed
+TRANSACTIONS_PATH = "/admin/sync/transactions"
+
+
+class Forwarder(ScopedActor):
+    """Handle of the forwarding task (``await forwarder.aclose()`` stops it; a batch in flight is
+    simply sent again next time)."""
+
+    def __init__(self, outbox: Outbox, link: CentralLink, tenant: str, instance: str) -> None:
+        super().__init__()
+        self._outbox = outbox
+        self._link = link
+        self.tenant = tenant
+        self.instance = instance  # sent with each transaction: its sales are within its leases
+        self._wake = trio.Event()
+        self.forwarded = 0  # transactions settled by this process (tests, metrics)
+
+    def notify(self) -> None:
+        """Something was queued: look now."""
+        self._wake.set()
+
+    async def run(self, task_status: trio.TaskStatus["Forwarder"] = trio.TASK_STATUS_IGNORED) -> None:
+        with self.cancel_scope:
+            task_status.started(self)
+            while True:
+                try:
+                    sent = await self.forward_once()
+                except DREError as err:  # central or the local store unavailable
+                    log.debug("forwarding paused", extra={"error": err.message})
+                    await trio.sleep(DOWN_S)
+                    continue
+                except (KeyError, TypeError, ValueError) as exc:  # an answer of another shape: the
+                    # queue stays as it is (nothing settled), the lanes' worker stays up
+                    log.error("forwarding failed", extra={"error": repr(exc)})
+                    await trio.sleep(DOWN_S)
+                    continue
+                if not sent:
+                    with trio.move_on_after(IDLE_S):
+                        await self._wake.wait()
+                    self._wake = trio.Event()
+
+    async def _send(self, items: list[dict]) -> list[dict]:
+        """Central's verdicts on ``items``; a lone item central refuses to read is REFUSED with the
+        reason (kept in the outbox's verdicts). Raises CentralRefused for a batch of several."""
+        try:
+            answer = await self._link.post(TRANSACTIONS_PATH, {"transactions": [
+                {**item, "instanceId": self.instance} for item in items]})
+            return answer["results"]
+        except CentralRefused as refused:
+            if len(items) > 1:
+                raise
+            return [{"status": "REFUSED", "httpStatus": refused.status, "error": refused.body}]
+
+    async def forward_once(self) -> int:
+        """Send one batch from the head of the outbox and settle it. Returns how many were settled.
+        Raises DREError 503 when central or the local store is unavailable (nothing settled)."""
+        batch = await self._outbox.head(self.tenant, BATCH)
+        if not batch:
+            return 0
+        try:
+            verdicts = await self._send([item for _, item in batch])
+        except CentralRefused:
+            if len(batch) == 1:
+                raise
+            # one transaction central cannot read refuses the whole call: send the head alone, so
+            # only that one is refused (the rest follow in the next batches)
+            batch = batch[:1]
+            verdicts = await self._send([batch[0][1]])
+        async with trio.open_nursery() as nursery:  # one pipeline: central has them all already
+            for (txn_key, _), verdict in zip(batch, verdicts):
+                nursery.start_soon(self._outbox.settle, self.tenant, txn_key, verdict)
+                if verdict.get("status") == "REFUSED":
+                    log.warning("central refused a forwarded transaction", extra={"transaction": txn_key,
+                                                                                   "verdict": verdict})
+        self.forwarded += len(verdicts)
+        return len(verdicts)
+
+
+async def start_forwarder(nursery: trio.Nursery, outbox: Outbox, link: CentralLink, tenant: str,
+                          instance: str) -> Forwarder:
+    """Start forwarding ``tenant``'s outbox in ``nursery`` as ``instance``; stop with
+    ``await forwarder.aclose()``."""
+    return await nursery.start(Forwarder(outbox, link, tenant, instance).run)

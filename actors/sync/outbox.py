@@ -1,0 +1,87 @@
+"""A local instance's pending transactions: confirmed here, not yet accepted by central.
+
+Every local confirm queues its side-effects job in the same atomic step as the confirm itself
+(``confirm.lua``); in local mode that job's handler is :class:`QueueForCentral`, which moves the
+transaction into the outbox (``outbox_add.lua``: once, however often the job runs). The forwarder
+(``actors.sync.forwarder``) sends the head to central and settles it with central's verdict
+(``outbox_settle.lua``). All of it lives in the local Redis (AOF, fsync always), so a ``kill -9``
+or a power cut loses nothing that was acknowledged to a lane.
+"""
+from __future__ import annotations
+
+import orjson
+
+from actors.store import Store
+from actors.store_ops.base import StorePart
+from dre.side_effects import JobPayload
+from dre.store import keys, sync_keys
+from dre.store.records import ClaimedJob
+
+
+class Outbox(StorePart):
+    """``Outbox(store.core)``: the FIFO of pending transactions and the verdicts of settled ones."""
+
+    def _keys(self, tenant: str) -> list[str]:
+        return [sync_keys.outbox(tenant), sync_keys.outbox_items(tenant), sync_keys.outbox_settled(tenant)]
+
+    async def add(self, tenant: str, txn_key: str, item: dict) -> bool:
+        """Queue ``item`` under ``txn_key`` (transactionId/counter). False: queued or settled before."""
+        s = self._core.scripts.outbox_add
+        return await self._core.call_script(s, self._keys(tenant), [txn_key, orjson.dumps(item).decode()],
+                                            lambda r: bool(int(r)))
+
+    async def head(self, tenant: str, n: int) -> list[tuple[str, dict]]:
+        """The first ``n`` pending transactions, oldest first: [(txn_key, item)]."""
+        queue, items = sync_keys.outbox(tenant), sync_keys.outbox_items(tenant)
+        ids = await self._core.call(lambda p: p.lrange(queue, 0, n - 1))
+        if not ids:
+            return []
+        docs = await self._core.call(lambda p: p.hmget(items, ids))
+        return [(i, orjson.loads(d)) for i, d in zip(ids, docs) if d is not None]
+
+    async def settle(self, tenant: str, txn_key: str, verdict: dict) -> bool:
+        """Take ``txn_key`` off the queue, keeping ``verdict``. False: it was not pending."""
+        s = self._core.scripts.outbox_settle
+        return await self._core.call_script(s, self._keys(tenant), [txn_key, orjson.dumps(verdict).decode()],
+                                            lambda r: bool(int(r)))
+
+    async def length(self, tenant: str) -> int:
+        queue = sync_keys.outbox(tenant)
+        return await self._core.call(lambda p: p.llen(queue), int)
+
+    async def pending(self, tenant: str) -> int:
+        """Transactions confirmed here and not yet accepted by central: in the outbox, or still on
+        their way into it (their side-effects job is queued or running; one that is running and
+        already in the outbox is counted once)."""
+        k = [sync_keys.outbox(tenant), sync_keys.outbox_items(tenant), keys.job_queue(tenant), keys.job_leases(tenant)]
+        return await self._core.call_script(self._core.scripts.outbox_pending, k, [], int)
+
+    async def verdicts(self, tenant: str) -> dict[str, dict]:
+        """Every settled transaction's verdict, by transactionId/counter."""
+        key = sync_keys.outbox_settled(tenant)
+        raw = await self._core.call(lambda p: p.hgetall(key))
+        return {k: orjson.loads(v) for k, v in raw.items()}
+
+
+class QueueForCentral:
+    """The side-effects job handler of a local instance: queue the confirmed iteration for central.
+
+    Central runs the effects (loyalty points, coupon redemptions, audit record, post-purchase
+    coupons) when it accepts the transaction, under the same idempotency keys as a confirm made
+    there; the local instance runs none of them, so nothing happens in two places.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._outbox = Outbox(store.core)
+
+    async def __call__(self, tenant: str, job: ClaimedJob) -> str:
+        p = JobPayload.from_json(job.payload)
+        iteration = await self._store.transactions.iteration(tenant, p.transactionId, p.transactionCounter)
+        item = {"transactionId": p.transactionId, "transactionCounter": p.transactionCounter,
+                "confirmedAt": p.confirmedAt, "storeId": p.storeId,
+                # the priced iteration as this instance kept it (kept a day: the job runs at once)
+                "iteration": orjson.loads(iteration) if iteration else None}
+        queued = await self._outbox.add(tenant, p.job_id, item)
+        return orjson.dumps({"forwarding": "QUEUED" if queued else "ALREADY_QUEUED",
+                             "couponRedemptions": [{"code": c, "status": "REDEEMED"} for c in p.coupons]}).decode()

@@ -1,0 +1,104 @@
+"""Accepting a transaction a local instance confirmed (central side), exactly once.
+
+The local instance sends the priced iteration it kept. Central keeps it under the local counter
+(``sync_iteration_put.lua``) and commits it through the ordinary confirm (``api.confirm.commit``:
+one atomic step; budgets consumed, coupons claimed, the side-effects job - loyalty points under
+the event key ``confirm:<transactionId>/<counter>``, audit record, post-purchase coupons - queued).
+A transaction sent again is a replay of that confirm: same answer, nothing consumed twice.
+
+The sale was made at the store and stands. So when central's confirm refuses it - a budget used
+up meanwhile (BUDGET_EXHAUSTED), a coupon claimed elsewhere (COUPON_UNAVAILABLE) - the refused
+part is taken out of what is committed (that promotion consumes no budget; that code is not
+claimed again), the conflict is recorded (``GET /admin/sync/conflicts``), and the rest is
+committed. Each refusal strips one part, so this ends. A promotion the store holds a budget
+lease of (``actors.sync.leases``) was sold within that lease: it consumes nothing more of the
+budget and cannot conflict.
+"""
+from __future__ import annotations
+
+from actors.sync import ForwardedTransactions, Leases
+from actors.sync.conflicts import TAKEN
+from api.confirm.commit import confirm as confirm_iteration
+from api.services import Services
+from dre.errors import DREError, Issue, conflict, invalid
+from dre.money import to_major
+from dre.store import keys
+
+BUDGET, COUPON = "BUDGET_EXHAUSTED", "COUPON_UNAVAILABLE"
+
+
+def _strip(iteration: dict, err: DREError) -> dict | None:
+    """The conflict ``err`` names, after taking its subject out of ``iteration`` (in place); None
+    when ``err`` is no conflict a forwarded sale can go on without."""
+    subject = err.details[0].path if err.details else ""
+    reason = err.details[0].issue if err.details else ""
+    if err.code == BUDGET:
+        for a in iteration.get("applied", ()):
+            if a.get("promotionId") == subject and a.get("budget") is not None:
+                a["budget"] = None  # committed without consuming this promotion's budget
+                return {"type": "BUDGET", "promotionId": subject, "reason": reason,
+                        "amount": to_major(max(0, int(a.get("amount") or 0)))}
+    elif err.code == COUPON and subject in iteration.get("coupons", ()):
+        iteration["coupons"] = [c for c in iteration["coupons"] if c != subject]
+        return {"type": "COUPON", "code": subject, "reason": reason}
+    return None
+
+
+async def _use_leases(leases: Leases, tenant: str, instance: str, txn_key: str, iteration: dict) -> None:
+    """A promotion the store sold under its lease consumes nothing more of the budget (the lease
+    was taken out of it when granted): count the sale against the lease, once, and strip it."""
+    for a in iteration["applied"]:
+        if a.get("budget") is not None and await leases.use(tenant, instance, a["promotionId"], txn_key,
+                                                             int(a.get("amount") or 0)):
+            a["budget"] = None
+
+
+async def accept(services: Services, tenant: str, item: dict) -> dict:
+    """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict).
+
+    Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded.
+    Raises DREError: 409 TRANSACTION_ID_TAKEN (central itself issued a later counter of this
+    transactionId), another 4xx of confirm, 503 when the store is unavailable.
+    """
+    store = services.store
+    txn, counter = item["transactionId"], item["transactionCounter"]
+    txn_key = keys.job_id(txn, counter)
+    forwarded = ForwardedTransactions(store.core)
+    iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())])
+    ids = [a["promotionId"] for a in iteration["applied"]]
+    if len(set(ids)) != len(ids):
+        raise invalid("a promotion is applied twice in the iteration",
+                      [Issue("iteration.applied", "promotionId must be unique")])
+    if item.get("instanceId"):
+        await _use_leases(Leases(store.core), tenant, item["instanceId"], txn_key, iteration)
+    found: list[dict] = []
+    replay = False
+    for _ in range(len(iteration["applied"]) + len(iteration.get("coupons", ())) + 1):
+        kept = await forwarded.keep_iteration(tenant, txn, counter, iteration)
+        if kept == TAKEN:
+            raise conflict("TRANSACTION_ID_TAKEN", f"transaction {txn} has a later counter at central",
+                           [Issue("transactionId", "evaluated at central too: not this store's to commit")])
+        replay = kept == 0
+        try:
+            _, exhausted = await confirm_iteration(store, tenant, txn, counter)
+            break
+        except DREError as err:
+            found_now = None if replay else _strip(iteration, err)
+            if found_now is None:
+                raise
+            found.append(found_now)
+            # recorded before the commit that follows: a crash in between loses no conflict
+            await forwarded.record_conflicts(tenant, txn_key, {
+                "transactionId": txn, "transactionCounter": counter, "storeId": item.get("storeId"),
+                "confirmedAt": item["confirmedAt"], "conflicts": found})
+    else:  # every part stripped and still refused: not a conflict this can resolve
+        raise conflict("NOT_ACCEPTED", f"transaction {txn} could not be committed at central")
+    if exhausted:
+        services.budgets.invalidate(tenant)
+    if services.jobs is not None:
+        services.jobs.notify()
+    if replay:  # what the first acceptance found
+        recorded = await forwarded.conflicts_of(tenant, txn_key)
+        found = recorded["conflicts"] if recorded else []
+    return {"transactionId": txn, "transactionCounter": counter, "status": "REPLAYED" if replay else "ACCEPTED",
+            "conflicts": found}

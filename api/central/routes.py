@@ -1,0 +1,94 @@
+"""The sync routes central serves to local instances (admin keys only: a store's instance holds
+an admin key of its tenant, DRE_CENTRAL_KEY): the delta feed, forwarded transactions, and the
+conflicts found on accepting them."""
+from __future__ import annotations
+
+from quart import Blueprint, Response, g, request
+from quart_schema import document_response
+
+from actors.sync import ForwardedTransactions as ForwardedStore
+from actors.sync import Leases
+from api.central.accept import accept
+from api.central.feed import feed_page, page_size
+from api.central.schemas import ConflictList, ForwardedResults, ForwardedTransactions, LeaseList, SyncFeed
+from api.http.auth import admin_only
+from api.http.errors import json_response
+from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
+from api.http.validation import validate_request
+from api.services import current_services
+from dre.errors import DREError
+from dre.money import to_major
+
+bp = Blueprint("central_sync", __name__)
+
+
+@bp.get("/admin/sync/feed")
+@admin_only
+@document_response(SyncFeed, 200)
+@errors(*AUTH_ERRORS, 400, 503)
+async def feed() -> Response:
+    """What changed after `?cursor=` (absent: everything): the whole promotion and coupon-type
+    set when its version moved (else null), and up to `?limit=` (default 5000) articles written
+    since, oldest write first. `more`: ask again at once with the answer's `cursor`. With
+    `?instance=` (a local instance's id) its budget leases are granted or renewed and listed."""
+    args = request.args
+    return json_response(await feed_page(current_services(), g.tenant, args.get("cursor"),
+                                         page_size(args.get("limit")), args.get("instance") or None))
+
+
+@bp.post("/admin/sync/transactions")
+@admin_only
+@validate_request(ForwardedTransactions)
+@document_response(ForwardedResults, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
+async def transactions(data: ForwardedTransactions) -> Response:
+    """Commit transactions a local instance confirmed, in order, each exactly once (by
+    transactionId + transactionCounter: a second delivery is REPLAYED and changes nothing).
+    A budget used up or a coupon claimed elsewhere does not undo the store's sale: the part is
+    left out of what is consumed and listed in `conflicts` (and in GET /admin/sync/conflicts).
+    A transaction central cannot commit is REFUSED with its `error`; the others go on."""
+    s = current_services()
+    results = []
+    for t in data.transactions:
+        try:
+            results.append(await accept(s, g.tenant, t.model_dump(exclude_none=True)))
+        except DREError as err:
+            if err.status >= 500:
+                raise  # store away: the instance sends the batch again (the done ones replay)
+            results.append({"transactionId": t.transactionId, "transactionCounter": t.transactionCounter,
+                            "status": "REFUSED", "conflicts": [], "error": err.to_json()["error"]})
+    return json_response({"results": results})
+
+
+@bp.get("/admin/sync/conflicts")
+@admin_only
+@document_response(ConflictList, 200)
+@errors(*AUTH_ERRORS, 503)
+async def conflicts() -> Response:
+    """Forwarded transactions whose commit met a conflict (a budget used up, a coupon claimed
+    elsewhere, e.g. by two stores offline at once), oldest first, each listed once."""
+    s = current_services()
+    return json_response({"conflicts": await ForwardedStore(s.store.core).conflicts(g.tenant)})
+
+
+@bp.get("/admin/sync/leases")
+@admin_only
+@document_response(LeaseList, 200)
+@errors(*AUTH_ERRORS, 503)
+async def leases() -> Response:
+    """The budget leases held by local instances, per promotion: leased, sold of it (as forwarded
+    sales tell), and the outstanding rest, which the budget's consumed figures include (so
+    real sales = consumed - outstanding)."""
+    found = await Leases(current_services().store.core).all(g.tenant)
+    out = []
+    for pid, by_instance in found.items():
+        states = [{"instance": inst, "amount": to_major(v["amount"]) if "amount" in v else None,
+                   "usedAmount": to_major(v.get("usedAmount", 0)), "redemptions": v.get("redemptions"),
+                   "usedRedemptions": v.get("usedRedemptions", 0)} for inst, v in sorted(by_instance.items())]
+        out.append({"promotionId": pid,
+                    "outstandingAmount": to_major(sum(v.get("amount", 0) - v.get("usedAmount", 0)
+                                                      for v in by_instance.values() if "amount" in v)),
+                    "outstandingRedemptions": sum(v.get("redemptions", 0) - v.get("usedRedemptions", 0)
+                                                  for v in by_instance.values() if "redemptions" in v),
+                    "leases": states})
+    return json_response({"promotions": out})

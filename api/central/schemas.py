@@ -1,0 +1,151 @@
+"""The sync routes' bodies: the delta feed (answer), forwarded transactions (request and
+answer), the conflict list (answer)."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.evaluate import Totals
+from dre.wire.types import NonEmptyStr
+
+MAX_FORWARDED = 500  # transactions per POST /admin/sync/transactions
+
+
+class LeaseOut(BaseModel):
+    amount: float | None = Field(description="Money leased so far (major units); null: the budget sets no amount")
+    redemptions: int | None = Field(description="Redemptions leased so far; null: the budget sets no count")
+
+
+class SyncFeed(BaseModel):
+    cursor: str = Field(description="Pass it back as `?cursor=` to get what changed after this page")
+    promotionsVersion: int = Field(description="Central's promotions version this page reflects")
+    promotions: list[dict[str, Any]] | None = Field(
+        description="The whole promotion set when its version moved since the cursor, else null")
+    couponTypes: list[dict[str, Any]] | None = Field(
+        description="The whole set of coupon types, with `promotions` (they gate promotions); else null")
+    articles: list[dict[str, Any]] = Field(description="Articles written after the cursor, in write order")
+    more: bool = Field(description="More article changes wait: ask again with `cursor` at once")
+    exhaustedBudgets: list[str] = Field(description="Promotions whose budget is used up at central (every page)")
+    leases: dict[str, "LeaseOut"] = Field(
+        description="With `?instance=`: that instance's lease of each active budgeted promotion, cumulative (the "
+                    "budget it enforces on its own sales)")
+
+
+MAX_CENTS = 10**12  # bounds that keep every figure a Redis integer and every effect finite
+MAX_POINTS = 10**9
+MAX_GRANTS = 100  # post-purchase coupons one applied promotion issues
+
+
+class IterationBudget(BaseModel):
+    amount: int | None = Field(default=None, ge=0, le=MAX_CENTS, description="cents")
+    redemptions: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    perCustomer: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+
+
+class IterationGrant(BaseModel):
+    couponTypeId: NonEmptyStr
+    count: int = Field(default=1, ge=1, le=MAX_GRANTS)
+
+
+class IterationPromotion(BaseModel):
+    model_config = ConfigDict(extra="allow")  # fields a newer instance adds travel on
+
+    promotionId: NonEmptyStr
+    amount: int = Field(ge=-MAX_CENTS, le=MAX_CENTS, description="cents of discount")
+    points: int = Field(default=0, ge=-MAX_POINTS, le=MAX_POINTS)
+    couponCode: str | None = None
+    version: int | None = None
+    budget: IterationBudget | None = None
+    issueCoupons: list[IterationGrant] = Field(default_factory=list, max_length=10)
+
+
+class ForwardedAnswer(BaseModel):
+    """The evaluate answer the iteration was priced with (its body; central's confirm answer
+    repeats its totals)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    totals: Totals
+
+
+class ForwardedIteration(BaseModel):
+    """The priced iteration a local instance kept (api.evaluate.iteration's record)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    customerId: str | None = None
+    loyaltyCardNo: str | None = None
+    storeId: str | None = None
+    promotionsVersion: int | None = None
+    applied: list[IterationPromotion] = Field(default_factory=list, max_length=1000)
+    coupons: list[NonEmptyStr] = Field(default_factory=list, max_length=100)
+    totals: dict[str, int] = Field(default_factory=dict)
+    response: ForwardedAnswer
+
+
+class ForwardedTransaction(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    transactionId: NonEmptyStr
+    transactionCounter: int = Field(ge=1, le=MAX_POINTS, strict=True)
+    confirmedAt: int = Field(ge=0, le=10**15, description="When the local instance confirmed it (ms since the epoch)")
+    storeId: str | None = None
+    instanceId: str | None = Field(default=None, description="The sending instance (its leases cover its sales)")
+    iteration: ForwardedIteration = Field(description="The priced iteration as the local instance kept it")
+
+
+class ForwardedTransactions(BaseModel):
+    transactions: list[ForwardedTransaction] = Field(min_length=1, max_length=MAX_FORWARDED)
+
+
+class Conflict(BaseModel):
+    type: Literal["BUDGET", "COUPON"]
+    promotionId: str | None = None
+    code: str | None = None
+    reason: str = Field(description="amount, redemptions, perCustomer (BUDGET); the coupon's refusal (COUPON)")
+    amount: float | None = Field(default=None, description="BUDGET: the discount not counted (major units)")
+
+
+class ForwardedVerdict(BaseModel):
+    transactionId: str
+    transactionCounter: int
+    status: Literal["ACCEPTED", "REPLAYED", "REFUSED"] = Field(
+        description="ACCEPTED now; REPLAYED: accepted before (nothing changed); REFUSED: not committed (see error)")
+    conflicts: list[Conflict] = Field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+
+class ForwardedResults(BaseModel):
+    results: list[ForwardedVerdict] = Field(description="One per forwarded transaction, in order")
+
+
+class ConflictRecord(BaseModel):
+    transactionId: str
+    transactionCounter: int
+    storeId: str | None
+    confirmedAt: int
+    conflicts: list[Conflict]
+
+
+class ConflictList(BaseModel):
+    conflicts: list[ConflictRecord]
+
+
+class LeaseState(BaseModel):
+    instance: str
+    amount: float | None = Field(description="Leased so far (major units)")
+    usedAmount: float = Field(description="Of it, sold (as far as forwarded sales tell)")
+    redemptions: int | None
+    usedRedemptions: int
+
+
+class PromotionLeases(BaseModel):
+    promotionId: str
+    outstandingAmount: float = Field(description="Leased and not (yet) known sold: in the budget's consumed figure")
+    outstandingRedemptions: int
+    leases: list[LeaseState]
+
+
+class LeaseList(BaseModel):
+    promotions: list[PromotionLeases]

@@ -1,0 +1,89 @@
+"""A local instance's background work, started with the worker in local mode (DRE_MODE=local):
+the link to central, the syncer (sync down) and the forwarder (pending transactions up); and
+what the heartbeat says about them.
+
+The instance serves one tenant, the first of DRE_API_KEYS (its store's lanes); at central that
+is the tenant of DRE_CENTRAL_KEY, an admin key. Confirms are committed in the local store and
+their side-effects jobs move them into the outbox (``actors.sync.QueueForCentral``), whence the
+forwarder sends them to central: at once while central answers, later when it is away.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import trio
+
+from actors.store import Store
+from actors.sync import CentralLink, Forwarder, Outbox, SyncState, open_central_link, start_forwarder
+from api.local.sync import Syncer
+from dre.clock import iso_ms
+from dre.config import Config
+from dre.errors import DREError
+
+STORE_RETRY_S = 0.5  # the local store is asked again this often until it answers (start-up)
+
+
+@dataclass
+class LocalInstance:
+    """Handle of the local-mode tasks (``await instance.aclose()`` stops them)."""
+
+    tenant: str
+    store: Store
+    link: CentralLink
+    syncer: Syncer
+    forwarder: Forwarder
+    cancel_scope: trio.CancelScope
+
+    async def pending(self) -> int:
+        """Transactions confirmed here and not yet accepted by central: in the outbox, or still
+        on their way into it (their side-effects job waits). Raises DREError 503 (local store)."""
+        return await Outbox(self.store.core).pending(self.tenant)
+
+    async def heartbeat(self, timeout_s: float) -> dict:
+        """The heartbeat fields that describe the link to central (see api.ops.routes)."""
+        pending = None
+        with trio.move_on_after(timeout_s):
+            try:
+                pending = await self.pending()
+            except DREError:
+                pending = None
+        connected = self.link.connected
+        return {
+            "mode": "ONLINE" if connected else "OFFLINE",
+            "btpConnectivity": "CONNECTED" if connected else "DISCONNECTED",
+            "lastSync": iso_ms(self.syncer.last_sync_ms) if self.syncer.last_sync_ms else None,
+            "pendingTransactions": pending,
+            "circuitBreaker": self.link.state,
+        }
+
+    async def aclose(self) -> None:
+        self.cancel_scope.cancel()
+        await trio.lowlevel.checkpoint()
+
+
+async def _instance_id(store: Store, tenant: str) -> str:
+    """This instance's id (kept in its store), once the store answers."""
+    while True:
+        try:
+            return await SyncState(store.core).instance_id(tenant)
+        except DREError:
+            await trio.sleep(STORE_RETRY_S)
+
+
+async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> LocalInstance:
+    """Open the link to central and start the syncer and the forwarder in ``nursery``; returns
+    once the local store answered (central need not be up). Stop with ``await instance.aclose()`` before the store."""
+    assert config.central_url and config.central_key  # dre.config checked them for local mode
+    tenant = config.first_tenant
+
+    async def run(task_status: trio.TaskStatus[LocalInstance] = trio.TASK_STATUS_IGNORED) -> None:
+        scope = trio.CancelScope()
+        with scope:
+            instance = await _instance_id(store, tenant)
+            async with open_central_link(config.central_url, config.central_key) as link, \
+                    trio.open_nursery() as tasks:
+                syncer = await tasks.start(Syncer(store, link, tenant, instance).run)
+                forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance)
+                task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope))
+
+    return await nursery.start(run)

@@ -1,0 +1,79 @@
+"""The Redis keys of store-local mode: central's change feed and conflicts, a local instance's
+pending-transaction queue and sync state. Same layout rules as ``dre.store.keys`` (tenant hash
+tag, escaped id parts); kept apart because they belong to one feature (docs/local-store.md).
+"""
+from __future__ import annotations
+
+from dre.store.keys import part, tenant_prefix
+
+# -- central: the article change log the delta feed pages through ----------------------------
+
+def article_changes(tenant: str) -> str:
+    """ZSET articleNumber -> change sequence number of its last write (articles_upsert.lua)."""
+    return f"{tenant_prefix(tenant)}:sync:articles:changes"
+
+
+def article_seq(tenant: str) -> str:
+    """STRING counter: the last article change sequence number issued."""
+    return f"{tenant_prefix(tenant)}:sync:articles:seq"
+
+
+# -- central: transactions forwarded by local instances ----------------------------------------
+
+def conflicts(tenant: str) -> str:
+    """LIST of conflict ids (transactionId/counter), oldest first: what GET /admin/sync/conflicts pages."""
+    return f"{tenant_prefix(tenant)}:sync:conflicts"
+
+
+def conflict(tenant: str, txn_key: str) -> str:
+    """STRING: the conflicts (JSON) found when a forwarded transaction was accepted; set once."""
+    return f"{tenant_prefix(tenant)}:sync:conflict:{part(txn_key)}"
+
+
+# -- a local instance ----------------------------------------------------------------------------
+
+def outbox(tenant: str) -> str:
+    """LIST of pending transaction ids (transactionId/counter), in confirm order: the head is next."""
+    return f"{tenant_prefix(tenant)}:local:outbox"
+
+
+def outbox_items(tenant: str) -> str:
+    """HASH pending transaction id -> what is forwarded (JSON)."""
+    return f"{tenant_prefix(tenant)}:local:outbox:items"
+
+
+def outbox_settled(tenant: str) -> str:
+    """HASH transaction id -> central's verdict (JSON: accepted with its conflicts, or refused with
+    the reason): an id here is never queued again."""
+    return f"{tenant_prefix(tenant)}:local:outbox:settled"
+
+
+def sync_state(tenant: str) -> str:
+    """HASH: cursor (of central's feed), lastSync (epoch ms of the last complete pull), instance
+    (this instance's id at central)."""
+    return f"{tenant_prefix(tenant)}:local:sync"
+
+
+# -- central: budget leases of local instances ----------------------------------------------------
+
+def lease(tenant: str, promotion_id: str) -> str:
+    """HASH per budgeted promotion: ``<instance>:amount`` / ``<instance>:redemptions`` leased to
+    that instance so far (cents / count, cumulative), ``<instance>:usedAmount`` /
+    ``<instance>:usedRedemptions`` what its forwarded sales took of them."""
+    return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}"
+
+
+def lease_uses(tenant: str, promotion_id: str) -> str:
+    """HASH forwarded transaction id -> 1: its use of a lease was counted (once)."""
+    return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}:uses"
+
+
+def leased_promotions(tenant: str) -> str:
+    """SET of promotion ids with a lease hash (what GET /admin/sync/leases lists)."""
+    return f"{tenant_prefix(tenant)}:sync:leased"
+
+
+def central_promotions(tenant: str) -> str:
+    """HASH promotion id -> the promotion as central sent it (a local instance stores it with its
+    budget limited to its lease; this is what each renewed lease is applied to)."""
+    return f"{tenant_prefix(tenant)}:local:central:promotions"

@@ -1,0 +1,43 @@
+"""api.local.sync: what a local instance stores of central's feed - central's promotions, each
+budget limited to the instance's lease - on a real store."""
+from __future__ import annotations
+
+import orjson
+
+from api.local.sync import apply_leases, apply_rules, leased
+from tests.api.conftest import TENANT
+
+HUNDRED = {"id": "H", "name": "1.00 off, budget 100.00", "type": "ARTICLE", "status": "ACTIVE",
+           "budget": {"amount": 100.0, "perCustomerRedemptions": 1},
+           "actions": [{"type": "ARTICLE", "values": ["A"], "amountOff": 1.0}]}
+PLAIN = {"id": "P", "name": "no budget", "type": "ARTICLE", "status": "ACTIVE",
+         "actions": [{"type": "ARTICLE", "values": ["A"], "amountOff": 1.0}]}
+
+
+def test_leased_replaces_the_limits_it_leases_and_keeps_the_rest():
+    assert leased(HUNDRED, {"amount": 10.0, "redemptions": None})["budget"] == {"amount": 10.0,
+                                                                               "perCustomerRedemptions": 1}
+    assert leased(HUNDRED, None) is HUNDRED and leased(PLAIN, {"amount": 1.0, "redemptions": None}) is PLAIN
+    nothing = leased(HUNDRED, {"amount": 0.0, "redemptions": None})  # no valid budget: not sold here
+    assert nothing["status"] == "INACTIVE" and nothing["budget"] == HUNDRED["budget"]
+
+
+async def test_rules_and_renewed_leases_are_stored_and_priced(services):
+    store = services.store
+
+    async def stored() -> dict:
+        return {k: orjson.loads(v) for k, v in (await store.promotions.all(TENANT)).items()}
+
+    await apply_rules(store, TENANT, [HUNDRED, PLAIN], [], {"H": {"amount": 10.0, "redemptions": None}})
+    docs = await stored()
+    assert set(docs) == {"H", "P"} and docs["H"]["budget"]["amount"] == 10.0 and docs["P"] == PLAIN
+    version = await store.promotions.version(TENANT)
+    await apply_leases(store, TENANT, {"H": {"amount": 10.0, "redemptions": None}})
+    assert await store.promotions.version(TENANT) == version  # unchanged: not written again
+    await apply_leases(store, TENANT, {"H": {"amount": 0.0, "redemptions": None}})
+    assert (await stored())["H"]["status"] == "INACTIVE"
+    await apply_leases(store, TENANT, {"H": {"amount": 20.0, "redemptions": None}})
+    docs = await stored()
+    assert (docs["H"]["status"], docs["H"]["budget"]["amount"]) == ("ACTIVE", 20.0)
+    await apply_rules(store, TENANT, [PLAIN], [], {})  # central deleted H
+    assert set(await stored()) == {"P"}

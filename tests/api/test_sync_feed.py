@@ -1,0 +1,46 @@
+"""GET /admin/sync/feed (central): the delta a local instance pulls, by cursor; admin keys only."""
+from __future__ import annotations
+
+import orjson
+
+from tests.api.conftest import ADMIN_AUTH, AUTH, admin_post
+
+
+async def feed(client, cursor: str | None = None, limit: int | None = None) -> dict:
+    query = "&".join(f"{k}={v}" for k, v in (("cursor", cursor), ("limit", limit)) if v is not None)
+    r = await client.get(f"/admin/sync/feed?{query}", headers=ADMIN_AUTH)
+    assert r.status_code == 200, await r.get_data()
+    return orjson.loads(await r.get_data())
+
+
+async def test_feed_sends_rules_when_their_version_moved_and_articles_by_cursor(client):
+    first = await feed(client)
+    assert {p["id"] for p in first["promotions"]} and first["couponTypes"] == []
+    assert first["articles"] == [] and first["more"] is False and first["exhaustedBudgets"] == []
+    unchanged = await feed(client, first["cursor"])
+    assert unchanged["promotions"] is None and unchanged["couponTypes"] is None  # not a full copy per poll
+
+    articles = [{"articleNumber": f"A{i}", "name": f"article {i}", "articleGroupId": "G"} for i in range(5)]
+    await admin_post(client, "/pos/articles/import", {"articles": articles})
+    page = await feed(client, unchanged["cursor"], limit=3)
+    assert [a["articleNumber"] for a in page["articles"]] == ["A0", "A1", "A2"] and page["more"] is True
+    page = await feed(client, page["cursor"], limit=3)
+    assert [a["articleNumber"] for a in page["articles"]] == ["A3", "A4"] and page["more"] is False
+    await admin_post(client, "/pos/articles/import", {"articles": [{**articles[1], "name": "renamed"}]})
+    page = await feed(client, page["cursor"])
+    assert page["articles"] == [{**articles[1], "name": "renamed"}] and page["promotions"] is None
+
+    await admin_post(client, "/admin/promotions", {"id": "NEW", "name": "new", "type": "ARTICLE",
+                                                   "actions": [{"type": "ARTICLE", "values": ["A1"], "percentOff": 5}]})
+    page = await feed(client, page["cursor"])
+    assert "NEW" in {p["id"] for p in page["promotions"]} and page["articles"] == []
+    assert page["promotionsVersion"] > first["promotionsVersion"]
+
+
+async def test_feed_refuses_a_pos_key_and_a_cursor_it_did_not_issue(client):
+    r = await client.get("/admin/sync/feed", headers=AUTH)
+    assert r.status_code == 403
+    for query in ("cursor=abc", "cursor=1", "limit=0", "limit=x"):
+        r = await client.get(f"/admin/sync/feed?{query}", headers=ADMIN_AUTH)
+        assert r.status_code == 400, query
+        assert orjson.loads(await r.get_data())["error"]["code"] == "INVALID_INPUT"

@@ -1,0 +1,107 @@
+"""POST /admin/sync/transactions and the budget leases (central): forwarded sales are committed
+exactly once; a budget or coupon a forwarded sale can no longer claim is a conflict, recorded
+once, and the sale stands; a sale within its store's lease consumes nothing more."""
+from __future__ import annotations
+
+import orjson
+
+from tests.api import promos
+from tests.api.conftest import ADMIN_AUTH, TENANT, admin_post
+from tests.api.flows import coupon_types, load
+
+ONE_USE = {"id": "ONE", "name": "1.00 off, one redemption", "type": "ARTICLE", "budget": {"redemptions": 1},
+           "actions": [{"type": "ARTICLE", "values": ["A"], "amountOff": 1.00}]}
+HUNDRED = {"id": "H", "name": "1.00 off, budget 100.00", "type": "ARTICLE", "budget": {"amount": 100.00},
+           "actions": [{"type": "ARTICLE", "values": ["A"], "amountOff": 1.00}]}
+
+
+def forwarded(txn: str, promotion: dict, amount: int, coupons: tuple[str, ...] = (), instance: str | None = None):
+    budget = {k: promotion["budget"].get(k) for k in ("amount", "redemptions")}
+    if budget["amount"] is not None:
+        budget["amount"] = int(budget["amount"] * 100)
+    return {"transactionId": txn, "transactionCounter": 1, "confirmedAt": 1_700_000_000_000, "storeId": "S1",
+            "instanceId": instance,
+            "iteration": {"applied": [{"promotionId": promotion["id"], "amount": amount, "points": 0,
+                                       "budget": {**budget, "perCustomer": None}}],
+                          "coupons": list(coupons), "totals": {"gross": 500, "discount": amount, "points": 0},
+                          "response": {"totals": {"gross": 5.0, "discount": amount / 100, "net": 5.0 - amount / 100,
+                                                  "currency": "EUR", "savingsSummary": {
+                                                      "totalSavings": amount / 100, "byPromotion": [],
+                                                      "loyaltyPointsEarned": 0}}}}}
+
+
+async def send(client, *items) -> list[dict]:
+    status, body, _ = await admin_post(client, "/admin/sync/transactions", {"transactions": list(items)})
+    assert status == 200, body
+    return body["results"]
+
+
+async def get(client, path: str) -> dict:
+    r = await client.get(path, headers=ADMIN_AUTH)
+    assert r.status_code == 200
+    return orjson.loads(await r.get_data())
+
+
+async def test_conflicts_are_left_out_recorded_once_and_replays_change_nothing(client, services):
+    await load(services, [ONE_USE, *promos.ALL])
+    code = (await coupon_types(services))[0]
+    first, second = forwarded("T1", ONE_USE, 100, (code,)), forwarded("T2", ONE_USE, 100, (code,))
+    results = await send(client, first, second)
+    assert [(r["transactionId"], r["status"]) for r in results] == [("T1", "ACCEPTED"), ("T2", "ACCEPTED")]
+    assert results[0]["conflicts"] == []
+    assert results[1]["conflicts"] == [  # the budget was used and the code redeemed by T1: T2 stands
+        {"type": "BUDGET", "promotionId": "ONE", "reason": "redemptions", "amount": 1.0},
+        {"type": "COUPON", "code": code, "reason": "ALREADY_REDEEMED"}]
+    again = await send(client, first, second)
+    assert [r["status"] for r in again] == ["REPLAYED", "REPLAYED"]
+    assert again[1]["conflicts"] == results[1]["conflicts"]
+    listed = (await get(client, "/admin/sync/conflicts"))["conflicts"]
+    assert [(c["transactionId"], c["storeId"], c["conflicts"]) for c in listed] == [("T2", "S1", results[1]["conflicts"])]
+    budget = await get(client, "/admin/promotions/ONE/budget")
+    assert budget["redemptions"] == {"limit": 1, "consumed": 1, "remaining": 0}
+
+
+async def test_a_forwarded_transaction_central_evaluated_itself_is_refused_and_kept_apart(client, services):
+    await load(services, [HUNDRED])
+    status, _, _ = await admin_post(client, "/pos/v2/evaluate", {"request": {
+        "header": {"transactionId": "X"}, "posGroupCode": "P",
+        "items": [{"lineReference": "1", "articleNumber": "A", "quantity": 1, "unitPrice": 5.0}]}})
+    await admin_post(client, "/pos/v2/evaluate", {"request": {
+        "header": {"transactionId": "X"}, "posGroupCode": "P",
+        "items": [{"lineReference": "1", "articleNumber": "A", "quantity": 1, "unitPrice": 5.0}]}})
+    [result, ok] = await send(client, forwarded("X", HUNDRED, 100), forwarded("Y", HUNDRED, 100))
+    assert result["status"] == "REFUSED" and result["error"]["code"] == "TRANSACTION_ID_TAKEN"
+    assert ok["status"] == "ACCEPTED"  # the batch goes on
+
+
+async def test_a_lease_is_taken_out_of_the_budget_and_sales_within_it_consume_nothing_more(client, services):
+    await load(services, [HUNDRED])
+    page = await get(client, "/admin/sync/feed?instance=store-1")
+    assert page["leases"] == {"H": {"amount": 10.0, "redemptions": None}}  # DRE_LEASE_FRACTION 0.1
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 10.0
+    assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 10.0  # no renewal yet
+
+    [r] = await send(client, forwarded("L1", HUNDRED, 600, instance="store-1"))
+    assert r["status"] == "ACCEPTED" and r["conflicts"] == []
+    await send(client, forwarded("L1", HUNDRED, 600, instance="store-1"))  # a replay counts nothing twice
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 10.0
+    [held] = (await get(client, "/admin/sync/leases"))["promotions"]
+    assert (held["promotionId"], held["outstandingAmount"]) == ("H", 4.0)
+    assert held["leases"] == [{"instance": "store-1", "amount": 10.0, "usedAmount": 6.0, "redemptions": None,
+                               "usedRedemptions": 1}]
+    # less than half a share left: the next pull renews it
+    assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 20.0
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 20.0
+    # a store without a lease consumes the budget itself
+    await send(client, forwarded("N1", HUNDRED, 300, instance="store-2"))
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 23.0
+
+
+async def test_a_lease_that_takes_the_last_of_a_budget_marks_it_used_up_at_central(client, services):
+    await load(services, [ONE_USE])
+    page = await get(client, "/admin/sync/feed?instance=store-1")
+    assert page["leases"] == {"ONE": {"amount": None, "redemptions": 1}}
+    assert page["exhaustedBudgets"] == []  # not for the store that holds the lease
+    assert (await get(client, "/admin/sync/feed?instance=store-2"))["leases"] == {"ONE": {"amount": None,
+                                                                                         "redemptions": 0}}
+    assert (await get(client, "/admin/sync/feed"))["exhaustedBudgets"] == ["ONE"]  # central's own lanes

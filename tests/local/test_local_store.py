@@ -1,0 +1,181 @@
+"""Store-local mode end to end: a central `dre serve` and a local one (`--mode local`), each on its
+own real Redis (central: an external one that outlives its restarts; local: its embedded one, AOF
+with fsync always, killed with it).
+
+One scenario, in order (each server start costs seconds, so the steps share them):
+- sync down: the local instance prices with central's promotions and article master (a line
+  without a group gets it from the synced articles);
+- online: a local confirm is forwarded and counted by central's budget at once;
+- central stopped: evaluate and confirm still answer 200 with promotions applied; the heartbeat
+  says DISCONNECTED and counts the pending transactions;
+- kill -9 of the local instance (and its Redis) with the queue: restarted, the queue is still there;
+- budgets offline are leases (DRE_LEASE_FRACTION 0.3: each store holds 30 % of a budget): two
+  stores offline together never grant more than their leases, so nothing conflicts;
+- central back: the queue drains to 0; central's budgets (real sales = consumed - outstanding
+  leases) and loyalty points are what they would be had it never gone away; a transaction
+  forwarded again changes nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+import orjson
+import psutil
+import redis
+import trio
+
+from actors.redis_server import start_redis_server
+from bench.live_server import LiveServer
+from dre.store import keys
+from tests.api.conftest import ADMIN_KEY, KEY, TENANT
+from tests.api.flows import item, request
+from tests.api.test_live_confirm import kill_9
+
+HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
+KEYS = f"{TENANT}:{KEY},{TENANT}:{ADMIN_KEY}:admin"
+PROMOTIONS = [
+    {"id": "A1", "name": "1.00 off A, budget 1,000.00", "type": "ARTICLE", "budget": {"amount": 1000.00},
+     "actions": [{"type": "ARTICLE", "values": ["A"], "amountOff": 1.00}]},
+    {"id": "B2", "name": "2.00 off group GB, two redemptions", "type": "ARTICLE", "budget": {"redemptions": 2},
+     "conditions": [{"type": "ARTICLE_GROUP", "values": ["GB"]}],
+     "actions": [{"type": "ARTICLE_GROUP", "values": ["GB"], "amountOff": 2.00}]},
+    {"id": "LOY", "name": "1 point per 1.00", "type": "LOYALTY",
+     "actions": [{"type": "CURRENCY_TO_POINTS", "points": 1, "per": 1.00}]},
+]
+
+
+def start_central(tmp_path, redis_url: str, port: int | None = None) -> LiveServer:
+    path = tmp_path / "central-promotions.json"
+    path.write_bytes(orjson.dumps(PROMOTIONS))
+    return LiveServer({"DRE_API_KEYS": KEYS, "DRE_PROMOTIONS_FILE": str(path), "DRE_REDIS_URL": redis_url,
+                       "DRE_LEASE_FRACTION": "0.3"},
+                      log_path=tmp_path / f"central-{port}.log", port=port)
+
+
+def start_local(tmp_path, central_url: str, name: str = "local") -> LiveServer:
+    return LiveServer({"DRE_API_KEYS": KEYS, "DRE_DATA_DIR": str(tmp_path / f"{name}-data")},
+                      ["--mode", "local", "--central-url", central_url, "--central-key", ADMIN_KEY],
+                      log_path=tmp_path / f"{name}.log")
+
+
+async def heartbeat(http: httpx.AsyncClient) -> dict:
+    r = await http.get("/pos/heartbeat")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def until(http: httpx.AsyncClient, test, what: str, timeout_s: float = 30) -> dict:
+    """Poll the heartbeat until ``test(heartbeat)``; fails naming ``what`` and the last one."""
+    hb = {}
+    with trio.move_on_after(timeout_s):
+        while not test(hb := await heartbeat(http)):
+            await trio.sleep(0.1)
+        return hb
+    raise AssertionError(f"{what}: not within {timeout_s} s; heartbeat {hb}")
+
+
+async def sell(http: httpx.AsyncClient, txn: str, items: list[dict]) -> dict:
+    """Evaluate and confirm one basket (card L1 earns the points); returns the evaluate answer."""
+    r = await http.post("/pos/v2/evaluate", content=orjson.dumps(request(txn, items, customer=None, card="L1")))
+    assert r.status_code == 200, r.text
+    body = {"request": {"header": {"transactionId": txn, "transactionCounter": 1}}}
+    c = await http.post("/pos/v2/confirm", content=orjson.dumps(body))
+    assert c.status_code == 200, c.text
+    return r.json()
+
+
+def discount(answer: dict) -> float:
+    return answer["totals"]["discount"]
+
+
+async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path):
+    central_redis = start_redis_server(tmp_path / "central-redis", persist=False)  # outlives central
+    rdb = redis.Redis.from_url(central_redis.url, decode_responses=True)
+    central = local = other = None
+    try:
+        central = start_central(tmp_path, central_redis.url)
+        async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
+            r = await admin.post("/pos/articles/import", json={"articles": [
+                {"articleNumber": "B", "name": "B, group from the master", "articleGroupId": "GB"}]})
+            assert r.status_code == 200, r.text
+        async with trio.open_nursery() as nursery:  # two starts at once: each waits mostly on numba's cache
+            started = {}
+
+            async def start(name: str) -> None:
+                started[name] = await trio.to_thread.run_sync(start_local, tmp_path, central.url, name)
+
+            for name in ("local", "other"):
+                nursery.start_soon(start, name)
+        local, other = started["local"], started["other"]
+        b_line = {"lineReference": "2", "articleNumber": "B", "quantity": 1, "unitPrice": 5.00}
+        async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
+                httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
+            for h in (http, http2):
+                hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 3, "first sync")
+                assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
+            # online: priced with synced rules (B's group from the synced master), forwarded at once
+            online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
+            assert discount(online) == 1.00 + 2.00
+            await until(http, lambda h: h["pendingTransactions"] == 0, "online confirm forwarded")
+            # both stores' leases (300.00 each) are out of A1's budget; ON1 was sold within one
+            assert rdb.hget(keys.budget(TENANT, "A1"), "amount_consumed") == str(2 * 30_000)
+
+            central.stop()
+            for h in (http, http2):
+                hb = await until(h, lambda h: h["btpConnectivity"] == "DISCONNECTED", "central seen away")
+                assert hb["mode"] == "OFFLINE" and hb["circuitBreaker"] != "closed"
+            # offline, each store sells B2 (two redemptions) only within its lease of one: this
+            # one used it online, the other has it still; together never more than the budget
+            mine = [await sell(http, f"OFF{i}", [item("1", "A", 2, 5.00), b_line]) for i in range(2)]
+            assert [discount(a) for a in mine] == [2.00, 2.00]
+            theirs = [await sell(http2, f"OTH{i}", [b_line]) for i in range(2)]
+            assert [discount(a) for a in theirs] == [2.00, 0.00]
+            assert (await heartbeat(http))["pendingTransactions"] == 2
+            assert (await heartbeat(http2))["pendingTransactions"] == 2
+
+        kill_9(local)  # and its embedded Redis with it: only the AOF (fsync always) is left
+        local.proc.wait()
+        local = start_local(tmp_path, central.url)  # central still away
+        async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
+                httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
+            hb = await until(http, lambda h: h["pendingTransactions"] is not None, "local store up")
+            assert hb["pendingTransactions"] == 2 and hb["btpConnectivity"] == "DISCONNECTED", hb
+            again = await http.post("/pos/v2/evaluate", content=orjson.dumps(request("OFF9", [item("1", "A", 1, 5.00)])))
+            assert discount(again.json()) == 1.00  # the last synced set survived the kill too
+
+            central = start_central(tmp_path, central_redis.url, central.port)  # where the instances look
+            for h in (http, http2):
+                await until(h, lambda h: h["pendingTransactions"] == 0 and h["btpConnectivity"] == "CONNECTED",
+                            "queue drained after central came back")
+
+        # as if central had never gone away: A1 sold 1 + 2 x 2 units, B2 twice; no conflict
+        async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
+            leases = {p["promotionId"]: p for p in (await admin.get("/admin/sync/leases")).json()["promotions"]}
+            a1 = (await admin.get("/admin/promotions/A1/budget")).json()
+            assert round(a1["amount"]["consumed"] - leases["A1"]["outstandingAmount"], 2) == 5.00
+            b2 = (await admin.get("/admin/promotions/B2/budget")).json()
+            assert b2["redemptions"] == {"limit": 2, "consumed": 2, "remaining": 0}
+            assert leases["B2"]["outstandingRedemptions"] == 0  # both leases sold
+            assert (await admin.get("/admin/sync/conflicts")).json()["conflicts"] == []
+            # every sale's side effects ran at central once: 1 point per 1.00 of net spend
+            points = 7 + 13 + 13 + 3 + 5
+            with trio.fail_after(30):
+                while rdb.hget(keys.member(TENANT, "L1"), "points") != str(points):
+                    await trio.sleep(0.1)
+            # a transaction forwarded again (a lost answer) changes nothing
+            totals = {"gross": 10.0, "discount": 2.0, "net": 8.0, "currency": "EUR",
+                      "savingsSummary": {"totalSavings": 2.0, "byPromotion": [], "loyaltyPointsEarned": 0}}
+            item_off0 = {"transactionId": "OFF0", "transactionCounter": 1, "confirmedAt": 0,
+                         "iteration": {"applied": [{"promotionId": "A1", "amount": 200,
+                                                    "budget": {"amount": 100000}}], "response": {"totals": totals}}}
+            r = await admin.post("/admin/sync/transactions", json={"transactions": [item_off0]})
+            assert r.json()["results"][0]["status"] == "REPLAYED", r.text
+            assert rdb.hget(keys.budget(TENANT, "A1"), "amount_consumed") == str(2 * 30_000)
+    finally:
+        for server in (local, other, central):
+            if server is not None:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    server.stop()
+        central_redis.stop()
