@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 from quart_schema import OpenAPIProvider, document_response
 from werkzeug.routing import Rule
 
+from api.http.surfaces import alias_of
+
 T = TypeVar("T", bound=Callable)
 
 EXTRA_RESPONSES = "_dre_openapi_responses"  # attribute: {status: OpenAPI response object}
@@ -21,7 +23,8 @@ BEARER_DESCRIPTION = """An API key of `DRE_API_KEYS`; it decides the tenant and 
 and activate, heartbeat, loyalty, and `/metrics` with its own tenant's series.
 `tenant:key:admin` is an admin key: all of that, `/metrics` of every tenant, and the admin-only
 routes (every `/admin/*` route, `/pos/articles/import`, `/pos/articles/import-batch` and
-`POST /pos/coupons/issue`), where a POS key gets 403 FORBIDDEN and nothing is done."""
+`POST /pos/coupons/issue`, and their /odata/v4/pos/ aliases), where a POS key gets 403 FORBIDDEN
+and nothing is done."""
 
 
 class ErrorDetail(BaseModel):
@@ -86,4 +89,24 @@ class Provider(OpenAPIProvider):
             for operations in paths.values():
                 for operation in operations.values():
                     operation["responses"] = {**operation["responses"], **extra}
+        alias = alias_of(self._app, rule)
+        if alias is not None:
+            components = {**components, **_as_alias(paths, alias[0].name, alias[0].error_model, alias[1])}
         return paths, components
+
+
+def _as_alias(paths: dict, surface: str, error_model: type[BaseModel], canonical: str) -> dict:
+    """Make the operations of an alias rule its surface's: a distinct operationId, the surface's
+    error body; returns the components that body needs."""
+    schema = error_model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.pop("$defs", {})
+    for operations in paths.values():
+        for operation in operations.values():
+            if "operationId" in operation:
+                operation["operationId"] += f"_{surface}"
+            operation["description"] = f"Alias of `{canonical}` (same body, roles and answer).\n\n" + \
+                operation.get("description", "")
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    response["content"] = {"application/json": {"schema": schema}}
+    return components

@@ -37,6 +37,10 @@ ADMIN_ONLY = [
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
     ("POST", "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1"]}),
+    # their OData V4 aliases: the same endpoints, so the same role
+    ("POST", "/odata/v4/pos/importArticles", ARTICLES),
+    ("POST", "/odata/v4/pos/importArticlesBatch", ARTICLES),
+    ("POST", "/odata/v4/pos/issueCoupons", {"couponTypeId": "THX", "customerIds": ["C1"]}),
 ]
 
 
@@ -71,12 +75,13 @@ async def test_the_list_above_is_every_admin_only_route(client):
               if is_admin_only(app.view_functions[rule.endpoint])}
     listed = {(m, p) for m, p, _ in ADMIN_ONLY}
     assert len(marked) == len(listed) == len(ADMIN_ONLY)
-    # every /admin route is admin-only, and the three POS paths besides
+    # every /admin route is admin-only, and the three POS paths (and their OData aliases) besides
     admin_paths = {(m, rule.rule) for rule in app.url_map.iter_rules() for m in rule.methods - {"HEAD", "OPTIONS"}
                    if rule.rule.startswith("/admin")}
     assert admin_paths <= marked
-    assert {rule for _, rule in marked - admin_paths} == {"/pos/articles/import", "/pos/articles/import-batch",
-                                                          "/pos/coupons/issue"}
+    assert {rule for _, rule in marked - admin_paths} == {
+        "/pos/articles/import", "/pos/articles/import-batch", "/pos/coupons/issue",
+        "/odata/v4/pos/importArticles", "/odata/v4/pos/importArticlesBatch", "/odata/v4/pos/issueCoupons"}
 
 
 @pytest.mark.parametrize("method, path, body", ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])
