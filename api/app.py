@@ -105,7 +105,7 @@ def create_app(services: Services) -> QuartTrio:
     register_error_handlers(app)
     # one blueprint per feature (two for admin); this order is the OpenAPI document's path order
     for bp in (evaluate.bp, confirm.bp, coupons.bp, ops.bp, admin.promotions_bp, admin.coupon_types_bp, articles.bp,
-               loyalty.bp):
+               loyalty.bp, loyalty.maintenance_bp):
         app.register_blueprint(bp)
     odata.install_odata(app)  # after the REST routes it aliases
     echo = ops.echo_blueprint()

@@ -37,6 +37,8 @@ ADMIN_ONLY = [
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
     ("POST", "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1"]}),
+    ("GET", "/admin/loyalty/maintenance", None),
+    ("PUT", "/admin/loyalty/maintenance", {"maintenance": True}),
     # their OData V4 aliases: the same endpoints, so the same role
     ("POST", "/odata/v4/pos/importArticles", ARTICLES),
     ("POST", "/odata/v4/pos/importArticlesBatch", ARTICLES),
