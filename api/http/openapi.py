@@ -15,6 +15,8 @@ from api.http.surfaces import alias_of
 T = TypeVar("T", bound=Callable)
 
 EXTRA_RESPONSES = "_dre_openapi_responses"  # attribute: {status: OpenAPI response object}
+EXTRA_REQUESTS = "_dre_openapi_requests"  # attribute: {media type: OpenAPI media type object}
+EXTRA_ANSWERS = "_dre_openapi_answers"  # attribute: {media type: OpenAPI media type object}
 AUTH_ERRORS = (401,)
 BODY_ERRORS = (400, 413, 415)
 # the "bearer" security scheme's description: the key roles
@@ -65,6 +67,27 @@ def raw_response(status: int, media_type: str, description: str) -> Callable[[T]
     return decorate
 
 
+def raw_request(media_type: str, description: str) -> Callable[[T], T]:
+    """Document another request media type of a route's body, as text (quart-schema documents
+    the model as JSON only)."""
+    def decorate(func: T) -> T:
+        extra = dict(getattr(func, EXTRA_REQUESTS, {}))
+        extra[media_type] = {"schema": {"type": "string", "description": description}}
+        setattr(func, EXTRA_REQUESTS, extra)
+        return func
+    return decorate
+
+
+def also_answers(media_type: str, description: str) -> Callable[[T], T]:
+    """Document that every response of a route may also come in ``media_type`` (as text)."""
+    def decorate(func: T) -> T:
+        extra = dict(getattr(func, EXTRA_ANSWERS, {}))
+        extra[media_type] = {"schema": {"type": "string", "description": description}}
+        setattr(func, EXTRA_ANSWERS, extra)
+        return func
+    return decorate
+
+
 class Provider(OpenAPIProvider):
     """quart-schema's provider plus the responses recorded by :func:`raw_response`, built once."""
 
@@ -84,11 +107,24 @@ class Provider(OpenAPIProvider):
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:
         paths, components = super().build_paths(rule)
-        extra = getattr(self._app.view_functions[rule.endpoint], EXTRA_RESPONSES, None)
+        view = self._app.view_functions[rule.endpoint]
+        extra = getattr(view, EXTRA_RESPONSES, None)
         if extra:
             for operations in paths.values():
                 for operation in operations.values():
                     operation["responses"] = {**operation["responses"], **extra}
+        bodies = getattr(view, EXTRA_REQUESTS, None)
+        if bodies:
+            for operations in paths.values():
+                for operation in operations.values():
+                    body = operation.setdefault("requestBody", {"content": {}})
+                    body["content"] = {**body["content"], **bodies}
+        answers = getattr(view, EXTRA_ANSWERS, None)
+        if answers:
+            for operations in paths.values():
+                for operation in operations.values():
+                    for response in operation["responses"].values():
+                        response["content"] = {**response.get("content", {}), **answers}
         alias = alias_of(self._app, rule)
         if alias is not None:
             components = {**components, **_as_alias(paths, alias[0].name, alias[0].error_model, alias[1])}

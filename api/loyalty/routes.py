@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.http.auth import BASIC_OR_BEARER, tenant_for_basic_or_bearer
 from api.http.errors import RETRY_AFTER_S
+from api.http.openapi import also_answers, raw_request
 from api.loyalty import models
 from api.loyalty.negotiate import Negotiation, negotiate
 from api.loyalty.posevent import book_event
@@ -51,6 +52,10 @@ def _failure(err: DREError) -> tuple[StatusCode, int, dict | None]:
 
 @bp.post(PATH)
 @document_request(models.LoyaltyPOSEventRequest)
+@raw_request("application/xml", "the LoyaltyPOSEventRequest in the seed's DataContract XML (also text/xml)")
+@raw_request("application/x-www-form-urlencoded", "the LoyaltyPOSEventRequest as ASP.NET Web API form binding "
+             "names it: Bill.CheckNumber=1&Bill.BillLineItems[0].Quantity=1&... (case-insensitive)")
+@also_answers("application/xml", "the LoyaltyPOSEventResponse in XML: for an XML request, or when Accept asks")
 @document_response(models.LoyaltyPOSEventResponse, 200)
 @document_response(models.LoyaltyPOSEventResponse, 400)
 @document_response(models.LoyaltyPOSEventResponse, 401)

@@ -265,7 +265,7 @@ async def test_points_are_priced_off_the_event_loop(client, services, monkeypatc
     assert answer["status"] == 200 and answer["body"]["result"]["statusCode"] == 0
     assert answer["body"]["pointsEarned"] > 0
     assert not any(on_loop)  # the exhaustive reference search never runs on the event loop
-    assert max(gaps) < 0.5  # the loop kept running while the event was priced
+    assert max(gaps) < 0.75  # the loop kept running (the reference search alone takes ~2 s)
 
 
 async def test_points_are_bounded_by_the_pricing_deadline(redis_url):
@@ -284,3 +284,13 @@ async def test_points_are_bounded_by_the_pricing_deadline(redis_url):
         assert "pricing took longer" in body["result"]["description"]
         assert await services.store.loyalty.points(TENANT, MEMBER) is None
 
+
+
+async def test_the_openapi_document_shows_the_new_route_fields_and_media_types(client):
+    doc = orjson.loads(await (await client.get("/openapi.json")).get_data())
+    op = doc["paths"][PATH]["post"]
+    assert {"application/json", "application/xml", "application/x-www-form-urlencoded"} <= \
+        set(op["requestBody"]["content"])
+    assert {"409", "422", "503"} <= set(op["responses"])
+    assert "promotionKey" in doc["components"]["schemas"]["Reward"]["properties"]
+    assert {"get", "put"} <= set(doc["paths"][MAINTENANCE])
