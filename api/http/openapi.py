@@ -57,39 +57,34 @@ def errors(*statuses: int) -> Callable[[T], T]:
     return decorate
 
 
-def raw_response(status: int, media_type: str, description: str) -> Callable[[T], T]:
-    """Document a non-JSON response (quart-schema documents pydantic models as JSON only)."""
+def _record(attribute: str, key: object, value: dict) -> Callable[[T], T]:
+    """A decorator adding ``key: value`` to the route's ``attribute`` dict (read by Provider)."""
     def decorate(func: T) -> T:
-        extra = dict(getattr(func, EXTRA_RESPONSES, {}))
-        extra[status] = {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
-        setattr(func, EXTRA_RESPONSES, extra)
+        setattr(func, attribute, {**getattr(func, attribute, {}), key: value})
         return func
     return decorate
+
+
+def raw_response(status: int, media_type: str, description: str) -> Callable[[T], T]:
+    """Document a non-JSON response (quart-schema documents pydantic models as JSON only)."""
+    return _record(EXTRA_RESPONSES, status,
+                   {"description": description, "content": {media_type: {"schema": {"type": "string"}}}})
 
 
 def raw_request(media_type: str, description: str) -> Callable[[T], T]:
     """Document another request media type of a route's body, as text (quart-schema documents
     the model as JSON only)."""
-    def decorate(func: T) -> T:
-        extra = dict(getattr(func, EXTRA_REQUESTS, {}))
-        extra[media_type] = {"schema": {"type": "string", "description": description}}
-        setattr(func, EXTRA_REQUESTS, extra)
-        return func
-    return decorate
+    return _record(EXTRA_REQUESTS, media_type, {"schema": {"type": "string", "description": description}})
 
 
 def also_answers(media_type: str, description: str) -> Callable[[T], T]:
     """Document that every response of a route may also come in ``media_type`` (as text)."""
-    def decorate(func: T) -> T:
-        extra = dict(getattr(func, EXTRA_ANSWERS, {}))
-        extra[media_type] = {"schema": {"type": "string", "description": description}}
-        setattr(func, EXTRA_ANSWERS, extra)
-        return func
-    return decorate
+    return _record(EXTRA_ANSWERS, media_type, {"schema": {"type": "string", "description": description}})
 
 
 class Provider(OpenAPIProvider):
-    """quart-schema's provider plus the responses recorded by :func:`raw_response`, built once."""
+    """quart-schema's provider plus what :func:`raw_response`, :func:`raw_request` and
+    :func:`also_answers` recorded, the alias surfaces' operations (api.http.surfaces), built once."""
 
     _document: dict[str, Any] | None = None
 
