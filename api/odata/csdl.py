@@ -93,6 +93,9 @@ class _Builder:
             if not edm.startswith("Collection(") and prop in required and not nullable:
                 attrs += ' Nullable="false"'
             resolved, _ = self.resolve(sub)
+            variants = [v for v in resolved.get("anyOf", ()) if v.get("type") != "null"]
+            if len(variants) == 1:
+                resolved, _ = self.resolve(variants[0])  # X | None: X's facets
             if edm == "Edm.String" and "maxLength" in resolved:
                 attrs += f' MaxLength="{int(resolved["maxLength"])}"'
             if edm == "Edm.Decimal":

@@ -157,3 +157,30 @@ async def test_json_with_odata_parameters_is_json(client, example_request):
     headers = {**JSON_AUTH, "Content-Type": "application/json;odata.metadata=minimal;odata.streaming=true"}
     status, body, _ = await post(client, ROOT + "simulate", example_request, headers)
     assert status == 200 and body["meta"]["isSimulation"] is True
+
+
+def test_csdl_maps_json_schema_to_edm():
+    from api.odata.csdl import csdl
+
+    doc = {"paths": {"/a": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": {
+            "title": "Body", "type": "object", "required": ["id", "lines"],
+            "properties": {"id": {"type": "string", "maxLength": 20},
+                           "note": {"anyOf": [{"type": "string", "maxLength": 5}, {"type": "null"}]},
+                           "lines": {"type": "array", "items": {"$ref": "#/components/schemas/Line"}},
+                           "extra": {"type": "object", "additionalProperties": True},
+                           "at": {"type": "string", "format": "date-time"}}}}}},
+        "responses": {200: {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Line"}}}}}}}},
+        "components": {"schemas": {"Line": {"type": "object", "required": ["qty"], "properties": {
+            "qty": {"anyOf": [{"type": "integer"}, {"type": "number"}]}, "ok": {"type": "boolean"}}}}}}
+    root = fromstring(csdl(doc, [("act", "/a")], "NS", "C"))
+    params = {p.get("Name"): p.attrib for p in root.iter(f"{EDM}Parameter")}
+    assert params["id"] == {"Name": "id", "Type": "Edm.String", "Nullable": "false", "MaxLength": "20"}
+    assert params["note"] == {"Name": "note", "Type": "Edm.String", "MaxLength": "5"}  # nullable: no Nullable
+    assert params["lines"]["Type"] == "Collection(NS.Line)" and params["extra"]["Type"] == "NS.OpenObject"
+    assert params["at"]["Type"] == "Edm.DateTimeOffset"
+    line = {p.get("Name"): p.attrib for p in root.iter(f"{EDM}Property")}
+    assert line["qty"]["Type"] == "Edm.Decimal" and line["qty"]["Nullable"] == "false"
+    assert line["ok"]["Type"] == "Edm.Boolean"
+    assert root.find(f".//{EDM}ReturnType").get("Type") == "NS.Line"
+    assert root.find(f".//{EDM}ActionImport").attrib == {"Name": "act", "Action": "NS.act"}
