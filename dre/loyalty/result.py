@@ -8,19 +8,20 @@ Status codes (``result.statusCode`` of LoyaltyPOSEventResponse) and how this ser
   exactly. Nothing was booked.
 - 2 InternalServerError (HTTP 503 when the store or the engine is unavailable: retry; 500 for a
   bug).
-- 5 ScheduledMaintenance (HTTP 503 with Retry-After): the tenant is in loyalty maintenance (the
-  admin toggle ``PUT /admin/loyalty/maintenance``); nothing is read or booked.
 - 3 InvalidInput: the body cannot be read as a LoyaltyPOSEventRequest at all: unsupported content
-  type, malformed JSON or XML, a refused XML document (DTD, entities, external references, too
+  type, malformed JSON, XML or form, a refused XML document (DTD, entities, external references, too
   large, too deep, too many elements), a wrong root element, a missing required field, a value of
   the wrong type (text where a number is due, a number where a boolean is due, an integer beyond
   64 bits, a number that is not finite, ...).
 - 4 IncorrectArguments: the body reads, but a value breaks a rule: too many decimals (money 2,
-  quantities 3), a quantity of 0, an amount whose sign differs from its quantity's, a bill total
-  that differs from the sum of the line amounts by more than one cent, an empty loyalty number,
-  values beyond the engine's limits (or an amount or quantity of 10^15 or more).
-  Also (HTTP 409) a replay key already claimed by another bill: the same member, checkNumber and
-  businessDate with a different body; nothing of it is done (no native discount redeemed).
+  quantities 3), a quantity of 0, an amount whose sign differs from its quantity's, an empty
+  loyalty number,
+  values beyond the engine's limits (or an amount or quantity of 10^15 or more), more than 50
+  nativeDiscounts. Also (HTTP 409) a replay key already claimed by another bill: the same member,
+  checkNumber and businessDate with a different body; nothing of it is done (no native discount
+  redeemed).
+- 5 ScheduledMaintenance (HTTP 503 with Retry-After): the tenant is in loyalty maintenance (the
+  admin toggle ``PUT /admin/loyalty/maintenance``); nothing is read or booked.
 - 6 SuccessDataUnchanged: a replay of an event already booked (same member, checkNumber and
   businessDate, and the same bill): the same answer again, no points booked twice.
 """
