@@ -27,6 +27,7 @@ from quart import Quart, Response, g, request
 
 from actors.store import Store
 from api.http.errors import error_response
+from api.http.surfaces import canonical_path
 from dre.errors import DREError, Issue, invalid
 
 log = logging.getLogger("dre.api")
@@ -78,7 +79,8 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
             print_ = fingerprint(request.method, request.full_path, await request.get_data())
             claim = await services.store.idempotency.claim(g.tenant, scope, key, print_)
         except DREError as err:
-            if err.status == 503 and request.url_rule.rule in OFFLINE_ROUTES:
+            rest = canonical_path(app, request.url_rule, request.url_rule.rule)  # an OData alias: its REST route
+            if err.status == 503 and rest in OFFLINE_ROUTES:
                 return None  # priced without the store, so without idempotency too
             return error_response(err)
         if claim.state == "DONE":
