@@ -19,7 +19,6 @@ from api.http.errors import NOT_JSON, error_response, register_error_handlers
 from api.http.idempotency import install_idempotency
 from api.http.limits import check_body, raise_body_limit
 from api.http.logging import log_request
-from api.http.surfaces import canonical_path
 from api.http.openapi import Provider
 from api.services import SERVICES_KEY, Services
 from dre.errors import DREError
@@ -53,8 +52,8 @@ decimals, negative for returns, never 0.
 
 OData V4: every POS action is also an unbound action under `/odata/v4/pos/` (`evaluate`,
 `simulate`, `confirm`, `validateCoupon`, `reserveCoupon`, `redeemCoupon`, `cancelCoupon`,
-`activateCoupon`, `issueCoupons`, `importArticles`, `importArticlesBatch`, and `voidCoupon` where
-the REST route exists): the same body, roles and answer as its REST form (REST is canonical;
+`activateCoupon`, `issueCoupons`, `importArticles`, and `voidCoupon` where the REST route
+exists; the batch import has none: its body streams on its own path): the same body, roles and answer as its REST form (REST is canonical;
 an `Idempotency-Key` is kept per route, so the alias has its own). `GET /odata/v4/pos/$metadata`
 is the CSDL of every action, derived from this document; `GET /odata/v4/pos/` the service
 document (both need a key of any role). Errors under `/odata/v4/pos/` come in the OData shape:
@@ -105,8 +104,9 @@ def create_app(services: Services) -> QuartTrio:
     register_error_handlers(app)
     # one blueprint per feature (two for admin); this order is the OpenAPI document's path order
     for bp in (evaluate.bp, confirm.bp, coupons.bp, ops.bp, admin.promotions_bp, admin.coupon_types_bp, articles.bp,
-               loyalty.bp, loyalty.maintenance_bp):
+               loyalty.bp):
         app.register_blueprint(bp)
+    app.register_blueprint(loyalty.maintenance_bp)  # the loyalty maintenance toggle (an admin route)
     odata.install_odata(app)  # after the REST routes it aliases
     echo = ops.echo_blueprint()
     if echo is not None:
@@ -130,7 +130,7 @@ def create_app(services: Services) -> QuartTrio:
         # before idempotency replays, body limits and validation: a POS key learns nothing more
         require_role(key, app.view_functions.get(request.endpoint) if request.endpoint else None)
         limit = services.config.max_body_bytes
-        if canonical_path(app, request.url_rule, request.path) in articles.LARGE_BODY_PATHS:
+        if request.path in articles.LARGE_BODY_PATHS:
             limit = services.config.max_import_bytes  # as configured, even below max_body_bytes
             raise_body_limit(request, limit)
         if request.endpoint not in admin.BODYLESS:

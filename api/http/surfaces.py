@@ -4,8 +4,8 @@ and how errors look there.
 An alias is one more URL rule on an existing endpoint, so it runs the same view, the same auth
 and role check, the same validation and the same answer. What differs per surface is kept here,
 in one place each: the error body (``errors.error_body`` asks :func:`surface_of`), the documented
-error schema and operationId suffix (``openapi.Provider``), and the body limit of an alias of a
-large-body route (:func:`canonical_path`).
+error schema and operationId suffix (``openapi.Provider``); where a rule is judged by the REST route
+it stands for (idempotency's store-less routes), :func:`canonical_path` names that route.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The POS actions of the OData V4 surface: each OData action name and the REST route it aliases.
 
 The names are the contract's (``CONTRACT.md``, "OData V4 aliases"); REST stays canonical. An
-action marked ``optional`` is aliased when its REST route exists in this build.
+action marked ``optional`` is aliased when its REST route exists in this build. The batch import
+(``/pos/articles/import-batch``) has no alias: its body streams (hundreds of MB) on its own path.
 """
 from __future__ import annotations
 
@@ -35,5 +36,4 @@ ACTIONS = (
     Action("issueCoupons", "/pos/coupons/issue"),
     Action("voidCoupon", "/pos/coupons/void", optional=True),  # the admin void of a code
     Action("importArticles", "/pos/articles/import"),
-    Action("importArticlesBatch", "/pos/articles/import-batch"),
 )
