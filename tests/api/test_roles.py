@@ -19,6 +19,11 @@ ARTICLES = {"articles": [{"articleNumber": "A1", "name": "Rice", "articleGroupId
 # every admin-only route (P1 is a promotion of examples/promotions.json, THX a coupon type of
 # tests/api/promos.py): method, path, JSON body or None
 ADMIN_ONLY = [
+    ("GET", "/admin/loyalty/maintenance", None),
+    ("PUT", "/admin/loyalty/maintenance", {"maintenance": True}),
+    # OData V4 aliases of admin-only routes: the same endpoints, so the same role
+    ("POST", "/odata/v4/pos/importArticles", ARTICLES),
+    ("POST", "/odata/v4/pos/issueCoupons", {"couponTypeId": "THX", "customerIds": ["C1"]}),
     ("GET", "/admin/promotions", None),
     ("POST", "/admin/promotions", RICE),
     ("GET", "/admin/promotions/P1", None),
@@ -37,11 +42,6 @@ ADMIN_ONLY = [
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
     ("POST", "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1"]}),
-    ("GET", "/admin/loyalty/maintenance", None),
-    ("PUT", "/admin/loyalty/maintenance", {"maintenance": True}),
-    # their OData V4 aliases: the same endpoints, so the same role
-    ("POST", "/odata/v4/pos/importArticles", ARTICLES),
-    ("POST", "/odata/v4/pos/issueCoupons", {"couponTypeId": "THX", "customerIds": ["C1"]}),
 ]
 
 
