@@ -142,6 +142,11 @@ class Engine:
         pset = self.current(tenant)
         return Priced(await self._coordinator.price(pset, basket, ctx), pset)
 
+    async def price_with(self, pset: PromotionSet, basket: Basket, ctx: Context) -> Result:
+        """Price ``basket`` with ``pset``, a set derived from a tenant's (e.g. its LOYALTY
+        promotions only), on the same lanes under the same deadline. Raises DREError 503."""
+        return await self._coordinator.price(pset, basket, ctx)
+
     async def aclose(self) -> None:
         """Close every send end this engine holds: the actors drain what is queued and stop.
 

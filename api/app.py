@@ -13,7 +13,7 @@ from quart_trio import QuartTrio
 from quart_trio.wrappers.request import TrioRequest
 from werkzeug.exceptions import BadRequest
 
-from api import admin, articles, central, confirm, coupons, evaluate, loyalty, ops
+from api import admin, articles, central, confirm, coupons, evaluate, loyalty, odata, ops
 from api.http.auth import CHALLENGE, key_for, require_role
 from api.http.errors import NOT_JSON, error_response, register_error_handlers
 from api.http.idempotency import install_idempotency
@@ -49,6 +49,17 @@ duplicate while the first still runs is 409 IN_PROGRESS. 5xx answers are not kep
 
 Money on the wire is in major units with at most 2 decimals; quantities have at most 3
 decimals, negative for returns, never 0.
+
+OData V4: every POS action is also an unbound action under `/odata/v4/pos/` (`evaluate`,
+`simulate`, `confirm`, `validateCoupon`, `reserveCoupon`, `redeemCoupon`, `cancelCoupon`,
+`activateCoupon`, `issueCoupons`, `importArticles`, and `voidCoupon` where the REST route
+exists; the batch import has none: its body streams on its own path): the same body, roles and answer as its REST form (REST is canonical;
+an `Idempotency-Key` is kept per route, so the alias has its own). `GET /odata/v4/pos/$metadata`
+is the CSDL of every action, derived from this document; `GET /odata/v4/pos/` the service
+document (both need a key of any role). Errors under `/odata/v4/pos/` come in the OData shape:
+`{"error": {"code", "message", "target"?, "details": [{"code", "message", "target"}]}}` (the
+contract's code and message; `target` is the JSON path of the offending input). Every answer
+there carries `OData-Version: 4.0`.
 
 """
 
@@ -95,6 +106,8 @@ def create_app(services: Services) -> QuartTrio:
     for bp in (evaluate.bp, confirm.bp, coupons.bp, ops.bp, admin.promotions_bp, admin.coupon_types_bp,
                admin.stores_bp, articles.bp, loyalty.bp, central.bp):
         app.register_blueprint(bp)
+    app.register_blueprint(loyalty.maintenance_bp)  # the loyalty maintenance toggle (an admin route)
+    odata.install_odata(app)  # after the REST routes it aliases
     echo = ops.echo_blueprint()
     if echo is not None:
         app.register_blueprint(echo)

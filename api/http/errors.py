@@ -1,4 +1,5 @@
-"""Every failure in the contract's error shape: ``{"error": {"code", "message", "details"}}``.
+"""Every failure in the contract's error shape: ``{"error": {"code", "message", "details"}}``
+(on an alias surface, such as the OData V4 one, in that surface's shape: api.http.surfaces).
 
 Handlers for DREError, quart-schema's request validation error (400 with the failing paths),
 werkzeug's HTTP errors (400 bad JSON, 404, 405, 413, 415, ...) and a catch-all that logs and
@@ -10,10 +11,11 @@ import logging
 
 import orjson
 from pydantic import ValidationError
-from quart import Quart, Response
+from quart import Quart, Response, current_app, has_request_context, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
+from api.http.surfaces import surface_of
 from dre.errors import DREError, invalid
 from dre.wire.convert import validation_error
 
@@ -40,10 +42,19 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
     return Response(orjson.dumps(body), status=status, headers=headers, mimetype="application/json")
 
 
+def error_body(err: DREError) -> dict:
+    """The body of ``err`` in the shape of the surface the request came in on."""
+    if has_request_context():
+        surface = surface_of(current_app, request.path)
+        if surface is not None:
+            return surface.error_body(err)
+    return err.to_json()
+
+
 def error_response(err: DREError, headers: dict[str, str] | None = None) -> Response:
     if err.status == 503:
         headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_S)}
-    return json_response(err.to_json(), err.status, headers)
+    return json_response(error_body(err), err.status, headers)
 
 
 async def _dre_error(err: DREError) -> Response:

@@ -37,6 +37,7 @@ from actors import operation
 from actors.store import Store
 from dre.config import Config
 from api.http.errors import error_response
+from api.http.surfaces import canonical_path
 from dre.errors import DREError, Issue, invalid
 
 log = logging.getLogger("dre.api")
@@ -103,7 +104,8 @@ def install_idempotency(app: Quart, services: HasStore, streamed: frozenset[str]
             claim = await services.store.idempotency.claim(g.tenant, scope, key, print_,
                                                            in_flight_s(services.config))
         except DREError as err:
-            if err.status == 503 and request.url_rule.rule in OFFLINE_ROUTES:
+            rest = canonical_path(app, request.url_rule, request.url_rule.rule)  # an OData alias: its REST route
+            if err.status == 503 and rest in OFFLINE_ROUTES:
                 return None  # priced without the store, so without idempotency too
             return error_response(err)
         if claim.state == "DONE":

@@ -10,9 +10,13 @@ from pydantic import BaseModel, Field
 from quart_schema import OpenAPIProvider, document_response
 from werkzeug.routing import Rule
 
+from api.http.surfaces import alias_of
+
 T = TypeVar("T", bound=Callable)
 
 EXTRA_RESPONSES = "_dre_openapi_responses"  # attribute: {status: OpenAPI response object}
+EXTRA_REQUESTS = "_dre_openapi_requests"  # attribute: {media type: OpenAPI media type object}
+EXTRA_ANSWERS = "_dre_openapi_answers"  # attribute: {media type: OpenAPI media type object}
 AUTH_ERRORS = (401,)
 BODY_ERRORS = (400, 413, 415)
 # the "bearer" security scheme's description: the key roles
@@ -21,7 +25,8 @@ BEARER_DESCRIPTION = """An API key of `DRE_API_KEYS`; it decides the tenant and 
 and activate, heartbeat, loyalty, and `/metrics` with its own tenant's series.
 `tenant:key:admin` is an admin key: all of that, `/metrics` of every tenant, and the admin-only
 routes (every `/admin/*` route, `/pos/articles/import`, `/pos/articles/import-batch` and
-`POST /pos/coupons/issue`), where a POS key gets 403 FORBIDDEN and nothing is done."""
+`POST /pos/coupons/issue`, and their /odata/v4/pos/ aliases), where a POS key gets 403 FORBIDDEN
+and nothing is done."""
 
 
 class ErrorDetail(BaseModel):
@@ -52,18 +57,34 @@ def errors(*statuses: int) -> Callable[[T], T]:
     return decorate
 
 
-def raw_response(status: int, media_type: str, description: str) -> Callable[[T], T]:
-    """Document a non-JSON response (quart-schema documents pydantic models as JSON only)."""
+def _record(attribute: str, key: object, value: dict) -> Callable[[T], T]:
+    """A decorator adding ``key: value`` to the route's ``attribute`` dict (read by Provider)."""
     def decorate(func: T) -> T:
-        extra = dict(getattr(func, EXTRA_RESPONSES, {}))
-        extra[status] = {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
-        setattr(func, EXTRA_RESPONSES, extra)
+        setattr(func, attribute, {**getattr(func, attribute, {}), key: value})
         return func
     return decorate
 
 
+def raw_response(status: int, media_type: str, description: str) -> Callable[[T], T]:
+    """Document a non-JSON response (quart-schema documents pydantic models as JSON only)."""
+    return _record(EXTRA_RESPONSES, status,
+                   {"description": description, "content": {media_type: {"schema": {"type": "string"}}}})
+
+
+def raw_request(media_type: str, description: str) -> Callable[[T], T]:
+    """Document another request media type of a route's body, as text (quart-schema documents
+    the model as JSON only)."""
+    return _record(EXTRA_REQUESTS, media_type, {"schema": {"type": "string", "description": description}})
+
+
+def also_answers(media_type: str, description: str) -> Callable[[T], T]:
+    """Document that every response of a route may also come in ``media_type`` (as text)."""
+    return _record(EXTRA_ANSWERS, media_type, {"schema": {"type": "string", "description": description}})
+
+
 class Provider(OpenAPIProvider):
-    """quart-schema's provider plus the responses recorded by :func:`raw_response`, built once."""
+    """quart-schema's provider plus what :func:`raw_response`, :func:`raw_request` and
+    :func:`also_answers` recorded, the alias surfaces' operations (api.http.surfaces), built once."""
 
     _document: dict[str, Any] | None = None
 
@@ -81,9 +102,42 @@ class Provider(OpenAPIProvider):
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:
         paths, components = super().build_paths(rule)
-        extra = getattr(self._app.view_functions[rule.endpoint], EXTRA_RESPONSES, None)
+        view = self._app.view_functions[rule.endpoint]
+        extra = getattr(view, EXTRA_RESPONSES, None)
         if extra:
             for operations in paths.values():
                 for operation in operations.values():
                     operation["responses"] = {**operation["responses"], **extra}
+        bodies = getattr(view, EXTRA_REQUESTS, None)
+        if bodies:
+            for operations in paths.values():
+                for operation in operations.values():
+                    body = operation.setdefault("requestBody", {"content": {}})
+                    body["content"] = {**body["content"], **bodies}
+        answers = getattr(view, EXTRA_ANSWERS, None)
+        if answers:
+            for operations in paths.values():
+                for operation in operations.values():
+                    for response in operation["responses"].values():
+                        response["content"] = {**response.get("content", {}), **answers}
+        alias = alias_of(self._app, rule)
+        if alias is not None:
+            components = {**components, **_as_alias(paths, alias[0].name, alias[0].error_model, alias[1])}
         return paths, components
+
+
+def _as_alias(paths: dict, surface: str, error_model: type[BaseModel], canonical: str) -> dict:
+    """Make the operations of an alias rule its surface's: a distinct operationId, the surface's
+    error body; returns the components that body needs."""
+    schema = error_model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.pop("$defs", {})
+    for operations in paths.values():
+        for operation in operations.values():
+            if "operationId" in operation:
+                operation["operationId"] += f"_{surface}"
+            operation["description"] = f"Alias of `{canonical}` (same body, roles and answer).\n\n" + \
+                operation.get("description", "")
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    response["content"] = {"application/json": {"schema": schema}}
+    return components

@@ -100,16 +100,21 @@ def _result(r: OperationResult) -> dict:
     return {"statusCode": int(r.status), "description": r.description, "exceptionTrackingMoniker": r.moniker}
 
 
+def _reward(r: Reward) -> dict:
+    out = {"promotionId": r.promotion_id, "promotionCode": r.promotion_code, "promotionPublicName": r.public_name,
+           "promotionPublicDescription": r.public_description, "promotionPublicRestrictions": r.public_restrictions,
+           "promotionExpiration": r.expiration, "promotionValue": to_major(r.value), "rewardUuid": r.reward_uuid}
+    if r.promotion_key is not None:  # only where promotionId cannot carry the id: else the seed's shape exactly
+        out["promotionKey"] = r.promotion_key
+    return out
+
+
 def response_to_wire(resp: PosEventResponse) -> dict:
     """The LoyaltyPOSEventResponse body, keys in the seed's order."""
     return {
         "pointsEarned": resp.points_earned,
         "totalPoints": resp.total_points,
-        "rewards": [{
-            "promotionId": r.promotion_id, "promotionCode": r.promotion_code, "promotionPublicName": r.public_name,
-            "promotionPublicDescription": r.public_description,
-            "promotionPublicRestrictions": r.public_restrictions, "promotionExpiration": r.expiration,
-            "promotionValue": to_major(r.value), "rewardUuid": r.reward_uuid} for r in resp.rewards],
+        "rewards": [_reward(r) for r in resp.rewards],
         "result": _result(resp.result),
         "nativeDiscountResults": [{"nativeDiscount": {"couponSourceCode": n.code} if n.code is not None else None,
                                    "result": _result(n.result)} for n in resp.native_discount_results],
@@ -128,7 +133,8 @@ def response_from_wire(r: w.LoyaltyPOSEventResponse) -> PosEventResponse:
     """The domain response of a validated response body (clients and round-trip tests)."""
     rewards = tuple(Reward(x.promotionId, x.promotionCode, x.promotionPublicName, x.promotionPublicDescription,
                            x.promotionPublicRestrictions, x.promotionExpiration,
-                           _scaled(x.promotionValue, 2, "rewards.promotionValue"), x.rewardUuid) for x in r.rewards)
+                           _scaled(x.promotionValue, 2, "rewards.promotionValue"), x.rewardUuid, x.promotionKey)
+                    for x in r.rewards)
     natives = tuple(NativeDiscountResult(n.nativeDiscount.couponSourceCode if n.nativeDiscount else None,
                                          _operation(n.result)) for n in r.nativeDiscountResults or ())
     return PosEventResponse(r.pointsEarned, r.totalPoints, _operation(r.result), rewards, natives)

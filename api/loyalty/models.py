@@ -166,6 +166,8 @@ class Reward(Wire):
     promotionExpiration: str | None = None
     promotionValue: Dec = Field(Decimal(0), json_schema_extra={"default": 0})
     rewardUuid: str | None = None
+    promotionKey: str | None = Field(None, description="DRE's promotion id (promotionId is its integer form: the "
+                                                       "id when numeric, else a stable negative alias)")
 
 
 class LoyaltyPromotionResult(Wire):

@@ -1,9 +1,10 @@
 """Content negotiation of the loyalty POS event: which parser reads, which renderer answers.
 
-- Content-Type: application/json and text/json are JSON; application/xml and text/xml are XML
-  (parameters such as charset allowed, case-insensitive). Anything else, or no Content-Type at
-  all, is the 415 of this route: ``parse`` raises InvalidInput (3) "unsupported content type".
-  (The seed also lists application/x-www-form-urlencoded, without a sample: it is refused.)
+- Content-Type: application/json and text/json are JSON; application/xml and text/xml are XML;
+  application/x-www-form-urlencoded is a form (``form_codec``: ASP.NET Web API's field names),
+  read only: its answer comes in JSON unless Accept asks for XML (parameters such as charset
+  allowed, case-insensitive). Anything else, or no Content-Type at all, is the 415 of this route:
+  ``parse`` raises InvalidInput (3) "unsupported content type".
 - Accept may ask for the other format. Media ranges are honoured by q-value (q=0 excludes);
   ``*/*``, ``application/*``, ``text/*`` or no Accept answer in the request's format. When no
   acceptable type is supported, the answer still comes in the request's format rather than an
@@ -23,22 +24,23 @@ import codecs
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from api.loyalty import json_codec, xml_codec
+from api.loyalty import form_codec, json_codec, xml_codec
 from dre.loyalty.event import PosEvent
 from dre.loyalty.result import PosEventResponse, invalid_input
 
 
 @dataclass(frozen=True)
 class Codec:
-    name: str  # "json" | "xml"
+    name: str  # "json" | "xml" | "form"
     media_types: tuple[str, ...]  # the first is the default
     parse_request: Callable[[bytes], PosEvent]
-    render_response: Callable[[PosEventResponse], bytes]
+    render_response: Callable[[PosEventResponse], bytes] | None  # None: a request format only
 
 
 JSON = Codec("json", ("application/json", "text/json"), json_codec.parse_request, json_codec.render_response)
 XML = Codec("xml", ("application/xml", "text/xml"), xml_codec.parse_request, xml_codec.render_response)
-CODECS = (JSON, XML)
+FORM = Codec("form", ("application/x-www-form-urlencoded",), form_codec.parse_request, None)
+CODECS = (JSON, XML, FORM)
 
 
 def _media(value: str) -> tuple[str, dict[str, str]]:
@@ -64,8 +66,8 @@ def is_charset(name: str) -> bool:
     return getattr(info, "_is_text_encoding", True) and info.name not in NOT_CHARSETS
 
 
-def _codec_of(media_type: str) -> Codec | None:
-    return next((c for c in CODECS if media_type in c.media_types), None)
+def _codec_of(media_type: str, rendering: bool = False) -> Codec | None:
+    return next((c for c in CODECS if media_type in c.media_types and (c.render_response or not rendering)), None)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ class Negotiation:
         if self.request is None:
             shown = self.request_type or "none given"
             raise invalid_input(f"unsupported content type ({shown}): use application/json, text/json, "
-                                "application/xml or text/xml")
+                                "application/xml, text/xml or application/x-www-form-urlencoded")
+        if self.request is FORM:
+            return form_codec.parse_request(body, self.charset or "utf-8")
         if self.request is JSON and self.charset and codecs.lookup(self.charset).name != "utf-8":
             try:
                 body = body.decode(self.charset).encode()
@@ -90,6 +94,7 @@ class Negotiation:
         return self.request.parse_request(body)
 
     def render(self, resp: PosEventResponse) -> bytes:
+        assert self.response.render_response is not None  # negotiate picks a rendering codec
         return self.response.render_response(resp)
 
 
@@ -105,12 +110,14 @@ def _accepted(accept: str, request: Codec | None, request_type: str) -> str | No
         if q > 0:
             ranges.append((-q, pos, kind))
     for _, _, kind in sorted(ranges):
-        if _codec_of(kind):
+        if _codec_of(kind, rendering=True):
             return kind
         if kind == "*/*":
             return None
         major = kind.removesuffix("/*")
         if kind.endswith("/*") and request is not None:
+            if request.render_response is None:  # a form is answered in JSON, in the family asked for
+                return next((t for t in JSON.media_types if t.startswith(major + "/")), None)
             # same format, in the family asked for: text/* with a JSON request -> text/json
             return request_type if request_type.startswith(major + "/") else next(
                 (t for t in request.media_types if t.startswith(major + "/")), None)
@@ -127,6 +134,7 @@ def negotiate(content_type: str | None, accept: str | None) -> Negotiation:
         request_type = f"{request_type}; charset={charset}"
     chosen = _accepted(accept, request, request_type) if accept else None
     if chosen is None:
-        chosen = request_type if request is not None else JSON.media_types[0]
-    response = _codec_of(chosen) or JSON
+        answerable = request is not None and request.render_response is not None
+        chosen = request_type if answerable else JSON.media_types[0]
+    response = _codec_of(chosen, rendering=True) or JSON
     return Negotiation(request, request_type, charset, response, f"{chosen}; charset=utf-8")

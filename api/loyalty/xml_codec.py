@@ -72,7 +72,9 @@ def _text(value: object) -> str:
 
 def _fill(elem: Element, data: dict, model: type[BaseModel]) -> None:
     for m in members(model):
-        value = data.get(m.field)
+        if m.field not in data:
+            continue  # an optional extension left out (a reward's promotionKey): not even as nil
+        value = data[m.field]
         child = SubElement(elem, m.element)
         if value is None:
             child.set("i:nil", "true")

@@ -12,10 +12,12 @@ Checks (all answer IncorrectArguments (4), naming the field by its path in the s
 0-based indices): a non-empty loyalty number; a quantity other than 0; an amount of 0 or of the
 same sign as its quantity (a return line has a negative quantity and a negative amount); the
 engine's limits (500 lines, |quantity| ≤ 10,000, unit price ≤ 1,000,000.00,
-Σ |amount| ≤ 10,000,000.00).
+Σ |amount| ≤ 10,000,000.00); at most 50 ``nativeDiscounts`` (as many coupons as an evaluate takes:
+each is a reservation and a redemption in the store).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -25,6 +27,7 @@ from dre.basket import MAX_BASKET_GROSS
 from dre.loyalty.result import incorrect
 
 MAX_LINES = 500
+MAX_NATIVE_DISCOUNTS = 50
 MAX_MILLI = 10_000 * 1000
 MAX_UNIT_PRICE = 100_000_000  # cents: 1,000,000.00
 
@@ -83,6 +86,8 @@ def check_event(e: PosEvent) -> None:
         raise incorrect("loyalty.loyaltyNumber: must not be empty")
     if len(e.lines) > MAX_LINES:
         raise incorrect(f"bill.billLineItems: at most {MAX_LINES} lines")
+    if len(e.native_discounts) > MAX_NATIVE_DISCOUNTS:
+        raise incorrect(f"nativeDiscounts: at most {MAX_NATIVE_DISCOUNTS} codes ({len(e.native_discounts)} given)")
     for i, ln in enumerate(e.lines):
         path = f"bill.billLineItems[{i}]"
         if ln.milli == 0:
@@ -105,3 +110,11 @@ def replay_key(event: PosEvent) -> str:
     different events collide. The tenant is not part of it: the store keys everything per tenant.
     """
     return orjson.dumps([event.loyalty_number, event.check_number, event.business_date.isoformat()]).decode()
+
+
+def fingerprint(event: PosEvent) -> str:
+    """What makes two events with one replay key "the same": every field of the event (hex SHA-256).
+
+    Taken from the parsed event, so the same bill sent as JSON, XML or a form has one fingerprint;
+    a replay key booked with another fingerprint is refused (dre.loyalty.result: 4)."""
+    return hashlib.sha256(orjson.dumps(event)).hexdigest()

@@ -3,18 +3,27 @@
 Status codes (``result.statusCode`` of LoyaltyPOSEventResponse) and how this service uses them:
 
 - 0 Success: the event was read and its points computed.
-- 1 UnknownFailure, 2 InternalServerError, 5 ScheduledMaintenance: server side, never for bad input.
+- 1 UnknownFailure (HTTP 422): a failure that is neither the server's nor a fault of the request's
+  form: a downstream refusal, such as the store refusing to book more points than it holds
+  exactly. Nothing was booked.
+- 2 InternalServerError (HTTP 503 when the store or the engine is unavailable: retry; 500 for a
+  bug).
 - 3 InvalidInput: the body cannot be read as a LoyaltyPOSEventRequest at all: unsupported content
-  type, malformed JSON or XML, a refused XML document (DTD, entities, external references, too
+  type, malformed JSON, XML or form, a refused XML document (DTD, entities, external references, too
   large, too deep, too many elements), a wrong root element, a missing required field, a value of
   the wrong type (text where a number is due, a number where a boolean is due, an integer beyond
   64 bits, a number that is not finite, ...).
 - 4 IncorrectArguments: the body reads, but a value breaks a rule: too many decimals (money 2,
-  quantities 3), a quantity of 0, an amount whose sign differs from its quantity's, a bill total
-  that differs from the sum of the line amounts by more than one cent, an empty loyalty number,
-  values beyond the engine's limits (or an amount or quantity of 10^15 or more).
+  quantities 3), a quantity of 0, an amount whose sign differs from its quantity's, an empty
+  loyalty number,
+  values beyond the engine's limits (or an amount or quantity of 10^15 or more), more than 50
+  nativeDiscounts. Also (HTTP 409) a replay key already claimed by another bill: the same member,
+  checkNumber and businessDate with a different body; nothing of it is done (no native discount
+  redeemed).
+- 5 ScheduledMaintenance (HTTP 503 with Retry-After): the tenant is in loyalty maintenance (the
+  admin toggle ``PUT /admin/loyalty/maintenance``); nothing is read or booked.
 - 6 SuccessDataUnchanged: a replay of an event already booked (same member, checkNumber and
-  businessDate): the same answer again, no points booked twice.
+  businessDate, and the same bill): the same answer again, no points booked twice.
 """
 from __future__ import annotations
 
@@ -45,14 +54,15 @@ class OperationResult:
 class Reward:
     """One available reward of the member (the seed's ``Reward``)."""
 
-    promotion_id: int
+    promotion_id: int  # the seed's integer id: dre.loyalty.rewards.promotion_number
     promotion_code: str | None = None
     public_name: str | None = None
     public_description: str | None = None
     public_restrictions: str | None = None
     expiration: str | None = None  # free text on the seed ("sample string 6"), passed through
-    value: int = 0  # cents; promotionValue on the wire in major units
+    value: int = 0  # hundredths of the face value's unit (dre.loyalty.rewards); promotionValue = value / 100
     reward_uuid: str | None = None
+    promotion_key: str | None = None  # DRE's own promotion id (promotionKey; not on the seed)
 
 
 @dataclass(frozen=True)

@@ -196,8 +196,13 @@ def member(tenant: str, member_id: str) -> str:
 
 
 def member_event(tenant: str, member_id: str, event_key: str) -> str:
-    """STRING: the first answer of a booked event (member + checkNumber + businessDate)."""
+    """STRING: the claim, then the first answer, of an event (member + checkNumber + businessDate)."""
     return f"{tenant_prefix(tenant)}:member:{part(member_id)}:event:{part(event_key)}"
+
+
+def loyalty_maintenance(tenant: str) -> str:
+    """STRING, one per tenant while it is in loyalty maintenance (the admin toggle): its message."""
+    return f"{tenant_prefix(tenant)}:loyalty:maintenance"
 
 
 # -- master data -------------------------------------------------------------------------------

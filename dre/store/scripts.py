@@ -78,6 +78,7 @@ class Scripts:
     coupon_type_put: Script
     coupon_type_delete: Script
     points_book: Script
+    points_claim: Script
     audit_append: Script
     idempotency_claim: Script
     idempotency_put: Script

@@ -26,6 +26,9 @@ async def test_evaluate_prices_with_local_counters(storeless, example_request):
     assert body["totals"]["discount"] == 2.97  # the start-up file's rules, loaded into the engine
     with_key = {**JSON_AUTH, "Idempotency-Key": "k1"}  # evaluate runs without idempotency then
     assert (await post(storeless, "/pos/v2/evaluate", example_request, with_key))[0] == 200
+    # and so does its OData alias
+    status, body, r = await post(storeless, "/odata/v4/pos/evaluate", example_request, with_key)
+    assert status == 200 and body["meta"]["counterSource"] == "LOCAL" and r.headers["OData-Version"] == "4.0"
 
 
 @pytest.mark.parametrize("path,body", [
@@ -37,6 +40,12 @@ async def test_store_routes_answer_503(storeless, path, body):
     status, answer, r = await post(storeless, path, body)
     assert (status, answer["error"]["code"]) == (503, "STORE_UNAVAILABLE"), answer
     assert r.headers.get("Retry-After")
+
+
+async def test_odata_store_actions_answer_503_in_the_odata_shape(storeless):
+    status, answer, r = await post(storeless, "/odata/v4/pos/validateCoupon", {"code": "SUMMER"})
+    assert (status, answer["error"]["code"]) == (503, "STORE_UNAVAILABLE") and r.headers.get("Retry-After")
+    assert answer["error"]["details"] == [] and "target" not in answer["error"]
 
 
 async def test_side_effects_answer_503(storeless):

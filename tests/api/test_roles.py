@@ -19,6 +19,11 @@ ARTICLES = {"articles": [{"articleNumber": "A1", "name": "Rice", "articleGroupId
 # every admin-only route (P1 is a promotion of examples/promotions.json, THX a coupon type of
 # tests/api/promos.py): method, path, JSON body or None
 ADMIN_ONLY = [
+    ("GET", "/admin/loyalty/maintenance", None),
+    ("PUT", "/admin/loyalty/maintenance", {"maintenance": True}),
+    # OData V4 aliases of admin-only routes: the same endpoints, so the same role
+    ("POST", "/odata/v4/pos/importArticles", ARTICLES),
+    ("POST", "/odata/v4/pos/issueCoupons", {"couponTypeId": "THX", "customerIds": ["C1"]}),
     ("GET", "/admin/promotions", None),
     ("POST", "/admin/promotions", RICE),
     ("GET", "/admin/promotions/P1", None),
@@ -87,12 +92,13 @@ async def test_the_list_above_is_every_admin_only_route(client):
               if is_admin_only(app.view_functions[rule.endpoint])}
     listed = {(m, p) for m, p, _ in ADMIN_ONLY}
     assert len(marked) == len(listed) == len(ADMIN_ONLY)
-    # every /admin route is admin-only, and the three POS paths besides
+    # every /admin route is admin-only, and the three POS paths (and their OData aliases) besides
     admin_paths = {(m, rule.rule) for rule in app.url_map.iter_rules() for m in rule.methods - {"HEAD", "OPTIONS"}
                    if rule.rule.startswith("/admin")}
     assert admin_paths <= marked
-    assert {rule for _, rule in marked - admin_paths} == {"/pos/articles/import", "/pos/articles/import-batch",
-                                                          "/pos/coupons/issue"}
+    assert {rule for _, rule in marked - admin_paths} == {
+        "/pos/articles/import", "/pos/articles/import-batch", "/pos/coupons/issue",
+        "/odata/v4/pos/importArticles", "/odata/v4/pos/issueCoupons"}
 
 
 @pytest.mark.parametrize("method, path, body", ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])

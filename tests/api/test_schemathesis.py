@@ -7,8 +7,8 @@ fields, values out of range, bodies that are no object, a missing body...; every
 has a body or a constrained parameter). All of schemathesis' checks run, "schema-invalid data is
 refused" (negative_data_rejection) included, but "schema-valid data is accepted" (see EXCLUDED).
 The store is up, so no answer may be a 5xx, a 503 included; every error answer is in the
-contract's shape (``{"error": {"code", "message", "details": [{"path", "issue"}]}}``), except the
-loyalty POS event's, which has its own (a LoyaltyPOSEventResponse; held to "no 5xx" all the same).
+contract's shape (``{"error": {"code", "message", "details": [{"path", "issue"}]}}``; the OData
+one under /odata/v4/pos/), except the loyalty POS event's, which has its own (a LoyaltyPOSEventResponse; held to "no 5xx" all the same).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from tests.api.conftest import ADMIN_KEY, EXAMPLES, TENANT
 
 MAX_EXAMPLES = 10  # per operation and mode (derandomized: the same cases every run); ~1 min for both
 LOYALTY = "/posSupportAPI/loyalty/posevent"  # answers every error as a LoyaltyPOSEventResponse
+ODATA = "/odata/v4/pos/"  # the OData aliases answer errors in the OData shape
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +49,17 @@ def no_server_error(ctx, response, case) -> None:
 
 
 def contract_error_shape(ctx, response, case) -> None:
-    """Every 4xx is ``{"error": {"code", "message", "details": [{"path", "issue"}]}}``."""
+    """Every 4xx is ``{"error": {"code", "message", "details": [{"path", "issue"}]}}``; under
+    /odata/v4/pos/ it is the OData shape ``{"error": {"code", "message", "details": [{"code",
+    "message", "target"}]}}``."""
     if response.status_code < 400 or case.operation.path == LOYALTY:
         return
+    detail_keys = {"code", "message", "target"} if case.operation.path.startswith(ODATA) else {"path", "issue"}
     try:
         error = orjson.loads(response.content)["error"]
         shaped = (isinstance(error["code"], str) and error["code"] and isinstance(error["message"], str)
                   and isinstance(error["details"], list)
-                  and all(isinstance(d, dict) and {"path", "issue"} <= d.keys() for d in error["details"]))
+                  and all(isinstance(d, dict) and detail_keys <= d.keys() for d in error["details"]))
     except (orjson.JSONDecodeError, KeyError, TypeError):
         shaped = False
     if not shaped:

@@ -46,7 +46,9 @@ CALLS = {
     "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T),
                 "customer_usage": lambda p: p.customer_usage(T, "U1", ["P1"]),
                 "remaining": lambda p: p.remaining(T)},
-    "loyalty": {"book": lambda p: p.book(T, "M1", "e1", 10), "points": lambda p: p.points(T, "M1")},
+    "loyalty": {"book": lambda p: p.book(T, "M1", "e1", 10), "points": lambda p: p.points(T, "M1"),
+                "claim": lambda p: p.claim(T, "M1", "e1", "ab12"), "maintenance": lambda p: p.maintenance(T),
+                "set_maintenance": lambda p: p.set_maintenance(T, "back soon")},
     "idempotency": {
         "claim": lambda p: p.claim(T, "/r", "k", "f"),
         "put": lambda p: p.put(T, "/r", "k", "o", 200, "{}"),
