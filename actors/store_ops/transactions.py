@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Collection, Sequence
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, TXN_TTL_S, StorePart, ms
+from actors.store_ops.coupons import code_keys, type_of
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
 from dre.store.replies import confirm_refusal
@@ -127,14 +128,10 @@ class Transactions(StorePart):
         for p in promotions:
             k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]
             args += list(p)
-        for c in coupons:
-            k += [
-                keys.coupon(tenant, c.code),
-                keys.coupon_customer_uses(tenant, c.code),
-                keys.coupon_holds(tenant, c.code),
-                keys.coupon_by_txn(tenant, c.code),
-            ]
-            args += [c.code, c.reservation_id]
+        for c in coupons:  # a code's type never changes: read before the script, checked by it
+            type_id = await type_of(self._core, tenant, c.code)
+            k += code_keys(tenant, c.code, type_id)
+            args += [c.code, c.reservation_id, type_id]
         k.append(keys.txn_refused(tenant, txn_id))
         s = self._core.scripts.confirm
 

@@ -1,4 +1,13 @@
-"""The store's verdict on the coupon codes a basket presents, as the evaluator's CouponCheck."""
+"""The store's verdict on the coupon codes a basket presents, as the evaluator's CouponCheck.
+
+The one place that decides each presented code's couponResults status before pricing: the
+store's answer (``coupon_validate.lua``: state, type INACTIVE, personal code, limits) and then the
+stacking rule, which needs all codes of the basket: a code whose type has ``isStackable: false``
+is not combined with another usable code. Request order decides: the first usable code is kept,
+a later one is refused (NOT_APPLICABLE, reason NOT_STACKABLE) when it or a code kept before it is
+not stackable. Confirm claims only the codes the priced iteration applied, so it never claims a
+refused combination.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -12,20 +21,38 @@ from dre.pricing import USABLE, CouponCheck
 from dre.store.records import CodeValidation
 
 READ_TIMEOUT_S = 0.5  # past this the codes count as unknown rather than holding up pricing
-# Reasons the store gives that the contract has no status for.
-REASON_STATUS = {"NOT_FOR_CUSTOMER": "INVALID"}  # a personal code of someone else: not this customer's
+# Store reasons the contract's couponResults have no status of their own for: the status they
+# are reported under (the reason itself goes beside it, in ``reason``, with its own message).
+REASON_STATUS = {"NOT_FOR_CUSTOMER": "NOT_ACTIVE", "CANCELLED": "NOT_ACTIVE"}
+NOT_STACKABLE = "NOT_STACKABLE"  # reason of a code refused by the stacking rule (status NOT_APPLICABLE)
 
 
 def _from_store(rec: CodeValidation) -> CouponCheck:
     if rec.valid:
-        return CouponCheck(rec.code, USABLE, rec.coupon_type_id)
-    status = REASON_STATUS.get(rec.reason or "INVALID", rec.reason or "INVALID")
-    return CouponCheck(rec.code, status, rec.coupon_type_id)
+        return CouponCheck(rec.code, USABLE, rec.coupon_type_id, stackable=rec.stackable)
+    reason = rec.reason or "INVALID"
+    status = REASON_STATUS.get(reason, reason)
+    return CouponCheck(rec.code, status, rec.coupon_type_id, reason=reason if status != reason else None,
+                       stackable=rec.stackable)
+
+
+def apply_stacking(checks: Mapping[str, CouponCheck]) -> dict[str, CouponCheck]:
+    """The checks (request order) with every usable code that would be combined against its type's
+    isStackable refused: NOT_APPLICABLE, reason NOT_STACKABLE. The first usable code always stays."""
+    out: dict[str, CouponCheck] = {}
+    kept: list[CouponCheck] = []
+    for code, chk in checks.items():
+        if chk.status == USABLE and kept and not (chk.stackable and all(k.stackable for k in kept)):
+            chk = CouponCheck(code, "NOT_APPLICABLE", chk.type_id, reason=NOT_STACKABLE, stackable=chk.stackable)
+        elif chk.status == USABLE:
+            kept.append(chk)
+        out[code] = chk
+    return out
 
 
 async def check_coupons(store: Store, tenant: str, basket: Basket,
                         static: Mapping[str, CouponCheck]) -> dict[str, CouponCheck]:
-    """One CouponCheck per presented code (request order).
+    """One CouponCheck per presented code (request order); the codes are asked about at once.
 
     Args:
         store: the store (an UnavailableStore when the service runs without one: every code then
@@ -36,17 +63,23 @@ async def check_coupons(store: Store, tenant: str, basket: Basket,
     A code the store cannot be asked about (down, slow) is INVALID for this evaluation: it cannot
     be shown usable, and confirm would refuse it anyway.
     """
-    out: dict[str, CouponCheck] = {}
-    for code in basket.coupons:
-        check = None
+    found: dict[str, CouponCheck | None] = dict.fromkeys(basket.coupons)
+
+    async def ask(code: str) -> None:
         try:
-            with trio.move_on_after(READ_TIMEOUT_S):
-                rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
-                                                   transaction_id=basket.transaction_id)
-                check = _from_store(rec)
+            rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
+                                               transaction_id=basket.transaction_id)
+            found[code] = _from_store(rec)
         except DREError:
-            check = None
+            pass
+
+    with trio.move_on_after(READ_TIMEOUT_S):
+        async with trio.open_nursery() as nursery:  # cancelled with the caller; no task outlives it
+            for code in basket.coupons:
+                nursery.start_soon(ask, code)
+    out: dict[str, CouponCheck] = {}
+    for code, check in found.items():
         if (check is None or check.status == "INVALID") and code in static:
             check = static[code]
         out[code] = check or CouponCheck(code, "INVALID")
-    return out
+    return apply_stacking(out)

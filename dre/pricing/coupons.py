@@ -15,6 +15,12 @@ COUPON_MESSAGES = {
     "RESERVED_ELSEWHERE": "coupon is reserved by another transaction",
     "LIMIT_REACHED": "coupon redemption limit reached",
 }
+# A finer cause behind a status says more than the status's own message.
+REASON_MESSAGES = {
+    "NOT_FOR_CUSTOMER": "coupon is personal: it is valid only for the customer it was issued to",
+    "CANCELLED": "coupon was cancelled (voided) and can no longer be used",
+    "NOT_STACKABLE": "coupon cannot be combined with another coupon in the same transaction",
+}
 
 
 def coupon_results(basket: Basket, ctx: Context, applied: list[Applied]) -> tuple[CouponResult, ...]:
@@ -27,5 +33,7 @@ def coupon_results(basket: Basket, ctx: Context, applied: list[Applied]) -> tupl
         if status == USABLE:
             ids = tuple(a.promotion_id for a in applied if a.coupon_code == code)
             status = "APPLIED" if ids else "NOT_APPLICABLE"
-        out.append(CouponResult(code, status, ids, COUPON_MESSAGES[status]))
+        reason = chk.reason if chk else None
+        out.append(CouponResult(code, status, ids, REASON_MESSAGES.get(reason or "", COUPON_MESSAGES[status]),
+                                reason))
     return tuple(out)

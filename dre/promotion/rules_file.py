@@ -40,6 +40,6 @@ def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list,
     usable, and the types' ``promotionIds`` gate those promotions on their codes (the same
     gating the service applies to the store's coupon types: dre.promotion.apply_coupon_gates).
     """
-    checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"])
+    checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"], stackable=ct.get("isStackable", True) is not False)
               for ct in coupon_types if ct.get("type") == "GENERIC" and ct.get("code")}
     return apply_coupon_gates(parse_promotions(promotions), coupon_types), Context(coupons=checks)

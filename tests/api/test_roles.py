@@ -37,6 +37,7 @@ ADMIN_ONLY = [
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
     ("POST", "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1"]}),
+    ("POST", "/pos/coupons/void", {"code": "SUMMER"}),
 ]
 
 
@@ -76,7 +77,7 @@ async def test_the_list_above_is_every_admin_only_route(client):
                    if rule.rule.startswith("/admin")}
     assert admin_paths <= marked
     assert {rule for _, rule in marked - admin_paths} == {"/pos/articles/import", "/pos/articles/import-batch",
-                                                          "/pos/coupons/issue"}
+                                                          "/pos/coupons/issue", "/pos/coupons/void"}
 
 
 @pytest.mark.parametrize("method, path, body", ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])
