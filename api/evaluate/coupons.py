@@ -63,6 +63,8 @@ async def check_coupons(store: Store, tenant: str, basket: Basket,
     A code the store cannot be asked about (down, slow) is INVALID for this evaluation: it cannot
     be shown usable, and confirm would refuse it anyway.
     """
+    if not basket.coupons:
+        return {}
     found: dict[str, CouponCheck | None] = dict.fromkeys(basket.coupons)
 
     async def ask(code: str) -> None:

@@ -18,7 +18,7 @@ class CouponCheck:
     # RESERVED_ELSEWHERE, LIMIT_REACHED, NOT_APPLICABLE (valid, but not combinable: see reason)
     type_id: str | None = None
     reason: str | None = None  # the finer cause behind status when there is one: NOT_FOR_CUSTOMER,
-    # CANCELLED (voided), NOT_STACKABLE
+    # CANCELLED (voided, or its GENERIC type deleted), NOT_STACKABLE
     stackable: bool = True  # False: its type says isStackable false
 
 

@@ -18,7 +18,7 @@ COUPON_MESSAGES = {
 # A finer cause behind a status says more than the status's own message.
 REASON_MESSAGES = {
     "NOT_FOR_CUSTOMER": "coupon is personal: it is valid only for the customer it was issued to",
-    "CANCELLED": "coupon was cancelled (voided) and can no longer be used",
+    "CANCELLED": "coupon was cancelled and can no longer be used",
     "NOT_STACKABLE": "coupon cannot be combined with another coupon in the same transaction",
 }
 

@@ -66,7 +66,7 @@ async def test_void_is_admin_only_terminal_and_every_later_use_says_why(client, 
     assert (status, body["error"]["details"][0]["issue"]) == (409, "CANCELLED")
     ev = await evaluate(client, "T1", BASKET, customer="C1", coupons=(code,))
     assert result_of(ev, code) == {"code": code, "status": "NOT_ACTIVE", "reason": "CANCELLED", "promotionIds": [],
-                                   "message": "coupon was cancelled (voided) and can no longer be used"}
+                                   "message": "coupon was cancelled and can no longer be used"}
     assert ev["totals"]["discount"] == 0
 
 
