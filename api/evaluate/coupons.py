@@ -27,7 +27,9 @@ REASON_STATUS = {"NOT_FOR_CUSTOMER": "NOT_ACTIVE", "CANCELLED": "NOT_ACTIVE"}
 NOT_STACKABLE = "NOT_STACKABLE"  # reason of a code refused by the stacking rule (status NOT_APPLICABLE)
 
 
-def _from_store(rec: CodeValidation) -> CouponCheck:
+def from_store(rec: CodeValidation) -> CouponCheck:
+    """The store's verdict on one code as pricing sees it (a store reason the contract has no
+    couponResults status for goes under :data:`REASON_STATUS`'s status, kept as ``reason``)."""
     if rec.valid:
         return CouponCheck(rec.code, USABLE, rec.coupon_type_id, stackable=rec.stackable)
     reason = rec.reason or "INVALID"
@@ -71,7 +73,7 @@ async def check_coupons(store: Store, tenant: str, basket: Basket,
         try:
             rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
                                                transaction_id=basket.transaction_id)
-            found[code] = _from_store(rec)
+            found[code] = from_store(rec)
         except DREError:
             pass
 
