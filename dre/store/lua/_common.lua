@@ -11,8 +11,10 @@
 --     confirm, answers its refusals as verdicts instead: see its header.)
 --   * coupon fields: status, kind (GENERIC|INDIVIDUAL), typeId, customerId (owner of a personal
 --     code, "" otherwise), validFrom/validTo (ms or ""), max/maxPerCustomer (-1: no limit),
---     uses, promotionIds (JSON), and for INDIVIDUAL codes the held reservation:
---     reservationId, reservedTxn, reservedUntil.
+--     uses, promotionIds (JSON), for INDIVIDUAL codes the held reservation: reservationId,
+--     reservedTxn, reservedUntil; cancelledAt (and voidedAt) once CANCELLED. The code's type
+--     (c._type, see load_code) decides too: status INACTIVE blocks the code, maxPerCustomer counts
+--     over all its codes (the type's uses hash), stackable "0" = not combined with other codes.
 --   * bytxn entries (coupon_by_txn hash, field = transactionId) are JSON
 --     {rid, expiresAt, state, customerId}; state RESERVED with expiresAt <= now means EXPIRED.
 
