@@ -204,3 +204,13 @@ async def test_a_code_unknown_when_its_type_was_read_is_unknown_to_the_script(st
     reply = await store.core.call_script(store.core.scripts.coupon_validate, k, [codes[0], NOW, "", "", ""])
     assert reply[1] == "INVALID"
     assert (await store.coupons.validate(tenant, codes[0], now=NOW)).valid
+
+
+async def test_a_codes_type_is_read_once_and_a_stale_one_is_forgotten(store, tenant, codes):
+    await store.coupons.validate(tenant, codes[0], now=NOW)
+    before = store.core.requests
+    await store.coupons.validate(tenant, codes[0], now=NOW)
+    assert store.core.requests - before == 1  # the script only: the type was remembered
+    store.core.client.hset(keys.coupon(tenant, codes[0]), "typeId", "OTHER")  # never done: a code's type is fixed
+    assert (await store.coupons.validate(tenant, codes[0], now=NOW)).reason == "INVALID"  # as of the old type
+    assert (await store.coupons.validate(tenant, codes[0], now=NOW)).coupon_type_id == "OTHER"  # read again
