@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
 
 from dre.basket import parse_evaluate_body
 from dre.errors import DREError, invalid
+from dre.pricing.coupons import apply_stacking
 from dre.promotion.rules_file import load_rules
 from dre.response import build_response
 from kernels import KernelSet
@@ -26,7 +28,7 @@ def evaluate_file(promotions_path: Path, request_bytes: bytes) -> dict:
     started = time.perf_counter()
     _, basket = parse_evaluate_body(body)
     engine = KernelSet(promos)
-    result = engine.evaluate(basket, ctx)
+    result = engine.evaluate(basket, replace(ctx, coupons=apply_stacking(basket.coupons, ctx.coupons)))
     return build_response(basket, result, engine.by_id, transaction_id=basket.transaction_id or str(uuid.uuid4()),
                           counter=None, is_simulation=True, duration_ms=(time.perf_counter() - started) * 1000)
 

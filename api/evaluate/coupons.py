@@ -2,11 +2,10 @@
 
 The one place that decides each presented code's couponResults status before pricing: the
 store's answer (``coupon_validate.lua``: state, type INACTIVE, personal code, limits) and then the
-stacking rule, which needs all codes of the basket: a code whose type has ``isStackable: false``
-is not combined with another usable code. Request order decides: the first usable code is kept,
-a later one is refused (NOT_APPLICABLE, reason NOT_STACKABLE) when it or a code kept before it is
-not stackable. Confirm claims only the codes the priced iteration applied, so it never claims a
-refused combination.
+stacking rule over all codes of the basket (dre.pricing.coupons.apply_stacking: a code whose type
+has ``isStackable: false`` is not combined with another usable code; request order decides).
+Confirm claims only the codes the priced iteration applied, so it never claims a refused
+combination.
 """
 from __future__ import annotations
 
@@ -18,13 +17,13 @@ from actors.store import Store
 from dre.basket import Basket
 from dre.errors import DREError
 from dre.pricing import USABLE, CouponCheck
+from dre.pricing.coupons import apply_stacking
 from dre.store.records import CodeValidation
 
 READ_TIMEOUT_S = 0.5  # past this the codes count as unknown rather than holding up pricing
 # Store reasons the contract's couponResults have no status of their own for: the status they
 # are reported under (the reason itself goes beside it, in ``reason``, with its own message).
 REASON_STATUS = {"NOT_FOR_CUSTOMER": "NOT_ACTIVE", "CANCELLED": "NOT_ACTIVE"}
-NOT_STACKABLE = "NOT_STACKABLE"  # reason of a code refused by the stacking rule (status NOT_APPLICABLE)
 
 
 def from_store(rec: CodeValidation) -> CouponCheck:
@@ -36,20 +35,6 @@ def from_store(rec: CodeValidation) -> CouponCheck:
     status = REASON_STATUS.get(reason, reason)
     return CouponCheck(rec.code, status, rec.coupon_type_id, reason=reason if status != reason else None,
                        stackable=rec.stackable)
-
-
-def apply_stacking(checks: Mapping[str, CouponCheck]) -> dict[str, CouponCheck]:
-    """The checks (request order) with every usable code that would be combined against its type's
-    isStackable refused: NOT_APPLICABLE, reason NOT_STACKABLE. The first usable code always stays."""
-    out: dict[str, CouponCheck] = {}
-    kept: list[CouponCheck] = []
-    for code, chk in checks.items():
-        if chk.status == USABLE and kept and not (chk.stackable and all(k.stackable for k in kept)):
-            chk = CouponCheck(code, "NOT_APPLICABLE", chk.type_id, reason=NOT_STACKABLE, stackable=chk.stackable)
-        elif chk.status == USABLE:
-            kept.append(chk)
-        out[code] = chk
-    return out
 
 
 async def check_coupons(store: Store, tenant: str, basket: Basket,
@@ -86,4 +71,4 @@ async def check_coupons(store: Store, tenant: str, basket: Basket,
         if (check is None or check.status == "INVALID") and code in static:
             check = static[code]
         out[code] = check or CouponCheck(code, "INVALID")
-    return apply_stacking(out)
+    return apply_stacking(basket.coupons, out)

@@ -1,8 +1,10 @@
-"""api.evaluate.coupons: the store's verdict as CouponCheck, and the stacking rule (request order)."""
+"""api.evaluate.coupons (the store's verdict as CouponCheck) and the stacking rule it applies
+(dre.pricing.coupons.apply_stacking, request order)."""
 from __future__ import annotations
 
-from api.evaluate.coupons import from_store, apply_stacking
+from api.evaluate.coupons import from_store
 from dre.pricing import USABLE, CouponCheck
+from dre.pricing.coupons import apply_stacking
 from dre.store.records import CodeValidation
 
 
@@ -11,7 +13,7 @@ def check(code: str, stackable: bool = True, status: str = USABLE) -> CouponChec
 
 
 def verdicts(checks: dict) -> list[tuple[str, str, str | None]]:
-    return [(c.code, c.status, c.reason) for c in apply_stacking(checks).values()]
+    return [(c.code, c.status, c.reason) for c in apply_stacking(list(checks), checks).values()]
 
 
 def test_a_non_stackable_code_is_never_combined_and_the_first_usable_code_stays():
