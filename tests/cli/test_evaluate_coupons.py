@@ -1,5 +1,6 @@
-"""`dre evaluate` (cli.evaluate): the offline pricer applies the coupon rules of the promotion file's
-coupon types as the service does (an INACTIVE type's code is not usable; isStackable)."""
+"""`dre evaluate` (cli.evaluate) and coupons: the offline pricer applies the coupon rules of the
+promotion file's coupon types as the service does (an INACTIVE type's code is not usable;
+isStackable)."""
 from __future__ import annotations
 
 import orjson
