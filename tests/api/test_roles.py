@@ -33,11 +33,11 @@ ADMIN_ONLY = [
     ("PUT", "/admin/coupon-types/THX", {"id": "THX", "type": "INDIVIDUAL", "prefix": "THX", "status": "INACTIVE"}),
     ("DELETE", "/admin/coupon-types/THX", None),
     ("POST", "/admin/coupon-types/THX/generate", {"count": 5}),
+    ("POST", "/pos/coupons/void", {"code": "SUMMER"}),
     ("POST", "/pos/articles/import", ARTICLES),
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
     ("POST", "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1"]}),
-    ("POST", "/pos/coupons/void", {"code": "SUMMER"}),
 ]
 
 
