@@ -74,6 +74,17 @@ async def test_void_of_a_generic_code_drops_its_holds_and_survives_a_type_write(
     await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=20)
     c = await store.coupons.get(tenant, "SUMMER")
     assert (c["status"], c["max"]) == ("CANCELLED", "20")
+    await store.coupon_types.delete(tenant, "G")
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    assert (await store.coupons.get(tenant, "SUMMER"))["status"] == "CANCELLED"
+
+
+async def test_a_generic_code_cancelled_by_deleting_its_type_comes_back_with_the_type(store, tenant):
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    await store.coupon_types.delete(tenant, "G")
+    assert (await store.coupons.validate(tenant, "SUMMER", now=NOW)).reason == "CANCELLED"
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    assert (await store.coupons.validate(tenant, "SUMMER", now=NOW)).valid
 
 
 # -- INACTIVE types ----------------------------------------------------------------------------

@@ -33,8 +33,9 @@ if kind == 'GENERIC' then
   redis.call('HSETNX', KEYS[3], 'uses', 0)
   redis.call('HSETNX', KEYS[3], 'createdAt', ARGV[13])
   -- The shared code is ACTIVE while its type is (every coupon script checks the type's status
-  -- too); a voided (CANCELLED) code stays CANCELLED: no write of its type revives it.
-  if redis.call('HGET', KEYS[3], 'status') ~= 'CANCELLED' then
+  -- too); a voided code stays CANCELLED for good: no write of its type revives it. (One that was
+  -- CANCELLED only because its type was deleted comes back with the type.)
+  if redis.call('HEXISTS', KEYS[3], 'voidedAt') == 0 then
     redis.call('HSET', KEYS[3], 'status', ARGV[3] == 'ACTIVE' and 'ACTIVE' or 'CREATED')
   end
   redis.call('HSET', KEYS[3], 'code', code, 'kind', 'GENERIC', 'typeId', id, 'customerId', '',
