@@ -85,6 +85,10 @@ async def test_a_generic_code_cancelled_by_deleting_its_type_comes_back_with_the
     assert (await store.coupons.validate(tenant, "SUMMER", now=NOW)).reason == "CANCELLED"
     await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
     assert (await store.coupons.validate(tenant, "SUMMER", now=NOW)).valid
+    await store.coupon_types.delete(tenant, "G")
+    await store.coupons.void(tenant, "SUMMER", now=NOW)  # cancelled already: now voided for good
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    assert (await store.coupons.validate(tenant, "SUMMER", now=NOW)).reason == "CANCELLED"
 
 
 # -- INACTIVE types ----------------------------------------------------------------------------
