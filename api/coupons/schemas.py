@@ -16,14 +16,15 @@ class _Open(BaseModel):
 
 class ValidateRequest(_Open):
     code: NonEmptyStr
-    customerId: NonEmptyStr | None = Field(default=None, description="A personal code of another customer is "
-                                                                      "not valid for this one")
+    customerId: NonEmptyStr | None = Field(default=None, description="A personal code is valid only with the "
+                                                                      "customerId it was issued to")
 
 
 class ReserveRequest(_Open):
     code: NonEmptyStr
     transactionId: NonEmptyStr
-    customerId: NonEmptyStr | None = None
+    customerId: NonEmptyStr | None = Field(default=None, description="Required for a personal code (its "
+                                                                      "owner's); counted against per-customer limits")
 
 
 class ReservationRequest(_Open):
