@@ -7,6 +7,7 @@ Public API::
         priced = await engine.price("acme", basket, ctx)  # -> Priced(result, pset)
         engine.swap("acme", new_set)                   # hot swap; in-flight requests unaffected
         engine.current("acme")                         # the set new requests will use
+        engine.zones("acme")                           # the tenant's store time zones (set_zones)
 
 A request captures the tenant's current set when it starts and carries it in every message, so
 a swap never changes the rules under a request in flight; sets are immutable and shared by all
@@ -40,6 +41,7 @@ from dre.pricing import PromotionSet
 from dre.pricing.context import Context
 from dre.pricing.result import Result
 from dre.promotion.model import Promotion
+from dre.zones import NO_ZONES, StoreZones
 
 log = logging.getLogger("dre.engine")
 
@@ -88,6 +90,7 @@ class Engine:
         self._mailboxes = mailboxes  # the original send ends: owned here, closed by aclose
         self.restarts = restarts
         self._sets: dict[str, PromotionSet] = {}
+        self._zones: dict[str, StoreZones] = {}
 
     @property
     def n_shards(self) -> int:
@@ -118,6 +121,15 @@ class Engine:
         log.info("promotion set swapped", extra={"tenant": tenant, "version": new_set.version,
                                                  "promotions": len(new_set.ranked)})
         return old
+
+    def zones(self, tenant: str) -> StoreZones:
+        """The tenant's store time zones (none until :meth:`set_zones`): where a request's
+        timestamp is read before pricing (dre.basket.local_time)."""
+        return self._zones.get(tenant, NO_ZONES)
+
+    def set_zones(self, tenant: str, zones: StoreZones) -> None:
+        """Replace the tenant's store time zones (the reloader, with the promotions)."""
+        self._zones[tenant] = zones
 
     def load(self, tenant: str, promotions: Sequence[Promotion]) -> PromotionSet:
         """Build a set one version above the current one from ``promotions`` and swap it in."""

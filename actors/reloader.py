@@ -1,8 +1,9 @@
 """Hot reload: every worker prices with the promotions in the store, a few hundred ms after a write.
 
 The store is the one source of truth: the tenant's promotions hash, its coupon types (their
-``promotionIds`` gate promotions) and a version counter that every write bumps in the same
-script (``promotions_write.lua``, ``coupon_type_put.lua``, ``coupon_type_delete.lua``).
+``promotionIds`` gate promotions), its store settings (time zones, ``Engine.zones``) and a
+version counter that every write bumps in the same script (``promotions_write.lua``,
+``coupon_type_put.lua``, ``coupon_type_delete.lua``, ``store_settings_write.lua``).
 
 Each worker process runs one reloader. It remembers, per tenant, the version its current
 PromotionSet was built from (``PromotionSet.version``) and polls the tenant's version every
@@ -38,6 +39,7 @@ from actors.store import Store
 from dre.errors import DREError
 from dre.pricing import PromotionSet
 from dre.promotion import apply_coupon_gates, parse_promotion
+from dre.zones import store_zones
 
 log = logging.getLogger("dre.reloader")
 
@@ -100,9 +102,11 @@ class Reloader(ScopedActor):
             # written by other tools): the gates need only the id and promotionIds.
             types = [{"id": t["id"], "promotionIds": orjson.loads(t.get("promotionIds") or "[]")}
                      for t in await self._store.coupon_types.all(tenant) if t.get("id")]
+            zones = store_zones(await self._store.stores.all(tenant), await self._store.stores.default(tenant))
             new = await trio.to_thread.run_sync(build_tenant_set, documents, types, version,
                                                 self._engine.n_shards)
-            self._engine.swap(tenant, new)
+            self._engine.swap(tenant, new)  # no await between: a request sees both or neither
+            self._engine.set_zones(tenant, zones)
             self.rebuilds += 1
             return version
 

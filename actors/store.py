@@ -15,6 +15,7 @@ circuit breaker; see ``actors.store_core``) and, over it, one part per kind of s
     store.promotions     promotion documents and their version         (Promotions)
     store.articles       the article master                            (Articles)
     store.imports        article import jobs                           (ArticleImports)
+    store.stores         store settings (time zones) and the default   (StoreSettings)
 
 Routes and other actors ``await`` the parts' typed methods (``store.transactions.confirm(...)``,
 ``store.coupons.reserve(...)``, ...); each becomes one request in the actor's mailbox. Requests
@@ -65,6 +66,7 @@ from actors.store_ops.imports import ArticleImports
 from actors.store_ops.jobs import JobQueue
 from actors.store_ops.loyalty import LoyaltyPoints
 from actors.store_ops.promotions import Promotions
+from actors.store_ops.store_settings import StoreSettings
 from actors.store_ops.transactions import Transactions
 from dre.store.replies import store_unavailable
 from dre.store.scripts import Scripts
@@ -85,7 +87,7 @@ class Store:
             client, is for tools and tests; ``core.batches`` / ``core.requests`` count pipelines
             and requests).
         transactions, coupons, coupon_types, budgets, loyalty, idempotency, jobs, audit,
-        promotions, articles, imports: the parts (see the module docstring).
+        promotions, articles, imports, stores: the parts (see the module docstring).
     """
 
     available = True  # False for the UnavailableStore of a service run without Redis
@@ -103,6 +105,7 @@ class Store:
         self.promotions = Promotions(core)
         self.articles = Articles(core)
         self.imports = ArticleImports(core)
+        self.stores = StoreSettings(core)
 
     @property
     def breaker(self) -> CircuitBreaker:

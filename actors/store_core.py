@@ -47,6 +47,7 @@ from redis.exceptions import (
 )
 from redis.retry import Retry
 
+from actors import operation
 from actors.breaker import CircuitBreaker
 from actors.deadlines import Deadlines
 from actors.kit import mailbox  # noqa: F401  (the store's mailbox; actors.store imports it from here)
@@ -66,6 +67,7 @@ POOL_SIZE = 2  # Redis connections = pipelines in flight = worker tasks. Two: on
 CALL_TIMEOUT_S = 5.0  # a caller gives up (503) after this long, queueing included
 CONNECT_TIMEOUT_S = 0.5  # a down server is noticed fast (the breaker then fails calls fast)
 SOCKET_TIMEOUT_S = 3.0  # a pipeline whose replies take longer counts as a connection failure
+JOURNAL_TTL_MS = int(operation.JOURNAL_TTL_S * 1000)
 NOSCRIPT_RETRIES = 3  # reload-and-rerun rounds for calls answered NOSCRIPT (each round only
 # loses to a SCRIPT FLUSH racing it; a NOSCRIPT call did not run, so re-running it is safe)
 
@@ -89,7 +91,7 @@ class _Request:
     deadline, and where the reply goes (``reply`` - a reply or an exception for this request
     alone - then ``done`` is set, exactly once, by a worker or at the deadline)."""
 
-    __slots__ = ("args", "options", "deadline", "timeout_s", "done", "reply", "answered")
+    __slots__ = ("args", "options", "deadline", "timeout_s", "done", "reply", "answered", "lost")
 
     def __init__(self, args: tuple, options: dict | None) -> None:
         self.args = args
@@ -99,12 +101,20 @@ class _Request:
         self.done = trio.Event()
         self.reply: Any = None
         self.answered = False  # by Redis (or a connection failure), not at the deadline
+        self.lost = False  # the connection failed after the command may have been sent
 
-    def answer(self, reply: Any) -> None:
+    def answer(self, reply: Any, lost: bool = False) -> None:
         if not self.done.is_set():  # a request already failed at its deadline keeps its 503
             self.reply = reply
             self.answered = True
+            self.lost = lost
             self.done.set()
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Redis may have run it, and we cannot know: no reply by the deadline, or the
+        connection broke with the command on the wire."""
+        return self.lost or not self.answered
 
     @property
     def settled(self) -> bool:
@@ -200,8 +210,21 @@ class StoreCore:
         keys: Sequence[str],
         args: Sequence[Any],
         parse: Callable[[Any], T] | None = None,
+        journal_as: str | None = None,
     ) -> T:
-        """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise."""
+        """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise.
+
+        Within a request's operation (actors.operation: it has an Idempotency-Key) the script's
+        journaled form runs: a retry of the request gets this call's first reply, not a second run.
+        The call is known by its keys, or by ``journal_as`` when they are drawn afresh by each
+        attempt (new coupon codes).
+        """
+        op = operation.current()
+        journaled = self.scripts.journaled(script) if op is not None and keys else None
+        if journaled is not None:
+            keys = (*keys, op.journal_key(script.sha, keys, journal_as))
+            args = (*args, JOURNAL_TTL_MS)
+            script = journaled
         return await self._submit(_Request(("EVALSHA", script.sha, len(keys), *keys, *args), None), parse)
 
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
@@ -223,6 +246,8 @@ class StoreCore:
         finally:
             if probe and not req.answered:
                 self.breaker.probe_abandoned()
+            if req.outcome_unknown and (op := operation.current()) is not None:
+                op.outcome_unknown = True  # the Idempotency-Key's claim is kept for the retry
         reply = req.reply
         if isinstance(reply, redis.ResponseError):
             mapped = parse_script_error(reply)
@@ -260,13 +285,14 @@ class StoreCore:
 
     async def _execute(self, batch: list[_Request], link: RedisLink | None) -> RedisLink | None:
         """Run one batch; returns the connection to use for the next one (None: open anew)."""
-        ok = False
+        ok = sent = False
         try:
             if link is not None and link.stale():
                 await link.aclose()
                 link = None
             if link is None:
                 link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
+            sent = True  # from here on, a failure leaves the batch's outcome unknown
             replies = await self._run_pipeline(link, batch)
             ok = True
         except CONNECTION_ERRORS + FAULT_REPLIES as exc:  # also: refused while connecting
@@ -287,7 +313,7 @@ class StoreCore:
                 await link.aclose()
                 link = None
         for req, reply in zip(batch, replies):
-            req.answer(reply)
+            req.answer(reply, lost=sent and not ok)
         self.requests += len(batch)
         return link
 

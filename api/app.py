@@ -91,9 +91,9 @@ def create_app(services: Services) -> QuartTrio:
     )
     app.json = OrjsonProvider(app)
     register_error_handlers(app)
-    # one blueprint per feature (two for admin); this order is the OpenAPI document's path order
-    for bp in (evaluate.bp, confirm.bp, coupons.bp, ops.bp, admin.promotions_bp, admin.coupon_types_bp, articles.bp,
-               loyalty.bp):
+    # one blueprint per feature (three for admin); this order is the OpenAPI document's path order
+    for bp in (evaluate.bp, confirm.bp, coupons.bp, ops.bp, admin.promotions_bp, admin.coupon_types_bp,
+               admin.stores_bp, articles.bp, loyalty.bp):
         app.register_blueprint(bp)
     echo = ops.echo_blueprint()
     if echo is not None:
@@ -124,7 +124,7 @@ def create_app(services: Services) -> QuartTrio:
             check_body(request.method, request.mimetype, request.content_length, limit)
         return None
 
-    install_idempotency(app, services)  # after authentication: keys are per tenant
+    install_idempotency(app, services, articles.LARGE_BODY_PATHS)  # after authentication: keys are per tenant
 
     @app.after_request
     async def _observe(response: Response) -> Response:

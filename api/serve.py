@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import signal
+import time
 from functools import partial
 from multiprocessing.synchronize import Event as MPEvent
 
@@ -28,6 +29,8 @@ from hypercorn.trio.run import worker_serve
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
 from api.app import create_app
+from api.articles import LARGE_BODY_PATHS
+from api.http.body_stream import BodyWindow
 from api.http.limits import SettleBody
 from api.http.logging import configure_logging
 from api.worker import open_services
@@ -38,6 +41,7 @@ from actors.redis_server import start_redis_server
 log = logging.getLogger("dre.serve")
 
 GRACE_S = 10.0  # in-flight requests get this long to finish after a shutdown signal
+MAX_RESTARTS, RESTART_WINDOW_S = 5, 60.0  # more worker deaths than this in the window stop the service
 KEEP_ALIVE_S = 75.0  # longer than typical load balancer idle timeouts
 BACKLOG = 2048  # pending connections (benchmarks open many at once)
 
@@ -91,7 +95,8 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
         gc.freeze()
         # An early answer (401, 413, 415 before the body was read) must not leave the keep-alive
         # connection hanging: see SettleBody.
-        asgi = SettleBody(app, config.max_body_bytes)
+        # The batch import's body streams with backpressure (BodyWindow): memory bounded by a window.
+        asgi = SettleBody(BodyWindow(app, LARGE_BODY_PATHS), config.max_body_bytes)
         await worker_serve(wrap_app(asgi, hconfig.wsgi_max_body_size, "asgi"), hconfig, sockets=sockets,
                            shutdown_trigger=shutdown_trigger)
     log.info("worker stopped")
@@ -105,22 +110,45 @@ def _worker_process(config: Config, redis_url: str | None, sockets: Sockets, shu
 
 
 def _serve_multi(config: Config, redis_url: str | None, sockets: Sockets) -> int:
+    """Run ``config.workers`` worker processes until a signal; a worker that dies is replaced.
+
+    A worker killed under memory pressure (or crashed) must not take the service down: the others
+    keep serving on the shared sockets while a new one starts. A worker that keeps dying
+    (MAX_RESTARTS within RESTART_WINDOW_S: a bad deployment, not bad luck) stops the service,
+    with the dead worker's exit code.
+    """
     ctx = multiprocessing.get_context("spawn")
     stop = ctx.Event()
-    procs = [ctx.Process(target=_worker_process, args=(config, redis_url, sockets, stop), name=f"dre-worker-{i}")
-             for i in range(config.workers)]
-    for p in procs:
+
+    def start(i: int) -> multiprocessing.Process:
+        p = ctx.Process(target=_worker_process, args=(config, redis_url, sockets, stop), name=f"dre-worker-{i}")
         p.start()
+        return p
+
+    procs = [start(i) for i in range(config.workers)]
+    restarts: list[float] = []  # when workers were replaced (monotonic)
+    failed = 0
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         while any(p.is_alive() for p in procs):
-            if any(p.exitcode not in (None, 0) for p in procs):
-                stop.set()  # one worker died: take the service down rather than run short-handed
+            for i, p in enumerate(procs):
+                if stop.is_set() or p.exitcode in (None, 0):
+                    continue
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < RESTART_WINDOW_S] + [now]
+                if len(restarts) > MAX_RESTARTS:
+                    log.error("workers keep dying: stopping the service", extra={"worker": p.name,
+                                                                                  "exitcode": p.exitcode})
+                    failed = p.exitcode if p.exitcode > 0 else 1  # killed by a signal: < 0
+                    stop.set()
+                    break
+                log.warning("worker died: starting another", extra={"worker": p.name, "exitcode": p.exitcode})
+                procs[i] = start(i)
             multiprocessing.connection.wait([p.sentinel for p in procs], timeout=1.0)
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-    return max((p.exitcode or 0) for p in procs)
+    return failed or max((p.exitcode or 0) for p in procs)
 
 
 def listen(config: Config) -> Sockets:

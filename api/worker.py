@@ -39,7 +39,8 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
     """
     metrics = Metrics()
     async with trio.open_nursery() as nursery:
-        store = await start_store(nursery, redis_url) if redis_url else UnavailableStore()
+        store = (await start_store(nursery, redis_url, call_timeout_s=config.store_deadline_ms / 1000)
+                 if redis_url else UnavailableStore())
         timeout_s = engine_timeout_s or config.price_deadline_ms / 1000  # DRE_PRICE_DEADLINE_MS
         engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
                                     timeout_s=timeout_s)

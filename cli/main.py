@@ -15,7 +15,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     try:
         request = Path(args.request).read_bytes() if args.request and args.request != "-" else sys.stdin.buffer.read()
-        out = evaluate_file(Path(args.promotions), request)
+        out = evaluate_file(Path(args.promotions), request, args.time_zone)
     except DREError as e:
         sys.stdout.buffer.write(error_json(e) + b"\n")
         return 2
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="price one evaluate request offline against a promotion file")
     ev.add_argument("--promotions", required=True, help="JSON array of promotions (or {promotions, couponTypes})")
+    ev.add_argument("--time-zone", help="the store's IANA time zone (e.g. Europe/Berlin), as /admin/stores sets it: "
+                    "TIME conditions read the timestamp there (default: at its own offset)")
     ev.add_argument("request", nargs="?", help="request file (default: stdin)")
     ev.set_defaults(func=_evaluate)
 

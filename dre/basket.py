@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 import pydantic
 
@@ -24,12 +24,13 @@ class Line:
     unit_price: int  # cents
     gross: int  # cents: unit_price x quantity, HALF_UP
     ean: str | None = None
+    original: tuple[str, str] | None = None  # a linked return: (originalTransactionId, originalLineId)
 
 
 @dataclass(frozen=True)
 class Basket:
     lines: tuple[Line, ...]
-    time: datetime  # aware
+    time: datetime  # aware, in the store's local time (local_time): TIME conditions read its wall clock
     pos_group: str
     channel: str
     currency: str = "EUR"
@@ -48,12 +49,26 @@ def line_gross(unit_price: int, milli: int) -> int:
     return round_ratio(unit_price * milli, MILLI)
 
 
+def local_time(t: datetime, zone: tzinfo | None) -> datetime:
+    """The evaluation instant as the store's clock reads it: the one place a timestamp meets the
+    store's time zone (docs/semantics.md "Time").
+
+    With a ``zone`` (the store's, or the tenant default): an aware ``t`` is converted to it (the
+    same instant), a naive one is a wall-clock time there. Without: an aware ``t`` keeps its own
+    offset, a naive one is taken as UTC.
+    """
+    if t.tzinfo is None:
+        return t.replace(tzinfo=zone or timezone.utc)
+    return t.astimezone(zone) if zone is not None else t
+
+
 def basket_from_request(req: EvaluateRequest, now: datetime | None = None,
-                        groups: Mapping[str, str] | None = None) -> Basket:
+                        groups: Mapping[str, str] | None = None, zone: tzinfo | None = None) -> Basket:
     """Integer-unit basket from a validated request.
 
     ``groups`` maps article numbers to article groups (the article master) for lines that carry
     no articleGroupId. ``now`` is the server clock, used when the header has no timestamp.
+    ``zone`` is the store's time zone (None: none configured); see :func:`local_time`.
     Raises DREError 400 when the basket exceeds the engine's size limits.
     """
     lines = []
@@ -64,13 +79,12 @@ def basket_from_request(req: EvaluateRequest, now: datetime | None = None,
         gross = line_gross(price, milli)
         total += abs(gross)
         group = it.articleGroupId or (groups.get(it.articleNumber, "") if groups else "")
-        lines.append(Line(it.lineReference, it.articleNumber, group, milli, price, gross, it.ean))
+        link = (it.originalTransactionId, it.originalLineId) if it.originalTransactionId and it.originalLineId else None
+        lines.append(Line(it.lineReference, it.articleNumber, group, milli, price, gross, it.ean, link))
     if total > MAX_BASKET_GROSS:
         raise invalid("basket too large", [Issue("request.items", "sum of line amounts exceeds 10,000,000.00")])
     h = req.header
-    t = h.timestamp or now or datetime.now(timezone.utc)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
+    t = local_time(h.timestamp or now or datetime.now(timezone.utc), zone)
     c = req.customer
     return Basket(
         lines=tuple(lines), time=t, pos_group=req.posGroupCode or req.posGroupId or "", channel=req.channel,
@@ -83,11 +97,11 @@ def basket_from_request(req: EvaluateRequest, now: datetime | None = None,
     )
 
 
-def parse_evaluate_body(data: object, now: datetime | None = None,
-                        groups: Mapping[str, str] | None = None) -> tuple[EvaluateRequest, Basket]:
+def parse_evaluate_body(data: object, now: datetime | None = None, groups: Mapping[str, str] | None = None,
+                        zone: tzinfo | None = None) -> tuple[EvaluateRequest, Basket]:
     """Validate a ``{"request": {...}}`` body. Raises DREError 400 with the failing paths."""
     try:
         body = EvaluateRequestBody.model_validate(data)
     except pydantic.ValidationError as exc:
         raise validation_error(exc) from None
-    return body.request, basket_from_request(body.request, now, groups)
+    return body.request, basket_from_request(body.request, now, groups, zone)

@@ -22,6 +22,7 @@ DEFAULT_MAX_IMPORT = 512 * 1024 * 1024  # POST /pos/articles/import-batch: a mil
 # with names and attributes is ~150-300 MB of JSON
 DEFAULT_PRICE_DEADLINE_MS = 250  # a request's pricing deadline (actors.coordinator.PRICE_TIMEOUT_S)
 MAX_PRICE_DEADLINE_MS = 60_000  # a minute: beyond, a lane has long given up
+DEFAULT_STORE_DEADLINE_MS = 5_000  # a store call (queueing included) answers 503 past this
 DEFAULT_KEYS = "default:dev-key:admin"  # a development key so a fresh `dre serve` is usable at once
 DEV_KEY = "dev-key"  # that key: public (the README shows it), so served on loopback only
 POS, ADMIN = "pos", "admin"  # key roles: `tenant:key` is a POS key, `tenant:key:admin` an admin key
@@ -34,7 +35,7 @@ ENV = {
     "api_keys": "DRE_API_KEYS", "redis_url": "DRE_REDIS_URL", "data_dir": "DRE_DATA_DIR",
     "promotions_file": "DRE_PROMOTIONS_FILE", "max_body_bytes": "DRE_MAX_BODY_BYTES",
     "max_import_bytes": "DRE_MAX_IMPORT_BYTES", "job_runners": "DRE_JOB_RUNNERS", "job_lease_s": "DRE_JOB_LEASE_S",
-    "price_deadline_ms": "DRE_PRICE_DEADLINE_MS",
+    "price_deadline_ms": "DRE_PRICE_DEADLINE_MS", "store_deadline_ms": "DRE_STORE_DEADLINE_MS",
 }
 FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys")
 
@@ -67,6 +68,7 @@ class Config:
     job_runners: int = 2  # side-effects jobs run concurrently per worker process (0: none here)
     job_lease_s: float = 30.0  # a side-effects job not finished within this is re-run elsewhere
     price_deadline_ms: int = DEFAULT_PRICE_DEADLINE_MS  # pricing not done within this: 503, retry
+    store_deadline_ms: int = DEFAULT_STORE_DEADLINE_MS  # a store call not answered within this: 503
 
     @property
     def tenants(self) -> tuple[str, ...]:
@@ -234,5 +236,7 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         job_runners=number("job_runners", 2, 0),
         job_lease_s=30.0 if lease is None else seconds("job_lease_s", lease),
         price_deadline_ms=number("price_deadline_ms", DEFAULT_PRICE_DEADLINE_MS, 1, MAX_PRICE_DEADLINE_MS,
+                                 unit=" of milliseconds"),
+        store_deadline_ms=number("store_deadline_ms", DEFAULT_STORE_DEADLINE_MS, 1, MAX_PRICE_DEADLINE_MS,
                                  unit=" of milliseconds"),
     )

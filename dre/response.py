@@ -1,11 +1,11 @@
 """Shape an evaluation Result into the contract's EvaluateResponseV2 (JSON-ready dict)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from dre.basket import Basket
 from dre.money import milli_to_number, to_major
-from dre.pricing.result import Result
+from dre.pricing.result import Missed, Result
 from dre.promotion.model import Promotion
 
 
@@ -13,7 +13,7 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
                    transaction_id: str, counter: int | None, is_simulation: bool,
                    duration_ms: float = 0.0, include_recommendations: bool = True,
                    meta_extra: Mapping[str, object] | None = None,
-                   body: Mapping[str, object] | None = None) -> dict:
+                   body: Mapping[str, object] | None = None, missed: Sequence[Missed] = ()) -> dict:
     """The EvaluateResponseV2 body: ``meta``, then :func:`response_body`.
 
     Args:
@@ -23,9 +23,11 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
         meta_extra: extra meta fields (e.g. ``counterSource`` when the store is down).
         body: the result's :func:`response_body` when the caller shaped it already (evaluate
             keeps it with the priced iteration before the counter is known); shaped here if None.
+        missed: see :func:`response_body`.
     """
     if body is None:
-        body = response_body(basket, result, promotions, include_recommendations=include_recommendations)
+        body = response_body(basket, result, promotions, include_recommendations=include_recommendations,
+                             missed=missed)
     header: dict[str, object] = {"transactionId": transaction_id}
     if counter is not None:
         header["transactionCounter"] = counter
@@ -37,13 +39,15 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
 
 
 def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promotion], *,
-                  include_recommendations: bool = True) -> dict:
+                  include_recommendations: bool = True, missed: Sequence[Missed] = ()) -> dict:
     """Everything of the EvaluateResponseV2 but ``meta``: line items, granted items, totals, coupon
-    results, recommendations (in this order): what was priced, nothing of the counter or timing.
+    results, recommendations, missed promotions (in this order): what was priced, nothing of the
+    counter or timing.
 
     Args:
         promotions: by id; names and types of the promotions the result mentions.
-        include_recommendations: simulate returns them only when asked.
+        include_recommendations: simulate returns them (and the missed promotions) only when asked.
+        missed: promotions left out for this customer (dre.evaluate.withheld), in that order.
     """
     items = []
     gross = discount = 0
@@ -96,4 +100,8 @@ def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promo
             "missingAmount": to_major(r.missing_amount), "missingQuantity": milli_to_number(r.missing_milli),
             "potentialSavings": to_major(r.potential_savings),
         } for r in result.recommendations] if include_recommendations else [],
+        "missedPromotions": [{
+            "promotionId": x.promotion_id, "promotionName": promotions[x.promotion_id].name,
+            "reason": x.reason, "message": x.message,
+        } for x in missed] if include_recommendations else [],
     }

@@ -14,7 +14,7 @@ from kernels.conditions import context_ok, coupon_code, line_verdict
 from kernels.config import jit
 from kernels.layout import (
     CTX_POS_GROUP, ELIGIBLE, H_ART_OFF, H_ART_PROMOS, H_GLOBAL, H_GPOS_OFF, H_GPOS_PROMOS, H_GRP_OFF,
-    H_GRP_PROMOS, NEARLY, P_GRANTS, P_PTS_END, P_PTS_OFF,
+    H_GRP_PROMOS, NEARLY, P_COUPON_SET, P_GRANTS, P_PTS_END, P_PTS_OFF,
 )
 from kernels.loyalty import points
 from kernels.packed import promo_row
@@ -96,7 +96,7 @@ def eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, ex
         if idx.shape[0] == 0:
             continue
         for k in range(cands.shape[0]):
-            if cok[k] and not keep[k]:
+            if cok[k] and not keep[k] and (sign > 0 or T[promo_row(T, cands[k]) + P_COUPON_SET] < 0):
                 keep[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss) != 0
     return cands[keep]
 
@@ -133,7 +133,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         verdict = np.zeros(cands.shape[0], dtype=np.int64)
         missing = np.zeros((cands.shape[0], 2), dtype=np.int64)
         for k in range(cands.shape[0]):
-            if cok[k]:
+            if cok[k] and (sign > 0 or T[promo_row(T, cands[k]) + P_COUPON_SET] < 0):  # no coupon on a return
                 verdict[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss)
                 missing[k] = miss
         work = np.empty((WORK_ROWS, n), dtype=np.int64)  # stacking scratch for the whole part
@@ -144,7 +144,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         apply_set(T, chosen, L, amounts, work)
         net = L[4] - amounts.sum(axis=0)
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
-        points(T, chosen, L, net, pts)
+        points(T, chosen, L, net, sign > 0, pts)
         total_points += sign * pts.sum()
         codes = np.empty(chosen.shape[0], dtype=np.int64)
         for k in range(chosen.shape[0]):

@@ -13,10 +13,11 @@ from kernels.layout import (
 
 
 @jit
-def points(T, chosen: np.ndarray, L, net: np.ndarray, out: np.ndarray) -> None:
+def points(T, chosen: np.ndarray, L, net: np.ndarray, fixed: bool, out: np.ndarray) -> None:
     """Points of each chosen promotion (whole numbers, rounded down) on the part's net amounts.
 
-    Args: chosen: (k,) promotions applied, rank order; net: (n,) int64 line nets; out: (k,) int64.
+    Args: chosen: (k,) promotions applied, rank order; net: (n,) int64 line nets; fixed: ADD_FIXED
+    and SUBTRACT_POINTS count (the sale part only: they are per transaction); out: (k,) int64.
     MULTIPLY_POINTS adds, per CURRENCY_TO_POINTS action applied, ``factor - 1`` times the points that
     action gives on the matching lines' net, rounded down per action.
     """
@@ -31,9 +32,11 @@ def points(T, chosen: np.ndarray, L, net: np.ndarray, out: np.ndarray) -> None:
             if kind == PTS_CURRENCY:
                 got += total_net * T[x + PT_POINTS] // T[x + PT_PER]
             elif kind == PTS_ADD:
-                got += T[x + PT_POINTS]
+                if fixed:
+                    got += T[x + PT_POINTS]
             elif kind == PTS_SUBTRACT:
-                got -= T[x + PT_POINTS]
+                if fixed:
+                    got -= T[x + PT_POINTS]
             elif kind == PTS_MULTIPLY:
                 s = T[x + PT_SET]
                 matched = 0

@@ -46,6 +46,7 @@ class KernelSet:
         self.by_id: dict[str, Promotion] = {p.id: p for p in self.ranked}
         self.prices: Mapping[str, int] = prices or {}
         self._ids = [p.id for p in self.ranked]
+        self._index = {pid: i for i, pid in enumerate(self._ids)}
         self._no_exhausted = np.zeros(len(self.ranked), dtype=np.bool_)
         self._exhausted: dict[frozenset[str], np.ndarray] = {}
         self.last_nodes = 0  # best-deal branch nodes of the last basket priced (diagnostics)
@@ -70,6 +71,19 @@ class KernelSet:
             self._exhausted[exhausted] = flags
         return flags
 
+    def left_out_flags(self, ctx: Context) -> np.ndarray:
+        """(P,) bool: the promotions priced without (``Context.left_out``): the cached flags of the
+        used-up budgets, plus this customer's used-up ones (a copy: they differ per customer)."""
+        flags = self.exhausted_flags(ctx.exhausted)
+        if not ctx.customer_spent:
+            return flags
+        flags = flags.copy()
+        for pid in ctx.customer_spent:
+            i = self._index.get(pid)
+            if i is not None:
+                flags[i] = True
+        return flags
+
     def encode(self, basket: Basket, ctx: Context) -> EncodedBasket:
         return encode(self.compiled.vocab, basket, ctx)
 
@@ -81,7 +95,7 @@ class KernelSet:
             raise ValueError(f"shard {shard} not in 0..{self.n_shards - 1}")
         out = []
         for _, ctx, e in items:
-            out.append(kb.shard_candidates(self._T, *e.args(), self.exhausted_flags(ctx.exhausted),
+            out.append(kb.shard_candidates(self._T, *e.args(), self.left_out_flags(ctx),
                                            shard, self.n_shards))
         return out
 
@@ -102,14 +116,14 @@ class KernelSet:
         basket, ctx, e = item
         cands = np.ascontiguousarray(np.unique(candidates), dtype=np.int64)  # rank order, as the reference sorts
         kernel = functools.partial(kb.price_basket, self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross,
-                                   e.ctx, e.code_types, self.exhausted_flags(ctx.exhausted), True,
+                                   e.ctx, e.code_types, self.left_out_flags(ctx), True,
                                    BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
         return Staged(kernel, functools.partial(self._finish, basket, ctx))
 
     def evaluate_staged(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Staged:
         """``kernel``: the one evaluate_basket call (nogil); encoding (here) and the Result outside it."""
         e = self.encode(basket, ctx)
-        kernel = functools.partial(kb.evaluate_basket, self._T, *e.args(), self.exhausted_flags(ctx.exhausted), True,
+        kernel = functools.partial(kb.evaluate_basket, self._T, *e.args(), self.left_out_flags(ctx), True,
                                    BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
         return Staged(kernel, functools.partial(self._finish, basket, ctx))
 

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from dataclasses import astuple, replace
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from dre.basket import Basket, Line, line_gross
+from dre.basket import Basket, Line, line_gross, local_time
 from dre.pricing.context import Context, CouponCheck
 from dre.promotion import model as m
 
@@ -44,9 +45,14 @@ COUPON_TYPES = ["T1", "T2", "T3"]
 CODES = ["K1", "K2", "K3", "K4"]
 STATUSES = ["USABLE", "USABLE", "USABLE", "INVALID", "EXPIRED", "ALREADY_REDEEMED", "LIMIT_REACHED"]
 BASE_TIME = datetime(2026, 11, 23, 11, 30, tzinfo=timezone.utc)  # a Monday
+BERLIN = ZoneInfo("Europe/Berlin")
+# Store-local times (dre.basket.local_time): an instant read in a store's IANA zone (winter and summer
+# time), and a wall-clock time without offset placed in it; both implementations read these alike.
 TIMES = [BASE_TIME, BASE_TIME + timedelta(hours=11, minutes=45),
          (BASE_TIME + timedelta(days=5)).astimezone(timezone(timedelta(hours=-5))),
-         (BASE_TIME + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=2)))]
+         (BASE_TIME + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=2))),
+         local_time(BASE_TIME + timedelta(hours=6), BERLIN),
+         local_time(datetime(2026, 7, 5, 23, 30), BERLIN)]
 
 
 def subset(values: list[str], min_size: int = 1) -> st.SearchStrategy[frozenset[str]]:
@@ -543,7 +549,7 @@ def _targeted(draw, features: frozenset[str], max_size: int, max_exclusive: int,
 @st.composite
 def scenario(draw, max_size: int = 8, max_exclusive: int = 5, max_lines: int = 40,
              features: tuple[str, ...] = FEATURES, require: tuple[str, ...] = (), random_odds: int = 6):
-    """(promotions, basket, context) with some budgets exhausted.
+    """(promotions, basket, context) with some budgets exhausted, overall or by the customer.
 
     One draw in ``random_odds`` is the broad random scenario (promotions with every kind of
     condition; 0: never); the others are targeted at a few of ``features`` (always including
@@ -563,7 +569,10 @@ def scenario(draw, max_size: int = 8, max_exclusive: int = 5, max_lines: int = 4
     exhausted = frozenset()
     if chance(draw, 6):
         exhausted = draw(st.frozensets(st.sampled_from([p.id for p in promos] + ["NOPE"]), max_size=2))
-    ctx = Context(coupons=ctx.coupons, exhausted=exhausted, prices=ctx.prices)
+    spent = frozenset()  # promotions the customer has used up (per-customer limit): priced without too
+    if chance(draw, 6):
+        spent = draw(st.frozensets(st.sampled_from([p.id for p in promos] + ["NOPE"]), max_size=2))
+    ctx = Context(coupons=ctx.coupons, exhausted=exhausted, prices=ctx.prices, customer_spent=spent)
     return promos, basket, ctx
 
 
@@ -573,6 +582,7 @@ def batch(draw, max_baskets: int = 8):
     plus parts of that basket (so that the promotions fire on them too) and random baskets. Every
     context has the scenario's exhausted budgets (price_batch takes one set for the batch)."""
     promos, basket, ctx = draw(scenario())
+    ctx = replace(ctx, customer_spent=frozenset())  # price_batch takes the tenant's set, no customer's
     cases = [(basket, ctx)]
     for _ in range(draw(st.integers(0, max_baskets - 1))):
         if draw(st.booleans()):

@@ -18,6 +18,9 @@ TXN_TTL_S = DAY_S  # priced iterations and confirm answers are kept a day (confi
 # as long as a booked loyalty event: a reused transactionId is refused (409), never consumed twice
 # nor silently left without its points.
 DONE_MARKER_TTL_S = 400 * DAY_S
+# Returns are accepted this long after a sale: a confirmed sale's record (what each line got, for
+# the linked returns that name it; a few hundred bytes per discounted sale) is kept as long.
+RETURN_WINDOW_S = 30 * DAY_S
 
 
 class CallsStore(Protocol):
@@ -26,7 +29,8 @@ class CallsStore(Protocol):
     async def call(self, enqueue: Callable[[Pipeline], Any], parse: Callable[[Any], T] | None = None) -> T: ...
 
     async def call_script(
-        self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None
+        self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None,
+        journal_as: str | None = None,
     ) -> T: ...
 
 

@@ -1,5 +1,8 @@
-"""Promotion budgets: what each has consumed (confirm.lua consumes them) and which are used up."""
+"""Promotion budgets: what each has consumed (confirm.lua consumes them), which are used up and what
+is left of each money budget."""
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from actors.store_ops.base import StorePart
 from dre.store import keys
@@ -22,3 +25,19 @@ class Budgets(StorePart):
         """Ids of the tenant's promotions whose budget is used up (evaluate skips them)."""
         key = keys.exhausted_budgets(tenant)
         return await self._core.call(lambda p: p.smembers(key), frozenset)
+
+    async def customer_usage(self, tenant: str, customer_id: str,
+                             promotion_ids: Sequence[str]) -> dict[str, int]:
+        """How often ``customer_id`` has redeemed each of ``promotion_ids`` (confirmed
+        transactions): one script call whatever their number (customer_usage.lua)."""
+        if not promotion_ids:
+            return {}
+        k = [keys.budget_customers(tenant, pid) for pid in promotion_ids]
+        return await self._core.call_script(self._core.scripts.customer_usage, k, [customer_id],
+                                            lambda r: dict(zip(promotion_ids, map(int, r))))
+
+    async def remaining(self, tenant: str) -> dict[str, int]:
+        """Cents left of each money budget, by promotion id, as confirms and promotion writes left
+        them (a promotion absent here has its whole amount limit left)."""
+        key = keys.budget_remaining(tenant)
+        return await self._core.call(lambda p: p.hgetall(key), lambda r: {k: int(v) for k, v in r.items()})

@@ -166,11 +166,13 @@ class CouponCodes(StorePart):
                 args = [marker[1], *args]
             for c, owner in zip(chosen, owners):
                 args += [c, owner]
-            reply = await self._core.call_script(s, k, args)
+            # journaled by the type, not by the drawn codes: a retry draws other codes, and must
+            # meet the first attempt's replies (and so its codes), in the same order
+            reply = await self._core.call_script(s, k, args, journal_as=f"{script}\n{type_id}")
             if int(reply[0]) in (1, 2):
+                made = list(reply[1:])  # the codes created (the first run's, on a replay)
                 if marker is None:
-                    return list(zip(chosen, owners))
-                made = list(reply[1:])  # the first grant's codes on a replay (2)
+                    return list(zip(made, owners))
                 return list(zip(made, owners)), int(reply[0]) == 2
             taken = set(reply[1:])  # codes that exist already: draw those again
             chosen = [codes.new_code(prefix, length) if c in taken else c for c in chosen]
@@ -239,7 +241,8 @@ class CouponCodes(StorePart):
         def parse(r: list) -> Reservation:
             return Reservation(r[0], code, transaction_id, int(r[1]), bool(int(r[2])))
 
-        return await self._core.call_script(s, k, args, parse)
+        # journaled by code and transaction: each attempt draws another reservation id
+        return await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
 
     async def _reservation(self, tenant: str, reservation_id: str) -> dict[str, str]:
         # The reservation index is written once by reserve and never changes, so reading it

@@ -37,8 +37,12 @@ class IdempotencyKeys(StorePart):
         s = self._core.scripts.idempotency_put
         return await self._core.call_script(s, k, [owner, status, body, ms(ttl_s)], lambda r: bool(int(r)))
 
-    async def release(self, tenant: str, scope: str, key: str, owner: str) -> bool:
-        """Drop a claim without an answer (the request failed retryably). False if not ours."""
+    async def release(self, tenant: str, scope: str, key: str, owner: str, outcome_unknown: bool = False,
+                      ttl_s: float = IDEMPOTENCY_TTL_S) -> bool:
+        """Give up a claim without an answer (the request failed retryably). Dropped when nothing
+        was done; kept as UNKNOWN for ``ttl_s`` when a store reply was lost (``outcome_unknown``),
+        so that only a retry of the same request runs. False if the claim was not ours."""
         k = [keys.idempotency(tenant, scope, key)]
         s = self._core.scripts.idempotency_release
-        return await self._core.call_script(s, k, [owner], lambda r: bool(int(r)))
+        keep = str(ms(ttl_s)) if outcome_unknown else ""
+        return await self._core.call_script(s, k, [owner, keep], lambda r: bool(int(r)))

@@ -16,7 +16,8 @@ from actors.store_ops.base import DAY_S, StorePart, ms
 from dre.store import keys
 from dre.store.records import now_ms
 
-CHUNK_TTL_S = 7 * DAY_S  # input of a job nobody finishes is dropped after this
+CHUNK_TTL_S = DAY_S  # input of a job nobody finishes is dropped after this (every worker runs
+# import jobs, so a queued job normally starts within seconds; its chunks go as they are done)
 FINISHED_TTL_S = 7 * DAY_S  # a finished job can be looked at this long
 MAX_ERRORS = 1000  # article errors kept per job (counts are exact beyond it)
 
@@ -40,20 +41,34 @@ class ChunkOutcome:
 class ArticleImports(StorePart):
     """``store.imports``: the tenant's article import jobs."""
 
-    async def create(self, tenant: str, job_id: str, chunks: Sequence[bytes | str],
-                     total: int, chunk_size: int, now: int | None = None) -> None:
-        """Store a job's input and queue it (see the module docstring for the order)."""
-        ttl = ms(CHUNK_TTL_S)
-        for i, chunk in enumerate(chunks):
-            key = keys.import_chunk(tenant, job_id, i)
-            await self._core.call(lambda p, key=key, chunk=chunk: p.set(key, chunk, px=ttl))
+    async def put_chunk(self, tenant: str, job_id: str, index: int, chunk: bytes | str) -> None:
+        """Store chunk ``index`` of a job's input (before the job is queued)."""
+        key = keys.import_chunk(tenant, job_id, index)
+        await self._core.call(lambda p: p.set(key, chunk, px=ms(CHUNK_TTL_S)))
+
+    async def discard(self, tenant: str, job_id: str, chunks: int) -> None:
+        """Drop the first ``chunks`` input chunks of a job that was never queued."""
+        if chunks:
+            names = [keys.import_chunk(tenant, job_id, i) for i in range(chunks)]
+            await self._core.call(lambda p: p.delete(*names))
+
+    async def queue(self, tenant: str, job_id: str, chunks: int, total: int, chunk_size: int,
+                    now: int | None = None) -> None:
+        """Queue a job whose ``chunks`` chunks are stored (see the module docstring for the order)."""
         now = now if now is not None else now_ms()
-        job = {"id": job_id, "status": "QUEUED", "total": total, "chunks": len(chunks), "chunkSize": chunk_size, "nextChunk": 0,
-               "processed": 0, "failed": 0, "created": 0, "updated": 0, "createdAt": now, "owner": ""}
+        job = {"id": job_id, "status": "QUEUED", "total": total, "chunks": chunks, "chunkSize": chunk_size,
+               "nextChunk": 0, "processed": 0, "failed": 0, "created": 0, "updated": 0, "createdAt": now, "owner": ""}
         jkey = keys.import_job(tenant, job_id)
         await self._core.call(lambda p: p.hset(jkey, mapping=job))
-        await self._core.call(lambda p: p.pexpire(jkey, ttl))
+        await self._core.call(lambda p: p.pexpire(jkey, ms(CHUNK_TTL_S)))
         await self._core.call(lambda p: p.sadd(keys.imports_pending(tenant), job_id))
+
+    async def create(self, tenant: str, job_id: str, chunks: Sequence[bytes | str],
+                     total: int, chunk_size: int, now: int | None = None) -> None:
+        """Store a job's whole input and queue it (tests and tools; the route streams)."""
+        for i, chunk in enumerate(chunks):
+            await self.put_chunk(tenant, job_id, i, chunk)
+        await self.queue(tenant, job_id, len(chunks), total, chunk_size, now)
 
     async def pending(self, tenant: str) -> list[str]:
         """Ids of the tenant's jobs not finished yet."""

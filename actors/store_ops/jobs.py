@@ -7,13 +7,15 @@ booked once per event key), so each confirmed job's effects happen exactly once.
 """
 from __future__ import annotations
 
-from actors.store_ops.base import StorePart, ms
+from actors.store_ops.base import DAY_S, StorePart, ms
 from dre.store import keys
 from dre.store.records import ClaimedJob, now_ms
 
 JOB_LEASE_S = 60.0  # a worker must finish (or fail) a job within this, else it is re-queued
 MAX_ATTEMPTS = 5  # attempts before a job is marked FAILED
 RECOVER_BATCH = 1000  # leases re-queued per recover call
+COMPLETED_TTL_S = 7 * DAY_S  # a completed job (without its payload) answers its status this long
+FAILED_TTL_S = 30 * DAY_S  # a job given up is kept whole this long, for an operator to look at
 
 
 class JobQueue(StorePart):
@@ -44,7 +46,7 @@ class JobQueue(StorePart):
         k = [keys.job(tenant, job_id), keys.job_leases(tenant)]
         s = self._core.scripts.job_complete
         t = now if now is not None else now_ms()
-        return await self._core.call_script(s, k, [job_id, results, t], lambda r: bool(int(r)))
+        return await self._core.call_script(s, k, [job_id, results, t, ms(COMPLETED_TTL_S)], lambda r: bool(int(r)))
 
     async def fail(
         self, tenant: str, job_id: str, error: str, max_attempts: int = MAX_ATTEMPTS,
@@ -54,7 +56,7 @@ class JobQueue(StorePart):
         k = [keys.job(tenant, job_id), keys.job_leases(tenant), keys.job_queue(tenant)]
         s = self._core.scripts.job_fail
         t = now if now is not None else now_ms()
-        return await self._core.call_script(s, k, [job_id, error, t, max_attempts])
+        return await self._core.call_script(s, k, [job_id, error, t, max_attempts, ms(FAILED_TTL_S)])
 
     async def recover(self, tenant: str, now: int | None = None, force: bool = False) -> int:
         """Re-queue jobs whose lease ran out (``force``: every leased job - only safe when no

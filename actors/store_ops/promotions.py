@@ -77,4 +77,4 @@ class Promotions(StorePart):
 def _keys(tenant: str, promotion_id: str) -> list[str]:
     """What promotions_write.lua touches for one promotion (put, create, delete)."""
     return [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant),
-            keys.budget(tenant, promotion_id), keys.exhausted_budgets(tenant)]
+            keys.budget(tenant, promotion_id), keys.exhausted_budgets(tenant), keys.budget_remaining(tenant)]

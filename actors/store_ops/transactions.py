@@ -1,10 +1,13 @@
 """Transactions: the transactionCounter, the priced iterations it keeps, and confirm."""
 from __future__ import annotations
 
-from typing import Collection, Sequence
+from typing import Collection, Mapping, Sequence
 
-from actors.store_ops.base import DONE_MARKER_TTL_S, TXN_TTL_S, StorePart, ms
+import orjson
+
+from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
 from actors.store_ops.coupons import code_keys, type_of
+from dre.returns import SaleState
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
 from dre.store.replies import confirm_refusal
@@ -88,18 +91,24 @@ class Transactions(StorePart):
         job_payload: str,
         now: int | None = None,
         ttl_s: float = TXN_TTL_S,
+        sale_record: str = "",
+        returns: Mapping[str, Sequence[tuple[str, int, int]]] | None = None,
     ) -> ConfirmResult:
         """Confirm one iteration, all or nothing (see ``lua/confirm.lua``).
 
         Consumes every promotion's budget, claims every coupon, stores ``answer`` as the first
-        answer, enqueues the side-effects job with ``job_payload``. A replay of the same
+        answer, enqueues the side-effects job with ``job_payload``, keeps ``sale_record`` (JSON,
+        dre.returns.sale_record) for the returns that may name this sale (RETURN_WINDOW_S), and adds
+        ``returns`` (original transactionId -> (counter field, delta, limit), dre.returns) to the
+        named sales' counters, none past its limit. A replay of the same
         iteration returns the stored first answer with ``replayed=True`` and changes nothing.
 
         Raises:
             ValueError: a promotion or a coupon code listed twice, a negative amount, or no answer.
             DREError: confirm.lua's refusal as dre.store.replies.CONFIRM_REFUSALS maps it: 409
                 ALREADY_CONFIRMED / STALE_ITERATION / BUDGET_EXHAUSTED (details[0].path =
-                promotion id) / COUPON_UNAVAILABLE (details[0].path = code); 404 NOT_FOUND;
+                promotion id) / COUPON_UNAVAILABLE (details[0].path = code) / RETURN_EXCEEDS_SALE
+                (details[0].path = the original transactionId); 404 NOT_FOUND;
                 503 STORE_UNAVAILABLE.
         """
         if len({p.promotion_id for p in promotions}) != len(promotions):
@@ -132,17 +141,38 @@ class Transactions(StorePart):
             type_id = await type_of(self._core, tenant, c.code)
             k += code_keys(tenant, c.code, type_id)
             args += [c.code, c.reservation_id, type_id]
+        k.append(keys.budget_remaining(tenant))
+        k.append(keys.txn_sale(tenant, txn_id))
+        args += [sale_record, ms(RETURN_WINDOW_S), len(returns or {})]
+        for original, incs in (returns or {}).items():
+            k.append(keys.txn_sale(tenant, original))
+            args += [original, len(incs)]
+            for inc in incs:
+                args += list(inc)
         k.append(keys.txn_refused(tenant, txn_id))
         s = self._core.scripts.confirm
 
         def parse(reply: list) -> ConfirmResult:
             if reply[0] == "CONFIRMED":
-                return ConfirmResult(reply[1], False, tuple(reply[2:]), job_id)
+                left = {pid: int(v) for pid, v in orjson.loads(reply[2]).items()}
+                return ConfirmResult(reply[1], False, tuple(reply[3:]), job_id, left)
             if reply[0] == "REPLAYED":
-                return ConfirmResult(reply[1], True, (), job_id)
+                return ConfirmResult(reply[1], True, (), job_id, {})
             raise confirm_refusal(reply, txn_id, counter)
 
         return await self._core.call_script(s, k, args, parse)
+
+    async def sale(self, tenant: str, txn_id: str) -> SaleState | None:
+        """A confirmed sale as the returns that name it see it (None: not kept: never confirmed
+        with a discount or points, or older than the return window)."""
+        key = keys.txn_sale(tenant, txn_id)
+
+        def parse(h: dict) -> SaleState | None:
+            if "record" not in h:
+                return None
+            return SaleState(orjson.loads(h["record"]), {f: int(v) for f, v in h.items() if f != "record"})
+
+        return await self._core.call(lambda p: p.hgetall(key), parse)
 
     async def confirmed(self, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""

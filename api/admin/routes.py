@@ -1,13 +1,14 @@
-"""/admin/promotions (CRUD, activate/deactivate, budget) and /admin/coupon-types (CRUD, code
-generation): thin routes over ``promotions`` and ``coupon_types``. Two blueprints, as mounted by
-api.app.create_app. Every route is admin-only (``admin_only``: 403 FORBIDDEN for a POS key)."""
+"""/admin/promotions (CRUD, activate/deactivate, budget), /admin/coupon-types (CRUD, code
+generation) and /admin/stores with /admin/settings (store time zones): thin routes over
+``promotions``, ``coupon_types`` and ``stores``. Three blueprints, as mounted by api.app.create_app. Every route is admin-only (``admin_only``: 403 FORBIDDEN for a POS key)."""
 from __future__ import annotations
 
 from quart import Blueprint, Response, g
 from quart_schema import document_response
 
-from api.admin import coupon_types, promotions
-from api.admin.schemas import Budget, CouponTypeList, Deleted, GeneratedCodes, GenerateRequest, PromotionList
+from api.admin import coupon_types, promotions, stores
+from api.admin.schemas import (Budget, CouponTypeList, Deleted, GeneratedCodes, GenerateRequest, PromotionList,
+                               StoreList, StoreSettingsOut)
 from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
@@ -15,9 +16,11 @@ from api.http.validation import validate_request
 from api.services import current_services
 from dre.wire.coupon_type import CouponTypeIn
 from dre.wire.promotion import PromotionIn
+from dre.wire.store_settings import StoreSettingsIn
 
 promotions_bp = Blueprint("admin_promotions", __name__)
 coupon_types_bp = Blueprint("admin_coupon_types", __name__)
+stores_bp = Blueprint("admin_stores", __name__)
 
 VERSION_HEADER = "X-Promotions-Version"  # the tenant's promotions version after a write
 # POSTs that read no body: any (or no) Content-Type is fine
@@ -177,3 +180,67 @@ async def generate(type_id: str, data: GenerateRequest) -> Response:
     """`count` new ACTIVE codes of an INDIVIDUAL type: `prefix` + random characters (no 0/O, 1/I/L),
     `codeLength` long (at least 6 random characters). 409 COUPON_UNAVAILABLE for a GENERIC type."""
     return json_response(await coupon_types.generate_codes(current_services(), g.tenant, type_id, data.count))
+
+
+@stores_bp.get("/admin/stores")
+@admin_only
+@document_response(StoreList, 200)
+@errors(*AUTH_ERRORS, 503)
+async def list_stores() -> Response:
+    """The stores with settings of their own (by storeId) and the tenant default."""
+    return json_response(await stores.list_stores(current_services(), g.tenant))
+
+
+@stores_bp.get("/admin/stores/<store_id>")
+@admin_only
+@document_response(StoreSettingsOut, 200)
+@errors(*AUTH_ERRORS, 404, 503)
+async def get_store(store_id: str) -> Response:
+    """One store's settings (404: it has none and follows the default)."""
+    return json_response(await stores.get_store(current_services(), g.tenant, store_id))
+
+
+@stores_bp.put("/admin/stores/<store_id>")
+@admin_only
+@validate_request(StoreSettingsIn)
+@document_response(StoreSettingsOut, 200)
+@document_response(StoreSettingsOut, 201)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
+async def put_store(store_id: str, data: StoreSettingsIn) -> Response:
+    """Create (201) or replace (200) a store's settings. `timeZone` (an IANA name, 400 otherwise):
+    TIME conditions and validity hours of requests with this `header.storeId` are judged at the
+    instant of `header.timestamp` in that zone (null: the tenant default). In effect on the next
+    evaluate of every worker, like a promotion write (`X-Promotions-Version`)."""
+    doc, version, created = await stores.put_store(current_services(), g.tenant, store_id, data)
+    return _written(doc, version, 201 if created else 200)
+
+
+@stores_bp.delete("/admin/stores/<store_id>")
+@admin_only
+@document_response(Deleted, 200)
+@errors(*AUTH_ERRORS, 404, 503)
+async def delete_store(store_id: str) -> Response:
+    """Forget a store's settings: it follows the tenant default again."""
+    version = await stores.delete_store(current_services(), g.tenant, store_id)
+    return _written({"id": store_id, "version": version}, version)
+
+
+@stores_bp.get("/admin/settings")
+@admin_only
+@document_response(StoreSettingsIn, 200)
+@errors(*AUTH_ERRORS, 503)
+async def get_settings() -> Response:
+    """The tenant's default store settings (every field null when never set)."""
+    return json_response(await stores.get_default(current_services(), g.tenant))
+
+
+@stores_bp.put("/admin/settings")
+@admin_only
+@validate_request(StoreSettingsIn)
+@document_response(StoreSettingsIn, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
+async def put_settings(data: StoreSettingsIn) -> Response:
+    """Replace the tenant's default store settings: `timeZone` applies to every store without one
+    of its own (null: such stores are judged at the timestamp's own offset)."""
+    doc, version = await stores.put_default(current_services(), g.tenant, data)
+    return _written(doc, version)

@@ -1,10 +1,12 @@
-"""Bodies and answers of the admin routes (promotions, coupon types, budgets), for the OpenAPI document."""
+"""Bodies and answers of the admin routes (promotions, coupon types, budgets, store settings), for the
+OpenAPI document."""
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
 from dre.wire.coupon_type import CouponTypeIn
 from dre.wire.promotion import PromotionIn
+from dre.wire.store_settings import StoreSettingsIn
 
 
 class PromotionList(BaseModel):
@@ -41,3 +43,12 @@ class GenerateRequest(BaseModel):
 
 class GeneratedCodes(BaseModel):
     codes: list[str]
+
+
+class StoreSettingsOut(StoreSettingsIn):
+    storeId: str
+
+
+class StoreList(BaseModel):
+    stores: list[StoreSettingsOut] = Field(description="Stores with settings of their own, by storeId")
+    default: StoreSettingsIn = Field(description="The tenant default (/admin/settings) for every other store")

@@ -4,14 +4,18 @@ Both upsert by articleNumber and validate every article on its own (dre.articles
 body is stored in the store in chunks of CHUNK_SIZE articles before the 202 (so a restart loses
 nothing accepted) and processed by the import job actor (actors.import_jobs).
 
-Memory: the batch route holds the body and its parsed form at once while it splits it into
-chunks (for a million articles ~150 MB of JSON and ~0.5 GB of Python objects, for about a
-second, in a thread); after the 202 only one chunk at a time is in memory.
+Memory: the batch body is streamed (api.http.body_stream): parsed as it arrives (ijson's C
+parser) and stored a chunk at a time, so a worker holds one chunk of articles and a window of
+unread body (4 MiB), whatever the body's size (it held the whole body and its parsed form before:
+~150 MB of JSON and ~0.5 GB of Python objects for a million articles).
 """
 from __future__ import annotations
 
 import uuid
+from contextlib import aclosing
+from typing import AsyncIterator
 
+import ijson
 import orjson
 import trio
 
@@ -54,32 +58,59 @@ async def import_sync(services: Services, tenant: str, items: list) -> dict:
             "results": results}
 
 
-def split_body(body: bytes) -> tuple[list[bytes], int]:
-    """(JSON array chunks of at most CHUNK_SIZE raw articles, total) of a batch body.
+async def article_chunks(pieces: AsyncIterator[bytes]) -> AsyncIterator[tuple[bytes, int]]:
+    """(JSON array of at most CHUNK_SIZE raw articles, how many) of a ``{"articles": [...]}``
+    body, as it streams in: one chunk in memory at a time, never the body or its parsed form.
+    ijson's push parser (C) takes each piece as it comes (its async readers are asyncio's).
 
-    CPU and memory bound: run in a thread. Raises DREError 400 when the body is not
-    ``{"articles": [...]}`` (individual articles are judged later, by the job).
+    Raises DREError 400 when the body is not JSON, or holds no ``articles`` array with at least
+    one article (individual articles are judged later, by the job).
     """
+    parsed = ijson.sendable_list()
+    parser = ijson.items_coro(parsed, "articles.item", use_float=True)
+    chunk: list = []
+    seen = 0
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        async for piece in pieces:  # (the caller closes this generator, and so ``pieces``)
+            parser.send(piece)
+            for article in parsed:
+                chunk.append(article)
+                if len(chunk) == CHUNK_SIZE:
+                    seen += len(chunk)
+                    yield orjson.dumps(chunk), len(chunk)
+                    chunk = []
+            del parsed[:]
+        parser.close()  # the end of the body: incomplete JSON raises here
+    except ijson.JSONError as exc:
         raise invalid(f"request body is not valid JSON: {exc}") from None
-    articles = data.get("articles") if isinstance(data, dict) else None
-    if not isinstance(articles, list):
-        raise invalid('body must be {"articles": [...]}', [Issue("articles", "must be an array of articles")])
-    return [orjson.dumps(articles[i:i + CHUNK_SIZE]) for i in range(0, len(articles), CHUNK_SIZE)], len(articles)
+    chunk.extend(parsed)
+    seen += len(chunk)
+    if not seen:
+        raise invalid('body must be {"articles": [...]} with at least one article',
+                      [Issue("articles", "must be an array of articles")])
+    if chunk:
+        yield orjson.dumps(chunk), len(chunk)
 
 
-async def submit_batch(services: Services, tenant: str, body: bytes) -> dict:
-    """Store a batch import and queue it; ``{"jobId", "status": "QUEUED", "total"}``.
-
-    Cancellation (client gone) before the job is queued leaves orphan chunks that expire.
+async def submit_batch(services: Services, tenant: str, pieces: AsyncIterator[bytes]) -> dict:
+    """Store a streamed batch import chunk by chunk, then queue it; ``{"jobId", "status":
+    "QUEUED", "total"}``. A body refused half-way (400, 413) or a store failure leaves nothing:
+    the chunks written so far are dropped (or, if even that fails, expire with CHUNK_TTL_S).
     """
     store = services.store
-    chunks, total = await trio.to_thread.run_sync(split_body, body)
-    del body
     job_id = uuid.uuid4().hex
-    await store.imports.create(tenant, job_id, chunks, total, CHUNK_SIZE)
+    chunks = total = 0
+    try:
+        async with aclosing(article_chunks(pieces)) as parts:
+            async for raw, n in parts:
+                await store.imports.put_chunk(tenant, job_id, chunks, raw)
+                chunks += 1
+                total += n
+    except BaseException:
+        with trio.CancelScope(shield=True), trio.move_on_after(5):
+            await store.imports.discard(tenant, job_id, chunks + 1)
+        raise
+    await store.imports.queue(tenant, job_id, chunks, total, CHUNK_SIZE)
     if services.imports is not None:
         services.imports.submit(tenant, job_id)
     return {"jobId": job_id, "status": "QUEUED", "total": total}

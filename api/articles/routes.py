@@ -8,6 +8,7 @@ from quart_schema import document_request, document_response
 from api.articles import imports as ops
 from api.articles.schemas import ArticlesBody, ImportAccepted, ImportJob, ImportResult
 from api.http.auth import admin_only
+from api.http.body_stream import stream_body
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
@@ -39,10 +40,13 @@ async def import_articles(data: ArticlesBody) -> Response:
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
 async def import_batch() -> Response:
     """Queue a large import (a million articles is fine; body limit DRE_MAX_IMPORT_BYTES, 512 MiB
-    by default) and answer 202 with its `jobId` at once. The articles are stored before the
-    answer, so a restart resumes the job; follow it at `/admin/ArticleImportJobs({jobId})`."""
-    body = await request.get_data(cache=False)
-    accepted = await ops.submit_batch(current_services(), g.tenant, body)
+    by default) and answer 202 with its `jobId` once the body is in. The body is streamed and
+    stored in chunks as it arrives (a worker's memory does not grow with it); a body past the
+    limit is 413 and leaves nothing. The articles are stored before the answer, so a restart
+    resumes the job; follow it at `/admin/ArticleImportJobs({jobId})`."""
+    services = current_services()
+    pieces = stream_body(request, services.config.max_import_bytes)
+    accepted = await ops.submit_batch(services, g.tenant, pieces)
     return json_response(accepted, 202, {"Location": f"/admin/ArticleImportJobs({accepted['jobId']})"})
 
 

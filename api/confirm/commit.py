@@ -59,8 +59,10 @@ def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: 
     )
 
 
-async def confirm(store: Store, tenant: str, transaction_id: str, counter: int) -> tuple[str, tuple[str, ...]]:
-    """Confirm one iteration. Returns (answer JSON, promotions whose budget this confirm used up).
+async def confirm(store: Store, tenant: str, transaction_id: str,
+                  counter: int) -> tuple[str, tuple[str, ...], dict[str, int]]:
+    """Confirm one iteration. Returns (answer JSON, promotions whose budget this confirm used up,
+    cents left of each money budget it consumed).
 
     Raises:
         DREError: 404 unknown / expired iteration, 409 STALE_ITERATION / ALREADY_CONFIRMED /
@@ -69,7 +71,7 @@ async def confirm(store: Store, tenant: str, transaction_id: str, counter: int) 
     """
     found = await store.transactions.confirmable(tenant, transaction_id, counter)
     if found.iteration is None:
-        return found.answer, ()  # a replay: the first answer, nothing consumed
+        return found.answer, (), {}  # a replay: the first answer, nothing consumed
     it = Iteration.parse(found.iteration)
     now = now_ms()
     answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
@@ -77,5 +79,7 @@ async def confirm(store: Store, tenant: str, transaction_id: str, counter: int) 
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
     result = await store.transactions.confirm(
         tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
-        answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now)
-    return result.answer, result.exhausted
+        answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now,
+        sale_record=orjson.dumps(it.sale).decode() if it.sale else "",
+        returns={o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()})
+    return result.answer, result.exhausted, result.remaining

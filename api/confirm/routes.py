@@ -27,9 +27,13 @@ async def confirm(data: ConfirmRequestBody) -> Response:
     (money: the sale-part discount — returns never release budget; redemptions: one per confirm;
     per customer when the iteration named a customerId), the coupons the iteration applied are
     claimed (through the transaction's own reservation when it holds one, else directly;
-    INDIVIDUAL codes become REDEEMED), and the side-effects job is queued. Otherwise 409
-    BUDGET_EXHAUSTED (`details[0].path` = the promotion id) or 409 COUPON_UNAVAILABLE
-    (`details[0].path` = the code, `issue` = why) and nothing is consumed.
+    INDIVIDUAL codes become REDEEMED), the sale is kept 30 days for the returns that may name it
+    (originalTransactionId), what this iteration's linked return lines give back is counted
+    against the sales they name, and the side-effects job is queued. Otherwise 409
+    BUDGET_EXHAUSTED (`details[0].path` = the promotion id), 409 COUPON_UNAVAILABLE
+    (`details[0].path` = the code, `issue` = why) or 409 RETURN_EXCEEDS_SALE (`details[0].path` =
+    the original transactionId: a return of that sale confirmed since; evaluate again) and
+    nothing is consumed.
 
     404: the counter was never issued, or the iteration expired (24 h; evaluate again). 409
     STALE_ITERATION: not the latest counter. 409 ALREADY_CONFIRMED: another counter of this
@@ -39,7 +43,9 @@ async def confirm(data: ConfirmRequestBody) -> Response:
     """
     s = current_services()
     header = data.request.header
-    answer, exhausted = await confirm_iteration(s.store, g.tenant, header.transactionId, header.transactionCounter)
+    answer, exhausted, remaining = await confirm_iteration(s.store, g.tenant, header.transactionId,
+                                                           header.transactionCounter)
+    s.budgets.note(g.tenant, remaining)  # evaluate here leaves out a discount larger than what is left
     if exhausted:
         s.budgets.invalidate(g.tenant)  # evaluate stops offering them from the next request
     if s.jobs is not None:

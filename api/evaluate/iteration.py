@@ -17,6 +17,7 @@ import orjson
 
 from dre.basket import Basket
 from dre.pricing.result import Result
+from dre.returns import LinkedReturns, sale_record
 from dre.promotion.model import Promotion
 from dre.store.records import NO_LIMIT, BudgetUse
 
@@ -31,9 +32,10 @@ def _budget(p: Promotion | None) -> dict | None:
 
 
 def iteration_record(basket: Basket, result: Result, body: dict, promotions: Mapping[str, Promotion],
-                     promotions_version: int) -> bytes:
+                     promotions_version: int, linked: LinkedReturns | None = None) -> bytes:
     """The JSON kept with the counter (see the module docstring for what and why); ``body`` is the
-    answer's :func:`dre.response.response_body`."""
+    answer's :func:`dre.response.response_body`; ``linked``: what its linked return lines use of
+    the sales they name (confirm adds it to those sales' counters)."""
     applied = []
     for a in result.applied:
         p = promotions.get(a.promotion_id)
@@ -54,6 +56,9 @@ def iteration_record(basket: Basket, result: Result, body: dict, promotions: Map
                    "discount": sum(d.amount for ds in result.lines for d in ds),
                    "points": result.points},
         "response": body,
+        # kept by confirm for the returns that may name this sale (dre.returns)
+        "sale": sale_record(basket, result, promotions),
+        "returns": linked.increments if linked is not None else {},
     })
 
 
@@ -95,6 +100,8 @@ class Iteration:
     coupons: tuple[str, ...]
     totals: dict  # cents: gross, discount, points
     response: dict  # the answer's body as evaluate answered it (no meta)
+    sale: dict | None = None  # dre.returns.sale_record of the sale part (None: nothing to give back)
+    returns: dict | None = None  # original transactionId -> [[counter field, delta, limit], ...]
 
     @property
     def member(self) -> str | None:
@@ -109,4 +116,5 @@ class Iteration:
                              a.get("version"), a.get("budget"), tuple(a.get("issueCoupons") or ()))
             for a in d.get("applied", ()))
         return cls(d.get("customerId"), d.get("loyaltyCardNo"), d.get("storeId"), d.get("promotionsVersion"), applied,
-                   tuple(d.get("coupons") or ()), d.get("totals") or {}, d.get("response") or {})
+                   tuple(d.get("coupons") or ()), d.get("totals") or {}, d.get("response") or {}, d.get("sale"),
+                   d.get("returns") or {})

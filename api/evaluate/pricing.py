@@ -1,4 +1,5 @@
-"""Evaluate and simulate: request → context (coupons, budgets) → engine → response shaping.
+"""Evaluate and simulate: request → context (coupons, budgets, the customer's used-up promotions)
+→ engine → response shaping.
 
 The route has validated the body; this module gathers what the evaluator needs besides the
 basket, has the engine price it, assigns the counter (evaluate only) and shapes the answer once,
@@ -9,16 +10,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import ChainMap
 from dataclasses import replace
 
 from actors.store_ops.transactions import RefusedPromotions
 from api.evaluate.coupons import check_coupons
+from api.evaluate.customer_limits import customer_spent
 from api.evaluate.iteration import iteration_record
 from api.services import Services
-from dre.basket import basket_from_request
+from dre.basket import Basket, basket_from_request
 from dre.errors import DREError
-from dre.pricing import Context
+from dre.evaluate import withheld
+from dre.pricing import Context, over_budget
 from dre.response import build_response, response_body
+from dre.returns import LinkedReturns, merge_linked, price_linked
 from dre.wire.evaluate import EvaluateRequest
 
 
@@ -34,6 +39,15 @@ async def _article_groups(services: Services, tenant: str, req: EvaluateRequest)
         return None
 
 
+async def _linked_returns(services: Services, tenant: str, basket: Basket) -> LinkedReturns:
+    """What the basket's linked return lines give back: each named sale read once (a store fault is
+    a 503: without the sale the return cannot be priced as the contract says)."""
+    sales = {}
+    for txn in dict.fromkeys(ln.original[0] for ln in basket.lines if ln.original is not None):
+        sales[txn] = await services.store.transactions.sale(tenant, txn)
+    return price_linked(basket, sales)
+
+
 async def price_request(services: Services, tenant: str, req: EvaluateRequest, *, simulate: bool) -> dict:
     """The EvaluateResponseV2 of one validated request.
 
@@ -46,34 +60,52 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
     """
     started = time.perf_counter()
     groups = await _article_groups(services, tenant, req)
-    basket = basket_from_request(req, groups=groups)
+    basket = basket_from_request(req, groups=groups, zone=services.engine.zones(tenant).zone(req.header.storeId))
     if not simulate and (basket.include_inactive or basket.include_missed):
         # evaluate ignores the two simulate-only flags (contract)
         basket = replace(basket, include_inactive=False, include_missed=False)
     transaction_id = basket.transaction_id or str(uuid.uuid4())
+    linked = [i for i, ln in enumerate(basket.lines) if ln.original is not None]
+    back = await _linked_returns(services, tenant, basket) if linked else None
+    # linked return lines give back what their sale gave (dre.returns); the rest is priced
+    to_price = replace(basket, lines=tuple(ln for ln in basket.lines if ln.original is None)) if linked else basket
+    budgets = await services.budgets.known(tenant)
     ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
                                               services.static_coupons.get(tenant, {})),
-                  exhausted=await services.budgets.get(tenant))
+                  exhausted=budgets.exhausted, remaining=budgets.remaining,
+                  customer_spent=await customer_spent(services.store, tenant, basket,
+                                                      services.engine.current(tenant)))
     counter, meta_extra = None, None  # simulate assigns no counter
     while True:
-        priced = await services.engine.price(tenant, basket, ctx)
-        body = response_body(basket, priced.result, priced.pset.by_id,
-                             include_recommendations=not simulate or basket.include_missed)
+        priced = await services.engine.price(tenant, to_price, ctx)
+        over = over_budget(priced.result.applied, priced.pset.by_id, ctx.remaining)
+        if over:
+            # what is left of their money budget cannot pay this basket's discount: price again
+            # without them (terminates: the left-out set grows every round)
+            ctx = replace(ctx, exhausted=ctx.exhausted | over)
+            continue
+        result, labels = priced.result, priced.pset.by_id
+        if back is not None:
+            result = merge_linked(len(basket.lines), linked, result, back)
+            labels = ChainMap(priced.pset.by_id, back.names)
+        missed = withheld(priced.pset.by_id, basket, ctx)
+        body = response_body(basket, result, labels, include_recommendations=not simulate or basket.include_missed,
+                             missed=missed)
         if simulate:
             break
-        record = iteration_record(basket, priced.result, body, priced.pset.by_id, priced.pset.version)
+        record = iteration_record(basket, result, body, priced.pset.by_id, priced.pset.version, back)
         try:
-            counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.exhausted)
+            counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.left_out)
         except RefusedPromotions as refusal:
             # a confirm of this transaction was refused for these: the lane must not be offered
             # them again. Rare (a budget race), so not read before every evaluate. Terminates:
             # the store refuses only for ids not passed, so the set grows every round.
-            if refusal.ids <= ctx.exhausted:
+            if refusal.ids <= ctx.left_out:
                 raise
             ctx = replace(ctx, exhausted=ctx.exhausted | refusal.ids)
             continue
         meta_extra = {"counterSource": source}
         break
-    return build_response(basket, priced.result, priced.pset.by_id, transaction_id=transaction_id, counter=counter,
+    return build_response(basket, result, labels, transaction_id=transaction_id, counter=counter,
                           is_simulation=simulate, duration_ms=(time.perf_counter() - started) * 1000,
                           meta_extra=meta_extra, body=body)

@@ -100,6 +100,14 @@ class Recommendation(BaseModel):
     potentialSavings: Money
 
 
+class MissedPromotion(BaseModel):
+    promotionId: str
+    promotionName: str
+    reason: Literal["CUSTOMER_LIMIT_REACHED"] = Field(
+        description="CUSTOMER_LIMIT_REACHED: the customer has redeemed it budget.perCustomerRedemptions times")
+    message: str
+
+
 class EvaluateResponse(BaseModel):
     """EvaluateResponseV2."""
 
@@ -110,3 +118,9 @@ class EvaluateResponse(BaseModel):
     couponResults: list[CouponResult]
     recommendations: list[Recommendation] = Field(
         description="evaluate: always; simulate: only with includeMissedPromotions")
+    missedPromotions: list[MissedPromotion] = Field(
+        description="Promotions whose conditions this basket meets but that were priced without, and why (by "
+                    "promotionId): a customer at a promotion's per-customer limit is not offered it again. "
+                    "evaluate: always; simulate: only with includeMissedPromotions. While the store cannot be "
+                    "read, customers' usage is unknown: the basket is priced as if it were zero (confirm still "
+                    "refuses a promotion over its limit) and this list stays empty")

@@ -9,12 +9,20 @@ route, key). Then:
 * same key, another body: 422 IDEMPOTENCY_KEY_REUSED (the request cannot be processed as sent:
   the key names another request; nothing is stored or changed);
 * a duplicate while the first is still running: 409 IN_PROGRESS (retry shortly);
-* the first answer was a 5xx: the claim is released and not kept, so a retry runs afresh (503
-  means "nothing was done, try again"); 4xx answers are kept (the same request fails the same way).
+* the first answer was a 5xx: the answer is not kept, so a retry runs (503 means "try again");
+  4xx answers are kept (the same request fails the same way). When nothing was done the claim is
+  dropped. When a store reply was lost (its call timed out, or the connection broke with the
+  command sent) the first attempt may have changed something: the claim is kept as UNKNOWN, only
+  a retry with the same body may take it over, and every store script the request runs is
+  journaled (actors/operation.py), so the retry meets the first attempt's outcome of each call
+  and answers it - a confirm, a reserve, generated codes are never made twice.
 
 While the store is unreachable a key cannot be honoured: writing routes answer 503 (as they would
 anyway), while evaluate and simulate, which keep pricing without the store, run without
-idempotency. A request cancelled mid-way (client gone) leaves its claim to lapse after 60 s.
+idempotency. A claim lapses :func:`in_flight_s` after it was made when its request never gives
+it up (cancelled mid-way, or its own store calls lost): 3 store deadlines, at least 5 s - a
+retry waits no longer than that (409 IN_PROGRESS meanwhile), and a request still running then may
+overlap with its retry without harm, since both meet the same journaled store replies.
 """
 from __future__ import annotations
 
@@ -25,7 +33,9 @@ from typing import Protocol
 import orjson
 from quart import Quart, Response, g, request
 
+from actors import operation
 from actors.store import Store
+from dre.config import Config
 from api.http.errors import error_response
 from dre.errors import DREError, Issue, invalid
 
@@ -42,6 +52,7 @@ class HasStore(Protocol):
     sits below the worker's state)."""
 
     store: Store
+    config: Config
 
 
 def fingerprint(method: str, full_path: str, body: bytes) -> str:
@@ -50,6 +61,11 @@ def fingerprint(method: str, full_path: str, body: bytes) -> str:
     h.update(f"{method} {full_path}\n".encode())
     h.update(body)
     return h.hexdigest()
+
+
+def in_flight_s(config: Config) -> float:
+    """How long a claim holds without an answer (see the module docstring)."""
+    return max(5.0, 3 * config.store_deadline_ms / 1000)
 
 
 def _check_key(key: str) -> None:
@@ -63,8 +79,13 @@ def _replay(status: int, stored: str) -> Response:
     return Response(env["body"], status=status, mimetype=env["contentType"], headers={REPLAYED: "true"})
 
 
-def install_idempotency(app: Quart, services: HasStore) -> None:
-    """Register the hooks. Call after the authentication hook: the tenant must be known."""
+def install_idempotency(app: Quart, services: HasStore, streamed: frozenset[str] = frozenset()) -> None:
+    """Register the hooks. Call after the authentication hook: the tenant must be known.
+
+    ``streamed``: paths whose body the route streams (the batch import, hundreds of MB): their
+    fingerprint is the method, path and declared length only, so that a retry with another body
+    of the same length would replay the first answer - send a new key with a new import.
+    """
 
     @app.before_request
     async def _claim() -> Response | None:
@@ -75,8 +96,12 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
         try:
             _check_key(key)
             scope = request.url_rule.rule
-            print_ = fingerprint(request.method, request.full_path, await request.get_data())
-            claim = await services.store.idempotency.claim(g.tenant, scope, key, print_)
+            if request.path in streamed:  # the body is read once, by the route, as it streams
+                print_ = fingerprint(request.method, request.full_path, f"length={request.content_length}".encode())
+            else:
+                print_ = fingerprint(request.method, request.full_path, await request.get_data())
+            claim = await services.store.idempotency.claim(g.tenant, scope, key, print_,
+                                                           in_flight_s(services.config))
         except DREError as err:
             if err.status == 503 and request.url_rule.rule in OFFLINE_ROUTES:
                 return None  # priced without the store, so without idempotency too
@@ -90,7 +115,8 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
         if claim.state == "IN_PROGRESS":
             return error_response(DREError(409, "IN_PROGRESS", f"a request with this {HEADER} is still running; "
                                            "retry shortly", [Issue(f"headers.{HEADER}", "in progress")]))
-        g.idempotency = (g.tenant, scope, key, claim.owner)
+        op, token = operation.begin(g.tenant, scope, key, print_)
+        g.idempotency = (g.tenant, scope, key, claim.owner, op, token)
         return None
 
     @app.after_request
@@ -98,10 +124,12 @@ def install_idempotency(app: Quart, services: HasStore) -> None:
         claimed = getattr(g, "idempotency", None)
         if claimed is None:
             return response
-        tenant, scope, key, owner = claimed
+        tenant, scope, key, owner, op, token = claimed
+        g.idempotency = None
+        operation.end(token)  # the hooks' own store calls are not part of it
         try:
             if response.status_code >= 500:
-                await services.store.idempotency.release(tenant, scope, key, owner)
+                await services.store.idempotency.release(tenant, scope, key, owner, op.outcome_unknown)
             else:
                 body = (await response.get_data()).decode()
                 envelope = orjson.dumps({"contentType": response.mimetype, "body": body}).decode()

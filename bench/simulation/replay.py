@@ -5,8 +5,10 @@ Per slice (``sliceMinutes`` of the day): draw the baskets → ``kernels.price_ba
 for each basket whose discounts touch a budgeted promotion or that used a coupon: issue a counter
 and confirm it (``confirm.lua``: budgets and coupon limits, all or nothing) → on BUDGET_EXHAUSTED
 the lane re-prices without that promotion (as evaluate would a second later) and confirms again →
-read the exhausted-budget set for the next slice (budget knowledge lags one slice, as evaluate's
-lags about a second). Baskets touching no budget and no coupon change no store state, so they are
+read the exhausted-budget set and the money budgets' remainders for the next slice (budget
+knowledge lags one slice, as evaluate's lags about a second). A basket whose discount of a budgeted
+promotion exceeds the known remainder is priced again without it before any confirm, as evaluate
+does (dre.pricing.over_budget). Baskets touching no budget and no coupon change no store state, so they are
 not sent to the store; their discounts count all the same.
 
 Simplifications (documented in the report's README section): no customers (no per-customer
@@ -31,7 +33,7 @@ from bench.simulation.catalogue import SyntheticCatalogue, make_catalogue
 from bench.simulation.scenario import Scenario
 from bench.simulation.summary import DaySummary, PromotionTotals
 from dre.errors import DREError
-from dre.pricing.context import Context
+from dre.pricing import Applied, Context, over_budget
 from dre.promotion.model import Promotion
 from dre.store.records import NO_LIMIT, BudgetUse, CouponClaim
 from kernels import KernelSet, price_batch
@@ -99,6 +101,7 @@ class DayReplay:
         self.tz = timezone(sign * timedelta(hours=hh, minutes=mm))
         self.midnight = datetime(scenario.date.year, scenario.date.month, scenario.date.day, tzinfo=self.tz)
         self.exhausted = np.zeros(len(rules.ranked), dtype=np.bool_)
+        self.remaining: dict[str, int] = {}  # cents left of money budgets, as read after each slice
         self.rank_of = {p.id: i for i, p in enumerate(rules.ranked)}
         self.dead_codes: set[int] = set()  # code indices that hit their redemption limit
         self.day = DaySummary()
@@ -181,8 +184,9 @@ class DayReplay:
         self.day.coupon_redemptions += len(claims)
         return True
 
-    async def confirm_slice(self, sl: Slice) -> list[tuple[int, str]]:
-        """Confirm every basket of the slice that needs the store; returns the refused ones."""
+    async def confirm_slice(self, sl: Slice, skip: np.ndarray) -> list[tuple[int, str]]:
+        """Confirm every basket of the slice that needs the store, but those in ``skip``; returns
+        the refused ones."""
         refused: list[tuple[int, str]] = []
         limit = trio.CapacityLimiter(CONFIRM_CONCURRENCY)
 
@@ -190,7 +194,7 @@ class DayReplay:
             async with limit:
                 await self._confirm(sl, i, refused)
 
-        needs = self._needs_store(sl)
+        needs = self._needs_store(sl) & ~skip
         async with trio.open_nursery() as nursery:
             for i in np.nonzero(needs)[0]:
                 nursery.start_soon(one, int(i))
@@ -229,6 +233,21 @@ class DayReplay:
         self.day.baskets_by_hour[hour] = self.day.baskets_by_hour.get(hour, 0) + n
         self.day.add_savings(sl.discount[keep])
 
+    def over_budget(self, sl: Slice) -> dict[int, frozenset[str]]:
+        """Baskets of a priced slice that would get a discount the known remainder of its money
+        budget cannot cover -> those promotions (evaluate's verdict, dre.pricing.over_budget)."""
+        counts = np.diff(sl.promo_off)
+        owner = np.repeat(np.arange(len(counts)), counts)
+        out = {}
+        for i in np.unique(owner[self.rules.budgeted[sl.promo] & (sl.amount > 0)]):
+            lo_, hi = sl.promo_off[i], sl.promo_off[i + 1]
+            applied = [Applied(self.rules.ranked[int(sl.promo[k])].id, int(sl.amount[k]), 0, None)
+                       for k in range(lo_, hi)]
+            over = over_budget(applied, self.rules.kset.by_id, self.remaining)
+            if over:
+                out[int(i)] = over
+        return out
+
     def close_slice(self, minute: int, exhausted_ids: frozenset[str]) -> None:
         for pi, p in enumerate(self.rules.ranked):
             t = self.day.promotions[p.id]
@@ -249,6 +268,7 @@ class DayReplay:
                        for retry in await self._price_and_confirm(batch, refused, minute, attempt)]
             if not pending:
                 break
+        self.remaining = await self.store.budgets.remaining(self.tenant)
         self.close_slice(minute, await self.store.budgets.exhausted(self.tenant))
         self.day.store_seconds += time.perf_counter() - started - (self.day.pricing_seconds - priced_before)
 
@@ -263,8 +283,15 @@ class DayReplay:
         sl = await trio.to_thread.run_sync(self.price, batch, minute, flags)
         self.day.pricing_seconds += time.perf_counter() - t0
         keep = np.ones(len(batch), dtype=np.bool_)
+        over = self.over_budget(sl)
+        left_out: dict[frozenset[str], list[int]] = {}
+        for i, ids in over.items():  # not offered: priced again without them, never refused
+            keep[i] = False
+            left_out.setdefault(refused_before | ids, []).append(i)
+            for pid in ids:
+                self.day.promotions[pid].left_out += 1
         retry: dict[frozenset[str], list[int]] = {}
-        for i, pid in await self.confirm_slice(sl):
+        for i, pid in await self.confirm_slice(sl, ~keep):
             keep[i] = False
             if pid:
                 self.day.promotions[pid].refused += 1
@@ -273,7 +300,11 @@ class DayReplay:
             else:
                 retry.setdefault(refused_before | ({pid} if pid else set()), []).append(i)
         self.book(sl, keep)
-        return [(_subset(batch, np.array(sorted(idx), dtype=np.int64)), ex) for ex, idx in retry.items()]
+        again = [(_subset(batch, np.array(sorted(idx), dtype=np.int64)), ex) for ex, idx in retry.items()]
+        for ex, idx in left_out.items():  # the same attempt: leaving out is not a refusal
+            again += await self._price_and_confirm(_subset(batch, np.array(sorted(idx), dtype=np.int64)), ex,
+                                                   minute, attempt)
+        return again
 
 
 def _subset(b: BasketBatch, idx: np.ndarray) -> BasketBatch:

@@ -67,7 +67,8 @@ def plot_savings(day: DaySummary, path: Path) -> None:
 def _row(p: dict) -> str:
     budget = "" if p["budgetAmount"] is None else f"{p['budgetAmount']:.2f}"
     cells = [html.escape(p["promotionId"]), html.escape(p["name"]), f"{p['spend']:.2f}", str(p["redemptions"]),
-             budget, p["budgetExhaustedAt"] or "—", str(p["refusedAtConfirm"])]
+             budget, p["budgetExhaustedAt"] or "—", str(p["refusedAtConfirm"]),
+             str(p["leftOutForBudget"])]
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
@@ -87,7 +88,7 @@ def write_report(day: DaySummary, out: Path, title: str) -> Path:
 ({summary['basketsPerSecond'] or 0:,} baskets/s). Gross {summary['gross']:,.2f}, discount {summary['discount']:,.2f},
 {summary['couponRedemptions']:,} coupon redemptions, {summary['loyaltyPoints']:,} loyalty points.</p>
 <h2>Promotions</h2><table><tr><th>id</th><th>name</th><th>spend</th><th>redemptions</th><th>budget</th>
-<th>budget ran out at</th><th>refused at confirm</th></tr>{rows}</table>
+<th>budget ran out at</th><th>refused at confirm</th><th>left out (remainder too small)</th></tr>{rows}</table>
 <h2>Budget burn-down</h2><img src="burn_down.png" alt="budget burn-down">
 <h2>Spend per hour</h2><img src="spend_per_hour.png" alt="spend per hour">
 <h2>Savings distribution</h2><img src="savings.png" alt="savings per basket">

@@ -18,6 +18,7 @@ class PromotionTotals:
     spend: int = 0  # cents of discount granted (confirmed)
     redemptions: int = 0  # confirmed baskets that used it
     refused: int = 0  # confirms refused because the budget ran out
+    left_out: int = 0  # baskets priced without it: the known remainder could not pay their discount
     exhausted_minute: int | None = None  # minute of day when the budget ran out
     burn: list[int] = field(default_factory=list)  # consumed cents after each slice
 
@@ -68,6 +69,7 @@ class DaySummary:
                 "budgetAmount": None if t.budget_amount is None else t.budget_amount / 100,
                 "budgetRedemptions": t.budget_redemptions,
                 "spend": t.spend / 100, "redemptions": t.redemptions, "refusedAtConfirm": t.refused,
+                "leftOutForBudget": t.left_out,
                 "budgetExhaustedAt": hhmm(t.exhausted_minute),
             } for t in sorted(self.promotions.values(), key=lambda t: -t.spend)],
             "spendByHour": {f"{h:02d}": v / 100 for h, v in sorted(self.spend_by_hour.items())},

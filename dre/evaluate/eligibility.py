@@ -56,8 +56,9 @@ def qualifies(p: m.Promotion, line: PartLine) -> bool:
 
 
 def check(p: m.Promotion, basket: Basket, lines: list[PartLine], exhausted: frozenset[str],
-          usable_types: dict[str, str]) -> Eligibility:
-    """Every condition of ``p`` against one part of the basket."""
+          usable_types: dict[str, str], returning: bool = False) -> Eligibility:
+    """Every condition of ``p`` against one part of the basket (``returning``: the return part,
+    where no coupon is redeemed, so coupon-gated promotions do not apply)."""
     failed = set()
     if not p.active and not basket.include_inactive:
         failed.add("INACTIVE")
@@ -72,7 +73,7 @@ def check(p: m.Promotion, basket: Basket, lines: list[PartLine], exhausted: froz
     for c in p.context_conds:
         if _context_value(c.field, basket) not in c.values:
             failed.add(c.field)
-    if p.coupon_types is not None and not (p.coupon_types & usable_types.keys()):
+    if p.coupon_types is not None and (returning or not (p.coupon_types & usable_types.keys())):
         failed.add("COUPON")
     if any(not in_window(w, basket) for w in p.time_conds):
         failed.add("TIME")

@@ -5,8 +5,18 @@ from dre.evaluate.actions import PartLine, matches_any
 from dre.promotion import model as m
 
 
-def points(applied: list[m.Promotion], lines: list[PartLine], net: list[int]) -> dict[str, int]:
+def fixed_points(p: m.Promotion) -> int:
+    """The per-transaction part of a promotion's points (ADD_FIXED - SUBTRACT_POINTS): given on the
+    sale part only, never taken back by a return."""
+    return sum(a.points if a.kind == "ADD_FIXED" else -a.points
+               for a in p.points if a.kind in ("ADD_FIXED", "SUBTRACT_POINTS"))
+
+
+def points(applied: list[m.Promotion], lines: list[PartLine], net: list[int], fixed: bool = True) -> dict[str, int]:
     """Points each applied promotion gives on one part (whole numbers, rounded down).
+
+    ``fixed``: ADD_FIXED and SUBTRACT_POINTS count (the sale part; they are per transaction, so a
+    returned line does not take them back).
 
     MULTIPLY_POINTS adds, for every CURRENCY_TO_POINTS action applied, ``factor - 1`` times the
     points that action gives on the matching lines' net, rounded down per action.
@@ -19,9 +29,9 @@ def points(applied: list[m.Promotion], lines: list[PartLine], net: list[int]) ->
         for a in p.points:
             if a.kind == "CURRENCY_TO_POINTS":
                 got += total_net * a.points // a.per
-            elif a.kind == "ADD_FIXED":
+            elif a.kind == "ADD_FIXED" and fixed:
                 got += a.points
-            elif a.kind == "SUBTRACT_POINTS":
+            elif a.kind == "SUBTRACT_POINTS" and fixed:
                 got -= a.points
             elif a.kind == "MULTIPLY_POINTS":
                 matched = sum(n for ln, n in zip(lines, net) if a.values is None or matches_any(a.values, ln))

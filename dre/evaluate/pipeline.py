@@ -50,11 +50,11 @@ def evaluate(promotions: Iterable[m.Promotion], basket: Basket, ctx: Context | N
     for lines, sign in zip(split_parts(basket), (1, -1)):
         if not lines:
             continue
-        checks = [(p, eligibility.check(p, basket, lines, ctx.exhausted, usable)) for p in ranked]
+        checks = [(p, eligibility.check(p, basket, lines, ctx.left_out, usable, sign < 0)) for p in ranked]
         chosen = best_deal.choose([p for p, e in checks if e.ok], lines)
         amounts = apply(chosen, lines)
         net = [ln.gross - sum(a[i] for a in amounts.values()) for i, ln in enumerate(lines)]
-        pts = loyalty.points(chosen, lines, net)
+        pts = loyalty.points(chosen, lines, net, fixed=sign > 0)
         total_points += sign * sum(pts.values())
         for p in chosen:
             code = coupon_for(p, basket, ctx)

@@ -30,10 +30,10 @@ class ReferenceSet:
         out = []
         for basket, ctx, _ in items:
             usable = ctx.usable_types(basket.coupons)
-            parts = [p for p in split_parts(basket) if p]
+            parts = [(lines, sign < 0) for lines, sign in zip(split_parts(basket), (1, -1)) if lines]
             idx = [i for i in range(shard, len(self.ranked), self.n_shards)
-                   if any((e := eligibility.check(self.ranked[i], basket, lines, ctx.exhausted, usable)).ok or e.nearly
-                          for lines in parts)]
+                   if any((e := eligibility.check(self.ranked[i], basket, lines, ctx.left_out, usable, ret)).ok
+                          or e.nearly for lines, ret in parts)]
             out.append(np.array(idx, dtype=np.int64))
         return out
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from dre.basket import Basket, Line
 from dre.evaluate import evaluate
+from dre.evaluate.loyalty import fixed_points
 from dre.loyalty.event import PosEvent
 from dre.money import MILLI, round_ratio
 from dre.pricing import Context, PromotionSet
@@ -56,18 +57,21 @@ def points_for(event: PosEvent, promotions: PromotionSet | Iterable[Promotion], 
     Sale lines and returned lines are evaluated as two baskets (the returned ones with positive
     quantities, their points then negated), which is how the engine prices the return part; doing
     it here too gives every promotion its net points, returns included (``Result.applied`` covers
-    the sale part only).
+    the sale part only). As in the engine, returned lines do not take back ADD_FIXED /
+    SUBTRACT_POINTS (per transaction).
     """
     promos = loyalty_promotions(promotions)
     basket = to_basket(event, pos_group, groups)
     sold = tuple(ln for ln in basket.lines if ln.milli > 0)
     returned = tuple(_as_sold(ln) for ln in basket.lines if ln.milli < 0)
     breakdown: dict[str, int] = {}
+    by_id = {p.id: p for p in promos}
     for lines, sign in ((sold, 1), (returned, -1)):
         if not lines:
             continue
         for a in evaluate(promos, replace(basket, lines=lines), ctx).applied:
-            breakdown[a.promotion_id] = breakdown.get(a.promotion_id, 0) + sign * a.points
+            pts = a.points if sign > 0 else a.points - fixed_points(by_id[a.promotion_id])
+            breakdown[a.promotion_id] = breakdown.get(a.promotion_id, 0) + sign * pts
     breakdown = {pid: pts for pid, pts in breakdown.items() if pts}
     return sum(breakdown.values()), breakdown
 

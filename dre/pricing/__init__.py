@@ -3,6 +3,7 @@ its records, coupon results, recommendation texts) and the two-phase PromotionSe
 
 `dre.evaluate` (the reference evaluator) and `kernels` (numba) are its two implementations.
 """
+from dre.pricing.budgets import over_budget
 from dre.pricing.context import USABLE, Context, CouponCheck
 from dre.pricing.promotion_set import (
            Prepared,
@@ -12,13 +13,16 @@ from dre.pricing.promotion_set import (
            merge_candidates,
 )
 from dre.pricing.result import (
+           CUSTOMER_LIMIT_REACHED,
            Applied,
            CouponResult,
            Granted,
            LineDiscount,
+           Missed,
            Recommendation,
            Result,
 )
 
-__all__ = ["USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted", "LineDiscount", "Prepared",
-           "PromotionSet", "Recommendation", "Result", "Staged", "evaluate_in_phases", "merge_candidates"]
+__all__ = ["CUSTOMER_LIMIT_REACHED", "USABLE", "Applied", "Context", "CouponCheck", "CouponResult", "Granted",
+           "LineDiscount", "Missed", "Prepared", "PromotionSet", "Recommendation", "Result", "Staged",
+           "evaluate_in_phases", "merge_candidates", "over_budget"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Coupon statuses as the contract names them in couponResults.
 USABLE = "USABLE"  # internal: the code may be used by this transaction
@@ -26,7 +27,18 @@ class CouponCheck:
 class Context:
     coupons: Mapping[str, CouponCheck] = field(default_factory=dict)  # by code
     exhausted: frozenset[str] = frozenset()  # promotion ids whose budget is known used up
+    # cents known left of money budgets, by promotion id (absent: the whole limit); a promotion
+    # whose sale-part discount exceeds it is left out (dre.pricing.budgets.over_budget)
+    remaining: Mapping[str, int] = field(default_factory=dict)
     prices: Mapping[str, int] = field(default_factory=dict)  # article master prices (cents)
+    # promotion ids this basket's customer has redeemed budget.perCustomerRedemptions times
+    customer_spent: frozenset[str] = frozenset()
+
+    @cached_property
+    def left_out(self) -> frozenset[str]:
+        """Every promotion priced without: budget used up, or used up by this customer. (Both
+        evaluators read this one set; why each was left out is for the answer to say.)"""
+        return self.exhausted | self.customer_spent if self.customer_spent else self.exhausted
 
     def usable_types(self, codes: tuple[str, ...]) -> dict[str, str]:
         """Coupon type id -> the first presented usable code of that type (request order)."""

@@ -1,4 +1,5 @@
-"""The text of a missed promotion ("Spend 5.02 more for ..."), the same for both evaluators."""
+"""The text of a missed promotion ("Spend 5.02 more for ..."), the same for both evaluators, and of
+one left out for the customer's limit."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -17,3 +18,8 @@ def recommendation_message(p: Promotion, missing_amount: int, missing_milli: int
         parts.append(f"buy {milli_to_number(missing_milli)} more")
     text = " and ".join(parts)
     return f"{text[0].upper()}{text[1:]} for {p.name}"
+
+
+def customer_limit_message(p: Promotion, limit: int) -> str:
+    times = "once" if limit == 1 else f"{limit} times"
+    return f"{p.name}: this customer has used it {times}, its limit per customer"

@@ -37,6 +37,18 @@ class Recommendation:
     message: str
 
 
+CUSTOMER_LIMIT_REACHED = "CUSTOMER_LIMIT_REACHED"  # Missed.reason: budget.perCustomerRedemptions used up
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A promotion this basket meets the conditions of but was priced without, and why."""
+
+    promotion_id: str
+    reason: str  # CUSTOMER_LIMIT_REACHED
+    message: str
+
+
 @dataclass(frozen=True)
 class Applied:
     """A promotion that took effect on the sale part: what confirm consumes from its budget."""

@@ -62,6 +62,13 @@ def txn_done(tenant: str, txn_id: str) -> str:
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:done"
 
 
+def txn_sale(tenant: str, txn_id: str) -> str:
+    """HASH of a confirmed sale for the returns that name it (dre.returns): ``record`` (JSON: its
+    lines' discounts, receipt thresholds, proportional points) and the counters its returns have
+    used (dre.returns.linked.counter names them). Written by confirm.lua, kept for the return window (RETURN_WINDOW_S)."""
+    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:sale"
+
+
 def txn_refused(tenant: str, txn_id: str) -> str:
     """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
     next evaluate prices without them, so the lane does not loop on a budget remainder smaller
@@ -144,6 +151,13 @@ def exhausted_budgets(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:budgets:exhausted"
 
 
+def budget_remaining(tenant: str) -> str:
+    """HASH promotion id -> cents left of its money budget (promotions with an amount limit that
+    were written or confirmed since; absent: the whole limit). Kept by confirm.lua and
+    promotions_write.lua; evaluate leaves out a promotion whose discount exceeds it."""
+    return f"{tenant_prefix(tenant)}:budgets:remaining"
+
+
 # -- idempotency -------------------------------------------------------------------------------
 
 def idempotency(tenant: str, scope: str, key: str) -> str:
@@ -210,7 +224,8 @@ def promotions(tenant: str) -> str:
 
 
 def promotions_version(tenant: str) -> str:
-    """STRING counter bumped on every promotion or coupon-type write (workers reload when it moves)."""
+    """STRING counter bumped on every promotion, coupon-type or store-settings write (workers
+    reload the tenant's pricing rules when it moves)."""
     return f"{tenant_prefix(tenant)}:promotions:version"
 
 
@@ -218,6 +233,16 @@ def promotions_written(tenant: str) -> str:
     """STRING marker: a promotion was written (put, create, delete or seed) at least once. The
     start-up file seeds only a tenant without it; coupon-type writes bump the version, not this."""
     return f"{tenant_prefix(tenant)}:promotions:written"
+
+
+def store_settings(tenant: str) -> str:
+    """HASH storeId -> store settings JSON (``{"timeZone": ...}``), as /admin/stores wrote them."""
+    return f"{tenant_prefix(tenant)}:stores"
+
+
+def store_defaults(tenant: str) -> str:
+    """STRING: the tenant's default store settings JSON (/admin/settings), for stores without their own."""
+    return f"{tenant_prefix(tenant)}:stores:default"
 
 
 # -- article import jobs -----------------------------------------------------------------------

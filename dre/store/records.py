@@ -36,6 +36,7 @@ class ConfirmResult:
     replayed: bool  # True: an earlier confirm of the same iteration; nothing was consumed now
     exhausted: tuple[str, ...]  # promotions whose budget this confirm used up
     job_id: str  # the side-effects job of the iteration
+    remaining: dict[str, int]  # cents left of each money budget this confirm consumed
 
 
 @dataclass(frozen=True)

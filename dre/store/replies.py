@@ -39,6 +39,10 @@ CONFIRM_REFUSALS: dict[str, tuple[int, str, str, str]] = {
                                                   "was consumed", "{value}"),
     "COUPON_UNAVAILABLE": (409, "COUPON_UNAVAILABLE", "coupon {subject} cannot be claimed ({value}); nothing was "
                                                       "consumed", "{value}"),
+    "RETURN_EXCEEDS_SALE": (409, "RETURN_EXCEEDS_SALE", "a return of sale {subject} was confirmed since this "
+                                                        "iteration was priced (or the sale is no longer kept): "
+                                                        "evaluate the basket again; nothing was consumed",
+                            "{value}"),
 }
 UNAVAILABLE = "STORE_UNAVAILABLE"  # 503: Redis unreachable, breaker open, or a call timed out
 SEP = "\t"  # field separator of script error replies (ids and codes never contain a tab)

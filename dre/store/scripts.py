@@ -9,6 +9,11 @@ at start-up and again when a reply says NOSCRIPT (server restarted or flushed).
 
 ``_common.lua`` is a prelude of shared helpers prepended to every script (Redis 6.2 has no
 function libraries); it only defines locals.
+
+Every script but the Idempotency-Key's own also has a *journaled* form (:func:`journaled_source`),
+which a request with an Idempotency-Key runs instead (see actors/operation.py): one more key and
+one more argument, and the script's reply is recorded, atomically with its writes, so that a
+retry of a call whose reply was lost gets the first reply instead of running again.
 """
 from __future__ import annotations
 
@@ -20,6 +25,21 @@ from redis.commands.core import Script
 
 LUA_PACKAGE = "dre.store.lua"  # where the .lua files live (package data, see pyproject)
 PRELUDE = "_common.lua"  # shared helpers, not a script of its own
+UNJOURNALED = ("idempotency_claim", "idempotency_put", "idempotency_release")  # the claim itself
+# The journaled form: the last KEYS entry is the journal key and the last ARGV its ttl (ms); both
+# are taken off before the script's body runs, so its #KEYS and #ARGV are what it expects.
+# MessagePack keeps a reply exactly (strings, integers, nested tables, error and status tables).
+JOURNAL_HEAD = """local __journal = table.remove(KEYS)
+local __ttl = table.remove(ARGV)
+local __seen = redis.call('GET', __journal)
+if __seen then return cmsgpack.unpack(__seen) end
+local __reply = (function()
+"""
+JOURNAL_TAIL = """
+end)()
+redis.call('SET', __journal, cmsgpack.pack(__reply), 'PX', __ttl)
+return __reply
+"""
 
 
 def lua_source(name: str) -> str:
@@ -28,6 +48,16 @@ def lua_source(name: str) -> str:
     prelude = root.joinpath(PRELUDE).read_text(encoding="utf-8")
     body = root.joinpath(f"{name}.lua").read_text(encoding="utf-8")
     return f"{prelude}\n{body}"
+
+
+def journaled_source(name: str) -> str:
+    """``<name>.lua`` in its journaled form (see the module docstring): the prelude, then the
+    script's body as a function whose reply is recorded under the journal key, or the recorded
+    reply when there is one."""
+    root = resources.files(LUA_PACKAGE)
+    prelude = root.joinpath(PRELUDE).read_text(encoding="utf-8")
+    body = root.joinpath(f"{name}.lua").read_text(encoding="utf-8")
+    return f"{prelude}\n{JOURNAL_HEAD}{body}{JOURNAL_TAIL}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,8 @@ class Scripts:
     idempotency_put: Script
     idempotency_release: Script
     promotions_write: Script
+    store_settings_write: Script
+    customer_usage: Script
     articles_upsert: Script
     import_claim: Script
     import_advance: Script
@@ -67,10 +99,19 @@ class Scripts:
     @classmethod
     def register(cls, client: redis.Redis) -> "Scripts":
         """Register every script on ``client``. No network traffic: loading happens on first use."""
-        return cls(**{f.name: client.register_script(lua_source(f.name)) for f in fields(cls)})
+        scripts = cls(**{f.name: client.register_script(lua_source(f.name)) for f in fields(cls)})
+        journaled = {getattr(scripts, f.name).sha: client.register_script(journaled_source(f.name))
+                     for f in fields(cls) if f.name not in UNJOURNALED}
+        object.__setattr__(scripts, "_journaled", journaled)  # not a field: one per script
+        return scripts
+
+    def journaled(self, script: Script) -> Script | None:
+        """The journaled form of ``script``, or None for the Idempotency-Key's own scripts."""
+        return self._journaled.get(script.sha)
 
     def all(self) -> list[Script]:
-        return [getattr(self, f.name) for f in fields(self)]
+        """Every script to load: the plain forms, then the journaled ones."""
+        return [getattr(self, f.name) for f in fields(self)] + list(self._journaled.values())
 
 
 def script_names() -> list[str]:

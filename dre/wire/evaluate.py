@@ -20,7 +20,10 @@ class Header(_Open):
     transactionId: NonEmptyStr | None = None
     storeId: NonEmptyStr | None = None
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    timestamp: datetime | None = Field(default=None, description="Evaluation time; server clock when absent. A naive time is taken as UTC.")
+    timestamp: datetime | None = Field(default=None, description=(
+        "Evaluation time; server clock when absent. TIME conditions and validity hours read it in the "
+        "store's time zone when one is set (/admin/stores/{storeId}, else the /admin/settings default), "
+        "else at its own offset. A time without offset is store-local (UTC when the store has no zone)."))
 
 
 class Item(_Open):
@@ -30,6 +33,20 @@ class Item(_Open):
     unitPrice: UnitPrice
     ean: str | None = None
     articleGroupId: NonEmptyStr | None = Field(default=None, description="Taken from the article master when absent.")
+    originalTransactionId: NonEmptyStr | None = Field(
+        default=None, description="A return line (quantity < 0) may name the confirmed sale it comes from, with "
+                                  "originalLineId (that sale's lineReference): it then gives back exactly the "
+                                  "discount that line got, per unit, never more (docs/semantics.md, Linked returns).")
+    originalLineId: NonEmptyStr | None = Field(default=None, description="The sale's lineReference; with "
+                                                                          "originalTransactionId.")
+
+    @model_validator(mode="after")
+    def _link(self) -> "Item":
+        if (self.originalTransactionId is None) != (self.originalLineId is None):
+            raise ValueError("originalTransactionId and originalLineId go together")
+        if self.originalTransactionId is not None and self.quantity >= 0:
+            raise ValueError("only a return line (quantity < 0) names an original sale")
+        return self
 
 
 class Loyalty(_Open):

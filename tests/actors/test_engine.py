@@ -34,7 +34,7 @@ async def test_unknown_tenant_has_an_empty_set(basket, rules):
 async def test_concurrent_requests_are_batched(rules, basket, shards):
     promos, ctx = rules
     sizes: list[tuple[str, int]] = []
-    async with open_engine(shards=shards, warm_up=False, observe=lambda k, n: sizes.append((k, n))) as engine:
+    async with open_engine(shards=shards, warm_up=False, timeout_s=10, observe=lambda k, n: sizes.append((k, n))) as engine:
         engine.load("t", promos)
         results = []
 

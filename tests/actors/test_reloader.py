@@ -1,4 +1,4 @@
-"""The reloader: a promotion or coupon type write reaches the engine through the version poll; a
+"""The reloader: a promotion, coupon type or store settings write reaches the engine through the version poll; a
 set loaded from the file while the store was down is kept until the store has rules."""
 from __future__ import annotations
 
@@ -49,3 +49,21 @@ async def test_a_file_set_loaded_while_the_store_was_down_is_kept_until_the_stor
             assert engine.current(TENANT).version == LOCAL_FILE_VERSION
             await store.promotions.put(TENANT, "P1", orjson.dumps(P).decode())
             await until(lambda: engine.current(TENANT).version == 1)
+
+
+async def test_store_settings_written_elsewhere_reach_the_engines_zones(store):
+    from zoneinfo import ZoneInfo
+
+    async with open_engine(shards=1, warm_up=False) as engine, \
+            open_reloader(store, engine, [TENANT], poll_s=0.02):
+        assert engine.zones(TENANT).zone("S1") is None
+        version, created = await store.stores.put(TENANT, "S1", '{"timeZone": "Europe/Berlin"}')  # "another worker"
+        assert created
+        await until(lambda: engine.current(TENANT).version == version)
+        assert engine.zones(TENANT).zone("S1") == ZoneInfo("Europe/Berlin")
+        assert engine.zones(TENANT).zone("S2") is None
+        version = await store.stores.put_default(TENANT, '{"timeZone": "Europe/Lisbon"}')
+        await until(lambda: engine.zones(TENANT).zone("S2") == ZoneInfo("Europe/Lisbon"))
+        assert engine.current(TENANT).version == version
+        await store.stores.delete(TENANT, "S1")
+        await until(lambda: engine.zones(TENANT).zone("S1") == ZoneInfo("Europe/Lisbon"))

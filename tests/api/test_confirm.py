@@ -139,9 +139,11 @@ async def test_budget_exhausted_names_the_promotion_and_claims_no_coupon(client,
 
 
 async def test_per_customer_budget(client, codes):
+    # both priced before either is confirmed (a race: evaluate withholds a promotion the customer
+    # has used up, tests/api/test_customer_limits.py), so confirm is the one to refuse
     await evaluate(client, "T1", [item("1", "B", 1, 5.00)], customer="C1")
-    assert (await confirm(client, "T1", 1))[0] == 200
     await evaluate(client, "T2", [item("1", "B", 1, 5.00)], customer="C1")
+    assert (await confirm(client, "T1", 1))[0] == 200
     status, body, _ = await confirm(client, "T2", 1)
     assert (status, body["error"]["details"]) == (409, [{"path": "ONCE", "issue": "perCustomer"}])
     await evaluate(client, "T3", [item("1", "B", 1, 5.00)], customer="C2")
@@ -210,11 +212,12 @@ async def test_returns_do_not_consume_budget(client, codes, rdb):
 
 
 async def test_a_refused_transaction_is_priced_without_the_promotion_others_keep_the_remainder(client, codes, rdb):
-    # budget 2.00 at 1.00 per unit: T1 takes 1.00, leaving 1.00; T2 wants 2.00 and is refused
+    # budget 2.00 at 1.00 per unit: T1 takes 1.00, leaving 1.00; T2, priced before T1's confirm
+    # (another lane, within evaluate's lag), wants 2.00 and is refused
     await evaluate(client, "T1", [item("1", "A", 1, 10.00)])
-    assert (await confirm(client, "T1", 1))[0] == 200
     body = await evaluate(client, "T2", [item("1", "A", 2, 10.00)])
     assert [d["promotionId"] for d in body["lineItems"][0]["discounts"]] == ["BUD"]
+    assert (await confirm(client, "T1", 1))[0] == 200
     status, refused, _ = await confirm(client, "T2", 1)
     assert (status, refused["error"]["code"], refused["error"]["details"][0]["path"]) == (409, "BUDGET_EXHAUSTED", "BUD")
     # the lane re-evaluates: T2 no longer gets BUD, so its confirm goes through

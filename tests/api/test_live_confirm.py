@@ -91,9 +91,12 @@ def kill_9(server: LiveServer) -> None:
 def snapshot(rdb: redis.Redis) -> dict:
     """Every key's value (not its TTL), to compare the store's state before and after replays."""
     out = {}
+    # strings as bytes: journaled script replies (actors/operation.py) are MessagePack, not text
+    kw = rdb.connection_pool.connection_kwargs
+    raw = redis.Redis(host=kw.get("host", "localhost"), port=kw.get("port", 6379), db=kw.get("db", 0))
     for k in rdb.scan_iter():
         t = rdb.type(k)
-        out[k] = {"string": rdb.get, "hash": rdb.hgetall, "list": lambda x: rdb.lrange(x, 0, -1),
+        out[k] = {"string": raw.get, "hash": rdb.hgetall, "list": lambda x: rdb.lrange(x, 0, -1),
                   "set": lambda x: sorted(rdb.smembers(x)),
                   "zset": lambda x: rdb.zrange(x, 0, -1, withscores=True)}[t](k)
     return out

@@ -84,3 +84,18 @@ async def test_document_is_built_once_not_on_every_request(client, monkeypatch):
     first, second = await _doc(client), await _doc(client)
     assert first == second and first["paths"]
     assert len(builds) == 1
+
+
+async def test_store_settings_routes_and_missed_promotions_are_documented(client):
+    doc = await _doc(client)
+    paths = doc["paths"]
+    assert {"get", "put", "delete"} <= set(paths["/admin/stores/{store_id}"])
+    assert {"get", "put"} <= set(paths["/admin/settings"]) and "get" in paths["/admin/stores"]
+    put = paths["/admin/stores/{store_id}"]["put"]
+    assert {"200", "201", "400", "403"} <= set(put["responses"])
+    schemas = doc["components"]["schemas"]
+    assert "timeZone" in schemas["StoreSettingsIn"]["properties"]
+    answer = paths["/pos/v2/evaluate"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "missedPromotions" in answer["properties"] and "missedPromotions" in answer["required"]
+    assert "CUSTOMER_LIMIT_REACHED" in orjson.dumps(schemas["MissedPromotion"]).decode()
+    assert "store's time zone" in schemas["Header"]["properties"]["timestamp"]["description"]

@@ -38,11 +38,18 @@ ADMIN_ONLY = [
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
     ("POST", "/pos/coupons/issue", {"couponTypeId": "THX", "customerIds": ["C1"]}),
+    ("GET", "/admin/stores", None),
+    ("GET", "/admin/stores/S001", None),
+    ("PUT", "/admin/stores/S001", {"timeZone": "Europe/Berlin"}),
+    ("DELETE", "/admin/stores/S001", None),
+    ("GET", "/admin/settings", None),
+    ("PUT", "/admin/settings", {"timeZone": "Europe/Berlin"}),
 ]
 
 
 @pytest.fixture
 async def codes(services):
+    await services.store.stores.put(TENANT, "S001", '{"timeZone": "UTC"}')  # so /admin/stores/S001 exists
     return await coupon_types(services)
 
 

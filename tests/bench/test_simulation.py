@@ -55,3 +55,22 @@ async def test_budget_refusals_at_confirm_are_repriced(redis_url, tmp_path):
     assert promos["ONE_OFF"]["spend"] == 50.0 and promos["ONE_OFF"]["redemptions"] == 50
     assert promos["ONE_OFF"]["budgetExhaustedAt"] == "08:01"  # 30 at 08:00, the last 20 at 08:01
     assert promos["ONE_OFF"]["refusedAtConfirm"] == 10  # the other 10 baskets of 08:01
+
+
+async def test_a_remainder_too_small_for_a_basket_is_left_out_not_refused(redis_url, tmp_path):
+    # 10 % off, budget 120.00, 30 lanes with baskets of 2.00..100.00: the budget is nearly used up
+    # within a few minutes. Without the remainders every later basket was still offered it and
+    # refused at confirm (3,581 of 3,600 over two hours); now only baskets priced in the same slice
+    # as the confirms that shrank the remainder can be refused.
+    rem = {**TINY, "seed": 11, "lanesPerStore": 30, "openingHours": {"from": "08:00", "to": "08:30"},
+           "catalogue": {"articles": 50, "groups": 1, "priceMin": 2.0, "priceMax": 100.0},
+           "promotions": [{"id": "PB", "name": "10 % off, budget 120.00", "type": "RECEIPT",
+                           "budget": {"amount": 120.00}, "actions": [{"type": "RECEIPT", "percentOff": 10}]}],
+           "couponTypes": [], "coupons": {"usageRate": 0.0, "codes": []}}
+    day = await simulate(Scenario.model_validate(rem), tmp_path, redis_url, tmp_path / "out", show_progress=False)
+    s = day.to_json()
+    pb = s["promotions"][0]
+    assert s["baskets"] == 900 and s["unconfirmedBaskets"] == 0
+    assert pb["spend"] <= 120.0 and pb["refusedAtConfirm"] < 30  # one slice's lanes at most
+    assert pb["leftOutForBudget"] > 800
+    assert pb["leftOutForBudget"] + pb["redemptions"] + pb["refusedAtConfirm"] >= 900

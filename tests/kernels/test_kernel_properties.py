@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from dre.basket import Line
 from dre.evaluate import ReferenceSet, evaluate
+from dre.evaluate.loyalty import fixed_points
 from dre.response import build_response
 from kernels import KernelSet
 from tests.strategies import scenario
@@ -54,8 +55,11 @@ def test_line_amounts_add_up_and_no_sale_line_below_zero(case):
 @FEW
 @given(scenario())
 def test_returning_what_was_sold_nets_to_zero(case):
-    """docs/semantics.md "Returns": the return part is priced as its lines sold on their own, negated."""
+    """docs/semantics.md "Returns": the return part is priced as its lines sold on their own, negated
+    (no coupon is redeemed on a return, so without coupon-gated promotions), but for the fixed
+    points awards, which are per transaction."""
     promos, basket, ctx = case
+    promos = [p for p in promos if p.coupon_types is None]
     sold = tuple(ln for ln in basket.lines if ln.milli > 0)
     if not sold:
         return
@@ -65,10 +69,23 @@ def test_returning_what_was_sold_nets_to_zero(case):
     for s, r in zip(result.lines[:n], result.lines[n:]):
         assert [(d.promotion_id, -d.amount, d.coupon_code) for d in r] == [
             (d.promotion_id, d.amount, d.coupon_code) for d in s]
-    assert result.points == 0
     alone = KernelSet(promos).evaluate(replace(basket, lines=sold), ctx)
+    by_id = {p.id: p for p in promos}
+    assert result.points == sum(fixed_points(by_id[a.promotion_id]) for a in alone.applied)
     assert (result.lines[:n], result.applied, result.coupons, result.recommendations, result.granted) == (
         alone.lines, alone.applied, alone.coupons, alone.recommendations, alone.granted)
+
+
+@FEW
+@given(scenario())
+def test_no_coupon_promotion_discounts_a_return_line(case):
+    """docs/semantics.md "Returns": a presented code applies to the sale part only."""
+    promos, basket, ctx = case
+    gated = {p.id for p in promos if p.coupon_types is not None}
+    result = KernelSet(promos).evaluate(basket, ctx)
+    for ln, ds in zip(basket.lines, result.lines):
+        if ln.milli < 0:
+            assert not [d for d in ds if d.promotion_id in gated or d.coupon_code is not None]
 
 
 @FEW

@@ -84,8 +84,8 @@ def test_customer_condition_matches_the_loyalty_number():
 def test_returns_take_points_back_and_the_breakdown_adds_up():
     e = event([(100, 1000, 1050), (200, 2000, 500), (200, -1000, -250)])
     total, by = points_for(e, [EARN, DOUBLE_COFFEE, BONUS], groups=GROUPS)
-    # returned tea (2.50) takes back 2 earned points and the 50 bonus of its own part; L3 nets to 0
-    assert by == {"L1": 15 - 2, "L2": 10}
+    # returned tea (2.50) takes back 2 earned points; the 50 bonus is per transaction: not taken back
+    assert by == {"L1": 15 - 2, "L2": 10, "L3": 50}
     assert total == sum(by.values()) == evaluate([EARN, DOUBLE_COFFEE, BONUS], to_basket(e, "", GROUPS)).points
 
 

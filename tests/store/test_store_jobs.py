@@ -66,3 +66,22 @@ async def test_duplicate_delivery_of_a_completed_job_is_skipped(store, tenant):
     assert await store.jobs.recover(tenant, now=NOW + 1000) == 1  # lease ran out, still running
     await store.jobs.complete(tenant, job_id, "{}")  # the slow first worker finishes
     assert await store.jobs.claim(tenant, now=NOW + 1000) is None  # requeued copy is skipped
+
+
+async def test_finished_jobs_are_bounded_completed_drop_payload_and_expire(store, tenant, redis_url):
+    import redis
+
+    from actors.store_ops.jobs import COMPLETED_TTL_S, FAILED_TTL_S
+    from dre.store import keys
+
+    rdb = redis.Redis.from_url(redis_url, decode_responses=True)
+    done_id, failed_id = [await confirmed_job(store, tenant, t) for t in ("A", "B")]
+    assert rdb.ttl(keys.job(tenant, done_id)) == -1  # a pending job is kept until it runs
+    await store.jobs.claim(tenant, now=NOW)
+    await store.jobs.complete(tenant, done_id, '{"ok":1}', now=NOW)
+    await store.jobs.claim(tenant, now=NOW)
+    assert await store.jobs.fail(tenant, failed_id, "boom", max_attempts=1, now=NOW) == "FAILED"
+    assert "payload" not in rdb.hgetall(keys.job(tenant, done_id))
+    assert COMPLETED_TTL_S - 5 < rdb.ttl(keys.job(tenant, done_id)) <= COMPLETED_TTL_S
+    assert "payload" in rdb.hgetall(keys.job(tenant, failed_id))  # kept whole, to look at and replay
+    assert FAILED_TTL_S - 5 < rdb.ttl(keys.job(tenant, failed_id)) <= FAILED_TTL_S

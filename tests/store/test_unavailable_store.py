@@ -22,6 +22,7 @@ CALLS = {
         "confirm": lambda p: p.confirm(T, "T1", 1, customer_id=None, promotions=[BudgetUse("P1", 100)],
                                        coupons=[CouponClaim("C1")], answer="{}", job_payload="{}"),
         "confirmed": lambda p: p.confirmed(T, "T1"),
+        "sale": lambda p: p.sale(T, "T1"),
     },
     "coupons": {
         "get": lambda p: p.get(T, "C1"),
@@ -43,7 +44,9 @@ CALLS = {
         "all": lambda p: p.all(T),
         "delete": lambda p: p.delete(T, "W"),
     },
-    "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T)},
+    "budgets": {"get": lambda p: p.get(T, "P1"), "exhausted": lambda p: p.exhausted(T),
+                "customer_usage": lambda p: p.customer_usage(T, "U1", ["P1"]),
+                "remaining": lambda p: p.remaining(T)},
     "loyalty": {"book": lambda p: p.book(T, "M1", "e1", 10), "points": lambda p: p.points(T, "M1")},
     "idempotency": {
         "claim": lambda p: p.claim(T, "/r", "k", "f"),
@@ -72,6 +75,14 @@ CALLS = {
         "all": lambda p: p.all(T),
         "version": lambda p: p.version(T),
     },
+    "stores": {
+        "put": lambda p: p.put(T, "S1", "{}"),
+        "delete": lambda p: p.delete(T, "S1"),
+        "put_default": lambda p: p.put_default(T, "{}"),
+        "get": lambda p: p.get(T, "S1"),
+        "all": lambda p: p.all(T),
+        "default": lambda p: p.default(T),
+    },
     "articles": {
         "put": lambda p: p.put(T, {"A1": "{}"}),
         "upsert": lambda p: p.upsert(T, [("A1", "{}")]),
@@ -80,6 +91,9 @@ CALLS = {
     },
     "imports": {
         "create": lambda p: p.create(T, "J1", [b"[]"], 0, 10),
+        "put_chunk": lambda p: p.put_chunk(T, "J1", 0, b"[]"),
+        "discard": lambda p: p.discard(T, "J1", 1),
+        "queue": lambda p: p.queue(T, "J1", 1, 1, 10),
         "pending": lambda p: p.pending(T),
         "claim": lambda p: p.claim(T, "J1", "o", 30),
         "chunk": lambda p: p.chunk(T, "J1", 0),

@@ -5,7 +5,8 @@
 -- its iteration is still kept, (3) every budget has room, (4) every coupon can be claimed - and
 -- only then (5) the writes: budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this
 -- transaction; GENERIC: one more use), the confirmed marker with the answer, the side-effects job
--- enqueued, and the promotions whose budget is now used up added to the exhausted set. Any
+-- enqueued, what is left of each money budget recorded in the remaining hash, and the promotions
+-- whose budget is now used up added to the exhausted set. Any
 -- refusal returns before the first write, so nothing changes - with one deliberate exception: a
 -- BUDGET_EXHAUSTED refusal (amount or redemptions) records the promotion in this transaction's
 -- refused set (the last key), so that the lane's next evaluate prices without it instead of
@@ -24,6 +25,10 @@
 -- then per promotion i (i = 0..np-1):  KEYS[9+2i] budget hash, KEYS[10+2i] budget customers hash
 -- then per coupon j (b = 9+2np):       KEYS[b+7j .. b+7j+6] the code's keys (see code_keys in
 --                                      _common.lua)
+-- then KEYS[b+7nc] the budget-remaining hash (promotion id -> cents left of its amount limit:
+--      evaluate leaves out a promotion whose discount exceeds it)
+-- then KEYS[b+7nc+1] this transaction's sale record hash, and per original sale k its linked
+--      returns name (k = 1..no): KEYS[b+7nc+1+k] that sale's record hash
 -- last: KEYS[#KEYS] the transaction's refused-promotions set
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
@@ -34,16 +39,23 @@
 -- then per coupon (3 each): code, reservationId or "" (the transaction's own held reservation
 --   is used whatever this says; without one the code is claimed directly if usable), the code's
 --   typeId as read before the call
+-- then (r = 12+5np+3nc): ARGV[r] this sale's record (JSON, "" for none: kept for the returns that
+--   name it), ARGV[r+1] its ttl (ms), ARGV[r+2] no; then per original sale: its transactionId, m,
+--   then m triples
+--   (counter field, delta, limit): what this transaction's linked returns use of it
 --
 -- Returns the verdict first; a refusal is an answer too, not an error reply (the caller maps each
 -- verdict to its error in one table, dre/store/replies.py CONFIRM_REFUSALS):
---   {'CONFIRMED', answer, exhausted promotion id, ...}   the writes were made
+--   {'CONFIRMED', answer, remaining, exhausted promotion id, ...}   the writes were made;
+--                                     remaining: JSON {promotion id: cents left} of the money budgets consumed
 --   {'REPLAYED', first answer}        this counter was confirmed already; nothing written
 --   {'CONFIRMABLE', iteration JSON}   (judging only) the iteration can be confirmed now
 --   {'ALREADY_CONFIRMED', txn, the counter confirmed}   (also once only the done marker is left)   {'STALE_ITERATION', txn, latest counter}
 --   {'NEVER_ISSUED', txn}   {'EXPIRED', txn} (the iteration is no longer kept)
 --   {'BUDGET_EXHAUSTED', promotionId, amount|redemptions|perCustomer}
 --   {'COUPON_UNAVAILABLE', code, reason}
+--   {'RETURN_EXCEEDS_SALE', original transactionId, counter field or 'record'}   a return of that
+--                                     sale confirmed since, or its record expired: evaluate again
 local txn, counter, customer = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 local np, nc = tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -125,21 +137,53 @@ for _, x in ipairs(coupons) do
   end
 end
 
+-- (4b) linked returns: no counter of an original sale may pass its limit
+local skey = base + CODE_KEYS * nc + 1
+local r = argc + 3 * nc
+local no = tonumber(ARGV[r + 2] or '0')
+local originals = {}
+local at = r + 3
+for k = 1, no do
+  local otxn, m, key = ARGV[at], tonumber(ARGV[at + 1]), KEYS[skey + k]
+  local o = {key = key, incs = {}}
+  if redis.call('HEXISTS', key, 'record') == 0 then return {'RETURN_EXCEEDS_SALE', otxn, 'record'} end
+  for j = 0, m - 1 do
+    local f, d, lim = ARGV[at + 2 + 3 * j], tonumber(ARGV[at + 3 + 3 * j]), tonumber(ARGV[at + 4 + 3 * j])
+    if num(redis.call('HGET', key, f), 0) + d > lim then return {'RETURN_EXCEEDS_SALE', otxn, f} end
+    o.incs[#o.incs + 1] = {f, d}
+  end
+  originals[#originals + 1] = o
+  at = at + 2 + 3 * m
+end
+
 -- (5) writes: every check passed
-local out = {'CONFIRMED', ARGV[6]}
+local out = {'CONFIRMED', ARGV[6], ''}
+local left = {}
 for _, p in ipairs(promos) do
   local ac = redis.call('HINCRBY', p.bkey, 'amount_consumed', p.amount)
   local rc = redis.call('HINCRBY', p.bkey, 'redemptions_consumed', 1)
   redis.call('HSET', p.bkey, 'amount_limit', p.alim, 'redemption_limit', p.rlim,
              'per_customer_limit', p.plim)
   if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
+  if p.alim >= 0 then
+    redis.call('HSET', KEYS[base + CODE_KEYS * nc], p.id, p.alim - ac)
+    left[p.id] = p.alim - ac
+  end
   if (p.alim >= 0 and ac >= p.alim) or (p.rlim >= 0 and rc >= p.rlim) then
     redis.call('SADD', KEYS[7], p.id)
     out[#out + 1] = p.id
   end
 end
+out[3] = next(left) and cjson.encode(left) or '{}'
 for _, x in ipairs(coupons) do
   consume_coupon(x.c, x.keys, KEYS[8], x.code, txn, customer, x.held, now)
+end
+for _, o in ipairs(originals) do
+  for _, f in ipairs(o.incs) do redis.call('HINCRBY', o.key, f[1], f[2]) end
+end
+if ARGV[r] ~= nil and ARGV[r] ~= '' then
+  redis.call('HSET', KEYS[skey], 'record', ARGV[r])
+  redis.call('PEXPIRE', KEYS[skey], ARGV[r + 1])
 end
 redis.call('HSET', KEYS[3], 'counter', counter, 'answer', ARGV[6], 'confirmedAt', now)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end

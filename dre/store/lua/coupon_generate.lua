@@ -7,7 +7,8 @@
 -- ARGV[4] promotionIds (JSON)   ARGV[5] now (ms)
 -- ARGV[4+2i], ARGV[5+2i]  code i and "" (no owner) (i = 1..n)
 --
--- Returns {1} when all were created, else {0, colliding code, ...}.
+-- Returns {1, code 1, ..., code n} when all were created (the codes: a journaled replay of this
+-- call, see actors/operation.py, answers the codes of its first run), else {0, colliding code, ...}.
 local collided = {0}
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then collided[#collided + 1] = ARGV[4 + 2 * i] end
@@ -19,4 +20,6 @@ for i = 1, #KEYS do
              'validTo', ARGV[3], 'max', 1, 'maxPerCustomer', 1, 'uses', 0,
              'promotionIds', ARGV[4], 'createdAt', ARGV[5])
 end
-return {1}
+local made = {1}
+for i = 1, #KEYS do made[#made + 1] = ARGV[4 + 2 * i] end
+return made

@@ -8,7 +8,8 @@
 -- ARGV[4] promotionIds (JSON)   ARGV[5] now (ms)
 -- ARGV[4+2i], ARGV[5+2i]  code i and the customerId it is issued to (i = 1..n)
 --
--- Returns {1} when all were created, else {0, colliding code, ...}.
+-- Returns {1, code 1, ..., code n} when all were created (the codes: a journaled replay of this
+-- call, see actors/operation.py, answers the codes of its first run), else {0, colliding code, ...}.
 local n = #KEYS / 2
 local collided = {0}
 for i = 1, n do
@@ -22,4 +23,6 @@ for i = 1, n do
              'promotionIds', ARGV[4], 'createdAt', ARGV[5])
   redis.call('SADD', KEYS[n + i], ARGV[4 + 2 * i])
 end
-return {1}
+local made = {1}
+for i = 1, n do made[#made + 1] = ARGV[4 + 2 * i] end
+return made

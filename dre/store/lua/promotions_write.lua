@@ -4,12 +4,14 @@
 --
 -- KEYS[1] promotions hash   KEYS[2] version counter (coupon-type writes bump it too)
 -- KEYS[3] written marker (set by every promotion write here, never by coupon-type writes)
--- KEYS[4] the promotion's budget hash   KEYS[5] exhausted-budgets set   (put, create, delete)
+-- KEYS[4] the promotion's budget hash   KEYS[5] exhausted-budgets set
+-- KEYS[6] budget-remaining hash (cents left of each money budget)   (KEYS[4..6]: put, create, delete)
 -- ARGV[1] "put" | "create" | "delete" | "seed"
 -- put/create/delete: ARGV[2] promotion id   ARGV[3] promotion JSON (put/create; "" for delete)
 --   ARGV[4] amount limit (cents)   ARGV[5] redemption limit   (-1: none) of the written promotion:
 --   whether its budget is used up is judged again under the new limits (a raised budget offers
---   it again, a lowered one below what was consumed withdraws it); deleting it forgets it
+--   it again, a lowered one below what was consumed withdraws it), and so is what is left of its
+--   money budget (evaluate leaves it out for a larger discount); deleting it forgets both
 -- seed: ARGV[2], ARGV[3], ... pairs of promotion id and JSON, written only while the tenant's
 --       promotions were never written (no marker): workers starting together seed once, and a
 --       tenant whose admin deleted every promotion is not re-seeded by the next start
@@ -45,6 +47,11 @@ if mode ~= 'seed' then
     redis.call('SREM', KEYS[5], ARGV[2])
   else
     redis.call('SADD', KEYS[5], ARGV[2])
+  end
+  if mode == 'delete' or alim < 0 then
+    redis.call('HDEL', KEYS[6], ARGV[2])
+  else
+    redis.call('HSET', KEYS[6], ARGV[2], alim - tonumber(used[1] or '0'))
   end
 end
 redis.call('SET', KEYS[3], 1)

@@ -1,0 +1,58 @@
+"""What confirm keeps of a sale for the returns that may name it later."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dre.basket import Basket
+from dre.evaluate.actions import PartLine
+from dre.evaluate.eligibility import qualifies
+from dre.evaluate.loyalty import fixed_points
+from dre.pricing.result import Result
+from dre.promotion import model as m
+
+
+def _threshold(p: m.Promotion, lines: list[PartLine]) -> dict | None:
+    """The conditions a receipt-level promotion needs the (remaining) sale to meet, or None when it
+    has no receipt-level action or no threshold."""
+    scaled = [a for a in p.price_actions if isinstance(a, m.ScaledReceiptAction)]
+    if not scaled and not any(isinstance(a, m.ReceiptAction) for a in p.price_actions):
+        return None
+    spend = [[s.cents, s.receipt_scope] for s in p.min_spend]
+    spend += [[a.tiers[0][0], True] for a in scaled if a.tiers]  # below the lowest tier no tier is reached
+    qty = p.min_quantity.milli if p.min_quantity else 0
+    if not spend and not qty:
+        return None
+    return {"spend": spend, "qty": qty, "qual": [ln.index for ln in lines if qualifies(p, ln)]}
+
+
+def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promotion]) -> dict | None:
+    """The record of a priced basket's sale part (None when no sale line got a discount or points).
+
+    ``lines``: [lineReference, quantity (milli), gross, {promotion id: discount cents}] per sale
+    line; ``totals``: each promotion's sale-part discount; ``receipt``: per receipt-level promotion
+    with a threshold, ``spend`` [[cents, whole receipt?]], ``qty`` (milli) and ``qual`` (indices into
+    ``lines`` of its qualifying lines); ``points``/``net``: the sale's proportional points
+    (everything but ADD_FIXED / SUBTRACT_POINTS) and its net; ``names``: id -> [name, type].
+    """
+    sale = [(i, ln) for i, ln in enumerate(basket.lines) if ln.milli > 0]
+    if not sale:
+        return None
+    rows, totals = [], {}
+    part = []
+    for k, (i, ln) in enumerate(sale):
+        got: dict[str, int] = {}
+        for d in result.lines[i]:
+            got[d.promotion_id] = got.get(d.promotion_id, 0) + d.amount
+            totals[d.promotion_id] = totals.get(d.promotion_id, 0) + d.amount
+        rows.append([ln.ref, ln.milli, ln.gross, got])
+        part.append(PartLine(k, ln.article, ln.group, ln.milli, ln.unit_price, ln.gross))
+    points = sum(a.points - fixed_points(promotions[a.promotion_id])
+                 for a in result.applied if a.promotion_id in promotions)
+    if not totals and points <= 0:
+        return None
+    receipt = {pid: t for pid in totals if pid in promotions
+               and (t := _threshold(promotions[pid], part)) is not None}
+    net = sum(ln.gross for _, ln in sale) - sum(totals.values())
+    names = {pid: [promotions[pid].name, promotions[pid].type] for pid in totals if pid in promotions}
+    return {"lines": rows, "totals": totals, "receipt": receipt, "points": max(0, points), "net": net,
+            "names": names}
