@@ -212,3 +212,15 @@ async def test_one_caller_cannot_hold_a_generic_code_for_everyone(client, codes,
     await post(client, "/pos/coupons/cancel", {"reservationId": outcomes[0][1]["reservationId"]})
     assert (await reserve(client, "SUMMER", "T-next"))[0] == 200
     assert rdb.zcard(keys.coupon_holds(TENANT, "SUMMER")) == 26
+
+
+async def test_a_confirm_with_coupons_and_a_money_budget_keeps_both_right(client, codes, rdb):
+    """confirm.lua's keys after the coupons (the budget-remaining hash, the sale record) sit past
+    the coupons' seven keys each."""
+    ev = await evaluate(client, "T1", [item("1", "A", 1, 5.00)], customer="C1", coupons=(codes[0], "SUMMER"))
+    assert {d["promotionId"] for d in ev["lineItems"][0]["discounts"]} >= {"BUD", "CPN"}
+    status, body, _ = await confirm(client, "T1", 1)
+    assert status == 200 and body["couponRedemptions"] == [{"code": codes[0], "status": "REDEEMED"}]
+    assert rdb.hget(keys.budget_remaining(TENANT), "BUD") == "100"  # 2.00 - 1.00
+    assert rdb.hget(keys.coupon(TENANT, codes[0]), "status") == "REDEEMED"
+    assert rdb.hget(keys.coupon(TENANT, "SUMMER"), "uses") == "0"  # not applied: not claimed
