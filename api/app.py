@@ -34,7 +34,7 @@ Auth: `Authorization: Bearer <api-key>` on every route except this document; the
 the tenant and the role. A `DRE_API_KEYS` entry `tenant:key` is a POS key, `tenant:key:admin` an
 admin key. Admin-only (403 FORBIDDEN with a POS key, nothing done): every `/admin/*` route
 (coupon-type `generate` among them), the article imports (`/pos/articles/import` and
-`/pos/articles/import-batch`) and `POST /pos/coupons/issue`. `/metrics` shows a POS key the
+`/pos/articles/import-batch`), `POST /pos/coupons/issue` and `POST /pos/coupons/void`. `/metrics` shows a POS key the
 series of its own tenant and the process-wide ones only.
 Errors: `{"error": {"code", "message", "details": [{"path", "issue"}]}}` with 400 (invalid
 input, `details` name the failing JSON paths), 401, 403, 404, 405, 413 (body over the limit,

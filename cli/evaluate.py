@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import orjson
 
 from dre.basket import parse_evaluate_body
 from dre.errors import DREError, invalid
+from dre.pricing.coupons import apply_stacking
 from dre.promotion.rules_file import load_rules
 from dre.response import build_response
 from dre.zones import is_zone_name
@@ -31,7 +33,7 @@ def evaluate_file(promotions_path: Path, request_bytes: bytes, time_zone: str | 
     started = time.perf_counter()
     _, basket = parse_evaluate_body(body, zone=ZoneInfo(time_zone) if time_zone else None)
     engine = KernelSet(promos)
-    result = engine.evaluate(basket, ctx)
+    result = engine.evaluate(basket, replace(ctx, coupons=apply_stacking(basket.coupons, ctx.coupons)))
     return build_response(basket, result, engine.by_id, transaction_id=basket.transaction_id or str(uuid.uuid4()),
                           counter=None, is_simulation=True, duration_ms=(time.perf_counter() - started) * 1000)
 

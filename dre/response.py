@@ -92,7 +92,8 @@ def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promo
             },
         },
         "couponResults": [{
-            "code": c.code, "status": c.status, "promotionIds": list(c.promotion_ids), "message": c.message,
+            "code": c.code, "status": c.status, "reason": c.reason, "promotionIds": list(c.promotion_ids),
+            "message": c.message,
         } for c in result.coupons],
         "recommendations": [{
             "promotionId": r.promotion_id, "type": "MISSED_PROMOTION", "message": r.message,

@@ -20,7 +20,7 @@ def _ms_or_blank(v: int | None) -> int | str:
 
 def _type_document(type_id: str, kind: str, status: str, prefix: str, code_length: int, max_r: int,
                    max_per_customer: int, valid_from_ms: int | None, valid_to_ms: int | None,
-                   promotion_ids: Sequence[str], code: str) -> dict:
+                   promotion_ids: Sequence[str], code: str, stackable: bool) -> dict:
     """The coupon type JSON (validated by the admin API's own model), for writers that give
     fields rather than a document."""
     def when(ms_: int | None) -> datetime | None:
@@ -31,7 +31,7 @@ def _type_document(type_id: str, kind: str, status: str, prefix: str, code_lengt
         maxRedemptions=None if max_r == NO_LIMIT else max_r,
         maxRedemptionsPerCustomer=None if max_per_customer == NO_LIMIT else max_per_customer,
         validFrom=when(valid_from_ms), validTo=when(valid_to_ms), promotionIds=list(promotion_ids),
-        code=code if kind == "GENERIC" else None,
+        code=code if kind == "GENERIC" else None, isStackable=stackable,
     ).model_dump(mode="json", exclude_none=True)
 
 
@@ -53,6 +53,7 @@ class CouponTypes(StorePart):
         valid_to_ms: int | None = None,
         promotion_ids: Sequence[str] = (),
         code: str = "",
+        stackable: bool = True,
         document: str | None = None,
         now: int | None = None,
         create_only: bool = False,
@@ -73,7 +74,7 @@ class CouponTypes(StorePart):
         if document is None:
             document = json.dumps(_type_document(type_id, kind, status, prefix, code_length, max_redemptions,
                                                  max_redemptions_per_customer, valid_from_ms, valid_to_ms,
-                                                 promotion_ids, code))
+                                                 promotion_ids, code, stackable))
         k = [
             keys.coupon_type(tenant, type_id),
             keys.coupon_types(tenant),
@@ -84,7 +85,7 @@ class CouponTypes(StorePart):
             type_id, kind, status, prefix, code_length, max_redemptions,
             max_redemptions_per_customer, _ms_or_blank(valid_from_ms), _ms_or_blank(valid_to_ms),
             json.dumps(list(promotion_ids)), code if kind == "GENERIC" else "", document,
-            now if now is not None else now_ms(), "1" if create_only else "0",
+            now if now is not None else now_ms(), "1" if create_only else "0", "1" if stackable else "0",
         ]
         s = self._core.scripts.coupon_type_put
         return await self._core.call_script(s, k, args, lambda r: bool(int(r)))

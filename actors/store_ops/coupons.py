@@ -1,22 +1,90 @@
 """Coupon codes: creation (issue, generate, grant), validate / reserve / redeem / cancel /
-activate, the expiry sweep, and a customer's codes."""
+activate / void, the expiry sweep, and a customer's codes.
+
+Every transition script also reads the code's coupon type (INACTIVE blocks its codes, its
+maxRedemptionsPerCustomer counts over all its codes, isStackable), so each call first reads the
+code's ``typeId``: a code's type never changes once it exists, so that read cannot go stale, and a
+code created between the two reads is unknown to the call (see ``load_code`` in _common.lua).
+"""
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections import OrderedDict
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
 from actors.store_ops.base import DAY_S, CallsStore, StorePart, ms
 from actors.store_ops.coupon_types import CouponTypes
-from dre.errors import conflict, not_found
+from dre.errors import DREError, conflict, not_found
 from dre.store import codes, keys
 from dre.store.records import CodeValidation, IssuedCode, Redemption, Reservation, now_ms
 
 RESERVATION_TTL_S = 15 * 60  # a reservation not redeemed within this returns to ACTIVE
 RESERVATION_INDEX_TTL_S = 2 * DAY_S  # how long a reservationId can still be redeemed/cancelled
 # (answered with its final state) after it was made
+TYPE_CACHE_SIZE = 100_000  # codes whose typeId a worker remembers (LRU; ~10 MB at most)
 MAX_CODE_DRAWS = 5  # collision rounds before giving up (a collision is already ~never)
 MAX_CUSTOMER_CODES = 200  # codes of one customer read at most (rewards list; newest are not
 # distinguishable in a SET, so a customer with more codes sees an arbitrary 200 of them)
+
+
+def code_keys(tenant: str, code: str, type_id: str) -> list[str]:
+    """The keys of one code as every coupon script takes them (``code_keys`` in _common.lua):
+    the code, its per-customer uses, holds, bytxn entries, holders, its type and the type's
+    per-customer uses (``type_id`` "": a never-written key for both)."""
+    none = keys.none_key(tenant)
+    return [
+        keys.coupon(tenant, code), keys.coupon_customer_uses(tenant, code), keys.coupon_holds(tenant, code),
+        keys.coupon_by_txn(tenant, code), keys.coupon_holders(tenant, code),
+        keys.coupon_type(tenant, type_id) if type_id else none,
+        keys.coupon_type_uses(tenant, type_id) if type_id else none,
+    ]
+
+
+async def type_of(core: CallsStore, tenant: str, code: str) -> str:
+    """The code's coupon type id ("" for an unknown code). Immutable once the code exists."""
+    key = keys.coupon(tenant, code)
+    return await core.call(lambda p: p.hget(key, "typeId"), lambda r: r or "")
+
+
+class CodeTypes:
+    """The coupon type of the codes this worker has met, so that a coupon call costs one round
+    trip, not two. A code's ``typeId`` never changes once the code exists (codes are created only
+    where none exists, and never deleted), so it is read once and then remembered, LRU-bounded; a
+    code not in the store is not remembered. Should the premise ever break (a flushed store), the
+    script sees that the code no longer names the type passed and answers "unknown": the caller
+    then calls :meth:`forget`, and the next call reads the code's type again."""
+
+    def __init__(self, core: CallsStore, size: int = TYPE_CACHE_SIZE) -> None:
+        self._core = core
+        self._size = size
+        self._known: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    async def of(self, tenant: str, code: str) -> str:
+        """The code's typeId ("" for a code the store does not have)."""
+        found = self._known.get((tenant, code))
+        if found is not None:
+            self._known.move_to_end((tenant, code))
+            return found
+        type_id = await type_of(self._core, tenant, code)
+        if type_id:
+            self._known[(tenant, code)] = type_id
+            if len(self._known) > self._size:
+                self._known.popitem(last=False)
+        return type_id
+
+    def forget(self, tenant: str, code: str) -> None:
+        self._known.pop((tenant, code), None)
+
+    @contextmanager
+    def forgetting_unknown(self, tenant: str, code: str) -> Iterator[None]:
+        """Forget ``code`` when the call inside answers 404 (unknown code or reservation)."""
+        try:
+            yield
+        except DREError as exc:
+            if exc.status == 404:
+                self.forget(tenant, code)
+            raise
 
 
 class CouponCodes(StorePart):
@@ -25,6 +93,7 @@ class CouponCodes(StorePart):
     def __init__(self, core: CallsStore, types: CouponTypes) -> None:
         super().__init__(core)
         self._types = types  # a code is created from its type's fields
+        self._code_types = CodeTypes(core)
 
     # -- codes ------------------------------------------------------------------------------
 
@@ -122,23 +191,24 @@ class CouponCodes(StorePart):
     ) -> CodeValidation:
         """Is ``code`` usable now (for this customer / transaction)? Never raises for a bad code:
         an unknown one is ``valid=False, reason="INVALID"``."""
-        k = [
-            keys.coupon(tenant, code), keys.coupon_customer_uses(tenant, code),
-            keys.coupon_holds(tenant, code), keys.coupon_by_txn(tenant, code),
-            keys.coupon_expiry(tenant),
-        ]
-        args = [code, now if now is not None else now_ms(), customer_id or "", transaction_id or ""]
+        type_id = await self._code_types.of(tenant, code)
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        args = [code, now if now is not None else now_ms(), customer_id or "", transaction_id or "", type_id]
         s = self._core.scripts.coupon_validate
 
         def parse(r: list) -> CodeValidation:
-            status, reason, type_id, promos, valid_to, valid, held = r
+            status, reason, type_id, promos, valid_to, valid, held, stackable = r
             return CodeValidation(
                 code=code, valid=bool(int(valid)), status=status or None, reason=reason or None,
                 coupon_type_id=type_id or None, promotion_ids=tuple(json.loads(promos or "[]")),
                 valid_to_ms=int(valid_to) if valid_to else None, held_reservation_id=held or None,
+                stackable=bool(int(stackable)),
             )
 
-        return await self._core.call_script(s, k, args, parse)
+        found = await self._core.call_script(s, k, args, parse)
+        if found.reason == "INVALID":
+            self._code_types.forget(tenant, code)
+        return found
 
     async def reserve(
         self,
@@ -147,23 +217,25 @@ class CouponCodes(StorePart):
         transaction_id: str,
         *,
         customer_id: str | None = None,
+        caller: str = "",
         ttl_s: float = RESERVATION_TTL_S,
         now: int | None = None,
     ) -> Reservation:
         """ACTIVE -> RESERVED for ``transaction_id`` (GENERIC: one more hold). Idempotent per
         (code, transaction): a replay returns the same reservation with ``replayed=True``.
 
+        ``caller`` tags who asks (the route passes a digest of the API key; "" is not capped): on
+        a GENERIC code with a maxRedemptions one caller holds at most half of the uses left (at
+        least one) at once, so that no caller can block a shared code for everyone.
+
         Raises DREError 404 NOT_FOUND (unknown code), 409 COUPON_UNAVAILABLE (reason in
-        details[0].issue), 503.
+        details[0].issue; TOO_MANY_HOLDS for the caller's share), 503.
         """
         rid = codes.new_token("R")
-        k = [
-            keys.coupon(tenant, code), keys.coupon_customer_uses(tenant, code),
-            keys.coupon_holds(tenant, code), keys.coupon_by_txn(tenant, code),
-            keys.coupon_expiry(tenant), keys.reservation(tenant, rid),
-        ]
+        type_id = await self._code_types.of(tenant, code)
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), keys.reservation(tenant, rid)]
         args = [code, transaction_id, customer_id or "", now if now is not None else now_ms(),
-                ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S)]
+                ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S), type_id, caller]
         s = self._core.scripts.coupon_reserve
 
         def parse(r: list) -> Reservation:
@@ -185,41 +257,52 @@ class CouponCodes(StorePart):
         self, tenant: str, reservation_id: str, now: int | None = None
     ) -> Redemption:
         """RESERVED -> REDEEMED. Not idempotent: a second redeem raises DREError 409
-        ALREADY_REDEEMED. Also 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (expired, cancelled,
-        per-customer limit), 503."""
+        ALREADY_REDEEMED. Also 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (EXPIRED, CANCELLED = voided,
+        NOT_ACTIVE = its type is INACTIVE, LIMIT_REACHED = a per-customer limit), 503."""
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
-        k = [
-            keys.coupon(tenant, code), keys.coupon_customer_uses(tenant, code),
-            keys.coupon_holds(tenant, code), keys.coupon_by_txn(tenant, code),
-            keys.coupon_expiry(tenant),
-        ]
-        args = [code, txn, reservation_id, now if now is not None else now_ms()]
+        type_id = await self._code_types.of(tenant, code)
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_redeem
-        return await self._core.call_script(s, k, args, lambda x: Redemption(*x))
+        with self._code_types.forgetting_unknown(tenant, code):
+            return await self._core.call_script(s, k, args, lambda x: Redemption(*x))
 
     async def cancel(self, tenant: str, reservation_id: str, now: int | None = None) -> str:
         """RESERVED -> ACTIVE. Idempotent. Returns CANCELLED, or EXPIRED if it had lapsed.
         Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (already redeemed), 503."""
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
-        k = [
-            keys.coupon(tenant, code), keys.coupon_holds(tenant, code),
-            keys.coupon_by_txn(tenant, code), keys.coupon_expiry(tenant),
-        ]
-        args = [code, txn, reservation_id, now if now is not None else now_ms()]
+        type_id = await self._code_types.of(tenant, code)
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_cancel
-        return await self._core.call_script(s, k, args, lambda x: x[1])
+        with self._code_types.forgetting_unknown(tenant, code):
+            return await self._core.call_script(s, k, args, lambda x: x[1])
 
     async def activate(
         self, tenant: str, code: str, customer_id: str, now: int | None = None
     ) -> str:
         """CREATED -> ACTIVE for ``customer_id``; idempotent. Returns the status (ACTIVE).
-        Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (wrong customer, wrong state)."""
-        k = [keys.coupon(tenant, code), keys.customer_coupons(tenant, customer_id)]
-        args = [code, customer_id, now if now is not None else now_ms()]
+        Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (NOT_FOR_CUSTOMER, NOT_ACTIVE = its
+        type is INACTIVE, GENERIC = a shared code is not activated, or the code's state)."""
+        type_id = await self._code_types.of(tenant, code)
+        k = [*code_keys(tenant, code, type_id), keys.customer_coupons(tenant, customer_id)]
+        args = [code, customer_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_activate
-        return await self._core.call_script(s, k, args, lambda x: x[1])
+        with self._code_types.forgetting_unknown(tenant, code):
+            return await self._core.call_script(s, k, args, lambda x: x[1])
+
+    async def void(self, tenant: str, code: str, now: int | None = None) -> int:
+        """Void ``code`` for good: CREATED / ACTIVE / RESERVED -> CANCELLED (its reservations are
+        dropped; no later use, and no write of its type, brings it back). Idempotent. Returns
+        when it was cancelled (ms). Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE
+        (ALREADY_REDEEMED, EXPIRED: terminal already), 503."""
+        type_id = await self._code_types.of(tenant, code)
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        args = [code, now if now is not None else now_ms(), type_id]
+        with self._code_types.forgetting_unknown(tenant, code):
+            return await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
 
     async def sweep_reservations(self, tenant: str, now: int | None = None, limit: int = 500) -> int:
         """Release up to ``limit`` codes' expired reservations (a job actor calls it
@@ -229,8 +312,8 @@ class CouponCodes(StorePart):
         due = await self._core.call(lambda p: p.zrangebyscore(expiry, "-inf", now, start=0, num=limit))
         s = self._core.scripts.coupon_release
         for code in due:
-            k = [keys.coupon(tenant, code), keys.coupon_holds(tenant, code), expiry]
-            await self._core.call_script(s, k, [code, now])
+            type_id = await self._code_types.of(tenant, code)
+            await self._core.call_script(s, [*code_keys(tenant, code, type_id), expiry], [code, now, type_id])
         return len(due)
 
     async def of_customer(self, tenant: str, customer_id: str, limit: int = MAX_CUSTOMER_CODES) -> list[str]:

@@ -6,6 +6,7 @@ from typing import Collection, Mapping, Sequence
 import orjson
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
+from actors.store_ops.coupons import code_keys, type_of
 from dre.returns import SaleState
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
@@ -136,14 +137,10 @@ class Transactions(StorePart):
         for p in promotions:
             k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]
             args += list(p)
-        for c in coupons:
-            k += [
-                keys.coupon(tenant, c.code),
-                keys.coupon_customer_uses(tenant, c.code),
-                keys.coupon_holds(tenant, c.code),
-                keys.coupon_by_txn(tenant, c.code),
-            ]
-            args += [c.code, c.reservation_id]
+        for c in coupons:  # a code's type never changes: read before the script, checked by it
+            type_id = await type_of(self._core, tenant, c.code)
+            k += code_keys(tenant, c.code, type_id)
+            args += [c.code, c.reservation_id, type_id]
         k.append(keys.budget_remaining(tenant))
         k.append(keys.txn_sale(tenant, txn_id))
         args += [sale_record, ms(RETURN_WINDOW_S), len(returns or {})]

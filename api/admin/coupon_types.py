@@ -48,7 +48,8 @@ async def store_coupon_type(store: Store, tenant: str, ct: CouponTypeIn, *, crea
         max_redemptions=ct.maxRedemptions or NO_LIMIT,
         max_redemptions_per_customer=ct.maxRedemptionsPerCustomer or NO_LIMIT,
         valid_from_ms=_ms(ct.validFrom), valid_to_ms=_ms(ct.validTo), promotion_ids=ct.promotionIds,
-        code=ct.code or "", document=orjson.dumps(document(ct)).decode(), create_only=create_only)
+        code=ct.code or "", stackable=ct.isStackable, document=orjson.dumps(document(ct)).decode(),
+        create_only=create_only)
 
 
 async def list_coupon_types(services: Services, tenant: str) -> dict:

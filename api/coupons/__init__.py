@@ -1,4 +1,4 @@
-"""Coupons: POST /pos/coupons/{validate,reserve,redeem,cancel,activate,issue} (``routes``), each one
+"""Coupons: POST /pos/coupons/{validate,reserve,redeem,cancel,activate,issue,void} (``routes``), each one
 store transition, and their bodies (``schemas``)."""
 from api.coupons.routes import bp
 

@@ -1,20 +1,24 @@
-"""POST /pos/coupons/{validate,reserve,redeem,cancel,activate,issue}: each one store transition.
+"""POST /pos/coupons/{validate,reserve,redeem,cancel,activate,issue,void}: each one store transition.
 
 Every transition is one atomic script (see docs/store.md), so under any concurrency a code is
 never redeemed twice and a GENERIC code never used beyond its limits. Errors: 404 NOT_FOUND
 (unknown code or reservation, unknown coupon type), 409 COUPON_UNAVAILABLE (`details[0].path` =
 the code, `issue` = the reason: NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE,
-LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED), 409 ALREADY_REDEEMED (second redeem), 503.
-``issue`` is admin-only (403 FORBIDDEN for a POS key); the others take any key.
+LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED, TOO_MANY_HOLDS, GENERIC), 409
+ALREADY_REDEEMED (second redeem), 503. ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
+POS key); the others take any key.
 """
 from __future__ import annotations
 
-from quart import Blueprint, Response, g
+import hashlib
+
+from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
 from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
-    ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse,
+    ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse, VoidRequest,
+    VoidResponse,
 )
 from api.http.auth import admin_only
 from api.http.errors import json_response
@@ -24,6 +28,14 @@ from api.services import current_services
 from dre.clock import iso_ms
 
 bp = Blueprint("pos_coupons", __name__)
+CALLER_TAG_CHARS = 16  # hex digits of the API key's digest that name a caller in the store
+
+
+def caller_tag() -> str:
+    """Who reserves: a digest of the request's credentials (never the key itself), so that one
+    caller can hold only a share of a GENERIC code (see store.coupons.reserve)."""
+    credentials = request.headers.get("Authorization", "")
+    return hashlib.sha256(credentials.encode()).hexdigest()[:CALLER_TAG_CHARS]
 
 
 @bp.post("/pos/coupons/validate")
@@ -46,9 +58,12 @@ async def validate(data: ValidateRequest) -> Response:
 async def reserve(data: ReserveRequest) -> Response:
     """ACTIVE → RESERVED for the transaction (a GENERIC code: one more hold, counted against
     maxRedemptions while held). Idempotent per code + transactionId: a replay while the
-    reservation is held (or after it was redeemed) returns the same answer and changes nothing."""
+    reservation is held (or after it was redeemed) returns the same answer and changes nothing.
+    On a GENERIC code with a maxRedemptions one API key holds at most half of the uses left (at
+    least one) at once: 409 `TOO_MANY_HOLDS` past that, so no single caller can block a shared
+    code for everyone (give stores or lanes their own POS keys)."""
     r = await current_services().store.coupons.reserve(g.tenant, data.code, data.transactionId,
-                                                       customer_id=data.customerId)
+                                                       customer_id=data.customerId, caller=caller_tag())
     return json_response({"reservationId": r.reservation_id, "code": r.code, "transactionId": r.transaction_id,
                           "status": "RESERVED", "expiresAt": iso_ms(r.expires_at_ms)})
 
@@ -98,3 +113,17 @@ async def issue(data: IssueRequest) -> Response:
     return json_response({"couponTypeId": data.couponTypeId,
                           "codes": [{"code": i.code, "customerId": i.customer_id, "status": "CREATED"}
                                     for i in issued]})
+
+
+@bp.post("/pos/coupons/void")
+@admin_only
+@validate_request(VoidRequest)
+@document_response(VoidResponse, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
+async def void(data: VoidRequest) -> Response:
+    """Void a code for good (CREATED, ACTIVE or RESERVED → CANCELLED, terminal): its reservations
+    are dropped and every later validate, reserve, redeem, evaluate or confirm refuses it with
+    reason CANCELLED (409 where the call changes state). Idempotent: voiding it again answers the
+    same. 409 COUPON_UNAVAILABLE for a code already REDEEMED or EXPIRED."""
+    at = await current_services().store.coupons.void(g.tenant, data.code)
+    return json_response({"code": data.code, "status": "CANCELLED", "cancelledAt": iso_ms(at)})

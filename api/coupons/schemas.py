@@ -1,4 +1,4 @@
-"""POST /pos/coupons/{validate,reserve,redeem,cancel,activate,issue}: bodies (validated) and answers."""
+"""POST /pos/coupons/{validate,reserve,redeem,cancel,activate,issue,void}: bodies (validated) and answers."""
 from __future__ import annotations
 
 from typing import Literal
@@ -16,14 +16,15 @@ class _Open(BaseModel):
 
 class ValidateRequest(_Open):
     code: NonEmptyStr
-    customerId: NonEmptyStr | None = Field(default=None, description="A personal code of another customer is "
-                                                                      "not valid for this one")
+    customerId: NonEmptyStr | None = Field(default=None, description="A personal code is valid only with the "
+                                                                      "customerId it was issued to")
 
 
 class ReserveRequest(_Open):
     code: NonEmptyStr
     transactionId: NonEmptyStr
-    customerId: NonEmptyStr | None = None
+    customerId: NonEmptyStr | None = Field(default=None, description="Required for a personal code (its "
+                                                                      "owner's); counted against per-customer limits")
 
 
 class ReservationRequest(_Open):
@@ -40,8 +41,12 @@ class IssueRequest(_Open):
     customerIds: list[NonEmptyStr] = Field(min_length=1, max_length=MAX_ISSUE)
 
 
+class VoidRequest(_Open):
+    code: NonEmptyStr
+
+
 Reason = Literal["INVALID", "NOT_ACTIVE", "EXPIRED", "ALREADY_REDEEMED", "RESERVED_ELSEWHERE", "LIMIT_REACHED",
-                 "NOT_FOR_CUSTOMER"]
+                 "NOT_FOR_CUSTOMER", "CANCELLED"]
 
 
 class ValidateResponse(BaseModel):
@@ -49,7 +54,9 @@ class ValidateResponse(BaseModel):
     valid: bool
     status: str | None = Field(description="CREATED, ACTIVE, RESERVED, REDEEMED, EXPIRED, CANCELLED; null for an "
                                            "unknown code")
-    reason: Reason | None = Field(description="Why it is not usable now; null when valid")
+    reason: Reason | None = Field(description="Why it is not usable now; null when valid. NOT_ACTIVE also when "
+                                              "its coupon type is INACTIVE; NOT_FOR_CUSTOMER: a personal code "
+                                              "presented for another customer or for none; CANCELLED: voided")
     couponTypeId: str | None
     promotionIds: list[str]
     validTo: str | None
@@ -91,3 +98,9 @@ class IssuedCode(BaseModel):
 class IssueResponse(BaseModel):
     couponTypeId: str
     codes: list[IssuedCode] = Field(description="One per customerId, in request order; activate each before use")
+
+
+class VoidResponse(BaseModel):
+    code: str
+    status: Literal["CANCELLED"]
+    cancelledAt: str = Field(description="When it was voided (the first void, for a repeated one)")

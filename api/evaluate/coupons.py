@@ -1,4 +1,12 @@
-"""The store's verdict on the coupon codes a basket presents, as the evaluator's CouponCheck."""
+"""The store's verdict on the coupon codes a basket presents, as the evaluator's CouponCheck.
+
+The one place that decides each presented code's couponResults status before pricing: the
+store's answer (``coupon_validate.lua``: state, type INACTIVE, personal code, limits) and then the
+stacking rule over all codes of the basket (dre.pricing.coupons.apply_stacking: a code whose type
+has ``isStackable: false`` is not combined with another usable code; request order decides).
+Confirm claims only the codes the priced iteration applied, so it never claims a refused
+combination.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -9,23 +17,29 @@ from actors.store import Store
 from dre.basket import Basket
 from dre.errors import DREError
 from dre.pricing import USABLE, CouponCheck
+from dre.pricing.coupons import apply_stacking
 from dre.store.records import CodeValidation
 
 READ_TIMEOUT_S = 0.5  # past this the codes count as unknown rather than holding up pricing
-# Reasons the store gives that the contract has no status for.
-REASON_STATUS = {"NOT_FOR_CUSTOMER": "INVALID"}  # a personal code of someone else: not this customer's
+# Store reasons the contract's couponResults have no status of their own for: the status they
+# are reported under (the reason itself goes beside it, in ``reason``, with its own message).
+REASON_STATUS = {"NOT_FOR_CUSTOMER": "NOT_ACTIVE", "CANCELLED": "NOT_ACTIVE"}
 
 
-def _from_store(rec: CodeValidation) -> CouponCheck:
+def from_store(rec: CodeValidation) -> CouponCheck:
+    """The store's verdict on one code as pricing sees it (a store reason the contract has no
+    couponResults status for goes under :data:`REASON_STATUS`'s status, kept as ``reason``)."""
     if rec.valid:
-        return CouponCheck(rec.code, USABLE, rec.coupon_type_id)
-    status = REASON_STATUS.get(rec.reason or "INVALID", rec.reason or "INVALID")
-    return CouponCheck(rec.code, status, rec.coupon_type_id)
+        return CouponCheck(rec.code, USABLE, rec.coupon_type_id, stackable=rec.stackable)
+    reason = rec.reason or "INVALID"
+    status = REASON_STATUS.get(reason, reason)
+    return CouponCheck(rec.code, status, rec.coupon_type_id, reason=reason if status != reason else None,
+                       stackable=rec.stackable)
 
 
 async def check_coupons(store: Store, tenant: str, basket: Basket,
                         static: Mapping[str, CouponCheck]) -> dict[str, CouponCheck]:
-    """One CouponCheck per presented code (request order).
+    """One CouponCheck per presented code (request order); the codes are asked about at once.
 
     Args:
         store: the store (an UnavailableStore when the service runs without one: every code then
@@ -36,17 +50,25 @@ async def check_coupons(store: Store, tenant: str, basket: Basket,
     A code the store cannot be asked about (down, slow) is INVALID for this evaluation: it cannot
     be shown usable, and confirm would refuse it anyway.
     """
-    out: dict[str, CouponCheck] = {}
-    for code in basket.coupons:
-        check = None
+    if not basket.coupons:
+        return {}
+    found: dict[str, CouponCheck | None] = dict.fromkeys(basket.coupons)
+
+    async def ask(code: str) -> None:
         try:
-            with trio.move_on_after(READ_TIMEOUT_S):
-                rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
-                                                   transaction_id=basket.transaction_id)
-                check = _from_store(rec)
+            rec = await store.coupons.validate(tenant, code, customer_id=basket.customer_id,
+                                               transaction_id=basket.transaction_id)
+            found[code] = from_store(rec)
         except DREError:
-            check = None
+            pass
+
+    with trio.move_on_after(READ_TIMEOUT_S):
+        async with trio.open_nursery() as nursery:  # cancelled with the caller; no task outlives it
+            for code in basket.coupons:
+                nursery.start_soon(ask, code)
+    out: dict[str, CouponCheck] = {}
+    for code, check in found.items():
         if (check is None or check.status == "INVALID") and code in static:
             check = static[code]
         out[code] = check or CouponCheck(code, "INVALID")
-    return out
+    return apply_stacking(basket.coupons, out)

@@ -24,9 +24,9 @@ BEARER_DESCRIPTION = """An API key of `DRE_API_KEYS`; it decides the tenant and 
 `tenant:key` is a POS key: evaluate, simulate, confirm, coupon validate, reserve, redeem, cancel
 and activate, heartbeat, loyalty, and `/metrics` with its own tenant's series.
 `tenant:key:admin` is an admin key: all of that, `/metrics` of every tenant, and the admin-only
-routes (every `/admin/*` route, `/pos/articles/import`, `/pos/articles/import-batch` and
-`POST /pos/coupons/issue`, and their /odata/v4/pos/ aliases), where a POS key gets 403 FORBIDDEN
-and nothing is done."""
+routes (every `/admin/*` route, `/pos/articles/import`, `/pos/articles/import-batch`,
+`POST /pos/coupons/issue` and `POST /pos/coupons/void`, and their /odata/v4/pos/ aliases), where a POS key
+gets 403 FORBIDDEN and nothing is done."""
 
 
 class ErrorDetail(BaseModel):

@@ -15,8 +15,12 @@ class CouponCheck:
     the store's dre.store.records.CodeValidation, or a GENERIC code of the promotion file)."""
 
     code: str
-    status: str  # USABLE, INVALID, NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE, LIMIT_REACHED
+    status: str  # USABLE, or its couponResults status: INVALID, NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED,
+    # RESERVED_ELSEWHERE, LIMIT_REACHED, NOT_APPLICABLE (valid, but not combinable: see reason)
     type_id: str | None = None
+    reason: str | None = None  # the finer cause behind status when there is one: NOT_FOR_CUSTOMER,
+    # CANCELLED (voided, or its GENERIC type deleted), NOT_STACKABLE
+    stackable: bool = True  # False: its type says isStackable false
 
 
 @dataclass(frozen=True)

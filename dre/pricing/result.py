@@ -25,6 +25,7 @@ class CouponResult:
     status: str
     promotion_ids: tuple[str, ...]
     message: str
+    reason: str | None = None  # the finer cause behind status (see dre.pricing.context.CouponCheck)
 
 
 @dataclass(frozen=True)

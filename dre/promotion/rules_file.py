@@ -37,9 +37,11 @@ def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list,
     """Validated promotions with their coupon-type gates, and a Context knowing the GENERIC codes.
 
     Coupon types let authors test coupon promotions offline: a GENERIC type's ``code`` counts as
-    usable, and the types' ``promotionIds`` gate those promotions on their codes (the same
-    gating the service applies to the store's coupon types: dre.promotion.apply_coupon_gates).
+    usable (unless the type is INACTIVE; its ``isStackable`` is kept for the stacking rule), and
+    the types' ``promotionIds`` gate those promotions on their codes (the same gating the service
+    applies to the store's coupon types: dre.promotion.apply_coupon_gates).
     """
-    checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"])
-              for ct in coupon_types if ct.get("type") == "GENERIC" and ct.get("code")}
+    checks = {ct["code"]: CouponCheck(ct["code"], USABLE, ct["id"], stackable=ct.get("isStackable", True) is not False)
+              for ct in coupon_types
+              if ct.get("type") == "GENERIC" and ct.get("code") and ct.get("status", "ACTIVE") != "INACTIVE"}
     return apply_coupon_gates(parse_promotions(promotions), coupon_types), Context(coupons=checks)

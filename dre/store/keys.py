@@ -98,6 +98,12 @@ def coupon_by_txn(tenant: str, code: str) -> str:
     return f"{tenant_prefix(tenant)}:coupon:{part(code)}:bytxn"
 
 
+def coupon_holders(tenant: str, code: str) -> str:
+    """HASH of a GENERIC code's holds by caller: reservationId -> caller tag, ``n:<caller>`` ->
+    that caller's live holds (one caller may hold only a share of what is left)."""
+    return f"{tenant_prefix(tenant)}:coupon:{part(code)}:holders"
+
+
 def coupon_expiry(tenant: str) -> str:
     """ZSET code -> earliest reservation expiry (ms): what the sweeper has to look at."""
     return f"{tenant_prefix(tenant)}:coupons:expiry"
@@ -106,6 +112,11 @@ def coupon_expiry(tenant: str) -> str:
 def coupon_type(tenant: str, type_id: str) -> str:
     """HASH per coupon type: kind, status, prefix, codeLength, limits, validity, promotionIds."""
     return f"{tenant_prefix(tenant)}:ctype:{part(type_id)}"
+
+
+def coupon_type_uses(tenant: str, type_id: str) -> str:
+    """HASH customerId -> uses of any code of this type (the type's maxRedemptionsPerCustomer)."""
+    return f"{tenant_prefix(tenant)}:ctype:{part(type_id)}:uses"
 
 
 def coupon_types(tenant: str) -> str:

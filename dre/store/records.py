@@ -56,12 +56,13 @@ class CodeValidation:
     code: str
     valid: bool
     status: str | None  # effective state; None for an unknown code
-    reason: str | None  # None when valid; else INVALID, NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED,
-    # RESERVED_ELSEWHERE, LIMIT_REACHED or NOT_FOR_CUSTOMER
+    reason: str | None  # None when valid; else INVALID, NOT_ACTIVE (also: its type is INACTIVE),
+    # EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE, LIMIT_REACHED, NOT_FOR_CUSTOMER or CANCELLED
     coupon_type_id: str | None
     promotion_ids: tuple[str, ...]
     valid_to_ms: int | None
     held_reservation_id: str | None  # the asking transaction's own reservation on the code
+    stackable: bool = True  # False: its type says isStackable false (not combined with other codes)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class Scripts:
     coupon_redeem: Script
     coupon_cancel: Script
     coupon_activate: Script
+    coupon_void: Script
     coupon_issue: Script
     coupon_grant: Script
     coupon_generate: Script

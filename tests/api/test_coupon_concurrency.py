@@ -1,14 +1,18 @@
 """Coupon limits under 500 concurrent requests through the app (real Redis): an INDIVIDUAL code is
-redeemed once, a GENERIC code with maxRedemptions 50 exactly 50 times."""
+redeemed once, a GENERIC code with maxRedemptions 50 exactly 50 times. (Reserves of a GENERIC code
+come from 500 lanes with their own POS keys: one key may hold only half of the uses left.)"""
 from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 import trio
 
+from api.app import create_app
+from api.worker import open_services
 from dre.store import keys
 from tests.api import promos
-from tests.api.conftest import TENANT, post
+from tests.api.conftest import API_KEYS, TENANT, make_config, post
 from tests.api.flows import confirm, coupon_types, evaluate, item, load
 
 N = 500
@@ -27,11 +31,24 @@ async def _all(n: int, attempt) -> Counter:
     return outcomes
 
 
-async def _reserve_and_redeem(client, code: str, txn: str) -> str:
-    status, r, _ = await post(client, "/pos/coupons/reserve", {"code": code, "transactionId": txn})
+def lane_auth(i: int) -> dict:
+    return {"Authorization": f"Bearer lane-{i}", "Content-Type": "application/json"}
+
+
+@pytest.fixture
+async def lanes_client(redis_url):
+    """The app with N more POS keys of the tenant, ``lane-<i>`` (see :func:`lane_auth`)."""
+    lane_keys = ",".join(f"{TENANT}:lane-{i}" for i in range(N))
+    async with open_services(make_config(DRE_API_KEYS=f"{API_KEYS},{lane_keys}"), redis_url, warm_up=False) as s:
+        async with create_app(s).test_app() as test_app:
+            yield s, test_app.test_client()
+
+
+async def _reserve_and_redeem(client, code: str, txn: str, headers: dict | None = None) -> str:
+    status, r, _ = await post(client, "/pos/coupons/reserve", {"code": code, "transactionId": txn}, headers)
     if status != 200:
         return f"reserve {status} {r['error']['details'][0]['issue']}"
-    status, body, _ = await post(client, "/pos/coupons/redeem", {"reservationId": r["reservationId"]})
+    status, body, _ = await post(client, "/pos/coupons/redeem", {"reservationId": r["reservationId"]}, headers)
     return "REDEEMED" if status == 200 else f"redeem {status}"
 
 
@@ -56,9 +73,10 @@ async def test_500_concurrent_checkouts_on_one_individual_code_one_succeeds(clie
     assert rdb.hget(keys.coupon(TENANT, code), "status") == "REDEEMED"
 
 
-async def test_generic_code_with_max_50_is_used_exactly_50_times_by_500(client, services, rdb):
+async def test_generic_code_with_max_50_is_used_exactly_50_times_by_500(lanes_client, rdb):
+    services, client = lanes_client
     await coupon_types(services)
-    outcomes = await _all(N, lambda i: _reserve_and_redeem(client, "SUMMER", f"T{i}"))
+    outcomes = await _all(N, lambda i: _reserve_and_redeem(client, "SUMMER", f"T{i}", lane_auth(i)))
     assert outcomes["REDEEMED"] == 50 and outcomes["reserve 409 LIMIT_REACHED"] == N - 50
     assert rdb.hget(keys.coupon(TENANT, "SUMMER"), "uses") == "50"
     assert rdb.zcard(keys.coupon_holds(TENANT, "SUMMER")) == 0

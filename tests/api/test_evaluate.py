@@ -93,7 +93,7 @@ async def test_evaluate_ignores_simulate_flags(client, example_request):
 async def test_unknown_coupon_is_invalid(client, example_request):
     example_request["request"]["coupons"] = [{"code": "NOPE"}]
     _, body, _ = await post(client, "/pos/v2/evaluate", example_request)
-    assert body["couponResults"] == [{"code": "NOPE", "status": "INVALID", "promotionIds": [],
+    assert body["couponResults"] == [{"code": "NOPE", "status": "INVALID", "reason": None, "promotionIds": [],
                                       "message": body["couponResults"][0]["message"]}]
 
 

@@ -38,6 +38,8 @@ ADMIN_ONLY = [
     ("PUT", "/admin/coupon-types/THX", {"id": "THX", "type": "INDIVIDUAL", "prefix": "THX", "status": "INACTIVE"}),
     ("DELETE", "/admin/coupon-types/THX", None),
     ("POST", "/admin/coupon-types/THX/generate", {"count": 5}),
+    ("POST", "/pos/coupons/void", {"code": "SUMMER"}),
+    ("POST", "/odata/v4/pos/voidCoupon", {"code": "SUMMER"}),
     ("POST", "/pos/articles/import", ARTICLES),
     ("POST", "/pos/articles/import-batch", ARTICLES),
     ("GET", "/admin/ArticleImportJobs(0123abcd)", None),
@@ -97,8 +99,8 @@ async def test_the_list_above_is_every_admin_only_route(client):
                    if rule.rule.startswith("/admin")}
     assert admin_paths <= marked
     assert {rule for _, rule in marked - admin_paths} == {
-        "/pos/articles/import", "/pos/articles/import-batch", "/pos/coupons/issue",
-        "/odata/v4/pos/importArticles", "/odata/v4/pos/issueCoupons"}
+        "/pos/articles/import", "/pos/articles/import-batch", "/pos/coupons/issue", "/pos/coupons/void",
+        "/odata/v4/pos/importArticles", "/odata/v4/pos/issueCoupons", "/odata/v4/pos/voidCoupon"}
 
 
 @pytest.mark.parametrize("method, path, body", ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])

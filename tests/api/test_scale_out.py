@@ -9,12 +9,14 @@ import pytest
 from actors.store import open_store
 from dre.store import keys
 from actors.redis_server import start_redis_server
-from tests.api.conftest import KEY, TENANT
+from tests.api.conftest import ADMIN_KEY, KEY, TENANT
 from tests.api.flows import item, request
 from tests.api.promos import put_coupon_types
 from tests.api.test_live_confirm import BUDGET_PROMO, HEADERS, LIMITS, gather, serve
 
 N = 300
+# every lane its own POS key: one key may hold only half of a GENERIC code's uses left at a time
+LANE_KEYS = ",".join(f"{TENANT}:lane-{i}" for i in range(N))
 
 
 @pytest.fixture
@@ -22,8 +24,9 @@ def two_instances(tmp_path):
     server = start_redis_server(tmp_path / "redis", persist=False)
     a = b = None
     try:
-        a = serve(tmp_path, server.url, [BUDGET_PROMO], workers=1)
-        b = serve(tmp_path, server.url, [BUDGET_PROMO], workers=1)
+        keys_ = f"{TENANT}:{KEY},{TENANT}:{ADMIN_KEY}:admin,{LANE_KEYS}"
+        a = serve(tmp_path, server.url, [BUDGET_PROMO], workers=1, DRE_API_KEYS=keys_)
+        b = serve(tmp_path, server.url, [BUDGET_PROMO], workers=1, DRE_API_KEYS=keys_)
         yield server.url, (a, b)
     finally:
         for s in (a, b):
@@ -49,11 +52,12 @@ async def test_two_instances_share_counters_coupons_and_budgets(two_instances):
         # a GENERIC code limited to 50 uses, reserved and redeemed N times across both instances
         async def use_generic(i: int) -> bool:
             http = clients[i % 2]
-            r = await http.post("/pos/coupons/reserve", json={"code": "SUMMER", "transactionId": f"G{i}"})
+            lane = {"Authorization": f"Bearer lane-{i}"}
+            r = await http.post("/pos/coupons/reserve", json={"code": "SUMMER", "transactionId": f"G{i}"}, headers=lane)
             if r.status_code != 200:
                 assert r.status_code == 409, r.text
                 return False
-            r = await http.post("/pos/coupons/redeem", json={"reservationId": r.json()["reservationId"]})
+            r = await http.post("/pos/coupons/redeem", json={"reservationId": r.json()["reservationId"]}, headers=lane)
             assert r.status_code == 200, r.text
             return True
 

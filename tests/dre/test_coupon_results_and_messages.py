@@ -174,3 +174,16 @@ def test_recommendations_smallest_gap_first_then_quantity_then_id(price):
     assert [(x.promotion_id, x.message) for x in r.recommendations] == [
         ("Q0", "Buy 1 more for q0"), ("Q1", "Buy 2 more for q1"),
         ("S1", "Spend 2.00 more for s1"), ("S2", "Spend 2.00 more for s2"), ("S0", "Spend 20.00 more for s0")]
+
+
+@pytest.mark.parametrize(("status", "reason", "message"), [
+    ("NOT_ACTIVE", "NOT_FOR_CUSTOMER", "coupon is personal: it is valid only for the customer it was issued to"),
+    ("NOT_ACTIVE", "CANCELLED", "coupon was cancelled and can no longer be used"),
+    ("NOT_APPLICABLE", "NOT_STACKABLE", "coupon cannot be combined with another coupon in the same transaction"),
+])
+def test_a_finer_reason_is_kept_beside_the_status_with_its_own_message(price, status, reason, message):
+    p = promo(actions=TEN, conditions=COUPON)
+    ctx = Context(coupons={"W1": CouponCheck("W1", status, "WELCOME", reason=reason)})
+    r = price([p], basket(item("1", "A", 1, 10.00), coupons=("W1",)), ctx)
+    assert [(c.status, c.reason, c.message) for c in r.coupons] == [(status, reason, message)]
+    assert not r.applied

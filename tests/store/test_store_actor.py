@@ -125,13 +125,24 @@ async def _queued_behind_a_held_connection(store, calls, while_held=None):
     return outcomes, store.core.batches - before
 
 
+def _reserve_unknown_code(store, tenant: str):
+    """One EVALSHA answered by a script error (NOT_FOUND): coupon_reserve of a code that does not
+    exist (store.coupons.reserve would read the code's type first, a call of its own)."""
+    from actors.store_ops.coupons import code_keys
+    from dre.store import keys
+
+    k = [*code_keys(tenant, "NOSUCHCODE", ""), keys.coupon_expiry(tenant), keys.reservation(tenant, "R1")]
+    return store.core.call_script(store.core.scripts.coupon_reserve, k,
+                                  ["NOSUCHCODE", "T1", "", 0, 1000, "R1", 1000, "", ""])
+
+
 async def test_one_failing_call_in_a_pipeline_leaves_the_others_their_replies(redis_url, tenant):
     import redis
 
     async with open_store(redis_url, pool_size=1) as store:
         calls = [lambda i=i: store.transactions.next_counter(tenant, f"T{i}", "{}") for i in range(10)]
         calls.append(lambda: store.core.call(lambda p: p.execute_command("NOSUCHCOMMAND")))
-        calls.append(lambda: store.coupons.reserve(tenant, "NOSUCHCODE", "T1"))
+        calls.append(lambda: _reserve_unknown_code(store, tenant))
         calls += [lambda i=i: store.core.call(lambda p: p.incr(f"dre:{{{tenant}}}:n{i}")) for i in range(10)]
         outcomes, batches = await _queued_behind_a_held_connection(store, calls)
     assert batches == 2  # the BLPOP, then everything else in one pipeline
@@ -151,7 +162,7 @@ async def test_noscript_reruns_only_the_calls_that_got_it(redis_url, tenant):
     async with open_store(redis_url, pool_size=1) as store:
         calls = [lambda i=i: store.transactions.next_counter(tenant, f"T{i}", "{}") for i in range(20)]
         calls += [lambda: store.core.call(lambda p: p.incr(counter)) for _ in range(20)]
-        calls.append(lambda: store.coupons.reserve(tenant, "NOSUCHCODE", "T1"))
+        calls.append(lambda: _reserve_unknown_code(store, tenant))
         outcomes, batches = await _queued_behind_a_held_connection(store, calls, flusher.script_flush)
         assert store.core.script_loads == 1
         assert await store.transactions.next_counter(tenant, "T0", "{}") == 2  # loaded again for good

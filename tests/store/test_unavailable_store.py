@@ -34,6 +34,7 @@ CALLS = {
         "redeem": lambda p: p.redeem(T, "R1"),
         "cancel": lambda p: p.cancel(T, "R1"),
         "activate": lambda p: p.activate(T, "C1", "U1"),
+        "void": lambda p: p.void(T, "C1"),
         "sweep_reservations": lambda p: p.sweep_reservations(T),
         "of_customer": lambda p: p.of_customer(T, "U1"),
     },

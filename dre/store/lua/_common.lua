@@ -11,8 +11,10 @@
 --     confirm, answers its refusals as verdicts instead: see its header.)
 --   * coupon fields: status, kind (GENERIC|INDIVIDUAL), typeId, customerId (owner of a personal
 --     code, "" otherwise), validFrom/validTo (ms or ""), max/maxPerCustomer (-1: no limit),
---     uses, promotionIds (JSON), and for INDIVIDUAL codes the held reservation:
---     reservationId, reservedTxn, reservedUntil.
+--     uses, promotionIds (JSON), for INDIVIDUAL codes the held reservation: reservationId,
+--     reservedTxn, reservedUntil; cancelledAt (and voidedAt) once CANCELLED. The code's type
+--     (c._type, see load_code) decides too: status INACTIVE blocks the code, maxPerCustomer counts
+--     over all its codes (the type's uses hash), stackable "0" = not combined with other codes.
 --   * bytxn entries (coupon_by_txn hash, field = transactionId) are JSON
 --     {rid, expiresAt, state, customerId}; state RESERVED with expiresAt <= now means EXPIRED.
 
@@ -53,11 +55,32 @@ local function put_entry(bytxn_key, txn, entry)
   redis.call('HSET', bytxn_key, txn, cjson.encode(entry))
 end
 
+-- The keys of one coupon code, in the order actors/store_ops/coupons.py code_keys() passes them
+-- from KEYS[first]: the code's hash, its per-customer uses, its GENERIC holds (reservationId ->
+-- expiresAt), its bytxn entries, its holders (reservationId -> caller, n:<caller> -> live holds),
+-- its type's hash and the type's per-customer uses (a never-written key when the code has no type).
+local CODE_KEYS = 7
+local function code_keys(first)
+  return {coupon = KEYS[first], uses = KEYS[first + 1], holds = KEYS[first + 2],
+          bytxn = KEYS[first + 3], holders = KEYS[first + 4], ctype = KEYS[first + 5],
+          type_uses = KEYS[first + 6]}
+end
+
+-- The code's fields (its type's fields in c._type, {} when the type is gone), or nil for an
+-- unknown code. `type_id` is the typeId the caller read for the code just before the call (a
+-- code's type never changes): a code that did not exist then is unknown to this call too.
+local function load_code(k, type_id)
+  local c = hgetall(k.coupon)
+  if c.status == nil or (c.typeId or '') ~= type_id then return nil end
+  c._type = hgetall(k.ctype)
+  return c
+end
+
 -- Keep the tenant's expiry index right for one code: its earliest live reservation, or nothing.
-local function reindex_expiry(c, holds_key, expiry_key, code)
+local function reindex_expiry(c, k, expiry_key, code)
   local nxt
   if c.kind == 'GENERIC' then
-    local first = redis.call('ZRANGE', holds_key, 0, 0, 'WITHSCORES')
+    local first = redis.call('ZRANGE', k.holds, 0, 0, 'WITHSCORES')
     if #first > 0 then nxt = first[2] end
   elseif c.status == 'RESERVED' then
     nxt = c.reservedUntil
@@ -69,16 +92,41 @@ local function reindex_expiry(c, holds_key, expiry_key, code)
   end
 end
 
+-- A new hold of `caller` ("" = not counted per caller) on a GENERIC code.
+local function add_hold(k, rid, expires, caller)
+  redis.call('ZADD', k.holds, expires, rid)
+  if caller ~= '' then
+    redis.call('HSET', k.holders, rid, caller)
+    redis.call('HINCRBY', k.holders, 'n:' .. caller, 1)
+  end
+end
+
+-- Drop holds of a GENERIC code (expired, cancelled or turned into a use), with their callers' counts.
+local function drop_holds(k, rids)
+  for _, rid in ipairs(rids) do
+    redis.call('ZREM', k.holds, rid)
+    local caller = redis.call('HGET', k.holders, rid)
+    if caller then
+      redis.call('HDEL', k.holders, rid)
+      if redis.call('HINCRBY', k.holders, 'n:' .. caller, -1) <= 0 then
+        redis.call('HDEL', k.holders, 'n:' .. caller)
+      end
+    end
+  end
+end
+
 -- Release reservations of one code that expired by `now` (lazy expiry). Mutates and returns c.
-local function release_expired(c, coupon_key, holds_key, expiry_key, code, now)
+local function release_expired(c, k, expiry_key, code, now)
   if c.status == nil then return c end
   if c.kind == 'GENERIC' then
-    if redis.call('ZREMRANGEBYSCORE', holds_key, '-inf', now) > 0 then
-      reindex_expiry(c, holds_key, expiry_key, code)
+    local lapsed = redis.call('ZRANGEBYSCORE', k.holds, '-inf', now)
+    if #lapsed > 0 then
+      drop_holds(k, lapsed)
+      reindex_expiry(c, k, expiry_key, code)
     end
   elseif c.status == 'RESERVED' and num(c.reservedUntil, 0) <= now then
-    redis.call('HSET', coupon_key, 'status', 'ACTIVE')
-    redis.call('HDEL', coupon_key, 'reservationId', 'reservedTxn', 'reservedUntil')
+    redis.call('HSET', k.coupon, 'status', 'ACTIVE')
+    redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
     c.status = 'ACTIVE'
     c.reservationId = nil
     c.reservedTxn = nil
@@ -91,83 +139,96 @@ end
 -- Reservation `rid` of transaction `txn` on a code, for redeem and cancel: the coupon (its lapsed
 -- holds released first), the transaction's entry and that entry's state. A code or reservation
 -- that does not exist gives nil, nil, nil and the NOT_FOUND reply to return.
-local function find_reservation(coupon_key, holds_key, bytxn_key, expiry_key, code, txn, rid, now)
-  local c = hgetall(coupon_key)
-  if c.status == nil then return nil, nil, nil, fail('NOT_FOUND', rid, 'unknown reservation') end
-  c = release_expired(c, coupon_key, holds_key, expiry_key, code, now)
-  local e = get_entry(bytxn_key, txn)
+local function find_reservation(k, expiry_key, code, type_id, txn, rid, now)
+  local c = load_code(k, type_id)
+  if c == nil then return nil, nil, nil, fail('NOT_FOUND', rid, 'unknown reservation') end
+  c = release_expired(c, k, expiry_key, code, now)
+  local e = get_entry(k.bytxn, txn)
   if e == nil or e.rid ~= rid then return nil, nil, nil, fail('NOT_FOUND', rid, 'unknown reservation') end
   return c, e, entry_state(e, now)
 end
 
+-- The coupon type's per-customer limit (maxRedemptionsPerCustomer) counts uses of all its codes.
+local function type_limit_reached(c, k, customer)
+  local per = num(c._type.maxPerCustomer, -1)
+  return per >= 0 and customer ~= '' and num(redis.call('HGET', k.type_uses, customer), 0) >= per
+end
+
+-- Per-customer limits at the moment a use is counted: the GENERIC code's own and its type's.
+local function customer_limit_reached(c, k, customer)
+  if customer == '' then return false end
+  local per = num(c.maxPerCustomer, -1)
+  if c.kind == 'GENERIC' and per >= 0 and num(redis.call('HGET', k.uses, customer), 0) >= per then
+    return true
+  end
+  return type_limit_reached(c, k, customer)
+end
+
+-- Why a reservation the transaction already holds can no longer become a use, or nil: its type
+-- was set INACTIVE, or a per-customer limit was reached meanwhile. (A voided code has no holds.)
+local function held_reason(c, k, customer)
+  if c._type.status == 'INACTIVE' then return 'NOT_ACTIVE' end
+  if customer_limit_reached(c, k, customer) then return 'LIMIT_REACHED' end
+  return nil
+end
+
 -- Why a NEW use of the code (not through a reservation already held) is refused, or nil.
 -- Reasons use the contract's coupon result vocabulary, plus NOT_FOR_CUSTOMER (a personal code
--- presented for another customer).
-local function unusable_reason(c, holds_key, uses_key, now, customer)
-  if c.status == nil then return 'INVALID' end
+-- presented for another customer, or for none) and CANCELLED (voided, or its type deleted).
+local function unusable_reason(c, k, now, customer)
+  if c == nil or c.status == nil then return 'INVALID' end
   if c.status == 'REDEEMED' then return 'ALREADY_REDEEMED' end
   if c.status == 'EXPIRED' then return 'EXPIRED' end
-  if c.status == 'CREATED' or c.status == 'CANCELLED' then return 'NOT_ACTIVE' end
+  if c.status == 'CANCELLED' then return 'CANCELLED' end
+  if c.status == 'CREATED' or c._type.status == 'INACTIVE' then return 'NOT_ACTIVE' end
   local valid_to = num(c.validTo, nil)
   if valid_to and now > valid_to then return 'EXPIRED' end
   local valid_from = num(c.validFrom, nil)
   if valid_from and now < valid_from then return 'NOT_ACTIVE' end
-  if (c.customerId or '') ~= '' and customer ~= '' and c.customerId ~= customer then
-    return 'NOT_FOR_CUSTOMER'
-  end
+  if (c.customerId or '') ~= '' and c.customerId ~= customer then return 'NOT_FOR_CUSTOMER' end
   if c.kind == 'GENERIC' then
     local max = num(c.max, -1)
-    if max >= 0 and num(c.uses, 0) + redis.call('ZCARD', holds_key) >= max then
-      return 'LIMIT_REACHED'
-    end
-    local per = num(c.maxPerCustomer, -1)
-    if per >= 0 and customer ~= '' and num(redis.call('HGET', uses_key, customer), 0) >= per then
+    if max >= 0 and num(c.uses, 0) + redis.call('ZCARD', k.holds) >= max then
       return 'LIMIT_REACHED'
     end
   elseif c.status == 'RESERVED' then
     return 'RESERVED_ELSEWHERE'
   end
+  if customer_limit_reached(c, k, customer) then return 'LIMIT_REACHED' end
   return nil
 end
 
 -- The reservation this transaction holds on the code right now, or nil.
-local function held_entry(c, bytxn_key, holds_key, txn, now)
-  local e = get_entry(bytxn_key, txn)
+local function held_entry(c, k, txn, now)
+  local e = get_entry(k.bytxn, txn)
   if e == nil or entry_state(e, now) ~= 'RESERVED' then return nil end
   if c.kind == 'GENERIC' then
-    if not redis.call('ZSCORE', holds_key, e.rid) then return nil end
+    if not redis.call('ZSCORE', k.holds, e.rid) then return nil end
   elseif c.status ~= 'RESERVED' or c.reservationId ~= e.rid then
     return nil
   end
   return e
 end
 
--- Per-customer limit of a GENERIC code at the moment a held reservation turns into a use.
-local function customer_limit_reached(c, uses_key, customer)
-  local per = num(c.maxPerCustomer, -1)
-  return c.kind == 'GENERIC' and per >= 0 and customer ~= ''
-    and num(redis.call('HGET', uses_key, customer), 0) >= per
-end
-
 -- Count one use of the code by `txn` (INDIVIDUAL: REDEEMED; GENERIC: uses + 1), through the
--- reservation `entry` the transaction holds (or nil for a direct use). Call only after every
--- check of the script passed.
-local function consume_coupon(c, keys4, expiry_key, code, txn, customer, entry, now)
-  local coupon_key, uses_key, holds_key, bytxn_key = keys4[1], keys4[2], keys4[3], keys4[4]
+-- reservation `entry` the transaction holds (or nil for a direct use); the customer's use counts
+-- for the type too. Call only after every check of the script passed.
+local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   if c.kind == 'GENERIC' then
-    redis.call('HINCRBY', coupon_key, 'uses', 1)
-    if customer ~= '' then redis.call('HINCRBY', uses_key, customer, 1) end
-    if entry then redis.call('ZREM', holds_key, entry.rid) end
+    redis.call('HINCRBY', k.coupon, 'uses', 1)
+    if customer ~= '' then redis.call('HINCRBY', k.uses, customer, 1) end
+    if entry then drop_holds(k, {entry.rid}) end
     c.uses = tostring(num(c.uses, 0) + 1)
   else
-    redis.call('HSET', coupon_key, 'status', 'REDEEMED', 'redeemedBy', txn, 'redeemedAt', now)
-    redis.call('HDEL', coupon_key, 'reservationId', 'reservedTxn', 'reservedUntil')
+    redis.call('HSET', k.coupon, 'status', 'REDEEMED', 'redeemedBy', txn, 'redeemedAt', now)
+    redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
     c.status = 'REDEEMED'
   end
-  reindex_expiry(c, holds_key, expiry_key, code)
+  if customer ~= '' and c._type.id then redis.call('HINCRBY', k.type_uses, customer, 1) end
+  reindex_expiry(c, k, expiry_key, code)
   if entry == nil then
     entry = {rid = '', expiresAt = now, customerId = customer}
   end
   entry.state = 'REDEEMED'
-  put_entry(bytxn_key, txn, entry)
+  put_entry(k.bytxn, txn, entry)
 end

@@ -23,12 +23,12 @@
 -- KEYS[5] job hash      KEYS[6] job queue list         KEYS[7] exhausted-budgets set
 -- KEYS[8] coupon expiry zset
 -- then per promotion i (i = 0..np-1):  KEYS[9+2i] budget hash, KEYS[10+2i] budget customers hash
--- then per coupon j (b = 9+2np):       KEYS[b+4j .. b+4j+3] coupon hash, per-customer uses
---                                      hash, holds zset, bytxn hash
--- then KEYS[b+4nc] the budget-remaining hash (promotion id -> cents left of its amount limit:
+-- then per coupon j (b = 9+2np):       KEYS[b+7j .. b+7j+6] the code's keys (see code_keys in
+--                                      _common.lua)
+-- then KEYS[b+7nc] the budget-remaining hash (promotion id -> cents left of its amount limit:
 --      evaluate leaves out a promotion whose discount exceeds it)
--- then KEYS[b+4nc+1] this transaction's sale record hash, and per original sale k its linked
---      returns name (k = 1..no): KEYS[b+4nc+1+k] that sale's record hash
+-- then KEYS[b+7nc+1] this transaction's sale record hash, and per original sale k its linked
+--      returns name (k = 1..no): KEYS[b+7nc+1+k] that sale's record hash
 -- last: KEYS[#KEYS] the transaction's refused-promotions set
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
@@ -36,9 +36,10 @@
 -- ARGV[11] ttl of the done marker (ms)
 -- then per promotion (5 each, from ARGV[12]): id, amount (cents, >= 0), redemption limit,
 --   amount limit (cents), per-customer limit   (-1: no such limit)
--- then per coupon (2 each): code, reservationId or "" (the transaction's own held reservation
---   is used whatever this says; without one the code is claimed directly if usable)
--- then (r = 12+5np+2nc): ARGV[r] this sale's record (JSON, "" for none: kept for the returns that
+-- then per coupon (3 each): code, reservationId or "" (the transaction's own held reservation
+--   is used whatever this says; without one the code is claimed directly if usable), the code's
+--   typeId as read before the call
+-- then (r = 12+5np+3nc): ARGV[r] this sale's record (JSON, "" for none: kept for the returns that
 --   name it), ARGV[r+1] its ttl (ms), ARGV[r+2] no; then per original sale: its transactionId, m,
 --   then m triples
 --   (counter field, delta, limit): what this transaction's linked returns use of it
@@ -110,27 +111,35 @@ local base = 9 + 2 * np
 local argc = 12 + 5 * np
 local coupons = {}
 for j = 0, nc - 1 do
-  local k = {KEYS[base + 4 * j], KEYS[base + 4 * j + 1], KEYS[base + 4 * j + 2],
-             KEYS[base + 4 * j + 3]}
-  local code = ARGV[argc + 2 * j]
-  local c = hgetall(k[1])
-  if c.status == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
-  c = release_expired(c, k[1], k[3], KEYS[8], code, now)
-  local held = held_entry(c, k[4], k[3], txn, now)
+  local k = code_keys(base + CODE_KEYS * j)
+  local code = ARGV[argc + 3 * j]
+  local c = load_code(k, ARGV[argc + 3 * j + 2])
+  if c == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
+  c = release_expired(c, k, KEYS[8], code, now)
+  local held = held_entry(c, k, txn, now)
+  local reason
   if held then
-    if customer_limit_reached(c, k[2], customer) then
-      return {'COUPON_UNAVAILABLE', code, 'LIMIT_REACHED'}
-    end
+    reason = held_reason(c, k, customer)
   else
-    local reason = unusable_reason(c, k[3], k[2], now, customer)
-    if reason then return {'COUPON_UNAVAILABLE', code, reason} end
+    reason = unusable_reason(c, k, now, customer)
   end
+  if reason then return {'COUPON_UNAVAILABLE', code, reason} end
   coupons[#coupons + 1] = {c = c, keys = k, code = code, held = held}
+end
+-- a type's maxRedemptionsPerCustomer also over the codes of this one confirm
+local type_uses = {}
+for _, x in ipairs(coupons) do
+  local per = num(x.c._type.maxPerCustomer, -1)
+  if per >= 0 and customer ~= '' then
+    local used = type_uses[x.c.typeId] or num(redis.call('HGET', x.keys.type_uses, customer), 0)
+    if used >= per then return {'COUPON_UNAVAILABLE', x.code, 'LIMIT_REACHED'} end
+    type_uses[x.c.typeId] = used + 1
+  end
 end
 
 -- (4b) linked returns: no counter of an original sale may pass its limit
-local skey = base + 4 * nc + 1
-local r = argc + 2 * nc
+local skey = base + CODE_KEYS * nc + 1
+local r = argc + 3 * nc
 local no = tonumber(ARGV[r + 2] or '0')
 local originals = {}
 local at = r + 3
@@ -157,7 +166,7 @@ for _, p in ipairs(promos) do
              'per_customer_limit', p.plim)
   if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
   if p.alim >= 0 then
-    redis.call('HSET', KEYS[base + 4 * nc], p.id, p.alim - ac)
+    redis.call('HSET', KEYS[base + CODE_KEYS * nc], p.id, p.alim - ac)
     left[p.id] = p.alim - ac
   end
   if (p.alim >= 0 and ac >= p.alim) or (p.rlim >= 0 and rc >= p.rlim) then

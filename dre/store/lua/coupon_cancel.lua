@@ -1,25 +1,28 @@
 -- coupon_cancel.lua: RESERVED -> ACTIVE (a GENERIC code: the hold is dropped). Idempotent: a
--- reservation already cancelled or expired answers the same and changes nothing.
+-- reservation already cancelled or expired answers the same and changes nothing. (Releasing a
+-- reservation of a code voided meanwhile is harmless: it answers CANCELLED too.)
 --
--- KEYS[1] coupon hash   KEYS[2] holds zset   KEYS[3] bytxn hash   KEYS[4] tenant expiry zset
+-- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
 -- ARGV[1] code   ARGV[2] transactionId of the reservation   ARGV[3] reservationId   ARGV[4] now
+-- ARGV[5] the code's typeId
 --
 -- Returns {code, state}: state CANCELLED (now or before) or EXPIRED (it had lapsed already).
 -- Errors: NOT_FOUND rid; COUPON_UNAVAILABLE code REDEEMED (too late to cancel).
 local code, txn, rid, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local c, e, st, not_found = find_reservation(KEYS[1], KEYS[2], KEYS[3], KEYS[4], code, txn, rid, now)
+local k = code_keys(1)
+local c, e, st, not_found = find_reservation(k, KEYS[8], code, ARGV[5], txn, rid, now)
 if not_found then return not_found end
 if st == 'REDEEMED' then return fail('COUPON_UNAVAILABLE', code, 'REDEEMED') end
 if st ~= 'RESERVED' then return {code, st} end
 
 if c.kind == 'GENERIC' then
-  redis.call('ZREM', KEYS[2], rid)
+  drop_holds(k, {rid})
 elseif c.status == 'RESERVED' and c.reservationId == rid then
-  redis.call('HSET', KEYS[1], 'status', 'ACTIVE')
-  redis.call('HDEL', KEYS[1], 'reservationId', 'reservedTxn', 'reservedUntil')
+  redis.call('HSET', k.coupon, 'status', 'ACTIVE')
+  redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
   c.status = 'ACTIVE'
 end
-reindex_expiry(c, KEYS[2], KEYS[4], code)
+reindex_expiry(c, k, KEYS[8], code)
 e.state = 'CANCELLED'
-put_entry(KEYS[3], txn, e)
+put_entry(k.bytxn, txn, e)
 return {code, 'CANCELLED'}

@@ -1,45 +1,60 @@
 -- coupon_reserve.lua: ACTIVE -> RESERVED for one transaction (a GENERIC code: one more hold,
 -- counted against maxRedemptions while it is held). Idempotent per (code, transactionId): while
 -- that transaction's reservation is held (or after it was redeemed) the first answer is returned
--- and nothing changes.
+-- and nothing changes, so a transaction never holds a code twice.
 --
--- KEYS[1] coupon hash   KEYS[2] per-customer uses hash   KEYS[3] holds zset   KEYS[4] bytxn hash
--- KEYS[5] tenant expiry zset   KEYS[6] reservation index hash of the NEW reservationId
+-- A GENERIC code with a maxRedemptions is shared by every lane: one caller (API key) may hold at
+-- most half of the uses left (at least one), so that no single caller can block the code for
+-- everyone for the reservation time: other callers always find it reservable while uses remain.
+--
+-- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
+-- KEYS[9] reservation index hash of the NEW reservationId
 -- ARGV[1] code   ARGV[2] transactionId   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] reservation ttl (ms)   ARGV[6] new reservationId (random, from Python)
--- ARGV[7] ttl of the reservation index (ms)
+-- ARGV[7] ttl of the reservation index (ms)   ARGV[8] the code's typeId as read before the call
+-- ARGV[9] caller tag ("": not capped)
 --
 -- Returns {reservationId, expiresAt, replayed (0|1)}
 -- Errors: NOT_FOUND code (unknown code); COUPON_UNAVAILABLE code reason (reason as in
---         coupon_validate.lua).
+--         coupon_validate.lua, or TOO_MANY_HOLDS: this caller holds its share of the code).
 local code, txn, customer = ARGV[1], ARGV[2], ARGV[3]
 local now, ttl, rid, index_ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local caller = ARGV[9]
+local k = code_keys(1)
 
-local c = hgetall(KEYS[1])
-if c.status == nil then return fail('NOT_FOUND', code, 'unknown coupon code') end
-c = release_expired(c, KEYS[1], KEYS[3], KEYS[5], code, now)
+local c = load_code(k, ARGV[8])
+if c == nil then return fail('NOT_FOUND', code, 'unknown coupon code') end
+c = release_expired(c, k, KEYS[8], code, now)
 
-local prior = get_entry(KEYS[4], txn)
+local prior = get_entry(k.bytxn, txn)
 if prior and prior.rid ~= '' then
   local st = entry_state(prior, now)
-  if (st == 'RESERVED' and held_entry(c, KEYS[4], KEYS[3], txn, now)) or st == 'REDEEMED' then
+  if (st == 'RESERVED' and held_entry(c, k, txn, now)) or st == 'REDEEMED' then
     return {prior.rid, tonumber(prior.expiresAt), 1}
   end
 end
 
-local reason = unusable_reason(c, KEYS[3], KEYS[2], now, customer)
+local reason = unusable_reason(c, k, now, customer)
 if reason then return fail('COUPON_UNAVAILABLE', code, reason) end
+
+local max = num(c.max, -1)
+if c.kind == 'GENERIC' and max >= 0 and caller ~= '' then
+  local share = math.max(1, math.floor((max - num(c.uses, 0)) / 2))
+  if num(redis.call('HGET', k.holders, 'n:' .. caller), 0) >= share then
+    return fail('COUPON_UNAVAILABLE', code, 'TOO_MANY_HOLDS')
+  end
+end
 
 local expires = now + ttl
 if c.kind == 'GENERIC' then
-  redis.call('ZADD', KEYS[3], expires, rid)
+  add_hold(k, rid, expires, caller)
 else
-  redis.call('HSET', KEYS[1], 'status', 'RESERVED', 'reservationId', rid,
+  redis.call('HSET', k.coupon, 'status', 'RESERVED', 'reservationId', rid,
              'reservedTxn', txn, 'reservedUntil', expires)
 end
 -- LT: the index keeps the EARLIEST expiry of the code (added if absent).
-redis.call('ZADD', KEYS[5], 'LT', expires, code)
-put_entry(KEYS[4], txn, {rid = rid, expiresAt = expires, state = 'RESERVED', customerId = customer})
-redis.call('HSET', KEYS[6], 'code', code, 'transactionId', txn, 'customerId', customer)
-redis.call('PEXPIRE', KEYS[6], index_ttl)
+redis.call('ZADD', KEYS[8], 'LT', expires, code)
+put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', customerId = customer})
+redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
+redis.call('PEXPIRE', KEYS[9], index_ttl)
 return {rid, expires, 0}

@@ -10,6 +10,7 @@
 -- ARGV[8] validFrom (ms or "")   ARGV[9] validTo (ms or "")   ARGV[10] promotionIds (JSON)
 -- ARGV[11] generic code or ""   ARGV[12] the type as JSON (what the admin API answers)
 -- ARGV[13] now (ms)   ARGV[14] "1": create only (refuse to replace an existing type)
+-- ARGV[15] isStackable ("1"|"0": "0" = its codes are not combined with other codes)
 --
 -- Returns 1 if the type was new, 0 if replaced.
 -- Errors: COUPON_CODE_TAKEN code (the GENERIC code exists and belongs to another type);
@@ -26,14 +27,18 @@ local is_new = redis.call('EXISTS', KEYS[1]) == 0 and 1 or 0
 redis.call('HSET', KEYS[1], 'id', id, 'kind', kind, 'status', ARGV[3], 'prefix', ARGV[4],
            'codeLength', ARGV[5], 'max', ARGV[6], 'maxPerCustomer', ARGV[7],
            'validFrom', ARGV[8], 'validTo', ARGV[9], 'promotionIds', ARGV[10], 'code', code,
-           'json', ARGV[12])
+           'json', ARGV[12], 'stackable', ARGV[15])
 redis.call('SADD', KEYS[2], id)
 if kind == 'GENERIC' then
   redis.call('HSETNX', KEYS[3], 'uses', 0)
   redis.call('HSETNX', KEYS[3], 'createdAt', ARGV[13])
-  -- The shared code is ACTIVE while its type is; the service layer also checks the type status.
-  redis.call('HSET', KEYS[3], 'code', code, 'kind', 'GENERIC', 'typeId', id,
-             'status', ARGV[3] == 'ACTIVE' and 'ACTIVE' or 'CREATED', 'customerId', '',
+  -- The shared code is ACTIVE while its type is (every coupon script checks the type's status
+  -- too); a voided code stays CANCELLED for good: no write of its type revives it. (One that was
+  -- CANCELLED only because its type was deleted comes back with the type.)
+  if redis.call('HEXISTS', KEYS[3], 'voidedAt') == 0 then
+    redis.call('HSET', KEYS[3], 'status', ARGV[3] == 'ACTIVE' and 'ACTIVE' or 'CREATED')
+  end
+  redis.call('HSET', KEYS[3], 'code', code, 'kind', 'GENERIC', 'typeId', id, 'customerId', '',
              'validFrom', ARGV[8], 'validTo', ARGV[9], 'max', ARGV[6],
              'maxPerCustomer', ARGV[7], 'promotionIds', ARGV[10])
 end
