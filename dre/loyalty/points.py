@@ -11,8 +11,6 @@ PromotionSet cannot be narrowed to one type, and the kernels give byte-identical
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
-
 from dre.basket import Basket, Line
 from dre.evaluate import evaluate
 from dre.loyalty.event import PosEvent
@@ -53,24 +51,8 @@ def points_for(event: PosEvent, promotions: PromotionSet | Iterable[Promotion], 
                pos_group: str = "", groups: Mapping[str, str] | None = None) -> tuple[int, dict[str, int]]:
     """(pointsEarned, {promotion id: points}) of the event; the breakdown adds up to the total.
 
-    Sale lines and returned lines are evaluated as two baskets (the returned ones with positive
-    quantities, their points then negated), which is how the engine prices the return part; doing
-    it here too gives every promotion its net points, returns included (``Result.applied`` covers
-    the sale part only).
+    Both are the engine's points of the transaction (docs/semantics.md): per promotion, its points
+    on the sold lines minus its points on the returned lines.
     """
-    promos = loyalty_promotions(promotions)
-    basket = to_basket(event, pos_group, groups)
-    sold = tuple(ln for ln in basket.lines if ln.milli > 0)
-    returned = tuple(_as_sold(ln) for ln in basket.lines if ln.milli < 0)
-    breakdown: dict[str, int] = {}
-    for lines, sign in ((sold, 1), (returned, -1)):
-        if not lines:
-            continue
-        for a in evaluate(promos, replace(basket, lines=lines), ctx).applied:
-            breakdown[a.promotion_id] = breakdown.get(a.promotion_id, 0) + sign * a.points
-    breakdown = {pid: pts for pid, pts in breakdown.items() if pts}
-    return sum(breakdown.values()), breakdown
-
-
-def _as_sold(ln: Line) -> Line:
-    return replace(ln, milli=-ln.milli, gross=-ln.gross)
+    result = evaluate(loyalty_promotions(promotions), to_basket(event, pos_group, groups), ctx)
+    return result.points, {a.promotion_id: a.points for a in result.applied if a.points}
