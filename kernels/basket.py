@@ -122,12 +122,8 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     disc_parts = []
     nc = cands.shape[0]
-    # per candidate (cands is sorted: positions by searchsorted): the transaction's points, and what
-    # it took on the sale part
-    net_points = np.zeros(nc, dtype=np.int64)
-    on_sale = np.zeros(nc, dtype=np.bool_)
-    sale_amount = np.zeros(nc, dtype=np.int64)
-    sale_code = np.full(nc, -1, dtype=np.int64)
+    # per candidate: the transaction's points, took effect on the sale part (0/1), its amount and code
+    took = np.zeros((nc, 4), dtype=np.int64)
     recs = np.empty((0, 4), dtype=np.int64)
     max_nodes = 0
     exact = True
@@ -152,12 +148,21 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         net = L[4] - amounts.sum(axis=0)
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
         points(T, chosen, L, net, pts)
-        pos = np.searchsorted(cands, chosen)
-        for k in range(chosen.shape[0]):
-            net_points[pos[k]] += sign * pts[k]
         codes = np.empty(chosen.shape[0], dtype=np.int64)
+        j = 0
         for k in range(chosen.shape[0]):
             codes[k] = coupon_code(T, chosen[k], code_types)
+            while cands[j] != chosen[k]:  # both in rank order
+                j += 1
+            took[j, 0] += sign * pts[k]
+            if sign > 0:
+                row = promo_row(T, chosen[k])
+                has_pts = T[row + P_PTS_END] > T[row + P_PTS_OFF]
+                amount = amounts[k].sum()
+                if amount != 0 or T[row + P_GRANTS] != 0 or (has_pts and pts[k] != 0):
+                    took[j, 1] = 1
+                    took[j, 2] = amount
+                    took[j, 3] = codes[k]
         d = np.empty((np.count_nonzero(amounts), 4), dtype=np.int64)
         r = 0
         for k in range(chosen.shape[0]):
@@ -171,14 +176,6 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         disc_parts.append(d)
         if sign < 0:
             continue
-        for k in range(chosen.shape[0]):
-            row = promo_row(T, chosen[k])
-            has_pts = T[row + P_PTS_END] > T[row + P_PTS_OFF]
-            amount = amounts[k].sum()
-            if amount != 0 or T[row + P_GRANTS] != 0 or (has_pts and pts[k] != 0):
-                on_sale[pos[k]] = True
-                sale_amount[pos[k]] = amount
-                sale_code[pos[k]] = codes[k]
         if want_recs:
             near = np.nonzero(verdict == NEARLY)[0]
             recs = np.empty((near.shape[0], 4), dtype=np.int64)
@@ -191,18 +188,22 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
                 recs[j, 1] = missing[k, 0]
                 recs[j, 2] = missing[k, 1]
                 recs[j, 3] = alone.sum()
-    took = on_sale | (net_points != 0)
-    applied = np.empty((np.count_nonzero(took), 5), dtype=np.int64)
+    n_applied = 0
+    total_points = 0
+    for j in range(nc):
+        total_points += took[j, 0]
+        if took[j, 1] != 0 or took[j, 0] != 0:
+            n_applied += 1
+    applied = np.empty((n_applied, 5), dtype=np.int64)
     r = 0
     for j in range(nc):
-        if took[j]:
+        if took[j, 1] != 0 or took[j, 0] != 0:
             applied[r, 0] = cands[j]
-            applied[r, 1] = sale_amount[j]
-            applied[r, 2] = net_points[j]
-            applied[r, 3] = sale_code[j]
-            applied[r, 4] = on_sale[j]
+            applied[r, 1] = took[j, 2]
+            applied[r, 2] = took[j, 0]
+            applied[r, 3] = took[j, 3] if took[j, 1] != 0 else -1
+            applied[r, 4] = took[j, 1]
             r += 1
-    total_points = net_points.sum()
     n_disc = 0
     for d in disc_parts:
         n_disc += d.shape[0]
