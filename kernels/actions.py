@@ -106,18 +106,22 @@ def quantity_tier_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, 
 
 
 @jit
-def _take(left: np.ndarray, order: np.ndarray, match: np.ndarray, n_units: int, taken: np.ndarray) -> bool:
-    """Take the first ``n_units`` whole units (dearest first) of lines with ``match`` from ``left``.
+def _take(left: np.ndarray, order: np.ndarray, match: np.ndarray, n_units: int, taken: np.ndarray,
+          cheapest: bool = False) -> bool:
+    """Take the first ``n_units`` whole units (dearest first; the last ones with ``cheapest``) of
+    lines with ``match`` from ``left``.
 
     Units of one line are adjacent in the dearest-first unit pool, so taking the first n matching
-    units of the pool is taking from matching lines in ``order``. Adds to ``taken``; False (with
-    ``left``/``taken`` partly changed) when too few units match.
+    units of the pool is taking from matching lines in ``order`` (the last n: in reverse ``order``,
+    ties the later line). Adds to ``taken``; False (with ``left``/``taken`` partly changed) when
+    too few units match.
     """
     need = n_units
-    for k in range(order.shape[0]):
+    n = order.shape[0]
+    for j in range(n):
         if need == 0:
             break
-        i = order[k]
+        i = order[n - 1 - j] if cheapest else order[j]
         if match[i] and left[i] > 0:
             t = min(left[i], need)
             left[i] -= t
@@ -180,7 +184,8 @@ def bundle_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np
 
 @jit
 def gift_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
-    """FREE_ITEM GIFT: repeatedly N dearest buy units, then M dearest get units discounted."""
+    """FREE_ITEM GIFT, buy N get M: repeatedly the N dearest buy units, then M get units discounted:
+    the next dearest when buy and get are one set (compiled as the same set row), else the cheapest."""
     art, grp, milli, up, gross, order = L
     n = art.shape[0]
     buy = np.empty(n, dtype=np.bool_)
@@ -195,9 +200,10 @@ def gift_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.n
     sink = np.zeros(n, dtype=np.int64)
     got = np.zeros(n, dtype=np.int64)
     gifts = np.zeros(n, dtype=np.int64)
+    same = s_buy == s_get
     while _take(pool, order, buy, T[r + A_BUY_QTY], sink):
         got[:] = 0
-        if not _take(pool, order, get, T[r + A_GET_QTY], got):
+        if not _take(pool, order, get, T[r + A_GET_QTY], got, not same):
             break  # an incomplete get takes nothing
         gifts += got
     out[:] = 0

@@ -109,9 +109,11 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
     Returns:
         disc: (d, 4) int64 rows (line, promotion, signed amount, coupon code index or -1), sale part
             first, then return part; within a part by promotion in application order, then line.
-        applied: (a, 4) rows (promotion, amount, points, code) of the sale part's promotions that
-            took effect (amount, granted items or points).
-        total_points: int, both parts (return part negated).
+        applied: (a, 5) rows (promotion, amount, points, code, on sale), application order: the
+            promotions that took effect on the sale part (amount, granted items, points or coupons
+            issued; on sale = 1) and those whose only effect is points on the return part (amount 0,
+            code -1, on sale = 0). Points are the transaction's: sale part minus return part.
+        total_points: int, the sum of the applied points.
         recs: (r, 4) rows (promotion, missing amount, missing quantity, potential saving), sale part.
         nodes: best-deal branch nodes used (the larger of the two parts).
         exact: bool, False when a part's best-deal search passed ``node_limit`` or ``work_limit``
@@ -119,9 +121,10 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
     """
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     disc_parts = []
-    applied = np.empty((0, 4), dtype=np.int64)
+    nc = cands.shape[0]
+    # per candidate: the transaction's points, took effect on the sale part (0/1), its amount and code
+    took = np.zeros((nc, 4), dtype=np.int64)
     recs = np.empty((0, 4), dtype=np.int64)
-    total_points = 0
     max_nodes = 0
     exact = True
     miss = np.empty(2, dtype=np.int64)
@@ -145,10 +148,21 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         net = L[4] - amounts.sum(axis=0)
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
         points(T, chosen, L, net, sign > 0, pts)
-        total_points += sign * pts.sum()
         codes = np.empty(chosen.shape[0], dtype=np.int64)
+        j = 0
         for k in range(chosen.shape[0]):
             codes[k] = coupon_code(T, chosen[k], code_types)
+            while cands[j] != chosen[k]:  # both in rank order
+                j += 1
+            took[j, 0] += sign * pts[k]
+            if sign > 0:
+                row = promo_row(T, chosen[k])
+                has_pts = T[row + P_PTS_END] > T[row + P_PTS_OFF]
+                amount = amounts[k].sum()
+                if amount != 0 or T[row + P_GRANTS] != 0 or (has_pts and pts[k] != 0):
+                    took[j, 1] = 1
+                    took[j, 2] = amount
+                    took[j, 3] = codes[k]
         d = np.empty((np.count_nonzero(amounts), 4), dtype=np.int64)
         r = 0
         for k in range(chosen.shape[0]):
@@ -162,20 +176,6 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         disc_parts.append(d)
         if sign < 0:
             continue
-        took = np.zeros(chosen.shape[0], dtype=np.bool_)
-        for k in range(chosen.shape[0]):
-            row = promo_row(T, chosen[k])
-            has_pts = T[row + P_PTS_END] > T[row + P_PTS_OFF]
-            took[k] = amounts[k].sum() != 0 or T[row + P_GRANTS] != 0 or (has_pts and pts[k] != 0)
-        applied = np.empty((np.count_nonzero(took), 4), dtype=np.int64)
-        r = 0
-        for k in range(chosen.shape[0]):
-            if took[k]:
-                applied[r, 0] = chosen[k]
-                applied[r, 1] = amounts[k].sum()
-                applied[r, 2] = pts[k]
-                applied[r, 3] = codes[k]
-                r += 1
         if want_recs:
             near = np.nonzero(verdict == NEARLY)[0]
             recs = np.empty((near.shape[0], 4), dtype=np.int64)
@@ -188,6 +188,22 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
                 recs[j, 1] = missing[k, 0]
                 recs[j, 2] = missing[k, 1]
                 recs[j, 3] = alone.sum()
+    n_applied = 0
+    total_points = 0
+    for j in range(nc):
+        total_points += took[j, 0]
+        if took[j, 1] != 0 or took[j, 0] != 0:
+            n_applied += 1
+    applied = np.empty((n_applied, 5), dtype=np.int64)
+    r = 0
+    for j in range(nc):
+        if took[j, 1] != 0 or took[j, 0] != 0:
+            applied[r, 0] = cands[j]
+            applied[r, 1] = took[j, 2]
+            applied[r, 2] = took[j, 0]
+            applied[r, 3] = took[j, 3] if took[j, 1] != 0 else -1
+            applied[r, 4] = took[j, 1]
+            r += 1
     n_disc = 0
     for d in disc_parts:
         n_disc += d.shape[0]

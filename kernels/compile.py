@@ -94,7 +94,9 @@ class _Builder:
         elif isinstance(a, m.GiftAction):
             row[lo.A_KIND] = lo.ACT_GIFT
             row[lo.A_SET], row[lo.A_BUY_QTY] = self.add_set(a.buy), a.buy_qty
-            row[lo.A_GET_SET], row[lo.A_GET_QTY] = self.add_set(a.get), a.get_qty
+            # one set row for both when they are the same set: the kernel reads that as the grouping rule
+            row[lo.A_GET_SET] = row[lo.A_SET] if a.get == a.buy else self.add_set(a.get)
+            row[lo.A_GET_QTY] = a.get_qty
             row[lo.A_CALC_KIND], row[lo.A_CALC_VALUE] = m.PCT, a.pct
         else:
             raise TypeError(f"unknown price action {type(a).__name__}")

@@ -55,7 +55,7 @@ A_TIER_END = 7
 A_COMP_OFF = 8  # rows of ``comps`` (BUNDLE)
 A_COMP_END = 9
 A_BUY_QTY = 10  # GIFT
-A_GET_SET = 11
+A_GET_SET = 11  # GIFT get values: the A_SET row itself exactly when buy and get are the same set
 A_GET_QTY = 12
 A_COLS = 13
 

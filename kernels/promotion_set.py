@@ -134,8 +134,9 @@ class KernelSet:
         """Both phases through the shards, as the actors run them (for tests)."""
         return evaluate_in_phases(self, basket, ctx)
 
-    def _result(self, basket: Basket, ctx: Context, disc: np.ndarray, applied: np.ndarray, points: int,
+    def _result(self, basket: Basket, ctx: Context, disc: np.ndarray, applied: np.ndarray, _points: int,
                 recs: np.ndarray, nodes: int, exact: bool) -> Result:
+        """The Result of price_basket's arrays (its points total is the sum Result.points derives)."""
         self.last_nodes = int(nodes)
         ids = self._ids
         codes = basket.coupons
@@ -144,9 +145,11 @@ class KernelSet:
             per_line[line] += (_line_discount(ids[p], amount, codes[c] if c >= 0 else None),)
         took = []
         granted = []
-        for p, amount, pts, c in applied.tolist():
+        for p, amount, pts, c, on_sale in applied.tolist():
             promo = self.ranked[p]
-            took.append(_applied(promo.id, amount, pts, codes[c] if c >= 0 else None))
+            took.append(_applied(promo.id, amount, pts, codes[c] if c >= 0 else None, on_sale != 0))
+            if not on_sale:
+                continue
             for g in promo.injects:
                 price = g.unit_price
                 if price is None:
@@ -161,7 +164,6 @@ class KernelSet:
         return Result(
             lines=tuple(per_line),
             granted=tuple(granted),
-            points=int(points),
             coupons=coupon_results(basket, ctx, took) if codes else (),
             recommendations=recommendations,
             applied=tuple(took),
@@ -193,12 +195,14 @@ def _line_discount(promotion_id: str, amount: int, coupon_code: str | None) -> L
     return d
 
 
-def _applied(promotion_id: str, amount: int, points: int, coupon_code: str | None) -> Applied:
-    """``Applied(promotion_id, amount, points, coupon_code)``, built as _line_discount for the same reason."""
+def _applied(promotion_id: str, amount: int, points: int, coupon_code: str | None, on_sale: bool) -> Applied:
+    """``Applied(promotion_id, amount, points, coupon_code, on_sale)``, built as _line_discount for the
+    same reason."""
     d = _new(Applied)
     attrs = d.__dict__
     attrs["promotion_id"] = promotion_id
     attrs["amount"] = amount
     attrs["points"] = points
     attrs["coupon_code"] = coupon_code
+    attrs["on_sale"] = on_sale
     return d

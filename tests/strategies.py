@@ -11,7 +11,7 @@ built around some of these hard cases (each in about two draws out of five, so t
 - ``stacking``: several stackable promotions whose actions cover the same line;
 - ``exclusive``: two or more exclusive promotions competing for the same line;
 - ``multiplicative``: a MULTIPLICATIVE promotion after another one on the same line;
-- ``gift``: FREE_ITEM gifts whose buy and get sets differ, with whole units of both;
+- ``gift``: FREE_ITEM gifts, buy and get the same set, overlapping or disjoint, with whole units;
 - ``returns``: return lines (some the mirror of a sale line) that promotions match;
 - ``long``: 16 to 40 sale lines with tied unit prices and actions that depend on the dearest-first
   order or on the largest-remainder split (numba's sort is an insertion sort below 16 elements, a
@@ -364,19 +364,41 @@ def _focused_action(draw, focus: Line, lines: tuple[Line, ...], kinds=("UNIT", "
         others = draw(st.lists(st.tuples(ITEM_VALUES, st.integers(1, 2)), max_size=1))
         comps = [(one_of_values(draw, focus), draw(st.integers(1, 2)))] + others
         return m.BundleAction(tuple(draw(st.permutations(comps))), _calc_for(draw, focus, (m.FIX, m.PCT, m.AMT)))
-    return _gift_action(draw, focus, lines, same_ok=True)
+    return _gift_action(draw, focus, lines)
 
 
-def _gift_action(draw, focus: Line, lines: tuple[Line, ...], same_ok: bool = False) -> m.GiftAction:
-    """FREE_ITEM gift whose get set matches ``focus``; the buy set matches another line of the part
-    when there is one (and differs from the get set unless ``same_ok``)."""
+GIFT_SHAPES = ("same", "overlapping", "disjoint")  # docs/semantics.md: one set and different sets differ
+GIFT_BUY_QTY = st.sampled_from([1, 1, 2, 3])  # small N: several repetitions fit in a basket
+GIFT_GET_QTY = st.sampled_from([1, 1, 2])
+
+
+def _matches(values: frozenset[str], line_: Line) -> bool:
+    return line_.article in values or line_.group in values
+
+
+def _gift_action(draw, focus: Line, lines: tuple[Line, ...], shapes: tuple[str, ...] = GIFT_SHAPES) -> m.GiftAction:
+    """FREE_ITEM gift whose get set matches ``focus``, its buy set in one of ``shapes``: ``same`` (buy
+    is the get set), ``overlapping`` (another set that matches ``focus`` too: a unit in both sets) or
+    ``disjoint`` (values of other lines of the part, matching no line the get set matches; when the
+    part has none, a set matching no line of it)."""
+    shape = pick(draw, shapes)
     get = one_of_values(draw, focus)
-    buy = one_of_values(draw, pick(draw, lines))
-    if buy == get and not same_ok:
-        extra = [v for v in ARTICLES + GROUPS if v not in get]
-        buy = buy | {pick(draw, extra)} if draw(st.booleans()) else frozenset({pick(draw, extra)})
-    return m.GiftAction(buy, draw(st.integers(1, 3)), get, draw(st.integers(1, 2)),
-                        draw(GIFT_PCT))
+    if shape == "disjoint" and draw(st.booleans()):  # a narrow get set leaves lines for buy
+        get = frozenset({pick(draw, sorted(get & {focus.article, focus.group}) or sorted(get))})
+    extra = [v for v in ARTICLES + GROUPS if v not in get]
+    if shape == "same":
+        buy = get
+    elif shape == "overlapping":
+        buy = one_of_values(draw, focus)
+        if buy == get:
+            buy = buy | {pick(draw, extra)}
+    else:
+        clash = {v for ln in lines if _matches(get, ln) for v in (ln.article, ln.group)}
+        own = sorted({v for ln in lines for v in (ln.article, ln.group) if v in extra and v not in clash})
+        buy = frozenset({pick(draw, own or [v for v in extra if v not in clash] or extra)})
+        if own and len(own) > 1 and draw(st.booleans()):
+            buy = buy | {pick(draw, own)}
+    return m.GiftAction(buy, draw(GIFT_BUY_QTY), get, draw(GIFT_GET_QTY), draw(GIFT_PCT))
 
 
 def _plain_promotion(draw, pid: str, actions: tuple[m.PriceAction, ...], basket: Basket, ctx: Context, *,
@@ -484,7 +506,7 @@ def _order_sensitive_action(draw, f: Line, part: tuple[Line, ...]) -> m.PriceAct
         by_group = f.group in GROUPS and draw(st.booleans())
         return m.UnitAction(by_group, one_of_values(draw, f, by_group), _calc_for(draw, f), draw(LONG_MAX_MILLI))
     if kind == "GIFT":
-        return _gift_action(draw, f, part, same_ok=draw(st.booleans()))
+        return _gift_action(draw, f, part)
     if kind == "BUNDLE":
         return _focused_action(draw, f, part, ("BUNDLE",))
     return m.ReceiptAction(m.Calc(m.AMT, draw(st.integers(1, 40))))  # small amounts: ties in the remainders
@@ -528,8 +550,8 @@ def _targeted(draw, features: frozenset[str], max_size: int, max_exclusive: int,
             for _ in range(draw(st.integers(1, 2))):
                 add(_focused_action(draw, focus, part), multiplicative=True, priority=between(draw, 0, prio))
         elif feature == "gift":
-            for _ in range(draw(st.integers(1, 2))):
-                add(_gift_action(draw, focus, part), exclusive=chance(draw, 5))
+            for shape in draw(st.permutations(GIFT_SHAPES))[:between(draw, 1, 3)]:  # shapes differ
+                add(_gift_action(draw, focus, part, (shape,)), exclusive=chance(draw, 5))
         elif feature == "returns":
             f = _focus(draw, lines, returns=True)
             for _ in range(draw(st.integers(1, 2))):

@@ -40,14 +40,20 @@ class ConfirmMeta(BaseModel):
 
 
 class AppliedPromotion(BaseModel):
+    """A promotion that took effect: on the sale part, or only by the points it takes back on the
+    return part (amount 0, budgetConsumed null: it consumes nothing and unlocks no code)."""
+
     promotionId: str
     amount: float = Field(description="Discount on the sale part, major units")
-    loyaltyPoints: int
+    loyaltyPoints: int = Field(
+        description="The transaction's points from this promotion: its points on the sale part minus its points "
+                    "on the return part. They add up to totals.savingsSummary.loyaltyPointsEarned, which is what "
+                    "the side-effects job books")
     couponCode: str | None = Field(description="The code that unlocked a coupon-triggered promotion")
     budgetConsumed: float | None = Field(
         description="What this confirm consumed of the promotion's money budget (the sale-part discount; "
                     "returns never release budget). Each confirm also counts one redemption. "
-                    "null: the promotion has no budget")
+                    "null: the promotion has no budget, or it is listed only for points on the return part")
 
 
 class CouponRedemption(BaseModel):

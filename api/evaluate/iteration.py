@@ -39,10 +39,11 @@ def iteration_record(basket: Basket, result: Result, body: dict, promotions: Map
     applied = []
     for a in result.applied:
         p = promotions.get(a.promotion_id)
+        sale = p if a.on_sale else None  # points on the return part only: no budget, nothing issued
         applied.append({
             "promotionId": a.promotion_id, "amount": a.amount, "points": a.points, "couponCode": a.coupon_code,
-            "version": p.version if p else None, "budget": _budget(p),
-            "issueCoupons": [{"couponTypeId": i.coupon_type, "count": i.count} for i in (p.issue_coupons if p else ())],
+            "version": p.version if p else None, "budget": _budget(sale),
+            "issueCoupons": [{"couponTypeId": i.coupon_type, "count": i.count} for i in (sale.issue_coupons if sale else ())],
         })
     return orjson.dumps({
         "customerId": basket.customer_id,
@@ -66,7 +67,7 @@ def iteration_record(basket: Basket, result: Result, body: dict, promotions: Map
 class AppliedPromotion:
     promotion_id: str
     amount: int  # cents of discount on the sale part (>= 0)
-    points: int
+    points: int  # the transaction's points from this promotion (sale part minus return part)
     coupon_code: str | None
     version: int | None
     budget: dict | None  # {"amount" (cents), "redemptions", "perCustomer"}, each None when not set

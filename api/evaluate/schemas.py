@@ -66,7 +66,9 @@ class PromotionAmount(BaseModel):
 class SavingsSummary(BaseModel):
     totalSavings: Money
     byPromotion: list[PromotionAmount]
-    loyaltyPointsEarned: int
+    loyaltyPointsEarned: int = Field(
+        description="The sum over promotions of their points on the sale part minus their points on the return part "
+                    "(confirm lists them per promotion in appliedPromotions[].loyaltyPoints)")
 
 
 class Totals(BaseModel):

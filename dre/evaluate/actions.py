@@ -98,9 +98,12 @@ def _whole_units(lines: list[PartLine], idx: list[int]) -> list[int]:
     return [i for i in _dearest_first(lines, idx) for _ in range(lines[i].milli // MILLI)]
 
 
-def _take(pool: list[int], n: int, values: m.Values, lines: list[PartLine]) -> list[int] | None:
-    """Remove and return the first ``n`` units of ``pool`` that match ``values``; None if too few."""
-    picked = [k for k, i in enumerate(pool) if matches_any(values, lines[i])][:n]
+def _take(pool: list[int], n: int, values: m.Values, lines: list[PartLine],
+          cheapest: bool = False) -> list[int] | None:
+    """Remove and return the first ``n`` units of ``pool`` that match ``values`` (the last ``n`` with
+    ``cheapest``: the pool is dearest first); None if too few."""
+    ks = reversed(range(len(pool))) if cheapest else range(len(pool))
+    picked = sorted([k for k in ks if matches_any(values, lines[pool[k]])][:n])
     if len(picked) < n:
         return None
     taken = [pool[k] for k in picked]
@@ -140,18 +143,28 @@ def bundle_action(promo: m.Promotion, a: m.BundleAction, lines: list[PartLine], 
     return allocate(amount, covered) if amount else [0] * len(lines)
 
 
-def gift_action(promo: m.Promotion, a: m.GiftAction, lines: list[PartLine], done: list[int]) -> list[int]:
-    """FREE_ITEM GIFT: repeatedly N dearest buy units, then M dearest get units discounted."""
+def gift_units(a: m.GiftAction, lines: list[PartLine]) -> dict[int, int]:
+    """FREE_ITEM GIFT, buy N get M: {line: whole units given}. Repeatedly the N dearest buy units,
+    then M get units: the next dearest when buy and get are one set (so each group of N+M gives
+    its M cheapest), else the M cheapest get units not yet used (a unit in both sets was offered
+    to buy first); until either cannot be filled."""
     idx = [i for i, ln in enumerate(lines) if matches_any(a.buy, ln) or matches_any(a.get, ln)]
     pool = _whole_units(lines, idx)
+    cheapest = a.buy != a.get
     gifts: dict[int, int] = {}
     while _take(pool, a.buy_qty, a.buy, lines) is not None:
-        got = _take(pool, a.get_qty, a.get, lines)
+        got = _take(pool, a.get_qty, a.get, lines, cheapest)
         if got is None:
             break
         for i in got:
-            gifts[i] = gifts.get(i, 0) + MILLI
-    return _per_unit(promo, m.Calc(m.PCT, a.pct), lines, done, gifts)
+            gifts[i] = gifts.get(i, 0) + 1
+    return gifts
+
+
+def gift_action(promo: m.Promotion, a: m.GiftAction, lines: list[PartLine], done: list[int]) -> list[int]:
+    """FREE_ITEM GIFT: each given unit discounted by percentOff."""
+    milli = {i: units * MILLI for i, units in gift_units(a, lines).items()}
+    return _per_unit(promo, m.Calc(m.PCT, a.pct), lines, done, milli)
 
 
 ACTIONS: dict[type, Callable[[m.Promotion, object, list[PartLine], list[int]], list[int]]] = {

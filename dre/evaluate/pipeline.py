@@ -43,8 +43,8 @@ def evaluate(promotions: Iterable[m.Promotion], basket: Basket, ctx: Context | N
     ranked = sorted(promotions, key=lambda p: p.rank)
     usable = ctx.usable_types(basket.coupons)
     per_line: list[list[LineDiscount]] = [[] for _ in basket.lines]
-    total_points = 0
-    applied: list[Applied] = []
+    points: dict[str, int] = {}  # promotion id -> points of the transaction (sale part minus return part)
+    took: dict[str, tuple[int, str | None]] = {}  # sale part: promotion id -> (discount, code)
     granted: list[Granted] = []
     recommendations = []
     for lines, sign in zip(split_parts(basket), (1, -1)):
@@ -55,7 +55,8 @@ def evaluate(promotions: Iterable[m.Promotion], basket: Basket, ctx: Context | N
         amounts = apply(chosen, lines)
         net = [ln.gross - sum(a[i] for a in amounts.values()) for i, ln in enumerate(lines)]
         pts = loyalty.points(chosen, lines, net, fixed=sign > 0)
-        total_points += sign * sum(pts.values())
+        for pid, n in pts.items():
+            points[pid] = points.get(pid, 0) + sign * n
         for p in chosen:
             code = coupon_for(p, basket, ctx)
             for ln, a in zip(lines, amounts[p.id]):
@@ -65,15 +66,21 @@ def evaluate(promotions: Iterable[m.Promotion], basket: Basket, ctx: Context | N
                 continue
             amount = sum(amounts[p.id])
             if amount or p.injects or pts.get(p.id) or p.issue_coupons:
-                applied.append(Applied(p.id, amount, pts.get(p.id, 0), code))
+                took[p.id] = (amount, code)
                 granted += [Granted(g.article, g.milli, g.unit_price if g.unit_price is not None
                                     else ctx.prices.get(g.article, 0), p.id) for g in p.injects]
         if sign > 0:
             recommendations = recommend.recommend([(p, e) for p, e in checks if e.nearly], lines)
+    applied = []
+    for p in ranked:  # application order
+        if p.id in took:
+            amount, code = took[p.id]
+            applied.append(Applied(p.id, amount, points.get(p.id, 0), code))
+        elif points.get(p.id):  # points on the return part only
+            applied.append(Applied(p.id, 0, points[p.id], None, on_sale=False))
     return Result(
         lines=tuple(tuple(d) for d in per_line),
         granted=tuple(granted),
-        points=total_points,
         coupons=coupon_results(basket, ctx, applied),
         recommendations=tuple(recommendations),
         applied=tuple(applied),

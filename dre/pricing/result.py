@@ -51,19 +51,21 @@ class Missed:
 
 @dataclass(frozen=True)
 class Applied:
-    """A promotion that took effect on the sale part: what confirm consumes from its budget."""
+    """A promotion that took effect on the transaction: on the sale part (what confirm consumes from
+    its budget, the code it unlocked, its granted items and coupons), or only by points on the
+    return part (``on_sale`` False: no budget, no code, nothing granted or issued)."""
 
     promotion_id: str
     amount: int  # cents of discount on the sale part
-    points: int
+    points: int  # the transaction's points from this promotion: sale part minus return part
     coupon_code: str | None
+    on_sale: bool = True
 
 
 @dataclass(frozen=True)
 class Result:
     lines: tuple[tuple[LineDiscount, ...], ...]  # per request line, in application order
     granted: tuple[Granted, ...]
-    points: int
     coupons: tuple[CouponResult, ...]
     recommendations: tuple[Recommendation, ...]
     applied: tuple[Applied, ...]  # in application order
@@ -71,3 +73,9 @@ class Result:
     # best deal"): the choice is valid and the best found, not proven the best. The reference
     # evaluator is exhaustive: always True there.
     exact: bool = True
+
+    @property
+    def points(self) -> int:
+        """The transaction's loyalty points: the sum of its promotions' points, so that every figure
+        (evaluate's total, confirm's per promotion, what the side-effects job books) agrees."""
+        return sum(a.points for a in self.applied)

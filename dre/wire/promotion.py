@@ -168,6 +168,11 @@ class GiftPart(_Strict):
 
 
 class GiftAction(_Strict):
+    """Buy N get M, repeated while both last: each repetition takes the N dearest buy units, then
+    discounts M get units. Buy and get the same set: the M cheapest of each group of N+M dearest
+    units. Different sets: the M cheapest get units not yet used (a unit in both sets counts as buy
+    first). Whole units only; see docs/semantics.md."""
+
     type: Literal["FREE_ITEM"]
     mode: Literal["GIFT"] = "GIFT"
     buy: GiftPart

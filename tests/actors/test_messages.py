@@ -156,7 +156,7 @@ async def test_a_basket_arriving_while_a_batch_is_priced_does_not_wait_for_it():
 
 
 def _result(exact: bool, tag: str) -> Result:
-    return Result((), (), 0, (), (), (Applied(tag, 1, 0, None),), exact=exact)
+    return Result((), (), (), (), (Applied(tag, 1, 0, None),), exact=exact)
 
 
 async def test_baskets_cut_short_are_priced_again_on_the_heavy_lane():

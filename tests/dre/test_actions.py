@@ -138,11 +138,57 @@ def test_buy_two_get_one_groups_dearest_first(price):
     assert amounts(price([p], b)) == [{"P1": 100}]
 
 
+def gift(buy, n, get, m, pct=None):
+    a = {"type": "FREE_ITEM", "buy": {"values": buy, "quantity": n}, "get": {"values": get, "quantity": m}}
+    return promo(actions=[a if pct is None else {**a, "percentOff": pct}])
+
+
 def test_gift_of_another_article_and_half_price(price):
-    p = promo(actions=[{"type": "FREE_ITEM", "buy": {"values": ["COFFEE"], "quantity": 2},
-                        "get": {"values": ["MUG"], "quantity": 1}, "percentOff": 50}])
+    # different sets: the cheapest get unit, the 3.00 mug, at half price
+    p = gift(["COFFEE"], 2, ["MUG"], 1, pct=50)
     b = basket(item("1", "K", 2, 4.00, "COFFEE"), item("2", "M1", 1, 6.00, "MUG"), item("3", "M2", 1, 3.00, "MUG"))
-    assert amounts(price([p], b)) == [{}, {"P1": 300}, {}]
+    assert amounts(price([p], b)) == [{}, {}, {"P1": 150}]
+
+
+def test_buy_two_shirts_get_the_cheaper_tie(price):
+    # the example: 2 shirts at 30.00, ties at 12.00 and 20.00 -> the 12.00 tie is free
+    p = gift(["SHIRTS"], 2, ["TIES"], 1)
+    b = basket(item("1", "S", 2, 30.00, "SHIRTS"), item("2", "T1", 1, 20.00, "TIES"), item("3", "T2", 1, 12.00, "TIES"))
+    assert amounts(price([p], b)) == [{}, {}, {"P1": 1200}]
+
+
+def test_different_sets_repeat_while_both_last(price):
+    # 5 shirts: two repetitions (the fifth shirt waits for a sixth); 3 ties: the two cheapest free
+    p = gift(["SHIRTS"], 2, ["TIES"], 1)
+    b = basket(item("1", "S", 5, 30.00, "SHIRTS"), item("2", "T1", 1, 20.00, "TIES"),
+               item("3", "T2", 1, 12.00, "TIES"), item("4", "T3", 1, 15.00, "TIES"))
+    assert amounts(price([p], b)) == [{}, {}, {"P1": 1200}, {"P1": 1500}]
+    # ties run out first: 4 shirts, 1 tie -> one tie free
+    b = basket(item("1", "S", 4, 30.00, "SHIRTS"), item("2", "T1", 1, 20.00, "TIES"))
+    assert amounts(price([p], b)) == [{}, {"P1": 2000}]
+
+
+def test_overlapping_sets_a_unit_in_both_counts_as_buy_first(price):
+    # buy 2 drinks, get 1 water; water is a drink too. Colas 2.00 x2, waters 1.50, 1.00, 0.80:
+    # 1st: buy the two colas (dearest buy units), the 0.80 water free;
+    # 2nd: buy the 1.50 and 1.00 waters, no water left to get -> stop
+    p = gift(["DRINKS"], 2, ["W1", "W2", "W3"], 1)
+    b = basket(item("1", "COLA", 2, 2.00, "DRINKS"), item("2", "W1", 1, 1.50, "DRINKS"),
+               item("3", "W2", 1, 1.00, "DRINKS"), item("4", "W3", 1, 0.80, "DRINKS"))
+    assert amounts(price([p], b)) == [{}, {}, {}, {"P1": 80}]
+    # a fourth water (1.20): the 2nd repetition buys the 1.50 and 1.20 waters and gets the 1.00 one
+    b = basket(item("1", "COLA", 2, 2.00, "DRINKS"), item("2", "W1", 1, 1.50, "DRINKS"),
+               item("3", "W2", 1, 1.00, "DRINKS"), item("4", "W3", 1, 0.80, "DRINKS"),
+               item("5", "W4", 1, 1.20, "DRINKS"))
+    p = gift(["DRINKS"], 2, ["W1", "W2", "W3", "W4"], 1)
+    assert amounts(price([p], b)) == [{}, {}, {"P1": 100}, {"P1": 80}, {}]
+
+
+def test_equal_prices_in_the_get_set_give_the_later_line(price):
+    # cheapest first is the reverse of dearest first (ties: line order), so a tie goes to the later line
+    p = gift(["SHIRTS"], 1, ["TIES"], 1)
+    b = basket(item("1", "S", 1, 30.00, "SHIRTS"), item("2", "T1", 1, 12.00, "TIES"), item("3", "T2", 1, 12.00, "TIES"))
+    assert amounts(price([p], b)) == [{}, {}, {"P1": 1200}]
 
 
 def test_injected_gift_is_granted_not_discounted(price):

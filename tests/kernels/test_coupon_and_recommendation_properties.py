@@ -66,8 +66,12 @@ def gaps(p, basket) -> tuple[int, int]:
 
 def check(promos, basket, ctx, result) -> None:
     by_id = {p.id: p for p in promos}
-    # every applied promotion and discount carries the code that unlocked it (None without coupons)
+    # every promotion applied on the sale part and every discount carries the code that unlocked it
+    # (None without coupons); one listed for its points on the return part only unlocks nothing
     for a in result.applied:
+        if not a.on_sale:
+            assert a.coupon_code is None and a.amount == 0 and a.points != 0
+            continue
         assert a.coupon_code == unlocking_code(by_id[a.promotion_id], basket, ctx)
         if by_id[a.promotion_id].coupon_types is not None:
             assert a.coupon_code is not None
@@ -89,7 +93,7 @@ def check(promos, basket, ctx, result) -> None:
         assert c.promotion_ids == (used if want == "APPLIED" else ())
         assert c.message == STATUS_TEXT[want]
     # recommendations: promotions held back only by their thresholds, never applied
-    applied = {a.promotion_id for a in result.applied}
+    applied = {a.promotion_id for a in result.applied if a.on_sale}
     recs = result.recommendations
     assert len({r.promotion_id for r in recs}) == len(recs)
     assert [(r.missing_amount, r.missing_milli, r.promotion_id) for r in recs] == sorted(

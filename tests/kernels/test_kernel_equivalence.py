@@ -18,3 +18,16 @@ def test_kernel_set_equals_reference(case):
     expected = evaluate(promos, basket, ctx)
     got = KernelSet(promos).evaluate(basket, ctx)
     assert got == expected
+
+
+# Buy N get M in every draw, each draw's gifts of different shapes: buy and get the same set, overlapping,
+# disjoint (docs/semantics.md: the rules differ); test_strategy_coverage measures how often each gives units.
+GIFTS = scenario(require=("gift",))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(GIFTS)
+def test_kernel_set_equals_reference_on_gifts(case):
+    note(case)
+    promos, basket, ctx = case
+    assert KernelSet(promos).evaluate(basket, ctx) == evaluate(promos, basket, ctx)

@@ -49,7 +49,8 @@ def test_line_amounts_add_up_and_no_sale_line_below_zero(case):
             assert line.gross <= total <= 0
     for a in result.applied:
         assert a.amount == sale_by_promo.get(a.promotion_id, 0)
-    assert set(sale_by_promo) <= {a.promotion_id for a in result.applied}
+    assert set(sale_by_promo) <= {a.promotion_id for a in result.applied if a.on_sale}
+    assert result.points == sum(a.points for a in result.applied)
 
 
 @FEW
@@ -71,9 +72,15 @@ def test_returning_what_was_sold_nets_to_zero(case):
             (d.promotion_id, d.amount, d.coupon_code) for d in s]
     alone = KernelSet(promos).evaluate(replace(basket, lines=sold), ctx)
     by_id = {p.id: p for p in promos}
+    # a return does not take back ADD_FIXED / SUBTRACT_POINTS (per transaction): that is what is left
     assert result.points == sum(fixed_points(by_id[a.promotion_id]) for a in alone.applied)
-    assert (result.lines[:n], result.applied, result.coupons, result.recommendations, result.granted) == (
-        alone.lines, alone.applied, alone.coupons, alone.recommendations, alone.granted)
+    assert all(a.points == fixed_points(by_id[a.promotion_id]) for a in result.applied)  # per promotion too
+
+    def no_points(r):
+        return tuple(replace(a, points=0) for a in r.applied)
+
+    assert (result.lines[:n], no_points(result), result.coupons, result.recommendations, result.granted) == (
+        alone.lines, no_points(alone), alone.coupons, alone.recommendations, alone.granted)
 
 
 @FEW
@@ -112,3 +119,21 @@ MANY_EXCLUSIVES = scenario(max_size=10, max_exclusive=8, max_lines=5, require=("
 def test_best_deal_with_many_exclusives_equals_reference(case):
     promos, basket, ctx = case
     assert KernelSet(promos).evaluate(basket, ctx) == evaluate(promos, basket, ctx)
+
+
+@FEW
+@given(scenario(features=("returns", "stacking", "exclusive")))
+def test_points_per_promotion_are_its_sale_points_minus_its_return_points(case):
+    """docs/semantics.md "Points of the transaction": one figure per promotion, the total their sum."""
+    promos, basket, ctx = case
+    ks = KernelSet(promos)
+    sold = tuple(ln for ln in basket.lines if ln.milli > 0)
+    back = tuple(replace(ln, milli=-ln.milli, gross=-ln.gross) for ln in basket.lines if ln.milli < 0)
+    want: dict[str, int] = {}
+    for lines, sign in ((sold, 1), (back, -1)):
+        if lines:
+            for a in ks.evaluate(replace(basket, lines=lines), ctx).applied:
+                want[a.promotion_id] = want.get(a.promotion_id, 0) + sign * a.points
+    result = ks.evaluate(basket, ctx)
+    assert {a.promotion_id: a.points for a in result.applied if a.points} == {k: v for k, v in want.items() if v}
+    assert result.points == sum(want.values())
