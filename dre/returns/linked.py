@@ -12,14 +12,14 @@ RETURN_EXCEEDS_SALE) if a return confirmed in between would make any counter pas
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import orjson
 
 from dre.basket import Basket
 from dre.money import allocate, round_ratio
-from dre.pricing.result import LineDiscount, Result
+from dre.pricing.result import Applied, LineDiscount, Result
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class PromotionLabel(NamedTuple):
 @dataclass(frozen=True)
 class LinkedReturns:
     discounts: dict[int, tuple[LineDiscount, ...]]  # basket line index -> its (negative) discounts
-    points: int  # points taken back (>= 0)
+    points: dict[str, int]  # promotion id -> points taken back (> 0), as the sale earned them
     increments: dict[str, list[Increment]]  # original transactionId -> what confirm adds
     names: dict[str, PromotionLabel]  # promotion id -> name and type as at the sale
 
@@ -130,13 +130,18 @@ def price_linked(basket: Basket, sales: Mapping[str, SaleState | None]) -> Linke
     out: dict[int, dict[str, int]] = {i: {} for idx in by_sale.values() for i in idx}
     increments: dict[str, list[Increment]] = {}
     names: dict[str, PromotionLabel] = {}
-    points = 0
+    points: dict[str, int] = {}
     for txn, idx in by_sale.items():
         st = sales.get(txn)
         if st is None:
             continue
         inc: list[Increment] = []
-        points += _one_sale(basket, idx, st, out, inc)
+        taken = _one_sale(basket, idx, st, out, inc)
+        by = st.record.get("pointsBy") or {}
+        # the points taken back, split over the promotions that earned them at the sale
+        for pid, share in zip(by, allocate(taken, list(by.values()))):
+            if share:
+                points[pid] = points.get(pid, 0) + share
         if inc:
             increments[txn] = inc
         names.update({pid: PromotionLabel(n[0], n[1]) for pid, n in st.record.get("names", {}).items()})
@@ -150,5 +155,10 @@ def merge_linked(n_lines: int, linked: Sequence[int], priced: Result, back: Link
     others = iter(priced.lines)
     skip = set(linked)
     lines = tuple(back.discounts.get(i, ()) if i in skip else next(others) for i in range(n_lines))
-    return Result(lines=lines, granted=priced.granted, points=priced.points - back.points, coupons=priced.coupons,
-                  recommendations=priced.recommendations, applied=priced.applied, exact=priced.exact)
+    # points taken back count against the promotion that earned them (Result.points is their sum);
+    # one not in this basket's answer appears with its points only (on_sale False: no budget, no code)
+    applied = tuple(replace(a, points=a.points - back.points.get(a.promotion_id, 0)) for a in priced.applied)
+    seen = {a.promotion_id for a in applied}
+    applied += tuple(Applied(pid, 0, -pts, None, on_sale=False) for pid, pts in back.points.items() if pid not in seen)
+    return Result(lines=lines, granted=priced.granted, coupons=priced.coupons,
+                  recommendations=priced.recommendations, applied=applied, exact=priced.exact)

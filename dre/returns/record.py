@@ -32,7 +32,8 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     line; ``totals``: each promotion's sale-part discount; ``receipt``: per receipt-level promotion
     with a threshold, ``spend`` [[cents, whole receipt?]], ``qty`` (milli) and ``qual`` (indices into
     ``lines`` of its qualifying lines); ``points``/``net``: the sale's proportional points
-    (everything but ADD_FIXED / SUBTRACT_POINTS) and its net; ``names``: id -> [name, type].
+    (everything but ADD_FIXED / SUBTRACT_POINTS) and its net; ``pointsBy``: those points per
+    promotion; ``names``: id -> [name, type].
     """
     sale = [(i, ln) for i, ln in enumerate(basket.lines) if ln.milli > 0]
     if not sale:
@@ -46,13 +47,15 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
             totals[d.promotion_id] = totals.get(d.promotion_id, 0) + d.amount
         rows.append([ln.ref, ln.milli, ln.gross, got])
         part.append(PartLine(k, ln.article, ln.group, ln.milli, ln.unit_price, ln.gross))
-    points = sum(a.points - fixed_points(promotions[a.promotion_id])
-                 for a in result.applied if a.promotion_id in promotions)
+    # each promotion's proportional points (ADD_FIXED / SUBTRACT_POINTS are per transaction: kept)
+    points_by = {a.promotion_id: pts for a in result.applied if a.promotion_id in promotions
+                 and (pts := a.points - fixed_points(promotions[a.promotion_id])) > 0}
+    points = sum(points_by.values())
     if not totals and points <= 0:
         return None
     receipt = {pid: t for pid in totals if pid in promotions
                and (t := _threshold(promotions[pid], part)) is not None}
     net = sum(ln.gross for _, ln in sale) - sum(totals.values())
-    names = {pid: [promotions[pid].name, promotions[pid].type] for pid in totals if pid in promotions}
-    return {"lines": rows, "totals": totals, "receipt": receipt, "points": max(0, points), "net": net,
-            "names": names}
+    names = {pid: [promotions[pid].name, promotions[pid].type] for pid in (*totals, *points_by) if pid in promotions}
+    return {"lines": rows, "totals": totals, "receipt": receipt, "points": points, "pointsBy": points_by,
+            "net": net, "names": names}

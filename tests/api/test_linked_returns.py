@@ -38,7 +38,11 @@ async def test_partial_returns_give_back_the_sale_discount_per_unit_never_more(c
     r1 = await evaluate(client, "R1", [back("1", "A", -1, 10.00, "S1", "1")])
     assert line_discounts(r1) == {"ART": -1.0} and r1["lineItems"][0]["lineNet"] == -9.0
     assert r1["totals"]["savingsSummary"]["loyaltyPointsEarned"] == -9  # the points that unit earned
-    assert (await confirm(client, "R1", 1))[0] == 200
+    status, confirmed, _ = await confirm(client, "R1", 1)
+    assert status == 200
+    # taken back from the promotion that earned them: per-promotion figures add up to the total
+    assert {p["promotionId"]: p["loyaltyPoints"] for p in confirmed["appliedPromotions"]
+            if p["loyaltyPoints"]} == {POINTS["id"]: -9}
     r2 = await evaluate(client, "R2", [back("1", "A", -2, 10.00, "S1", "1")])
     assert line_discounts(r2) == {"ART": -2.0}
     assert (await confirm(client, "R2", 1))[0] == 200

@@ -11,7 +11,7 @@ RECORD = {  # 3 x A at 10.00 (ART 0.50 each; RC 3.00), 1 x B at 20.00 (RC 2.00);
     "lines": [["1", 3000, 3000, {"ART": 150, "RC": 300}], ["2", 1000, 2000, {"RC": 200}]],
     "totals": {"ART": 150, "RC": 500},
     "receipt": {"RC": {"spend": [[4000, True]], "qty": 0, "qual": [0, 1]}},
-    "points": 45, "net": 4350, "names": {"ART": ["a", "ARTICLE"], "RC": ["r", "RECEIPT"]},
+    "points": 45, "pointsBy": {"LOY": 45}, "net": 4350, "names": {"ART": ["a", "ARTICLE"], "RC": ["r", "RECEIPT"]},
 }
 
 
@@ -46,4 +46,4 @@ def test_after_a_clawback_and_for_unknown_sales_or_lines_nothing_more():
     got = price_linked(basket(ret("x", 1000, 1000, "1"), ret("y", 1000, 1000, "9"), ret("z", 1000, 1000, "1", "S2")),
                        {"S1": SaleState(RECORD, used), "S2": None})
     assert [{d.promotion_id: d.amount for d in got.discounts[i]} for i in range(3)] == [{"ART": -50}, {}, {}]
-    assert got.points == 45 * 950 // 4350  # the net refunded by the line the sale has
+    assert got.points == {"LOY": 45 * 950 // 4350}  # the net refunded by the line the sale has, to its earner
