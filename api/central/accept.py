@@ -19,6 +19,7 @@ from __future__ import annotations
 from actors.sync import ForwardedTransactions, Leases
 from actors.sync.conflicts import TAKEN
 from api.confirm.commit import confirm as confirm_iteration
+from api.confirm.commit import settle
 from api.services import Services
 from dre.errors import DREError, Issue, conflict, invalid
 from dre.money import to_major
@@ -80,7 +81,7 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
                            [Issue("transactionId", "evaluated at central too: not this store's to commit")])
         replay = kept == 0
         try:
-            _, exhausted = await confirm_iteration(store, tenant, txn, counter)
+            done = await confirm_iteration(store, tenant, txn, counter)
             break
         except DREError as err:
             found_now = None if replay else _strip(iteration, err)
@@ -93,10 +94,7 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
                 "confirmedAt": item["confirmedAt"], "conflicts": found})
     else:  # every part stripped and still refused: not a conflict this can resolve
         raise conflict("NOT_ACCEPTED", f"transaction {txn} could not be committed at central")
-    if exhausted:
-        services.budgets.invalidate(tenant)
-    if services.jobs is not None:
-        services.jobs.notify()
+    settle(services, tenant, done)
     if replay:  # what the first acceptance found
         recorded = await forwarded.conflicts_of(tenant, txn_key)
         found = recorded["conflicts"] if recorded else []

@@ -1,8 +1,9 @@
 """The delta feed a local instance pulls (central side): what changed after its cursor.
 
-The cursor is ``<promotions version>.<article change sequence>``. Promotions and coupon types
-come as a whole set, and only when the tenant's promotions version moved (every promotion and
-coupon-type write bumps it; sets are small and a partial set could price wrongly). Articles come
+The cursor is ``<promotions version>.<article change sequence>``. Promotions, coupon types and
+store settings (time zones) come as a whole set, and only when the tenant's promotions version
+moved (every promotion, coupon-type and store-settings write bumps it; sets are small and a
+partial set could price wrongly). Articles come
 one page at a time from the article change log (``articles_upsert.lua`` logs every write), so a
 catalogue of a million articles is copied once and then only its changes. ``exhaustedBudgets``
 (central's used-up budgets, a small set) comes every time: a store stops offering a promotion
@@ -68,6 +69,16 @@ async def grant_leases(services: Services, tenant: str, instance: str) -> dict[s
     return out
 
 
+async def store_settings(services: Services, tenant: str) -> dict:
+    """The tenant's store settings as stored (``api.admin.stores`` wrote them validated):
+    ``{"stores": {storeId: settings}, "default": settings or None}``."""
+    stores = services.store.stores
+    docs = await stores.all(tenant)
+    default = await stores.default(tenant)
+    return {"stores": {sid: orjson.loads(docs[sid]) for sid in sorted(docs)},
+            "default": orjson.loads(default) if default else None}
+
+
 async def feed_page(services: Services, tenant: str, cursor: str | None, limit: int,
                     instance: str | None = None) -> dict:
     """One page of the feed (api.central.schemas.SyncFeed); with ``instance``, that instance's
@@ -78,14 +89,15 @@ async def feed_page(services: Services, tenant: str, cursor: str | None, limit: 
     # and the next pull sends it again
     leases = await grant_leases(services, tenant, instance) if instance else {}
     version = await store.promotions.version(tenant)
-    promotions = coupon_types = None
+    promotions = coupon_types = settings = None
     if version != seen_version:
         docs = await store.promotions.all(tenant)
         promotions = [orjson.loads(docs[k]) for k in sorted(docs)]
         coupon_types = [orjson.loads(t["json"]) for t in await store.coupon_types.all(tenant) if t.get("json")]
+        settings = await store_settings(services, tenant)
     articles, seq, more = await ChangeFeed(store.core).articles_after(tenant, seen_seq, limit)
     return {"cursor": f"{version}.{seq}", "promotionsVersion": version, "promotions": promotions,
-            "couponTypes": coupon_types, "articles": [orjson.loads(doc) for _, doc in articles], "more": more,
+            "couponTypes": coupon_types, "storeSettings": settings, "articles": [orjson.loads(doc) for _, doc in articles], "more": more,
             # a budget all leased out is no reason for a store to stop using its own lease
             "exhaustedBudgets": sorted(await store.budgets.exhausted(tenant) - leases.keys()),
             "leases": {pid: {"amount": None if lease.amount is None else to_major(lease.amount),

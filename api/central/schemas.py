@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.evaluate import Totals
+from dre.wire.store_settings import StoreSettingsIn
 from dre.wire.types import NonEmptyStr
 
 MAX_FORWARDED = 500  # transactions per POST /admin/sync/transactions
@@ -17,6 +18,11 @@ class LeaseOut(BaseModel):
     redemptions: int | None = Field(description="Redemptions leased so far; null: the budget sets no count")
 
 
+class StoreSettingsSet(BaseModel):
+    stores: dict[str, StoreSettingsIn] = Field(description="Settings by storeId (as `PUT /admin/stores/{storeId}`)")
+    default: StoreSettingsIn | None = Field(description="The tenant default (`PUT /admin/settings`); null: none set")
+
+
 class SyncFeed(BaseModel):
     cursor: str = Field(description="Pass it back as `?cursor=` to get what changed after this page")
     promotionsVersion: int = Field(description="Central's promotions version this page reflects")
@@ -24,6 +30,8 @@ class SyncFeed(BaseModel):
         description="The whole promotion set when its version moved since the cursor, else null")
     couponTypes: list[dict[str, Any]] | None = Field(
         description="The whole set of coupon types, with `promotions` (they gate promotions); else null")
+    storeSettings: "StoreSettingsSet | None" = Field(
+        description="The whole set of store settings (time zones), with `promotions`; else null")
     articles: list[dict[str, Any]] = Field(description="Articles written after the cursor, in write order")
     more: bool = Field(description="More article changes wait: ask again with `cursor` at once")
     exhaustedBudgets: list[str] = Field(description="Promotions whose budget is used up at central (every page)")

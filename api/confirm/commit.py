@@ -12,10 +12,13 @@ answer, PENDING; ``sideEffects.href`` gives the live state).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import orjson
 
 from actors.store import Store
 from api.evaluate import Iteration
+from api.services import Services
 from dre.clock import iso_ms
 from dre.money import to_major
 from dre.side_effects import CouponGrant, JobPayload, PromotionUse
@@ -59,10 +62,25 @@ def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: 
     )
 
 
-async def confirm(store: Store, tenant: str, transaction_id: str,
-                  counter: int) -> tuple[str, tuple[str, ...], dict[str, int]]:
-    """Confirm one iteration. Returns (answer JSON, promotions whose budget this confirm used up,
-    cents left of each money budget it consumed).
+class Confirmed(NamedTuple):
+    """What a confirm committed: its answer and what the workers' budget knowledge must learn."""
+    answer: str  # the answer JSON (a replay: the first answer)
+    exhausted: tuple[str, ...]  # promotions whose budget this confirm used up
+    remaining: dict[str, int]  # cents left of each money budget it consumed
+
+
+def settle(services: Services, tenant: str, done: Confirmed) -> None:
+    """After a confirm (POS or forwarded): this worker's budget knowledge learns what is left, an
+    exhausted budget is read again at once, and the side-effects job runner wakes up."""
+    services.budgets.note(tenant, done.remaining)  # evaluate here leaves out a discount larger than what is left
+    if done.exhausted:
+        services.budgets.invalidate(tenant)  # evaluate stops offering them from the next request
+    if services.jobs is not None:
+        services.jobs.notify()
+
+
+async def confirm(store: Store, tenant: str, transaction_id: str, counter: int) -> Confirmed:
+    """Confirm one iteration (see Confirmed).
 
     Raises:
         DREError: 404 unknown / expired iteration, 409 STALE_ITERATION / ALREADY_CONFIRMED /
@@ -71,7 +89,7 @@ async def confirm(store: Store, tenant: str, transaction_id: str,
     """
     found = await store.transactions.confirmable(tenant, transaction_id, counter)
     if found.iteration is None:
-        return found.answer, (), {}  # a replay: the first answer, nothing consumed
+        return Confirmed(found.answer, (), {})  # a replay: the first answer, nothing consumed
     it = Iteration.parse(found.iteration)
     now = now_ms()
     answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
@@ -82,4 +100,4 @@ async def confirm(store: Store, tenant: str, transaction_id: str,
         answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now,
         sale_record=orjson.dumps(it.sale).decode() if it.sale else "",
         returns={o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()})
-    return result.answer, result.exhausted, result.remaining
+    return Confirmed(result.answer, result.exhausted, result.remaining)

@@ -5,6 +5,7 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response
 
 from api.confirm.commit import confirm as confirm_iteration
+from api.confirm.commit import settle
 from api.confirm.schemas import ConfirmRequestBody, ConfirmResponse, SideEffectsResponse
 from api.confirm.side_effects import side_effects_state
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
@@ -43,14 +44,9 @@ async def confirm(data: ConfirmRequestBody) -> Response:
     """
     s = current_services()
     header = data.request.header
-    answer, exhausted, remaining = await confirm_iteration(s.store, g.tenant, header.transactionId,
-                                                           header.transactionCounter)
-    s.budgets.note(g.tenant, remaining)  # evaluate here leaves out a discount larger than what is left
-    if exhausted:
-        s.budgets.invalidate(g.tenant)  # evaluate stops offering them from the next request
-    if s.jobs is not None:
-        s.jobs.notify()
-    return Response(answer, mimetype=JSON)
+    done = await confirm_iteration(s.store, g.tenant, header.transactionId, header.transactionCounter)
+    settle(s, g.tenant, done)
+    return Response(done.answer, mimetype=JSON)
 
 
 # "string:" spelled out: quart-schema's path regex would swallow an unconverted first parameter

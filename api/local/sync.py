@@ -3,7 +3,8 @@
 Every SYNC_POLL_S the syncer asks central's ``GET /admin/sync/feed`` for what changed after its
 cursor (kept in the local store, so a restart pulls only the delta) and applies each page: a new
 promotion set (coupon types first: they gate promotions; then the promotions that differ; then
-the removal of those central no longer has), the changed articles, and central's used-up
+the removal of those central no longer has; the store settings - time zones - with them: the
+local reloader sets ``Engine.zones`` from them), the changed articles, and central's used-up
 budgets (added to the local exhausted set). Each pull also brings this instance's budget leases
 (``actors.sync.leases``, granted or renewed by central as it answers): every budgeted promotion
 is stored with its budget limited to the lease, so the instance's own confirms - online or
@@ -92,6 +93,23 @@ async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_
         await store.promotions.delete(tenant, gone)
 
 
+async def apply_store_settings(store: Store, tenant: str, settings: dict) -> None:
+    """Make the tenant's store settings (time zones: each store's and the default) those of
+    central, written only where they differ. Each write moves the local promotions version, so
+    the reloader rebuilds ``Engine.zones`` as after ``PUT /admin/stores/{storeId}``."""
+    wanted = {sid: orjson.dumps(doc).decode() for sid, doc in (settings.get("stores") or {}).items()}
+    current = await store.stores.all(tenant)
+    for sid, text in wanted.items():
+        if current.get(sid) != text:
+            await store.stores.put(tenant, sid, text)
+    for gone in set(current) - set(wanted):
+        await store.stores.delete(tenant, gone)
+    default = settings.get("default")
+    text = orjson.dumps(default).decode() if default is not None else None
+    if await store.stores.default(tenant) != text:
+        await store.stores.put_default(tenant, text)
+
+
 class Syncer(ScopedActor):
     """Pulls central's feed for one tenant (``await syncer.aclose()`` stops it)."""
 
@@ -138,6 +156,8 @@ class Syncer(ScopedActor):
                 await apply_rules(self._store, self.tenant, page["promotions"], page["couponTypes"] or [], leases)
             else:
                 await apply_leases(self._store, self.tenant, leases)
+            if page.get("storeSettings") is not None:  # absent from an older central: kept as they are
+                await apply_store_settings(self._store, self.tenant, page["storeSettings"])
             if page["articles"]:
                 await self._store.articles.upsert(
                     self.tenant, [(a["articleNumber"], orjson.dumps(a).decode()) for a in page["articles"]])

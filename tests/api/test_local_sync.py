@@ -1,10 +1,10 @@
 """api.local.sync: what a local instance stores of central's feed - central's promotions, each
-budget limited to the instance's lease - on a real store."""
+budget limited to the instance's lease, and its store settings (time zones) - on a real store."""
 from __future__ import annotations
 
 import orjson
 
-from api.local.sync import apply_leases, apply_rules, leased
+from api.local.sync import apply_leases, apply_rules, apply_store_settings, leased
 from tests.api.conftest import TENANT
 
 HUNDRED = {"id": "H", "name": "1.00 off, budget 100.00", "type": "ARTICLE", "status": "ACTIVE",
@@ -41,3 +41,22 @@ async def test_rules_and_renewed_leases_are_stored_and_priced(services):
     assert (docs["H"]["status"], docs["H"]["budget"]["amount"]) == ("ACTIVE", 20.0)
     await apply_rules(store, TENANT, [PLAIN], [], {})  # central deleted H
     assert set(await stored()) == {"P"}
+
+
+async def test_central_store_settings_are_stored_and_become_the_engines_zones(services):
+    store = services.store
+    berlin = {"stores": {"BER1": {"timeZone": "Europe/Berlin"}, "NYC1": {"timeZone": "America/New_York"}},
+              "default": {"timeZone": "UTC"}}
+    await apply_store_settings(store, TENANT, berlin)
+    await services.reloader.refresh(TENANT)
+    zones = services.engine.zones(TENANT)
+    assert [str(zones.zone(s)) for s in ("BER1", "NYC1", "OTHER")] == ["Europe/Berlin", "America/New_York", "UTC"]
+    version = await store.promotions.version(TENANT)
+    await apply_store_settings(store, TENANT, berlin)
+    assert await store.promotions.version(TENANT) == version  # unchanged: not written again
+
+    await apply_store_settings(store, TENANT, {"stores": {"BER1": {"timeZone": "Europe/Berlin"}}, "default": None})
+    await services.reloader.refresh(TENANT)
+    zones = services.engine.zones(TENANT)  # central forgot NYC1 and the default
+    assert (str(zones.zone("BER1")), zones.zone("NYC1"), zones.zone(None)) == ("Europe/Berlin", None, None)
+    assert await store.stores.all(TENANT) == {"BER1": orjson.dumps({"timeZone": "Europe/Berlin"}).decode()}

@@ -37,6 +37,18 @@ async def test_feed_sends_rules_when_their_version_moved_and_articles_by_cursor(
     assert page["promotionsVersion"] > first["promotionsVersion"]
 
 
+async def test_feed_sends_the_store_settings_with_the_rules_when_a_settings_write_moved_them(client):
+    first = await feed(client)
+    assert first["storeSettings"] == {"stores": {}, "default": None}
+    for path, body in (("/admin/stores/BER1", {"timeZone": "Europe/Berlin"}), ("/admin/settings", {"timeZone": "UTC"})):
+        r = await client.put(path, data=orjson.dumps(body), headers={**ADMIN_AUTH, "Content-Type": "application/json"})
+        assert r.status_code in (200, 201), await r.get_data()
+    page = await feed(client, first["cursor"])
+    assert page["storeSettings"] == {"stores": {"BER1": {"timeZone": "Europe/Berlin"}}, "default": {"timeZone": "UTC"}}
+    assert page["promotions"] is not None  # the whole rule set: settings move the promotions version
+    assert (await feed(client, page["cursor"]))["storeSettings"] is None
+
+
 async def test_feed_refuses_a_pos_key_and_a_cursor_it_did_not_issue(client):
     r = await client.get("/admin/sync/feed", headers=AUTH)
     assert r.status_code == 403

@@ -105,3 +105,12 @@ async def test_a_lease_that_takes_the_last_of_a_budget_marks_it_used_up_at_centr
     assert (await get(client, "/admin/sync/feed?instance=store-2"))["leases"] == {"ONE": {"amount": None,
                                                                                          "redemptions": 0}}
     assert (await get(client, "/admin/sync/feed"))["exhaustedBudgets"] == ["ONE"]  # central's own lanes
+
+
+async def test_a_forwarded_sale_tells_central_what_is_left_of_the_budget_as_a_pos_confirm_does(client, services):
+    await load(services, [HUNDRED])
+    assert "H" not in (await services.budgets.known(TENANT)).remaining  # read now: nothing consumed yet
+    [r] = await send(client, forwarded("R1", HUNDRED, 250))
+    assert r["status"] == "ACCEPTED"
+    # learnt from the confirm itself, before the next store read (at most once a second)
+    assert (await services.budgets.known(TENANT)).remaining["H"] == 10_000 - 250

@@ -4,7 +4,7 @@ with fsync always, killed with it).
 
 One scenario, in order (each server start costs seconds, so the steps share them):
 - sync down: the local instance prices with central's promotions and article master (a line
-  without a group gets it from the synced articles);
+  without a group gets it from the synced articles) and has central's store settings;
 - online: a local confirm is forwarded and counted by central's budget at once;
 - central stopped: evaluate and confirm still answer 200 with promotions applied; the heartbeat
   says DISCONNECTED and counts the pending transactions;
@@ -100,6 +100,8 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             r = await admin.post("/pos/articles/import", json={"articles": [
                 {"articleNumber": "B", "name": "B, group from the master", "articleGroupId": "GB"}]})
             assert r.status_code == 200, r.text
+            r = await admin.put("/admin/stores/BER1", json={"timeZone": "Europe/Berlin"})
+            assert r.status_code == 201, r.text
         async with trio.open_nursery() as nursery:  # two starts at once: each waits mostly on numba's cache
             started = {}
 
@@ -115,6 +117,8 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             for h in (http, http2):
                 hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 3, "first sync")
                 assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
+                r = await h.get("/admin/stores", headers=ADMIN)  # central's time zones, synced with the rules
+                assert r.json()["stores"] == [{"storeId": "BER1", "timeZone": "Europe/Berlin"}], r.text
             # online: priced with synced rules (B's group from the synced master), forwarded at once
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
