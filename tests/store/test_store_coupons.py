@@ -195,3 +195,18 @@ async def test_a_code_spelling_another_codes_key_is_just_unknown(store, tenant):
             await store.coupons.reserve(tenant, crafted, "T2", now=NOW)
         assert unknown.value.status == 404
     assert (await store.coupons.validate(tenant, "GGG", now=NOW)).valid
+
+
+async def test_a_generic_codes_transaction_entries_are_swept_after_two_days(store, tenant):
+    """One field per transaction that used a GENERIC code would grow forever: entries are kept
+    48 h past their use (the reservation index's life), then swept a few per write."""
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    hour = 3600 * 1000
+    for i in range(240):  # ten days, a transaction an hour
+        held = await store.coupons.reserve(tenant, "SUMMER", f"T{i}", now=NOW + i * hour)
+        await store.coupons.redeem(tenant, held.reservation_id, now=NOW + i * hour)
+    kept = store.core.client.hlen(keys.coupon_by_txn(tenant, "SUMMER"))
+    assert 48 <= kept <= 60  # the last two days' transactions (and the sweep's lag), not 240
+    again = await store.coupons.reserve(tenant, "SUMMER", "T239", now=NOW + 239 * hour + 1)
+    assert again.replayed  # a recent transaction's replay is still known
+    assert (await store.coupons.get(tenant, "SUMMER"))["uses"] == "240"

@@ -55,6 +55,23 @@ local function put_entry(bytxn_key, txn, entry)
   redis.call('HSET', bytxn_key, txn, cjson.encode(entry))
 end
 
+-- A transaction's entry is kept ENTRY_KEEP_MS past its expiresAt (a held reservation's end, or
+-- the moment of its use): as long as the reservation index (48 h), for replays of that
+-- transaction's reserve and redeem. Without field expiry (Redis 6.2) the entries are swept here,
+-- a few per write (HSCAN, its cursor in the code's hash), so a GENERIC code used by millions of
+-- transactions keeps about two days' worth, not one field per transaction forever.
+local ENTRY_KEEP_MS = 48 * 3600 * 1000
+local ENTRY_SWEEP = 20
+local function sweep_entries(coupon_key, bytxn_key, now)
+  local r = redis.call('HSCAN', bytxn_key, redis.call('HGET', coupon_key, 'entrySweep') or '0',
+                       'COUNT', ENTRY_SWEEP)
+  for i = 1, #r[2], 2 do
+    local e = cjson.decode(r[2][i + 1])
+    if tonumber(e.expiresAt or 0) + ENTRY_KEEP_MS < now then redis.call('HDEL', bytxn_key, r[2][i]) end
+  end
+  redis.call('HSET', coupon_key, 'entrySweep', r[1])
+end
+
 -- The keys of one coupon code, in the order actors/store_ops/coupons.py code_keys() passes them
 -- from KEYS[first]: the code's hash, its per-customer uses, its GENERIC holds (reservationId ->
 -- expiresAt), its bytxn entries, its holders (reservationId -> caller, n:<caller> -> live holds),
@@ -231,4 +248,5 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   end
   entry.state = 'REDEEMED'
   put_entry(k.bytxn, txn, entry)
+  sweep_entries(k.coupon, k.bytxn, now)
 end
