@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,11 +73,13 @@ class RedisServer:
             self.process.wait()
 
 
-def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, persist: bool = True) -> RedisServer:
+def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, persist: bool = True,
+                       extra: Sequence[str] = ()) -> RedisServer:
     """Start redis-server on 127.0.0.1 with its files under ``data_dir``; wait until it answers PING.
 
     With ``persist`` the append-only file is on (fsync every second), so a restart keeps what was
-    written. Raises RuntimeError if it does not come up within START_TIMEOUT_S.
+    written. ``extra`` are more command-line options (``--cluster-enabled yes``...). Raises
+    RuntimeError if it does not come up within START_TIMEOUT_S.
     """
     # Absolute: redis-server changes into --dir before it opens --logfile, so a relative
     # data directory would make the log path resolve inside itself and the start fail.
@@ -94,6 +97,7 @@ def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, per
         "--daemonize", "no",
         "--loglevel", "warning",
         "--logfile", str(data / "redis.log"),
+        *extra,
     ]
     # Errors before the log file is open (a bad option, an unwritable directory) go to the
     # process's own output: kept in an unnamed file so a failed start can say why.

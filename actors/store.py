@@ -177,10 +177,10 @@ async def _run_store(
     task_status: trio.TaskStatus[Store] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     client = make_client(url, pool_size)
+    scripts = Scripts.register(client)  # computes SHAs only
+    send, receive = mailbox(mailbox_size)
+    core = StoreCore(url, client, scripts, breaker, send, max_batch, call_timeout_s)
     try:
-        scripts = Scripts.register(client)  # computes SHAs only
-        send, receive = mailbox(mailbox_size)
-        core = StoreCore(url, client, scripts, breaker, send, max_batch, call_timeout_s)
         store = Store(core)
         try:
             # Load the scripts (calls send bare EVALSHA), and a first contact so the breaker
@@ -199,7 +199,7 @@ async def _run_store(
                 task_status.started(store)
             actor.cancel_scope.cancel()  # every worker ended, so no call waits any more
     finally:
-        client.close()
+        core.close_clients()
 
 
 async def start_store(

@@ -21,6 +21,9 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
 * The 5 s call deadline is kept by one task (actors.deadlines), not by a ``trio.fail_after``
   per call: a deadline cancel scope costs ~15 µs of CPU per call with hundreds of tasks waiting,
   more than everything else a call does on the trio side.
+* A URL naming a Redis Cluster node is detected on the first connect (``INFO cluster``); each
+  worker's pipeline is then split per master by key slot (``actors.redis_cluster``), MOVED/ASK
+  are followed, and scripts are loaded on every master.
 * The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
   saves a trip through the scheduler per call.
 """
@@ -51,7 +54,7 @@ from actors.breaker import CircuitBreaker
 from actors.deadlines import Deadlines
 from actors.kit import mailbox  # noqa: F401  (the store's mailbox; actors.store imports it from here)
 from actors.messages import drain
-from actors.redis_link import RedisLink
+from actors.redis_cluster import Link, LinkFactory
 from dre.errors import DREError
 from dre.store.replies import parse_script_error, store_unavailable
 from dre.store.scripts import Scripts
@@ -141,8 +144,10 @@ class StoreCore:
     """The batching request/reply machinery (see module docstring). Built by ``start_store``.
 
     Attributes:
-        client: the sync redis-py client for the same URL: command builder and reply shaper
-            (see :func:`make_client`); its pool is closed when the actor stops.
+        client: the sync redis-py client for the same URL, for tools and tests (the actor builds
+            commands and shapes replies with the plain one, see :func:`make_client`): once the
+            URL turned out to name a cluster node, a ``redis.cluster.RedisCluster`` of it.
+            Closed when the actor stops.
         scripts: the registered Lua scripts.
         breaker: circuit breaker; ``breaker.state`` and ``breaker.last_ok`` feed the heartbeat.
     """
@@ -158,7 +163,9 @@ class StoreCore:
         call_timeout_s: float = CALL_TIMEOUT_S,
     ) -> None:
         self.url = url
-        self.client = client
+        self.links = LinkFactory(url, CONNECT_TIMEOUT_S)  # single node or cluster, decided on first contact
+        self._client = client
+        self._cluster_client: redis.RedisCluster | None = None
         self.scripts = scripts
         self.breaker = breaker
         self._send = send
@@ -170,6 +177,20 @@ class StoreCore:
         self.batches = 0  # pipelines run (for tests and the benchmark)
         self.requests = 0  # requests answered
         self.script_loads = 0  # times the scripts were (re)loaded after NOSCRIPT
+
+    @property
+    def client(self) -> redis.Redis | redis.RedisCluster:
+        if self.links.clustered and self._cluster_client is None:
+            self._cluster_client = redis.RedisCluster.from_url(
+                self.url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S,
+                socket_timeout=SOCKET_TIMEOUT_S)
+        return self._cluster_client or self._client
+
+    def close_clients(self) -> None:
+        """Close the sync clients' connections (the actor's own links close with its workers)."""
+        self._client.close()
+        if self._cluster_client is not None:
+            self._cluster_client.close()
 
     # -- caller side ----------------------------------------------------------------------
 
@@ -245,7 +266,7 @@ class StoreCore:
         batch opens a new one (an unreachable Redis costs each batch one connect attempt, until
         the breaker opens).
         """
-        link: RedisLink | None = None
+        link: Link | None = None
         try:
             async with receive:
                 async for first in receive:
@@ -258,7 +279,7 @@ class StoreCore:
             if link is not None:
                 await link.aclose()
 
-    async def _execute(self, batch: list[_Request], link: RedisLink | None) -> RedisLink | None:
+    async def _execute(self, batch: list[_Request], link: Link | None) -> Link | None:
         """Run one batch; returns the connection to use for the next one (None: open anew)."""
         ok = False
         try:
@@ -266,7 +287,7 @@ class StoreCore:
                 await link.aclose()
                 link = None
             if link is None:
-                link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
+                link = await self.links.open()
             replies = await self._run_pipeline(link, batch)
             ok = True
         except CONNECTION_ERRORS + FAULT_REPLIES as exc:  # also: refused while connecting
@@ -291,7 +312,7 @@ class StoreCore:
         self.requests += len(batch)
         return link
 
-    async def _run_pipeline(self, link: RedisLink, batch: list[_Request]) -> list[Any]:
+    async def _run_pipeline(self, link: Link, batch: list[_Request]) -> list[Any]:
         """One pipeline for the batch; one shaped reply or exception per request.
 
         Calls answered NOSCRIPT did not run: the scripts are loaded again and only those calls
@@ -315,30 +336,32 @@ class StoreCore:
         callback = self._callbacks.get(req.args[0])
         return callback(reply, **req.options) if callback is not None else reply
 
-    async def load_scripts(self, link: RedisLink | None = None) -> None:
-        """SCRIPT LOAD every script in one pipeline (on ``link``, or on a connection of its own).
+    async def load_scripts(self, link: Link | None = None) -> None:
+        """SCRIPT LOAD every script in one pipeline (on ``link``, or on a connection of its own),
+        on every master of a cluster.
 
         Raises: redis connection errors; redis.ResponseError if Redis refuses a script.
         """
         own = link is None
         if link is None:
-            link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
+            link = await self.links.open()
         try:
             scripts = self.scripts.all()
-            shas = await link.pipeline([("SCRIPT", "LOAD", s.script) for s in scripts], SOCKET_TIMEOUT_S)
-            for script, sha in zip(scripts, shas):
-                if isinstance(sha, Exception):
-                    raise sha
-                if sha != script.sha:
-                    raise RuntimeError(f"Redis returned SHA {sha} for a script hashed {script.sha}")
+            for shas in await link.broadcast([("SCRIPT", "LOAD", s.script) for s in scripts], SOCKET_TIMEOUT_S):
+                for script, sha in zip(scripts, shas):
+                    if isinstance(sha, Exception):
+                        raise sha
+                    if sha != script.sha:
+                        raise RuntimeError(f"Redis returned SHA {sha} for a script hashed {script.sha}")
         finally:
             if own:
                 await link.aclose()
 
 
 def is_store_fault(reply: Any) -> bool:
-    """Is ``reply`` an error reply of a Redis that cannot serve now (see FAULT_REPLIES)?"""
-    if isinstance(reply, FAULT_REPLIES):
+    """Is ``reply`` an error reply of a Redis that cannot serve now (see FAULT_REPLIES), or the
+    connection error of the one cluster node that could not be reached?"""
+    if isinstance(reply, FAULT_REPLIES + CONNECTION_ERRORS):
         return True
     if not isinstance(reply, redis.ResponseError):
         return False
