@@ -44,6 +44,7 @@ from typing import Any, NoReturn
 import trio
 
 from actors.breaker import COOLDOWN_S, FAILURE_THRESHOLD, CircuitBreaker
+from actors.faults import BackgroundFaults
 from actors.kit import open_actor
 from actors.store_core import (
     CALL_TIMEOUT_S,
@@ -86,12 +87,14 @@ class Store:
             and requests).
         transactions, coupons, coupon_types, budgets, loyalty, idempotency, jobs, audit,
         promotions, articles, imports: the parts (see the module docstring).
+        faults: what failed in the background actors that use this store (actors.faults).
     """
 
     available = True  # False for the UnavailableStore of a service run without Redis
 
     def __init__(self, core: StoreCore) -> None:
         self.core = core
+        self.faults = BackgroundFaults()  # background actors' failures (heartbeat)
         self.transactions = Transactions(core)
         self.coupon_types = CouponTypes(core)
         self.coupons = CouponCodes(core, self.coupon_types)

@@ -54,6 +54,8 @@ async def heartbeat() -> Response:
         "uptime": round(time.monotonic() - s.started_monotonic, 3),
         "circuitBreaker": breaker,
         "engine": implementation_name(),
+        "backgroundErrors": {name: {"count": f.count, "lastError": f.last_error, "lastErrorAt": iso_utc(f.last_at)}
+                             for name, f in sorted(s.store.faults.by_actor.items())},
     })
 
 

@@ -6,6 +6,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class BackgroundFault(BaseModel):
+    count: int = Field(description="Failures of this background actor since the worker started")
+    lastError: str = Field(description="The last failure (error class and message)")
+    lastErrorAt: str = Field(description="UTC time of the last failure (ISO 8601)")
+
+
 class Heartbeat(BaseModel):
     status: Literal["UP", "DEGRADED"] = Field(description="DEGRADED while the store is unreachable")
     version: str
@@ -20,3 +26,6 @@ class Heartbeat(BaseModel):
     uptime: float = Field(description="Seconds since the worker started")
     circuitBreaker: Literal["closed", "open", "half_open", "none"]
     engine: str = Field(description="KernelSet (numba) or ReferenceSet")
+    backgroundErrors: dict[str, BackgroundFault] = Field(
+        description="Per background actor (jobs.claim, jobs.fail, jobs.recover, jobs.sweep, reloader, imports) that "
+                    "failed since the worker started: it logged the failure and retries; empty when none did")
