@@ -16,6 +16,9 @@ are done here, on the same links:
   not run, so re-sending it runs it once; still refused after MAX_REDIRECTS rounds, the caller
   gets a 503. A node that cannot be reached answers its commands with the connection error
   (the caller gets a 503) and marks the map for a refresh; the other nodes' replies stand.
+* A :class:`Durable` command (the confirm's commit) is followed by ``WAIT 1`` on the same
+  connection when its master has a replica: its reply stands only once a replica has the write,
+  else the caller gets a 503 and retries (a replay, or the commit again if a failover lost it).
 * :meth:`ClusterLink.broadcast` runs commands on every master (``SCRIPT LOAD``), so the core
   loads its scripts everywhere at start and again after a NOSCRIPT from any node.
 """
@@ -41,7 +44,18 @@ TRYAGAIN_PAUSE_S = 0.02  # before re-sending a multi-key command refused while i
 REFRESH_MIN_S = 0.25  # the slot map is re-read at most this often (a failover answers every
 # command with a connection error until it completes: one CLUSTER SLOTS per batch is too many)
 # Commands without a key go to any master.
+WAIT_TIMEOUT_MS = 500  # how long a durable write waits for a replica's acknowledgement
 KEYLESS = frozenset({"PING", "INFO", "SCRIPT", "TIME", "CLUSTER", "DBSIZE", "ECHO", "WAIT"})
+
+
+class Durable(tuple):
+    """A command whose write must reach a replica before its reply counts (see WAIT_TIMEOUT_MS).
+    Sent as is on a single node (no replica to wait for)."""
+
+
+def not_replicated(replicas: int) -> redis.ResponseError:
+    """The reply that stands in for a durable write no replica acknowledged: a 503 to the caller."""
+    return redis.ResponseError(f"NOREPLICAS the write reached {replicas} replicas within {WAIT_TIMEOUT_MS} ms")
 
 
 def command_key(args: Sequence[Any]) -> Any | None:
@@ -67,18 +81,20 @@ def node_url(url: str, addr: Addr) -> str:
     return urlunsplit((parts.scheme, netloc, "/0", parts.query, ""))
 
 
-def parse_slots(reply: list, default_host: str) -> tuple[list[Addr | None], list[Addr]]:
-    """``CLUSTER SLOTS`` as (owner of each slot, the masters). An empty host means "the node
-    you asked" (Redis 7 with an unknown endpoint)."""
+def parse_slots(reply: list, default_host: str) -> tuple[list[Addr | None], list[Addr], dict[Addr, int]]:
+    """``CLUSTER SLOTS`` as (owner of each slot, the masters, each master's replica count). An
+    empty host means "the node you asked" (Redis 7 with an unknown endpoint)."""
     owners: list[Addr | None] = [None] * SLOTS
     masters: list[Addr] = []
+    replicas: dict[Addr, int] = {}
     for entry in reply:
         start, end, master = int(entry[0]), int(entry[1]), entry[2]
         addr = (master[0] or default_host, int(master[1]))
         if addr not in masters:
             masters.append(addr)
+        replicas[addr] = len(entry) - 3
         owners[start:end + 1] = [addr] * (end - start + 1)
-    return owners, masters
+    return owners, masters, replicas
 
 
 class Topology:
@@ -89,9 +105,11 @@ class Topology:
         self.connect_timeout_s = connect_timeout_s
         self.owners: list[Addr | None] = [None] * SLOTS
         self.masters: list[Addr] = []
+        self.replicas: dict[Addr, int] = {}  # per master: how many replicas it has
         self.stale = True
         self.refreshes = 0  # slot maps read (tests, metrics)
         self.redirects = 0  # MOVED/ASK replies followed
+        self.unreachable: set[Addr] = set()  # nodes whose last connection failed: asked last
         self._last_refresh = -float("inf")
         self._lock = trio.Lock()
 
@@ -125,6 +143,7 @@ class Topology:
             self._last_refresh = trio.current_time()
             seed = urlsplit(self.url)
             candidates = [*self.masters, (seed.hostname or "localhost", seed.port or 6379)]
+            candidates.sort(key=lambda a: a in self.unreachable)  # a stopped master would hang the read
             error: Exception | None = None
             for addr in dict.fromkeys(candidates):
                 try:
@@ -142,7 +161,8 @@ class Topology:
                 if isinstance(reply, Exception) or not reply:
                     error = reply if isinstance(reply, Exception) else redis.ConnectionError("empty slot map")
                     continue
-                self.owners, self.masters = parse_slots(reply, addr[0])
+                self.owners, self.masters, self.replicas = parse_slots(reply, addr[0])
+                self.unreachable.intersection_update(self.masters)
                 self.stale = False
                 self.refreshes += 1
                 return
@@ -212,28 +232,38 @@ class ClusterLink:
     async def _run_node(self, addr: Addr, idx: list[int], commands: Sequence[tuple], replies: list[Any],
                         asking: set[int], timeout_s: float) -> None:
         sent: list[tuple] = []
+        durable = self.topology.replicas.get(addr, 0) > 0
         for i in idx:
             if i in asking:
                 sent.append(("ASKING",))
             sent.append(commands[i])
+            if durable and isinstance(commands[i], Durable):
+                sent.append(("WAIT", 1, WAIT_TIMEOUT_MS))
         try:
             link = await self._link(addr)
             got = await link.pipeline(sent, timeout_s)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             await self._drop(addr)
             self.topology.stale = True
+            self.topology.unreachable.add(addr)
             for i in idx:
                 replies[i] = exc
             return
         except BaseException:  # cancelled mid-pipeline: its reply stream is out of step
             await self._drop(addr)
             raise
+        self.topology.unreachable.discard(addr)
         pos = 0
         for i in idx:
             if i in asking:
                 pos += 1  # ASKING's +OK
             replies[i] = got[pos]
             pos += 1
+            if durable and isinstance(commands[i], Durable):
+                acked = got[pos]
+                pos += 1
+                if not isinstance(replies[i], Exception) and not (isinstance(acked, int) and acked >= 1):
+                    replies[i] = not_replicated(acked if isinstance(acked, int) else 0)
 
     async def _link(self, addr: Addr) -> RedisLink:
         link = self._links.get(addr)

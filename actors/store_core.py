@@ -54,7 +54,7 @@ from actors.breaker import CircuitBreaker
 from actors.deadlines import Deadlines
 from actors.kit import mailbox  # noqa: F401  (the store's mailbox; actors.store imports it from here)
 from actors.messages import drain
-from actors.redis_cluster import Link, LinkFactory
+from actors.redis_cluster import Durable, Link, LinkFactory
 from dre.errors import DREError
 from dre.store.replies import parse_script_error, store_unavailable
 from dre.store.scripts import Scripts
@@ -95,7 +95,7 @@ class _Request:
     __slots__ = ("args", "options", "deadline", "timeout_s", "done", "reply", "answered")
 
     def __init__(self, args: tuple, options: dict | None) -> None:
-        self.args = args
+        self.args = args  # a Durable tuple: its write must reach a replica (actors.redis_cluster)
         self.options = options  # None: the raw reply is the answer (EVALSHA)
         self.deadline = math.inf
         self.timeout_s = 0.0
@@ -221,9 +221,15 @@ class StoreCore:
         keys: Sequence[str],
         args: Sequence[Any],
         parse: Callable[[Any], T] | None = None,
+        durable: bool = False,
     ) -> T:
-        """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise."""
-        return await self._submit(_Request(("EVALSHA", script.sha, len(keys), *keys, *args), None), parse)
+        """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise.
+
+        ``durable``: on a cluster whose master has replicas, the reply counts only once a replica
+        acknowledged the write (``WAIT``); else a 503, and the caller's retry must be a replay.
+        """
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        return await self._submit(_Request(Durable(command) if durable else command, None), parse)
 
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
         probe = self.breaker.admit()

@@ -26,7 +26,8 @@ class CallsStore(Protocol):
     async def call(self, enqueue: Callable[[Pipeline], Any], parse: Callable[[Any], T] | None = None) -> T: ...
 
     async def call_script(
-        self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None
+        self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None,
+        durable: bool = False,
     ) -> T: ...
 
 

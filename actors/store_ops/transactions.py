@@ -209,7 +209,8 @@ class Transactions(StorePart):
             ]
             args += [c.code, c.reservation_id]
         k.append(none)
-        return await self._core.call_script(self._core.scripts.confirm, k, args)
+        # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
+        return await self._core.call_script(self._core.scripts.confirm, k, args, durable=True)
 
     async def _settle(self, tenant: str, txn_id: str, counter: int, reply: list, ttl_s: float) -> None:
         """txn_settle.lua: let go of the seal and record what the commit's ``reply`` means for the
