@@ -70,8 +70,9 @@ class ImportJobs:
         """Process one job to its end, or until the lease is lost or the store fails."""
         store = self._store
         lease = await store.imports.claim(tenant, job_id, self.owner, LEASE_S)
-        if lease is None:
-            return  # finished, unknown, or another worker holds it
+        if lease is None:  # finished, unknown, or another worker holds it
+            await store.imports.settle(tenant, job_id)  # a worker may have died before settling
+            return
         log.info("import job running", extra={"tenant": tenant, "job": job_id, "from_chunk": lease.next_chunk})
         for index in range(lease.next_chunk, lease.chunks):
             if self._closing:

@@ -1,7 +1,8 @@
 """`dre store migrate`: move keys written by the layout before issue 14 to their current names.
 
 Before, every key of a tenant carried the tenant's hash tag; now a transaction's counter,
-iterations and refused set, a loyalty member's keys and an Idempotency-Key have slots of their own
+iterations and refused set, a loyalty member's keys, an Idempotency-Key and an article import job
+have slots of their own
 (dre/store/keys.py, docs/store.md). This renames what an older release left
 (``keys.legacy_rename``), on one node or on every master of a cluster: each old key is copied
 (DUMP + RESTORE with its TTL, so it works across cluster nodes) unless the new name exists already
@@ -20,7 +21,7 @@ import redis
 
 from dre.store.keys import legacy_rename
 
-PATTERNS = ("dre:{*}:txn:*", "dre:{*}:member:*", "dre:{*}:idem:*")  # where old names can be
+PATTERNS = ("dre:{*}:txn:*", "dre:{*}:member:*", "dre:{*}:idem:*", "dre:{*}:import:*")  # where old names can be
 
 
 def open_client(url: str) -> redis.Redis | redis.RedisCluster:

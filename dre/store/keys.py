@@ -9,7 +9,7 @@ script may only touch keys of one slot. Two kinds of tag:
   retailer's confirms with room (``docs/capacity.md``).
 * ``dre:{<tenant>:<kind>:<id>}:...`` - a slot per transaction (``txn``: its counter, priced
   iterations, refused set, confirm seal and answer copy, written by every evaluate), per loyalty
-  member (``member``) and per Idempotency-Key (``idem``). A big tenant's evaluates spread over
+  member (``member``), per Idempotency-Key (``idem``) and per article import job (``import``). A big tenant's evaluates spread over
   every master. Both parts are escaped (``part``), so the tag names one (tenant, id) only.
 
 Each function returns one key name; the Lua scripts never build keys (STYLE.md §5), so whatever a
@@ -247,22 +247,24 @@ def promotions_written(tenant: str) -> str:
 # -- article import jobs -----------------------------------------------------------------------
 
 def import_job(tenant: str, job_id_: str) -> str:
-    """HASH per article import job: status, total, processed, failed, chunks, nextChunk, lease."""
-    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}"
+    """HASH per article import job: status, total, processed, failed, chunks, nextChunk, lease.
+    The job's own slot (its chunks of 5,000 articles are big: spread by job)."""
+    return f"{_tagged(tenant, 'import', job_id_)}:job"
 
 
 def import_chunk(tenant: str, job_id_: str, index: int) -> str:
     """STRING: chunk ``index`` of a job's articles (a JSON array), deleted once processed."""
-    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}:chunk:{index}"
+    return f"{_tagged(tenant, 'import', job_id_)}:chunk:{index}"
 
 
 def import_errors(tenant: str, job_id_: str) -> str:
     """LIST of a job's article errors (JSON each), capped."""
-    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}:errors"
+    return f"{_tagged(tenant, 'import', job_id_)}:errors"
 
 
 def imports_pending(tenant: str) -> str:
-    """SET of import job ids not finished yet (what a restarted worker resumes)."""
+    """SET of import job ids not finished yet (what a restarted worker resumes). The tenant's
+    slot: a job leaves it after its last script (``store.imports.settle``), not inside it."""
     return f"{tenant_prefix(tenant)}:imports:pending"
 
 
@@ -270,7 +272,8 @@ def imports_pending(tenant: str) -> str:
 
 _LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>counter|iterations|refused)"
                      r"|member:(?P<member>[^:]+)(?::event:(?P<event>[^:]+))?"
-                     r"|idem:(?P<scope>[^:]+):(?P<key>[^:]+))$")
+                     r"|idem:(?P<scope>[^:]+):(?P<key>[^:]+)"
+                     r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?)$")
 
 
 def legacy_rename(name: str) -> str | None:
@@ -288,4 +291,6 @@ def legacy_rename(name: str) -> str | None:
     if m["member"]:
         tag = f"{PREFIX}:{{{t}:member:{m['member']}}}"
         return f"{tag}:event:{m['event']}" if m["event"] else f"{tag}:points"
+    if m["job"]:
+        return f"{PREFIX}:{{{t}:import:{m['job']}}}:{m['rest'] or 'job'}"
     return f"{PREFIX}:{{{t}:idem:{m['scope']}/{m['key']}}}:{m['scope']}:{m['key']}"

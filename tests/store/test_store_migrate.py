@@ -19,6 +19,8 @@ def write_old_layout(client) -> None:
     client.hset("dre:{acme}:idem:confirm:K1", mapping={"state": "DONE", "owner": "o", "fingerprint": "fp",
                                                        "status": 200, "body": "{}"})
     client.hset("dre:{acme}:txn:T%3A1:confirmed", mapping={"counter": 1, "answer": "{}"})
+    client.hset("dre:{acme}:import:J1", mapping={"id": "J1", "status": "COMPLETED"})
+    client.rpush("dre:{acme}:import:J1:errors", "{}")
 
 
 async def check_the_store_reads_them(url: str) -> None:
@@ -30,13 +32,14 @@ async def check_the_store_reads_them(url: str) -> None:
         assert booked.replayed and booked.total_points == 40
         assert (await store.idempotency.claim("acme", "confirm", "K1", "fp")).state == "DONE"
         assert await store.transactions.confirmed("acme", "T:1") == (1, "{}")
+        assert await store.imports.get("acme", "J1") == ({"id": "J1", "status": "COMPLETED"}, ["{}"])
 
 
 async def test_migrate_on_one_node_is_idempotent(redis_url, capsys):
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     write_old_layout(client)
     assert dre(["store", "migrate", "--redis-url", redis_url]) == 0
-    assert "moved 6 keys" in capsys.readouterr().out
+    assert "moved 8 keys" in capsys.readouterr().out
     assert 3_000_000 < client.pttl(keys.txn_counter("acme", "T:1")) <= 3_600_000  # TTL kept
     assert not client.exists("dre:{acme}:txn:T%3A1:counter", "dre:{acme}:member:M1")
     assert migrate(open_client(redis_url)) == {"moved": 0, "kept": 0, "scanned": 1}  # the confirmed marker
@@ -48,5 +51,5 @@ async def test_migrate_on_a_cluster_spreads_the_keys_and_keeps_newer_ones(cluste
     write_old_layout(client)
     client.set(keys.txn_counter("acme", "T:1"), 2)  # written by the new release already: it wins
     counts = migrate(open_client(cluster_url))
-    assert (counts["moved"], counts["kept"]) == (5, 1)
+    assert (counts["moved"], counts["kept"]) == (7, 1)
     await check_the_store_reads_them(cluster_url)
