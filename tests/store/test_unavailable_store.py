@@ -85,6 +85,7 @@ CALLS = {
         "advance": lambda p: p.advance(T, "J1", "o", 0, ChunkOutcome(0, 0, 0, 0), 30),
         "fail": lambda p: p.fail(T, "J1", "o", "bad"),
         "get": lambda p: p.get(T, "J1"),
+        "settle": lambda p: p.settle(T, "J1"),
     },
 }
 
