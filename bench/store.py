@@ -39,11 +39,11 @@ import redis
 import trio
 from redis.crc import key_slot
 
+from actors.redis_cluster_server import start_redis_cluster
+from actors.redis_server import start_redis_server
 from actors.store import open_store
 from dre.store.records import BudgetUse
 from dre.store.scripts import lua_source
-from actors.redis_cluster_server import start_redis_cluster
-from actors.redis_server import start_redis_server
 
 TENANT = "bench"
 BENCH_CLIENTS = 50  # redis-benchmark connections

@@ -23,9 +23,9 @@ from typing import Collection, Sequence
 import trio
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, TXN_TTL_S, StorePart, ms
+from dre.errors import DREError
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
-from dre.errors import DREError
 from dre.store.replies import confirm_refusal, store_unavailable
 
 SEAL_TTL_S = 15.0  # longer than a confirm can take (5 s call deadline + a pipeline's 3 s socket

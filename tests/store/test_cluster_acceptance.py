@@ -7,9 +7,9 @@ import trio
 
 from dre.errors import DREError
 from dre.store.records import BudgetUse
-
-from tests.store.test_store_concurrency import actors, race
 from tests.store.test_store_concurrency import (  # noqa: F401  (collected here, on the cluster)
+    actors,
+    race,
     test_budget_of_100_takes_exactly_100_confirms_of_1,
     test_counters_are_gap_free_under_concurrency,
     test_duplicate_confirms_of_one_iteration_at_once_consume_once,
@@ -24,7 +24,6 @@ from tests.store.test_store_confirm import (  # noqa: F401
     test_coupon_unavailable_names_code_and_changes_nothing,
     test_stale_unknown_and_other_counter,
 )
-
 from tests.store.test_store_confirm_seal import (  # noqa: F401
     test_a_refused_confirm_lets_go_of_the_seal_and_remembers_the_refusal,
     test_a_seal_left_by_a_dead_worker_lapses_and_nothing_was_consumed,
