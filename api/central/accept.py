@@ -80,7 +80,7 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
                            [Issue("transactionId", "evaluated at central too: not this store's to commit")])
         replay = kept == 0
         try:
-            _, exhausted = await confirm_iteration(store, tenant, txn, counter)
+            _, exhausted, remaining = await confirm_iteration(store, tenant, txn, counter)
             break
         except DREError as err:
             found_now = None if replay else _strip(iteration, err)
@@ -93,6 +93,7 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
                 "confirmedAt": item["confirmedAt"], "conflicts": found})
     else:  # every part stripped and still refused: not a conflict this can resolve
         raise conflict("NOT_ACCEPTED", f"transaction {txn} could not be committed at central")
+    services.budgets.note(tenant, remaining)  # as the confirm route: evaluate here sees what is left
     if exhausted:
         services.budgets.invalidate(tenant)
     if services.jobs is not None:
