@@ -1,12 +1,16 @@
 """The store-acceptance tests of one node, run again on the 3-master cluster: every limit holds
 exactly under concurrency (one INDIVIDUAL code redeemed once, a GENERIC code used exactly
 maxRedemptions times, a budget of 100.00 taking exactly 100 confirms of 1.00 from several
-independent store actors, nothing consumed anywhere when one part of a confirm is refused)."""
+independent store actors, nothing consumed anywhere when one part of a confirm is refused), and
+the commit's budget remainders and linked returns, and journaled scripts (each in its own slot)."""
 import pytest
 import trio
 
 from dre.errors import DREError
 from dre.store.records import BudgetUse
+from tests.store.test_operation_journal import (  # noqa: F401
+    test_replies_come_back_exactly_tables_errors_and_big_numbers,
+)
 from tests.store.test_store_concurrency import (  # noqa: F401  (collected here, on the cluster)
     actors,
     race,
@@ -23,6 +27,11 @@ from tests.store.test_store_confirm import (  # noqa: F401
     test_confirm_replay_returns_first_answer_and_changes_nothing,
     test_coupon_unavailable_names_code_and_changes_nothing,
     test_stale_unknown_and_other_counter,
+)
+from tests.store.test_store_confirm_returns import (  # noqa: F401
+    test_a_journaled_confirm_retried_meets_its_first_replies_and_consumes_once,
+    test_a_return_of_a_sale_not_kept_is_refused,
+    test_a_sale_keeps_its_record_and_remainder_and_its_returns_count_against_it,
 )
 from tests.store.test_store_confirm_seal import (  # noqa: F401
     test_a_refused_confirm_lets_go_of_the_seal_and_remembers_the_refusal,
