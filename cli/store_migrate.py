@@ -10,6 +10,9 @@ have slots of their own
 second run, or a run after an interrupted one, finds only what is left to move. Run it with the
 service stopped, or right after upgrading before traffic resumes (an old-named counter a worker no
 longer reads would otherwise restart at 1 - harmless for a transaction whose confirm is done).
+Keys that stay in the tenant's slot keep their names (the sale records of linked returns, budget
+remainders, jobs...); journaled replies (``:op:`` keys) are named after the old key names, which
+no call makes any more: they are left to lapse (24 h).
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ def write_old_layout(client) -> None:
     client.hset("dre:{acme}:idem:confirm:K1", mapping={"state": "DONE", "owner": "o", "fingerprint": "fp",
                                                        "status": 200, "body": "{}"})
     client.hset("dre:{acme}:txn:T%3A1:confirmed", mapping={"counter": 1, "answer": "{}"})
+    client.hset("dre:{acme}:txn:T%3A1:sale", mapping={"record": '{"lines": []}', '["n"]': 1})  # tenant's slot
     client.hset("dre:{acme}:import:J1", mapping={"id": "J1", "status": "COMPLETED"})
     client.rpush("dre:{acme}:import:J1:errors", "{}")
 
@@ -32,6 +33,8 @@ async def check_the_store_reads_them(url: str) -> None:
         assert booked.replayed and booked.total_points == 40
         assert (await store.idempotency.claim("acme", "confirm", "K1", "fp")).state == "DONE"
         assert await store.transactions.confirmed("acme", "T:1") == (1, "{}")
+        sale = await store.transactions.sale("acme", "T:1")  # a linked return's commit reaches it
+        assert sale is not None and sale.record == {"lines": []}
         assert await store.imports.get("acme", "J1") == ({"id": "J1", "status": "COMPLETED"}, ["{}"])
 
 
@@ -42,7 +45,7 @@ async def test_migrate_on_one_node_is_idempotent(redis_url, capsys):
     assert "moved 8 keys" in capsys.readouterr().out
     assert 3_000_000 < client.pttl(keys.txn_counter("acme", "T:1")) <= 3_600_000  # TTL kept
     assert not client.exists("dre:{acme}:txn:T%3A1:counter", "dre:{acme}:member:M1")
-    assert migrate(open_client(redis_url)) == {"moved": 0, "kept": 0, "scanned": 1}  # the confirmed marker
+    assert migrate(open_client(redis_url)) == {"moved": 0, "kept": 0, "scanned": 2}  # confirmed marker, sale record
     await check_the_store_reads_them(redis_url)
 
 
