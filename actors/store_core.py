@@ -21,13 +21,18 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
 * The 5 s call deadline is kept by one task (actors.deadlines), not by a ``trio.fail_after``
   per call: a deadline cancel scope costs ~15 µs of CPU per call with hundreds of tasks waiting,
   more than everything else a call does on the trio side.
+* A URL naming a Redis Cluster node is detected on the first connect (``INFO cluster``); each
+  worker's pipeline is then split per master by key slot (``actors.redis_cluster``), MOVED/ASK
+  are followed, and scripts are loaded on every master.
 * The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
   saves a trip through the scheduler per call.
 """
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Any, Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import redis
 import trio
@@ -52,7 +57,7 @@ from actors.breaker import CircuitBreaker
 from actors.deadlines import Deadlines
 from actors.kit import mailbox  # noqa: F401  (the store's mailbox; actors.store imports it from here)
 from actors.messages import drain
-from actors.redis_link import RedisLink
+from actors.redis_cluster import Durable, Link, LinkFactory
 from dre.errors import DREError
 from dre.store.replies import parse_script_error, store_unavailable
 from dre.store.scripts import Scripts
@@ -91,10 +96,10 @@ class _Request:
     deadline, and where the reply goes (``reply`` - a reply or an exception for this request
     alone - then ``done`` is set, exactly once, by a worker or at the deadline)."""
 
-    __slots__ = ("args", "options", "deadline", "timeout_s", "done", "reply", "answered", "lost")
+    __slots__ = ("answered", "args", "deadline", "done", "lost", "options", "reply", "timeout_s")
 
     def __init__(self, args: tuple, options: dict | None) -> None:
-        self.args = args
+        self.args = args  # a Durable tuple: its write must reach a replica (actors.redis_cluster)
         self.options = options  # None: the raw reply is the answer (EVALSHA)
         self.deadline = math.inf
         self.timeout_s = 0.0
@@ -151,8 +156,10 @@ class StoreCore:
     """The batching request/reply machinery (see module docstring). Built by ``start_store``.
 
     Attributes:
-        client: the sync redis-py client for the same URL: command builder and reply shaper
-            (see :func:`make_client`); its pool is closed when the actor stops.
+        client: the sync redis-py client for the same URL, for tools and tests (the actor builds
+            commands and shapes replies with the plain one, see :func:`make_client`): once the
+            URL turned out to name a cluster node, a ``redis.cluster.RedisCluster`` of it.
+            Closed when the actor stops.
         scripts: the registered Lua scripts.
         breaker: circuit breaker; ``breaker.state`` and ``breaker.last_ok`` feed the heartbeat.
     """
@@ -168,7 +175,9 @@ class StoreCore:
         call_timeout_s: float = CALL_TIMEOUT_S,
     ) -> None:
         self.url = url
-        self.client = client
+        self.links = LinkFactory(url, CONNECT_TIMEOUT_S)  # single node or cluster, decided on first contact
+        self._client = client
+        self._cluster_client: redis.RedisCluster | None = None
         self.scripts = scripts
         self.breaker = breaker
         self._send = send
@@ -180,6 +189,20 @@ class StoreCore:
         self.batches = 0  # pipelines run (for tests and the benchmark)
         self.requests = 0  # requests answered
         self.script_loads = 0  # times the scripts were (re)loaded after NOSCRIPT
+
+    @property
+    def client(self) -> redis.Redis | redis.RedisCluster:
+        if self.links.clustered and self._cluster_client is None:
+            self._cluster_client = redis.RedisCluster.from_url(
+                self.url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S,
+                socket_timeout=SOCKET_TIMEOUT_S)
+        return self._cluster_client or self._client
+
+    def close_clients(self) -> None:
+        """Close the sync clients' connections (the actor's own links close with its workers)."""
+        self._client.close()
+        if self._cluster_client is not None:
+            self._cluster_client.close()
 
     # -- caller side ----------------------------------------------------------------------
 
@@ -211,13 +234,18 @@ class StoreCore:
         args: Sequence[Any],
         parse: Callable[[Any], T] | None = None,
         journal_as: str | None = None,
+        durable: bool = False,
     ) -> T:
         """Run ``script`` by EVALSHA through the actor; as :meth:`call` otherwise.
 
         Within a request's operation (actors.operation: it has an Idempotency-Key) the script's
         journaled form runs: a retry of the request gets this call's first reply, not a second run.
         The call is known by its keys, or by ``journal_as`` when they are drawn afresh by each
-        attempt (new coupon codes).
+        attempt (new coupon codes). The journal key takes the hash tag of ``keys[0]``: on a
+        cluster it is in the slot of the script's own keys.
+
+        ``durable``: on a cluster whose master has replicas, the reply counts only once a replica
+        acknowledged the write (``WAIT``); else a 503, and the caller's retry must be a replay.
         """
         op = operation.current()
         journaled = self.scripts.journaled(script) if op is not None and keys else None
@@ -225,7 +253,8 @@ class StoreCore:
             keys = (*keys, op.journal_key(script.sha, keys, journal_as))
             args = (*args, JOURNAL_TTL_MS)
             script = journaled
-        return await self._submit(_Request(("EVALSHA", script.sha, len(keys), *keys, *args), None), parse)
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        return await self._submit(_Request(Durable(command) if durable else command, None), parse)
 
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
         probe = self.breaker.admit()
@@ -270,7 +299,7 @@ class StoreCore:
         batch opens a new one (an unreachable Redis costs each batch one connect attempt, until
         the breaker opens).
         """
-        link: RedisLink | None = None
+        link: Link | None = None
         try:
             async with receive:
                 async for first in receive:
@@ -283,18 +312,20 @@ class StoreCore:
             if link is not None:
                 await link.aclose()
 
-    async def _execute(self, batch: list[_Request], link: RedisLink | None) -> RedisLink | None:
+    async def _execute(self, batch: list[_Request], link: Link | None) -> Link | None:
         """Run one batch; returns the connection to use for the next one (None: open anew)."""
-        ok = sent = False
+        ok = False
+        lost = itertools.repeat(False)  # per request: could it have run, its reply lost?
         try:
             if link is not None and link.stale():
                 await link.aclose()
                 link = None
             if link is None:
-                link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
-            sent = True  # from here on, a failure leaves the batch's outcome unknown
+                link = await self.links.open()
+            lost = itertools.repeat(True)  # from here on, a failure leaves the batch's outcome unknown
             replies = await self._run_pipeline(link, batch)
             ok = True
+            lost = itertools.repeat(False)
         except CONNECTION_ERRORS + FAULT_REPLIES as exc:  # also: refused while connecting
             self.breaker.record_failure(exc)
             replies = [unavailable(exc)] * len(batch)
@@ -306,18 +337,19 @@ class StoreCore:
                 self.breaker.record_success()
             else:
                 self.breaker.record_failure(fault)
+                lost = [may_have_run(r) for r in replies]  # one cluster node's failure, not the batch's
                 replies = [unavailable(r) if is_store_fault(r) else r for r in replies]
         finally:
             self.batches += 1
             if not ok and link is not None:  # failed or cancelled mid-pipeline: out of step
                 await link.aclose()
                 link = None
-        for req, reply in zip(batch, replies):
-            req.answer(reply, lost=sent and not ok)
+        for req, reply, maybe in zip(batch, replies, lost):
+            req.answer(reply, lost=maybe)
         self.requests += len(batch)
         return link
 
-    async def _run_pipeline(self, link: RedisLink, batch: list[_Request]) -> list[Any]:
+    async def _run_pipeline(self, link: Link, batch: list[_Request]) -> list[Any]:
         """One pipeline for the batch; one shaped reply or exception per request.
 
         Calls answered NOSCRIPT did not run: the scripts are loaded again and only those calls
@@ -341,30 +373,41 @@ class StoreCore:
         callback = self._callbacks.get(req.args[0])
         return callback(reply, **req.options) if callback is not None else reply
 
-    async def load_scripts(self, link: RedisLink | None = None) -> None:
-        """SCRIPT LOAD every script in one pipeline (on ``link``, or on a connection of its own).
+    async def load_scripts(self, link: Link | None = None) -> None:
+        """SCRIPT LOAD every script in one pipeline (on ``link``, or on a connection of its own),
+        on every master of a cluster.
 
         Raises: redis connection errors; redis.ResponseError if Redis refuses a script.
         """
         own = link is None
         if link is None:
-            link = await RedisLink.connect(self.url, CONNECT_TIMEOUT_S)
+            link = await self.links.open()
         try:
             scripts = self.scripts.all()
-            shas = await link.pipeline([("SCRIPT", "LOAD", s.script) for s in scripts], SOCKET_TIMEOUT_S)
-            for script, sha in zip(scripts, shas):
-                if isinstance(sha, Exception):
-                    raise sha
-                if sha != script.sha:
-                    raise RuntimeError(f"Redis returned SHA {sha} for a script hashed {script.sha}")
+            for shas in await link.broadcast([("SCRIPT", "LOAD", s.script) for s in scripts], SOCKET_TIMEOUT_S):
+                for script, sha in zip(scripts, shas):
+                    if isinstance(sha, Exception):
+                        raise sha
+                    if sha != script.sha:
+                        raise RuntimeError(f"Redis returned SHA {sha} for a script hashed {script.sha}")
         finally:
             if own:
                 await link.aclose()
 
 
+def may_have_run(reply: Any) -> bool:
+    """Could the command answered ``reply`` have run all the same? A cluster node's connection
+    failed with it on the wire, or its durable write reached no replica (actors.redis_cluster):
+    its outcome is unknown, as for a batch whose connection broke."""
+    if isinstance(reply, CONNECTION_ERRORS):
+        return True
+    return isinstance(reply, redis.ResponseError) and str(reply).startswith("NOREPLICAS")
+
+
 def is_store_fault(reply: Any) -> bool:
-    """Is ``reply`` an error reply of a Redis that cannot serve now (see FAULT_REPLIES)?"""
-    if isinstance(reply, FAULT_REPLIES):
+    """Is ``reply`` an error reply of a Redis that cannot serve now (see FAULT_REPLIES), or the
+    connection error of the one cluster node that could not be reached?"""
+    if isinstance(reply, FAULT_REPLIES + CONNECTION_ERRORS):
         return True
     if not isinstance(reply, redis.ResponseError):
         return False

@@ -33,10 +33,13 @@ SAMPLE = 50  # keys per family whose MEMORY USAGE is read
 
 
 def family(key: str) -> str:
-    """``dre:{t}:txn:T123:counter`` -> ``txn:*:counter``: the key's shape, ids starred."""
-    rest = key.split("}:", 1)[-1]
+    """``dre:{t}:txn:T123:done`` -> ``txn:*:done``, ``dre:{t:txn:T123}:counter`` -> ``{txn}:counter``
+    (a slot of its own, dre/store/keys.py): the key's shape, ids starred."""
+    tag, _, rest = key.partition("}:")
+    inner = tag.split("{", 1)[-1].split(":")
+    head = f"{{{inner[1]}}}:" if len(inner) > 2 else ""
     parts = rest.split(":")
-    return ":".join(p if (i == 0 or p.isalpha() and p.islower()) else "*" for i, p in enumerate(parts))
+    return head + ":".join(p if (i == 0 or p.isalpha() and p.islower()) else "*" for i, p in enumerate(parts))
 
 
 def ttl_class(seconds: int) -> str:

@@ -1,9 +1,11 @@
-"""Store actor throughput against the EVALSHA ceiling of the same Redis server.
+"""Store actor throughput against the EVALSHA ceiling of the same Redis server, on one node and
+on a 3-master Redis Cluster in the same run.
 
     python -m bench.store [--url URL] [--n 20000] [--tasks 500] [--pool 4] [--repeat 3]
-                          [--procs 2]
+                          [--procs 2] [--cluster-masters 3]
 
-Without --url a private redis-server is started (and stopped). For the store actor driven by
+Without --url a private redis-server is started (and stopped); with ``--cluster-masters N`` (N >= 1;
+0 skips it) a private N-master cluster too, and every figure below is printed for each. For the store actor driven by
 ``--tasks`` concurrent trio tasks it prints, per operation - next_counter (evaluate's write),
 coupon_reserve, confirm (one budget consumed):
 
@@ -35,11 +37,13 @@ from urllib.parse import urlparse
 
 import redis
 import trio
+from redis.crc import key_slot
 
+from actors.redis_cluster_server import start_redis_cluster
+from actors.redis_server import start_redis_server
 from actors.store import open_store
 from dre.store.records import BudgetUse
 from dre.store.scripts import lua_source
-from actors.redis_server import start_redis_server
 
 TENANT = "bench"
 BENCH_CLIENTS = 50  # redis-benchmark connections
@@ -56,9 +60,22 @@ class Figure:
     per_pipeline: float  # requests per pipeline
 
 
-def redis_cpu_s(client: redis.Redis) -> float:
-    info = client.info("cpu")
-    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+def master_urls(url: str) -> list[str]:
+    """The URL of every master: ``url`` itself for a single node."""
+    probe = redis.Redis.from_url(url)
+    if probe.info("cluster").get("cluster_enabled") != 1:
+        return [url]
+    return [f"redis://{host.decode()}:{port}/0" for _, _, (host, port, *_), *_ in probe.cluster("SLOTS")]
+
+
+def redis_cpu_s(nodes: list[redis.Redis]) -> float:
+    """CPU seconds of every master together."""
+    return sum(float(i["used_cpu_user"]) + float(i["used_cpu_sys"]) for i in (n.info("cpu") for n in nodes))
+
+
+def evalsha_calls(nodes: list[redis.Redis]) -> list[int]:
+    """EVALSHA calls so far, per master (INFO commandstats)."""
+    return [int(n.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)) for n in nodes]
 
 
 async def drive(n: int, tasks: int, op) -> float:
@@ -76,7 +93,7 @@ async def drive(n: int, tasks: int, op) -> float:
     return time.perf_counter() - start
 
 
-async def measure(store, probe: redis.Redis, n: int, tasks: int, op) -> Figure:
+async def measure(store, probe: list[redis.Redis], n: int, tasks: int, op) -> Figure:
     batches, cpu, rcpu = store.core.batches, time.process_time(), redis_cpu_s(probe)
     elapsed = await drive(n, tasks, op)
     return Figure(
@@ -92,7 +109,7 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
 
     ``barrier`` (a multiprocessing.Barrier): wait for the other processes before each operation.
     """
-    probe = redis.Redis.from_url(url)
+    probe = [redis.Redis.from_url(u) for u in master_urls(url)]
     async with open_store(url, pool_size=pool) as store:
         await store.coupon_types.put(TENANT, "B", kind="INDIVIDUAL", prefix="B", code_length=12)
         codes: list[str] = []
@@ -148,15 +165,25 @@ def scale_out(url: str, n: int, tasks: int, pool: int, procs: int) -> dict[str, 
     return {name: sum(g[name][0] for g in got) for name in OPS}
 
 
+def node_tag(url: str) -> str:
+    """A hash tag whose slot this node serves (any tag on a single node)."""
+    client = redis.Redis.from_url(url)
+    if client.info("cluster").get("cluster_enabled") != 1:
+        return "ceil"
+    mine = [(int(a), int(b)) for a, b, (host, port, *_), *_ in client.cluster("SLOTS")
+            if port == (urlparse(url).port or 6379)]
+    return next(f"ceil{i}" for i in range(100_000) if any(a <= key_slot(f"ceil{i}".encode()) <= b for a, b in mine))
+
+
 def ceiling_redis_benchmark(url: str, n: int) -> tuple[float, str]:
     u = urlparse(url)
     sha = redis.Redis.from_url(url).script_load(lua_source("next_counter"))
+    tag = node_tag(url)
     cmd = [
         "redis-benchmark", "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379),
         "-n", str(max(n * 5, 100_000)), "-c", str(BENCH_CLIENTS), "-P", str(BENCH_PIPELINE),
         "-r", "1000000", "-q",
-        "EVALSHA", sha, "4", "dre:{ceil}:c:__rand_int__", "dre:{ceil}:i:__rand_int__", "dre:{ceil}:r:__rand_int__",
-        "dre:{ceil}:d:__rand_int__", "{}", "86400000",
+        "EVALSHA", sha, "5", *(f"dre:{{{tag}}}:{k}:__rand_int__" for k in "cirds"), "{}", "86400000",
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
     m = re.findall(r"([\d.]+) requests per second", out)
@@ -167,14 +194,14 @@ def ceiling_threads(url: str, n: int, threads: int = 4, pipeline: int = 256) -> 
     client = redis.Redis.from_url(url)
     sha = client.script_load(lua_source("next_counter"))
     per = max(n // threads, pipeline)
+    tag = node_tag(url)  # on a cluster node: keys of a slot it serves
 
     def loop(t: int) -> None:
         for start in range(0, per, pipeline):
             with client.pipeline(transaction=False) as p:
                 for i in range(start, start + pipeline):
-                    # next_counter.lua's four keys: counter, iterations, refused set, confirmed answer
-                    p.evalsha(sha, 4, f"dre:{{ceil}}:c:{t}:{i}", f"dre:{{ceil}}:i:{t}:{i}", f"dre:{{ceil}}:r:{t}:{i}",
-                              f"dre:{{ceil}}:d:{t}:{i}", "{}", 86_400_000)
+                    # next_counter.lua's five keys: counter, iterations, refused set, answer copy, seal
+                    p.evalsha(sha, 5, *(f"dre:{{{tag}}}:{k}:{t}:{i}" for k in "cirds"), "{}", 86_400_000)
                 p.execute()
 
     ts = [threading.Thread(target=loop, args=(t,)) for t in range(threads)]
@@ -193,6 +220,34 @@ def ceiling(url: str, n: int, repeat: int) -> tuple[float, str]:
     return max(r[0] for r in runs), runs[0][1]
 
 
+def report(title: str, url: str, a: argparse.Namespace) -> None:
+    """Every figure for the Redis at ``url`` (a single node or a cluster), printed."""
+    nodes = [redis.Redis.from_url(u) for u in master_urls(url)]
+    calls = evalsha_calls(nodes)
+    figures = actor_figures(url, a.n, a.tasks, a.pool, a.repeat)
+    spread = [after - before for after, before in zip(evalsha_calls(nodes), calls)]
+    ceilings = [ceiling(u, a.n, a.repeat) for u in master_urls(url)]
+    top = sum(c[0] for c in ceilings)
+    scaled = scale_out(url, a.n, a.tasks, a.pool, a.procs) if a.procs > 1 else None
+    print(f"== {title}: store actor, {a.tasks} concurrent trio tasks, pool {a.pool}, n={a.n} per op, "
+          f"best of {a.repeat}")
+    print(f"  {'operation':<15} {'ops/s':>9} {'ceiling':>8} {'client µs/op':>13} {'redis µs/op':>12} {'req/pipeline':>13}")
+    for name in OPS:
+        f = figures[name]
+        print(f"  {name:<15} {f.ops_s:>9,.0f} {f.ops_s / top:>8.1%} {f.client_us:>13.1f} "
+              f"{f.redis_us:>12.1f} {f.per_pipeline:>13.0f}")
+    for u, (rate, how) in zip(master_urls(url), ceilings):
+        print(f"  EVALSHA ceiling (next_counter.lua) of master {urlparse(u).port}: {rate:,.0f} ops/s  [{how}]")
+    if len(nodes) > 1:
+        total = sum(spread) or 1
+        print("  EVALSHA calls of the run per master: "
+              + ", ".join(f"{urlparse(u).port}: {c:,} ({c / total:.0%})" for u, c in zip(master_urls(url), spread)))
+    if scaled:
+        print(f"  {a.procs} processes, one store actor each ({a.tasks} tasks, pool {a.pool} per process), together:")
+        for name in OPS:
+            print(f"    {name:<15} {scaled[name]:>9,.0f} {scaled[name] / top:>8.1%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url")
@@ -201,31 +256,24 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the best is reported")
     ap.add_argument("--procs", type=int, default=2, help="processes for the scale-out line (0: skip)")
+    ap.add_argument("--cluster-masters", type=int, default=3, help="also on a private cluster of this many "
+                    "masters (0: skip)")
     a = ap.parse_args()
-    server = None
+    server = cluster = None
     url = a.url
-    if url is None:
-        server = start_redis_server(tempfile.mkdtemp(prefix="dre-bench-"), persist=False)
-        url = server.url
     try:
-        figures = actor_figures(url, a.n, a.tasks, a.pool, a.repeat)
-        top, how = ceiling(url, a.n, a.repeat)
-        scaled = scale_out(url, a.n, a.tasks, a.pool, a.procs) if a.procs > 1 else None
+        if url is None:
+            server = start_redis_server(tempfile.mkdtemp(prefix="dre-bench-"), persist=False)
+            url = server.url
+        report(f"one node ({url})", url, a)
+        if a.cluster_masters > 0:
+            cluster = start_redis_cluster(tempfile.mkdtemp(prefix="dre-bench-cluster-"), masters=a.cluster_masters)
+            report(f"Redis Cluster, {a.cluster_masters} masters", cluster.url, a)
     finally:
         if server:
             server.stop()
-    print(f"store actor: {a.tasks} concurrent trio tasks, pool {a.pool}, n={a.n} per op, "
-          f"best of {a.repeat}")
-    print(f"  {'operation':<15} {'ops/s':>9} {'ceiling':>8} {'client µs/op':>13} {'redis µs/op':>12} {'req/pipeline':>13}")
-    for name in OPS:
-        f = figures[name]
-        print(f"  {name:<15} {f.ops_s:>9,.0f} {f.ops_s / top:>8.1%} {f.client_us:>13.1f} "
-              f"{f.redis_us:>12.1f} {f.per_pipeline:>13.0f}")
-    print(f"EVALSHA ceiling (next_counter.lua): {top:,.0f} ops/s, best of {a.repeat}  [{how}]")
-    if scaled:
-        print(f"{a.procs} processes, one store actor each ({a.tasks} tasks, pool {a.pool} per process), together:")
-        for name in OPS:
-            print(f"  {name:<15} {scaled[name]:>9,.0f} {scaled[name] / top:>8.1%}")
+        if cluster:
+            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The `dre` command: serve, evaluate (offline), warmup, simulate, bench."""
+"""The `dre` command: serve, evaluate (offline), warmup, simulate, bench, store migrate."""
 from __future__ import annotations
 
 import argparse
@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("simulate", help="replay a simulated peak day from a scenario file (see `dre simulate --help`)",
                    add_help=False)
 
+    sub.add_parser("store", help="store maintenance: `dre store migrate` moves keys of an older layout "
+                   "(see `dre store migrate --help`)", add_help=False)
+
     wu = sub.add_parser("warmup", help="compile and cache every numba kernel")
     wu.set_defaults(func=_warmup)
     return parser
@@ -91,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.simulation.run import main as simulate_main
 
         return simulate_main(argv[1:])
+    if argv[:2] == ["store", "migrate"]:
+        from cli.store_migrate import main as migrate_main
+
+        return migrate_main(argv[2:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -42,3 +42,20 @@ def redis_url(redis_server) -> str:
     """URL of the session redis, flushed before each test."""
     redis.Redis.from_url(redis_server.url).flushall()
     return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A real 3-master Redis Cluster (no replicas) for the whole session, started on first use."""
+    from actors.redis_cluster_server import start_redis_cluster
+
+    cluster = start_redis_cluster(tmp_path_factory.mktemp("cluster"), masters=3)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster_url(redis_cluster) -> str:
+    """URL of one node of the session cluster, every master flushed before each test."""
+    redis_cluster.flush()
+    return redis_cluster.url

@@ -3,7 +3,8 @@ checkers: ``actors.store_core.StoreCore`` provides it, and so does the unavailab
 and the base class that holds it."""
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from redis.client import Pipeline
 from redis.commands.core import Script
@@ -30,7 +31,7 @@ class CallsStore(Protocol):
 
     async def call_script(
         self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None,
-        journal_as: str | None = None,
+        journal_as: str | None = None, durable: bool = False,
     ) -> T: ...
 
 

@@ -94,18 +94,33 @@ class ArticleImports(StorePart):
                       outcome: ChunkOutcome, lease_s: float, now: int | None = None) -> bool:
         """Record chunk ``index`` as processed. False if ``owner`` lost the lease (nothing recorded)."""
         k = [keys.import_job(tenant, job_id), keys.import_chunk(tenant, job_id, index),
-             keys.import_errors(tenant, job_id), keys.imports_pending(tenant)]
+             keys.import_errors(tenant, job_id)]
         args = [owner, index, outcome.processed, outcome.failed, outcome.created, outcome.updated,
                 now if now is not None else now_ms(), ms(lease_s), MAX_ERRORS, ms(FINISHED_TTL_S), job_id,
                 *outcome.errors[:MAX_ERRORS]]
-        return await self._core.call_script(self._core.scripts.import_advance, k, args, lambda r: bool(int(r)))
+        recorded = await self._core.call_script(self._core.scripts.import_advance, k, args, lambda r: bool(int(r)))
+        if recorded:
+            await self.settle(tenant, job_id)  # after the last chunk: off the pending set
+        return recorded
 
     async def fail(self, tenant: str, job_id: str, owner: str, reason: str,
                    now: int | None = None) -> bool:
         """End the job as FAILED (lease holder only). False if ``owner`` does not hold it."""
-        k = [keys.import_job(tenant, job_id), keys.import_errors(tenant, job_id), keys.imports_pending(tenant)]
+        k = [keys.import_job(tenant, job_id), keys.import_errors(tenant, job_id)]
         args = [owner, reason, now if now is not None else now_ms(), ms(FINISHED_TTL_S), job_id]
-        return await self._core.call_script(self._core.scripts.import_fail, k, args, lambda r: bool(int(r)))
+        failed = await self._core.call_script(self._core.scripts.import_fail, k, args, lambda r: bool(int(r)))
+        if failed:
+            await self.settle(tenant, job_id)
+        return failed
+
+    async def settle(self, tenant: str, job_id: str) -> bool:
+        """Take the job off the tenant's pending set if it has ended (COMPLETED, FAILED, or gone):
+        after its last script, and again by a rescan when a worker died in between. True if so."""
+        status = await self._core.call(lambda p: p.hget(keys.import_job(tenant, job_id), "status"))
+        if status not in (None, "COMPLETED", "FAILED"):
+            return False
+        await self._core.call(lambda p: p.srem(keys.imports_pending(tenant), job_id))
+        return True
 
     async def get(self, tenant: str, job_id: str) -> tuple[dict[str, str], list[str]] | None:
         """(job fields, error JSONs) or None for an unknown job."""

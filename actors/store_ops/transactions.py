@@ -1,16 +1,43 @@
-"""Transactions: the transactionCounter, the priced iterations it keeps, and confirm."""
+"""Transactions: the transactionCounter, the priced iterations it keeps, and confirm.
+
+A transaction's counter and iterations live in its own cluster slot (every evaluate writes them:
+a big tenant's lanes spread over every master), the budgets and coupons a confirm commits in the
+tenant's slot (dre.store.keys). A confirm is therefore three scripts, each atomic in its slot::
+
+    txn_seal    (transaction's slot)  judge the counter: a replay, the latest issued, still kept;
+                                      seal it: no new counter is issued while the seal holds
+    confirm     (tenant's slot)       judge again against earlier confirms (exactly once), then
+                                      all or nothing: budgets and their remainders, coupons,
+                                      linked returns' counters and the sale record, confirmed
+                                      marker, job
+    txn_settle  (transaction's slot)  let go of the seal; keep the answer's copy, or the refused
+                                      promotion for the next evaluate
+
+The seal makes the commit land while its iteration is still the latest (an evaluate at the same
+instant waits for it, then gets the next counter, whose confirm is ALREADY_CONFIRMED). A worker
+that dies between the steps leaves at most a seal, which expires after SEAL_TTL_S: nothing is
+held in the tenant's slot, so nothing leaks and nothing is consumed twice (docs/store.md).
+"""
 from __future__ import annotations
 
-from typing import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import orjson
+import trio
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
 from actors.store_ops.coupons import code_keys, type_of
+from dre.errors import DREError
 from dre.returns import SaleState
 from dre.store import keys
 from dre.store.records import BudgetUse, Confirmable, ConfirmResult, CouponClaim, now_ms
-from dre.store.replies import confirm_refusal
+from dre.store.replies import confirm_refusal, store_unavailable
+
+SEAL_TTL_S = 15.0  # longer than a confirm can take (5 s call deadline + a pipeline's 3 s socket
+# timeout): a seal never lapses under a commit still on its way; a dead worker's lapses by itself
+SEALED_PAUSE_S = 0.002  # an evaluate that meets a confirm in flight waits this, then tries again
+SEALED_WAIT_S = 1.0  # ...for this long at most; then a 503 (the confirm's worker died: the seal lapses)
+SETTLE_TIMEOUT_S = 2.0  # txn_settle runs even when the confirm's caller is cancelled (shielded)
 
 
 class RefusedPromotions(Exception):
@@ -22,10 +49,22 @@ class RefusedPromotions(Exception):
         self.ids = ids
 
 
+class _Sealed(Exception):
+    """next_counter issued nothing: a confirm of the transaction is in flight (txn_seal.lua)."""
+
+
 def _counter(reply: int | list) -> int:
     if isinstance(reply, list):
         raise RefusedPromotions(frozenset(reply))
+    if reply == 0:
+        raise _Sealed
     return int(reply)
+
+
+def _txn_keys(tenant: str, txn_id: str) -> list[str]:
+    """counter, iterations, seal, answer copy, refused set: the transaction's slot."""
+    return [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_seal(tenant, txn_id),
+            keys.txn_answer(tenant, txn_id), keys.txn_refused(tenant, txn_id)]
 
 
 class Transactions(StorePart):
@@ -38,14 +77,23 @@ class Transactions(StorePart):
         """Issue the next transactionCounter (1, 2, ...; gap-free) and keep ``iteration`` (JSON)
         as its priced result for ``ttl_s``. Returns the counter.
 
+        A confirm of the transaction in flight (sealed) is waited for, up to SEALED_WAIT_S.
+
         Raises:
             RefusedPromotions: the transaction's refused set (promotions a confirm of it was
                 refused for) holds one that is not in ``priced_without``; nothing was issued.
+            DREError: 503 STORE_UNAVAILABLE (also: still sealed after SEALED_WAIT_S).
         """
         s = self._core.scripts.next_counter
-        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_refused(tenant, txn_id),
-             keys.txn_confirmed(tenant, txn_id)]
-        return await self._core.call_script(s, k, [iteration, ms(ttl_s), *priced_without], _counter)
+        counter, iterations, seal, answer, refused = _txn_keys(tenant, txn_id)
+        k = [counter, iterations, refused, answer, seal]
+        with trio.move_on_after(SEALED_WAIT_S):
+            while True:
+                try:
+                    return await self._core.call_script(s, k, [iteration, ms(ttl_s), *priced_without], _counter)
+                except _Sealed:
+                    await trio.sleep(SEALED_PAUSE_S)
+        raise store_unavailable(f"transaction {txn_id} is being confirmed; evaluate again in a moment")
 
     async def latest_counter(self, tenant: str, txn_id: str) -> int:
         """The last transactionCounter issued for ``txn_id`` (0: none, or expired)."""
@@ -58,25 +106,29 @@ class Transactions(StorePart):
         return await self._core.call(lambda p: p.hget(key, str(counter)))
 
     async def confirmable(self, tenant: str, txn_id: str, counter: int) -> Confirmable:
-        """Judge a confirm without committing it (``lua/confirm.lua``, judging only): the kept
-        iteration of ``counter``, or the first answer when it was confirmed already.
+        """Judge a confirm without committing it (``txn_seal.lua`` and ``confirm.lua``, judging
+        only): the kept iteration of ``counter``, or the first answer when it was confirmed already.
 
         Raises:
-            DREError: confirm.lua's refusal as dre.store.replies.CONFIRM_REFUSALS maps it: 409
+            DREError: the refusal as dre.store.replies.CONFIRM_REFUSALS maps it: 409
                 ALREADY_CONFIRMED / STALE_ITERATION, 404 NOT_FOUND (never issued, or expired);
                 503 STORE_UNAVAILABLE.
         """
-        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_confirmed(tenant, txn_id),
-             keys.txn_done(tenant, txn_id)]
+        return _confirmable(await self._seal(tenant, txn_id, counter, 0), txn_id, counter)
 
-        def parse(reply: list) -> Confirmable:
-            if reply[0] == "CONFIRMABLE":
-                return Confirmable(reply[1], None)
-            if reply[0] == "REPLAYED":
-                return Confirmable(None, reply[1])
-            raise confirm_refusal(reply, txn_id, counter)
-
-        return await self._core.call_script(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""], parse)
+    async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int) -> list:
+        """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0). Its refusals of the counter
+        (stale, never issued, expired) give way to an earlier confirm known only in the tenant's
+        slot (confirm.lua judging): its answer copy is gone, the worker died before settling."""
+        counter_key, iterations, seal, answer, _ = _txn_keys(tenant, txn_id)
+        reply = await self._core.call_script(self._core.scripts.txn_seal, [counter_key, iterations, seal, answer],
+                                             [txn_id, counter, ttl_ms])
+        if reply[0] in ("CONFIRMABLE", "REPLAYED", "ALREADY_CONFIRMED"):
+            return reply
+        none = keys.none_key(tenant)
+        k = [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)]
+        earlier = await self._core.call_script(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])
+        return reply if earlier[0] == "CONFIRMABLE" else earlier
 
     async def confirm(
         self,
@@ -119,10 +171,36 @@ class Transactions(StorePart):
             raise ValueError("budget amounts are >= 0 (returns do not consume budget)")
         if not answer:
             raise ValueError("no answer to keep (the script would only judge: see confirmable)")
+        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S))
+        if sealed[0] != "CONFIRMABLE":  # a replay, or refused: nothing to commit, nothing sealed
+            found = _confirmable(sealed, txn_id, counter)
+            return ConfirmResult(found.answer, True, (), keys.job_id(txn_id, counter), {})
+        reply: list = ["", ""]
+        try:
+            reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer, job_payload,
+                                       now, ttl_s, sale_record, returns or {})
+        finally:
+            await self._settle(tenant, txn_id, counter, reply, ttl_s)
         job_id = keys.job_id(txn_id, counter)
+        if reply[0] == "CONFIRMED":
+            left = {pid: int(v) for pid, v in orjson.loads(reply[2]).items()}
+            return ConfirmResult(reply[1], False, tuple(reply[3:]), job_id, left)
+        if reply[0] == "REPLAYED":
+            return ConfirmResult(reply[1], True, (), job_id, {})
+        raise confirm_refusal(reply, txn_id, counter)
+
+    async def _commit(self, tenant: str, txn_id: str, counter: int, customer_id: str | None,
+                      promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str, job_payload: str,
+                      now: int | None, ttl_s: float, sale_record: str,
+                      returns: Mapping[str, Sequence[tuple[str, int, int]]]) -> list:
+        """confirm.lua in the tenant's slot: its reply (the verdict first). The sale records (this
+        one's, and those of the sales its linked returns name) are tenant-slot keys: checked and
+        counted in this same commit."""
+        job_id = keys.job_id(txn_id, counter)
+        none = keys.none_key(tenant)
         k = [
-            keys.txn_counter(tenant, txn_id),
-            keys.txn_iterations(tenant, txn_id),
+            none,
+            none,
             keys.txn_confirmed(tenant, txn_id),
             keys.txn_done(tenant, txn_id),
             keys.job(tenant, job_id),
@@ -141,26 +219,28 @@ class Transactions(StorePart):
             type_id = await type_of(self._core, tenant, c.code)
             k += code_keys(tenant, c.code, type_id)
             args += [c.code, c.reservation_id, type_id]
-        k.append(keys.budget_remaining(tenant))
-        k.append(keys.txn_sale(tenant, txn_id))
+        k += [keys.budget_remaining(tenant), keys.txn_sale(tenant, txn_id)]
         args += [sale_record, ms(RETURN_WINDOW_S), len(returns or {})]
         for original, incs in (returns or {}).items():
             k.append(keys.txn_sale(tenant, original))
             args += [original, len(incs)]
             for inc in incs:
                 args += list(inc)
-        k.append(keys.txn_refused(tenant, txn_id))
-        s = self._core.scripts.confirm
+        k.append(none)
+        # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
+        return await self._core.call_script(self._core.scripts.confirm, k, args, durable=True)
 
-        def parse(reply: list) -> ConfirmResult:
-            if reply[0] == "CONFIRMED":
-                left = {pid: int(v) for pid, v in orjson.loads(reply[2]).items()}
-                return ConfirmResult(reply[1], False, tuple(reply[3:]), job_id, left)
-            if reply[0] == "REPLAYED":
-                return ConfirmResult(reply[1], True, (), job_id, {})
-            raise confirm_refusal(reply, txn_id, counter)
-
-        return await self._core.call_script(s, k, args, parse)
+    async def _settle(self, tenant: str, txn_id: str, counter: int, reply: list, ttl_s: float) -> None:
+        """txn_settle.lua: let go of the seal and record what the commit's ``reply`` means for the
+        lane. Shielded (a cancelled confirm still lets go); a failure only leaves the seal to lapse."""
+        answer = reply[1] if reply[0] in ("CONFIRMED", "REPLAYED") else ""
+        refused = reply[1] if reply[0] == "BUDGET_EXHAUSTED" and reply[2] != "perCustomer" else ""
+        with trio.CancelScope(shield=True), trio.move_on_after(SETTLE_TIMEOUT_S):
+            try:
+                await self._core.call_script(self._core.scripts.txn_settle, _txn_keys(tenant, txn_id),
+                                             [counter, ms(ttl_s), answer, refused])
+            except DREError:
+                pass  # the store is down: the seal lapses after SEAL_TTL_S
 
     async def sale(self, tenant: str, txn_id: str) -> SaleState | None:
         """A confirmed sale as the returns that name it see it (None: not kept: never confirmed
@@ -182,3 +262,13 @@ class Transactions(StorePart):
             return None if reply[0] is None else (int(reply[0]), reply[1])
 
         return await self._core.call(lambda p: p.hmget(key, ["counter", "answer"]), parse)
+
+
+def _confirmable(reply: list, txn_id: str, counter: int) -> Confirmable:
+    """The judgement of txn_seal.lua / confirm.lua (judging): the iteration, a replay's first
+    answer, or the refusal raised."""
+    if reply[0] == "CONFIRMABLE":
+        return Confirmable(reply[1], None)
+    if reply[0] == "REPLAYED":
+        return Confirmable(None, reply[1])
+    raise confirm_refusal(reply, txn_id, counter)

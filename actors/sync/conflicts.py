@@ -16,9 +16,19 @@ class ForwardedTransactions(StorePart):
 
     async def keep_iteration(self, tenant: str, txn_id: str, counter: int, iteration: dict) -> int:
         """Keep ``iteration`` as the transaction's latest, under ``counter``. Returns KEPT, REPLAY
-        (confirmed already) or TAKEN (central issued a later counter of this transactionId)."""
-        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_confirmed(tenant, txn_id),
-             keys.txn_done(tenant, txn_id)]
+        (confirmed already) or TAKEN (central issued a later counter of this transactionId).
+
+        Two slots (dre.store.keys): the confirmed and done markers are the tenant's, asked first
+        (confirm.lua, judging only); the counter and iterations are the transaction's
+        (sync_iteration_put.lua). A confirm landing in between is judged again by the commit.
+        """
+        none = keys.none_key(tenant)
+        judged = await self._core.call_script(
+            self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)],
+            [txn_id, counter, "", 0, 0, ""])
+        if judged[0] != "CONFIRMABLE":
+            return REPLAY
+        k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_answer(tenant, txn_id)]
         s = self._core.scripts.sync_iteration_put
         return await self._core.call_script(s, k, [counter, orjson.dumps(iteration).decode(), ms(TXN_TTL_S)], int)
 

@@ -55,6 +55,8 @@ async def heartbeat() -> Response:
         "circuitBreaker": breaker,
         "engine": implementation_name(),
         "instance": "LOCAL" if s.config.local else "CENTRAL",
+        "backgroundErrors": {name: {"count": f.count, "lastError": f.last_error, "lastErrorAt": iso_utc(f.last_at)}
+                             for name, f in sorted(s.store.faults.by_actor.items())},
     }
     if s.local is not None:  # a store's instance: the link to central, not to its own store
         answer.update(await s.local.heartbeat(PROBE_TIMEOUT_S), storeCircuitBreaker=breaker)

@@ -6,6 +6,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class BackgroundFault(BaseModel):
+    count: int = Field(description="Failures of this background actor since the worker started")
+    lastError: str = Field(description="The last failure (error class and message)")
+    lastErrorAt: str = Field(description="UTC time of the last failure (ISO 8601)")
+
+
 class Heartbeat(BaseModel):
     status: Literal["UP", "DEGRADED"] = Field(description="DEGRADED while the store is unreachable")
     version: str
@@ -26,3 +32,6 @@ class Heartbeat(BaseModel):
                     "of central's feed, `pendingTransactions` counts confirms not yet accepted by central")
     storeCircuitBreaker: Literal["closed", "open", "half_open", "none"] | None = Field(
         default=None, description="LOCAL only: the breaker of the instance's own store")
+    backgroundErrors: dict[str, BackgroundFault] = Field(
+        description="Per background actor (jobs.claim, jobs.fail, jobs.recover, jobs.sweep, reloader, imports) that "
+                    "failed since the worker started: it logged the failure and retries; empty when none did")

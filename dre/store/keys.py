@@ -1,9 +1,16 @@
-"""The Redis key layout. Every key is ``dre:{<tenant>}:...``.
+"""The Redis key layout: which keys share a Redis Cluster slot (see ``docs/store.md``).
 
-The tenant sits in a ``{hash tag}``, so all keys of one tenant hash to one cluster slot: any
-script (a confirm touching several promotions' budgets and several coupons, a reserve touching a
-coupon and its reservation) is single-slot and runs atomically even on Redis Cluster. The cost is
-that a tenant cannot be spread over several shards (see ``docs/store.md``).
+Every key carries a ``{hash tag}``; a cluster puts all keys of one tag in one slot, and a Lua
+script may only touch keys of one slot. Two kinds of tag:
+
+* ``dre:{<tenant>}:...`` - the tenant's slot: everything a confirm changes atomically (budgets,
+  coupons and their reservations, per-customer counts, the confirmed and done markers, the
+  side-effect jobs it enqueues), and the tenant's master data. One master carries a national
+  retailer's confirms with room (``docs/capacity.md``).
+* ``dre:{<tenant>:<kind>:<id>}:...`` - a slot per transaction (``txn``: its counter, priced
+  iterations, refused set, confirm seal and answer copy, written by every evaluate), per loyalty
+  member (``member``), per Idempotency-Key (``idem``) and per article import job (``import``). A big tenant's evaluates spread over
+  every master. Both parts are escaped (``part``), so the tag names one (tenant, id) only.
 
 Each function returns one key name; the Lua scripts never build keys (STYLE.md §5), so whatever a
 script touches comes from here through KEYS. Every id that comes from a caller (code, transaction,
@@ -13,6 +20,7 @@ code ``G:holds`` would name the holds set of code ``G``.
 from __future__ import annotations
 
 import functools
+import re
 
 PREFIX = "dre"  # the service prefix on every key (shared Redis instances stay tidy)
 _FORBIDDEN = set("{}")  # a brace in a tenant would break the hash tag
@@ -34,22 +42,55 @@ def tenant_prefix(tenant: str) -> str:
     return f"{PREFIX}:{{{tenant}}}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _tagged(tenant: str, kind: str, id_: str) -> str:
+    tenant_prefix(tenant)  # the same check of the tenant id
+    return f"{PREFIX}:{{{part(tenant)}:{kind}:{part(id_)}}}"
+
+
+def txn_prefix(tenant: str, txn_id: str) -> str:
+    """``dre:{tenant:txn:<id>}``: the slot of one transaction's evaluate-path keys."""
+    return _tagged(tenant, "txn", txn_id)
+
+
 def none_key(tenant: str) -> str:
     """A key that is never written: fills a KEYS slot that a script will not use (same slot)."""
     return f"{tenant_prefix(tenant)}:none"
 
 
 # -- transactions (evaluate / confirm) --------------------------------------------------------
+# The transaction's slot (txn_prefix): what every evaluate writes, and what a confirm judges first.
 
 def txn_counter(tenant: str, txn_id: str) -> str:
     """STRING: the last transactionCounter issued for a transaction (INCR, TTL)."""
-    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:counter"
+    return f"{txn_prefix(tenant, txn_id)}:counter"
 
 
 def txn_iterations(tenant: str, txn_id: str) -> str:
     """HASH counter -> priced iteration (JSON). Only the latest is kept: only it can be confirmed."""
-    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:iterations"
+    return f"{txn_prefix(tenant, txn_id)}:iterations"
 
+
+def txn_refused(tenant: str, txn_id: str) -> str:
+    """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
+    next evaluate prices without them, so the lane does not loop on a budget remainder smaller
+    than its basket's discount while smaller baskets elsewhere may still use that remainder."""
+    return f"{txn_prefix(tenant, txn_id)}:refused"
+
+
+def txn_seal(tenant: str, txn_id: str) -> str:
+    """STRING: the counter a confirm in flight is committing (short TTL). While it is there no new
+    counter is issued, so the committed iteration is still the latest when the commit lands."""
+    return f"{txn_prefix(tenant, txn_id)}:seal"
+
+
+def txn_answer(tenant: str, txn_id: str) -> str:
+    """HASH {counter, answer}: a copy of the confirmed answer in the transaction's slot, kept alive
+    by its evaluates, so a replay finds it while the lane is still at it."""
+    return f"{txn_prefix(tenant, txn_id)}:answer"
+
+
+# The tenant's slot: what a confirm commits atomically with the budgets and coupons.
 
 def txn_confirmed(tenant: str, txn_id: str) -> str:
     """HASH {counter, answer}: the confirmed marker and the first answer, for replays."""
@@ -65,15 +106,11 @@ def txn_done(tenant: str, txn_id: str) -> str:
 def txn_sale(tenant: str, txn_id: str) -> str:
     """HASH of a confirmed sale for the returns that name it (dre.returns): ``record`` (JSON: its
     lines' discounts, receipt thresholds, proportional points) and the counters its returns have
-    used (dre.returns.linked.counter names them). Written by confirm.lua, kept for the return window (RETURN_WINDOW_S)."""
+    used (dre.returns.linked.counter names them). In the tenant's slot: confirm.lua writes it with
+    the sale's commit and checks/updates a linked return's counters in that same commit (the
+    return is another transaction, so its own txn slot could not reach it). Kept for the return
+    window (RETURN_WINDOW_S)."""
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:sale"
-
-
-def txn_refused(tenant: str, txn_id: str) -> str:
-    """SET of promotion ids a confirm of this transaction was refused for (BUDGET_EXHAUSTED): its
-    next evaluate prices without them, so the lane does not loop on a budget remainder smaller
-    than its basket's discount while smaller baskets elsewhere may still use that remainder."""
-    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:refused"
 
 
 # -- coupons -----------------------------------------------------------------------------------
@@ -161,8 +198,9 @@ def budget_remaining(tenant: str) -> str:
 # -- idempotency -------------------------------------------------------------------------------
 
 def idempotency(tenant: str, scope: str, key: str) -> str:
-    """HASH {state, owner, fingerprint, status, body}: one Idempotency-Key of one route (scope)."""
-    return f"{tenant_prefix(tenant)}:idem:{part(scope)}:{part(key)}"
+    """HASH {state, owner, fingerprint, status, body}: one Idempotency-Key of one route (scope).
+    Its own slot (one key per script)."""
+    return f"{_tagged(tenant, 'idem', scope + '/' + key)}:{part(scope)}:{part(key)}"
 
 
 # -- side-effect jobs --------------------------------------------------------------------------
@@ -202,13 +240,13 @@ def audit_log(tenant: str) -> str:
 # -- loyalty -----------------------------------------------------------------------------------
 
 def member(tenant: str, member_id: str) -> str:
-    """HASH per loyalty member: points, createdAt."""
-    return f"{tenant_prefix(tenant)}:member:{part(member_id)}"
+    """HASH per loyalty member: points, createdAt. The member's own slot."""
+    return f"{_tagged(tenant, 'member', member_id)}:points"
 
 
 def member_event(tenant: str, member_id: str, event_key: str) -> str:
     """STRING: the claim, then the first answer, of an event (member + checkNumber + businessDate)."""
-    return f"{tenant_prefix(tenant)}:member:{part(member_id)}:event:{part(event_key)}"
+    return f"{_tagged(tenant, 'member', member_id)}:event:{part(event_key)}"
 
 
 def loyalty_maintenance(tenant: str) -> str:
@@ -253,20 +291,50 @@ def store_defaults(tenant: str) -> str:
 # -- article import jobs -----------------------------------------------------------------------
 
 def import_job(tenant: str, job_id_: str) -> str:
-    """HASH per article import job: status, total, processed, failed, chunks, nextChunk, lease."""
-    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}"
+    """HASH per article import job: status, total, processed, failed, chunks, nextChunk, lease.
+    The job's own slot (its chunks of 5,000 articles are big: spread by job)."""
+    return f"{_tagged(tenant, 'import', job_id_)}:job"
 
 
 def import_chunk(tenant: str, job_id_: str, index: int) -> str:
     """STRING: chunk ``index`` of a job's articles (a JSON array), deleted once processed."""
-    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}:chunk:{index}"
+    return f"{_tagged(tenant, 'import', job_id_)}:chunk:{index}"
 
 
 def import_errors(tenant: str, job_id_: str) -> str:
     """LIST of a job's article errors (JSON each), capped."""
-    return f"{tenant_prefix(tenant)}:import:{part(job_id_)}:errors"
+    return f"{_tagged(tenant, 'import', job_id_)}:errors"
 
 
 def imports_pending(tenant: str) -> str:
-    """SET of import job ids not finished yet (what a restarted worker resumes)."""
+    """SET of import job ids not finished yet (what a restarted worker resumes). The tenant's
+    slot: a job leaves it after its last script (``store.imports.settle``), not inside it."""
     return f"{tenant_prefix(tenant)}:imports:pending"
+
+
+# -- migration from the layout before issue 14 (one slot per tenant) -----------------------------
+
+_LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>counter|iterations|refused)"
+                     r"|member:(?P<member>[^:]+)(?::event:(?P<event>[^:]+))?"
+                     r"|idem:(?P<scope>[^:]+):(?P<key>[^:]+)"
+                     r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?)$")
+
+
+def legacy_rename(name: str) -> str | None:
+    """The current name of a key written by the layout before issue 14, or None when ``name`` is
+    not such a key (or kept its name: the confirmed and done markers, coupons, budgets...).
+
+    Old keys carry their ids escaped already (``part``); the new tag reuses them as they are.
+    """
+    m = _LEGACY.match(name)
+    if m is None:
+        return None
+    t = part(m["t"])
+    if m["txn"]:
+        return f"{PREFIX}:{{{t}:txn:{m['txn']}}}:{m['part']}"
+    if m["member"]:
+        tag = f"{PREFIX}:{{{t}:member:{m['member']}}}"
+        return f"{tag}:event:{m['event']}" if m["event"] else f"{tag}:points"
+    if m["job"]:
+        return f"{PREFIX}:{{{t}:import:{m['job']}}}:{m['rest'] or 'job'}"
+    return f"{PREFIX}:{{{t}:idem:{m['scope']}/{m['key']}}}:{m['scope']}:{m['key']}"

@@ -65,6 +65,8 @@ class Scripts:
     """One registered ``Script`` per .lua file (attribute name = file name without .lua)."""
 
     next_counter: Script
+    txn_seal: Script
+    txn_settle: Script
     confirm: Script
     coupon_validate: Script
     coupon_reserve: Script

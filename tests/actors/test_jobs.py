@@ -125,3 +125,38 @@ async def test_the_sweeper_returns_expired_reservations_to_active(store):
             while (await store.coupons.get(TENANT, code))["status"] != "ACTIVE":  # raw fields: no lazy expiry
                 await trio.sleep(0.02)
     assert store.core.client.zcard(keys.coupon_expiry(TENANT)) == 0  # nothing left for the sweeper
+
+
+async def test_any_store_fault_in_the_background_is_logged_retried_and_never_fatal(store, monkeypatch):
+    """A raw error reply (a MOVED from a misrouted call once crashed the whole service through the
+    worker's nursery) or a bug in claim, recover or sweep: each is counted in store.faults and retried;
+    the worker lives on and runs the job once the store behaves."""
+    import redis
+
+    faults = {"claim": 3, "recover": 2, "sweep": 2}
+    real = (store.jobs.claim, store.jobs.recover, store.coupons.sweep_reservations)
+
+    def failing(name, fn, exc):
+        async def call(*args, **kwargs):
+            if faults[name] > 0:
+                faults[name] -= 1
+                raise exc
+            return await fn(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(store.jobs, "claim", failing("claim", real[0], redis.exceptions.MovedError("3999 10.0.0.1:7000")))
+    monkeypatch.setattr(store.jobs, "recover", failing("recover", real[1], RuntimeError("bug")))
+    monkeypatch.setattr(store.coupons, "sweep_reservations", failing("sweep", real[2], redis.ResponseError("ERR x")))
+    job_id = await enqueue(store, "T1")
+
+    async def done(tenant, job):
+        return "{}"
+
+    async with open_job_worker(store, [TENANT], done, FAST):
+        await wait_status(store, job_id, "COMPLETED")
+        with trio.fail_after(5):
+            while any(faults.values()):
+                await trio.sleep(0.01)
+    counts = {name: f.count for name, f in store.faults.by_actor.items()}
+    assert counts == {"jobs.claim": 3, "jobs.recover": 2, "jobs.sweep": 2}
+    assert "MovedError" in store.faults.by_actor["jobs.claim"].last_error

@@ -67,3 +67,22 @@ async def test_store_settings_written_elsewhere_reach_the_engines_zones(store):
         assert engine.current(TENANT).version == version
         await store.stores.delete(TENANT, "S1")
         await until(lambda: engine.zones(TENANT).zone("S1") == ZoneInfo("Europe/Lisbon"))
+
+
+async def test_a_store_fault_while_reloading_is_counted_and_retried(store, monkeypatch):
+    """A raw error reply from the promotions read does not end the watcher: the next tick retries."""
+    import redis
+
+    real, left = store.promotions.all, [2]
+
+    async def failing(tenant):
+        if left[0]:
+            left[0] -= 1
+            raise redis.ResponseError("ERR something broke")
+        return await real(tenant)
+
+    monkeypatch.setattr(store.promotions, "all", failing)
+    async with open_engine(shards=1, warm_up=False) as engine, open_reloader(store, engine, [TENANT], poll_s=0.02):
+        version = await store.promotions.put(TENANT, "P1", orjson.dumps(P).decode())
+        await until(lambda: engine.current(TENANT).version == version)
+    assert store.faults.by_actor["reloader"].count == 2

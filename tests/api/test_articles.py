@@ -79,7 +79,7 @@ async def test_batch_import_of_20k_runs_to_completed(client, rdb):
     assert [(e["index"], e["errors"][0]["path"]) for e in done["errors"]] == [
         (7, "articles[7].articleGroupId"), (12_345, "articles[12345].price")]
     assert rdb.hlen("dre:{acme}:articles") == 19_998
-    assert not rdb.keys("dre:{acme}:import:*:chunk:*")  # processed input is dropped
+    assert not rdb.keys("dre:{acme:import:*}:chunk:*")  # processed input is dropped
     # OData string-key form of the same job
     assert (await job(client, f"'{body['jobId']}'"))["status"] == "COMPLETED"
 
@@ -100,7 +100,7 @@ async def test_batch_refuses_a_body_that_is_not_an_article_array(client, rdb):
     assert status == 400 and body["error"]["details"][0]["path"] == "articles"
     r = await client.post("/pos/articles/import-batch", data=b"{not json", headers=JSON_ADMIN_AUTH)
     assert r.status_code == 400
-    assert not rdb.keys("dre:{acme}:import*")
+    assert not rdb.keys("dre:{acme:import:*") and not rdb.keys("dre:{acme}:imports*")
 
 
 async def test_unknown_job_is_404(client):

@@ -5,10 +5,10 @@ from datetime import datetime
 
 import orjson
 
-from api.app import create_app
-from api.worker import open_services
 from actors.redis_server import free_port
+from api.app import create_app
 from api.services.counters import is_local_counter
+from api.worker import open_services
 from tests.api.conftest import AUTH, make_config, post
 
 
@@ -18,8 +18,10 @@ async def test_heartbeat_fields(client):
     hb = orjson.loads(await r.get_data())
     assert r.status_code == 200
     assert set(hb) == {"status", "version", "mode", "btpConnectivity", "lastSync", "pendingTransactions",
-                       "promotionsLoaded", "promotionsVersion", "uptime", "circuitBreaker", "engine", "instance"}
+                       "promotionsLoaded", "promotionsVersion", "uptime", "circuitBreaker", "engine", "instance",
+                       "backgroundErrors"}
     assert hb["instance"] == "CENTRAL"  # the default deployment (a local instance: tests/local)
+    assert hb["backgroundErrors"] == {}
     assert hb["status"] == "UP" and hb["mode"] == "ONLINE" and hb["btpConnectivity"] == "CONNECTED"
     assert hb["circuitBreaker"] == "closed"
     assert hb["pendingTransactions"] == 0
@@ -47,3 +49,12 @@ async def test_store_down_still_prices_with_local_counter(example_request):
             assert hb["status"] == "DEGRADED" and hb["btpConnectivity"] == "DISCONNECTED"
             assert hb["mode"] == "OFFLINE" and hb["pendingTransactions"] is None
             assert hb["circuitBreaker"] in ("open", "half_open")
+
+
+async def test_heartbeat_shows_background_failures(client, services):
+    services.store.faults.record("jobs.claim", RuntimeError("MOVED 3999 10.0.0.1:7000"))
+    services.store.faults.record("jobs.claim", RuntimeError("MOVED 3999 10.0.0.1:7000"))
+    hb = orjson.loads(await (await client.get("/pos/heartbeat", headers=AUTH)).get_data())
+    fault = hb["backgroundErrors"]["jobs.claim"]
+    assert fault["count"] == 2 and fault["lastError"] == "RuntimeError: MOVED 3999 10.0.0.1:7000"
+    assert datetime.fromisoformat(fault["lastErrorAt"]).tzinfo is not None

@@ -40,7 +40,7 @@ async def test_batch_import_above_a_small_import_limit_is_413(client, rdb, decla
     assert err["error"]["code"] == "PAYLOAD_TOO_LARGE"
     if declared:
         assert err["error"]["message"] == f"request body exceeds {IMPORT_LIMIT} bytes"
-    assert not rdb.keys("dre:{acme}:import*")
+    assert not rdb.keys("dre:{acme:import:*") and not rdb.keys("dre:{acme}:imports*")
 
 
 async def test_batch_import_within_the_limit_is_taken(client):

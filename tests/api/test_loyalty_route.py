@@ -8,6 +8,7 @@ from xml.etree.ElementTree import fromstring
 import orjson
 import pytest
 
+from dre.store import keys
 from tests.api.conftest import KEY, TENANT
 from tests.loyalty.helpers import NS, seed
 
@@ -43,7 +44,7 @@ async def test_seed_json_sample_books_points_and_a_replay_answers_6(client, rdb)
     assert "INVALID" in body["nativeDiscountResults"][0]["result"]["description"]
     status, again, _ = await send(client, seed("request.json"))
     assert (again["pointsEarned"], again["totalPoints"], again["result"]["statusCode"]) == (2, 2, 6)
-    assert rdb.hget(f"dre:{{{TENANT}}}:member:{MEMBER}", "points") == "2"
+    assert rdb.hget(keys.member(TENANT, MEMBER), "points") == "2"
     status, other, _ = await send(client, sample(checkNumber=2))  # another check: booked
     assert (other["pointsEarned"], other["totalPoints"], other["result"]["statusCode"]) == (2, 4, 0)
 

@@ -12,7 +12,9 @@ import orjson
 import trio
 
 import dre.loyalty.points
-from tests.api.conftest import ADMIN_AUTH, JSON_AUTH as POS_JSON, KEY, OTHER_KEY, TENANT
+from dre.store import keys
+from tests.api.conftest import ADMIN_AUTH, KEY, OTHER_KEY, TENANT
+from tests.api.conftest import JSON_AUTH as POS_JSON
 from tests.api.flows import load
 
 PATH = "/posSupportAPI/loyalty/posevent"
@@ -116,7 +118,7 @@ async def test_maintenance_answers_5_and_books_nothing_until_it_ends(client, rdb
     status, body, resp = await send(client, event())
     assert status == 503 and resp.headers["Retry-After"]
     assert (body["result"]["statusCode"], body["result"]["description"]) == (5, "back at 06:00")
-    assert body["pointsEarned"] == 0 and not rdb.keys(f"dre:{{{TENANT}}}:member:*")
+    assert body["pointsEarned"] == 0 and not rdb.keys(f"dre:{{{TENANT}:member:*")
     # another tenant is not in maintenance
     status, other, _ = await send(client, event(), {**JSON, "Authorization": f"Bearer {OTHER_KEY}"})
     assert status == 200 and other["result"]["statusCode"] == 0
@@ -139,7 +141,7 @@ async def test_a_booking_the_store_refuses_is_1_unknown_failure_and_books_nothin
     status, body, _ = await send(client, event(lines=[(i, 1, 1_000_000.0) for i in range(10)]))
     assert status == 422 and body["result"]["statusCode"] == 1
     assert "more than can be booked" in body["result"]["description"]
-    assert rdb.hget(f"dre:{{{TENANT}}}:member:{MEMBER}", "points") is None
+    assert rdb.hget(keys.member(TENANT, MEMBER), "points") is None
 
 
 # ---- form bodies --------------------------------------------------------------------------
@@ -177,7 +179,7 @@ async def test_a_malformed_form_is_invalid_input(client, rdb):
     assert status == 400 and body["result"]["statusCode"] == 3 and "twice" in body["result"]["description"]
     status, body, _ = await send(client, form().replace(b"Bill.CheckNumber=1", b"Bill.CheckNumber=x"), FORM)
     assert status == 400 and body["result"]["statusCode"] == 3 and "checkNumber" in body["result"]["description"]
-    assert not rdb.keys(f"dre:{{{TENANT}}}:member:*")
+    assert not rdb.keys(f"dre:{{{TENANT}:member:*")
 
 
 # ---- a replay with another bill -----------------------------------------------------------
@@ -196,7 +198,7 @@ async def test_a_replay_with_another_bill_redeems_nothing_new_and_is_refused(cli
     assert status == 409 and refused["result"]["statusCode"] == 4
     assert "another bill" in refused["result"]["description"]
     assert (await store.coupons.get(TENANT, second_code))["status"] == "ACTIVE"  # not redeemed
-    assert rdb.hget(f"dre:{{{TENANT}}}:member:{MEMBER}", "points") == "15"
+    assert rdb.hget(keys.member(TENANT, MEMBER), "points") == "15"
     # the first bill again is still its replay
     status, replay, _ = await send(client, event(natives=[first_code]))
     assert (status, replay["result"]["statusCode"], replay["totalPoints"]) == (200, 6, 15)
@@ -214,7 +216,7 @@ async def test_more_than_50_native_discounts_are_refused_in_the_loyalty_shape(cl
     assert status == 400 and body["result"]["statusCode"] == 4
     assert "nativeDiscounts: at most 50" in body["result"]["description"]
     assert {(await store.coupons.get(TENANT, c))["status"] for c in codes} == {"ACTIVE"}
-    assert not rdb.keys(f"dre:{{{TENANT}}}:member:*")
+    assert not rdb.keys(f"dre:{{{TENANT}:member:*")
     status, body, _ = await send(client, event(natives=codes[:50]))
     assert status == 200 and len(body["nativeDiscountResults"]) == 50
 

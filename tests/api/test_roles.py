@@ -76,7 +76,11 @@ def raw(redis_url) -> redis.Redis:
 def snapshot(raw: redis.Redis, tenant: str | None = None) -> dict[bytes, bytes]:
     """Every key of the store (or of one tenant) with its serialized value: what 'nothing
     changed' compares."""
-    return {key: raw.dump(key) for key in raw.scan_iter("*" if tenant is None else f"dre:{{{tenant}}}:*")}
+    if tenant is None:
+        return {key: raw.dump(key) for key in raw.scan_iter("*")}
+    # the tenant's slot, and its keys spread by transaction, member...: dre:{tenant:<kind>:<id>}:...
+    return {key: raw.dump(key) for pattern in (f"dre:{{{tenant}}}:*", f"dre:{{{tenant}:*")
+            for key in raw.scan_iter(pattern)}
 
 
 async def call(client, method: str, path: str, body: object | None, headers: dict):

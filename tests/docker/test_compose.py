@@ -245,10 +245,10 @@ def test_nginx_lets_dre_answer_every_413_itself():
     assert 'proxy_set_header Connection "";' in own and "proxy_http_version 1.1;" in own
 
 
-def test_cluster_compose_forms_a_three_master_cluster():
+def test_cluster_compose_forms_three_masters_with_a_replica_each():
     services = load(DOCKER / "compose.cluster.yaml")["services"]
     nodes = sorted(n for n in services if re.fullmatch(r"redis-\d", n))
-    assert nodes == ["redis-1", "redis-2", "redis-3"]
+    assert nodes == [f"redis-{i}" for i in range(1, 7)]
     volumes = set()
     for n in nodes:
         cmd = services[n]["command"]
@@ -256,13 +256,13 @@ def test_cluster_compose_forms_a_three_master_cluster():
         assert cmd[cmd.index("--cluster-announce-hostname") + 1] == n
         assert "healthcheck" in services[n]
         volumes.add(services[n]["volumes"][0].split(":")[0])
-    assert len(volumes) == 3  # each node keeps its own nodes.conf and AOF
+    assert len(volumes) == 6  # each node keeps its own nodes.conf and AOF
 
     init = services["redis-cluster-init"]
     assert set(init["depends_on"]) == set(nodes)
     assert all(d["condition"] == "service_healthy" for d in init["depends_on"].values())
     script = init["command"][0]
-    assert "--cluster create" in script and "--cluster-replicas 0" in script and "--cluster-yes" in script
+    assert "--cluster create" in script and "--cluster-replicas 1" in script and "--cluster-yes" in script
     assert all(n in script for n in nodes)
     # `$$` is compose's escape for a literal `$`; the unescaped script must be valid sh.
     assert re.search(r"(?<!\$)\$(?!\$)", script) is None, "unescaped $ would be interpolated by compose"

@@ -4,21 +4,32 @@ from redis.crc import key_slot
 from dre.store import keys
 
 
-def test_every_key_of_a_tenant_is_in_one_slot():
+def test_what_a_confirm_commits_is_in_the_tenants_slot():
     t = "acme"
     names = [
-        keys.txn_counter(t, "T1"), keys.txn_iterations(t, "T1"), keys.txn_confirmed(t, "T1"),
+        keys.txn_confirmed(t, "T1"), keys.txn_done(t, "T1"),
         keys.coupon(t, "C"), keys.coupon_customer_uses(t, "C"), keys.coupon_holds(t, "C"),
         keys.coupon_by_txn(t, "C"), keys.coupon_expiry(t), keys.coupon_type(t, "X"),
         keys.coupon_types(t), keys.reservation(t, "R"), keys.budget(t, "P"),
-        keys.budget_customers(t, "P"), keys.exhausted_budgets(t), keys.idempotency(t, "s", "k"),
-        keys.job(t, "T1/1"), keys.job_queue(t), keys.job_leases(t), keys.member(t, "M"),
-        keys.member_event(t, "M", "e"), keys.articles(t), keys.promotions(t),
+        keys.budget_customers(t, "P"), keys.exhausted_budgets(t),
+        keys.job(t, "T1/1"), keys.job_queue(t), keys.job_leases(t), keys.articles(t), keys.promotions(t),
         keys.promotions_version(t), keys.none_key(t),
     ]
     assert all(n.startswith("dre:{acme}:") for n in names)
     assert len(set(names)) == len(names)
     assert {key_slot(n.encode()) for n in names} == {key_slot(b"acme")}
+
+
+def test_a_transactions_evaluate_keys_a_members_and_an_idempotency_key_have_slots_of_their_own():
+    t = "acme"
+    txn = [keys.txn_counter(t, "T1"), keys.txn_iterations(t, "T1"), keys.txn_refused(t, "T1"),
+           keys.txn_seal(t, "T1"), keys.txn_answer(t, "T1")]
+    assert all(n.startswith("dre:{acme:txn:T1}:") for n in txn) and len(set(txn)) == len(txn)
+    member = [keys.member(t, "M"), keys.member_event(t, "M", "e")]
+    assert all(n.startswith("dre:{acme:member:M}:") for n in member)
+    assert keys.idempotency(t, "s", "k").startswith("dre:{acme:idem:s/k}:")
+    # 200 transactions of one tenant land on (nearly) 200 slots: spread over every master
+    assert len({key_slot(keys.txn_counter(t, f"T{i}").encode()) for i in range(200)}) > 190
 
 
 @pytest.mark.parametrize("bad", ["", "a{b", "a}b"])
@@ -50,10 +61,14 @@ def test_an_id_carrying_key_syntax_names_only_its_own_keys(crafted):
     mine = _all_keys("acme", crafted)
     ids_keys = [k for k in mine if k not in set(_all_keys("acme", "any"))]  # the ones that carry the id
     assert not set(ids_keys) & plain
-    assert all(k.startswith("dre:{acme}:") and "{" not in k[len("dre:{acme}:"):] for k in ids_keys)
-    assert {key_slot(k.encode()) for k in mine} == {key_slot(b"acme")}
+    for k in ids_keys:  # one hash tag, first, naming the tenant (and the id, escaped); no brace after it
+        tag, rest = k[len("dre:{"):].split("}", 1)
+        assert tag == "acme" or tag.startswith("acme:") and tag.count(":") == 2, k
+        assert "{" not in tag and "{" not in rest and "}" not in rest
+    confirm_set = [k for k in mine if k.startswith("dre:{acme}:")]
+    assert {key_slot(k.encode()) for k in confirm_set} == {key_slot(b"acme")}
 
 
 def test_ids_without_key_syntax_keep_their_key_names():
     assert keys.coupon("acme", "SUMMER-10") == "dre:{acme}:coupon:SUMMER-10"
-    assert keys.txn_counter("acme", "T 1/x") == "dre:{acme}:txn:T 1/x:counter"
+    assert keys.txn_counter("acme", "T 1/x") == "dre:{acme:txn:T 1/x}:counter"

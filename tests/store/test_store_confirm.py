@@ -190,7 +190,8 @@ async def test_a_transaction_is_never_consumed_twice_after_its_answer_is_gone(st
     await confirm(store, tenant, "T1", 1, [use])
     raw = redis.Redis.from_url(redis_url, decode_responses=True)
     assert raw.ttl(keys.txn_done(tenant, "T1")) > 300 * 24 * 3600  # kept for over a year
-    for k in (keys.txn_counter(tenant, "T1"), keys.txn_iterations(tenant, "T1"), keys.txn_confirmed(tenant, "T1")):
+    for k in (keys.txn_counter(tenant, "T1"), keys.txn_iterations(tenant, "T1"), keys.txn_confirmed(tenant, "T1"),
+              keys.txn_answer(tenant, "T1")):
         raw.delete(k)  # what a day's expiry does
     assert await store.transactions.next_counter(tenant, "T1", "{}") == 1
     with pytest.raises(DREError) as err:
@@ -205,7 +206,8 @@ async def test_evaluating_a_confirmed_transaction_keeps_its_answer_for_replays(s
     first = await confirm(store, tenant, "T1", 1, answer='{"first": true}')
     raw = redis.Redis.from_url(redis_url)
     raw.pexpire(keys.txn_confirmed(tenant, "T1"), 5_000)  # the answer is about to lapse...
+    raw.pexpire(keys.txn_answer(tenant, "T1"), 5_000)  # (and its copy in the transaction's slot)
     await store.transactions.next_counter(tenant, "T1", "{}")  # ...but the lane is still at it
-    assert raw.pttl(keys.txn_confirmed(tenant, "T1")) > 3600 * 1000
+    assert raw.pttl(keys.txn_answer(tenant, "T1")) > 3600 * 1000
     again = await confirm(store, tenant, "T1", 1, answer='{"second": true}')
     assert again.replayed and again.answer == first.answer

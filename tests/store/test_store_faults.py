@@ -143,3 +143,29 @@ def test_fault_replies_are_recognised(reply):
 def test_a_script_error_of_ours_is_no_fault():
     assert not is_store_fault(redis.ResponseError("BUDGET_EXHAUSTED\tP1\tamount"))
     assert not is_store_fault(redis.ResponseError("WRONGTYPE Operation against a key holding the wrong kind"))
+
+
+@pytest.mark.parametrize("reply", [
+    redis.ConnectionError("Connection closed by server."),  # one cluster node's pipeline broke
+    redis.ResponseError("NOREPLICAS the write reached 0 replicas within 500 ms"),  # a durable write
+], ids=["node-connection", "noreplicas"])
+async def test_a_cluster_node_failing_under_one_call_leaves_its_outcome_unknown(server, reply, monkeypatch):
+    """On a cluster one node's failure comes back as that call's reply, not as the batch's
+    exception (actors.redis_cluster): the call may have run, so an Idempotency-Key's claim must be
+    kept for the retry (operation.outcome_unknown), as when a single node's connection breaks."""
+    from actors import operation
+
+    async with open_store(server.url) as store:
+        real = store.core._run_pipeline
+
+        async def one_node_failed(link, batch):
+            await real(link, batch)  # it ran...
+            return [reply] * len(batch)  # ...and the node's reply is lost
+
+        monkeypatch.setattr(store.core, "_run_pipeline", one_node_failed)
+        op, token = operation.begin(TENANT, "/pos/confirm", "K1", "body")
+        try:
+            await refused_with_503(lambda: store.transactions.next_counter(TENANT, "T1", "{}"))
+        finally:
+            operation.end(token)
+        assert op.outcome_unknown

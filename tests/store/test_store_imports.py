@@ -50,3 +50,14 @@ async def test_errors_are_capped_and_a_failed_job_leaves_the_pending_set(store, 
     assert len(errors) == MAX_ERRORS
     assert await store.imports.pending(tenant) == []
     assert await store.imports.get(tenant, "nope") is None
+
+
+async def test_a_job_that_ended_without_leaving_the_pending_set_is_settled_later(store, tenant):
+    """The job's keys and the tenant's pending set are in different cluster slots: a worker that
+    dies after the last chunk's script leaves the job pending; settle (a rescan) takes it off."""
+    await store.imports.create(tenant, "J9", ["[]"], total=0, chunk_size=1, now=NOW)
+    assert not await store.imports.settle(tenant, "J9")  # QUEUED: stays pending
+    store.core.client.hset(keys.import_job(tenant, "J9"), "status", "COMPLETED")  # as the last script left it
+    assert await store.imports.pending(tenant) == ["J9"]
+    assert await store.imports.settle(tenant, "J9")
+    assert await store.imports.pending(tenant) == []

@@ -2,6 +2,7 @@
 import pytest
 
 from dre.errors import DREError
+from dre.store import keys
 
 
 async def test_points_booked_once_per_event(store, tenant):
@@ -26,7 +27,7 @@ async def test_idempotency_key_lifecycle(store, tenant):
     assert (replay.state, replay.status, replay.body) == ("DONE", 201, '{"x":1}')
     assert await store.idempotency.put(tenant, "confirm", "K1", a.owner, 500, "{}") is False
     assert (await store.idempotency.claim(tenant, "confirm", "K1", "fp")).body == '{"x":1}'
-    ttl = store.core.client.pttl(f"dre:{{{tenant}}}:idem:confirm:K1")
+    ttl = store.core.client.pttl(keys.idempotency(tenant, "confirm", "K1"))
     assert 23 * 3600 * 1000 < ttl <= 24 * 3600 * 1000
 
 

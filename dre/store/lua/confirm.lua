@@ -1,23 +1,26 @@
 -- confirm.lua: commit one priced iteration of a transaction, all or nothing; and the one judge of
 -- whether a confirm is accepted, so the caller decides nothing itself.
 --
--- Order: (1) replay / conflict with an earlier confirm, (2) the counter is the latest issued and
--- its iteration is still kept, (3) every budget has room, (4) every coupon can be claimed - and
--- only then (5) the writes: budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this
--- transaction; GENERIC: one more use), the confirmed marker with the answer, the side-effects job
--- enqueued, what is left of each money budget recorded in the remaining hash, and the promotions
--- whose budget is now used up added to the exhausted set. Any
--- refusal returns before the first write, so nothing changes - with one deliberate exception: a
--- BUDGET_EXHAUSTED refusal (amount or redemptions) records the promotion in this transaction's
--- refused set (the last key), so that the lane's next evaluate prices without it instead of
--- offering it again; other transactions may still use what is left of the budget.
+-- Order: (1) replay / conflict with an earlier confirm, (2) [in the transaction's own slot, by
+-- txn_seal.lua before this script: the counter is the latest issued, its iteration still kept, and
+-- no new counter is issued until txn_settle.lua], (3) every budget has room, (4) every coupon can
+-- be claimed, (4b) every linked return stays within its sale's counters - and only then (5) the
+-- writes: budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this transaction; GENERIC:
+-- one more use), the linked returns' counters and this sale's record, the confirmed marker with
+-- the answer, the side-effects job enqueued, what is left of each money budget recorded in the
+-- remaining hash, and the promotions whose budget is now used up added to the exhausted set. Any
+-- refusal returns before the first write, so nothing changes. A BUDGET_EXHAUSTED refusal (amount
+-- or redemptions) is then recorded in the transaction's refused set by txn_settle.lua, so that
+-- the lane's next evaluate prices without it instead of offering it again; other transactions may
+-- still use what is left of the budget.
 --
--- Judging only (ARGV[6], the answer, is ""): steps (1) and (2), nothing written; only KEYS[1..4]
--- and ARGV[1], ARGV[2], ARGV[6] are needed. The caller judges first: it needs the kept iteration
--- to shape the answer and the side-effects job, then calls again with them (judged again, in the
--- same atomic step as the writes).
+-- Judging only (ARGV[6], the answer, is ""): step (1), nothing written; only KEYS[3..4] and
+-- ARGV[1], ARGV[2], ARGV[6] are needed: {'CONFIRMABLE', ''} when no confirm of the transaction is
+-- known here (txn_seal.lua, judging, has the iteration).
 --
--- KEYS[1] txn counter   KEYS[2] txn iterations hash   KEYS[3] txn confirmed hash (with the answer)
+-- KEYS[1], KEYS[2] unused (a never-written key of the tenant's slot): the transaction's counter and
+--         iterations live in its own slot since the cluster layout (dre/store/keys.py)
+-- KEYS[3] txn confirmed hash (with the answer)
 -- KEYS[4] txn done marker (the confirmed counter, kept long after the answer: a transaction is
 --         never consumed twice, however late the second confirm comes)
 -- KEYS[5] job hash      KEYS[6] job queue list         KEYS[7] exhausted-budgets set
@@ -28,8 +31,9 @@
 -- then KEYS[b+7nc] the budget-remaining hash (promotion id -> cents left of its amount limit:
 --      evaluate leaves out a promotion whose discount exceeds it)
 -- then KEYS[b+7nc+1] this transaction's sale record hash, and per original sale k its linked
---      returns name (k = 1..no): KEYS[b+7nc+1+k] that sale's record hash
--- last: KEYS[#KEYS] the transaction's refused-promotions set
+--      returns name (k = 1..no): KEYS[b+7nc+1+k] that sale's record hash (all in the tenant's
+--      slot: a return's commit updates another transaction's sale)
+-- last: KEYS[#KEYS] unused (a never-written key of the tenant's slot; was the refused set)
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
 -- ARGV[7] side-effects job payload (JSON)   ARGV[8] job id   ARGV[9] np   ARGV[10] nc
@@ -49,9 +53,8 @@
 --   {'CONFIRMED', answer, remaining, exhausted promotion id, ...}   the writes were made;
 --                                     remaining: JSON {promotion id: cents left} of the money budgets consumed
 --   {'REPLAYED', first answer}        this counter was confirmed already; nothing written
---   {'CONFIRMABLE', iteration JSON}   (judging only) the iteration can be confirmed now
---   {'ALREADY_CONFIRMED', txn, the counter confirmed}   (also once only the done marker is left)   {'STALE_ITERATION', txn, latest counter}
---   {'NEVER_ISSUED', txn}   {'EXPIRED', txn} (the iteration is no longer kept)
+--   {'CONFIRMABLE', ''}               (judging only) no confirm of this transaction yet
+--   {'ALREADY_CONFIRMED', txn, the counter confirmed}   (also once only the done marker is left)
 --   {'BUDGET_EXHAUSTED', promotionId, amount|redemptions|perCustomer}
 --   {'COUPON_UNAVAILABLE', code, reason}
 --   {'RETURN_EXCEEDS_SALE', original transactionId, counter field or 'record'}   a return of that
@@ -69,18 +72,10 @@ end
 local long_done = redis.call('GET', KEYS[4])  -- the answer is gone, the confirm is not forgotten
 if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end
 
--- (2) only the latest issued iteration, while it is kept
-local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
-if counter > latest or counter < 1 then return {'NEVER_ISSUED', txn} end
-if counter < latest then return {'STALE_ITERATION', txn, tostring(latest)} end
-local iteration = redis.call('HGET', KEYS[2], counter)
-if not iteration then return {'EXPIRED', txn} end
-if ARGV[6] == '' then return {'CONFIRMABLE', iteration} end
+if ARGV[6] == '' then return {'CONFIRMABLE', ''} end
 
 -- (3) budgets
 local function refuse(id, reason)
-  redis.call('SADD', KEYS[#KEYS], id)
-  redis.call('PEXPIRE', KEYS[#KEYS], ttl)
   return {'BUDGET_EXHAUSTED', id, reason}
 end
 
@@ -186,7 +181,7 @@ if ARGV[r] ~= nil and ARGV[r] ~= '' then
   redis.call('PEXPIRE', KEYS[skey], ARGV[r + 1])
 end
 redis.call('HSET', KEYS[3], 'counter', counter, 'answer', ARGV[6], 'confirmedAt', now)
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('SET', KEYS[4], counter, 'PX', ARGV[11])
 redis.call('HSET', KEYS[5], 'id', ARGV[8], 'status', 'PENDING', 'attempts', 0,
            'transactionId', txn, 'counter', counter, 'payload', ARGV[7], 'createdAt', now)

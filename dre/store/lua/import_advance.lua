@@ -3,7 +3,10 @@
 -- holder advances, and only from the chunk the job is at, so a chunk is never counted twice
 -- even when a worker that lost its lease finishes late.
 --
--- KEYS[1] job hash   KEYS[2] this chunk   KEYS[3] job's error list   KEYS[4] tenant's pending set
+-- The job's keys have a cluster slot of their own; the tenant's pending set is not touched here
+-- (the caller removes a COMPLETED job from it: store.imports.settle).
+--
+-- KEYS[1] job hash   KEYS[2] this chunk   KEYS[3] job's error list
 -- ARGV[1] owner   ARGV[2] chunk index   ARGV[3] processed   ARGV[4] failed   ARGV[5] created
 -- ARGV[6] updated   ARGV[7] now (ms)   ARGV[8] lease (ms)   ARGV[9] max errors kept
 -- ARGV[10] finished-job ttl (ms)   ARGV[11] job id   ARGV[12..] errors (JSON each)
@@ -29,7 +32,6 @@ redis.call('HSET', KEYS[1], 'nextChunk', next_chunk, 'leaseUntil', now + tonumbe
 redis.call('DEL', KEYS[2])
 if next_chunk >= tonumber(j.chunks) then
   redis.call('HSET', KEYS[1], 'status', 'COMPLETED', 'completedAt', now, 'owner', '')
-  redis.call('SREM', KEYS[4], ARGV[11])
   redis.call('PEXPIRE', KEYS[1], ARGV[10])
   redis.call('PEXPIRE', KEYS[3], ARGV[10])
 end

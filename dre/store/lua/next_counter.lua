@@ -7,14 +7,21 @@
 -- second store call per scan); it says which promotions it priced without, and only when the
 -- set holds one more is nothing issued: the caller prices again without those and retries.
 --
+-- A confirm in flight seals the transaction (txn_seal.lua: its commit in the tenant's slot must
+-- still be of the latest iteration when it lands); meanwhile nothing is issued either.
+--
 -- KEYS[1] counter string   KEYS[2] iterations hash (counter -> JSON)   KEYS[3] refused set
--- KEYS[4] the transaction's confirmed hash (its first answer): kept as long as the transaction
---         is being evaluated, so a confirm replay finds the answer while the lane is still at it
+-- KEYS[4] the copy of the transaction's confirmed answer (txn_settle.lua): kept as long as the
+--         transaction is being evaluated, so a confirm replay finds the answer while the lane is
+--         still at it
+-- KEYS[5] the confirm seal (txn_seal.lua)
 -- ARGV[1] the priced iteration (JSON)   ARGV[2] ttl of both keys (ms)
 -- ARGV[3..] promotion ids the iteration was priced without
 --
 -- Returns the new counter (1 on the first evaluate of the transaction), or, issuing nothing,
--- {refused promotion id, ...} (the whole set) when it holds an id missing from ARGV[3..].
+-- {refused promotion id, ...} (the whole set) when it holds an id missing from ARGV[3..], or 0
+-- while a confirm of the transaction is sealed (the caller tries again in a moment).
+if redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
 local refused = redis.call('SMEMBERS', KEYS[3])
 if #refused > 0 then
   local without = {}

@@ -1,0 +1,77 @@
+"""`dre store migrate`: move keys written by the layout before issue 14 to their current names.
+
+Before, every key of a tenant carried the tenant's hash tag; now a transaction's counter,
+iterations and refused set, a loyalty member's keys, an Idempotency-Key and an article import job
+have slots of their own
+(dre/store/keys.py, docs/store.md). This renames what an older release left
+(``keys.legacy_rename``), on one node or on every master of a cluster: each old key is copied
+(DUMP + RESTORE with its TTL, so it works across cluster nodes) unless the new name exists already
+(then the new one, written by the new release, wins), then deleted. Idempotent and resumable: a
+second run, or a run after an interrupted one, finds only what is left to move. Run it with the
+service stopped, or right after upgrading before traffic resumes (an old-named counter a worker no
+longer reads would otherwise restart at 1 - harmless for a transaction whose confirm is done).
+Keys that stay in the tenant's slot keep their names (the sale records of linked returns, budget
+remainders, jobs...); journaled replies (``:op:`` keys) are named after the old key names, which
+no call makes any more: they are left to lapse (24 h).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import redis
+
+from dre.store.keys import legacy_rename
+
+PATTERNS = ("dre:{*}:txn:*", "dre:{*}:member:*", "dre:{*}:idem:*", "dre:{*}:import:*")  # where old names can be
+
+
+def open_client(url: str) -> redis.Redis | redis.RedisCluster:
+    """A sync client of ``url``: a cluster client when it names a cluster node."""
+    plain = redis.Redis.from_url(url, decode_responses=False)
+    if plain.info("cluster").get("cluster_enabled") == 1:
+        plain.close()
+        return redis.RedisCluster.from_url(url, decode_responses=False)
+    return plain
+
+
+def migrate(client: redis.Redis | redis.RedisCluster, batch: int = 500) -> dict[str, int]:
+    """Move every old-layout key; returns counts: moved, kept (the new name existed), scanned."""
+    counts = {"moved": 0, "kept": 0, "scanned": 0}
+    for pattern in PATTERNS:
+        for raw in client.scan_iter(match=pattern, count=batch):
+            counts["scanned"] += 1
+            name = raw.decode()
+            new = legacy_rename(name)
+            if new is None:
+                continue
+            dumped, pttl = client.dump(raw), client.pttl(raw)
+            if dumped is None:
+                continue  # expired or moved meanwhile
+            try:
+                client.restore(new, max(pttl, 0), dumped)
+                counts["moved"] += 1
+            except redis.ResponseError as exc:
+                if "BUSYKEY" not in str(exc):
+                    raise
+                counts["kept"] += 1
+            client.delete(raw)
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="dre store migrate", description=__doc__.splitlines()[0])
+    parser.add_argument("--redis-url", default=os.environ.get("DRE_REDIS_URL"),
+                        help="the Redis (a single node, or any node of a cluster); default DRE_REDIS_URL")
+    args = parser.parse_args(argv)
+    if not args.redis_url:
+        parser.error("--redis-url or DRE_REDIS_URL is required")
+    counts = migrate(open_client(args.redis_url))
+    print(f"moved {counts['moved']} keys, {counts['kept']} already under their new name, "
+          f"{counts['scanned']} looked at")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,34 @@
+-- txn_seal.lua: the transaction's side of a confirm, in the transaction's own slot (the budgets and
+-- coupons a confirm commits live in the tenant's slot: confirm.lua). Judges whether this counter
+-- may be confirmed - a replay (from the answer copy), the latest issued, its iteration still kept -
+-- and, unless only judging, seals the transaction at this counter: while the seal is there
+-- next_counter.lua issues nothing, so the iteration is still the latest when confirm.lua commits it
+-- in the other slot. Several confirms of one counter (a lane's retries) hold the seal together
+-- (n); txn_settle.lua lets go of it; its TTL frees it if the confirming worker died.
+--
+-- KEYS[1] counter string   KEYS[2] iterations hash   KEYS[3] seal hash {counter, n}
+-- KEYS[4] answer copy hash {counter, answer}
+-- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] seal TTL (ms); 0 judges only, writes nothing
+--
+-- Returns, as confirm.lua does (dre/store/replies.py CONFIRM_REFUSALS maps the refusals):
+--   {'CONFIRMABLE', iteration JSON}   (sealed unless judging)
+--   {'REPLAYED', first answer}   {'ALREADY_CONFIRMED', txn, the counter confirmed}
+--   {'STALE_ITERATION', txn, latest counter}   {'NEVER_ISSUED', txn}   {'EXPIRED', txn}
+local txn, counter, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local copy = redis.call('HMGET', KEYS[4], 'counter', 'answer')
+if copy[1] then
+  if tonumber(copy[1]) == counter then return {'REPLAYED', copy[2]} end
+  return {'ALREADY_CONFIRMED', txn, copy[1]}
+end
+local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
+if counter > latest or counter < 1 then return {'NEVER_ISSUED', txn} end
+if counter < latest then return {'STALE_ITERATION', txn, tostring(latest)} end
+local iteration = redis.call('HGET', KEYS[2], counter)
+if not iteration then return {'EXPIRED', txn} end
+if ttl > 0 then
+  -- a seal already here is of this counter: no counter was issued since it was set
+  redis.call('HSET', KEYS[3], 'counter', counter)
+  redis.call('HINCRBY', KEYS[3], 'n', 1)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+return {'CONFIRMABLE', iteration}

@@ -1,0 +1,74 @@
+"""A confirm across two slots (transaction's, tenant's) stays all-or-nothing and commits only the
+latest iteration: the seal holds off new counters while the commit is in flight, and a seal left by
+a worker that died lapses on its own with nothing consumed."""
+import pytest
+import trio
+
+from actors.store_ops import transactions as txns
+from dre.errors import DREError
+from dre.store import keys
+from dre.store.records import BudgetUse
+
+USE = BudgetUse("P1", 100, amount_limit_cents=10_000)
+
+
+async def confirm(store, tenant, txn, counter):
+    return await store.transactions.confirm(tenant, txn, counter, customer_id=None, promotions=[USE], coupons=[],
+                                            answer=f'{{"c": {counter}}}', job_payload="{}")
+
+
+async def test_an_evaluate_at_the_same_instant_waits_for_the_commit_and_gets_the_next_counter(store, tenant,
+                                                                                              monkeypatch):
+    await store.transactions.next_counter(tenant, "T", "{}")
+    go = trio.Event()
+    real = store.transactions._commit
+
+    async def slow_commit(*args, **kwargs):
+        await go.wait()  # the commit is on its way to the tenant's slot...
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(store.transactions, "_commit", slow_commit)
+    got = {}
+
+    async def evaluate():
+        got["counter"] = await store.transactions.next_counter(tenant, "T", "{}")
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(confirm, store, tenant, "T", 1)
+        await trio.sleep(0.05)
+        nursery.start_soon(evaluate)
+        await trio.sleep(0.1)
+        assert "counter" not in got  # ...and no new counter is issued meanwhile
+        assert store.core.client.exists(keys.txn_seal(tenant, "T"))
+        go.set()
+    assert got["counter"] == 2 and not store.core.client.exists(keys.txn_seal(tenant, "T"))
+    with pytest.raises(DREError) as err:  # the newer iteration: the transaction is confirmed
+        await confirm(store, tenant, "T", 2)
+    assert err.value.code == "ALREADY_CONFIRMED"
+    assert (await store.budgets.get(tenant, "P1")).redemptions_consumed == 1
+
+
+async def test_a_seal_left_by_a_dead_worker_lapses_and_nothing_was_consumed(store, tenant, monkeypatch):
+    await store.transactions.next_counter(tenant, "T", "{}")
+    monkeypatch.setattr(txns, "SEAL_TTL_S", 0.3)
+    sealed = await store.transactions._seal(tenant, "T", 1, 300)  # a confirm whose worker then died
+    assert sealed[0] == "CONFIRMABLE"
+    with trio.fail_after(2):
+        assert await store.transactions.next_counter(tenant, "T", "{}") == 2  # waited for the lapse
+    assert not store.core.client.exists(keys.budget(tenant, "P1"))  # nothing consumed
+    assert (await confirm(store, tenant, "T", 2)).replayed is False
+    assert (await store.budgets.get(tenant, "P1")).redemptions_consumed == 1
+
+
+async def test_a_refused_confirm_lets_go_of_the_seal_and_remembers_the_refusal(store, tenant):
+    await store.transactions.next_counter(tenant, "A", "{}")
+    await store.transactions.next_counter(tenant, "B", "{}")
+    full = BudgetUse("P1", 100, amount_limit_cents=100)
+    await store.transactions.confirm(tenant, "A", 1, customer_id=None, promotions=[full], coupons=[], answer="{}",
+                                     job_payload="{}")
+    with pytest.raises(DREError) as err:
+        await store.transactions.confirm(tenant, "B", 1, customer_id=None, promotions=[full], coupons=[],
+                                         answer="{}", job_payload="{}")
+    assert err.value.code == "BUDGET_EXHAUSTED"
+    assert not store.core.client.exists(keys.txn_seal(tenant, "B"))
+    assert store.core.client.smembers(keys.txn_refused(tenant, "B")) == {"P1"}
