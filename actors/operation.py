@@ -41,6 +41,7 @@ class Operation:
 
     request_id: str
     outcome_unknown: bool = False
+    journal_keys: list[str] = field(default_factory=list)  # every journal key its calls named
     _seen: Counter = field(default_factory=Counter)
 
     def journal_key(self, script_sha: str, keys: Sequence[str], subject: str | None = None) -> str:
@@ -51,7 +52,9 @@ class Operation:
         named = (subject,) if subject is not None else tuple(keys)
         call = hashlib.sha256("\n".join((script_sha, *named)).encode()).hexdigest()[:24]
         self._seen[call] += 1
-        return f"dre:{{{hash_tag(keys[0])}}}:op:{self.request_id}:{call}:{self._seen[call]}"
+        key = f"dre:{{{hash_tag(keys[0])}}}:op:{self.request_id}:{call}:{self._seen[call]}"
+        self.journal_keys.append(key)
+        return key
 
 
 def begin(tenant: str, route: str, key: str, fingerprint: str) -> tuple[Operation, contextvars.Token]:

@@ -1,6 +1,8 @@
 """Idempotency-Keys: a claim per (route, key), then the first answer, replayed for a day."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from actors.store_ops.base import DAY_S, StorePart, ms
 from dre.store import codes, keys
 from dre.store.records import IdempotencyClaim
@@ -46,3 +48,10 @@ class IdempotencyKeys(StorePart):
         s = self._core.scripts.idempotency_release
         keep = str(ms(ttl_s)) if outcome_unknown else ""
         return await self._core.call_script(s, k, [owner, keep], lambda r: bool(int(r)))
+
+    async def forget_journal(self, journal_keys: Sequence[str]) -> None:
+        """Drop a request's journaled script replies (actors/operation.py) once its answer is
+        kept: a retry then replays the answer and runs nothing, so they would only take memory
+        until their TTL. One call per key (on a cluster they may lie in different slots)."""
+        for key in journal_keys:
+            await self._core.call(lambda p, key=key: p.unlink(key))

@@ -135,7 +135,8 @@ def install_idempotency(app: Quart, services: HasStore, streamed: frozenset[str]
             else:
                 body = (await response.get_data()).decode()
                 envelope = orjson.dumps({"contentType": response.mimetype, "body": body}).decode()
-                await services.store.idempotency.put(tenant, scope, key, owner, response.status_code, envelope)
+                if await services.store.idempotency.put(tenant, scope, key, owner, response.status_code, envelope):
+                    await services.store.idempotency.forget_journal(op.journal_keys)  # the answer replays now
         except DREError as err:  # the claim lapses by itself; the answer itself still goes out
             log.warning("idempotency answer not kept", extra={"key": key, "error": err.message})
         return response

@@ -51,6 +51,7 @@ CALLS = {
                 "claim": lambda p: p.claim(T, "M1", "e1", "ab12"), "maintenance": lambda p: p.maintenance(T),
                 "set_maintenance": lambda p: p.set_maintenance(T, "back soon")},
     "idempotency": {
+        "forget_journal": lambda p: p.forget_journal(["dre:{acme}:op:x"]),
         "claim": lambda p: p.claim(T, "/r", "k", "f"),
         "put": lambda p: p.put(T, "/r", "k", "o", 200, "{}"),
         "release": lambda p: p.release(T, "/r", "k", "o"),
