@@ -95,6 +95,19 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str,
     return document(ct), version, created
 
 
+async def set_status(services: Services, tenant: str, type_id: str, status: str) -> tuple[dict, int]:
+    """Activate or deactivate a type; (document, promotions version). Raises DREError 404. Like a
+    promotion's, setting the status it already has still writes: idempotent in effect. An
+    INACTIVE type blocks every one of its codes (docs/confirm.md)."""
+    current = await get_coupon_type(services, tenant, type_id)
+    ct = CouponTypeIn.model_validate({**current, "status": status})
+    store = services.store
+    await store_coupon_type(store, tenant, ct, create_only=False)
+    version = await store.promotions.version(tenant)
+    await reload_now(services, tenant)
+    return document(ct), version
+
+
 async def delete_coupon_type(services: Services, tenant: str, type_id: str) -> int:
     """Delete; returns the promotions version after it. Raises DREError 404."""
     store = services.store

@@ -24,7 +24,8 @@ stores_bp = Blueprint("admin_stores", __name__)
 
 VERSION_HEADER = "X-Promotions-Version"  # the tenant's promotions version after a write
 # POSTs that read no body: any (or no) Content-Type is fine
-BODYLESS = frozenset({"admin_promotions.activate_promotion", "admin_promotions.deactivate_promotion"})
+BODYLESS = frozenset({"admin_promotions.activate_promotion", "admin_promotions.deactivate_promotion",
+                      "admin_coupon_types.activate_coupon_type", "admin_coupon_types.deactivate_coupon_type"})
 
 
 def _written(doc: dict, version: int, status: int = 200) -> Response:
@@ -158,6 +159,27 @@ async def put_coupon_type(type_id: str, data: CouponTypeIn) -> Response:
     type's `code` cannot change (400)."""
     doc, version, created = await coupon_types.put_coupon_type(current_services(), g.tenant, type_id, data)
     return json_response(doc, 201 if created else 200, {VERSION_HEADER: str(version)})
+
+
+@coupon_types_bp.post("/admin/coupon-types/<type_id>/activate")
+@admin_only
+@document_response(CouponTypeIn, 200)
+@errors(*AUTH_ERRORS, 404, 503)
+async def activate_coupon_type(type_id: str) -> Response:
+    """Set status ACTIVE (no body needed): its codes work again."""
+    doc, version = await coupon_types.set_status(current_services(), g.tenant, type_id, "ACTIVE")
+    return _written(doc, version)
+
+
+@coupon_types_bp.post("/admin/coupon-types/<type_id>/deactivate")
+@admin_only
+@document_response(CouponTypeIn, 200)
+@errors(*AUTH_ERRORS, 404, 503)
+async def deactivate_coupon_type(type_id: str) -> Response:
+    """Set status INACTIVE (no body needed): every code of the type is refused (validate answers
+    INVALID, reserve and redeem 409) until it is activated again; codes keep their own states."""
+    doc, version = await coupon_types.set_status(current_services(), g.tenant, type_id, "INACTIVE")
+    return _written(doc, version)
 
 
 @coupon_types_bp.delete("/admin/coupon-types/<type_id>")

@@ -3,11 +3,12 @@ INACTIVE coupon types, a type's per-customer limit over all its codes, personal 
 and no single caller blocking a GENERIC code."""
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from dre.store import keys
 from tests.api import promos
-from tests.api.conftest import JSON_ADMIN_AUTH, TENANT, admin_post, post
+from tests.api.conftest import ADMIN_AUTH, JSON_ADMIN_AUTH, TENANT, admin_post, post
 from tests.api.flows import confirm, coupon_types, evaluate, item, load
 
 SOLO = {"id": "SOLO", "type": "GENERIC", "code": "SOLO", "isStackable": False, "promotionIds": ["SOLO-P"]}
@@ -119,6 +120,24 @@ async def test_an_inactive_type_blocks_all_its_codes_until_active_again(client, 
                             "promotionIds": ["CPN"]})
     ev = await evaluate(client, "T2", BASKET, customer="C1", coupons=(codes[0],))
     assert result_of(ev, codes[0])["status"] == "APPLIED"
+
+
+async def test_deactivate_and_activate_routes_gate_every_code_of_the_type(client, codes):
+    r = await client.post("/admin/coupon-types/WELCOME/deactivate", headers=ADMIN_AUTH)  # no body
+    assert r.status_code == 200 and orjson.loads(await r.get_data())["status"] == "INACTIVE"
+    assert int(r.headers["X-Promotions-Version"]) > 0
+    assert await reserve(client, codes[0], "T1", "C1") == (409, "NOT_ACTIVE")
+    ev = await evaluate(client, "T1", BASKET, customer="C1", coupons=(codes[0],))
+    assert result_of(ev, codes[0])["status"] == "NOT_ACTIVE"
+    status, doc, _ = await admin_post(client, "/admin/coupon-types/WELCOME/activate", {})
+    assert (status, doc["status"], doc["id"]) == (200, "ACTIVE", "WELCOME")
+    ev = await evaluate(client, "T2", BASKET, customer="C1", coupons=(codes[0],))
+    assert result_of(ev, codes[0])["status"] == "APPLIED"
+    status, body, _ = await post(client, "/admin/coupon-types/WELCOME/deactivate", {})  # a POS key
+    assert (status, body["error"]["code"]) == (403, "FORBIDDEN")
+    assert (await validate(client, codes[0], "C1"))["valid"] is True  # the refused call changed nothing
+    status, body, _ = await admin_post(client, "/admin/coupon-types/NOPE/activate", {})
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
 
 
 async def test_activate_does_not_revive_the_code_of_an_inactive_generic_type(client, codes):

@@ -38,6 +38,8 @@ ADMIN_ONLY = [
     ("PUT", "/admin/coupon-types/THX", {"id": "THX", "type": "INDIVIDUAL", "prefix": "THX", "status": "INACTIVE"}),
     ("DELETE", "/admin/coupon-types/THX", None),
     ("POST", "/admin/coupon-types/THX/generate", {"count": 5}),
+    ("POST", "/admin/coupon-types/THX/activate", None),
+    ("POST", "/admin/coupon-types/THX/deactivate", None),
     ("POST", "/pos/coupons/void", {"code": "SUMMER"}),
     ("POST", "/odata/v4/pos/voidCoupon", {"code": "SUMMER"}),
     ("POST", "/pos/articles/import", ARTICLES),
