@@ -90,6 +90,13 @@ def txn_answer(tenant: str, txn_id: str) -> str:
     return f"{txn_prefix(tenant, txn_id)}:answer"
 
 
+def txn_slot_keys(tenant: str, txn_id: str) -> tuple[str, str, str, str, str]:
+    """The five keys above at once (the transaction's slot named once, not five times: every
+    evaluate builds them): counter, iterations, seal, answer copy, refused set."""
+    slot = txn_prefix(tenant, txn_id)
+    return f"{slot}:counter", f"{slot}:iterations", f"{slot}:seal", f"{slot}:answer", f"{slot}:refused"
+
+
 # The tenant's slot: what a confirm commits atomically with the budgets and coupons.
 
 def txn_confirmed(tenant: str, txn_id: str) -> str:

@@ -25,6 +25,10 @@ def test_a_transactions_evaluate_keys_a_members_and_an_idempotency_key_have_slot
     txn = [keys.txn_counter(t, "T1"), keys.txn_iterations(t, "T1"), keys.txn_refused(t, "T1"),
            keys.txn_seal(t, "T1"), keys.txn_answer(t, "T1")]
     assert all(n.startswith("dre:{acme:txn:T1}:") for n in txn) and len(set(txn)) == len(txn)
+    # the evaluate path's five at once: the same names (counter, iterations, seal, answer, refused)
+    assert keys.txn_slot_keys(t, "T:1") == (keys.txn_counter(t, "T:1"), keys.txn_iterations(t, "T:1"),
+                                            keys.txn_seal(t, "T:1"), keys.txn_answer(t, "T:1"),
+                                            keys.txn_refused(t, "T:1"))
     member = [keys.member(t, "M"), keys.member_event(t, "M", "e")]
     assert all(n.startswith("dre:{acme:member:M}:") for n in member)
     assert keys.idempotency(t, "s", "k").startswith("dre:{acme:idem:s/k}:")
