@@ -34,8 +34,7 @@ def code_keys(tenant: str, code: str, type_id: str) -> list[str]:
     per-customer uses (``type_id`` "": a never-written key for both)."""
     none = keys.none_key(tenant)
     return [
-        keys.coupon(tenant, code), keys.coupon_customer_uses(tenant, code), keys.coupon_holds(tenant, code),
-        keys.coupon_by_txn(tenant, code), keys.coupon_holders(tenant, code),
+        *keys.coupon_code_keys(tenant, code),
         keys.coupon_type(tenant, type_id) if type_id else none,
         keys.coupon_type_uses(tenant, type_id) if type_id else none,
     ]
