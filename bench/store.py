@@ -8,8 +8,10 @@ Without --url a private redis-server is started (and stopped); with ``--cluster-
 0 skips it) a private N-master cluster too, and every figure below is printed for each.
 
 Each of ``--repeat`` rounds drives the store actor with ``--tasks`` concurrent trio tasks through
-``--n`` calls of each operation - next_counter (evaluate's write), coupon_reserve, confirm (one
-budget consumed) - and then measures the ceiling. The figures are the medians of the rounds (the
+``--n`` calls of each operation - next_counter (evaluate's write), coupon_reserve (of codes whose
+type the worker knows: it created them, as after the evaluate's validate of a code), reserve_cold
+(codes another worker created: the reserve reads the code's type first, a second request),
+confirm (one budget consumed) - and then measures the ceiling. The figures are the medians of the rounds (the
 development machine is shared: rates swing between rounds, so each round's share of the ceiling is
 taken against that round's own ceiling, and the median of those shares is printed):
 
@@ -18,8 +20,7 @@ taken against that round's own ceiling, and the median of those shares is printe
   master). Both are far less sensitive to a busy machine than ops/s and show which side is the
   bound;
 * script µs: Redis's own time per EVALSHA (``INFO commandstats`` usec_per_call);
-* requests per op (a coupon reserve of a code this worker has not met also reads its type) and
-  requests per pipeline.
+* requests per op and requests per pipeline.
 
 The ceiling is Redis's, not a client's: EVALSHA of next_counter.lua with its five keys (fresh
 ones per call, as an evaluate of a new transaction), pre-encoded and pipelined 64 deep on 4
@@ -58,7 +59,7 @@ TENANT = "bench"
 CEILING_CONNECTIONS = 4  # per master
 CEILING_DEPTH = 64  # EVALSHA calls per round trip of each ceiling connection
 CODE_CHUNK = 1000  # codes created per store.coupons.generate call
-OPS = ("next_counter", "coupon_reserve", "confirm")
+OPS = ("next_counter", "coupon_reserve", "reserve_cold", "confirm")
 
 
 @dataclass
@@ -144,14 +145,19 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
     probe = [redis.Redis.from_url(u) for u in master_urls(url)]
     async with open_store(url, pool_size=pool) as store:
         await store.coupon_types.put(TENANT, "B", kind="INDIVIDUAL", prefix="B", code_length=12)
-        codes: list[str] = []
+        codes: list[str] = []  # made by this store: their type is known, as after a validate
         for start in range(0, n, CODE_CHUNK):
             codes += await store.coupons.generate(TENANT, "B", min(CODE_CHUNK, n - start))
+        cold: list[str] = []  # made by another worker: each reserve reads the code's type first
+        async with open_store(url, pool_size=1) as other:
+            for start in range(0, n, CODE_CHUNK):
+                cold += await other.coupons.generate(TENANT, "B", min(CODE_CHUNK, n - start))
         use = BudgetUse(f"P{tag}", 100, amount_limit_cents=100 * n * 10)
         ops = {
             "next_counter": lambda i: store.transactions.next_counter(TENANT, f"T{tag}-{i}", "{}"),
             "coupon_reserve": lambda i: store.coupons.reserve(
                 TENANT, codes[i], f"T{tag}-{i}", customer_id=f"C{i}"),
+            "reserve_cold": lambda i: store.coupons.reserve(TENANT, cold[i], f"U{tag}-{i}", customer_id=f"C{i}"),
             "confirm": lambda i: store.transactions.confirm(  # counter 1 was issued by next_counter above
                 TENANT, f"T{tag}-{i}", 1, customer_id=f"C{i}", promotions=[use], coupons=[],
                 answer="{}", job_payload="{}"),

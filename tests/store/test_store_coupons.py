@@ -34,6 +34,21 @@ async def test_generate_redraws_codes_that_collide(store, tenant, monkeypatch):
     assert (first, second) == (["XTAKEN01"], ["XFRESH02"])
 
 
+async def test_a_code_this_worker_created_or_met_costs_one_request(store, tenant, codes, redis_url):
+    """A code's type is immutable: the worker that created the code (or read its type once) does
+    not read it again before each call."""
+    from actors.store import open_store
+
+    before = store.core.requests
+    await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
+    assert store.core.requests - before == 1
+    async with open_store(redis_url) as other:  # another worker: reads the type once
+        before = other.core.requests
+        await other.coupons.validate(tenant, codes[1], now=NOW)
+        await other.coupons.reserve(tenant, codes[1], "T2", now=NOW)
+        assert other.core.requests - before == 3
+
+
 async def test_validate(store, tenant, codes):
     v = await store.coupons.validate(tenant, codes[0], now=NOW)
     assert (v.valid, v.status, v.reason, v.coupon_type_id, v.promotion_ids, v.valid_to_ms) == (
