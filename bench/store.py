@@ -305,14 +305,23 @@ def ceiling(url: str, calls: int, tag: str) -> Ceiling:
 class Round:
     figures: dict[str, Figure]
     ceiling: Ceiling
+    spread: list[int]  # EVALSHA calls of the actor's operations, per master
+
+
+def evalsha_calls(nodes: list[redis.Redis]) -> list[int]:
+    """EVALSHA calls so far, per master (INFO commandstats)."""
+    return [int(n.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)) for n in nodes]
 
 
 def rounds(url: str, a: argparse.Namespace) -> list[Round]:
-    """``a.repeat`` rounds: the three operations through the actor, then the ceiling."""
+    """``a.repeat`` rounds: the operations through the actor, then the ceiling."""
+    nodes = [redis.Redis.from_url(u) for u in master_urls(url)]
     out = []
     for r in range(a.repeat):
+        calls = evalsha_calls(nodes)
         figures = trio.run(actor_run, url, a.n, a.tasks, a.pool, f"r{r}")
-        out.append(Round(figures, ceiling(url, max(a.n, 2_000), f"r{r}")))
+        spread = [after - before for after, before in zip(evalsha_calls(nodes), calls)]
+        out.append(Round(figures, ceiling(url, max(a.n, 2_000), f"r{r}"), spread))
     return out
 
 
@@ -347,6 +356,10 @@ def report(title: str, url: str, a: argparse.Namespace) -> None:
     if len(urls) > 1:
         print("  ceiling per master, all loaded at once: " + ", ".join(
             f"{urlparse(u).port}: {median(x.per_master[m] for x in c):,.0f}/s" for m, u in enumerate(urls)))
+        spread = [sum(r.spread[m] for r in done) for m in range(len(urls))]
+        total = sum(spread) or 1
+        print("  EVALSHA calls of the operations per master: "
+              + ", ".join(f"{urlparse(u).port}: {n:,} ({n / total:.0%})" for u, n in zip(urls, spread)))
     if scaled:
         print(f"  {a.procs} processes, one store actor each ({a.tasks} tasks, pool {a.pool} per process), together:")
         for name in OPS:

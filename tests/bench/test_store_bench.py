@@ -38,6 +38,8 @@ def test_a_short_run_prints_every_figure_and_no_error():
     assert len(ceilings) == 2 and all(c > 0 for c in ceilings), printed
     per_master = re.search(r"^  ceiling per master, all loaded at once: (.*)$", run.stdout, re.MULTILINE)
     assert per_master and len(re.findall(r"\d+: [\d,]+/s", per_master.group(1))) == 3, printed
+    spread = re.search(r"^  EVALSHA calls of the operations per master: (.*)$", run.stdout, re.MULTILINE)
+    assert spread and len(re.findall(r"\d+: [\d,]+ \(\d+%\)", spread.group(1))) == 3, printed
 
 
 def test_the_ceiling_counts_only_calls_the_script_answered(redis_url, monkeypatch):
