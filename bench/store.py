@@ -1,42 +1,52 @@
-"""Store actor throughput against the EVALSHA ceiling of the same Redis server, on one node and
-on a 3-master Redis Cluster in the same run.
+"""Store actor throughput against the EVALSHA ceiling of the same Redis, measured in the same
+round, on one node and on a 3-master Redis Cluster in the same run.
 
     python -m bench.store [--url URL] [--n 20000] [--tasks 500] [--pool 4] [--repeat 3]
                           [--procs 2] [--cluster-masters 3]
 
 Without --url a private redis-server is started (and stopped); with ``--cluster-masters N`` (N >= 1;
-0 skips it) a private N-master cluster too, and every figure below is printed for each. For the store actor driven by
-``--tasks`` concurrent trio tasks it prints, per operation - next_counter (evaluate's write),
-coupon_reserve, confirm (one budget consumed):
+0 skips it) a private N-master cluster too, and every figure below is printed for each.
 
-* ops/s (best of ``--repeat`` runs: the development machine is shared, so the best run is the
-  one least disturbed by neighbours) and that as a share of the ceiling;
-* client CPU per op (this process, all threads: trio + pipeline threads) and Redis CPU per op
-  (``INFO cpu`` of the server). Both are far less sensitive to a busy machine than ops/s and
-  show which side is the bound;
-* requests per pipeline.
+Each of ``--repeat`` rounds drives the store actor with ``--tasks`` concurrent trio tasks through
+``--n`` calls of each operation - next_counter (evaluate's write), coupon_reserve (of codes whose
+type the worker knows: it created them, as after the evaluate's validate of a code), reserve_cold
+(codes another worker created: the reserve reads the code's type first, a second request),
+confirm (one budget consumed) - and then measures the ceiling. The figures are the medians of the rounds (the
+development machine is shared: rates swing between rounds, so each round's share of the ceiling is
+taken against that round's own ceiling, and the median of those shares is printed):
 
-Then the ceiling: ``redis-benchmark`` running EVALSHA of next_counter.lua with ``-c 50 -P 32``
-(or, without redis-benchmark on PATH, a pipelined EVALSHA loop from several redis-py threads,
-which the output says), also best of ``--repeat``. Finally the same three operations from
-``--procs`` processes, each with its own store actor, at once (scale-out of the service side;
-0 skips it).
+* ops/s and its range over the rounds, and its share of the ceiling;
+* client CPU per op (this process, all threads) and Redis CPU per op (``INFO cpu`` of every
+  master). Both are far less sensitive to a busy machine than ops/s and show which side is the
+  bound;
+* script µs: Redis's own time per EVALSHA (``INFO commandstats`` usec_per_call);
+* requests per op and requests per pipeline.
+
+The ceiling is Redis's, not a client's: EVALSHA of next_counter.lua with its five keys (fresh
+ones per call, as an evaluate of a new transaction), pre-encoded and pipelined 64 deep on 4
+connections per master, every master loaded at once, so redis-server, not the client (about a
+microsecond of CPU per call), is the bound. Every reply is checked: an error reply (a script
+called with the wrong keys, say) stops the bench instead of counting as a call.
+
+Finally the same three operations from ``--procs`` processes, each with its own store actor, at
+once (scale-out of the service side; 0 skips it).
 """
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import re
-import shutil
-import subprocess
+import socket
+import statistics
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import hiredis
 import redis
 import trio
+from redis.connection import parse_url
 from redis.crc import key_slot
 
 from actors.redis_cluster_server import start_redis_cluster
@@ -46,18 +56,29 @@ from dre.store.records import BudgetUse
 from dre.store.scripts import lua_source
 
 TENANT = "bench"
-BENCH_CLIENTS = 50  # redis-benchmark connections
-BENCH_PIPELINE = 32  # redis-benchmark commands per round trip
+CEILING_CONNECTIONS = 4  # per master
+CEILING_DEPTH = 64  # EVALSHA calls per round trip of each ceiling connection
 CODE_CHUNK = 1000  # codes created per store.coupons.generate call
-OPS = ("next_counter", "coupon_reserve", "confirm")
+OPS = ("next_counter", "coupon_reserve", "reserve_cold", "confirm")
 
 
 @dataclass
 class Figure:
     ops_s: float
     client_us: float  # CPU of this process per op (µs)
-    redis_us: float  # CPU of redis-server per op (µs)
+    redis_us: float  # CPU of redis-server per op (µs), every master together
+    script_us: float  # Redis's time per EVALSHA (INFO commandstats)
+    requests: float  # store requests per op
     per_pipeline: float  # requests per pipeline
+
+
+@dataclass
+class Ceiling:
+    ops_s: float  # every master together
+    per_master: list[float]
+    client_us: float  # CPU of this process per call
+    redis_us: float  # CPU of redis-server per call
+    script_us: float  # Redis's time per EVALSHA
 
 
 def master_urls(url: str) -> list[str]:
@@ -73,9 +94,24 @@ def redis_cpu_s(nodes: list[redis.Redis]) -> float:
     return sum(float(i["used_cpu_user"]) + float(i["used_cpu_sys"]) for i in (n.info("cpu") for n in nodes))
 
 
-def evalsha_calls(nodes: list[redis.Redis]) -> list[int]:
-    """EVALSHA calls so far, per master (INFO commandstats)."""
-    return [int(n.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)) for n in nodes]
+def evalsha_stats(nodes: list[redis.Redis]) -> tuple[int, int]:
+    """(EVALSHA calls, their µs) so far, every master together (INFO commandstats)."""
+    stats = [n.info("commandstats").get("cmdstat_evalsha", {}) for n in nodes]
+    return sum(int(s.get("calls", 0)) for s in stats), sum(int(s.get("usec", 0)) for s in stats)
+
+
+class Meter:
+    """Client CPU, Redis CPU and EVALSHA time between its start and :meth:`per_call`."""
+
+    def __init__(self, nodes: list[redis.Redis]) -> None:
+        self.nodes = nodes
+        self.cpu, self.rcpu, self.evalsha = time.process_time(), redis_cpu_s(nodes), evalsha_stats(nodes)
+
+    def per_call(self, n: int) -> tuple[float, float, float]:
+        """(client µs, Redis µs) per one of ``n`` calls, and Redis's µs per EVALSHA."""
+        calls, usec = (a - b for a, b in zip(evalsha_stats(self.nodes), self.evalsha))
+        return ((time.process_time() - self.cpu) / n * 1e6, (redis_cpu_s(self.nodes) - self.rcpu) / n * 1e6,
+                usec / max(1, calls))
 
 
 async def drive(n: int, tasks: int, op) -> float:
@@ -94,14 +130,11 @@ async def drive(n: int, tasks: int, op) -> float:
 
 
 async def measure(store, probe: list[redis.Redis], n: int, tasks: int, op) -> Figure:
-    batches, cpu, rcpu = store.core.batches, time.process_time(), redis_cpu_s(probe)
+    batches, requests, meter = store.core.batches, store.core.requests, Meter(probe)
     elapsed = await drive(n, tasks, op)
-    return Figure(
-        n / elapsed,
-        (time.process_time() - cpu) / n * 1e6,
-        (redis_cpu_s(probe) - rcpu) / n * 1e6,
-        n / max(1, store.core.batches - batches),
-    )
+    client_us, redis_us, script_us = meter.per_call(n)
+    return Figure(n / elapsed, client_us, redis_us, script_us, (store.core.requests - requests) / n,
+                  (store.core.requests - requests) / max(1, store.core.batches - batches))
 
 
 async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None) -> dict[str, Figure]:
@@ -112,14 +145,19 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
     probe = [redis.Redis.from_url(u) for u in master_urls(url)]
     async with open_store(url, pool_size=pool) as store:
         await store.coupon_types.put(TENANT, "B", kind="INDIVIDUAL", prefix="B", code_length=12)
-        codes: list[str] = []
+        codes: list[str] = []  # made by this store: their type is known, as after a validate
         for start in range(0, n, CODE_CHUNK):
             codes += await store.coupons.generate(TENANT, "B", min(CODE_CHUNK, n - start))
+        cold: list[str] = []  # made by another worker: each reserve reads the code's type first
+        async with open_store(url, pool_size=1) as other:
+            for start in range(0, n, CODE_CHUNK):
+                cold += await other.coupons.generate(TENANT, "B", min(CODE_CHUNK, n - start))
         use = BudgetUse(f"P{tag}", 100, amount_limit_cents=100 * n * 10)
         ops = {
             "next_counter": lambda i: store.transactions.next_counter(TENANT, f"T{tag}-{i}", "{}"),
             "coupon_reserve": lambda i: store.coupons.reserve(
                 TENANT, codes[i], f"T{tag}-{i}", customer_id=f"C{i}"),
+            "reserve_cold": lambda i: store.coupons.reserve(TENANT, cold[i], f"U{tag}-{i}", customer_id=f"C{i}"),
             "confirm": lambda i: store.transactions.confirm(  # counter 1 was issued by next_counter above
                 TENANT, f"T{tag}-{i}", 1, customer_id=f"C{i}", promotions=[use], coupons=[],
                 answer="{}", job_payload="{}"),
@@ -130,16 +168,6 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
                 await trio.to_thread.run_sync(barrier.wait)
             out[name] = await measure(store, probe, n, tasks, ops[name])
         return out
-
-
-def actor_figures(url: str, n: int, tasks: int, pool: int, repeat: int) -> dict[str, Figure]:
-    """Best run (by ops/s) of each operation over ``repeat`` rounds."""
-    best: dict[str, Figure] = {}
-    for r in range(repeat):
-        for name, f in trio.run(actor_run, url, n, tasks, pool, f"r{r}").items():
-            if name not in best or f.ops_s > best[name].ops_s:
-                best[name] = f
-    return best
 
 
 def _process_main(url, n, tasks, pool, tag, barrier, results) -> None:
@@ -162,6 +190,8 @@ def scale_out(url: str, n: int, tasks: int, pool: int, procs: int) -> dict[str, 
     got = [results.get(timeout=600) for _ in ps]
     for p in ps:
         p.join()
+        if p.exitcode:
+            raise RuntimeError(f"a scale-out process failed (exit code {p.exitcode})")
     return {name: sum(g[name][0] for g in got) for name in OPS}
 
 
@@ -175,73 +205,161 @@ def node_tag(url: str) -> str:
     return next(f"ceil{i}" for i in range(100_000) if any(a <= key_slot(f"ceil{i}".encode()) <= b for a, b in mine))
 
 
-def ceiling_redis_benchmark(url: str, n: int) -> tuple[float, str]:
-    u = urlparse(url)
+def ceiling_payloads(url: str, calls: int, tag: str) -> list[list[tuple[bytes, int]]]:
+    """Per connection: its round trips, each (the pipelined EVALSHA commands, how many).
+
+    next_counter.lua's five keys (counter, iterations, refused set, answer copy, seal; see
+    actors/store_ops/transactions.py) are fresh for each call, in a slot of this master."""
     sha = redis.Redis.from_url(url).script_load(lua_source("next_counter"))
-    tag = node_tag(url)
-    cmd = [
-        "redis-benchmark", "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379),
-        "-n", str(max(n * 5, 100_000)), "-c", str(BENCH_CLIENTS), "-P", str(BENCH_PIPELINE),
-        "-r", "1000000", "-q",
-        "EVALSHA", sha, "5", *(f"dre:{{{tag}}}:{k}:__rand_int__" for k in "cirds"), "{}", "86400000",
-    ]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
-    m = re.findall(r"([\d.]+) requests per second", out)
-    return float(m[-1]), f"redis-benchmark -c {BENCH_CLIENTS} -P {BENCH_PIPELINE}"
+    node = node_tag(url)
+    per = max(1, calls // CEILING_CONNECTIONS)
+    out = []
+    for c in range(CEILING_CONNECTIONS):
+        trips = []
+        for start in range(0, per, CEILING_DEPTH):
+            batch = range(start, min(per, start + CEILING_DEPTH))
+            trips.append((b"".join(hiredis.pack_command(
+                ("EVALSHA", sha, 5, *(f"dre:{{{node}}}:{tag}:{c}:{i}:{k}" for k in "cirds"), "{}", 86_400_000))
+                for i in batch), len(batch)))
+        out.append(trips)
+    return out
 
 
-def ceiling_threads(url: str, n: int, threads: int = 4, pipeline: int = 256) -> tuple[float, str]:
-    client = redis.Redis.from_url(url)
-    sha = client.script_load(lua_source("next_counter"))
-    per = max(n // threads, pipeline)
-    tag = node_tag(url)  # on a cluster node: keys of a slot it serves
-
-    def loop(t: int) -> None:
-        for start in range(0, per, pipeline):
-            with client.pipeline(transaction=False) as p:
-                for i in range(start, start + pipeline):
-                    # next_counter.lua's five keys: counter, iterations, refused set, answer copy, seal
-                    p.evalsha(sha, 5, *(f"dre:{{{tag}}}:{k}:{t}:{i}" for k in "cirds"), "{}", 86_400_000)
-                p.execute()
-
-    ts = [threading.Thread(target=loop, args=(t,)) for t in range(threads)]
-    start = time.perf_counter()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return per * threads / (time.perf_counter() - start), f"redis-py pipelined EVALSHA, {threads} threads (redis-benchmark not on PATH)"
+def _connect(url: str) -> socket.socket:
+    """A raw connection to ``url``, authenticated, its db selected."""
+    opts = parse_url(url)
+    sock = socket.create_connection((opts.get("host", "localhost"), opts.get("port", 6379)))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    hello = []
+    if opts.get("password"):
+        hello.append(("AUTH", *([opts["username"]] if opts.get("username") else []), opts["password"]))
+    if opts.get("db"):
+        hello.append(("SELECT", opts["db"]))
+    for command in hello:
+        sock.sendall(hiredis.pack_command(command))
+        reply = sock.recv(1024)
+        if not reply.startswith(b"+OK"):
+            raise RuntimeError(f"{command[0]} refused by {url}: {reply!r}")
+    return sock
 
 
-def ceiling(url: str, n: int, repeat: int) -> tuple[float, str]:
-    """Best of ``repeat`` runs, like the actor figures (a busy machine only ever lowers it)."""
-    run = ceiling_redis_benchmark if shutil.which("redis-benchmark") else ceiling_threads
-    runs = [run(url, n) for _ in range(repeat)]
-    return max(r[0] for r in runs), runs[0][1]
+def _ceiling_connection(sock: socket.socket, trips: list[tuple[bytes, int]], start: threading.Barrier,
+                        failures: list[str], ends: list[float]) -> None:
+    """Send each round trip, read and check its replies (each a counter >= 1); appends to
+    ``ends`` when its last reply came."""
+    reader = hiredis.Reader()
+    start.wait()
+    try:
+        for payload, count in trips:
+            sock.sendall(payload)
+            got = 0
+            while got < count:
+                reply = reader.gets()
+                if reply is False:
+                    data = sock.recv(65536)
+                    if not data:
+                        raise ConnectionError("Redis closed the connection")
+                    reader.feed(data)
+                    continue
+                got += 1
+                if not isinstance(reply, int) or reply < 1:
+                    raise RuntimeError(f"next_counter.lua answered {reply!r} in the ceiling run")
+        ends.append(time.perf_counter())
+    except Exception as exc:  # noqa: BLE001 (reported by the main thread: the ceiling is then meaningless)
+        failures.append(f"{type(exc).__name__}: {exc}")
+
+
+def ceiling(url: str, calls: int, tag: str) -> Ceiling:
+    """EVALSHA of next_counter.lua, ``calls`` per master, on every master at once (see the module
+    docstring). Raises RuntimeError if any call failed."""
+    urls = master_urls(url)
+    nodes = [redis.Redis.from_url(u) for u in urls]
+    payloads = [ceiling_payloads(u, calls, tag) for u in urls]
+    socks = [[_connect(u) for _ in range(CEILING_CONNECTIONS)] for u in urls]
+    start, failures = threading.Barrier(len(urls) * CEILING_CONNECTIONS + 1), []
+    ends: list[list[float]] = [[] for _ in urls]  # per master: when each connection got its last reply
+    threads = [threading.Thread(target=_ceiling_connection, args=(s, trips, start, failures, ends[m]))
+               for m, (node_socks, node_trips) in enumerate(zip(socks, payloads))
+               for s, trips in zip(node_socks, node_trips)]
+    try:
+        for t in threads:
+            t.start()
+        meter = Meter(nodes)
+        start.wait()
+        began = time.perf_counter()
+        for t in threads:
+            t.join()
+    finally:
+        for node_socks in socks:
+            for s in node_socks:
+                s.close()
+    if failures:
+        raise RuntimeError(f"{len(failures)} ceiling connections failed; the first: {failures[0]}")
+    done = [sum(count for trips in node_trips for _, count in trips) for node_trips in payloads]
+    client_us, redis_us, script_us = meter.per_call(sum(done))
+    last = [max(e) - began for e in ends]  # a master's rate: its calls over the time to its last reply
+    return Ceiling(sum(done) / max(last), [d / t for d, t in zip(done, last)], client_us, redis_us, script_us)
+
+
+@dataclass
+class Round:
+    figures: dict[str, Figure]
+    ceiling: Ceiling
+    spread: list[int]  # EVALSHA calls of the actor's operations, per master
+
+
+def evalsha_calls(nodes: list[redis.Redis]) -> list[int]:
+    """EVALSHA calls so far, per master (INFO commandstats)."""
+    return [int(n.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)) for n in nodes]
+
+
+def rounds(url: str, a: argparse.Namespace) -> list[Round]:
+    """``a.repeat`` rounds: the operations through the actor, then the ceiling."""
+    nodes = [redis.Redis.from_url(u) for u in master_urls(url)]
+    out = []
+    for r in range(a.repeat):
+        calls = evalsha_calls(nodes)
+        figures = trio.run(actor_run, url, a.n, a.tasks, a.pool, f"r{r}")
+        spread = [after - before for after, before in zip(evalsha_calls(nodes), calls)]
+        out.append(Round(figures, ceiling(url, max(a.n, 2_000), f"r{r}"), spread))
+    return out
+
+
+def median(values) -> float:
+    return statistics.median(list(values))
 
 
 def report(title: str, url: str, a: argparse.Namespace) -> None:
     """Every figure for the Redis at ``url`` (a single node or a cluster), printed."""
-    nodes = [redis.Redis.from_url(u) for u in master_urls(url)]
-    calls = evalsha_calls(nodes)
-    figures = actor_figures(url, a.n, a.tasks, a.pool, a.repeat)
-    spread = [after - before for after, before in zip(evalsha_calls(nodes), calls)]
-    ceilings = [ceiling(u, a.n, a.repeat) for u in master_urls(url)]
-    top = sum(c[0] for c in ceilings)
+    urls = master_urls(url)
+    done = rounds(url, a)
+    top = median(r.ceiling.ops_s for r in done)
     scaled = scale_out(url, a.n, a.tasks, a.pool, a.procs) if a.procs > 1 else None
     print(f"== {title}: store actor, {a.tasks} concurrent trio tasks, pool {a.pool}, n={a.n} per op, "
-          f"best of {a.repeat}")
-    print(f"  {'operation':<15} {'ops/s':>9} {'ceiling':>8} {'client µs/op':>13} {'redis µs/op':>12} {'req/pipeline':>13}")
+          f"median of {a.repeat} rounds")
+    print(f"  {'operation':<15} {'ops/s':>8} {'range':>15} {'ceiling':>8} {'client µs/op':>13} "
+          f"{'redis µs/op':>12} {'script µs':>10} {'req/op':>7} {'req/pipeline':>13}")
     for name in OPS:
-        f = figures[name]
-        print(f"  {name:<15} {f.ops_s:>9,.0f} {f.ops_s / top:>8.1%} {f.client_us:>13.1f} "
-              f"{f.redis_us:>12.1f} {f.per_pipeline:>13.0f}")
-    for u, (rate, how) in zip(master_urls(url), ceilings):
-        print(f"  EVALSHA ceiling (next_counter.lua) of master {urlparse(u).port}: {rate:,.0f} ops/s  [{how}]")
-    if len(nodes) > 1:
+        f = [r.figures[name] for r in done]
+        share = median(x.ops_s / r.ceiling.ops_s for x, r in zip(f, done))
+        lo, hi = min(x.ops_s for x in f), max(x.ops_s for x in f)
+        print(f"  {name:<15} {median(x.ops_s for x in f):>8,.0f} {f'{lo:,.0f}-{hi:,.0f}':>15} {share:>8.1%} "
+              f"{median(x.client_us for x in f):>13.1f} {median(x.redis_us for x in f):>12.1f} "
+              f"{median(x.script_us for x in f):>10.1f} {median(x.requests for x in f):>7.2f} "
+              f"{median(x.per_pipeline for x in f):>13.0f}")
+    c = [r.ceiling for r in done]
+    lo, hi = min(x.ops_s for x in c), max(x.ops_s for x in c)
+    print(f"  {'EVALSHA ceiling':<15} {top:>8,.0f} {f'{lo:,.0f}-{hi:,.0f}':>15} {1:>8.1%} "
+          f"{median(x.client_us for x in c):>13.1f} {median(x.redis_us for x in c):>12.1f} "
+          f"{median(x.script_us for x in c):>10.1f}    (next_counter.lua, pipelined {CEILING_DEPTH} deep on "
+          f"{CEILING_CONNECTIONS} connections per master)")
+    if len(urls) > 1:
+        print("  ceiling per master, all loaded at once: " + ", ".join(
+            f"{urlparse(u).port}: {median(x.per_master[m] for x in c):,.0f}/s" for m, u in enumerate(urls)))
+        spread = [sum(r.spread[m] for r in done) for m in range(len(urls))]
         total = sum(spread) or 1
-        print("  EVALSHA calls of the run per master: "
-              + ", ".join(f"{urlparse(u).port}: {c:,} ({c / total:.0%})" for u, c in zip(master_urls(url), spread)))
+        print("  EVALSHA calls of the operations per master: "
+              + ", ".join(f"{urlparse(u).port}: {n:,} ({n / total:.0%})" for u, n in zip(urls, spread)))
     if scaled:
         print(f"  {a.procs} processes, one store actor each ({a.tasks} tasks, pool {a.pool} per process), together:")
         for name in OPS:
@@ -254,7 +372,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--tasks", type=int, default=500)
     ap.add_argument("--pool", type=int, default=4)
-    ap.add_argument("--repeat", type=int, default=3, help="rounds; the best is reported")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; the medians are reported")
     ap.add_argument("--procs", type=int, default=2, help="processes for the scale-out line (0: skip)")
     ap.add_argument("--cluster-masters", type=int, default=3, help="also on a private cluster of this many "
                     "masters (0: skip)")

@@ -34,8 +34,7 @@ def code_keys(tenant: str, code: str, type_id: str) -> list[str]:
     per-customer uses (``type_id`` "": a never-written key for both)."""
     none = keys.none_key(tenant)
     return [
-        keys.coupon(tenant, code), keys.coupon_customer_uses(tenant, code), keys.coupon_holds(tenant, code),
-        keys.coupon_by_txn(tenant, code), keys.coupon_holders(tenant, code),
+        *keys.coupon_code_keys(tenant, code),
         keys.coupon_type(tenant, type_id) if type_id else none,
         keys.coupon_type_uses(tenant, type_id) if type_id else none,
     ]
@@ -48,7 +47,7 @@ async def type_of(core: CallsStore, tenant: str, code: str) -> str:
 
 
 class CodeTypes:
-    """The coupon type of the codes this worker has met, so that a coupon call costs one round
+    """The coupon type of the codes this worker has met or created, so that a coupon call costs one round
     trip, not two. A code's ``typeId`` never changes once the code exists (codes are created only
     where none exists, and never deleted), so it is read once and then remembered, LRU-bounded; a
     code not in the store is not remembered. Should the premise ever break (a flushed store), the
@@ -68,10 +67,15 @@ class CodeTypes:
             return found
         type_id = await type_of(self._core, tenant, code)
         if type_id:
-            self._known[(tenant, code)] = type_id
-            if len(self._known) > self._size:
-                self._known.popitem(last=False)
+            self.remember(tenant, code, type_id)
         return type_id
+
+    def remember(self, tenant: str, code: str, type_id: str) -> None:
+        """``code`` exists and is of ``type_id`` (read from it, or this worker just created it)."""
+        self._known[(tenant, code)] = type_id
+        self._known.move_to_end((tenant, code))
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
 
     def forget(self, tenant: str, code: str) -> None:
         self._known.pop((tenant, code), None)
@@ -171,6 +175,8 @@ class CouponCodes(StorePart):
             reply = await self._core.call_script(s, k, args, journal_as=f"{script}\n{type_id}")
             if int(reply[0]) in (1, 2):
                 made = list(reply[1:])  # the codes created (the first run's, on a replay)
+                for c in made:  # their first reserve or validate here then costs one round trip
+                    self._code_types.remember(tenant, c, type_id)
                 if marker is None:
                     return list(zip(made, owners))
                 return list(zip(made, owners)), int(reply[0]) == 2

@@ -63,8 +63,7 @@ def _counter(reply: int | list) -> int:
 
 def _txn_keys(tenant: str, txn_id: str) -> list[str]:
     """counter, iterations, seal, answer copy, refused set: the transaction's slot."""
-    return [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_seal(tenant, txn_id),
-            keys.txn_answer(tenant, txn_id), keys.txn_refused(tenant, txn_id)]
+    return list(keys.txn_slot_keys(tenant, txn_id))
 
 
 class Transactions(StorePart):
@@ -87,12 +86,20 @@ class Transactions(StorePart):
         s = self._core.scripts.next_counter
         counter, iterations, seal, answer, refused = _txn_keys(tenant, txn_id)
         k = [counter, iterations, refused, answer, seal]
+        args = [iteration, ms(ttl_s), *priced_without]
+        try:
+            return await self._core.call_script(s, k, args, _counter)
+        except _Sealed:
+            pass
+        # A confirm is in flight: wait for it. Only now a cancel scope (one per call cost more CPU
+        # than the rest of the call on the trio side, see actors/deadlines.py).
         with trio.move_on_after(SEALED_WAIT_S):
             while True:
+                await trio.sleep(SEALED_PAUSE_S)
                 try:
-                    return await self._core.call_script(s, k, [iteration, ms(ttl_s), *priced_without], _counter)
+                    return await self._core.call_script(s, k, args, _counter)
                 except _Sealed:
-                    await trio.sleep(SEALED_PAUSE_S)
+                    pass
         raise store_unavailable(f"transaction {txn_id} is being confirmed; evaluate again in a moment")
 
     async def latest_counter(self, tenant: str, txn_id: str) -> int:

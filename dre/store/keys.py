@@ -27,10 +27,13 @@ _FORBIDDEN = set("{}")  # a brace in a tenant would break the hash tag
 # What a caller's id may not carry into a key as is: the part separator, braces (a hash tag in a
 # cluster) and the escape character itself. Percent-encoded, so ids without them are unchanged.
 _ESCAPE = str.maketrans({"%": "%25", ":": "%3A", "{": "%7B", "}": "%7D"})
+_NEEDS_ESCAPE = re.compile("[%:{}]")
 
 
 def part(value: str) -> str:
     """A caller's id as one part of a key: two different ids never give the same part."""
+    if _NEEDS_ESCAPE.search(value) is None:  # the usual id: a search costs a fraction of translate
+        return value
     return value.translate(_ESCAPE)
 
 
@@ -90,6 +93,13 @@ def txn_answer(tenant: str, txn_id: str) -> str:
     return f"{txn_prefix(tenant, txn_id)}:answer"
 
 
+def txn_slot_keys(tenant: str, txn_id: str) -> tuple[str, str, str, str, str]:
+    """The five keys above at once (the transaction's slot named once, not five times: every
+    evaluate builds them): counter, iterations, seal, answer copy, refused set."""
+    slot = txn_prefix(tenant, txn_id)
+    return f"{slot}:counter", f"{slot}:iterations", f"{slot}:seal", f"{slot}:answer", f"{slot}:refused"
+
+
 # The tenant's slot: what a confirm commits atomically with the budgets and coupons.
 
 def txn_confirmed(tenant: str, txn_id: str) -> str:
@@ -139,6 +149,13 @@ def coupon_holders(tenant: str, code: str) -> str:
     """HASH of a GENERIC code's holds by caller: reservationId -> caller tag, ``n:<caller>`` ->
     that caller's live holds (one caller may hold only a share of what is left)."""
     return f"{tenant_prefix(tenant)}:coupon:{part(code)}:holders"
+
+
+def coupon_code_keys(tenant: str, code: str) -> tuple[str, str, str, str, str]:
+    """The five keys above of one code at once (its name escaped once, not five times: every
+    coupon call builds them): the code, its per-customer uses, holds, bytxn entries, holders."""
+    base = coupon(tenant, code)
+    return base, f"{base}:uses", f"{base}:holds", f"{base}:bytxn", f"{base}:holders"
 
 
 def coupon_expiry(tenant: str) -> str:

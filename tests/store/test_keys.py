@@ -18,6 +18,10 @@ def test_what_a_confirm_commits_is_in_the_tenants_slot():
     assert all(n.startswith("dre:{acme}:") for n in names)
     assert len(set(names)) == len(names)
     assert {key_slot(n.encode()) for n in names} == {key_slot(b"acme")}
+    # a code's five keys at once: the same names
+    assert keys.coupon_code_keys(t, "C:1") == (keys.coupon(t, "C:1"), keys.coupon_customer_uses(t, "C:1"),
+                                               keys.coupon_holds(t, "C:1"), keys.coupon_by_txn(t, "C:1"),
+                                               keys.coupon_holders(t, "C:1"))
 
 
 def test_a_transactions_evaluate_keys_a_members_and_an_idempotency_key_have_slots_of_their_own():
@@ -25,6 +29,10 @@ def test_a_transactions_evaluate_keys_a_members_and_an_idempotency_key_have_slot
     txn = [keys.txn_counter(t, "T1"), keys.txn_iterations(t, "T1"), keys.txn_refused(t, "T1"),
            keys.txn_seal(t, "T1"), keys.txn_answer(t, "T1")]
     assert all(n.startswith("dre:{acme:txn:T1}:") for n in txn) and len(set(txn)) == len(txn)
+    # the evaluate path's five at once: the same names (counter, iterations, seal, answer, refused)
+    assert keys.txn_slot_keys(t, "T:1") == (keys.txn_counter(t, "T:1"), keys.txn_iterations(t, "T:1"),
+                                            keys.txn_seal(t, "T:1"), keys.txn_answer(t, "T:1"),
+                                            keys.txn_refused(t, "T:1"))
     member = [keys.member(t, "M"), keys.member_event(t, "M", "e")]
     assert all(n.startswith("dre:{acme:member:M}:") for n in member)
     assert keys.idempotency(t, "s", "k").startswith("dre:{acme:idem:s/k}:")
@@ -72,3 +80,9 @@ def test_an_id_carrying_key_syntax_names_only_its_own_keys(crafted):
 def test_ids_without_key_syntax_keep_their_key_names():
     assert keys.coupon("acme", "SUMMER-10") == "dre:{acme}:coupon:SUMMER-10"
     assert keys.txn_counter("acme", "T 1/x") == "dre:{acme:txn:T 1/x}:counter"
+
+
+@pytest.mark.parametrize("value", ["", "SUMMER-10", "a:b", "%", "x%3Ay", "{t}", "}{", "ü:€"])
+def test_part_escapes_exactly_the_key_syntax(value):
+    expected = value.replace("%", "%25").replace(":", "%3A").replace("{", "%7B").replace("}", "%7D")
+    assert keys.part(value) == expected

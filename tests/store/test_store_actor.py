@@ -211,3 +211,19 @@ async def test_a_timed_out_call_does_not_hold_up_the_others(redis_url, tenant):
             while s.core.batches == batches:  # until the late reply is in (and dropped)
                 await trio.sleep(0.01)
         assert s.core.deadlines.unsettled() == 0
+
+
+async def test_a_caller_cancelled_while_its_call_is_in_flight_leaves_the_actor_whole(redis_url, tenant):
+    """The caller parks on its request; cancelled, it leaves, and the reply that comes later is
+    dropped (nobody to wake), while the calls around it get theirs."""
+    async with open_store(redis_url, pool_size=1) as s:
+        async with trio.open_nursery() as n:
+            n.start_soon(lambda: s.core.call(_hold))
+            await wait_all_tasks_blocked()  # the only connection waits in BLPOP
+            with trio.move_on_after(0.1) as scope:
+                await s.transactions.next_counter(tenant, "T", "{}")  # queued behind the hold
+            assert scope.cancelled_caught
+            await trio.to_thread.run_sync(_release, redis_url)
+        # the cancelled call still ran (its reply was dropped): the next counter is 2
+        assert await s.transactions.next_counter(tenant, "T", "{}") == 2
+        assert s.core.deadlines.unsettled() == 0

@@ -4,10 +4,12 @@ a worker that died lapses on its own with nothing consumed."""
 import pytest
 import trio
 
+from actors.store import open_store
 from actors.store_ops import transactions as txns
 from dre.errors import DREError
 from dre.store import keys
 from dre.store.records import BudgetUse
+from tests.store.test_store_actor import _hold, _release
 
 USE = BudgetUse("P1", 100, amount_limit_cents=10_000)
 
@@ -72,3 +74,21 @@ async def test_a_refused_confirm_lets_go_of_the_seal_and_remembers_the_refusal(s
     assert err.value.code == "BUDGET_EXHAUSTED"
     assert not store.core.client.exists(keys.txn_seal(tenant, "B"))
     assert store.core.client.smembers(keys.txn_refused(tenant, "B")) == {"P1"}
+
+
+async def test_a_slow_store_is_not_taken_for_a_confirm_in_flight(redis_url, tenant, monkeypatch):
+    # The wait for a seal starts at the first sealed reply, not with the call: a call slower than
+    # SEALED_WAIT_S (its connection held here) gets its counter, not "being confirmed".
+    monkeypatch.setattr(txns, "SEALED_WAIT_S", 0.05)
+    async with open_store(redis_url, pool_size=1) as s:
+        got = {}
+        async with trio.open_nursery() as n:
+            n.start_soon(lambda: s.core.call(_hold))
+
+            async def evaluate():
+                got["counter"] = await s.transactions.next_counter(tenant, "T", "{}")
+
+            n.start_soon(evaluate)
+            await trio.sleep(0.3)  # both queued behind the held connection, far past SEALED_WAIT_S
+            await trio.to_thread.run_sync(_release, redis_url)
+    assert got == {"counter": 1}

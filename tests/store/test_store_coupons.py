@@ -34,6 +34,21 @@ async def test_generate_redraws_codes_that_collide(store, tenant, monkeypatch):
     assert (first, second) == (["XTAKEN01"], ["XFRESH02"])
 
 
+async def test_a_code_this_worker_created_or_met_costs_one_request(store, tenant, codes, redis_url):
+    """A code's type is immutable: the worker that created the code (or read its type once) does
+    not read it again before each call."""
+    from actors.store import open_store
+
+    before = store.core.requests
+    await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
+    assert store.core.requests - before == 1
+    async with open_store(redis_url) as other:  # another worker: reads the type once
+        before = other.core.requests
+        await other.coupons.validate(tenant, codes[1], now=NOW)
+        await other.coupons.reserve(tenant, codes[1], "T2", now=NOW)
+        assert other.core.requests - before == 3
+
+
 async def test_validate(store, tenant, codes):
     v = await store.coupons.validate(tenant, codes[0], now=NOW)
     assert (v.valid, v.status, v.reason, v.coupon_type_id, v.promotion_ids, v.valid_to_ms) == (
@@ -210,3 +225,17 @@ async def test_a_generic_codes_transaction_entries_are_swept_after_two_days(stor
     again = await store.coupons.reserve(tenant, "SUMMER", "T239", now=NOW + 239 * hour + 1)
     assert again.replayed  # a recent transaction's replay is still known
     assert (await store.coupons.get(tenant, "SUMMER"))["uses"] == "240"
+
+
+async def test_a_transactions_entry_older_than_two_days_is_gone_before_any_sweep(store, tenant):
+    """Entries count as gone 48 h past their use whether or not a sweep removed them: a code with
+    a few entries is not swept at all (one HLEN per write instead of a scan)."""
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    held = await store.coupons.reserve(tenant, "SUMMER", "T1", now=NOW)
+    await store.coupons.redeem(tenant, held.reservation_id, now=NOW)
+    day = 24 * 3600 * 1000
+    again = await store.coupons.reserve(tenant, "SUMMER", "T1", now=NOW + day)
+    assert again.replayed and again.reservation_id == held.reservation_id  # within two days: a replay
+    later = await store.coupons.reserve(tenant, "SUMMER", "T1", now=NOW + 2 * day + 15 * 60 * 1000 + 1)
+    assert not later.replayed and later.reservation_id != held.reservation_id  # a new hold
+    assert store.core.client.hlen(keys.coupon_by_txn(tenant, "SUMMER")) == 1  # its entry replaced, none swept

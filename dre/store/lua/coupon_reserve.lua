@@ -26,7 +26,7 @@ local c = load_code(k, ARGV[8])
 if c == nil then return fail('NOT_FOUND', code, 'unknown coupon code') end
 c = release_expired(c, k, KEYS[8], code, now)
 
-local prior = get_entry(k.bytxn, txn)
+local prior = get_entry(k.bytxn, txn, now)
 if prior and prior.rid ~= '' then
   local st = entry_state(prior, now)
   if (st == 'RESERVED' and held_entry(c, k, txn, now)) or st == 'REDEEMED' then

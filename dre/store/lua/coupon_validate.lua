@@ -34,8 +34,9 @@ else
   reason = unusable_reason(c, k, now, customer)
 end
 local stackable = c._type.stackable
-if stackable == nil and c._type.json then  -- a type written before the field existed
-  stackable = cjson.decode(c._type.json).isStackable == false and '0' or '1'
+if stackable == nil then  -- a type written before the field existed: its document says
+  local doc = redis.call('HGET', k.ctype, 'json')
+  if doc then stackable = cjson.decode(doc).isStackable == false and '0' or '1' end
 end
 stackable = stackable == '0' and 0 or 1
 return {status, reason or '', c.typeId or '', c.promotionIds or '[]', c.validTo or '',

@@ -1,0 +1,55 @@
+"""bench.store, the store actor against Redis's EVALSHA ceiling: it runs, prints its figures and
+no error, and its ceiling stops at the first error reply instead of counting it as a call."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+
+from bench import store as bench_store
+
+ROOT = Path(__file__).resolve().parents[2]
+OPS_ROW = r"^  {name}\s+[\d,]+\s+[\d,]+-[\d,]+\s+[\d.]+%(\s+[\d.]+){{4}}\s+\d+$"
+
+
+def test_a_short_run_prints_every_figure_and_no_error():
+    # Both layouts (one node, then a 3-master cluster), the ceiling and the scale-out processes,
+    # small counts: a few seconds.
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.store", "--n", "300", "--tasks", "50", "--repeat", "1",
+         "--procs", "2", "--cluster-masters", "3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    printed = run.stdout + run.stderr
+    assert run.returncode == 0, printed
+    for word in ("Traceback", "Error", "error", "Exception"):
+        assert word not in printed, printed
+    assert len(re.findall(r"^== ", run.stdout, re.MULTILINE)) == 2, printed  # one node, then the cluster
+    for name in bench_store.OPS:
+        assert len(re.findall(OPS_ROW.format(name=name), run.stdout, re.MULTILINE)) == 2, printed
+        assert len(re.findall(rf"^    {name}\s+[\d,]+\s+[\d.]+%$", run.stdout, re.MULTILINE)) == 2, printed  # scale-out
+    ceilings = [float(c.replace(",", "")) for c in re.findall(r"^  EVALSHA ceiling\s+([\d,]+)\s", run.stdout, re.MULTILINE)]
+    assert len(ceilings) == 2 and all(c > 0 for c in ceilings), printed
+    per_master = re.search(r"^  ceiling per master, all loaded at once: (.*)$", run.stdout, re.MULTILINE)
+    assert per_master and len(re.findall(r"\d+: [\d,]+/s", per_master.group(1))) == 3, printed
+    spread = re.search(r"^  EVALSHA calls of the operations per master: (.*)$", run.stdout, re.MULTILINE)
+    assert spread and len(re.findall(r"\d+: [\d,]+ \(\d+%\)", spread.group(1))) == 3, printed
+
+
+def test_the_ceiling_counts_only_calls_the_script_answered(redis_url, monkeypatch):
+    ok = bench_store.ceiling(redis_url, 400, "t")
+    assert ok.ops_s > 0 and ok.script_us > 0
+    # 400 calls on 4 connections, each issued counter 1 of its own fresh transaction
+    client = redis.Redis.from_url(redis_url)
+    assert len(client.keys("dre:{ceil}:t:*:c")) == 400
+
+    # a script that fails (as next_counter.lua called with too few keys did) stops the bench
+    monkeypatch.setattr(bench_store, "lua_source", lambda name: "return redis.call('INCR')")
+    with pytest.raises(RuntimeError, match="ceiling connections failed"):
+        bench_store.ceiling(redis_url, 400, "u")
