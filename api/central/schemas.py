@@ -33,7 +33,11 @@ class SyncFeed(BaseModel):
     storeSettings: "StoreSettingsSet | None" = Field(
         description="The whole set of store settings (time zones), with `promotions`; else null")
     articles: list[dict[str, Any]] = Field(description="Articles written after the cursor, in write order")
-    more: bool = Field(description="More article changes wait: ask again with `cursor` at once")
+    codes: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="INDIVIDUAL coupon codes changed after the cursor, each as stored at central now (status, "
+                    "typeId, customerId, validity, ...): a store honours them offline by its type's offlinePolicy")
+    more: bool = Field(description="More article or code changes wait: ask again with `cursor` at once")
     exhaustedBudgets: list[str] = Field(description="Promotions whose budget is used up at central (every page)")
     leases: dict[str, "LeaseOut"] = Field(
         description="With `?instance=`: that instance's lease of each active budgeted promotion, cumulative (the "

@@ -5,16 +5,20 @@ never redeemed twice and a GENERIC code never used beyond its limits. Errors: 40
 (unknown code or reservation, unknown coupon type), 409 COUPON_UNAVAILABLE (`details[0].path` =
 the code, `issue` = the reason: NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE,
 LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED, TOO_MANY_HOLDS, GENERIC), 409
-ALREADY_REDEEMED (second redeem), 503. ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
+ALREADY_REDEEMED (second redeem), 503. At a store's local instance while central is away,
+validate, reserve and activate refuse a code whose type's offlinePolicy is not ACCEPT
+(OFFLINE_REFUSED: ``api.coupons.offline``). ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
 POS key); the others take any key.
 """
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
+from api.coupons.offline import refuse_offline, refused_offline
 from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse, VoidRequest,
@@ -23,6 +27,7 @@ from api.coupons.schemas import (
 from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
+from api.evaluate.coupons import OFFLINE_REFUSED
 from api.http.validation import validate_request
 from api.services import current_services
 from dre.clock import iso_ms
@@ -45,7 +50,10 @@ def caller_tag() -> str:
 async def validate(data: ValidateRequest) -> Response:
     """Is the code usable now (for this customer)? Read only. An unknown code is answered 200
     with `valid: false, reason: INVALID` (the question has an answer), not 404."""
-    c = await current_services().store.coupons.validate(g.tenant, data.code, customer_id=data.customerId)
+    s = current_services()
+    c = await s.store.coupons.validate(g.tenant, data.code, customer_id=data.customerId)
+    if c.valid and await refused_offline(s, c.coupon_type_id):
+        c = replace(c, valid=False, reason=OFFLINE_REFUSED)
     return json_response({"code": c.code, "valid": c.valid, "status": c.status, "reason": c.reason,
                           "couponTypeId": c.coupon_type_id, "promotionIds": list(c.promotion_ids),
                           "validTo": iso_ms(c.valid_to_ms)})
@@ -62,8 +70,10 @@ async def reserve(data: ReserveRequest) -> Response:
     On a GENERIC code with a maxRedemptions one API key holds at most half of the uses left (at
     least one) at once: 409 `TOO_MANY_HOLDS` past that, so no single caller can block a shared
     code for everyone (give stores or lanes their own POS keys)."""
-    r = await current_services().store.coupons.reserve(g.tenant, data.code, data.transactionId,
-                                                       customer_id=data.customerId, caller=caller_tag())
+    s = current_services()
+    await refuse_offline(s, g.tenant, data.code)
+    r = await s.store.coupons.reserve(g.tenant, data.code, data.transactionId,
+                                      customer_id=data.customerId, caller=caller_tag())
     return json_response({"reservationId": r.reservation_id, "code": r.code, "transactionId": r.transaction_id,
                           "status": "RESERVED", "expiresAt": iso_ms(r.expires_at_ms)})
 
@@ -97,7 +107,9 @@ async def cancel(data: ReservationRequest) -> Response:
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
 async def activate_coupon(data: ActivateRequest) -> Response:
     """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent."""
-    status = await current_services().store.coupons.activate(g.tenant, data.code, data.customerId)
+    s = current_services()
+    await refuse_offline(s, g.tenant, data.code)
+    status = await s.store.coupons.activate(g.tenant, data.code, data.customerId)
     return json_response({"code": data.code, "customerId": data.customerId, "status": status})
 
 

@@ -9,8 +9,10 @@ forwarder sends them to central: at once while central answers, later when it is
 """
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
+import orjson
 import trio
 
 from actors.store import Store
@@ -21,6 +23,14 @@ from dre.config import Config
 from dre.errors import DREError
 
 STORE_RETRY_S = 0.5  # the local store is asked again this often until it answers (start-up)
+ACCEPT = "ACCEPT"  # the offlinePolicy that honours a coupon type's codes while central is away
+
+
+class EveryType:
+    """Every coupon type id (``in`` is always true): what is refused when the types cannot be read."""
+
+    def __contains__(self, type_id: object) -> bool:
+        return True
 
 
 @dataclass
@@ -38,6 +48,20 @@ class LocalInstance:
         """Transactions confirmed here and not yet accepted by central: in the outbox, or still
         on their way into it (their side-effects job waits). Raises DREError 503 (local store)."""
         return await Outbox(self.store.core).pending(self.tenant)
+
+    async def refused_types(self) -> Container[str]:
+        """The coupon types whose codes are not honoured now: none while central answers (the
+        codes are as fresh as the last pull); while it is away, every type whose
+        ``offlinePolicy`` is not ACCEPT (absent means REFUSE: a code honoured here could be
+        honoured at another store too). Types that cannot be read count as refused."""
+        if self.link.connected:
+            return frozenset()
+        try:
+            types = await self.store.coupon_types.all(self.tenant)
+        except DREError:
+            return EveryType()
+        return frozenset(t["id"] for t in types if t.get("id") and t.get("json")
+                         and orjson.loads(t["json"]).get("offlinePolicy") != ACCEPT)
 
     async def heartbeat(self, timeout_s: float) -> dict:
         """The heartbeat fields that describe the link to central (see api.ops.routes)."""

@@ -5,7 +5,8 @@ cursor (kept in the local store, so a restart pulls only the delta) and applies 
 promotion set (coupon types first: they gate promotions; then the promotions that differ; then
 the removal of those central no longer has; the store settings - time zones - with them: the
 local reloader sets ``Engine.zones`` from them), the changed articles, and central's used-up
-budgets (added to the local exhausted set). Each pull also brings this instance's budget leases
+budgets (added to the local exhausted set), and the INDIVIDUAL coupon codes that changed
+(``SyncState.put_codes``: honoured offline by their type's ``offlinePolicy``). Each pull also brings this instance's budget leases
 (``actors.sync.leases``, granted or renewed by central as it answers): every budgeted promotion
 is stored with its budget limited to the lease, so the instance's own confirms - online or
 offline - sell it only within what central leased it. The local reloader then
@@ -161,6 +162,8 @@ class Syncer(ScopedActor):
             if page["articles"]:
                 await self._store.articles.upsert(
                     self.tenant, [(a["articleNumber"], orjson.dumps(a).decode()) for a in page["articles"]])
+            if page.get("codes"):  # absent from an older central
+                await self._state.put_codes(self.tenant, page["codes"])
             await self._state.mark_exhausted(self.tenant, page.get("exhaustedBudgets") or [])
             cursor = page["cursor"]
             done = not page["more"]

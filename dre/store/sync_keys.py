@@ -18,6 +18,17 @@ def article_seq(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:sync:articles:seq"
 
 
+def code_changes(tenant: str) -> str:
+    """ZSET code -> change sequence number of its last change (code_changes_log.lua): the coupon
+    codes the delta feed sends (INDIVIDUAL ones) after a cursor."""
+    return f"{tenant_prefix(tenant)}:sync:codes:changes"
+
+
+def code_seq(tenant: str) -> str:
+    """STRING counter: the last coupon code change sequence number issued."""
+    return f"{tenant_prefix(tenant)}:sync:codes:seq"
+
+
 # -- central: transactions forwarded by local instances ----------------------------------------
 
 def conflicts(tenant: str) -> str:

@@ -60,3 +60,23 @@ async def test_central_store_settings_are_stored_and_become_the_engines_zones(se
     zones = services.engine.zones(TENANT)  # central forgot NYC1 and the default
     assert (str(zones.zone("BER1")), zones.zone("NYC1"), zones.zone(None)) == ("Europe/Berlin", None, None)
     assert await store.stores.all(TENANT) == {"BER1": orjson.dumps({"timeZone": "Europe/Berlin"}).decode()}
+
+
+async def test_synced_codes_are_written_unless_this_store_used_them_first(services):
+    """A code the store redeemed (a sale central does not know of yet) keeps its local state while
+    central still says it is usable; central's final state wins."""
+    from actors.sync import SyncState
+    from dre.store import keys
+
+    state, core = SyncState(services.store.core), services.store.core
+
+    def code(name: str, status: str) -> dict:
+        return {"code": name, "status": status, "kind": "INDIVIDUAL", "typeId": "IND", "uses": "0"}
+
+    assert await state.put_codes(TENANT, [code("C1", "ACTIVE"), code("C2", "ACTIVE")]) == 2
+    await core.call(lambda p: p.hset(keys.coupon(TENANT, "C1"), "status", "REDEEMED"))  # sold here
+    assert await state.put_codes(TENANT, [code("C1", "ACTIVE"), code("C2", "CREATED")]) == 1
+    assert (await services.store.coupons.get(TENANT, "C1"))["status"] == "REDEEMED"
+    assert (await services.store.coupons.get(TENANT, "C2"))["status"] == "CREATED"
+    assert await state.put_codes(TENANT, [code("C1", "CANCELLED")]) == 1  # voided at central: final
+    assert (await services.store.coupons.get(TENANT, "C1"))["status"] == "CANCELLED"
