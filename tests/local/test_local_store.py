@@ -11,9 +11,13 @@ One scenario, in order (each server start costs seconds, so the steps share them
 - kill -9 of the local instance (and its Redis) with the queue: restarted, the queue is still there;
 - budgets offline are leases (DRE_LEASE_FRACTION 0.3: each store holds 30 % of a budget): two
   stores offline together never grant more than their leases, so nothing conflicts;
+- coupons offline by their type's offlinePolicy: INDIVIDUAL codes are synced down; offline, an
+  ACCEPT code is honoured at both stores, a REFUSE one (the default) is refused with reason
+  OFFLINE_REFUSED (evaluate, validate, reserve);
 - central back: the queue drains to 0; central's budgets (real sales = consumed - outstanding
-  leases) and loyalty points are what they would be had it never gone away; a transaction
-  forwarded again changes nothing.
+  leases) and loyalty points are what they would be had it never gone away; the ACCEPT code
+  redeemed at both stores is one conflict, reported once (and kept in the audit record), both
+  sales stand; a transaction forwarded again changes nothing.
 """
 from __future__ import annotations
 
@@ -43,7 +47,12 @@ PROMOTIONS = [
      "actions": [{"type": "ARTICLE_GROUP", "values": ["GB"], "amountOff": 2.00}]},
     {"id": "LOY", "name": "1 point per 1.00", "type": "LOYALTY",
      "actions": [{"type": "CURRENCY_TO_POINTS", "points": 1, "per": 1.00}]},
+    {"id": "CPN", "name": "3.00 off with an ACC or REF code", "type": "COUPON",
+     "conditions": [{"type": "COUPON", "couponTypeIds": ["ACC", "REF"]}],
+     "actions": [{"type": "RECEIPT", "amountOff": 3.00}]},
 ]
+COUPON_TYPES = [{"id": "ACC", "type": "INDIVIDUAL", "offlinePolicy": "ACCEPT", "promotionIds": ["CPN"]},
+                {"id": "REF", "type": "INDIVIDUAL", "promotionIds": ["CPN"]}]  # no policy: REFUSE
 
 
 def start_central(tmp_path, redis_url: str, port: int | None = None) -> LiveServer:
@@ -86,6 +95,18 @@ async def sell(http: httpx.AsyncClient, txn: str, items: list[dict]) -> dict:
     return r.json()
 
 
+async def sell_with_coupon(http: httpx.AsyncClient, txn: str, code: str) -> dict:
+    """Evaluate and confirm a basket (no customer: no points) presenting ``code``; returns the
+    evaluate answer."""
+    r = await http.post("/pos/v2/evaluate", content=orjson.dumps(request(txn, [item("1", "C", 1, 10.00)],
+                                                                         customer=None, coupons=(code,))))
+    assert r.status_code == 200, r.text
+    c = await http.post("/pos/v2/confirm", content=orjson.dumps({"request": {"header": {
+        "transactionId": txn, "transactionCounter": 1}}}))
+    assert c.status_code == 200, c.text
+    return r.json()
+
+
 def discount(answer: dict) -> float:
     return answer["totals"]["discount"]
 
@@ -102,6 +123,12 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert r.status_code == 200, r.text
             r = await admin.put("/admin/stores/BER1", json={"timeZone": "Europe/Berlin"})
             assert r.status_code == 201, r.text
+            codes = {}
+            for t in COUPON_TYPES:
+                r = await admin.post("/admin/coupon-types", json=t)
+                assert r.status_code == 201, r.text
+                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 1})
+                codes[t["id"]] = r.json()["codes"][0]
         async with trio.open_nursery() as nursery:  # two starts at once: each waits mostly on numba's cache
             started = {}
 
@@ -115,10 +142,13 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
         async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
                 httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
             for h in (http, http2):
-                hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 3, "first sync")
+                hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 4, "first sync")
                 assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
                 r = await h.get("/admin/stores", headers=ADMIN)  # central's time zones, synced with the rules
                 assert r.json()["stores"] == [{"storeId": "BER1", "timeZone": "Europe/Berlin"}], r.text
+                for code in codes.values():  # INDIVIDUAL codes synced with the rules
+                    r = await h.post("/pos/coupons/validate", json={"code": code})
+                    assert r.json()["valid"] is True, r.text
             # online: priced with synced rules (B's group from the synced master), forwarded at once
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
@@ -136,8 +166,22 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert [discount(a) for a in mine] == [2.00, 2.00]
             theirs = [await sell(http2, f"OTH{i}", [b_line]) for i in range(2)]
             assert [discount(a) for a in theirs] == [2.00, 0.00]
-            assert (await heartbeat(http))["pendingTransactions"] == 2
-            assert (await heartbeat(http2))["pendingTransactions"] == 2
+            # the ACCEPT code is honoured at both stores (neither knows of the other's sale)
+            for h, txn in ((http, "CPA"), (http2, "CPB")):
+                sold = await sell_with_coupon(h, txn, codes["ACC"])
+                assert discount(sold) == 3.00 and sold["couponResults"][0]["status"] == "APPLIED", sold
+            # the REFUSE code is refused offline, with its reason, by evaluate and the coupon calls
+            r = await http.post("/pos/v2/evaluate", content=orjson.dumps(
+                request("CPR", [item("1", "C", 1, 10.00)], customer=None, coupons=(codes["REF"],))))
+            refused = r.json()["couponResults"][0]
+            assert (refused["status"], refused["reason"], discount(r.json())) == ("NOT_ACTIVE", "OFFLINE_REFUSED", 0)
+            assert "offline" in refused["message"]
+            r = await http.post("/pos/coupons/validate", json={"code": codes["REF"]})
+            assert (r.json()["valid"], r.json()["reason"]) == (False, "OFFLINE_REFUSED"), r.text
+            r = await http.post("/pos/coupons/reserve", json={"code": codes["REF"], "transactionId": "CPR"})
+            assert r.status_code == 409 and r.json()["error"]["details"][0]["issue"] == "OFFLINE_REFUSED", r.text
+            assert (await heartbeat(http))["pendingTransactions"] == 3
+            assert (await heartbeat(http2))["pendingTransactions"] == 3
 
         kill_9(local)  # and its embedded Redis with it: only the AOF (fsync always) is left
         local.proc.wait()
@@ -145,7 +189,7 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
         async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
                 httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
             hb = await until(http, lambda h: h["pendingTransactions"] is not None, "local store up")
-            assert hb["pendingTransactions"] == 2 and hb["btpConnectivity"] == "DISCONNECTED", hb
+            assert hb["pendingTransactions"] == 3 and hb["btpConnectivity"] == "DISCONNECTED", hb
             again = await http.post("/pos/v2/evaluate", content=orjson.dumps(request("OFF9", [item("1", "A", 1, 5.00)])))
             assert discount(again.json()) == 1.00  # the last synced set survived the kill too
 
@@ -162,7 +206,18 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             b2 = (await admin.get("/admin/promotions/B2/budget")).json()
             assert b2["redemptions"] == {"limit": 2, "consumed": 2, "remaining": 0}
             assert leases["B2"]["outstandingRedemptions"] == 0  # both leases sold
-            assert (await admin.get("/admin/sync/conflicts")).json()["conflicts"] == []
+            # the ACCEPT code redeemed at both stores: one conflict, reported once; both sales stand
+            conflicts = (await admin.get("/admin/sync/conflicts")).json()["conflicts"]
+            assert [(c["transactionId"] in ("CPA", "CPB"), c["conflicts"]) for c in conflicts] == [
+                (True, [{"type": "COUPON", "code": codes["ACC"], "reason": "ALREADY_REDEEMED"}])], conflicts
+            r = await admin.post("/pos/coupons/validate", json={"code": codes["ACC"]})
+            assert r.json()["status"] == "REDEEMED", r.text
+            with trio.fail_after(30):  # both sales in the audit record, the second with its conflict
+                while len(audits := [orjson.loads(a) for a in rdb.mget(
+                        [keys.audit_record(TENANT, f"{t}/1") for t in ("CPA", "CPB")]) if a]) < 2:
+                    await trio.sleep(0.1)
+            assert sorted(len(a.get("conflicts", ())) for a in audits) == [0, 1]
+            assert all(a["totals"]["discount"] == 300 for a in audits), audits
             # every sale's side effects ran at central once: 1 point per 1.00 of net spend
             points = 7 + 13 + 13 + 3 + 5
             with trio.fail_after(30):
