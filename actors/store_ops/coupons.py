@@ -99,14 +99,17 @@ class CouponCodes(StorePart):
 
     async def log_changed(self, tenant: str, changed: Sequence[str]) -> None:
         """Log that ``changed`` codes were written, for local instances' delta feed (they keep
-        INDIVIDUAL codes to honour offline, docs/local-store.md). After the write, not in its
-        script: a store fault here (rare: it answered just before) leaves a store's copy stale
-        until the code changes again, and is not worth failing the call that succeeded."""
-        if not changed:
-            return
-        k = [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
-        try:
+        INDIVIDUAL codes to honour offline, docs/local-store.md). Raises DREError 503."""
+        if changed:
+            k = [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
             await self._core.call_script(self._core.scripts.code_changes_log, k, list(changed), int)
+
+    async def _changed(self, tenant: str, changed: Sequence[str]) -> None:
+        """:meth:`log_changed` after a transition, not in its script: a store fault here (rare:
+        it answered just before) leaves a store's copy stale until the code changes again, and
+        is not worth failing the call that succeeded."""
+        try:
+            await self.log_changed(tenant, changed)
         except DREError:
             pass
 
@@ -184,7 +187,7 @@ class CouponCodes(StorePart):
             reply = await self._core.call_script(s, k, args, journal_as=f"{script}\n{type_id}")
             if int(reply[0]) in (1, 2):
                 made = list(reply[1:])  # the codes created (the first run's, on a replay)
-                await self.log_changed(tenant, made)
+                await self._changed(tenant, made)
                 if marker is None:
                     return list(zip(made, owners))
                 return list(zip(made, owners)), int(reply[0]) == 2
@@ -257,7 +260,7 @@ class CouponCodes(StorePart):
 
         # journaled by code and transaction: each attempt draws another reservation id
         held = await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
-        await self.log_changed(tenant, [code])
+        await self._changed(tenant, [code])
         return held
 
     async def _reservation(self, tenant: str, reservation_id: str) -> dict[str, str]:
@@ -283,7 +286,7 @@ class CouponCodes(StorePart):
         s = self._core.scripts.coupon_redeem
         with self._code_types.forgetting_unknown(tenant, code):
             done = await self._core.call_script(s, k, args, lambda x: Redemption(*x))
-        await self.log_changed(tenant, [code])
+        await self._changed(tenant, [code])
         return done
 
     async def cancel(self, tenant: str, reservation_id: str, now: int | None = None) -> str:
@@ -297,7 +300,7 @@ class CouponCodes(StorePart):
         s = self._core.scripts.coupon_cancel
         with self._code_types.forgetting_unknown(tenant, code):
             state = await self._core.call_script(s, k, args, lambda x: x[1])
-        await self.log_changed(tenant, [code])
+        await self._changed(tenant, [code])
         return state
 
     async def activate(
@@ -312,7 +315,7 @@ class CouponCodes(StorePart):
         s = self._core.scripts.coupon_activate
         with self._code_types.forgetting_unknown(tenant, code):
             status = await self._core.call_script(s, k, args, lambda x: x[1])
-        await self.log_changed(tenant, [code])
+        await self._changed(tenant, [code])
         return status
 
     async def void(self, tenant: str, code: str, now: int | None = None) -> int:
@@ -325,7 +328,7 @@ class CouponCodes(StorePart):
         args = [code, now if now is not None else now_ms(), type_id]
         with self._code_types.forgetting_unknown(tenant, code):
             at = await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
-        await self.log_changed(tenant, [code])
+        await self._changed(tenant, [code])
         return at
 
     async def sweep_reservations(self, tenant: str, now: int | None = None, limit: int = 500) -> int:

@@ -10,19 +10,23 @@ forwarder sends them to central: at once while central answers, later when it is
 from __future__ import annotations
 
 from collections.abc import Container
+import logging
 from dataclasses import dataclass
 
 import orjson
 import trio
 
 from actors.store import Store
-from actors.sync import CentralLink, Forwarder, Outbox, SyncState, open_central_link, start_forwarder
+from actors.sync import CentralLink, CentralRefused, Forwarder, Outbox, SyncState, open_central_link, start_forwarder
 from api.local.sync import Syncer
 from dre.clock import iso_ms
 from dre.config import Config
 from dre.errors import DREError
 
+log = logging.getLogger("dre.local")
+
 STORE_RETRY_S = 0.5  # the local store is asked again this often until it answers (start-up)
+GIVE_BACK_S = 5.0  # at shutdown, how long giving back the unused leases may take
 ACCEPT = "ACCEPT"  # the offlinePolicy that honours a coupon type's codes while central is away
 
 
@@ -43,6 +47,7 @@ class LocalInstance:
     syncer: Syncer
     forwarder: Forwarder
     cancel_scope: trio.CancelScope
+    stopped: trio.Event  # set once the tasks ended and the leases were given back (or not)
 
     async def pending(self) -> int:
         """Transactions confirmed here and not yet accepted by central: in the outbox, or still
@@ -81,8 +86,23 @@ class LocalInstance:
         }
 
     async def aclose(self) -> None:
+        """Stop syncing and forwarding, and give back the unused rest of every budget lease while
+        central answers (at most GIVE_BACK_S; with central away the leases stay, so that a restart
+        during an outage still sells within them)."""
         self.cancel_scope.cancel()
-        await trio.lowlevel.checkpoint()
+        with trio.CancelScope(shield=True):
+            await self.stopped.wait()
+
+
+async def _give_back(syncer: Syncer, link: CentralLink) -> None:
+    """Give back the unused leases, if central answers (else they stay: a restart during an
+    outage still sells within them)."""
+    if not link.connected:
+        return
+    try:
+        await syncer.give_back_leases()
+    except (DREError, CentralRefused) as err:
+        log.warning("leases not given back at shutdown", extra={"error": repr(err)})
 
 
 async def _instance_id(store: Store, tenant: str) -> str:
@@ -101,13 +121,21 @@ async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> Lo
     tenant = config.first_tenant
 
     async def run(task_status: trio.TaskStatus[LocalInstance] = trio.TASK_STATUS_IGNORED) -> None:
-        scope = trio.CancelScope()
-        with scope:
-            instance = await _instance_id(store, tenant)
-            async with open_central_link(config.central_url, config.central_key) as link, \
-                    trio.open_nursery() as tasks:
-                syncer = await tasks.start(Syncer(store, link, tenant, instance).run)
-                forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance)
-                task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope))
+        scope, stopped = trio.CancelScope(), trio.Event()
+        try:
+            with scope:
+                instance = await _instance_id(store, tenant)
+                async with open_central_link(config.central_url, config.central_key) as link:
+                    syncer = Syncer(store, link, tenant, instance)
+                    try:
+                        async with trio.open_nursery() as tasks:
+                            await tasks.start(syncer.run)
+                            forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance)
+                            task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope, stopped))
+                    finally:  # stopped: give back what this instance will not sell
+                        with trio.CancelScope(shield=True), trio.move_on_after(GIVE_BACK_S):
+                            await _give_back(syncer, link)
+        finally:
+            stopped.set()
 
     return await nursery.start(run)

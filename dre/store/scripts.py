@@ -107,6 +107,8 @@ class Scripts:
     lease_use: Script
     code_changes_log: Script
     code_sync_put: Script
+    lease_return: Script
+    lease_release: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> "Scripts":

@@ -70,13 +70,31 @@ def sync_state(tenant: str) -> str:
 def lease(tenant: str, promotion_id: str) -> str:
     """HASH per budgeted promotion: ``<instance>:amount`` / ``<instance>:redemptions`` leased to
     that instance so far (cents / count, cumulative), ``<instance>:usedAmount`` /
-    ``<instance>:usedRedemptions`` what its forwarded sales took of them."""
+    ``<instance>:usedRedemptions`` what its forwarded sales took of them,
+    ``<instance>:returnedAmount`` / ``<instance>:returnedRedemptions`` what it gave back."""
     return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}"
 
 
 def lease_uses(tenant: str, promotion_id: str) -> str:
     """HASH forwarded transaction id -> 1: its use of a lease was counted (once)."""
     return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}:uses"
+
+
+def lease_returns(tenant: str, promotion_id: str) -> str:
+    """HASH return id -> 1: a lease return taken back (once; lease_return.lua)."""
+    return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}:returns"
+
+
+def local_leases(tenant: str) -> str:
+    """HASH (a local instance) promotion id -> its lease as central last sent it (JSON: amount in
+    major units, redemptions; cumulative): what it gives back the rest of on shutdown."""
+    return f"{tenant_prefix(tenant)}:local:leases"
+
+
+def lease_returns_pending(tenant: str) -> str:
+    """HASH (a local instance) return id -> lease return (JSON) released here and not yet taken
+    back by central (lease_release.lua)."""
+    return f"{tenant_prefix(tenant)}:local:leases:returns"
 
 
 def leased_promotions(tenant: str) -> str:

@@ -80,3 +80,22 @@ async def test_synced_codes_are_written_unless_this_store_used_them_first(servic
     assert (await services.store.coupons.get(TENANT, "C2"))["status"] == "CREATED"
     assert await state.put_codes(TENANT, [code("C1", "CANCELLED")]) == 1  # voided at central: final
     assert (await services.store.coupons.get(TENANT, "C1"))["status"] == "CANCELLED"
+
+
+async def test_releasing_a_lease_counts_its_unused_rest_as_consumed_and_keeps_it_pending(services):
+    """What is given back can no longer be sold here, whatever was priced before: the confirms'
+    own budget counters count it; the return waits until central took it back."""
+    from actors.sync import LeaseReturns
+    from dre.store import keys
+
+    returns, core = LeaseReturns(services.store.core), services.store.core
+    await returns.keep(TENANT, {"H": {"amount": 10.0, "redemptions": None}})
+    await core.call(lambda p: p.hset(keys.budget(TENANT, "H"), "amount_consumed", 300))  # sold 3.00
+    assert await returns.release_all(TENANT) == 1
+    [pending] = await returns.pending(TENANT)
+    assert (pending["promotionId"], pending["amount"], pending["redemptions"]) == ("H", 700, 0)
+    assert (await services.store.budgets.get(TENANT, "H")).amount_consumed_cents == 1000
+    assert "H" in await services.store.budgets.exhausted(TENANT)
+    assert await returns.release_all(TENANT) == 0  # nothing left to give back
+    await returns.settle(TENANT, [pending["returnId"]])
+    assert await returns.pending(TENANT) == []

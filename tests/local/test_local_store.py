@@ -10,14 +10,18 @@ One scenario, in order (each server start costs seconds, so the steps share them
   says DISCONNECTED and counts the pending transactions;
 - kill -9 of the local instance (and its Redis) with the queue: restarted, the queue is still there;
 - budgets offline are leases (DRE_LEASE_FRACTION 0.3: each store holds 30 % of a budget): two
-  stores offline together never grant more than their leases, so nothing conflicts;
+  stores offline together never grant more than their leases (60.00 of a 100.00 budget), so
+  nothing conflicts;
 - coupons offline by their type's offlinePolicy: INDIVIDUAL codes are synced down; offline, an
   ACCEPT code is honoured at both stores, a REFUSE one (the default) is refused with reason
   OFFLINE_REFUSED (evaluate, validate, reserve);
 - central back: the queue drains to 0; central's budgets (real sales = consumed - outstanding
   leases) and loyalty points are what they would be had it never gone away; the ACCEPT code
   redeemed at both stores is one conflict, reported once (and kept in the audit record), both
-  sales stand; a transaction forwarded again changes nothing.
+  sales stand; a transaction forwarded again changes nothing;
+- leases flow back: central's budgets show real sales as consumed and the leases apart; the
+  instances stopped (SIGTERM) give back what they did not sell, and consumed is exactly what
+  the stores sold, with nothing outstanding.
 """
 from __future__ import annotations
 
@@ -47,6 +51,8 @@ PROMOTIONS = [
      "actions": [{"type": "ARTICLE_GROUP", "values": ["GB"], "amountOff": 2.00}]},
     {"id": "LOY", "name": "1 point per 1.00", "type": "LOYALTY",
      "actions": [{"type": "CURRENCY_TO_POINTS", "points": 1, "per": 1.00}]},
+    {"id": "D10", "name": "10.00 off D, budget 100.00", "type": "ARTICLE", "budget": {"amount": 100.00},
+     "actions": [{"type": "ARTICLE", "values": ["D"], "amountOff": 10.00}]},
     {"id": "CPN", "name": "3.00 off with an ACC or REF code", "type": "COUPON",
      "conditions": [{"type": "COUPON", "couponTypeIds": ["ACC", "REF"]}],
      "actions": [{"type": "RECEIPT", "amountOff": 3.00}]},
@@ -95,11 +101,11 @@ async def sell(http: httpx.AsyncClient, txn: str, items: list[dict]) -> dict:
     return r.json()
 
 
-async def sell_with_coupon(http: httpx.AsyncClient, txn: str, code: str) -> dict:
-    """Evaluate and confirm a basket (no customer: no points) presenting ``code``; returns the
-    evaluate answer."""
-    r = await http.post("/pos/v2/evaluate", content=orjson.dumps(request(txn, [item("1", "C", 1, 10.00)],
-                                                                         customer=None, coupons=(code,))))
+async def sell_plain(http: httpx.AsyncClient, txn: str, article: str, *coupons: str) -> dict:
+    """Evaluate and confirm one ``article`` at 20.00 (no customer: no points), presenting
+    ``coupons``; returns the evaluate answer."""
+    r = await http.post("/pos/v2/evaluate", content=orjson.dumps(request(txn, [item("1", article, 1, 20.00)],
+                                                                         customer=None, coupons=coupons)))
     assert r.status_code == 200, r.text
     c = await http.post("/pos/v2/confirm", content=orjson.dumps({"request": {"header": {
         "transactionId": txn, "transactionCounter": 1}}}))
@@ -142,7 +148,7 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
         async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
                 httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
             for h in (http, http2):
-                hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 4, "first sync")
+                hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 5, "first sync")
                 assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
                 r = await h.get("/admin/stores", headers=ADMIN)  # central's time zones, synced with the rules
                 assert r.json()["stores"] == [{"storeId": "BER1", "timeZone": "Europe/Berlin"}], r.text
@@ -168,11 +174,11 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert [discount(a) for a in theirs] == [2.00, 0.00]
             # the ACCEPT code is honoured at both stores (neither knows of the other's sale)
             for h, txn in ((http, "CPA"), (http2, "CPB")):
-                sold = await sell_with_coupon(h, txn, codes["ACC"])
+                sold = await sell_plain(h, txn, "C", codes["ACC"])
                 assert discount(sold) == 3.00 and sold["couponResults"][0]["status"] == "APPLIED", sold
             # the REFUSE code is refused offline, with its reason, by evaluate and the coupon calls
             r = await http.post("/pos/v2/evaluate", content=orjson.dumps(
-                request("CPR", [item("1", "C", 1, 10.00)], customer=None, coupons=(codes["REF"],))))
+                request("CPR", [item("1", "C", 1, 20.00)], customer=None, coupons=(codes["REF"],))))
             refused = r.json()["couponResults"][0]
             assert (refused["status"], refused["reason"], discount(r.json())) == ("NOT_ACTIVE", "OFFLINE_REFUSED", 0)
             assert "offline" in refused["message"]
@@ -180,8 +186,13 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert (r.json()["valid"], r.json()["reason"]) == (False, "OFFLINE_REFUSED"), r.text
             r = await http.post("/pos/coupons/reserve", json={"code": codes["REF"], "transactionId": "CPR"})
             assert r.status_code == 409 and r.json()["error"]["details"][0]["issue"] == "OFFLINE_REFUSED", r.text
-            assert (await heartbeat(http))["pendingTransactions"] == 3
-            assert (await heartbeat(http2))["pendingTransactions"] == 3
+            # D10 (100.00) offline: 30.00 leased to each store; this one sells 20.00 of its lease,
+            # the other all of its 30.00 and then no more: 50.00 together, never over 60.00
+            mine = [await sell_plain(http, f"D{i}", "D") for i in range(2)]
+            theirs = [await sell_plain(http2, f"E{i}", "D") for i in range(4)]
+            assert [discount(a) for a in mine + theirs] == [10.00, 10.00, 10.00, 10.00, 10.00, 0.00]
+            assert (await heartbeat(http))["pendingTransactions"] == 5
+            assert (await heartbeat(http2))["pendingTransactions"] == 7
 
         kill_9(local)  # and its embedded Redis with it: only the AOF (fsync always) is left
         local.proc.wait()
@@ -189,7 +200,7 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
         async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
                 httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
             hb = await until(http, lambda h: h["pendingTransactions"] is not None, "local store up")
-            assert hb["pendingTransactions"] == 3 and hb["btpConnectivity"] == "DISCONNECTED", hb
+            assert hb["pendingTransactions"] == 5 and hb["btpConnectivity"] == "DISCONNECTED", hb
             again = await http.post("/pos/v2/evaluate", content=orjson.dumps(request("OFF9", [item("1", "A", 1, 5.00)])))
             assert discount(again.json()) == 1.00  # the last synced set survived the kill too
 
@@ -197,15 +208,23 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             for h in (http, http2):
                 await until(h, lambda h: h["pendingTransactions"] == 0 and h["btpConnectivity"] == "CONNECTED",
                             "queue drained after central came back")
+            async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
+                d10 = (await admin.get("/admin/promotions/D10/budget")).json()["amount"]  # leases renewed meanwhile
+                assert d10["consumed"] == 50.00 and d10["consumed"] + d10["outstandingLeases"] <= 100.00, d10
 
-        # as if central had never gone away: A1 sold 1 + 2 x 2 units, B2 twice; no conflict
+        for server in (local, other):  # stopped as an operator would: each gives its unsold leases back
+            assert server.stop() == 0
+        # as if central had never gone away: A1 sold 1 + 2 x 2 units, B2 twice, D10 5 times; no
+        # budget conflict, nothing outstanding
         async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
-            leases = {p["promotionId"]: p for p in (await admin.get("/admin/sync/leases")).json()["promotions"]}
-            a1 = (await admin.get("/admin/promotions/A1/budget")).json()
-            assert round(a1["amount"]["consumed"] - leases["A1"]["outstandingAmount"], 2) == 5.00
-            b2 = (await admin.get("/admin/promotions/B2/budget")).json()
-            assert b2["redemptions"] == {"limit": 2, "consumed": 2, "remaining": 0}
-            assert leases["B2"]["outstandingRedemptions"] == 0  # both leases sold
+            budgets = {pid: (await admin.get(f"/admin/promotions/{pid}/budget")).json() for pid in ("A1", "B2", "D10")}
+            assert budgets["A1"]["amount"] == {"limit": 1000.00, "consumed": 5.00, "remaining": 995.00,
+                                               "outstandingLeases": 0.0}, budgets
+            assert budgets["B2"]["redemptions"] == {"limit": 2, "consumed": 2, "remaining": 0, "outstandingLeases": 0}
+            assert budgets["D10"]["amount"] == {"limit": 100.00, "consumed": 50.00, "remaining": 50.00,
+                                                "outstandingLeases": 0.0}, budgets
+            leases = (await admin.get("/admin/sync/leases")).json()["promotions"]
+            assert {(p["outstandingAmount"], p["outstandingRedemptions"]) for p in leases} == {(0, 0)}, leases
             # the ACCEPT code redeemed at both stores: one conflict, reported once; both sales stand
             conflicts = (await admin.get("/admin/sync/conflicts")).json()["conflicts"]
             assert [(c["transactionId"] in ("CPA", "CPB"), c["conflicts"]) for c in conflicts] == [
@@ -231,7 +250,7 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
                                                     "budget": {"amount": 100000}}], "response": {"totals": totals}}}
             r = await admin.post("/admin/sync/transactions", json={"transactions": [item_off0]})
             assert r.json()["results"][0]["status"] == "REPLAYED", r.text
-            assert rdb.hget(keys.budget(TENANT, "A1"), "amount_consumed") == str(2 * 30_000)
+            assert (await admin.get("/admin/promotions/A1/budget")).json() == budgets["A1"]
     finally:
         for server in (local, other, central):
             if server is not None:

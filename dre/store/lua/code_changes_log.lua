@@ -4,7 +4,7 @@
 -- the feed sends the code's state as it is when read.
 --
 -- KEYS[1] change log zset (code -> sequence number of its last change)   KEYS[2] sequence counter
--- ARGV[i] code i
+-- ARGV[1] the first code; ARGV[i] code i
 --
 -- Returns the last sequence number issued.
 local seq = redis.call('INCRBY', KEYS[2], #ARGV) - #ARGV
