@@ -13,11 +13,15 @@ from collections.abc import Container
 import logging
 from dataclasses import dataclass
 
+import httpx
 import orjson
 import trio
 
 from actors.store import Store
-from actors.sync import CentralLink, CentralRefused, Forwarder, Outbox, SyncState, open_central_link, start_forwarder
+from actors.sync.forwarder import POSEVENT_PATH
+from actors.sync import (
+    CentralLink, CentralRefused, EventOutbox, Forwarder, Outbox, SyncState, open_central_link, start_forwarder,
+)
 from api.local.sync import Syncer
 from dre.clock import iso_ms
 from dre.config import Config
@@ -68,20 +72,40 @@ class LocalInstance:
         return frozenset(t["id"] for t in types if t.get("id") and t.get("json")
                          and orjson.loads(t["json"]).get("offlinePolicy") != ACCEPT)
 
+    async def relay_event(self, body: bytes, content_type: str, accept: str | None) -> httpx.Response | None:
+        """Central's answer to a loyalty POS event passed on as the POS sent it (points are
+        central's: the answer is too), or None while central is away (refused, slow, a 5xx,
+        the breaker open): then the instance books it itself and queues it (:meth:`queue_event`)."""
+        headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
+        try:
+            return await self.link.relay(POSEVENT_PATH, body, headers)
+        except DREError:
+            return None
+
+    async def queue_event(self, key: str, body: bytes, content_type: str) -> None:
+        """Queue a loyalty event booked here for central, once per replay ``key`` (the forwarder
+        sends it when central answers). Raises DREError 503 (the POS retries: the booking here
+        replays)."""
+        await EventOutbox(self.store.core).add(self.tenant, key, {"contentType": content_type,
+                                                                  "body": body.decode("utf-8", "replace")})
+        self.forwarder.notify()
+
     async def heartbeat(self, timeout_s: float) -> dict:
         """The heartbeat fields that describe the link to central (see api.ops.routes)."""
-        pending = None
+        pending = events = None
         with trio.move_on_after(timeout_s):
             try:
                 pending = await self.pending()
+                events = await EventOutbox(self.store.core).pending(self.tenant)
             except DREError:
-                pending = None
+                pass
         connected = self.link.connected
         return {
             "mode": "ONLINE" if connected else "OFFLINE",
             "btpConnectivity": "CONNECTED" if connected else "DISCONNECTED",
             "lastSync": iso_ms(self.syncer.last_sync_ms) if self.syncer.last_sync_ms else None,
             "pendingTransactions": pending,
+            "pendingLoyaltyEvents": events,
             "circuitBreaker": self.link.state,
         }
 
@@ -130,7 +154,8 @@ async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> Lo
                     try:
                         async with trio.open_nursery() as tasks:
                             await tasks.start(syncer.run)
-                            forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance)
+                            forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance,
+                                                              EventOutbox(store.core))
                             task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope, stopped))
                     finally:  # stopped: give back what this instance will not sell
                         with trio.CancelScope(shield=True), trio.move_on_after(GIVE_BACK_S):

@@ -59,6 +59,22 @@ def outbox_settled(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:local:outbox:settled"
 
 
+def event_outbox(tenant: str) -> str:
+    """LIST of pending loyalty event ids (their replay keys), in arrival order: booked here while
+    central was away, to be sent to central (same layout as the outbox of confirms)."""
+    return f"{tenant_prefix(tenant)}:local:events"
+
+
+def event_outbox_items(tenant: str) -> str:
+    """HASH pending loyalty event id -> the event as the POS sent it (JSON: content type, body)."""
+    return f"{tenant_prefix(tenant)}:local:events:items"
+
+
+def event_outbox_settled(tenant: str) -> str:
+    """HASH loyalty event id -> central's answer (JSON): an id here is never queued again."""
+    return f"{tenant_prefix(tenant)}:local:events:settled"
+
+
 def sync_state(tenant: str) -> str:
     """HASH: cursor (of central's feed), lastSync (epoch ms of the last complete pull), instance
     (this instance's id at central)."""

@@ -19,6 +19,9 @@ One scenario, in order (each server start costs seconds, so the steps share them
   leases) and loyalty points are what they would be had it never gone away; the ACCEPT code
   redeemed at both stores is one conflict, reported once (and kept in the audit record), both
   sales stand; a transaction forwarded again changes nothing;
+- loyalty events: online, one at an instance is booked by central at once (its answer is
+  central's); offline, one is booked at the instance, queued (a replay once), and booked by
+  central once when it is back;
 - leases flow back: central's budgets show real sales as consumed and the leases apart; the
   instances stopped (SIGTERM) give back what they did not sell, and consumed is exactly what
   the stores sold, with nothing outstanding.
@@ -39,6 +42,16 @@ from dre.store import keys
 from tests.api.conftest import ADMIN_KEY, KEY, TENANT
 from tests.api.flows import item, request
 from tests.api.test_live_confirm import kill_9
+from tests.loyalty.helpers import seed
+
+POSEVENT = "/posSupportAPI/loyalty/posevent"
+MEMBER = "sample string 1"  # the seed sample's loyaltyNumber; its lines earn 2 points with LOY
+
+
+def posevent(check: int) -> bytes:
+    body = orjson.loads(seed("request.json"))
+    body["bill"]["checkNumber"] = check
+    return orjson.dumps(body)
 
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
@@ -159,6 +172,9 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
             await until(http, lambda h: h["pendingTransactions"] == 0, "online confirm forwarded")
+            r = await http.post(POSEVENT, content=posevent(1))  # online: central books it, answers
+            assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, 0), r.text
+            assert rdb.hget(keys.member(TENANT, MEMBER), "points") == "2"
             # both stores' leases (300.00 each) are out of A1's budget; ON1 was sold within one
             assert rdb.hget(keys.budget(TENANT, "A1"), "amount_consumed") == str(2 * 30_000)
 
@@ -186,6 +202,10 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert (r.json()["valid"], r.json()["reason"]) == (False, "OFFLINE_REFUSED"), r.text
             r = await http.post("/pos/coupons/reserve", json={"code": codes["REF"], "transactionId": "CPR"})
             assert r.status_code == 409 and r.json()["error"]["details"][0]["issue"] == "OFFLINE_REFUSED", r.text
+            for status in (0, 6):  # offline: booked here, a replay answered as one; queued once
+                r = await http2.post(POSEVENT, content=posevent(2))
+                assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, status)
+            assert (await heartbeat(http2))["pendingLoyaltyEvents"] == 1
             # D10 (100.00) offline: 30.00 leased to each store; this one sells 20.00 of its lease,
             # the other all of its 30.00 and then no more: 50.00 together, never over 60.00
             mine = [await sell_plain(http, f"D{i}", "D") for i in range(2)]
@@ -206,8 +226,8 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
 
             central = start_central(tmp_path, central_redis.url, central.port)  # where the instances look
             for h in (http, http2):
-                await until(h, lambda h: h["pendingTransactions"] == 0 and h["btpConnectivity"] == "CONNECTED",
-                            "queue drained after central came back")
+                await until(h, lambda h: h["pendingTransactions"] == 0 and h["pendingLoyaltyEvents"] == 0
+                            and h["btpConnectivity"] == "CONNECTED", "queues drained after central came back")
             async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
                 d10 = (await admin.get("/admin/promotions/D10/budget")).json()["amount"]  # leases renewed meanwhile
                 assert d10["consumed"] == 50.00 and d10["consumed"] + d10["outstandingLeases"] <= 100.00, d10
@@ -242,6 +262,7 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             with trio.fail_after(30):
                 while rdb.hget(keys.member(TENANT, "L1"), "points") != str(points):
                     await trio.sleep(0.1)
+            assert rdb.hget(keys.member(TENANT, MEMBER), "points") == "4"  # the offline event booked once
             # a transaction forwarded again (a lost answer) changes nothing
             totals = {"gross": 10.0, "discount": 2.0, "net": 8.0, "currency": "EUR",
                       "savingsSummary": {"totalSavings": 2.0, "byPromotion": [], "loyaltyPointsEarned": 0}}
