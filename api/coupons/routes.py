@@ -7,7 +7,7 @@ the code, `issue` = the reason: NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_
 LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED, TOO_MANY_HOLDS, GENERIC), 409
 ALREADY_REDEEMED (second redeem), 503. At a store's local instance while central is away,
 validate, reserve and activate refuse a code whose type's offlinePolicy is not ACCEPT
-(OFFLINE_REFUSED: ``api.coupons.offline``). ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
+(OFFLINE_REFUSED: ``api.coupons.offline``); issue and activate are passed on to central. ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
 POS key); the others take any key.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import replace
 from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
-from api.coupons.offline import refuse_offline, refused_offline
+from api.coupons.offline import at_central, refuse_offline, refused_offline
 from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse, VoidRequest,
@@ -106,9 +106,12 @@ async def cancel(data: ReservationRequest) -> Response:
 @document_response(ActivateResponse, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
 async def activate_coupon(data: ActivateRequest) -> Response:
-    """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent."""
+    """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent. At a
+    store's local instance: passed on to central (503 CENTRAL_UNAVAILABLE while it is away)."""
     s = current_services()
     await refuse_offline(s, g.tenant, data.code)
+    if (central := await at_central(s)) is not None:
+        return central
     status = await s.store.coupons.activate(g.tenant, data.code, data.customerId)
     return json_response({"code": data.code, "customerId": data.customerId, "status": status})
 
@@ -120,8 +123,13 @@ async def activate_coupon(data: ActivateRequest) -> Response:
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
 async def issue(data: IssueRequest) -> Response:
     """New personalised codes (CREATED) of an INDIVIDUAL coupon type, one per customerId. Not
-    idempotent (each call issues new codes): send an Idempotency-Key to make retries safe."""
-    issued = await current_services().store.coupons.issue(g.tenant, data.couponTypeId, data.customerIds)
+    idempotent (each call issues new codes): send an Idempotency-Key to make retries safe. At a
+    store's local instance: passed on to central, which issues them (503 CENTRAL_UNAVAILABLE
+    while it is away); they reach the instance with the next pull."""
+    s = current_services()
+    if (central := await at_central(s)) is not None:
+        return central
+    issued = await s.store.coupons.issue(g.tenant, data.couponTypeId, data.customerIds)
     return json_response({"couponTypeId": data.couponTypeId,
                           "codes": [{"code": i.code, "customerId": i.customer_id, "status": "CREATED"}
                                     for i in issued]})

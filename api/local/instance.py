@@ -82,6 +82,14 @@ class LocalInstance:
         except DREError:
             return None
 
+    async def relay_call(self, path: str, body: bytes, idempotency_key: str | None) -> httpx.Response:
+        """Central's answer to a POS call passed on as it came (a 4xx included: central judged
+        it), with its Idempotency-Key. Raises DREError 503 CENTRAL_UNAVAILABLE while central is
+        away."""
+        headers = {"Content-Type": "application/json",
+                   **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        return await self.link.relay(path, body, headers)
+
     async def queue_event(self, key: str, body: bytes, content_type: str) -> None:
         """Queue a loyalty event booked here for central, once per replay ``key`` (the forwarder
         sends it when central answers). Raises DREError 503 (the POS retries: the booking here

@@ -19,6 +19,7 @@ One scenario, in order (each server start costs seconds, so the steps share them
   leases) and loyalty points are what they would be had it never gone away; the ACCEPT code
   redeemed at both stores is one conflict, reported once (and kept in the audit record), both
   sales stand; a transaction forwarded again changes nothing;
+- coupon issue and activate are passed on to central (503 while it is away);
 - loyalty events: online, one at an instance is booked by central at once (its answer is
   central's); offline, one is booked at the instance, queued (a replay once), and booked by
   central once when it is back;
@@ -172,6 +173,12 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
             await until(http, lambda h: h["pendingTransactions"] == 0, "online confirm forwarded")
+            # coupon issue and activate are central's: passed on, central's answer is the lane's
+            r = await http.post("/pos/coupons/issue", headers=ADMIN, json={"couponTypeId": "ACC", "customerIds": ["U1"]})
+            issued = r.json()["codes"][0]["code"]
+            r = await http.post("/pos/coupons/activate", json={"code": issued, "customerId": "U1"})
+            assert (r.status_code, r.json()["status"]) == (200, "ACTIVE"), r.text
+            assert rdb.hget(keys.coupon(TENANT, issued), "status") == "ACTIVE"
             r = await http.post(POSEVENT, content=posevent(1))  # online: central books it, answers
             assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, 0), r.text
             assert rdb.hget(keys.member(TENANT, MEMBER), "points") == "2"
@@ -202,6 +209,8 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert (r.json()["valid"], r.json()["reason"]) == (False, "OFFLINE_REFUSED"), r.text
             r = await http.post("/pos/coupons/reserve", json={"code": codes["REF"], "transactionId": "CPR"})
             assert r.status_code == 409 and r.json()["error"]["details"][0]["issue"] == "OFFLINE_REFUSED", r.text
+            r = await http.post("/pos/coupons/issue", headers=ADMIN, json={"couponTypeId": "ACC", "customerIds": ["U2"]})
+            assert (r.status_code, r.json()["error"]["code"]) == (503, "CENTRAL_UNAVAILABLE"), r.text  # no code central lacks
             for status in (0, 6):  # offline: booked here, a replay answered as one; queued once
                 r = await http2.post(POSEVENT, content=posevent(2))
                 assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, status)
