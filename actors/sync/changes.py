@@ -47,4 +47,17 @@ class ChangeFeed(StorePart):
                 nursery.start_soon(read, i, code)
         # a GENERIC code's state is its type's and its uses at central: not a store's to copy
         codes = [f for f in found if f and f.get("kind") == "INDIVIDUAL"]
+
+        async def held(fields: dict[str, str]) -> None:
+            """A reserved code comes with its holder's reservation entry (``heldEntry``), so that
+            the transaction that reserved it at central can use it at the store."""
+            key = keys.coupon_by_txn(tenant, fields["code"])
+            entry = await self._core.call(lambda p: p.hget(key, fields["reservedTxn"]))
+            if entry:
+                fields["heldEntry"] = entry
+
+        async with trio.open_nursery() as nursery:
+            for fields in codes:
+                if fields.get("status") == "RESERVED" and fields.get("reservedTxn"):
+                    nursery.start_soon(held, fields)
         return codes, int(changed[-1][1]), more

@@ -59,9 +59,11 @@ class SyncState(StorePart):
         written = [0]
 
         async def put(fields: dict[str, str]) -> None:
-            args = [x for kv in sorted(fields.items()) for x in kv]
-            n = await self._core.call_script(
-                self._core.scripts.code_sync_put, [keys.coupon(tenant, fields["code"])], args, int)
+            fields = dict(fields)
+            held = fields.pop("heldEntry", "")
+            args = [held, *(x for kv in sorted(fields.items()) for x in kv)]
+            k = [keys.coupon(tenant, fields["code"]), keys.coupon_by_txn(tenant, fields["code"])]
+            n = await self._core.call_script(self._core.scripts.code_sync_put, k, args, int)
             written[0] += n  # not `+= await`: that would read the count before the await
 
         async with trio.open_nursery() as nursery:  # one pipeline: the store actor batches them

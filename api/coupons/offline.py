@@ -4,7 +4,9 @@ While central is away a code of a type whose ``offlinePolicy`` is not ACCEPT is 
 OFFLINE_REFUSED), decided by ``LocalInstance.refused_types``; nothing is refused at central or
 while central answers. Issue and activate change what central alone decides (which codes exist,
 whose a code is): they are passed on to central (:func:`at_central`), and while it is away they
-answer 503 CENTRAL_UNAVAILABLE rather than make a code central does not know."""
+answer 503 CENTRAL_UNAVAILABLE rather than make a code central does not know. Validate, reserve,
+redeem and cancel are passed on while central answers and answered here while it is away (a
+redeem or cancel of a reservation made here, while central was away, is answered here)."""
 from __future__ import annotations
 
 from quart import Response, request
@@ -12,7 +14,8 @@ from quart import Response, request
 from actors.store_ops.coupons import type_of
 from api.evaluate.coupons import OFFLINE_REFUSED
 from api.services import Services
-from dre.errors import Issue, conflict
+from dre.errors import DREError, Issue, conflict
+from dre.store import keys
 
 
 async def refused_offline(services: Services, type_id: str | None) -> bool:
@@ -31,12 +34,28 @@ async def refuse_offline(services: Services, tenant: str, code: str) -> None:
                                              "(its type's offlinePolicy is REFUSE)", [Issue(code, OFFLINE_REFUSED)])
 
 
-async def at_central(services: Services) -> Response | None:
+async def at_central(services: Services, *, or_here: bool = False) -> Response | None:
     """At a local instance: central's answer to this request (path, body and Idempotency-Key
-    passed on as they came; status and body as central gave them). None at central. Raises
-    DREError 503 CENTRAL_UNAVAILABLE while central is away."""
+    passed on as they came; status and body as central gave them). None at central, and, with
+    ``or_here``, while central is away (the instance answers itself). Raises DREError 503
+    CENTRAL_UNAVAILABLE while central is away (without ``or_here``)."""
     if services.local is None:
         return None
     body = await request.get_data()
-    r = await services.local.relay_call(request.path, body, request.headers.get("Idempotency-Key"))
+    try:
+        r = await services.local.relay_call(request.path, body, request.headers.get("Idempotency-Key"))
+    except DREError:
+        if or_here:
+            return None
+        raise
     return Response(r.content, status=r.status_code, content_type=r.headers.get("Content-Type", "application/json"))
+
+
+async def reserved_here(services: Services, tenant: str, reservation_id: str) -> bool:
+    """At a local instance: was ``reservation_id`` made here (while central was away)? Its redeem
+    and cancel are then answered here: central does not know it. (Reservations made at central
+    are not copied here: their index stays central's.)"""
+    if services.local is None:
+        return False
+    key = keys.reservation(tenant, reservation_id)
+    return bool(await services.store.core.call(lambda p: p.exists(key), int))

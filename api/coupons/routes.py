@@ -7,7 +7,8 @@ the code, `issue` = the reason: NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_
 LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED, TOO_MANY_HOLDS, GENERIC), 409
 ALREADY_REDEEMED (second redeem), 503. At a store's local instance while central is away,
 validate, reserve and activate refuse a code whose type's offlinePolicy is not ACCEPT
-(OFFLINE_REFUSED: ``api.coupons.offline``); issue and activate are passed on to central. ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
+(OFFLINE_REFUSED: ``api.coupons.offline``); while central answers every call is passed on to
+central and its answer returned (issue and activate only then: 503 while it is away). ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
 POS key); the others take any key.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import replace
 from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
-from api.coupons.offline import at_central, refuse_offline, refused_offline
+from api.coupons.offline import at_central, refuse_offline, refused_offline, reserved_here
 from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse, VoidRequest,
@@ -51,6 +52,8 @@ async def validate(data: ValidateRequest) -> Response:
     """Is the code usable now (for this customer)? Read only. An unknown code is answered 200
     with `valid: false, reason: INVALID` (the question has an answer), not 404."""
     s = current_services()
+    if (central := await at_central(s, or_here=True)) is not None:
+        return central
     c = await s.store.coupons.validate(g.tenant, data.code, customer_id=data.customerId)
     if c.valid and await refused_offline(s, c.coupon_type_id):
         c = replace(c, valid=False, reason=OFFLINE_REFUSED)
@@ -71,6 +74,8 @@ async def reserve(data: ReserveRequest) -> Response:
     least one) at once: 409 `TOO_MANY_HOLDS` past that, so no single caller can block a shared
     code for everyone (give stores or lanes their own POS keys)."""
     s = current_services()
+    if (central := await at_central(s, or_here=True)) is not None:
+        return central
     await refuse_offline(s, g.tenant, data.code)
     r = await s.store.coupons.reserve(g.tenant, data.code, data.transactionId,
                                       customer_id=data.customerId, caller=caller_tag())
@@ -85,7 +90,11 @@ async def reserve(data: ReserveRequest) -> Response:
 async def redeem(data: ReservationRequest) -> Response:
     """RESERVED → REDEEMED. Not idempotent: a second redeem of the reservation is 409
     ALREADY_REDEEMED (send an Idempotency-Key to have retries replayed instead)."""
-    r = await current_services().store.coupons.redeem(g.tenant, data.reservationId)
+    s = current_services()
+    if not await reserved_here(s, g.tenant, data.reservationId) and \
+            (central := await at_central(s, or_here=True)) is not None:
+        return central
+    r = await s.store.coupons.redeem(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "code": r.code, "transactionId": r.transaction_id,
                           "customerId": r.customer_id or None, "status": "REDEEMED"})
 
@@ -97,7 +106,11 @@ async def redeem(data: ReservationRequest) -> Response:
 async def cancel(data: ReservationRequest) -> Response:
     """RESERVED → ACTIVE. Idempotent: cancelling again answers the same. 409 when the reservation
     was redeemed already."""
-    state = await current_services().store.coupons.cancel(g.tenant, data.reservationId)
+    s = current_services()
+    if not await reserved_here(s, g.tenant, data.reservationId) and \
+            (central := await at_central(s, or_here=True)) is not None:
+        return central
+    state = await s.store.coupons.cancel(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "status": state})
 
 

@@ -99,3 +99,20 @@ async def test_releasing_a_lease_counts_its_unused_rest_as_consumed_and_keeps_it
     assert await returns.release_all(TENANT) == 0  # nothing left to give back
     await returns.settle(TENANT, [pending["returnId"]])
     assert await returns.pending(TENANT) == []
+
+
+async def test_a_code_reserved_at_central_is_usable_here_by_the_transaction_that_holds_it(services):
+    import orjson as json
+
+    from actors.sync import SyncState
+
+    expires = 4_000_000_000_000
+    entry = json.dumps({"rid": "R1", "expiresAt": expires, "customerId": "", "state": "RESERVED"}).decode()
+    fields = {"code": "C9", "status": "RESERVED", "kind": "INDIVIDUAL", "typeId": "IND", "uses": "0",
+              "reservationId": "R1", "reservedTxn": "T1", "reservedUntil": str(expires), "heldEntry": entry}
+    assert await SyncState(services.store.core).put_codes(TENANT, [fields]) == 1
+    coupons = services.store.coupons
+    assert "heldEntry" not in await coupons.get(TENANT, "C9")
+    assert (await coupons.validate(TENANT, "C9", transaction_id="T1")).valid
+    other = await coupons.validate(TENANT, "C9", transaction_id="T2")
+    assert (other.valid, other.reason) == (False, "RESERVED_ELSEWHERE")

@@ -19,7 +19,9 @@ One scenario, in order (each server start costs seconds, so the steps share them
   leases) and loyalty points are what they would be had it never gone away; the ACCEPT code
   redeemed at both stores is one conflict, reported once (and kept in the audit record), both
   sales stand; a transaction forwarded again changes nothing;
-- coupon issue and activate are passed on to central (503 while it is away);
+- coupon calls are passed on to central while it answers: a code reserved there is used by its
+  transaction's confirm at the store (the reservation comes down with the code); issue and
+  activate answer 503 while central is away;
 - loyalty events: online, one at an instance is booked by central at once (its answer is
   central's); offline, one is booked at the instance, queued (a replay once), and booked by
   central once when it is back;
@@ -147,8 +149,8 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             for t in COUPON_TYPES:
                 r = await admin.post("/admin/coupon-types", json=t)
                 assert r.status_code == 201, r.text
-                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 1})
-                codes[t["id"]] = r.json()["codes"][0]
+                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 2})
+                codes[t["id"]], codes[t["id"] + "2"] = r.json()["codes"]
         async with trio.open_nursery() as nursery:  # two starts at once: each waits mostly on numba's cache
             started = {}
 
@@ -166,13 +168,18 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
                 assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
                 r = await h.get("/admin/stores", headers=ADMIN)  # central's time zones, synced with the rules
                 assert r.json()["stores"] == [{"storeId": "BER1", "timeZone": "Europe/Berlin"}], r.text
-                for code in codes.values():  # INDIVIDUAL codes synced with the rules
-                    r = await h.post("/pos/coupons/validate", json={"code": code})
-                    assert r.json()["valid"] is True, r.text
             # online: priced with synced rules (B's group from the synced master), forwarded at once
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
             await until(http, lambda h: h["pendingTransactions"] == 0, "online confirm forwarded")
+            # online, coupon calls are passed on: a code reserved at central (its reservation
+            # synced down with the code) is used by that transaction's confirm at the store
+            r = await http.post("/pos/coupons/reserve", json={"code": codes["ACC2"], "transactionId": "RSV"})
+            assert r.status_code == 200 and rdb.hget(keys.coupon(TENANT, codes["ACC2"]), "status") == "RESERVED"
+            await trio.sleep(2 * 1.0 + 0.5)  # two sync polls: the store has central's reservation
+            held = await sell_plain(http, "RSV", "C", codes["ACC2"])
+            assert held["couponResults"][0]["status"] == "APPLIED", held
+            await until(http, lambda h: h["pendingTransactions"] == 0, "RSV forwarded")
             # coupon issue and activate are central's: passed on, central's answer is the lane's
             r = await http.post("/pos/coupons/issue", headers=ADMIN, json={"couponTypeId": "ACC", "customerIds": ["U1"]})
             issued = r.json()["codes"][0]["code"]
@@ -258,8 +265,10 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             conflicts = (await admin.get("/admin/sync/conflicts")).json()["conflicts"]
             assert [(c["transactionId"] in ("CPA", "CPB"), c["conflicts"]) for c in conflicts] == [
                 (True, [{"type": "COUPON", "code": codes["ACC"], "reason": "ALREADY_REDEEMED"}])], conflicts
-            r = await admin.post("/pos/coupons/validate", json={"code": codes["ACC"]})
-            assert r.json()["status"] == "REDEEMED", r.text
+            for code in (codes["ACC"], codes["ACC2"]):  # ACC2 by RSV, through its reservation at central
+                r = await admin.post("/pos/coupons/validate", json={"code": code})
+                assert r.json()["status"] == "REDEEMED", r.text
+            assert rdb.hget(keys.coupon(TENANT, codes["ACC2"]), "redeemedBy") == "RSV"
             with trio.fail_after(30):  # both sales in the audit record, the second with its conflict
                 while len(audits := [orjson.loads(a) for a in rdb.mget(
                         [keys.audit_record(TENANT, f"{t}/1") for t in ("CPA", "CPB")]) if a]) < 2:
