@@ -10,14 +10,17 @@ from dre.store import keys, sync_keys
 class ChangeFeed(StorePart):
     """Pages of the tenant's article master in the order of their last write."""
 
+    async def _after(self, log: str, cursor: int, limit: int) -> tuple[list[tuple[str, float]], bool]:
+        """Up to ``limit`` (member, sequence) of change log ``log`` after ``cursor``, oldest first;
+        and whether more follow."""
+        changed = await self._core.call(
+            lambda p: p.zrangebyscore(log, f"({cursor}", "+inf", start=0, num=limit + 1, withscores=True))
+        return changed[:limit], len(changed) > limit
+
     async def articles_after(self, tenant: str, cursor: int, limit: int) -> tuple[list[tuple[str, str]], int, bool]:
         """Articles whose last write is after ``cursor``: ([(articleNumber, JSON)], next cursor,
         more). At most ``limit``; ``more`` when the log holds further changes."""
-        log = sync_keys.article_changes(tenant)
-        changed = await self._core.call(
-            lambda p: p.zrangebyscore(log, f"({cursor}", "+inf", start=0, num=limit + 1, withscores=True))
-        more = len(changed) > limit
-        changed = changed[:limit]
+        changed, more = await self._after(sync_keys.article_changes(tenant), cursor, limit)
         if not changed:
             return [], cursor, False
         numbers = [n for n, _ in changed]
@@ -30,11 +33,7 @@ class ChangeFeed(StorePart):
     async def codes_after(self, tenant: str, cursor: int, limit: int) -> tuple[list[dict[str, str]], int, bool]:
         """The INDIVIDUAL coupon codes changed after ``cursor`` (``code_changes_log.lua``), each
         as stored now (its hash): ([fields], next cursor, more). At most ``limit`` looked at."""
-        log = sync_keys.code_changes(tenant)
-        changed = await self._core.call(
-            lambda p: p.zrangebyscore(log, f"({cursor}", "+inf", start=0, num=limit + 1, withscores=True))
-        more = len(changed) > limit
-        changed = changed[:limit]
+        changed, more = await self._after(sync_keys.code_changes(tenant), cursor, limit)
         if not changed:
             return [], cursor, False
         found: list[dict[str, str]] = [{} for _ in changed]
