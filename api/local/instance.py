@@ -6,11 +6,15 @@ The instance serves one tenant, the first of DRE_API_KEYS (its store's lanes); a
 is the tenant of DRE_CENTRAL_KEY, an admin key. Confirms are committed in the local store and
 their side-effects jobs move them into the outbox (``actors.sync.QueueForCentral``), whence the
 forwarder sends them to central: at once while central answers, later when it is away.
+Coupon calls and loyalty events are passed on to central while it answers (``relay_call``,
+``relay_event``); coupon codes of types without ``offlinePolicy: ACCEPT`` are refused while it
+is away (``refused_types``); and when the instance stops it gives back what it did not sell of
+its budget leases.
 """
 from __future__ import annotations
 
-from collections.abc import Container
 import logging
+from collections.abc import Container
 from dataclasses import dataclass
 
 import httpx
@@ -18,10 +22,10 @@ import orjson
 import trio
 
 from actors.store import Store
-from actors.sync.forwarder import POSEVENT_PATH
 from actors.sync import (
     CentralLink, CentralRefused, EventOutbox, Forwarder, Outbox, SyncState, open_central_link, start_forwarder,
 )
+from actors.sync.forwarder import POSEVENT_PATH
 from api.local.sync import Syncer
 from dre.clock import iso_ms
 from dre.config import Config
