@@ -9,10 +9,13 @@ redeem and cancel are passed on while central answers and answered here while it
 redeem or cancel of a reservation made here, while central was away, is answered here)."""
 from __future__ import annotations
 
-from quart import Response, request
+import httpx
+import orjson
+from quart import Response, current_app, request
 
 from actors.store_ops.coupons import type_of
 from api.evaluate.coupons import OFFLINE_REFUSED
+from api.http.surfaces import canonical_path
 from api.services import Services
 from dre.errors import DREError, Issue, conflict
 from dre.store import keys
@@ -43,12 +46,26 @@ async def at_central(services: Services, *, or_here: bool = False) -> Response |
         return None
     body = await request.get_data()
     try:
-        r = await services.local.relay_call(request.path, body, request.headers.get("Idempotency-Key"))
+        # the REST path, also for an alias (OData): this instance shapes the answer for its surface
+        path = canonical_path(current_app, request.url_rule, request.path)
+        r = await services.local.relay_call(path, body, request.headers.get("Idempotency-Key"))
     except DREError:
         if or_here:
             return None
         raise
+    if r.status_code >= 400:
+        raise central_error(r)  # answered in this request's surface's error shape (REST, OData)
     return Response(r.content, status=r.status_code, content_type=r.headers.get("Content-Type", "application/json"))
+
+
+def central_error(r: httpx.Response) -> DREError:
+    """Central's error answer (the contract's shape) as the DREError it was raised from."""
+    try:
+        err = orjson.loads(r.content)["error"]
+        details = [Issue(str(d.get("path", "")), str(d.get("issue", ""))) for d in err.get("details") or ()]
+        return DREError(r.status_code, str(err["code"]), str(err.get("message", "")), details)
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return DREError(r.status_code, "CENTRAL_REFUSED", f"central answered HTTP {r.status_code}")
 
 
 async def reserved_here(services: Services, tenant: str, reservation_id: str) -> bool:
