@@ -221,14 +221,14 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             for status in (0, 6):  # offline: booked here, a replay answered as one; queued once
                 r = await http2.post(POSEVENT, content=posevent(2))
                 assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, status)
-            assert (await heartbeat(http2))["pendingLoyaltyEvents"] == 1
+            await until(http2, lambda h: h["pendingLoyaltyEvents"] == 1, "event queued")  # (a slow probe: null)
             # D10 (100.00) offline: 30.00 leased to each store; this one sells 20.00 of its lease,
             # the other all of its 30.00 and then no more: 50.00 together, never over 60.00
             mine = [await sell_plain(http, f"D{i}", "D") for i in range(2)]
             theirs = [await sell_plain(http2, f"E{i}", "D") for i in range(4)]
             assert [discount(a) for a in mine + theirs] == [10.00, 10.00, 10.00, 10.00, 10.00, 0.00]
-            assert (await heartbeat(http))["pendingTransactions"] == 5
-            assert (await heartbeat(http2))["pendingTransactions"] == 7
+            await until(http, lambda h: h["pendingTransactions"] == 5, "5 queued here")
+            await until(http2, lambda h: h["pendingTransactions"] == 7, "7 queued there")
 
         kill_9(local)  # and its embedded Redis with it: only the AOF (fsync always) is left
         local.proc.wait()
