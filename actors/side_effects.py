@@ -3,10 +3,13 @@
 Every step is idempotent per job, so a job that runs again (its worker was killed after some
 steps, or its lease ran out while it was still running) takes effect once:
 
-1. coupon redemptions: already done inside the atomic confirm (``confirm.lua``); reported here;
+1. coupon redemptions: already done inside the atomic confirm (``confirm.lua``); reported here,
+   and logged for local instances' delta feed (``store.coupons.log_changed``: they keep the codes);
 2. loyalty points: ``store.loyalty.book`` once per event key ``confirm:<transactionId>/<counter>``
    for the member (loyaltyCardNo, else customerId); skipped without a member;
-3. calculation audit record: ``store.audit.append`` once per audit id (= the job id);
+3. calculation audit record: ``store.audit.append`` once per audit id (= the job id); a
+   transaction a local instance forwarded keeps there the conflicts central met accepting it
+   (a code two stores redeemed offline, a budget used up: ``api.central.accept``);
 4. post-purchase coupons of ISSUE_COUPON promotions: ``store.coupons.grant`` once per grant,
    recorded in the job's own hash. The codes are issued ACTIVE and bound to the customer at once
    (they are that customer's already; a CREATED code would need an activate call nobody makes).
@@ -27,7 +30,7 @@ from dre.config import Config
 from dre.clock import iso_ms
 from dre.errors import DREError
 from dre.side_effects import JobPayload
-from dre.store import keys
+from dre.store import keys, sync_keys
 from dre.store.records import ClaimedJob
 
 EVENT_PREFIX = "confirm:"  # loyalty event keys of confirms (posevent uses its own key format)
@@ -47,6 +50,7 @@ class SideEffects:
     async def __call__(self, tenant: str, job: ClaimedJob) -> str:
         p = JobPayload.from_json(job.payload)
         warnings: list[str] = []
+        await self._store.coupons.log_changed(tenant, p.coupons)
         results = {
             "couponRedemptions": [{"code": c, "status": "REDEEMED"} for c in p.coupons],
             "loyalty": await self._loyalty(tenant, p),
@@ -71,6 +75,9 @@ class SideEffects:
                             "points": u.points, "couponCode": u.couponCode} for u in p.promotions],
             "coupons": list(p.coupons), "totals": p.totals,  # cents
         }
+        conflicts = await self._store.core.call(lambda pipe: pipe.get(sync_keys.conflict(tenant, p.job_id)))
+        if conflicts:  # recorded before the forwarded transaction was committed (api.central.accept)
+            record["conflicts"] = orjson.loads(conflicts)["conflicts"]
         await self._store.audit.append(tenant, p.job_id, orjson.dumps(record).decode())
         return p.job_id
 

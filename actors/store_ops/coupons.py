@@ -16,7 +16,7 @@ from typing import Any, Iterator, Sequence
 from actors.store_ops.base import DAY_S, CallsStore, StorePart, ms
 from actors.store_ops.coupon_types import CouponTypes
 from dre.errors import DREError, conflict, not_found
-from dre.store import codes, keys
+from dre.store import codes, keys, sync_keys
 from dre.store.records import CodeValidation, IssuedCode, Redemption, Reservation, now_ms
 
 RESERVATION_TTL_S = 15 * 60  # a reservation not redeemed within this returns to ACTIVE
@@ -101,6 +101,22 @@ class CouponCodes(StorePart):
 
     # -- codes ------------------------------------------------------------------------------
 
+    async def log_changed(self, tenant: str, changed: Sequence[str]) -> None:
+        """Log that ``changed`` codes were written, for local instances' delta feed (they keep
+        INDIVIDUAL codes to honour offline, docs/local-store.md). Raises DREError 503."""
+        if changed:
+            k = [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+            await self._core.call_script(self._core.scripts.code_changes_log, k, list(changed), int)
+
+    async def _changed(self, tenant: str, changed: Sequence[str]) -> None:
+        """:meth:`log_changed` after a transition, not in its script: a store fault here (rare:
+        it answered just before) leaves a store's copy stale until the code changes again, and
+        is not worth failing the call that succeeded."""
+        try:
+            await self.log_changed(tenant, changed)
+        except DREError:
+            pass
+
     async def get(self, tenant: str, code: str) -> dict[str, str] | None:
         """The raw stored fields of a code (admin / tests), or None. No expiry is applied."""
         key = keys.coupon(tenant, code)
@@ -177,6 +193,7 @@ class CouponCodes(StorePart):
                 made = list(reply[1:])  # the codes created (the first run's, on a replay)
                 for c in made:  # their first reserve or validate here then costs one round trip
                     self._code_types.remember(tenant, c, type_id)
+                await self._changed(tenant, made)
                 if marker is None:
                     return list(zip(made, owners))
                 return list(zip(made, owners)), int(reply[0]) == 2
@@ -248,7 +265,9 @@ class CouponCodes(StorePart):
             return Reservation(r[0], code, transaction_id, int(r[1]), bool(int(r[2])))
 
         # journaled by code and transaction: each attempt draws another reservation id
-        return await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
+        held = await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
+        await self._changed(tenant, [code])
+        return held
 
     async def _reservation(self, tenant: str, reservation_id: str) -> dict[str, str]:
         # The reservation index is written once by reserve and never changes, so reading it
@@ -272,7 +291,9 @@ class CouponCodes(StorePart):
         args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_redeem
         with self._code_types.forgetting_unknown(tenant, code):
-            return await self._core.call_script(s, k, args, lambda x: Redemption(*x))
+            done = await self._core.call_script(s, k, args, lambda x: Redemption(*x))
+        await self._changed(tenant, [code])
+        return done
 
     async def cancel(self, tenant: str, reservation_id: str, now: int | None = None) -> str:
         """RESERVED -> ACTIVE. Idempotent. Returns CANCELLED, or EXPIRED if it had lapsed.
@@ -284,7 +305,9 @@ class CouponCodes(StorePart):
         args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_cancel
         with self._code_types.forgetting_unknown(tenant, code):
-            return await self._core.call_script(s, k, args, lambda x: x[1])
+            state = await self._core.call_script(s, k, args, lambda x: x[1])
+        await self._changed(tenant, [code])
+        return state
 
     async def activate(
         self, tenant: str, code: str, customer_id: str, now: int | None = None
@@ -297,7 +320,9 @@ class CouponCodes(StorePart):
         args = [code, customer_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_activate
         with self._code_types.forgetting_unknown(tenant, code):
-            return await self._core.call_script(s, k, args, lambda x: x[1])
+            status = await self._core.call_script(s, k, args, lambda x: x[1])
+        await self._changed(tenant, [code])
+        return status
 
     async def void(self, tenant: str, code: str, now: int | None = None) -> int:
         """Void ``code`` for good: CREATED / ACTIVE / RESERVED -> CANCELLED (its reservations are
@@ -308,7 +333,9 @@ class CouponCodes(StorePart):
         k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
         args = [code, now if now is not None else now_ms(), type_id]
         with self._code_types.forgetting_unknown(tenant, code):
-            return await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
+            at = await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
+        await self._changed(tenant, [code])
+        return at
 
     async def sweep_reservations(self, tenant: str, now: int | None = None, limit: int = 500) -> int:
         """Release up to ``limit`` codes' expired reservations (a job actor calls it

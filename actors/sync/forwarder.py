@@ -6,6 +6,11 @@ each with central's verdict: accepted (with any conflicts central recorded), or 
 its reason (kept, never dropped). Central accepts by (transactionId, transactionCounter) exactly
 once, so a batch sent again after a crash or a lost answer changes nothing there. While central
 is away the breaker makes each try cheap and the outbox simply grows; lanes never wait for it.
+
+It also sends the loyalty POS events the instance booked while central was away (the
+``EventOutbox``), one at a time, oldest first, as the POS sent them, to central's own
+``POST /posSupportAPI/loyalty/posevent``: central books each once by its replay key (member,
+checkNumber, businessDate), so one sent again is answered as a replay and books nothing.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import trio
 
 from actors.kit import ScopedActor
 from actors.sync.link import CentralLink, CentralRefused
-from actors.sync.outbox import Outbox
+from actors.sync.outbox import EventOutbox, Outbox
 from dre.errors import DREError
 
 log = logging.getLogger("dre.forwarder")
@@ -24,15 +29,18 @@ BATCH = 50  # transactions per call to central
 IDLE_S = 0.2  # the outbox is looked at this often when it is empty (a confirm's job also wakes it)
 DOWN_S = 0.5  # pause after central (or the local store) failed
 TRANSACTIONS_PATH = "/admin/sync/transactions"
+POSEVENT_PATH = "/posSupportAPI/loyalty/posevent"
 
 
 class Forwarder(ScopedActor):
     """Handle of the forwarding task (``await forwarder.aclose()`` stops it; a batch in flight is
     simply sent again next time)."""
 
-    def __init__(self, outbox: Outbox, link: CentralLink, tenant: str, instance: str) -> None:
+    def __init__(self, outbox: Outbox, link: CentralLink, tenant: str, instance: str,
+                 events: EventOutbox | None = None) -> None:
         super().__init__()
         self._outbox = outbox
+        self._events = events
         self._link = link
         self.tenant = tenant
         self.instance = instance  # sent with each transaction: its sales are within its leases
@@ -48,7 +56,7 @@ class Forwarder(ScopedActor):
             task_status.started(self)
             while True:
                 try:
-                    sent = await self.forward_once()
+                    sent = await self.forward_once() + await self.forward_events_once()
                 except DREError as err:  # central or the local store unavailable
                     log.debug("forwarding paused", extra={"error": err.message})
                     await trio.sleep(DOWN_S)
@@ -99,9 +107,28 @@ class Forwarder(ScopedActor):
         self.forwarded += len(verdicts)
         return len(verdicts)
 
+    async def forward_events_once(self) -> int:
+        """Send the oldest pending loyalty event and settle it with central's answer (booked, a
+        replay, or refused: kept with its answer). Returns how many were settled (0 or 1).
+        Raises DREError 503 when central or the local store is unavailable (nothing settled)."""
+        if self._events is None:
+            return 0
+        head = await self._events.head(self.tenant, 1)
+        if not head:
+            return 0
+        [(key, item)] = head
+        r = await self._link.relay(POSEVENT_PATH, item["body"].encode(),
+                                   {"Content-Type": item["contentType"], "Accept": "application/json"})
+        status = "ACCEPTED" if r.status_code == 200 else "REFUSED"
+        if status == "REFUSED":
+            log.warning("central refused a forwarded loyalty event", extra={"event": key, "status": r.status_code})
+        await self._events.settle(self.tenant, key, {"status": status, "httpStatus": r.status_code,
+                                                     "answer": r.content.decode(errors="replace")})
+        return 1
+
 
 async def start_forwarder(nursery: trio.Nursery, outbox: Outbox, link: CentralLink, tenant: str,
-                          instance: str) -> Forwarder:
-    """Start forwarding ``tenant``'s outbox in ``nursery`` as ``instance``; stop with
-    ``await forwarder.aclose()``."""
-    return await nursery.start(Forwarder(outbox, link, tenant, instance).run)
+                          instance: str, events: EventOutbox | None = None) -> Forwarder:
+    """Start forwarding ``tenant``'s outbox (and its loyalty ``events``) in ``nursery`` as
+    ``instance``; stop with ``await forwarder.aclose()``."""
+    return await nursery.start(Forwarder(outbox, link, tenant, instance, events).run)

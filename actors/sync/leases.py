@@ -4,8 +4,10 @@ out of the budget when granted, so that the stores' offline sales together never
 An instance enforces its cumulative lease as the promotion's budget on its own sales (its local
 budget counters count every sale it made), so it sells a promotion only within what it was
 leased. Its forwarded sales then consume nothing more of the budget; they count as used of the
-lease (once per transaction). The budget's consumed figures therefore hold real sales plus
-outstanding leases (leased, not yet known to be sold); ``GET /admin/sync/leases`` shows them apart.
+lease (once per transaction). An instance gives back what it will not sell (on shutdown:
+``actors.sync.lease_returns``), and that is no longer consumed. The budget's stored consumed
+figures therefore hold real sales plus outstanding leases (leased, not yet known to be sold nor
+given back); the budget route and ``GET /admin/sync/leases`` show them apart (:func:`outstanding`).
 """
 from __future__ import annotations
 
@@ -47,13 +49,37 @@ class Leases(StorePart):
         return await self._core.call_script(self._core.scripts.lease_use, k, [instance, txn_key, max(0, amount)],
                                             lambda r: bool(int(r)))
 
-    async def all(self, tenant: str) -> dict[str, dict[str, dict[str, int]]]:
-        """promotion id -> instance -> {amount, redemptions, usedAmount, usedRedemptions}."""
-        ids = sorted(await self._core.call(lambda p: p.smembers(sync_keys.leased_promotions(tenant))))
-        out: dict[str, dict[str, dict[str, int]]] = {}
-        for pid in ids:
-            raw = await self._core.call(lambda p, key=sync_keys.lease(tenant, pid): p.hgetall(key))
-            for field, value in raw.items():
-                instance, _, name = field.rpartition(":")
-                out.setdefault(pid, {}).setdefault(instance, {})[name] = int(value)
+    async def give_back(self, tenant: str, instance: str, promotion_id: str, return_id: str,
+                        amount: int, redemptions: int, limits: tuple[int, int]) -> tuple[int, int] | None:
+        """Take back what ``instance`` returns of its lease (at most its outstanding rest), once per
+        ``return_id``; ``limits`` are the budget's (NO_LIMIT where none). Returns (amount,
+        redemptions) taken back, or None for a return taken back before."""
+        k = [keys.budget(tenant, promotion_id), sync_keys.lease(tenant, promotion_id),
+             sync_keys.lease_returns(tenant, promotion_id), keys.exhausted_budgets(tenant)]
+        r = await self._core.call_script(self._core.scripts.lease_return, k,
+                                         [instance, promotion_id, return_id, max(0, amount), max(0, redemptions),
+                                          *limits])
+        return (int(r[1]), int(r[2])) if int(r[0]) else None
+
+    async def of(self, tenant: str, promotion_id: str) -> dict[str, dict[str, int]]:
+        """instance -> {amount, redemptions, usedAmount, usedRedemptions, returnedAmount,
+        returnedRedemptions} of one promotion ({} when never leased)."""
+        raw = await self._core.call(lambda p: p.hgetall(sync_keys.lease(tenant, promotion_id)))
+        out: dict[str, dict[str, int]] = {}
+        for field, value in raw.items():
+            instance, _, name = field.rpartition(":")
+            out.setdefault(instance, {})[name] = int(value)
         return out
+
+    async def all(self, tenant: str) -> dict[str, dict[str, dict[str, int]]]:
+        """promotion id -> :meth:`of` that promotion."""
+        ids = sorted(await self._core.call(lambda p: p.smembers(sync_keys.leased_promotions(tenant))))
+        return {pid: found for pid in ids if (found := await self.of(tenant, pid))}
+
+
+def outstanding(by_instance: dict[str, dict[str, int]], limit: str) -> int:
+    """What the instances hold of a budget's ``limit`` ("amount" cents, or "redemptions") and have
+    neither sold (as forwarded sales tell) nor given back: counted in the budget's stored
+    consumed figure, not a sale."""
+    used, back = "used" + limit.capitalize(), "returned" + limit.capitalize()
+    return sum(max(0, v[limit] - v.get(used, 0) - v.get(back, 0)) for v in by_instance.values() if limit in v)

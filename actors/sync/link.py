@@ -66,8 +66,21 @@ class CentralLink:
         return await self._call("POST", path, content=orjson.dumps(body),
                                 headers={"Content-Type": "application/json"})
 
+    async def relay(self, path: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST ``content`` as it is (a POS request passed on) and return central's answer as it
+        is, a 4xx included (central judged the request). Raises DREError 503 CENTRAL_UNAVAILABLE."""
+        return await self._request("POST", path, content=content, headers=headers)
+
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         """The answer's JSON. Raises DREError 503 CENTRAL_UNAVAILABLE, or CentralRefused."""
+        r = await self._request(method, path, **kwargs)
+        body = orjson.loads(r.content) if r.content else None
+        if r.status_code >= 400:
+            raise CentralRefused(r.status_code, body)
+        return body
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Central's answer, through the breaker. Raises DREError 503 CENTRAL_UNAVAILABLE."""
         try:
             probe = self.breaker.admit()
         except DREError:
@@ -91,10 +104,7 @@ class CentralLink:
             raise central_unavailable(f"central answered HTTP {r.status_code}")
         self._key_refused = False
         self.breaker.record_success()
-        body = orjson.loads(r.content) if r.content else None
-        if r.status_code >= 400:
-            raise CentralRefused(r.status_code, body)
-        return body
+        return r
 
 
 @asynccontextmanager

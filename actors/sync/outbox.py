@@ -32,7 +32,7 @@ class Outbox(StorePart):
 
     async def head(self, tenant: str, n: int) -> list[tuple[str, dict]]:
         """The first ``n`` pending transactions, oldest first: [(txn_key, item)]."""
-        queue, items = sync_keys.outbox(tenant), sync_keys.outbox_items(tenant)
+        queue, items, _ = self._keys(tenant)
         ids = await self._core.call(lambda p: p.lrange(queue, 0, n - 1))
         if not ids:
             return []
@@ -46,7 +46,7 @@ class Outbox(StorePart):
                                             lambda r: bool(int(r)))
 
     async def length(self, tenant: str) -> int:
-        queue = sync_keys.outbox(tenant)
+        queue = self._keys(tenant)[0]
         return await self._core.call(lambda p: p.llen(queue), int)
 
     async def pending(self, tenant: str) -> int:
@@ -58,9 +58,23 @@ class Outbox(StorePart):
 
     async def verdicts(self, tenant: str) -> dict[str, dict]:
         """Every settled transaction's verdict, by transactionId/counter."""
-        key = sync_keys.outbox_settled(tenant)
+        key = self._keys(tenant)[2]
         raw = await self._core.call(lambda p: p.hgetall(key))
         return {k: orjson.loads(v) for k, v in raw.items()}
+
+
+class EventOutbox(Outbox):
+    """``EventOutbox(store.core)``: loyalty POS events a local instance booked while central was
+    away, queued once per replay key (``outbox_add.lua``) until central answered them
+    (``outbox_settle.lua``); the same scripts as the confirms' outbox, on keys of its own."""
+
+    def _keys(self, tenant: str) -> list[str]:
+        return [sync_keys.event_outbox(tenant), sync_keys.event_outbox_items(tenant),
+                sync_keys.event_outbox_settled(tenant)]
+
+    async def pending(self, tenant: str) -> int:
+        """Events booked here and not yet answered by central."""
+        return await self.length(tenant)
 
 
 class QueueForCentral:

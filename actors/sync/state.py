@@ -1,7 +1,10 @@
-"""A local instance's sync state in its own store: the feed cursor and when the last pull ended."""
+"""A local instance's sync state in its own store: the feed cursor and when the last pull ended;
+and the synced copies it writes (central's promotions as sent, its INDIVIDUAL coupon codes)."""
 from __future__ import annotations
 
 import uuid
+
+import trio
 
 from actors.store_ops.base import StorePart
 from dre.store import keys, sync_keys
@@ -49,3 +52,22 @@ class SyncState(StorePart):
         if promotion_ids:
             key = keys.exhausted_budgets(tenant)
             await self._core.call(lambda p: p.sadd(key, *promotion_ids))
+
+    async def put_codes(self, tenant: str, codes: list[dict[str, str]]) -> int:
+        """Write central's INDIVIDUAL coupon codes (``code_sync_put.lua``: a code this store used
+        and central does not know of yet keeps its local state). Returns how many were written."""
+        written = [0]
+
+        async def put(fields: dict[str, str]) -> None:
+            fields = dict(fields)
+            held = fields.pop("heldEntry", "")
+            args = [held, *(x for kv in sorted(fields.items()) for x in kv)]
+            k = [keys.coupon(tenant, fields["code"]), keys.coupon_by_txn(tenant, fields["code"])]
+            n = await self._core.call_script(self._core.scripts.code_sync_put, k, args, int)
+            written[0] += n  # not `+= await`: that would read the count before the await
+
+        async with trio.open_nursery() as nursery:  # one pipeline: the store actor batches them
+            for fields in codes:
+                if fields.get("code"):
+                    nursery.start_soon(put, fields)
+        return written[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import orjson
 
+from actors.sync import Leases, outstanding
 from api.admin.common import reload_now
 from api.services import Services
 from dre.errors import DREError, Issue, invalid, not_found
@@ -95,16 +96,24 @@ def budget_limits(promo: Promotion) -> tuple[int, int]:
     return (NO_LIMIT if b.amount is None else b.amount), (NO_LIMIT if b.redemptions is None else b.redemptions)
 
 
-def _limit(limit: int | None, consumed: int, money: bool) -> dict:
+def _limit(limit: int | None, consumed: int, leased: int | None, money: bool) -> dict:
+    """``consumed`` as stored counts the budget leases local instances hold (taken out when
+    granted): shown apart (``outstandingLeases``, only for a promotion ever leased: None), so
+    that ``consumed`` is real sales; ``remaining`` is what neither sales nor leases took."""
     show = to_major if money else int
-    if limit is None:
-        return {"limit": None, "consumed": show(consumed), "remaining": None}
-    return {"limit": show(limit), "consumed": show(consumed), "remaining": show(max(0, limit - consumed))}
+    sold = max(0, consumed - (leased or 0))
+    out = {"limit": None if limit is None else show(limit), "consumed": show(sold),
+           "remaining": None if limit is None else show(max(0, limit - consumed))}
+    if leased is not None:
+        out["outstandingLeases"] = show(leased)
+    return out
 
 
 async def budget(services: Services, tenant: str, promotion_id: str) -> dict:
-    """``{"promotionId", "amount": {limit, consumed, remaining}, "redemptions": {...},
-    "perCustomerRedemptions"}``; money in major units, null where the promotion sets no such limit.
+    """``{"promotionId", "amount": {limit, consumed, remaining, outstandingLeases}, "redemptions":
+    {...}, "perCustomerRedemptions"}``; money in major units, null where the promotion sets no
+    such limit; ``consumed`` is real sales, ``outstandingLeases`` what local instances hold of
+    the budget unsold (docs/local-store.md).
     Raises DREError 404 for an unknown promotion."""
     doc = await get_promotion(services, tenant, promotion_id)
     try:
@@ -113,9 +122,12 @@ async def budget(services: Services, tenant: str, promotion_id: str) -> dict:
         promo = None
     limits = promo.budget if promo is not None else None
     state = await services.store.budgets.get(tenant, promotion_id)
+    leases = await Leases(services.store.core).of(tenant, promotion_id)
     return {
         "promotionId": promotion_id,
-        "amount": _limit(limits.amount if limits else None, state.amount_consumed_cents, money=True),
-        "redemptions": _limit(limits.redemptions if limits else None, state.redemptions_consumed, money=False),
+        "amount": _limit(limits.amount if limits else None, state.amount_consumed_cents,
+                         outstanding(leases, "amount") if leases else None, money=True),
+        "redemptions": _limit(limits.redemptions if limits else None, state.redemptions_consumed,
+                              outstanding(leases, "redemptions") if leases else None, money=False),
         "perCustomerRedemptions": limits.per_customer if limits else None,
     }

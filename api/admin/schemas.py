@@ -22,8 +22,13 @@ class Deleted(BaseModel):
 
 class Limit(BaseModel):
     limit: float | None = Field(description="null: the promotion sets no such limit")
-    consumed: float
-    remaining: float | None
+    consumed: float = Field(description="Real sales (confirmed, at central or forwarded by a store)")
+    remaining: float | None = Field(description="What neither sales nor outstanding leases took")
+    outstandingLeases: float | None = Field(
+        default=None,
+        description="Leased to store-local instances and neither sold (as far as forwarded sales tell) nor given "
+                    "back: taken out of the budget, not counted in consumed; absent for a promotion no local "
+                    "instance ever held a lease of")
 
 
 class Budget(BaseModel):

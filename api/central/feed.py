@@ -1,13 +1,17 @@
 """The delta feed a local instance pulls (central side): what changed after its cursor.
 
-The cursor is ``<promotions version>.<article change sequence>``. Promotions, coupon types and
+The cursor is ``<promotions version>.<article change sequence>.<code change sequence>`` (a
+cursor of two parts, from an older release, reads as code sequence 0: every code once). Promotions, coupon types and
 store settings (time zones) come as a whole set, and only when the tenant's promotions version
 moved (every promotion, coupon-type and store-settings write bumps it; sets are small and a
 partial set could price wrongly). Articles come
 one page at a time from the article change log (``articles_upsert.lua`` logs every write), so a
 catalogue of a million articles is copied once and then only its changes. ``exhaustedBudgets``
 (central's used-up budgets, a small set) comes every time: a store stops offering a promotion
-that other stores used up, while it is online. With ``?instance=`` (a local instance's id) the
+that other stores used up, while it is online. INDIVIDUAL coupon codes come from the code change
+log (``code_changes_log.lua``: every creation and transition logs the code), each as it is now, a
+page at a time, so that a store can honour them while central is away (by its type's
+``offlinePolicy``). With ``?instance=`` (a local instance's id) the
 page also carries that instance's budget leases (``actors.sync.leases``), granted or renewed
 by this call.
 """
@@ -25,18 +29,20 @@ DEFAULT_PAGE = 5000  # articles per page
 MAX_PAGE = 20_000
 
 
-def parse_cursor(cursor: str | None) -> tuple[int, int]:
-    """(promotions version, article sequence); (-1, 0) for no cursor (everything). Raises 400."""
+def parse_cursor(cursor: str | None) -> tuple[int, int, int]:
+    """(promotions version, article sequence, code sequence); (-1, 0, 0) for no cursor
+    (everything). Raises 400."""
     if not cursor:
-        return -1, 0
-    version, sep, seq = cursor.partition(".")
+        return -1, 0, 0
+    parts = cursor.split(".")
     try:
-        if not sep:
+        if len(parts) not in (2, 3):
             raise ValueError
-        return int(version), int(seq)
+        version, seq, code_seq = (int(p) for p in (*parts, "0")[:3])
+        return version, seq, code_seq
     except ValueError:
-        raise invalid("cursor is not one this feed issued", [Issue("cursor", "expected <version>.<sequence>")]) \
-            from None
+        raise invalid("cursor is not one this feed issued",
+                      [Issue("cursor", "expected <version>.<sequence>.<sequence>")]) from None
 
 
 def page_size(limit: str | None) -> int:
@@ -83,7 +89,7 @@ async def feed_page(services: Services, tenant: str, cursor: str | None, limit: 
                     instance: str | None = None) -> dict:
     """One page of the feed (api.central.schemas.SyncFeed); with ``instance``, that instance's
     budget leases are granted or renewed first, and sent."""
-    seen_version, seen_seq = parse_cursor(cursor)
+    seen_version, seen_seq, seen_codes = parse_cursor(cursor)
     store = services.store
     # version first: a write landing between the reads makes the set newer than its version,
     # and the next pull sends it again
@@ -95,9 +101,12 @@ async def feed_page(services: Services, tenant: str, cursor: str | None, limit: 
         promotions = [orjson.loads(docs[k]) for k in sorted(docs)]
         coupon_types = [orjson.loads(t["json"]) for t in await store.coupon_types.all(tenant) if t.get("json")]
         settings = await store_settings(services, tenant)
-    articles, seq, more = await ChangeFeed(store.core).articles_after(tenant, seen_seq, limit)
-    return {"cursor": f"{version}.{seq}", "promotionsVersion": version, "promotions": promotions,
-            "couponTypes": coupon_types, "storeSettings": settings, "articles": [orjson.loads(doc) for _, doc in articles], "more": more,
+    changes = ChangeFeed(store.core)
+    articles, seq, more = await changes.articles_after(tenant, seen_seq, limit)
+    codes, code_seq, more_codes = await changes.codes_after(tenant, seen_codes, limit)
+    return {"cursor": f"{version}.{seq}.{code_seq}", "promotionsVersion": version, "promotions": promotions,
+            "couponTypes": coupon_types, "storeSettings": settings,
+            "articles": [orjson.loads(doc) for _, doc in articles], "codes": codes, "more": more or more_codes,
             # a budget all leased out is no reason for a store to stop using its own lease
             "exhaustedBudgets": sorted(await store.budgets.exhausted(tenant) - leases.keys()),
             "leases": {pid: {"amount": None if lease.amount is None else to_major(lease.amount),

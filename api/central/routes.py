@@ -7,10 +7,13 @@ from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
 from actors.sync import ForwardedTransactions as ForwardedStore
-from actors.sync import Leases
+from actors.sync import Leases, outstanding
 from api.central.accept import accept
 from api.central.feed import feed_page, page_size
-from api.central.schemas import ConflictList, ForwardedResults, ForwardedTransactions, LeaseList, SyncFeed
+from api.admin.promotions import budget_limits
+from api.central.schemas import (
+    ConflictList, ForwardedResults, ForwardedTransactions, LeaseList, LeaseReturnResults, LeaseReturns, SyncFeed,
+)
 from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
@@ -18,6 +21,7 @@ from api.http.validation import validate_request
 from api.services import current_services
 from dre.errors import DREError
 from dre.money import to_major
+from dre.store.records import NO_LIMIT
 
 bp = Blueprint("central_sync", __name__)
 
@@ -77,18 +81,39 @@ async def conflicts() -> Response:
 @errors(*AUTH_ERRORS, 503)
 async def leases() -> Response:
     """The budget leases held by local instances, per promotion: leased, sold of it (as forwarded
-    sales tell), and the outstanding rest, which the budget's consumed figures include (so
-    real sales = consumed - outstanding)."""
+    sales tell), given back, and the outstanding rest (taken out of the budget, not sold: the
+    budget route shows it as `outstandingLeases`, apart from `consumed`)."""
     found = await Leases(current_services().store.core).all(g.tenant)
     out = []
     for pid, by_instance in found.items():
         states = [{"instance": inst, "amount": to_major(v["amount"]) if "amount" in v else None,
-                   "usedAmount": to_major(v.get("usedAmount", 0)), "redemptions": v.get("redemptions"),
-                   "usedRedemptions": v.get("usedRedemptions", 0)} for inst, v in sorted(by_instance.items())]
-        out.append({"promotionId": pid,
-                    "outstandingAmount": to_major(sum(v.get("amount", 0) - v.get("usedAmount", 0)
-                                                      for v in by_instance.values() if "amount" in v)),
-                    "outstandingRedemptions": sum(v.get("redemptions", 0) - v.get("usedRedemptions", 0)
-                                                  for v in by_instance.values() if "redemptions" in v),
-                    "leases": states})
+                   "usedAmount": to_major(v.get("usedAmount", 0)),
+                   "returnedAmount": to_major(v.get("returnedAmount", 0)), "redemptions": v.get("redemptions"),
+                   "usedRedemptions": v.get("usedRedemptions", 0),
+                   "returnedRedemptions": v.get("returnedRedemptions", 0)} for inst, v in sorted(by_instance.items())]
+        out.append({"promotionId": pid, "outstandingAmount": to_major(outstanding(by_instance, "amount")),
+                    "outstandingRedemptions": outstanding(by_instance, "redemptions"), "leases": states})
     return json_response({"promotions": out})
+
+
+@bp.post("/admin/sync/leases/return")
+@admin_only
+@validate_request(LeaseReturns)
+@document_response(LeaseReturnResults, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
+async def return_leases(data: LeaseReturns) -> Response:
+    """A local instance gives back the unused rest of its budget leases (it stopped selling it
+    first). Each return is taken back once by `returnId` (sent again: REPLAYED), never more than
+    the instance's outstanding lease; what comes back is no longer consumed."""
+    s = current_services()
+    leases = Leases(s.store.core)
+    results = []
+    for r in data.returns:
+        promo = s.engine.current(g.tenant).by_id.get(r.promotionId)
+        taken = await leases.give_back(g.tenant, data.instanceId, r.promotionId, r.returnId, r.amount,
+                                       r.redemptions, budget_limits(promo) if promo is not None else (NO_LIMIT, NO_LIMIT))
+        results.append({"returnId": r.returnId, "status": "REPLAYED" if taken is None else "RETURNED",
+                        "amount": taken[0] if taken else 0, "redemptions": taken[1] if taken else 0})
+    if s.budgets is not None:
+        s.budgets.invalidate(g.tenant)  # a budget given back is offered again at once
+    return json_response({"results": results})

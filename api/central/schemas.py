@@ -33,7 +33,11 @@ class SyncFeed(BaseModel):
     storeSettings: "StoreSettingsSet | None" = Field(
         description="The whole set of store settings (time zones), with `promotions`; else null")
     articles: list[dict[str, Any]] = Field(description="Articles written after the cursor, in write order")
-    more: bool = Field(description="More article changes wait: ask again with `cursor` at once")
+    codes: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="INDIVIDUAL coupon codes changed after the cursor, each as stored at central now (status, "
+                    "typeId, customerId, validity, ...): a store honours them offline by its type's offlinePolicy")
+    more: bool = Field(description="More article or code changes wait: ask again with `cursor` at once")
     exhaustedBudgets: list[str] = Field(description="Promotions whose budget is used up at central (every page)")
     leases: dict[str, "LeaseOut"] = Field(
         description="With `?instance=`: that instance's lease of each active budgeted promotion, cumulative (the "
@@ -144,15 +148,41 @@ class LeaseState(BaseModel):
     instance: str
     amount: float | None = Field(description="Leased so far (major units)")
     usedAmount: float = Field(description="Of it, sold (as far as forwarded sales tell)")
+    returnedAmount: float = Field(description="Of it, given back by the instance")
     redemptions: int | None
     usedRedemptions: int
+    returnedRedemptions: int
 
 
 class PromotionLeases(BaseModel):
     promotionId: str
-    outstandingAmount: float = Field(description="Leased and not (yet) known sold: in the budget's consumed figure")
+    outstandingAmount: float = Field(description="Leased and neither known sold nor given back: taken out of the "
+                                                  "budget, not a sale (the budget route's outstandingLeases)")
     outstandingRedemptions: int
     leases: list[LeaseState]
+
+
+class LeaseReturn(BaseModel):
+    promotionId: NonEmptyStr
+    returnId: NonEmptyStr = Field(max_length=100, description="Taken back once per returnId (sent again: nothing)")
+    amount: int = Field(ge=0, le=MAX_CENTS, description="cents given back")
+    redemptions: int = Field(ge=0, le=MAX_POINTS)
+
+
+class LeaseReturns(BaseModel):
+    instanceId: NonEmptyStr = Field(max_length=100)
+    returns: list[LeaseReturn] = Field(max_length=1000)
+
+
+class LeaseReturned(BaseModel):
+    returnId: str
+    status: Literal["RETURNED", "REPLAYED"] = Field(description="RETURNED now; REPLAYED: taken back before")
+    amount: int = Field(description="cents taken back now (at most the instance's outstanding lease)")
+    redemptions: int
+
+
+class LeaseReturnResults(BaseModel):
+    results: list[LeaseReturned]
 
 
 class LeaseList(BaseModel):

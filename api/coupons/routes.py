@@ -5,16 +5,21 @@ never redeemed twice and a GENERIC code never used beyond its limits. Errors: 40
 (unknown code or reservation, unknown coupon type), 409 COUPON_UNAVAILABLE (`details[0].path` =
 the code, `issue` = the reason: NOT_ACTIVE, EXPIRED, ALREADY_REDEEMED, RESERVED_ELSEWHERE,
 LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED, TOO_MANY_HOLDS, GENERIC), 409
-ALREADY_REDEEMED (second redeem), 503. ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
+ALREADY_REDEEMED (second redeem), 503. At a store's local instance while central is away,
+validate, reserve and activate refuse a code whose type's offlinePolicy is not ACCEPT
+(OFFLINE_REFUSED: ``api.coupons.offline``); while central answers every call is passed on to
+central and its answer returned (issue and activate only then: 503 while it is away). ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
 POS key); the others take any key.
 """
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
+from api.coupons.offline import at_central, refuse_offline, refused_offline, reserved_here
 from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse, VoidRequest,
@@ -23,6 +28,7 @@ from api.coupons.schemas import (
 from api.http.auth import admin_only
 from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
+from api.evaluate.coupons import OFFLINE_REFUSED
 from api.http.validation import validate_request
 from api.services import current_services
 from dre.clock import iso_ms
@@ -45,7 +51,12 @@ def caller_tag() -> str:
 async def validate(data: ValidateRequest) -> Response:
     """Is the code usable now (for this customer)? Read only. An unknown code is answered 200
     with `valid: false, reason: INVALID` (the question has an answer), not 404."""
-    c = await current_services().store.coupons.validate(g.tenant, data.code, customer_id=data.customerId)
+    s = current_services()
+    if (central := await at_central(s, or_here=True)) is not None:
+        return central
+    c = await s.store.coupons.validate(g.tenant, data.code, customer_id=data.customerId)
+    if c.valid and await refused_offline(s, c.coupon_type_id):
+        c = replace(c, valid=False, reason=OFFLINE_REFUSED)
     return json_response({"code": c.code, "valid": c.valid, "status": c.status, "reason": c.reason,
                           "couponTypeId": c.coupon_type_id, "promotionIds": list(c.promotion_ids),
                           "validTo": iso_ms(c.valid_to_ms)})
@@ -62,8 +73,12 @@ async def reserve(data: ReserveRequest) -> Response:
     On a GENERIC code with a maxRedemptions one API key holds at most half of the uses left (at
     least one) at once: 409 `TOO_MANY_HOLDS` past that, so no single caller can block a shared
     code for everyone (give stores or lanes their own POS keys)."""
-    r = await current_services().store.coupons.reserve(g.tenant, data.code, data.transactionId,
-                                                       customer_id=data.customerId, caller=caller_tag())
+    s = current_services()
+    if (central := await at_central(s, or_here=True)) is not None:
+        return central
+    await refuse_offline(s, g.tenant, data.code)
+    r = await s.store.coupons.reserve(g.tenant, data.code, data.transactionId,
+                                      customer_id=data.customerId, caller=caller_tag())
     return json_response({"reservationId": r.reservation_id, "code": r.code, "transactionId": r.transaction_id,
                           "status": "RESERVED", "expiresAt": iso_ms(r.expires_at_ms)})
 
@@ -75,7 +90,11 @@ async def reserve(data: ReserveRequest) -> Response:
 async def redeem(data: ReservationRequest) -> Response:
     """RESERVED → REDEEMED. Not idempotent: a second redeem of the reservation is 409
     ALREADY_REDEEMED (send an Idempotency-Key to have retries replayed instead)."""
-    r = await current_services().store.coupons.redeem(g.tenant, data.reservationId)
+    s = current_services()
+    if not await reserved_here(s, g.tenant, data.reservationId) and \
+            (central := await at_central(s, or_here=True)) is not None:
+        return central
+    r = await s.store.coupons.redeem(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "code": r.code, "transactionId": r.transaction_id,
                           "customerId": r.customer_id or None, "status": "REDEEMED"})
 
@@ -87,7 +106,11 @@ async def redeem(data: ReservationRequest) -> Response:
 async def cancel(data: ReservationRequest) -> Response:
     """RESERVED → ACTIVE. Idempotent: cancelling again answers the same. 409 when the reservation
     was redeemed already."""
-    state = await current_services().store.coupons.cancel(g.tenant, data.reservationId)
+    s = current_services()
+    if not await reserved_here(s, g.tenant, data.reservationId) and \
+            (central := await at_central(s, or_here=True)) is not None:
+        return central
+    state = await s.store.coupons.cancel(g.tenant, data.reservationId)
     return json_response({"reservationId": data.reservationId, "status": state})
 
 
@@ -96,8 +119,13 @@ async def cancel(data: ReservationRequest) -> Response:
 @document_response(ActivateResponse, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
 async def activate_coupon(data: ActivateRequest) -> Response:
-    """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent."""
-    status = await current_services().store.coupons.activate(g.tenant, data.code, data.customerId)
+    """CREATED → ACTIVE for the customer (a personal code only for its owner). Idempotent. At a
+    store's local instance: passed on to central (503 CENTRAL_UNAVAILABLE while it is away)."""
+    s = current_services()
+    await refuse_offline(s, g.tenant, data.code)
+    if (central := await at_central(s)) is not None:
+        return central
+    status = await s.store.coupons.activate(g.tenant, data.code, data.customerId)
     return json_response({"code": data.code, "customerId": data.customerId, "status": status})
 
 
@@ -108,8 +136,13 @@ async def activate_coupon(data: ActivateRequest) -> Response:
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
 async def issue(data: IssueRequest) -> Response:
     """New personalised codes (CREATED) of an INDIVIDUAL coupon type, one per customerId. Not
-    idempotent (each call issues new codes): send an Idempotency-Key to make retries safe."""
-    issued = await current_services().store.coupons.issue(g.tenant, data.couponTypeId, data.customerIds)
+    idempotent (each call issues new codes): send an Idempotency-Key to make retries safe. At a
+    store's local instance: passed on to central, which issues them (503 CENTRAL_UNAVAILABLE
+    while it is away); they reach the instance with the next pull."""
+    s = current_services()
+    if (central := await at_central(s)) is not None:
+        return central
+    issued = await s.store.coupons.issue(g.tenant, data.couponTypeId, data.customerIds)
     return json_response({"couponTypeId": data.couponTypeId,
                           "codes": [{"code": i.code, "customerId": i.customer_id, "status": "CREATED"}
                                     for i in issued]})

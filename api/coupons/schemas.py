@@ -46,7 +46,7 @@ class VoidRequest(_Open):
 
 
 Reason = Literal["INVALID", "NOT_ACTIVE", "EXPIRED", "ALREADY_REDEEMED", "RESERVED_ELSEWHERE", "LIMIT_REACHED",
-                 "NOT_FOR_CUSTOMER", "CANCELLED"]
+                 "NOT_FOR_CUSTOMER", "CANCELLED", "OFFLINE_REFUSED"]
 
 
 class ValidateResponse(BaseModel):
@@ -56,7 +56,9 @@ class ValidateResponse(BaseModel):
                                            "unknown code")
     reason: Reason | None = Field(description="Why it is not usable now; null when valid. NOT_ACTIVE also when "
                                               "its coupon type is INACTIVE; NOT_FOR_CUSTOMER: a personal code "
-                                              "presented for another customer or for none; CANCELLED: voided")
+                                              "presented for another customer or for none; CANCELLED: voided; "
+                                              "OFFLINE_REFUSED: at a store's local instance while central is "
+                                              "away, its type's offlinePolicy is REFUSE")
     couponTypeId: str | None
     promotionIds: list[str]
     validTo: str | None

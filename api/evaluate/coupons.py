@@ -5,11 +5,13 @@ store's answer (``coupon_validate.lua``: state, type INACTIVE, personal code, li
 stacking rule over all codes of the basket (dre.pricing.coupons.apply_stacking: a code whose type
 has ``isStackable: false`` is not combined with another usable code; request order decides).
 Confirm claims only the codes the priced iteration applied, so it never claims a refused
-combination.
+combination. At a store's local instance while central is away, a usable code of a type whose
+``offlinePolicy`` is not ACCEPT is refused (NOT_ACTIVE, reason OFFLINE_REFUSED):
+``Services.local.refused_types``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 
 import trio
 
@@ -23,7 +25,8 @@ from dre.store.records import CodeValidation
 READ_TIMEOUT_S = 0.5  # past this the codes count as unknown rather than holding up pricing
 # Store reasons the contract's couponResults have no status of their own for: the status they
 # are reported under (the reason itself goes beside it, in ``reason``, with its own message).
-REASON_STATUS = {"NOT_FOR_CUSTOMER": "NOT_ACTIVE", "CANCELLED": "NOT_ACTIVE"}
+REASON_STATUS = {"NOT_FOR_CUSTOMER": "NOT_ACTIVE", "CANCELLED": "NOT_ACTIVE", "OFFLINE_REFUSED": "NOT_ACTIVE"}
+OFFLINE_REFUSED = "OFFLINE_REFUSED"
 
 
 def from_store(rec: CodeValidation) -> CouponCheck:
@@ -38,7 +41,8 @@ def from_store(rec: CodeValidation) -> CouponCheck:
 
 
 async def check_coupons(store: Store, tenant: str, basket: Basket,
-                        static: Mapping[str, CouponCheck]) -> dict[str, CouponCheck]:
+                        static: Mapping[str, CouponCheck],
+                        refused: Container[str] = frozenset()) -> dict[str, CouponCheck]:
     """One CouponCheck per presented code (request order); the codes are asked about at once.
 
     Args:
@@ -46,6 +50,7 @@ async def check_coupons(store: Store, tenant: str, basket: Basket,
             counts as INVALID unless ``static`` knows it).
         static: codes defined by the start-up promotion file (GENERIC coupon types): used for a
             code the store does not know.
+        refused: coupon type ids not honoured now (a local instance while central is away).
 
     A code the store cannot be asked about (down, slow) is INVALID for this evaluation: it cannot
     be shown usable, and confirm would refuse it anyway.
@@ -70,5 +75,8 @@ async def check_coupons(store: Store, tenant: str, basket: Basket,
     for code, check in found.items():
         if (check is None or check.status == "INVALID") and code in static:
             check = static[code]
+        if check is not None and check.status == USABLE and check.type_id in refused:
+            check = CouponCheck(code, REASON_STATUS[OFFLINE_REFUSED], check.type_id, reason=OFFLINE_REFUSED,
+                                stackable=check.stackable)
         out[code] = check or CouponCheck(code, "INVALID")
     return apply_stacking(basket.coupons, out)

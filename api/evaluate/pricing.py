@@ -70,8 +70,9 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
     # linked return lines give back what their sale gave (dre.returns); the rest is priced
     to_price = replace(basket, lines=tuple(ln for ln in basket.lines if ln.original is None)) if linked else basket
     budgets = await services.budgets.known(tenant)
+    refused = await services.local.refused_types() if services.local is not None and basket.coupons else ()
     ctx = Context(coupons=await check_coupons(services.store, tenant, basket,
-                                              services.static_coupons.get(tenant, {})),
+                                              services.static_coupons.get(tenant, {}), refused),
                   exhausted=budgets.exhausted, remaining=budgets.remaining,
                   customer_spent=await customer_spent(services.store, tenant, basket,
                                                       services.engine.current(tenant)))

@@ -83,12 +83,13 @@ class CouponResult(BaseModel):
     code: str
     status: Literal["APPLIED", "NOT_APPLICABLE", "INVALID", "NOT_ACTIVE", "EXPIRED", "ALREADY_REDEEMED",
                     "RESERVED_ELSEWHERE", "LIMIT_REACHED"]
-    reason: Literal["NOT_FOR_CUSTOMER", "CANCELLED", "NOT_STACKABLE"] | None = Field(
+    reason: Literal["NOT_FOR_CUSTOMER", "CANCELLED", "NOT_STACKABLE", "OFFLINE_REFUSED"] | None = Field(
         description="The finer cause behind status, null when status says it all: NOT_FOR_CUSTOMER (status "
                     "NOT_ACTIVE: a personal code presented for another customer or for none), CANCELLED (status "
                     "NOT_ACTIVE: the code was voided, or its GENERIC type deleted), NOT_STACKABLE (status "
                     "NOT_APPLICABLE: a code whose type has isStackable false is not combined with another code; "
-                    "request order decides)")
+                    "request order decides), OFFLINE_REFUSED (status NOT_ACTIVE: at a store's local instance while "
+                    "central is away, a code whose type's offlinePolicy is REFUSE)")
     promotionIds: list[str]
     message: str
 

@@ -6,21 +6,43 @@ The instance serves one tenant, the first of DRE_API_KEYS (its store's lanes); a
 is the tenant of DRE_CENTRAL_KEY, an admin key. Confirms are committed in the local store and
 their side-effects jobs move them into the outbox (``actors.sync.QueueForCentral``), whence the
 forwarder sends them to central: at once while central answers, later when it is away.
+Coupon calls and loyalty events are passed on to central while it answers (``relay_call``,
+``relay_event``); coupon codes of types without ``offlinePolicy: ACCEPT`` are refused while it
+is away (``refused_types``); and when the instance stops it gives back what it did not sell of
+its budget leases.
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Container
 from dataclasses import dataclass
 
+import httpx
+import orjson
 import trio
 
 from actors.store import Store
-from actors.sync import CentralLink, Forwarder, Outbox, SyncState, open_central_link, start_forwarder
+from actors.sync import (
+    CentralLink, CentralRefused, EventOutbox, Forwarder, Outbox, SyncState, open_central_link, start_forwarder,
+)
+from actors.sync.forwarder import POSEVENT_PATH
 from api.local.sync import Syncer
 from dre.clock import iso_ms
 from dre.config import Config
 from dre.errors import DREError
 
+log = logging.getLogger("dre.local")
+
 STORE_RETRY_S = 0.5  # the local store is asked again this often until it answers (start-up)
+GIVE_BACK_S = 5.0  # at shutdown, how long giving back the unused leases may take
+ACCEPT = "ACCEPT"  # the offlinePolicy that honours a coupon type's codes while central is away
+
+
+class EveryType:
+    """Every coupon type id (``in`` is always true): what is refused when the types cannot be read."""
+
+    def __contains__(self, type_id: object) -> bool:
+        return True
 
 
 @dataclass
@@ -33,32 +55,90 @@ class LocalInstance:
     syncer: Syncer
     forwarder: Forwarder
     cancel_scope: trio.CancelScope
+    stopped: trio.Event  # set once the tasks ended and the leases were given back (or not)
 
     async def pending(self) -> int:
         """Transactions confirmed here and not yet accepted by central: in the outbox, or still
         on their way into it (their side-effects job waits). Raises DREError 503 (local store)."""
         return await Outbox(self.store.core).pending(self.tenant)
 
+    async def refused_types(self) -> Container[str]:
+        """The coupon types whose codes are not honoured now: none while central answers (the
+        codes are as fresh as the last pull); while it is away, every type whose
+        ``offlinePolicy`` is not ACCEPT (absent means REFUSE: a code honoured here could be
+        honoured at another store too). Types that cannot be read count as refused."""
+        if self.link.connected:
+            return frozenset()
+        try:
+            types = await self.store.coupon_types.all(self.tenant)
+        except DREError:
+            return EveryType()
+        return frozenset(t["id"] for t in types if t.get("id") and t.get("json")
+                         and orjson.loads(t["json"]).get("offlinePolicy") != ACCEPT)
+
+    async def relay_event(self, body: bytes, content_type: str, accept: str | None) -> httpx.Response | None:
+        """Central's answer to a loyalty POS event passed on as the POS sent it (points are
+        central's: the answer is too), or None while central is away (refused, slow, a 5xx,
+        the breaker open): then the instance books it itself and queues it (:meth:`queue_event`)."""
+        headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
+        try:
+            return await self.link.relay(POSEVENT_PATH, body, headers)
+        except DREError:
+            return None
+
+    async def relay_call(self, path: str, body: bytes, idempotency_key: str | None) -> httpx.Response:
+        """Central's answer to a POS call passed on as it came (a 4xx included: central judged
+        it), with its Idempotency-Key. Raises DREError 503 CENTRAL_UNAVAILABLE while central is
+        away."""
+        headers = {"Content-Type": "application/json",
+                   **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        return await self.link.relay(path, body, headers)
+
+    async def queue_event(self, key: str, body: bytes, content_type: str) -> None:
+        """Queue a loyalty event booked here for central, once per replay ``key`` (the forwarder
+        sends it when central answers). Raises DREError 503 (the POS retries: the booking here
+        replays)."""
+        await EventOutbox(self.store.core).add(self.tenant, key, {"contentType": content_type,
+                                                                  "body": body.decode("utf-8", "replace")})
+        self.forwarder.notify()
+
     async def heartbeat(self, timeout_s: float) -> dict:
         """The heartbeat fields that describe the link to central (see api.ops.routes)."""
-        pending = None
+        pending = events = None
         with trio.move_on_after(timeout_s):
             try:
                 pending = await self.pending()
+                events = await EventOutbox(self.store.core).pending(self.tenant)
             except DREError:
-                pending = None
+                pass
         connected = self.link.connected
         return {
             "mode": "ONLINE" if connected else "OFFLINE",
             "btpConnectivity": "CONNECTED" if connected else "DISCONNECTED",
             "lastSync": iso_ms(self.syncer.last_sync_ms) if self.syncer.last_sync_ms else None,
             "pendingTransactions": pending,
+            "pendingLoyaltyEvents": events,
             "circuitBreaker": self.link.state,
         }
 
     async def aclose(self) -> None:
+        """Stop syncing and forwarding, and give back the unused rest of every budget lease while
+        central answers (at most GIVE_BACK_S; with central away the leases stay, so that a restart
+        during an outage still sells within them)."""
         self.cancel_scope.cancel()
-        await trio.lowlevel.checkpoint()
+        with trio.CancelScope(shield=True):
+            await self.stopped.wait()
+
+
+async def _give_back(syncer: Syncer, link: CentralLink) -> None:
+    """Give back the unused leases, if central answers (else they stay: a restart during an
+    outage still sells within them)."""
+    if not link.connected:
+        return
+    try:
+        await syncer.give_back_leases()
+    except (DREError, CentralRefused) as err:
+        log.warning("leases not given back at shutdown", extra={"error": repr(err)})
 
 
 async def _instance_id(store: Store, tenant: str) -> str:
@@ -77,13 +157,22 @@ async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> Lo
     tenant = config.first_tenant
 
     async def run(task_status: trio.TaskStatus[LocalInstance] = trio.TASK_STATUS_IGNORED) -> None:
-        scope = trio.CancelScope()
-        with scope:
-            instance = await _instance_id(store, tenant)
-            async with open_central_link(config.central_url, config.central_key) as link, \
-                    trio.open_nursery() as tasks:
-                syncer = await tasks.start(Syncer(store, link, tenant, instance).run)
-                forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance)
-                task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope))
+        scope, stopped = trio.CancelScope(), trio.Event()
+        try:
+            with scope:
+                instance = await _instance_id(store, tenant)
+                async with open_central_link(config.central_url, config.central_key) as link:
+                    syncer = Syncer(store, link, tenant, instance)
+                    try:
+                        async with trio.open_nursery() as tasks:
+                            await tasks.start(syncer.run)
+                            forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance,
+                                                              EventOutbox(store.core))
+                            task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope, stopped))
+                    finally:  # stopped: give back what this instance will not sell
+                        with trio.CancelScope(shield=True), trio.move_on_after(GIVE_BACK_S):
+                            await _give_back(syncer, link)
+        finally:
+            stopped.set()
 
     return await nursery.start(run)

@@ -5,7 +5,8 @@ cursor (kept in the local store, so a restart pulls only the delta) and applies 
 promotion set (coupon types first: they gate promotions; then the promotions that differ; then
 the removal of those central no longer has; the store settings - time zones - with them: the
 local reloader sets ``Engine.zones`` from them), the changed articles, and central's used-up
-budgets (added to the local exhausted set). Each pull also brings this instance's budget leases
+budgets (added to the local exhausted set), and the INDIVIDUAL coupon codes that changed
+(``SyncState.put_codes``: honoured offline by their type's ``offlinePolicy``). Each pull also brings this instance's budget leases
 (``actors.sync.leases``, granted or renewed by central as it answers): every budgeted promotion
 is stored with its budget limited to the lease, so the instance's own confirms - online or
 offline - sell it only within what central leased it. The local reloader then
@@ -21,7 +22,7 @@ import orjson
 import trio
 
 from actors.kit import ScopedActor
-from actors.sync import CentralLink, CentralRefused, SyncState
+from actors.sync import CentralLink, CentralRefused, LeaseReturns, SyncState
 from api.admin.coupon_types import store_coupon_type
 from api.admin.promotions import budget_limits
 from actors.store import Store
@@ -34,6 +35,7 @@ log = logging.getLogger("dre.sync")
 
 SYNC_POLL_S = 1.0  # how often central's feed is asked (a lane sees a central write within ~this)
 FEED_PATH = "/admin/sync/feed"
+RETURN_PATH = "/admin/sync/leases/return"
 MAX_PAGES = 100  # pages per round (then the next round goes on: other work gets a turn)
 
 
@@ -119,6 +121,7 @@ class Syncer(ScopedActor):
         self.instance = instance  # this instance's id at central: its leases
         self._store = store
         self._state = SyncState(store.core)
+        self._returns = LeaseReturns(store.core)
         self._link = link
         self.tenant = tenant
         self.poll_s = poll_s
@@ -144,14 +147,34 @@ class Syncer(ScopedActor):
                     log.error("sync failed", extra={"error": repr(exc)})
                 await trio.sleep(self.poll_s)
 
+    async def send_returns(self) -> int:
+        """Send the lease returns released here and not yet taken back (``actors.sync.lease_returns``)
+        to central; forget those it took. Returns how many were sent. Raises DREError 503."""
+        pending = await self._returns.pending(self.tenant)
+        if pending:
+            answer = await self._link.post(RETURN_PATH, {"instanceId": self.instance, "returns": pending})
+            await self._returns.settle(self.tenant, [r["returnId"] for r in answer["results"]])
+        return len(pending)
+
+    async def give_back_leases(self) -> int:
+        """Give back the unused rest of every lease (on shutdown, while central answers): released
+        here first (nothing sells it any more), then sent. Returns the promotions released.
+        Raises DREError 503 (what was released stays pending: sent by the next pull)."""
+        released = await self._returns.release_all(self.tenant)
+        await self.send_returns()
+        return released
+
     async def pull(self) -> int:
-        """Pull and apply pages until the feed has no more (at most MAX_PAGES). Returns the pages
-        applied. Raises DREError 503 when central or the local store is unavailable."""
+        """Pull and apply pages until the feed has no more (at most MAX_PAGES), after sending the
+        pending lease returns (a renewal then knows of them). Returns the pages applied. Raises
+        DREError 503 when central or the local store is unavailable."""
+        await self.send_returns()
         cursor, _ = await self._state.get(self.tenant)
         for n in range(1, MAX_PAGES + 1):
             params = {"instance": self.instance, **({"cursor": cursor} if cursor else {})}
             page = await self._link.get(FEED_PATH, params)
             leases = page.get("leases") or {}
+            await self._returns.keep(self.tenant, leases)
             if page["promotions"] is not None:
                 await apply_rules(self._store, self.tenant, page["promotions"], page["couponTypes"] or [], leases)
             else:
@@ -161,6 +184,8 @@ class Syncer(ScopedActor):
             if page["articles"]:
                 await self._store.articles.upsert(
                     self.tenant, [(a["articleNumber"], orjson.dumps(a).decode()) for a in page["articles"]])
+            if page.get("codes"):  # absent from an older central
+                await self._state.put_codes(self.tenant, page["codes"])
             await self._state.mark_exhausted(self.tenant, page.get("exhaustedBudgets") or [])
             cursor = page["cursor"]
             done = not page["more"]

@@ -8,6 +8,11 @@ replay key booked with another bill; 422 with 1 UnknownFailure when the store re
 503 with 5 ScheduledMaintenance while the tenant is in maintenance; 503 with statusCode 2
 when the store or the engine is unavailable (nothing booked, retry); 500 with statusCode 2 for a
 bug. The request id is echoed as exceptionTrackingMoniker. (dre.loyalty.result has the table.)
+
+At a store's local instance (docs/local-store.md) a valid event is passed on to central as the
+POS sent it and central's answer is returned; while central is away the instance books it in
+its own store (the answer's totalPoints is then the store's view) and queues it, and central
+books it once when it is back.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from api.loyalty.negotiate import Negotiation, negotiate
 from api.loyalty.posevent import book_event
 from api.services import current_services
 from dre.errors import DREError
-from dre.loyalty import PosEventError, PosEventResponse, StatusCode, error_response
+from dre.loyalty import PosEventError, PosEventResponse, StatusCode, error_response, replay_key
 
 log = logging.getLogger("dre.api")
 MAINTENANCE_RETRY_AFTER_S = 60  # how soon a POS should try an event again during maintenance
@@ -102,8 +107,17 @@ async def posevent() -> Response:
         return _answer(neg, error_response(StatusCode.INVALID_INPUT, f"body: larger than {limit} bytes", moniker), 400)
     except PosEventError as err:
         return _answer(neg, err.to_response(moniker), 400)
+    local = services.local
+    if local is not None:  # a store's instance: central books the event while it answers
+        relayed = await local.relay_event(body, request.headers.get("Content-Type") or "application/json",
+                                          request.headers.get("Accept"))
+        if relayed is not None:
+            return Response(relayed.content, status=relayed.status_code,
+                            content_type=relayed.headers.get("Content-Type", neg.content_type))
     try:
         resp = await book_event(services, g.tenant, event, moniker)
+        if local is not None:  # booked here while central is away: sent to central later, once
+            await local.queue_event(replay_key(event), body, request.headers.get("Content-Type") or "application/json")
     except DREError as err:
         code, status, headers = _failure(err)
         return _answer(neg, error_response(code, err.message, moniker), status, headers)

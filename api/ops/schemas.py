@@ -32,6 +32,9 @@ class Heartbeat(BaseModel):
                     "of central's feed, `pendingTransactions` counts confirms not yet accepted by central")
     storeCircuitBreaker: Literal["closed", "open", "half_open", "none"] | None = Field(
         default=None, description="LOCAL only: the breaker of the instance's own store")
+    pendingLoyaltyEvents: int | None = Field(
+        default=None, description="LOCAL only: loyalty POS events booked at the instance while central was away and "
+                                  "not yet answered by central; null when unknown")
     backgroundErrors: dict[str, BackgroundFault] = Field(
         description="Per background actor (jobs.claim, jobs.fail, jobs.recover, jobs.sweep, reloader, imports) that "
                     "failed since the worker started: it logged the failure and retries; empty when none did")

@@ -24,6 +24,7 @@ REASON_MESSAGES = {
     "NOT_FOR_CUSTOMER": "coupon is personal: it is valid only for the customer it was issued to",
     "CANCELLED": "coupon was cancelled and can no longer be used",
     "NOT_STACKABLE": "coupon cannot be combined with another coupon in the same transaction",
+    "OFFLINE_REFUSED": "coupon is not accepted while the store is offline (its type's offlinePolicy is REFUSE)",
 }
 
 

@@ -105,6 +105,10 @@ class Scripts:
     sync_conflict_add: Script
     lease_grant: Script
     lease_use: Script
+    code_changes_log: Script
+    code_sync_put: Script
+    lease_return: Script
+    lease_release: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> "Scripts":

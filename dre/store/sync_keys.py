@@ -18,6 +18,17 @@ def article_seq(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:sync:articles:seq"
 
 
+def code_changes(tenant: str) -> str:
+    """ZSET code -> change sequence number of its last change (code_changes_log.lua): the coupon
+    codes the delta feed sends (INDIVIDUAL ones) after a cursor."""
+    return f"{tenant_prefix(tenant)}:sync:codes:changes"
+
+
+def code_seq(tenant: str) -> str:
+    """STRING counter: the last coupon code change sequence number issued."""
+    return f"{tenant_prefix(tenant)}:sync:codes:seq"
+
+
 # -- central: transactions forwarded by local instances ----------------------------------------
 
 def conflicts(tenant: str) -> str:
@@ -48,6 +59,22 @@ def outbox_settled(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:local:outbox:settled"
 
 
+def event_outbox(tenant: str) -> str:
+    """LIST of pending loyalty event ids (their replay keys), in arrival order: booked here while
+    central was away, to be sent to central (same layout as the outbox of confirms)."""
+    return f"{tenant_prefix(tenant)}:local:events"
+
+
+def event_outbox_items(tenant: str) -> str:
+    """HASH pending loyalty event id -> the event as the POS sent it (JSON: content type, body)."""
+    return f"{tenant_prefix(tenant)}:local:events:items"
+
+
+def event_outbox_settled(tenant: str) -> str:
+    """HASH loyalty event id -> central's answer (JSON): an id here is never queued again."""
+    return f"{tenant_prefix(tenant)}:local:events:settled"
+
+
 def sync_state(tenant: str) -> str:
     """HASH: cursor (of central's feed), lastSync (epoch ms of the last complete pull), instance
     (this instance's id at central)."""
@@ -59,13 +86,31 @@ def sync_state(tenant: str) -> str:
 def lease(tenant: str, promotion_id: str) -> str:
     """HASH per budgeted promotion: ``<instance>:amount`` / ``<instance>:redemptions`` leased to
     that instance so far (cents / count, cumulative), ``<instance>:usedAmount`` /
-    ``<instance>:usedRedemptions`` what its forwarded sales took of them."""
+    ``<instance>:usedRedemptions`` what its forwarded sales took of them,
+    ``<instance>:returnedAmount`` / ``<instance>:returnedRedemptions`` what it gave back."""
     return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}"
 
 
 def lease_uses(tenant: str, promotion_id: str) -> str:
     """HASH forwarded transaction id -> 1: its use of a lease was counted (once)."""
     return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}:uses"
+
+
+def lease_returns(tenant: str, promotion_id: str) -> str:
+    """HASH return id -> 1: a lease return taken back (once; lease_return.lua)."""
+    return f"{tenant_prefix(tenant)}:sync:lease:{part(promotion_id)}:returns"
+
+
+def local_leases(tenant: str) -> str:
+    """HASH (a local instance) promotion id -> its lease as central last sent it (JSON: amount in
+    major units, redemptions; cumulative): what it gives back the rest of on shutdown."""
+    return f"{tenant_prefix(tenant)}:local:leases"
+
+
+def lease_returns_pending(tenant: str) -> str:
+    """HASH (a local instance) return id -> lease return (JSON) released here and not yet taken
+    back by central (lease_release.lua)."""
+    return f"{tenant_prefix(tenant)}:local:leases:returns"
 
 
 def leased_promotions(tenant: str) -> str:

@@ -18,7 +18,8 @@ class CouponTypeIn(BaseModel):
     """A coupon type. GENERIC: one shared ``code`` (required), used up to maxRedemptions in all and
     maxRedemptionsPerCustomer per customer. INDIVIDUAL: one-use codes drawn by generate/issue
     (``prefix`` + random characters of ``dre.store.codes.ALPHABET``, ``codeLength`` in all, never fewer
-    than 6 random ones); ``code`` is not allowed."""
+    than 6 random ones); ``code`` is not allowed. ``offlinePolicy``: whether a store's local
+    instance honours the type's codes while central is away (absent: REFUSE)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -36,6 +37,14 @@ class CouponTypeIn(BaseModel):
     validTo: datetime | None = None
     isStackable: bool = True
     promotionIds: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
+    # absent means REFUSE (kept absent in the stored document): a code honoured at a store while
+    # central is away can be honoured at another one too; only the owner of the type can judge
+    # that risk worth a sale (docs/local-store.md)
+    offlinePolicy: Literal["ACCEPT", "REFUSE"] | None = Field(
+        default=None,
+        description="At a store's local instance while central is away: ACCEPT honours the type's codes as the "
+                    "store last synced them (a code used at two stores meanwhile is reported as a conflict on "
+                    "replay; both sales stand); REFUSE (also when absent) refuses them (reason OFFLINE_REFUSED)")
 
     @model_validator(mode="after")
     def _consistent(self) -> "CouponTypeIn":

@@ -60,3 +60,59 @@ async def test_central_store_settings_are_stored_and_become_the_engines_zones(se
     zones = services.engine.zones(TENANT)  # central forgot NYC1 and the default
     assert (str(zones.zone("BER1")), zones.zone("NYC1"), zones.zone(None)) == ("Europe/Berlin", None, None)
     assert await store.stores.all(TENANT) == {"BER1": orjson.dumps({"timeZone": "Europe/Berlin"}).decode()}
+
+
+async def test_synced_codes_are_written_unless_this_store_used_them_first(services):
+    """A code the store redeemed (a sale central does not know of yet) keeps its local state while
+    central still says it is usable; central's final state wins."""
+    from actors.sync import SyncState
+    from dre.store import keys
+
+    state, core = SyncState(services.store.core), services.store.core
+
+    def code(name: str, status: str) -> dict:
+        return {"code": name, "status": status, "kind": "INDIVIDUAL", "typeId": "IND", "uses": "0"}
+
+    assert await state.put_codes(TENANT, [code("C1", "ACTIVE"), code("C2", "ACTIVE")]) == 2
+    await core.call(lambda p: p.hset(keys.coupon(TENANT, "C1"), "status", "REDEEMED"))  # sold here
+    assert await state.put_codes(TENANT, [code("C1", "ACTIVE"), code("C2", "CREATED")]) == 1
+    assert (await services.store.coupons.get(TENANT, "C1"))["status"] == "REDEEMED"
+    assert (await services.store.coupons.get(TENANT, "C2"))["status"] == "CREATED"
+    assert await state.put_codes(TENANT, [code("C1", "CANCELLED")]) == 1  # voided at central: final
+    assert (await services.store.coupons.get(TENANT, "C1"))["status"] == "CANCELLED"
+
+
+async def test_releasing_a_lease_counts_its_unused_rest_as_consumed_and_keeps_it_pending(services):
+    """What is given back can no longer be sold here, whatever was priced before: the confirms'
+    own budget counters count it; the return waits until central took it back."""
+    from actors.sync import LeaseReturns
+    from dre.store import keys
+
+    returns, core = LeaseReturns(services.store.core), services.store.core
+    await returns.keep(TENANT, {"H": {"amount": 10.0, "redemptions": None}})
+    await core.call(lambda p: p.hset(keys.budget(TENANT, "H"), "amount_consumed", 300))  # sold 3.00
+    assert await returns.release_all(TENANT) == 1
+    [pending] = await returns.pending(TENANT)
+    assert (pending["promotionId"], pending["amount"], pending["redemptions"]) == ("H", 700, 0)
+    assert (await services.store.budgets.get(TENANT, "H")).amount_consumed_cents == 1000
+    assert "H" in await services.store.budgets.exhausted(TENANT)
+    assert await returns.release_all(TENANT) == 0  # nothing left to give back
+    await returns.settle(TENANT, [pending["returnId"]])
+    assert await returns.pending(TENANT) == []
+
+
+async def test_a_code_reserved_at_central_is_usable_here_by_the_transaction_that_holds_it(services):
+    import orjson as json
+
+    from actors.sync import SyncState
+
+    expires = 4_000_000_000_000
+    entry = json.dumps({"rid": "R1", "expiresAt": expires, "customerId": "", "state": "RESERVED"}).decode()
+    fields = {"code": "C9", "status": "RESERVED", "kind": "INDIVIDUAL", "typeId": "IND", "uses": "0",
+              "reservationId": "R1", "reservedTxn": "T1", "reservedUntil": str(expires), "heldEntry": entry}
+    assert await SyncState(services.store.core).put_codes(TENANT, [fields]) == 1
+    coupons = services.store.coupons
+    assert "heldEntry" not in await coupons.get(TENANT, "C9")
+    assert (await coupons.validate(TENANT, "C9", transaction_id="T1")).valid
+    other = await coupons.validate(TENANT, "C9", transaction_id="T2")
+    assert (other.valid, other.reason) == (False, "RESERVED_ELSEWHERE")

@@ -56,3 +56,29 @@ async def test_feed_refuses_a_pos_key_and_a_cursor_it_did_not_issue(client):
         r = await client.get(f"/admin/sync/feed?{query}", headers=ADMIN_AUTH)
         assert r.status_code == 400, query
         assert orjson.loads(await r.get_data())["error"]["code"] == "INVALID_INPUT"
+
+
+async def test_feed_sends_individual_codes_when_they_change(client):
+    """INDIVIDUAL codes come by their own change log (created, redeemed, ...), each as it is now;
+    a GENERIC type's shared code does not (its state is central's)."""
+    for t in ({"id": "IND", "type": "INDIVIDUAL", "offlinePolicy": "ACCEPT"},
+              {"id": "GEN", "type": "GENERIC", "code": "SHARED"}):
+        status, body, _ = await admin_post(client, "/admin/coupon-types", t)
+        assert status == 201, body
+    first = await feed(client)
+    assert {t["id"]: t.get("offlinePolicy") for t in first["couponTypes"]} == {"IND": "ACCEPT", "GEN": None}
+    _, generated, _ = await admin_post(client, "/admin/coupon-types/IND/generate", {"count": 2})
+    made = generated["codes"]
+    page = await feed(client, first["cursor"])
+    assert sorted(c["code"] for c in page["codes"]) == sorted(made)
+    assert {(c["status"], c["typeId"]) for c in page["codes"]} == {("ACTIVE", "IND")}
+    assert (await feed(client, page["cursor"]))["codes"] == []
+    body = {"code": made[0], "transactionId": "T1"}
+    r = await client.post("/pos/coupons/reserve", data=orjson.dumps(body), headers={**AUTH, "Content-Type": "application/json"})
+    rid = orjson.loads(await r.get_data())["reservationId"]
+    r = await client.post("/pos/coupons/redeem", data=orjson.dumps({"reservationId": rid}),
+                          headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 200, await r.get_data()
+    later = await feed(client, page["cursor"])
+    assert [(c["code"], c["status"]) for c in later["codes"]] == [(made[0], "REDEEMED")]
+    assert (await feed(client, "3.0"))["codes"]  # a two-part cursor (older release): every code once

@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 
 from tests.api import promos
-from tests.api.conftest import ADMIN_AUTH, TENANT, admin_post
+from tests.api.conftest import ADMIN_AUTH, TENANT, admin_post, post
 from tests.api.flows import coupon_types, load
 
 ONE_USE = {"id": "ONE", "name": "1.00 off, one redemption", "type": "ARTICLE", "budget": {"redemptions": 1},
@@ -78,23 +78,46 @@ async def test_a_lease_is_taken_out_of_the_budget_and_sales_within_it_consume_no
     await load(services, [HUNDRED])
     page = await get(client, "/admin/sync/feed?instance=store-1")
     assert page["leases"] == {"H": {"amount": 10.0, "redemptions": None}}  # DRE_LEASE_FRACTION 0.1
-    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 10.0
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"] == {  # leased apart from sold
+        "limit": 100.0, "consumed": 0.0, "remaining": 90.0, "outstandingLeases": 10.0}
     assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 10.0  # no renewal yet
 
     [r] = await send(client, forwarded("L1", HUNDRED, 600, instance="store-1"))
     assert r["status"] == "ACCEPTED" and r["conflicts"] == []
     await send(client, forwarded("L1", HUNDRED, 600, instance="store-1"))  # a replay counts nothing twice
-    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 10.0
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"] == {
+        "limit": 100.0, "consumed": 6.0, "remaining": 90.0, "outstandingLeases": 4.0}
     [held] = (await get(client, "/admin/sync/leases"))["promotions"]
     assert (held["promotionId"], held["outstandingAmount"]) == ("H", 4.0)
-    assert held["leases"] == [{"instance": "store-1", "amount": 10.0, "usedAmount": 6.0, "redemptions": None,
-                               "usedRedemptions": 1}]
+    assert held["leases"] == [{"instance": "store-1", "amount": 10.0, "usedAmount": 6.0, "returnedAmount": 0.0,
+                               "redemptions": None, "usedRedemptions": 1, "returnedRedemptions": 0}]
     # less than half a share left: the next pull renews it
     assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 20.0
-    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 20.0
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["outstandingLeases"] == 14.0
     # a store without a lease consumes the budget itself
     await send(client, forwarded("N1", HUNDRED, 300, instance="store-2"))
-    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 23.0
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"] == {
+        "limit": 100.0, "consumed": 9.0, "remaining": 77.0, "outstandingLeases": 14.0}
+
+
+async def test_a_returned_lease_is_no_longer_consumed_once_and_never_more_than_outstanding(client, services):
+    await load(services, [HUNDRED])
+    await get(client, "/admin/sync/feed?instance=store-1")  # leased 10.00
+    await send(client, forwarded("L1", HUNDRED, 600, instance="store-1"))  # sold 6.00 of it
+    back = {"instanceId": "store-1", "returns": [{"promotionId": "H", "returnId": "r1", "amount": 500,
+                                                   "redemptions": 0}]}  # asks 5.00 back; 4.00 is left
+    status, body, _ = await admin_post(client, "/admin/sync/leases/return", back)
+    assert status == 200 and body["results"] == [{"returnId": "r1", "status": "RETURNED", "amount": 400,
+                                                  "redemptions": 0}], body
+    _, again, _ = await admin_post(client, "/admin/sync/leases/return", back)
+    assert again["results"][0]["status"] == "REPLAYED"
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"] == {  # exactly what was sold
+        "limit": 100.0, "consumed": 6.0, "remaining": 94.0, "outstandingLeases": 0.0}
+    # the next pull renews the lease (nothing left of it): by a share
+    assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 20.0
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["outstandingLeases"] == 10.0
+    status, _, _ = await post(client, "/admin/sync/leases/return", back)  # a POS key
+    assert status == 403
 
 
 async def test_a_lease_that_takes_the_last_of_a_budget_marks_it_used_up_at_central(client, services):

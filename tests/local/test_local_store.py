@@ -10,10 +10,24 @@ One scenario, in order (each server start costs seconds, so the steps share them
   says DISCONNECTED and counts the pending transactions;
 - kill -9 of the local instance (and its Redis) with the queue: restarted, the queue is still there;
 - budgets offline are leases (DRE_LEASE_FRACTION 0.3: each store holds 30 % of a budget): two
-  stores offline together never grant more than their leases, so nothing conflicts;
+  stores offline together never grant more than their leases (60.00 of a 100.00 budget), so
+  nothing conflicts;
+- coupons offline by their type's offlinePolicy: INDIVIDUAL codes are synced down; offline, an
+  ACCEPT code is honoured at both stores, a REFUSE one (the default) is refused with reason
+  OFFLINE_REFUSED (evaluate, validate, reserve);
 - central back: the queue drains to 0; central's budgets (real sales = consumed - outstanding
-  leases) and loyalty points are what they would be had it never gone away; a transaction
-  forwarded again changes nothing.
+  leases) and loyalty points are what they would be had it never gone away; the ACCEPT code
+  redeemed at both stores is one conflict, reported once (and kept in the audit record), both
+  sales stand; a transaction forwarded again changes nothing;
+- coupon calls are passed on to central while it answers: a code reserved there is used by its
+  transaction's confirm at the store (the reservation comes down with the code); issue and
+  activate answer 503 while central is away;
+- loyalty events: online, one at an instance is booked by central at once (its answer is
+  central's); offline, one is booked at the instance, queued (a replay once), and booked by
+  central once when it is back;
+- leases flow back: central's budgets show real sales as consumed and the leases apart; the
+  instances stopped (SIGTERM) give back what they did not sell, and consumed is exactly what
+  the stores sold, with nothing outstanding.
 """
 from __future__ import annotations
 
@@ -31,6 +45,16 @@ from dre.store import keys
 from tests.api.conftest import ADMIN_KEY, KEY, TENANT
 from tests.api.flows import item, request
 from tests.api.test_live_confirm import kill_9
+from tests.loyalty.helpers import seed
+
+POSEVENT = "/posSupportAPI/loyalty/posevent"
+MEMBER = "sample string 1"  # the seed sample's loyaltyNumber; its lines earn 2 points with LOY
+
+
+def posevent(check: int) -> bytes:
+    body = orjson.loads(seed("request.json"))
+    body["bill"]["checkNumber"] = check
+    return orjson.dumps(body)
 
 HEADERS = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
@@ -43,7 +67,14 @@ PROMOTIONS = [
      "actions": [{"type": "ARTICLE_GROUP", "values": ["GB"], "amountOff": 2.00}]},
     {"id": "LOY", "name": "1 point per 1.00", "type": "LOYALTY",
      "actions": [{"type": "CURRENCY_TO_POINTS", "points": 1, "per": 1.00}]},
+    {"id": "D10", "name": "10.00 off D, budget 100.00", "type": "ARTICLE", "budget": {"amount": 100.00},
+     "actions": [{"type": "ARTICLE", "values": ["D"], "amountOff": 10.00}]},
+    {"id": "CPN", "name": "3.00 off with an ACC or REF code", "type": "COUPON",
+     "conditions": [{"type": "COUPON", "couponTypeIds": ["ACC", "REF"]}],
+     "actions": [{"type": "RECEIPT", "amountOff": 3.00}]},
 ]
+COUPON_TYPES = [{"id": "ACC", "type": "INDIVIDUAL", "offlinePolicy": "ACCEPT", "promotionIds": ["CPN"]},
+                {"id": "REF", "type": "INDIVIDUAL", "promotionIds": ["CPN"]}]  # no policy: REFUSE
 
 
 def start_central(tmp_path, redis_url: str, port: int | None = None) -> LiveServer:
@@ -86,6 +117,18 @@ async def sell(http: httpx.AsyncClient, txn: str, items: list[dict]) -> dict:
     return r.json()
 
 
+async def sell_plain(http: httpx.AsyncClient, txn: str, article: str, *coupons: str) -> dict:
+    """Evaluate and confirm one ``article`` at 20.00 (no customer: no points), presenting
+    ``coupons``; returns the evaluate answer."""
+    r = await http.post("/pos/v2/evaluate", content=orjson.dumps(request(txn, [item("1", article, 1, 20.00)],
+                                                                         customer=None, coupons=coupons)))
+    assert r.status_code == 200, r.text
+    c = await http.post("/pos/v2/confirm", content=orjson.dumps({"request": {"header": {
+        "transactionId": txn, "transactionCounter": 1}}}))
+    assert c.status_code == 200, c.text
+    return r.json()
+
+
 def discount(answer: dict) -> float:
     return answer["totals"]["discount"]
 
@@ -102,6 +145,12 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert r.status_code == 200, r.text
             r = await admin.put("/admin/stores/BER1", json={"timeZone": "Europe/Berlin"})
             assert r.status_code == 201, r.text
+            codes = {}
+            for t in COUPON_TYPES:
+                r = await admin.post("/admin/coupon-types", json=t)
+                assert r.status_code == 201, r.text
+                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 2})
+                codes[t["id"]], codes[t["id"] + "2"] = r.json()["codes"]
         async with trio.open_nursery() as nursery:  # two starts at once: each waits mostly on numba's cache
             started = {}
 
@@ -115,7 +164,7 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
         async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
                 httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
             for h in (http, http2):
-                hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 3, "first sync")
+                hb = await until(h, lambda h: h.get("lastSync") and h["promotionsLoaded"] == 5, "first sync")
                 assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
                 r = await h.get("/admin/stores", headers=ADMIN)  # central's time zones, synced with the rules
                 assert r.json()["stores"] == [{"storeId": "BER1", "timeZone": "Europe/Berlin"}], r.text
@@ -123,6 +172,23 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
             await until(http, lambda h: h["pendingTransactions"] == 0, "online confirm forwarded")
+            # online, coupon calls are passed on: a code reserved at central (its reservation
+            # synced down with the code) is used by that transaction's confirm at the store
+            r = await http.post("/pos/coupons/reserve", json={"code": codes["ACC2"], "transactionId": "RSV"})
+            assert r.status_code == 200 and rdb.hget(keys.coupon(TENANT, codes["ACC2"]), "status") == "RESERVED"
+            await trio.sleep(2 * 1.0 + 0.5)  # two sync polls: the store has central's reservation
+            held = await sell_plain(http, "RSV", "C", codes["ACC2"])
+            assert held["couponResults"][0]["status"] == "APPLIED", held
+            await until(http, lambda h: h["pendingTransactions"] == 0, "RSV forwarded")
+            # coupon issue and activate are central's: passed on, central's answer is the lane's
+            r = await http.post("/pos/coupons/issue", headers=ADMIN, json={"couponTypeId": "ACC", "customerIds": ["U1"]})
+            issued = r.json()["codes"][0]["code"]
+            r = await http.post("/pos/coupons/activate", json={"code": issued, "customerId": "U1"})
+            assert (r.status_code, r.json()["status"]) == (200, "ACTIVE"), r.text
+            assert rdb.hget(keys.coupon(TENANT, issued), "status") == "ACTIVE"
+            r = await http.post(POSEVENT, content=posevent(1))  # online: central books it, answers
+            assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, 0), r.text
+            assert rdb.hget(keys.member(TENANT, MEMBER), "points") == "2"
             # both stores' leases (300.00 each) are out of A1's budget; ON1 was sold within one
             assert rdb.hget(keys.budget(TENANT, "A1"), "amount_consumed") == str(2 * 30_000)
 
@@ -136,8 +202,33 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert [discount(a) for a in mine] == [2.00, 2.00]
             theirs = [await sell(http2, f"OTH{i}", [b_line]) for i in range(2)]
             assert [discount(a) for a in theirs] == [2.00, 0.00]
-            assert (await heartbeat(http))["pendingTransactions"] == 2
-            assert (await heartbeat(http2))["pendingTransactions"] == 2
+            # the ACCEPT code is honoured at both stores (neither knows of the other's sale)
+            for h, txn in ((http, "CPA"), (http2, "CPB")):
+                sold = await sell_plain(h, txn, "C", codes["ACC"])
+                assert discount(sold) == 3.00 and sold["couponResults"][0]["status"] == "APPLIED", sold
+            # the REFUSE code is refused offline, with its reason, by evaluate and the coupon calls
+            r = await http.post("/pos/v2/evaluate", content=orjson.dumps(
+                request("CPR", [item("1", "C", 1, 20.00)], customer=None, coupons=(codes["REF"],))))
+            refused = r.json()["couponResults"][0]
+            assert (refused["status"], refused["reason"], discount(r.json())) == ("NOT_ACTIVE", "OFFLINE_REFUSED", 0)
+            assert "offline" in refused["message"]
+            r = await http.post("/pos/coupons/validate", json={"code": codes["REF"]})
+            assert (r.json()["valid"], r.json()["reason"]) == (False, "OFFLINE_REFUSED"), r.text
+            r = await http.post("/pos/coupons/reserve", json={"code": codes["REF"], "transactionId": "CPR"})
+            assert r.status_code == 409 and r.json()["error"]["details"][0]["issue"] == "OFFLINE_REFUSED", r.text
+            r = await http.post("/pos/coupons/issue", headers=ADMIN, json={"couponTypeId": "ACC", "customerIds": ["U2"]})
+            assert (r.status_code, r.json()["error"]["code"]) == (503, "CENTRAL_UNAVAILABLE"), r.text  # no code central lacks
+            for status in (0, 6):  # offline: booked here, a replay answered as one; queued once
+                r = await http2.post(POSEVENT, content=posevent(2))
+                assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, status)
+            await until(http2, lambda h: h["pendingLoyaltyEvents"] == 1, "event queued")  # (a slow probe: null)
+            # D10 (100.00) offline: 30.00 leased to each store; this one sells 20.00 of its lease,
+            # the other all of its 30.00 and then no more: 50.00 together, never over 60.00
+            mine = [await sell_plain(http, f"D{i}", "D") for i in range(2)]
+            theirs = [await sell_plain(http2, f"E{i}", "D") for i in range(4)]
+            assert [discount(a) for a in mine + theirs] == [10.00, 10.00, 10.00, 10.00, 10.00, 0.00]
+            await until(http, lambda h: h["pendingTransactions"] == 5, "5 queued here")
+            await until(http2, lambda h: h["pendingTransactions"] == 7, "7 queued there")
 
         kill_9(local)  # and its embedded Redis with it: only the AOF (fsync always) is left
         local.proc.wait()
@@ -145,29 +236,51 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
         async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
                 httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
             hb = await until(http, lambda h: h["pendingTransactions"] is not None, "local store up")
-            assert hb["pendingTransactions"] == 2 and hb["btpConnectivity"] == "DISCONNECTED", hb
+            assert hb["pendingTransactions"] == 5 and hb["btpConnectivity"] == "DISCONNECTED", hb
             again = await http.post("/pos/v2/evaluate", content=orjson.dumps(request("OFF9", [item("1", "A", 1, 5.00)])))
             assert discount(again.json()) == 1.00  # the last synced set survived the kill too
 
             central = start_central(tmp_path, central_redis.url, central.port)  # where the instances look
             for h in (http, http2):
-                await until(h, lambda h: h["pendingTransactions"] == 0 and h["btpConnectivity"] == "CONNECTED",
-                            "queue drained after central came back")
+                await until(h, lambda h: h["pendingTransactions"] == 0 and h["pendingLoyaltyEvents"] == 0
+                            and h["btpConnectivity"] == "CONNECTED", "queues drained after central came back")
+            async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
+                d10 = (await admin.get("/admin/promotions/D10/budget")).json()["amount"]  # leases renewed meanwhile
+                assert d10["consumed"] == 50.00 and d10["consumed"] + d10["outstandingLeases"] <= 100.00, d10
 
-        # as if central had never gone away: A1 sold 1 + 2 x 2 units, B2 twice; no conflict
+        for server in (local, other):  # stopped as an operator would: each gives its unsold leases back
+            assert server.stop() == 0
+        # as if central had never gone away: A1 sold 1 + 2 x 2 units, B2 twice, D10 5 times; no
+        # budget conflict, nothing outstanding
         async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
-            leases = {p["promotionId"]: p for p in (await admin.get("/admin/sync/leases")).json()["promotions"]}
-            a1 = (await admin.get("/admin/promotions/A1/budget")).json()
-            assert round(a1["amount"]["consumed"] - leases["A1"]["outstandingAmount"], 2) == 5.00
-            b2 = (await admin.get("/admin/promotions/B2/budget")).json()
-            assert b2["redemptions"] == {"limit": 2, "consumed": 2, "remaining": 0}
-            assert leases["B2"]["outstandingRedemptions"] == 0  # both leases sold
-            assert (await admin.get("/admin/sync/conflicts")).json()["conflicts"] == []
+            budgets = {pid: (await admin.get(f"/admin/promotions/{pid}/budget")).json() for pid in ("A1", "B2", "D10")}
+            assert budgets["A1"]["amount"] == {"limit": 1000.00, "consumed": 5.00, "remaining": 995.00,
+                                               "outstandingLeases": 0.0}, budgets
+            assert budgets["B2"]["redemptions"] == {"limit": 2, "consumed": 2, "remaining": 0, "outstandingLeases": 0}
+            assert budgets["D10"]["amount"] == {"limit": 100.00, "consumed": 50.00, "remaining": 50.00,
+                                                "outstandingLeases": 0.0}, budgets
+            leases = (await admin.get("/admin/sync/leases")).json()["promotions"]
+            assert {(p["outstandingAmount"], p["outstandingRedemptions"]) for p in leases} == {(0, 0)}, leases
+            # the ACCEPT code redeemed at both stores: one conflict, reported once; both sales stand
+            conflicts = (await admin.get("/admin/sync/conflicts")).json()["conflicts"]
+            assert [(c["transactionId"] in ("CPA", "CPB"), c["conflicts"]) for c in conflicts] == [
+                (True, [{"type": "COUPON", "code": codes["ACC"], "reason": "ALREADY_REDEEMED"}])], conflicts
+            for code in (codes["ACC"], codes["ACC2"]):  # ACC2 by RSV, through its reservation at central
+                r = await admin.post("/pos/coupons/validate", json={"code": code})
+                assert r.json()["status"] == "REDEEMED", r.text
+            assert rdb.hget(keys.coupon(TENANT, codes["ACC2"]), "redeemedBy") == "RSV"
+            with trio.fail_after(30):  # both sales in the audit record, the second with its conflict
+                while len(audits := [orjson.loads(a) for a in rdb.mget(
+                        [keys.audit_record(TENANT, f"{t}/1") for t in ("CPA", "CPB")]) if a]) < 2:
+                    await trio.sleep(0.1)
+            assert sorted(len(a.get("conflicts", ())) for a in audits) == [0, 1]
+            assert all(a["totals"]["discount"] == 300 for a in audits), audits
             # every sale's side effects ran at central once: 1 point per 1.00 of net spend
             points = 7 + 13 + 13 + 3 + 5
             with trio.fail_after(30):
                 while rdb.hget(keys.member(TENANT, "L1"), "points") != str(points):
                     await trio.sleep(0.1)
+            assert rdb.hget(keys.member(TENANT, MEMBER), "points") == "4"  # the offline event booked once
             # a transaction forwarded again (a lost answer) changes nothing
             totals = {"gross": 10.0, "discount": 2.0, "net": 8.0, "currency": "EUR",
                       "savingsSummary": {"totalSavings": 2.0, "byPromotion": [], "loyaltyPointsEarned": 0}}
@@ -176,7 +289,7 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
                                                     "budget": {"amount": 100000}}], "response": {"totals": totals}}}
             r = await admin.post("/admin/sync/transactions", json={"transactions": [item_off0]})
             assert r.json()["results"][0]["status"] == "REPLAYED", r.text
-            assert rdb.hget(keys.budget(TENANT, "A1"), "amount_consumed") == str(2 * 30_000)
+            assert (await admin.get("/admin/promotions/A1/budget")).json() == budgets["A1"]
     finally:
         for server in (local, other, central):
             if server is not None:

@@ -58,3 +58,44 @@ async def test_a_confirmed_iteration_moves_into_the_outbox_once_with_what_was_pr
     [(key, item)] = await Outbox(store.core).head(tenant, 10)
     assert key == "T1/1" and item == {"transactionId": "T1", "transactionCounter": 1, "confirmedAt": 5,
                                       "storeId": "S1", "iteration": iteration}
+
+
+async def test_loyalty_events_drain_one_at_a_time_and_a_refused_one_is_kept_with_its_answer(store, tenant):
+    import httpx
+
+    from actors.sync import EventOutbox
+    from dre.errors import DREError
+
+    class Posevent:
+        """Books the first event, refuses the second (409), is away once in between."""
+
+        def __init__(self) -> None:
+            self.bodies: list[bytes] = []
+            self.away = True
+
+        async def relay(self, path: str, content: bytes, headers: dict) -> httpx.Response:
+            assert path == "/posSupportAPI/loyalty/posevent" and headers["Content-Type"] == "application/xml"
+            if self.away and self.bodies:
+                self.away = False
+                raise DREError(503, "CENTRAL_UNAVAILABLE", "away")
+            self.bodies.append(content)
+            return httpx.Response(200 if len(self.bodies) == 1 else 409, content=b"<answer/>")
+
+    events = EventOutbox(store.core)
+    for key in ("e1", "e2"):
+        assert await events.add(tenant, key, {"contentType": "application/xml", "body": f"<{key}/>"})
+    assert not await events.add(tenant, "e1", {"contentType": "application/xml", "body": "<e1/>"})  # once per key
+    central = Posevent()
+    forwarder = Forwarder(Outbox(store.core), central, tenant, "inst-1", events)  # type: ignore[arg-type]
+    assert await forwarder.forward_events_once() == 1
+    try:
+        await forwarder.forward_events_once()
+        raise AssertionError("central away must raise")
+    except DREError:
+        assert await events.pending(tenant) == 1  # nothing settled: sent again later
+    assert [await forwarder.forward_events_once() for _ in range(2)] == [1, 0]
+    assert central.bodies == [b"<e1/>", b"<e2/>"]
+    verdicts = await events.verdicts(tenant)
+    assert {k: (v["status"], v["httpStatus"]) for k, v in verdicts.items()} == {
+        "e1": ("ACCEPTED", 200), "e2": ("REFUSED", 409)}
+    assert verdicts["e2"]["answer"] == "<answer/>"

@@ -37,6 +37,7 @@ CALLS = {
         "void": lambda p: p.void(T, "C1"),
         "sweep_reservations": lambda p: p.sweep_reservations(T),
         "of_customer": lambda p: p.of_customer(T, "U1"),
+        "log_changed": lambda p: p.log_changed(T, ["C1"]),
     },
     "coupon_types": {
         "put": lambda p: p.put(T, "W", kind="INDIVIDUAL"),

@@ -2,7 +2,8 @@
 -- it. A lease is taken out of the budget at once (counted in its consumed figures), so that no
 -- other store and no sale at central can use it: whatever the stores sell offline within their
 -- leases, the budget is never overrun. Renewed when less than half a share is left of what was
--- leased (as far as central knows from forwarded sales), by at most what the budget has left.
+-- leased (as far as central knows from forwarded sales and returns: lease_return.lua), by at
+-- most what the budget has left.
 --
 -- KEYS[1] the promotion's budget hash   KEYS[2] its lease hash   KEYS[3] leased-promotions set
 -- KEYS[4] exhausted-budgets set (a grant that takes the last of a budget: central's own
@@ -16,7 +17,9 @@ local inst = ARGV[1]
 local function grant(limit, share, field, consumed_field)
   if limit < 0 then return -1 end
   local granted = tonumber(redis.call('HGET', KEYS[2], inst .. ':' .. field) or '0')
-  local used = tonumber(redis.call('HGET', KEYS[2], inst .. ':used' .. field:sub(1, 1):upper() .. field:sub(2)) or '0')
+  local Field = field:sub(1, 1):upper() .. field:sub(2)
+  local used = tonumber(redis.call('HGET', KEYS[2], inst .. ':used' .. Field) or '0')
+             + tonumber(redis.call('HGET', KEYS[2], inst .. ':returned' .. Field) or '0')
   if granted - used < share / 2 then
     local room = limit - tonumber(redis.call('HGET', KEYS[1], consumed_field) or '0')
     local g = math.min(share, room)
