@@ -11,6 +11,9 @@ from dre.pricing.result import Result
 from dre.promotion import model as m
 
 
+RECEIPT_ACTIONS = (m.ReceiptAction, m.ScaledReceiptAction)
+
+
 def _threshold(p: m.Promotion, lines: list[PartLine]) -> dict | None:
     """The conditions a receipt-level promotion needs the (remaining) sale to meet, or None when it
     has no receipt-level action or no threshold."""
@@ -39,22 +42,30 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     if not sale:
         return None
     rows, totals = [], {}
-    part = []
-    for k, (i, ln) in enumerate(sale):
+    for i, ln in sale:  # every evaluate records its sale: one pass, no helper per discount
         got: dict[str, int] = {}
         for d in result.lines[i]:
-            got[d.promotion_id] = got.get(d.promotion_id, 0) + d.amount
-            totals[d.promotion_id] = totals.get(d.promotion_id, 0) + d.amount
+            pid, amount = d.promotion_id, d.amount
+            got[pid] = got.get(pid, 0) + amount
+            totals[pid] = totals.get(pid, 0) + amount
         rows.append([ln.ref, ln.milli, ln.gross, got])
-        part.append(PartLine(k, ln.article, ln.group, ln.milli, ln.unit_price, ln.gross))
     # each promotion's proportional points (ADD_FIXED / SUBTRACT_POINTS are per transaction: kept)
     points_by = {a.promotion_id: pts for a in result.applied if a.promotion_id in promotions
                  and (pts := a.points - fixed_points(promotions[a.promotion_id])) > 0}
     points = sum(points_by.values())
     if not totals and points <= 0:
         return None
-    receipt = {pid: t for pid in totals if pid in promotions
-               and (t := _threshold(promotions[pid], part)) is not None}
+    receipt = {}
+    part: list[PartLine] | None = None  # the sale's lines, made only for a receipt-level promotion
+    for pid in totals:
+        p = promotions.get(pid)
+        if p is None or not any(isinstance(a, RECEIPT_ACTIONS) for a in p.price_actions):
+            continue
+        if part is None:
+            part = [PartLine(k, ln.article, ln.group, ln.milli, ln.unit_price, ln.gross)
+                    for k, (_, ln) in enumerate(sale)]
+        if (t := _threshold(p, part)) is not None:
+            receipt[pid] = t
     net = sum(ln.gross for _, ln in sale) - sum(totals.values())
     names = {pid: [promotions[pid].name, promotions[pid].type] for pid in (*totals, *points_by) if pid in promotions}
     return {"lines": rows, "totals": totals, "receipt": receipt, "points": points, "pointsBy": points_by,
