@@ -1,10 +1,9 @@
 """What confirm keeps of a sale for the returns that may name it later."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from dre.basket import Basket
-from dre.evaluate.actions import PartLine
+from dre.basket import Basket, Line
 from dre.evaluate.eligibility import qualifies
 from dre.evaluate.loyalty import fixed_points
 from dre.pricing.result import Result
@@ -14,9 +13,9 @@ from dre.promotion import model as m
 RECEIPT_ACTIONS = (m.ReceiptAction, m.ScaledReceiptAction)
 
 
-def _threshold(p: m.Promotion, lines: list[PartLine]) -> dict | None:
+def _threshold(p: m.Promotion, lines: Sequence[Line]) -> dict | None:
     """The conditions a receipt-level promotion needs the (remaining) sale to meet, or None when it
-    has no receipt-level action or no threshold."""
+    has no receipt-level action or no threshold. ``qual`` indexes ``lines``."""
     scaled = [a for a in p.price_actions if isinstance(a, m.ScaledReceiptAction)]
     if not scaled and not any(isinstance(a, m.ReceiptAction) for a in p.price_actions):
         return None
@@ -25,7 +24,7 @@ def _threshold(p: m.Promotion, lines: list[PartLine]) -> dict | None:
     qty = p.min_quantity.milli if p.min_quantity else 0
     if not spend and not qty:
         return None
-    return {"spend": spend, "qty": qty, "qual": [ln.index for ln in lines if qualifies(p, ln)]}
+    return {"spend": spend, "qty": qty, "qual": [k for k, ln in enumerate(lines) if qualifies(p, ln)]}
 
 
 def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promotion]) -> dict | None:
@@ -56,15 +55,11 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     if not totals and points <= 0:
         return None
     receipt = {}
-    part: list[PartLine] | None = None  # the sale's lines, made only for a receipt-level promotion
+    sale_lines = [ln for _, ln in sale]
     for pid in totals:
         p = promotions.get(pid)
-        if p is None or not any(isinstance(a, RECEIPT_ACTIONS) for a in p.price_actions):
-            continue
-        if part is None:
-            part = [PartLine(k, ln.article, ln.group, ln.milli, ln.unit_price, ln.gross)
-                    for k, (_, ln) in enumerate(sale)]
-        if (t := _threshold(p, part)) is not None:
+        if p is not None and any(isinstance(a, RECEIPT_ACTIONS) for a in p.price_actions) and (
+                t := _threshold(p, sale_lines)) is not None:
             receipt[pid] = t
     net = sum(ln.gross for _, ln in sale) - sum(totals.values())
     names = {pid: [promotions[pid].name, promotions[pid].type] for pid in (*totals, *points_by) if pid in promotions}

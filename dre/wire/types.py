@@ -41,17 +41,23 @@ def _places(n: int):
     return check
 
 
-def _nonzero(v: float) -> float:
-    if v == 0:
-        raise ValueError("must not be 0")
-    return v
+def _nonzero_places(n: int):
+    places = _places(n)
+
+    def check(v: float) -> float:  # one call per request line instead of two
+        places(v)
+        if v == 0:
+            raise ValueError("must not be 0")
+        return v
+
+    return check
 
 
 Money = Annotated[float, _NUMBER, AfterValidator(_places(2)), Field(ge=0, le=MAX_UNIT_PRICE * 1000)]
 """A non-negative amount in major units with at most 2 decimals."""
 UnitPrice = Annotated[float, _NUMBER, AfterValidator(_places(2)), Field(ge=0, le=MAX_UNIT_PRICE)]
 Quantity = Annotated[
-    float, _NUMBER, AfterValidator(_places(3)), AfterValidator(_nonzero),
+    float, _NUMBER, AfterValidator(_nonzero_places(3)),
     Field(ge=-MAX_ABS_QUANTITY, le=MAX_ABS_QUANTITY),
 ]
 """Quantity with at most 3 decimals; negative for returns; never 0."""
