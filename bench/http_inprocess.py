@@ -13,6 +13,10 @@ evaluate is evaluate - echo - pricing: validation, the basket, coupons/budgets/c
 the counter's store call, the response and the iteration record (goal <= 0.1 ms). Rounds
 alternate the routes; the summary is the median of the rounds, with their range.
 
+``--against DIR`` compares two checkouts on the drifting machine: this bench runs in this
+checkout and with DIR's code (``git worktree add --detach DIR main``) in turn, ``--alternations``
+times, each a separate process, and prints both checkouts' medians side by side.
+
 The requests come ``--concurrency`` at a time (the store actor shares a pipeline between the
 calls of one scheduler round, as it does under load). Redis's own CPU is in its own process and
 is not counted.
@@ -24,6 +28,8 @@ import gc
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -153,8 +159,15 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
             status, answer = await Caller(probe).post(EVALUATE, bodies[0])
         if status != 200:
             raise RuntimeError(f"evaluate answered {status}: {answer[:500]!r}")
+        before = os.environ.get(ECHO_ENV)
         os.environ[ECHO_ENV] = str(len(answer))  # the echo route answers as many bytes
-        app = create_app(services)
+        try:
+            app = create_app(services)
+        finally:  # read by create_app only: no later app of this process gets the route
+            if before is None:
+                del os.environ[ECHO_ENV]
+            else:
+                os.environ[ECHO_ENV] = before
         app.extensions["QUART_SCHEMA"].openapi_provider.schema()  # as api.serve does, before gc.freeze
         async with app.test_app():
             caller = Caller(app)
@@ -182,6 +195,43 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
     return results
 
 
+FIGURES = (("echo_us", "echo (HTTP stack)"), ("evaluate_us", "evaluate"), ("pricing_us", "engine pricing alone"),
+           ("evaluate_minus_echo_us", "evaluate - echo"), ("dre_us", "DRE's own (evaluate - echo - pricing)"))
+HERE = Path(__file__).resolve().parent.parent
+
+
+def compare(args: argparse.Namespace) -> int:
+    """This checkout and ``args.against`` in turn, each in its own process; both medians."""
+    runs: dict[str, list[dict]] = {"this checkout": [], str(args.against): []}
+    for i in range(args.alternations):
+        for name, checkout in (("this checkout", HERE), (str(args.against), args.against)):
+            with tempfile.TemporaryDirectory(prefix="dre-inproc-cmp-") as scratch:
+                out = Path(scratch) / "figures.json"
+                # this file, run with the other checkout's packages (it needs only bench.engine there)
+                argv = ["--promotions", str(args.promotions), "--requests", str(args.requests), "--rounds",
+                        str(args.rounds), "--concurrency", str(args.concurrency), "--json", str(out)]
+                # (run_path, not the file as a script: that would put bench/ first on sys.path, where
+                # bench/http.py would shadow the standard library's http)
+                code = f"import runpy, sys; sys.argv = {['http_inprocess', *argv]!r}; " \
+                       f"runpy.run_path({str(Path(__file__).resolve())!r}, run_name='__main__')"
+                subprocess.run([sys.executable, "-c", code],
+                               cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout)}, check=True,
+                               stdout=subprocess.DEVNULL)
+                figures = orjson.loads(out.read_bytes())
+            runs[name].append(figures)
+            print(f"alternation {i + 1}/{args.alternations} {name:<20} " + "  ".join(
+                f"{key.removesuffix('_us')} {figures[key]:7.1f}" for key, _ in FIGURES), flush=True)
+    print(f"CPU µs per request, median of {args.alternations} alternations (each the median of its "
+          f"{args.rounds} rounds):")
+    names = list(runs)
+    print(f"  {'':<40} " + "  ".join(f"{n[-20:]:>20}" for n in names))
+    for key, label in FIGURES:
+        print(f"  {label:<40} " + "  ".join(f"{statistics.median(r[key] for r in runs[n]):20.1f}" for n in names))
+    if args.json:
+        args.json.write_bytes(orjson.dumps(runs, option=orjson.OPT_INDENT_2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.http_inprocess", description=__doc__.split("\n\n")[0])
     p.add_argument("--promotions", type=int, default=10_000)
@@ -189,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     p.add_argument("--json", type=Path, help="write the figures here")
+    p.add_argument("--against", type=Path, help="another checkout to compare with (alternating processes)")
+    p.add_argument("--alternations", type=int, default=3, help="with --against: runs of each checkout")
     args = p.parse_args(argv)
+    if args.against:
+        return compare(args)
     with tempfile.TemporaryDirectory(prefix="dre-inproc-") as scratch:
         redis = start_redis_server(scratch, persist=False)
         try:
@@ -200,9 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     spread = {key: (min(r[key] for r in results), max(r[key] for r in results)) for key in results[0]}
     print(f"CPU per request, median of {len(results)} rounds ({args.promotions:,} promotions, 30-line baskets, "
           f"concurrency {args.concurrency}, CPUs={os.cpu_count()}):")
-    for key, name in (("echo_us", "echo (HTTP stack)"), ("evaluate_us", "evaluate"),
-                      ("pricing_us", "engine pricing alone"), ("evaluate_minus_echo_us", "evaluate - echo"),
-                      ("dre_us", "DRE's own (evaluate - echo - pricing)")):
+    for key, name in FIGURES:
         lo, hi = spread[key]
         print(f"  {name:<40} {summary[key]:7.1f} µs  (rounds: {lo:.1f}–{hi:.1f})")
     print(f"  goal: DRE's own <= {GOAL_US:.0f} µs: {'met' if summary['dre_us'] <= GOAL_US else 'not met'}")

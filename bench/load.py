@@ -47,7 +47,8 @@ def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=10.0, help="seconds at --rate (default 10; not used by --ramp)")
     p.add_argument("--step-seconds", type=float, default=10.0, help="seconds per --ramp step or search trial")
     p.add_argument("--flow", choices=[f.value for f in Flow], default=Flow.EVALUATE.value,
-                   help="evaluate, or evaluate-confirm (1-3 evaluates then confirm)")
+                   help="evaluate, evaluate-confirm (1-3 evaluates then confirm), or echo (the evaluate body to "
+                        "/bench/echo of a service with DRE_BENCH_ECHO: the HTTP stack alone, recorded as evaluate)")
     p.add_argument("--arrival", choices=[a.value for a in Arrival], default=Arrival.UNIFORM.value,
                    help="uniform spacing, or poisson (seeded exponential gaps)")
     p.add_argument("--max-in-flight", type=int, default=DEFAULT_MAX_IN_FLIGHT,
