@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 import uuid
-
-import orjson
 from collections import ChainMap
 from dataclasses import replace
+
+import orjson
 
 from actors.store_ops.transactions import RefusedPromotions
 from api.evaluate.coupons import check_coupons
