@@ -9,7 +9,7 @@ rounds:
 1. peak throughput of ``/bench/echo`` (the HTTP stack with auth, limits, logs, metrics, but no
    pricing) and of ``/pos/v2/evaluate``, with the same request bodies and a response of the
    same size: each is offered more than it can take and its completions per second counted;
-2. the evaluate/echo ratio (goal >= 90 %);
+2. the evaluate/echo ratio (goal >= 85 %, issue 18);
 3. evaluate latency (HDR histogram: p50/p99/p99.9) at 80 % of its peak (goal p99 <= 20 ms), and
    the echo route's at 80 % of its own peak: the latency the HTTP stack alone has at that load.
 
@@ -56,7 +56,7 @@ HIST_MAX_US = 60_000_000  # 60 s: nothing slower is recorded
 CONNECTIONS = 32  # keep-alive HTTP/1.1 connections of the load generator
 MAX_IN_FLIGHT = 256  # arrivals beyond this many outstanding are dropped and counted: an overload
 # run then measures what the server completes instead of building an unbounded backlog
-GOAL_RATIO = 0.90
+GOAL_RATIO = 0.85  # issue 18 (was 0.90)
 GOAL_P99_MS = 20.0
 ECHO = "/bench/echo"
 EVALUATE = "/pos/v2/evaluate"
@@ -386,7 +386,8 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
         w = out["wrk"]
         print(f"wrk ceilings (median of {len(w['rounds'])}): echo {w['echo_rps']:.0f}/s{_range(w, 'echo_rps', '.0f')}, "
               f"evaluate {w['evaluate_rps']:.0f}/s{_range(w, 'evaluate_rps', '.0f')}, evaluate/echo "
-              f"{w['ratio']:.1%}{_range(w, 'ratio', '.1%')}" + (f", {w['errors']} errors" if w["errors"] else ""))
+              f"{w['ratio']:.1%}{_range(w, 'ratio', '.1%')} (goal >= {GOAL_RATIO:.0%})"
+              + (f", {w['errors']} errors" if w["errors"] else ""))
     if "max_rate" in out:
         def rate(name: str) -> str:
             r = out["max_rate"][name]
