@@ -58,12 +58,12 @@ GOAL_US = 100.0  # evaluate - echo - pricing, CPU per request
 T = TypeVar("T")
 
 
-def request_bodies(n: int, promotions: int, seed: int = 3) -> tuple[list[bytes], list]:
-    """``n`` evaluate bodies of 30-line baskets (bench.engine's, over its catalogue) and the promotions.
-
-    Each has its own transactionId (every evaluate is that transaction's first)."""
+def request_bodies(n: int, promotions: int, seed: int = 3, mix: str = "heavy") -> tuple[list[bytes], list]:
+    """``n`` evaluate bodies of 30-line baskets (bench.engine's, over its catalogue) and the
+    promotions (bench.engine's ``mix``). Each has its own transactionId (every evaluate is that
+    transaction's first)."""
     cat = workload.catalogue()
-    promos = workload.promotions(promotions, cat)
+    promos = workload.promotions(promotions, cat, mix=mix)
     out = []
     for k, b in enumerate(workload.baskets(n, cat, promos, seed)):
         out.append(orjson.dumps({"request": {
@@ -148,7 +148,7 @@ async def cpu_per_item(one: Callable[[T], Awaitable[object]], items: Sequence[T]
 
 async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
     per_round = args.requests
-    bodies, promos = request_bodies(per_round * (args.rounds + 1), args.promotions)
+    bodies, promos = request_bodies(per_round * (args.rounds + 1), args.promotions, mix=args.mix)
     config = load_config({"DRE_API_KEYS": f"{TENANT}:{API_KEY}", "DRE_PRICE_DEADLINE_MS": "5000"})
     async with open_services(config, redis_url) as services:
         # the set as the reloader keeps it while the store has no rules (bench.engine's promotions
@@ -208,8 +208,8 @@ def compare(args: argparse.Namespace) -> int:
             with tempfile.TemporaryDirectory(prefix="dre-inproc-cmp-") as scratch:
                 out = Path(scratch) / "figures.json"
                 # this file, run with the other checkout's packages (it needs only bench.engine there)
-                argv = ["--promotions", str(args.promotions), "--requests", str(args.requests), "--rounds",
-                        str(args.rounds), "--concurrency", str(args.concurrency), "--json", str(out)]
+                argv = ["--promotions", str(args.promotions), "--mix", args.mix, "--requests", str(args.requests),
+                        "--rounds", str(args.rounds), "--concurrency", str(args.concurrency), "--json", str(out)]
                 # (run_path, not the file as a script: that would put bench/ first on sys.path, where
                 # bench/http.py would shadow the standard library's http)
                 code = f"import runpy, sys; sys.argv = {['http_inprocess', *argv]!r}; " \
@@ -235,6 +235,8 @@ def compare(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.http_inprocess", description=__doc__.split("\n\n")[0])
     p.add_argument("--promotions", type=int, default=10_000)
+    p.add_argument("--mix", choices=("heavy", "realistic"), default="heavy",
+                   help="bench.engine's promotion mix (heavy: ~130 discounts on a 30-line basket at 10k)")
     p.add_argument("--requests", type=int, default=1000, help="requests per route per round")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
@@ -252,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             redis.stop()
     summary = {key: statistics.median(r[key] for r in results) for key in results[0]}
     spread = {key: (min(r[key] for r in results), max(r[key] for r in results)) for key in results[0]}
-    print(f"CPU per request, median of {len(results)} rounds ({args.promotions:,} promotions, 30-line baskets, "
+    print(f"CPU per request, median of {len(results)} rounds ({args.promotions:,} promotions, {args.mix} mix, "
+          f"30-line baskets, "
           f"concurrency {args.concurrency}, CPUs={os.cpu_count()}):")
     for key, name in FIGURES:
         lo, hi = spread[key]
