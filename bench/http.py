@@ -393,8 +393,8 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
             r = out["max_rate"][name]
             return "none" if r["max_rate"] is None else f"{r['max_rate']:g}/s (p99 {r['p99_ms']:.2f} ms)"
 
-        print(f"highest rate holding p99 <= {args.slo_p99_ms:g} ms ({args.workers} workers): evaluate {rate('evaluate')}, "
-              f"echo {rate('echo')}")
+        print(f"highest rate holding p99 <= {args.slo_p99_ms:g} ms ({args.workers} workers): "
+              f"evaluate {rate('evaluate')}, echo {rate('echo')}")
     print(f"service exit code {code}")
     if args.json:
         args.json.write_bytes(orjson.dumps(out, option=orjson.OPT_INDENT_2))
