@@ -21,6 +21,9 @@ class Flow(str, Enum):
 
     EVALUATE = "evaluate"  # one evaluate of a fresh basket
     EVALUATE_CONFIRM = "evaluate-confirm"  # 1-3 evaluates as the lane scans, then confirm the last counter
+    # the evaluate flow's body to /bench/echo (a service started with DRE_BENCH_ECHO): the HTTP stack
+    # without pricing, the baseline of an evaluate figure; recorded as the evaluate operation
+    ECHO = "echo"
 
 
 class Arrival(str, Enum):

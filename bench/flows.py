@@ -13,6 +13,7 @@ from bench.catalogue import Catalogue, Line
 from bench.config import Flow, LoadConfig
 
 EVALUATE_PATH = "/pos/v2/evaluate"
+ECHO_PATH = "/bench/echo"  # api.ops.echo_blueprint: mounted when the service has DRE_BENCH_ECHO
 CONFIRM_PATH = "/pos/v2/confirm"
 STORES = 50  # storeIds S001..S050
 POS_GROUPS = ("DE-NORTH", "DE-SOUTH", "DE-WEST", "AT-ALL")

@@ -47,7 +47,8 @@ def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=10.0, help="seconds at --rate (default 10; not used by --ramp)")
     p.add_argument("--step-seconds", type=float, default=10.0, help="seconds per --ramp step or search trial")
     p.add_argument("--flow", choices=[f.value for f in Flow], default=Flow.EVALUATE.value,
-                   help="evaluate, or evaluate-confirm (1-3 evaluates then confirm)")
+                   help="evaluate, evaluate-confirm (1-3 evaluates then confirm), or echo (the evaluate body to "
+                        "/bench/echo of a service with DRE_BENCH_ECHO: the HTTP stack alone, recorded as evaluate)")
     p.add_argument("--arrival", choices=[a.value for a in Arrival], default=Arrival.UNIFORM.value,
                    help="uniform spacing, or poisson (seeded exponential gaps)")
     p.add_argument("--max-in-flight", type=int, default=DEFAULT_MAX_IN_FLIGHT,
@@ -71,6 +72,7 @@ def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
     s.add_argument("--start-rate", type=float, default=100.0)
     s.add_argument("--factor", type=float, default=1.5)
     s.add_argument("--limit-rate", type=float, default=100_000.0)
+    s.add_argument("--min-rate", type=float, default=1.0, help="lowest rate tried when --start-rate fails")
     s.add_argument("--refine", type=int, default=3, help="bisection trials after the first failure")
     s.add_argument("--max-error-rate", type=float, default=0.0, help="allowed share of failed requests")
     s.add_argument("--cooldown", type=float, default=1.0, help="pause between trials (s)")
@@ -156,7 +158,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench.load") -> i
         search = None
         if args.max_rate:
             search = SearchConfig(slo_p99_ms=args.slo_p99_ms, start_rate=args.start_rate, factor=args.factor,
-                                  limit_rate=args.limit_rate, step_seconds=args.step_seconds,
+                                  limit_rate=args.limit_rate, min_rate=args.min_rate,
+                                  step_seconds=args.step_seconds,
                                   refine=args.refine, max_error_rate=args.max_error_rate,
                                   operation=args.slo_op, cooldown_s=args.cooldown)
     except (ValueError, OSError) as exc:

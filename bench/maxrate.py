@@ -1,4 +1,5 @@
-"""Max sustainable rate search: raise the rate until the SLO breaks, then bisect the gap.
+"""Max sustainable rate search: raise the rate until the SLO breaks (or, when the first rate already
+breaks it, lower the rate until it holds), then bisect the gap.
 
 Each trial is a separate constant-rate open-loop run. A trial passes when its p99 is within the
 SLO, its share of failed requests is at most ``max_error_rate``, nothing was dropped at the
@@ -38,6 +39,7 @@ class SearchConfig:
         max_error_rate: allowed share of failed requests (0: any error fails the trial).
         operation: whose p99 is judged (``evaluate``, ``confirm`` or ``flow``).
         cooldown_s: pause between trials so the server's queues drain.
+        min_rate: when the start rate fails, lower rates are tried (start / factor, ...) down to this.
     """
 
     slo_p99_ms: float
@@ -49,6 +51,7 @@ class SearchConfig:
     max_error_rate: float = 0.0
     operation: str = OP_EVALUATE
     cooldown_s: float = 1.0
+    min_rate: float = 1.0
 
     def __post_init__(self) -> None:
         if self.factor <= 1.0 or self.start_rate <= 0 or self.slo_p99_ms <= 0:
@@ -136,6 +139,15 @@ async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | N
                 failed_at = rate
                 break
             rate = round(rate * search.factor, 3)
+        if result.max_rate is None:
+            # the first rate already failed: lower it the same way until one passes (a figure,
+            # however low, says more than "none" on a machine busier than the start rate assumed)
+            rate = round(search.start_rate / search.factor, 3)
+            while rate >= search.min_rate:
+                if (await attempt(rate)).passed:
+                    break
+                failed_at = rate
+                rate = round(rate / search.factor, 3)
         if result.max_rate is not None and failed_at is not None:
             lo, hi = result.max_rate, failed_at
             for _ in range(search.refine):

@@ -22,8 +22,8 @@ import httpx
 import orjson
 import trio
 
-from bench.config import LoadConfig
-from bench.flows import CONFIRM_PATH, EVALUATE_PATH, Planner
+from bench.config import Flow, LoadConfig
+from bench.flows import CONFIRM_PATH, ECHO_PATH, EVALUATE_PATH, Planner
 from bench.recorder import (CANCELLED, CONNECT_ERROR, OP_CONFIRM, OP_EVALUATE, OP_FLOW, PROTOCOL_ERROR, TIMEOUT,
                             TRANSPORT_ERROR, Recorder, is_ok)
 from bench.report import LoadReport, build_report
@@ -83,8 +83,9 @@ async def _run_flow(client: httpx.AsyncClient, planner: Planner, seq: int, step:
         plan = planner.plan(seq)
         rec.coupon_flows += plan.coupon is not None
         start, counter = due_at, None
+        path = ECHO_PATH if planner.config.flow is Flow.ECHO else EVALUATE_PATH
         for scan in range(len(plan.scans)):
-            outcome, data, end = await _post(client, EVALUATE_PATH, plan.evaluate_body(scan))
+            outcome, data, end = await _post(client, path, plan.evaluate_body(scan))
             if is_ok(outcome) and plan.confirm and _counter(data) is None:
                 outcome = PROTOCOL_ERROR  # cannot confirm without the counter the server issued
             rec.record(OP_EVALUATE, step, end - start, outcome)

@@ -8,7 +8,7 @@ from datetime import datetime, timezone, tzinfo
 import pydantic
 
 from dre.errors import Issue, invalid
-from dre.money import MILLI, round_ratio, to_milli, to_minor
+from dre.money import MILLI, MINOR_PER_MAJOR, round_ratio
 from dre.wire.convert import validation_error
 from dre.wire.evaluate import EvaluateRequest, EvaluateRequestBody
 
@@ -73,9 +73,12 @@ def basket_from_request(req: EvaluateRequest, now: datetime | None = None,
     """
     lines = []
     total = 0
-    for i, it in enumerate(req.items):
-        milli = to_milli(it.quantity)
-        price = to_minor(it.unitPrice)
+    for it in req.items:
+        # Validation checked the decimals (dre.wire.types): the numbers are not parsed again. For
+        # a float with at most 3 (2) decimals within the bounds, x * 1000 (x * 100) lies within
+        # 1e-8 of the whole number, so round() gives exactly dre.money.to_milli (to_minor).
+        milli = round(it.quantity * MILLI)
+        price = round(it.unitPrice * MINOR_PER_MAJOR)
         gross = line_gross(price, milli)
         total += abs(gross)
         group = it.articleGroupId or (groups.get(it.articleNumber, "") if groups else "")

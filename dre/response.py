@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import orjson
+
 from dre.basket import Basket
-from dre.money import milli_to_number, to_major
+from dre.money import MINOR_PER_MAJOR, milli_to_number, to_major
 from dre.pricing.result import Missed, Result
 from dre.promotion.model import Promotion
 
@@ -28,6 +30,14 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
     if body is None:
         body = response_body(basket, result, promotions, include_recommendations=include_recommendations,
                              missed=missed)
+    return {"meta": response_meta(result, transaction_id=transaction_id, counter=counter,
+                                  is_simulation=is_simulation, duration_ms=duration_ms, meta_extra=meta_extra),
+            **body}
+
+
+def response_meta(result: Result, *, transaction_id: str, counter: int | None, is_simulation: bool,
+                  duration_ms: float = 0.0, meta_extra: Mapping[str, object] | None = None) -> dict:
+    """The ``meta`` of an EvaluateResponseV2 (see :func:`build_response` for the arguments)."""
     header: dict[str, object] = {"transactionId": transaction_id}
     if counter is not None:
         header["transactionCounter"] = counter
@@ -35,7 +45,14 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
             "bestDealExact": result.exact}
     if meta_extra:
         meta.update(meta_extra)
-    return {"meta": meta, **body}
+    return meta
+
+
+def encode_response(meta: Mapping[str, object], body_json: bytes) -> bytes:
+    """The JSON of :func:`build_response` from its ``meta`` and its body already encoded
+    (``orjson.dumps(response_body(...))``, which evaluate keeps with the iteration too): the body
+    is serialised once per request. Same bytes as ``orjson.dumps(build_response(...))``."""
+    return b'{"meta":' + orjson.dumps(meta) + b"," + body_json[1:]  # the body is a non-empty object
 
 
 def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promotion], *,
@@ -49,30 +66,36 @@ def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promo
         include_recommendations: simulate returns them (and the missed promotions) only when asked.
         missed: promotions left out for this customer (dre.evaluate.withheld), in that order.
     """
+    # Every evaluate shapes every line and discount: one pass, labels looked up once per promotion,
+    # amounts divided inline (to_major: minor / MINOR_PER_MAJOR).
     items = []
     gross = discount = 0
     by_promo: dict[str, int] = {}
+    labels: dict[str, tuple[str, str]] = {}
     for line, discounts in zip(basket.lines, result.lines):
-        line_disc = sum(d.amount for d in discounts)
+        line_disc = 0
+        shaped = []
+        for d in discounts:
+            pid, amount = d.promotion_id, d.amount
+            line_disc += amount
+            by_promo[pid] = by_promo.get(pid, 0) + amount
+            label = labels.get(pid)
+            if label is None:
+                p = promotions[pid]
+                label = labels[pid] = (p.name, p.type)
+            shaped.append({"promotionId": pid, "promotionName": label[0], "promotionType": label[1],
+                           "amount": amount / MINOR_PER_MAJOR, "couponCode": d.coupon_code})
         gross += line.gross
         discount += line_disc
-        for d in discounts:
-            by_promo[d.promotion_id] = by_promo.get(d.promotion_id, 0) + d.amount
         items.append({
             "lineReference": line.ref,
             "articleNumber": line.article,
             "quantity": milli_to_number(line.milli),
-            "unitPrice": to_major(line.unit_price),
-            "lineGross": to_major(line.gross),
-            "lineDiscount": to_major(line_disc),
-            "lineNet": to_major(line.gross - line_disc),
-            "discounts": [{
-                "promotionId": d.promotion_id,
-                "promotionName": promotions[d.promotion_id].name,
-                "promotionType": promotions[d.promotion_id].type,
-                "amount": to_major(d.amount),
-                "couponCode": d.coupon_code,
-            } for d in discounts],
+            "unitPrice": line.unit_price / MINOR_PER_MAJOR,
+            "lineGross": line.gross / MINOR_PER_MAJOR,
+            "lineDiscount": line_disc / MINOR_PER_MAJOR,
+            "lineNet": (line.gross - line_disc) / MINOR_PER_MAJOR,
+            "discounts": shaped,
         })
     return {
         "lineItems": items,

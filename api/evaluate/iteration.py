@@ -31,11 +31,12 @@ def _budget(p: Promotion | None) -> dict | None:
     return {"amount": b.amount, "redemptions": b.redemptions, "perCustomer": b.per_customer}
 
 
-def iteration_record(basket: Basket, result: Result, body: dict, promotions: Mapping[str, Promotion],
+def iteration_record(basket: Basket, result: Result, body_json: bytes, promotions: Mapping[str, Promotion],
                      promotions_version: int, linked: LinkedReturns | None = None) -> bytes:
-    """The JSON kept with the counter (see the module docstring for what and why); ``body`` is the
-    answer's :func:`dre.response.response_body`; ``linked``: what its linked return lines use of
-    the sales they name (confirm adds it to those sales' counters)."""
+    """The JSON kept with the counter (see the module docstring for what and why); ``body_json`` is
+    the answer's :func:`dre.response.response_body`, encoded (once: the answer sends the same
+    bytes); ``linked``: what its linked return lines use of the sales they name (confirm adds it
+    to those sales' counters)."""
     applied = []
     for a in result.applied:
         p = promotions.get(a.promotion_id)
@@ -56,7 +57,7 @@ def iteration_record(basket: Basket, result: Result, body: dict, promotions: Map
         "totals": {"gross": sum(line.gross for line in basket.lines),
                    "discount": sum(d.amount for ds in result.lines for d in ds),
                    "points": result.points},
-        "response": body,
+        "response": orjson.Fragment(body_json),
         # kept by confirm for the returns that may name this sale (dre.returns)
         "sale": sale_record(basket, result, promotions),
         "returns": linked.increments if linked is not None else {},

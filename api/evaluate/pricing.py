@@ -13,6 +13,8 @@ import uuid
 from collections import ChainMap
 from dataclasses import replace
 
+import orjson
+
 from actors.store_ops.transactions import RefusedPromotions
 from api.evaluate.coupons import check_coupons
 from api.evaluate.customer_limits import customer_spent
@@ -22,7 +24,7 @@ from dre.basket import Basket, basket_from_request
 from dre.errors import DREError
 from dre.evaluate import withheld
 from dre.pricing import Context, over_budget
-from dre.response import build_response, response_body
+from dre.response import encode_response, response_body, response_meta
 from dre.returns import LinkedReturns, merge_linked, price_linked
 from dre.wire.evaluate import EvaluateRequest
 
@@ -48,8 +50,8 @@ async def _linked_returns(services: Services, tenant: str, basket: Basket) -> Li
     return price_linked(basket, sales)
 
 
-async def price_request(services: Services, tenant: str, req: EvaluateRequest, *, simulate: bool) -> dict:
-    """The EvaluateResponseV2 of one validated request.
+async def price_request(services: Services, tenant: str, req: EvaluateRequest, *, simulate: bool) -> bytes:
+    """The EvaluateResponseV2 of one validated request, as JSON.
 
     evaluate: assigns the transactionCounter and stores the iteration (counter from the local
     fallback while the store is down: ``meta.counterSource`` says which). simulate: writes
@@ -90,8 +92,8 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
             result = merge_linked(len(basket.lines), linked, result, back)
             labels = ChainMap(priced.pset.by_id, back.names)
         missed = withheld(priced.pset.by_id, basket, ctx)
-        body = response_body(basket, result, labels, include_recommendations=not simulate or basket.include_missed,
-                             missed=missed)
+        body = orjson.dumps(response_body(basket, result, labels, missed=missed,
+                                          include_recommendations=not simulate or basket.include_missed))
         if simulate:
             break
         record = iteration_record(basket, result, body, priced.pset.by_id, priced.pset.version, back)
@@ -107,6 +109,6 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
             continue
         meta_extra = {"counterSource": source}
         break
-    return build_response(basket, result, labels, transaction_id=transaction_id, counter=counter,
-                          is_simulation=simulate, duration_ms=(time.perf_counter() - started) * 1000,
-                          meta_extra=meta_extra, body=body)
+    meta = response_meta(result, transaction_id=transaction_id, counter=counter, is_simulation=simulate,
+                         duration_ms=(time.perf_counter() - started) * 1000, meta_extra=meta_extra)
+    return encode_response(meta, body)

@@ -6,7 +6,7 @@ from quart_schema import document_response
 
 from api.evaluate.pricing import price_request
 from api.evaluate.schemas import EvaluateResponse
-from api.http.errors import json_response
+from api.http.errors import encoded_json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
 from api.services import current_services
@@ -28,7 +28,7 @@ async def evaluate(data: EvaluateRequestBody) -> Response:
     and includeMissedPromotions. While the store is unreachable it still prices, with a counter
     from the worker's memory (`meta.counterSource: LOCAL`).
     """
-    return json_response(await price_request(current_services(), g.tenant, data.request, simulate=False))
+    return encoded_json_response(await price_request(current_services(), g.tenant, data.request, simulate=False))
 
 
 @bp.post("/pos/v2/simulate")
@@ -41,4 +41,4 @@ async def simulate(data: EvaluateRequestBody) -> Response:
     Honours `includeInactive` (INACTIVE promotions are priced too) and `includeMissedPromotions`
     (recommendations only when set).
     """
-    return json_response(await price_request(current_services(), g.tenant, data.request, simulate=True))
+    return encoded_json_response(await price_request(current_services(), g.tenant, data.request, simulate=True))

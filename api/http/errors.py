@@ -42,6 +42,11 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
     return Response(orjson.dumps(body), status=status, headers=headers, mimetype="application/json")
 
 
+def encoded_json_response(body: bytes, status: int = 200) -> Response:
+    """An ``application/json`` response whose body is JSON already (encoded once, where it was built)."""
+    return Response(body, status=status, mimetype="application/json")
+
+
 def error_body(err: DREError) -> dict:
     """The body of ``err`` in the shape of the surface the request came in on."""
     if has_request_context():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dre.basket import Basket
+from dre.basket import Basket, Line
 from dre.evaluate.actions import PartLine
 from dre.promotion import model as m
 
@@ -48,7 +48,7 @@ def _context_value(field: str, basket: Basket) -> str | None:
     }[field]
 
 
-def qualifies(p: m.Promotion, line: PartLine) -> bool:
+def qualifies(p: m.Promotion, line: PartLine | Line) -> bool:
     """A line qualifies when it matches any article condition (every line when there is none)."""
     if not p.article_conds:
         return True

@@ -1,19 +1,21 @@
 """What confirm keeps of a sale for the returns that may name it later."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from dre.basket import Basket
-from dre.evaluate.actions import PartLine
+from dre.basket import Basket, Line
 from dre.evaluate.eligibility import qualifies
 from dre.evaluate.loyalty import fixed_points
 from dre.pricing.result import Result
 from dre.promotion import model as m
 
 
-def _threshold(p: m.Promotion, lines: list[PartLine]) -> dict | None:
+RECEIPT_ACTIONS = (m.ReceiptAction, m.ScaledReceiptAction)
+
+
+def _threshold(p: m.Promotion, lines: Sequence[Line]) -> dict | None:
     """The conditions a receipt-level promotion needs the (remaining) sale to meet, or None when it
-    has no receipt-level action or no threshold."""
+    has no receipt-level action or no threshold. ``qual`` indexes ``lines``."""
     scaled = [a for a in p.price_actions if isinstance(a, m.ScaledReceiptAction)]
     if not scaled and not any(isinstance(a, m.ReceiptAction) for a in p.price_actions):
         return None
@@ -22,7 +24,7 @@ def _threshold(p: m.Promotion, lines: list[PartLine]) -> dict | None:
     qty = p.min_quantity.milli if p.min_quantity else 0
     if not spend and not qty:
         return None
-    return {"spend": spend, "qty": qty, "qual": [ln.index for ln in lines if qualifies(p, ln)]}
+    return {"spend": spend, "qty": qty, "qual": [k for k, ln in enumerate(lines) if qualifies(p, ln)]}
 
 
 def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promotion]) -> dict | None:
@@ -39,22 +41,26 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     if not sale:
         return None
     rows, totals = [], {}
-    part = []
-    for k, (i, ln) in enumerate(sale):
+    for i, ln in sale:  # every evaluate records its sale: one pass, no helper per discount
         got: dict[str, int] = {}
         for d in result.lines[i]:
-            got[d.promotion_id] = got.get(d.promotion_id, 0) + d.amount
-            totals[d.promotion_id] = totals.get(d.promotion_id, 0) + d.amount
+            pid, amount = d.promotion_id, d.amount
+            got[pid] = got.get(pid, 0) + amount
+            totals[pid] = totals.get(pid, 0) + amount
         rows.append([ln.ref, ln.milli, ln.gross, got])
-        part.append(PartLine(k, ln.article, ln.group, ln.milli, ln.unit_price, ln.gross))
     # each promotion's proportional points (ADD_FIXED / SUBTRACT_POINTS are per transaction: kept)
     points_by = {a.promotion_id: pts for a in result.applied if a.promotion_id in promotions
                  and (pts := a.points - fixed_points(promotions[a.promotion_id])) > 0}
     points = sum(points_by.values())
     if not totals and points <= 0:
         return None
-    receipt = {pid: t for pid in totals if pid in promotions
-               and (t := _threshold(promotions[pid], part)) is not None}
+    receipt = {}
+    sale_lines = [ln for _, ln in sale]
+    for pid in totals:
+        p = promotions.get(pid)
+        if p is not None and any(isinstance(a, RECEIPT_ACTIONS) for a in p.price_actions) and (
+                t := _threshold(p, sale_lines)) is not None:
+            receipt[pid] = t
     net = sum(ln.gross for _, ln in sale) - sum(totals.values())
     names = {pid: [promotions[pid].name, promotions[pid].type] for pid in (*totals, *points_by) if pid in promotions}
     return {"lines": rows, "totals": totals, "receipt": receipt, "points": points, "pointsBy": points_by,

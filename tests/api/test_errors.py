@@ -82,7 +82,7 @@ async def test_unexpected_error_is_500_without_internals(client, example_request
     def boom(*a, **k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(api.evaluate.pricing, "build_response", boom)
+    monkeypatch.setattr(api.evaluate.pricing, "encode_response", boom)
     status, body, _ = await post(client, "/pos/v2/simulate", example_request)
     assert status == 500
     err = _shape(body)

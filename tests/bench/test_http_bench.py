@@ -77,3 +77,41 @@ async def test_a_connection_the_server_closes_after_n_requests_is_reopened(nurse
     # 50 requests on one connection that the server ends every 5: none lost, none an error
     assert (run.ok, run.errors, run.dropped) == (50, 0, 0)
     assert server.count("evaluate", 200) == 50
+
+
+async def test_wrk_drives_both_routes_each_request_a_fresh_transaction(fake_dre):
+    import trio
+
+    from bench.wrk import find_wrk, run_wrk
+
+    wrk, note = find_wrk(install=False)
+    if wrk is None:
+        pytest.skip(note)
+    template = http.wrk_template()
+    for path in (http.ECHO, http.EVALUATE):
+        run = await trio.to_thread.run_sync(run_wrk, wrk, fake_dre.url, path, API_KEY, template, 1, 2)
+        assert run.requests > 0 and run.non_2xx == 0 and run.socket_errors == 0
+        assert run.ok_per_s == pytest.approx(run.requests / run.seconds)
+    # evaluate answered every wrk request (wrk may stop with a few unanswered), each a new transaction
+    assert 0 < fake_dre.count("evaluate", 200) <= run.requests + 2
+    assert set(fake_dre.counters.values()) == {1} and len(fake_dre.counters) == fake_dre.count("evaluate", 200)
+    assert fake_dre.count("echo", 200) > 0
+
+
+def test_without_wrk_the_bench_says_why(monkeypatch):
+    from bench import wrk
+
+    monkeypatch.setattr(wrk.shutil, "which", lambda name: None)
+    assert wrk.find_wrk(install=False) == (None, "wrk is not on PATH (install Debian's package: apt-get install wrk)")
+    monkeypatch.setattr(wrk.os, "geteuid", lambda: 1000)
+    found, note = wrk.find_wrk(install=True)
+    assert found is None and "cannot be installed here (needs root and apt-get)" in note
+
+
+async def test_max_rates_searches_evaluate_then_echo_on_the_same_service(fake_dre):
+    fake_dre.delay_s = 0.0
+    found = await http.max_rates(fake_dre.url, slo_p99_ms=1000, step_seconds=0.3, start_rate=20, limit_rate=30)
+
+    # 20/s passes, 30/s passes, 45/s is above the limit: both end at 30/s within the SLO
+    assert {name: r.max_rate for name, r in found.items()} == {"evaluate": 30, "echo": 30}
+    assert fake_dre.count("echo", 200) > 0 and fake_dre.count("evaluate", 200) > 0

@@ -259,6 +259,27 @@ async def test_max_rate_search_grows_then_bisects():
     assert "SLO" in result.trials[2].reason
 
 
+async def test_max_rate_search_goes_down_when_the_start_rate_fails():
+    tried = []
+
+    async def trial(cfg: LoadConfig):
+        rate = cfg.steps[0].rate
+        tried.append(rate)
+        return fake_report(cfg, p99_ms=rate / 10)  # the SLO holds to 30/s
+
+    search = SearchConfig(slo_p99_ms=3.05, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0,
+                          min_rate=10)
+    result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
+    # 100, 50 fail; 25 passes; then bisect between 25 and 50
+    assert tried == [100, 50, 25, 37.5, 31.25, 28.125]
+    assert result.max_rate == 28.125 and [t.passed for t in result.trials] == [False, False, True, False, False, True]
+
+    tried.clear()
+    search = SearchConfig(slo_p99_ms=0.5, start_rate=100, factor=2, step_seconds=1, cooldown_s=0, min_rate=20)
+    result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
+    assert tried == [100, 50, 25] and result.max_rate is None  # nothing down to min_rate holds
+
+
 # --- the CLI entry point -----------------------------------------------------------------------
 
 def serve_in_thread(server: FakeDre):

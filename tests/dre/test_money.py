@@ -105,3 +105,20 @@ NUMBERS = st.one_of(
 @given(NUMBERS, st.sampled_from([2, 3, 0, 1]))  # 2 and 3 are the ones in use
 def test_parse_decimal_fast_paths_match_the_decimal_computation(value, places):
     assert _outcome(parse_decimal, value, places, "v") == _outcome(_decimal_reference, value, places)
+
+
+@example(0.1 + 0.2, 2)
+@example(1e-05, 3)
+@example(999999999999.999, 3)
+@example(1e12 - 0.001, 3)
+@example(float("inf"), 2)
+@example(float("nan"), 3)
+@example(-0.0, 2)
+@given(NUMBERS, st.sampled_from([2, 3]))
+def test_the_wire_types_fast_decimals_check_agrees_with_parse_decimal(value, places):
+    """dre.wire.types checks every request line's numbers with a rounding test first; it accepts
+    exactly what parse_decimal accepts."""
+    from dre.wire.types import _places
+
+    accepted = _outcome(parse_decimal, value, places, "v")[0] != "error"
+    assert (_outcome(_places(places), value)[0] != "error") == accepted

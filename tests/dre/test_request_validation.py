@@ -1,8 +1,15 @@
 """Bad evaluate requests get the contract's error shape with the failing path."""
+from decimal import Decimal
+
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dre.basket import parse_evaluate_body
 from dre.errors import DREError
+from dre.money import to_milli, to_minor
+from dre.wire.types import MAX_ABS_QUANTITY, MAX_UNIT_PRICE
 
 ITEM = {"lineReference": "1", "articleNumber": "A1", "quantity": 2, "unitPrice": 4.99}
 
@@ -49,3 +56,17 @@ def test_basket_limits():
 def test_returns_and_weighed_goods_are_accepted():
     _, b = parse_evaluate_body({"request": req(items=[{**ITEM, "quantity": -1}, {**ITEM, "lineReference": "2", "quantity": 0.125}])})
     assert [(ln.milli, ln.gross) for ln in b.lines] == [(-1000, -499), (125, 62)]  # 0.62375 -> 0.62
+
+
+@settings(max_examples=300, deadline=None)
+@given(milli=st.integers(-MAX_ABS_QUANTITY * 1000, MAX_ABS_QUANTITY * 1000).filter(bool),
+       cents=st.integers(0, MAX_UNIT_PRICE * 100), as_int=st.booleans())
+def test_basket_numbers_are_the_exact_decimals(milli, cents, as_int):
+    """The basket takes the validated floats by rounding (no second decimal parse): always the
+    exact to_milli / to_minor of the JSON number, at every magnitude the validation admits."""
+    quantity = milli // 1000 if as_int and milli % 1000 == 0 else float(Decimal(milli).scaleb(-3))
+    price = cents // 100 if as_int and cents % 100 == 0 else float(Decimal(cents).scaleb(-2))
+    items = [{**ITEM, "quantity": quantity, "unitPrice": 0.01},  # apart: a line's gross has a limit
+             {**ITEM, "lineReference": "2", "quantity": 1, "unitPrice": price}]
+    lines = parse_evaluate_body(orjson.loads(orjson.dumps({"request": req(items=items)})))[1].lines
+    assert (lines[0].milli, lines[1].unit_price) == (to_milli(quantity), to_minor(price)) == (milli, cents)

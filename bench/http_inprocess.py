@@ -1,0 +1,270 @@
+"""DRE's own CPU per HTTP evaluate, in process: ``python -m bench.http_inprocess``.
+
+The machine's noise (2 shared cores, a load generator competing with the server) hides a
+difference of a tenth of a millisecond in ``bench.http``'s throughput ratio. This bench calls the
+worker's ASGI app directly (no sockets, no load generator: the same app ``dre serve`` wraps, with
+its hooks for auth, limits, logs, metrics, idempotency, and its store actor on a real Redis) and
+counts the process's CPU time (``time.process_time``: every thread, so the pricing lanes too) per
+request, for ``POST /bench/echo`` (the HTTP stack without pricing, answering as many bytes) and
+``POST /pos/v2/evaluate`` on the same bodies: 30-line baskets over 10k promotions (bench.engine's
+heavy mix). In the same round the engine's pricing of the same baskets is measured alone (the
+actor message, the lane thread, the kernels: ``services.engine.price``), and DRE's own cost per
+evaluate is evaluate - echo - pricing: validation, the basket, coupons/budgets/customer context,
+the counter's store call, the response and the iteration record (goal <= 0.1 ms). Rounds
+alternate the routes; the summary is the median of the rounds, with their range.
+
+``--against DIR`` compares two checkouts on the drifting machine: this bench runs in this
+checkout and with DIR's code (``git worktree add --detach DIR main``) in turn, ``--alternations``
+times, each a separate process, and prints both checkouts' medians side by side.
+
+The requests come ``--concurrency`` at a time (the store actor shares a pipeline between the
+calls of one scheduler round, as it does under load). Redis's own CPU is in its own process and
+is not counted.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import orjson
+import trio
+
+from actors.engine import build_promotion_set
+from actors.redis_server import start_redis_server
+from actors.reloader import LOCAL_FILE_VERSION
+from api.app import create_app
+from api.ops.routes import ECHO_ENV
+from api.worker import open_services
+from bench import engine as workload
+from dre.basket import parse_evaluate_body
+from dre.config import load_config
+from dre.pricing import Context
+
+API_KEY = "bench-key"
+TENANT = "bench"
+ECHO = "/bench/echo"
+EVALUATE = "/pos/v2/evaluate"
+GOAL_US = 100.0  # evaluate - echo - pricing, CPU per request
+T = TypeVar("T")
+
+
+def request_bodies(n: int, promotions: int, seed: int = 3, mix: str = "heavy") -> tuple[list[bytes], list]:
+    """``n`` evaluate bodies of 30-line baskets (bench.engine's, over its catalogue) and the
+    promotions (bench.engine's ``mix``). Each has its own transactionId (every evaluate is that
+    transaction's first)."""
+    cat = workload.catalogue()
+    promos = workload.promotions(promotions, cat, mix=mix)
+    out = []
+    for k, b in enumerate(workload.baskets(n, cat, promos, seed)):
+        out.append(orjson.dumps({"request": {
+            "header": {"transactionId": f"T{seed}-{k:06d}-{random.getrandbits(32):08x}", "storeId": "S1",
+                       "currency": "EUR", "timestamp": b.time.isoformat()},
+            "posGroupCode": b.pos_group,
+            "items": [{"lineReference": ln.ref, "articleNumber": ln.article, "articleGroupId": ln.group,
+                       "quantity": ln.milli / 1000, "unitPrice": ln.unit_price / 100} for ln in b.lines],
+            "customer": {"customerId": b.customer_id},
+        }}))
+    return out, promos
+
+
+class Caller:
+    """Calls an ASGI app with one POST and collects its answer (status, body), without sockets."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+            "root_path": "", "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080),
+            "headers": [(b"host", b"127.0.0.1:8080"), (b"authorization", f"Bearer {API_KEY}".encode()),
+                        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "extensions": {},
+        }
+        sent = False
+        status = 0
+        chunks: list[bytes] = []
+
+        async def receive() -> dict:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await trio.sleep_forever()  # http.disconnect only when the client goes; this one waits
+
+        async def send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, b"".join(chunks)
+
+
+async def timed(caller: Caller, path: str, bodies: list[bytes], concurrency: int) -> float:
+    """CPU microseconds per request of ``bodies`` sent to ``path``, ``concurrency`` at a time."""
+    errors: list[tuple[int, bytes]] = []
+
+    async def one(body: bytes) -> None:
+        status, answer = await caller.post(path, body)
+        if status != 200:
+            errors.append((status, answer[:300]))
+
+    cpu = await cpu_per_item(one, bodies, concurrency)
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {len(bodies)} requests to {path} failed, first: {errors[0]}")
+    return cpu
+
+
+async def cpu_per_item(one: Callable[[T], Awaitable[object]], items: Sequence[T], concurrency: int) -> float:
+    """CPU microseconds of the process per ``one(item)``, ``concurrency`` at a time."""
+    it = iter(items)
+
+    async def lane() -> None:
+        for item in it:
+            await one(item)
+
+    gc.collect()
+    cpu = time.process_time()
+    async with trio.open_nursery() as nursery:
+        for _ in range(concurrency):
+            nursery.start_soon(lane)
+    cpu = time.process_time() - cpu
+    return cpu / len(items) * 1e6
+
+
+async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
+    per_round = args.requests
+    bodies, promos = request_bodies(per_round * (args.rounds + 1), args.promotions, mix=args.mix)
+    config = load_config({"DRE_API_KEYS": f"{TENANT}:{API_KEY}", "DRE_PRICE_DEADLINE_MS": "5000"})
+    async with open_services(config, redis_url) as services:
+        # the set as the reloader keeps it while the store has no rules (bench.engine's promotions
+        # are models, not wire JSON: the store cannot hold them)
+        services.engine.swap(TENANT, build_promotion_set(promos, LOCAL_FILE_VERSION, services.engine.n_shards))
+        probe = create_app(services)
+        async with probe.test_app():
+            status, answer = await Caller(probe).post(EVALUATE, bodies[0])
+        if status != 200:
+            raise RuntimeError(f"evaluate answered {status}: {answer[:500]!r}")
+        before = os.environ.get(ECHO_ENV)
+        os.environ[ECHO_ENV] = str(len(answer))  # the echo route answers as many bytes
+        try:
+            app = create_app(services)
+        finally:  # read by create_app only: no later app of this process gets the route
+            if before is None:
+                del os.environ[ECHO_ENV]
+            else:
+                os.environ[ECHO_ENV] = before
+        app.extensions["QUART_SCHEMA"].openapi_provider.schema()  # as api.serve does, before gc.freeze
+        async with app.test_app():
+            caller = Caller(app)
+            warm = bodies[1:per_round + 1]
+            await timed(caller, EVALUATE, warm, args.concurrency)
+            await timed(caller, ECHO, warm, args.concurrency)
+            gc.freeze()  # as api.serve does after start-up
+            ctx = Context()
+
+            async def price(basket) -> None:
+                await services.engine.price(TENANT, basket, ctx)
+
+            results = []
+            for r in range(args.rounds):
+                chunk = bodies[(r + 1) * per_round:(r + 2) * per_round]
+                baskets = [parse_evaluate_body(orjson.loads(b))[1] for b in chunk]
+                echo = await timed(caller, ECHO, chunk, args.concurrency)
+                evaluate = await timed(caller, EVALUATE, chunk, args.concurrency)
+                pricing = await cpu_per_item(price, baskets, args.concurrency)
+                own = evaluate - echo - pricing
+                results.append({"echo_us": echo, "evaluate_us": evaluate, "pricing_us": pricing,
+                                "evaluate_minus_echo_us": evaluate - echo, "dre_us": own})
+                print(f"round {r + 1}/{args.rounds}: echo {echo:7.1f}  evaluate {evaluate:7.1f}  "
+                      f"engine pricing {pricing:7.1f}  own {own:6.1f} µs CPU per request", flush=True)
+    return results
+
+
+FIGURES = (("echo_us", "echo (HTTP stack)"), ("evaluate_us", "evaluate"), ("pricing_us", "engine pricing alone"),
+           ("evaluate_minus_echo_us", "evaluate - echo"), ("dre_us", "DRE's own (evaluate - echo - pricing)"))
+HERE = Path(__file__).resolve().parent.parent
+
+
+def compare(args: argparse.Namespace) -> int:
+    """This checkout and ``args.against`` in turn, each in its own process; both medians."""
+    runs: dict[str, list[dict]] = {"this checkout": [], str(args.against): []}
+    for i in range(args.alternations):
+        for name, checkout in (("this checkout", HERE), (str(args.against), args.against)):
+            with tempfile.TemporaryDirectory(prefix="dre-inproc-cmp-") as scratch:
+                out = Path(scratch) / "figures.json"
+                # this file, run with the other checkout's packages (it needs only bench.engine there)
+                argv = ["--promotions", str(args.promotions), "--mix", args.mix, "--requests", str(args.requests),
+                        "--rounds", str(args.rounds), "--concurrency", str(args.concurrency), "--json", str(out)]
+                # (run_path, not the file as a script: that would put bench/ first on sys.path, where
+                # bench/http.py would shadow the standard library's http)
+                code = f"import runpy, sys; sys.argv = {['http_inprocess', *argv]!r}; " \
+                       f"runpy.run_path({str(Path(__file__).resolve())!r}, run_name='__main__')"
+                subprocess.run([sys.executable, "-c", code],
+                               cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout)}, check=True,
+                               stdout=subprocess.DEVNULL)
+                figures = orjson.loads(out.read_bytes())
+            runs[name].append(figures)
+            print(f"alternation {i + 1}/{args.alternations} {name:<20} " + "  ".join(
+                f"{key.removesuffix('_us')} {figures[key]:7.1f}" for key, _ in FIGURES), flush=True)
+    print(f"CPU µs per request, median of {args.alternations} alternations (each the median of its "
+          f"{args.rounds} rounds):")
+    names = list(runs)
+    print(f"  {'':<40} " + "  ".join(f"{n[-20:]:>20}" for n in names))
+    for key, label in FIGURES:
+        print(f"  {label:<40} " + "  ".join(f"{statistics.median(r[key] for r in runs[n]):20.1f}" for n in names))
+    if args.json:
+        args.json.write_bytes(orjson.dumps(runs, option=orjson.OPT_INDENT_2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.http_inprocess", description=__doc__.split("\n\n")[0])
+    p.add_argument("--promotions", type=int, default=10_000)
+    p.add_argument("--mix", choices=("heavy", "realistic"), default="heavy",
+                   help="bench.engine's promotion mix (heavy: ~130 discounts on a 30-line basket at 10k)")
+    p.add_argument("--requests", type=int, default=1000, help="requests per route per round")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
+    p.add_argument("--json", type=Path, help="write the figures here")
+    p.add_argument("--against", type=Path, help="another checkout to compare with (alternating processes)")
+    p.add_argument("--alternations", type=int, default=3, help="with --against: runs of each checkout")
+    args = p.parse_args(argv)
+    if args.against:
+        return compare(args)
+    with tempfile.TemporaryDirectory(prefix="dre-inproc-") as scratch:
+        redis = start_redis_server(scratch, persist=False)
+        try:
+            results = trio.run(run, args, redis.url)
+        finally:
+            redis.stop()
+    summary = {key: statistics.median(r[key] for r in results) for key in results[0]}
+    spread = {key: (min(r[key] for r in results), max(r[key] for r in results)) for key in results[0]}
+    print(f"CPU per request, median of {len(results)} rounds ({args.promotions:,} promotions, {args.mix} mix, "
+          f"30-line baskets, "
+          f"concurrency {args.concurrency}, CPUs={os.cpu_count()}):")
+    for key, name in FIGURES:
+        lo, hi = spread[key]
+        print(f"  {name:<40} {summary[key]:7.1f} µs  (rounds: {lo:.1f}–{hi:.1f})")
+    print(f"  goal: DRE's own <= {GOAL_US:.0f} µs: {'met' if summary['dre_us'] <= GOAL_US else 'not met'}")
+    if args.json:
+        args.json.write_bytes(orjson.dumps({**summary, "rounds": results}, option=orjson.OPT_INDENT_2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""bench.http_inprocess: the ASGI app called directly, evaluate against echo, CPU per request."""
+from __future__ import annotations
+
+import os
+
+import orjson
+
+from bench import http_inprocess
+
+
+def test_the_inprocess_bench_prices_every_request_and_prints_each_figure(tmp_path, capsys):
+    out = tmp_path / "figures.json"
+    assert http_inprocess.main(["--promotions", "50", "--requests", "20", "--rounds", "2", "--concurrency", "2",
+                                "--json", str(out)]) == 0  # any non-200 answer would have raised
+    figures = orjson.loads(out.read_bytes())
+    assert len(figures["rounds"]) == 2
+    for r in figures["rounds"]:
+        assert r["echo_us"] > 0 and r["evaluate_us"] > 0 and r["pricing_us"] > 0
+        assert r["dre_us"] == r["evaluate_us"] - r["echo_us"] - r["pricing_us"]
+    printed = capsys.readouterr().out
+    for _, label in http_inprocess.FIGURES:
+        assert label in printed
+    assert http_inprocess.ECHO_ENV not in os.environ  # the echo route was for the bench's app only
+
+
+async def test_the_caller_goes_through_the_apps_hooks(nursery):
+    # auth is a hook of the app: without a key the ASGI call answers 401, as over a socket
+    from api.app import create_app
+    from api.worker import open_services
+    from dre.config import load_config
+
+    config = load_config({"DRE_API_KEYS": "other:other-key"})
+    async with open_services(config, None, warm_up=False) as services:
+        app = create_app(services)
+        async with app.test_app():
+            status, body = await http_inprocess.Caller(app).post(http_inprocess.EVALUATE, b"{}")
+    assert status == 401 and orjson.loads(body)["error"]["code"] == "UNAUTHORIZED"
