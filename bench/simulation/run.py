@@ -23,7 +23,8 @@ from rich.progress import (
 
 from actors.redis_server import start_redis_server
 from actors.store import open_store
-from bench.simulation.replay import compile_rules, replay_day
+from bench.simulation.plan import compile_rules
+from bench.simulation.replay import replay_day
 from bench.simulation.report import write_report
 from bench.simulation.scenario import Scenario, load_scenario
 from bench.simulation.summary import DaySummary

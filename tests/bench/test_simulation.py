@@ -31,8 +31,9 @@ async def test_budget_runs_out_at_the_hand_computed_minute(redis_url, tmp_path):
     # baskets at 08:00 .. 08:49 get 1.00 each: the 50th (08:49) uses up the 50.00
     assert promos["ONE_OFF"]["spend"] == 50.0 and promos["ONE_OFF"]["redemptions"] == 50
     assert promos["ONE_OFF"]["budgetExhaustedAt"] == "08:49" and promos["ONE_OFF"]["refusedAtConfirm"] == 0
-    # the code may be used 10 times; the 11th confirm is refused and the lane re-prices without it
-    assert s["couponRedemptions"] == 10 and s["couponRefusals"] == 1
+    # the code may be used 10 times; evaluate checks codes live, so the 11th basket is priced
+    # without it (never refused at confirm)
+    assert s["couponRedemptions"] == 10 and s["couponRefusals"] == 0 and s["storeDisagreements"] == 0
     assert promos["BF_COUPON"]["spend"] == 5.0
     assert s["discount"] == 55.0 and s["unconfirmedBaskets"] == 0
     assert s["spendByHour"] == {"08": 55.0, "09": 0.0}
@@ -44,17 +45,33 @@ async def test_budget_runs_out_at_the_hand_computed_minute(redis_url, tmp_path):
     assert (tmp_path / "out" / "index.html").exists() and (tmp_path / "out" / "burn_down.png").exists()
 
 
-async def test_budget_refusals_at_confirm_are_repriced(redis_url, tmp_path):
-    # 30 lanes in one store: 30 baskets a minute all priced while the budget still looks open,
-    # so the confirms past the 50.00 are refused and re-priced without the promotion.
+async def test_evaluate_knows_what_was_confirmed_before_its_last_refresh(redis_url, tmp_path):
+    # 30 lanes in one store: a basket every 2 s. The 50th 1.00 (08:01:38) uses up the 50.00; the
+    # baskets after it know it (evaluate's knowledge is refreshed every second), so they are priced
+    # without it and none is refused at confirm (the slice-wise knowledge refused all 10).
     many = {**TINY, "lanesPerStore": 30, "coupons": {"usageRate": 0.0, "codes": []}}
     day = await simulate(Scenario.model_validate(many), tmp_path, redis_url, tmp_path / "out", show_progress=False)
     s = day.to_json()
     promos = {p["promotionId"]: p for p in s["promotions"]}
-    assert s["baskets"] == 3600
+    assert s["baskets"] == 3600 and s["storeDisagreements"] == 0
     assert promos["ONE_OFF"]["spend"] == 50.0 and promos["ONE_OFF"]["redemptions"] == 50
     assert promos["ONE_OFF"]["budgetExhaustedAt"] == "08:01"  # 30 at 08:00, the last 20 at 08:01
-    assert promos["ONE_OFF"]["refusedAtConfirm"] == 10  # the other 10 baskets of 08:01
+    assert promos["ONE_OFF"]["refusedAtConfirm"] == 0 and promos["ONE_OFF"]["leftOutForBudget"] == 10
+
+
+async def test_confirms_within_a_refresh_are_refused_and_repriced(redis_url, tmp_path):
+    # 300 lanes: a basket every 0.2 s. A 49.50 budget: at 08:00:09 evaluate knows 45 confirms
+    # (4.50 left), so the baskets of 09.0-09.8 s are all offered 1.00; four fit, the fifth is
+    # refused at confirm and priced again without it; from 10.0 s on the 0.50 left is known.
+    many = {**TINY, "stores": 3, "lanesPerStore": 100, "openingHours": {"from": "08:00", "to": "08:02"},
+            "coupons": {"usageRate": 0.0, "codes": []}, "couponTypes": [],
+            "promotions": [{**TINY["promotions"][0], "budget": {"amount": 49.50}}]}
+    day = await simulate(Scenario.model_validate(many), tmp_path, redis_url, tmp_path / "out", show_progress=False)
+    s = day.to_json()
+    one = s["promotions"][0]
+    assert s["baskets"] == 600 and s["unconfirmedBaskets"] == 0 and s["storeDisagreements"] == 0
+    assert one["spend"] == 49.0 and one["redemptions"] == 49 and one["budgetExhaustedAt"] is None
+    assert one["refusedAtConfirm"] == 1 and one["leftOutForBudget"] == 600 - 50
 
 
 async def test_a_remainder_too_small_for_a_basket_is_left_out_not_refused(redis_url, tmp_path):
