@@ -132,16 +132,19 @@ class DayReplay:
         """Add a judged slice's confirmed baskets to the day's totals."""
         day, b = self.day, plan.baskets
         n_p = len(self.rules.ranked)
-        spend, used = np.zeros(n_p, dtype=np.int64), np.zeros(n_p, dtype=np.int64)
+        spend, used, points = (np.zeros(n_p, dtype=np.int64) for _ in range(3))
         hour = plan.minute // 60
         for k, pr in enumerate(plan.priced):
             rows = plan.accepted[k]
             if not rows.any():
                 continue
             r = pr.res
-            e = rows[pr.owner] & (r.amount > 0)  # a return's discount is no spend, nor a redemption
+            mine = rows[pr.owner]
+            e = mine & (r.amount > 0)  # a return's discount is no spend
             spend += np.bincount(r.promo[e], weights=r.amount[e], minlength=n_p).astype(np.int64)
-            used += np.bincount(r.promo[e], minlength=n_p)
+            points += np.bincount(r.promo[mine], weights=r.promo_points[mine], minlength=n_p).astype(np.int64)
+            # a redemption: a discount or points awarded (a return only takes back: none)
+            used += np.bincount(r.promo[mine & ((r.amount > 0) | (r.promo_points > 0))], minlength=n_p)
             idx = pr.idx[rows]
             day.baskets += int(rows.sum())
             day.lines += int(np.diff(b.offsets)[idx].sum())
@@ -150,10 +153,11 @@ class DayReplay:
             day.points += int(r.points[rows].sum())
             day.add_savings(r.discount[rows])
             day.baskets_by_hour[hour] = day.baskets_by_hour.get(hour, 0) + int(rows.sum())
-        for i in np.nonzero(used)[0].tolist():
+        for i in np.nonzero(used | points)[0].tolist():
             t = day.promotions[self.rules.ranked[i].id]
             t.spend += int(spend[i])
             t.redemptions += int(used[i])
+            t.points += int(points[i])
         for j in range(self.planner.nb):
             day.promotions[self.budget_ids[j]].left_out += int(plan.left_out[j])
         day.spend_by_hour[hour] = day.spend_by_hour.get(hour, 0) + int(spend.sum())

@@ -91,3 +91,81 @@ async def test_a_remainder_too_small_for_a_basket_is_left_out_not_refused(redis_
     assert pb["spend"] <= 120.0 and pb["refusedAtConfirm"] < 30  # one slice's lanes at most
     assert pb["leftOutForBudget"] > 800
     assert pb["leftOutForBudget"] + pb["redemptions"] + pb["refusedAtConfirm"] >= 900
+
+
+def _day_without_timings(s: dict) -> dict:
+    return {k: v for k, v in s.items() if k not in ("wallSeconds", "pricingSeconds", "storeSeconds",
+                                                     "basketsPerSecond")}
+
+
+async def test_loyalty_promotions_show_their_awards(redis_url, tmp_path):
+    # every basket: one line at 2.00, 1 point per 1.00 (and 1.00 off while the budget lasts)
+    pts = {**TINY, "coupons": {"usageRate": 0.0, "codes": []}, "couponTypes": [],
+           "promotions": [TINY["promotions"][0], {"id": "PTS", "name": "1 point per 1.00", "type": "LOYALTY",
+                                                   "actions": [{"type": "CURRENCY_TO_POINTS", "points": 1, "per": 1.00}]}]}
+    day = await simulate(Scenario.model_validate(pts), tmp_path, redis_url, tmp_path / "out", show_progress=False)
+    s = day.to_json()
+    p = {x["promotionId"]: x for x in s["promotions"]}["PTS"]
+    assert p["redemptions"] == 120 and p["loyaltyPoints"] == s["loyaltyPoints"] > 0
+    assert ">PTS<" in (tmp_path / "out" / "index.html").read_text()
+
+
+async def test_redemption_budgets_are_shown_and_burn_down(redis_url, tmp_path):
+    red = {**TINY, "coupons": {"usageRate": 0.0, "codes": []}, "couponTypes": [],
+           "promotions": [{**TINY["promotions"][0], "budget": {"redemptions": 30}}]}
+    day = await simulate(Scenario.model_validate(red), tmp_path, redis_url, tmp_path / "out", show_progress=False)
+    s = day.to_json()
+    one = s["promotions"][0]
+    assert one["redemptions"] == 30 and one["budgetExhaustedAt"] == "08:29" and one["refusedAtConfirm"] == 0
+    t = day.promotions["ONE_OFF"]
+    assert t.burn_limit == 30 and t.burn[0] == 1 and t.burn[-1] == 30
+    assert "30 redemptions" in (tmp_path / "out" / "index.html").read_text()
+
+
+async def test_a_return_only_basket_books_no_spend_and_no_redemption(redis_url, tmp_path):
+    # every line a return of an article with a redemption-budgeted 50 % off: the discounts are
+    # negative (given back); they use nothing of the budget and redeem nothing
+    ret = {**TINY, "coupons": {"usageRate": 0.0, "codes": []}, "couponTypes": [],
+           "baskets": {"linesMean": 1, "linesMax": 1, "weighedShare": 0, "returnShare": 1.0},
+           "promotions": [{"id": "HALF", "name": "half price", "type": "ARTICLE", "budget": {"redemptions": 20},
+                           "actions": [{"type": "ARTICLE", "values": ["A0000001"], "percentOff": 50}]}]}
+    day = await simulate(Scenario.model_validate(ret), tmp_path, redis_url, tmp_path / "out", show_progress=False)
+    s = day.to_json()
+    half = s["promotions"][0]
+    assert s["discount"] < 0 and s["confirms"] == 0
+    assert half["spend"] == 0 and half["redemptions"] == 0 and half["budgetExhaustedAt"] is None
+    assert min(day.promotions["HALF"].burn) == 0
+
+
+async def test_budgets_are_exact_with_confirms_in_flight_and_the_day_is_the_same_twice(redis_url, tmp_path):
+    # 3 x 100 lanes, 1.00 off with a 120.00 budget (used up in the first minute, some confirms
+    # refused), 10 % off with a 150.00 one, and a 3-use code: the confirms of a slice are in flight
+    # together; Redis's consumption is the forecast, and the budget to the cent where it runs out
+    from actors.store import open_store
+    from bench.simulation.plan import compile_rules
+    from bench.simulation.replay import replay_day
+    from bench.simulation.run import scenario_rules
+
+    sc = Scenario.model_validate({
+        **TINY, "seed": 5, "stores": 3, "lanesPerStore": 100, "openingHours": {"from": "08:00", "to": "08:10"},
+        "arrivals": {"basketsPerLanePerHour": 60, "curve": [[8, 1], [10, 1]], "peak": None, "random": True},
+        "catalogue": {"articles": 50, "groups": 1, "priceMin": 2.0, "priceMax": 100.0},
+        "coupons": {"usageRate": 0.5, "codes": ["BF"]},
+        "couponTypes": [{**TINY["couponTypes"][0], "maxRedemptions": 3}],
+        "promotions": [{**TINY["promotions"][0], "budget": {"amount": 120.00}},
+                       {"id": "PB", "name": "10 %", "type": "RECEIPT", "budget": {"amount": 150.00},
+                        "actions": [{"type": "RECEIPT", "percentOff": 10}]}, TINY["promotions"][1]]})
+    reports = []
+    for run in range(2):
+        promos, ctx, types = scenario_rules(sc, tmp_path)
+        async with open_store(redis_url) as store:
+            day = await replay_day(sc, compile_rules(promos, ctx), types, store, f"exact-{run}")
+            used = {pid: await store.budgets.get(f"exact-{run}", pid) for pid in ("ONE_OFF", "PB")}
+        s = day.to_json()
+        p = {p["promotionId"]: p for p in s["promotions"]}
+        assert s["storeDisagreements"] == 0 and s["confirms"] > 100 and s["couponRedemptions"] == 3
+        assert used["ONE_OFF"].amount_consumed_cents == round(p["ONE_OFF"]["spend"] * 100) == 12_000
+        assert p["ONE_OFF"]["redemptions"] == 120 and p["ONE_OFF"]["refusedAtConfirm"] > 0
+        assert used["PB"].amount_consumed_cents == round(p["PB"]["spend"] * 100) <= 15_000
+        reports.append(_day_without_timings(s))
+    assert reports[0] == reports[1]
