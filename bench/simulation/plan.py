@@ -179,7 +179,8 @@ class Planner:
 
     async def plan(self, minute: int, count: int, rng: np.random.Generator) -> Plan:
         """Draw, price and judge one slice; the ledger then holds the forecast after it."""
-        b = draw_baskets(self.s, self.cat, rng, count, minute)
+        # drawn in the worker thread too: numpy lets go of the GIL, so the confirms go on meanwhile
+        b = await trio.to_thread.run_sync(draw_baskets, self.s, self.cat, rng, count, minute)
         n = len(b)
         start = self.ledger
         known_out = start.exhausted()

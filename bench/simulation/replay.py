@@ -1,14 +1,14 @@
 """Replay a simulated day: slices priced and judged ahead (bench.simulation.plan) while the confirms
 of the slices before them go to Redis through the real confirm script, many at once.
 
-Two tasks share the trio loop: the planner draws, prices (in a worker thread; the kernels release
-the GIL) and judges slice after slice, at most PLANS_AHEAD ahead; the confirmer sends each judged
-slice's confirms through the store actor, CONFIRM_CONCURRENCY in flight (the actor runs whatever
-is waiting as one pipeline). Within a slice, the confirms the forecast accepts go first, all at
-once, then those it refuses (bench.simulation.ledger says why that order makes the verdicts the
-same whatever order Redis takes concurrent confirms in). Each slice's confirms are all answered
-before the next slice's are sent. Redis's verdicts are counted; one that differs from the
-forecast is counted in ``storeDisagreements``.
+Two tasks share the trio loop: the planner draws, prices (in a worker thread; numpy and the
+kernels release the GIL) and judges slice after slice, at most PLANS_AHEAD ahead; the confirmer
+sends the judged slices' confirms through the store actor, CONFIRM_CONCURRENCY in flight per
+slice (the actor runs whatever is waiting as one pipeline). The confirms the forecast accepts go
+out as soon as their slice is judged, several slices' at once; those it refuses wait until every
+accepted one before them has landed (bench.simulation.ledger says why this makes the verdicts the
+same whatever order Redis takes concurrent confirms in). Redis's verdicts are counted; one that
+differs from the forecast is counted in ``storeDisagreements``.
 
 A basket's confirm is ``confirm.lua`` alone (store.transactions.commit_unsealed): no evaluate can
 race a replayed basket, so the counter, seal and settle scripts of a lane's confirm would only add
@@ -38,7 +38,8 @@ from dre.store.records import NO_LIMIT, BudgetUse, CouponClaim
 __all__ = ["Rules", "compile_rules", "replay_day", "setup_coupons"]
 
 CONFIRM_CONCURRENCY = 1024  # confirms in flight at once: enough to fill the store actor's pipelines
-PLANS_AHEAD = 3  # slices priced and judged before their confirms are sent
+PLANS_AHEAD = 2  # slices priced and judged before their confirms are sent
+SLICES_IN_FLIGHT = 3  # slices whose confirms are under way at once
 SIM_TTL_S = 3600  # the simulation's transactions need not outlive the run
 
 
@@ -55,6 +56,8 @@ class DayReplay:
         p = self.planner
         self.budget_ids = [rules.ranked[i].id for i in p.budget_promo] + list(scenario.coupons.codes)
         self.day = DaySummary()
+        self._in_flight = 0  # _send calls under way (store_seconds: wall time with confirms in flight)
+        self._busy_since = 0.0
         for pr in rules.ranked:
             b = pr.budget
             self.day.promotions[pr.id] = PromotionTotals(pr.id, pr.name, b.amount if b else None,
@@ -87,44 +90,72 @@ class DayReplay:
             refused.append((f"{plan.minute}-{int(pr.idx[row])}-r{attempt}", *self._claims(pr.uses(row))))
         return accepted, refused
 
-    async def _send(self, confirms: list) -> list[list]:
-        replies: list = [None] * len(confirms)
-        todo = iter(range(len(confirms)))
+    async def _send(self, confirms: list, minute: int, expect_confirmed: bool) -> None:
+        """Send ``confirms``, CONFIRM_CONCURRENCY at once, and count Redis's verdicts."""
+        todo = iter(confirms)
         commit = self.store.transactions.commit_unsealed
+        day = self.day
+        if self._in_flight == 0:
+            self._busy_since = time.perf_counter()
+        self._in_flight += 1
 
         async def worker() -> None:
-            for i in todo:
-                txn, promos, claims = confirms[i]
-                replies[i] = await commit(self.tenant, txn, promotions=promos, coupons=claims, ttl_s=SIM_TTL_S)
-
-        async with trio.open_nursery() as nursery:
-            for _ in range(min(CONFIRM_CONCURRENCY, len(confirms))):
-                nursery.start_soon(worker)
-        return replies
-
-    async def confirm(self, plan: Plan) -> None:
-        """Send a judged slice's confirms (accepted ones first) and count Redis's verdicts."""
-        started = time.perf_counter()
-        accepted, refused = self.confirms_of(plan)
-        day = self.day
-        for expect, confirms in (("CONFIRMED", accepted), ("REFUSED", refused)):
-            for (_, _, claims), reply in zip(confirms, await self._send(confirms)):
+            for txn, promos, claims in todo:
+                reply = await commit(self.tenant, txn, promotions=promos, coupons=claims, ttl_s=SIM_TTL_S)
                 verdict = reply[0]
-                if (verdict == "CONFIRMED") != (expect == "CONFIRMED"):
+                if (verdict == "CONFIRMED") != expect_confirmed:
                     day.disagreements += 1
                 if verdict == "CONFIRMED":
                     day.coupon_redemptions += len(claims)
-                    for pid in reply[3:]:
+                    for pid in reply[3:]:  # slices overlap: the earliest minute that used it up
                         t = day.promotions[pid]
-                        t.exhausted_minute = plan.minute if t.exhausted_minute is None else t.exhausted_minute
+                        t.exhausted_minute = min(minute, t.exhausted_minute if t.exhausted_minute is not None
+                                                 else minute)
                 elif verdict == "BUDGET_EXHAUSTED":
                     day.promotions[reply[1]].refused += 1
                 elif verdict == "COUPON_UNAVAILABLE":
                     day.coupon_refusals += 1
                 else:
                     raise RuntimeError(f"confirm.lua answered {reply[:3]} to a replayed basket")
-        day.confirms += len(accepted) + len(refused)
-        day.store_seconds += time.perf_counter() - started
+
+        try:
+            async with trio.open_nursery() as nursery:
+                for _ in range(min(CONFIRM_CONCURRENCY, len(confirms))):
+                    nursery.start_soon(worker)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                day.store_seconds += time.perf_counter() - self._busy_since
+        day.confirms += len(confirms)
+
+    async def confirm_all(self, plans: trio.MemoryReceiveChannel[Plan],
+                          on_done: Callable[[], None] | None = None) -> None:
+        """Send the judged slices' confirms as they come. The accepted ones of successive slices
+        are in flight together (together they fit every budget: any order gives the same
+        verdicts); a slice's refused ones go once every accepted one up to it has landed. At most
+        SLICES_IN_FLIGHT slices' confirms are under way (the planner waits beyond that)."""
+        in_flight: list[trio.Event] = []
+
+        async def send_accepted(confirms: list, minute: int, done: trio.Event) -> None:
+            try:
+                await self._send(confirms, minute, True)
+            finally:
+                done.set()
+                if on_done:
+                    on_done()
+
+        async with trio.open_nursery() as nursery, plans:
+            async for plan in plans:
+                accepted, refused = self.confirms_of(plan)
+                done = trio.Event()
+                nursery.start_soon(send_accepted, accepted, plan.minute, done)
+                in_flight.append(done)
+                if refused:
+                    for d in in_flight:
+                        await d.wait()
+                    await self._send(refused, plan.minute, False)
+                while len(in_flight) >= SLICES_IN_FLIGHT or (in_flight and in_flight[0].is_set()):
+                    await in_flight.pop(0).wait()
 
     # ---- accounting ---------------------------------------------------------------------------
 
@@ -197,18 +228,17 @@ async def replay_day(scenario: Scenario, rules: Rules, coupon_types: list[dict],
     started = time.perf_counter()
     send, receive = trio.open_memory_channel[Plan](PLANS_AHEAD)
 
-    async def confirmer() -> None:
-        async with receive:
-            done = 0
-            async for plan in receive:
-                await replay.confirm(plan)
-                done += 1
-                replay.day.wall_seconds = time.perf_counter() - started
-                if on_slice:
-                    on_slice(done, len(starts), replay.day)
+    done = 0
+
+    def slice_done() -> None:
+        nonlocal done
+        done += 1
+        replay.day.wall_seconds = time.perf_counter() - started
+        if on_slice:
+            on_slice(done, len(starts), replay.day)
 
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(confirmer)
+        nursery.start_soon(replay.confirm_all, receive, slice_done)
         async with send:
             for minute, count in zip(starts.tolist(), counts.tolist()):
                 plan = await replay.planner.plan(minute, count, rng)
