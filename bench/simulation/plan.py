@@ -159,20 +159,16 @@ class Planner:
             claim[owner[hit]] = True
         return Priced(idx, without, r, owner, j, claim, np.where(has, code_j, -1))
 
-    async def _price_groups(self, b: BasketBatch, groups: dict[int, list[int]], known_out: np.ndarray,
-                            priced: list[Priced], versions: dict[tuple[int, int], tuple[int, int]]) -> list[int]:
+    async def _price_groups(self, b: BasketBatch, groups: dict[int, list[np.ndarray]], known_out: np.ndarray,
+                            priced: list[Priced], versions: "Versions") -> list[int]:
         """Price each group of baskets without its set; register the versions; their Priced indices."""
         added = []
-        for without, bs in sorted(groups.items()):
-            idx = np.array(sorted(bs), dtype=np.int64)
+        for without, parts in sorted(groups.items()):
+            idx = np.sort(np.concatenate(parts))
             t0 = time.perf_counter()
             pr = await trio.to_thread.run_sync(self._price, b, idx, without, known_out)
             self.pricing_seconds += time.perf_counter() - t0
-            k = len(priced)
-            priced.append(pr)
-            added.append(k)
-            for row, basket in enumerate(idx.tolist()):
-                versions[basket, without] = (k, row)
+            added.append(versions.add(pr))
         return added
 
     # ---- judging ------------------------------------------------------------------------------
@@ -186,24 +182,20 @@ class Planner:
         known_out = start.exhausted()
         remainder = start.remainder()
         priced: list[Priced] = []
-        versions: dict[tuple[int, int], tuple[int, int]] = {}
-        await self._price_groups(b, {0: list(range(n))}, known_out, priced, versions)
+        versions = Versions(priced)
+        await self._price_groups(b, {0: [np.arange(n)]}, known_out, priced, versions)
         current = np.zeros((n, 2), dtype=np.int64)  # (Priced, row) reached with the start's knowledge
         current[:, 1] = np.arange(n)
-        left = np.zeros(n, dtype=object)  # bitmask of budgets left out
+        left: list[tuple[np.ndarray, int]] = []  # (baskets, bitmask of budgets left out)
         todo = [0]
         while todo:  # remainders known at the start that cannot pay a discount: certain left-outs
-            groups: dict[int, list[int]] = {}
+            groups: dict[int, list[np.ndarray]] = {}
             for k in todo:
                 pr = priced[k]
                 over = (pr.j >= 0) & (pr.res.amount > remainder[np.maximum(pr.j, 0)])
-                masks: dict[int, int] = {}
-                for row, j in zip(pr.owner[over].tolist(), pr.j[over].tolist()):
-                    masks[row] = masks.get(row, 0) | 1 << j
-                for row, mask in masks.items():
-                    basket = int(pr.idx[row])
-                    left[basket] = left[basket] | mask
-                    groups.setdefault(pr.without | mask, []).append(basket)
+                for rows, mask in _row_masks(pr.owner[over], pr.j[over]):
+                    left.append((pr.idx[rows], mask))
+                    groups.setdefault(pr.without | mask, []).append(pr.idx[rows])
             todo = await self._price_groups(b, groups, known_out, priced, versions)
             for k in todo:
                 current[priced[k].idx, 0] = k
@@ -228,9 +220,7 @@ class Planner:
             order = sorted(np.nonzero(touch)[0].tolist(), key=lambda i: (times[i], i))
 
             def version(basket: int, without: int) -> Uses | None:
-                if without == 0:
-                    return priced[0].uses(basket)
-                v = versions.get((basket, without))
+                v = versions.get(basket, without)
                 return None if v is None else priced[v[0]].uses(v[1])
 
             while True:
@@ -241,11 +231,12 @@ class Planner:
                         groups.setdefault(o.need, []).append(basket)
                 if not groups:
                     break
-                await self._price_groups(b, groups, known_out, priced, versions)
+                await self._price_groups(b, {w: [np.array(bs, dtype=np.int64)] for w, bs in groups.items()},
+                                         known_out, priced, versions)
         return self._finish(minute, b, priced, chosen, outcomes, versions, left)
 
-    def _chosen(self, priced: list[Priced], current: np.ndarray, outcomes: dict,
-                versions: dict[tuple[int, int], tuple[int, int]], n: int) -> np.ndarray:
+    def _chosen(self, priced: list[Priced], current: np.ndarray, outcomes: dict, versions: "Versions",
+                n: int) -> np.ndarray:
         """(Priced, row) of each basket's confirmed version ((-1, -1): none): the judged ones'
         as judged, the others' as the start's knowledge left them."""
         chosen = current.copy()
@@ -253,7 +244,7 @@ class Planner:
             if o.accepted is None:
                 chosen[basket] = -1
             else:
-                chosen[basket] = (0, basket) if o.accepted == 0 else versions[basket, o.accepted]
+                chosen[basket] = versions.get(basket, o.accepted)
         return chosen
 
     def _sums(self, priced: list[Priced], chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -275,18 +266,21 @@ class Planner:
         return (mine[:, 0] == k) & (mine[:, 1] == np.arange(len(pr.idx)))
 
     def _finish(self, minute: int, b: BasketBatch, priced: list[Priced], chosen: np.ndarray, outcomes: dict,
-                versions: dict[tuple[int, int], tuple[int, int]], left: np.ndarray) -> Plan:
+                versions: "Versions", left: list[tuple[np.ndarray, int]]) -> Plan:
         accepted = [self._rows_of(pr, k, chosen) for k, pr in enumerate(priced)]
         refused = []
-        for basket, o in outcomes.items():
-            left[basket] = o.left
-            for attempt, (without, j) in enumerate(o.refused):
-                k, row = (0, basket) if without == 0 else versions[basket, without]
-                refused.append((k, row, attempt, j))
         left_out = np.zeros(len(self.ledger.alim), dtype=np.int64)
-        for mask in left[left != 0].tolist():
-            for j in _bits(mask):
+        judged = np.zeros(len(b), dtype=np.bool_)
+        for basket, o in outcomes.items():
+            judged[basket] = True
+            for j in _bits(o.left):
                 left_out[j] += 1
+            for attempt, (without, j) in enumerate(o.refused):
+                refused.append((*versions.get(basket, without), attempt, j))
+        for baskets, mask in left:  # the start's certain left-outs of the baskets not judged since
+            n = int((~judged[baskets]).sum())
+            for j in _bits(mask):
+                left_out[j] += n
         for k, pr in enumerate(priced):  # the forecast ledger after the slice
             rows = accepted[k]
             e = rows[pr.owner] & (pr.j >= 0)
@@ -295,6 +289,45 @@ class Planner:
                             np.concatenate([pr.res.amount[e], np.zeros(int(c.sum()), dtype=np.int64)]))
         unconfirmed = sum(1 for o in outcomes.values() if o.accepted is None)
         return Plan(minute, b, priced, accepted, refused, left_out, unconfirmed)
+
+
+class Versions:
+    """Where each basket's version priced without a given set is: (Priced index, row)."""
+
+    def __init__(self, priced: list[Priced]) -> None:
+        self.priced = priced
+        self.by_without: dict[int, list[int]] = {}
+
+    def add(self, pr: Priced) -> int:
+        k = len(self.priced)
+        self.priced.append(pr)
+        self.by_without.setdefault(pr.without, []).append(k)
+        return k
+
+    def get(self, basket: int, without: int) -> tuple[int, int] | None:
+        for k in self.by_without.get(without, ()):
+            idx = self.priced[k].idx  # sorted
+            row = int(np.searchsorted(idx, basket))
+            if row < len(idx) and idx[row] == basket:
+                return k, row
+        return None
+
+
+def _row_masks(owner: np.ndarray, j: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """Entries (row, budget) grouped as (rows, bitmask of their budgets), one group per bitmask."""
+    if not len(owner):
+        return []
+    rows, first = np.unique(owner, return_index=True)  # entries come in row order
+    if int(j.max()) < 62:
+        masks = np.bitwise_or.reduceat(np.left_shift(np.int64(1), j), first)
+        return [(rows[masks == m], int(m)) for m in np.unique(masks).tolist()]
+    by: dict[int, list[int]] = {}
+    for r, lo_, hi in zip(rows.tolist(), first.tolist(), [*first[1:].tolist(), len(j)]):
+        m = 0
+        for x in j[lo_:hi].tolist():
+            m |= 1 << x
+        by.setdefault(m, []).append(r)
+    return [(np.array(rs, dtype=np.int64), m) for m, rs in by.items()]
 
 
 def arrival_ms(b: BasketBatch) -> np.ndarray:
