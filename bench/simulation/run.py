@@ -85,6 +85,7 @@ async def simulate(s: Scenario, base: Path, redis_url: str, out: Path, show_prog
 
         async with open_store(redis_url) as store:
             day = await replay_day(s, rules, coupon_types, store, tenant, on_slice)
+            day.store_requests, day.store_pipelines = store.core.requests, store.core.batches
     write_report(day, out, s.name)
     return day
 
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = day.to_json()
     print(f"{summary['baskets']:,} baskets in {summary['wallSeconds']} s ({summary['basketsPerSecond']:,} baskets/s; "
           f"pricing {summary['pricingSeconds']} s, store {summary['storeSeconds']} s, overlapping; "
-          f"{summary['confirms']:,} confirms); discount {summary['discount']:,.2f}; report: {out / 'index.html'}")
+          f"{summary['confirms']:,} confirms, {summary['storeRequestsPerPipeline']} store requests a pipeline); discount {summary['discount']:,.2f}; report: {out / 'index.html'}")
     if summary["storeDisagreements"]:
         print(f"  {summary['storeDisagreements']} confirm verdicts differed from the forecast (docs/simulation.md)")
     for p in summary["promotions"]:

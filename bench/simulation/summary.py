@@ -43,6 +43,8 @@ class DaySummary:
     unconfirmed: int = 0  # baskets still refused after re-pricing (left out of every total)
     confirms: int = 0  # confirm.lua calls
     disagreements: int = 0  # Redis verdicts that differ from the forecast (bench.simulation.ledger)
+    store_requests: int = 0  # requests the store actor answered, and the pipelines it ran them in
+    store_pipelines: int = 0
     promotions: dict[str, PromotionTotals] = field(default_factory=dict)
     spend_by_hour: dict[int, int] = field(default_factory=dict)
     baskets_by_hour: dict[int, int] = field(default_factory=dict)
@@ -71,6 +73,8 @@ class DaySummary:
             "unconfirmedBaskets": self.unconfirmed,
             "confirms": self.confirms,
             "storeDisagreements": self.disagreements,
+            "storeRequestsPerPipeline": round(self.store_requests / self.store_pipelines, 1)
+            if self.store_pipelines else None,
             "wallSeconds": round(self.wall_seconds, 3),
             "pricingSeconds": round(self.pricing_seconds, 3),
             "storeSeconds": round(self.store_seconds, 3),

@@ -70,6 +70,7 @@ async def test_confirms_within_a_refresh_are_refused_and_repriced(redis_url, tmp
     s = day.to_json()
     one = s["promotions"][0]
     assert s["baskets"] == 600 and s["unconfirmedBaskets"] == 0 and s["storeDisagreements"] == 0
+    assert s["storeRequestsPerPipeline"] > 1  # the confirms of a slice go out together
     assert one["spend"] == 49.0 and one["redemptions"] == 49 and one["budgetExhaustedAt"] is None
     assert one["refusedAtConfirm"] == 1 and one["leftOutForBudget"] == 600 - 50
 
@@ -95,7 +96,7 @@ async def test_a_remainder_too_small_for_a_basket_is_left_out_not_refused(redis_
 
 def _day_without_timings(s: dict) -> dict:
     return {k: v for k, v in s.items() if k not in ("wallSeconds", "pricingSeconds", "storeSeconds",
-                                                     "basketsPerSecond")}
+                                                     "basketsPerSecond", "storeRequestsPerPipeline")}
 
 
 async def test_loyalty_promotions_show_their_awards(redis_url, tmp_path):
