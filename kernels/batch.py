@@ -28,43 +28,55 @@ from kernels.encode import code_types, context_vector
 
 @jit
 def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, node_limit: int, work_limit: int):
-    """One basket's (promotions (k,) rank order, signed totals (k,), gross, discount, points).
+    """One basket's (promotions (k,) rank order, signed totals (k,), points (k,), gross, discount,
+    points): per promotion its discount over both parts and the loyalty points it awarded.
 
-    Promotions whose discounts net to 0 over both parts are left out.
+    Promotions whose discounts net to 0 over both parts and that award no points are left out.
     """
     gross = np.empty(milli.shape[0], dtype=np.int64)
     for i in range(milli.shape[0]):
         gross[i] = round_ratio(up[i] * milli[i], MILLI, 0, 1)
-    disc, _, points, _, _, _ = evaluate_basket(T, art, grp, milli, up, gross, ctx, codes, exhausted, False,
-                                               node_limit, work_limit)
-    promos = disc[:, 1]
+    disc, applied, points, _, _, _ = evaluate_basket(T, art, grp, milli, up, gross, ctx, codes, exhausted, False,
+                                                     node_limit, work_limit)
+    nd = disc.shape[0]
+    n = nd + applied.shape[0]
+    promos = np.empty(n, dtype=np.int64)
+    promos[:nd] = disc[:, 1]
+    promos[nd:] = applied[:, 0]
     order = np.argsort(promos, kind="mergesort")
-    out_p = np.empty(disc.shape[0], dtype=np.int64)
-    out_a = np.empty(disc.shape[0], dtype=np.int64)
+    out_p = np.empty(n, dtype=np.int64)
+    out_a = np.empty(n, dtype=np.int64)
+    out_q = np.empty(n, dtype=np.int64)
     k = 0
     j = 0
-    while j < order.shape[0]:
+    while j < n:
         p = promos[order[j]]
         s = 0
-        while j < order.shape[0] and promos[order[j]] == p:
-            s += disc[order[j], 2]
+        q = 0
+        while j < n and promos[order[j]] == p:
+            r = order[j]
+            if r < nd:
+                s += disc[r, 2]
+            else:
+                q += applied[r - nd, 2]
             j += 1
-        if s != 0:
+        if s != 0 or q != 0:
             out_p[k] = p
             out_a[k] = s
+            out_q[k] = q
             k += 1
-    return out_p[:k], out_a[:k], gross.sum(), disc[:, 2].sum(), points
+    return out_p[:k], out_a[:k], out_q[:k], gross.sum(), disc[:, 2].sum(), points
 
 
 @parallel_jit
 def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, node_limit: int, work_limit: int,
-                 slots: int, out_count, out_promo, out_amount, out):
+                 slots: int, out_count, out_promo, out_amount, out_points, out):
     """prange over baskets; per basket at most ``slots`` totals land in its slice of out_promo /
-    out_amount, ``out_count[b]`` holds the true count (the wrapper redoes baskets over the bound).
-    ``out`` is (B, 3): gross, discount, points."""
+    out_amount / out_points, ``out_count[b]`` holds the true count (the wrapper redoes baskets over
+    the bound). ``out`` is (B, 3): gross, discount, points."""
     for b in prange(off.shape[0] - 1):
         s, e = off[b], off[b + 1]
-        p, a, gross, discount, points = basket_totals(
+        p, a, q, gross, discount, points = basket_totals(
             T, art[s:e], grp[s:e], milli[s:e], up[s:e], ctx[b], codes[code_off[b]:code_off[b + 1]],
             exhausted, node_limit, work_limit)
         k = p.shape[0]
@@ -72,6 +84,7 @@ def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, n
         m = min(k, slots)
         out_promo[b * slots:b * slots + m] = p[:m]
         out_amount[b * slots:b * slots + m] = a[:m]
+        out_points[b * slots:b * slots + m] = q[:m]
         out[b, 0] = gross
         out[b, 1] = discount
         out[b, 2] = points
@@ -79,12 +92,15 @@ def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, n
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Per-basket results. ``promo_off`` (B + 1,) CSR over ``promo`` / ``amount`` (k,) int64: rank
-    indices (KernelSet.ranked) and signed discount totals (cents); gross, discount, points: (B,)."""
+    """Per-basket results. ``promo_off`` (B + 1,) CSR over ``promo`` / ``amount`` / ``promo_points``
+    (k,) int64: rank indices (KernelSet.ranked), signed discount totals (cents) and the loyalty
+    points each awarded (an entry per promotion with a discount or points); gross, discount,
+    points: (B,)."""
 
     promo_off: np.ndarray
     promo: np.ndarray
     amount: np.ndarray
+    promo_points: np.ndarray
     gross: np.ndarray
     discount: np.ndarray
     points: np.ndarray
@@ -125,25 +141,26 @@ def price_batch(tables: lo.Tables, basket_off: np.ndarray, art: np.ndarray, grp:
     count = np.zeros(n_b, dtype=np.int64)
     promo = np.empty(n_b * slots, dtype=np.int64)
     amount = np.empty(n_b * slots, dtype=np.int64)
+    pts = np.empty(n_b * slots, dtype=np.int64)
     out = np.empty((n_b, 3), dtype=np.int64)
     _price_batch(T, off, art, grp, milli, unit_price, ctx, code_off, codes, exhausted,
-                 BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, slots, count, promo, amount, out)
+                 BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, slots, count, promo, amount, pts, out)
     promo_off = np.zeros(n_b + 1, dtype=np.int64)
     np.cumsum(count, out=promo_off[1:])
     keep = (np.arange(slots)[None, :] < np.minimum(count, slots)[:, None]).ravel()
-    flat_p, flat_a = promo[keep], amount[keep]
+    flat_p, flat_a, flat_q = promo[keep], amount[keep], pts[keep]
     over = np.nonzero(count > slots)[0]
     if over.size:  # rare: more promotions than slots; redo those baskets one by one
-        parts_p, parts_a = np.split(flat_p, np.cumsum(np.minimum(count, slots))[:-1]), None
-        parts_a = np.split(flat_a, np.cumsum(np.minimum(count, slots))[:-1])
+        cuts = np.cumsum(np.minimum(count, slots))[:-1]
+        parts_p, parts_a, parts_q = np.split(flat_p, cuts), np.split(flat_a, cuts), np.split(flat_q, cuts)
         for b in over:
             s, e = off[b], off[b + 1]
-            p, a, *_ = basket_totals(T, art[s:e], grp[s:e], milli[s:e], unit_price[s:e], ctx[b],
-                                     codes[code_off[b]:code_off[b + 1]], exhausted, BEST_DEAL_NODE_LIMIT,
-                                     BEST_DEAL_WORK_LIMIT)
-            parts_p[b], parts_a[b] = p, a
-        flat_p, flat_a = np.concatenate(parts_p), np.concatenate(parts_a)
-    return BatchResult(promo_off, flat_p, flat_a, out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy())
+            p, a, q, *_ = basket_totals(T, art[s:e], grp[s:e], milli[s:e], unit_price[s:e], ctx[b],
+                                        codes[code_off[b]:code_off[b + 1]], exhausted, BEST_DEAL_NODE_LIMIT,
+                                        BEST_DEAL_WORK_LIMIT)
+            parts_p[b], parts_a[b], parts_q[b] = p, a, q
+        flat_p, flat_a, flat_q = np.concatenate(parts_p), np.concatenate(parts_a), np.concatenate(parts_q)
+    return BatchResult(promo_off, flat_p, flat_a, flat_q, out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy())
 
 
 def encode_batch(kset, baskets: Sequence[Basket], ctxs: Sequence[Context]) -> dict[str, np.ndarray]:

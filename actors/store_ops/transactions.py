@@ -196,6 +196,14 @@ class Transactions(StorePart):
             return ConfirmResult(reply[1], True, (), job_id, {})
         raise confirm_refusal(reply, txn_id, counter)
 
+    async def commit_unsealed(self, tenant: str, txn_id: str, *, promotions: Sequence[BudgetUse],
+                              coupons: Sequence[CouponClaim], ttl_s: float) -> list:
+        """confirm.lua alone (counter 1, no counter issued, no seal, no settle): for transactions
+        no evaluate can race, the recorded baskets ``dre simulate`` replays. The same one judge
+        of budgets and coupon limits as :meth:`confirm`, at one script call a transaction.
+        Returns the script's reply (the verdict first; a refusal is a reply, not an exception)."""
+        return await self._commit(tenant, txn_id, 1, None, promotions, coupons, "{}", "{}", None, ttl_s, "", {})
+
     async def _commit(self, tenant: str, txn_id: str, counter: int, customer_id: str | None,
                       promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str, job_payload: str,
                       now: int | None, ttl_s: float, sale_record: str,

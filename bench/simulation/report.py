@@ -21,10 +21,11 @@ def _hours(minutes: list[int]) -> list[float]:
 
 def plot_burn_down(day: DaySummary, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 5))
-    budgeted = [t for t in day.promotions.values() if t.budget_amount]
+    budgeted = [t for t in day.promotions.values() if t.burn_limit]
     for t in sorted(budgeted, key=lambda t: -t.spend)[:MAX_BURN_LINES]:
-        remaining = [100 * (1 - b / t.budget_amount) for b in t.burn]
-        ax.plot(_hours(day.slice_minutes[:len(remaining)]), remaining, label=f"{t.promotion_id}")
+        remaining = [100 * (1 - b / t.burn_limit) for b in t.burn]
+        unit = "" if t.budget_amount is not None else " (redemptions)"
+        ax.plot(_hours(day.slice_minutes[:len(remaining)]), remaining, label=f"{t.promotion_id}{unit}")
     ax.set_xlabel("hour of day")
     ax.set_ylabel("budget remaining (%)")
     ax.set_title("Budget burn-down")
@@ -64,10 +65,19 @@ def plot_savings(day: DaySummary, path: Path) -> None:
     plt.close(fig)
 
 
+def budget_text(p: dict) -> str:
+    """A promotion's budget as the table shows it: money, redemptions, or both."""
+    parts = []
+    if p["budgetAmount"] is not None:
+        parts.append(f"{p['budgetAmount']:,.2f}")
+    if p["budgetRedemptions"] is not None:
+        parts.append(f"{p['budgetRedemptions']:,} redemptions")
+    return " / ".join(parts)
+
+
 def _row(p: dict) -> str:
-    budget = "" if p["budgetAmount"] is None else f"{p['budgetAmount']:.2f}"
     cells = [html.escape(p["promotionId"]), html.escape(p["name"]), f"{p['spend']:.2f}", str(p["redemptions"]),
-             budget, p["budgetExhaustedAt"] or "—", str(p["refusedAtConfirm"]),
+             f"{p['loyaltyPoints']:,}", budget_text(p), p["budgetExhaustedAt"] or "—", str(p["refusedAtConfirm"]),
              str(p["leftOutForBudget"])]
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
@@ -87,7 +97,7 @@ def write_report(day: DaySummary, out: Path, title: str) -> Path:
 <p>{summary['baskets']:,} baskets ({summary['lines']:,} lines) priced in {summary['wallSeconds']} s
 ({summary['basketsPerSecond'] or 0:,} baskets/s). Gross {summary['gross']:,.2f}, discount {summary['discount']:,.2f},
 {summary['couponRedemptions']:,} coupon redemptions, {summary['loyaltyPoints']:,} loyalty points.</p>
-<h2>Promotions</h2><table><tr><th>id</th><th>name</th><th>spend</th><th>redemptions</th><th>budget</th>
+<h2>Promotions</h2><table><tr><th>id</th><th>name</th><th>spend</th><th>redemptions</th><th>points</th><th>budget</th>
 <th>budget ran out at</th><th>refused at confirm</th><th>left out (remainder too small)</th></tr>{rows}</table>
 <h2>Budget burn-down</h2><img src="burn_down.png" alt="budget burn-down">
 <h2>Spend per hour</h2><img src="spend_per_hour.png" alt="spend per hour">

@@ -23,7 +23,8 @@ from rich.progress import (
 
 from actors.redis_server import start_redis_server
 from actors.store import open_store
-from bench.simulation.replay import compile_rules, replay_day
+from bench.simulation.plan import compile_rules
+from bench.simulation.replay import replay_day
 from bench.simulation.report import write_report
 from bench.simulation.scenario import Scenario, load_scenario
 from bench.simulation.summary import DaySummary
@@ -45,6 +46,26 @@ def scenario_rules(s: Scenario, base: Path) -> tuple[list, Context, list[dict]]:
     return *rules_from_json(promos, types), types
 
 
+def scaled(s: Scenario, base: Path, factor: float) -> Scenario:
+    """The day at ``factor`` of its size: stores, and every budget and code limit with them (so that
+    budgets run out at about the same time of day); the promotion file, if any, inlined."""
+    if factor == 1:
+        return s
+    promos, types = s.promotions, list(s.couponTypes)
+    if isinstance(promos, str):
+        promos, file_types = read_rules_file(base / promos)
+        types = file_types + types
+
+    def budget(b: dict) -> dict:
+        return {k: (round(v * factor, 2) if k == "amount" else max(1, round(v * factor))) for k, v in b.items()}
+
+    promos = [{**p, "budget": budget(p["budget"])} if p.get("budget") else p for p in promos]
+    types = [{**t, "maxRedemptions": max(1, round(t["maxRedemptions"] * factor))} if "maxRedemptions" in t else t
+             for t in types]
+    return s.model_copy(update={"stores": max(1, round(s.stores * factor)), "promotions": promos,
+                                "couponTypes": types, "name": f"{s.name} (x{factor:g})"})
+
+
 async def simulate(s: Scenario, base: Path, redis_url: str, out: Path, show_progress: bool = True) -> DaySummary:
     """Replay the day against ``redis_url`` under a fresh tenant; write the report into ``out``."""
     promos, ctx, coupon_types = scenario_rules(s, base)
@@ -64,6 +85,7 @@ async def simulate(s: Scenario, base: Path, redis_url: str, out: Path, show_prog
 
         async with open_store(redis_url) as store:
             day = await replay_day(s, rules, coupon_types, store, tenant, on_slice)
+            day.store_requests, day.store_pipelines = store.core.requests, store.core.batches
     write_report(day, out, s.name)
     return day
 
@@ -96,10 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="simulation-report", help="report folder (index.html, summary.json, PNGs)")
     parser.add_argument("--redis-url", help="Redis to run the scripts against: redis://, rediss:// or unix:// URL "
                         "(default: an embedded redis-server)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="run the day at this fraction of its stores, budgets and code limits (e.g. 0.1)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
+        if not 0 < args.scale <= 1:
+            raise invalid("--scale: a fraction in (0, 1]")
         s, base = read_scenario(Path(args.scenario))
+        s = scaled(s, base, args.scale)
         out = Path(args.out)
         if args.redis_url:
             check_redis(args.redis_url)
@@ -118,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(orjson.dumps(e.to_json()).decode() + "\n")
         return 2
     summary = day.to_json()
-    print(f"{summary['baskets']:,} baskets in {summary['wallSeconds']} s ({summary['basketsPerSecond']:,} baskets/s); "
-          f"discount {summary['discount']:,.2f}; report: {out / 'index.html'}")
+    print(f"{summary['baskets']:,} baskets in {summary['wallSeconds']} s ({summary['basketsPerSecond']:,} baskets/s; "
+          f"pricing {summary['pricingSeconds']} s, store {summary['storeSeconds']} s, overlapping; "
+          f"{summary['confirms']:,} confirms, {summary['storeRequestsPerPipeline']} store requests a pipeline); discount {summary['discount']:,.2f}; report: {out / 'index.html'}")
+    if summary["storeDisagreements"]:
+        print(f"  {summary['storeDisagreements']} confirm verdicts differed from the forecast (docs/simulation.md)")
     for p in summary["promotions"]:
         if p["budgetExhaustedAt"]:
             print(f"  budget of {p['promotionId']} ran out at {p['budgetExhaustedAt']}")

@@ -15,12 +15,19 @@ class PromotionTotals:
     name: str
     budget_amount: int | None  # cents
     budget_redemptions: int | None
-    spend: int = 0  # cents of discount granted (confirmed)
-    redemptions: int = 0  # confirmed baskets that used it
+    spend: int = 0  # cents of discount granted (confirmed; a basket's net, counted when positive)
+    redemptions: int = 0  # confirmed baskets that got a positive discount of it, or points
     refused: int = 0  # confirms refused because the budget ran out
     left_out: int = 0  # baskets priced without it: the known remainder could not pay their discount
     exhausted_minute: int | None = None  # minute of day when the budget ran out
-    burn: list[int] = field(default_factory=list)  # consumed cents after each slice
+    points: int = 0  # loyalty points it awarded (confirmed baskets)
+    burn: list[int] = field(default_factory=list)  # after each slice: cents used of a money budget,
+    # else redemptions used of a redemption budget
+
+    @property
+    def burn_limit(self) -> int | None:
+        """The limit ``burn`` counts towards (cents, else redemptions; None: no budget)."""
+        return self.budget_amount if self.budget_amount is not None else self.budget_redemptions
 
 
 @dataclass
@@ -34,6 +41,10 @@ class DaySummary:
     coupon_redemptions: int = 0
     coupon_refusals: int = 0
     unconfirmed: int = 0  # baskets still refused after re-pricing (left out of every total)
+    confirms: int = 0  # confirm.lua calls
+    disagreements: int = 0  # Redis verdicts that differ from the forecast (bench.simulation.ledger)
+    store_requests: int = 0  # requests the store actor answered, and the pipelines it ran them in
+    store_pipelines: int = 0
     promotions: dict[str, PromotionTotals] = field(default_factory=dict)
     spend_by_hour: dict[int, int] = field(default_factory=dict)
     baskets_by_hour: dict[int, int] = field(default_factory=dict)
@@ -60,6 +71,10 @@ class DaySummary:
             "couponRedemptions": self.coupon_redemptions,
             "couponRefusals": self.coupon_refusals,
             "unconfirmedBaskets": self.unconfirmed,
+            "confirms": self.confirms,
+            "storeDisagreements": self.disagreements,
+            "storeRequestsPerPipeline": round(self.store_requests / self.store_pipelines, 1)
+            if self.store_pipelines else None,
             "wallSeconds": round(self.wall_seconds, 3),
             "pricingSeconds": round(self.pricing_seconds, 3),
             "storeSeconds": round(self.store_seconds, 3),
@@ -68,7 +83,8 @@ class DaySummary:
                 "promotionId": t.promotion_id, "name": t.name,
                 "budgetAmount": None if t.budget_amount is None else t.budget_amount / 100,
                 "budgetRedemptions": t.budget_redemptions,
-                "spend": t.spend / 100, "redemptions": t.redemptions, "refusedAtConfirm": t.refused,
+                "spend": t.spend / 100, "redemptions": t.redemptions, "loyaltyPoints": t.points,
+                "refusedAtConfirm": t.refused,
                 "leftOutForBudget": t.left_out,
                 "budgetExhaustedAt": hhmm(t.exhausted_minute),
             } for t in sorted(self.promotions.values(), key=lambda t: -t.spend)],

@@ -68,3 +68,13 @@ def test_deterministic_arrivals_are_exact():
                                                       "peak": None, "random": False})
     starts, counts = slice_counts(s, np.random.default_rng(0))
     assert counts.tolist() == [1] * 720
+
+
+def test_a_scaled_day_scales_stores_budgets_and_code_limits(tmp_path):
+    from bench.simulation.run import scaled
+
+    s = scenario(stores=2000, promotions=[{"id": "P", "budget": {"amount": 2_000_000.0, "redemptions": 20_000}}],
+                 couponTypes=[{"id": "T", "type": "GENERIC", "code": "C", "maxRedemptions": 100_000}])
+    small = scaled(s, tmp_path, 0.1)
+    assert small.stores == 200 and small.promotions[0]["budget"] == {"amount": 200_000.0, "redemptions": 2_000}
+    assert small.couponTypes[0]["maxRedemptions"] == 10_000 and scaled(s, tmp_path, 1) is s

@@ -25,8 +25,10 @@ def test_batch_totals_equal_per_basket_evaluate(case):
                 by_promo[d.promotion_id] = by_promo.get(d.promotion_id, 0) + d.amount
         want = {pid: a for pid, a in by_promo.items() if a}
         s, e = res.promo_off[b], res.promo_off[b + 1]
-        got = {ks.ranked[p].id: a for p, a in zip(res.promo[s:e].tolist(), res.amount[s:e].tolist())}
+        got = {ks.ranked[p].id: a for p, a in zip(res.promo[s:e].tolist(), res.amount[s:e].tolist()) if a}
         assert got == want
+        points = {ks.ranked[p].id: q for p, q in zip(res.promo[s:e].tolist(), res.promo_points[s:e].tolist()) if q}
+        assert points == {a.promotion_id: a.points for a in result.applied if a.points}
         assert res.discount[b] == sum(by_promo.values())
         assert res.gross[b] == sum(ln.gross for ln in basket.lines)
         assert res.points[b] == result.points
