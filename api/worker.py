@@ -55,10 +55,10 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
                             ExhaustedBudgets(store), jobs)
         metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts), store.circuit))
         try:
-            await load_start_promotions(services)
+            parsed = await load_start_promotions(services)
             if store.available:
                 tenants = config.tenants
-                services.reloader = await start_reloader(nursery, store, engine, tenants)
+                services.reloader = await start_reloader(nursery, store, engine, tenants, parsed=parsed)
                 services.imports = await start_import_jobs(nursery, store, tenants)
             if config.local and store.available:
                 services.local = await start_local(nursery, config, store)
