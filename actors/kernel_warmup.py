@@ -8,7 +8,7 @@ ready beside it:
 
 1. a child process (``python -m kernels``) compiles them into numba's on-disk cache, on the other
    core, without taking the worker's GIL; workers starting together compile once (a file lock,
-   kernels.warmup.warmup_once);
+   kernels.warmup.warmup_once); no child when the cache was filled from these sources already;
 2. the worker loads them from the cache in a thread;
 3. :data:`status` turns READY and the engine rebuilds every tenant's set as a KernelSet and swaps
    it in (actors.engine); requests in flight finish on the set they started with.
@@ -51,9 +51,13 @@ status = KernelStatus()
 
 
 async def compile_in_child() -> None:
-    """Fill numba's cache in a child process (its own GIL and core). Raises OSError or
+    """Fill numba's cache in a child process (its own GIL and core), unless it was filled from
+    these very sources already (kernels.warmup.cache_filled: a restart). Raises OSError or
     CalledProcessError when it fails; cancelled, it kills the child."""
-    await trio.run_process(CHILD, stdin=subprocess.DEVNULL, capture_stderr=True)
+    from kernels.warmup import cache_filled  # type: ignore[import-not-found]
+
+    if not await trio.to_thread.run_sync(cache_filled):
+        await trio.run_process(CHILD, stdin=subprocess.DEVNULL, capture_stderr=True)
 
 
 def load_here() -> None:

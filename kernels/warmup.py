@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -71,11 +72,31 @@ def warmup(batch: bool = True) -> None:
 
 
 LOCK_NAME = "dre-warmup.lock"
+STAMP_NAME = "dre-warmup.done"  # the fingerprint of the sources the cache was last filled from
 
 
 def cache_dir() -> Path:
     """Where numba caches the kernels: NUMBA_CACHE_DIR, else beside their sources (__pycache__)."""
     return Path(os.environ.get("NUMBA_CACHE_DIR") or Path(__file__).resolve().parent / "__pycache__")
+
+
+def fingerprint() -> str:
+    """What numba's cache of these kernels depends on: Python, numba and every kernel source."""
+    import numba
+
+    here = Path(__file__).resolve().parent
+    files = sorted(here.glob("*.py"))
+    return ";".join([sys.version.split()[0], numba.__version__] +
+                    [f"{f.name}:{f.stat().st_mtime_ns}:{f.stat().st_size}" for f in files])
+
+
+def cache_filled() -> bool:
+    """Whether :func:`warmup_once` filled the cache from these very sources (the service's kernels
+    then load in a few seconds: no compile)."""
+    try:
+        return (cache_dir() / STAMP_NAME).read_text() == fingerprint()
+    except OSError:
+        return False
 
 
 def warmup_once(batch: bool = False) -> None:
@@ -91,3 +112,7 @@ def warmup_once(batch: bool = False) -> None:
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         warmup(batch)
+        try:
+            (cache_dir() / STAMP_NAME).write_text(fingerprint())
+        except OSError:
+            pass
