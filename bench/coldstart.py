@@ -42,7 +42,7 @@ from dre.response import response_body
 EXAMPLES = ROOT / "examples"
 API_KEY = "coldstart-key"
 POLL_S = 0.05
-GIVE_UP_S = 600.0
+GIVE_UP_S = float(os.environ.get("DRE_COLDSTART_GIVE_UP_S", "900"))  # per start
 ARTICLES, GROUPS = 200_000, 999  # bench.catalogue's numbering: A000001.., G001..
 
 
@@ -136,9 +136,12 @@ def measure(promotions: str, promotions_file: Path, rounds: int, caches: list[st
                                                                             "PYTHONPATH": str(ROOT)}, check=True)
                 env = {"NUMBA_CACHE_DIR": str(numba_dir), "DRE_KERNEL_START": start,
                        "DRE_PROMOTIONS_FILE": str(promotions_file), "DRE_DATA_DIR": str(data_dir)}
-                first, kernels = time_to_correct(env, body, expected, until_kernels)
-                run = Run(promotions, cache, start, first, kernels)
-                runs.append(run)
+                try:
+                    first, kernels = time_to_correct(env, body, expected, until_kernels)
+                except RuntimeError as exc:  # no answer within GIVE_UP_S (a loaded machine), or a wrong one
+                    print(f"  round {r + 1}: {promotions:>8} {cache:>4} {start:>10}: {exc}"[:500], flush=True)
+                    continue
+                runs.append(Run(promotions, cache, start, first, kernels))
                 more = f", compiled path serving after {kernels:.1f} s" if kernels is not None else ""
                 print(f"  round {r + 1}: {promotions:>8} {cache:>4} {start:>10}: first correct evaluate after "
                       f"{first:.1f} s{more}", flush=True)
