@@ -3,8 +3,8 @@
 Run ``python -m bench.coldstart``. For each promotion set (the example promotions, and N generated
 ones: bench.promotion_file) it starts ``dre serve`` as a child process, with a numba cache that is
 empty (``cold``: NUMBA_CACHE_DIR a new temporary directory, as on a fresh clone after install) or
-filled (``warm``: a restart; the same data directory as the run before, so the store holds the
-promotions already), and posts one evaluate every POLL_S until an answer equals the expected one
+filled (``warm``: the checkout's own cache, filled first by ``python -m kernels --batch``; the
+same data directory as the run before, so a restart: the store holds the promotions already), and posts one evaluate every POLL_S until an answer equals the expected one
 (the reference evaluator's, computed here beforehand; ``meta`` left out). It does so for
 
 - ``background`` (DRE_KERNEL_START=background, the default): the worker serves at once on the
@@ -83,7 +83,7 @@ def time_to_correct(env: dict[str, str], body: dict, expected: dict, until_kerne
     full_env.update({"PYTHONPATH": str(ROOT), "DRE_API_KEYS": f"bench:{API_KEY}", **env})
     headers = {"Authorization": f"Bearer {API_KEY}"}
     url = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes it while it runs
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=ROOT, env=full_env,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -120,6 +120,13 @@ def time_to_correct(env: dict[str, str], body: dict, expected: dict, until_kerne
     return first, kernels
 
 
+def fill_warm_cache() -> None:
+    """The checkout's own numba cache (NUMBA_CACHE_DIR as this process has it), every kernel in it:
+    a compile the first time, seconds afterwards (the warm runs start with it)."""
+    subprocess.run([sys.executable, "-m", "kernels", "--batch"], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                   check=True)
+
+
 def measure(promotions: str, promotions_file: Path, rounds: int, caches: list[str], starts: list[str],
             until_kernels: bool, work: Path) -> list[Run]:
     body = request_body(promotions)
@@ -127,15 +134,12 @@ def measure(promotions: str, promotions_file: Path, rounds: int, caches: list[st
     runs = []
     for r in range(rounds):
         for start in starts:
-            warm_cache = work / f"numba-warm-{start}-{promotions}-{r}"
             data_dir = work / f"data-{start}-{promotions}-{r}"
             for cache in caches:
-                numba_dir = warm_cache if cache == "warm" else Path(tempfile.mkdtemp(dir=work, prefix="numba-cold-"))
-                if cache == "warm" and not warm_cache.exists():
-                    subprocess.run([sys.executable, "-m", "kernels", "--batch"], env={**os.environ, "NUMBA_CACHE_DIR": str(warm_cache),
-                                                                            "PYTHONPATH": str(ROOT)}, check=True)
-                env = {"NUMBA_CACHE_DIR": str(numba_dir), "DRE_KERNEL_START": start,
-                       "DRE_PROMOTIONS_FILE": str(promotions_file), "DRE_DATA_DIR": str(data_dir)}
+                env = {"DRE_KERNEL_START": start, "DRE_PROMOTIONS_FILE": str(promotions_file),
+                       "DRE_DATA_DIR": str(data_dir)}
+                if cache == "cold":
+                    env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(dir=work, prefix="numba-cold-")
                 try:
                     first, kernels = time_to_correct(env, body, expected, until_kernels)
                 except RuntimeError as exc:  # no answer within GIVE_UP_S (a loaded machine), or a wrong one
@@ -153,12 +157,15 @@ def summary(runs: list[Run]) -> None:
     print(f"{'promotions':>10} {'cache':>5} {'wait (old)':>11} {'background':>11} {'kernels serve':>14}")
     for promotions in dict.fromkeys(r.promotions for r in runs):
         for cache in dict.fromkeys(r.cache for r in runs):
-            def median(start: str, field: str = "first_correct_s") -> str:
-                xs = [getattr(r, field) for r in runs if (r.promotions, r.cache, r.start) == (promotions, cache, start)
-                      and getattr(r, field) is not None]
-                return f"{statistics.median(xs):.1f}" if xs else "-"
-            print(f"{promotions:>10} {cache:>5} {median('wait'):>11} {median('background'):>11} "
-                  f"{median('background', 'kernels_s'):>14}")
+            case = (promotions, cache)
+            print(f"{promotions:>10} {cache:>5} {_median(runs, case, 'wait'):>11} "
+                  f"{_median(runs, case, 'background'):>11} {_median(runs, case, 'background', 'kernels_s'):>14}")
+
+
+def _median(runs: list[Run], case: tuple[str, str], start: str, field: str = "first_correct_s") -> str:
+    xs = [getattr(r, field) for r in runs if (r.promotions, r.cache, r.start) == (*case, start)
+          and getattr(r, field) is not None]
+    return f"{statistics.median(xs):.1f}" if xs else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="background: keep polling the heartbeat until the compiled path serves")
     args = ap.parse_args(argv)
     caches, starts = args.caches.split(","), args.starts.split(",")
+    if "warm" in caches:
+        fill_warm_cache()
     with tempfile.TemporaryDirectory(prefix="dre-coldstart-") as tmp:
         work = Path(tmp)
         runs = measure("example", EXAMPLES / "promotions.json", args.rounds, caches, starts, args.until_kernels, work)

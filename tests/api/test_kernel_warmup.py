@@ -60,8 +60,8 @@ async def priced(client, bodies: list[dict]) -> list[dict]:
 
 async def test_serves_on_the_reference_path_then_swaps_to_the_kernels_with_the_same_answers(
         redis_url, gate, example_request):
-    async with open_services(make_config(), redis_url) as services:  # warm_up, DRE_KERNEL_START=background
-        async with create_app(services).test_app() as app:
+    async with open_services(make_config(), redis_url) as services:  # noqa: SIM117 - the app needs them
+        async with create_app(services).test_app() as app:  # warm_up, DRE_KERNEL_START=background
             client = app.test_client()
             before = await heartbeat(client)
             assert (before["pricingPath"], before["kernels"]) == ("REFERENCE", "COMPILING")
