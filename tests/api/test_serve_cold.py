@@ -12,6 +12,7 @@ from tests.api.conftest import EXAMPLES, KEY, TENANT
 def test_answers_before_the_kernels_are_compiled_and_stops_the_compile_with_it(tmp_path):
     server = LiveServer({"DRE_API_KEYS": f"{TENANT}:{KEY}", "DRE_PROMOTIONS_FILE": str(EXAMPLES / "promotions.json"),
                          "DRE_DATA_DIR": str(tmp_path / "data"), "DRE_REDIS_URL": "",
+                         "DRE_KERNEL_START": "background",  # the default, but LiveServer's is wait
                          "NUMBA_CACHE_DIR": str(tmp_path / "numba")})  # empty: ~45 s of CPU to compile
     headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
     try:
