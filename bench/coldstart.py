@@ -11,7 +11,10 @@ same data directory as the run before, so a restart: the store holds the promoti
   reference path while its kernels compile, and
 - ``wait`` (DRE_KERNEL_START=wait, the old behaviour): it serves once the kernels are loaded,
 
-in the same run, alternating, ``--rounds`` times each, and prints every run, then the medians.
+in the same run, alternating, ``--rounds`` times each, and prints every run, then the medians;
+with ``--baseline DIR --starts main,...`` also another checkout's code as it is (``main``: e.g. the
+main branch unpacked by ``git archive``, with its own numba cache: run its ``python -m cli warmup``
+first for warm runs).
 For ``background`` it also prints when the heartbeat first said ``pricingPath`` KERNELS (the
 compiled path serving), when ``--until-kernels``.
 """
@@ -75,17 +78,18 @@ def expected_answer(promotions_file: Path, body: dict) -> dict:
     return response_body(basket, result, pset.by_id)
 
 
-def time_to_correct(env: dict[str, str], body: dict, expected: dict, until_kernels: bool) -> tuple[float, float | None]:
+def time_to_correct(env: dict[str, str], body: dict, expected: dict, until_kernels: bool,
+                    root: Path = ROOT) -> tuple[float, float | None]:
     """Start ``dre serve`` with ``env``; (seconds to the first correct evaluate, seconds to the
     heartbeat's pricingPath KERNELS or None). Raises RuntimeError on a wrong answer or no answer."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if k != "DRE_REDIS_URL"}
-    full_env.update({"PYTHONPATH": str(ROOT), "DRE_API_KEYS": f"bench:{API_KEY}", **env})
+    full_env.update({"PYTHONPATH": str(root), "DRE_API_KEYS": f"bench:{API_KEY}", **env})
     headers = {"Authorization": f"Bearer {API_KEY}"}
     url = f"http://127.0.0.1:{port}"
     log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes it while it runs
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=ROOT, env=full_env,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=root, env=full_env,
                             stdout=log, stderr=subprocess.STDOUT)
     first = kernels = None
     try:
@@ -103,7 +107,7 @@ def time_to_correct(env: dict[str, str], body: dict, expected: dict, until_kerne
                             if answer != expected:
                                 raise RuntimeError(f"wrong answer: {answer} != {expected}")
                             first = time.perf_counter() - started
-                            if not until_kernels or env.get("DRE_KERNEL_START") == "wait":
+                            if not until_kernels or env.get("DRE_KERNEL_START", "wait") == "wait":
                                 break
                     else:
                         hb = client.get(url + "/pos/heartbeat", headers=headers).json()
@@ -128,7 +132,7 @@ def fill_warm_cache() -> None:
 
 
 def measure(promotions: str, promotions_file: Path, rounds: int, caches: list[str], starts: list[str],
-            until_kernels: bool, work: Path) -> list[Run]:
+            until_kernels: bool, work: Path, baseline: Path | None = None) -> list[Run]:
     body = request_body(promotions)
     expected = expected_answer(promotions_file, body)
     runs = []
@@ -136,12 +140,14 @@ def measure(promotions: str, promotions_file: Path, rounds: int, caches: list[st
         for start in starts:
             data_dir = work / f"data-{start}-{promotions}-{r}"
             for cache in caches:
-                env = {"DRE_KERNEL_START": start, "DRE_PROMOTIONS_FILE": str(promotions_file),
-                       "DRE_DATA_DIR": str(data_dir)}
+                env = {"DRE_PROMOTIONS_FILE": str(promotions_file), "DRE_DATA_DIR": str(data_dir)}
+                root = baseline if start == "main" and baseline else ROOT
+                if start != "main":
+                    env["DRE_KERNEL_START"] = start
                 if cache == "cold":
                     env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(dir=work, prefix="numba-cold-")
                 try:
-                    first, kernels = time_to_correct(env, body, expected, until_kernels)
+                    first, kernels = time_to_correct(env, body, expected, until_kernels, root)
                 except RuntimeError as exc:  # no answer within GIVE_UP_S (a loaded machine), or a wrong one
                     print(f"  round {r + 1}: {promotions:>8} {cache:>4} {start:>10}: {exc}"[:500], flush=True)
                     continue
@@ -154,11 +160,11 @@ def measure(promotions: str, promotions_file: Path, rounds: int, caches: list[st
 
 def summary(runs: list[Run]) -> None:
     print("\nmedians (seconds from `dre serve` to the first correct evaluate):")
-    print(f"{'promotions':>10} {'cache':>5} {'wait (old)':>11} {'background':>11} {'kernels serve':>14}")
+    print(f"{'promotions':>10} {'cache':>5} {'main':>7} {'wait (old)':>11} {'background':>11} {'kernels serve':>14}")
     for promotions in dict.fromkeys(r.promotions for r in runs):
         for cache in dict.fromkeys(r.cache for r in runs):
             case = (promotions, cache)
-            print(f"{promotions:>10} {cache:>5} {_median(runs, case, 'wait'):>11} "
+            print(f"{promotions:>10} {cache:>5} {_median(runs, case, 'main'):>7} {_median(runs, case, 'wait'):>11} "
                   f"{_median(runs, case, 'background'):>11} {_median(runs, case, 'background', 'kernels_s'):>14}")
 
 
@@ -173,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="runs of each case (default 3; medians printed)")
     ap.add_argument("--promotions", type=int, default=100_000, help="size of the generated set (0: none)")
     ap.add_argument("--caches", default="cold,warm", help="cold, warm or both (default cold,warm)")
-    ap.add_argument("--starts", default="wait,background", help="DRE_KERNEL_START values (default both)")
+    ap.add_argument("--starts", default="wait,background",
+                    help="DRE_KERNEL_START values (default both); `main` runs --baseline's code (its own default)")
+    ap.add_argument("--baseline", type=Path, help="another checkout (e.g. `git archive main` unpacked) for `main`")
     ap.add_argument("--old-large", action="store_true",
                     help="also `wait` with the generated set (the old behaviour: minutes a run)")
     ap.add_argument("--until-kernels", action="store_true",
@@ -184,11 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         fill_warm_cache()
     with tempfile.TemporaryDirectory(prefix="dre-coldstart-") as tmp:
         work = Path(tmp)
-        runs = measure("example", EXAMPLES / "promotions.json", args.rounds, caches, starts, args.until_kernels, work)
+        runs = measure("example", EXAMPLES / "promotions.json", args.rounds, caches, starts, args.until_kernels, work,
+                       args.baseline)
         if args.promotions:
             path = write_promotion_file(work / "promotions.json", args.promotions, ARTICLES, GROUPS)
-            large_starts = starts if args.old_large else [s for s in starts if s != "wait"]
-            runs += measure(str(args.promotions), path, args.rounds, caches, large_starts, args.until_kernels, work)
+            large_starts = starts if args.old_large else [s for s in starts if s not in ("wait", "main")]
+            runs += measure(str(args.promotions), path, args.rounds, caches, large_starts, args.until_kernels, work,
+                            args.baseline)
     summary(runs)
     return 0
 
