@@ -19,10 +19,16 @@ search bounded by LIGHT_WORK_LIMIT, on each actor's own threads. Heavy: the few 
 short there, priced again with the full bound (kernels.config.BEST_DEAL_WORK_LIMIT) on
 ``heavy_threads`` threads of their own, at a lower CPU priority (HEAVY_NICE), so one tenant's
 pathological baskets wait for each other and for the CPU, not ordinary baskets for them. Every request has a deadline (``timeout_s``, DRE_PRICE_DEADLINE_MS).
+
+Kernels in the background (``start_engine(kernels_in_background=True)``, the service's default):
+the engine serves at once with the reference path while the numba kernels compile
+(actors.kernel_warmup), then rebuilds every tenant's set as a KernelSet and swaps it in; a set
+swapped in on the reference path after that (a reload that started earlier) is rebuilt too.
 """
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -31,12 +37,14 @@ import trio
 
 from actors.coordinator import PRICE_TIMEOUT_S, Coordinator
 from actors.deadlines import Deadlines
+from actors.kernel_warmup import READY, begin_warm_up, status, warm_up_in_background
 from actors.kit import mailbox, open_actor
 from actors.messages import HEAVY_QUEUE, BatchObserver, serve_heavy
 from actors.resolver import start_resolvers
 from actors.shard import start_shard
 from actors.supervisor import RestartLog, supervise
 from dre.basket import Basket
+from dre.evaluate import IndexedReferenceSet, ReferenceSet
 from dre.pricing import PromotionSet
 from dre.pricing.context import Context
 from dre.pricing.result import Result
@@ -50,23 +58,38 @@ HEAVY_THREADS = 1  # threads of the heavy lane per worker process: a pathologica
 
 
 def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1) -> PromotionSet:
-    """The production PromotionSet: numba ``kernels.KernelSet`` when available, else ReferenceSet.
+    """The production PromotionSet: numba ``kernels.KernelSet`` when this process can use the
+    kernels (actors.kernel_warmup.status), else the reference path (IndexedReferenceSet).
 
     Both implement the same interface (dre.pricing.PromotionSet) and give identical answers; the
-    fallback keeps the service usable while the kernels are not built.
+    reference path serves while the kernels compile, or when they cannot be built.
     """
-    try:
-        from kernels import KernelSet  # type: ignore[attr-defined]
-    except ImportError:
-        from dre.evaluate import ReferenceSet
-
-        return ReferenceSet(promotions, version=version, n_shards=n_shards)
-    return KernelSet(promotions, version=version, n_shards=n_shards)
+    if status.usable:
+        try:
+            from kernels import KernelSet  # type: ignore[attr-defined]
+        except ImportError:
+            pass
+        else:
+            return KernelSet(promotions, version=version, n_shards=n_shards)
+    return IndexedReferenceSet(promotions, version=version, n_shards=n_shards)
 
 
 def implementation_name() -> str:
-    """``KernelSet`` or ``ReferenceSet``: what :func:`build_promotion_set` builds (heartbeat)."""
-    return type(build_promotion_set([], 1, 1)).__name__
+    """``KernelSet`` or ``IndexedReferenceSet``: what :func:`build_promotion_set` builds now."""
+    return "KernelSet" if status.usable and _kernels_importable() else IndexedReferenceSet.__name__
+
+
+def _kernels_importable() -> bool:
+    try:
+        import kernels  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def compiled(pset: PromotionSet) -> bool:
+    """Whether ``pset`` prices with the numba kernels (else: the reference path)."""
+    return not isinstance(pset, ReferenceSet)
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,9 @@ class Engine:
         self.restarts = restarts
         self._sets: dict[str, PromotionSet] = {}
         self._zones: dict[str, StoreZones] = {}
+        # tenants whose set is on the reference path once the kernels are ready (upgrade_sets)
+        self._to_upgrade, self._upgrades = trio.open_memory_channel[str](math.inf)
+        self.warm_up_scope = trio.CancelScope()  # the background warm-up and upgrades: ended by aclose
 
     @property
     def n_shards(self) -> int:
@@ -119,8 +145,34 @@ class Engine:
         old = self.current(tenant)
         self._sets[tenant] = new_set
         log.info("promotion set swapped", extra={"tenant": tenant, "version": new_set.version,
-                                                 "promotions": len(new_set.ranked)})
+                                                 "promotions": len(new_set.ranked), "compiled": compiled(new_set)})
+        if status.state == READY and not compiled(new_set):
+            self._to_upgrade.send_nowait(tenant)  # built before the kernels were ready
         return old
+
+    def pricing_path(self, tenant: str) -> str:
+        """``KERNELS`` or ``REFERENCE``: what prices the tenant's requests now (heartbeat)."""
+        return "KERNELS" if compiled(self.current(tenant)) else "REFERENCE"
+
+    def kernels_ready(self) -> None:
+        """The kernels are loaded: rebuild every set on the reference path (upgrade_sets)."""
+        for tenant, pset in list(self._sets.items()):
+            if not compiled(pset):
+                self._to_upgrade.send_nowait(tenant)
+
+    async def upgrade_sets(self) -> None:
+        """Rebuild, in a thread, the set of each tenant sent by :meth:`kernels_ready` or
+        :meth:`swap` as a KernelSet of the same promotions and version, and swap it in unless the
+        tenant's set changed meanwhile (then that newer set is looked at). Runs until cancelled."""
+        async for tenant in self._upgrades:
+            pset = self._sets.get(tenant)
+            if pset is None or compiled(pset):
+                continue
+            new = await trio.to_thread.run_sync(build_promotion_set, pset.ranked, pset.version, self.n_shards)
+            if self._sets.get(tenant) is pset:
+                self.swap(tenant, new)
+            else:
+                self._to_upgrade.send_nowait(tenant)
 
     def zones(self, tenant: str) -> StoreZones:
         """The tenant's store time zones (none until :meth:`set_zones`): where a request's
@@ -152,6 +204,7 @@ class Engine:
 
         Requests arriving afterwards get 503 ENGINE_UNAVAILABLE. Idempotent.
         """
+        self.warm_up_scope.cancel()
         await self._coordinator.aclose()
         for send in self._mailboxes.values():
             await send.aclose()
@@ -164,7 +217,8 @@ class Engine:
 
 async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | None = None, *,
                        timeout_s: float = PRICE_TIMEOUT_S, observe: BatchObserver | None = None,
-                       warm_up: bool = True, heavy_threads: int = HEAVY_THREADS) -> Engine:
+                       warm_up: bool = True, kernels_in_background: bool = False,
+                       heavy_threads: int = HEAVY_THREADS) -> Engine:
     """Start the shard actors, resolver workers and the heavy lane in the caller's ``nursery``.
 
     Args:
@@ -176,6 +230,8 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
         observe: called with (actor kind, batch size) for every batch (metrics).
         warm_up: compile the numba kernels (in a thread) before returning, so the first request
             does not pay for it.
+        kernels_in_background: with ``warm_up``, return at once instead: the engine prices on the
+            reference path until the kernels are ready (actors.kernel_warmup), then swaps.
 
     Returns:
         the Engine. Call ``await engine.aclose()`` to let the actors drain and stop; cancelling
@@ -185,7 +241,7 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
         raise ValueError("at least one shard and one heavy-lane thread")
     resolvers = resolvers or shards
     restarts = RestartLog()
-    if warm_up:
+    if warm_up and not kernels_in_background:
         await trio.to_thread.run_sync(_warm_up)
     mailboxes: dict[str, trio.MemorySendChannel] = {}
     heavy = mailboxes["heavy"] = await start_heavy_lane(nursery, heavy_threads, restarts)
@@ -196,7 +252,18 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
     nursery.start_soon(deadlines.run)
     coordinator = Coordinator([mailboxes[f"shard-{s}"] for s in range(shards)], mailboxes["resolver"], deadlines,
                               timeout_s)
-    return Engine(coordinator, mailboxes, restarts, deadlines)
+    engine = Engine(coordinator, mailboxes, restarts, deadlines)
+    if warm_up and kernels_in_background:
+        begin_warm_up()  # now: the sets built from here on take the reference path until READY
+        nursery.start_soon(_warm_up_in_background, engine)
+    return engine
+
+
+async def _warm_up_in_background(engine: Engine) -> None:
+    with engine.warm_up_scope:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(engine.upgrade_sets)
+            await warm_up_in_background(engine.kernels_ready)
 
 
 async def start_heavy_lane(nursery: trio.Nursery, threads: int, restarts: RestartLog) -> trio.MemorySendChannel:

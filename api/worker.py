@@ -33,7 +33,8 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         redis_url: the Redis to use (the embedded server's URL when DRE_REDIS_URL is absent); None
             runs without a store (an UnavailableStore: counters local, coupons unknown, every
             store-only route 503) - for tests and tools.
-        warm_up: compile the kernels before yielding.
+        warm_up: make the kernels ready: before yielding, or in the background
+            (DRE_KERNEL_START).
 
     Owns its nursery. On exit the engine's mailboxes are closed (queued pricing finishes), then
     the store's (queued calls are answered), then the nursery waits for the actors to end. If
@@ -44,18 +45,20 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         store = (await start_store(nursery, redis_url, call_timeout_s=config.store_deadline_ms / 1000)
                  if redis_url else UnavailableStore())
         timeout_s = engine_timeout_s or config.price_deadline_ms / 1000  # DRE_PRICE_DEADLINE_MS
+        # DRE_KERNEL_START=background (the default): serve at once on the reference path while
+        # the kernels compile (actors.kernel_warmup); wait: only once they are loaded
         engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
-                                    timeout_s=timeout_s)
+                                    kernels_in_background=config.kernel_start == "background", timeout_s=timeout_s)
         # a local instance runs no effects itself: its jobs queue each confirm for central, in order
         jobs = await start_side_effects(nursery, config, store, QueueForCentral(store) if config.local else None)
         services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
                             ExhaustedBudgets(store), jobs)
         metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts), store.circuit))
         try:
-            await load_start_promotions(services)
+            parsed = await load_start_promotions(services)
             if store.available:
                 tenants = config.tenants
-                services.reloader = await start_reloader(nursery, store, engine, tenants)
+                services.reloader = await start_reloader(nursery, store, engine, tenants, parsed=parsed)
                 services.imports = await start_import_jobs(nursery, store, tenants)
             if config.local and store.available:
                 services.local = await start_local(nursery, config, store)

@@ -37,8 +37,10 @@ class LiveServer:
 
     ``env`` is laid over this process's environment, except DRE_REDIS_URL, which is taken only from
     ``env`` (without it the server runs its embedded Redis): a developer's shell must not point a
-    test or a benchmark at their own Redis. The server's output goes to ``log_path``, else to an
-    unnamed temporary file; ``output()`` reads it.
+    test or a benchmark at their own Redis. DRE_KERNEL_START is ``wait`` unless given: benchmarks and
+    end-to-end tests measure the kernels, not the reference path of a worker's first seconds
+    (bench.coldstart and tests/api/test_serve_cold.py measure that). The server's output goes to
+    ``log_path``, else to an unnamed temporary file; ``output()`` reads it.
     """
 
     def __init__(self, env: dict[str, str], args: list[str] | None = None, log_path: Path | None = None,
@@ -46,6 +48,7 @@ class LiveServer:
         self.port = port or free_port()  # a given port: a restart where clients expect it
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {key: value for key, value in os.environ.items() if key != "DRE_REDIS_URL"}
+        full_env.setdefault("DRE_KERNEL_START", "wait")
         full_env.update({"PYTHONPATH": str(ROOT), **env})
         # A file, not a pipe: nobody reads a pipe while the server runs, and a full pipe (64 KiB of
         # access log lines) would block the server in the middle of a request.

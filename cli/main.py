@@ -33,9 +33,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _warmup(args: argparse.Namespace) -> int:
-    from kernels import warmup
+    from kernels.warmup import warmup_once
 
-    warmup()
+    warmup_once(batch=True)  # stamped: a worker then loads the kernels without a compile child
     print("numba kernels compiled and cached")
     return 0
 

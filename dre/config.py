@@ -29,6 +29,7 @@ POS, ADMIN = "pos", "admin"  # key roles: `tenant:key` is a POS key, `tenant:key
 LOOPBACK_NAMES = ("localhost",)  # besides loopback IP addresses (127.0.0.0/8, ::1)
 REDIS_SCHEMES = ("redis", "rediss", "unix")  # what actors.redis_link connects to
 CENTRAL, LOCAL = "central", "local"  # deployments (DRE_MODE): the central service, or a store's own instance
+KERNEL_STARTS = ("background", "wait")  # DRE_KERNEL_START: serve while the numba kernels compile, or wait
 CENTRAL_SCHEMES = ("http", "https")  # what a local instance reaches central with (DRE_CENTRAL_URL)
 
 # Setting -> its environment variable; the ones `dre serve` also takes as a flag are in FLAGS.
@@ -39,7 +40,7 @@ ENV = {
     "max_import_bytes": "DRE_MAX_IMPORT_BYTES", "job_runners": "DRE_JOB_RUNNERS", "job_lease_s": "DRE_JOB_LEASE_S",
     "price_deadline_ms": "DRE_PRICE_DEADLINE_MS", "store_deadline_ms": "DRE_STORE_DEADLINE_MS",
     "mode": "DRE_MODE", "central_url": "DRE_CENTRAL_URL", "central_key": "DRE_CENTRAL_KEY",
-    "lease_fraction": "DRE_LEASE_FRACTION",
+    "lease_fraction": "DRE_LEASE_FRACTION", "kernel_start": "DRE_KERNEL_START",
 }
 FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys", "mode",
          "central_url", "central_key")
@@ -78,6 +79,7 @@ class Config:
     central_url: str | None = None  # LOCAL: central's base URL
     central_key: str | None = None  # LOCAL: an admin key of this store's tenant at central
     lease_fraction: float = 0.1  # central: the share of each budget leased to a local instance (0: none)
+    kernel_start: str = "background"  # background: price on the reference path until the kernels are ready
 
     @property
     def local(self) -> bool:
@@ -296,4 +298,11 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
                                  unit=" of milliseconds"),
         mode=mode, central_url=central, central_key=central_key,
         lease_fraction=0.1 if given("lease_fraction") is None else fraction("lease_fraction", given("lease_fraction")),
+        kernel_start=_kernel_start(given("kernel_start") or KERNEL_STARTS[0]),
     )
+
+
+def _kernel_start(value: str) -> str:
+    if value.strip().lower() not in KERNEL_STARTS:
+        raise _bad("kernel_start", value, " or ".join(KERNEL_STARTS))
+    return value.strip().lower()

@@ -1,7 +1,17 @@
-"""Compile (or load from the numba cache) every kernel, on a tiny promotion set using every path."""
+"""Compile (or load from the numba cache) every kernel, on a tiny promotion set using every path.
+
+``python -m kernels`` compiles the service's kernels into numba's on-disk cache under a lock
+(:func:`warmup_once`): the child process a worker starts while it serves with the reference
+evaluator (actors.kernel_warmup), and scripts/bootstrap after an install. Processes starting
+together (``dre serve --workers N``) compile once: the others wait for the lock, then load.
+"""
 from __future__ import annotations
 
+import fcntl
+import os
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 from dre.basket import Basket, Line
 from dre.pricing.context import Context, CouponCheck
@@ -35,11 +45,12 @@ def _sample_promotions() -> list[m.Promotion]:
     ]
 
 
-def warmup() -> None:
-    """Run every kernel once so numba compiles it or loads it from the cache (NUMBA_CACHE_DIR)."""
-    import numpy as np
+def warmup(batch: bool = True) -> None:
+    """Run every kernel once so numba compiles it or loads it from the cache (NUMBA_CACHE_DIR).
 
-    from kernels.batch import encode_batch, price_batch
+    ``batch=False``: only the kernels the service prices with (KernelSet's evaluate, shard
+    candidates and resolve), not the parallel batch kernel (``dre simulate``, benchmarks).
+    """
     from kernels.promotion_set import KernelSet
 
     ks = KernelSet(_sample_promotions())
@@ -50,6 +61,58 @@ def warmup() -> None:
     ks.evaluate(basket, ctx)
     item = ks.prepare(basket, ctx)
     ks.resolve([item], ks.shard_candidates(0, [item]))
-    price_batch(ks.tables, **encode_batch(ks, [basket, basket], [ctx, ctx]))
-    from kernels.arith import mul_div_half_up
-    mul_div_half_up(np.int64(1), np.int64(1), np.int64(1))
+    if batch:
+        import numpy as np
+
+        from kernels.arith import mul_div_half_up
+        from kernels.batch import encode_batch, price_batch
+
+        price_batch(ks.tables, **encode_batch(ks, [basket, basket], [ctx, ctx]))
+        mul_div_half_up(np.int64(1), np.int64(1), np.int64(1))
+
+
+LOCK_NAME = "dre-warmup.lock"
+STAMP_NAME = "dre-warmup.done"  # the fingerprint of the sources the cache was last filled from
+
+
+def cache_dir() -> Path:
+    """Where numba caches the kernels: NUMBA_CACHE_DIR, else beside their sources (__pycache__)."""
+    return Path(os.environ.get("NUMBA_CACHE_DIR") or Path(__file__).resolve().parent / "__pycache__")
+
+
+def fingerprint() -> str:
+    """What numba's cache of these kernels depends on: Python, numba and every kernel source."""
+    import numba
+
+    here = Path(__file__).resolve().parent
+    files = sorted(here.glob("*.py"))
+    return ";".join([sys.version.split()[0], numba.__version__] +
+                    [f"{f.name}:{f.stat().st_mtime_ns}:{f.stat().st_size}" for f in files])
+
+
+def cache_filled() -> bool:
+    """Whether :func:`warmup_once` filled the cache from these very sources (the service's kernels
+    then load in a few seconds: no compile)."""
+    try:
+        return (cache_dir() / STAMP_NAME).read_text() == fingerprint()
+    except OSError:
+        return False
+
+
+def warmup_once(batch: bool = False) -> None:
+    """:func:`warmup` holding an exclusive lock next to the cache, so that concurrent processes do
+    not compile the same kernels side by side on a small machine: the first compiles and fills the
+    cache, the others wait and then load it. Without a writable cache directory, no lock."""
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        lock = open(cache_dir() / LOCK_NAME, "a")  # noqa: SIM115 - held until the warm-up ends
+    except OSError:
+        warmup(batch)
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        warmup(batch)
+        try:
+            (cache_dir() / STAMP_NAME).write_text(fingerprint())
+        except OSError:
+            pass

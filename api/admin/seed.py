@@ -17,7 +17,7 @@ from actors.store import Store
 from api.admin.coupon_types import store_coupon_type
 from api.services import Services
 from dre.errors import DREError
-from dre.promotion import Promotion
+from dre.promotion import Promotion, coupon_gates
 from dre.promotion.rules_file import load_rules
 from dre.wire.convert import validation_error
 from dre.wire.coupon_type import CouponTypeIn
@@ -39,12 +39,16 @@ def file_coupon_types(path: Path) -> list[CouponTypeIn]:
     return out
 
 
-async def seed_from_file(store: Store, tenant: str, path: Path, promotions: Sequence[Promotion]) -> int:
-    """Write the file's promotions (already validated) and coupon types into the store if the
-    tenant's promotions were never written; returns how many promotions were written (0: the
-    store already had the tenant's rules, which win)."""
-    types = file_coupon_types(path)
-    written = await store.promotions.seed(tenant, {p.id: orjson.dumps(p.raw).decode() for p in promotions})
+def stored_documents(promotions: Sequence[Promotion]) -> dict[str, str]:
+    """Promotion id -> the JSON document the store keeps for it (the reloader parses these)."""
+    return {p.id: orjson.dumps(p.raw).decode() for p in promotions}
+
+
+async def seed_from_file(store: Store, tenant: str, documents: dict[str, str], types: Sequence[CouponTypeIn]) -> int:
+    """Write the file's promotions (already validated: ``stored_documents``) and coupon types
+    (``file_coupon_types``) into the store if the tenant's promotions were never written; returns
+    how many promotions were written (0: the store already had the tenant's rules, which win)."""
+    written = await store.promotions.seed(tenant, documents)
     if written:
         for ct in types:
             try:
@@ -54,31 +58,39 @@ async def seed_from_file(store: Store, tenant: str, path: Path, promotions: Sequ
     return written
 
 
-async def load_start_promotions(services: Services) -> None:
+async def load_start_promotions(services: Services) -> dict[str, Promotion]:
     """Apply DRE_PROMOTIONS_FILE (if set) to the first tenant; raises DREError on a bad file.
 
     With a store, the store is the one source of truth for every worker: the file's promotions
     (and coupon types) are written into it only while the tenant's promotions were never written
     (version 0, atomically, so workers starting together seed once), and the reloader then loads
     them like any admin write. Without a store the file is loaded into this worker directly.
+
+    Returns the file's promotions not gated by its coupon types, by their stored document: the
+    reloader's first load takes these as they are instead of parsing the same JSON again.
     """
     path = services.config.promotions_file
     if path is None:
-        return
+        return {}
     promotions, ctx = load_rules(path)
     tenant = services.config.first_tenant
     services.static_coupons[tenant] = ctx.coupons
     if not services.store.available:
         services.engine.load(tenant, promotions)
-    else:
-        try:
-            await seed_from_file(services.store, tenant, path, promotions)
-        except DREError as exc:
-            if exc.status != 503:
-                raise
-            # Store down at start-up: price with the file meanwhile. Its set carries version
-            # LOCAL_FILE_VERSION, which the reloader keeps while the store has no rules (version
-            # 0) and replaces once the store has some; the file is seeded by the next start.
-            services.engine.swap(tenant, build_promotion_set(promotions, LOCAL_FILE_VERSION, services.engine.n_shards))
-            log.warning("promotion file not seeded: store unavailable", extra={"error": exc.message})
+        return {}
+    documents = stored_documents(promotions)
+    types = file_coupon_types(path)
+    gated = coupon_gates(t.model_dump() for t in types)
+    parsed = {documents[p.id]: p for p in promotions if p.id not in gated}
+    try:
+        await seed_from_file(services.store, tenant, documents, types)
+    except DREError as exc:
+        if exc.status != 503:
+            raise
+        # Store down at start-up: price with the file meanwhile. Its set carries version
+        # LOCAL_FILE_VERSION, which the reloader keeps while the store has no rules (version
+        # 0) and replaces once the store has some; the file is seeded by the next start.
+        services.engine.swap(tenant, build_promotion_set(promotions, LOCAL_FILE_VERSION, services.engine.n_shards))
+        log.warning("promotion file not seeded: store unavailable", extra={"error": exc.message})
     log.info("promotions loaded", extra={"tenant": tenant, "file": str(path), "count": len(promotions)})
+    return parsed

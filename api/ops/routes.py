@@ -11,6 +11,7 @@ from quart import Blueprint, Response, g, request
 from quart_schema import document_response, hide
 
 from actors import implementation_name
+from actors.kernel_warmup import status as kernel_status
 from api.http.errors import json_response
 from api.http.metrics import CONTENT_TYPE
 from api.http.openapi import AUTH_ERRORS, errors, raw_response
@@ -54,6 +55,8 @@ async def heartbeat() -> Response:
         "uptime": round(time.monotonic() - s.started_monotonic, 3),
         "circuitBreaker": breaker,
         "engine": implementation_name(),
+        "pricingPath": s.engine.pricing_path(g.tenant),
+        "kernels": kernel_status.state,
         "instance": "LOCAL" if s.config.local else "CENTRAL",
         "backgroundErrors": {name: {"count": f.count, "lastError": f.last_error, "lastErrorAt": iso_utc(f.last_at)}
                              for name, f in sorted(s.store.faults.by_actor.items())},

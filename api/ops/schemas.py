@@ -25,7 +25,14 @@ class Heartbeat(BaseModel):
     promotionsVersion: int
     uptime: float = Field(description="Seconds since the worker started")
     circuitBreaker: Literal["closed", "open", "half_open", "none"]
-    engine: str = Field(description="KernelSet (numba) or ReferenceSet")
+    engine: str = Field(description="What new promotion sets are built as: KernelSet (numba), or "
+                                    "IndexedReferenceSet (the reference evaluator) while the kernels are not ready")
+    pricingPath: Literal["KERNELS", "REFERENCE"] = Field(
+        description="What prices the caller's tenant's requests now: the numba kernels, or the reference evaluator "
+                    "(same answers, slower) while they compile after a start")
+    kernels: Literal["COMPILING", "READY", "UNAVAILABLE", "LAZY"] = Field(
+        description="This worker's numba kernels: COMPILING (in the background; pricingPath REFERENCE), READY, "
+                    "UNAVAILABLE (could not be built here: the reference path stays), LAZY (compiled on first use)")
     instance: Literal["CENTRAL", "LOCAL"] = Field(
         description="LOCAL: a store's own instance (DRE_MODE=local). There `mode`, `btpConnectivity` and "
                     "`circuitBreaker` describe the link to central, `lastSync` is the end of the last complete pull "

@@ -28,9 +28,28 @@ def read_rules_file(path: Path) -> tuple[object, list[dict]]:
     return data, []
 
 
+_LAST: dict[tuple, tuple[list, Context]] = {}  # the last file loaded, by (path, mtime, size)
+
+
 def load_rules(path: Path) -> tuple[list, Context]:
-    """A promotion file's validated promotions (coupon gates applied) and offline context."""
-    return rules_from_json(*read_rules_file(path))
+    """A promotion file's validated promotions (coupon gates applied) and offline context.
+
+    The last file's answer is kept while the file is unchanged (same modification time and size):
+    `dre serve` checks the file before it starts and its worker then loads it, and 100,000
+    promotions take ~10 s to validate. Callers must not change the list.
+    """
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _LAST:
+        return _LAST[key]
+    rules = rules_from_json(*read_rules_file(path))
+    if key is not None:
+        _LAST.clear()
+        _LAST[key] = rules
+    return rules
 
 
 def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list, Context]:

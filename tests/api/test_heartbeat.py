@@ -18,8 +18,8 @@ async def test_heartbeat_fields(client):
     hb = orjson.loads(await r.get_data())
     assert r.status_code == 200
     assert set(hb) == {"status", "version", "mode", "btpConnectivity", "lastSync", "pendingTransactions",
-                       "promotionsLoaded", "promotionsVersion", "uptime", "circuitBreaker", "engine", "instance",
-                       "backgroundErrors"}
+                       "promotionsLoaded", "promotionsVersion", "uptime", "circuitBreaker", "engine", "pricingPath",
+                       "kernels", "instance", "backgroundErrors"}
     assert hb["instance"] == "CENTRAL"  # the default deployment (a local instance: tests/local)
     assert hb["backgroundErrors"] == {}
     assert hb["status"] == "UP" and hb["mode"] == "ONLINE" and hb["btpConnectivity"] == "CONNECTED"
@@ -29,6 +29,7 @@ async def test_heartbeat_fields(client):
     assert hb["uptime"] >= 0 and hb["version"]
     assert datetime.fromisoformat(hb["lastSync"]).tzinfo is not None
     assert hb["engine"] == "KernelSet"  # the kernels serve: no silent fall-back to the reference evaluator
+    assert hb["pricingPath"] == "KERNELS" and hb["kernels"] == "LAZY"  # a test engine: compiled on first use
 
 
 async def test_store_down_still_prices_with_local_counter(example_request):

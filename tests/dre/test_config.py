@@ -26,12 +26,12 @@ def test_valid_values_from_the_environment(tmp_path):
         "DRE_API_KEYS": "acme:k1, globex:k2", "DRE_REDIS_URL": "rediss://u:p@redis.example:6380/3",
         "DRE_DATA_DIR": str(tmp_path), "DRE_PROMOTIONS_FILE": str(promos), "DRE_MAX_BODY_BYTES": " 2048 ",
         "DRE_MAX_IMPORT_BYTES": "1000", "DRE_JOB_RUNNERS": "0", "DRE_JOB_LEASE_S": "0.5",
-        "DRE_PRICE_DEADLINE_MS": "400"})
+        "DRE_PRICE_DEADLINE_MS": "400", "DRE_KERNEL_START": "Wait"})
     keys = {"k1": ApiKey("acme"), "k2": ApiKey("globex")}  # POS keys
     assert config == Config(host="0.0.0.0", port=65535, workers=4, shards=2, api_keys=keys,
                             redis_url="rediss://u:p@redis.example:6380/3", data_dir=tmp_path, promotions_file=promos,
                             max_body_bytes=2048, max_import_bytes=1000, job_runners=0, job_lease_s=0.5,
-                            price_deadline_ms=400)
+                            price_deadline_ms=400, kernel_start="wait")
 
 
 @pytest.mark.parametrize("url", ["redis://localhost", "redis://127.0.0.1:6379/0", "redis://:secret@h:1/15",
@@ -75,6 +75,7 @@ BAD = [
     (None, "DRE_PRICE_DEADLINE_MS", "0", "a whole number of milliseconds from 1 to 60000"),
     (None, "DRE_PRICE_DEADLINE_MS", "0.25", "a whole number of milliseconds from 1 to 60000"),
     (None, "DRE_PRICE_DEADLINE_MS", "600000", "a whole number of milliseconds from 1 to 60000"),
+    (None, "DRE_KERNEL_START", "later", "background or wait"),
     ("redis_url", "DRE_REDIS_URL", "notaurl", "a Redis URL"),
     ("redis_url", "DRE_REDIS_URL", "http://localhost:6379", "a Redis URL"),
     ("redis_url", "DRE_REDIS_URL", "redis://", "a Redis URL"),

@@ -1,0 +1,37 @@
+"""Once the kernels are ready, a set that still arrives on the reference path (a reload that began
+while they compiled) is rebuilt on them too, same promotions and version (actors.engine)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+
+from actors import kernel_warmup
+from actors.engine import open_engine
+from dre.evaluate import IndexedReferenceSet
+from dre.promotion.rules_file import load_rules
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+async def test_a_reference_set_swapped_in_after_the_kernels_are_ready_is_rebuilt_on_them(monkeypatch):
+    async def compiled_already() -> None:
+        pass
+
+    monkeypatch.setattr(kernel_warmup, "compile_in_child", compiled_already)
+    monkeypatch.setattr(kernel_warmup.status, "state", kernel_warmup.LAZY)
+    promotions, _ = load_rules(EXAMPLES / "promotions.json")
+    async with open_engine(shards=1, warm_up=True, kernels_in_background=True) as engine:
+        engine.load("acme", promotions)
+        assert engine.pricing_path("acme") == "REFERENCE"
+        with trio.fail_after(60):
+            while engine.pricing_path("acme") != "KERNELS":
+                await trio.sleep(0.02)
+        assert kernel_warmup.status.state == kernel_warmup.READY
+        engine.swap("acme", IndexedReferenceSet(promotions, version=9))  # a late reload's set
+        assert engine.pricing_path("acme") == "REFERENCE"
+        with trio.fail_after(60):
+            while engine.pricing_path("acme") != "KERNELS":
+                await trio.sleep(0.02)
+        assert engine.current("acme").version == 9
+        assert [p.id for p in engine.current("acme").ranked] == [p.id for p in sorted(promotions, key=lambda p: p.rank)]
