@@ -27,6 +27,7 @@ import trio
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
 from actors.store_ops.coupons import code_keys, type_of
+from actors.store_ops.jobs import HELD_TTL_S, JobQueue
 from dre.errors import DREError
 from dre.returns import SaleState
 from dre.store import keys
@@ -69,6 +70,10 @@ def _txn_keys(tenant: str, txn_id: str) -> list[str]:
 
 class Transactions(StorePart):
     """``store.transactions``: a transaction's counter, its priced iterations, its confirm."""
+
+    def __init__(self, core) -> None:  # noqa: ANN001 - the store core (StorePart)
+        super().__init__(core)
+        self._jobs = JobQueue(core)  # a confirm queues its job
 
     async def next_counter(
         self, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S,
@@ -116,13 +121,20 @@ class Transactions(StorePart):
         """
         return _confirmable(await self._seal(tenant, txn_id, counter, 0), txn_id, counter)
 
-    async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int) -> list:
-        """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0). Its refusals of the counter
-        (stale, never issued, expired) give way to an earlier confirm known only in the tenant's
-        slot (confirm.lua judging): its answer copy is gone, the worker died before settling."""
+    async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int,
+                    job: tuple[str, str, int] | None = None) -> list:
+        """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0, and then writing ``job`` -
+        (id, payload, now) - HELD). Its refusals of the counter (stale, never issued, expired)
+        give way to an earlier confirm known only in the tenant's slot (confirm.lua judging): its
+        answer copy is gone, the worker died before settling."""
         counter_key, iterations, seal, answer, _ = _txn_keys(tenant, txn_id)
-        reply = await self._core.call_script(self._core.scripts.txn_seal, [counter_key, iterations, seal, answer],
-                                             [txn_id, counter, ttl_ms])
+        k = [counter_key, iterations, seal, answer]
+        args: list[object] = [txn_id, counter, ttl_ms]
+        if ttl_ms:
+            assert job is not None
+            k.append(keys.job(tenant, job[0]))
+            args += [*job, ms(HELD_TTL_S)]
+        reply = await self._core.call_script(self._core.scripts.txn_seal, k, args)
         if reply[0] in ("CONFIRMABLE", "REPLAYED", "ALREADY_CONFIRMED"):
             return reply
         none = keys.none_key(tenant)
@@ -171,17 +183,20 @@ class Transactions(StorePart):
             raise ValueError("budget amounts are >= 0 (returns do not consume budget)")
         if not answer:
             raise ValueError("no answer to keep (the script would only judge: see confirmable)")
-        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S))
+        job_id = keys.job_id(txn_id, counter)
+        t = now if now is not None else now_ms()
+        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S), (job_id, job_payload, t))
         if sealed[0] != "CONFIRMABLE":  # a replay, or refused: nothing to commit, nothing sealed
             found = _confirmable(sealed, txn_id, counter)
-            return ConfirmResult(found.answer, True, (), keys.job_id(txn_id, counter), {})
+            return ConfirmResult(found.answer, True, (), job_id, {})
         reply: list = ["", ""]
         try:
-            reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer, job_payload,
-                                       now, ttl_s, sale_record, returns or {})
+            # queued before the commit: a commit never lands without its job (HELD until settled)
+            await self._jobs.enqueue(tenant, job_id, t)
+            reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer,
+                                       t, ttl_s, sale_record, returns or {})
         finally:
             await self._settle(tenant, txn_id, counter, reply, ttl_s)
-        job_id = keys.job_id(txn_id, counter)
         if reply[0] == "CONFIRMED":
             left = {pid: int(v) for pid, v in orjson.loads(reply[2]).items()}
             return ConfirmResult(reply[1], False, tuple(reply[3:]), job_id, left)
@@ -190,27 +205,26 @@ class Transactions(StorePart):
         raise confirm_refusal(reply, txn_id, counter)
 
     async def _commit(self, tenant: str, txn_id: str, counter: int, customer_id: str | None,
-                      promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str, job_payload: str,
-                      now: int | None, ttl_s: float, sale_record: str,
+                      promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str,
+                      now: int, ttl_s: float, sale_record: str,
                       returns: Mapping[str, Sequence[tuple[str, int, int]]]) -> list:
         """confirm.lua in the tenant's slot: its reply (the verdict first). The sale records (this
         one's, and those of the sales its linked returns name) are tenant-slot keys: checked and
         counted in this same commit."""
-        job_id = keys.job_id(txn_id, counter)
         none = keys.none_key(tenant)
         k = [
             none,
             none,
             keys.txn_confirmed(tenant, txn_id),
             keys.txn_done(tenant, txn_id),
-            keys.job(tenant, job_id),
-            keys.job_queue(tenant),
+            none,
+            none,
             keys.exhausted_budgets(tenant),
             keys.coupon_expiry(tenant),
         ]
         args: list[object] = [
-            txn_id, counter, customer_id or "", now if now is not None else now_ms(), ms(ttl_s),
-            answer, job_payload, job_id, len(promotions), len(coupons), ms(DONE_MARKER_TTL_S),
+            txn_id, counter, customer_id or "", now, ms(ttl_s),
+            answer, "", "", len(promotions), len(coupons), ms(DONE_MARKER_TTL_S),
         ]
         for p in promotions:
             k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]
@@ -235,10 +249,14 @@ class Transactions(StorePart):
         lane. Shielded (a cancelled confirm still lets go); a failure only leaves the seal to lapse."""
         answer = reply[1] if reply[0] in ("CONFIRMED", "REPLAYED") else ""
         refused = reply[1] if reply[0] == "BUDGET_EXHAUSTED" and reply[2] != "perCustomer" else ""
+        verdict = "1" if reply[0] and not answer else ""  # a refusal: the HELD job goes
+        k = [*_txn_keys(tenant, txn_id), keys.job(tenant, keys.job_id(txn_id, counter))]
         with trio.CancelScope(shield=True), trio.move_on_after(SETTLE_TIMEOUT_S):
             try:
-                await self._core.call_script(self._core.scripts.txn_settle, _txn_keys(tenant, txn_id),
-                                             [counter, ms(ttl_s), answer, refused])
+                settled = await self._core.call_script(self._core.scripts.txn_settle, k,
+                                                       [counter, ms(ttl_s), answer, refused, verdict])
+                if settled == 2:  # the refused confirm's job was dropped: so is its queue entry
+                    await self._jobs.dequeue(tenant, keys.job_id(txn_id, counter))
             except DREError:
                 pass  # the store is down: the seal lapses after SEAL_TTL_S
 

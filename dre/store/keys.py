@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 
 PREFIX = "dre"  # the service prefix on every key (shared Redis instances stay tidy)
 _FORBIDDEN = set("{}")  # a brace in a tenant would break the hash tag
@@ -204,24 +205,80 @@ def idempotency(tenant: str, scope: str, key: str) -> str:
 
 
 # -- side-effect jobs --------------------------------------------------------------------------
+# A job lives in its transaction's slot (written by the confirm's steps that run there); the
+# queue is JOB_BUCKETS sorted sets, each in a slot of its own, so one tenant's job traffic spreads
+# over every master like its evaluates.
+
+JOB_BUCKETS = 12  # queue buckets per tenant: evenly shared by 1, 2, 3, 4, 6 or 12 masters
+_SLOTS = 16384
+
 
 def job_id(txn_id: str, counter: int) -> str:
     """The id of the side-effects job of a confirmed iteration (one job per iteration)."""
     return f"{txn_id}/{counter}"
 
 
+def _job_txn(job_id_: str) -> tuple[str, str]:
+    txn, _, counter = job_id_.rpartition("/")
+    return txn, counter
+
+
 def job(tenant: str, job_id_: str) -> str:
-    """HASH per job: status, attempts, payload, results, timestamps, last error."""
-    return f"{tenant_prefix(tenant)}:job:{part(job_id_)}"
+    """HASH per job: status (HELD while its confirm commits, then PENDING, RUNNING, COMPLETED or
+    FAILED), attempts, payload, results, timestamps, last error. In its transaction's slot."""
+    txn, counter = _job_txn(job_id_)
+    return f"{txn_prefix(tenant, txn)}:job:{part(counter)}"
 
 
-def job_queue(tenant: str) -> str:
-    """LIST of job ids waiting to run (LPUSH in, RPOP out: FIFO)."""
+def job_grants(tenant: str, job_id_: str) -> str:
+    """HASH grant id -> the post-purchase codes a job granted (coupon_grant.lua's once-per-grant
+    record). The tenant's slot: it is written with the codes, which are the tenant's."""
+    return f"{tenant_prefix(tenant)}:job:{part(job_id_)}:grants"
+
+
+def _crc16(data: bytes) -> int:  # CRC-16/XMODEM, the cluster's key hash (redis.crc.key_slot)
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+@functools.lru_cache(maxsize=1024)
+def job_buckets(tenant: str) -> tuple[str, ...]:
+    """The tenant's JOB_BUCKETS queue keys (ZSET job id -> when it may be claimed, ms: enqueue
+    time plus a short hold, or a worker's lease deadline). Bucket i's hash tag is drawn so that
+    its slot lies in the i-th twelfth of the slot range: a cluster whose masters own equal
+    contiguous ranges (``redis-cli --cluster create``) gets the same number of buckets on each."""
+    out = []
+    for i in range(JOB_BUCKETS):
+        lo, hi = i * _SLOTS // JOB_BUCKETS, (i + 1) * _SLOTS // JOB_BUCKETS
+        salt = 0
+        while True:
+            tag = f"{part(tenant)}:jobs:{i}.{salt}"
+            if lo <= _crc16(tag.encode()) % _SLOTS < hi:
+                break
+            salt += 1
+        tenant_prefix(tenant)  # the same check of the tenant id
+        out.append(f"{PREFIX}:{{{tag}}}:queue")
+    return tuple(out)
+
+
+def job_bucket(tenant: str, job_id_: str) -> str:
+    """The queue bucket of a job: by its transaction (a lane's retries meet the same bucket)."""
+    txn, _ = _job_txn(job_id_)
+    return job_buckets(tenant)[zlib.crc32(txn.encode()) % JOB_BUCKETS]
+
+
+def legacy_job_queue(tenant: str) -> str:
+    """LIST of job ids of the layout before the buckets (``dre store migrate`` moves them)."""
     return f"{tenant_prefix(tenant)}:jobs:queue"
 
 
-def job_leases(tenant: str) -> str:
-    """ZSET job id -> lease deadline (ms): jobs claimed by a worker. An expired lease is re-queued."""
+def legacy_job_leases(tenant: str) -> str:
+    """ZSET job id -> lease deadline of the layout before the buckets (migrated likewise)."""
     return f"{tenant_prefix(tenant)}:jobs:leases"
 
 
@@ -317,12 +374,16 @@ def imports_pending(tenant: str) -> str:
 _LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>counter|iterations|refused)"
                      r"|member:(?P<member>[^:]+)(?::event:(?P<event>[^:]+))?"
                      r"|idem:(?P<scope>[^:]+):(?P<key>[^:]+)"
-                     r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?)$")
+                     r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?"
+                     r"|job:(?P<jtxn>[^:]+)/(?P<jcounter>\d+))$")
+_LEGACY_QUEUE = re.compile(r"^dre:\{(?P<t>[^{}]+)\}:jobs:(?P<kind>queue|leases)$")
 
 
 def legacy_rename(name: str) -> str | None:
     """The current name of a key written by the layout before issue 14, or None when ``name`` is
     not such a key (or kept its name: the confirmed and done markers, coupons, budgets...).
+    A side-effects job's hash moves to its transaction's slot (its queue entries: see
+    :func:`legacy_queue`).
 
     Old keys carry their ids escaped already (``part``); the new tag reuses them as they are.
     """
@@ -335,6 +396,15 @@ def legacy_rename(name: str) -> str | None:
     if m["member"]:
         tag = f"{PREFIX}:{{{t}:member:{m['member']}}}"
         return f"{tag}:event:{m['event']}" if m["event"] else f"{tag}:points"
+    if m["jtxn"]:
+        return f"{PREFIX}:{{{t}:txn:{m['jtxn']}}}:job:{m['jcounter']}"
     if m["job"]:
         return f"{PREFIX}:{{{t}:import:{m['job']}}}:{m['rest'] or 'job'}"
     return f"{PREFIX}:{{{t}:idem:{m['scope']}/{m['key']}}}:{m['scope']}:{m['key']}"
+
+
+def legacy_queue(name: str) -> tuple[str, str] | None:
+    """(tenant, "queue" | "leases") of a job queue list or lease set of the layout before the
+    queue buckets, or None. Its ids go to their buckets (``job_bucket``)."""
+    m = _LEGACY_QUEUE.match(name)
+    return (m["t"], m["kind"]) if m else None

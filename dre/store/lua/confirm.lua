@@ -183,7 +183,4 @@ end
 redis.call('HSET', KEYS[3], 'counter', counter, 'answer', ARGV[6], 'confirmedAt', now)
 redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('SET', KEYS[4], counter, 'PX', ARGV[11])
-redis.call('HSET', KEYS[5], 'id', ARGV[8], 'status', 'PENDING', 'attempts', 0,
-           'transactionId', txn, 'counter', counter, 'payload', ARGV[7], 'createdAt', now)
-redis.call('LPUSH', KEYS[6], ARGV[8])
 return out
