@@ -139,7 +139,7 @@ class Transactions(StorePart):
             return reply
         none = keys.none_key(tenant)
         k = [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)]
-        earlier = await self._core.call_script(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])
+        earlier = await self._core.call_batched(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])
         return reply if earlier[0] == "CONFIRMABLE" else earlier
 
     async def confirm(
@@ -242,7 +242,8 @@ class Transactions(StorePart):
                 args += list(inc)
         k.append(none)
         # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
-        return await self._core.call_script(self._core.scripts.confirm, k, args, durable=True)
+        # batched: the confirms of this tenant waiting in the store actor's round commit in one call
+        return await self._core.call_batched(self._core.scripts.confirm, k, args, durable=True)
 
     async def _settle(self, tenant: str, txn_id: str, counter: int, reply: list, ttl_s: float) -> None:
         """txn_settle.lua: let go of the seal and record what the commit's ``reply`` means for the

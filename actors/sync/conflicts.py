@@ -23,7 +23,7 @@ class ForwardedTransactions(StorePart):
         (sync_iteration_put.lua). A confirm landing in between is judged again by the commit.
         """
         none = keys.none_key(tenant)
-        judged = await self._core.call_script(
+        judged = await self._core.call_batched(
             self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)],
             [txn_id, counter, "", 0, 0, ""])
         if judged[0] != "CONFIRMABLE":

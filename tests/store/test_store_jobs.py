@@ -95,16 +95,14 @@ async def sealed_and_queued(store, tenant, txn, t):
     await store.jobs.enqueue(tenant, f"{txn}/1", t)
 
 
-async def test_a_job_whose_confirm_is_in_flight_waits_and_one_never_committed_is_dropped(store, tenant, redis_url):
-    import redis
-
+async def test_a_job_whose_confirm_is_in_flight_waits_and_one_never_committed_is_dropped(store, tenant):
     from dre.store import keys
 
     t = NOW - 1_000_000  # the job was queued a while ago
     await sealed_and_queued(store, tenant, "A", t)
     assert await store.jobs.claim(tenant, now=t + 200) is None  # HELD while its seal is there: put off
     assert await store.jobs.queue_length(tenant) == 1
-    rdb = redis.Redis.from_url(redis_url, decode_responses=True)
+    rdb = store.core.client
     rdb.delete(keys.txn_seal(tenant, "A"))  # the seal lapsed: the worker died before its commit
     assert await store.jobs.claim(tenant, now=t + 1_000) is None  # as long as a lost commit may land
     assert await store.jobs.queue_length(tenant) == 1
@@ -113,16 +111,14 @@ async def test_a_job_whose_confirm_is_in_flight_waits_and_one_never_committed_is
     assert rdb.hget(keys.job(tenant, "A/1"), "status") == "HELD"  # lapses by itself (a retry reuses it)
 
 
-async def test_a_job_whose_confirm_committed_but_never_settled_runs(store, tenant, redis_url):
-    import redis
-
+async def test_a_job_whose_confirm_committed_but_never_settled_runs(store, tenant):
     from dre.store import keys
 
     t = NOW - 1_000_000
     await sealed_and_queued(store, tenant, "A", t)
     reply = await store.transactions._commit(tenant, "A", 1, "C", [BudgetUse("P", 1)], [], "{}", t, 60, "", {})
     assert reply[0] == "CONFIRMED"  # ... and the worker died before txn_settle
-    redis.Redis.from_url(redis_url).delete(keys.txn_seal(tenant, "A"))  # its seal lapsed
+    store.core.client.delete(keys.txn_seal(tenant, "A"))  # its seal lapsed
     job = await store.jobs.claim(tenant, now=t + 20_000)
     assert (job.job_id, job.attempts, orjson.loads(job.payload)) == ("A/1", 1, {"t": 1})
     assert await store.jobs.complete(tenant, "A/1", "{}") is True
