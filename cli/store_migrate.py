@@ -12,7 +12,8 @@ service stopped, or right after upgrading before traffic resumes (an old-named c
 longer reads would otherwise restart at 1 - harmless for a transaction whose confirm is done).
 The side-effect jobs of the layout before the queue buckets move too: a job's hash to its
 transaction's slot (the codes it granted to its grants hash), the tenant's queue list and lease set
-into the job's bucket (docs/store.md). Keys that stay in the tenant's slot keep their names (the
+into the job's bucket, audit records to their transaction's slot and the audit log's ids into
+its parts (docs/store.md). Keys that stay in the tenant's slot keep their names (the
 sale records of linked returns, budget remainders...); journaled replies (``:op:`` keys) are
 named after the old key names, which no call makes any more: they are left to lapse (24 h).
 """
@@ -25,11 +26,11 @@ import time
 
 import redis
 
-from dre.store.keys import job_bucket, legacy_queue, legacy_rename
+from dre.store.keys import audit_log, job_bucket, legacy_queue, legacy_rename
 
 # where old names can be (job hashes before their queue entries: an entry finds its job moved)
 PATTERNS = ("dre:{*}:txn:*", "dre:{*}:member:*", "dre:{*}:idem:*", "dre:{*}:import:*", "dre:{*}:job:*",
-            "dre:{*}:jobs:*")
+            "dre:{*}:jobs:*", "dre:{*}:audit:*")
 
 
 def open_client(url: str) -> redis.Redis | redis.RedisCluster:
@@ -83,15 +84,17 @@ def _keep_grants(client: redis.Redis | redis.RedisCluster, job: bytes, grants: s
 
 def _move_queue(client: redis.Redis | redis.RedisCluster, raw: bytes, tenant: str, kind: str) -> None:
     """Old queue entries (claimable now) and leases (claimable when they run out) into the job's
-    bucket; ZADD NX, so a second run (or one after an interrupted one) adds nothing twice."""
+    bucket, the audit log's ids (newest first) into their parts of the log; ZADD NX, so a second
+    run (or one after an interrupted one) adds nothing twice."""
     now = int(time.time() * 1000)
-    if kind == "queue":
-        entries = [(job_id, now) for job_id in client.lrange(raw, 0, -1)]
-    else:
+    if kind == "leases":
         entries = client.zrange(raw, 0, -1, withscores=True)
+    else:
+        entries = [(job_id, now - i) for i, job_id in enumerate(client.lrange(raw, 0, -1))]
     for job_id, score in entries:
         text = job_id.decode()
-        client.zadd(job_bucket(tenant, text), {text: int(score)}, nx=True)
+        target = audit_log(tenant, text) if kind == "log" else job_bucket(tenant, text)
+        client.zadd(target, {text: int(score)}, nx=True)
     client.delete(raw)
 
 

@@ -283,15 +283,25 @@ def legacy_job_leases(tenant: str) -> str:
 
 
 # -- calculation audit log --------------------------------------------------------------------
+# Written by the side-effects job of a confirmed iteration: like the job, spread by transaction.
 
 def audit_record(tenant: str, audit_id: str) -> str:
-    """STRING: one calculation audit record (JSON) of a confirmed iteration (TTL)."""
-    return f"{tenant_prefix(tenant)}:audit:rec:{part(audit_id)}"
+    """STRING: one calculation audit record (JSON) of a confirmed iteration (TTL). In the slot of
+    its transaction (audit ids are job ids, ``<txn>/<counter>``)."""
+    txn, _ = _job_txn(audit_id)
+    return f"{txn_prefix(tenant, txn or audit_id)}:audit:{part(audit_id)}"
 
 
-def audit_log(tenant: str) -> str:
-    """LIST of audit ids, newest first, capped (what an auditor browses)."""
-    return f"{tenant_prefix(tenant)}:audit:log"
+def audit_logs(tenant: str) -> tuple[str, ...]:
+    """The tenant's audit log, in JOB_BUCKETS parts (ZSET audit id -> when it was written, ms;
+    each capped), one in the slot of each job queue bucket: what an auditor browses, newest first
+    over all parts."""
+    return tuple(b.removesuffix(":queue") + ":audit" for b in job_buckets(tenant))
+
+
+def audit_log(tenant: str, audit_id: str) -> str:
+    """The part of the tenant's audit log that lists ``audit_id`` (its job's bucket's slot)."""
+    return job_bucket(tenant, audit_id).removesuffix(":queue") + ":audit"
 
 
 # -- loyalty -----------------------------------------------------------------------------------
@@ -375,8 +385,9 @@ _LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>co
                      r"|member:(?P<member>[^:]+)(?::event:(?P<event>[^:]+))?"
                      r"|idem:(?P<scope>[^:]+):(?P<key>[^:]+)"
                      r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?"
-                     r"|job:(?P<jtxn>[^:]+)/(?P<jcounter>\d+))$")
-_LEGACY_QUEUE = re.compile(r"^dre:\{(?P<t>[^{}]+)\}:jobs:(?P<kind>queue|leases)$")
+                     r"|job:(?P<jtxn>[^:]+)/(?P<jcounter>\d+)"
+                     r"|audit:rec:(?P<audit>[^:]+))$")
+_LEGACY_QUEUE = re.compile(r"^dre:\{(?P<t>[^{}]+)\}:(?:jobs:(?P<kind>queue|leases)|audit:(?P<log>log))$")
 
 
 def legacy_rename(name: str) -> str | None:
@@ -396,6 +407,9 @@ def legacy_rename(name: str) -> str | None:
     if m["member"]:
         tag = f"{PREFIX}:{{{t}:member:{m['member']}}}"
         return f"{tag}:event:{m['event']}" if m["event"] else f"{tag}:points"
+    if m["audit"]:
+        txn, sep, _ = m["audit"].rpartition("/")
+        return f"{PREFIX}:{{{t}:txn:{txn if sep else m['audit']}}}:audit:{m['audit']}"
     if m["jtxn"]:
         return f"{PREFIX}:{{{t}:txn:{m['jtxn']}}}:job:{m['jcounter']}"
     if m["job"]:
@@ -404,7 +418,8 @@ def legacy_rename(name: str) -> str | None:
 
 
 def legacy_queue(name: str) -> tuple[str, str] | None:
-    """(tenant, "queue" | "leases") of a job queue list or lease set of the layout before the
-    queue buckets, or None. Its ids go to their buckets (``job_bucket``)."""
+    """(tenant, "queue" | "leases" | "log") of a job queue list, lease set or audit log list of
+    the layout before the queue buckets, or None. Its ids go to their buckets (``job_bucket``,
+    ``audit_log``)."""
     m = _LEGACY_QUEUE.match(name)
-    return (m["t"], m["kind"]) if m else None
+    return (m["t"], m["kind"] or m["log"]) if m else None

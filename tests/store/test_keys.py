@@ -47,7 +47,7 @@ def _all_keys(t: str, i: str) -> list[str]:
         keys.coupon_expiry(t), keys.coupon_type(t, i), keys.coupon_types(t), keys.customer_coupons(t, i),
         keys.reservation(t, i), keys.budget(t, i), keys.budget_customers(t, i), keys.exhausted_budgets(t),
         keys.idempotency(t, i, i), keys.job(t, i + "/1"), keys.job_grants(t, i), *keys.job_buckets(t),
-        keys.audit_record(t, i), keys.audit_log(t), keys.member(t, i), keys.member_event(t, i, i),
+        keys.audit_record(t, i), *keys.audit_logs(t), keys.member(t, i), keys.member_event(t, i, i),
         keys.articles(t), keys.promotions(t), keys.promotions_version(t), keys.promotions_written(t),
         keys.import_job(t, i), keys.import_chunk(t, i, 0), keys.import_errors(t, i), keys.imports_pending(t),
         keys.none_key(t),

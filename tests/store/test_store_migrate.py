@@ -28,6 +28,8 @@ def write_old_layout(client) -> None:
                                                 "grant:P9:THX": '["TY1"]'})
     client.lpush("dre:{acme}:jobs:queue", "T:1/1")
     client.zadd("dre:{acme}:jobs:leases", {"T2/1": 1})
+    client.set("dre:{acme}:audit:rec:T2/1", '{"audit": 1}')  # the audit record and log of a job
+    client.lpush("dre:{acme}:audit:log", "T2/1")
 
 
 async def check_the_store_reads_them(url: str) -> None:
@@ -47,17 +49,20 @@ async def check_the_store_reads_them(url: str) -> None:
         assert claimed == {"T:1/1", "T2/1"}
         assert (await store.jobs.get("acme", "T2/1"))["attempts"] == "2"
         assert store.core.client.hget(keys.job_grants("acme", "T2/1"), "grant:P9:THX") == '["TY1"]'
+        assert await store.audit.get("acme", "T2/1") == '{"audit": 1}'
+        assert await store.audit.recent("acme") == ["T2/1"]
 
 
 async def test_migrate_on_one_node_is_idempotent(redis_url, capsys):
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     write_old_layout(client)
     assert dre(["store", "migrate", "--redis-url", redis_url]) == 0
-    assert "moved 12 keys" in capsys.readouterr().out
+    assert "moved 14 keys" in capsys.readouterr().out
     assert 3_000_000 < client.pttl(keys.txn_counter("acme", "T:1")) <= 3_600_000  # TTL kept
     assert not client.exists("dre:{acme}:txn:T%3A1:counter", "dre:{acme}:member:M1")
-    # looked at, kept: confirmed marker, sale record, the two jobs under their new names, the grants
-    assert migrate(open_client(redis_url)) == {"moved": 0, "kept": 0, "scanned": 5}
+    # looked at, kept: confirmed marker, sale record, the two jobs and an audit record under their new
+    # names, the grants
+    assert migrate(open_client(redis_url)) == {"moved": 0, "kept": 0, "scanned": 6}
     await check_the_store_reads_them(redis_url)
 
 
@@ -66,5 +71,5 @@ async def test_migrate_on_a_cluster_spreads_the_keys_and_keeps_newer_ones(cluste
     write_old_layout(client)
     client.set(keys.txn_counter("acme", "T:1"), 2)  # written by the new release already: it wins
     counts = migrate(open_client(cluster_url))
-    assert (counts["moved"], counts["kept"]) == (11, 1)
+    assert (counts["moved"], counts["kept"]) == (13, 1)
     await check_the_store_reads_them(cluster_url)
