@@ -24,6 +24,8 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
 * A URL naming a Redis Cluster node is detected on the first connect (``INFO cluster``); each
   worker's pipeline is then split per master by key slot (``actors.redis_cluster``), MOVED/ASK
   are followed, and scripts are loaded on every master.
+* Calls of a batched script (``confirm.lua``) of one slot waiting in the same round are merged
+  into one call (:func:`merge`): the confirms of a tenant commit together, one WAIT for all.
 * The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
   saves a trip through the scheduler per call.
 """

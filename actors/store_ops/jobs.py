@@ -9,7 +9,8 @@ booked once per event key), so each confirmed job's effects happen exactly once.
 """
 from __future__ import annotations
 
-from actors.store_ops.base import DAY_S, StorePart, ms
+from actors.store_ops.base import DAY_S, DONE_MARKER_TTL_S, StorePart, ms
+from actors.store_ops.confirmed import read_confirmed
 from dre.store import keys
 from dre.store.records import ClaimedJob, now_ms
 
@@ -82,13 +83,13 @@ class JobQueue(StorePart):
     async def _start(self, tenant: str, bucket: str, job_id: str, now: int) -> ClaimedJob | None:
         """job_start.lua for a claimed entry: the job to run, or None (the entry dropped or put off)."""
         txn, _, counter = job_id.rpartition("/")
-        k = [keys.job(tenant, job_id), keys.txn_seal(tenant, txn)]
+        k = [keys.job(tenant, job_id), keys.txn_seal(tenant, txn), keys.txn_done(tenant, txn)]
         start = self._core.scripts.job_start
-        status, attempts, payload = await self._core.call_script(start, k, [job_id, now, "", ms(IN_FLIGHT_S)])
+        status, attempts, payload = await self._core.call_script(start, k, [job_id, now, "", ms(IN_FLIGHT_S), ms(DONE_MARKER_TTL_S)])
         if status == "HELD" and not int(attempts):  # its confirm's worker died: did the commit land?
-            confirmed = await self._core.call(lambda p: p.get(keys.txn_done(tenant, txn)))
-            if confirmed is not None and confirmed == counter:
-                status, attempts, payload = await self._core.call_script(start, k, [job_id, now, "1", ms(IN_FLIGHT_S)])
+            confirmed = await read_confirmed(self._core, tenant, txn)  # the tenant's slot: by the commit
+            if confirmed is not None and str(confirmed[0]) == counter:
+                status, attempts, payload = await self._core.call_script(start, k, [job_id, now, "1", ms(IN_FLIGHT_S), ms(DONE_MARKER_TTL_S)])
         if status == "RUNNING":
             return ClaimedJob(job_id, int(attempts), payload)
         if status == "HELD":  # still settling (or not committed: a retry of the confirm re-queues it)

@@ -2,21 +2,25 @@
 
 A transaction's counter and iterations live in its own cluster slot (every evaluate writes them:
 a big tenant's lanes spread over every master), the budgets and coupons a confirm commits in the
-tenant's slot (dre.store.keys). A confirm is therefore three scripts, each atomic in its slot::
+tenant's slot (dre.store.keys). A confirm is therefore four steps, each atomic in its slot::
 
-    txn_seal    (transaction's slot)  judge the counter: a replay, the latest issued, still kept;
-                                      seal it: no new counter is issued while the seal holds
+    txn_seal    (transaction's slot)  judge the counter: a replay, confirmed long ago (done marker),
+                                      the latest issued, still kept; seal it: no new counter is
+                                      issued while the seal holds; write the job HELD
+    enqueue     (a queue bucket)      the job, before the commit: no commit lands without it
     confirm     (tenant's slot)       judge again against earlier confirms (exactly once), then
                                       all or nothing: budgets and their remainders, coupons,
                                       linked returns' counters and the sale record, confirmed
-                                      marker, job
-    txn_settle  (transaction's slot)  let go of the seal; keep the answer's copy, or the refused
-                                      promotion for the next evaluate
+                                      marker. Batched: the round's confirms of the slot in one call
+    txn_settle  (transaction's slot)  let go of the seal; keep the answer's copy and the done
+                                      marker, the job PENDING; or the refused promotion (the job
+                                      dropped)
 
 The seal makes the commit land while its iteration is still the latest (an evaluate at the same
 instant waits for it, then gets the next counter, whose confirm is ALREADY_CONFIRMED). A worker
-that dies between the steps leaves at most a seal, which expires after SEAL_TTL_S: nothing is
-held in the tenant's slot, so nothing leaks and nothing is consumed twice (docs/store.md).
+that dies between the steps leaves at most a seal, which expires after SEAL_TTL_S, and a HELD job
+the job worker resolves: nothing is held in the tenant's slot, so nothing leaks and nothing is
+consumed twice (docs/store.md).
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import orjson
 import trio
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
+from actors.store_ops.confirmed import read_confirmed
 from actors.store_ops.coupons import code_keys, type_of
 from actors.store_ops.jobs import HELD_TTL_S, JobQueue
 from dre.errors import DREError
@@ -128,7 +133,7 @@ class Transactions(StorePart):
         give way to an earlier confirm known only in the tenant's slot (confirm.lua judging): its
         answer copy is gone, the worker died before settling."""
         counter_key, iterations, seal, answer, _ = _txn_keys(tenant, txn_id)
-        k = [counter_key, iterations, seal, answer]
+        k = [counter_key, iterations, seal, answer, keys.txn_done(tenant, txn_id)]
         args: list[object] = [txn_id, counter, ttl_ms]
         if ttl_ms:
             assert job is not None
@@ -138,7 +143,7 @@ class Transactions(StorePart):
         if reply[0] in ("CONFIRMABLE", "REPLAYED", "ALREADY_CONFIRMED"):
             return reply
         none = keys.none_key(tenant)
-        k = [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)]
+        k = [none, none, keys.txn_confirmed(tenant, txn_id), none]
         earlier = await self._core.call_batched(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])
         return reply if earlier[0] == "CONFIRMABLE" else earlier
 
@@ -216,7 +221,7 @@ class Transactions(StorePart):
             none,
             none,
             keys.txn_confirmed(tenant, txn_id),
-            keys.txn_done(tenant, txn_id),
+            none,
             none,
             none,
             keys.exhausted_budgets(tenant),
@@ -224,7 +229,7 @@ class Transactions(StorePart):
         ]
         args: list[object] = [
             txn_id, counter, customer_id or "", now, ms(ttl_s),
-            answer, "", "", len(promotions), len(coupons), ms(DONE_MARKER_TTL_S),
+            answer, "", "", len(promotions), len(coupons), "",
         ]
         for p in promotions:
             k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]
@@ -251,11 +256,12 @@ class Transactions(StorePart):
         answer = reply[1] if reply[0] in ("CONFIRMED", "REPLAYED") else ""
         refused = reply[1] if reply[0] == "BUDGET_EXHAUSTED" and reply[2] != "perCustomer" else ""
         verdict = "1" if reply[0] and not answer else ""  # a refusal: the HELD job goes
-        k = [*_txn_keys(tenant, txn_id), keys.job(tenant, keys.job_id(txn_id, counter))]
+        k = [*_txn_keys(tenant, txn_id), keys.job(tenant, keys.job_id(txn_id, counter)), keys.txn_done(tenant, txn_id)]
         with trio.CancelScope(shield=True), trio.move_on_after(SETTLE_TIMEOUT_S):
             try:
                 settled = await self._core.call_script(self._core.scripts.txn_settle, k,
-                                                       [counter, ms(ttl_s), answer, refused, verdict])
+                                                       [counter, ms(ttl_s), answer, refused, verdict,
+                                                        ms(DONE_MARKER_TTL_S)])
                 if settled == 2:  # the refused confirm's job was dropped: so is its queue entry
                     await self._jobs.dequeue(tenant, keys.job_id(txn_id, counter))
             except DREError:
@@ -275,12 +281,7 @@ class Transactions(StorePart):
 
     async def confirmed(self, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""
-        key = keys.txn_confirmed(tenant, txn_id)
-
-        def parse(reply: list) -> tuple[int, str] | None:
-            return None if reply[0] is None else (int(reply[0]), reply[1])
-
-        return await self._core.call(lambda p: p.hmget(key, ["counter", "answer"]), parse)
+        return await read_confirmed(self._core, tenant, txn_id)
 
 
 def _confirmable(reply: list, txn_id: str, counter: int) -> Confirmable:

@@ -24,7 +24,7 @@ class ForwardedTransactions(StorePart):
         """
         none = keys.none_key(tenant)
         judged = await self._core.call_batched(
-            self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)],
+            self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), none],
             [txn_id, counter, "", 0, 0, ""])
         if judged[0] != "CONFIRMABLE":
             return REPLAY

@@ -4,13 +4,14 @@ Every key carries a ``{hash tag}``; a cluster puts all keys of one tag in one sl
 script may only touch keys of one slot. Two kinds of tag:
 
 * ``dre:{<tenant>}:...`` - the tenant's slot: everything a confirm changes atomically (budgets,
-  coupons and their reservations, per-customer counts, the confirmed and done markers, the
-  side-effect jobs it enqueues), and the tenant's master data. One master carries a national
-  retailer's confirms with room (``docs/capacity.md``).
+  coupons and their reservations, per-customer counts, the confirmed marker), and the tenant's
+  master data. One master carries a national retailer's confirms with room (``docs/capacity.md``).
 * ``dre:{<tenant>:<kind>:<id>}:...`` - a slot per transaction (``txn``: its counter, priced
-  iterations, refused set, confirm seal and answer copy, written by every evaluate), per loyalty
-  member (``member``), per Idempotency-Key (``idem``) and per article import job (``import``). A big tenant's evaluates spread over
-  every master. Both parts are escaped (``part``), so the tag names one (tenant, id) only.
+  iterations, refused set, confirm seal, answer copy and done marker, its side-effects job and
+  audit record), per loyalty member (``member``), per Idempotency-Key (``idem``), per article
+  import job (``import``) and per job queue bucket (``jobs``: 12 per tenant, with the parts of the
+  audit log). A big tenant's evaluates and jobs spread over every master. Both parts are escaped
+  (``part``), so the tag names one (tenant, id) only.
 
 Each function returns one key name; the Lua scripts never build keys (STYLE.md §5), so whatever a
 script touches comes from here through KEYS. Every id that comes from a caller (code, transaction,
@@ -94,14 +95,17 @@ def txn_answer(tenant: str, txn_id: str) -> str:
 # The tenant's slot: what a confirm commits atomically with the budgets and coupons.
 
 def txn_confirmed(tenant: str, txn_id: str) -> str:
-    """HASH {counter, answer}: the confirmed marker and the first answer, for replays."""
+    """STRING ``<counter>:<confirmedAt>:<answer>``: the confirmed marker and the first answer, for
+    replays (a hash {counter, answer, confirmedAt} before; read until it lapses)."""
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:confirmed"
 
 
 def txn_done(tenant: str, txn_id: str) -> str:
     """STRING: the counter a transaction was confirmed with, kept long after its answer (a second
-    confirm of the transaction, at any time, is refused: nothing is consumed twice)."""
-    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:done"
+    confirm of the transaction, at any time, is refused: nothing is consumed twice). In the
+    transaction's slot: txn_seal.lua checks it first, txn_settle.lua writes it after the commit
+    (or the job worker, finding the commit of a worker that died before settling)."""
+    return f"{txn_prefix(tenant, txn_id)}:done"
 
 
 def txn_sale(tenant: str, txn_id: str) -> str:
@@ -381,7 +385,7 @@ def imports_pending(tenant: str) -> str:
 
 # -- migration from the layout before issue 14 (one slot per tenant) -----------------------------
 
-_LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>counter|iterations|refused)"
+_LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>counter|iterations|refused|done)"
                      r"|member:(?P<member>[^:]+)(?::event:(?P<event>[^:]+))?"
                      r"|idem:(?P<scope>[^:]+):(?P<key>[^:]+)"
                      r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?"

@@ -7,7 +7,7 @@ from dre.store import keys
 def test_what_a_confirm_commits_is_in_the_tenants_slot():
     t = "acme"
     names = [
-        keys.txn_confirmed(t, "T1"), keys.txn_done(t, "T1"),
+        keys.txn_confirmed(t, "T1"),
         keys.coupon(t, "C"), keys.coupon_customer_uses(t, "C"), keys.coupon_holds(t, "C"),
         keys.coupon_by_txn(t, "C"), keys.coupon_expiry(t), keys.coupon_type(t, "X"),
         keys.coupon_types(t), keys.reservation(t, "R"), keys.budget(t, "P"),
@@ -23,9 +23,9 @@ def test_what_a_confirm_commits_is_in_the_tenants_slot():
 def test_a_transactions_evaluate_keys_a_members_and_an_idempotency_key_have_slots_of_their_own():
     t = "acme"
     txn = [keys.txn_counter(t, "T1"), keys.txn_iterations(t, "T1"), keys.txn_refused(t, "T1"),
-           keys.txn_seal(t, "T1"), keys.txn_answer(t, "T1")]
+           keys.txn_seal(t, "T1"), keys.txn_answer(t, "T1"), keys.txn_done(t, "T1"), keys.job(t, "T1/1"),
+           keys.audit_record(t, "T1/1")]
     assert all(n.startswith("dre:{acme:txn:T1}:") for n in txn) and len(set(txn)) == len(txn)
-    assert keys.job(t, "T1/1").startswith("dre:{acme:txn:T1}:")  # a job in its transaction's slot
     member = [keys.member(t, "M"), keys.member_event(t, "M", "e")]
     assert all(n.startswith("dre:{acme:member:M}:") for n in member)
     assert keys.idempotency(t, "s", "k").startswith("dre:{acme:idem:s/k}:")

@@ -19,6 +19,7 @@ def write_old_layout(client) -> None:
     client.hset("dre:{acme}:idem:confirm:K1", mapping={"state": "DONE", "owner": "o", "fingerprint": "fp",
                                                        "status": 200, "body": "{}"})
     client.hset("dre:{acme}:txn:T%3A1:confirmed", mapping={"counter": 1, "answer": "{}"})
+    client.set("dre:{acme}:txn:T%3A1:done", 1)  # moves to the transaction's slot
     client.hset("dre:{acme}:txn:T%3A1:sale", mapping={"record": '{"lines": []}', '["n"]': 1})  # tenant's slot
     client.hset("dre:{acme}:import:J1", mapping={"id": "J1", "status": "COMPLETED"})
     client.rpush("dre:{acme}:import:J1:errors", "{}")
@@ -51,13 +52,14 @@ async def check_the_store_reads_them(url: str) -> None:
         assert store.core.client.hget(keys.job_grants("acme", "T2/1"), "grant:P9:THX") == '["TY1"]'
         assert await store.audit.get("acme", "T2/1") == '{"audit": 1}'
         assert await store.audit.recent("acme") == ["T2/1"]
+        assert store.core.client.get(keys.txn_done("acme", "T:1")) == "1"
 
 
 async def test_migrate_on_one_node_is_idempotent(redis_url, capsys):
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     write_old_layout(client)
     assert dre(["store", "migrate", "--redis-url", redis_url]) == 0
-    assert "moved 14 keys" in capsys.readouterr().out
+    assert "moved 15 keys" in capsys.readouterr().out
     assert 3_000_000 < client.pttl(keys.txn_counter("acme", "T:1")) <= 3_600_000  # TTL kept
     assert not client.exists("dre:{acme}:txn:T%3A1:counter", "dre:{acme}:member:M1")
     # looked at, kept: confirmed marker, sale record, the two jobs and an audit record under their new
@@ -71,5 +73,5 @@ async def test_migrate_on_a_cluster_spreads_the_keys_and_keeps_newer_ones(cluste
     write_old_layout(client)
     client.set(keys.txn_counter("acme", "T:1"), 2)  # written by the new release already: it wins
     counts = migrate(open_client(cluster_url))
-    assert (counts["moved"], counts["kept"]) == (13, 1)
+    assert (counts["moved"], counts["kept"]) == (14, 1)
     await check_the_store_reads_them(cluster_url)

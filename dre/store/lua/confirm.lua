@@ -21,15 +21,15 @@
 -- the lane's next evaluate prices without it instead of offering it again; other transactions may
 -- still use what is left of the budget.
 --
--- Judging only (ARGV[6], the answer, is ""): step (1), nothing written; only KEYS[3..4] and
+-- Judging only (ARGV[6], the answer, is ""): step (1), nothing written; only KEYS[3] and
 -- ARGV[1], ARGV[2], ARGV[6] are needed: {'CONFIRMABLE', ''} when no confirm of the transaction is
 -- known here (txn_seal.lua, judging, has the iteration).
 --
 -- KEYS[1], KEYS[2] unused (a never-written key of the tenant's slot): the transaction's counter and
 --         iterations live in its own slot since the cluster layout (dre/store/keys.py)
--- KEYS[3] txn confirmed hash (with the answer)
--- KEYS[4] txn done marker (the confirmed counter, kept long after the answer: a transaction is
---         never consumed twice, however late the second confirm comes)
+-- KEYS[3] txn confirmed marker (string "<counter>:<confirmedAt>:<answer>", TTL ARGV[5])
+-- KEYS[4] unused (a never-written key of the tenant's slot; was the done marker, which is kept
+--         in the transaction's slot: txn_seal.lua checks it, txn_settle.lua writes it)
 -- KEYS[5], KEYS[6] unused (never-written keys of the tenant's slot; were the job hash and queue:
 --         the job is written in the transaction's slot, txn_seal.lua)   KEYS[7] exhausted-budgets set
 -- KEYS[8] coupon expiry zset
@@ -45,7 +45,7 @@
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
 -- ARGV[7], ARGV[8] unused ("")   ARGV[9] np   ARGV[10] nc
--- ARGV[11] ttl of the done marker (ms)
+-- ARGV[11] unused
 -- then per promotion (5 each, from ARGV[12]): id, amount (cents, >= 0), redemption limit,
 --   amount limit (cents), per-customer limit   (-1: no such limit)
 -- then per coupon (3 each): code, reservationId or "" (the transaction's own held reservation
@@ -62,11 +62,25 @@
 --                                     remaining: JSON {promotion id: cents left} of the money budgets consumed
 --   {'REPLAYED', first answer}        this counter was confirmed already; nothing written
 --   {'CONFIRMABLE', ''}               (judging only) no confirm of this transaction yet
---   {'ALREADY_CONFIRMED', txn, the counter confirmed}   (also once only the done marker is left)
+--   {'ALREADY_CONFIRMED', txn, the counter confirmed}
 --   {'BUDGET_EXHAUSTED', promotionId, amount|redemptions|perCustomer}
 --   {'COUPON_UNAVAILABLE', code, reason}
 --   {'RETURN_EXCEEDS_SALE', original transactionId, counter field or 'record'}   a return of that
 --                                     sale confirmed since, or its record expired: evaluate again
+-- The confirmed marker: "<counter>:<confirmedAt>:<answer>" (one SET with its TTL), or a hash
+-- {counter, answer, confirmedAt} written before it was a string (kept a day: read until it lapses).
+-- Returns the counter and the first answer, or nil.
+local function confirmed_marker(key)
+  local ok, v = pcall(redis.call, 'GET', key)
+  if ok then
+    if not v then return nil end
+    return string.match(v, '^(%d+):%d+:(.*)$')
+  end
+  local h = redis.call('HMGET', key, 'counter', 'answer')
+  if not h[1] then return nil end
+  return h[1], h[2]
+end
+
 -- One transaction's confirm: its keys are KEYS[ko+1 .. ko+nk], its arguments ARGV[ao+1 .. ao+na]
 -- (K and A below, numbered as in the header); the coupon keys are read in place (code_keys).
 local function confirm_one(ko, nk, ao, na)
@@ -77,13 +91,11 @@ local function confirm_one(ko, nk, ao, na)
   local np, nc = tonumber(A[9]), tonumber(A[10])
 
   -- (1) an earlier confirm of this transaction
-  local done = redis.call('HMGET', K[3], 'counter', 'answer')
-  if done[1] then
-    if tonumber(done[1]) == counter then return {'REPLAYED', done[2]} end
-    return {'ALREADY_CONFIRMED', txn, done[1]}
+  local done, first = confirmed_marker(K[3])
+  if done then
+    if tonumber(done) == counter then return {'REPLAYED', first} end
+    return {'ALREADY_CONFIRMED', txn, done}
   end
-  local long_done = redis.call('GET', K[4])  -- the answer is gone, the confirm is not forgotten
-  if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end
 
   if A[6] == '' then return {'CONFIRMABLE', ''} end
 
@@ -98,8 +110,10 @@ local function confirm_one(ko, nk, ao, na)
     local p = {id = A[a], amount = tonumber(A[a + 1]), rlim = tonumber(A[a + 2]),
                alim = tonumber(A[a + 3]), plim = tonumber(A[a + 4]),
                bkey = K[9 + 2 * i], ckey = K[10 + 2 * i]}
-    local b = redis.call('HMGET', p.bkey, 'amount_consumed', 'redemptions_consumed')
+    local b = redis.call('HMGET', p.bkey, 'amount_consumed', 'redemptions_consumed', 'amount_limit',
+                         'redemption_limit', 'per_customer_limit')
     p.ac, p.rc = num(b[1], 0), num(b[2], 0)
+    p.same_limits = num(b[3], nil) == p.alim and num(b[4], nil) == p.rlim and num(b[5], nil) == p.plim
     if p.alim >= 0 and p.ac + p.amount > p.alim then
       return refuse(p.id, 'amount')
     end
@@ -168,10 +182,15 @@ local function confirm_one(ko, nk, ao, na)
   local out = {'CONFIRMED', A[6], ''}
   local left = {}
   for _, p in ipairs(promos) do
-    local ac = redis.call('HINCRBY', p.bkey, 'amount_consumed', p.amount)
-    local rc = redis.call('HINCRBY', p.bkey, 'redemptions_consumed', 1)
-    redis.call('HSET', p.bkey, 'amount_limit', p.alim, 'redemption_limit', p.rlim,
-               'per_customer_limit', p.plim)
+    -- one write per budget: the consumed figures as read in (3) plus this confirm (the script
+    -- runs alone, so nothing changed them since), and the limits only when they changed
+    local ac, rc = p.ac + p.amount, p.rc + 1
+    if p.same_limits then
+      redis.call('HSET', p.bkey, 'amount_consumed', ac, 'redemptions_consumed', rc)
+    else
+      redis.call('HSET', p.bkey, 'amount_consumed', ac, 'redemptions_consumed', rc, 'amount_limit', p.alim,
+                 'redemption_limit', p.rlim, 'per_customer_limit', p.plim)
+    end
     if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
     if p.alim >= 0 then
       redis.call('HSET', K[base + CODE_KEYS * nc], p.id, p.alim - ac)
@@ -193,9 +212,7 @@ local function confirm_one(ko, nk, ao, na)
     redis.call('HSET', K[skey], 'record', A[r])
     redis.call('PEXPIRE', K[skey], A[r + 1])
   end
-  redis.call('HSET', K[3], 'counter', counter, 'answer', A[6], 'confirmedAt', now)
-  redis.call('PEXPIRE', K[3], ttl)
-  redis.call('SET', K[4], counter, 'PX', A[11])
+  redis.call('SET', K[3], counter .. ':' .. now .. ':' .. A[6], 'PX', ttl)
   return out
 end
 

@@ -6,9 +6,10 @@
 -- (try later); after that its worker died or its outcome was lost, and the caller asks the
 -- tenant's slot whether the commit landed: ARGV[3] = "1" (it did) starts the job.
 --
--- KEYS[1] job hash   KEYS[2] the transaction's seal hash
+-- KEYS[1] job hash   KEYS[2] the transaction's seal hash   KEYS[3] its done marker
 -- ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] "1": the confirm of this job is committed
--- ARGV[4] how long a HELD job counts as in flight (ms)
+-- ARGV[4] how long a HELD job counts as in flight (ms)   ARGV[5] ttl of the done marker (ms): a
+--   HELD job found committed also writes its transaction's done marker (txn_settle.lua did not)
 --
 -- Returns {status, attempts, payload}: status RUNNING means "run it"; COMPLETED / FAILED
 -- mean "already done, skip"; "" means the job hash is gone (skip); HELD (attempts = 1 while
@@ -22,6 +23,7 @@ if f[1] == 'HELD' then
     return {'HELD', (young or redis.call('EXISTS', KEYS[2]) == 1) and 1 or 0, ''}
   end
   redis.call('PERSIST', KEYS[1])
+  redis.call('SET', KEYS[3], redis.call('HGET', KEYS[1], 'counter'), 'PX', ARGV[5])
 end
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'status', 'RUNNING')
