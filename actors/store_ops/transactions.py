@@ -190,14 +190,15 @@ class Transactions(StorePart):
             raise ValueError("no answer to keep (the script would only judge: see confirmable)")
         job_id = keys.job_id(txn_id, counter)
         t = now if now is not None else now_ms()
-        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S), (job_id, job_payload, t))
+        # the job's createdAt and queue time are the store's clock, not ``now`` (the confirm's time)
+        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S), (job_id, job_payload, now_ms()))
         if sealed[0] != "CONFIRMABLE":  # a replay, or refused: nothing to commit, nothing sealed
             found = _confirmable(sealed, txn_id, counter)
             return ConfirmResult(found.answer, True, (), job_id, {})
         reply: list = ["", ""]
         try:
             # queued before the commit: a commit never lands without its job (HELD until settled)
-            await self._jobs.enqueue(tenant, job_id, t)
+            await self._jobs.enqueue(tenant, job_id)
             reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer,
                                        t, ttl_s, sale_record, returns or {})
         finally:

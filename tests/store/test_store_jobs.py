@@ -1,5 +1,6 @@
 """The side-effects job queue: claim, complete, retry, and recovery after a crashed worker."""
 import orjson
+import trio
 
 from actors.store import open_store
 from dre.store.records import BudgetUse
@@ -123,3 +124,12 @@ async def test_a_job_whose_confirm_committed_but_never_settled_runs(store, tenan
     assert (job.job_id, job.attempts, orjson.loads(job.payload)) == ("A/1", 1, {"t": 1})
     assert await store.jobs.complete(tenant, "A/1", "{}") is True
     assert await store.jobs.queue_length(tenant) == 0
+
+
+async def test_a_confirm_dated_otherwise_queues_its_job_by_the_store_clock(store, tenant):
+    """``now`` of a confirm is its business time; the job is claimable by the clock the workers run on."""
+    await store.transactions.next_counter(tenant, "F", "{}")
+    await store.transactions.confirm(tenant, "F", 1, customer_id=None, promotions=[], coupons=[], answer="{}",
+                                     job_payload="{}", now=NOW)  # a date in the future
+    await trio.sleep(0.15)  # the enqueue hold
+    assert (await store.jobs.claim(tenant)).job_id == "F/1"
