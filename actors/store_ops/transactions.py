@@ -129,9 +129,10 @@ class Transactions(StorePart):
     async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int,
                     job: tuple[str, str, int] | None = None) -> list:
         """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0, and then writing ``job`` -
-        (id, payload, now) - HELD). Its refusals of the counter (stale, never issued, expired)
-        give way to an earlier confirm known only in the tenant's slot (confirm.lua judging): its
-        answer copy is gone, the worker died before settling."""
+        (id, payload, now) - HELD). Its refusals of the counter (stale, never issued, expired,
+        confirmed with this very counter) give way to an earlier confirm known only in the
+        tenant's slot (confirm.lua judging): its answer copy is gone, the worker died before
+        settling; that judge answers the replay."""
         counter_key, iterations, seal, answer, _ = _txn_keys(tenant, txn_id)
         k = [counter_key, iterations, seal, answer, keys.txn_done(tenant, txn_id)]
         args: list[object] = [txn_id, counter, ttl_ms]
@@ -140,8 +141,12 @@ class Transactions(StorePart):
             k.append(keys.job(tenant, job[0]))
             args += [*job, ms(HELD_TTL_S)]
         reply = await self._core.call_script(self._core.scripts.txn_seal, k, args)
-        if reply[0] in ("CONFIRMABLE", "REPLAYED", "ALREADY_CONFIRMED"):
+        if reply[0] in ("CONFIRMABLE", "REPLAYED"):
             return reply
+        if reply[0] == "ALREADY_CONFIRMED" and reply[2] != str(counter):
+            return reply  # another counter was confirmed
+        # this counter's done marker without the answer copy (the confirming worker died before
+        # settling; the job worker wrote the marker): the tenant's slot still has the first answer
         none = keys.none_key(tenant)
         k = [none, none, keys.txn_confirmed(tenant, txn_id), none]
         earlier = await self._core.call_batched(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])

@@ -124,6 +124,12 @@ async def test_a_job_whose_confirm_committed_but_never_settled_runs(store, tenan
     assert (job.job_id, job.attempts, orjson.loads(job.payload)) == ("A/1", 1, {"t": 1})
     assert await store.jobs.complete(tenant, "A/1", "{}") is True
     assert await store.jobs.queue_length(tenant) == 0
+    assert store.core.client.get(keys.txn_done(tenant, "A")) == "1"  # written for the dead worker
+    # the lane retries its confirm: the replay of the first answer, nothing consumed again
+    again = await store.transactions.confirm(tenant, "A", 1, customer_id="C", promotions=[BudgetUse("P", 1)],
+                                             coupons=[], answer='"again"', job_payload="{}")
+    assert again.replayed and again.answer == "{}"
+    assert (await store.budgets.get(tenant, "P")).redemptions_consumed == 1
 
 
 async def test_a_confirm_dated_otherwise_queues_its_job_by_the_store_clock(store, tenant):
