@@ -3,7 +3,7 @@
 Tasks (all in the worker's own nursery, STYLE.md §2):
 
 * ``runners`` runner tasks: each claims the next job (``store.jobs.claim`` leases it; tenants are
-  visited round-robin), runs the handler under a deadline, then ``jobs.complete`` with the results.
+  visited round-robin, and within a tenant its queue buckets, one per cluster slot), runs the handler under a deadline, then ``jobs.complete`` with the results.
   A failed attempt waits a back-off (while still holding the lease, so no other worker takes it
   meanwhile), then ``jobs.fail`` re-queues it, or marks it FAILED after ``max_attempts``. With
   nothing to do a runner sleeps ``poll_s``, or less when :meth:`JobWorker.notify` (called after a
@@ -53,6 +53,7 @@ class JobSettings:
     recover_every_s: float = 5.0  # how often expired leases are looked for (also at start-up)
     sweep_every_s: float = 5.0  # how often expired coupon reservations are released
     store_down_s: float = 1.0  # pause of a runner after the store refused a claim (breaker open)
+    ordered: bool = False  # claim the oldest job of all queue buckets (a look at each first)
 
     def backoff(self, attempts: int) -> float:
         return min(self.backoff_s * 2 ** max(0, attempts - 1), self.backoff_max_s, self.lease_s / 2)
@@ -117,7 +118,7 @@ class JobWorker(ScopedActor):
         n = len(self._tenants)
         for i in range(n):
             tenant = self._tenants[(self._next_tenant + i) % n]
-            job = await self._store.jobs.claim(tenant, lease_s=self.settings.lease_s)
+            job = await self._store.jobs.claim(tenant, lease_s=self.settings.lease_s, ordered=self.settings.ordered)
             if job is not None:
                 self._next_tenant = (self._next_tenant + i + 1) % n
                 return tenant, job

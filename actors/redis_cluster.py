@@ -16,9 +16,10 @@ are done here, on the same links:
   not run, so re-sending it runs it once; still refused after MAX_REDIRECTS rounds, the caller
   gets a 503. A node that cannot be reached answers its commands with the connection error
   (the caller gets a 503) and marks the map for a refresh; the other nodes' replies stand.
-* A :class:`Durable` command (the confirm's commit) is followed by ``WAIT 1`` on the same
-  connection when its master has a replica: its reply stands only once a replica has the write,
-  else the caller gets a 503 and retries (a replay, or the commit again if a failover lost it).
+* A node's pipeline holding :class:`Durable` commands (the confirms' commits, one call per slot and
+  round) ends with one ``WAIT 1`` on the same connection when the master has a replica: their
+  replies stand only once a replica has the writes, else their callers get a 503 and retry (a
+  replay, or the commit again if a failover lost it).
 * :meth:`ClusterLink.broadcast` runs commands on every master (``SCRIPT LOAD``), so the core
   loads its scripts everywhere at start and again after a NOSCRIPT from any node.
 """
@@ -232,13 +233,14 @@ class ClusterLink:
     async def _run_node(self, addr: Addr, idx: list[int], commands: Sequence[tuple], replies: list[Any],
                         asking: set[int], timeout_s: float) -> None:
         sent: list[tuple] = []
-        durable = self.topology.replicas.get(addr, 0) > 0
+        replicated = self.topology.replicas.get(addr, 0) > 0
+        durable = [i for i in idx if isinstance(commands[i], Durable)] if replicated else []
         for i in idx:
             if i in asking:
                 sent.append(("ASKING",))
             sent.append(commands[i])
-            if durable and isinstance(commands[i], Durable):
-                sent.append(("WAIT", 1, WAIT_TIMEOUT_MS))
+        if durable:  # one WAIT after the node's pipeline covers every write before it on the connection
+            sent.append(("WAIT", 1, WAIT_TIMEOUT_MS))
         try:
             link = await self._link(addr)
             got = await link.pipeline(sent, timeout_s)
@@ -259,9 +261,9 @@ class ClusterLink:
                 pos += 1  # ASKING's +OK
             replies[i] = got[pos]
             pos += 1
-            if durable and isinstance(commands[i], Durable):
-                acked = got[pos]
-                pos += 1
+        if durable:
+            acked = got[pos]
+            for i in durable:
                 if not isinstance(replies[i], Exception) and not (isinstance(acked, int) and acked >= 1):
                     replies[i] = not_replicated(acked if isinstance(acked, int) else 0)
 

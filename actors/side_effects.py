@@ -86,7 +86,7 @@ class SideEffects:
         for g in p.grants:
             try:
                 codes, _ = await self._store.coupons.grant(tenant, g.couponTypeId, p.customerId or "", g.count,
-                                                           keys.job(tenant, job_id), g.grant_id)
+                                                           keys.job_grants(tenant, job_id), g.grant_id)
                 ctype = await self._store.coupon_types.get(tenant, g.couponTypeId) or {}
             except DREError as err:
                 if err.status >= 500:
@@ -111,5 +111,5 @@ async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store
         return None  # (a local instance's handler always runs: its confirms reach central through it)
     lease = config.job_lease_s
     settings = JobSettings(runners=config.job_runners if handler is None else 1, lease_s=lease, job_timeout_s=lease * 2 / 3,
-                           recover_every_s=min(JobSettings.recover_every_s, lease / 2))
+                           recover_every_s=min(JobSettings.recover_every_s, lease / 2), ordered=handler is not None)
     return await start_job_worker(nursery, store, sorted(config.tenants), handler or SideEffects(store), settings)

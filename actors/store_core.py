@@ -24,6 +24,8 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
 * A URL naming a Redis Cluster node is detected on the first connect (``INFO cluster``); each
   worker's pipeline is then split per master by key slot (``actors.redis_cluster``), MOVED/ASK
   are followed, and scripts are loaded on every master.
+* Calls of a batched script (``confirm.lua``) of one slot waiting in the same round are merged
+  into one call (:func:`merge`): the confirms of a tenant commit together, one WAIT for all.
 * The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
   saves a trip through the scheduler per call.
 * The caller parks on its request (``trio.lowlevel.wait_task_rescheduled``) and the worker
@@ -41,6 +43,7 @@ import trio
 from redis.backoff import NoBackoff
 from redis.client import Pipeline
 from redis.commands.core import Script
+from redis.crc import key_slot
 from redis.exceptions import (
     AskError,
     BusyLoadingError,
@@ -75,6 +78,7 @@ CALL_TIMEOUT_S = 5.0  # a caller gives up (503) after this long, queueing includ
 CONNECT_TIMEOUT_S = 0.5  # a down server is noticed fast (the breaker then fails calls fast)
 SOCKET_TIMEOUT_S = 3.0  # a pipeline whose replies take longer counts as a connection failure
 JOURNAL_TTL_MS = int(operation.JOURNAL_TTL_S * 1000)
+MAX_MERGE = 64  # calls of a batchable script merged into one (bounds one script's time in Redis)
 NOSCRIPT_RETRIES = 3  # reload-and-rerun rounds for calls answered NOSCRIPT (each round only
 # loses to a SCRIPT FLUSH racing it; a NOSCRIPT call did not run, so re-running it is safe)
 
@@ -99,11 +103,13 @@ class _Request:
     alone - then it is ``settled``, exactly once, by a worker or at the deadline, and its caller,
     parked in :meth:`wait`, is woken: a task parked directly, without a ``trio.Event`` per call)."""
 
-    __slots__ = ("_task", "answered", "args", "deadline", "lost", "options", "reply", "settled", "timeout_s")
+    __slots__ = ("_task", "answered", "args", "batch", "deadline", "lost", "options", "reply", "settled",
+                 "timeout_s")
 
-    def __init__(self, args: tuple, options: dict | None) -> None:
+    def __init__(self, args: tuple, options: dict | None, batch: tuple | None = None) -> None:
         self.args = args  # a Durable tuple: its write must reach a replica (actors.redis_cluster)
         self.options = options  # None: the raw reply is the answer (EVALSHA)
+        self.batch = batch  # (sha, slot, keys, frame) of a batchable script's call (call_batched)
         self.deadline = math.inf
         self.timeout_s = 0.0
         self.settled = False  # answered, or failed at the deadline
@@ -209,6 +215,7 @@ class StoreCore:
         self.batches = 0  # pipelines run (for tests and the benchmark)
         self.requests = 0  # requests answered
         self.script_loads = 0  # times the scripts were (re)loaded after NOSCRIPT
+        self.merged = 0  # calls that went to Redis inside another's command (call_batched)
 
     @property
     def client(self) -> redis.Redis | redis.RedisCluster:
@@ -275,6 +282,35 @@ class StoreCore:
             script = journaled
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         return await self._submit(_Request(Durable(command) if durable else command, None), parse)
+
+    async def call_batched(
+        self,
+        script: Script,
+        keys: Sequence[str],
+        args: Sequence[Any],
+        parse: Callable[[Any], T] | None = None,
+        durable: bool = False,
+    ) -> T:
+        """Run one item of a *batched* script (confirm.lua): ARGV[1] = n, then per item its frame
+        (#keys, #args, args...), KEYS one item's after the other; it answers one reply per item.
+
+        The calls of such a script whose first keys share a slot and that wait in the mailbox in
+        the same round go to Redis as ONE call (up to MAX_MERGE items, in arrival order; durable:
+        one WAIT for all). Each caller gets its own item's reply, an ``{'ERROR', message}`` item
+        as an error reply. Within a request's operation (an Idempotency-Key) the call runs alone,
+        in its journaled form (as :meth:`call_script`), so its journal holds its own reply only.
+        """
+        frame = (len(keys), len(args), *args)
+        if operation.current() is not None:
+            replies = await self.call_script(script, keys, (1, *frame), durable=durable)
+            item = batch_item(replies[0])
+            if isinstance(item, redis.ResponseError):
+                mapped = parse_script_error(item)
+                raise mapped if mapped is not None else item
+            return parse(item) if parse is not None else item
+        command = ("EVALSHA", script.sha, len(keys), *keys, 1, *frame)
+        batch = (script.sha, key_slot(str(keys[0]).encode()), keys, frame)
+        return await self._submit(_Request(Durable(command) if durable else command, None, batch), parse)
 
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
         probe = self.breaker.admit()
@@ -372,19 +408,32 @@ class StoreCore:
     async def _run_pipeline(self, link: Link, batch: list[_Request]) -> list[Any]:
         """One pipeline for the batch; one shaped reply or exception per request.
 
-        Calls answered NOSCRIPT did not run: the scripts are loaded again and only those calls
-        are re-run (the others' replies stand - re-running them would run them twice).
+        Calls of a batched script (:meth:`call_batched`) of one slot are merged into one command
+        first (:func:`merge`). Commands answered NOSCRIPT did not run: the scripts are loaded again
+        and only those are re-run (the others' replies stand - re-running them would run them twice).
         """
-        replies = await link.pipeline([req.args for req in batch], SOCKET_TIMEOUT_S)
+        wire, members = merge(batch)
+        replies = await link.pipeline(wire, SOCKET_TIMEOUT_S)
         for _ in range(NOSCRIPT_RETRIES):
             again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
             if not again:
                 break
             await self.load_scripts(link)
             self.script_loads += 1
-            for i, r in zip(again, await link.pipeline([batch[i].args for i in again], SOCKET_TIMEOUT_S)):
+            for i, r in zip(again, await link.pipeline([wire[i] for i in again], SOCKET_TIMEOUT_S)):
                 replies[i] = r
-        return [self._shape(req, reply) for req, reply in zip(batch, replies)]
+        out: list[Any] = [None] * len(batch)
+        for reply, idx in zip(replies, members):
+            if batch[idx[0]].batch is None:
+                out[idx[0]] = self._shape(batch[idx[0]], reply)
+            elif isinstance(reply, Exception) or not isinstance(reply, list) or len(reply) != len(idx):
+                for i in idx:
+                    out[i] = reply
+            else:
+                for i, item in zip(idx, reply):
+                    out[i] = batch_item(item)
+        self.merged += len(batch) - len(wire)
+        return out
 
     def _shape(self, req: _Request, reply: Any) -> Any:
         """The reply as redis-py would return it (its callback for the command, if any)."""
@@ -413,6 +462,41 @@ class StoreCore:
         finally:
             if own:
                 await link.aclose()
+
+
+def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
+    """The commands to send for ``batch``, and which requests each one answers: a batched
+    script's calls of one slot (sha, slot) become one command, at the place of the first of them,
+    items in arrival order, MAX_MERGE at most; every other request is its own command."""
+    groups: dict[tuple, list[int]] = {}
+    members: list[list[int]] = []
+    for i, req in enumerate(batch):
+        if req.batch is not None:
+            group = groups.get(req.batch[:2])
+            if group is not None and len(group) < MAX_MERGE:
+                group.append(i)
+                continue
+            groups[req.batch[:2]] = group = [i]
+            members.append(group)
+        else:
+            members.append([i])
+    wire: list[tuple] = []
+    for idx in members:
+        if len(idx) == 1:
+            wire.append(batch[idx[0]].args)
+            continue
+        items = [batch[i] for i in idx]
+        keys = [k for r in items for k in r.batch[2]]
+        command = ("EVALSHA", items[0].batch[0], len(keys), *keys, len(items), *(a for r in items for a in r.batch[3]))
+        wire.append(Durable(command) if any(isinstance(r.args, Durable) for r in items) else command)
+    return wire, members
+
+
+def batch_item(item: Any) -> Any:
+    """One item's reply of a batched script: ``{'ERROR', message}`` becomes its error reply."""
+    if isinstance(item, list) and len(item) == 2 and item[0] == "ERROR":
+        return redis.ResponseError(item[1])
+    return item
 
 
 def may_have_run(reply: Any) -> bool:

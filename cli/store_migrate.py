@@ -10,21 +10,27 @@ have slots of their own
 second run, or a run after an interrupted one, finds only what is left to move. Run it with the
 service stopped, or right after upgrading before traffic resumes (an old-named counter a worker no
 longer reads would otherwise restart at 1 - harmless for a transaction whose confirm is done).
-Keys that stay in the tenant's slot keep their names (the sale records of linked returns, budget
-remainders, jobs...); journaled replies (``:op:`` keys) are named after the old key names, which
-no call makes any more: they are left to lapse (24 h).
+The side-effect jobs of the layout before the queue buckets move too: a job's hash to its
+transaction's slot (the codes it granted to its grants hash), the tenant's queue list and lease set
+into the job's bucket, audit records to their transaction's slot and the audit log's ids into
+its parts (docs/store.md). Keys that stay in the tenant's slot keep their names (the
+sale records of linked returns, budget remainders...); journaled replies (``:op:`` keys) are
+named after the old key names, which no call makes any more: they are left to lapse (24 h).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import time
 
 import redis
 
-from dre.store.keys import legacy_rename
+from dre.store.keys import audit_log, job_bucket, legacy_queue, legacy_rename
 
-PATTERNS = ("dre:{*}:txn:*", "dre:{*}:member:*", "dre:{*}:idem:*", "dre:{*}:import:*")  # where old names can be
+# where old names can be (job hashes before their queue entries: an entry finds its job moved)
+PATTERNS = ("dre:{*}:txn:*", "dre:{*}:member:*", "dre:{*}:idem:*", "dre:{*}:import:*", "dre:{*}:job:*",
+            "dre:{*}:jobs:*", "dre:{*}:audit:*")
 
 
 def open_client(url: str) -> redis.Redis | redis.RedisCluster:
@@ -43,6 +49,11 @@ def migrate(client: redis.Redis | redis.RedisCluster, batch: int = 500) -> dict[
         for raw in client.scan_iter(match=pattern, count=batch):
             counts["scanned"] += 1
             name = raw.decode()
+            queue = legacy_queue(name)
+            if queue is not None:
+                _move_queue(client, raw, *queue)
+                counts["moved"] += 1
+                continue
             new = legacy_rename(name)
             if new is None:
                 continue
@@ -56,8 +67,35 @@ def migrate(client: redis.Redis | redis.RedisCluster, batch: int = 500) -> dict[
                 if "BUSYKEY" not in str(exc):
                     raise
                 counts["kept"] += 1
+            if ":job:" in name:
+                _keep_grants(client, raw, f"{name}:grants")
             client.delete(raw)
     return counts
+
+
+def _keep_grants(client: redis.Redis | redis.RedisCluster, job: bytes, grants: str) -> None:
+    """The post-purchase codes a job granted (``grant:*`` fields of its hash before) go to the
+    job's grants hash in the tenant's slot, where coupon_grant.lua finds them: a job that runs
+    again gets its codes back, not new ones."""
+    fields = {f: v for f, v in client.hgetall(job).items() if f.startswith(b"grant:")}
+    for f, v in fields.items():
+        client.hsetnx(grants, f, v)
+
+
+def _move_queue(client: redis.Redis | redis.RedisCluster, raw: bytes, tenant: str, kind: str) -> None:
+    """Old queue entries (claimable now) and leases (claimable when they run out) into the job's
+    bucket, the audit log's ids (newest first) into their parts of the log; ZADD NX, so a second
+    run (or one after an interrupted one) adds nothing twice."""
+    now = int(time.time() * 1000)
+    if kind == "leases":
+        entries = client.zrange(raw, 0, -1, withscores=True)
+    else:
+        entries = [(job_id, now - i) for i, job_id in enumerate(client.lrange(raw, 0, -1))]
+    for job_id, score in entries:
+        text = job_id.decode()
+        target = audit_log(tenant, text) if kind == "log" else job_bucket(tenant, text)
+        client.zadd(target, {text: int(score)}, nx=True)
+    client.delete(raw)
 
 
 def main(argv: list[str]) -> int:

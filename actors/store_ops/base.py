@@ -34,6 +34,11 @@ class CallsStore(Protocol):
         journal_as: str | None = None, durable: bool = False,
     ) -> T: ...
 
+    async def call_batched(
+        self, script: Script, keys: Sequence[str], args: Sequence[Any], parse: Callable[[Any], T] | None = None,
+        durable: bool = False,
+    ) -> T: ...
+
 
 class StorePart:
     """One part of the store's typed API: the calls about one kind of stored data.

@@ -2,21 +2,25 @@
 
 A transaction's counter and iterations live in its own cluster slot (every evaluate writes them:
 a big tenant's lanes spread over every master), the budgets and coupons a confirm commits in the
-tenant's slot (dre.store.keys). A confirm is therefore three scripts, each atomic in its slot::
+tenant's slot (dre.store.keys). A confirm is therefore four steps, each atomic in its slot::
 
-    txn_seal    (transaction's slot)  judge the counter: a replay, the latest issued, still kept;
-                                      seal it: no new counter is issued while the seal holds
+    txn_seal    (transaction's slot)  judge the counter: a replay, confirmed long ago (done marker),
+                                      the latest issued, still kept; seal it: no new counter is
+                                      issued while the seal holds; write the job HELD
+    enqueue     (a queue bucket)      the job, before the commit: no commit lands without it
     confirm     (tenant's slot)       judge again against earlier confirms (exactly once), then
                                       all or nothing: budgets and their remainders, coupons,
                                       linked returns' counters and the sale record, confirmed
-                                      marker, job
-    txn_settle  (transaction's slot)  let go of the seal; keep the answer's copy, or the refused
-                                      promotion for the next evaluate
+                                      marker. Batched: the round's confirms of the slot in one call
+    txn_settle  (transaction's slot)  let go of the seal; keep the answer's copy and the done
+                                      marker, the job PENDING; or the refused promotion (the job
+                                      dropped)
 
 The seal makes the commit land while its iteration is still the latest (an evaluate at the same
 instant waits for it, then gets the next counter, whose confirm is ALREADY_CONFIRMED). A worker
-that dies between the steps leaves at most a seal, which expires after SEAL_TTL_S: nothing is
-held in the tenant's slot, so nothing leaks and nothing is consumed twice (docs/store.md).
+that dies between the steps leaves at most a seal, which expires after SEAL_TTL_S, and a HELD job
+the job worker resolves: nothing is held in the tenant's slot, so nothing leaks and nothing is
+consumed twice (docs/store.md).
 """
 from __future__ import annotations
 
@@ -26,7 +30,9 @@ import orjson
 import trio
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
+from actors.store_ops.confirmed import read_confirmed
 from actors.store_ops.coupons import code_keys, type_of
+from actors.store_ops.jobs import HELD_TTL_S, JobQueue
 from dre.errors import DREError
 from dre.returns import SaleState
 from dre.store import keys
@@ -68,6 +74,10 @@ def _txn_keys(tenant: str, txn_id: str) -> list[str]:
 
 class Transactions(StorePart):
     """``store.transactions``: a transaction's counter, its priced iterations, its confirm."""
+
+    def __init__(self, core) -> None:  # noqa: ANN001 - the store core (StorePart)
+        super().__init__(core)
+        self._jobs = JobQueue(core)  # a confirm queues its job
 
     async def next_counter(
         self, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S,
@@ -123,18 +133,30 @@ class Transactions(StorePart):
         """
         return _confirmable(await self._seal(tenant, txn_id, counter, 0), txn_id, counter)
 
-    async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int) -> list:
-        """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0). Its refusals of the counter
-        (stale, never issued, expired) give way to an earlier confirm known only in the tenant's
-        slot (confirm.lua judging): its answer copy is gone, the worker died before settling."""
+    async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int,
+                    job: tuple[str, str, int] | None = None) -> list:
+        """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0, and then writing ``job`` -
+        (id, payload, now) - HELD). Its refusals of the counter (stale, never issued, expired,
+        confirmed with this very counter) give way to an earlier confirm known only in the
+        tenant's slot (confirm.lua judging): its answer copy is gone, the worker died before
+        settling; that judge answers the replay."""
         counter_key, iterations, seal, answer, _ = _txn_keys(tenant, txn_id)
-        reply = await self._core.call_script(self._core.scripts.txn_seal, [counter_key, iterations, seal, answer],
-                                             [txn_id, counter, ttl_ms])
-        if reply[0] in ("CONFIRMABLE", "REPLAYED", "ALREADY_CONFIRMED"):
+        k = [counter_key, iterations, seal, answer, keys.txn_done(tenant, txn_id)]
+        args: list[object] = [txn_id, counter, ttl_ms]
+        if ttl_ms:
+            assert job is not None
+            k.append(keys.job(tenant, job[0]))
+            args += [*job, ms(HELD_TTL_S)]
+        reply = await self._core.call_script(self._core.scripts.txn_seal, k, args)
+        if reply[0] in ("CONFIRMABLE", "REPLAYED"):
             return reply
+        if reply[0] == "ALREADY_CONFIRMED" and reply[2] != str(counter):
+            return reply  # another counter was confirmed
+        # this counter's done marker without the answer copy (the confirming worker died before
+        # settling; the job worker wrote the marker): the tenant's slot still has the first answer
         none = keys.none_key(tenant)
-        k = [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)]
-        earlier = await self._core.call_script(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])
+        k = [none, none, keys.txn_confirmed(tenant, txn_id), none]
+        earlier = await self._core.call_batched(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])
         return reply if earlier[0] == "CONFIRMABLE" else earlier
 
     async def confirm(
@@ -178,17 +200,21 @@ class Transactions(StorePart):
             raise ValueError("budget amounts are >= 0 (returns do not consume budget)")
         if not answer:
             raise ValueError("no answer to keep (the script would only judge: see confirmable)")
-        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S))
+        job_id = keys.job_id(txn_id, counter)
+        t = now if now is not None else now_ms()
+        # the job's createdAt and queue time are the store's clock, not ``now`` (the confirm's time)
+        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S), (job_id, job_payload, now_ms()))
         if sealed[0] != "CONFIRMABLE":  # a replay, or refused: nothing to commit, nothing sealed
             found = _confirmable(sealed, txn_id, counter)
-            return ConfirmResult(found.answer, True, (), keys.job_id(txn_id, counter), {})
+            return ConfirmResult(found.answer, True, (), job_id, {})
         reply: list = ["", ""]
         try:
-            reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer, job_payload,
-                                       now, ttl_s, sale_record, returns or {})
+            # queued before the commit: a commit never lands without its job (HELD until settled)
+            await self._jobs.enqueue(tenant, job_id)
+            reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer,
+                                       t, ttl_s, sale_record, returns or {})
         finally:
             await self._settle(tenant, txn_id, counter, reply, ttl_s)
-        job_id = keys.job_id(txn_id, counter)
         if reply[0] == "CONFIRMED":
             left = {pid: int(v) for pid, v in orjson.loads(reply[2]).items()}
             return ConfirmResult(reply[1], False, tuple(reply[3:]), job_id, left)
@@ -202,30 +228,29 @@ class Transactions(StorePart):
         no evaluate can race, the recorded baskets ``dre simulate`` replays. The same one judge
         of budgets and coupon limits as :meth:`confirm`, at one script call a transaction.
         Returns the script's reply (the verdict first; a refusal is a reply, not an exception)."""
-        return await self._commit(tenant, txn_id, 1, None, promotions, coupons, "{}", "{}", None, ttl_s, "", {})
+        return await self._commit(tenant, txn_id, 1, None, promotions, coupons, "{}", now_ms(), ttl_s, "", {})
 
     async def _commit(self, tenant: str, txn_id: str, counter: int, customer_id: str | None,
-                      promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str, job_payload: str,
-                      now: int | None, ttl_s: float, sale_record: str,
+                      promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str,
+                      now: int, ttl_s: float, sale_record: str,
                       returns: Mapping[str, Sequence[tuple[str, int, int]]]) -> list:
         """confirm.lua in the tenant's slot: its reply (the verdict first). The sale records (this
         one's, and those of the sales its linked returns name) are tenant-slot keys: checked and
         counted in this same commit."""
-        job_id = keys.job_id(txn_id, counter)
         none = keys.none_key(tenant)
         k = [
             none,
             none,
             keys.txn_confirmed(tenant, txn_id),
-            keys.txn_done(tenant, txn_id),
-            keys.job(tenant, job_id),
-            keys.job_queue(tenant),
+            none,
+            none,
+            none,
             keys.exhausted_budgets(tenant),
             keys.coupon_expiry(tenant),
         ]
         args: list[object] = [
-            txn_id, counter, customer_id or "", now if now is not None else now_ms(), ms(ttl_s),
-            answer, job_payload, job_id, len(promotions), len(coupons), ms(DONE_MARKER_TTL_S),
+            txn_id, counter, customer_id or "", now, ms(ttl_s),
+            answer, "", "", len(promotions), len(coupons), "",
         ]
         for p in promotions:
             k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]
@@ -243,17 +268,23 @@ class Transactions(StorePart):
                 args += list(inc)
         k.append(none)
         # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
-        return await self._core.call_script(self._core.scripts.confirm, k, args, durable=True)
+        # batched: the confirms of this tenant waiting in the store actor's round commit in one call
+        return await self._core.call_batched(self._core.scripts.confirm, k, args, durable=True)
 
     async def _settle(self, tenant: str, txn_id: str, counter: int, reply: list, ttl_s: float) -> None:
         """txn_settle.lua: let go of the seal and record what the commit's ``reply`` means for the
         lane. Shielded (a cancelled confirm still lets go); a failure only leaves the seal to lapse."""
         answer = reply[1] if reply[0] in ("CONFIRMED", "REPLAYED") else ""
         refused = reply[1] if reply[0] == "BUDGET_EXHAUSTED" and reply[2] != "perCustomer" else ""
+        verdict = "1" if reply[0] and not answer else ""  # a refusal: the HELD job goes
+        k = [*_txn_keys(tenant, txn_id), keys.job(tenant, keys.job_id(txn_id, counter)), keys.txn_done(tenant, txn_id)]
         with trio.CancelScope(shield=True), trio.move_on_after(SETTLE_TIMEOUT_S):
             try:
-                await self._core.call_script(self._core.scripts.txn_settle, _txn_keys(tenant, txn_id),
-                                             [counter, ms(ttl_s), answer, refused])
+                settled = await self._core.call_script(self._core.scripts.txn_settle, k,
+                                                       [counter, ms(ttl_s), answer, refused, verdict,
+                                                        ms(DONE_MARKER_TTL_S)])
+                if settled == 2:  # the refused confirm's job was dropped: so is its queue entry
+                    await self._jobs.dequeue(tenant, keys.job_id(txn_id, counter))
             except DREError:
                 pass  # the store is down: the seal lapses after SEAL_TTL_S
 
@@ -271,12 +302,7 @@ class Transactions(StorePart):
 
     async def confirmed(self, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""
-        key = keys.txn_confirmed(tenant, txn_id)
-
-        def parse(reply: list) -> tuple[int, str] | None:
-            return None if reply[0] is None else (int(reply[0]), reply[1])
-
-        return await self._core.call(lambda p: p.hmget(key, ["counter", "answer"]), parse)
+        return await read_confirmed(self._core, tenant, txn_id)
 
 
 def _confirmable(reply: list, txn_id: str, counter: int) -> Confirmable:

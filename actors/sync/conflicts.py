@@ -23,8 +23,8 @@ class ForwardedTransactions(StorePart):
         (sync_iteration_put.lua). A confirm landing in between is judged again by the commit.
         """
         none = keys.none_key(tenant)
-        judged = await self._core.call_script(
-            self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), keys.txn_done(tenant, txn_id)],
+        judged = await self._core.call_batched(
+            self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), none],
             [txn_id, counter, "", 0, 0, ""])
         if judged[0] != "CONFIRMABLE":
             return REPLAY

@@ -53,7 +53,7 @@ class Outbox(StorePart):
         """Transactions confirmed here and not yet accepted by central: in the outbox, or still on
         their way into it (their side-effects job is queued or running; one that is running and
         already in the outbox is counted once)."""
-        k = [sync_keys.outbox(tenant), sync_keys.outbox_items(tenant), keys.job_queue(tenant), keys.job_leases(tenant)]
+        k = [sync_keys.outbox(tenant), sync_keys.outbox_items(tenant), *keys.job_buckets(tenant)]
         return await self._core.call_script(self._core.scripts.outbox_pending, k, [], int)
 
     async def verdicts(self, tenant: str) -> dict[str, dict]:

@@ -4,13 +4,14 @@ Every key carries a ``{hash tag}``; a cluster puts all keys of one tag in one sl
 script may only touch keys of one slot. Two kinds of tag:
 
 * ``dre:{<tenant>}:...`` - the tenant's slot: everything a confirm changes atomically (budgets,
-  coupons and their reservations, per-customer counts, the confirmed and done markers, the
-  side-effect jobs it enqueues), and the tenant's master data. One master carries a national
-  retailer's confirms with room (``docs/capacity.md``).
+  coupons and their reservations, per-customer counts, the confirmed marker), and the tenant's
+  master data. One master carries a national retailer's confirms with room (``docs/capacity.md``).
 * ``dre:{<tenant>:<kind>:<id>}:...`` - a slot per transaction (``txn``: its counter, priced
-  iterations, refused set, confirm seal and answer copy, written by every evaluate), per loyalty
-  member (``member``), per Idempotency-Key (``idem``) and per article import job (``import``). A big tenant's evaluates spread over
-  every master. Both parts are escaped (``part``), so the tag names one (tenant, id) only.
+  iterations, refused set, confirm seal, answer copy and done marker, its side-effects job and
+  audit record), per loyalty member (``member``), per Idempotency-Key (``idem``), per article
+  import job (``import``) and per job queue bucket (``jobs``: 12 per tenant, with the parts of the
+  audit log). A big tenant's evaluates and jobs spread over every master. Both parts are escaped
+  (``part``), so the tag names one (tenant, id) only.
 
 Each function returns one key name; the Lua scripts never build keys (STYLE.md §5), so whatever a
 script touches comes from here through KEYS. Every id that comes from a caller (code, transaction,
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 
 PREFIX = "dre"  # the service prefix on every key (shared Redis instances stay tidy)
 _FORBIDDEN = set("{}")  # a brace in a tenant would break the hash tag
@@ -103,14 +105,17 @@ def txn_slot_keys(tenant: str, txn_id: str) -> tuple[str, str, str, str, str]:
 # The tenant's slot: what a confirm commits atomically with the budgets and coupons.
 
 def txn_confirmed(tenant: str, txn_id: str) -> str:
-    """HASH {counter, answer}: the confirmed marker and the first answer, for replays."""
+    """STRING ``<counter>:<confirmedAt>:<answer>``: the confirmed marker and the first answer, for
+    replays (a hash {counter, answer, confirmedAt} before; read until it lapses)."""
     return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:confirmed"
 
 
 def txn_done(tenant: str, txn_id: str) -> str:
     """STRING: the counter a transaction was confirmed with, kept long after its answer (a second
-    confirm of the transaction, at any time, is refused: nothing is consumed twice)."""
-    return f"{tenant_prefix(tenant)}:txn:{part(txn_id)}:done"
+    confirm of the transaction, at any time, is refused: nothing is consumed twice). In the
+    transaction's slot: txn_seal.lua checks it first, txn_settle.lua writes it after the commit
+    (or the job worker, finding the commit of a worker that died before settling)."""
+    return f"{txn_prefix(tenant, txn_id)}:done"
 
 
 def txn_sale(tenant: str, txn_id: str) -> str:
@@ -221,37 +226,103 @@ def idempotency(tenant: str, scope: str, key: str) -> str:
 
 
 # -- side-effect jobs --------------------------------------------------------------------------
+# A job lives in its transaction's slot (written by the confirm's steps that run there); the
+# queue is JOB_BUCKETS sorted sets, each in a slot of its own, so one tenant's job traffic spreads
+# over every master like its evaluates.
+
+JOB_BUCKETS = 12  # queue buckets per tenant: evenly shared by 1, 2, 3, 4, 6 or 12 masters
+_SLOTS = 16384
+
 
 def job_id(txn_id: str, counter: int) -> str:
     """The id of the side-effects job of a confirmed iteration (one job per iteration)."""
     return f"{txn_id}/{counter}"
 
 
+def _job_txn(job_id_: str) -> tuple[str, str]:
+    txn, _, counter = job_id_.rpartition("/")
+    return txn, counter
+
+
 def job(tenant: str, job_id_: str) -> str:
-    """HASH per job: status, attempts, payload, results, timestamps, last error."""
-    return f"{tenant_prefix(tenant)}:job:{part(job_id_)}"
+    """HASH per job: status (HELD while its confirm commits, then PENDING, RUNNING, COMPLETED or
+    FAILED), attempts, payload, results, timestamps, last error. In its transaction's slot."""
+    txn, counter = _job_txn(job_id_)
+    return f"{txn_prefix(tenant, txn)}:job:{part(counter)}"
 
 
-def job_queue(tenant: str) -> str:
-    """LIST of job ids waiting to run (LPUSH in, RPOP out: FIFO)."""
+def job_grants(tenant: str, job_id_: str) -> str:
+    """HASH grant id -> the post-purchase codes a job granted (coupon_grant.lua's once-per-grant
+    record). The tenant's slot: it is written with the codes, which are the tenant's."""
+    return f"{tenant_prefix(tenant)}:job:{part(job_id_)}:grants"
+
+
+def _crc16(data: bytes) -> int:  # CRC-16/XMODEM, the cluster's key hash (redis.crc.key_slot)
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+@functools.lru_cache(maxsize=1024)
+def job_buckets(tenant: str) -> tuple[str, ...]:
+    """The tenant's JOB_BUCKETS queue keys (ZSET job id -> when it may be claimed, ms: enqueue
+    time plus a short hold, or a worker's lease deadline). Bucket i's hash tag is drawn so that
+    its slot lies in the i-th twelfth of the slot range: a cluster whose masters own equal
+    contiguous ranges (``redis-cli --cluster create``) gets the same number of buckets on each."""
+    out = []
+    for i in range(JOB_BUCKETS):
+        lo, hi = i * _SLOTS // JOB_BUCKETS, (i + 1) * _SLOTS // JOB_BUCKETS
+        salt = 0
+        while True:
+            tag = f"{part(tenant)}:jobs:{i}.{salt}"
+            if lo <= _crc16(tag.encode()) % _SLOTS < hi:
+                break
+            salt += 1
+        tenant_prefix(tenant)  # the same check of the tenant id
+        out.append(f"{PREFIX}:{{{tag}}}:queue")
+    return tuple(out)
+
+
+def job_bucket(tenant: str, job_id_: str) -> str:
+    """The queue bucket of a job: by its transaction (a lane's retries meet the same bucket)."""
+    txn, _ = _job_txn(job_id_)
+    return job_buckets(tenant)[zlib.crc32(txn.encode()) % JOB_BUCKETS]
+
+
+def legacy_job_queue(tenant: str) -> str:
+    """LIST of job ids of the layout before the buckets (``dre store migrate`` moves them)."""
     return f"{tenant_prefix(tenant)}:jobs:queue"
 
 
-def job_leases(tenant: str) -> str:
-    """ZSET job id -> lease deadline (ms): jobs claimed by a worker. An expired lease is re-queued."""
+def legacy_job_leases(tenant: str) -> str:
+    """ZSET job id -> lease deadline of the layout before the buckets (migrated likewise)."""
     return f"{tenant_prefix(tenant)}:jobs:leases"
 
 
 # -- calculation audit log --------------------------------------------------------------------
+# Written by the side-effects job of a confirmed iteration: like the job, spread by transaction.
 
 def audit_record(tenant: str, audit_id: str) -> str:
-    """STRING: one calculation audit record (JSON) of a confirmed iteration (TTL)."""
-    return f"{tenant_prefix(tenant)}:audit:rec:{part(audit_id)}"
+    """STRING: one calculation audit record (JSON) of a confirmed iteration (TTL). In the slot of
+    its transaction (audit ids are job ids, ``<txn>/<counter>``)."""
+    txn, _ = _job_txn(audit_id)
+    return f"{txn_prefix(tenant, txn or audit_id)}:audit:{part(audit_id)}"
 
 
-def audit_log(tenant: str) -> str:
-    """LIST of audit ids, newest first, capped (what an auditor browses)."""
-    return f"{tenant_prefix(tenant)}:audit:log"
+def audit_logs(tenant: str) -> tuple[str, ...]:
+    """The tenant's audit log, in JOB_BUCKETS parts (ZSET audit id -> when it was written, ms;
+    each capped), one in the slot of each job queue bucket: what an auditor browses, newest first
+    over all parts."""
+    return tuple(b.removesuffix(":queue") + ":audit" for b in job_buckets(tenant))
+
+
+def audit_log(tenant: str, audit_id: str) -> str:
+    """The part of the tenant's audit log that lists ``audit_id`` (its job's bucket's slot)."""
+    return job_bucket(tenant, audit_id).removesuffix(":queue") + ":audit"
 
 
 # -- loyalty -----------------------------------------------------------------------------------
@@ -331,15 +402,20 @@ def imports_pending(tenant: str) -> str:
 
 # -- migration from the layout before issue 14 (one slot per tenant) -----------------------------
 
-_LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>counter|iterations|refused)"
+_LEGACY = re.compile(r"^dre:\{(?P<t>[^:{}]+)\}:(?:txn:(?P<txn>[^:]+):(?P<part>counter|iterations|refused|done)"
                      r"|member:(?P<member>[^:]+)(?::event:(?P<event>[^:]+))?"
                      r"|idem:(?P<scope>[^:]+):(?P<key>[^:]+)"
-                     r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?)$")
+                     r"|import:(?P<job>[^:]+)(?::(?P<rest>chunk:\d+|errors))?"
+                     r"|job:(?P<jtxn>[^:]+)/(?P<jcounter>\d+)"
+                     r"|audit:rec:(?P<audit>[^:]+))$")
+_LEGACY_QUEUE = re.compile(r"^dre:\{(?P<t>[^{}]+)\}:(?:jobs:(?P<kind>queue|leases)|audit:(?P<log>log))$")
 
 
 def legacy_rename(name: str) -> str | None:
     """The current name of a key written by the layout before issue 14, or None when ``name`` is
     not such a key (or kept its name: the confirmed and done markers, coupons, budgets...).
+    A side-effects job's hash moves to its transaction's slot (its queue entries: see
+    :func:`legacy_queue`).
 
     Old keys carry their ids escaped already (``part``); the new tag reuses them as they are.
     """
@@ -352,6 +428,19 @@ def legacy_rename(name: str) -> str | None:
     if m["member"]:
         tag = f"{PREFIX}:{{{t}:member:{m['member']}}}"
         return f"{tag}:event:{m['event']}" if m["event"] else f"{tag}:points"
+    if m["audit"]:
+        txn, sep, _ = m["audit"].rpartition("/")
+        return f"{PREFIX}:{{{t}:txn:{txn if sep else m['audit']}}}:audit:{m['audit']}"
+    if m["jtxn"]:
+        return f"{PREFIX}:{{{t}:txn:{m['jtxn']}}}:job:{m['jcounter']}"
     if m["job"]:
         return f"{PREFIX}:{{{t}:import:{m['job']}}}:{m['rest'] or 'job'}"
     return f"{PREFIX}:{{{t}:idem:{m['scope']}/{m['key']}}}:{m['scope']}:{m['key']}"
+
+
+def legacy_queue(name: str) -> tuple[str, str] | None:
+    """(tenant, "queue" | "leases" | "log") of a job queue list, lease set or audit log list of
+    the layout before the queue buckets, or None. Its ids go to their buckets (``job_bucket``,
+    ``audit_log``)."""
+    m = _LEGACY_QUEUE.match(name)
+    return (m["t"], m["kind"] or m["log"]) if m else None

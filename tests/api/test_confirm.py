@@ -41,8 +41,8 @@ async def test_confirm_answer_consumes_budget_and_replays_byte_identical(client,
         assert again[0] == 200 and again[2] == raw
     assert budget(rdb, "BUD") == consumed
     # one job, whatever state the job runner has it in by now: queued, leased or done
-    assert list(rdb.scan_iter(keys.job(TENANT, "*"))) == [keys.job(TENANT, "T1/1")]
-    assert rdb.llen(keys.job_queue(TENANT)) + rdb.zcard(keys.job_leases(TENANT)) <= 1
+    assert list(rdb.scan_iter("dre:{acme:txn:*}:job:*")) == [keys.job(TENANT, "T1/1")]
+    assert sum(rdb.zcard(b) for b in keys.job_buckets(TENANT)) <= 1
 
 
 async def test_another_counter_of_a_confirmed_transaction_is_409(client, codes):

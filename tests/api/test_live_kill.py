@@ -74,7 +74,7 @@ async def test_kill_9_during_500_confirms_commits_each_acknowledged_one_exactly_
         assert unsure, "the kill came after every confirm had answered: nothing was in flight"
         committed = {t for t in txns if rdb.exists(keys.txn_confirmed(TENANT, t))}
         assert set(acknowledged) <= committed  # acknowledged is kept
-        queued = rdb.lrange(keys.job_queue(TENANT), 0, -1)
+        queued = [j for b in keys.job_buckets(TENANT) for j in rdb.zrange(b, 0, -1)]
         assert sorted(queued) == sorted(f"{t}/1" for t in committed)  # one job each, none twice
 
         second = serve(tmp_path, ext.url, [PROMO])

@@ -2,7 +2,9 @@
 exactly under concurrency (one INDIVIDUAL code redeemed once, a GENERIC code used exactly
 maxRedemptions times, a budget of 100.00 taking exactly 100 confirms of 1.00 from several
 independent store actors, nothing consumed anywhere when one part of a confirm is refused), and
-the commit's budget remainders and linked returns, and journaled scripts (each in its own slot)."""
+the commit's budget remainders and linked returns, and journaled scripts (each in its own slot);
+batched commits (one call, each transaction's own verdict); the side-effect jobs in their
+transactions' slots and queue buckets."""
 import pytest
 import trio
 
@@ -27,6 +29,17 @@ from tests.store.test_store_confirm import (  # noqa: F401
     test_confirm_replay_returns_first_answer_and_changes_nothing,
     test_coupon_unavailable_names_code_and_changes_nothing,
     test_stale_unknown_and_other_counter,
+)
+from tests.store.test_store_confirm_batch import (  # noqa: F401
+    merged_orders,
+    test_a_refused_transaction_in_the_middle_of_a_batch_writes_nothing_and_the_others_commit,
+    test_batched_and_one_at_a_time_give_identical_verdicts_and_state,
+)
+from tests.store.test_store_jobs import (  # noqa: F401
+    test_a_job_whose_confirm_committed_but_never_settled_runs,
+    test_a_job_whose_confirm_is_in_flight_waits_and_one_never_committed_is_dropped,
+    test_claim_complete_in_order_and_idempotent,
+    test_failed_attempts_retry_then_fail,
 )
 from tests.store.test_store_confirm_returns import (  # noqa: F401
     test_a_journaled_confirm_retried_meets_its_first_replies_and_consumes_once,

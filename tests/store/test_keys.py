@@ -7,12 +7,12 @@ from dre.store import keys
 def test_what_a_confirm_commits_is_in_the_tenants_slot():
     t = "acme"
     names = [
-        keys.txn_confirmed(t, "T1"), keys.txn_done(t, "T1"),
+        keys.txn_confirmed(t, "T1"),
         keys.coupon(t, "C"), keys.coupon_customer_uses(t, "C"), keys.coupon_holds(t, "C"),
         keys.coupon_by_txn(t, "C"), keys.coupon_expiry(t), keys.coupon_type(t, "X"),
         keys.coupon_types(t), keys.reservation(t, "R"), keys.budget(t, "P"),
         keys.budget_customers(t, "P"), keys.exhausted_budgets(t),
-        keys.job(t, "T1/1"), keys.job_queue(t), keys.job_leases(t), keys.articles(t), keys.promotions(t),
+        keys.job_grants(t, "T1/1"), keys.articles(t), keys.promotions(t),
         keys.promotions_version(t), keys.none_key(t),
     ]
     assert all(n.startswith("dre:{acme}:") for n in names)
@@ -27,7 +27,8 @@ def test_what_a_confirm_commits_is_in_the_tenants_slot():
 def test_a_transactions_evaluate_keys_a_members_and_an_idempotency_key_have_slots_of_their_own():
     t = "acme"
     txn = [keys.txn_counter(t, "T1"), keys.txn_iterations(t, "T1"), keys.txn_refused(t, "T1"),
-           keys.txn_seal(t, "T1"), keys.txn_answer(t, "T1")]
+           keys.txn_seal(t, "T1"), keys.txn_answer(t, "T1"), keys.txn_done(t, "T1"), keys.job(t, "T1/1"),
+           keys.audit_record(t, "T1/1")]
     assert all(n.startswith("dre:{acme:txn:T1}:") for n in txn) and len(set(txn)) == len(txn)
     # the evaluate path's five at once: the same names (counter, iterations, seal, answer, refused)
     assert keys.txn_slot_keys(t, "T:1") == (keys.txn_counter(t, "T:1"), keys.txn_iterations(t, "T:1"),
@@ -53,8 +54,8 @@ def _all_keys(t: str, i: str) -> list[str]:
         keys.coupon(t, i), keys.coupon_customer_uses(t, i), keys.coupon_holds(t, i), keys.coupon_by_txn(t, i),
         keys.coupon_expiry(t), keys.coupon_type(t, i), keys.coupon_types(t), keys.customer_coupons(t, i),
         keys.reservation(t, i), keys.budget(t, i), keys.budget_customers(t, i), keys.exhausted_budgets(t),
-        keys.idempotency(t, i, i), keys.job(t, i), keys.job_queue(t), keys.job_leases(t),
-        keys.audit_record(t, i), keys.audit_log(t), keys.member(t, i), keys.member_event(t, i, i),
+        keys.idempotency(t, i, i), keys.job(t, i + "/1"), keys.job_grants(t, i), *keys.job_buckets(t),
+        keys.audit_record(t, i), *keys.audit_logs(t), keys.member(t, i), keys.member_event(t, i, i),
         keys.articles(t), keys.promotions(t), keys.promotions_version(t), keys.promotions_written(t),
         keys.import_job(t, i), keys.import_chunk(t, i, 0), keys.import_errors(t, i), keys.imports_pending(t),
         keys.none_key(t),
@@ -86,3 +87,14 @@ def test_ids_without_key_syntax_keep_their_key_names():
 def test_part_escapes_exactly_the_key_syntax(value):
     expected = value.replace("%", "%25").replace(":", "%3A").replace("{", "%7B").replace("}", "%7D")
     assert keys.part(value) == expected
+
+
+def test_the_job_queue_buckets_share_the_slot_range_evenly():
+    """Bucket i lies in the i-th twelfth of the slots: 3 masters with equal ranges get 4 each."""
+    for t in ("acme", "a:b", "x%y"):
+        buckets = keys.job_buckets(t)
+        assert len(set(buckets)) == keys.JOB_BUCKETS
+        assert [key_slot(b.encode()) * keys.JOB_BUCKETS // 16384 for b in buckets] == list(range(keys.JOB_BUCKETS))
+    # a tenant's jobs spread over the buckets by transaction
+    used = {keys.job_bucket("acme", keys.job_id(f"T{i}", 1)) for i in range(200)}
+    assert used == set(keys.job_buckets("acme"))

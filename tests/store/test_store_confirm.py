@@ -211,3 +211,17 @@ async def test_evaluating_a_confirmed_transaction_keeps_its_answer_for_replays(s
     assert raw.pttl(keys.txn_answer(tenant, "T1")) > 3600 * 1000
     again = await confirm(store, tenant, "T1", 1, answer='{"second": true}')
     assert again.replayed and again.answer == first.answer
+
+
+async def test_a_confirmed_marker_of_the_older_release_a_hash_is_still_judged(store, tenant):
+    """The marker is a string now (one SET); a hash left by the release before is read until it lapses."""
+    store.core.client.hset(keys.txn_confirmed(tenant, "OLD"), mapping={"counter": 1, "answer": '"first"'})
+    none = keys.none_key(tenant)
+    k = [none, none, keys.txn_confirmed(tenant, "OLD"), none]
+    judge = store.core.call_batched
+    assert await judge(store.core.scripts.confirm, k, ["OLD", 1, "", 0, 0, ""]) == ["REPLAYED", '"first"']
+    assert await judge(store.core.scripts.confirm, k, ["OLD", 2, "", 0, 0, ""]) == ["ALREADY_CONFIRMED", "OLD", "1"]
+    assert await store.transactions.confirmed(tenant, "OLD") == (1, '"first"')
+    await store.transactions.next_counter(tenant, "NEW", "{}")
+    await confirm(store, tenant, "NEW", 1, answer='{"a": ":x:"}')
+    assert await store.transactions.confirmed(tenant, "NEW") == (1, '{"a": ":x:"}')

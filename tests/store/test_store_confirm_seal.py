@@ -53,7 +53,7 @@ async def test_an_evaluate_at_the_same_instant_waits_for_the_commit_and_gets_the
 async def test_a_seal_left_by_a_dead_worker_lapses_and_nothing_was_consumed(store, tenant, monkeypatch):
     await store.transactions.next_counter(tenant, "T", "{}")
     monkeypatch.setattr(txns, "SEAL_TTL_S", 0.3)
-    sealed = await store.transactions._seal(tenant, "T", 1, 300)  # a confirm whose worker then died
+    sealed = await store.transactions._seal(tenant, "T", 1, 300, ("T/1", "{}", 0))  # a confirm whose worker then died
     assert sealed[0] == "CONFIRMABLE"
     with trio.fail_after(2):
         assert await store.transactions.next_counter(tenant, "T", "{}") == 2  # waited for the lapse
@@ -74,6 +74,8 @@ async def test_a_refused_confirm_lets_go_of_the_seal_and_remembers_the_refusal(s
     assert err.value.code == "BUDGET_EXHAUSTED"
     assert not store.core.client.exists(keys.txn_seal(tenant, "B"))
     assert store.core.client.smembers(keys.txn_refused(tenant, "B")) == {"P1"}
+    assert not store.core.client.exists(keys.job(tenant, "B/1"))  # the refused confirm's HELD job is gone
+    assert store.core.client.hget(keys.job(tenant, "A/1"), "status") == "PENDING"
 
 
 async def test_a_slow_store_is_not_taken_for_a_confirm_in_flight(redis_url, tenant, monkeypatch):
@@ -92,3 +94,4 @@ async def test_a_slow_store_is_not_taken_for_a_confirm_in_flight(redis_url, tena
             await trio.sleep(0.3)  # both queued behind the held connection, far past SEALED_WAIT_S
             await trio.to_thread.run_sync(_release, redis_url)
     assert got == {"counter": 1}
+

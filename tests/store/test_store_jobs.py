@@ -1,5 +1,6 @@
 """The side-effects job queue: claim, complete, retry, and recovery after a crashed worker."""
 import orjson
+import trio
 
 from actors.store import open_store
 from dre.store.records import BudgetUse
@@ -16,7 +17,7 @@ async def confirmed_job(store, tenant, txn):
 
 async def test_claim_complete_in_order_and_idempotent(store, tenant):
     ids = [await confirmed_job(store, tenant, t) for t in ("A", "B")]
-    a = await store.jobs.claim(tenant, now=NOW)
+    a = await store.jobs.claim(tenant, now=NOW, ordered=True)  # the oldest of every bucket
     assert (a.job_id, a.attempts, orjson.loads(a.payload)) == (ids[0], 1, {"t": "A"})
     assert (await store.jobs.get(tenant, a.job_id))["status"] == "RUNNING"
     assert await store.jobs.complete(tenant, a.job_id, '{"ok":1}', now=NOW) is True
@@ -85,3 +86,56 @@ async def test_finished_jobs_are_bounded_completed_drop_payload_and_expire(store
     assert COMPLETED_TTL_S - 5 < rdb.ttl(keys.job(tenant, done_id)) <= COMPLETED_TTL_S
     assert "payload" in rdb.hgetall(keys.job(tenant, failed_id))  # kept whole, to look at and replay
     assert FAILED_TTL_S - 5 < rdb.ttl(keys.job(tenant, failed_id)) <= FAILED_TTL_S
+
+
+async def sealed_and_queued(store, tenant, txn, t):
+    """What a confirm leaves when its worker dies after queueing its job, before committing."""
+    await store.transactions.next_counter(tenant, txn, "{}")
+    sealed = await store.transactions._seal(tenant, txn, 1, 300, (f"{txn}/1", '{"t": 1}', t))
+    assert sealed[0] == "CONFIRMABLE"
+    await store.jobs.enqueue(tenant, f"{txn}/1", t)
+
+
+async def test_a_job_whose_confirm_is_in_flight_waits_and_one_never_committed_is_dropped(store, tenant):
+    from dre.store import keys
+
+    t = NOW - 1_000_000  # the job was queued a while ago
+    await sealed_and_queued(store, tenant, "A", t)
+    assert await store.jobs.claim(tenant, now=t + 200) is None  # HELD while its seal is there: put off
+    assert await store.jobs.queue_length(tenant) == 1
+    rdb = store.core.client
+    rdb.delete(keys.txn_seal(tenant, "A"))  # the seal lapsed: the worker died before its commit
+    assert await store.jobs.claim(tenant, now=t + 1_000) is None  # as long as a lost commit may land
+    assert await store.jobs.queue_length(tenant) == 1
+    assert await store.jobs.claim(tenant, now=t + 20_000) is None  # not committed: dropped
+    assert await store.jobs.queue_length(tenant) == 0
+    assert rdb.hget(keys.job(tenant, "A/1"), "status") == "HELD"  # lapses by itself (a retry reuses it)
+
+
+async def test_a_job_whose_confirm_committed_but_never_settled_runs(store, tenant):
+    from dre.store import keys
+
+    t = NOW - 1_000_000
+    await sealed_and_queued(store, tenant, "A", t)
+    reply = await store.transactions._commit(tenant, "A", 1, "C", [BudgetUse("P", 1)], [], "{}", t, 60, "", {})
+    assert reply[0] == "CONFIRMED"  # ... and the worker died before txn_settle
+    store.core.client.delete(keys.txn_seal(tenant, "A"))  # its seal lapsed
+    job = await store.jobs.claim(tenant, now=t + 20_000)
+    assert (job.job_id, job.attempts, orjson.loads(job.payload)) == ("A/1", 1, {"t": 1})
+    assert await store.jobs.complete(tenant, "A/1", "{}") is True
+    assert await store.jobs.queue_length(tenant) == 0
+    assert store.core.client.get(keys.txn_done(tenant, "A")) == "1"  # written for the dead worker
+    # the lane retries its confirm: the replay of the first answer, nothing consumed again
+    again = await store.transactions.confirm(tenant, "A", 1, customer_id="C", promotions=[BudgetUse("P", 1)],
+                                             coupons=[], answer='"again"', job_payload="{}")
+    assert again.replayed and again.answer == "{}"
+    assert (await store.budgets.get(tenant, "P")).redemptions_consumed == 1
+
+
+async def test_a_confirm_dated_otherwise_queues_its_job_by_the_store_clock(store, tenant):
+    """``now`` of a confirm is its business time; the job is claimable by the clock the workers run on."""
+    await store.transactions.next_counter(tenant, "F", "{}")
+    await store.transactions.confirm(tenant, "F", 1, customer_id=None, promotions=[], coupons=[], answer="{}",
+                                     job_payload="{}", now=NOW)  # a date in the future
+    await trio.sleep(0.15)  # the enqueue hold
+    assert (await store.jobs.claim(tenant)).job_id == "F/1"

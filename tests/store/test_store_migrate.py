@@ -19,9 +19,18 @@ def write_old_layout(client) -> None:
     client.hset("dre:{acme}:idem:confirm:K1", mapping={"state": "DONE", "owner": "o", "fingerprint": "fp",
                                                        "status": 200, "body": "{}"})
     client.hset("dre:{acme}:txn:T%3A1:confirmed", mapping={"counter": 1, "answer": "{}"})
+    client.set("dre:{acme}:txn:T%3A1:done", 1)  # moves to the transaction's slot
     client.hset("dre:{acme}:txn:T%3A1:sale", mapping={"record": '{"lines": []}', '["n"]': 1})  # tenant's slot
     client.hset("dre:{acme}:import:J1", mapping={"id": "J1", "status": "COMPLETED"})
     client.rpush("dre:{acme}:import:J1:errors", "{}")
+    # side-effect jobs in the tenant's slot, one queued, one leased (with a post-purchase grant made)
+    client.hset("dre:{acme}:job:T%3A1/1", mapping={"id": "T:1/1", "status": "PENDING", "attempts": 0, "payload": "{}"})
+    client.hset("dre:{acme}:job:T2/1", mapping={"id": "T2/1", "status": "RUNNING", "attempts": 1, "payload": "{}",
+                                                "grant:P9:THX": '["TY1"]'})
+    client.lpush("dre:{acme}:jobs:queue", "T:1/1")
+    client.zadd("dre:{acme}:jobs:leases", {"T2/1": 1})
+    client.set("dre:{acme}:audit:rec:T2/1", '{"audit": 1}')  # the audit record and log of a job
+    client.lpush("dre:{acme}:audit:log", "T2/1")
 
 
 async def check_the_store_reads_them(url: str) -> None:
@@ -36,16 +45,26 @@ async def check_the_store_reads_them(url: str) -> None:
         sale = await store.transactions.sale("acme", "T:1")  # a linked return's commit reaches it
         assert sale is not None and sale.record == {"lines": []}
         assert await store.imports.get("acme", "J1") == ({"id": "J1", "status": "COMPLETED"}, ["{}"])
+        assert await store.jobs.queue_length("acme") == 2
+        claimed = {(await store.jobs.claim("acme")).job_id for _ in range(2)}  # the lease ran out long ago
+        assert claimed == {"T:1/1", "T2/1"}
+        assert (await store.jobs.get("acme", "T2/1"))["attempts"] == "2"
+        assert store.core.client.hget(keys.job_grants("acme", "T2/1"), "grant:P9:THX") == '["TY1"]'
+        assert await store.audit.get("acme", "T2/1") == '{"audit": 1}'
+        assert await store.audit.recent("acme") == ["T2/1"]
+        assert store.core.client.get(keys.txn_done("acme", "T:1")) == "1"
 
 
 async def test_migrate_on_one_node_is_idempotent(redis_url, capsys):
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     write_old_layout(client)
     assert dre(["store", "migrate", "--redis-url", redis_url]) == 0
-    assert "moved 8 keys" in capsys.readouterr().out
+    assert "moved 15 keys" in capsys.readouterr().out
     assert 3_000_000 < client.pttl(keys.txn_counter("acme", "T:1")) <= 3_600_000  # TTL kept
     assert not client.exists("dre:{acme}:txn:T%3A1:counter", "dre:{acme}:member:M1")
-    assert migrate(open_client(redis_url)) == {"moved": 0, "kept": 0, "scanned": 2}  # confirmed marker, sale record
+    # looked at, kept: confirmed marker, sale record, the two jobs and an audit record under their new
+    # names, the grants
+    assert migrate(open_client(redis_url)) == {"moved": 0, "kept": 0, "scanned": 6}
     await check_the_store_reads_them(redis_url)
 
 
@@ -54,5 +73,5 @@ async def test_migrate_on_a_cluster_spreads_the_keys_and_keeps_newer_ones(cluste
     write_old_layout(client)
     client.set(keys.txn_counter("acme", "T:1"), 2)  # written by the new release already: it wins
     counts = migrate(open_client(cluster_url))
-    assert (counts["moved"], counts["kept"]) == (7, 1)
+    assert (counts["moved"], counts["kept"]) == (14, 1)
     await check_the_store_reads_them(cluster_url)

@@ -2,6 +2,7 @@
 audit records (once per id, capped log), and the latest counter confirm reads."""
 import orjson
 import pytest
+import trio
 
 from dre.errors import DREError
 from dre.store import keys
@@ -37,14 +38,21 @@ async def test_grant_of_unknown_or_generic_type_is_refused(store, tenant):
 
 
 async def test_audit_append_once_per_id_and_log_is_capped(store, tenant):
-    assert await store.audit.append(tenant, "T1/1", '{"a":1}', cap=2)
-    assert not await store.audit.append(tenant, "T1/1", '{"a":2}', cap=2)  # a re-run keeps the first
+    assert await store.audit.append(tenant, "T1/1", '{"a":1}')
+    assert not await store.audit.append(tenant, "T1/1", '{"a":2}')  # a re-run keeps the first
     assert orjson.loads(await store.audit.get(tenant, "T1/1")) == {"a": 1}
-    for i in (2, 3):
-        await store.audit.append(tenant, f"T{i}/1", "{}", cap=2)
-    assert await store.audit.recent(tenant) == ["T3/1", "T2/1"]
+    for txn in ("T2/1", "T3/1"):
+        await trio.sleep(0.002)
+        await store.audit.append(tenant, txn, "{}")
+    assert await store.audit.recent(tenant) == ["T3/1", "T2/1", "T1/1"]  # newest first over every part
+    assert await store.audit.recent(tenant, 2) == ["T3/1", "T2/1"]
     assert 0 < store.core.client.pttl(keys.audit_record(tenant, "T1/1"))
     assert await store.audit.get(tenant, "nope") is None
+    # the log is capped per part (the cap shared by the parts): one transaction's ids share a part
+    for counter in (2, 3):
+        await trio.sleep(0.002)
+        await store.audit.append(tenant, f"T1/{counter}", "{}", cap=keys.JOB_BUCKETS)
+    assert store.core.client.zrange(keys.audit_log(tenant, "T1/1"), 0, -1) == ["T1/3"]
 
 
 async def test_latest_counter(store, tenant):

@@ -59,6 +59,8 @@ CALLS = {
     },
     "jobs": {
         "claim": lambda p: p.claim(T),
+        "enqueue": lambda p: p.enqueue(T, "T1/1"),
+        "dequeue": lambda p: p.dequeue(T, "T1/1"),
         "complete": lambda p: p.complete(T, "J1", "{}"),
         "fail": lambda p: p.fail(T, "J1", "boom"),
         "recover": lambda p: p.recover(T),

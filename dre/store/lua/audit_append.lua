@@ -1,13 +1,12 @@
--- audit_append.lua: keep one calculation audit record (what a confirmed iteration was priced
--- with), once per id: a side-effects job that runs again writes nothing new. The record expires
--- by itself; the tenant's log of ids is a capped list (newest first), so neither grows without
--- bound.
+-- audit_append.lua: list one calculation audit record in the tenant's audit log, once per id: a
+-- side-effects job that runs again lists nothing twice. The record itself (SET NX with its TTL,
+-- in its transaction's slot) is written by the caller before; the log is in parts (one per job
+-- queue bucket, dre/store/keys.py audit_logs), each a sorted set by time, capped.
 --
--- KEYS[1] audit record string   KEYS[2] tenant audit log list
--- ARGV[1] audit id   ARGV[2] record (JSON)   ARGV[3] record ttl (ms)   ARGV[4] log length cap
+-- KEYS[1] the audit log part (zset audit id -> when it was listed, ms)
+-- ARGV[1] audit id   ARGV[2] now (ms)   ARGV[3] cap of this part
 --
--- Returns 1 if the record was written now, 0 if it existed already.
-if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return 0 end
-redis.call('LPUSH', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+-- Returns 1 if the id was listed now, 0 if it was listed already.
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
 return 1

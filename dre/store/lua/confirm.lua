@@ -1,5 +1,12 @@
--- confirm.lua: commit one priced iteration of a transaction, all or nothing; and the one judge of
--- whether a confirm is accepted, so the caller decides nothing itself.
+-- confirm.lua: commit priced iterations of one or more transactions, each all or nothing; and the
+-- one judge of whether a confirm is accepted, so the caller decides nothing itself.
+--
+-- Batched: the store actor sends every confirm of one slot (tenant) that waits in the same round
+-- as ONE call (actors/store_core.py). ARGV[1] = n, then per transaction a frame: nk, na, then its
+-- na arguments; KEYS are the n transactions' keys one after the other (nk each). Below, KEYS[i]
+-- and ARGV[i] are numbered within one transaction's frame. Returns one verdict per transaction,
+-- in order ({'ERROR', message} if its commit raised: a Redis fault, nothing of it written before).
+-- A transaction alone is a batch of one: there is one judge of a confirm.
 --
 -- Order: (1) replay / conflict with an earlier confirm, (2) [in the transaction's own slot, by
 -- txn_seal.lua before this script: the counter is the latest issued, its iteration still kept, and
@@ -7,23 +14,24 @@
 -- be claimed, (4b) every linked return stays within its sale's counters - and only then (5) the
 -- writes: budgets consumed, coupons claimed (INDIVIDUAL: REDEEMED by this transaction; GENERIC:
 -- one more use), the linked returns' counters and this sale's record, the confirmed marker with
--- the answer, the side-effects job enqueued, what is left of each money budget recorded in the
+-- the answer, what is left of each money budget recorded in the
 -- remaining hash, and the promotions whose budget is now used up added to the exhausted set. Any
 -- refusal returns before the first write, so nothing changes. A BUDGET_EXHAUSTED refusal (amount
 -- or redemptions) is then recorded in the transaction's refused set by txn_settle.lua, so that
 -- the lane's next evaluate prices without it instead of offering it again; other transactions may
 -- still use what is left of the budget.
 --
--- Judging only (ARGV[6], the answer, is ""): step (1), nothing written; only KEYS[3..4] and
+-- Judging only (ARGV[6], the answer, is ""): step (1), nothing written; only KEYS[3] and
 -- ARGV[1], ARGV[2], ARGV[6] are needed: {'CONFIRMABLE', ''} when no confirm of the transaction is
 -- known here (txn_seal.lua, judging, has the iteration).
 --
 -- KEYS[1], KEYS[2] unused (a never-written key of the tenant's slot): the transaction's counter and
 --         iterations live in its own slot since the cluster layout (dre/store/keys.py)
--- KEYS[3] txn confirmed hash (with the answer)
--- KEYS[4] txn done marker (the confirmed counter, kept long after the answer: a transaction is
---         never consumed twice, however late the second confirm comes)
--- KEYS[5] job hash      KEYS[6] job queue list         KEYS[7] exhausted-budgets set
+-- KEYS[3] txn confirmed marker (string "<counter>:<confirmedAt>:<answer>", TTL ARGV[5])
+-- KEYS[4] unused (a never-written key of the tenant's slot; was the done marker, which is kept
+--         in the transaction's slot: txn_seal.lua checks it, txn_settle.lua writes it)
+-- KEYS[5], KEYS[6] unused (never-written keys of the tenant's slot; were the job hash and queue:
+--         the job is written in the transaction's slot, txn_seal.lua)   KEYS[7] exhausted-budgets set
 -- KEYS[8] coupon expiry zset
 -- then per promotion i (i = 0..np-1):  KEYS[9+2i] budget hash, KEYS[10+2i] budget customers hash
 -- then per coupon j (b = 9+2np):       KEYS[b+7j .. b+7j+6] the code's keys (see code_keys in
@@ -36,8 +44,8 @@
 -- last: KEYS[#KEYS] unused (a never-written key of the tenant's slot; was the refused set)
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] ttl of the transaction keys after confirm (ms)   ARGV[6] the answer (JSON), "" to judge
--- ARGV[7] side-effects job payload (JSON)   ARGV[8] job id   ARGV[9] np   ARGV[10] nc
--- ARGV[11] ttl of the done marker (ms)
+-- ARGV[7], ARGV[8] unused ("")   ARGV[9] np   ARGV[10] nc
+-- ARGV[11] unused
 -- then per promotion (5 each, from ARGV[12]): id, amount (cents, >= 0), redemption limit,
 --   amount limit (cents), per-customer limit   (-1: no such limit)
 -- then per coupon (3 each): code, reservationId or "" (the transaction's own held reservation
@@ -54,136 +62,169 @@
 --                                     remaining: JSON {promotion id: cents left} of the money budgets consumed
 --   {'REPLAYED', first answer}        this counter was confirmed already; nothing written
 --   {'CONFIRMABLE', ''}               (judging only) no confirm of this transaction yet
---   {'ALREADY_CONFIRMED', txn, the counter confirmed}   (also once only the done marker is left)
+--   {'ALREADY_CONFIRMED', txn, the counter confirmed}
 --   {'BUDGET_EXHAUSTED', promotionId, amount|redemptions|perCustomer}
 --   {'COUPON_UNAVAILABLE', code, reason}
 --   {'RETURN_EXCEEDS_SALE', original transactionId, counter field or 'record'}   a return of that
 --                                     sale confirmed since, or its record expired: evaluate again
-local txn, counter, customer = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
-local np, nc = tonumber(ARGV[9]), tonumber(ARGV[10])
-
--- (1) an earlier confirm of this transaction
-local done = redis.call('HMGET', KEYS[3], 'counter', 'answer')
-if done[1] then
-  if tonumber(done[1]) == counter then return {'REPLAYED', done[2]} end
-  return {'ALREADY_CONFIRMED', txn, done[1]}
-end
-local long_done = redis.call('GET', KEYS[4])  -- the answer is gone, the confirm is not forgotten
-if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end
-
-if ARGV[6] == '' then return {'CONFIRMABLE', ''} end
-
--- (3) budgets
-local function refuse(id, reason)
-  return {'BUDGET_EXHAUSTED', id, reason}
+-- The confirmed marker: "<counter>:<confirmedAt>:<answer>" (one SET with its TTL), or a hash
+-- {counter, answer, confirmedAt} written before it was a string (kept a day: read until it lapses).
+-- Returns the counter and the first answer, or nil.
+local function confirmed_marker(key)
+  local ok, v = pcall(redis.call, 'GET', key)
+  if ok then
+    if not v then return nil end
+    return string.match(v, '^(%d+):%d+:(.*)$')
+  end
+  local h = redis.call('HMGET', key, 'counter', 'answer')
+  if not h[1] then return nil end
+  return h[1], h[2]
 end
 
-local promos = {}
-for i = 0, np - 1 do
-  local a = 12 + 5 * i
-  local p = {id = ARGV[a], amount = tonumber(ARGV[a + 1]), rlim = tonumber(ARGV[a + 2]),
-             alim = tonumber(ARGV[a + 3]), plim = tonumber(ARGV[a + 4]),
-             bkey = KEYS[9 + 2 * i], ckey = KEYS[10 + 2 * i]}
-  local b = redis.call('HMGET', p.bkey, 'amount_consumed', 'redemptions_consumed')
-  p.ac, p.rc = num(b[1], 0), num(b[2], 0)
-  if p.alim >= 0 and p.ac + p.amount > p.alim then
-    return refuse(p.id, 'amount')
+-- One transaction's confirm: its keys are KEYS[ko+1 .. ko+nk], its arguments ARGV[ao+1 .. ao+na]
+-- (K and A below, numbered as in the header); the coupon keys are read in place (code_keys).
+local function confirm_one(ko, nk, ao, na)
+  local K = {unpack(KEYS, ko + 1, ko + nk)}
+  local A = {unpack(ARGV, ao + 1, ao + na)}
+  local txn, counter, customer = A[1], tonumber(A[2]), A[3]
+  local now, ttl = tonumber(A[4]), tonumber(A[5])
+  local np, nc = tonumber(A[9]), tonumber(A[10])
+
+  -- (1) an earlier confirm of this transaction
+  local done, first = confirmed_marker(K[3])
+  if done then
+    if tonumber(done) == counter then return {'REPLAYED', first} end
+    return {'ALREADY_CONFIRMED', txn, done}
   end
-  if p.rlim >= 0 and p.rc + 1 > p.rlim then
-    return refuse(p.id, 'redemptions')
+
+  if A[6] == '' then return {'CONFIRMABLE', ''} end
+
+  -- (3) budgets
+  local function refuse(id, reason)
+    return {'BUDGET_EXHAUSTED', id, reason}
   end
-  if p.plim >= 0 and customer ~= '' then
-    if num(redis.call('HGET', p.ckey, customer), 0) + 1 > p.plim then
-      return {'BUDGET_EXHAUSTED', p.id, 'perCustomer'}
+
+  local promos = {}
+  for i = 0, np - 1 do
+    local a = 12 + 5 * i
+    local p = {id = A[a], amount = tonumber(A[a + 1]), rlim = tonumber(A[a + 2]),
+               alim = tonumber(A[a + 3]), plim = tonumber(A[a + 4]),
+               bkey = K[9 + 2 * i], ckey = K[10 + 2 * i]}
+    local b = redis.call('HMGET', p.bkey, 'amount_consumed', 'redemptions_consumed', 'amount_limit',
+                         'redemption_limit', 'per_customer_limit')
+    p.ac, p.rc = num(b[1], 0), num(b[2], 0)
+    p.same_limits = num(b[3], nil) == p.alim and num(b[4], nil) == p.rlim and num(b[5], nil) == p.plim
+    if p.alim >= 0 and p.ac + p.amount > p.alim then
+      return refuse(p.id, 'amount')
+    end
+    if p.rlim >= 0 and p.rc + 1 > p.rlim then
+      return refuse(p.id, 'redemptions')
+    end
+    if p.plim >= 0 and customer ~= '' then
+      if num(redis.call('HGET', p.ckey, customer), 0) + 1 > p.plim then
+        return {'BUDGET_EXHAUSTED', p.id, 'perCustomer'}
+      end
+    end
+    promos[#promos + 1] = p
+  end
+
+  -- (4) coupons
+  local base = 9 + 2 * np
+  local argc = 12 + 5 * np
+  local coupons = {}
+  for j = 0, nc - 1 do
+    local k = code_keys(ko + base + CODE_KEYS * j)
+    local code = A[argc + 3 * j]
+    local c = load_code(k, A[argc + 3 * j + 2])
+    if c == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
+    c = release_expired(c, k, K[8], code, now)
+    local held = held_entry(c, k, txn, now)
+    local reason
+    if held then
+      reason = held_reason(c, k, customer)
+    else
+      reason = unusable_reason(c, k, now, customer)
+    end
+    if reason then return {'COUPON_UNAVAILABLE', code, reason} end
+    coupons[#coupons + 1] = {c = c, keys = k, code = code, held = held}
+  end
+  -- a type's maxRedemptionsPerCustomer also over the codes of this one confirm
+  local type_uses = {}
+  for _, x in ipairs(coupons) do
+    local per = num(x.c._type.maxPerCustomer, -1)
+    if per >= 0 and customer ~= '' then
+      local used = type_uses[x.c.typeId] or num(redis.call('HGET', x.keys.type_uses, customer), 0)
+      if used >= per then return {'COUPON_UNAVAILABLE', x.code, 'LIMIT_REACHED'} end
+      type_uses[x.c.typeId] = used + 1
     end
   end
-  promos[#promos + 1] = p
+
+  -- (4b) linked returns: no counter of an original sale may pass its limit
+  local skey = base + CODE_KEYS * nc + 1
+  local r = argc + 3 * nc
+  local no = tonumber(A[r + 2] or '0')
+  local originals = {}
+  local at = r + 3
+  for k = 1, no do
+    local otxn, m, key = A[at], tonumber(A[at + 1]), K[skey + k]
+    local o = {key = key, incs = {}}
+    if redis.call('HEXISTS', key, 'record') == 0 then return {'RETURN_EXCEEDS_SALE', otxn, 'record'} end
+    for j = 0, m - 1 do
+      local f, d, lim = A[at + 2 + 3 * j], tonumber(A[at + 3 + 3 * j]), tonumber(A[at + 4 + 3 * j])
+      if num(redis.call('HGET', key, f), 0) + d > lim then return {'RETURN_EXCEEDS_SALE', otxn, f} end
+      o.incs[#o.incs + 1] = {f, d}
+    end
+    originals[#originals + 1] = o
+    at = at + 2 + 3 * m
+  end
+
+  -- (5) writes: every check passed
+  local out = {'CONFIRMED', A[6], ''}
+  local left = {}
+  for _, p in ipairs(promos) do
+    -- one write per budget: the consumed figures as read in (3) plus this confirm (the script
+    -- runs alone, so nothing changed them since), and the limits only when they changed
+    local ac, rc = p.ac + p.amount, p.rc + 1
+    if p.same_limits then
+      redis.call('HSET', p.bkey, 'amount_consumed', ac, 'redemptions_consumed', rc)
+    else
+      redis.call('HSET', p.bkey, 'amount_consumed', ac, 'redemptions_consumed', rc, 'amount_limit', p.alim,
+                 'redemption_limit', p.rlim, 'per_customer_limit', p.plim)
+    end
+    if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
+    if p.alim >= 0 then
+      redis.call('HSET', K[base + CODE_KEYS * nc], p.id, p.alim - ac)
+      left[p.id] = p.alim - ac
+    end
+    if (p.alim >= 0 and ac >= p.alim) or (p.rlim >= 0 and rc >= p.rlim) then
+      redis.call('SADD', K[7], p.id)
+      out[#out + 1] = p.id
+    end
+  end
+  out[3] = next(left) and cjson.encode(left) or '{}'
+  for _, x in ipairs(coupons) do
+    consume_coupon(x.c, x.keys, K[8], x.code, txn, customer, x.held, now)
+  end
+  for _, o in ipairs(originals) do
+    for _, f in ipairs(o.incs) do redis.call('HINCRBY', o.key, f[1], f[2]) end
+  end
+  if A[r] ~= nil and A[r] ~= '' then
+    redis.call('HSET', K[skey], 'record', A[r])
+    redis.call('PEXPIRE', K[skey], A[r + 1])
+  end
+  redis.call('SET', K[3], counter .. ':' .. now .. ':' .. A[6], 'PX', ttl)
+  return out
 end
 
--- (4) coupons
-local base = 9 + 2 * np
-local argc = 12 + 5 * np
-local coupons = {}
-for j = 0, nc - 1 do
-  local k = code_keys(base + CODE_KEYS * j)
-  local code = ARGV[argc + 3 * j]
-  local c = load_code(k, ARGV[argc + 3 * j + 2])
-  if c == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
-  c = release_expired(c, k, KEYS[8], code, now)
-  local held = held_entry(c, k, txn, now)
-  local reason
-  if held then
-    reason = held_reason(c, k, customer)
-  else
-    reason = unusable_reason(c, k, now, customer)
-  end
-  if reason then return {'COUPON_UNAVAILABLE', code, reason} end
-  coupons[#coupons + 1] = {c = c, keys = k, code = code, held = held}
+-- The batch: each transaction in arrival order, each judged and committed on its own (a refusal
+-- writes nothing of that transaction and the next one is judged as if it ran alone after it).
+-- A Lua error in one (a Redis fault such as OOM, or a bug) is that one's verdict; the others stand.
+local out, ko, ao = {}, 0, 1
+for i = 1, tonumber(ARGV[1]) do
+  local nk, na = tonumber(ARGV[ao + 1]), tonumber(ARGV[ao + 2])
+  local ok, reply = pcall(confirm_one, ko, nk, ao + 2, na)
+  if not ok then reply = {'ERROR', type(reply) == 'table' and (reply.err or cjson.encode(reply)) or tostring(reply)} end
+  out[i] = reply
+  ko, ao = ko + nk, ao + 2 + na
 end
--- a type's maxRedemptionsPerCustomer also over the codes of this one confirm
-local type_uses = {}
-for _, x in ipairs(coupons) do
-  local per = num(x.c._type.maxPerCustomer, -1)
-  if per >= 0 and customer ~= '' then
-    local used = type_uses[x.c.typeId] or num(redis.call('HGET', x.keys.type_uses, customer), 0)
-    if used >= per then return {'COUPON_UNAVAILABLE', x.code, 'LIMIT_REACHED'} end
-    type_uses[x.c.typeId] = used + 1
-  end
-end
-
--- (4b) linked returns: no counter of an original sale may pass its limit
-local skey = base + CODE_KEYS * nc + 1
-local r = argc + 3 * nc
-local no = tonumber(ARGV[r + 2] or '0')
-local originals = {}
-local at = r + 3
-for k = 1, no do
-  local otxn, m, key = ARGV[at], tonumber(ARGV[at + 1]), KEYS[skey + k]
-  local o = {key = key, incs = {}}
-  if redis.call('HEXISTS', key, 'record') == 0 then return {'RETURN_EXCEEDS_SALE', otxn, 'record'} end
-  for j = 0, m - 1 do
-    local f, d, lim = ARGV[at + 2 + 3 * j], tonumber(ARGV[at + 3 + 3 * j]), tonumber(ARGV[at + 4 + 3 * j])
-    if num(redis.call('HGET', key, f), 0) + d > lim then return {'RETURN_EXCEEDS_SALE', otxn, f} end
-    o.incs[#o.incs + 1] = {f, d}
-  end
-  originals[#originals + 1] = o
-  at = at + 2 + 3 * m
-end
-
--- (5) writes: every check passed
-local out = {'CONFIRMED', ARGV[6], ''}
-local left = {}
-for _, p in ipairs(promos) do
-  local ac = redis.call('HINCRBY', p.bkey, 'amount_consumed', p.amount)
-  local rc = redis.call('HINCRBY', p.bkey, 'redemptions_consumed', 1)
-  redis.call('HSET', p.bkey, 'amount_limit', p.alim, 'redemption_limit', p.rlim,
-             'per_customer_limit', p.plim)
-  if customer ~= '' then redis.call('HINCRBY', p.ckey, customer, 1) end
-  if p.alim >= 0 then
-    redis.call('HSET', KEYS[base + CODE_KEYS * nc], p.id, p.alim - ac)
-    left[p.id] = p.alim - ac
-  end
-  if (p.alim >= 0 and ac >= p.alim) or (p.rlim >= 0 and rc >= p.rlim) then
-    redis.call('SADD', KEYS[7], p.id)
-    out[#out + 1] = p.id
-  end
-end
-out[3] = next(left) and cjson.encode(left) or '{}'
-for _, x in ipairs(coupons) do
-  consume_coupon(x.c, x.keys, KEYS[8], x.code, txn, customer, x.held, now)
-end
-for _, o in ipairs(originals) do
-  for _, f in ipairs(o.incs) do redis.call('HINCRBY', o.key, f[1], f[2]) end
-end
-if ARGV[r] ~= nil and ARGV[r] ~= '' then
-  redis.call('HSET', KEYS[skey], 'record', ARGV[r])
-  redis.call('PEXPIRE', KEYS[skey], ARGV[r + 1])
-end
-redis.call('HSET', KEYS[3], 'counter', counter, 'answer', ARGV[6], 'confirmedAt', now)
-redis.call('PEXPIRE', KEYS[3], ttl)
-redis.call('SET', KEYS[4], counter, 'PX', ARGV[11])
-redis.call('HSET', KEYS[5], 'id', ARGV[8], 'status', 'PENDING', 'attempts', 0,
-           'transactionId', txn, 'counter', counter, 'payload', ARGV[7], 'createdAt', now)
-redis.call('LPUSH', KEYS[6], ARGV[8])
 return out

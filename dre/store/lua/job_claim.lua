@@ -1,12 +1,14 @@
--- job_claim.lua: take the next side-effects job id off the queue and lease it to the caller.
--- The job stays in the lease set until completed or failed; job_recover.lua re-queues a lease
--- that ran out (its worker died), so no confirmed job is lost.
+-- job_claim.lua: lease the next side-effects job of one queue bucket to the caller. A bucket is
+-- a sorted set: job id -> when it may be claimed (ms): its enqueue time plus a short hold, or
+-- the deadline of the lease a worker holds. Claiming moves that time to the end of the lease, so
+-- a job whose worker died becomes claimable again by itself; completing (or failing for good)
+-- removes it.
 --
--- KEYS[1] job queue list   KEYS[2] lease zset
+-- KEYS[1] queue bucket zset
 -- ARGV[1] now (ms)   ARGV[2] lease (ms)
 --
--- Returns the job id, or nil when the queue is empty.
-local id = redis.call('RPOP', KEYS[1])
-if not id then return false end
-redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + tonumber(ARGV[2]), id)
-return id
+-- Returns the job id, or nil when nothing in the bucket is claimable.
+local first = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
+if #first == 0 then return false end
+redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[1]) + tonumber(ARGV[2]), first[1])
+return first[1]

@@ -1,13 +1,11 @@
--- job_recover.lua: re-queue jobs whose lease ran out (their worker crashed or was killed).
--- They go to the front of the queue: they are the oldest work. Run at start-up and periodically.
+-- job_recover.lua: make the jobs of one queue bucket whose lease ends by ARGV[1] claimable now.
+-- (A lease that ran out makes its job claimable by itself; this brings the moment forward: at
+-- start-up of the only worker of a tenant, every lease is a dead worker's.)
 --
--- KEYS[1] lease zset   KEYS[2] job queue list
--- ARGV[1] now (ms): leases ending at or before it are taken back   ARGV[2] max jobs to move
+-- KEYS[1] queue bucket zset
+-- ARGV[1] leases ending at or before this (ms, or +inf)   ARGV[2] max jobs   ARGV[3] now (ms)
 --
--- Returns the number of jobs re-queued.
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('RPUSH', KEYS[2], id)
-end
+-- Returns the number of jobs made claimable (those that were not yet).
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[3], ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[3], id) end
 return #ids

@@ -1,19 +1,29 @@
--- job_start.lua: mark a claimed job RUNNING and count the attempt. A job already finished (a
--- duplicate delivery after a lease ran out) is not started again: its lease is dropped.
+-- job_start.lua: mark a claimed job RUNNING and count the attempt, in the job's (transaction's)
+-- slot. A job already finished (a duplicate delivery) or gone is not started: the caller drops
+-- its queue entry. A job still HELD was queued by a confirm whose commit has not settled
+-- (txn_seal.lua .. txn_settle.lua): while the confirm's seal is there, or for ARGV[4] ms after
+-- the job was written (as long as a commit whose reply was lost can still land), it is in flight
+-- (try later); after that its worker died or its outcome was lost, and the caller asks the
+-- tenant's slot whether the commit landed: ARGV[3] = "1" (it did) starts the job.
 --
--- KEYS[1] job hash   KEYS[2] lease zset
--- ARGV[1] job id   ARGV[2] now (ms)
+-- KEYS[1] job hash   KEYS[2] the transaction's seal hash   KEYS[3] its done marker
+-- ARGV[1] job id   ARGV[2] now (ms)   ARGV[3] "1": the confirm of this job is committed
+-- ARGV[4] how long a HELD job counts as in flight (ms)   ARGV[5] ttl of the done marker (ms): a
+--   HELD job found committed also writes its transaction's done marker (txn_settle.lua did not)
 --
 -- Returns {status, attempts, payload}: status RUNNING means "run it"; COMPLETED / FAILED
--- mean "already done, skip"; "" means the job hash is gone (skip).
-local f = redis.call('HMGET', KEYS[1], 'status', 'attempts', 'payload')
-if not f[1] then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {'', 0, ''}
-end
-if f[1] == 'COMPLETED' or f[1] == 'FAILED' then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {f[1], tonumber(f[2]), f[3]}
+-- mean "already done, skip"; "" means the job hash is gone (skip); HELD (attempts = 1 while
+-- its confirm may still be in flight, else 0) means "not yet known".
+local f = redis.call('HMGET', KEYS[1], 'status', 'attempts', 'payload', 'createdAt')
+if not f[1] then return {'', 0, ''} end
+if f[1] == 'COMPLETED' or f[1] == 'FAILED' then return {f[1], tonumber(f[2]), ''} end
+if f[1] == 'HELD' then
+  if ARGV[3] ~= '1' then
+    local young = tonumber(ARGV[2]) - tonumber(f[4] or 0) < tonumber(ARGV[4])
+    return {'HELD', (young or redis.call('EXISTS', KEYS[2]) == 1) and 1 or 0, ''}
+  end
+  redis.call('PERSIST', KEYS[1])
+  redis.call('SET', KEYS[3], redis.call('HGET', KEYS[1], 'counter'), 'PX', ARGV[5])
 end
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'status', 'RUNNING')
