@@ -156,3 +156,30 @@ async def test_a_lease_past_its_expiry_sells_nothing_more_here_with_central_away
     assert await returns.release_expired(TENANT, expires) == 0
     services.budgets.invalidate(TENANT)
     assert await sells("T4") and (await confirm(client, "T4", 1))[0] == 200
+
+
+async def test_the_syncer_releases_an_expired_lease_while_central_is_away(services):
+    """The syncer's loop checks the expiry every poll, before (and whatever becomes of) the pull."""
+    import trio
+
+    from actors.sync import LeaseReturns
+    from api.local.sync import Syncer
+    from dre.errors import DREError
+    from dre.store.records import now_ms
+
+    class Away:  # central unreachable: every call a 503, as CentralLink raises then
+        async def get(self, path, params=None):
+            raise DREError(503, "CENTRAL_UNAVAILABLE", "central is away")
+
+        post = get
+
+    returns = LeaseReturns(services.store.core)
+    await returns.keep(TENANT, {"H": {"amount": 10.0, "redemptions": None, "expiresAt": now_ms() + 1000}})
+    async with trio.open_nursery() as nursery:
+        syncer = await nursery.start(Syncer(services.store, Away(), TENANT, "inst", poll_s=0.05).run)
+        with trio.fail_after(5):
+            while not await returns.pending(TENANT):
+                await trio.sleep(0.05)
+        await syncer.aclose()
+    [pending] = await returns.pending(TENANT)
+    assert (pending["promotionId"], pending["amount"]) == ("H", 1000)
