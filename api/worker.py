@@ -19,6 +19,7 @@ from actors.store import UnavailableStore, start_store
 from actors.sync import QueueForCentral
 from api.admin.seed import load_start_promotions
 from api.http.metrics import Metrics
+from api.central.lease_expiry import start_lease_sweeper
 from api.local import start_local
 from api.services import Counters, ExhaustedBudgets, Services
 from dre.config import Config
@@ -54,6 +55,7 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
                             ExhaustedBudgets(store), jobs)
         metrics.watch_actors(lambda: (engine.mailbox_depths(), dict(engine.restarts.restarts), store.circuit))
+        sweeper = None
         try:
             parsed = await load_start_promotions(services)
             if store.available:
@@ -62,8 +64,12 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
                 services.imports = await start_import_jobs(nursery, store, tenants)
             if config.local and store.available:
                 services.local = await start_local(nursery, config, store)
+            if not config.local and store.available and config.lease_fraction > 0:
+                sweeper = await start_lease_sweeper(nursery, services)  # expired budget leases come back
             yield services
         finally:
+            if sweeper is not None:
+                await sweeper.aclose()
             if services.local is not None:
                 await services.local.aclose()
             if jobs is not None:

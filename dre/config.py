@@ -40,7 +40,8 @@ ENV = {
     "max_import_bytes": "DRE_MAX_IMPORT_BYTES", "job_runners": "DRE_JOB_RUNNERS", "job_lease_s": "DRE_JOB_LEASE_S",
     "price_deadline_ms": "DRE_PRICE_DEADLINE_MS", "store_deadline_ms": "DRE_STORE_DEADLINE_MS",
     "mode": "DRE_MODE", "central_url": "DRE_CENTRAL_URL", "central_key": "DRE_CENTRAL_KEY",
-    "lease_fraction": "DRE_LEASE_FRACTION", "kernel_start": "DRE_KERNEL_START",
+    "lease_fraction": "DRE_LEASE_FRACTION", "lease_ttl_s": "DRE_LEASE_TTL_S", "lease_grace_s": "DRE_LEASE_GRACE_S",
+    "kernel_start": "DRE_KERNEL_START",
 }
 FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys", "mode",
          "central_url", "central_key")
@@ -79,6 +80,8 @@ class Config:
     central_url: str | None = None  # LOCAL: central's base URL
     central_key: str | None = None  # LOCAL: an admin key of this store's tenant at central
     lease_fraction: float = 0.1  # central: the share of each budget leased to a local instance (0: none)
+    lease_ttl_s: float = 24 * 3600.0  # central: a budget lease expires this long after its last grant/renewal
+    lease_grace_s: float = 3600.0  # central: an expired lease's unused rest is reclaimed this long after expiry
     kernel_start: str = "background"  # background: price on the reference path until the kernels are ready
 
     @property
@@ -298,6 +301,8 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
                                  unit=" of milliseconds"),
         mode=mode, central_url=central, central_key=central_key,
         lease_fraction=0.1 if given("lease_fraction") is None else fraction("lease_fraction", given("lease_fraction")),
+        lease_ttl_s=24 * 3600.0 if given("lease_ttl_s") is None else seconds("lease_ttl_s", given("lease_ttl_s")),
+        lease_grace_s=3600.0 if given("lease_grace_s") is None else seconds("lease_grace_s", given("lease_grace_s")),
         kernel_start=_kernel_start(given("kernel_start") or KERNEL_STARTS[0]),
     )
 

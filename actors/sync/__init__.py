@@ -12,11 +12,11 @@ from actors.sync.changes import ChangeFeed
 from actors.sync.conflicts import ForwardedTransactions
 from actors.sync.forwarder import Forwarder, start_forwarder
 from actors.sync.lease_returns import LeaseReturns
-from actors.sync.leases import Lease, Leases, outstanding
+from actors.sync.leases import LATE, Lease, Leases, outstanding
 from actors.sync.link import CentralLink, CentralRefused, open_central_link
 from actors.sync.outbox import EventOutbox, Outbox, QueueForCentral
 from actors.sync.state import SyncState
 
-__all__ = ["CentralLink", "CentralRefused", "ChangeFeed", "EventOutbox", "Forwarder", "ForwardedTransactions", "Lease", "LeaseReturns", "Leases",
+__all__ = ["CentralLink", "CentralRefused", "ChangeFeed", "EventOutbox", "Forwarder", "ForwardedTransactions", "LATE", "Lease", "LeaseReturns", "Leases",
            "Outbox", "QueueForCentral", "SyncState", "open_central_link", "outstanding",
            "start_forwarder"]

@@ -8,6 +8,11 @@ lease (once per transaction). An instance gives back what it will not sell (on s
 ``actors.sync.lease_returns``), and that is no longer consumed. The budget's stored consumed
 figures therefore hold real sales plus outstanding leases (leased, not yet known to be sold nor
 given back); the budget route and ``GET /admin/sync/leases`` show them apart (:func:`outstanding`).
+
+A lease expires ``ttl`` after its last grant or renewal (each pull renews it); its instance
+stops selling from it then, even offline, and central reclaims its unused rest once the expiry
+is a grace period past (:meth:`Leases.expire`): a lease of an instance gone for good does not
+stay outstanding. Reclaimed counts as returned (and as expired).
 """
 from __future__ import annotations
 
@@ -18,36 +23,60 @@ from dre.store import keys, sync_keys
 from dre.store.records import NO_LIMIT
 
 
+NO_LEASE, USED, LATE = 0, 1, 2  # what Leases.use found
+
+
 @dataclass(frozen=True)
 class Lease:
     """What one instance holds of one promotion's budget (None: the budget sets no such limit)."""
 
     amount: int | None  # cents leased so far, cumulative
     redemptions: int | None
+    expires_at: int = 0  # epoch ms (central's clock): no sales from it after this; 0: nothing leased
 
 
 class Leases(StorePart):
     """``Leases(store.core)`` (central)."""
 
     async def grant(self, tenant: str, instance: str, promotion_id: str, limits: tuple[int, int],
-                    shares: tuple[int, int]) -> Lease:
+                    shares: tuple[int, int], now_ms: int, ttl_ms: int) -> Lease:
         """Grant or renew ``instance``'s lease of a promotion whose budget has ``limits`` (amount
-        cents, redemptions; NO_LIMIT where none), by ``shares``. Returns its cumulative lease."""
+        cents, redemptions; NO_LIMIT where none), by ``shares``, and set its expiry to ``now_ms``
+        + ``ttl_ms``. Returns its cumulative lease."""
         k = [keys.budget(tenant, promotion_id), sync_keys.lease(tenant, promotion_id),
              sync_keys.leased_promotions(tenant), keys.exhausted_budgets(tenant)]
 
         def parse(r: list) -> Lease:
-            return Lease(*(None if int(v) == NO_LIMIT else int(v) for v in r))
+            a, red = (None if int(v) == NO_LIMIT else int(v) for v in r[:2])
+            return Lease(a, red, int(r[2]))
 
         return await self._core.call_script(self._core.scripts.lease_grant, k,
-                                            [instance, promotion_id, *limits, *shares], parse)
+                                            [instance, promotion_id, *limits, *shares, now_ms, ttl_ms], parse)
 
-    async def use(self, tenant: str, instance: str, promotion_id: str, txn_key: str, amount: int) -> bool:
-        """Count a forwarded sale against ``instance``'s lease, once. False: it holds no lease of
-        this promotion (the sale consumes the budget itself)."""
-        k = [sync_keys.lease(tenant, promotion_id), sync_keys.lease_uses(tenant, promotion_id)]
-        return await self._core.call_script(self._core.scripts.lease_use, k, [instance, txn_key, max(0, amount)],
-                                            lambda r: bool(int(r)))
+    async def use(self, tenant: str, instance: str, promotion_id: str, txn_key: str, amount: int,
+                  confirmed_ms: int, limits: tuple[int, int]) -> int:
+        """Count a forwarded sale (confirmed at ``confirmed_ms`` by the store's clock) against
+        ``instance``'s lease, once. Returns USED (within the lease: it consumes nothing more),
+        LATE (sold on a lease reclaimed since: it consumed the budget itself, past the limit if it
+        must) or NO_LEASE (the sale consumes the budget itself)."""
+        k = [sync_keys.lease(tenant, promotion_id), sync_keys.lease_uses(tenant, promotion_id),
+             keys.budget(tenant, promotion_id), keys.exhausted_budgets(tenant)]
+        return await self._core.call_script(self._core.scripts.lease_use, k,
+                                            [instance, txn_key, max(0, amount), confirmed_ms, promotion_id, *limits],
+                                            int)
+
+    async def expire(self, tenant: str, promotion_id: str, limits: tuple[int, int], now_ms: int, grace_ms: int,
+                     ttl_ms: int) -> int:
+        """Reclaim the unused rest of every lease of the promotion that expired at least
+        ``grace_ms`` before ``now_ms`` (``limits``: the budget's, NO_LIMIT where none). Returns
+        how many instances' leases were reclaimed."""
+        k = [keys.budget(tenant, promotion_id), sync_keys.lease(tenant, promotion_id), keys.exhausted_budgets(tenant)]
+        return await self._core.call_script(self._core.scripts.lease_expire, k,
+                                            [promotion_id, now_ms, grace_ms, ttl_ms, *limits], int)
+
+    async def leased_ids(self, tenant: str) -> list[str]:
+        """The promotions ever leased (sorted)."""
+        return sorted(await self._core.call(lambda p: p.smembers(sync_keys.leased_promotions(tenant))))
 
     async def give_back(self, tenant: str, instance: str, promotion_id: str, return_id: str,
                         amount: int, redemptions: int, limits: tuple[int, int]) -> tuple[int, int] | None:
@@ -63,7 +92,8 @@ class Leases(StorePart):
 
     async def of(self, tenant: str, promotion_id: str) -> dict[str, dict[str, int]]:
         """instance -> {amount, redemptions, usedAmount, usedRedemptions, returnedAmount,
-        returnedRedemptions} of one promotion ({} when never leased)."""
+        returnedRedemptions (of which expiredAmount, expiredRedemptions: reclaimed at expiry),
+        expiresAt, reclaimedAt (epoch ms)} of one promotion ({} when never leased)."""
         raw = await self._core.call(lambda p: p.hgetall(sync_keys.lease(tenant, promotion_id)))
         out: dict[str, dict[str, int]] = {}
         for field, value in raw.items():
@@ -73,8 +103,7 @@ class Leases(StorePart):
 
     async def all(self, tenant: str) -> dict[str, dict[str, dict[str, int]]]:
         """promotion id -> :meth:`of` that promotion."""
-        ids = sorted(await self._core.call(lambda p: p.smembers(sync_keys.leased_promotions(tenant))))
-        return {pid: found for pid in ids if (found := await self.of(tenant, pid))}
+        return {pid: found for pid in await self.leased_ids(tenant) if (found := await self.of(tenant, pid))}
 
 
 def outstanding(by_instance: dict[str, dict[str, int]], limit: str) -> int:

@@ -12,11 +12,15 @@ part is taken out of what is committed (that promotion consumes no budget; that 
 claimed again), the conflict is recorded (``GET /admin/sync/conflicts``), and the rest is
 committed. Each refusal strips one part, so this ends. A promotion the store holds a budget
 lease of (``actors.sync.leases``) was sold within that lease: it consumes nothing more of the
-budget and cannot conflict.
+budget and cannot conflict - unless central reclaimed that lease's rest at its expiry before
+the sale arrived (``api.central.lease_expiry``): the sale, made before the expiry, then consumes
+the budget itself, even past its limit (it stands), and is recorded as a conflict of type
+EXPIRED_LEASE.
 """
 from __future__ import annotations
 
-from actors.sync import ForwardedTransactions, Leases
+from actors.sync import LATE, ForwardedTransactions, Leases
+from api.admin.promotions import budget_limits
 from actors.sync.conflicts import TAKEN
 from api.confirm.commit import confirm as confirm_iteration
 from api.confirm.commit import settle
@@ -24,6 +28,7 @@ from api.services import Services
 from dre.errors import DREError, Issue, conflict, invalid
 from dre.money import to_major
 from dre.store import keys
+from dre.store.records import NO_LIMIT
 
 BUDGET, COUPON = "BUDGET_EXHAUSTED", "COUPON_UNAVAILABLE"
 
@@ -45,13 +50,31 @@ def _strip(iteration: dict, err: DREError) -> dict | None:
     return None
 
 
-async def _use_leases(leases: Leases, tenant: str, instance: str, txn_key: str, iteration: dict) -> None:
+async def _use_leases(services: Services, tenant: str, item: dict, txn_key: str, iteration: dict) -> list[dict]:
     """A promotion the store sold under its lease consumes nothing more of the budget (the lease
-    was taken out of it when granted): count the sale against the lease, once, and strip it."""
+    was taken out of it when granted): count the sale against the lease, once, and strip it.
+    Returns the conflicts of sales on a lease reclaimed since (counted as consumed by the script)."""
+    leases, promotions = Leases(services.store.core), services.engine.current(tenant).by_id
+    late = []
     for a in iteration["applied"]:
-        if a.get("budget") is not None and await leases.use(tenant, instance, a["promotionId"], txn_key,
-                                                             int(a.get("amount") or 0)):
+        if a.get("budget") is None:
+            continue
+        pid, amount = a["promotionId"], int(a.get("amount") or 0)
+        promo = promotions.get(pid)
+        limits = budget_limits(promo) if promo is not None else (NO_LIMIT, NO_LIMIT)
+        found = await leases.use(tenant, item["instanceId"], pid, txn_key, amount, item["confirmedAt"], limits)
+        if found:
             a["budget"] = None
+        if found == LATE:
+            late.append({"type": "EXPIRED_LEASE", "promotionId": pid, "reason": "SOLD_ON_EXPIRED_LEASE",
+                         "amount": to_major(max(0, amount))})
+    return late
+
+
+def _record(item: dict, found: list[dict]) -> dict:
+    """The conflict record of a forwarded transaction (api.central.schemas.ConflictRecord)."""
+    return {"transactionId": item["transactionId"], "transactionCounter": item["transactionCounter"],
+            "storeId": item.get("storeId"), "confirmedAt": item["confirmedAt"], "conflicts": found}
 
 
 async def accept(services: Services, tenant: str, item: dict) -> dict:
@@ -70,9 +93,11 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
     if len(set(ids)) != len(ids):
         raise invalid("a promotion is applied twice in the iteration",
                       [Issue("iteration.applied", "promotionId must be unique")])
-    if item.get("instanceId"):
-        await _use_leases(Leases(store.core), tenant, item["instanceId"], txn_key, iteration)
     found: list[dict] = []
+    if item.get("instanceId"):
+        found = await _use_leases(services, tenant, item, txn_key, iteration)
+    if found and await forwarded.conflicts_of(tenant, txn_key) is None:  # kept before the commit
+        await forwarded.record_conflicts(tenant, txn_key, _record(item, found))
     replay = False
     for _ in range(len(iteration["applied"]) + len(iteration.get("coupons", ())) + 1):
         kept = await forwarded.keep_iteration(tenant, txn, counter, iteration)
@@ -89,9 +114,7 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
                 raise
             found.append(found_now)
             # recorded before the commit that follows: a crash in between loses no conflict
-            await forwarded.record_conflicts(tenant, txn_key, {
-                "transactionId": txn, "transactionCounter": counter, "storeId": item.get("storeId"),
-                "confirmedAt": item["confirmedAt"], "conflicts": found})
+            await forwarded.record_conflicts(tenant, txn_key, _record(item, found))
     else:  # every part stripped and still refused: not a conflict this can resolve
         raise conflict("NOT_ACCEPTED", f"transaction {txn} could not be committed at central")
     settle(services, tenant, done)

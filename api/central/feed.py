@@ -13,7 +13,7 @@ log (``code_changes_log.lua``: every creation and transition logs the code), eac
 page at a time, so that a store can honour them while central is away (by its type's
 ``offlinePolicy``). With ``?instance=`` (a local instance's id) the
 page also carries that instance's budget leases (``actors.sync.leases``), granted or renewed
-by this call.
+by this call, each with its expiry (``expiresAt``, epoch ms: DRE_LEASE_TTL_S after this call).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from actors.sync import ChangeFeed, Lease, Leases
 from api.services import Services
 from dre.errors import Issue, invalid
 from dre.money import to_major
-from dre.store.records import NO_LIMIT
+from dre.store.records import NO_LIMIT, now_ms
 
 DEFAULT_PAGE = 5000  # articles per page
 MAX_PAGE = 20_000
@@ -64,6 +64,7 @@ async def grant_leases(services: Services, tenant: str, instance: str) -> dict[s
     if fraction <= 0:
         return {}
     leases = Leases(services.store.core)
+    now, ttl_ms = now_ms(), int(services.config.lease_ttl_s * 1000)  # each pull renews the expiry
     out = {}
     for pid, p in sorted(services.engine.current(tenant).by_id.items()):
         b = p.budget
@@ -71,7 +72,7 @@ async def grant_leases(services: Services, tenant: str, instance: str) -> dict[s
             continue
         limits = (NO_LIMIT if b.amount is None else b.amount, NO_LIMIT if b.redemptions is None else b.redemptions)
         shares = tuple(0 if lim == NO_LIMIT else _share(lim, fraction) for lim in limits)
-        out[pid] = await leases.grant(tenant, instance, pid, limits, shares)
+        out[pid] = await leases.grant(tenant, instance, pid, limits, shares, now, ttl_ms)
     return out
 
 
@@ -110,4 +111,5 @@ async def feed_page(services: Services, tenant: str, cursor: str | None, limit: 
             # a budget all leased out is no reason for a store to stop using its own lease
             "exhaustedBudgets": sorted(await store.budgets.exhausted(tenant) - leases.keys()),
             "leases": {pid: {"amount": None if lease.amount is None else to_major(lease.amount),
-                             "redemptions": lease.redemptions} for pid, lease in leases.items()}}
+                             "redemptions": lease.redemptions, "expiresAt": lease.expires_at}
+                       for pid, lease in leases.items()}}

@@ -10,6 +10,7 @@ from actors.sync import ForwardedTransactions as ForwardedStore
 from actors.sync import Leases, outstanding
 from api.central.accept import accept
 from api.central.feed import feed_page, page_size
+from api.central.lease_expiry import reclaim_expired
 from api.admin.promotions import budget_limits
 from api.central.schemas import (
     ConflictList, ForwardedResults, ForwardedTransactions, LeaseList, LeaseReturnResults, LeaseReturns, SyncFeed,
@@ -82,15 +83,21 @@ async def conflicts() -> Response:
 async def leases() -> Response:
     """The budget leases held by local instances, per promotion: leased, sold of it (as forwarded
     sales tell), given back, and the outstanding rest (taken out of the budget, not sold: the
-    budget route shows it as `outstandingLeases`, apart from `consumed`)."""
-    found = await Leases(current_services().store.core).all(g.tenant)
+    budget route shows it as `outstandingLeases`, apart from `consumed`), and the expiry. Leases
+    expired longer than the grace period are reclaimed first (their rest shown as expired)."""
+    s = current_services()
+    await reclaim_expired(s, g.tenant)
+    found = await Leases(s.store.core).all(g.tenant)
     out = []
     for pid, by_instance in found.items():
         states = [{"instance": inst, "amount": to_major(v["amount"]) if "amount" in v else None,
                    "usedAmount": to_major(v.get("usedAmount", 0)),
                    "returnedAmount": to_major(v.get("returnedAmount", 0)), "redemptions": v.get("redemptions"),
                    "usedRedemptions": v.get("usedRedemptions", 0),
-                   "returnedRedemptions": v.get("returnedRedemptions", 0)} for inst, v in sorted(by_instance.items())]
+                   "returnedRedemptions": v.get("returnedRedemptions", 0),
+                   "expiredAmount": to_major(v.get("expiredAmount", 0)),
+                   "expiredRedemptions": v.get("expiredRedemptions", 0), "expiresAt": v.get("expiresAt")}
+                  for inst, v in sorted(by_instance.items())]
         out.append({"promotionId": pid, "outstandingAmount": to_major(outstanding(by_instance, "amount")),
                     "outstandingRedemptions": outstanding(by_instance, "redemptions"), "leases": states})
     return json_response({"promotions": out})

@@ -16,6 +16,9 @@ MAX_FORWARDED = 500  # transactions per POST /admin/sync/transactions
 class LeaseOut(BaseModel):
     amount: float | None = Field(description="Money leased so far (major units); null: the budget sets no amount")
     redemptions: int | None = Field(description="Redemptions leased so far; null: the budget sets no count")
+    expiresAt: int = Field(description="When the lease expires (ms since the epoch, central's clock; renewed by "
+                                       "each pull): the instance sells nothing of it from then on (minus a margin "
+                                       "for clock skew), and central reclaims the unused rest after a grace period")
 
 
 class StoreSettingsSet(BaseModel):
@@ -112,11 +115,13 @@ class ForwardedTransactions(BaseModel):
 
 
 class Conflict(BaseModel):
-    type: Literal["BUDGET", "COUPON"]
+    type: Literal["BUDGET", "COUPON", "EXPIRED_LEASE"]
     promotionId: str | None = None
     code: str | None = None
-    reason: str = Field(description="amount, redemptions, perCustomer (BUDGET); the coupon's refusal (COUPON)")
-    amount: float | None = Field(default=None, description="BUDGET: the discount not counted (major units)")
+    reason: str = Field(description="amount, redemptions, perCustomer (BUDGET); the coupon's refusal (COUPON); "
+                                    "SOLD_ON_EXPIRED_LEASE (EXPIRED_LEASE)")
+    amount: float | None = Field(default=None, description="BUDGET: the discount not counted (major units); "
+                                                           "EXPIRED_LEASE: the discount counted past the lease")
 
 
 class ForwardedVerdict(BaseModel):
@@ -152,6 +157,9 @@ class LeaseState(BaseModel):
     redemptions: int | None
     usedRedemptions: int
     returnedRedemptions: int
+    expiredAmount: float = Field(description="Of what was given back, reclaimed by central at the lease's expiry")
+    expiredRedemptions: int
+    expiresAt: int | None = Field(description="When the lease expires (ms since the epoch, central's clock)")
 
 
 class PromotionLeases(BaseModel):

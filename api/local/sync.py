@@ -9,7 +9,8 @@ budgets (added to the local exhausted set), and the INDIVIDUAL coupon codes that
 (``SyncState.put_codes``: honoured offline by their type's ``offlinePolicy``). Each pull also brings this instance's budget leases
 (``actors.sync.leases``, granted or renewed by central as it answers): every budgeted promotion
 is stored with its budget limited to the lease, so the instance's own confirms - online or
-offline - sell it only within what central leased it. The local reloader then
+offline - sell it only within what central leased it, and only until the lease expires
+(``actors.sync.lease_returns``: checked every poll, online or not; each pull renews it). The local reloader then
 picks the new promotions version up as it does after an admin write. ``lastSync`` is the time
 the last pull that reached the end of the feed finished. While central is away the instance
 prices with what it synced last.
@@ -135,6 +136,10 @@ class Syncer(ScopedActor):
                 pass  # local store not up yet: the first pull reads it again
             task_status.started(self)
             while True:
+                try:  # first, and also while central is away: an expired lease sells nothing more
+                    await self._returns.release_expired(self.tenant, now_ms())
+                except DREError as err:
+                    log.debug("lease expiry check skipped", extra={"error": err.message})
                 try:
                     await self.pull()
                 except DREError as err:  # central (or the local store) away: price with what we have

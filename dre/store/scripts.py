@@ -109,6 +109,7 @@ class Scripts:
     code_sync_put: Script
     lease_return: Script
     lease_release: Script
+    lease_expire: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> "Scripts":

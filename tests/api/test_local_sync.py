@@ -116,3 +116,70 @@ async def test_a_code_reserved_at_central_is_usable_here_by_the_transaction_that
     assert (await coupons.validate(TENANT, "C9", transaction_id="T1")).valid
     other = await coupons.validate(TENANT, "C9", transaction_id="T2")
     assert (other.valid, other.reason) == (False, "RESERVED_ELSEWHERE")
+
+
+async def test_a_lease_past_its_expiry_sells_nothing_more_here_with_central_away_until_renewed(client, services):
+    """No central at all: the instance stops selling from a lease by its own clock, a margin
+    before the expiry, even an iteration priced before; a renewal lets it sell again."""
+    from actors.sync import LeaseReturns
+    from actors.sync.lease_returns import SKEW_MARGIN_S
+    from tests.api.flows import confirm, evaluate, item
+
+    store, returns = services.store, LeaseReturns(services.store.core)
+    budgeted = {**HUNDRED, "budget": {"amount": 100.0}}
+    expires = 1_900_000_000_000
+    lease = {"H": {"amount": 10.0, "redemptions": None, "expiresAt": expires}}
+    await apply_rules(store, TENANT, [budgeted], [], lease)
+    await returns.keep(TENANT, lease)
+    await services.reloader.refresh(TENANT)
+
+    async def sells(txn: str) -> bool:
+        body = await evaluate(client, txn, [item("1", "A", 1, 5.0)], customer=None)
+        return any(d["promotionId"] == "H" for d in body["lineItems"][0]["discounts"])
+
+    assert await sells("T1") and (await confirm(client, "T1", 1))[0] == 200
+    assert await sells("T2")  # priced before the expiry
+    margin = int(SKEW_MARGIN_S * 1000)
+    assert await returns.release_expired(TENANT, expires - margin - 1) == 0  # not yet
+    assert await returns.release_expired(TENANT, expires - margin) == 1
+    status, body, _ = await confirm(client, "T2", 1)
+    assert (status, body["error"]["code"]) == (409, "BUDGET_EXHAUSTED")
+    services.budgets.invalidate(TENANT)  # evaluate's view of used-up budgets is up to a second old
+    assert not await sells("T3")
+    [pending] = await returns.pending(TENANT)  # given back when central answers
+    assert (pending["promotionId"], pending["amount"]) == ("H", 900)
+    # online again: the pull renews the lease (a share more, a later expiry)
+    renewed = {"H": {"amount": 20.0, "redemptions": None, "expiresAt": expires + 86_400_000}}
+    await returns.keep(TENANT, renewed)
+    await apply_leases(store, TENANT, renewed)
+    await services.reloader.refresh(TENANT)
+    assert await returns.release_expired(TENANT, expires) == 0
+    services.budgets.invalidate(TENANT)
+    assert await sells("T4") and (await confirm(client, "T4", 1))[0] == 200
+
+
+async def test_the_syncer_releases_an_expired_lease_while_central_is_away(services):
+    """The syncer's loop checks the expiry every poll, before (and whatever becomes of) the pull."""
+    import trio
+
+    from actors.sync import LeaseReturns
+    from api.local.sync import Syncer
+    from dre.errors import DREError
+    from dre.store.records import now_ms
+
+    class Away:  # central unreachable: every call a 503, as CentralLink raises then
+        async def get(self, path, params=None):
+            raise DREError(503, "CENTRAL_UNAVAILABLE", "central is away")
+
+        post = get
+
+    returns = LeaseReturns(services.store.core)
+    await returns.keep(TENANT, {"H": {"amount": 10.0, "redemptions": None, "expiresAt": now_ms() + 1000}})
+    async with trio.open_nursery() as nursery:
+        syncer = await nursery.start(Syncer(services.store, Away(), TENANT, "inst", poll_s=0.05).run)
+        with trio.fail_after(5):
+            while not await returns.pending(TENANT):
+                await trio.sleep(0.05)
+        await syncer.aclose()
+    [pending] = await returns.pending(TENANT)
+    assert (pending["promotionId"], pending["amount"]) == ("H", 1000)

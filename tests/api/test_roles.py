@@ -60,6 +60,8 @@ ADMIN_ONLY = [
                                                                      "totalSavings": 0.0, "byPromotion": [],
                                                                      "loyaltyPointsEarned": 0}}}}}]}),
     ("GET", "/admin/sync/leases", None),
+    ("POST", "/admin/sync/leases/return", {"instanceId": "i1", "returns": [
+        {"promotionId": "P", "returnId": "r1", "amount": 0, "redemptions": 0}]}),
     ("GET", "/admin/sync/conflicts", None),
 ]
 

@@ -4,6 +4,10 @@ once, and the sale stands; a sale within its store's lease consumes nothing more
 from __future__ import annotations
 
 import orjson
+import trio
+
+from api.central.lease_expiry import reclaim_expired
+from dre.store.records import now_ms
 
 from tests.api import promos
 from tests.api.conftest import ADMIN_AUTH, TENANT, admin_post, post
@@ -77,7 +81,9 @@ async def test_a_forwarded_transaction_central_evaluated_itself_is_refused_and_k
 async def test_a_lease_is_taken_out_of_the_budget_and_sales_within_it_consume_nothing_more(client, services):
     await load(services, [HUNDRED])
     page = await get(client, "/admin/sync/feed?instance=store-1")
+    expires = page["leases"]["H"].pop("expiresAt")  # DRE_LEASE_TTL_S (24 h) from now
     assert page["leases"] == {"H": {"amount": 10.0, "redemptions": None}}  # DRE_LEASE_FRACTION 0.1
+    assert abs(expires - (now_ms() + 24 * 3600_000)) < 60_000
     assert (await get(client, "/admin/promotions/H/budget"))["amount"] == {  # leased apart from sold
         "limit": 100.0, "consumed": 0.0, "remaining": 90.0, "outstandingLeases": 10.0}
     assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 10.0  # no renewal yet
@@ -89,8 +95,10 @@ async def test_a_lease_is_taken_out_of_the_budget_and_sales_within_it_consume_no
         "limit": 100.0, "consumed": 6.0, "remaining": 90.0, "outstandingLeases": 4.0}
     [held] = (await get(client, "/admin/sync/leases"))["promotions"]
     assert (held["promotionId"], held["outstandingAmount"]) == ("H", 4.0)
+    assert held["leases"][0].pop("expiresAt") >= expires  # the second pull renewed it
     assert held["leases"] == [{"instance": "store-1", "amount": 10.0, "usedAmount": 6.0, "returnedAmount": 0.0,
-                               "redemptions": None, "usedRedemptions": 1, "returnedRedemptions": 0}]
+                               "redemptions": None, "usedRedemptions": 1, "returnedRedemptions": 0,
+                               "expiredAmount": 0.0, "expiredRedemptions": 0}]
     # less than half a share left: the next pull renews it
     assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 20.0
     assert (await get(client, "/admin/promotions/H/budget"))["amount"]["outstandingLeases"] == 14.0
@@ -123,10 +131,10 @@ async def test_a_returned_lease_is_no_longer_consumed_once_and_never_more_than_o
 async def test_a_lease_that_takes_the_last_of_a_budget_marks_it_used_up_at_central(client, services):
     await load(services, [ONE_USE])
     page = await get(client, "/admin/sync/feed?instance=store-1")
-    assert page["leases"] == {"ONE": {"amount": None, "redemptions": 1}}
+    assert page["leases"] == {"ONE": {"amount": None, "redemptions": 1, "expiresAt": page["leases"]["ONE"]["expiresAt"]}}
     assert page["exhaustedBudgets"] == []  # not for the store that holds the lease
-    assert (await get(client, "/admin/sync/feed?instance=store-2"))["leases"] == {"ONE": {"amount": None,
-                                                                                         "redemptions": 0}}
+    assert (await get(client, "/admin/sync/feed?instance=store-2"))["leases"] == {"ONE": {
+        "amount": None, "redemptions": 0, "expiresAt": 0}}  # nothing leased: nothing to expire
     assert (await get(client, "/admin/sync/feed"))["exhaustedBudgets"] == ["ONE"]  # central's own lanes
 
 
@@ -137,3 +145,61 @@ async def test_a_forwarded_sale_tells_central_what_is_left_of_the_budget_as_a_po
     assert r["status"] == "ACCEPTED"
     # learnt from the confirm itself, before the next store read (at most once a second)
     assert (await services.budgets.known(TENANT)).remaining["H"] == 10_000 - 250
+
+
+GRACE_MS = 3600_000  # DRE_LEASE_GRACE_S default
+
+
+async def test_an_expired_lease_is_reclaimed_after_the_grace_period_and_renewal_extends_it(client, services):
+    await load(services, [HUNDRED])
+    first = (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["expiresAt"]  # 10.00
+    await get(client, "/admin/sync/feed?instance=store-2")  # 10.00, renewed below
+    await trio.sleep(0.01)
+    renewed = (await get(client, "/admin/sync/feed?instance=store-2"))["leases"]["H"]["expiresAt"]
+    assert renewed > first  # each pull renews the expiry
+    await send(client, forwarded("L1", HUNDRED, 600, instance="store-1"))  # sold 6.00 of its lease
+    assert await reclaim_expired(services, TENANT, now=first + GRACE_MS - 1) == 0  # within the grace period
+    assert await reclaim_expired(services, TENANT, now=renewed + GRACE_MS - 1) == 1  # store-1's only
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"] == {  # its unused 4.00 is back
+        "limit": 100.0, "consumed": 6.0, "remaining": 84.0, "outstandingLeases": 10.0}
+    assert await reclaim_expired(services, TENANT, now=renewed + GRACE_MS - 1) == 0  # once
+    [held] = (await get(client, "/admin/sync/leases"))["promotions"]
+    one = held["leases"][0]
+    assert (one["instance"], one["returnedAmount"], one["expiredAmount"]) == ("store-1", 4.0, 4.0)
+    # back online: renewed by a share; a sale made under it (after the reclaim) is a lease use
+    assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["H"]["amount"] == 20.0
+    after = dict(forwarded("L2", HUNDRED, 300, instance="store-1"), confirmedAt=renewed + GRACE_MS)
+    assert (await send(client, after))[0]["conflicts"] == []
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"] == {
+        "limit": 100.0, "consumed": 9.0, "remaining": 74.0, "outstandingLeases": 17.0}
+
+
+async def test_a_reclaimed_lease_makes_room_for_others_at_central(client, services):
+    await load(services, [ONE_USE])
+    expires = (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["ONE"]["expiresAt"]
+    assert (await get(client, "/admin/sync/feed"))["exhaustedBudgets"] == ["ONE"]  # all leased out
+    await reclaim_expired(services, TENANT, now=expires + GRACE_MS)
+    assert (await get(client, "/admin/sync/feed"))["exhaustedBudgets"] == []
+    assert (await get(client, "/admin/promotions/ONE/budget"))["redemptions"] == {
+        "limit": 1, "consumed": 0, "remaining": 1, "outstandingLeases": 0}
+    assert (await get(client, "/admin/sync/feed?instance=store-2"))["leases"]["ONE"]["redemptions"] == 1
+
+
+async def test_a_sale_forwarded_after_its_lease_was_reclaimed_is_counted_and_reported(client, services):
+    """A store sold before its lease expired but was offline past the grace period: the sale
+    stands and counts, even past the limit - the one way consumed can pass it."""
+    await load(services, [ONE_USE])
+    expires = (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["ONE"]["expiresAt"]
+    await reclaim_expired(services, TENANT, now=expires + GRACE_MS)
+    [other] = await send(client, forwarded("N1", ONE_USE, 100, instance="store-2"))  # central's room, used
+    assert other["conflicts"] == []
+    late = dict(forwarded("L1", ONE_USE, 100, instance="store-1"), confirmedAt=expires - 600_000)
+    [r] = await send(client, late)
+    conflict = {"type": "EXPIRED_LEASE", "promotionId": "ONE", "reason": "SOLD_ON_EXPIRED_LEASE", "amount": 1.0}
+    assert (r["status"], r["conflicts"]) == ("ACCEPTED", [conflict])
+    [again] = await send(client, late)
+    assert (again["status"], again["conflicts"]) == ("REPLAYED", [conflict])
+    assert (await get(client, "/admin/promotions/ONE/budget"))["redemptions"] == {
+        "limit": 1, "consumed": 2, "remaining": 0, "outstandingLeases": 0}
+    listed = (await get(client, "/admin/sync/conflicts"))["conflicts"]
+    assert [(c["transactionId"], c["conflicts"]) for c in listed] == [("L1", [conflict])]

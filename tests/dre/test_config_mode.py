@@ -43,3 +43,14 @@ def test_lease_fraction_is_a_share_from_0_to_1():
         with pytest.raises(DREError) as exc:
             load_config({"DRE_LEASE_FRACTION": bad})
         assert exc.value.message.startswith("DRE_LEASE_FRACTION: ") and "a number from 0 to 1" in exc.value.message
+
+
+def test_lease_ttl_and_grace_are_seconds_above_0():
+    assert (load_config({}).lease_ttl_s, load_config({}).lease_grace_s) == (86400.0, 3600.0)
+    config = load_config({"DRE_LEASE_TTL_S": "2", "DRE_LEASE_GRACE_S": "0.5"})
+    assert (config.lease_ttl_s, config.lease_grace_s) == (2.0, 0.5)
+    for name in ("DRE_LEASE_TTL_S", "DRE_LEASE_GRACE_S"):
+        for bad in ("0", "-1", "x"):
+            with pytest.raises(DREError) as exc:
+                load_config({name: bad})
+            assert exc.value.message.startswith(f"{name}: ") and "seconds above 0" in exc.value.message

@@ -3,16 +3,20 @@
 -- other store and no sale at central can use it: whatever the stores sell offline within their
 -- leases, the budget is never overrun. Renewed when less than half a share is left of what was
 -- leased (as far as central knows from forwarded sales and returns: lease_return.lua), by at
--- most what the budget has left.
+-- most what the budget has left. Every call (each pull of the instance) also sets the lease's
+-- expiry to now + ttl (central's clock): renewal online extends it; an instance gone for longer
+-- stops selling from it (lease_release.lua) and central reclaims its rest (lease_expire.lua).
 --
 -- KEYS[1] the promotion's budget hash   KEYS[2] its lease hash   KEYS[3] leased-promotions set
 -- KEYS[4] exhausted-budgets set (a grant that takes the last of a budget: central's own
 --         evaluate stops offering it, as after a confirm that used it up)
 -- ARGV[1] instance id   ARGV[2] promotion id   ARGV[3] amount limit (cents)   ARGV[4] redemption
 -- limit (-1: no such limit)   ARGV[5] amount share (cents)   ARGV[6] redemption share
+-- ARGV[7] now (epoch ms)   ARGV[8] ttl (ms)
 --
--- Returns {amount leased so far or -1, redemptions leased so far or -1} (cumulative; -1 where
--- the budget has no such limit): the limits the instance enforces on its own sales.
+-- Returns {amount leased so far or -1, redemptions leased so far or -1, expiresAt (epoch ms; 0:
+-- nothing leased)} (cumulative; -1 where the budget has no such limit): the limits the instance
+-- enforces on its own sales, and until when.
 local inst = ARGV[1]
 local function grant(limit, share, field, consumed_field)
   if limit < 0 then return -1 end
@@ -33,5 +37,11 @@ local function grant(limit, share, field, consumed_field)
   end
   return granted
 end
-return {grant(tonumber(ARGV[3]), tonumber(ARGV[5]), 'amount', 'amount_consumed'),
-        grant(tonumber(ARGV[4]), tonumber(ARGV[6]), 'redemptions', 'redemptions_consumed')}
+local a = grant(tonumber(ARGV[3]), tonumber(ARGV[5]), 'amount', 'amount_consumed')
+local r = grant(tonumber(ARGV[4]), tonumber(ARGV[6]), 'redemptions', 'redemptions_consumed')
+local expires = 0
+if redis.call('HEXISTS', KEYS[2], inst .. ':amount') == 1 or redis.call('HEXISTS', KEYS[2], inst .. ':redemptions') == 1 then
+  expires = tonumber(ARGV[7]) + tonumber(ARGV[8])
+  redis.call('HSET', KEYS[2], inst .. ':expiresAt', expires)
+end
+return {a, r, expires}
