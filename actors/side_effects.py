@@ -75,7 +75,10 @@ class SideEffects:
                             "points": u.points, "couponCode": u.couponCode} for u in p.promotions],
             "coupons": list(p.coupons), "totals": p.totals,  # cents
         }
-        conflicts = await self._store.core.call(lambda pipe: pipe.get(sync_keys.conflict(tenant, p.job_id)))
+        # only a forwarded transaction can have conflicts: a POS confirm's job skips the read (it
+        # would be one more command in the tenant's slot per confirm, docs/store.md)
+        conflicts = (await self._store.core.call(lambda pipe: pipe.get(sync_keys.conflict(tenant, p.job_id)))
+                     if p.extra.get("forwarded") else None)
         if conflicts:  # recorded before the forwarded transaction was committed (api.central.accept)
             record["conflicts"] = orjson.loads(conflicts)["conflicts"]
         await self._store.audit.append(tenant, p.job_id, orjson.dumps(record).decode())

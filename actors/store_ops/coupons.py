@@ -266,7 +266,8 @@ class CouponCodes(StorePart):
 
         # journaled by code and transaction: each attempt draws another reservation id
         held = await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
-        await self._changed(tenant, [code])
+        if not held.replayed:  # a replay changed nothing: nothing for the feed either
+            await self._changed(tenant, [code])
         return held
 
     async def _reservation(self, tenant: str, reservation_id: str) -> dict[str, str]:
@@ -305,9 +306,10 @@ class CouponCodes(StorePart):
         args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_cancel
         with self._code_types.forgetting_unknown(tenant, code):
-            state = await self._core.call_script(s, k, args, lambda x: x[1])
-        await self._changed(tenant, [code])
-        return state
+            reply = await self._core.call_script(s, k, args)
+        if len(reply) > 2:  # it released a hold now (not a replay, not a lapsed one)
+            await self._changed(tenant, [code])
+        return reply[1]
 
     async def activate(
         self, tenant: str, code: str, customer_id: str, now: int | None = None

@@ -88,7 +88,9 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
     txn, counter = item["transactionId"], item["transactionCounter"]
     txn_key = keys.job_id(txn, counter)
     forwarded = ForwardedTransactions(store.core)
-    iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())])
+    # forwarded: its job's audit record then reads the conflicts (a POS confirm's job need not)
+    iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())],
+                     forwarded=True)
     ids = [a["promotionId"] for a in iteration["applied"]]
     if len(set(ids)) != len(ids):
         raise invalid("a promotion is applied twice in the iteration",

@@ -59,6 +59,7 @@ def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: 
         grants=tuple(CouponGrant(a.promotion_id, g["couponTypeId"], int(g.get("count") or 1))
                      for a in it.applied for g in a.issue_coupons),
         totals=it.totals, promotionsVersion=it.promotions_version, storeId=it.store_id,
+        extra={"forwarded": True} if it.forwarded else {},
     )
 
 

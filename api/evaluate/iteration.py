@@ -104,6 +104,7 @@ class Iteration:
     response: dict  # the answer's body as evaluate answered it (no meta)
     sale: dict | None = None  # dre.returns.sale_record of the sale part (None: nothing to give back)
     returns: dict | None = None  # original transactionId -> [[counter field, delta, limit], ...]
+    forwarded: bool = False  # a local instance's transaction, committed by central (api.central.accept)
 
     @property
     def member(self) -> str | None:
@@ -119,4 +120,4 @@ class Iteration:
             for a in d.get("applied", ()))
         return cls(d.get("customerId"), d.get("loyaltyCardNo"), d.get("storeId"), d.get("promotionsVersion"), applied,
                    tuple(d.get("coupons") or ()), d.get("totals") or {}, d.get("response") or {}, d.get("sale"),
-                   d.get("returns") or {})
+                   d.get("returns") or {}, bool(d.get("forwarded")))

@@ -75,7 +75,12 @@ async def test_kill_9_during_500_confirms_commits_each_acknowledged_one_exactly_
         committed = {t for t in txns if rdb.exists(keys.txn_confirmed(TENANT, t))}
         assert set(acknowledged) <= committed  # acknowledged is kept
         queued = [j for b in keys.job_buckets(TENANT) for j in rdb.zrange(b, 0, -1)]
-        assert sorted(queued) == sorted(f"{t}/1" for t in committed)  # one job each, none twice
+        assert len(queued) == len(set(queued))  # none twice
+        jobs_of_commits = {f"{t}/1" for t in committed}
+        assert jobs_of_commits <= set(queued)  # one job each committed confirm
+        # a job is queued HELD before its commit is sent: a kill in between leaves a HELD job of a
+        # transaction that never committed, which the job worker drops (docs/store.md)
+        assert all(rdb.hget(keys.job(TENANT, j), "status") == "HELD" for j in set(queued) - jobs_of_commits)
 
         second = serve(tmp_path, ext.url, [PROMO])
         try:

@@ -36,17 +36,21 @@ async def test_generate_redraws_codes_that_collide(store, tenant, monkeypatch):
 
 async def test_a_code_this_worker_created_or_met_costs_one_request(store, tenant, codes, redis_url):
     """A code's type is immutable: the worker that created the code (or read its type once) does
-    not read it again before each call."""
+    not read it again before each call. (A transition costs one more request at central: the code
+    change log local instances' feed reads, docs/local-store.md; a replay logs nothing.)"""
     from actors.store import open_store
 
     before = store.core.requests
     await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
-    assert store.core.requests - before == 1
+    assert store.core.requests - before == 1 + 1  # the reserve, its change logged
+    before = store.core.requests
+    assert (await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)).replayed
+    assert store.core.requests - before == 1  # a replay: no type read, no change logged
     async with open_store(redis_url) as other:  # another worker: reads the type once
         before = other.core.requests
         await other.coupons.validate(tenant, codes[1], now=NOW)
         await other.coupons.reserve(tenant, codes[1], "T2", now=NOW)
-        assert other.core.requests - before == 3
+        assert other.core.requests - before == 3 + 1
 
 
 async def test_validate(store, tenant, codes):

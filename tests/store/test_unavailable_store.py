@@ -21,6 +21,8 @@ CALLS = {
         "confirmable": lambda p: p.confirmable(T, "T1", 1),
         "confirm": lambda p: p.confirm(T, "T1", 1, customer_id=None, promotions=[BudgetUse("P1", 100)],
                                        coupons=[CouponClaim("C1")], answer="{}", job_payload="{}"),
+        "commit_unsealed": lambda p: p.commit_unsealed(T, "T1", promotions=[BudgetUse("P1", 100)], coupons=[],
+                                                       ttl_s=60),
         "confirmed": lambda p: p.confirmed(T, "T1"),
         "sale": lambda p: p.sale(T, "T1"),
     },

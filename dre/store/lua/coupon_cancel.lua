@@ -6,7 +6,8 @@
 -- ARGV[1] code   ARGV[2] transactionId of the reservation   ARGV[3] reservationId   ARGV[4] now
 -- ARGV[5] the code's typeId
 --
--- Returns {code, state}: state CANCELLED (now or before) or EXPIRED (it had lapsed already).
+-- Returns {code, state}: state CANCELLED (before) or EXPIRED (it had lapsed already); {code,
+-- 'CANCELLED', 1} when this call released the hold (the change the code log records).
 -- Errors: NOT_FOUND rid; COUPON_UNAVAILABLE code REDEEMED (too late to cancel).
 local code, txn, rid, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local k = code_keys(1)
@@ -25,4 +26,4 @@ end
 reindex_expiry(c, k, KEYS[8], code)
 e.state = 'CANCELLED'
 put_entry(k.bytxn, txn, e)
-return {code, 'CANCELLED'}
+return {code, 'CANCELLED', 1}
