@@ -319,41 +319,44 @@ def _batch(ks, arrays: dict) -> tuple[float, float]:
 BLOCK = 100  # --goals: baskets of one size before switching to the other
 
 
-def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000) -> None:
+def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000,
+          sizes: tuple[int, int, int] = (100, 10_000, 100_000)) -> list[tuple[float, ...]]:
     """Issue 18's goals 3 and 4 on the realistic mix, every figure against one measured in the same
-    round: single-basket p50/p99 at 100 and 100k promotions (interleaved basket by basket, so both
-    see the same machine), batch pricing at 10k promotions (wall and CPU), and the reference
-    evaluator's rate at 10k on a few baskets; results are checked equal to the reference's."""
+    round: single-basket p50/p99 at ``small`` (100) and ``large`` (100k) promotions (alternating in
+    blocks of BLOCK baskets, so both see the same machine), batch pricing at ``mid`` (10k)
+    promotions (wall and CPU), and the reference evaluator's rate at ``mid`` on a few baskets;
+    results are checked equal to the reference's. Returns each round's row (see the header)."""
     import numba
 
     from kernels import KernelSet, encode_batch, price_batch
 
     cat, ctx = catalogue(), Context()
     sets = {}
-    for n in (100, 10_000, 100_000):
+    small, mid, large = sizes
+    for n in sizes:
         promos = promotions(n, cat, mix="realistic")
         ks = KernelSet(promos)
         bs = baskets(n_single, cat, promos)
         ref = ReferenceSet(promos)
-        same = all(ks.evaluate(b, ctx) == ref.evaluate(b, ctx) for b in bs[:3 if n == 100_000 else 20])
+        same = all(ks.evaluate(b, ctx) == ref.evaluate(b, ctx) for b in bs[:3 if n == large else 20])
         sets[n] = (ks, bs, ref, same)
-    ks10, bs10, ref10, _ = sets[10_000]
+    ks10, bs10, ref10, _ = sets[mid]
     batch_baskets = (bs10 * (n_batch // len(bs10) + 1))[:n_batch]
     arrays = encode_batch(ks10, batch_baskets, [ctx] * n_batch)
     price_batch(ks10.tables, **encode_batch(ks10, bs10[:2], [ctx] * 2))
     threads = numba.get_num_threads()
     print(f"numba threads {threads}, cores {os.cpu_count()}; realistic mix, {n_single} baskets per size, "
-          f"batch of {n_batch:,} at 10k; equal to the reference: "
+          f"batch of {n_batch:,} at {mid}; equal to the reference: "
           + ", ".join(f"{n}: {s[3]}" for n, s in sets.items()))
-    print("single basket: wall clock (CPU time of the thread); 100 and 100k alternate in blocks of "
+    print(f"single basket: wall clock (CPU time of the thread); {small} and {large} alternate in blocks of "
           f"{BLOCK} baskets")
-    print(f"{'round':>5} {'p50 100':>14} {'p50 100k':>14} {'ratio':>11} {'p99 100k':>15} {'batch/s wall':>13} "
-          f"{'batch/s 2-core CPU':>19} {'ref/s 10k':>9}")
+    print(f"{'round':>5} {f'p50 {small}':>14} {f'p50 {large}':>14} {'ratio':>11} {f'p99 {large}':>15} "
+          f"{'batch/s wall':>13} {'batch/s 2-core CPU':>19} {f'ref/s {mid}':>9}")
     rows = []
     for r in range(1, rounds + 1):
-        lat = {n: ([], []) for n in (100, 100_000)}
+        lat = {n: ([], []) for n in (small, large)}
         for i in range(0, n_single, BLOCK):
-            for n in (100, 100_000):
+            for n in (small, large):
                 wall, cpu = _single(sets[n][0], sets[n][1][i:i + BLOCK], ctx)
                 lat[n][0].extend(wall)
                 lat[n][1].extend(cpu)
@@ -362,7 +365,7 @@ def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000) -> None:
         for b in bs10[:3]:
             ref10.evaluate(b, ctx)
         ref_rate = 3 / (time.perf_counter() - t)
-        row = tuple(percentile(lat[n][k], q) for k in (0, 1) for n, q in ((100, 50), (100_000, 50), (100_000, 99)))
+        row = tuple(percentile(lat[n][k], q) for k in (0, 1) for n, q in ((small, 50), (large, 50), (large, 99)))
         row += (n_batch / wall, n_batch / cpu * min(2, threads), ref_rate)
         rows.append(row)
         print(f"{r:>5} {row[0]:>6.1f} ({row[3]:>5.1f}) {row[1]:>6.1f} ({row[4]:>5.1f}) {row[1] / row[0]:>4.2f} "
@@ -372,11 +375,12 @@ def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000) -> None:
     ratio = float(np.median([row[1] / row[0] for row in rows]))
     ratio_cpu = float(np.median([row[4] / row[3] for row in rows]))
     print(f"median of {rounds} rounds:")
-    print(f"  goal 4: p50 100k / p50 100 = {ratio:.2f} wall, {ratio_cpu:.2f} CPU (goal <= 3; {med[0]:.1f} -> "
-          f"{med[1]:.1f} us wall, {med[3]:.1f} -> {med[4]:.1f} us CPU); p99 at 100k {med[2]:.0f} us wall, "
+    print(f"  goal 4: p50 {large} / p50 {small} = {ratio:.2f} wall, {ratio_cpu:.2f} CPU (goal <= 3; {med[0]:.1f} -> "
+          f"{med[1]:.1f} us wall, {med[3]:.1f} -> {med[4]:.1f} us CPU); p99 at {large} {med[2]:.0f} us wall, "
           f"{med[5]:.0f} us CPU (goal <= 400)")
-    print(f"  goal 3: batch at 10k promotions {med[6]:,.0f} baskets/s wall, {med[7]:,.0f}/s per 2 cores of CPU "
+    print(f"  goal 3: batch at {mid} promotions {med[6]:,.0f} baskets/s wall, {med[7]:,.0f}/s per 2 cores of CPU "
           f"(goal >= 100,000); {med[6] / med[8]:,.0f}x the reference evaluator's {med[8]:.1f}/s")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
