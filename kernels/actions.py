@@ -13,7 +13,7 @@ import numpy as np
 
 from dre.promotion.model import AMT, FIX, PCT
 from kernels.arith import MILLI, allocate, per_unit_amount, pooled_amount, unit_value
-from kernels.config import jit
+from kernels.config import jit, jit_inline
 from kernels.lines import BY_ART, BY_EITHER, BY_GROUP, mark_lines, matching
 from kernels.packed import act_row, comp_row, tier_row
 from kernels.layout import (
@@ -23,7 +23,7 @@ from kernels.layout import (
 )
 
 
-@jit
+@jit_inline
 def unit_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """ARTICLE / ARTICLE_GROUP: per-unit discount; maxQuantity takes the dearest units first."""
     milli, up, order = L[2], L[3], L[5]
@@ -206,9 +206,11 @@ def gift_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.n
             out[i] = per_unit_amount(PCT, pct, up[i], milli[i], basis[i], gifts[i] * MILLI, mode, step)
 
 
-@jit
+@jit_inline
 def run_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
-    """Dispatch on the action kind."""
+    """Dispatch on the action kind. Inlined (numba IR) into apply_promo, and the unit action (most
+    promotions) into it: each call passing the part's tuple of arrays costs more than a unit action
+    that discounts a line or two."""
     r = act_row(T, a)
     kind = T[r + A_KIND]
     if kind == ACT_UNIT:
