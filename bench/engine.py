@@ -5,6 +5,11 @@ Run ``python -m bench.engine`` (``--quick`` for a smaller run). For each promoti
 promotions per basket (eligible or nearly), single-basket latency (parsed Basket -> Result) p50/p99, batch throughput of price_batch, the
 reference evaluator's p50 and throughput, and their ratio; then p50(100k)/p50(100) and numba cold
 vs warm start. Every kernel runs once before timing, so compilation is excluded.
+
+``python -m bench.engine --goals`` prints issue 18's engine goals instead, measured in alternating
+rounds on the realistic mix (see ``goals``): p50(100k)/p50(100), p99 at 100k, and batch pricing at
+10k promotions both as wall-clock baskets/s and as baskets/s per two cores of CPU time (the machine
+is shared, so wall-clock rates measure the neighbours as much as the engine).
 """
 from __future__ import annotations
 
@@ -289,6 +294,95 @@ def start_times(n: int) -> tuple[float, float]:
     return runs[0], runs[1]
 
 
+def _single(ks, bs: list[Basket], ctx: Context) -> tuple[list[float], list[float]]:
+    """Single-basket latencies (us), wall clock and this thread's CPU time, each basket through
+    ``KernelSet.evaluate`` once. CPU time leaves out the time the shared machine took the core away."""
+    wall, cpu = [], []
+    for b in bs:
+        c = time.thread_time_ns()
+        t = time.perf_counter_ns()
+        ks.evaluate(b, ctx)
+        wall.append((time.perf_counter_ns() - t) / 1e3)
+        cpu.append((time.thread_time_ns() - c) / 1e3)
+    return wall, cpu
+
+
+def _batch(ks, arrays: dict) -> tuple[float, float]:
+    """(wall s, process CPU s) of one price_batch call."""
+    from kernels import price_batch
+
+    t, c = time.perf_counter(), time.process_time()
+    price_batch(ks.tables, **arrays)
+    return time.perf_counter() - t, time.process_time() - c
+
+
+BLOCK = 100  # --goals: baskets of one size before switching to the other
+
+
+def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000,
+          sizes: tuple[int, int, int] = (100, 10_000, 100_000)) -> list[tuple[float, ...]]:
+    """Issue 18's goals 3 and 4 on the realistic mix, every figure against one measured in the same
+    round: single-basket p50/p99 at ``small`` (100) and ``large`` (100k) promotions (alternating in
+    blocks of BLOCK baskets, so both see the same machine), batch pricing at ``mid`` (10k)
+    promotions (wall and CPU), and the reference evaluator's rate at ``mid`` on a few baskets;
+    results are checked equal to the reference's. Returns each round's row (see the header)."""
+    import numba
+
+    from kernels import KernelSet, encode_batch, price_batch
+
+    cat, ctx = catalogue(), Context()
+    sets = {}
+    small, mid, large = sizes
+    for n in sizes:
+        promos = promotions(n, cat, mix="realistic")
+        ks = KernelSet(promos)
+        bs = baskets(n_single, cat, promos)
+        ref = ReferenceSet(promos)
+        same = all(ks.evaluate(b, ctx) == ref.evaluate(b, ctx) for b in bs[:3 if n == large else 20])
+        sets[n] = (ks, bs, ref, same)
+    ks10, bs10, ref10, _ = sets[mid]
+    batch_baskets = (bs10 * (n_batch // len(bs10) + 1))[:n_batch]
+    arrays = encode_batch(ks10, batch_baskets, [ctx] * n_batch)
+    price_batch(ks10.tables, **encode_batch(ks10, bs10[:2], [ctx] * 2))
+    threads = numba.get_num_threads()
+    print(f"numba threads {threads}, cores {os.cpu_count()}; realistic mix, {n_single} baskets per size, "
+          f"batch of {n_batch:,} at {mid}; equal to the reference: "
+          + ", ".join(f"{n}: {s[3]}" for n, s in sets.items()))
+    print(f"single basket: wall clock (CPU time of the thread); {small} and {large} alternate in blocks of "
+          f"{BLOCK} baskets")
+    print(f"{'round':>5} {f'p50 {small}':>14} {f'p50 {large}':>14} {'ratio':>11} {f'p99 {large}':>15} "
+          f"{'batch/s wall':>13} {'batch/s 2-core CPU':>19} {f'ref/s {mid}':>9}")
+    rows = []
+    for r in range(1, rounds + 1):
+        lat = {n: ([], []) for n in (small, large)}
+        for i in range(0, n_single, BLOCK):
+            for n in (small, large):
+                wall, cpu = _single(sets[n][0], sets[n][1][i:i + BLOCK], ctx)
+                lat[n][0].extend(wall)
+                lat[n][1].extend(cpu)
+        wall, cpu = _batch(ks10, arrays)
+        t = time.perf_counter()
+        for b in bs10[:3]:
+            ref10.evaluate(b, ctx)
+        ref_rate = 3 / (time.perf_counter() - t)
+        row = tuple(percentile(lat[n][k], q) for k in (0, 1) for n, q in ((small, 50), (large, 50), (large, 99)))
+        row += (n_batch / wall, n_batch / cpu * min(2, threads), ref_rate)
+        rows.append(row)
+        print(f"{r:>5} {row[0]:>6.1f} ({row[3]:>5.1f}) {row[1]:>6.1f} ({row[4]:>5.1f}) {row[1] / row[0]:>4.2f} "
+              f"({row[4] / row[3]:.2f}) {row[2]:>7.1f} ({row[5]:>5.1f}) {row[6]:>13,.0f} {row[7]:>19,.0f} "
+              f"{row[8]:>9.1f}", flush=True)
+    med = [float(np.median([row[i] for row in rows])) for i in range(len(rows[0]))]
+    ratio = float(np.median([row[1] / row[0] for row in rows]))
+    ratio_cpu = float(np.median([row[4] / row[3] for row in rows]))
+    print(f"median of {rounds} rounds:")
+    print(f"  goal 4: p50 {large} / p50 {small} = {ratio:.2f} wall, {ratio_cpu:.2f} CPU (goal <= 3; {med[0]:.1f} -> "
+          f"{med[1]:.1f} us wall, {med[3]:.1f} -> {med[4]:.1f} us CPU); p99 at {large} {med[2]:.0f} us wall, "
+          f"{med[5]:.0f} us CPU (goal <= 400)")
+    print(f"  goal 3: batch at {mid} promotions {med[6]:,.0f} baskets/s wall, {med[7]:,.0f}/s per 2 cores of CPU "
+          f"(goal >= 100,000); {med[6] / med[8]:,.0f}x the reference evaluator's {med[8]:.1f}/s")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer sizes and iterations")
@@ -297,7 +391,12 @@ def main(argv: list[str] | None = None) -> None:
                     help="promotion mix (default both: realistic, then heavy)")
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[100, 1_000, 10_000, 100_000],
                     help="comma-separated set sizes among 100,1000,10000,100000")
+    ap.add_argument("--goals", action="store_true", help="issue 18's goals 3 and 4 in alternating rounds")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of --goals (default 5)")
     args = ap.parse_args(argv)
+    if args.goals:
+        goals(args.rounds)
+        return
     import numba
 
     print(f"numba {numba.__version__}, threads {numba.get_num_threads()}, cores {os.cpu_count()}")

@@ -1,9 +1,9 @@
 """One kernel per price action: a part's lines and their bases -> unclamped per-line amounts.
 
-Twins of dre.evaluate.actions. A part is passed as the tuple
-``L = (art, grp, milli, unit_price, gross, order)`` of (n,) int64 arrays: interned article and group
-ids, positive quantity (thousandths) and gross (cents), and ``order``, the line positions dearest
-gross unit price first (ties: line order). ``basis[i]`` is what earlier steps took off line i
+Twins of dre.evaluate.actions. A part is passed as the tuple L of
+kernels.lines: interned article and group ids, positive quantity (thousandths) and gross (cents),
+``order``, the line positions dearest gross unit price first (ties: line order), and the lookup that
+says which lines a set matches (kernels.lines.matching). ``basis[i]`` is what earlier steps took off line i
 (zeros for ADDITIVE promotions). Every kernel writes all n entries of ``out``. ``T`` is the packed
 set (kernels.packed) and ``a`` a row of its action table.
 """
@@ -13,8 +13,9 @@ import numpy as np
 
 from dre.promotion.model import AMT, FIX, PCT
 from kernels.arith import MILLI, allocate, per_unit_amount, pooled_amount, unit_value
-from kernels.config import jit
-from kernels.packed import act_row, comp_row, in_set, matches_any, tier_row
+from kernels.config import jit, jit_inline
+from kernels.lines import BY_ART, BY_EITHER, BY_GROUP, mark_lines, matching
+from kernels.packed import act_row, comp_row, tier_row
 from kernels.layout import (
     A_BUY_QTY, A_BY_GROUP, A_CALC_KIND, A_CALC_VALUE, A_COMP_END, A_COMP_OFF, A_GET_QTY, A_GET_SET,
     A_KIND, A_MAX_MILLI, A_SET, A_TIER_END, A_TIER_OFF, ACT_BUNDLE, ACT_GIFT, ACT_QTIER, ACT_RECEIPT,
@@ -22,32 +23,26 @@ from kernels.layout import (
 )
 
 
-@jit
-def unit_matches(T: np.ndarray, s: int, by_group: int, art: int, grp: int) -> bool:
-    """ARTICLE matches the article number, ARTICLE_GROUP the group."""
-    return in_set(T, s, grp if by_group != 0 else art)
-
-
-@jit
+@jit_inline
 def unit_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """ARTICLE / ARTICLE_GROUP: per-unit discount; maxQuantity takes the dearest units first."""
-    art, grp, milli, up, gross, order = L
+    milli, up, order = L[2], L[3], L[5]
     r = act_row(T, a)
     kind = T[r + A_CALC_KIND]
     value = T[r + A_CALC_VALUE]
     left = T[r + A_MAX_MILLI]
-    s, by_group = T[r + A_SET], T[r + A_BY_GROUP]
+    match = matching(T, T[r + A_SET], L, BY_GROUP if T[r + A_BY_GROUP] != 0 else BY_ART)
     out[:] = 0
     if left < 0:
-        for i in range(art.shape[0]):
-            if unit_matches(T, s, by_group, art[i], grp[i]):
+        for i in range(milli.shape[0]):
+            if match[i]:
                 out[i] = per_unit_amount(kind, value, up[i], milli[i], basis[i], milli[i], mode, step)
         return
     for k in range(order.shape[0]):
         if left <= 0:
             break
         i = order[k]
-        if unit_matches(T, s, by_group, art[i], grp[i]):
+        if match[i]:
             take = min(milli[i], left)
             left -= take
             out[i] = per_unit_amount(kind, value, up[i], milli[i], basis[i], take, mode, step)
@@ -86,12 +81,12 @@ def scaled_receipt_action(T, a: int, L, basis: np.ndarray, mode: int, step: int,
 @jit
 def quantity_tier_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """QUANTITY_TIER: the highest tier reached by the matching quantity, on every matching unit."""
-    art, grp, milli, up, gross, order = L
-    s = T[act_row(T, a) + A_SET]
-    n = art.shape[0]
+    milli, up = L[2], L[3]
+    match = matching(T, T[act_row(T, a) + A_SET], L, BY_EITHER)
+    n = milli.shape[0]
     total = 0
     for i in range(n):
-        if matches_any(T, s, art[i], grp[i]):
+        if match[i]:
             total += milli[i]
     out[:] = 0
     t = reached_tier(T, a, total)
@@ -101,7 +96,7 @@ def quantity_tier_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, 
     kind = T[tr + T_CALC_KIND]
     value = T[tr + T_CALC_VALUE]
     for i in range(n):
-        if matches_any(T, s, art[i], grp[i]):
+        if match[i]:
             out[i] = per_unit_amount(kind, value, up[i], milli[i], basis[i], milli[i], mode, step)
 
 
@@ -133,16 +128,14 @@ def _take(left: np.ndarray, order: np.ndarray, match: np.ndarray, n_units: int, 
 @jit
 def bundle_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """BUNDLE: complete bundles filled with the dearest matching units; the amount split by value."""
-    art, grp, milli, up, gross, order = L
-    n = art.shape[0]
+    milli, gross, order = L[2], L[4], L[5]
+    n = milli.shape[0]
     r = act_row(T, a)
     c0 = T[r + A_COMP_OFF]
     n_comp = T[r + A_COMP_END] - c0
     match = np.zeros((n_comp, n), dtype=np.bool_)
     for c in range(n_comp):
-        s = T[comp_row(T, c0 + c) + C_SET]
-        for i in range(n):
-            match[c, i] = matches_any(T, s, art[i], grp[i])
+        mark_lines(T, T[comp_row(T, c0 + c) + C_SET], L, BY_EITHER, match[c])
     value = np.empty(n, dtype=np.int64)
     pool = np.empty(n, dtype=np.int64)
     for i in range(n):
@@ -186,16 +179,16 @@ def bundle_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np
 def gift_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """FREE_ITEM GIFT, buy N get M: repeatedly the N dearest buy units, then M get units discounted:
     the next dearest when buy and get are one set (compiled as the same set row), else the cheapest."""
-    art, grp, milli, up, gross, order = L
-    n = art.shape[0]
-    buy = np.empty(n, dtype=np.bool_)
-    get = np.empty(n, dtype=np.bool_)
+    milli, up, order = L[2], L[3], L[5]
+    n = milli.shape[0]
+    buy = np.zeros(n, dtype=np.bool_)
+    get = np.zeros(n, dtype=np.bool_)
     pool = np.empty(n, dtype=np.int64)
     r = act_row(T, a)
     s_buy, s_get = T[r + A_SET], T[r + A_GET_SET]
+    mark_lines(T, s_buy, L, BY_EITHER, buy)
+    mark_lines(T, s_get, L, BY_EITHER, get)
     for i in range(n):
-        buy[i] = matches_any(T, s_buy, art[i], grp[i])
-        get[i] = matches_any(T, s_get, art[i], grp[i])
         pool[i] = milli[i] // MILLI if (buy[i] or get[i]) else 0
     sink = np.zeros(n, dtype=np.int64)
     got = np.zeros(n, dtype=np.int64)
@@ -213,9 +206,11 @@ def gift_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.n
             out[i] = per_unit_amount(PCT, pct, up[i], milli[i], basis[i], gifts[i] * MILLI, mode, step)
 
 
-@jit
+@jit_inline
 def run_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
-    """Dispatch on the action kind."""
+    """Dispatch on the action kind. Inlined (numba IR) into apply_promo, and the unit action (most
+    promotions) into it: each call passing the part's tuple of arrays costs more than a unit action
+    that discounts a line or two."""
     r = act_row(T, a)
     kind = T[r + A_KIND]
     if kind == ACT_UNIT:
@@ -240,23 +235,16 @@ def action_reach(T, a: int, L, out: np.ndarray) -> None:
     promotions with disjoint reaches cannot influence each other's amounts, which is what lets
     the best-deal search solve such groups independently.
     """
-    art, grp = L[0], L[1]
     r = act_row(T, a)
     kind = T[r + A_KIND]
-    for i in range(art.shape[0]):
-        if kind == ACT_RECEIPT or kind == ACT_SCALED:
-            hit = True
-        elif kind == ACT_UNIT:
-            hit = unit_matches(T, T[r + A_SET], T[r + A_BY_GROUP], art[i], grp[i])
-        elif kind == ACT_QTIER:
-            hit = matches_any(T, T[r + A_SET], art[i], grp[i])
-        elif kind == ACT_GIFT:
-            hit = matches_any(T, T[r + A_GET_SET], art[i], grp[i])
-        else:
-            hit = False
-            for c in range(T[r + A_COMP_OFF], T[r + A_COMP_END]):
-                if matches_any(T, T[comp_row(T, c) + C_SET], art[i], grp[i]):
-                    hit = True
-                    break
-        if hit:
-            out[i] = True
+    if kind == ACT_RECEIPT or kind == ACT_SCALED:
+        out[:] = True
+    elif kind == ACT_UNIT:
+        mark_lines(T, T[r + A_SET], L, BY_GROUP if T[r + A_BY_GROUP] != 0 else BY_ART, out)
+    elif kind == ACT_QTIER:
+        mark_lines(T, T[r + A_SET], L, BY_EITHER, out)
+    elif kind == ACT_GIFT:
+        mark_lines(T, T[r + A_GET_SET], L, BY_EITHER, out)
+    else:
+        for c in range(T[r + A_COMP_OFF], T[r + A_COMP_END]):
+            mark_lines(T, T[comp_row(T, c) + C_SET], L, BY_EITHER, out)

@@ -16,9 +16,10 @@ from kernels.layout import (
     CTX_POS_GROUP, ELIGIBLE, H_ART_OFF, H_ART_PROMOS, H_GLOBAL, H_GPOS_OFF, H_GPOS_PROMOS, H_GRP_OFF,
     H_GRP_PROMOS, NEARLY, P_COUPON_SET, P_GRANTS, P_PTS_END, P_PTS_OFF,
 )
+from kernels.lines import part
 from kernels.loyalty import points
 from kernels.packed import promo_row
-from kernels.stacking import WORK_ROWS, apply_promo, apply_set
+from kernels.stacking import WORK_ROWS, apply_promo, apply_reusing, apply_set
 
 
 @jit
@@ -68,12 +69,24 @@ def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard:
 
 
 @jit
+def has_part(milli, sign: int) -> bool:
+    """Has the basket sale (sign 1) or return (-1) lines?"""
+    for i in range(milli.shape[0]):
+        if milli[i] * sign > 0:
+            return True
+    return False
+
+
+@jit
 def part_lines(art, grp, milli, up, gross, sign: int):
-    """Positions and the part tuple L (kernels.actions) of the sale (sign 1) or return (-1) lines."""
+    """Positions and the part tuple L (kernels.lines) of the sale (sign 1) or return (-1) lines.
+
+    A basket that is all sale lines is its own sale part: its arrays are used as they are (the
+    kernels never write to a part's lines), which spares five copies per basket."""
     idx = np.nonzero(milli * sign > 0)[0]
-    u = up[idx]
-    return idx, (art[idx], grp[idx], np.abs(milli[idx]), u, np.abs(gross[idx]),
-                 np.argsort(-u, kind="mergesort"))
+    if sign > 0 and idx.shape[0] == milli.shape[0]:
+        return idx, part(art, grp, milli, up, gross)
+    return idx, part(art[idx], grp[idx], np.abs(milli[idx]), up[idx], np.abs(gross[idx]))
 
 
 @jit
@@ -92,12 +105,12 @@ def eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, ex
     keep = np.zeros(cands.shape[0], dtype=np.bool_)
     miss = np.empty(2, dtype=np.int64)
     for sign in (1, -1):
-        idx, L = part_lines(art, grp, milli, up, gross, sign)
-        if idx.shape[0] == 0:
+        if not has_part(milli, sign):
             continue
+        idx, L = part_lines(art, grp, milli, up, gross, sign)
         for k in range(cands.shape[0]):
             if cok[k] and not keep[k] and (sign > 0 or T[promo_row(T, cands[k]) + P_COUPON_SET] < 0):
-                keep[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss) != 0
+                keep[k] = line_verdict(T, cands[k], L, miss) != 0
     return cands[keep]
 
 
@@ -129,22 +142,27 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
     exact = True
     miss = np.empty(2, dtype=np.int64)
     for sign in (1, -1):
+        if not has_part(milli, sign):
+            continue
         idx, L = part_lines(art, grp, milli, up, gross, sign)
         n = idx.shape[0]
-        if n == 0:
-            continue
         verdict = np.zeros(cands.shape[0], dtype=np.int64)
         missing = np.zeros((cands.shape[0], 2), dtype=np.int64)
         for k in range(cands.shape[0]):
             if cok[k] and (sign > 0 or T[promo_row(T, cands[k]) + P_COUPON_SET] < 0):  # no coupon on a return
-                verdict[k] = line_verdict(T, cands[k], L[0], L[1], L[2], L[4], miss)
+                verdict[k] = line_verdict(T, cands[k], L, miss)
                 missing[k] = miss
         work = np.empty((WORK_ROWS, n), dtype=np.int64)  # stacking scratch for the whole part
-        chosen, nodes, _, part_exact = choose(T, cands[verdict == ELIGIBLE], L, work, node_limit, work_limit)
+        ok = cands[verdict == ELIGIBLE]
+        member, nodes, _, part_exact, alone, reach = choose(T, ok, L, work, node_limit, work_limit)
         max_nodes = max(max_nodes, nodes)
         exact = exact and part_exact
+        chosen = ok[member]
         amounts = np.empty((chosen.shape[0], n), dtype=np.int64)
-        apply_set(T, chosen, L, amounts, work)
+        if alone.shape[0]:  # the search priced each promotion alone: reuse those rows where they hold
+            apply_reusing(T, ok, member, L, alone, reach, amounts, work)
+        else:
+            apply_set(T, chosen, L, amounts, work)
         net = L[4] - amounts.sum(axis=0)
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
         points(T, chosen, L, net, sign > 0, pts)

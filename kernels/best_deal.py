@@ -114,9 +114,22 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
         return set_saving(T, ok, alive, L, alone, reach, work), alive.copy()
     labels, count = components(alive, reach)
     if count > 1:
-        total = 0
-        member = np.zeros(alive.shape[0], dtype=np.bool_)
+        # Components without an undecided exclusive have nothing to choose: priced together in one
+        # set_saving (savings add up over components), each counting the work its own solve call
+        # would, in the same order, so the bounds cut where they did.
+        open_ = np.zeros(count, dtype=np.bool_)
+        for k in range(m):
+            if undecided[k]:
+                open_[labels[k]] = True
+        member = np.zeros(m, dtype=np.bool_)
+        for k in range(m):
+            if alive[k] and not open_[labels[k]]:
+                member[k] = True
+        total = set_saving(T, ok, member, L, alone, reach, work)
         for c in range(count):
+            if not open_[c]:
+                spent[UNITS] += m * (n + 1)
+                continue
             sub = labels == c
             s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, spent, node_limit, work_limit, work)
             total += s
@@ -148,9 +161,18 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
 
 
 @jit
+def _all(m: int, n: int):
+    """choose's answer when there is nothing to choose: every candidate, no search."""
+    return np.ones(m, dtype=np.bool_), 0, 0, True, np.empty((0, n), dtype=np.int64), np.empty((0, n), dtype=np.bool_)
+
+
+@jit
 def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_NODE_LIMIT,
-           work_limit: int = BEST_DEAL_WORK_LIMIT) -> tuple[np.ndarray, int, int, bool]:
-    """The candidates to apply, in rank order; branch nodes and work units used; exact.
+           work_limit: int = BEST_DEAL_WORK_LIMIT):
+    """Which candidates to apply: (member (m,) bool over ``ok``, branch nodes, work units, exact,
+    alone, reach). ``alone`` (m, n) int64 and ``reach`` (m, n) bool are each promotion's amounts
+    alone on gross and its reached lines when the search needed them, else (0, n): the caller
+    may reuse them to apply the chosen set (kernels.stacking.apply_reusing).
 
     Args: ok: (m,) int64 eligible promotions of the part, rank order; L: the part; work:
     (WORK_ROWS, n) int64 stacking scratch (kernels.stacking); node_limit, work_limit: the search
@@ -164,7 +186,7 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
         if T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0:
             any_exclusive = True
     if not any_exclusive:
-        return ok, 0, 0, True
+        return _all(m, n)
     touch = np.zeros((m, n), dtype=np.bool_)
     zeros = np.zeros(n, dtype=np.int64)
     alone = np.empty((m, n), dtype=np.int64)
@@ -174,7 +196,7 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
         touch[k] = alone[k] > 0
         contender[k] = T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0 and touch[k].any()
     if not contender.any():
-        return ok, 0, 0, True
+        return _all(m, n)
     reach = np.zeros((m, n), dtype=np.bool_)
     for k in range(m):
         promo_reach(T, ok[k], L, reach[k])
@@ -182,4 +204,4 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
     spent = np.zeros(3, dtype=np.int64)
     _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, spent, node_limit,
                       work_limit, work)
-    return ok[member], spent[NODES], spent[UNITS], spent[CUT] == 0
+    return member, spent[NODES], spent[UNITS], spent[CUT] == 0, alone, reach

@@ -14,9 +14,10 @@ from kernels.layout import (
     P_TIME_OFF, P_TO_US, P_WIN_DAYS, P_WIN_FROM, P_WIN_TO, S_CENTS, S_RECEIPT, W_DAYS, W_FROM, W_TO,
     X_FIELD, X_SET,
 )
+from kernels.lines import BY_ART, BY_GROUP, L_MASKS, mark_lines
 from kernels.packed import ctxc_row, in_set, matches_any, promo_row, spend_row, timec_row
 
-__all__ = ["context_ok", "coupon_code", "in_set", "in_window", "line_verdict", "matches_any", "qualifies"]
+__all__ = ["context_ok", "coupon_code", "in_set", "in_window", "line_verdict", "matches_any"]
 
 
 @jit
@@ -76,39 +77,38 @@ def context_ok(T: np.ndarray, p: int, ctx: np.ndarray, code_types: np.ndarray, e
     return True
 
 
-@jit
-def qualifies(T: np.ndarray, has_article: int, art_set: int, grp_set: int, art: int, grp: int) -> bool:
-    """A line qualifies when it matches any article condition (every line when there is none)."""
-    if has_article == 0:
-        return True
-    return in_set(T, art_set, art) or in_set(T, grp_set, grp)
-
-
 @jit_inline
-def line_verdict(T: np.ndarray, p: int, art: np.ndarray, grp: np.ndarray, milli: np.ndarray, gross: np.ndarray,
-                 out: np.ndarray) -> int:
+def line_verdict(T: np.ndarray, p: int, L, out: np.ndarray) -> int:
     """The article, MIN_QUANTITY and MIN_SPEND conditions of ``p`` on a part's lines.
 
-    Args: art, grp, milli, gross: (n,) int64 part lines (quantities and amounts positive).
+    Args: L: the part (kernels.lines; quantities and amounts positive).
     Writes ``out[0]`` = missing amount (cents), ``out[1]`` = missing quantity (thousandths).
     Returns ELIGIBLE, NEARLY (only MIN_* fail) or INELIGIBLE (no qualifying line).
+    A line qualifies when it matches any article condition (every line when there is none): its
+    article is in the ARTICLE values or its group in the ARTICLE_GROUP values.
     """
     row = promo_row(T, p)
-    has_article, art_set, grp_set = T[row + P_HAS_ARTICLE], T[row + P_QUAL_ART_SET], T[row + P_QUAL_GRP_SET]
-    n = art.shape[0]
+    milli, gross = L[2], L[4]
+    n = milli.shape[0]
+    qual = L[L_MASKS][0]
+    has_article = T[row + P_HAS_ARTICLE] != 0
+    qual[:] = not has_article
+    if has_article:
+        mark_lines(T, T[row + P_QUAL_ART_SET], L, BY_ART, qual)
+        mark_lines(T, T[row + P_QUAL_GRP_SET], L, BY_GROUP, qual)
     q_milli = 0
     q_gross = 0
     all_gross = 0
     any_qual = False
     for i in range(n):
         all_gross += gross[i]
-        if qualifies(T, has_article, art_set, grp_set, art[i], grp[i]):
+        if qual[i]:
             any_qual = True
             q_milli += milli[i]
             q_gross += gross[i]
     out[0] = 0
     out[1] = 0
-    if has_article != 0 and not any_qual:
+    if has_article and not any_qual:
         return INELIGIBLE
     failed = False
     min_milli = T[row + P_MIN_MILLI]

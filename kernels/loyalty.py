@@ -5,7 +5,8 @@ import numpy as np
 
 from kernels.arith import floor_mul_div
 from kernels.config import jit
-from kernels.packed import matches_any, promo_row, pts_row
+from kernels.lines import BY_EITHER, matching
+from kernels.packed import promo_row, pts_row
 from kernels.layout import (
     P_PTS_END, P_PTS_OFF, PT_FACTOR, PT_KIND, PT_PER, PT_POINTS, PT_SET, PTS_ADD, PTS_CURRENCY,
     PTS_MULTIPLY, PTS_SUBTRACT,
@@ -21,7 +22,6 @@ def points(T, chosen: np.ndarray, L, net: np.ndarray, fixed: bool, out: np.ndarr
     MULTIPLY_POINTS adds, per CURRENCY_TO_POINTS action applied, ``factor - 1`` times the points that
     action gives on the matching lines' net, rounded down per action.
     """
-    art, grp = L[0], L[1]
     total_net = net.sum()
     for k in range(chosen.shape[0]):
         row = promo_row(T, chosen[k])
@@ -39,9 +39,10 @@ def points(T, chosen: np.ndarray, L, net: np.ndarray, fixed: bool, out: np.ndarr
                     got -= T[x + PT_POINTS]
             elif kind == PTS_MULTIPLY:
                 s = T[x + PT_SET]
+                match = matching(T, s, L, BY_EITHER)
                 matched = 0
                 for i in range(net.shape[0]):
-                    if s < 0 or matches_any(T, s, art[i], grp[i]):
+                    if s < 0 or match[i]:
                         matched += net[i]
                 for k2 in range(chosen.shape[0]):
                     row2 = promo_row(T, chosen[k2])

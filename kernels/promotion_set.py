@@ -46,6 +46,10 @@ class KernelSet:
         self.by_id: dict[str, Promotion] = {p.id: p for p in self.ranked}
         self.prices: Mapping[str, int] = prices or {}
         self._ids = [p.id for p in self.ranked]
+        # Per rank, what _result reads of every applied promotion: lists of the ids and of the granted
+        # items (mostly the empty tuple), not the Promotion objects, whose attribute reads miss the
+        # cache one by one in a large set.
+        self._injects = [p.injects for p in self.ranked]
         self._index = {pid: i for i, pid in enumerate(self._ids)}
         self._no_exhausted = np.zeros(len(self.ranked), dtype=np.bool_)
         self._exhausted: dict[frozenset[str], np.ndarray] = {}
@@ -141,20 +145,24 @@ class KernelSet:
         ids = self._ids
         codes = basket.coupons
         per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
+        last_p, pid = -1, ""
         for line, p, amount, c in disc.tolist():  # rows are in application order per line
-            per_line[line] += (_line_discount(ids[p], amount, codes[c] if c >= 0 else None),)
+            if p != last_p:  # a part's rows come promotion by promotion
+                last_p, pid = p, ids[p]
+            per_line[line] += (_line_discount(pid, amount, codes[c] if c >= 0 else None),)
         took = []
         granted = []
+        injects = self._injects
         for p, amount, pts, c, on_sale in applied.tolist():
-            promo = self.ranked[p]
-            took.append(_applied(promo.id, amount, pts, codes[c] if c >= 0 else None, on_sale != 0))
+            pid = ids[p]
+            took.append(_applied(pid, amount, pts, codes[c] if c >= 0 else None, on_sale != 0))
             if not on_sale:
                 continue
-            for g in promo.injects:
+            for g in injects[p]:
                 price = g.unit_price
                 if price is None:
                     price = ctx.prices.get(g.article, self.prices.get(g.article, 0))
-                granted.append(Granted(g.article, g.milli, price, promo.id))
+                granted.append(Granted(g.article, g.milli, price, pid))
         recommendations = ()
         if recs.shape[0]:
             recommendations = tuple(sorted(

@@ -93,6 +93,32 @@ def set_saving(T, promos: np.ndarray, alive: np.ndarray, L, alone: np.ndarray, r
 
 
 @jit
+def apply_reusing(T, promos: np.ndarray, alive: np.ndarray, L, alone: np.ndarray, reach: np.ndarray,
+                  out: np.ndarray, work: np.ndarray) -> None:
+    """apply_set of ``promos[alive]``, reusing each promotion's ``alone`` row where set_saving does
+    (none of its reached lines discounted before it): ``out`` has a row per alive promotion."""
+    n = L[4].shape[0]
+    done = work[2]
+    done[:] = 0
+    r = 0
+    for k in range(promos.shape[0]):
+        if not alive[k]:
+            continue
+        fresh = True
+        for i in range(n):
+            if reach[k, i] and done[i] != 0:
+                fresh = False
+                break
+        if fresh:
+            out[r] = alone[k]
+        else:
+            apply_promo(T, promos[k], L, done, out[r], work)
+        for i in range(n):
+            done[i] += out[r, i]
+        r += 1
+
+
+@jit
 def promo_reach(T, p: int, L, out: np.ndarray) -> None:
     """``out[i]`` True for every line some price action of ``p`` may read or discount."""
     out[:] = False
