@@ -26,7 +26,7 @@ from actors.store import open_store
 from dre.side_effects import JobPayload, PromotionUse
 from dre.store.records import BudgetUse
 
-N_TXN = int(os.environ.get("DRE_SPREAD_TXNS", "5000"))
+N_TXN = int(os.environ.get("DRE_SPREAD_TXNS", "10000"))  # the 10k: ~25 s on a quiet 2-core machine
 LANES = 200  # lanes at the same time (a confirm waits for its commit: many in flight)
 HOUSEKEEPING = {"info", "cluster", "ping", "script", "config", "dbsize", "flushall", "command", "client"}
 WORKER = JobSettings(runners=16, poll_s=0.05, lease_s=30, job_timeout_s=20, recover_every_s=5, sweep_every_s=60)
