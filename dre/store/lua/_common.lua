@@ -241,6 +241,14 @@ local function held_entry(c, k, txn, now)
   return e
 end
 
+-- The reservation this transaction holds on the code (or nil), and why using the code now is
+-- refused (or nil): through that reservation (held_reason), else as a new use (unusable_reason).
+local function use_verdict(c, k, txn, now, customer)
+  local held = held_entry(c, k, txn, now)
+  if held then return held, held_reason(c, k, customer) end
+  return nil, unusable_reason(c, k, now, customer)
+end
+
 -- Count one use of the code by `txn` (INDIVIDUAL: REDEEMED; GENERIC: uses + 1), through the
 -- reservation `entry` the transaction holds (or nil for a direct use); the customer's use counts
 -- for the type too. Call only after every check of the script passed.

@@ -138,13 +138,7 @@ local function confirm_one(ko, nk, ao, na)
     local c = load_code(k, A[argc + 3 * j + 2])
     if c == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
     c = release_expired(c, k, K[8], code, now)
-    local held = held_entry(c, k, txn, now)
-    local reason
-    if held then
-      reason = held_reason(c, k, customer)
-    else
-      reason = unusable_reason(c, k, now, customer)
-    end
+    local held, reason = use_verdict(c, k, txn, now, customer)
     if reason then return {'COUPON_UNAVAILABLE', code, reason} end
     coupons[#coupons + 1] = {c = c, keys = k, code = code, held = held}
   end

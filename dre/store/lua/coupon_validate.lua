@@ -26,13 +26,7 @@ if (status == 'ACTIVE' or status == 'CREATED') and valid_to and now > valid_to t
   status = 'EXPIRED'
 end
 
-local held = held_entry(c, k, txn, now)
-local reason
-if held then
-  reason = held_reason(c, k, customer)
-else
-  reason = unusable_reason(c, k, now, customer)
-end
+local held, reason = use_verdict(c, k, txn, now, customer)
 local stackable = c._type.stackable
 if stackable == nil then  -- a type written before the field existed: its document says
   local doc = redis.call('HGET', k.ctype, 'json')
