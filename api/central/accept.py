@@ -19,6 +19,8 @@ EXPIRED_LEASE.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from actors.sync import LATE, ForwardedTransactions, Leases
 from api.admin.promotions import budget_limits
 from actors.sync.conflicts import TAKEN
@@ -77,17 +79,21 @@ def _record(item: dict, found: list[dict]) -> dict:
             "storeId": item.get("storeId"), "confirmedAt": item["confirmedAt"], "conflicts": found}
 
 
-async def accept(services: Services, tenant: str, item: dict) -> dict:
-    """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict).
+class Leased(NamedTuple):
+    """A forwarded transaction's iteration after its lease uses (:func:`use_leases`): what its
+    commit is left to consume, and the conflicts found so far."""
 
-    Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded.
-    Raises DREError: 409 TRANSACTION_ID_TAKEN (central itself issued a later counter of this
-    transactionId), another 4xx of confirm, 503 when the store is unavailable.
+    iteration: dict  # a copy: promotions sold within a lease no longer carry a budget
+    found: list[dict]
+
+
+async def use_leases(services: Services, tenant: str, item: dict) -> Leased:
+    """The first step of :func:`accept`: check the iteration and count its sales against the
+    store's leases (once per transaction: a second call finds the first's answer).
+
+    Raises DREError: 400 (a promotion applied twice), 503 when the store is unavailable.
     """
-    store = services.store
-    txn, counter = item["transactionId"], item["transactionCounter"]
-    txn_key = keys.job_id(txn, counter)
-    forwarded = ForwardedTransactions(store.core)
+    txn_key = keys.job_id(item["transactionId"], item["transactionCounter"])
     # forwarded: its job's audit record then reads the conflicts (a POS confirm's job need not)
     iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())],
                      forwarded=True)
@@ -98,6 +104,22 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
     found: list[dict] = []
     if item.get("instanceId"):
         found = await _use_leases(services, tenant, item, txn_key, iteration)
+    return Leased(iteration, found)
+
+
+async def accept(services: Services, tenant: str, item: dict, leased: Leased | None = None) -> dict:
+    """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict);
+    ``leased``: its :func:`use_leases` step, when the caller ran it already.
+
+    Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded.
+    Raises DREError: 409 TRANSACTION_ID_TAKEN (central itself issued a later counter of this
+    transactionId), another 4xx of confirm, 503 when the store is unavailable.
+    """
+    store = services.store
+    txn, counter = item["transactionId"], item["transactionCounter"]
+    txn_key = keys.job_id(txn, counter)
+    forwarded = ForwardedTransactions(store.core)
+    iteration, found = leased or await use_leases(services, tenant, item)
     if found and await forwarded.conflicts_of(tenant, txn_key) is None:  # kept before the commit
         await forwarded.record_conflicts(tenant, txn_key, _record(item, found))
     replay = False
