@@ -9,6 +9,8 @@ booked once per event key), so each confirmed job's effects happen exactly once.
 """
 from __future__ import annotations
 
+import trio
+
 from actors.store_ops.base import DAY_S, DONE_MARKER_TTL_S, StorePart, ms
 from actors.store_ops.confirmed import read_confirmed
 from dre.store import keys
@@ -62,10 +64,23 @@ class JobQueue(StorePart):
         first = self._next.get(tenant, 0)
         if ordered:
             t = now if now is not None else now_ms()
-            heads = []
-            for b, key in enumerate(buckets):
-                head = await self._core.call(lambda p, k=key: p.zrangebyscore(k, "-inf", t, 0, 1, withscores=True))
-                heads += [(score, job_id, b) for job_id, score in head]
+            heads: list[tuple[float, str, int]] = []
+            errors: list[Exception] = []
+
+            async def head(b: int, key: str) -> None:
+                try:
+                    found = await self._core.call(lambda p: p.zrangebyscore(key, "-inf", t, 0, 1, withscores=True))
+                except Exception as exc:  # noqa: BLE001 - raised below as it is, not in a group
+                    errors.append(exc)
+                    return
+                heads.extend((score, job_id, b) for job_id, score in found)
+
+            # all at once: the store actor sends them in one pipeline (one round trip, not one each)
+            async with trio.open_nursery() as nursery:
+                for b, key in enumerate(buckets):
+                    nursery.start_soon(head, b, key)
+            if errors:
+                raise errors[0]
             first = min(heads)[2] if heads else first
         for i in range(len(buckets)):
             b = (first + i) % len(buckets)
