@@ -9,8 +9,6 @@ booked once per event key), so each confirmed job's effects happen exactly once.
 """
 from __future__ import annotations
 
-import trio
-
 from actors.store_ops.base import DAY_S, DONE_MARKER_TTL_S, StorePart, ms
 from actors.store_ops.confirmed import read_confirmed
 from dre.store import keys
@@ -58,30 +56,20 @@ class JobQueue(StorePart):
         Jobs already finished (a duplicate delivery) or gone are dropped from the queue; a job
         whose confirm is still settling is left for later.
 
-        ``ordered``: the oldest claimable job of all buckets (a look at every bucket first: a
-        local instance forwards its confirms to central in the order they were made)."""
+        ``ordered``: the oldest claimable job of all buckets, in one script call that reads them
+        all (a local instance, on one Redis node, forwards its confirms to central in the order
+        they were made)."""
         buckets = keys.job_buckets(tenant)
         first = self._next.get(tenant, 0)
-        if ordered:
-            t = now if now is not None else now_ms()
-            heads: list[tuple[float, str, int]] = []
-            errors: list[Exception] = []
-
-            async def head(b: int, key: str) -> None:
-                try:
-                    found = await self._core.call(lambda p: p.zrangebyscore(key, "-inf", t, 0, 1, withscores=True))
-                except Exception as exc:  # noqa: BLE001 - raised below as it is, not in a group
-                    errors.append(exc)
-                    return
-                heads.extend((score, job_id, b) for job_id, score in found)
-
-            # all at once: the store actor sends them in one pipeline (one round trip, not one each)
-            async with trio.open_nursery() as nursery:
-                for b, key in enumerate(buckets):
-                    nursery.start_soon(head, b, key)
-            if errors:
-                raise errors[0]
-            first = min(heads)[2] if heads else first
+        if ordered:  # one script reads every bucket: a store on one node (a local instance) only
+            while True:
+                t = now if now is not None else now_ms()
+                job_id = await self._core.call_script(self._core.scripts.job_claim, buckets, [t, ms(lease_s)])
+                if job_id is None:
+                    return None
+                job = await self._start(tenant, keys.job_bucket(tenant, job_id), job_id, t)
+                if job is not None:
+                    return job
         for i in range(len(buckets)):
             b = (first + i) % len(buckets)
             while True:
