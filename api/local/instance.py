@@ -106,14 +106,17 @@ class LocalInstance:
         """Central's verdict (ACCEPTED or REPLAYED: committed there, exactly once) on a confirm of
         the priced ``iteration`` (JSON, as kept here), judged by central first; it is kept as the
         transaction's settled verdict, so the commit here is never queued for central. None while
-        central is away (refused, slower than ``confirm_timeout_s``, a 5xx, the breaker open) or
-        when central cannot read it (a 4xx other than 409): then it is committed here and queued
-        (if central did commit it, the queued copy is a replay there).
+        central is away (refused, slower than ``confirm_timeout_s``, a 5xx, the breaker open), when
+        central cannot read it (a 4xx other than 409), or while transactions are pending here (not
+        sent: it must not overtake them): then it is committed here and queued (if central did
+        commit it, the queued copy is a replay there).
 
         Raises:
             DREError: central's refusal (409 BUDGET_EXHAUSTED, COUPON_UNAVAILABLE, ...) as central
                 gave it: nothing was committed there, nothing is here. 503 (the local store).
         """
+        if await self.pending():  # queued ahead of it (an outage's sales not drained yet): it
+            return None  # goes behind them, in order (a return of one of them needs it at central first)
         item = {**forwarded_item(txn_id, counter, confirmed_at, store_id, iteration),
                 "instanceId": self.forwarder.instance}
         try:

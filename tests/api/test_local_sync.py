@@ -214,7 +214,8 @@ class Central:
 async def test_a_confirm_here_is_judged_by_central_first_and_committed_here_as_accepted(client, services):
     """Online: central's verdict first. Accepted: committed here, settled (never queued, not
     pending), even past the lease (central's verdict stands); refused: central's 409 and nothing
-    committed; central away: committed here and pending, as before."""
+    committed; central away: committed here and pending, as before, and so is a confirm while
+    others are pending (it does not overtake them)."""
     from tests.api.flows import evaluate, item, load
 
     one = {"id": "ONE", "name": "1.00 off, one redemption (the store's lease)", "type": "ARTICLE",
@@ -252,6 +253,11 @@ async def test_a_confirm_here_is_judged_by_central_first_and_committed_here_as_a
             assert (await post(client, "/pos/v2/confirm", confirm_body("T4")))[0] == 200
             assert await services.store.transactions.confirmed(TENANT, "T4") is not None
             assert await outbox.pending(TENANT) == 1  # its side-effects job (the outbox's way in) waits
+            # central back, T4 not forwarded yet: T5 is not sent ahead of it, but queued behind it
+            central.away, sent = False, len(central.sent)
+            await evaluate(client, "T5", [item("1", "Z", 1, 5.0)])
+            assert (await post(client, "/pos/v2/confirm", confirm_body("T5")))[0] == 200
+            assert len(central.sent) == sent and await outbox.pending(TENANT) == 2
         finally:
             services.local = None  # its tasks never ran: nothing for the worker's shutdown to stop
 
