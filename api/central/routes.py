@@ -13,7 +13,8 @@ from api.central.feed import feed_page, page_size
 from api.central.lease_expiry import reclaim_expired
 from api.admin.promotions import budget_limits
 from api.central.schemas import (
-    ConflictList, ForwardedResults, ForwardedTransaction, ForwardedTransactions, ForwardedVerdict, LeaseList, LeaseReturnResults, LeaseReturns, SyncFeed,
+    ConflictList, ForwardedResults, ForwardedTransaction, ForwardedTransactions, ForwardedVerdict, LeaseList,
+    LeaseReturnResults, LeaseReturns, SyncFeed,
 )
 from api.http.auth import admin_only
 from api.http.errors import json_response

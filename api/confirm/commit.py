@@ -32,7 +32,7 @@ from dre.clock import iso_ms
 from dre.errors import DREError
 from dre.money import to_major
 from dre.side_effects import CouponGrant, JobPayload, PromotionUse
-from dre.store.records import NO_LIMIT, BudgetUse, CouponClaim, now_ms
+from dre.store.records import BudgetUse, CouponClaim, now_ms
 
 
 def side_effects_href(transaction_id: str, counter: int) -> str:
@@ -70,7 +70,8 @@ def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: 
         grants=tuple(CouponGrant(a.promotion_id, g["couponTypeId"], int(g.get("count") or 1))
                      for a in it.applied for g in a.issue_coupons),
         totals=it.totals, promotionsVersion=it.promotions_version, storeId=it.store_id,
-        extra={**({"forwarded": True} if it.forwarded else {}), **({ACCEPTED_BY_CENTRAL: True} if accepted else {})},
+        extra={**({"forwarded": True} if it.forwarded else {}),
+               **({ACCEPTED_BY_CENTRAL: True} if accepted else {})},
     )
 
 
@@ -141,13 +142,14 @@ async def confirm(store: Store, tenant: str, transaction_id: str, counter: int,
     uses = [u for a in it.applied if (u := a.budget_use()) is not None]
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
     payload = job_payload(transaction_id, counter, it, now, accepted).to_json()
+    sale = orjson.dumps(it.sale).decode() if it.sale else ""
+    returns = {o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()}
     used_up: list[str] = []
     while True:
         try:
             result = await store.transactions.confirm(
                 tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
-                answer=answer, job_payload=payload, now=now, sale_record=orjson.dumps(it.sale).decode() if it.sale else "",
-                returns={o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()})
+                answer=answer, job_payload=payload, now=now, sale_record=sale, returns=returns)
             break
         except DREError as err:  # each give-way takes a limit or a claim away: this ends
             if not accepted or not _give_way(err, uses, claims, used_up):

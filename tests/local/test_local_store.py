@@ -177,7 +177,8 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             assert discount(online) == 1.00 + 2.00
             assert (await heartbeat(http))["pendingTransactions"] == 0
             async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
-                a1 = [p for p in (await admin.get("/admin/sync/leases")).json()["promotions"] if p["promotionId"] == "A1"]
+                leases = (await admin.get("/admin/sync/leases")).json()["promotions"]
+                a1 = [p for p in leases if p["promotionId"] == "A1"]
                 assert sum(le["usedAmount"] for le in a1[0]["leases"]) == 1.00, a1
             # online, a code redeemed at central after the store priced it: central's refusal is the
             # lane's (409, central's body) and nothing is committed, here or there
