@@ -9,7 +9,7 @@
 -- central, e.g. while central was away) keeps its local state while central still says it is
 -- usable (CREATED, ACTIVE, RESERVED): written over, it would be honoured a second time here. So
 -- does a code CANCELLED here (voided while central was away, the void on its way to central:
--- central never makes a CANCELLED code usable again, so an open state there is one that has not
+-- central never makes a CANCELLED INDIVIDUAL code usable again, so an open state there has not
 -- heard of it yet). Once central's state is final (REDEEMED, EXPIRED, CANCELLED) it wins. A code central holds RESERVED comes with the
 -- holding transaction's entry, written here too: that transaction's confirm at this store uses
 -- the reservation as it would at central. Returns 1 when written, 0 when kept.
