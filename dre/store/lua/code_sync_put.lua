@@ -10,9 +10,10 @@
 -- usable (CREATED, ACTIVE, RESERVED): written over, it would be honoured a second time here. So
 -- does a code CANCELLED here (voided while central was away, the void on its way to central:
 -- central never makes a CANCELLED INDIVIDUAL code usable again, so an open state there has not
--- heard of it yet). Once central's state is final (REDEEMED, EXPIRED, CANCELLED) it wins. A code central holds RESERVED comes with the
--- holding transaction's entry, written here too: that transaction's confirm at this store uses
--- the reservation as it would at central. Returns 1 when written, 0 when kept.
+-- heard of it yet). Once central's state is final (REDEEMED, EXPIRED, CANCELLED) it wins. A
+-- code central holds RESERVED comes with the holding transaction's entry, written here too: that
+-- transaction's confirm at this store uses the reservation as it would at central. Returns 1
+-- when written, 0 when kept.
 local held = table.remove(ARGV, 1)
 local incoming = {}
 for i = 1, #ARGV, 2 do incoming[ARGV[i]] = ARGV[i + 1] end
