@@ -203,3 +203,21 @@ async def test_coupon_calls_reach_central_before_the_transactions_queued_after_t
     assert sent == ["/pos/coupons/reserve", "/admin/sync/transactions"]
     assert await status_at(central, code) == "RESERVED"
 
+
+
+async def test_a_call_central_is_still_making_stays_queued(both):
+    """Sent again while central still runs the first (its answer was slow): 409 IN_PROGRESS is no
+    verdict; the call waits and is sent again."""
+    local, local_http, central, central_http = both
+    [code] = await codes(central, central_http, local, 1)
+    assert (await call(local_http, "reserve", {"code": code, "transactionId": "T1"}))[0] == 200
+
+    class Busy:
+        async def relay(self, path, content, headers):
+            return httpx.Response(409, content=orjson.dumps({"error": {"code": "IN_PROGRESS", "message": "busy"}}))
+
+    core = local.store.core
+    fwd = Forwarder(Outbox(core), Busy(), TENANT, "inst-1", coupons=CouponOutbox(core))  # type: ignore[arg-type]
+    with pytest.raises(DREError):
+        await fwd.forward_coupons_once()
+    assert await CouponOutbox(core).pending(TENANT) == 1 and await CouponOutbox(core).verdicts(TENANT) == {}
