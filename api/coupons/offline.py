@@ -80,8 +80,9 @@ def queued_for_central(services: Services) -> bool:
 
 async def reserved_here(services: Services, tenant: str, reservation_id: str) -> bool:
     """At a local instance: was ``reservation_id`` made here (while central was away)? Its redeem
-    and cancel are then answered here: central does not know it. (Reservations made at central
-    are not copied here: their index stays central's.)"""
+    and cancel are then answered here (and queued): central knows it, once forwarded, only under
+    a reservationId of its own. (Reservations made at central are not copied here: their index
+    stays central's.)"""
     if services.local is None:
         return False
     key = keys.reservation(tenant, reservation_id)
