@@ -8,7 +8,8 @@ their side-effects jobs move them into the outbox (``actors.sync.QueueForCentral
 forwarder sends them to central: at once while central answers, later when it is away.
 Coupon calls and loyalty events are passed on to central while it answers (``relay_call``,
 ``relay_event``); coupon codes of types without ``offlinePolicy: ACCEPT`` are refused while it
-is away (``refused_types``); and when the instance stops it gives back what it did not sell of
+is away (``refused_types``), and the coupon calls it answers itself then are queued and made at
+central by the forwarder when it is back (``actors.sync.coupon_calls``); and when the instance stops it gives back what it did not sell of
 its budget leases.
 """
 from __future__ import annotations
@@ -23,7 +24,8 @@ import trio
 
 from actors.store import Store
 from actors.sync import (
-    CentralLink, CentralRefused, EventOutbox, Forwarder, Outbox, SyncState, open_central_link, start_forwarder,
+    CentralLink, CentralRefused, CouponOutbox, EventOutbox, Forwarder, Outbox, SyncState, open_central_link,
+    start_forwarder,
 )
 from actors.sync.forwarder import POSEVENT_PATH
 from api.local.sync import Syncer
@@ -104,11 +106,12 @@ class LocalInstance:
 
     async def heartbeat(self, timeout_s: float) -> dict:
         """The heartbeat fields that describe the link to central (see api.ops.routes)."""
-        pending = events = None
+        pending = events = coupons = None
         with trio.move_on_after(timeout_s):
             try:
                 pending = await self.pending()
                 events = await EventOutbox(self.store.core).pending(self.tenant)
+                coupons = await CouponOutbox(self.store.core).pending(self.tenant)
             except DREError:
                 pass
         connected = self.link.connected
@@ -118,6 +121,7 @@ class LocalInstance:
             "lastSync": iso_ms(self.syncer.last_sync_ms) if self.syncer.last_sync_ms else None,
             "pendingTransactions": pending,
             "pendingLoyaltyEvents": events,
+            "pendingCouponCalls": coupons,
             "circuitBreaker": self.link.state,
         }
 
@@ -167,7 +171,7 @@ async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> Lo
                         async with trio.open_nursery() as tasks:
                             await tasks.start(syncer.run)
                             forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance,
-                                                              EventOutbox(store.core))
+                                                              EventOutbox(store.core), CouponOutbox(store.core))
                             task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope, stopped))
                     finally:  # stopped: give back what this instance will not sell
                         with trio.CancelScope(shield=True), trio.move_on_after(GIVE_BACK_S):
