@@ -40,6 +40,16 @@ def code_keys(tenant: str, code: str, type_id: str) -> list[str]:
     ]
 
 
+def for_central(tenant: str, call_id: str, call: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """The keys and args a coupon transition script takes to queue itself for central in the same
+    atomic step (``queue_for_central`` in _common.lua): a local instance's calls answered while
+    central was away, made at central later by the forwarder (``actors.sync.forwarder``), once
+    per ``call_id``."""
+    k = [sync_keys.coupon_outbox(tenant), sync_keys.coupon_outbox_items(tenant),
+         sync_keys.coupon_outbox_settled(tenant)]
+    return k, [call_id, json.dumps(call)]
+
+
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
     """The code's coupon type id ("" for an unknown code). Immutable once the code exists."""
     key = keys.coupon(tenant, code)
@@ -243,6 +253,7 @@ class CouponCodes(StorePart):
         caller: str = "",
         ttl_s: float = RESERVATION_TTL_S,
         now: int | None = None,
+        queue: bool = False,
     ) -> Reservation:
         """ACTIVE -> RESERVED for ``transaction_id`` (GENERIC: one more hold). Idempotent per
         (code, transaction): a replay returns the same reservation with ``replayed=True``.
@@ -251,14 +262,23 @@ class CouponCodes(StorePart):
         a GENERIC code with a maxRedemptions one caller holds at most half of the uses left (at
         least one) at once, so that no caller can block a shared code for everyone.
 
+        ``queue`` (a local instance answering while central is away): the new reservation is
+        queued for central in the same step (:func:`for_central`; a replay queues nothing).
+
         Raises DREError 404 NOT_FOUND (unknown code), 409 COUPON_UNAVAILABLE (reason in
         details[0].issue; TOO_MANY_HOLDS for the caller's share), 503.
         """
         rid = codes.new_token("R")
         type_id = await self._code_types.of(tenant, code)
         k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), keys.reservation(tenant, rid)]
-        args = [code, transaction_id, customer_id or "", now if now is not None else now_ms(),
-                ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S), type_id, caller]
+        now = now if now is not None else now_ms()
+        args = [code, transaction_id, customer_id or "", now, ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S),
+                type_id, caller]
+        if queue:
+            qk, qa = for_central(tenant, f"reserve/{rid}", {
+                "op": "reserve", "reservationId": rid, "code": code, "transactionId": transaction_id,
+                "customerId": customer_id, "expiresAt": now + ms(ttl_s)})
+            k, args = k + qk, args + qa
         s = self._core.scripts.coupon_reserve
 
         def parse(r: list) -> Reservation:
@@ -279,31 +299,43 @@ class CouponCodes(StorePart):
             raise not_found(f"reservation {reservation_id}")
         return found
 
+    def _on_reservation(self, tenant: str, code: str, txn: str, reservation_id: str, type_id: str,
+                        now: int | None, queued_as: str) -> tuple[list[str], list[Any]]:
+        """Keys and args of coupon_redeem.lua / coupon_cancel.lua; with ``queued_as`` (the op)
+        those that queue the call for central too."""
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        args: list[Any] = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
+        if queued_as:
+            qk, qa = for_central(tenant, f"{queued_as}/{reservation_id}", {
+                "op": queued_as, "reservationId": reservation_id, "code": code, "transactionId": txn})
+            k, args = k + qk, args + qa
+        return k, args
+
     async def redeem(
-        self, tenant: str, reservation_id: str, now: int | None = None
+        self, tenant: str, reservation_id: str, now: int | None = None, queue: bool = False
     ) -> Redemption:
         """RESERVED -> REDEEMED. Not idempotent: a second redeem raises DREError 409
         ALREADY_REDEEMED. Also 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (EXPIRED, CANCELLED = voided,
-        NOT_ACTIVE = its type is INACTIVE, LIMIT_REACHED = a per-customer limit), 503."""
+        NOT_ACTIVE = its type is INACTIVE, LIMIT_REACHED = a per-customer limit), 503. ``queue``:
+        queued for central in the same step (as :meth:`reserve`)."""
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
-        args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
+        k, args = self._on_reservation(tenant, code, txn, reservation_id, type_id, now, "redeem" if queue else "")
         s = self._core.scripts.coupon_redeem
         with self._code_types.forgetting_unknown(tenant, code):
             done = await self._core.call_script(s, k, args, lambda x: Redemption(*x))
         await self._changed(tenant, [code])
         return done
 
-    async def cancel(self, tenant: str, reservation_id: str, now: int | None = None) -> str:
+    async def cancel(self, tenant: str, reservation_id: str, now: int | None = None, queue: bool = False) -> str:
         """RESERVED -> ACTIVE. Idempotent. Returns CANCELLED, or EXPIRED if it had lapsed.
-        Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (already redeemed), 503."""
+        Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (already redeemed), 503. ``queue``:
+        queued for central in the same step when it released the hold (as :meth:`reserve`)."""
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
-        args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
+        k, args = self._on_reservation(tenant, code, txn, reservation_id, type_id, now, "cancel" if queue else "")
         s = self._core.scripts.coupon_cancel
         with self._code_types.forgetting_unknown(tenant, code):
             reply = await self._core.call_script(s, k, args)
@@ -326,14 +358,18 @@ class CouponCodes(StorePart):
         await self._changed(tenant, [code])
         return status
 
-    async def void(self, tenant: str, code: str, now: int | None = None) -> int:
+    async def void(self, tenant: str, code: str, now: int | None = None, queue: bool = False) -> int:
         """Void ``code`` for good: CREATED / ACTIVE / RESERVED -> CANCELLED (its reservations are
         dropped; no later use, and no write of its type, brings it back). Idempotent. Returns
         when it was cancelled (ms). Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE
-        (ALREADY_REDEEMED, EXPIRED: terminal already), 503."""
+        (ALREADY_REDEEMED, EXPIRED: terminal already), 503. ``queue``: queued for central in the
+        same step (as :meth:`reserve`; voiding again queues nothing)."""
         type_id = await self._code_types.of(tenant, code)
         k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
-        args = [code, now if now is not None else now_ms(), type_id]
+        args: list[Any] = [code, now if now is not None else now_ms(), type_id]
+        if queue:
+            qk, qa = for_central(tenant, f"void/{code}", {"op": "void", "code": code})
+            k, args = k + qk, args + qa
         with self._code_types.forgetting_unknown(tenant, code):
             at = await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
         await self._changed(tenant, [code])

@@ -85,6 +85,31 @@ class EventOutbox(Outbox):
         return await self.length(tenant)
 
 
+class CouponOutbox(Outbox):
+    """``CouponOutbox(store.core)``: coupon calls a local instance answered while central was away
+    that changed a code (reserve, redeem, cancel, void), queued in the same atomic step as the
+    change (``queue_for_central`` in the coupon scripts, ``actors.store_ops.coupons.for_central``),
+    once per call id, until central answered them (``outbox_settle.lua``)."""
+
+    def _keys(self, tenant: str) -> list[str]:
+        return [sync_keys.coupon_outbox(tenant), sync_keys.coupon_outbox_items(tenant),
+                sync_keys.coupon_outbox_settled(tenant)]
+
+    async def pending(self, tenant: str) -> int:
+        """Coupon calls answered here and not yet answered by central."""
+        return await self.length(tenant)
+
+    async def queued(self, tenant: str, call_id: str) -> bool:
+        """Is ``call_id`` still waiting for central?"""
+        items = self._keys(tenant)[1]
+        return await self._core.call(lambda p: p.hexists(items, call_id), bool)
+
+    async def verdict(self, tenant: str, call_id: str) -> dict | None:
+        """Central's answer to a settled call (None: not settled)."""
+        settled = self._keys(tenant)[2]
+        return await self._core.call(lambda p: p.hget(settled, call_id), lambda r: orjson.loads(r) if r else None)
+
+
 ACCEPTED_BY_CENTRAL = "acceptedByCentral"  # JobPayload.extra: central accepted it before the commit here
 
 

@@ -8,10 +8,12 @@ their side-effects jobs move them into the outbox (``actors.sync.QueueForCentral
 forwarder sends them to central: at once while central answers, later when it is away.
 Coupon calls and loyalty events are passed on to central while it answers (``relay_call``,
 ``relay_event``); coupon codes of types without ``offlinePolicy: ACCEPT`` are refused while it
-is away (``refused_types``); and when the instance stops it gives back what it did not sell of
-its budget leases. A confirm is judged by central first while it answers (``confirm_at_central``):
-central's refusal is the lane's, and a confirm central accepted is committed here as accepted,
-never queued; while central is away (or slow) it is committed here and queued, as above.
+is away (``refused_types``), and the coupon calls it answers itself then are queued and made at
+central by the forwarder when it is back (``actors.sync.coupon_calls``); and when the instance
+stops it gives back what it did not sell of its budget leases. A confirm is judged by central
+first while it answers (``confirm_at_central``): central's refusal is the lane's, and a confirm
+central accepted is committed here as accepted, never queued; while central is away (or slow)
+it is committed here and queued, as above.
 """
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ import trio
 
 from actors.store import Store
 from actors.sync import (
-    CentralLink, CentralRefused, EventOutbox, Forwarder, Outbox, SyncState, open_central_link, start_forwarder,
+    CentralLink, CentralRefused, CouponOutbox, EventOutbox, Forwarder, Outbox, SyncState, open_central_link,
+    start_forwarder,
 )
 from actors.sync.forwarder import POSEVENT_PATH
 from actors.sync.link import central_error
@@ -107,16 +110,18 @@ class LocalInstance:
         the priced ``iteration`` (JSON, as kept here), judged by central first; it is kept as the
         transaction's settled verdict, so the commit here is never queued for central. None while
         central is away (refused, slower than ``confirm_timeout_s``, a 5xx, the breaker open), when
-        central cannot read it (a 4xx other than 409), or while transactions are pending here (not
-        sent: it must not overtake them): then it is committed here and queued (if central did
+        central cannot read it (a 4xx other than 409), or while transactions or coupon calls are
+        pending here (not sent: it must not overtake them): then it is committed here and queued (if central did
         commit it, the queued copy is a replay there).
 
         Raises:
             DREError: central's refusal (409 BUDGET_EXHAUSTED, COUPON_UNAVAILABLE, ...) as central
                 gave it: nothing was committed there, nothing is here. 503 (the local store).
         """
-        if await self.pending():  # queued ahead of it (an outage's sales not drained yet): it
-            return None  # goes behind them, in order (a return of one of them needs it at central first)
+        if await self.pending() or await CouponOutbox(self.store.core).pending(self.tenant):
+            # queued ahead of it (an outage's sales or coupon calls not drained yet): it goes
+            # behind them, in order (a return of such a sale, a code reserved here then, needs them at central first)
+            return None
         item = {**forwarded_item(txn_id, counter, confirmed_at, store_id, iteration),
                 "instanceId": self.forwarder.instance}
         try:
@@ -142,11 +147,12 @@ class LocalInstance:
 
     async def heartbeat(self, timeout_s: float) -> dict:
         """The heartbeat fields that describe the link to central (see api.ops.routes)."""
-        pending = events = None
+        pending = events = coupons = None
         with trio.move_on_after(timeout_s):
             try:
                 pending = await self.pending()
                 events = await EventOutbox(self.store.core).pending(self.tenant)
+                coupons = await CouponOutbox(self.store.core).pending(self.tenant)
             except DREError:
                 pass
         connected = self.link.connected
@@ -156,6 +162,7 @@ class LocalInstance:
             "lastSync": iso_ms(self.syncer.last_sync_ms) if self.syncer.last_sync_ms else None,
             "pendingTransactions": pending,
             "pendingLoyaltyEvents": events,
+            "pendingCouponCalls": coupons,
             "circuitBreaker": self.link.state,
         }
 
@@ -205,7 +212,7 @@ async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> Lo
                         async with trio.open_nursery() as tasks:
                             await tasks.start(syncer.run)
                             forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance,
-                                                              EventOutbox(store.core))
+                                                              EventOutbox(store.core), CouponOutbox(store.core))
                             task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope, stopped,
                                                               config.central_confirm_ms / 1000))
                     finally:  # stopped: give back what this instance will not sell

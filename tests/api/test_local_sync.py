@@ -69,8 +69,8 @@ async def test_central_store_settings_are_stored_and_become_the_engines_zones(se
 
 
 async def test_synced_codes_are_written_unless_this_store_used_them_first(services):
-    """A code the store redeemed (a sale central does not know of yet) keeps its local state while
-    central still says it is usable; central's final state wins."""
+    """A code the store redeemed (a sale central does not know of yet), or voided, keeps its local
+    state while central still says it is usable; central's final state wins."""
     from actors.sync import SyncState
     from dre.store import keys
 
@@ -86,6 +86,9 @@ async def test_synced_codes_are_written_unless_this_store_used_them_first(servic
     assert (await services.store.coupons.get(TENANT, "C2"))["status"] == "CREATED"
     assert await state.put_codes(TENANT, [code("C1", "CANCELLED")]) == 1  # voided at central: final
     assert (await services.store.coupons.get(TENANT, "C1"))["status"] == "CANCELLED"
+    await core.call(lambda p: p.hset(keys.coupon(TENANT, "C2"), "status", "CANCELLED"))  # voided here
+    assert await state.put_codes(TENANT, [code("C2", "ACTIVE")]) == 0  # central has not heard of it yet
+    assert (await services.store.coupons.get(TENANT, "C2"))["status"] == "CANCELLED"
 
 
 async def test_releasing_a_lease_counts_its_unused_rest_as_consumed_and_keeps_it_pending(services):

@@ -272,3 +272,17 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   put_entry(k.bytxn, txn, entry)
   sweep_entries(k.coupon, k.bytxn, now)
 end
+
+-- A coupon call answered at a store's local instance is queued for central in the same atomic
+-- step as its transition (outbox_add.lua's logic, on the coupon calls' queue): the caller then
+-- passes the queue's three keys (list, items hash, settled hash) from KEYS[first] and the call's
+-- id and JSON at ARGV[arg], ARGV[arg + 1]. Central (and a call passed on to it) passes none.
+-- Once per id: an id queued or settled before is not queued again.
+local function queue_for_central(first, arg)
+  local queue, items, settled = KEYS[first], KEYS[first + 1], KEYS[first + 2]
+  if not queue then return end
+  local id = ARGV[arg]
+  if redis.call('HEXISTS', settled, id) == 1 then return end
+  if redis.call('HSETNX', items, id, ARGV[arg + 1]) == 0 then return end
+  redis.call('RPUSH', queue, id)
+end

@@ -13,6 +13,8 @@
 -- ARGV[5] reservation ttl (ms)   ARGV[6] new reservationId (random, from Python)
 -- ARGV[7] ttl of the reservation index (ms)   ARGV[8] the code's typeId as read before the call
 -- ARGV[9] caller tag ("": not capped)
+-- At a local instance: KEYS[10..12], ARGV[10..11] the coupon calls' queue (queue_for_central
+-- in _common.lua; a replay queues nothing: the first call did)
 --
 -- Returns {reservationId, expiresAt, replayed (0|1)}
 -- Errors: NOT_FOUND code (unknown code); COUPON_UNAVAILABLE code reason (reason as in
@@ -58,4 +60,5 @@ put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', cus
 sweep_entries(k.coupon, k.bytxn, now)
 redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
 redis.call('PEXPIRE', KEYS[9], index_ttl)
+queue_for_central(10, 10)
 return {rid, expires, 0}

@@ -6,6 +6,7 @@
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
 -- ARGV[1] code   ARGV[2] now (ms)   ARGV[3] the code's typeId
+-- At a local instance: KEYS[9..11], ARGV[4..5] the coupon calls' queue (queue_for_central)
 --
 -- Returns {code, 'CANCELLED', cancelledAt (ms)}
 -- Errors: NOT_FOUND code; COUPON_UNAVAILABLE code ALREADY_REDEEMED|EXPIRED (terminal already).
@@ -26,4 +27,5 @@ redis.call('HSET', k.coupon, 'status', 'CANCELLED', 'cancelledAt', now, 'voidedA
 redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
 redis.call('DEL', k.holds, k.holders)
 redis.call('ZREM', KEYS[8], code)
+queue_for_central(9, 4)
 return {code, 'CANCELLED', now}
