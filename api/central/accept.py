@@ -16,6 +16,11 @@ budget and cannot conflict - unless central reclaimed that lease's rest at its e
 the sale arrived (``api.central.lease_expiry``): the sale, made before the expiry, then consumes
 the budget itself, even past its limit (it stands), and is recorded as a conflict of type
 EXPIRED_LEASE.
+
+Strict (``POST /admin/sync/confirm``: a confirm at a local instance while central answers, judged
+by central first): a refusal is the answer - nothing is stripped, nothing committed - and a
+lease is counted only once the sale is committed (the budgets the store holds leases of are
+judged by the store, within its lease; central judges the others and the coupons).
 """
 from __future__ import annotations
 
@@ -71,18 +76,32 @@ async def _use_leases(services: Services, tenant: str, item: dict, txn_key: str,
     return late
 
 
+async def _take_leased(services: Services, tenant: str, instance: str, iteration: dict) -> list[dict]:
+    """Strict: the applied promotions whose budget ``instance`` holds a lease of, as they were;
+    their budget is taken out of ``iteration`` (in place): the commit consumes nothing of it, and
+    the sale is counted against the lease once committed (:func:`_use_leases`)."""
+    leases, held = Leases(services.store.core), []
+    for a in iteration["applied"]:
+        if a.get("budget") is not None and await leases.holds(tenant, instance, a["promotionId"]):
+            held.append(dict(a))
+            a["budget"] = None
+    return held
+
+
 def _record(item: dict, found: list[dict]) -> dict:
     """The conflict record of a forwarded transaction (api.central.schemas.ConflictRecord)."""
     return {"transactionId": item["transactionId"], "transactionCounter": item["transactionCounter"],
             "storeId": item.get("storeId"), "confirmedAt": item["confirmedAt"], "conflicts": found}
 
 
-async def accept(services: Services, tenant: str, item: dict) -> dict:
-    """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict).
+async def accept(services: Services, tenant: str, item: dict, *, strict: bool = False) -> dict:
+    """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict);
+    ``strict``: as judged (a refusal raised, nothing stripped), see the module's doc.
 
     Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded.
     Raises DREError: 409 TRANSACTION_ID_TAKEN (central itself issued a later counter of this
-    transactionId), another 4xx of confirm, 503 when the store is unavailable.
+    transactionId), another 4xx of confirm (strict: its BUDGET_EXHAUSTED, COUPON_UNAVAILABLE,
+    ...), 503 when the store is unavailable.
     """
     store = services.store
     txn, counter = item["transactionId"], item["transactionCounter"]
@@ -96,7 +115,10 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
         raise invalid("a promotion is applied twice in the iteration",
                       [Issue("iteration.applied", "promotionId must be unique")])
     found: list[dict] = []
-    if item.get("instanceId"):
+    held: list[dict] = []
+    if item.get("instanceId") and strict:  # counted against the leases once committed, below
+        held = await _take_leased(services, tenant, item["instanceId"], iteration)
+    elif item.get("instanceId"):
         found = await _use_leases(services, tenant, item, txn_key, iteration)
     if found and await forwarded.conflicts_of(tenant, txn_key) is None:  # kept before the commit
         await forwarded.record_conflicts(tenant, txn_key, _record(item, found))
@@ -111,7 +133,7 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
             done = await confirm_iteration(store, tenant, txn, counter)
             break
         except DREError as err:
-            found_now = None if replay else _strip(iteration, err)
+            found_now = None if replay or strict else _strip(iteration, err)
             if found_now is None:
                 raise
             found.append(found_now)
@@ -120,6 +142,11 @@ async def accept(services: Services, tenant: str, item: dict) -> dict:
     else:  # every part stripped and still refused: not a conflict this can resolve
         raise conflict("NOT_ACCEPTED", f"transaction {txn} could not be committed at central")
     settle(services, tenant, done)
+    if held:  # strict, committed: counted against the leases (once per transaction; a replay too)
+        late = await _use_leases(services, tenant, item, txn_key, {"applied": held})
+        if late and await forwarded.conflicts_of(tenant, txn_key) is None:
+            await forwarded.record_conflicts(tenant, txn_key, _record(item, late))
+        found += late
     if replay:  # what the first acceptance found
         recorded = await forwarded.conflicts_of(tenant, txn_key)
         found = recorded["conflicts"] if recorded else []

@@ -17,6 +17,7 @@ import orjson
 from quart import Response, current_app, request
 
 from actors.store_ops.coupons import type_of
+from actors.sync.link import central_error as error_of
 from api.evaluate.coupons import OFFLINE_REFUSED
 from api.http.surfaces import canonical_path
 from api.services import Services
@@ -64,11 +65,10 @@ async def at_central(services: Services, *, or_here: bool = False) -> Response |
 def central_error(r: httpx.Response) -> DREError:
     """Central's error answer (the contract's shape) as the DREError it was raised from."""
     try:
-        err = orjson.loads(r.content)["error"]
-        details = [Issue(str(d.get("path", "")), str(d.get("issue", ""))) for d in err.get("details") or ()]
-        return DREError(r.status_code, str(err["code"]), str(err.get("message", "")), details)
-    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-        return DREError(r.status_code, "CENTRAL_REFUSED", f"central answered HTTP {r.status_code}")
+        body = orjson.loads(r.content)
+    except orjson.JSONDecodeError:
+        body = None
+    return error_of(r.status_code, body)
 
 
 def queued_for_central(services: Services) -> bool:

@@ -5,7 +5,9 @@ with fsync always, killed with it).
 One scenario, in order (each server start costs seconds, so the steps share them):
 - sync down: the local instance prices with central's promotions and article master (a line
   without a group gets it from the synced articles) and has central's store settings;
-- online: a local confirm is forwarded and counted by central's budget at once;
+- online: a local confirm is judged and committed by central first (counted there before the
+  lane's answer, never pending here); a code central redeemed after the store priced it is
+  refused to the lane with central's 409 and nothing is committed;
 - central stopped: evaluate and confirm still answer 200 with promotions applied; the heartbeat
   says DISCONNECTED and counts the pending transactions;
 - kill -9 of the local instance (and its Redis) with the queue: restarted, the queue is still there;
@@ -149,8 +151,8 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             for t in COUPON_TYPES:
                 r = await admin.post("/admin/coupon-types", json=t)
                 assert r.status_code == 201, r.text
-                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 4})
-                for n, code in zip(("", "2", "3", "4"), r.json()["codes"]):
+                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 5})
+                for n, code in zip(("", "2", "3", "4", "5"), r.json()["codes"]):
                     codes[t["id"] + n] = code
         async with trio.open_nursery() as nursery:  # two starts at once: each waits mostly on numba's cache
             started = {}
@@ -169,10 +171,29 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
                 assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
                 r = await h.get("/admin/stores", headers=ADMIN)  # central's time zones, synced with the rules
                 assert r.json()["stores"] == [{"storeId": "BER1", "timeZone": "Europe/Berlin"}], r.text
-            # online: priced with synced rules (B's group from the synced master), forwarded at once
+            # online: priced with synced rules (B's group from the synced master); judged and
+            # committed by central first, so it is counted there before the lane has its answer
+            # (within the store's lease of A1) and never pending here
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
-            await until(http, lambda h: h["pendingTransactions"] == 0, "online confirm forwarded")
+            assert (await heartbeat(http))["pendingTransactions"] == 0
+            async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
+                leases = (await admin.get("/admin/sync/leases")).json()["promotions"]
+                a1 = [p for p in leases if p["promotionId"] == "A1"]
+                assert sum(le["usedAmount"] for le in a1[0]["leases"]) == 1.00, a1
+            # online, a code redeemed at central after the store priced it: central's refusal is the
+            # lane's (409, central's body) and nothing is committed, here or there
+            r = await http.post("/pos/v2/evaluate", content=orjson.dumps(
+                request("DUP", [item("1", "C", 1, 20.00)], customer=None, coupons=(codes["ACC5"],))))
+            assert discount(r.json()) == 3.00, r.text
+            async with httpx.AsyncClient(base_url=central.url, headers=HEADERS, timeout=30) as at_central:
+                await sell_plain(at_central, "CEN", "C", codes["ACC5"])
+            r = await http.post("/pos/v2/confirm", content=orjson.dumps({"request": {"header": {
+                "transactionId": "DUP", "transactionCounter": 1}}}))
+            assert r.status_code == 409 and r.json()["error"]["code"] == "COUPON_UNAVAILABLE", r.text
+            assert r.json()["error"]["details"] == [{"path": codes["ACC5"], "issue": "ALREADY_REDEEMED"}]
+            r = await http.get("/pos/v2/transactions/DUP/1/side-effects")
+            assert r.status_code == 404 and (await heartbeat(http))["pendingTransactions"] == 0, r.text
             # online, coupon calls are passed on: a code reserved at central (its reservation
             # synced down with the code) is used by that transaction's confirm at the store
             r = await http.post("/pos/coupons/reserve", json={"code": codes["ACC2"], "transactionId": "RSV"})
