@@ -40,6 +40,13 @@ def code_keys(tenant: str, code: str, type_id: str) -> list[str]:
     ]
 
 
+def log_keys(tenant: str) -> list[str]:
+    """The code change log's keys (log zset, sequence counter), which every script that changes a
+    code takes LAST (``log_codes`` in _common.lua): the change and its log entry are one atomic
+    step. Tenant's slot, as the codes."""
+    return [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+
+
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
     """The code's coupon type id ("" for an unknown code). Immutable once the code exists."""
     key = keys.coupon(tenant, code)
@@ -102,20 +109,12 @@ class CouponCodes(StorePart):
     # -- codes ------------------------------------------------------------------------------
 
     async def log_changed(self, tenant: str, changed: Sequence[str]) -> None:
-        """Log that ``changed`` codes were written, for local instances' delta feed (they keep
-        INDIVIDUAL codes to honour offline, docs/local-store.md). Raises DREError 503."""
+        """Log that ``changed`` codes were written outside the coupon scripts (claimed by a
+        confirm), for local instances' delta feed (they keep INDIVIDUAL codes to honour offline,
+        docs/local-store.md). The coupon scripts log their own changes. Raises DREError 503."""
         if changed:
-            k = [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+            k = log_keys(tenant)
             await self._core.call_script(self._core.scripts.code_changes_log, k, list(changed), int)
-
-    async def _changed(self, tenant: str, changed: Sequence[str]) -> None:
-        """:meth:`log_changed` after a transition, not in its script: a store fault here (rare:
-        it answered just before) leaves a store's copy stale until the code changes again, and
-        is not worth failing the call that succeeded."""
-        try:
-            await self.log_changed(tenant, changed)
-        except DREError:
-            pass
 
     async def get(self, tenant: str, code: str) -> dict[str, str] | None:
         """The raw stored fields of a code (admin / tests), or None. No expiry is applied."""
@@ -181,6 +180,7 @@ class CouponCodes(StorePart):
                 k += [keys.customer_coupons(tenant, owner) for owner in owners]
             args: list[Any] = [type_id, t.get("validFrom", ""), t.get("validTo", ""),
                                t.get("promotionIds", "[]"), now if now is not None else now_ms()]
+            k += log_keys(tenant)
             if marker is not None:
                 k = [marker[0], *k]
                 args = [marker[1], *args]
@@ -193,7 +193,6 @@ class CouponCodes(StorePart):
                 made = list(reply[1:])  # the codes created (the first run's, on a replay)
                 for c in made:  # their first reserve or validate here then costs one round trip
                     self._code_types.remember(tenant, c, type_id)
-                await self._changed(tenant, made)
                 if marker is None:
                     return list(zip(made, owners))
                 return list(zip(made, owners)), int(reply[0]) == 2
@@ -256,7 +255,8 @@ class CouponCodes(StorePart):
         """
         rid = codes.new_token("R")
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), keys.reservation(tenant, rid)]
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), keys.reservation(tenant, rid),
+             *log_keys(tenant)]
         args = [code, transaction_id, customer_id or "", now if now is not None else now_ms(),
                 ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S), type_id, caller]
         s = self._core.scripts.coupon_reserve
@@ -265,10 +265,7 @@ class CouponCodes(StorePart):
             return Reservation(r[0], code, transaction_id, int(r[1]), bool(int(r[2])))
 
         # journaled by code and transaction: each attempt draws another reservation id
-        held = await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
-        if not held.replayed:  # a replay changed nothing: nothing for the feed either
-            await self._changed(tenant, [code])
-        return held
+        return await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
 
     async def _reservation(self, tenant: str, reservation_id: str) -> dict[str, str]:
         # The reservation index is written once by reserve and never changes, so reading it
@@ -288,13 +285,11 @@ class CouponCodes(StorePart):
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), *log_keys(tenant)]
         args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_redeem
         with self._code_types.forgetting_unknown(tenant, code):
-            done = await self._core.call_script(s, k, args, lambda x: Redemption(*x))
-        await self._changed(tenant, [code])
-        return done
+            return await self._core.call_script(s, k, args, lambda x: Redemption(*x))
 
     async def cancel(self, tenant: str, reservation_id: str, now: int | None = None) -> str:
         """RESERVED -> ACTIVE. Idempotent. Returns CANCELLED, or EXPIRED if it had lapsed.
@@ -302,13 +297,11 @@ class CouponCodes(StorePart):
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), *log_keys(tenant)]
         args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_cancel
         with self._code_types.forgetting_unknown(tenant, code):
             reply = await self._core.call_script(s, k, args)
-        if len(reply) > 2:  # it released a hold now (not a replay, not a lapsed one)
-            await self._changed(tenant, [code])
         return reply[1]
 
     async def activate(
@@ -318,13 +311,11 @@ class CouponCodes(StorePart):
         Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (NOT_FOR_CUSTOMER, NOT_ACTIVE = its
         type is INACTIVE, GENERIC = a shared code is not activated, or the code's state)."""
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.customer_coupons(tenant, customer_id)]
+        k = [*code_keys(tenant, code, type_id), keys.customer_coupons(tenant, customer_id), *log_keys(tenant)]
         args = [code, customer_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_activate
         with self._code_types.forgetting_unknown(tenant, code):
-            status = await self._core.call_script(s, k, args, lambda x: x[1])
-        await self._changed(tenant, [code])
-        return status
+            return await self._core.call_script(s, k, args, lambda x: x[1])
 
     async def void(self, tenant: str, code: str, now: int | None = None) -> int:
         """Void ``code`` for good: CREATED / ACTIVE / RESERVED -> CANCELLED (its reservations are
@@ -332,12 +323,10 @@ class CouponCodes(StorePart):
         when it was cancelled (ms). Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE
         (ALREADY_REDEEMED, EXPIRED: terminal already), 503."""
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), *log_keys(tenant)]
         args = [code, now if now is not None else now_ms(), type_id]
         with self._code_types.forgetting_unknown(tenant, code):
-            at = await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
-        await self._changed(tenant, [code])
-        return at
+            return await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
 
     async def sweep_reservations(self, tenant: str, now: int | None = None, limit: int = 500) -> int:
         """Release up to ``limit`` codes' expired reservations (a job actor calls it

@@ -272,3 +272,20 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   put_entry(k.bytxn, txn, entry)
   sweep_entries(k.coupon, k.bytxn, now)
 end
+
+-- The coupon code change log that feeds local instances (docs/local-store.md; the delta feed,
+-- api/central/feed.py): every script that changes a code's state logs it here, in the same
+-- atomic step as the change, from its LAST two KEYS - the log zset (code -> sequence number of
+-- its last change) and its sequence counter, both in the tenant's slot like the codes
+-- (dre/store/sync_keys.py). Logs codes[from..] (from: 1 unless given). Returns the last
+-- sequence number issued.
+local function log_codes(codes, from)
+  from = from or 1
+  local log, counter, n = KEYS[#KEYS - 1], KEYS[#KEYS], #codes - from + 1
+  local seq = redis.call('INCRBY', counter, n) - n
+  for i = from, #codes do
+    seq = seq + 1
+    redis.call('ZADD', log, seq, codes[i])
+  end
+  return seq
+end

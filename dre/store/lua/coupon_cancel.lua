@@ -3,6 +3,7 @@
 -- reservation of a code voided meanwhile is harmless: it answers CANCELLED too.)
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] transactionId of the reservation   ARGV[3] reservationId   ARGV[4] now
 -- ARGV[5] the code's typeId
 --
@@ -26,4 +27,5 @@ end
 reindex_expiry(c, k, KEYS[8], code)
 e.state = 'CANCELLED'
 put_entry(k.bytxn, txn, e)
+log_codes({code})
 return {code, 'CANCELLED', 1}

@@ -2,6 +2,7 @@
 -- becomes a use). Not idempotent: a second redeem is an error.
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] transactionId of the reservation   ARGV[3] reservationId   ARGV[4] now
 -- ARGV[5] the code's typeId
 --
@@ -21,4 +22,5 @@ local customer = e.customerId or ''
 local reason = held_reason(c, k, customer)
 if reason then return fail('COUPON_UNAVAILABLE', code, reason) end
 consume_coupon(c, k, KEYS[8], code, txn, customer, e, now)
+log_codes({code})
 return {code, txn, customer}

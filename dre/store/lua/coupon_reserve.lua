@@ -9,6 +9,7 @@
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
 -- KEYS[9] reservation index hash of the NEW reservationId
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] transactionId   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] reservation ttl (ms)   ARGV[6] new reservationId (random, from Python)
 -- ARGV[7] ttl of the reservation index (ms)   ARGV[8] the code's typeId as read before the call
@@ -58,4 +59,5 @@ put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', cus
 sweep_entries(k.coupon, k.bytxn, now)
 redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
 redis.call('PEXPIRE', KEYS[9], index_ttl)
+log_codes({code})
 return {rid, expires, 0}

@@ -5,6 +5,7 @@
 -- is marked voided then, so that writing the type again does not bring it back).
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] now (ms)   ARGV[3] the code's typeId
 --
 -- Returns {code, 'CANCELLED', cancelledAt (ms)}
@@ -26,4 +27,5 @@ redis.call('HSET', k.coupon, 'status', 'CANCELLED', 'cancelledAt', now, 'voidedA
 redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
 redis.call('DEL', k.holds, k.holders)
 redis.call('ZREM', KEYS[8], code)
+log_codes({code})
 return {code, 'CANCELLED', now}
