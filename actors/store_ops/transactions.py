@@ -310,6 +310,8 @@ class Transactions(StorePart):
         # No cancel scope (a shield and a timeout cost ~15 % of a confirm's client CPU): the call is
         # in the store actor's mailbox before this task's first checkpoint, so it runs even when
         # the caller is cancelled (only its reply is dropped); the actor's call deadline bounds it.
+        # (Only with the mailbox full can a cancelled caller's settle go unsent: the seal then
+        # lapses and the job worker resolves the HELD job, as after a crash.)
         try:
             settled = await self._core.call_script(self._core.scripts.txn_settle, k,
                                                    [counter, ms(ttl_s), answer, refused, verdict,
