@@ -50,6 +50,13 @@ def for_central(tenant: str, call_id: str, call: dict[str, Any]) -> tuple[list[s
     return k, [call_id, json.dumps(call)]
 
 
+def log_keys(tenant: str) -> list[str]:
+    """The code change log's keys (log zset, sequence counter), which every script that changes a
+    code takes LAST (``log_codes`` in _common.lua): the change and its log entry are one atomic
+    step. Tenant's slot, as the codes."""
+    return [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+
+
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
     """The code's coupon type id ("" for an unknown code). Immutable once the code exists."""
     key = keys.coupon(tenant, code)
@@ -112,20 +119,12 @@ class CouponCodes(StorePart):
     # -- codes ------------------------------------------------------------------------------
 
     async def log_changed(self, tenant: str, changed: Sequence[str]) -> None:
-        """Log that ``changed`` codes were written, for local instances' delta feed (they keep
-        INDIVIDUAL codes to honour offline, docs/local-store.md). Raises DREError 503."""
+        """Log that ``changed`` codes were written outside the coupon scripts (claimed by a
+        confirm), for local instances' delta feed (they keep INDIVIDUAL codes to honour offline,
+        docs/local-store.md). The coupon scripts log their own changes. Raises DREError 503."""
         if changed:
-            k = [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+            k = log_keys(tenant)
             await self._core.call_script(self._core.scripts.code_changes_log, k, list(changed), int)
-
-    async def _changed(self, tenant: str, changed: Sequence[str]) -> None:
-        """:meth:`log_changed` after a transition, not in its script: a store fault here (rare:
-        it answered just before) leaves a store's copy stale until the code changes again, and
-        is not worth failing the call that succeeded."""
-        try:
-            await self.log_changed(tenant, changed)
-        except DREError:
-            pass
 
     async def get(self, tenant: str, code: str) -> dict[str, str] | None:
         """The raw stored fields of a code (admin / tests), or None. No expiry is applied."""
@@ -191,6 +190,7 @@ class CouponCodes(StorePart):
                 k += [keys.customer_coupons(tenant, owner) for owner in owners]
             args: list[Any] = [type_id, t.get("validFrom", ""), t.get("validTo", ""),
                                t.get("promotionIds", "[]"), now if now is not None else now_ms()]
+            k += log_keys(tenant)
             if marker is not None:
                 k = [marker[0], *k]
                 args = [marker[1], *args]
@@ -203,7 +203,6 @@ class CouponCodes(StorePart):
                 made = list(reply[1:])  # the codes created (the first run's, on a replay)
                 for c in made:  # their first reserve or validate here then costs one round trip
                     self._code_types.remember(tenant, c, type_id)
-                await self._changed(tenant, made)
                 if marker is None:
                     return list(zip(made, owners))
                 return list(zip(made, owners)), int(reply[0]) == 2
@@ -279,16 +278,14 @@ class CouponCodes(StorePart):
                 "op": "reserve", "reservationId": rid, "code": code, "transactionId": transaction_id,
                 "customerId": customer_id, "expiresAt": now + ms(ttl_s)})
             k, args = k + qk, args + qa
+        k += log_keys(tenant)  # last: log_codes in _common.lua reads them from the end
         s = self._core.scripts.coupon_reserve
 
         def parse(r: list) -> Reservation:
             return Reservation(r[0], code, transaction_id, int(r[1]), bool(int(r[2])))
 
         # journaled by code and transaction: each attempt draws another reservation id
-        held = await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
-        if not held.replayed:  # a replay changed nothing: nothing for the feed either
-            await self._changed(tenant, [code])
-        return held
+        return await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
 
     async def _reservation(self, tenant: str, reservation_id: str) -> dict[str, str]:
         # The reservation index is written once by reserve and never changes, so reading it
@@ -309,7 +306,7 @@ class CouponCodes(StorePart):
             qk, qa = for_central(tenant, f"{queued_as}/{reservation_id}", {
                 "op": queued_as, "reservationId": reservation_id, "code": code, "transactionId": txn})
             k, args = k + qk, args + qa
-        return k, args
+        return k + log_keys(tenant), args
 
     async def redeem(
         self, tenant: str, reservation_id: str, now: int | None = None, queue: bool = False
@@ -324,9 +321,7 @@ class CouponCodes(StorePart):
         k, args = self._on_reservation(tenant, code, txn, reservation_id, type_id, now, "redeem" if queue else "")
         s = self._core.scripts.coupon_redeem
         with self._code_types.forgetting_unknown(tenant, code):
-            done = await self._core.call_script(s, k, args, lambda x: Redemption(*x))
-        await self._changed(tenant, [code])
-        return done
+            return await self._core.call_script(s, k, args, lambda x: Redemption(*x))
 
     async def cancel(self, tenant: str, reservation_id: str, now: int | None = None, queue: bool = False) -> str:
         """RESERVED -> ACTIVE. Idempotent. Returns CANCELLED, or EXPIRED if it had lapsed.
@@ -339,8 +334,6 @@ class CouponCodes(StorePart):
         s = self._core.scripts.coupon_cancel
         with self._code_types.forgetting_unknown(tenant, code):
             reply = await self._core.call_script(s, k, args)
-        if len(reply) > 2:  # it released a hold now (not a replay, not a lapsed one)
-            await self._changed(tenant, [code])
         return reply[1]
 
     async def activate(
@@ -350,13 +343,11 @@ class CouponCodes(StorePart):
         Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (NOT_FOR_CUSTOMER, NOT_ACTIVE = its
         type is INACTIVE, GENERIC = a shared code is not activated, or the code's state)."""
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.customer_coupons(tenant, customer_id)]
+        k = [*code_keys(tenant, code, type_id), keys.customer_coupons(tenant, customer_id), *log_keys(tenant)]
         args = [code, customer_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_activate
         with self._code_types.forgetting_unknown(tenant, code):
-            status = await self._core.call_script(s, k, args, lambda x: x[1])
-        await self._changed(tenant, [code])
-        return status
+            return await self._core.call_script(s, k, args, lambda x: x[1])
 
     async def void(self, tenant: str, code: str, now: int | None = None, queue: bool = False) -> int:
         """Void ``code`` for good: CREATED / ACTIVE / RESERVED -> CANCELLED (its reservations are
@@ -370,10 +361,9 @@ class CouponCodes(StorePart):
         if queue:
             qk, qa = for_central(tenant, f"void/{code}", {"op": "void", "code": code})
             k, args = k + qk, args + qa
+        k += log_keys(tenant)  # last: log_codes in _common.lua reads them from the end
         with self._code_types.forgetting_unknown(tenant, code):
-            at = await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
-        await self._changed(tenant, [code])
-        return at
+            return await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
 
     async def sweep_reservations(self, tenant: str, now: int | None = None, limit: int = 500) -> int:
         """Release up to ``limit`` codes' expired reservations (a job actor calls it

@@ -9,11 +9,13 @@
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
 -- KEYS[9] reservation index hash of the NEW reservationId
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] transactionId   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] reservation ttl (ms)   ARGV[6] new reservationId (random, from Python)
 -- ARGV[7] ttl of the reservation index (ms)   ARGV[8] the code's typeId as read before the call
 -- ARGV[9] caller tag ("": not capped)
--- At a local instance: KEYS[10..12], ARGV[10..11] the coupon calls' queue (queue_for_central
+-- At a local instance: KEYS[10..12], ARGV[10..11] the coupon calls' queue,
+-- before the log's two keys (queue_for_central
 -- in _common.lua; a replay queues nothing: the first call did)
 --
 -- Returns {reservationId, expiresAt, replayed (0|1)}
@@ -61,4 +63,5 @@ sweep_entries(k.coupon, k.bytxn, now)
 redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
 redis.call('PEXPIRE', KEYS[9], index_ttl)
 queue_for_central(10, 10)
+log_codes({code})
 return {rid, expires, 0}
