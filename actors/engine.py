@@ -122,8 +122,9 @@ class Engine:
         # tenants whose set is on the reference path once the kernels are ready (upgrade_sets)
         self._to_upgrade, self._upgrades = trio.open_memory_channel[str](math.inf)
         self.warm_up_scope = trio.CancelScope()  # the background warm-up and upgrades: ended by aclose
-        # hold_upgrades: no KernelSet is built before serving() (its ~10 s of GIL-holding Python at
-        # 100,000 promotions would slow the rest of the worker's start to a crawl)
+        # hold_upgrades: the kernels are not loaded nor any KernelSet built before serving() (loading
+        # holds the GIL for seconds, a KernelSet of 100,000 promotions ~10 s: the rest of the
+        # worker's start would crawl beside them); a compile runs in a child process meanwhile
         self._serving = trio.Event()
         if not hold_upgrades:
             self._serving.set()
@@ -173,6 +174,10 @@ class Engine:
     def serving(self) -> None:
         """The worker serves requests now: upgrades held back (``hold_upgrades``) may start."""
         self._serving.set()
+
+    async def until_serving(self) -> None:
+        """Return once :meth:`serving` was called (at once without ``hold_upgrades``)."""
+        await self._serving.wait()
 
     async def upgrade_sets(self) -> None:
         """Rebuild, in a thread, the set of each tenant sent by :meth:`kernels_ready` or
@@ -248,8 +253,8 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
             does not pay for it.
         kernels_in_background: with ``warm_up``, return at once instead: the engine prices on the
             reference path until the kernels are ready (actors.kernel_warmup), then swaps.
-        hold_upgrades: with ``kernels_in_background``, build no KernelSet before
-            ``engine.serving()`` (the service calls it once hypercorn listens).
+        hold_upgrades: with ``kernels_in_background``, load no kernels and build no KernelSet
+            before ``engine.serving()`` (the service calls it once hypercorn listens).
 
     Returns:
         the Engine. Call ``await engine.aclose()`` to let the actors drain and stop; cancelling
@@ -281,7 +286,7 @@ async def _warm_up_in_background(engine: Engine) -> None:
     with engine.warm_up_scope:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(engine.upgrade_sets)
-            await warm_up_in_background(engine.kernels_ready)
+            await warm_up_in_background(engine.kernels_ready, engine.until_serving)
 
 
 async def start_heavy_lane(nursery: trio.Nursery, threads: int, restarts: RestartLog) -> trio.MemorySendChannel:

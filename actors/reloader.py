@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+import gc
 import hashlib
 from dataclasses import dataclass, replace
 
@@ -117,7 +118,12 @@ def build_start_set(documents: Mapping[str, str], coupon_types: Sequence[Mapping
             promotions = tenant_promotions(documents, coupon_types, version, parsed)
             to_cache = (kind, key, promotions)
     with no_gc():
-        return StartSet(build_promotion_set(promotions, version, n_shards, upgrade_later=True), to_cache)
+        start = StartSet(build_promotion_set(promotions, version, n_shards, upgrade_later=True), to_cache)
+        # Made with the collector off, all of it would be walked by its next collections (seconds,
+        # on the event loop); it lives as long as the worker: out of the collector's reach now,
+        # as the worker does with everything it holds once it serves (api.serve.run_worker).
+        gc.freeze()
+    return start
 
 
 class Reloader(ScopedActor):
@@ -193,6 +199,8 @@ class Reloader(ScopedActor):
     async def write_cache(self) -> None:
         """Write the start-up sets that were validated (not found in the cache) into it, in a
         thread, once the worker serves: the next start loads them instead."""
+        if self._to_cache:
+            await self._engine.until_serving()  # pickling holds the GIL: not on the way to serving
         while self._to_cache and self._cache is not None:
             kind, key, promotions = self._to_cache.pop()
             await trio.to_thread.run_sync(self._cache.put, kind, key, without_documents(promotions))
