@@ -249,8 +249,8 @@ async def start_reloader(nursery: trio.Nursery, store: Store, engine: Engine, te
     return await nursery.start(run)
 
 
-def open_reloader(store: Store, engine: Engine, tenants: Iterable[str],
-                  poll_s: float = POLL_S) -> AbstractAsyncContextManager[Reloader]:
+def open_reloader(store: Store, engine: Engine, tenants: Iterable[str], poll_s: float = POLL_S,
+                  cache: PromotionCache | None = None) -> AbstractAsyncContextManager[Reloader]:
     """A reloader for the duration of the block (owns its nursery; the watcher is cancelled on
     exit; :func:`actors.kit.open_actor`)."""
-    return open_actor(start_reloader, store, engine, tenants, poll_s)
+    return open_actor(start_reloader, store, engine, tenants, poll_s, cache=cache)
