@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -35,9 +36,10 @@ import pydantic
 
 log = logging.getLogger("dre.cache")
 
-MAGIC = b"DRE-PROMOTION-CACHE-1\n"
+MAGIC = b"DRE-PROMOTION-CACHE-2\n"
 DIGEST_SIZE = 32
 SUFFIX = ".pickle"
+CHUNK = 2000  # list items per pickle (_dumps)
 CODE_ROOT = Path(__file__).resolve().parents[1]  # the dre package
 
 
@@ -64,6 +66,28 @@ def no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def _dumps(value: object) -> bytes:
+    """``value`` pickled; a list in chunks of CHUNK items, each its own pickle: one pickle call
+    holds the GIL from start to end, and this runs in a thread beside a serving event loop."""
+    if not isinstance(value, list):
+        return pickle.dumps((False, value), protocol=pickle.HIGHEST_PROTOCOL)
+    chunks = [pickle.dumps(value[i:i + CHUNK], protocol=pickle.HIGHEST_PROTOCOL) for i in range(0, len(value), CHUNK)]
+    return pickle.dumps((True, len(chunks)), protocol=pickle.HIGHEST_PROTOCOL) + b"".join(chunks)
+
+
+def _loads(payload: memoryview) -> object:
+    stream = io.BytesIO(payload)
+    chunked, value = pickle.load(stream)
+    if not chunked:
+        return value
+    out: list = []
+    for _ in range(value):
+        out.extend(pickle.load(stream))
+    if stream.read(1):
+        raise ValueError("trailing bytes")
+    return out
 
 
 class PromotionCache:
@@ -103,7 +127,7 @@ class PromotionCache:
             return None
         try:
             with no_gc():
-                return pickle.loads(memoryview(data)[head:])
+                return _loads(memoryview(data)[head:])
         except Exception as exc:  # noqa: BLE001 - an entry that does not load is a miss, never a failure
             log.warning("promotion cache entry not loadable: ignored", extra={"file": str(path), "error": repr(exc)})
             return None
@@ -113,7 +137,7 @@ class PromotionCache:
         (read-only or full disk) is logged: the cache only saves time."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = _dumps(value)
             digest = hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest()
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{kind}-", suffix=".tmp")
             try:

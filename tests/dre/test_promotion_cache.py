@@ -9,7 +9,7 @@ import orjson
 
 import dre.promotion.rules_file as rules_file
 from dre.config import check_promotions
-from dre.promotion.cache import PromotionCache, code_version
+from dre.promotion.cache import CHUNK, PromotionCache, code_version
 from dre.promotion.rules_file import VALIDATED, load_rules, validated_context
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -118,3 +118,10 @@ def test_a_file_that_fails_is_not_remembered(tmp_path):
     except Exception:  # noqa: BLE001 - the validation error itself is tested elsewhere
         pass
     assert validated_context(path, cache) is None
+
+
+def test_a_long_list_round_trips_in_chunks(tmp_path):
+    cache = PromotionCache(tmp_path)
+    value = [(i, f"P{i}") for i in range(CHUNK * 2 + 7)]  # two whole chunks and part of a third
+    cache.put("set", cache.key(b"x"), value)
+    assert cache.get("set", cache.key(b"x")) == value
