@@ -26,11 +26,11 @@ Two ways to run it (STYLE.md §2)::
 """
 from __future__ import annotations
 
+import gc
+import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-import gc
-import hashlib
 from dataclasses import dataclass, replace
 
 import orjson

@@ -8,7 +8,13 @@ import pytest
 
 import actors.reloader as reloader_module
 from actors.engine import open_engine
-from actors.reloader import MIN_CACHED, build_start_set, build_tenant_set, open_reloader, without_documents
+from actors.reloader import (
+    MIN_CACHED,
+    build_start_set,
+    build_tenant_set,
+    open_reloader,
+    without_documents,
+)
 from actors.store import open_store
 from dre.promotion.cache import PromotionCache
 
@@ -101,11 +107,11 @@ async def test_a_restarted_reloader_loads_the_store_from_the_cache(redis_url, tm
         assert not await store.promotions.written(TENANT)
         await store.promotions.seed(TENANT, DOCUMENTS)
         assert await store.promotions.written(TENANT)
-        async with open_engine(shards=1, warm_up=False) as engine:
-            async with open_reloader(store, engine, [TENANT], poll_s=0.02, cache=cache):
-                first = engine.current(TENANT)  # and stopped at once: the write is finished first
+        async with open_engine(shards=1, warm_up=False) as engine, \
+                open_reloader(store, engine, [TENANT], poll_s=0.02, cache=cache):
+            first = engine.current(TENANT)  # and stopped at once: the write is finished first
         assert list(tmp_path.glob("set.*"))
         no_parsing(monkeypatch)
-        async with open_engine(shards=1, warm_up=False) as engine:
-            async with open_reloader(store, engine, [TENANT], poll_s=0.02, cache=cache):
-                assert same_set(engine.current(TENANT), first)
+        async with open_engine(shards=1, warm_up=False) as engine, \
+                open_reloader(store, engine, [TENANT], poll_s=0.02, cache=cache):
+            assert same_set(engine.current(TENANT), first)

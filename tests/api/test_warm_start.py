@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-import dre.promotion.rules_file as rules_file
 from actors.store_ops.promotions import Promotions
 from api.worker import open_services
+from dre.promotion import rules_file
 from tests.api.conftest import TENANT, make_config
 
 GATED = {"id": "FC", "name": "2.00 off with FILE26", "type": "ARTICLE",

@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 import orjson
+import pytest
 
-import dre.promotion.rules_file as rules_file
 from dre.config import check_promotions
+from dre.errors import DREError
+from dre.promotion import rules_file
 from dre.promotion.cache import CHUNK, PromotionCache, code_version
 from dre.promotion.rules_file import VALIDATED, load_rules, validated_context
 
@@ -113,10 +115,8 @@ def test_a_changed_file_is_validated_again(tmp_path, monkeypatch):
 def test_a_file_that_fails_is_not_remembered(tmp_path):
     path, cache = tmp_path / "bad.json", PromotionCache(tmp_path / "cache")
     path.write_bytes(b'[{"id": "P1"}]')
-    try:
+    with pytest.raises(DREError):
         load_rules(path, cache)
-    except Exception:  # noqa: BLE001 - the validation error itself is tested elsewhere
-        pass
     assert validated_context(path, cache) is None
 
 
