@@ -172,12 +172,20 @@ def promotions_path(value: str) -> Path:
     return path
 
 
-def check_promotions(path: Path) -> None:
-    """Parse and validate the promotion file as the service will; DREError names the setting."""
-    from dre.promotion.rules_file import load_rules
+def check_promotions(path: Path, data_dir: Path | None = None) -> None:
+    """Parse and validate the promotion file as the service will; DREError names the setting.
 
+    With ``data_dir``, a file this code validated before (its bytes: dre.promotion.cache in the
+    data directory) is not validated again, and one that validates now is remembered there.
+    """
+    from dre.promotion.cache import PromotionCache
+    from dre.promotion.rules_file import load_rules, validated_context
+
+    cache = PromotionCache.in_data_dir(data_dir) if data_dir is not None else None
+    if cache is not None and validated_context(path, cache) is not None:
+        return
     try:
-        load_rules(path)
+        load_rules(path, cache)
     except DREError as err:
         raise invalid(f"{label('promotions_file')}: {err.message}", err.details) from None
 
