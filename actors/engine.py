@@ -57,14 +57,19 @@ HEAVY_THREADS = 1  # threads of the heavy lane per worker process: a pathologica
 # core for up to ~15 ms; with two cores, the other stays for the event loop and the light lane
 
 
-def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1) -> PromotionSet:
+def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1, *,
+                        upgrade_later: bool = False) -> PromotionSet:
     """The production PromotionSet: numba ``kernels.KernelSet`` when this process can use the
     kernels (actors.kernel_warmup.status), else the reference path (IndexedReferenceSet).
 
     Both implement the same interface (dre.pricing.PromotionSet) and give identical answers; the
     reference path serves while the kernels compile, or when they cannot be built.
+    ``upgrade_later``: the reference path also when the kernels are ready but warmed up in the
+    background (a worker's first sets): it is built in a fraction of a second, where a KernelSet
+    of 100,000 promotions takes ~10 s, and the engine swaps the KernelSet in once built
+    (Engine.swap, Engine.upgrade_sets).
     """
-    if status.usable:
+    if status.usable and not (upgrade_later and status.state == READY):
         try:
             from kernels import KernelSet  # type: ignore[attr-defined]
         except ImportError:
@@ -107,7 +112,7 @@ class Engine:
     """
 
     def __init__(self, coordinator: Coordinator, mailboxes: dict[str, trio.MemorySendChannel],
-                 restarts: RestartLog, deadlines: Deadlines) -> None:
+                 restarts: RestartLog, deadlines: Deadlines, hold_upgrades: bool = False) -> None:
         self._coordinator = coordinator
         self._deadlines = deadlines  # its task ends after aclose, once the last request is done
         self._mailboxes = mailboxes  # the original send ends: owned here, closed by aclose
@@ -117,6 +122,12 @@ class Engine:
         # tenants whose set is on the reference path once the kernels are ready (upgrade_sets)
         self._to_upgrade, self._upgrades = trio.open_memory_channel[str](math.inf)
         self.warm_up_scope = trio.CancelScope()  # the background warm-up and upgrades: ended by aclose
+        # hold_upgrades: the kernels are not loaded nor any KernelSet built before serving() (loading
+        # holds the GIL for seconds, a KernelSet of 100,000 promotions ~10 s: the rest of the
+        # worker's start would crawl beside them); a compile runs in a child process meanwhile
+        self._serving = trio.Event()
+        if not hold_upgrades:
+            self._serving.set()
 
     @property
     def n_shards(self) -> int:
@@ -160,10 +171,20 @@ class Engine:
             if not compiled(pset):
                 self._to_upgrade.send_nowait(tenant)
 
+    def serving(self) -> None:
+        """The worker serves requests now: upgrades held back (``hold_upgrades``) may start."""
+        self._serving.set()
+
+    async def until_serving(self) -> None:
+        """Return once :meth:`serving` was called (at once without ``hold_upgrades``)."""
+        await self._serving.wait()
+
     async def upgrade_sets(self) -> None:
         """Rebuild, in a thread, the set of each tenant sent by :meth:`kernels_ready` or
         :meth:`swap` as a KernelSet of the same promotions and version, and swap it in unless the
-        tenant's set changed meanwhile (then that newer set is looked at). Runs until cancelled."""
+        tenant's set changed meanwhile (then that newer set is looked at). Runs until cancelled;
+        with ``hold_upgrades``, begins once :meth:`serving` was called."""
+        await self._serving.wait()
         async for tenant in self._upgrades:
             pset = self._sets.get(tenant)
             if pset is None or compiled(pset):
@@ -218,7 +239,7 @@ class Engine:
 async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | None = None, *,
                        timeout_s: float = PRICE_TIMEOUT_S, observe: BatchObserver | None = None,
                        warm_up: bool = True, kernels_in_background: bool = False,
-                       heavy_threads: int = HEAVY_THREADS) -> Engine:
+                       heavy_threads: int = HEAVY_THREADS, hold_upgrades: bool = False) -> Engine:
     """Start the shard actors, resolver workers and the heavy lane in the caller's ``nursery``.
 
     Args:
@@ -232,6 +253,8 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
             does not pay for it.
         kernels_in_background: with ``warm_up``, return at once instead: the engine prices on the
             reference path until the kernels are ready (actors.kernel_warmup), then swaps.
+        hold_upgrades: with ``kernels_in_background``, load no kernels and build no KernelSet
+            before ``engine.serving()`` (the service calls it once hypercorn listens).
 
     Returns:
         the Engine. Call ``await engine.aclose()`` to let the actors drain and stop; cancelling
@@ -252,7 +275,7 @@ async def start_engine(nursery: trio.Nursery, shards: int = 1, resolvers: int | 
     nursery.start_soon(deadlines.run)
     coordinator = Coordinator([mailboxes[f"shard-{s}"] for s in range(shards)], mailboxes["resolver"], deadlines,
                               timeout_s)
-    engine = Engine(coordinator, mailboxes, restarts, deadlines)
+    engine = Engine(coordinator, mailboxes, restarts, deadlines, hold_upgrades)
     if warm_up and kernels_in_background:
         begin_warm_up()  # now: the sets built from here on take the reference path until READY
         nursery.start_soon(_warm_up_in_background, engine)
@@ -263,7 +286,7 @@ async def _warm_up_in_background(engine: Engine) -> None:
     with engine.warm_up_scope:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(engine.upgrade_sets)
-            await warm_up_in_background(engine.kernels_ready)
+            await warm_up_in_background(engine.kernels_ready, engine.until_serving)
 
 
 async def start_heavy_lane(nursery: trio.Nursery, threads: int, restarts: RestartLog) -> trio.MemorySendChannel:

@@ -23,7 +23,7 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import trio
 
@@ -73,9 +73,12 @@ def begin_warm_up() -> None:
         status.state = COMPILING
 
 
-async def warm_up_in_background(on_ready: Callable[[], None]) -> None:
+async def warm_up_in_background(on_ready: Callable[[], None],
+                                before_load: Callable[[], Awaitable[None]] | None = None) -> None:
     """COMPILING until the kernels are loaded here, then READY and ``on_ready()``; UNAVAILABLE
-    when they cannot be built. Cancelled before that (the engine closed), back to LAZY."""
+    when they cannot be built. Cancelled before that (the engine closed), back to LAZY.
+    ``before_load``: awaited before the kernels are loaded into this process (loading holds the
+    GIL for seconds: the service loads them once it listens)."""
     if status.state == READY:
         on_ready()
         return
@@ -88,6 +91,8 @@ async def warm_up_in_background(on_ready: Callable[[], None]) -> None:
             detail = getattr(exc, "stderr", b"") or b""
             log.warning("kernel compile in a child process failed: compiling here",
                         extra={"error": str(exc), "stderr": detail.decode(errors="replace")[-2000:]})
+        if before_load is not None:
+            await before_load()
         await trio.to_thread.run_sync(load_here, abandon_on_cancel=True)
     except trio.Cancelled:
         status.state = LAZY  # nothing loaded

@@ -161,6 +161,9 @@ class _NoCore:
     async def call_batched(self, *args: Any, **kwargs: Any) -> NoReturn:
         self._refuse()
 
+    async def call_group(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse()
+
     async def aclose(self) -> None:
         pass
 

@@ -103,13 +103,15 @@ class _Request:
     alone - then it is ``settled``, exactly once, by a worker or at the deadline, and its caller,
     parked in :meth:`wait`, is woken: a task parked directly, without a ``trio.Event`` per call)."""
 
-    __slots__ = ("_task", "answered", "args", "batch", "deadline", "lost", "options", "reply", "settled",
-                 "timeout_s")
+    __slots__ = ("_task", "answered", "args", "batch", "deadline", "group", "lost", "options", "reply",
+                 "settled", "timeout_s")
 
-    def __init__(self, args: tuple, options: dict | None, batch: tuple | None = None) -> None:
+    def __init__(self, args: tuple, options: dict | None, batch: tuple | None = None,
+                 group: tuple["_Request", ...] | None = None) -> None:
         self.args = args  # a Durable tuple: its write must reach a replica (actors.redis_cluster)
         self.options = options  # None: the raw reply is the answer (EVALSHA)
         self.batch = batch  # (sha, slot, keys, frame) of a batchable script's call (call_batched)
+        self.group = group  # the commands of a call_group request (its own args unused)
         self.deadline = math.inf
         self.timeout_s = 0.0
         self.settled = False  # answered, or failed at the deadline
@@ -274,6 +276,41 @@ class StoreCore:
         ``durable``: on a cluster whose master has replicas, the reply counts only once a replica
         acknowledged the write (``WAIT``); else a 503, and the caller's retry must be a replay.
         """
+        return await self._submit(_Request(self._script_command(script, keys, args, journal_as, durable), None), parse)
+
+    async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | Enqueue) -> list[Any]:
+        """Several commands that do not depend on each other's replies, as ONE request: they go
+        in the same pipeline, in this order (on a cluster each to its own master, so they may
+        run in any order there), and the caller is woken once. Each is a script call
+        ``(script, keys, args)`` (journaled within an operation, as :meth:`call_script`) or an
+        ``enqueue`` function (as :meth:`call`).
+
+        Returns one reply per command, in order: the shaped reply, or the exception a lone call
+        would have raised (a script's mapped DREError, a 503), so the caller decides what each
+        outcome means. Raises DREError 503 only when the request itself could not be made
+        (breaker open, store shut down, the deadline).
+        """
+        subs = []
+        for c in commands:
+            if isinstance(c, tuple):
+                subs.append(_Request(self._script_command(*c), None))
+            else:
+                c(self._builder)
+                args, options = self._builder.command_stack.pop()
+                options.pop("keys", None)
+                subs.append(_Request(args, options))
+        replies = await self._submit(_Request((), None, group=tuple(subs)), None)
+        out: list[Any] = []
+        for r in replies:
+            if isinstance(r, redis.ResponseError):
+                mapped = parse_script_error(r)
+                r = mapped if mapped is not None else r
+            out.append(r)
+        return out
+
+    def _script_command(self, script: Script, keys: Sequence[str], args: Sequence[Any], journal_as: str | None = None,
+                        durable: bool = False) -> tuple:
+        """The EVALSHA command of a script call (its journaled form within an operation)."""
         op = operation.current()
         journaled = self.scripts.journaled(script) if op is not None and keys else None
         if journaled is not None:
@@ -281,7 +318,7 @@ class StoreCore:
             args = (*args, JOURNAL_TTL_MS)
             script = journaled
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
-        return await self._submit(_Request(Durable(command) if durable else command, None), parse)
+        return Durable(command) if durable else command
 
     async def call_batched(
         self,
@@ -368,8 +405,12 @@ class StoreCore:
             if link is not None:
                 await link.aclose()
 
-    async def _execute(self, batch: list[_Request], link: Link | None) -> Link | None:
-        """Run one batch; returns the connection to use for the next one (None: open anew)."""
+    async def _execute(self, requests: list[_Request], link: Link | None) -> Link | None:
+        """Run one batch; returns the connection to use for the next one (None: open anew).
+        A call_group request's commands run in its place, and it is answered with their replies."""
+        batch = requests
+        if any(r.group for r in requests):
+            batch = [c for r in requests for c in (r.group or (r,))]
         ok = False
         lost = itertools.repeat(False)  # per request: could it have run, its reply lost?
         try:
@@ -400,9 +441,18 @@ class StoreCore:
             if not ok and link is not None:  # failed or cancelled mid-pipeline: out of step
                 await link.aclose()
                 link = None
-        for req, reply, maybe in zip(batch, replies, lost):
-            req.answer(reply, lost=maybe)
-        self.requests += len(batch)
+        if batch is requests:
+            for req, reply, maybe in zip(batch, replies, lost):
+                req.answer(reply, lost=maybe)
+        else:
+            answers = zip(replies, lost)
+            for req in requests:
+                if not req.group:
+                    req.answer(*next(answers))
+                    continue
+                got = [next(answers) for _ in req.group]
+                req.answer([r for r, _ in got], lost=any(m for _, m in got))
+        self.requests += len(requests)
         return link
 
     async def _run_pipeline(self, link: Link, batch: list[_Request]) -> list[Any]:

@@ -86,7 +86,7 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
             if shutdown_event is not None:
                 nursery.start_soon(first, partial(check_multiprocess_shutdown_event, shutdown_event, trio.sleep))
 
-    async with open_services(config, redis_url) as services:
+    async with open_services(config, redis_url, hold_upgrades=True) as services:
         app = create_app(services)
         app.extensions["QUART_SCHEMA"].openapi_provider.schema()  # built once, here: not on a client's request
         # What exists now (modules, compiled kernels, the app, promotion sets) lives as long as
@@ -97,8 +97,10 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
         # connection hanging: see SettleBody.
         # The batch import's body streams with backpressure (BodyWindow): memory bounded by a window.
         asgi = SettleBody(BodyWindow(app, LARGE_BODY_PATHS), config.max_body_bytes)
-        await worker_serve(wrap_app(asgi, hconfig.wsgi_max_body_size, "asgi"), hconfig, sockets=sockets,
-                           shutdown_trigger=shutdown_trigger)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(partial(worker_serve, wrap_app(asgi, hconfig.wsgi_max_body_size, "asgi"), hconfig,
+                                        sockets=sockets, shutdown_trigger=shutdown_trigger))
+            services.engine.serving()  # listening: the compiled sets may be built now
     log.info("worker stopped")
 
 
@@ -188,7 +190,8 @@ def serve(args: argparse.Namespace) -> int:
     try:
         config = load_config(**{k: getattr(args, k, None) for k in FLAGS})
         if config.promotions_file is not None:
-            check_promotions(config.promotions_file)  # here, once: not as a traceback in every worker
+            # here, once: not as a traceback in every worker (nor again when the cache knows the file)
+            check_promotions(config.promotions_file, config.data_dir)
         sockets = listen(config)
     except DREError as err:
         log.error("bad configuration", extra={"error": _one_line(err), "details": [d.to_json() for d in err.details]})

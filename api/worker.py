@@ -23,11 +23,12 @@ from api.central.lease_expiry import start_lease_sweeper
 from api.local import start_local
 from api.services import Counters, ExhaustedBudgets, Services
 from dre.config import Config
+from dre.promotion.cache import PromotionCache
 
 
 @asynccontextmanager
 async def open_services(config: Config, redis_url: str | None, *, warm_up: bool = True,
-                        engine_timeout_s: float | None = None) -> AsyncIterator[Services]:
+                        engine_timeout_s: float | None = None, hold_upgrades: bool = False) -> AsyncIterator[Services]:
     """Start the store actor (when ``redis_url``) and the engine; yield the Services.
 
     Args:
@@ -36,6 +37,7 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
             store-only route 503) - for tests and tools.
         warm_up: make the kernels ready: before yielding, or in the background
             (DRE_KERNEL_START).
+        hold_upgrades: build no compiled set before ``services.engine.serving()`` (start_engine).
 
     Owns its nursery. On exit the engine's mailboxes are closed (queued pricing finishes), then
     the store's (queued calls are answered), then the nursery waits for the actors to end. If
@@ -49,7 +51,8 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
         # DRE_KERNEL_START=background (the default): serve at once on the reference path while
         # the kernels compile (actors.kernel_warmup); wait: only once they are loaded
         engine = await start_engine(nursery, config.shards, observe=metrics.observe_batch, warm_up=warm_up,
-                                    kernels_in_background=config.kernel_start == "background", timeout_s=timeout_s)
+                                    kernels_in_background=config.kernel_start == "background", timeout_s=timeout_s,
+                                    hold_upgrades=hold_upgrades)
         # a local instance runs no effects itself: its jobs queue each confirm for central, in order
         jobs = await start_side_effects(nursery, config, store, QueueForCentral(store) if config.local else None)
         services = Services(config, engine, store, metrics, Counters(store, config.iteration_ttl_s),
@@ -60,7 +63,8 @@ async def open_services(config: Config, redis_url: str | None, *, warm_up: bool 
             parsed = await load_start_promotions(services)
             if store.available:
                 tenants = config.tenants
-                services.reloader = await start_reloader(nursery, store, engine, tenants, parsed=parsed)
+                services.reloader = await start_reloader(nursery, store, engine, tenants, parsed=parsed,
+                                                         cache=PromotionCache.in_data_dir(config.data_dir))
                 services.imports = await start_import_jobs(nursery, store, tenants)
             if config.local and store.available:
                 services.local = await start_local(nursery, config, store)

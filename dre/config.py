@@ -23,6 +23,7 @@ DEFAULT_MAX_IMPORT = 512 * 1024 * 1024  # POST /pos/articles/import-batch: a mil
 DEFAULT_PRICE_DEADLINE_MS = 250  # a request's pricing deadline (actors.coordinator.PRICE_TIMEOUT_S)
 MAX_PRICE_DEADLINE_MS = 60_000  # a minute: beyond, a lane has long given up
 DEFAULT_STORE_DEADLINE_MS = 5_000  # a store call (queueing included) answers 503 past this
+DEFAULT_CENTRAL_CONFIRM_MS = 300  # LOCAL: central's verdict on a confirm, or the confirm is committed here
 DEFAULT_KEYS = "default:dev-key:admin"  # a development key so a fresh `dre serve` is usable at once
 DEV_KEY = "dev-key"  # that key: public (the README shows it), so served on loopback only
 POS, ADMIN = "pos", "admin"  # key roles: `tenant:key` is a POS key, `tenant:key:admin` an admin key
@@ -41,7 +42,7 @@ ENV = {
     "price_deadline_ms": "DRE_PRICE_DEADLINE_MS", "store_deadline_ms": "DRE_STORE_DEADLINE_MS",
     "mode": "DRE_MODE", "central_url": "DRE_CENTRAL_URL", "central_key": "DRE_CENTRAL_KEY",
     "lease_fraction": "DRE_LEASE_FRACTION", "lease_ttl_s": "DRE_LEASE_TTL_S", "lease_grace_s": "DRE_LEASE_GRACE_S",
-    "kernel_start": "DRE_KERNEL_START",
+    "central_confirm_ms": "DRE_CENTRAL_CONFIRM_MS", "kernel_start": "DRE_KERNEL_START",
 }
 FLAGS = ("host", "port", "workers", "shards", "redis_url", "data_dir", "promotions_file", "api_keys", "mode",
          "central_url", "central_key")
@@ -82,6 +83,7 @@ class Config:
     lease_fraction: float = 0.1  # central: the share of each budget leased to a local instance (0: none)
     lease_ttl_s: float = 24 * 3600.0  # central: a budget lease expires this long after its last grant/renewal
     lease_grace_s: float = 3600.0  # central: an expired lease's unused rest is reclaimed this long after expiry
+    central_confirm_ms: int = DEFAULT_CENTRAL_CONFIRM_MS  # LOCAL: a confirm waits this long for central's verdict
     kernel_start: str = "background"  # background: price on the reference path until the kernels are ready
 
     @property
@@ -170,12 +172,20 @@ def promotions_path(value: str) -> Path:
     return path
 
 
-def check_promotions(path: Path) -> None:
-    """Parse and validate the promotion file as the service will; DREError names the setting."""
-    from dre.promotion.rules_file import load_rules
+def check_promotions(path: Path, data_dir: Path | None = None) -> None:
+    """Parse and validate the promotion file as the service will; DREError names the setting.
 
+    With ``data_dir``, a file this code validated before (its bytes: dre.promotion.cache in the
+    data directory) is not validated again, and one that validates now is remembered there.
+    """
+    from dre.promotion.cache import PromotionCache
+    from dre.promotion.rules_file import load_rules, validated_context
+
+    cache = PromotionCache.in_data_dir(data_dir) if data_dir is not None else None
+    if cache is not None and validated_context(path, cache) is not None:
+        return
     try:
-        load_rules(path)
+        load_rules(path, cache)
     except DREError as err:
         raise invalid(f"{label('promotions_file')}: {err.message}", err.details) from None
 
@@ -303,6 +313,8 @@ def load_config(env: dict[str, str] | None = None, **flags: object) -> Config:
         lease_fraction=0.1 if given("lease_fraction") is None else fraction("lease_fraction", given("lease_fraction")),
         lease_ttl_s=24 * 3600.0 if given("lease_ttl_s") is None else seconds("lease_ttl_s", given("lease_ttl_s")),
         lease_grace_s=3600.0 if given("lease_grace_s") is None else seconds("lease_grace_s", given("lease_grace_s")),
+        central_confirm_ms=number("central_confirm_ms", DEFAULT_CENTRAL_CONFIRM_MS, 1, MAX_PRICE_DEADLINE_MS,
+                                  unit=" of milliseconds"),
         kernel_start=_kernel_start(given("kernel_start") or KERNEL_STARTS[0]),
     )
 

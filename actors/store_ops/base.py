@@ -39,6 +39,9 @@ class CallsStore(Protocol):
         durable: bool = False,
     ) -> T: ...
 
+    async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | Callable[[Pipeline], Any]
+                         ) -> list[Any]: ...
+
 
 class StorePart:
     """One part of the store's typed API: the calls about one kind of stored data.

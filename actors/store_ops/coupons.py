@@ -40,6 +40,23 @@ def code_keys(tenant: str, code: str, type_id: str) -> list[str]:
     ]
 
 
+def for_central(tenant: str, call_id: str, call: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """The keys and args a coupon transition script takes to queue itself for central in the same
+    atomic step (``queue_for_central`` in _common.lua): a local instance's calls answered while
+    central was away, made at central later by the forwarder (``actors.sync.forwarder``), once
+    per ``call_id``."""
+    k = [sync_keys.coupon_outbox(tenant), sync_keys.coupon_outbox_items(tenant),
+         sync_keys.coupon_outbox_settled(tenant)]
+    return k, [call_id, json.dumps(call)]
+
+
+def log_keys(tenant: str) -> list[str]:
+    """The code change log's keys (log zset, sequence counter), which every script that changes a
+    code takes LAST (``log_codes`` in _common.lua): the change and its log entry are one atomic
+    step. Tenant's slot, as the codes."""
+    return [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+
+
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
     """The code's coupon type id ("" for an unknown code). Immutable once the code exists."""
     key = keys.coupon(tenant, code)
@@ -102,20 +119,12 @@ class CouponCodes(StorePart):
     # -- codes ------------------------------------------------------------------------------
 
     async def log_changed(self, tenant: str, changed: Sequence[str]) -> None:
-        """Log that ``changed`` codes were written, for local instances' delta feed (they keep
-        INDIVIDUAL codes to honour offline, docs/local-store.md). Raises DREError 503."""
+        """Log that ``changed`` codes were written outside the coupon scripts (claimed by a
+        confirm), for local instances' delta feed (they keep INDIVIDUAL codes to honour offline,
+        docs/local-store.md). The coupon scripts log their own changes. Raises DREError 503."""
         if changed:
-            k = [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+            k = log_keys(tenant)
             await self._core.call_script(self._core.scripts.code_changes_log, k, list(changed), int)
-
-    async def _changed(self, tenant: str, changed: Sequence[str]) -> None:
-        """:meth:`log_changed` after a transition, not in its script: a store fault here (rare:
-        it answered just before) leaves a store's copy stale until the code changes again, and
-        is not worth failing the call that succeeded."""
-        try:
-            await self.log_changed(tenant, changed)
-        except DREError:
-            pass
 
     async def get(self, tenant: str, code: str) -> dict[str, str] | None:
         """The raw stored fields of a code (admin / tests), or None. No expiry is applied."""
@@ -181,6 +190,7 @@ class CouponCodes(StorePart):
                 k += [keys.customer_coupons(tenant, owner) for owner in owners]
             args: list[Any] = [type_id, t.get("validFrom", ""), t.get("validTo", ""),
                                t.get("promotionIds", "[]"), now if now is not None else now_ms()]
+            k += log_keys(tenant)
             if marker is not None:
                 k = [marker[0], *k]
                 args = [marker[1], *args]
@@ -193,7 +203,6 @@ class CouponCodes(StorePart):
                 made = list(reply[1:])  # the codes created (the first run's, on a replay)
                 for c in made:  # their first reserve or validate here then costs one round trip
                     self._code_types.remember(tenant, c, type_id)
-                await self._changed(tenant, made)
                 if marker is None:
                     return list(zip(made, owners))
                 return list(zip(made, owners)), int(reply[0]) == 2
@@ -243,6 +252,7 @@ class CouponCodes(StorePart):
         caller: str = "",
         ttl_s: float = RESERVATION_TTL_S,
         now: int | None = None,
+        queue: bool = False,
     ) -> Reservation:
         """ACTIVE -> RESERVED for ``transaction_id`` (GENERIC: one more hold). Idempotent per
         (code, transaction): a replay returns the same reservation with ``replayed=True``.
@@ -251,24 +261,31 @@ class CouponCodes(StorePart):
         a GENERIC code with a maxRedemptions one caller holds at most half of the uses left (at
         least one) at once, so that no caller can block a shared code for everyone.
 
+        ``queue`` (a local instance answering while central is away): the new reservation is
+        queued for central in the same step (:func:`for_central`; a replay queues nothing).
+
         Raises DREError 404 NOT_FOUND (unknown code), 409 COUPON_UNAVAILABLE (reason in
         details[0].issue; TOO_MANY_HOLDS for the caller's share), 503.
         """
         rid = codes.new_token("R")
         type_id = await self._code_types.of(tenant, code)
         k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), keys.reservation(tenant, rid)]
-        args = [code, transaction_id, customer_id or "", now if now is not None else now_ms(),
-                ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S), type_id, caller]
+        now = now if now is not None else now_ms()
+        args = [code, transaction_id, customer_id or "", now, ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S),
+                type_id, caller]
+        if queue:
+            qk, qa = for_central(tenant, f"reserve/{rid}", {
+                "op": "reserve", "reservationId": rid, "code": code, "transactionId": transaction_id,
+                "customerId": customer_id, "expiresAt": now + ms(ttl_s)})
+            k, args = k + qk, args + qa
+        k += log_keys(tenant)  # last: log_codes in _common.lua reads them from the end
         s = self._core.scripts.coupon_reserve
 
         def parse(r: list) -> Reservation:
             return Reservation(r[0], code, transaction_id, int(r[1]), bool(int(r[2])))
 
         # journaled by code and transaction: each attempt draws another reservation id
-        held = await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
-        if not held.replayed:  # a replay changed nothing: nothing for the feed either
-            await self._changed(tenant, [code])
-        return held
+        return await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")
 
     async def _reservation(self, tenant: str, reservation_id: str) -> dict[str, str]:
         # The reservation index is written once by reserve and never changes, so reading it
@@ -279,36 +296,44 @@ class CouponCodes(StorePart):
             raise not_found(f"reservation {reservation_id}")
         return found
 
+    def _on_reservation(self, tenant: str, code: str, txn: str, reservation_id: str, type_id: str,
+                        now: int | None, queued_as: str) -> tuple[list[str], list[Any]]:
+        """Keys and args of coupon_redeem.lua / coupon_cancel.lua; with ``queued_as`` (the op)
+        those that queue the call for central too."""
+        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
+        args: list[Any] = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
+        if queued_as:
+            qk, qa = for_central(tenant, f"{queued_as}/{reservation_id}", {
+                "op": queued_as, "reservationId": reservation_id, "code": code, "transactionId": txn})
+            k, args = k + qk, args + qa
+        return k + log_keys(tenant), args
+
     async def redeem(
-        self, tenant: str, reservation_id: str, now: int | None = None
+        self, tenant: str, reservation_id: str, now: int | None = None, queue: bool = False
     ) -> Redemption:
         """RESERVED -> REDEEMED. Not idempotent: a second redeem raises DREError 409
         ALREADY_REDEEMED. Also 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (EXPIRED, CANCELLED = voided,
-        NOT_ACTIVE = its type is INACTIVE, LIMIT_REACHED = a per-customer limit), 503."""
+        NOT_ACTIVE = its type is INACTIVE, LIMIT_REACHED = a per-customer limit), 503. ``queue``:
+        queued for central in the same step (as :meth:`reserve`)."""
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
-        args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
+        k, args = self._on_reservation(tenant, code, txn, reservation_id, type_id, now, "redeem" if queue else "")
         s = self._core.scripts.coupon_redeem
         with self._code_types.forgetting_unknown(tenant, code):
-            done = await self._core.call_script(s, k, args, lambda x: Redemption(*x))
-        await self._changed(tenant, [code])
-        return done
+            return await self._core.call_script(s, k, args, lambda x: Redemption(*x))
 
-    async def cancel(self, tenant: str, reservation_id: str, now: int | None = None) -> str:
+    async def cancel(self, tenant: str, reservation_id: str, now: int | None = None, queue: bool = False) -> str:
         """RESERVED -> ACTIVE. Idempotent. Returns CANCELLED, or EXPIRED if it had lapsed.
-        Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (already redeemed), 503."""
+        Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (already redeemed), 503. ``queue``:
+        queued for central in the same step when it released the hold (as :meth:`reserve`)."""
         r = await self._reservation(tenant, reservation_id)
         code, txn = r["code"], r["transactionId"]
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
-        args = [code, txn, reservation_id, now if now is not None else now_ms(), type_id]
+        k, args = self._on_reservation(tenant, code, txn, reservation_id, type_id, now, "cancel" if queue else "")
         s = self._core.scripts.coupon_cancel
         with self._code_types.forgetting_unknown(tenant, code):
             reply = await self._core.call_script(s, k, args)
-        if len(reply) > 2:  # it released a hold now (not a replay, not a lapsed one)
-            await self._changed(tenant, [code])
         return reply[1]
 
     async def activate(
@@ -318,26 +343,27 @@ class CouponCodes(StorePart):
         Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE (NOT_FOR_CUSTOMER, NOT_ACTIVE = its
         type is INACTIVE, GENERIC = a shared code is not activated, or the code's state)."""
         type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.customer_coupons(tenant, customer_id)]
+        k = [*code_keys(tenant, code, type_id), keys.customer_coupons(tenant, customer_id), *log_keys(tenant)]
         args = [code, customer_id, now if now is not None else now_ms(), type_id]
         s = self._core.scripts.coupon_activate
         with self._code_types.forgetting_unknown(tenant, code):
-            status = await self._core.call_script(s, k, args, lambda x: x[1])
-        await self._changed(tenant, [code])
-        return status
+            return await self._core.call_script(s, k, args, lambda x: x[1])
 
-    async def void(self, tenant: str, code: str, now: int | None = None) -> int:
+    async def void(self, tenant: str, code: str, now: int | None = None, queue: bool = False) -> int:
         """Void ``code`` for good: CREATED / ACTIVE / RESERVED -> CANCELLED (its reservations are
         dropped; no later use, and no write of its type, brings it back). Idempotent. Returns
         when it was cancelled (ms). Raises DREError 404 NOT_FOUND, 409 COUPON_UNAVAILABLE
-        (ALREADY_REDEEMED, EXPIRED: terminal already), 503."""
+        (ALREADY_REDEEMED, EXPIRED: terminal already), 503. ``queue``: queued for central in the
+        same step (as :meth:`reserve`; voiding again queues nothing)."""
         type_id = await self._code_types.of(tenant, code)
         k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant)]
-        args = [code, now if now is not None else now_ms(), type_id]
+        args: list[Any] = [code, now if now is not None else now_ms(), type_id]
+        if queue:
+            qk, qa = for_central(tenant, f"void/{code}", {"op": "void", "code": code})
+            k, args = k + qk, args + qa
+        k += log_keys(tenant)  # last: log_codes in _common.lua reads them from the end
         with self._code_types.forgetting_unknown(tenant, code):
-            at = await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
-        await self._changed(tenant, [code])
-        return at
+            return await self._core.call_script(self._core.scripts.coupon_void, k, args, lambda x: int(x[2]))
 
     async def sweep_reservations(self, tenant: str, now: int | None = None, limit: int = 500) -> int:
         """Release up to ``limit`` codes' expired reservations (a job actor calls it

@@ -9,6 +9,11 @@ booked once per event key), so each confirmed job's effects happen exactly once.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from redis.client import Pipeline
+
 from actors.store_ops.base import DAY_S, DONE_MARKER_TTL_S, StorePart, ms
 from actors.store_ops.confirmed import read_confirmed
 from dre.store import keys
@@ -22,6 +27,14 @@ FAILED_TTL_S = 30 * DAY_S  # a job given up is kept whole this long, for an oper
 HELD_TTL_S = DAY_S  # a job whose confirm never committed (its worker died, no retry) lapses
 ENQUEUE_HOLD_S = 0.1  # a job is queued just before its confirm commits: claimable after this
 IN_FLIGHT_S = 15.0  # a HELD job's confirm may still commit this long (transactions.SEAL_TTL_S)
+
+
+def enqueuing(tenant: str, job_id: str, now: int | None = None) -> Callable[[Pipeline], Any]:
+    """The command of :meth:`JobQueue.enqueue` (ZADD NX; its reply: 1 = queued now, 0 = it was),
+    for a store call of its own or a confirm's ``call_group``."""
+    key = keys.job_bucket(tenant, job_id)
+    at = (now if now is not None else now_ms()) + ms(ENQUEUE_HOLD_S)
+    return lambda p: p.zadd(key, {job_id: at}, nx=True)
 
 
 class JobQueue(StorePart):
@@ -40,9 +53,7 @@ class JobQueue(StorePart):
     async def enqueue(self, tenant: str, job_id: str, now: int | None = None) -> None:
         """Queue ``job_id`` in its bucket, claimable after ENQUEUE_HOLD_S (its confirm settles
         meanwhile). Idempotent: a job queued already keeps its place (or its lease)."""
-        key = keys.job_bucket(tenant, job_id)
-        at = (now if now is not None else now_ms()) + ms(ENQUEUE_HOLD_S)
-        await self._core.call(lambda p: p.zadd(key, {job_id: at}, nx=True))
+        await self._core.call(enqueuing(tenant, job_id, now))
 
     async def dequeue(self, tenant: str, job_id: str) -> None:
         """Take ``job_id`` off its bucket (its confirm was refused: the job is gone)."""
@@ -91,13 +102,16 @@ class JobQueue(StorePart):
     async def _start(self, tenant: str, bucket: str, job_id: str, now: int) -> ClaimedJob | None:
         """job_start.lua for a claimed entry: the job to run, or None (the entry dropped or put off)."""
         txn, _, counter = job_id.rpartition("/")
-        k = [keys.job(tenant, job_id), keys.txn_seal(tenant, txn), keys.txn_done(tenant, txn)]
+        k = [keys.job(tenant, job_id), keys.txn_seal(tenant, txn), keys.txn_done(tenant, txn),
+             keys.txn_counter(tenant, txn), keys.txn_iterations(tenant, txn)]
         start = self._core.scripts.job_start
-        status, attempts, payload = await self._core.call_script(start, k, [job_id, now, "", ms(IN_FLIGHT_S), ms(DONE_MARKER_TTL_S)])
+        args = [job_id, now, "", ms(IN_FLIGHT_S), ms(DONE_MARKER_TTL_S), counter]
+        status, attempts, payload = await self._core.call_script(start, k, args)
         if status == "HELD" and not int(attempts):  # its confirm's worker died: did the commit land?
             confirmed = await read_confirmed(self._core, tenant, txn)  # the tenant's slot: by the commit
             if confirmed is not None and str(confirmed[0]) == counter:
-                status, attempts, payload = await self._core.call_script(start, k, [job_id, now, "1", ms(IN_FLIGHT_S), ms(DONE_MARKER_TTL_S)])
+                args[2] = "1"
+                status, attempts, payload = await self._core.call_script(start, k, args)
         if status == "RUNNING":
             return ClaimedJob(job_id, int(attempts), payload)
         if status == "HELD":  # still settling (or not committed: a retry of the confirm re-queues it)

@@ -68,6 +68,12 @@ class Promotions(StorePart):
         key = keys.promotions(tenant)
         return await self._core.call(lambda p: p.hgetall(key), dict)
 
+    async def written(self, tenant: str) -> bool:
+        """Whether the tenant's promotions were ever written (then ``seed`` writes nothing): a
+        restart asks this first instead of sending its whole promotion file to be refused."""
+        key = keys.promotions_written(tenant)
+        return await self._core.call(lambda p: p.exists(key), lambda r: bool(int(r)))
+
     async def version(self, tenant: str) -> int:
         """The version counter (0 before the first write)."""
         key = keys.promotions_version(tenant)

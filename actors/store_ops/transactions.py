@@ -2,12 +2,15 @@
 
 A transaction's counter and iterations live in its own cluster slot (every evaluate writes them:
 a big tenant's lanes spread over every master), the budgets and coupons a confirm commits in the
-tenant's slot (dre.store.keys). A confirm is therefore four steps, each atomic in its slot::
+tenant's slot (dre.store.keys). A confirm is therefore four steps, each atomic in its slot, in
+three requests of the store actor (the first two go together, ``call_group``)::
 
     txn_seal    (transaction's slot)  judge the counter: a replay, confirmed long ago (done marker),
                                       the latest issued, still kept; seal it: no new counter is
                                       issued while the seal holds; write the job HELD
-    enqueue     (a queue bucket)      the job, before the commit: no commit lands without it
+    enqueue     (a queue bucket)      the job, before the commit: no commit lands without it. Sent
+                                      with the seal (on a cluster it may land first: the job
+                                      worker puts off an entry whose job a seal may still write)
     confirm     (tenant's slot)       judge again against earlier confirms (exactly once), then
                                       all or nothing: budgets and their remainders, coupons,
                                       linked returns' counters and the sale record, confirmed
@@ -32,7 +35,7 @@ import trio
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
 from actors.store_ops.confirmed import read_confirmed
 from actors.store_ops.coupons import code_keys, type_of
-from actors.store_ops.jobs import HELD_TTL_S, JobQueue
+from actors.store_ops.jobs import HELD_TTL_S, JobQueue, enqueuing
 from dre.errors import DREError
 from dre.returns import SaleState
 from dre.store import keys
@@ -43,7 +46,6 @@ SEAL_TTL_S = 15.0  # longer than a confirm can take (5 s call deadline + a pipel
 # timeout): a seal never lapses under a commit still on its way; a dead worker's lapses by itself
 SEALED_PAUSE_S = 0.002  # an evaluate that meets a confirm in flight waits this, then tries again
 SEALED_WAIT_S = 1.0  # ...for this long at most; then a 503 (the confirm's worker died: the seal lapses)
-SETTLE_TIMEOUT_S = 2.0  # txn_settle runs even when the confirm's caller is cancelled (shielded)
 
 
 class RefusedPromotions(Exception):
@@ -136,10 +138,11 @@ class Transactions(StorePart):
     async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int,
                     job: tuple[str, str, int] | None = None) -> list:
         """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0, and then writing ``job`` -
-        (id, payload, now) - HELD). Its refusals of the counter (stale, never issued, expired,
-        confirmed with this very counter) give way to an earlier confirm known only in the
-        tenant's slot (confirm.lua judging): its answer copy is gone, the worker died before
-        settling; that judge answers the replay."""
+        (id, payload, now) - HELD, and queueing it in the same round trip: see :meth:`confirm`).
+        Its refusals of the counter (stale, never issued, expired, confirmed with this very
+        counter) give way to an earlier confirm known only in the tenant's slot (confirm.lua
+        judging): its answer copy is gone, the worker died before settling; that judge answers
+        the replay."""
         counter_key, iterations, seal, answer, _ = _txn_keys(tenant, txn_id)
         k = [counter_key, iterations, seal, answer, keys.txn_done(tenant, txn_id)]
         args: list[object] = [txn_id, counter, ttl_ms]
@@ -147,7 +150,17 @@ class Transactions(StorePart):
             assert job is not None
             k.append(keys.job(tenant, job[0]))
             args += [*job, ms(HELD_TTL_S)]
-        reply = await self._core.call_script(self._core.scripts.txn_seal, k, args)
+            reply, queued = await self._core.call_group((self._core.scripts.txn_seal, k, args),
+                                                        enqueuing(tenant, job[0], job[2]))
+            if isinstance(reply, BaseException):  # not sealed (a 503): a retry may seal; the job
+                raise reply  # worker puts a queued entry off while one can (job_start.lua), then drops it
+            if reply[0] != "CONFIRMABLE":
+                await self._unqueue(tenant, job[0], counter, reply, queued)
+            elif isinstance(queued, BaseException):  # sealed, not queued: no commit without its job
+                await self._settle(tenant, txn_id, counter, ["", ""], TXN_TTL_S)
+                raise queued
+        else:
+            reply = await self._core.call_script(self._core.scripts.txn_seal, k, args)
         if reply[0] in ("CONFIRMABLE", "REPLAYED"):
             return reply
         if reply[0] == "ALREADY_CONFIRMED" and reply[2] != str(counter):
@@ -158,6 +171,22 @@ class Transactions(StorePart):
         k = [none, none, keys.txn_confirmed(tenant, txn_id), none]
         earlier = await self._core.call_batched(self._core.scripts.confirm, k, [txn_id, counter, "", 0, 0, ""])
         return reply if earlier[0] == "CONFIRMABLE" else earlier
+
+    async def _unqueue(self, tenant: str, job_id: str, counter: int, verdict: list, queued: object) -> None:
+        """A confirm that txn_seal.lua refused takes back its job's queue entry if it made it
+        (``queued`` 1: none was there) and no confirm of this counter can ever seal: stale,
+        expired, or another counter confirmed. Not after a confirm of this very counter (the
+        entry may be its job's), nor for a counter not issued yet (a confirm racing its issue
+        could seal it and count on the entry): the job worker drops such an entry once no seal
+        can write its job (job_start.lua)."""
+        refused_for_good = verdict[0] in ("STALE_ITERATION", "EXPIRED") or (
+            verdict[0] == "ALREADY_CONFIRMED" and verdict[2] != str(counter))
+        if queued != 1 or not refused_for_good:
+            return
+        try:
+            await self._jobs.dequeue(tenant, job_id)
+        except DREError:
+            pass  # the job worker drops an entry whose job is gone and can no longer be sealed
 
     async def confirm(
         self,
@@ -209,8 +238,8 @@ class Transactions(StorePart):
             return ConfirmResult(found.answer, True, (), job_id, {})
         reply: list = ["", ""]
         try:
-            # queued before the commit: a commit never lands without its job (HELD until settled)
-            await self._jobs.enqueue(tenant, job_id)
+            # sealed and queued (one round trip, _seal) before the commit: a commit never lands
+            # without its job (HELD until settled)
             reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer,
                                        t, ttl_s, sale_record, returns or {})
         finally:
@@ -278,15 +307,20 @@ class Transactions(StorePart):
         refused = reply[1] if reply[0] == "BUDGET_EXHAUSTED" and reply[2] != "perCustomer" else ""
         verdict = "1" if reply[0] and not answer else ""  # a refusal: the HELD job goes
         k = [*_txn_keys(tenant, txn_id), keys.job(tenant, keys.job_id(txn_id, counter)), keys.txn_done(tenant, txn_id)]
-        with trio.CancelScope(shield=True), trio.move_on_after(SETTLE_TIMEOUT_S):
-            try:
-                settled = await self._core.call_script(self._core.scripts.txn_settle, k,
-                                                       [counter, ms(ttl_s), answer, refused, verdict,
-                                                        ms(DONE_MARKER_TTL_S)])
-                if settled == 2:  # the refused confirm's job was dropped: so is its queue entry
-                    await self._jobs.dequeue(tenant, keys.job_id(txn_id, counter))
-            except DREError:
-                pass  # the store is down: the seal lapses after SEAL_TTL_S
+        # No cancel scope (a shield and a timeout cost ~15 % of a confirm's client CPU): the call is
+        # in the store actor's mailbox before this task's first checkpoint, so it runs even when
+        # the caller is cancelled (only its reply is dropped); the actor's call deadline bounds it.
+        # (Only with the mailbox full can a cancelled caller's settle go unsent: the seal then
+        # lapses and the job worker resolves the HELD job, as after a crash.)
+        try:
+            settled = await self._core.call_script(self._core.scripts.txn_settle, k,
+                                                   [counter, ms(ttl_s), answer, refused, verdict,
+                                                    ms(DONE_MARKER_TTL_S)])
+            if settled == 2:  # the refused confirm's job was dropped: so is its queue entry (a
+                # cancelled caller leaves the entry: the job worker drops an entry whose job is gone)
+                await self._jobs.dequeue(tenant, keys.job_id(txn_id, counter))
+        except DREError:
+            pass  # the store is down: the seal lapses after SEAL_TTL_S
 
     async def sale(self, tenant: str, txn_id: str) -> SaleState | None:
         """A confirmed sale as the returns that name it see it (None: not kept: never confirmed

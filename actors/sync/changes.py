@@ -31,7 +31,7 @@ class ChangeFeed(StorePart):
         return items, int(changed[-1][1]), more
 
     async def codes_after(self, tenant: str, cursor: int, limit: int) -> tuple[list[dict[str, str]], int, bool]:
-        """The INDIVIDUAL coupon codes changed after ``cursor`` (``code_changes_log.lua``), each
+        """The INDIVIDUAL coupon codes changed after ``cursor`` (the code change log, ``log_codes``), each
         as stored now (its hash): ([fields], next cursor, more). At most ``limit`` looked at."""
         changed, more = await self._after(sync_keys.code_changes(tenant), cursor, limit)
         if not changed:

@@ -11,6 +11,11 @@ It also sends the loyalty POS events the instance booked while central was away 
 ``EventOutbox``), one at a time, oldest first, as the POS sent them, to central's own
 ``POST /posSupportAPI/loyalty/posevent``: central books each once by its replay key (member,
 checkNumber, businessDate), so one sent again is answered as a replay and books nothing.
+
+And it makes at central the coupon calls the instance answered itself while central was away (the
+``CouponOutbox``: reserve, redeem, cancel, void), one at a time, in order
+(``actors.sync.coupon_calls``), each before any transaction: a confirm queued after a reservation
+may use it, and central's confirm then finds central's reservation as the store's found its own.
 """
 from __future__ import annotations
 
@@ -19,9 +24,11 @@ import logging
 import trio
 
 from actors.kit import ScopedActor
+from actors.sync.coupon_calls import make_at_central
 from actors.sync.link import CentralLink, CentralRefused
-from actors.sync.outbox import EventOutbox, Outbox
+from actors.sync.outbox import CouponOutbox, EventOutbox, Outbox
 from dre.errors import DREError
+from dre.store.records import now_ms
 
 log = logging.getLogger("dre.forwarder")
 
@@ -37,10 +44,11 @@ class Forwarder(ScopedActor):
     simply sent again next time)."""
 
     def __init__(self, outbox: Outbox, link: CentralLink, tenant: str, instance: str,
-                 events: EventOutbox | None = None) -> None:
+                 events: EventOutbox | None = None, coupons: CouponOutbox | None = None) -> None:
         super().__init__()
         self._outbox = outbox
         self._events = events
+        self._coupons = coupons
         self._link = link
         self.tenant = tenant
         self.instance = instance  # sent with each transaction: its sales are within its leases
@@ -56,7 +64,10 @@ class Forwarder(ScopedActor):
             task_status.started(self)
             while True:
                 try:
-                    sent = await self.forward_once() + await self.forward_events_once()
+                    # coupon calls first: a queued confirm may use a reservation among them
+                    sent = await self.forward_coupons_once()
+                    if not sent:
+                        sent = await self.forward_once() + await self.forward_events_once()
                 except DREError as err:  # central or the local store unavailable
                     log.debug("forwarding paused", extra={"error": err.message})
                     await trio.sleep(DOWN_S)
@@ -126,9 +137,27 @@ class Forwarder(ScopedActor):
                                                      "answer": r.content.decode(errors="replace")})
         return 1
 
+    async def forward_coupons_once(self) -> int:
+        """Make the oldest pending coupon call at central and settle it with central's answer
+        (accepted, or refused: kept with its answer; or not sent: ``actors.sync.coupon_calls``).
+        Returns how many were settled (0 or 1). Raises DREError 503 when central or the local
+        store is unavailable (nothing settled)."""
+        if self._coupons is None:
+            return 0
+        head = await self._coupons.head(self.tenant, 1)
+        if not head:
+            return 0
+        [(call_id, call)] = head
+        verdict = await make_at_central(self._link, self._coupons, self.tenant, self.instance, call_id, call, now_ms())
+        if verdict["status"] == "REFUSED":
+            log.warning("central refused a forwarded coupon call", extra={"call": call_id, "verdict": verdict})
+        await self._coupons.settle(self.tenant, call_id, verdict)
+        return 1
+
 
 async def start_forwarder(nursery: trio.Nursery, outbox: Outbox, link: CentralLink, tenant: str,
-                          instance: str, events: EventOutbox | None = None) -> Forwarder:
-    """Start forwarding ``tenant``'s outbox (and its loyalty ``events``) in ``nursery`` as
-    ``instance``; stop with ``await forwarder.aclose()``."""
-    return await nursery.start(Forwarder(outbox, link, tenant, instance, events).run)
+                          instance: str, events: EventOutbox | None = None,
+                          coupons: CouponOutbox | None = None) -> Forwarder:
+    """Start forwarding ``tenant``'s outbox (and its loyalty ``events`` and ``coupons`` calls) in
+    ``nursery`` as ``instance``; stop with ``await forwarder.aclose()``."""
+    return await nursery.start(Forwarder(outbox, link, tenant, instance, events, coupons).run)

@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from actors.breaker import CircuitBreaker
-from dre.errors import DREError
+from dre.errors import DREError, Issue
 
 log = logging.getLogger("dre.central")
 
@@ -35,6 +35,17 @@ class CentralRefused(Exception):
         super().__init__(f"central refused: HTTP {status}")
         self.status = status
         self.body = body
+
+
+def central_error(status: int, body: Any) -> DREError:
+    """Central's error answer (the contract's shape: ``{"error": {code, message, details}}``) as
+    the DREError it was raised from, to be answered as central gave it."""
+    try:
+        err = body["error"]
+        details = [Issue(str(d.get("path", "")), str(d.get("issue", ""))) for d in err.get("details") or ()]
+        return DREError(status, str(err["code"]), str(err.get("message", "")), details)
+    except (KeyError, TypeError, AttributeError):
+        return DREError(status, "CENTRAL_REFUSED", f"central answered HTTP {status}")
 
 
 def central_unavailable(message: str) -> DREError:
@@ -62,9 +73,12 @@ class CentralLink:
     async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return await self._call("GET", path, params=params)
 
-    async def post(self, path: str, body: Any) -> Any:
+    async def post(self, path: str, body: Any, *, timeout_s: float | None = None) -> Any:
+        """The answer's JSON; ``timeout_s``: this call's own limit (slower counts as central away).
+        Raises DREError 503 CENTRAL_UNAVAILABLE, or CentralRefused."""
+        extra = {} if timeout_s is None else {"timeout": timeout_s}
         return await self._call("POST", path, content=orjson.dumps(body),
-                                headers={"Content-Type": "application/json"})
+                                headers={"Content-Type": "application/json"}, **extra)
 
     async def relay(self, path: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
         """POST ``content`` as it is (a POS request passed on) and return central's answer as it

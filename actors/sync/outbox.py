@@ -39,6 +39,14 @@ class Outbox(StorePart):
         docs = await self._core.call(lambda p: p.hmget(items, ids))
         return [(i, orjson.loads(d)) for i, d in zip(ids, docs) if d is not None]
 
+    async def accepted(self, tenant: str, txn_key: str, verdict: dict) -> bool:
+        """Keep central's ``verdict`` on a transaction it accepted before it was committed here (a
+        confirm judged by central first): it is never queued nor counted as pending. False: it
+        is queued already (the forwarder settles it; central answers it as a replay)."""
+        items, settled = self._keys(tenant)[1:]
+        return await self._core.call_script(self._core.scripts.outbox_accepted, [items, settled],
+                                            [txn_key, orjson.dumps(verdict).decode()], lambda r: bool(int(r)))
+
     async def settle(self, tenant: str, txn_key: str, verdict: dict) -> bool:
         """Take ``txn_key`` off the queue, keeping ``verdict``. False: it was not pending."""
         s = self._core.scripts.outbox_settle
@@ -53,7 +61,7 @@ class Outbox(StorePart):
         """Transactions confirmed here and not yet accepted by central: in the outbox, or still on
         their way into it (their side-effects job is queued or running; one that is running and
         already in the outbox is counted once)."""
-        k = [sync_keys.outbox(tenant), sync_keys.outbox_items(tenant), *keys.job_buckets(tenant)]
+        k = [*self._keys(tenant), *keys.job_buckets(tenant)]
         return await self._core.call_script(self._core.scripts.outbox_pending, k, [], int)
 
     async def verdicts(self, tenant: str) -> dict[str, dict]:
@@ -77,12 +85,48 @@ class EventOutbox(Outbox):
         return await self.length(tenant)
 
 
+class CouponOutbox(Outbox):
+    """``CouponOutbox(store.core)``: coupon calls a local instance answered while central was away
+    that changed a code (reserve, redeem, cancel, void), queued in the same atomic step as the
+    change (``queue_for_central`` in the coupon scripts, ``actors.store_ops.coupons.for_central``),
+    once per call id, until central answered them (``outbox_settle.lua``)."""
+
+    def _keys(self, tenant: str) -> list[str]:
+        return [sync_keys.coupon_outbox(tenant), sync_keys.coupon_outbox_items(tenant),
+                sync_keys.coupon_outbox_settled(tenant)]
+
+    async def pending(self, tenant: str) -> int:
+        """Coupon calls answered here and not yet answered by central."""
+        return await self.length(tenant)
+
+    async def queued(self, tenant: str, call_id: str) -> bool:
+        """Is ``call_id`` still waiting for central?"""
+        items = self._keys(tenant)[1]
+        return await self._core.call(lambda p: p.hexists(items, call_id), bool)
+
+    async def verdict(self, tenant: str, call_id: str) -> dict | None:
+        """Central's answer to a settled call (None: not settled)."""
+        settled = self._keys(tenant)[2]
+        return await self._core.call(lambda p: p.hget(settled, call_id), lambda r: orjson.loads(r) if r else None)
+
+
+ACCEPTED_BY_CENTRAL = "acceptedByCentral"  # JobPayload.extra: central accepted it before the commit here
+
+
+def forwarded_item(txn_id: str, counter: int, confirmed_at: int, store_id: str | None, iteration: str | None) -> dict:
+    """What is sent to central of a transaction confirmed here (api.central.schemas.ForwardedTransaction,
+    without the instance): the priced iteration as this instance kept it (JSON)."""
+    return {"transactionId": txn_id, "transactionCounter": counter, "confirmedAt": confirmed_at, "storeId": store_id,
+            "iteration": orjson.loads(iteration) if iteration else None}
+
+
 class QueueForCentral:
     """The side-effects job handler of a local instance: queue the confirmed iteration for central.
 
     Central runs the effects (loyalty points, coupon redemptions, audit record, post-purchase
     coupons) when it accepts the transaction, under the same idempotency keys as a confirm made
-    there; the local instance runs none of them, so nothing happens in two places.
+    there; the local instance runs none of them, so nothing happens in two places. A transaction
+    central accepted before it was committed here (``ACCEPTED_BY_CENTRAL``) is not queued.
     """
 
     def __init__(self, store: Store) -> None:
@@ -91,11 +135,11 @@ class QueueForCentral:
 
     async def __call__(self, tenant: str, job: ClaimedJob) -> str:
         p = JobPayload.from_json(job.payload)
-        iteration = await self._store.transactions.iteration(tenant, p.transactionId, p.transactionCounter)
-        item = {"transactionId": p.transactionId, "transactionCounter": p.transactionCounter,
-                "confirmedAt": p.confirmedAt, "storeId": p.storeId,
-                # the priced iteration as this instance kept it (kept a day: the job runs at once)
-                "iteration": orjson.loads(iteration) if iteration else None}
-        queued = await self._outbox.add(tenant, p.job_id, item)
-        return orjson.dumps({"forwarding": "QUEUED" if queued else "ALREADY_QUEUED",
+        if p.extra.get(ACCEPTED_BY_CENTRAL):
+            forwarding = "ACCEPTED_BY_CENTRAL"
+        else:  # the priced iteration as this instance kept it (kept a day: the job runs at once)
+            iteration = await self._store.transactions.iteration(tenant, p.transactionId, p.transactionCounter)
+            item = forwarded_item(p.transactionId, p.transactionCounter, p.confirmedAt, p.storeId, iteration)
+            forwarding = "QUEUED" if await self._outbox.add(tenant, p.job_id, item) else "ALREADY_QUEUED"
+        return orjson.dumps({"forwarding": forwarding,
                              "couponRedemptions": [{"code": c, "status": "REDEEMED"} for c in p.coupons]}).decode()

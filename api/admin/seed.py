@@ -18,7 +18,8 @@ from api.admin.coupon_types import store_coupon_type
 from api.services import Services
 from dre.errors import DREError
 from dre.promotion import Promotion, coupon_gates
-from dre.promotion.rules_file import load_rules
+from dre.promotion.cache import PromotionCache
+from dre.promotion.rules_file import load_rules, validated_context
 from dre.wire.convert import validation_error
 from dre.wire.coupon_type import CouponTypeIn
 
@@ -72,8 +73,17 @@ async def load_start_promotions(services: Services) -> dict[str, Promotion]:
     path = services.config.promotions_file
     if path is None:
         return {}
-    promotions, ctx = load_rules(path)
     tenant = services.config.first_tenant
+    cache = PromotionCache.in_data_dir(services.config.data_dir)
+    if services.store.available and await _written_before(services.store, tenant):
+        # A restart: the store's rules win and the file is not seeded; only its coupon context
+        # is needed, which the cache keeps for a file this code validated (else: validate it).
+        ctx = validated_context(path, cache)
+        if ctx is not None:
+            services.static_coupons[tenant] = ctx.coupons
+            log.info("promotions in the store already: file not seeded", extra={"tenant": tenant, "file": str(path)})
+            return {}
+    promotions, ctx = load_rules(path, cache)
     services.static_coupons[tenant] = ctx.coupons
     if not services.store.available:
         services.engine.load(tenant, promotions)
@@ -94,3 +104,12 @@ async def load_start_promotions(services: Services) -> dict[str, Promotion]:
         log.warning("promotion file not seeded: store unavailable", extra={"error": exc.message})
     log.info("promotions loaded", extra={"tenant": tenant, "file": str(path), "count": len(promotions)})
     return parsed
+
+
+async def _written_before(store: Store, tenant: str) -> bool:
+    """Whether the store has the tenant's promotions already (False when it cannot say: then the
+    seed itself decides, or finds the store down)."""
+    try:
+        return await store.promotions.written(tenant)
+    except DREError:
+        return False

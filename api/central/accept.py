@@ -16,6 +16,11 @@ budget and cannot conflict - unless central reclaimed that lease's rest at its e
 the sale arrived (``api.central.lease_expiry``): the sale, made before the expiry, then consumes
 the budget itself, even past its limit (it stands), and is recorded as a conflict of type
 EXPIRED_LEASE.
+
+Strict (``POST /admin/sync/confirm``: a confirm at a local instance while central answers, judged
+by central first): a refusal is the answer - nothing is stripped, nothing committed - and a
+lease is counted only once the sale is committed (the budgets the store holds leases of are
+judged by the store, within its lease; central judges the others and the coupons).
 """
 from __future__ import annotations
 
@@ -73,6 +78,18 @@ async def _use_leases(services: Services, tenant: str, item: dict, txn_key: str,
     return late
 
 
+async def _take_leased(services: Services, tenant: str, instance: str, iteration: dict) -> list[dict]:
+    """Strict: the applied promotions whose budget ``instance`` holds a lease of, as they were;
+    their budget is taken out of ``iteration`` (in place): the commit consumes nothing of it, and
+    the sale is counted against the lease once committed (:func:`_use_leases`)."""
+    leases, held = Leases(services.store.core), []
+    for a in iteration["applied"]:
+        if a.get("budget") is not None and await leases.holds(tenant, instance, a["promotionId"]):
+            held.append(dict(a))
+            a["budget"] = None
+    return held
+
+
 def _record(item: dict, found: list[dict]) -> dict:
     """The conflict record of a forwarded transaction (api.central.schemas.ConflictRecord)."""
     return {"transactionId": item["transactionId"], "transactionCounter": item["transactionCounter"],
@@ -80,16 +97,19 @@ def _record(item: dict, found: list[dict]) -> dict:
 
 
 class Leased(NamedTuple):
-    """A forwarded transaction's iteration after its lease uses (:func:`use_leases`): what its
-    commit is left to consume, and the conflicts found so far."""
+    """A forwarded transaction's iteration after its lease step (:func:`use_leases`): what its
+    commit is left to consume, the conflicts found so far, and (strict) the leased promotions
+    to count once committed."""
 
     iteration: dict  # a copy: promotions sold within a lease no longer carry a budget
     found: list[dict]
+    held: list[dict]
 
 
-async def use_leases(services: Services, tenant: str, item: dict) -> Leased:
+async def use_leases(services: Services, tenant: str, item: dict, strict: bool = False) -> Leased:
     """The first step of :func:`accept`: check the iteration and count its sales against the
-    store's leases (once per transaction: a second call finds the first's answer).
+    store's leases (once per transaction: a second call finds the first's answer); strict: only
+    take the leased promotions' budgets out, to be counted once committed.
 
     Raises DREError: 400 (a promotion applied twice), 503 when the store is unavailable.
     """
@@ -102,24 +122,30 @@ async def use_leases(services: Services, tenant: str, item: dict) -> Leased:
         raise invalid("a promotion is applied twice in the iteration",
                       [Issue("iteration.applied", "promotionId must be unique")])
     found: list[dict] = []
-    if item.get("instanceId"):
+    held: list[dict] = []
+    if item.get("instanceId") and strict:  # counted against the leases once committed, in accept
+        held = await _take_leased(services, tenant, item["instanceId"], iteration)
+    elif item.get("instanceId"):
         found = await _use_leases(services, tenant, item, txn_key, iteration)
-    return Leased(iteration, found)
+    return Leased(iteration, found, held)
 
 
-async def accept(services: Services, tenant: str, item: dict, leased: Leased | None = None) -> dict:
+async def accept(services: Services, tenant: str, item: dict, leased: Leased | None = None, *,
+                 strict: bool = False) -> dict:
     """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict);
-    ``leased``: its :func:`use_leases` step, when the caller ran it already.
+    ``leased``: its :func:`use_leases` step, when the caller ran it already (not strict);
+    ``strict``: as judged (a refusal raised, nothing stripped), see the module's doc.
 
     Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded.
     Raises DREError: 409 TRANSACTION_ID_TAKEN (central itself issued a later counter of this
-    transactionId), another 4xx of confirm, 503 when the store is unavailable.
+    transactionId), another 4xx of confirm (strict: its BUDGET_EXHAUSTED, COUPON_UNAVAILABLE,
+    ...), 503 when the store is unavailable.
     """
     store = services.store
     txn, counter = item["transactionId"], item["transactionCounter"]
     txn_key = keys.job_id(txn, counter)
     forwarded = ForwardedTransactions(store.core)
-    iteration, found = leased or await use_leases(services, tenant, item)
+    iteration, found, held = leased or await use_leases(services, tenant, item, strict)
     if found and await forwarded.conflicts_of(tenant, txn_key) is None:  # kept before the commit
         await forwarded.record_conflicts(tenant, txn_key, _record(item, found))
     replay = False
@@ -133,7 +159,7 @@ async def accept(services: Services, tenant: str, item: dict, leased: Leased | N
             done = await confirm_iteration(store, tenant, txn, counter)
             break
         except DREError as err:
-            found_now = None if replay else _strip(iteration, err)
+            found_now = None if replay or strict else _strip(iteration, err)
             if found_now is None:
                 raise
             found.append(found_now)
@@ -142,6 +168,11 @@ async def accept(services: Services, tenant: str, item: dict, leased: Leased | N
     else:  # every part stripped and still refused: not a conflict this can resolve
         raise conflict("NOT_ACCEPTED", f"transaction {txn} could not be committed at central")
     settle(services, tenant, done)
+    if held:  # strict, committed: counted against the leases (once per transaction; a replay too)
+        late = await _use_leases(services, tenant, item, txn_key, {"applied": held})
+        if late and await forwarded.conflicts_of(tenant, txn_key) is None:
+            await forwarded.record_conflicts(tenant, txn_key, _record(item, late))
+        found += late
     if replay:  # what the first acceptance found
         recorded = await forwarded.conflicts_of(tenant, txn_key)
         found = recorded["conflicts"] if recorded else []

@@ -9,7 +9,8 @@ one page at a time from the article change log (``articles_upsert.lua`` logs eve
 catalogue of a million articles is copied once and then only its changes. ``exhaustedBudgets``
 (central's used-up budgets, a small set) comes every time: a store stops offering a promotion
 that other stores used up, while it is online. INDIVIDUAL coupon codes come from the code change
-log (``code_changes_log.lua``: every creation and transition logs the code), each as it is now, a
+log (every coupon script that creates or changes a code logs it in the same step, ``log_codes`` in
+_common.lua; a confirm's claims by ``code_changes_log.lua``), each as it is now, a
 page at a time, so that a store can honour them while central is away (by its type's
 ``offlinePolicy``). With ``?instance=`` (a local instance's id) the
 page also carries that instance's budget leases (``actors.sync.leases``), granted or renewed

@@ -8,12 +8,14 @@ from quart_schema import document_response
 
 from actors.sync import ForwardedTransactions as ForwardedStore
 from actors.sync import Leases, outstanding
+from api.central.accept import accept
 from api.central.batch import accept_batch
 from api.central.feed import feed_page, page_size
 from api.central.lease_expiry import reclaim_expired
 from api.admin.promotions import budget_limits
 from api.central.schemas import (
-    ConflictList, ForwardedResults, ForwardedTransactions, LeaseList, LeaseReturnResults, LeaseReturns, SyncFeed,
+    ConflictList, ForwardedResults, ForwardedTransaction, ForwardedTransactions, ForwardedVerdict, LeaseList,
+    LeaseReturnResults, LeaseReturns, SyncFeed,
 )
 from api.http.auth import admin_only
 from api.http.errors import json_response
@@ -55,6 +57,24 @@ async def transactions(data: ForwardedTransactions) -> Response:
     # a store fault is a 503: the instance sends the batch again (the done ones replay)
     items = [t.model_dump(exclude_none=True) for t in data.transactions]
     return json_response({"results": await accept_batch(current_services(), g.tenant, items)})
+
+
+@bp.post("/admin/sync/confirm")
+@admin_only
+@validate_request(ForwardedTransaction)
+@document_response(ForwardedVerdict, 200)
+@errors(*BODY_ERRORS, *AUTH_ERRORS, 404, 409, 503)
+async def confirm_first(data: ForwardedTransaction) -> Response:
+    """Judge and commit a confirm a local instance makes while central answers, before the
+    instance commits it (central first): exactly once by transactionId + transactionCounter, as
+    `POST /admin/sync/transactions` (sent again, or later forwarded by the instance: REPLAYED,
+    nothing changes). Strict: a refusal is the answer, with the confirm's status and error - 409
+    BUDGET_EXHAUSTED, COUPON_UNAVAILABLE (a code used elsewhere), RETURN_EXCEEDS_SALE,
+    ALREADY_CONFIRMED, TRANSACTION_ID_TAKEN - and nothing is committed or counted. A promotion
+    the instance holds a budget lease of is the instance's to judge (within its lease): it
+    consumes nothing more here and counts as used of the lease once the sale is committed."""
+    s = current_services()
+    return json_response(await accept(s, g.tenant, data.model_dump(exclude_none=True), strict=True))
 
 
 @bp.get("/admin/sync/conflicts")

@@ -9,20 +9,30 @@ Each refusal reaches the client as dre.store.replies.CONFIRM_REFUSALS words it. 
 the first answer: a replay of the same (transactionId, transactionCounter) gets the same bytes back
 and consumes nothing (the answer's ``sideEffects.status`` is therefore the one of the first
 answer, PENDING; ``sideEffects.href`` gives the live state).
+
+At a store's local instance, while central answers, central judges the confirm first
+(:class:`CentralJudge`, ``api.local``): its refusal is raised as central gave it and nothing is
+committed; once it accepted, the commit here cannot undo its verdict, so a refusal here gives
+way (:func:`_give_way`): a budget lease with no room left is counted past its limit (and marked
+used up), a coupon this store's copy does not let claim is left unclaimed here (central's state
+of the code comes down with the next pull).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import orjson
 
 from actors.store import Store
+from actors.sync import SyncState
+from actors.sync.outbox import ACCEPTED_BY_CENTRAL
 from api.evaluate import Iteration
 from api.services import Services
 from dre.clock import iso_ms
+from dre.errors import DREError
 from dre.money import to_major
 from dre.side_effects import CouponGrant, JobPayload, PromotionUse
-from dre.store.records import CouponClaim, now_ms
+from dre.store.records import BudgetUse, CouponClaim, now_ms
 
 
 def side_effects_href(transaction_id: str, counter: int) -> str:
@@ -48,7 +58,8 @@ def confirm_answer(transaction_id: str, counter: int, it: Iteration, confirmed_a
     }
 
 
-def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: int) -> JobPayload:
+def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: int,
+                accepted: bool = False) -> JobPayload:
     """What the side-effects job of this confirm must do."""
     return JobPayload(
         transactionId=transaction_id, transactionCounter=counter, confirmedAt=confirmed_at,
@@ -59,7 +70,8 @@ def job_payload(transaction_id: str, counter: int, it: Iteration, confirmed_at: 
         grants=tuple(CouponGrant(a.promotion_id, g["couponTypeId"], int(g.get("count") or 1))
                      for a in it.applied for g in a.issue_coupons),
         totals=it.totals, promotionsVersion=it.promotions_version, storeId=it.store_id,
-        extra={"forwarded": True} if it.forwarded else {},
+        extra={**({"forwarded": True} if it.forwarded else {}),
+               **({ACCEPTED_BY_CENTRAL: True} if accepted else {})},
     )
 
 
@@ -80,25 +92,68 @@ def settle(services: Services, tenant: str, done: Confirmed) -> None:
         services.jobs.notify()
 
 
-async def confirm(store: Store, tenant: str, transaction_id: str, counter: int) -> Confirmed:
-    """Confirm one iteration (see Confirmed).
+class CentralJudge(Protocol):
+    """A local instance's link for confirms (api.local.LocalInstance.confirm_at_central)."""
+
+    async def confirm_at_central(self, txn_id: str, counter: int, confirmed_at: int, store_id: str | None,
+                                 iteration: str) -> dict | None:
+        """Central's verdict (accepted), None while central is away; raises central's refusal."""
+
+
+USED_UP = ("amount", "redemptions")  # a budget refusal that leaves nothing for anyone (not perCustomer)
+
+
+def _give_way(err: DREError, uses: list[BudgetUse], claims: list[CouponClaim], used_up: list[str]) -> bool:
+    """After central accepted: let the local commit go through where ``err`` refused it (in
+    place): the refused budget counted without a limit (noted in ``used_up`` when none is left),
+    the refused coupon not claimed here. False: nothing to give way (``err`` is raised)."""
+    subject = err.details[0].path if err.details else ""
+    if err.code == "BUDGET_EXHAUSTED":
+        for i, u in enumerate(uses):
+            if u.promotion_id == subject and u != (forced := BudgetUse(u.promotion_id, u.amount_cents)):
+                uses[i] = forced
+                if err.details[0].issue in USED_UP:
+                    used_up.append(subject)
+                return True
+    elif err.code == "COUPON_UNAVAILABLE" and any(c.code == subject for c in claims):
+        claims[:] = [c for c in claims if c.code != subject]
+        return True
+    return False
+
+
+async def confirm(store: Store, tenant: str, transaction_id: str, counter: int,
+                  central: CentralJudge | None = None) -> Confirmed:
+    """Confirm one iteration (see Confirmed); at a local instance, ``central`` judges it first.
 
     Raises:
         DREError: 404 unknown / expired iteration, 409 STALE_ITERATION / ALREADY_CONFIRMED /
             BUDGET_EXHAUSTED (details[0].path = promotion id) / COUPON_UNAVAILABLE (details[0].path =
-            the code), 503 store unavailable. On any error nothing was consumed or claimed.
+            the code), 503 store unavailable. On any error nothing was consumed or claimed. At a
+            local instance: central's refusal, as central gave it.
     """
     found = await store.transactions.confirmable(tenant, transaction_id, counter)
     if found.iteration is None:
         return Confirmed(found.answer, (), {})  # a replay: the first answer, nothing consumed
     it = Iteration.parse(found.iteration)
     now = now_ms()
+    accepted = central is not None and await central.confirm_at_central(
+        transaction_id, counter, now, it.store_id, found.iteration) is not None
     answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
     uses = [u for a in it.applied if (u := a.budget_use()) is not None]
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
-    result = await store.transactions.confirm(
-        tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
-        answer=answer, job_payload=job_payload(transaction_id, counter, it, now).to_json(), now=now,
-        sale_record=orjson.dumps(it.sale).decode() if it.sale else "",
-        returns={o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()})
-    return Confirmed(result.answer, result.exhausted, result.remaining)
+    payload = job_payload(transaction_id, counter, it, now, accepted).to_json()
+    sale = orjson.dumps(it.sale).decode() if it.sale else ""
+    returns = {o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()}
+    used_up: list[str] = []
+    while True:
+        try:
+            result = await store.transactions.confirm(
+                tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
+                answer=answer, job_payload=payload, now=now, sale_record=sale, returns=returns)
+            break
+        except DREError as err:  # each give-way takes a limit or a claim away: this ends
+            if not accepted or not _give_way(err, uses, claims, used_up):
+                raise
+    if used_up:  # sold past the lease on central's word: evaluate here offers it no more
+        await SyncState(store.core).mark_exhausted(tenant, used_up)
+    return Confirmed(result.answer, (*result.exhausted, *used_up), result.remaining)

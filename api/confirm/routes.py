@@ -41,10 +41,14 @@ async def confirm(data: ConfirmRequestBody) -> Response:
     transaction was confirmed. A replay of the same transactionId + transactionCounter returns the
     first answer byte for byte and consumes nothing. An iteration priced while the store was down
     (`counterSource: LOCAL`) cannot be confirmed (404).
+
+    At a store's local instance, while central answers, central judges the confirm first: its
+    refusal (409, as central gave it) is the answer and nothing is committed anywhere; while
+    central is away or slow the confirm is committed at the instance and queued for central.
     """
     s = current_services()
     header = data.request.header
-    done = await confirm_iteration(s.store, g.tenant, header.transactionId, header.transactionCounter)
+    done = await confirm_iteration(s.store, g.tenant, header.transactionId, header.transactionCounter, s.local)
     settle(s, g.tenant, done)
     return Response(done.answer, mimetype=JSON)
 

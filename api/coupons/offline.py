@@ -6,7 +6,10 @@ while central answers. Issue and activate change what central alone decides (whi
 whose a code is): they are passed on to central (:func:`at_central`), and while it is away they
 answer 503 CENTRAL_UNAVAILABLE rather than make a code central does not know. Validate, reserve,
 redeem and cancel are passed on while central answers and answered here while it is away (a
-redeem or cancel of a reservation made here, while central was away, is answered here)."""
+redeem or cancel of a reservation made here, while central was away, is answered here). Each
+transition answered here is queued for central in the same atomic step (:func:`queued_for_central`)
+and made there, in order, when it answers. Void, too: passed on while central answers, made here
+and queued while it is away."""
 from __future__ import annotations
 
 import httpx
@@ -14,6 +17,7 @@ import orjson
 from quart import Response, current_app, request
 
 from actors.store_ops.coupons import type_of
+from actors.sync.link import central_error as error_of
 from api.evaluate.coupons import OFFLINE_REFUSED
 from api.http.surfaces import canonical_path
 from api.services import Services
@@ -61,17 +65,24 @@ async def at_central(services: Services, *, or_here: bool = False) -> Response |
 def central_error(r: httpx.Response) -> DREError:
     """Central's error answer (the contract's shape) as the DREError it was raised from."""
     try:
-        err = orjson.loads(r.content)["error"]
-        details = [Issue(str(d.get("path", "")), str(d.get("issue", ""))) for d in err.get("details") or ()]
-        return DREError(r.status_code, str(err["code"]), str(err.get("message", "")), details)
-    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-        return DREError(r.status_code, "CENTRAL_REFUSED", f"central answered HTTP {r.status_code}")
+        body = orjson.loads(r.content)
+    except orjson.JSONDecodeError:
+        body = None
+    return error_of(r.status_code, body)
+
+
+def queued_for_central(services: Services) -> bool:
+    """Is a coupon transition answered here to be queued for central? At a local instance, yes:
+    it answers one itself only while central is away or for a reservation made then, and central
+    must come to the same state (the forwarder makes it there: ``actors.sync.coupon_calls``)."""
+    return services.local is not None
 
 
 async def reserved_here(services: Services, tenant: str, reservation_id: str) -> bool:
     """At a local instance: was ``reservation_id`` made here (while central was away)? Its redeem
-    and cancel are then answered here: central does not know it. (Reservations made at central
-    are not copied here: their index stays central's.)"""
+    and cancel are then answered here (and queued): central knows it, once forwarded, only under
+    a reservationId of its own. (Reservations made at central are not copied here: their index
+    stays central's.)"""
     if services.local is None:
         return False
     key = keys.reservation(tenant, reservation_id)

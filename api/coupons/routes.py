@@ -8,7 +8,9 @@ LIMIT_REACHED, NOT_FOR_CUSTOMER, CANCELLED, REDEEMED, TOO_MANY_HOLDS, GENERIC), 
 ALREADY_REDEEMED (second redeem), 503. At a store's local instance while central is away,
 validate, reserve and activate refuse a code whose type's offlinePolicy is not ACCEPT
 (OFFLINE_REFUSED: ``api.coupons.offline``); while central answers every call is passed on to
-central and its answer returned (issue and activate only then: 503 while it is away). ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
+central and its answer returned (issue and activate only then: 503 while it is away); a reserve,
+redeem, cancel or void the instance answers itself is queued for central in the same step and
+made there when it answers (docs/local-store.md). ``issue`` and ``void`` are admin-only (403 FORBIDDEN for a
 POS key); the others take any key.
 """
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import replace
 from quart import Blueprint, Response, g, request
 from quart_schema import document_response
 
-from api.coupons.offline import at_central, refuse_offline, refused_offline, reserved_here
+from api.coupons.offline import at_central, queued_for_central, refuse_offline, refused_offline, reserved_here
 from api.coupons.schemas import (
     ActivateRequest, ActivateResponse, CancelResponse, IssueRequest, IssueResponse, RedeemResponse,
     ReservationRequest, ReserveRequest, ReserveResponse, ValidateRequest, ValidateResponse, VoidRequest,
@@ -77,8 +79,8 @@ async def reserve(data: ReserveRequest) -> Response:
     if (central := await at_central(s, or_here=True)) is not None:
         return central
     await refuse_offline(s, g.tenant, data.code)
-    r = await s.store.coupons.reserve(g.tenant, data.code, data.transactionId,
-                                      customer_id=data.customerId, caller=caller_tag())
+    r = await s.store.coupons.reserve(g.tenant, data.code, data.transactionId, customer_id=data.customerId,
+                                      caller=caller_tag(), queue=queued_for_central(s))
     return json_response({"reservationId": r.reservation_id, "code": r.code, "transactionId": r.transaction_id,
                           "status": "RESERVED", "expiresAt": iso_ms(r.expires_at_ms)})
 
@@ -94,7 +96,7 @@ async def redeem(data: ReservationRequest) -> Response:
     if not await reserved_here(s, g.tenant, data.reservationId) and \
             (central := await at_central(s, or_here=True)) is not None:
         return central
-    r = await s.store.coupons.redeem(g.tenant, data.reservationId)
+    r = await s.store.coupons.redeem(g.tenant, data.reservationId, queue=queued_for_central(s))
     return json_response({"reservationId": data.reservationId, "code": r.code, "transactionId": r.transaction_id,
                           "customerId": r.customer_id or None, "status": "REDEEMED"})
 
@@ -110,7 +112,7 @@ async def cancel(data: ReservationRequest) -> Response:
     if not await reserved_here(s, g.tenant, data.reservationId) and \
             (central := await at_central(s, or_here=True)) is not None:
         return central
-    state = await s.store.coupons.cancel(g.tenant, data.reservationId)
+    state = await s.store.coupons.cancel(g.tenant, data.reservationId, queue=queued_for_central(s))
     return json_response({"reservationId": data.reservationId, "status": state})
 
 
@@ -157,6 +159,11 @@ async def void(data: VoidRequest) -> Response:
     """Void a code for good (CREATED, ACTIVE or RESERVED → CANCELLED, terminal): its reservations
     are dropped and every later validate, reserve, redeem, evaluate or confirm refuses it with
     reason CANCELLED (409 where the call changes state). Idempotent: voiding it again answers the
-    same. 409 COUPON_UNAVAILABLE for a code already REDEEMED or EXPIRED."""
-    at = await current_services().store.coupons.void(g.tenant, data.code)
+    same. 409 COUPON_UNAVAILABLE for a code already REDEEMED or EXPIRED. At a store's local
+    instance: passed on to central while it answers; while it is away voided here and made at
+    central when it is back."""
+    s = current_services()
+    if (central := await at_central(s, or_here=True)) is not None:
+        return central
+    at = await s.store.coupons.void(g.tenant, data.code, queue=queued_for_central(s))
     return json_response({"code": data.code, "status": "CANCELLED", "cancelledAt": iso_ms(at)})

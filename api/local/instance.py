@@ -8,8 +8,12 @@ their side-effects jobs move them into the outbox (``actors.sync.QueueForCentral
 forwarder sends them to central: at once while central answers, later when it is away.
 Coupon calls and loyalty events are passed on to central while it answers (``relay_call``,
 ``relay_event``); coupon codes of types without ``offlinePolicy: ACCEPT`` are refused while it
-is away (``refused_types``); and when the instance stops it gives back what it did not sell of
-its budget leases.
+is away (``refused_types``), and the coupon calls it answers itself then are queued and made at
+central by the forwarder when it is back (``actors.sync.coupon_calls``); and when the instance
+stops it gives back what it did not sell of its budget leases. A confirm is judged by central
+first while it answers (``confirm_at_central``): central's refusal is the lane's, and a confirm
+central accepted is committed here as accepted, never queued; while central is away (or slow)
+it is committed here and queued, as above.
 """
 from __future__ import annotations
 
@@ -23,19 +27,24 @@ import trio
 
 from actors.store import Store
 from actors.sync import (
-    CentralLink, CentralRefused, EventOutbox, Forwarder, Outbox, SyncState, open_central_link, start_forwarder,
+    CentralLink, CentralRefused, CouponOutbox, EventOutbox, Forwarder, Outbox, SyncState, open_central_link,
+    start_forwarder,
 )
 from actors.sync.forwarder import POSEVENT_PATH
+from actors.sync.link import central_error
+from actors.sync.outbox import forwarded_item
 from api.local.sync import Syncer
 from dre.clock import iso_ms
 from dre.config import Config
 from dre.errors import DREError
+from dre.store import keys
 
 log = logging.getLogger("dre.local")
 
 STORE_RETRY_S = 0.5  # the local store is asked again this often until it answers (start-up)
 GIVE_BACK_S = 5.0  # at shutdown, how long giving back the unused leases may take
 ACCEPT = "ACCEPT"  # the offlinePolicy that honours a coupon type's codes while central is away
+CONFIRM_PATH = "/admin/sync/confirm"  # central judges a confirm made here (strict) before it is committed here
 
 
 class EveryType:
@@ -56,6 +65,7 @@ class LocalInstance:
     forwarder: Forwarder
     cancel_scope: trio.CancelScope
     stopped: trio.Event  # set once the tasks ended and the leases were given back (or not)
+    confirm_timeout_s: float = 0.3  # DRE_CENTRAL_CONFIRM_MS: a slower verdict counts as central away
 
     async def pending(self) -> int:
         """Transactions confirmed here and not yet accepted by central: in the outbox, or still
@@ -94,6 +104,39 @@ class LocalInstance:
                    **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
         return await self.link.relay(path, body, headers)
 
+    async def confirm_at_central(self, txn_id: str, counter: int, confirmed_at: int, store_id: str | None,
+                                 iteration: str) -> dict | None:
+        """Central's verdict (ACCEPTED or REPLAYED: committed there, exactly once) on a confirm of
+        the priced ``iteration`` (JSON, as kept here), judged by central first; it is kept as the
+        transaction's settled verdict, so the commit here is never queued for central. None while
+        central is away (refused, slower than ``confirm_timeout_s``, a 5xx, the breaker open), when
+        central cannot read it (a 4xx other than 409), or while transactions or coupon calls are
+        pending here (not sent: it must not overtake them): then it is committed here and queued (if central did
+        commit it, the queued copy is a replay there).
+
+        Raises:
+            DREError: central's refusal (409 BUDGET_EXHAUSTED, COUPON_UNAVAILABLE, ...) as central
+                gave it: nothing was committed there, nothing is here. 503 (the local store).
+        """
+        if await self.pending() or await CouponOutbox(self.store.core).pending(self.tenant):
+            # queued ahead of it (an outage's sales or coupon calls not drained yet): it goes
+            # behind them, in order (a return of such a sale, a code reserved here then, needs them at central first)
+            return None
+        item = {**forwarded_item(txn_id, counter, confirmed_at, store_id, iteration),
+                "instanceId": self.forwarder.instance}
+        try:
+            verdict = await self.link.post(CONFIRM_PATH, item, timeout_s=self.confirm_timeout_s)
+        except DREError:
+            return None
+        except CentralRefused as refused:
+            if refused.status == 409:
+                raise central_error(refused.status, refused.body) from None
+            log.warning("central could not judge a confirm: committed here and queued",
+                        extra={"transaction": keys.job_id(txn_id, counter), "status": refused.status})
+            return None
+        await Outbox(self.store.core).accepted(self.tenant, keys.job_id(txn_id, counter), verdict)
+        return verdict
+
     async def queue_event(self, key: str, body: bytes, content_type: str) -> None:
         """Queue a loyalty event booked here for central, once per replay ``key`` (the forwarder
         sends it when central answers). Raises DREError 503 (the POS retries: the booking here
@@ -104,11 +147,12 @@ class LocalInstance:
 
     async def heartbeat(self, timeout_s: float) -> dict:
         """The heartbeat fields that describe the link to central (see api.ops.routes)."""
-        pending = events = None
+        pending = events = coupons = None
         with trio.move_on_after(timeout_s):
             try:
                 pending = await self.pending()
                 events = await EventOutbox(self.store.core).pending(self.tenant)
+                coupons = await CouponOutbox(self.store.core).pending(self.tenant)
             except DREError:
                 pass
         connected = self.link.connected
@@ -118,6 +162,7 @@ class LocalInstance:
             "lastSync": iso_ms(self.syncer.last_sync_ms) if self.syncer.last_sync_ms else None,
             "pendingTransactions": pending,
             "pendingLoyaltyEvents": events,
+            "pendingCouponCalls": coupons,
             "circuitBreaker": self.link.state,
         }
 
@@ -167,8 +212,9 @@ async def start_local(nursery: trio.Nursery, config: Config, store: Store) -> Lo
                         async with trio.open_nursery() as tasks:
                             await tasks.start(syncer.run)
                             forwarder = await start_forwarder(tasks, Outbox(store.core), link, tenant, instance,
-                                                              EventOutbox(store.core))
-                            task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope, stopped))
+                                                              EventOutbox(store.core), CouponOutbox(store.core))
+                            task_status.started(LocalInstance(tenant, store, link, syncer, forwarder, scope, stopped,
+                                                              config.central_confirm_ms / 1000))
                     finally:  # stopped: give back what this instance will not sell
                         with trio.CancelScope(shield=True), trio.move_on_after(GIVE_BACK_S):
                             await _give_back(syncer, link)

@@ -42,6 +42,10 @@ class Heartbeat(BaseModel):
     pendingLoyaltyEvents: int | None = Field(
         default=None, description="LOCAL only: loyalty POS events booked at the instance while central was away and "
                                   "not yet answered by central; null when unknown")
+    pendingCouponCalls: int | None = Field(
+        default=None, description="LOCAL only: coupon calls (reserve, redeem, cancel, void) the instance answered "
+                                  "itself while central was away (or on a reservation made then) and has not yet "
+                                  "made at central; null when unknown")
     backgroundErrors: dict[str, BackgroundFault] = Field(
         description="Per background actor (jobs.claim, jobs.fail, jobs.recover, jobs.sweep, reloader, imports) that "
                     "failed since the worker started: it logged the failure and retries; empty when none did")

@@ -10,15 +10,19 @@ import orjson
 
 from dre.errors import invalid
 from dre.pricing import USABLE, Context, CouponCheck
+from dre.promotion.cache import PromotionCache, no_gc
 from dre.promotion.gates import apply_coupon_gates
 from dre.promotion.parse import parse_promotions
 
+VALIDATED = "rules-validated"  # PromotionCache kind: the file's Context, stored once its rules validated
 
-def read_rules_file(path: Path) -> tuple[object, list[dict]]:
+
+def read_rules_file(path: Path, data: bytes | None = None) -> tuple[object, list[dict]]:
     """A promotion file's raw (promotions, coupon types): a JSON array of promotions, or
-    ``{"promotions": [...], "couponTypes": [...]}``. Raises DREError 400 when unreadable."""
+    ``{"promotions": [...], "couponTypes": [...]}``. Raises DREError 400 when unreadable.
+    ``data``: the file's bytes, read already."""
     try:
-        data = orjson.loads(path.read_bytes())
+        data = orjson.loads(path.read_bytes() if data is None else data)
     except OSError as e:
         raise invalid(f"{path}: {e}") from None
     except orjson.JSONDecodeError as e:
@@ -31,12 +35,13 @@ def read_rules_file(path: Path) -> tuple[object, list[dict]]:
 _LAST: dict[tuple, tuple[list, Context]] = {}  # the last file loaded, by (path, mtime, size)
 
 
-def load_rules(path: Path) -> tuple[list, Context]:
+def load_rules(path: Path, cache: PromotionCache | None = None) -> tuple[list, Context]:
     """A promotion file's validated promotions (coupon gates applied) and offline context.
 
     The last file's answer is kept while the file is unchanged (same modification time and size):
     `dre serve` checks the file before it starts and its worker then loads it, and 100,000
-    promotions take ~10 s to validate. Callers must not change the list.
+    promotions take ~10 s to validate. Callers must not change the list. With ``cache``, a file
+    that validates is remembered there (:func:`validated_context` finds it on the next start).
     """
     try:
         st = path.stat()
@@ -45,11 +50,33 @@ def load_rules(path: Path) -> tuple[list, Context]:
         key = None
     if key is not None and key in _LAST:
         return _LAST[key]
-    rules = rules_from_json(*read_rules_file(path))
+    data = _read(path)
+    with no_gc():
+        rules = rules_from_json(*read_rules_file(path, data))
+    if cache is not None:
+        cache.put(VALIDATED, cache.key(data), rules[1])
     if key is not None:
         _LAST.clear()
         _LAST[key] = rules
     return rules
+
+
+def validated_context(path: Path, cache: PromotionCache) -> Context | None:
+    """The file's offline context if this very file (its bytes) validated under this code before
+    (:func:`load_rules` with the cache), else None: then it has to be validated again."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    ctx = cache.get(VALIDATED, cache.key(data))
+    return ctx if isinstance(ctx, Context) else None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise invalid(f"{path}: {e}") from None
 
 
 def rules_from_json(promotions: object, coupon_types: list[dict]) -> tuple[list, Context]:

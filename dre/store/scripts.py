@@ -101,6 +101,7 @@ class Scripts:
     outbox_add: Script  # store-local mode (actors.sync)
     outbox_settle: Script
     outbox_pending: Script
+    outbox_accepted: Script
     sync_iteration_put: Script
     sync_conflict_add: Script
     lease_grant: Script

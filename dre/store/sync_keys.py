@@ -75,6 +75,23 @@ def event_outbox_settled(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:local:events:settled"
 
 
+def coupon_outbox(tenant: str) -> str:
+    """LIST of pending coupon call ids (``reserve/<reservationId>``, ``redeem/...``, ``cancel/...``,
+    ``void/<code>``), in the order they were answered: made here while central was away (or on a
+    reservation made then), to be made at central (same layout as the outbox of confirms)."""
+    return f"{tenant_prefix(tenant)}:local:coupons"
+
+
+def coupon_outbox_items(tenant: str) -> str:
+    """HASH pending coupon call id -> the call (JSON: op and what central's route takes)."""
+    return f"{tenant_prefix(tenant)}:local:coupons:items"
+
+
+def coupon_outbox_settled(tenant: str) -> str:
+    """HASH coupon call id -> central's answer (JSON): an id here is never queued again."""
+    return f"{tenant_prefix(tenant)}:local:coupons:settled"
+
+
 def sync_state(tenant: str) -> str:
     """HASH: cursor (of central's feed), lastSync (epoch ms of the last complete pull), instance
     (this instance's id at central)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import trio
 
 from actors import kernel_warmup
-from actors.engine import open_engine
+from actors.engine import build_promotion_set, open_engine
 from dre.evaluate import IndexedReferenceSet
 from dre.promotion.rules_file import load_rules
 
@@ -35,3 +35,29 @@ async def test_a_reference_set_swapped_in_after_the_kernels_are_ready_is_rebuilt
                 await trio.sleep(0.02)
         assert engine.current("acme").version == 9
         assert [p.id for p in engine.current("acme").ranked] == [p.id for p in sorted(promotions, key=lambda p: p.rank)]
+
+
+async def test_held_upgrades_wait_until_the_worker_serves(monkeypatch):
+    """``hold_upgrades`` (the service): the kernels are not loaded, nor a KernelSet built, before
+    ``engine.serving()``, and a worker's first set is on the reference path even with the kernels
+    ready (actors.engine.build_promotion_set ``upgrade_later``)."""
+    loads = []
+
+    async def compiled_already() -> None:
+        pass
+
+    monkeypatch.setattr(kernel_warmup, "compile_in_child", compiled_already)
+    monkeypatch.setattr(kernel_warmup, "load_here", lambda: loads.append(1))
+    monkeypatch.setattr(kernel_warmup.status, "state", kernel_warmup.LAZY)
+    promotions, _ = load_rules(EXAMPLES / "promotions.json")
+    async with open_engine(shards=1, warm_up=True, kernels_in_background=True, hold_upgrades=True) as engine:
+        engine.swap("acme", build_promotion_set(promotions, 3, 1, upgrade_later=True))
+        await trio.sleep(0.3)
+        assert loads == [] and engine.pricing_path("acme") == "REFERENCE"
+        engine.serving()
+        with trio.fail_after(60):
+            while engine.pricing_path("acme") != "KERNELS":
+                await trio.sleep(0.02)
+        assert loads == [1] and engine.current("acme").version == 3
+        assert isinstance(build_promotion_set(promotions, 4, 1, upgrade_later=True), IndexedReferenceSet)
+        assert not isinstance(build_promotion_set(promotions, 4, 1), IndexedReferenceSet)

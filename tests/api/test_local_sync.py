@@ -2,10 +2,19 @@
 budget limited to the instance's lease, and its store settings (time zones) - on a real store."""
 from __future__ import annotations
 
-import orjson
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
 
+import httpx
+import orjson
+import trio
+
+from actors.sync import CentralLink, CouponOutbox, Outbox
+from api.local.instance import LocalInstance
 from api.local.sync import apply_leases, apply_rules, apply_store_settings, leased
-from tests.api.conftest import TENANT
+from tests.api.conftest import TENANT, post
+from tests.api.flows import evaluate, item, load
 
 HUNDRED = {"id": "H", "name": "1.00 off, budget 100.00", "type": "ARTICLE", "status": "ACTIVE",
            "budget": {"amount": 100.0, "perCustomerRedemptions": 1},
@@ -63,8 +72,8 @@ async def test_central_store_settings_are_stored_and_become_the_engines_zones(se
 
 
 async def test_synced_codes_are_written_unless_this_store_used_them_first(services):
-    """A code the store redeemed (a sale central does not know of yet) keeps its local state while
-    central still says it is usable; central's final state wins."""
+    """A code the store redeemed (a sale central does not know of yet), or voided, keeps its local
+    state while central still says it is usable; central's final state wins."""
     from actors.sync import SyncState
     from dre.store import keys
 
@@ -80,6 +89,9 @@ async def test_synced_codes_are_written_unless_this_store_used_them_first(servic
     assert (await services.store.coupons.get(TENANT, "C2"))["status"] == "CREATED"
     assert await state.put_codes(TENANT, [code("C1", "CANCELLED")]) == 1  # voided at central: final
     assert (await services.store.coupons.get(TENANT, "C1"))["status"] == "CANCELLED"
+    await core.call(lambda p: p.hset(keys.coupon(TENANT, "C2"), "status", "CANCELLED"))  # voided here
+    assert await state.put_codes(TENANT, [code("C2", "ACTIVE")]) == 0  # central has not heard of it yet
+    assert (await services.store.coupons.get(TENANT, "C2"))["status"] == "CANCELLED"
 
 
 async def test_releasing_a_lease_counts_its_unused_rest_as_consumed_and_keeps_it_pending(services):
@@ -183,3 +195,93 @@ async def test_the_syncer_releases_an_expired_lease_while_central_is_away(servic
         await syncer.aclose()
     [pending] = await returns.pending(TENANT)
     assert (pending["promotionId"], pending["amount"]) == ("H", 1000)
+
+
+class Central:
+    """Central's side of the link, as HTTP answers (httpx.MockTransport): ``answer(item)`` gives
+    (status, body), or raises httpx.ConnectError for central away. Records what was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+        self.refusal: dict | None = None
+        self.away = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        item = orjson.loads(request.content)
+        self.sent.append((request.url.path, item))
+        if self.away:
+            raise httpx.ConnectError("central stopped", request=request)
+        if self.refusal is not None:
+            return httpx.Response(409, json=self.refusal)
+        return httpx.Response(200, json={"transactionId": item["transactionId"], "status": "ACCEPTED",
+                                         "transactionCounter": item["transactionCounter"], "conflicts": []})
+
+
+async def test_a_confirm_here_is_judged_by_central_first_and_committed_here_as_accepted(client, services):
+    """Online: central's verdict first. Accepted: committed here, settled (never queued, not
+    pending), even past the lease (central's verdict stands); refused: central's 409 and nothing
+    committed; central away: committed here and pending, as before, and so is a confirm while
+    others are pending (it does not overtake them)."""
+    one = {"id": "ONE", "name": "1.00 off, one redemption (the store's lease)", "type": "ARTICLE",
+           "budget": {"redemptions": 1}, "actions": [{"type": "ARTICLE", "values": ["A"], "amountOff": 1.00}]}
+    await load(services, [one])
+    central = Central()
+    async with local_instance(services, central):
+        outbox = Outbox(services.store.core)
+        for txn in ("T1", "T2", "T3"):  # all priced while the lease has room
+            assert (await evaluate(client, txn, [item("1", "A", 1, 5.0)]))["totals"]["discount"] == 1.0
+
+        assert (await post(client, "/pos/v2/confirm", confirm_body("T1")))[0] == 200
+        path, sent = central.sent[-1]
+        assert (path, sent["transactionId"], sent["instanceId"]) == ("/admin/sync/confirm", "T1", "store-1")
+        assert sent["iteration"]["applied"][0]["promotionId"] == "ONE"
+        # central accepted T2 too: the lease has no room left, the commit here counts it anyway
+        status, body, _ = await post(client, "/pos/v2/confirm", confirm_body("T2"))
+        assert status == 200 and body["status"] == "CONFIRMED", body
+        assert (await services.store.budgets.get(TENANT, "ONE")).redemptions_consumed == 2
+        assert "ONE" in await services.store.budgets.exhausted(TENANT)  # offered here no more
+        assert await outbox.pending(TENANT) == 0 and await outbox.length(TENANT) == 0
+        assert set(await outbox.verdicts(TENANT)) == {"T1/1", "T2/1"}
+
+        central.refusal = {"error": {"code": "COUPON_UNAVAILABLE", "message": "coupon X: ALREADY_REDEEMED",
+                                     "details": [{"path": "X", "issue": "ALREADY_REDEEMED"}]}}
+        status, body, _ = await post(client, "/pos/v2/confirm", confirm_body("T3"))
+        assert (status, body) == (409, central.refusal)  # central's answer is the lane's
+        assert await services.store.transactions.confirmed(TENANT, "T3") is None  # nothing committed here
+
+        central.refusal, central.away = None, True  # central away: committed here, queued as before
+        await evaluate(client, "T4", [item("1", "Z", 1, 5.0)])
+        assert (await post(client, "/pos/v2/confirm", confirm_body("T4")))[0] == 200
+        assert await services.store.transactions.confirmed(TENANT, "T4") is not None
+        assert await outbox.pending(TENANT) == 1  # its side-effects job (the outbox's way in) waits
+        # central back, T4 not forwarded yet: T5 is not sent ahead of it, but queued behind it
+        central.away, before = False, len(central.sent)
+        await evaluate(client, "T5", [item("1", "Z", 1, 5.0)])
+        assert (await post(client, "/pos/v2/confirm", confirm_body("T5")))[0] == 200
+        assert len(central.sent) == before and await outbox.pending(TENANT) == 2
+
+
+async def test_a_confirm_is_not_sent_to_central_ahead_of_coupon_calls_still_queued(client, services):
+    central = Central()
+    async with local_instance(services, central):
+        # a reservation made here while central was away, not yet made at central
+        await CouponOutbox(services.store.core).add(TENANT, "call-1", {"path": "/pos/coupons/reserve"})
+        await evaluate(client, "T1", [item("1", "Z", 1, 5.0)])
+        assert (await post(client, "/pos/v2/confirm", confirm_body("T1")))[0] == 200
+        assert central.sent == [] and await Outbox(services.store.core).pending(TENANT) == 1  # queued behind it
+
+
+@asynccontextmanager
+async def local_instance(services, central: Central) -> AsyncIterator[LocalInstance]:
+    """``services`` as a local instance whose link reaches ``central`` (its tasks do not run)."""
+    async with httpx.AsyncClient(base_url="http://central", transport=httpx.MockTransport(central)) as http:
+        services.local = LocalInstance(TENANT, services.store, CentralLink(http), None,  # type: ignore[arg-type]
+                                       SimpleNamespace(instance="store-1"), trio.CancelScope(), trio.Event())
+        try:
+            yield services.local
+        finally:
+            services.local = None  # its tasks never ran: nothing for the worker's shutdown to stop
+
+
+def confirm_body(txn: str) -> dict:
+    return {"request": {"header": {"transactionId": txn, "transactionCounter": 1}}}

@@ -82,3 +82,31 @@ async def test_feed_sends_individual_codes_when_they_change(client):
     later = await feed(client, page["cursor"])
     assert [(c["code"], c["status"]) for c in later["codes"]] == [(made[0], "REDEEMED")]
     assert (await feed(client, "3.0"))["codes"]  # a two-part cursor (older release): every code once
+
+
+async def test_a_reserve_is_one_script_call_and_its_change_is_in_the_feed(client, services, monkeypatch):
+    """The code change log is written by the transition's own script (coupon_reserve.lua), in the
+    same atomic step: no second call (code_changes_log.lua) that a store fault could skip, leaving
+    the stores' copies stale; and the feed sends the reserved code."""
+    status, body, _ = await admin_post(client, "/admin/coupon-types", {"id": "ONE", "type": "INDIVIDUAL"})
+    assert status == 201, body
+    _, generated, _ = await admin_post(client, "/admin/coupon-types/ONE/generate", {"count": 1})
+    code = generated["codes"][0]
+    cursor = (await feed(client))["cursor"]
+    core = services.store.core
+    names = {getattr(core.scripts, name).sha: name for name in core.scripts.__dataclass_fields__}
+    called: list[str] = []
+    real = core.call_script
+
+    async def spy(script, keys, args, *rest, **kw):
+        called.append(names.get(script.sha, "?"))
+        return await real(script, keys, args, *rest, **kw)
+
+    monkeypatch.setattr(core, "call_script", spy)
+    r = await client.post("/pos/coupons/reserve", data=orjson.dumps({"code": code, "transactionId": "T1"}),
+                          headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 200, await r.get_data()
+    monkeypatch.undo()
+    assert [n for n in called if n.startswith(("coupon_", "code_"))] == ["coupon_reserve"]
+    page = await feed(client, cursor)
+    assert [(c["code"], c["status"], c["reservedTxn"]) for c in page["codes"]] == [(code, "RESERVED", "T1")]

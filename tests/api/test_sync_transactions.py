@@ -238,3 +238,34 @@ async def test_a_transaction_sent_twice_in_one_batch_is_committed_once(client, s
     results = await send(client, item, forwarded("D2", HUNDRED, 100), item)
     assert [r["status"] for r in results] == ["ACCEPTED", "ACCEPTED", "REPLAYED"]
     assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 3.5
+
+
+async def test_a_strict_confirm_answers_a_refusal_commits_nothing_and_counts_a_lease_once_committed(client, services):
+    """POST /admin/sync/confirm (a confirm at a local instance, judged by central first)."""
+    await load(services, [ONE_USE, HUNDRED, *promos.ALL])
+    code = (await coupon_types(services))[0]
+    # a budget without a lease is central's to judge: used up, refused
+    assert (await admin_post(client, "/admin/sync/confirm", forwarded("S0", ONE_USE, 100)))[0] == 200
+    status, body, _ = await admin_post(client, "/admin/sync/confirm", forwarded("S00", ONE_USE, 100))
+    assert status == 409 and body["error"]["code"] == "BUDGET_EXHAUSTED", body
+    assert (await get(client, "/admin/promotions/ONE/budget"))["redemptions"]["consumed"] == 1
+    await get(client, "/admin/sync/feed?instance=store-1")  # store-1 holds a lease of H (10.00)
+    first = forwarded("S1", HUNDRED, 300, (code,), instance="store-1")
+    status, verdict, _ = await admin_post(client, "/admin/sync/confirm", first)
+    assert status == 200 and (verdict["status"], verdict["conflicts"]) == ("ACCEPTED", []), verdict
+    # the code is redeemed now: a second sale with it is refused as it is, not made a conflict
+    status, body, _ = await admin_post(client, "/admin/sync/confirm", forwarded("S2", HUNDRED, 300, (code,),
+                                                                               instance="store-1"))
+    assert status == 409 and body["error"]["code"] == "COUPON_UNAVAILABLE", body
+    assert body["error"]["details"] == [{"path": code, "issue": "ALREADY_REDEEMED"}]
+    # nothing of S2 counted: the lease holds S1 alone; no conflict recorded
+    [held] = [p for p in (await get(client, "/admin/sync/leases"))["promotions"] if p["promotionId"] == "H"]
+    assert (held["leases"][0]["usedAmount"], held["leases"][0]["usedRedemptions"]) == (3.0, 1)
+    assert (await get(client, "/admin/sync/conflicts"))["conflicts"] == []
+    # exactly once: sent again, or forwarded later by the instance (its answer lost), a replay
+    status, again, _ = await admin_post(client, "/admin/sync/confirm", first)
+    assert (status, again["status"]) == (200, "REPLAYED")
+    assert [r["status"] for r in await send(client, first)] == ["REPLAYED"]
+    [held] = [p for p in (await get(client, "/admin/sync/leases"))["promotions"] if p["promotionId"] == "H"]
+    assert (held["leases"][0]["usedAmount"], held["leases"][0]["usedRedemptions"]) == (3.0, 1)
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 3.0

@@ -22,6 +22,13 @@ def test_local_mode_from_the_environment_or_flags():
     assert (flags.mode, flags.central_url) == (LOCAL, "http://127.0.0.1:8080")
 
 
+def test_a_confirm_waits_a_short_while_for_centrals_verdict():
+    assert load_config(LOCAL_ENV).central_confirm_ms == 300
+    assert load_config({**LOCAL_ENV, "DRE_CENTRAL_CONFIRM_MS": "800"}).central_confirm_ms == 800
+    with pytest.raises(DREError, match="DRE_CENTRAL_CONFIRM_MS"):
+        load_config({**LOCAL_ENV, "DRE_CENTRAL_CONFIRM_MS": "0"})
+
+
 @pytest.mark.parametrize("env, says", [
     ({"DRE_MODE": "store"}, "--mode / DRE_MODE: 'store' is not central or local"),
     ({**LOCAL_ENV, "DRE_CENTRAL_URL": ""}, "--central-url / DRE_CENTRAL_URL: required with --mode / DRE_MODE local"),

@@ -5,7 +5,9 @@ with fsync always, killed with it).
 One scenario, in order (each server start costs seconds, so the steps share them):
 - sync down: the local instance prices with central's promotions and article master (a line
   without a group gets it from the synced articles) and has central's store settings;
-- online: a local confirm is forwarded and counted by central's budget at once;
+- online: a local confirm is judged and committed by central first (counted there before the
+  lane's answer, never pending here); a code central redeemed after the store priced it is
+  refused to the lane with central's 409 and nothing is committed;
 - central stopped: evaluate and confirm still answer 200 with promotions applied; the heartbeat
   says DISCONNECTED and counts the pending transactions;
 - kill -9 of the local instance (and its Redis) with the queue: restarted, the queue is still there;
@@ -149,8 +151,9 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             for t in COUPON_TYPES:
                 r = await admin.post("/admin/coupon-types", json=t)
                 assert r.status_code == 201, r.text
-                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 2})
-                codes[t["id"]], codes[t["id"] + "2"] = r.json()["codes"]
+                r = await admin.post(f"/admin/coupon-types/{t['id']}/generate", json={"count": 5})
+                for n, code in zip(("", "2", "3", "4", "5"), r.json()["codes"]):
+                    codes[t["id"] + n] = code
         async with trio.open_nursery() as nursery:  # two starts at once: each waits mostly on numba's cache
             started = {}
 
@@ -168,10 +171,29 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
                 assert (hb["instance"], hb["mode"], hb["btpConnectivity"]) == ("LOCAL", "ONLINE", "CONNECTED")
                 r = await h.get("/admin/stores", headers=ADMIN)  # central's time zones, synced with the rules
                 assert r.json()["stores"] == [{"storeId": "BER1", "timeZone": "Europe/Berlin"}], r.text
-            # online: priced with synced rules (B's group from the synced master), forwarded at once
+            # online: priced with synced rules (B's group from the synced master); judged and
+            # committed by central first, so it is counted there before the lane has its answer
+            # (within the store's lease of A1) and never pending here
             online = await sell(http, "ON1", [item("1", "A", 1, 5.00), b_line])
             assert discount(online) == 1.00 + 2.00
-            await until(http, lambda h: h["pendingTransactions"] == 0, "online confirm forwarded")
+            assert (await heartbeat(http))["pendingTransactions"] == 0
+            async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
+                leases = (await admin.get("/admin/sync/leases")).json()["promotions"]
+                a1 = [p for p in leases if p["promotionId"] == "A1"]
+                assert sum(le["usedAmount"] for le in a1[0]["leases"]) == 1.00, a1
+            # online, a code redeemed at central after the store priced it: central's refusal is the
+            # lane's (409, central's body) and nothing is committed, here or there
+            r = await http.post("/pos/v2/evaluate", content=orjson.dumps(
+                request("DUP", [item("1", "C", 1, 20.00)], customer=None, coupons=(codes["ACC5"],))))
+            assert discount(r.json()) == 3.00, r.text
+            async with httpx.AsyncClient(base_url=central.url, headers=HEADERS, timeout=30) as at_central:
+                await sell_plain(at_central, "CEN", "C", codes["ACC5"])
+            r = await http.post("/pos/v2/confirm", content=orjson.dumps({"request": {"header": {
+                "transactionId": "DUP", "transactionCounter": 1}}}))
+            assert r.status_code == 409 and r.json()["error"]["code"] == "COUPON_UNAVAILABLE", r.text
+            assert r.json()["error"]["details"] == [{"path": codes["ACC5"], "issue": "ALREADY_REDEEMED"}]
+            r = await http.get("/pos/v2/transactions/DUP/1/side-effects")
+            assert r.status_code == 404 and (await heartbeat(http))["pendingTransactions"] == 0, r.text
             # online, coupon calls are passed on: a code reserved at central (its reservation
             # synced down with the code) is used by that transaction's confirm at the store
             r = await http.post("/pos/coupons/reserve", json={"code": codes["ACC2"], "transactionId": "RSV"})
@@ -222,12 +244,22 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
                 r = await http2.post(POSEVENT, content=posevent(2))
                 assert (r.status_code, r.json()["pointsEarned"], r.json()["result"]["statusCode"]) == (200, 2, status)
             await until(http2, lambda h: h["pendingLoyaltyEvents"] == 1, "event queued")  # (a slow probe: null)
+            # coupon calls answered here are queued for central: ACC3 reserved and redeemed on its
+            # own; ACC4 reserved, then used by its transaction's confirm
+            r = await http.post("/pos/coupons/reserve", json={"code": codes["ACC3"], "transactionId": "SR1"})
+            assert r.status_code == 200, r.text
+            r = await http.post("/pos/coupons/redeem", json={"reservationId": r.json()["reservationId"]})
+            assert (r.status_code, r.json()["status"]) == (200, "REDEEMED"), r.text
+            r = await http.post("/pos/coupons/reserve", json={"code": codes["ACC4"], "transactionId": "SR2"})
+            assert r.status_code == 200, r.text
+            assert (await sell_plain(http, "SR2", "C", codes["ACC4"]))["couponResults"][0]["status"] == "APPLIED"
+            await until(http, lambda h: h["pendingCouponCalls"] == 3, "3 coupon calls queued")
             # D10 (100.00) offline: 30.00 leased to each store; this one sells 20.00 of its lease,
             # the other all of its 30.00 and then no more: 50.00 together, never over 60.00
             mine = [await sell_plain(http, f"D{i}", "D") for i in range(2)]
             theirs = [await sell_plain(http2, f"E{i}", "D") for i in range(4)]
             assert [discount(a) for a in mine + theirs] == [10.00, 10.00, 10.00, 10.00, 10.00, 0.00]
-            await until(http, lambda h: h["pendingTransactions"] == 5, "5 queued here")
+            await until(http, lambda h: h["pendingTransactions"] == 6, "6 queued here")
             await until(http2, lambda h: h["pendingTransactions"] == 7, "7 queued there")
 
         kill_9(local)  # and its embedded Redis with it: only the AOF (fsync always) is left
@@ -236,14 +268,16 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
         async with httpx.AsyncClient(base_url=local.url, headers=HEADERS, timeout=30) as http, \
                 httpx.AsyncClient(base_url=other.url, headers=HEADERS, timeout=30) as http2:
             hb = await until(http, lambda h: h["pendingTransactions"] is not None, "local store up")
-            assert hb["pendingTransactions"] == 5 and hb["btpConnectivity"] == "DISCONNECTED", hb
+            assert hb["pendingTransactions"] == 6 and hb["pendingCouponCalls"] == 3, hb
+            assert hb["btpConnectivity"] == "DISCONNECTED", hb
             again = await http.post("/pos/v2/evaluate", content=orjson.dumps(request("OFF9", [item("1", "A", 1, 5.00)])))
             assert discount(again.json()) == 1.00  # the last synced set survived the kill too
 
             central = start_central(tmp_path, central_redis.url, central.port)  # where the instances look
             for h in (http, http2):
                 await until(h, lambda h: h["pendingTransactions"] == 0 and h["pendingLoyaltyEvents"] == 0
-                            and h["btpConnectivity"] == "CONNECTED", "queues drained after central came back")
+                            and h["pendingCouponCalls"] == 0 and h["btpConnectivity"] == "CONNECTED",
+                            "queues drained after central came back")
             async with httpx.AsyncClient(base_url=central.url, headers=ADMIN, timeout=30) as admin:
                 d10 = (await admin.get("/admin/promotions/D10/budget")).json()["amount"]  # leases renewed meanwhile
                 assert d10["consumed"] == 50.00 and d10["consumed"] + d10["outstandingLeases"] <= 100.00, d10
@@ -265,10 +299,13 @@ async def test_local_instances_sell_through_a_central_outage_and_kill_9(tmp_path
             conflicts = (await admin.get("/admin/sync/conflicts")).json()["conflicts"]
             assert [(c["transactionId"] in ("CPA", "CPB"), c["conflicts"]) for c in conflicts] == [
                 (True, [{"type": "COUPON", "code": codes["ACC"], "reason": "ALREADY_REDEEMED"}])], conflicts
-            for code in (codes["ACC"], codes["ACC2"]):  # ACC2 by RSV, through its reservation at central
+            for code in (codes["ACC"], codes["ACC2"], codes["ACC3"], codes["ACC4"]):
                 r = await admin.post("/pos/coupons/validate", json={"code": code})
                 assert r.json()["status"] == "REDEEMED", r.text
-            assert rdb.hget(keys.coupon(TENANT, codes["ACC2"]), "redeemedBy") == "RSV"
+            # ACC2 by RSV through its reservation at central; ACC3 and ACC4 as at the store while
+            # central was away: by SR1's reservation on its own, by SR2's confirm (no conflict)
+            assert [rdb.hget(keys.coupon(TENANT, codes[c]), "redeemedBy") for c in ("ACC2", "ACC3", "ACC4")] == [
+                "RSV", "SR1", "SR2"]
             with trio.fail_after(30):  # both sales in the audit record, the second with its conflict
                 while len(audits := [orjson.loads(a) for a in rdb.mget(
                         [keys.audit_record(TENANT, f"{t}/1") for t in ("CPA", "CPB")]) if a]) < 2:

@@ -227,3 +227,19 @@ async def test_a_caller_cancelled_while_its_call_is_in_flight_leaves_the_actor_w
         # the cancelled call still ran (its reply was dropped): the next counter is 2
         assert await s.transactions.next_counter(tenant, "T", "{}") == 2
         assert s.core.deadlines.unsettled() == 0
+
+
+async def test_a_group_of_commands_is_one_request_and_each_keeps_its_own_reply(redis_url, tenant):
+    """call_group: commands that do not wait for each other's replies, one request (one wake-up);
+    one command's error reply is its own, the others' replies stand."""
+    import redis
+
+    from dre.store import keys
+
+    async with open_store(redis_url, pool_size=1) as store:
+        before = store.core.requests
+        k = keys.txn_counter(tenant, "G")
+        got = await store.core.call_group(
+            lambda p: p.incr(k), lambda p: p.execute_command("NOSUCHCOMMAND"), lambda p: p.get(k))
+        assert store.core.requests - before == 1
+        assert got[0] == 1 and isinstance(got[1], redis.ResponseError) and got[2] == "1"

@@ -36,21 +36,27 @@ async def test_generate_redraws_codes_that_collide(store, tenant, monkeypatch):
 
 async def test_a_code_this_worker_created_or_met_costs_one_request(store, tenant, codes, redis_url):
     """A code's type is immutable: the worker that created the code (or read its type once) does
-    not read it again before each call. (A transition costs one more request at central: the code
-    change log local instances' feed reads, docs/local-store.md; a replay logs nothing.)"""
+    not read it again before each call. The code change log local instances' feed reads
+    (docs/local-store.md) is written by the reserve script itself, in the same step: no second
+    call; a replay changes nothing and logs nothing."""
     from actors.store import open_store
+    from dre.store import sync_keys
 
+    log = redis.Redis.from_url(redis_url, decode_responses=True)
     before = store.core.requests
     await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
-    assert store.core.requests - before == 1 + 1  # the reserve, its change logged
+    assert store.core.requests - before == 1  # the reserve, its change logged in it
+    seq = log.zscore(sync_keys.code_changes(tenant), codes[0])
+    assert seq == int(log.get(sync_keys.code_seq(tenant)))  # the last change logged: this reserve
     before = store.core.requests
     assert (await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)).replayed
-    assert store.core.requests - before == 1  # a replay: no type read, no change logged
+    assert store.core.requests - before == 1  # a replay: no type read
+    assert log.zscore(sync_keys.code_changes(tenant), codes[0]) == seq  # ...and nothing logged
     async with open_store(redis_url) as other:  # another worker: reads the type once
         before = other.core.requests
         await other.coupons.validate(tenant, codes[1], now=NOW)
         await other.coupons.reserve(tenant, codes[1], "T2", now=NOW)
-        assert other.core.requests - before == 3 + 1
+        assert other.core.requests - before == 3
 
 
 async def test_validate(store, tenant, codes):

@@ -139,3 +139,55 @@ async def test_a_confirm_dated_otherwise_queues_its_job_by_the_store_clock(store
                                      job_payload="{}", now=NOW)  # a date in the future
     await trio.sleep(0.15)  # the enqueue hold
     assert (await store.jobs.claim(tenant)).job_id == "F/1"
+
+
+async def test_a_confirm_seals_and_queues_its_job_in_one_request(store, tenant):
+    """txn_seal.lua and the queue entry (another slot) go as one request of the store actor, in one
+    pipeline: a confirm is three requests (seal + queue, commit, settle), four commands."""
+    await store.transactions.next_counter(tenant, "A", "{}")
+    before, evalsha = store.core.requests, store.core.client.info("commandstats")["cmdstat_evalsha"]["calls"]
+    await store.transactions.confirm(tenant, "A", 1, customer_id="C", promotions=[BudgetUse("P", 1)],
+                                     coupons=[], answer="{}", job_payload="{}")
+    assert store.core.requests - before == 3
+    assert store.core.client.info("commandstats")["cmdstat_evalsha"]["calls"] - evalsha == 3  # + one ZADD
+    assert await store.jobs.queue_length(tenant) == 1
+
+
+async def test_an_entry_queued_before_its_seal_waits_while_a_seal_can_come_then_is_dropped(store, tenant):
+    """On a cluster a confirm's queue entry may land before txn_seal.lua wrote the job: while the
+    job's counter is the latest and its iteration kept, the job worker puts the entry off (the
+    seal may still come); once no seal can write it (the counter moved on), it drops the entry."""
+    t = NOW - 1_000_000
+    await store.transactions.next_counter(tenant, "A", "{}")
+    await store.jobs.enqueue(tenant, "A/1", t)  # queued; the seal not landed yet
+    assert await store.jobs.claim(tenant, now=t + 20_000) is None
+    assert await store.jobs.queue_length(tenant) == 1  # put off, not dropped
+    await store.transactions.next_counter(tenant, "A", "{}")  # an evaluate: counter 1 can no longer seal
+    assert await store.jobs.claim(tenant, now=t + 40_000) is None
+    assert await store.jobs.queue_length(tenant) == 0
+
+
+async def test_a_refused_confirm_leaves_no_queue_entry(store, tenant):
+    import pytest
+
+    from dre.errors import DREError
+
+    async def refused(txn: str, counter: int) -> str:
+        with pytest.raises(DREError) as e:
+            await store.transactions.confirm(tenant, txn, counter, customer_id="C", promotions=[], coupons=[],
+                                             answer="{}", job_payload="{}")
+        return e.value.code
+
+    await store.transactions.next_counter(tenant, "A", "{}")
+    await store.transactions.next_counter(tenant, "A", "{}")
+    assert await refused("A", 1) == "STALE_ITERATION"
+    assert await store.jobs.queue_length(tenant) == 0
+    await store.transactions.confirm(tenant, "A", 2, customer_id="C", promotions=[], coupons=[],
+                                     answer="{}", job_payload="{}")
+    await store.transactions.next_counter(tenant, "A", "{}")
+    assert await refused("A", 3) == "ALREADY_CONFIRMED"
+    assert await store.jobs.queue_length(tenant) == 1  # the confirmed job's entry only
+    assert await refused("B", 1) == "NOT_FOUND"  # never issued: left to the job worker, which drops it
+    job = await store.jobs.claim(tenant, now=NOW * 2)
+    assert job.job_id == "A/2" and await store.jobs.claim(tenant, now=NOW * 2) is None
+    assert await store.jobs.queue_length(tenant) == 1  # A/2, leased

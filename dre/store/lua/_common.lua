@@ -272,3 +272,35 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   put_entry(k.bytxn, txn, entry)
   sweep_entries(k.coupon, k.bytxn, now)
 end
+
+-- A coupon call answered at a store's local instance is queued for central in the same atomic
+-- step as its transition (outbox_add.lua's logic, on the coupon calls' queue): the caller then
+-- passes the queue's three keys (list, items hash, settled hash) from KEYS[first], before the code
+-- change log's two (log_codes), and the call's id and JSON at ARGV[arg], ARGV[arg + 1]. Central
+-- (and a call passed on to it) passes none.
+-- Once per id: an id queued or settled before is not queued again.
+local function queue_for_central(first, arg)
+  if #KEYS < first + 4 then return end  -- only the log's two keys follow: not queued
+  local queue, items, settled = KEYS[first], KEYS[first + 1], KEYS[first + 2]
+  local id = ARGV[arg]
+  if redis.call('HEXISTS', settled, id) == 1 then return end
+  if redis.call('HSETNX', items, id, ARGV[arg + 1]) == 0 then return end
+  redis.call('RPUSH', queue, id)
+end
+
+-- The coupon code change log that feeds local instances (docs/local-store.md; the delta feed,
+-- api/central/feed.py): every script that changes a code's state logs it here, in the same
+-- atomic step as the change, from its LAST two KEYS - the log zset (code -> sequence number of
+-- its last change) and its sequence counter, both in the tenant's slot like the codes
+-- (dre/store/sync_keys.py). Logs codes[from..] (from: 1 unless given). Returns the last
+-- sequence number issued.
+local function log_codes(codes, from)
+  from = from or 1
+  local log, counter, n = KEYS[#KEYS - 1], KEYS[#KEYS], #codes - from + 1
+  local seq = redis.call('INCRBY', counter, n) - n
+  for i = from, #codes do
+    seq = seq + 1
+    redis.call('ZADD', log, seq, codes[i])
+  end
+  return seq
+end

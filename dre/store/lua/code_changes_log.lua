@@ -1,5 +1,6 @@
--- code_changes_log.lua: log that coupon codes changed (created, reserved, redeemed, cancelled,
--- activated, voided, claimed by a confirm), for the delta feed local instances page through
+-- code_changes_log.lua: log that coupon codes changed outside the coupon scripts (claimed by a
+-- confirm: the side-effects job logs them; the coupon scripts log their own changes, log_codes in
+-- _common.lua), for the delta feed local instances page through
 -- (their INDIVIDUAL codes are synced down, docs/local-store.md). A log entry names the code;
 -- the feed sends the code's state as it is when read.
 --
@@ -7,9 +8,4 @@
 -- ARGV[1] the first code; ARGV[i] code i
 --
 -- Returns the last sequence number issued.
-local seq = redis.call('INCRBY', KEYS[2], #ARGV) - #ARGV
-for i = 1, #ARGV do
-  seq = seq + 1
-  redis.call('ZADD', KEYS[1], seq, ARGV[i])
-end
-return seq
+return log_codes(ARGV)

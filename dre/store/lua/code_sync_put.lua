@@ -5,18 +5,22 @@
 -- ARGV[1] the entry (JSON) of the transaction holding central's reservation of it, or ""
 -- ARGV[2], ARGV[3], ...: central's fields and values (status, kind, typeId, ...)
 --
--- A code this store REDEEMED or RESERVED (by a local sale not yet accepted by central, e.g. while
--- central was away) keeps its local state while central still says it is usable (CREATED,
--- ACTIVE, RESERVED): written over, it would be honoured a second time here. Once central's state
--- is final (REDEEMED, EXPIRED, CANCELLED) it wins. A code central holds RESERVED comes with the
--- holding transaction's entry, written here too: that transaction's confirm at this store uses
--- the reservation as it would at central. Returns 1 when written, 0 when kept.
+-- A code this store REDEEMED or RESERVED (by a local sale or coupon call not yet accepted by
+-- central, e.g. while central was away) keeps its local state while central still says it is
+-- usable (CREATED, ACTIVE, RESERVED): written over, it would be honoured a second time here. So
+-- does a code CANCELLED here (voided while central was away, the void on its way to central:
+-- central never makes a CANCELLED INDIVIDUAL code usable again, so an open state there has not
+-- heard of it yet). Once central's state is final (REDEEMED, EXPIRED, CANCELLED) it wins. A
+-- code central holds RESERVED comes with the holding transaction's entry, written here too: that
+-- transaction's confirm at this store uses the reservation as it would at central. Returns 1
+-- when written, 0 when kept.
 local held = table.remove(ARGV, 1)
 local incoming = {}
 for i = 1, #ARGV, 2 do incoming[ARGV[i]] = ARGV[i + 1] end
 local mine = redis.call('HGET', KEYS[1], 'status')
 local open = {CREATED = true, ACTIVE = true, RESERVED = true}
-if (mine == 'REDEEMED' or mine == 'RESERVED') and open[incoming.status or ''] then return 0 end
+local used = {REDEEMED = true, RESERVED = true, CANCELLED = true}
+if used[mine or ''] and open[incoming.status or ''] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV))
 if held ~= '' and incoming.status == 'RESERVED' and (incoming.reservedTxn or '') ~= '' then

@@ -6,6 +6,7 @@
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)
 -- KEYS[8] the activating customer's code index (customer_coupons)
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] customerId   ARGV[3] now (ms)   ARGV[4] the code's typeId
 --
 -- Returns {code, status, customerId}
@@ -27,4 +28,5 @@ local valid_to = num(c.validTo, nil)
 if valid_to and now > valid_to then return fail('COUPON_UNAVAILABLE', code, 'EXPIRED') end
 redis.call('HSET', KEYS[1], 'status', 'ACTIVE', 'customerId', customer, 'activatedAt', now)
 redis.call('SADD', KEYS[8], code)
+log_codes({code})
 return {code, 'ACTIVE', customer}

@@ -3,8 +3,12 @@
 -- reservation of a code voided meanwhile is harmless: it answers CANCELLED too.)
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] transactionId of the reservation   ARGV[3] reservationId   ARGV[4] now
 -- ARGV[5] the code's typeId
+-- At a local instance: KEYS[9..11], ARGV[6..7] the coupon calls' queue,
+-- before the log's two keys (queue_for_central;
+-- only when this call released the hold: a cancel that changes nothing is not sent)
 --
 -- Returns {code, state}: state CANCELLED (before) or EXPIRED (it had lapsed already); {code,
 -- 'CANCELLED', 1} when this call released the hold (the change the code log records).
@@ -26,4 +30,6 @@ end
 reindex_expiry(c, k, KEYS[8], code)
 e.state = 'CANCELLED'
 put_entry(k.bytxn, txn, e)
+queue_for_central(9, 6)
+log_codes({code})
 return {code, 'CANCELLED', 1}

@@ -3,23 +3,26 @@
 -- is created and the colliding codes are returned so that Python draws new ones and retries.
 --
 -- KEYS[1..n] coupon hash of each new code
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] couponTypeId   ARGV[2] validFrom (ms or "")   ARGV[3] validTo (ms or "")
 -- ARGV[4] promotionIds (JSON)   ARGV[5] now (ms)
 -- ARGV[4+2i], ARGV[5+2i]  code i and "" (no owner) (i = 1..n)
 --
 -- Returns {1, code 1, ..., code n} when all were created (the codes: a journaled replay of this
 -- call, see actors/operation.py, answers the codes of its first run), else {0, colliding code, ...}.
+local n = #KEYS - 2
 local collided = {0}
-for i = 1, #KEYS do
+for i = 1, n do
   if redis.call('EXISTS', KEYS[i]) == 1 then collided[#collided + 1] = ARGV[4 + 2 * i] end
 end
 if #collided > 1 then return collided end
-for i = 1, #KEYS do
+for i = 1, n do
   redis.call('HSET', KEYS[i], 'code', ARGV[4 + 2 * i], 'status', 'ACTIVE', 'kind', 'INDIVIDUAL',
              'typeId', ARGV[1], 'customerId', ARGV[5 + 2 * i], 'validFrom', ARGV[2],
              'validTo', ARGV[3], 'max', 1, 'maxPerCustomer', 1, 'uses', 0,
              'promotionIds', ARGV[4], 'createdAt', ARGV[5])
 end
 local made = {1}
-for i = 1, #KEYS do made[#made + 1] = ARGV[4 + 2 * i] end
+for i = 1, n do made[#made + 1] = ARGV[4 + 2 * i] end
+log_codes(made, 2)
 return made

@@ -6,6 +6,7 @@
 -- colliding codes are returned so that Python draws new ones and retries.
 --
 -- KEYS[1] marker hash (field = grant id)   KEYS[2..n+1] coupon hash of each new code
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] grant id (field of the marker)   ARGV[2] couponTypeId   ARGV[3] validFrom (ms or "")
 -- ARGV[4] validTo (ms or "")   ARGV[5] promotionIds (JSON)   ARGV[6] now (ms)
 -- ARGV[5+2i], ARGV[6+2i]  code i and the customerId that owns it ("" = anyone) (i = 1..n)
@@ -19,12 +20,12 @@ if done then
   return out
 end
 local collided = {0}
-for i = 2, #KEYS do
+for i = 2, #KEYS - 2 do
   if redis.call('EXISTS', KEYS[i]) == 1 then collided[#collided + 1] = ARGV[3 + 2 * i] end
 end
 if #collided > 1 then return collided end
 local made = {}
-for i = 2, #KEYS do
+for i = 2, #KEYS - 2 do
   local code = ARGV[3 + 2 * i]
   redis.call('HSET', KEYS[i], 'code', code, 'status', 'ACTIVE', 'kind', 'INDIVIDUAL',
              'typeId', ARGV[2], 'customerId', ARGV[4 + 2 * i], 'validFrom', ARGV[3],
@@ -33,6 +34,7 @@ for i = 2, #KEYS do
   made[#made + 1] = code
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(made))
+log_codes(made)
 local out = {1}
 for _, c in ipairs(made) do out[#out + 1] = c end
 return out

@@ -4,13 +4,14 @@
 --
 -- KEYS[1..n] coupon hash of each new code
 -- KEYS[n+1..2n] the customer's code index (customer_coupons) of code i's customer
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] couponTypeId   ARGV[2] validFrom (ms or "")   ARGV[3] validTo (ms or "")
 -- ARGV[4] promotionIds (JSON)   ARGV[5] now (ms)
 -- ARGV[4+2i], ARGV[5+2i]  code i and the customerId it is issued to (i = 1..n)
 --
 -- Returns {1, code 1, ..., code n} when all were created (the codes: a journaled replay of this
 -- call, see actors/operation.py, answers the codes of its first run), else {0, colliding code, ...}.
-local n = #KEYS / 2
+local n = (#KEYS - 2) / 2
 local collided = {0}
 for i = 1, n do
   if redis.call('EXISTS', KEYS[i]) == 1 then collided[#collided + 1] = ARGV[4 + 2 * i] end
@@ -25,4 +26,5 @@ for i = 1, n do
 end
 local made = {1}
 for i = 1, n do made[#made + 1] = ARGV[4 + 2 * i] end
+log_codes(made, 2)
 return made

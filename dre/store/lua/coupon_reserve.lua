@@ -9,10 +9,14 @@
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
 -- KEYS[9] reservation index hash of the NEW reservationId
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] transactionId   ARGV[3] customerId or ""   ARGV[4] now (ms)
 -- ARGV[5] reservation ttl (ms)   ARGV[6] new reservationId (random, from Python)
 -- ARGV[7] ttl of the reservation index (ms)   ARGV[8] the code's typeId as read before the call
 -- ARGV[9] caller tag ("": not capped)
+-- At a local instance: KEYS[10..12], ARGV[10..11] the coupon calls' queue,
+-- before the log's two keys (queue_for_central
+-- in _common.lua; a replay queues nothing: the first call did)
 --
 -- Returns {reservationId, expiresAt, replayed (0|1)}
 -- Errors: NOT_FOUND code (unknown code); COUPON_UNAVAILABLE code reason (reason as in
@@ -58,4 +62,6 @@ put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', cus
 sweep_entries(k.coupon, k.bytxn, now)
 redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
 redis.call('PEXPIRE', KEYS[9], index_ttl)
+queue_for_central(10, 10)
+log_codes({code})
 return {rid, expires, 0}

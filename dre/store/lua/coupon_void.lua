@@ -5,7 +5,10 @@
 -- is marked voided then, so that writing the type again does not bring it back).
 --
 -- KEYS[1]..KEYS[7] the code's keys (see code_keys in _common.lua)   KEYS[8] tenant expiry zset
+-- KEYS[#KEYS-1] code change log zset   KEYS[#KEYS] its sequence counter (log_codes in _common.lua)
 -- ARGV[1] code   ARGV[2] now (ms)   ARGV[3] the code's typeId
+-- At a local instance: KEYS[9..11], ARGV[4..5] the coupon calls' queue,
+-- before the log's two keys (queue_for_central)
 --
 -- Returns {code, 'CANCELLED', cancelledAt (ms)}
 -- Errors: NOT_FOUND code; COUPON_UNAVAILABLE code ALREADY_REDEEMED|EXPIRED (terminal already).
@@ -26,4 +29,6 @@ redis.call('HSET', k.coupon, 'status', 'CANCELLED', 'cancelledAt', now, 'voidedA
 redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
 redis.call('DEL', k.holds, k.holders)
 redis.call('ZREM', KEYS[8], code)
+queue_for_central(9, 4)
+log_codes({code})
 return {code, 'CANCELLED', now}
