@@ -53,7 +53,10 @@ class JobSettings:
     recover_every_s: float = 5.0  # how often expired leases are looked for (also at start-up)
     sweep_every_s: float = 5.0  # how often expired coupon reservations are released
     store_down_s: float = 1.0  # pause of a runner after the store refused a claim (breaker open)
-    ordered: bool = False  # claim the oldest job of all queue buckets (a look at each first)
+    ordered: bool = False  # claim the oldest job of all queue buckets (a look at each first), one
+    # runner at a time, and start each job's handler only once the one claimed before it finished
+    # (its runner completes it meanwhile): handlers run in queue order, and several runners overlap
+    # the claim of the next job and the completion of the last with the handler of this one
 
     def backoff(self, attempts: int) -> float:
         return min(self.backoff_s * 2 ** max(0, attempts - 1), self.backoff_max_s, self.lease_s / 2)
@@ -74,6 +77,8 @@ class JobWorker(ScopedActor):
         self.settings = settings
         self._wake = trio.Event()
         self._next_tenant = 0
+        self._claiming = trio.Lock()  # ordered: claims one at a time
+        self._handled: trio.Event | None = None  # ordered: set once the handler of the last claim ended
         self.completed = 0  # jobs this worker completed (metrics, tests)
         self.failed_attempts = 0
 
@@ -96,8 +101,16 @@ class JobWorker(ScopedActor):
 
     async def _runner(self) -> None:
         while True:
+            after = handled = None
             try:
-                claimed = await self._claim_any()
+                if self.settings.ordered:
+                    async with self._claiming:
+                        claimed = await self._claim_any()
+                        if claimed is not None:  # this job's handler comes after the last one's
+                            after, handled = self._handled, trio.Event()
+                            self._handled = handled
+                else:
+                    claimed = await self._claim_any()
             except Exception as exc:  # noqa: BLE001 - 503 or any store fault: pause, try again
                 self._store.faults.record("jobs.claim", exc)
                 await trio.sleep(self.settings.store_down_s)
@@ -105,7 +118,7 @@ class JobWorker(ScopedActor):
             if claimed is None:
                 await self._idle()
                 continue
-            await self._run_one(*claimed)
+            await self._run_one(*claimed, after=after, handled=handled)
 
     async def _idle(self) -> None:
         with trio.move_on_after(self.settings.poll_s):
@@ -124,10 +137,19 @@ class JobWorker(ScopedActor):
                 return tenant, job
         return None
 
-    async def _run_one(self, tenant: str, job: ClaimedJob) -> None:
+    async def _run_one(self, tenant: str, job: ClaimedJob, after: trio.Event | None = None,
+                       handled: trio.Event | None = None) -> None:
+        """Run one job's handler (once ``after`` is set: the previous claim's handler ended, ordered)
+        and complete it; ``handled`` is set when the handler ended, however."""
         try:
-            with trio.fail_after(self.settings.job_timeout_s):
-                results = await self._handler(tenant, job)
+            try:
+                if after is not None:
+                    await after.wait()
+                with trio.fail_after(self.settings.job_timeout_s):
+                    results = await self._handler(tenant, job)
+            finally:
+                if handled is not None:
+                    handled.set()
             await self._store.jobs.complete(tenant, job.job_id, results)
             self.completed += 1
         except Exception as exc:  # noqa: BLE001 - any failure of a job is retried; Cancelled is not caught

@@ -33,6 +33,7 @@ from dre.side_effects import JobPayload
 from dre.store import keys, sync_keys
 from dre.store.records import ClaimedJob
 
+ORDERED_RUNNERS = 3  # a local instance's job runners (handlers one after the other, in queue order)
 EVENT_PREFIX = "confirm:"  # loyalty event keys of confirms (posevent uses its own key format)
 
 
@@ -108,11 +109,12 @@ async def start_side_effects(nursery: trio.Nursery, config: Config, store: Store
     ``await worker.aclose()`` before the store.
 
     ``handler`` replaces :class:`SideEffects` (a local instance's jobs queue the confirm for
-    central instead: ``actors.sync.QueueForCentral``); it then runs one job at a time, so jobs
-    finish in the order they were queued."""
+    central instead: ``actors.sync.QueueForCentral``); its jobs are then claimed in queue order
+    and their handlers run one after the other, in that order (JobSettings.ordered), by
+    ORDERED_RUNNERS runners: the next claim and the last completion overlap the handler."""
     if not store.available or (config.job_runners <= 0 and handler is None):
         return None  # (a local instance's handler always runs: its confirms reach central through it)
     lease = config.job_lease_s
-    settings = JobSettings(runners=config.job_runners if handler is None else 1, lease_s=lease, job_timeout_s=lease * 2 / 3,
+    settings = JobSettings(runners=config.job_runners if handler is None else ORDERED_RUNNERS, lease_s=lease, job_timeout_s=lease * 2 / 3,
                            recover_every_s=min(JobSettings.recover_every_s, lease / 2), ordered=handler is not None)
     return await start_job_worker(nursery, store, sorted(config.tenants), handler or SideEffects(store), settings)

@@ -7,13 +7,14 @@ a time), then starts central again on the same port and times how long the queue
 to 0 (the heartbeat's ``pendingTransactions``) while ``--lanes`` lanes keep evaluating at the
 local instance back to back. Prints the drain time and rate, and the lanes' evaluate latency
 during the drain (p50, p99, max) and before it (central away, nothing to drain), and checks that
-central counted every sale once (its budget's redemptions).
+central counted every sale once (its budget's redemptions), with the machine's load averages.
 
 Both servers and the load generator share the machine's CPUs.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -91,6 +92,12 @@ async def lanes(http: httpx.AsyncClient, n: int, stop: trio.Event, out: list[flo
             nursery.start_soon(lane, k)
 
 
+def load_average() -> str:
+    """The machine's 1- and 5-minute load averages: the figures depend on what else runs."""
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} / {five:.1f}"
+
+
 def percentiles(ms: list[float]) -> str:
     if not ms:
         return "no evaluates"
@@ -131,7 +138,8 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             await sell(http, args.transactions, args.concurrency)
             filled = time.perf_counter() - started
             await until(http, lambda h: h["pendingTransactions"] == args.transactions, "queue filled")
-            print(f"queue: {args.transactions} transactions sold offline in {filled:.1f} s")
+            print(f"queue: {args.transactions} transactions sold offline in {filled:.1f} s; "
+                  f"load average {load_average()}")
             quiet = await lanes_for(http, args.lanes, 3.0)
             print(f"lanes before the drain ({args.lanes}, central away): {percentiles(quiet)}")
 
@@ -145,7 +153,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
                 drained = time.perf_counter() - back
                 stop.set()
         print(f"drain: {args.transactions} transactions in {drained:.1f} s after central answered "
-              f"({args.transactions / drained:.0f}/s)")
+              f"({args.transactions / drained:.0f}/s); load average {load_average()}")
         print(f"lanes during the drain ({args.lanes}): {percentiles(during)}")
         async with httpx.AsyncClient(base_url=central.url, headers=HQ, timeout=60) as admin:
             leases = (await admin.get("/admin/sync/leases")).json()["promotions"]

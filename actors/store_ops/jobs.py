@@ -67,17 +67,25 @@ class JobQueue(StorePart):
         Jobs already finished (a duplicate delivery) or gone are dropped from the queue; a job
         whose confirm is still settling is left for later.
 
-        ``ordered``: the oldest claimable job of all buckets (a look at every bucket first: a
-        local instance forwards its confirms to central in the order they were made)."""
+        ``ordered``: the oldest claimable job of all buckets (a local instance forwards its
+        confirms to central in the order they were made): on one Redis node (a local instance's)
+        one job_claim.lua call reads them all; on a cluster a look at each bucket first."""
         buckets = keys.job_buckets(tenant)
         first = self._next.get(tenant, 0)
-        if ordered:
+        if ordered and self._core.links.clustered:  # buckets in several slots: a look at each first
             t = now if now is not None else now_ms()
-            heads = []
-            for b, key in enumerate(buckets):
-                head = await self._core.call(lambda p, k=key: p.zrangebyscore(k, "-inf", t, 0, 1, withscores=True))
-                heads += [(score, job_id, b) for job_id, score in head]
+            heads = [(score, job_id, b) for b, key in enumerate(buckets) for job_id, score in await self._core.call(
+                lambda p, k=key: p.zrangebyscore(k, "-inf", t, 0, 1, withscores=True))]
             first = min(heads)[2] if heads else first
+        elif ordered:  # one node (a local instance): one script call reads every bucket and claims
+            while True:
+                t = now if now is not None else now_ms()
+                job_id = await self._core.call_script(self._core.scripts.job_claim, buckets, [t, ms(lease_s)])
+                if job_id is None:
+                    return None
+                job = await self._start(tenant, keys.job_bucket(tenant, job_id), job_id, t)
+                if job is not None:
+                    return job
         for i in range(len(buckets)):
             b = (first + i) % len(buckets)
             while True:

@@ -24,6 +24,8 @@ judged by the store, within its lease; central judges the others and the coupons
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from actors.sync import LATE, ForwardedTransactions, Leases
 from api.admin.promotions import budget_limits
 from actors.sync.conflicts import TAKEN
@@ -94,8 +96,44 @@ def _record(item: dict, found: list[dict]) -> dict:
             "storeId": item.get("storeId"), "confirmedAt": item["confirmedAt"], "conflicts": found}
 
 
-async def accept(services: Services, tenant: str, item: dict, *, strict: bool = False) -> dict:
+class Leased(NamedTuple):
+    """A forwarded transaction's iteration after its lease step (:func:`use_leases`): what its
+    commit is left to consume, the conflicts found so far, and (strict) the leased promotions
+    to count once committed."""
+
+    iteration: dict  # a copy: promotions sold within a lease no longer carry a budget
+    found: list[dict]
+    held: list[dict]
+
+
+async def use_leases(services: Services, tenant: str, item: dict, strict: bool = False) -> Leased:
+    """The first step of :func:`accept`: check the iteration and count its sales against the
+    store's leases (once per transaction: a second call finds the first's answer); strict: only
+    take the leased promotions' budgets out, to be counted once committed.
+
+    Raises DREError: 400 (a promotion applied twice), 503 when the store is unavailable.
+    """
+    txn_key = keys.job_id(item["transactionId"], item["transactionCounter"])
+    # forwarded: its job's audit record then reads the conflicts (a POS confirm's job need not)
+    iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())],
+                     forwarded=True)
+    ids = [a["promotionId"] for a in iteration["applied"]]
+    if len(set(ids)) != len(ids):
+        raise invalid("a promotion is applied twice in the iteration",
+                      [Issue("iteration.applied", "promotionId must be unique")])
+    found: list[dict] = []
+    held: list[dict] = []
+    if item.get("instanceId") and strict:  # counted against the leases once committed, in accept
+        held = await _take_leased(services, tenant, item["instanceId"], iteration)
+    elif item.get("instanceId"):
+        found = await _use_leases(services, tenant, item, txn_key, iteration)
+    return Leased(iteration, found, held)
+
+
+async def accept(services: Services, tenant: str, item: dict, leased: Leased | None = None, *,
+                 strict: bool = False) -> dict:
     """Commit one forwarded transaction (api.central.schemas.ForwardedTransaction as a dict);
+    ``leased``: its :func:`use_leases` step, when the caller ran it already (not strict);
     ``strict``: as judged (a refusal raised, nothing stripped), see the module's doc.
 
     Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded.
@@ -107,19 +145,7 @@ async def accept(services: Services, tenant: str, item: dict, *, strict: bool = 
     txn, counter = item["transactionId"], item["transactionCounter"]
     txn_key = keys.job_id(txn, counter)
     forwarded = ForwardedTransactions(store.core)
-    # forwarded: its job's audit record then reads the conflicts (a POS confirm's job need not)
-    iteration = dict(item["iteration"], applied=[dict(a) for a in item["iteration"].get("applied", ())],
-                     forwarded=True)
-    ids = [a["promotionId"] for a in iteration["applied"]]
-    if len(set(ids)) != len(ids):
-        raise invalid("a promotion is applied twice in the iteration",
-                      [Issue("iteration.applied", "promotionId must be unique")])
-    found: list[dict] = []
-    held: list[dict] = []
-    if item.get("instanceId") and strict:  # counted against the leases once committed, below
-        held = await _take_leased(services, tenant, item["instanceId"], iteration)
-    elif item.get("instanceId"):
-        found = await _use_leases(services, tenant, item, txn_key, iteration)
+    iteration, found, held = leased or await use_leases(services, tenant, item, strict)
     if found and await forwarded.conflicts_of(tenant, txn_key) is None:  # kept before the commit
         await forwarded.record_conflicts(tenant, txn_key, _record(item, found))
     replay = False

@@ -9,6 +9,7 @@ from quart_schema import document_response
 from actors.sync import ForwardedTransactions as ForwardedStore
 from actors.sync import Leases, outstanding
 from api.central.accept import accept
+from api.central.batch import accept_batch
 from api.central.feed import feed_page, page_size
 from api.central.lease_expiry import reclaim_expired
 from api.admin.promotions import budget_limits
@@ -21,7 +22,6 @@ from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
 from api.services import current_services
-from dre.errors import DREError
 from dre.money import to_major
 from dre.store.records import NO_LIMIT
 
@@ -48,22 +48,15 @@ async def feed() -> Response:
 @document_response(ForwardedResults, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
 async def transactions(data: ForwardedTransactions) -> Response:
-    """Commit transactions a local instance confirmed, in order, each exactly once (by
+    """Commit transactions a local instance confirmed, as if in order (those that share no
+    budget, coupon or customer are committed concurrently), each exactly once (by
     transactionId + transactionCounter: a second delivery is REPLAYED and changes nothing).
     A budget used up or a coupon claimed elsewhere does not undo the store's sale: the part is
     left out of what is consumed and listed in `conflicts` (and in GET /admin/sync/conflicts).
     A transaction central cannot commit is REFUSED with its `error`; the others go on."""
-    s = current_services()
-    results = []
-    for t in data.transactions:
-        try:
-            results.append(await accept(s, g.tenant, t.model_dump(exclude_none=True)))
-        except DREError as err:
-            if err.status >= 500:
-                raise  # store away: the instance sends the batch again (the done ones replay)
-            results.append({"transactionId": t.transactionId, "transactionCounter": t.transactionCounter,
-                            "status": "REFUSED", "conflicts": [], "error": err.to_json()["error"]})
-    return json_response({"results": results})
+    # a store fault is a 503: the instance sends the batch again (the done ones replay)
+    items = [t.model_dump(exclude_none=True) for t in data.transactions]
+    return json_response({"results": await accept_batch(current_services(), g.tenant, items)})
 
 
 @bp.post("/admin/sync/confirm")

@@ -160,3 +160,25 @@ async def test_any_store_fault_in_the_background_is_logged_retried_and_never_fat
     counts = {name: f.count for name, f in store.faults.by_actor.items()}
     assert counts == {"jobs.claim": 3, "jobs.recover": 2, "jobs.sweep": 2}
     assert "MovedError" in store.faults.by_actor["jobs.claim"].last_error
+
+
+async def test_ordered_jobs_are_handled_one_after_the_other_in_queue_order_by_several_runners(store):
+    """A local instance's jobs (ordered): several runners, but each handler starts only once the
+    one claimed before it ended, so the outbox gets its transactions in the order they were queued."""
+    ids = [await enqueue(store, f"T{i:02d}") for i in range(9)]
+    await trio.sleep(0.15)  # past the enqueue hold: all claimable at once
+    ended, running = [], []
+
+    async def slower_first(tenant, job):  # unordered, the later (faster) ones would end first
+        running.append(job.job_id)
+        assert len(running) == 1, running  # never two handlers at once
+        await trio.sleep(0.01 * (9 - len(ended)))
+        running.remove(job.job_id)
+        ended.append(job.job_id)
+        return "{}"
+
+    settings = JobSettings(**{**FAST.__dict__, "runners": 3, "ordered": True, "job_timeout_s": 1.0, "lease_s": 2.0})
+    async with open_job_worker(store, [TENANT], slower_first, settings):
+        for job_id in ids:
+            await wait_status(store, job_id, "COMPLETED")
+    assert ended == ids

@@ -205,6 +205,41 @@ async def test_a_sale_forwarded_after_its_lease_was_reclaimed_is_counted_and_rep
     assert [(c["transactionId"], c["conflicts"]) for c in listed] == [("L1", [conflict])]
 
 
+async def test_a_batch_is_decided_as_if_in_order_though_its_transactions_are_committed_together(client, services):
+    """T1 and T2 both claim the last redemption of ONE; T1 also a code redeemed before, so its
+    commit is refused once and comes again (stripped of the code) - T2 must still wait for it:
+    the earlier wins, each conflict is recorded once, and the batch sent again changes nothing."""
+    await load(services, [ONE_USE, HUNDRED, *promos.ALL])
+    code = (await coupon_types(services))[0]
+    [used] = await send(client, forwarded("T0", HUNDRED, 100, (code,)))
+    assert used["status"] == "ACCEPTED" and used["conflicts"] == []
+    others = [forwarded(f"F{i}", HUNDRED, 100) for i in range(8)]  # independent of T1/T2: committed alongside
+    batch = [*others[:4], forwarded("T1", ONE_USE, 100, (code,)), *others[4:], forwarded("T2", ONE_USE, 100)]
+    results = await send(client, *batch)
+    assert [r["transactionId"] for r in results] == [t["transactionId"] for t in batch]
+    assert all(r["status"] == "ACCEPTED" for r in results)
+    by_id = {r["transactionId"]: r["conflicts"] for r in results}
+    assert by_id["T1"] == [{"type": "COUPON", "code": code, "reason": "ALREADY_REDEEMED"}]
+    assert by_id["T2"] == [{"type": "BUDGET", "promotionId": "ONE", "reason": "redemptions", "amount": 1.0}]
+    assert all(by_id[t["transactionId"]] == [] for t in others)
+
+    again = await send(client, *batch)
+    assert [r["status"] for r in again] == ["REPLAYED"] * len(batch)
+    assert {r["transactionId"]: r["conflicts"] for r in again} == by_id
+    listed = (await get(client, "/admin/sync/conflicts"))["conflicts"]
+    assert sorted(c["transactionId"] for c in listed) == ["T1", "T2"]
+    assert (await get(client, "/admin/promotions/ONE/budget"))["redemptions"] == {"limit": 1, "consumed": 1, "remaining": 0}
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 9.0  # T0 and the 8 others, once
+
+
+async def test_a_transaction_sent_twice_in_one_batch_is_committed_once(client, services):
+    await load(services, [HUNDRED])
+    item = forwarded("D1", HUNDRED, 250)
+    results = await send(client, item, forwarded("D2", HUNDRED, 100), item)
+    assert [r["status"] for r in results] == ["ACCEPTED", "ACCEPTED", "REPLAYED"]
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 3.5
+
+
 async def test_a_strict_confirm_answers_a_refusal_commits_nothing_and_counts_a_lease_once_committed(client, services):
     """POST /admin/sync/confirm (a confirm at a local instance, judged by central first)."""
     await load(services, [ONE_USE, HUNDRED, *promos.ALL])
