@@ -59,6 +59,11 @@ ADMIN_ONLY = [
                                                                  "currency": "EUR", "savingsSummary": {
                                                                      "totalSavings": 0.0, "byPromotion": [],
                                                                      "loyaltyPointsEarned": 0}}}}}]}),
+    ("POST", "/admin/sync/confirm", {"transactionId": "F2", "transactionCounter": 1, "confirmedAt": 0,
+                                     "iteration": {"response": {"totals": {
+                                         "gross": 1.0, "discount": 0.0, "net": 1.0, "currency": "EUR",
+                                         "savingsSummary": {"totalSavings": 0.0, "byPromotion": [],
+                                                            "loyaltyPointsEarned": 0}}}}}),
     ("GET", "/admin/sync/leases", None),
     ("POST", "/admin/sync/leases/return", {"instanceId": "i1", "returns": [
         {"promotionId": "P", "returnId": "r1", "amount": 0, "redemptions": 0}]}),

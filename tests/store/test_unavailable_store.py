@@ -78,6 +78,7 @@ CALLS = {
         "put": lambda p: p.put(T, "P1", "{}"),
         "create": lambda p: p.create(T, "P1", "{}"),
         "seed": lambda p: p.seed(T, {"P1": "{}"}),
+        "written": lambda p: p.written(T),
         "get": lambda p: p.get(T, "P1"),
         "delete": lambda p: p.delete(T, "P1"),
         "all": lambda p: p.all(T),
