@@ -32,7 +32,7 @@ import trio
 
 from actors.store import Store
 from api.services.budgets import REFRESH_S
-from bench.simulation.plan import Plan, Planner, Rules, compile_rules
+from bench.simulation.plan import Plan, Planner, Priced, Rules, compile_rules
 from bench.simulation.scenario import Scenario
 from bench.simulation.summary import DaySummary, PromotionTotals
 from dre.store.records import NO_LIMIT, BudgetUse, CouponClaim
@@ -68,16 +68,22 @@ class DayReplay:
 
     # ---- confirming (I/O; through the store actor) -------------------------------------------
 
-    def _claims(self, uses: tuple) -> tuple[list[BudgetUse], list[CouponClaim]]:
-        promos, claims = [], []
-        ledger = self.planner.ledger
-        for j, cents in uses:
-            if j < self.planner.nb:
-                promos.append(BudgetUse(self.budget_ids[j], cents, int(ledger.rlim[j]), int(ledger.alim[j]),
-                                        NO_LIMIT))
-            else:
-                claims.append(CouponClaim(self.budget_ids[j]))
-        return promos, claims
+    def _uses_of(self, pr: Priced, rows: np.ndarray) -> list[tuple[list[BudgetUse], list[CouponClaim]]]:
+        """The budget uses and coupon claims of the rows ``rows`` (sorted) of ``pr``, as
+        ``Priced.uses`` gives them (promotions in rank order, then the code), built from the
+        slice's arrays at once rather than row by row."""
+        ledger, nb = self.planner.ledger, self.planner.nb
+        head = [(self.budget_ids[j], int(ledger.rlim[j]), int(ledger.alim[j])) for j in range(nb)]
+        pick = np.zeros(len(pr.idx), dtype=np.bool_)
+        pick[rows] = True
+        e = (pr.j >= 0) & pick[pr.owner]
+        promos: dict[int, list[BudgetUse]] = {r: [] for r in rows.tolist()}
+        for r, j, cents in zip(pr.owner[e].tolist(), pr.j[e].tolist(), pr.res.amount[e].tolist()):
+            pid, rlim, alim = head[j]
+            promos[r].append(BudgetUse(pid, cents, rlim, alim, NO_LIMIT))
+        claim = pr.claim.tolist()
+        code_j = pr.code_j.tolist()
+        return [(uses, [CouponClaim(self.budget_ids[code_j[r]])] if claim[r] else []) for r, uses in promos.items()]
 
     def confirms_of(self, plan: Plan) -> tuple[list, list]:
         """(accepted, refused): (transaction id, budget uses, coupon claims) per confirm to send."""
@@ -86,11 +92,14 @@ class DayReplay:
             rows = plan.accepted[k]
             sends = np.zeros(len(rows), dtype=np.bool_)
             sends[pr.owner[pr.j >= 0]] = True
-            for row in np.nonzero(rows & (sends | pr.claim))[0].tolist():
-                accepted.append((f"{plan.minute}-{int(pr.idx[row])}", *self._claims(pr.uses(row))))
+            sel = np.nonzero(rows & (sends | pr.claim))[0]
+            if len(sel):
+                baskets = pr.idx[sel].tolist()
+                accepted += [(f"{plan.minute}-{basket}", *uses) for basket, uses in zip(baskets, self._uses_of(pr, sel))]
         for k, row, attempt, _ in plan.refused:
             pr = plan.priced[k]
-            refused.append((f"{plan.minute}-{int(pr.idx[row])}-r{attempt}", *self._claims(pr.uses(row))))
+            uses = self._uses_of(pr, np.array([row]))[0]
+            refused.append((f"{plan.minute}-{int(pr.idx[row])}-r{attempt}", *uses))
         return accepted, refused
 
     async def _send(self, confirms: list, minute: int, expect_confirmed: bool) -> None:
