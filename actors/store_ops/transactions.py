@@ -259,6 +259,51 @@ class Transactions(StorePart):
         Returns the script's reply (the verdict first; a refusal is a reply, not an exception)."""
         return await self._commit(tenant, txn_id, 1, None, promotions, coupons, "{}", now_ms(), ttl_s, "", {})
 
+    async def commit_unsealed_batch(self, tenant: str, confirms: Sequence[Unsealed], *, ttl_s: float) -> list:
+        """:meth:`commit_unsealed` of many transactions as ONE confirm.lua call in its packed
+        form: the budgets' and codes' keys and limits once, then per transaction its id and its
+        uses as (budget, cents) pairs and codes. Each is judged and committed on its own, in this
+        order, by the same judge as a lone confirm. One reply per transaction as the script gives
+        it (``['ERROR', message]``: its commit raised). What ``dre simulate`` confirms with."""
+        none = keys.none_key(tenant)
+        shared = [none, keys.exhausted_budgets(tenant), keys.coupon_expiry(tenant), keys.budget_remaining(tenant)]
+        budget_at: dict[tuple, int] = {}  # (promotion id, limits) -> b
+        code_at: dict[str, int] = {}
+        budget_args: list[object] = []
+        items: list[object] = []
+        own: list[str] = []
+        for txn_id, promotions, coupons in confirms:
+            if len({p.promotion_id for p in promotions}) != len(promotions):
+                raise ValueError("a promotion is listed twice: aggregate its amount first")
+            if any(p.amount_cents < 0 for p in promotions):
+                raise ValueError("budget amounts are >= 0 (returns do not consume budget)")
+            if any(c.reservation_id for c in coupons) or len({c.code for c in coupons}) != len(coupons):
+                raise ValueError("unsealed confirms claim each code once, directly (no reservation)")
+            items += [txn_id, len(promotions), len(coupons)]
+            for p in promotions:
+                limits = (p.promotion_id, p.redemption_limit, p.amount_limit_cents, p.per_customer_limit)
+                b = budget_at.get(limits)
+                if b is None:
+                    b = budget_at[limits] = len(budget_at) + 1
+                    budget_args += limits
+                items += [b, p.amount_cents]
+            for c in coupons:
+                if c.code not in code_at:
+                    code_at[c.code] = len(code_at) + 1
+                items.append(code_at[c.code])
+            own += [keys.txn_confirmed(tenant, txn_id), keys.txn_sale(tenant, txn_id)]
+        for (promotion_id, *_), b in budget_at.items():
+            shared += [keys.budget(tenant, promotion_id), keys.budget_customers(tenant, promotion_id)]
+        code_args: list[object] = []
+        for code in code_at:  # a code's type never changes: read before the script, checked by it
+            type_id = await type_of(self._core, tenant, code)
+            shared += code_keys(tenant, code, type_id)
+            code_args += [code, type_id]
+        args = ["packed", now_ms(), ms(ttl_s), "{}", ms(RETURN_WINDOW_S), len(budget_at), len(code_at),
+                len(confirms), *budget_args, *code_args, *items]
+        # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
+        return await self._core.call_script(self._core.scripts.confirm, shared + own, args, durable=True)
+
     async def _commit(self, tenant: str, txn_id: str, counter: int, customer_id: str | None,
                       promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str,
                       now: int, ttl_s: float, sale_record: str,
@@ -337,6 +382,9 @@ class Transactions(StorePart):
     async def confirmed(self, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""
         return await read_confirmed(self._core, tenant, txn_id)
+
+
+Unsealed = tuple[str, Sequence[BudgetUse], Sequence[CouponClaim]]  # (transactionId, budget uses, coupon claims)
 
 
 def _confirmable(reply: list, txn_id: str, counter: int) -> Confirmable:

@@ -3,17 +3,19 @@ of the slices before them go to Redis through the real confirm script, many at o
 
 Two tasks share the trio loop: the planner draws, prices (in a worker thread; numpy and the
 kernels release the GIL) and judges slice after slice, at most PLANS_AHEAD ahead; the confirmer
-sends the judged slices' confirms through the store actor, CONFIRM_CONCURRENCY in flight per
-slice (the actor runs whatever is waiting as one pipeline). The confirms the forecast accepts go
-out as soon as their slice is judged, several slices' at once; those it refuses wait until every
-accepted one before them has landed (bench.simulation.ledger says why this makes the verdicts the
-same whatever order Redis takes concurrent confirms in). Redis's verdicts are counted; one that
-differs from the forecast is counted in ``storeDisagreements``.
+sends the judged slices' confirms as confirm.lua calls in its packed form
+(store.transactions.commit_unsealed_batch: CONFIRMS_PER_CALL transactions a call, each judged on
+its own in order by the same judge as a lone confirm), CALLS_IN_FLIGHT calls per slice at once.
+The confirms the forecast accepts go out as soon as their slice is judged, several slices' at
+once; those it refuses wait until every accepted one before them has landed
+(bench.simulation.ledger says why this makes the verdicts the same whatever order Redis takes
+concurrent confirms in). Redis's verdicts are counted; one that differs from the forecast is
+counted in ``storeDisagreements``.
 
-A basket's confirm is ``confirm.lua`` alone (store.transactions.commit_unsealed): no evaluate can
-race a replayed basket, so the counter, seal and settle scripts of a lane's confirm would only add
-round trips. Baskets touching no budget and no coupon change no store state: not sent; their
-discounts count all the same.
+A basket's confirm is confirm.lua's alone (no counter, seal or settle script): no evaluate can
+race a replayed basket, so a lane's other confirm steps would only add round trips. Baskets
+touching no budget and no coupon change no store state: not sent; their discounts count all the
+same.
 
 Simplifications (docs/simulation.md): no customers (no per-customer limits); coupons are GENERIC
 codes of the scenario's coupon types; a basket consumes of a budget its net discount of that
@@ -30,14 +32,15 @@ import trio
 
 from actors.store import Store
 from api.services.budgets import REFRESH_S
-from bench.simulation.plan import Plan, Planner, Rules, compile_rules
+from bench.simulation.plan import Plan, Planner, Priced, Rules, compile_rules
 from bench.simulation.scenario import Scenario
 from bench.simulation.summary import DaySummary, PromotionTotals
 from dre.store.records import NO_LIMIT, BudgetUse, CouponClaim
 
 __all__ = ["Rules", "compile_rules", "replay_day", "setup_coupons"]
 
-CONFIRM_CONCURRENCY = 1024  # confirms in flight at once: enough to fill the store actor's pipelines
+CONFIRMS_PER_CALL = 128  # transactions per confirm.lua call (its batch form; ~2-3 ms of Redis a call)
+CALLS_IN_FLIGHT = 4  # calls of one slice's confirms under way at once (Redis works while the next is built)
 PLANS_AHEAD = 2  # slices priced and judged before their confirms are sent
 SLICES_IN_FLIGHT = 3  # slices whose confirms are under way at once
 SIM_TTL_S = 3600  # the simulation's transactions need not outlive the run
@@ -65,16 +68,22 @@ class DayReplay:
 
     # ---- confirming (I/O; through the store actor) -------------------------------------------
 
-    def _claims(self, uses: tuple) -> tuple[list[BudgetUse], list[CouponClaim]]:
-        promos, claims = [], []
-        ledger = self.planner.ledger
-        for j, cents in uses:
-            if j < self.planner.nb:
-                promos.append(BudgetUse(self.budget_ids[j], cents, int(ledger.rlim[j]), int(ledger.alim[j]),
-                                        NO_LIMIT))
-            else:
-                claims.append(CouponClaim(self.budget_ids[j]))
-        return promos, claims
+    def _uses_of(self, pr: Priced, rows: np.ndarray) -> list[tuple[list[BudgetUse], list[CouponClaim]]]:
+        """The budget uses and coupon claims of the rows ``rows`` (sorted) of ``pr``, as
+        ``Priced.uses`` gives them (promotions in rank order, then the code), built from the
+        slice's arrays at once rather than row by row."""
+        ledger, nb = self.planner.ledger, self.planner.nb
+        head = [(self.budget_ids[j], int(ledger.rlim[j]), int(ledger.alim[j])) for j in range(nb)]
+        pick = np.zeros(len(pr.idx), dtype=np.bool_)
+        pick[rows] = True
+        e = (pr.j >= 0) & pick[pr.owner]
+        promos: dict[int, list[BudgetUse]] = {r: [] for r in rows.tolist()}
+        for r, j, cents in zip(pr.owner[e].tolist(), pr.j[e].tolist(), pr.res.amount[e].tolist()):
+            pid, rlim, alim = head[j]
+            promos[r].append(BudgetUse(pid, cents, rlim, alim, NO_LIMIT))
+        claim = pr.claim.tolist()
+        code_j = pr.code_j.tolist()
+        return [(uses, [CouponClaim(self.budget_ids[code_j[r]])] if claim[r] else []) for r, uses in promos.items()]
 
     def confirms_of(self, plan: Plan) -> tuple[list, list]:
         """(accepted, refused): (transaction id, budget uses, coupon claims) per confirm to send."""
@@ -83,50 +92,60 @@ class DayReplay:
             rows = plan.accepted[k]
             sends = np.zeros(len(rows), dtype=np.bool_)
             sends[pr.owner[pr.j >= 0]] = True
-            for row in np.nonzero(rows & (sends | pr.claim))[0].tolist():
-                accepted.append((f"{plan.minute}-{int(pr.idx[row])}", *self._claims(pr.uses(row))))
+            sel = np.nonzero(rows & (sends | pr.claim))[0]
+            if len(sel):
+                baskets = pr.idx[sel].tolist()
+                accepted += [(f"{plan.minute}-{basket}", *uses) for basket, uses in zip(baskets, self._uses_of(pr, sel))]
         for k, row, attempt, _ in plan.refused:
             pr = plan.priced[k]
-            refused.append((f"{plan.minute}-{int(pr.idx[row])}-r{attempt}", *self._claims(pr.uses(row))))
+            uses = self._uses_of(pr, np.array([row]))[0]
+            refused.append((f"{plan.minute}-{int(pr.idx[row])}-r{attempt}", *uses))
         return accepted, refused
 
     async def _send(self, confirms: list, minute: int, expect_confirmed: bool) -> None:
-        """Send ``confirms``, CONFIRM_CONCURRENCY at once, and count Redis's verdicts."""
-        todo = iter(confirms)
-        commit = self.store.transactions.commit_unsealed
+        """Send ``confirms`` as confirm.lua calls of CONFIRMS_PER_CALL transactions each (judged in
+        order within a call), CALLS_IN_FLIGHT calls at once, and count Redis's verdicts."""
+        chunks = iter([confirms[i:i + CONFIRMS_PER_CALL] for i in range(0, len(confirms), CONFIRMS_PER_CALL)])
+        commit = self.store.transactions.commit_unsealed_batch
         day = self.day
         if self._in_flight == 0:
             self._busy_since = time.perf_counter()
         self._in_flight += 1
 
         async def worker() -> None:
-            for txn, promos, claims in todo:
-                reply = await commit(self.tenant, txn, promotions=promos, coupons=claims, ttl_s=SIM_TTL_S)
-                verdict = reply[0]
-                if (verdict == "CONFIRMED") != expect_confirmed:
-                    day.disagreements += 1
-                if verdict == "CONFIRMED":
-                    day.coupon_redemptions += len(claims)
-                    for pid in reply[3:]:  # slices overlap: the earliest minute that used it up
-                        t = day.promotions[pid]
-                        t.exhausted_minute = min(minute, t.exhausted_minute if t.exhausted_minute is not None
-                                                 else minute)
-                elif verdict == "BUDGET_EXHAUSTED":
-                    day.promotions[reply[1]].refused += 1
-                elif verdict == "COUPON_UNAVAILABLE":
-                    day.coupon_refusals += 1
-                else:
-                    raise RuntimeError(f"confirm.lua answered {reply[:3]} to a replayed basket")
+            for chunk in chunks:
+                replies = await commit(self.tenant, chunk, ttl_s=SIM_TTL_S)
+                day.confirm_calls += 1
+                for (_, _, claims), reply in zip(chunk, replies, strict=True):
+                    self._count(reply, len(claims), minute, expect_confirmed)
 
         try:
             async with trio.open_nursery() as nursery:
-                for _ in range(min(CONFIRM_CONCURRENCY, len(confirms))):
+                for _ in range(CALLS_IN_FLIGHT):
                     nursery.start_soon(worker)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
                 day.store_seconds += time.perf_counter() - self._busy_since
         day.confirms += len(confirms)
+
+    def _count(self, reply: list, claims: int, minute: int, expect_confirmed: bool) -> None:
+        """One confirm's verdict into the day's totals."""
+        day = self.day
+        verdict = reply[0]
+        if (verdict == "CONFIRMED") != expect_confirmed:
+            day.disagreements += 1
+        if verdict == "CONFIRMED":
+            day.coupon_redemptions += claims
+            for pid in reply[3:]:  # slices overlap: the earliest minute that used it up
+                t = day.promotions[pid]
+                t.exhausted_minute = min(minute, t.exhausted_minute if t.exhausted_minute is not None else minute)
+        elif verdict == "BUDGET_EXHAUSTED":
+            day.promotions[reply[1]].refused += 1
+        elif verdict == "COUPON_UNAVAILABLE":
+            day.coupon_refusals += 1
+        else:
+            raise RuntimeError(f"confirm.lua answered {reply[:3]} to a replayed basket")
 
     async def confirm_all(self, plans: trio.MemoryReceiveChannel[Plan],
                           on_done: Callable[[], None] | None = None) -> None:

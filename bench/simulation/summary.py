@@ -41,7 +41,8 @@ class DaySummary:
     coupon_redemptions: int = 0
     coupon_refusals: int = 0
     unconfirmed: int = 0  # baskets still refused after re-pricing (left out of every total)
-    confirms: int = 0  # confirm.lua calls
+    confirms: int = 0  # transactions confirmed through confirm.lua (accepted or refused)
+    confirm_calls: int = 0  # confirm.lua calls they went in (many transactions a call)
     disagreements: int = 0  # Redis verdicts that differ from the forecast (bench.simulation.ledger)
     store_requests: int = 0  # requests the store actor answered, and the pipelines it ran them in
     store_pipelines: int = 0
@@ -72,6 +73,7 @@ class DaySummary:
             "couponRefusals": self.coupon_refusals,
             "unconfirmedBaskets": self.unconfirmed,
             "confirms": self.confirms,
+            "confirmsPerCall": round(self.confirms / self.confirm_calls, 1) if self.confirm_calls else None,
             "storeDisagreements": self.disagreements,
             "storeRequestsPerPipeline": round(self.store_requests / self.store_pipelines, 1)
             if self.store_pipelines else None,

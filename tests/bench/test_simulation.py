@@ -70,7 +70,7 @@ async def test_confirms_within_a_refresh_are_refused_and_repriced(redis_url, tmp
     s = day.to_json()
     one = s["promotions"][0]
     assert s["baskets"] == 600 and s["unconfirmedBaskets"] == 0 and s["storeDisagreements"] == 0
-    assert s["storeRequestsPerPipeline"] > 1  # the confirms of a slice go out together
+    assert s["confirmsPerCall"] > 1  # the confirms of a slice go out together, many a script call
     assert one["spend"] == 49.0 and one["redemptions"] == 49 and one["budgetExhaustedAt"] is None
     assert one["refusedAtConfirm"] == 1 and one["leftOutForBudget"] == 600 - 50
 

@@ -35,6 +35,9 @@ from tests.store.test_store_confirm_batch import (  # noqa: F401
     test_a_refused_transaction_in_the_middle_of_a_batch_writes_nothing_and_the_others_commit,
     test_batched_and_one_at_a_time_give_identical_verdicts_and_state,
 )
+from tests.store.test_store_confirm_packed import (  # noqa: F401
+    test_packed_batch_gives_the_verdicts_and_state_of_one_at_a_time,
+)
 from tests.store.test_store_jobs import (  # noqa: F401
     test_a_job_whose_confirm_committed_but_never_settled_runs,
     test_a_job_whose_confirm_is_in_flight_waits_and_one_never_committed_is_dropped,

@@ -23,6 +23,7 @@ CALLS = {
                                        coupons=[CouponClaim("C1")], answer="{}", job_payload="{}"),
         "commit_unsealed": lambda p: p.commit_unsealed(T, "T1", promotions=[BudgetUse("P1", 100)], coupons=[],
                                                        ttl_s=60),
+        "commit_unsealed_batch": lambda p: p.commit_unsealed_batch(T, [("T1", [BudgetUse("P1", 100)], [])], ttl_s=60),
         "confirmed": lambda p: p.confirmed(T, "T1"),
         "sale": lambda p: p.sale(T, "T1"),
     },

@@ -81,11 +81,9 @@ local function confirmed_marker(key)
   return h[1], h[2]
 end
 
--- One transaction's confirm: its keys are KEYS[ko+1 .. ko+nk], its arguments ARGV[ao+1 .. ao+na]
--- (K and A below, numbered as in the header); the coupon keys are read in place (code_keys).
-local function confirm_one(ko, nk, ao, na)
-  local K = {unpack(KEYS, ko + 1, ko + nk)}
-  local A = {unpack(ARGV, ao + 1, ao + na)}
+-- One transaction's confirm: its keys K and arguments A numbered as in the header; coupon j's
+-- keys are read in place from KEYS[code_at(j)] on (code_keys).
+local function confirm_one(K, A, code_at)
   local txn, counter, customer = A[1], tonumber(A[2]), A[3]
   local now, ttl = tonumber(A[4]), tonumber(A[5])
   local np, nc = tonumber(A[9]), tonumber(A[10])
@@ -133,7 +131,7 @@ local function confirm_one(ko, nk, ao, na)
   local argc = 12 + 5 * np
   local coupons = {}
   for j = 0, nc - 1 do
-    local k = code_keys(ko + base + CODE_KEYS * j)
+    local k = code_keys(code_at(j))
     local code = A[argc + 3 * j]
     local c = load_code(k, A[argc + 3 * j + 2])
     if c == nil then return {'COUPON_UNAVAILABLE', code, 'INVALID'} end
@@ -213,12 +211,72 @@ end
 -- The batch: each transaction in arrival order, each judged and committed on its own (a refusal
 -- writes nothing of that transaction and the next one is judged as if it ran alone after it).
 -- A Lua error in one (a Redis fault such as OOM, or a bug) is that one's verdict; the others stand.
-local out, ko, ao = {}, 0, 1
-for i = 1, tonumber(ARGV[1]) do
-  local nk, na = tonumber(ARGV[ao + 1]), tonumber(ARGV[ao + 2])
-  local ok, reply = pcall(confirm_one, ko, nk, ao + 2, na)
+local out = {}
+local function run(i, K, A, code_at)
+  local ok, reply = pcall(confirm_one, K, A, code_at)
   if not ok then reply = {'ERROR', type(reply) == 'table' and (reply.err or cjson.encode(reply)) or tostring(reply)} end
   out[i] = reply
-  ko, ao = ko + nk, ao + 2 + na
+end
+
+if ARGV[1] ~= 'packed' then
+  local ko, ao = 0, 1
+  for i = 1, tonumber(ARGV[1]) do
+    local nk, na = tonumber(ARGV[ao + 1]), tonumber(ARGV[ao + 2])
+    local K, A = {unpack(KEYS, ko + 1, ko + nk)}, {unpack(ARGV, ao + 3, ao + 2 + na)}
+    local first = ko + 9  -- + 2 np: coupon 0's keys follow the promotions' (a judging frame has none)
+    run(i, K, A, function(j) return first + 2 * tonumber(A[9]) + CODE_KEYS * j end)
+    ko, ao = ko + nk, ao + 2 + na
+  end
+  return out
+end
+
+-- Packed (many unsealed transactions: no customer, counter 1, no sale record, no linked returns;
+-- actors/store_ops/transactions.py commit_unsealed_batch): the keys and limits shared by the
+-- batch once, then per transaction only its own. Each is judged by confirm_one on the frame it
+-- would have had on its own.
+--   KEYS: none, exhausted set, coupon expiry zset, budget-remaining hash; per budget b (1..nb) its
+--         budget hash and customers hash; per code c (1..nc) its CODE_KEYS keys; then per
+--         transaction its confirmed marker and its sale record hash
+--   ARGV: 'packed', now, ttl (ms), answer, record ttl (ms), nb, nc, n; per budget: promotion id,
+--         redemption limit, amount limit, per-customer limit; per code: code, typeId; then per
+--         transaction: id, np, ncp, np pairs (budget b, cents), ncp codes c
+local now, ttl, answer, rttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local nb, nc, n = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local none = KEYS[1]
+local bud, codes = {}, {}
+for b = 1, nb do
+  local a = 9 + 4 * (b - 1)
+  bud[b] = {ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], KEYS[3 + 2 * b], KEYS[4 + 2 * b]}
+end
+local cbase = 5 + 2 * nb  -- KEYS index of code 1's first key
+for c = 1, nc do
+  local a = 9 + 4 * nb + 2 * (c - 1)
+  codes[c] = {ARGV[a], ARGV[a + 1], cbase + CODE_KEYS * (c - 1)}
+end
+local tk = cbase + CODE_KEYS * nc  -- KEYS index of transaction 1's marker
+local at = 9 + 4 * nb + 2 * nc
+for i = 1, n do
+  local np, ncp = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local K = {none, none, KEYS[tk], none, none, none, KEYS[2], KEYS[3]}
+  local A = {ARGV[at], 1, '', now, ttl, answer, '', '', np, ncp, ''}
+  local u = at + 3
+  for _ = 1, np do
+    local b = bud[tonumber(ARGV[u])]
+    K[#K + 1], K[#K + 2] = b[5], b[6]
+    A[#A + 1], A[#A + 2], A[#A + 3], A[#A + 4], A[#A + 5] = b[1], ARGV[u + 1], b[2], b[3], b[4]
+    u = u + 2
+  end
+  local at_code = {}
+  for j = 0, ncp - 1 do
+    local c = codes[tonumber(ARGV[u])]
+    for x = 0, CODE_KEYS - 1 do K[#K + 1] = KEYS[c[3] + x] end
+    A[#A + 1], A[#A + 2], A[#A + 3] = c[1], '', c[2]
+    at_code[j] = c[3]
+    u = u + 1
+  end
+  K[#K + 1], K[#K + 2], K[#K + 3] = KEYS[4], KEYS[tk + 1], none
+  A[#A + 1], A[#A + 2], A[#A + 3] = '', rttl, 0
+  run(i, K, A, function(j) return at_code[j] end)
+  tk, at = tk + 2, u
 end
 return out
