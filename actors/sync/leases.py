@@ -65,6 +65,32 @@ class Leases(StorePart):
                                             [instance, txn_key, max(0, amount), confirmed_ms, promotion_id, *limits],
                                             int)
 
+    async def take(self, tenant: str, instance: str, promotion_id: str, txn_key: str, amount: int,
+                   now_ms: int) -> tuple[bool, bool]:
+        """A strict confirm (central judges it first): take the sale from ``instance``'s lease if
+        the lease has room for it (and, for a redemption-count budget, one redemption), once per
+        transaction (``lease_take.lua``). Returns (taken: it goes against the lease, consuming
+        nothing of the budget; fresh: decided by this call, see :meth:`untake`)."""
+        k = [sync_keys.lease(tenant, promotion_id), sync_keys.lease_uses(tenant, promotion_id)]
+        return await self._core.call_script(self._core.scripts.lease_take, k,
+                                            [instance, txn_key, max(0, amount), now_ms],
+                                            lambda r: (bool(int(r[0])), bool(int(r[1]))))
+
+    async def untake(self, tenant: str, instance: str, promotion_id: str, txn_key: str, amount: int) -> None:
+        """Undo this call's :meth:`take` (fresh) for a commit that was refused: the sale taken is
+        given back to the lease, the decision forgotten (``lease_untake.lua``)."""
+        k = [sync_keys.lease(tenant, promotion_id), sync_keys.lease_uses(tenant, promotion_id)]
+        await self._core.call_script(self._core.scripts.lease_untake, k, [instance, txn_key, max(0, amount)], int)
+
+    async def taken(self, tenant: str, promotion_ids: list[str], txn_key: str) -> list[str]:
+        """Of ``promotion_ids``, those whose sale in transaction ``txn_key`` was counted against a
+        lease (what :meth:`take` or :meth:`use` recorded as sold under the lease)."""
+        out = []
+        for pid in promotion_ids:
+            if await self._core.call(lambda p, pid=pid: p.hget(sync_keys.lease_uses(tenant, pid), txn_key)) == "1":
+                out.append(pid)
+        return out
+
     async def holds(self, tenant: str, instance: str, promotion_id: str) -> bool:
         """Does ``instance`` hold a lease of the promotion (what ``lease_use.lua`` asks first)?"""
         key = sync_keys.lease(tenant, promotion_id)
