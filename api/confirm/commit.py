@@ -12,10 +12,12 @@ answer, PENDING; ``sideEffects.href`` gives the live state).
 
 At a store's local instance, while central answers, central judges the confirm first
 (:class:`CentralJudge`, ``api.local``): its refusal is raised as central gave it and nothing is
-committed; once it accepted, the commit here cannot undo its verdict, so a refusal here gives
-way (:func:`_give_way`): a budget lease with no room left is counted past its limit (and marked
-used up), a coupon this store's copy does not let claim is left unclaimed here (central's state
-of the code comes down with the next pull).
+committed; once it accepted, the commit here cannot undo its verdict. Central judged the budgets
+too, this store's lease among them: the commit here counts exactly the sales central took from
+the lease (its verdict's ``leasedPromotions``, as judged: no limit checked again) in this store's
+copy of the lease, and nothing of the others (they consumed central's budget itself). A coupon
+this store's copy does not let claim gives way (:func:`_give_way`): it is left unclaimed here
+(central's state of the code comes down with the next pull).
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ from typing import NamedTuple, Protocol
 import orjson
 
 from actors.store import Store
-from actors.sync import SyncState
 from actors.sync.outbox import ACCEPTED_BY_CENTRAL
 from api.evaluate import Iteration
 from api.services import Services
@@ -100,22 +101,22 @@ class CentralJudge(Protocol):
         """Central's verdict (accepted), None while central is away; raises central's refusal."""
 
 
-USED_UP = ("amount", "redemptions")  # a budget refusal that leaves nothing for anyone (not perCustomer)
+def _budget_uses(it: Iteration, verdict: dict | None) -> list[BudgetUse]:
+    """What the commit here consumes of the applied promotions' budgets: as judged here (with
+    their limits) when central did not judge it; after central accepted, exactly the sales it
+    took from this store's lease, counted as judged (no limit checked again)."""
+    if verdict is None:
+        return [u for a in it.applied if (u := a.budget_use()) is not None]
+    leased = set(verdict.get("leasedPromotions") or ())
+    return [BudgetUse(a.promotion_id, max(0, a.amount)) for a in it.applied
+            if a.budget is not None and a.promotion_id in leased]
 
 
-def _give_way(err: DREError, uses: list[BudgetUse], claims: list[CouponClaim], used_up: list[str]) -> bool:
+def _give_way(err: DREError, claims: list[CouponClaim]) -> bool:
     """After central accepted: let the local commit go through where ``err`` refused it (in
-    place): the refused budget counted without a limit (noted in ``used_up`` when none is left),
-    the refused coupon not claimed here. False: nothing to give way (``err`` is raised)."""
+    place): the refused coupon not claimed here. False: nothing to give way (``err`` is raised)."""
     subject = err.details[0].path if err.details else ""
-    if err.code == "BUDGET_EXHAUSTED":
-        for i, u in enumerate(uses):
-            if u.promotion_id == subject and u != (forced := BudgetUse(u.promotion_id, u.amount_cents)):
-                uses[i] = forced
-                if err.details[0].issue in USED_UP:
-                    used_up.append(subject)
-                return True
-    elif err.code == "COUPON_UNAVAILABLE" and any(c.code == subject for c in claims):
+    if err.code == "COUPON_UNAVAILABLE" and any(c.code == subject for c in claims):
         claims[:] = [c for c in claims if c.code != subject]
         return True
     return False
@@ -136,24 +137,22 @@ async def confirm(store: Store, tenant: str, transaction_id: str, counter: int,
         return Confirmed(found.answer, (), {})  # a replay: the first answer, nothing consumed
     it = Iteration.parse(found.iteration)
     now = now_ms()
-    accepted = central is not None and await central.confirm_at_central(
-        transaction_id, counter, now, it.store_id, found.iteration) is not None
+    verdict = None if central is None else await central.confirm_at_central(
+        transaction_id, counter, now, it.store_id, found.iteration)
+    accepted = verdict is not None
     answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
-    uses = [u for a in it.applied if (u := a.budget_use()) is not None]
+    uses = _budget_uses(it, verdict)
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
     payload = job_payload(transaction_id, counter, it, now, accepted).to_json()
     sale = orjson.dumps(it.sale).decode() if it.sale else ""
     returns = {o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()}
-    used_up: list[str] = []
     while True:
         try:
             result = await store.transactions.confirm(
                 tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
                 answer=answer, job_payload=payload, now=now, sale_record=sale, returns=returns)
             break
-        except DREError as err:  # each give-way takes a limit or a claim away: this ends
-            if not accepted or not _give_way(err, uses, claims, used_up):
+        except DREError as err:  # each give-way takes a claim away: this ends
+            if not accepted or not _give_way(err, claims):
                 raise
-    if used_up:  # sold past the lease on central's word: evaluate here offers it no more
-        await SyncState(store.core).mark_exhausted(tenant, used_up)
-    return Confirmed(result.answer, (*result.exhausted, *used_up), result.remaining)
+    return Confirmed(result.answer, result.exhausted, result.remaining)
