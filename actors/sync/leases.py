@@ -4,7 +4,9 @@ out of the budget when granted, so that the stores' offline sales together never
 An instance enforces its cumulative lease as the promotion's budget on its own sales (its local
 budget counters count every sale it made), so it sells a promotion only within what it was
 leased. Its forwarded sales then consume nothing more of the budget; they count as used of the
-lease (once per transaction). An instance gives back what it will not sell (on shutdown:
+lease (once per transaction). A confirm central judges first (strict, while it answers) is
+taken from the lease only while the lease has room for it (:meth:`Leases.take`); past it, it
+consumes the budget itself. An instance gives back what it will not sell (on shutdown:
 ``actors.sync.lease_returns``), and that is no longer consumed. The budget's stored consumed
 figures therefore hold real sales plus outstanding leases (leased, not yet known to be sold nor
 given back); the budget route and ``GET /admin/sync/leases`` show them apart (:func:`outstanding`).
