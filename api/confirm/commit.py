@@ -14,9 +14,12 @@ At a store's local instance, while central answers, central judges the confirm f
 (:class:`CentralJudge`, ``api.local``): its refusal is raised as central gave it and nothing is
 committed; once it accepted, the commit here cannot undo its verdict. Central judged the budgets
 too, this store's lease among them: the commit here counts exactly the sales central took from
-the lease (its verdict's ``leasedPromotions``, as judged: no limit checked again) in this store's
-copy of the lease, and nothing of the others (they consumed central's budget itself). A coupon
-this store's copy does not let claim gives way (:func:`_give_way`): it is left unclaimed here
+the lease (its verdict's ``leasedPromotions``) in this store's copy of the lease - with its
+limits, so that a lease used up here is marked used up as offline - and nothing of the others
+(they consumed central's budget itself). A refusal here gives way (:func:`_give_way`): a lease
+central found room in but this store's copy did not (a renewal not pulled yet, a return not yet
+taken back there) is counted as central judged it, without a limit, and marked used up here
+until the renewal comes; a coupon this store's copy does not let claim is left unclaimed here
 (central's state of the code comes down with the next pull).
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import NamedTuple, Protocol
 import orjson
 
 from actors.store import Store
+from actors.sync import SyncState
 from actors.sync.outbox import ACCEPTED_BY_CENTRAL
 from api.evaluate import Iteration
 from api.services import Services
@@ -102,21 +106,30 @@ class CentralJudge(Protocol):
 
 
 def _budget_uses(it: Iteration, verdict: dict | None) -> list[BudgetUse]:
-    """What the commit here consumes of the applied promotions' budgets: as judged here (with
-    their limits) when central did not judge it; after central accepted, exactly the sales it
-    took from this store's lease, counted as judged (no limit checked again)."""
-    if verdict is None:
-        return [u for a in it.applied if (u := a.budget_use()) is not None]
-    leased = set(verdict.get("leasedPromotions") or ())
-    return [BudgetUse(a.promotion_id, max(0, a.amount)) for a in it.applied
-            if a.budget is not None and a.promotion_id in leased]
+    """What the commit here consumes of the applied promotions' budgets: all of them when central
+    did not judge it; after central accepted, exactly the sales it took from this store's lease."""
+    leased = None if verdict is None else set(verdict.get("leasedPromotions") or ())
+    return [u for a in it.applied
+            if (u := a.budget_use()) is not None and (leased is None or a.promotion_id in leased)]
 
 
-def _give_way(err: DREError, claims: list[CouponClaim]) -> bool:
+USED_UP = ("amount", "redemptions")  # a budget refusal that leaves nothing for anyone (not perCustomer)
+
+
+def _give_way(err: DREError, uses: list[BudgetUse], claims: list[CouponClaim], used_up: list[str]) -> bool:
     """After central accepted: let the local commit go through where ``err`` refused it (in
-    place): the refused coupon not claimed here. False: nothing to give way (``err`` is raised)."""
+    place): a sale central took from the lease counted without a limit (noted in ``used_up``
+    when none is left here), the refused coupon not claimed here. False: nothing to give way
+    (``err`` is raised)."""
     subject = err.details[0].path if err.details else ""
-    if err.code == "COUPON_UNAVAILABLE" and any(c.code == subject for c in claims):
+    if err.code == "BUDGET_EXHAUSTED":
+        for i, u in enumerate(uses):
+            if u.promotion_id == subject and u != (forced := BudgetUse(u.promotion_id, u.amount_cents)):
+                uses[i] = forced
+                if err.details[0].issue in USED_UP:
+                    used_up.append(subject)
+                return True
+    elif err.code == "COUPON_UNAVAILABLE" and any(c.code == subject for c in claims):
         claims[:] = [c for c in claims if c.code != subject]
         return True
     return False
@@ -146,13 +159,16 @@ async def confirm(store: Store, tenant: str, transaction_id: str, counter: int,
     payload = job_payload(transaction_id, counter, it, now, accepted).to_json()
     sale = orjson.dumps(it.sale).decode() if it.sale else ""
     returns = {o: [tuple(x) for x in incs] for o, incs in (it.returns or {}).items()}
+    used_up: list[str] = []
     while True:
         try:
             result = await store.transactions.confirm(
                 tenant, transaction_id, counter, customer_id=it.customer_id, promotions=uses, coupons=claims,
                 answer=answer, job_payload=payload, now=now, sale_record=sale, returns=returns)
             break
-        except DREError as err:  # each give-way takes a claim away: this ends
-            if not accepted or not _give_way(err, claims):
+        except DREError as err:  # each give-way takes a limit or a claim away: this ends
+            if not accepted or not _give_way(err, uses, claims, used_up):
                 raise
-    return Confirmed(result.answer, result.exhausted, result.remaining)
+    if used_up:  # central's copy of the lease had room, this one none: offered here no more until renewed
+        await SyncState(store.core).mark_exhausted(tenant, used_up)
+    return Confirmed(result.answer, (*result.exhausted, *used_up), result.remaining)

@@ -242,6 +242,7 @@ async def test_a_confirm_here_is_judged_by_central_first_and_committed_here_as_a
         assert (path, sent["transactionId"], sent["instanceId"]) == ("/admin/sync/confirm", "T1", "store-1")
         assert sent["iteration"]["applied"][0]["promotionId"] == "ONE"
         assert await used() == 1
+        assert "ONE" in await services.store.budgets.exhausted(TENANT)  # the lease used up here, as offline
         # past the lease, central's budget paid for T2: nothing counted in the lease here
         central.leased = []
         status, body, _ = await post(client, "/pos/v2/confirm", confirm_body("T2"))
@@ -250,7 +251,7 @@ async def test_a_confirm_here_is_judged_by_central_first_and_committed_here_as_a
         # central's copy of the lease had room (a renewal not pulled yet): counted here as judged there
         central.leased = ["ONE"]
         assert (await post(client, "/pos/v2/confirm", confirm_body("T2b")))[0] == 200
-        assert await used() == 2
+        assert await used() == 2 and "ONE" in await services.store.budgets.exhausted(TENANT)
         assert await outbox.pending(TENANT) == 0 and await outbox.length(TENANT) == 0
         assert set(await outbox.verdicts(TENANT)) == {"T1/1", "T2/1", "T2b/1"}
 
