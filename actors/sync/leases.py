@@ -93,12 +93,6 @@ class Leases(StorePart):
                 out.append(pid)
         return out
 
-    async def holds(self, tenant: str, instance: str, promotion_id: str) -> bool:
-        """Does ``instance`` hold a lease of the promotion (what ``lease_use.lua`` asks first)?"""
-        key = sync_keys.lease(tenant, promotion_id)
-        return await self._core.call(lambda p: p.hmget(key, [f"{instance}:amount", f"{instance}:redemptions"]),
-                                     lambda r: any(v is not None for v in r))
-
     async def expire(self, tenant: str, promotion_id: str, limits: tuple[int, int], now_ms: int, grace_ms: int,
                      ttl_ms: int) -> int:
         """Reclaim the unused rest of every lease of the promotion that expired at least
