@@ -22,15 +22,20 @@ class ForwardedTransactions(StorePart):
         (confirm.lua, judging only); the counter and iterations are the transaction's
         (sync_iteration_put.lua). A confirm landing in between is judged again by the commit.
         """
-        none = keys.none_key(tenant)
-        judged = await self._core.call_batched(
-            self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), none],
-            [txn_id, counter, "", 0, 0, ""])
-        if judged[0] != "CONFIRMABLE":
+        if await self.confirmed(tenant, txn_id, counter):
             return REPLAY
         k = [keys.txn_counter(tenant, txn_id), keys.txn_iterations(tenant, txn_id), keys.txn_answer(tenant, txn_id)]
         s = self._core.scripts.sync_iteration_put
         return await self._core.call_script(s, k, [counter, orjson.dumps(iteration).decode(), ms(TXN_TTL_S)], int)
+
+    async def confirmed(self, tenant: str, txn_id: str, counter: int) -> bool:
+        """Is the transaction confirmed already (its commit would be a replay)? Asked of the
+        tenant's slot (confirm.lua, judging only)."""
+        none = keys.none_key(tenant)
+        judged = await self._core.call_batched(
+            self._core.scripts.confirm, [none, none, keys.txn_confirmed(tenant, txn_id), none],
+            [txn_id, counter, "", 0, 0, ""])
+        return judged[0] != "CONFIRMABLE"
 
     async def record_conflicts(self, tenant: str, txn_key: str, record: dict) -> bool:
         """Record (or replace) a transaction's conflicts; it is listed once. False: listed before."""

@@ -4,7 +4,9 @@ out of the budget when granted, so that the stores' offline sales together never
 An instance enforces its cumulative lease as the promotion's budget on its own sales (its local
 budget counters count every sale it made), so it sells a promotion only within what it was
 leased. Its forwarded sales then consume nothing more of the budget; they count as used of the
-lease (once per transaction). An instance gives back what it will not sell (on shutdown:
+lease (once per transaction). A confirm central judges first (strict, while it answers) is
+taken from the lease only while the lease has room for it (:meth:`Leases.take`); past it, it
+consumes the budget itself. An instance gives back what it will not sell (on shutdown:
 ``actors.sync.lease_returns``), and that is no longer consumed. The budget's stored consumed
 figures therefore hold real sales plus outstanding leases (leased, not yet known to be sold nor
 given back); the budget route and ``GET /admin/sync/leases`` show them apart (:func:`outstanding`).
@@ -65,11 +67,31 @@ class Leases(StorePart):
                                             [instance, txn_key, max(0, amount), confirmed_ms, promotion_id, *limits],
                                             int)
 
-    async def holds(self, tenant: str, instance: str, promotion_id: str) -> bool:
-        """Does ``instance`` hold a lease of the promotion (what ``lease_use.lua`` asks first)?"""
-        key = sync_keys.lease(tenant, promotion_id)
-        return await self._core.call(lambda p: p.hmget(key, [f"{instance}:amount", f"{instance}:redemptions"]),
-                                     lambda r: any(v is not None for v in r))
+    async def take(self, tenant: str, instance: str, promotion_id: str, txn_key: str, amount: int,
+                   now_ms: int) -> tuple[bool, bool]:
+        """A strict confirm (central judges it first): take the sale from ``instance``'s lease if
+        the lease has room for it (and, for a redemption-count budget, one redemption), once per
+        transaction (``lease_take.lua``). Returns (taken: it goes against the lease, consuming
+        nothing of the budget; fresh: decided by this call, see :meth:`untake`)."""
+        k = [sync_keys.lease(tenant, promotion_id), sync_keys.lease_uses(tenant, promotion_id)]
+        return await self._core.call_script(self._core.scripts.lease_take, k,
+                                            [instance, txn_key, max(0, amount), now_ms],
+                                            lambda r: (bool(int(r[0])), bool(int(r[1]))))
+
+    async def untake(self, tenant: str, instance: str, promotion_id: str, txn_key: str, amount: int) -> None:
+        """Undo this call's :meth:`take` (fresh) for a commit that was refused: the sale taken is
+        given back to the lease, the decision forgotten (``lease_untake.lua``)."""
+        k = [sync_keys.lease(tenant, promotion_id), sync_keys.lease_uses(tenant, promotion_id)]
+        await self._core.call_script(self._core.scripts.lease_untake, k, [instance, txn_key, max(0, amount)], int)
+
+    async def taken(self, tenant: str, promotion_ids: list[str], txn_key: str) -> list[str]:
+        """Of ``promotion_ids``, those whose sale in transaction ``txn_key`` was counted against a
+        lease (what :meth:`take` or :meth:`use` recorded as sold under the lease)."""
+        out = []
+        for pid in promotion_ids:
+            if await self._core.call(lambda p, pid=pid: p.hget(sync_keys.lease_uses(tenant, pid), txn_key)) == "1":
+                out.append(pid)
+        return out
 
     async def expire(self, tenant: str, promotion_id: str, limits: tuple[int, int], now_ms: int, grace_ms: int,
                      ttl_ms: int) -> int:

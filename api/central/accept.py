@@ -18,9 +18,12 @@ the budget itself, even past its limit (it stands), and is recorded as a conflic
 EXPIRED_LEASE.
 
 Strict (``POST /admin/sync/confirm``: a confirm at a local instance while central answers, judged
-by central first): a refusal is the answer - nothing is stripped, nothing committed - and a
-lease is counted only once the sale is committed (the budgets the store holds leases of are
-judged by the store, within its lease; central judges the others and the coupons).
+by central first): a refusal is the answer - nothing is stripped, nothing committed. Central
+judges the leases too: a promotion the store holds a lease of is taken from the lease if it has
+room for the sale (``Leases.take``, atomic, once per transaction), else it keeps its budget and
+the commit consumes it, strictly (BUDGET_EXHAUSTED refuses). A commit refused gives back what was
+taken in that call. The verdict names the promotions taken from the lease (``leasedPromotions``):
+the instance counts exactly those against its own copy of the lease.
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ from api.services import Services
 from dre.errors import DREError, Issue, conflict, invalid
 from dre.money import to_major
 from dre.store import keys
-from dre.store.records import NO_LIMIT
+from dre.store.records import NO_LIMIT, now_ms
 
 BUDGET, COUPON = "BUDGET_EXHAUSTED", "COUPON_UNAVAILABLE"
 
@@ -78,16 +81,33 @@ async def _use_leases(services: Services, tenant: str, item: dict, txn_key: str,
     return late
 
 
-async def _take_leased(services: Services, tenant: str, instance: str, iteration: dict) -> list[dict]:
-    """Strict: the applied promotions whose budget ``instance`` holds a lease of, as they were;
-    their budget is taken out of ``iteration`` (in place): the commit consumes nothing of it, and
-    the sale is counted against the lease once committed (:func:`_use_leases`)."""
-    leases, held = Leases(services.store.core), []
+async def _take_leased(services: Services, tenant: str, instance: str, txn_key: str,
+                       iteration: dict) -> list[dict]:
+    """Strict: take the sale of each applied budgeted promotion from ``instance``'s lease where
+    the lease has room for it (``Leases.take``: atomic, once per transaction); those consume
+    nothing of the budget (taken out of ``iteration`` in place), the others keep it and the
+    commit consumes it, strictly. Returns each applied promotion of a lease as it was, with
+    ``taken`` and ``fresh`` (decided by this call: undone by :func:`_untake` if the commit is refused)."""
+    leases, now, decided = Leases(services.store.core), now_ms(), []
     for a in iteration["applied"]:
-        if a.get("budget") is not None and await leases.holds(tenant, instance, a["promotionId"]):
-            held.append(dict(a))
+        if a.get("budget") is None:
+            continue
+        taken, fresh = await leases.take(tenant, instance, a["promotionId"], txn_key, int(a.get("amount") or 0), now)
+        if taken or fresh:  # (neither: no lease of it)
+            decided.append({**a, "taken": taken, "fresh": fresh})
+        if taken:
             a["budget"] = None
-    return held
+    return decided
+
+
+async def _untake(services: Services, tenant: str, item: dict, txn_key: str, decided: list[dict]) -> None:
+    """Strict, the commit refused (nothing committed): give back to the lease what
+    :func:`_take_leased` took in this call. (A crash before this leaves the lease counted for no
+    sale: under-used, never overrun.)"""
+    leases = Leases(services.store.core)
+    for a in decided:
+        if a["fresh"]:
+            await leases.untake(tenant, item["instanceId"], a["promotionId"], txn_key, int(a.get("amount") or 0))
 
 
 def _record(item: dict, found: list[dict]) -> dict:
@@ -98,18 +118,18 @@ def _record(item: dict, found: list[dict]) -> dict:
 
 class Leased(NamedTuple):
     """A forwarded transaction's iteration after its lease step (:func:`use_leases`): what its
-    commit is left to consume, the conflicts found so far, and (strict) the leased promotions
-    to count once committed."""
+    commit is left to consume, the conflicts found so far, and (strict) what the leases were
+    asked this time (given back if the commit is refused)."""
 
     iteration: dict  # a copy: promotions sold within a lease no longer carry a budget
     found: list[dict]
-    held: list[dict]
+    decided: list[dict]
 
 
 async def use_leases(services: Services, tenant: str, item: dict, strict: bool = False) -> Leased:
     """The first step of :func:`accept`: check the iteration and count its sales against the
-    store's leases (once per transaction: a second call finds the first's answer); strict: only
-    take the leased promotions' budgets out, to be counted once committed.
+    store's leases (once per transaction: a second call finds the first's answer); strict: take
+    from each lease what it has room for, once (the rest keeps its budget: the commit judges it).
 
     Raises DREError: 400 (a promotion applied twice), 503 when the store is unavailable.
     """
@@ -122,12 +142,14 @@ async def use_leases(services: Services, tenant: str, item: dict, strict: bool =
         raise invalid("a promotion is applied twice in the iteration",
                       [Issue("iteration.applied", "promotionId must be unique")])
     found: list[dict] = []
-    held: list[dict] = []
-    if item.get("instanceId") and strict:  # counted against the leases once committed, in accept
-        held = await _take_leased(services, tenant, item["instanceId"], iteration)
+    decided: list[dict] = []  # strict: what the leases were asked this time (none for a replay)
+    if item.get("instanceId") and strict:
+        if not await ForwardedTransactions(services.store.core).confirmed(
+                tenant, item["transactionId"], item["transactionCounter"]):
+            decided = await _take_leased(services, tenant, item["instanceId"], txn_key, iteration)
     elif item.get("instanceId"):
         found = await _use_leases(services, tenant, item, txn_key, iteration)
-    return Leased(iteration, found, held)
+    return Leased(iteration, found, decided)
 
 
 async def accept(services: Services, tenant: str, item: dict, leased: Leased | None = None, *,
@@ -136,7 +158,8 @@ async def accept(services: Services, tenant: str, item: dict, leased: Leased | N
     ``leased``: its :func:`use_leases` step, when the caller ran it already (not strict);
     ``strict``: as judged (a refusal raised, nothing stripped), see the module's doc.
 
-    Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded.
+    Returns its verdict (ForwardedVerdict): ACCEPTED or REPLAYED, with the conflicts recorded
+    (strict: and ``leasedPromotions``).
     Raises DREError: 409 TRANSACTION_ID_TAKEN (central itself issued a later counter of this
     transactionId), another 4xx of confirm (strict: its BUDGET_EXHAUSTED, COUPON_UNAVAILABLE,
     ...), 503 when the store is unavailable.
@@ -145,13 +168,14 @@ async def accept(services: Services, tenant: str, item: dict, leased: Leased | N
     txn, counter = item["transactionId"], item["transactionCounter"]
     txn_key = keys.job_id(txn, counter)
     forwarded = ForwardedTransactions(store.core)
-    iteration, found, held = leased or await use_leases(services, tenant, item, strict)
+    iteration, found, decided = leased or await use_leases(services, tenant, item, strict)
     if found and await forwarded.conflicts_of(tenant, txn_key) is None:  # kept before the commit
         await forwarded.record_conflicts(tenant, txn_key, _record(item, found))
     replay = False
     for _ in range(len(iteration["applied"]) + len(iteration.get("coupons", ())) + 1):
         kept = await forwarded.keep_iteration(tenant, txn, counter, iteration)
         if kept == TAKEN:
+            await _untake(services, tenant, item, txn_key, decided)
             raise conflict("TRANSACTION_ID_TAKEN", f"transaction {txn} has a later counter at central",
                            [Issue("transactionId", "evaluated at central too: not this store's to commit")])
         replay = kept == 0
@@ -161,6 +185,7 @@ async def accept(services: Services, tenant: str, item: dict, leased: Leased | N
         except DREError as err:
             found_now = None if replay or strict else _strip(iteration, err)
             if found_now is None:
+                await _untake(services, tenant, item, txn_key, decided)
                 raise
             found.append(found_now)
             # recorded before the commit that follows: a crash in between loses no conflict
@@ -168,13 +193,14 @@ async def accept(services: Services, tenant: str, item: dict, leased: Leased | N
     else:  # every part stripped and still refused: not a conflict this can resolve
         raise conflict("NOT_ACCEPTED", f"transaction {txn} could not be committed at central")
     settle(services, tenant, done)
-    if held:  # strict, committed: counted against the leases (once per transaction; a replay too)
-        late = await _use_leases(services, tenant, item, txn_key, {"applied": held})
-        if late and await forwarded.conflicts_of(tenant, txn_key) is None:
-            await forwarded.record_conflicts(tenant, txn_key, _record(item, late))
-        found += late
     if replay:  # what the first acceptance found
         recorded = await forwarded.conflicts_of(tenant, txn_key)
         found = recorded["conflicts"] if recorded else []
-    return {"transactionId": txn, "transactionCounter": counter, "status": "REPLAYED" if replay else "ACCEPTED",
-            "conflicts": found}
+    verdict = {"transactionId": txn, "transactionCounter": counter, "status": "REPLAYED" if replay else "ACCEPTED",
+               "conflicts": found}
+    if strict:  # which sales went against the instance's lease (it counts exactly those in its own)
+        verdict["leasedPromotions"] = (
+            await Leases(store.core).taken(tenant, [a["promotionId"] for a in iteration["applied"]
+                                                    if a.get("budget") is not None], txn_key)
+            if replay else [a["promotionId"] for a in decided if a["taken"]])
+    return verdict

@@ -71,8 +71,9 @@ async def confirm_first(data: ForwardedTransaction) -> Response:
     nothing changes). Strict: a refusal is the answer, with the confirm's status and error - 409
     BUDGET_EXHAUSTED, COUPON_UNAVAILABLE (a code used elsewhere), RETURN_EXCEEDS_SALE,
     ALREADY_CONFIRMED, TRANSACTION_ID_TAKEN - and nothing is committed or counted. A promotion
-    the instance holds a budget lease of is the instance's to judge (within its lease): it
-    consumes nothing more here and counts as used of the lease once the sale is committed."""
+    the instance holds a budget lease of is taken from the lease when it has room for the sale
+    (consuming nothing of the budget), else it consumes the budget itself, strictly;
+    `leasedPromotions` names those taken from the lease (the instance counts exactly those)."""
     s = current_services()
     return json_response(await accept(s, g.tenant, data.model_dump(exclude_none=True), strict=True))
 

@@ -130,6 +130,11 @@ class ForwardedVerdict(BaseModel):
     status: Literal["ACCEPTED", "REPLAYED", "REFUSED"] = Field(
         description="ACCEPTED now; REPLAYED: accepted before (nothing changed); REFUSED: not committed (see error)")
     conflicts: list[Conflict] = Field(default_factory=list)
+    leasedPromotions: list[str] | None = Field(
+        default=None, description="Strict confirms (POST /admin/sync/confirm) only: the applied promotions whose "
+                                  "sale central took from the instance's budget lease (it had room; nothing of "
+                                  "the budget consumed). The others consumed the budget itself. The instance "
+                                  "counts exactly these against its own copy of the lease")
     error: dict[str, Any] | None = None
 
 

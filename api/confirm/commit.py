@@ -12,10 +12,15 @@ answer, PENDING; ``sideEffects.href`` gives the live state).
 
 At a store's local instance, while central answers, central judges the confirm first
 (:class:`CentralJudge`, ``api.local``): its refusal is raised as central gave it and nothing is
-committed; once it accepted, the commit here cannot undo its verdict, so a refusal here gives
-way (:func:`_give_way`): a budget lease with no room left is counted past its limit (and marked
-used up), a coupon this store's copy does not let claim is left unclaimed here (central's state
-of the code comes down with the next pull).
+committed; once it accepted, the commit here cannot undo its verdict. Central judged the budgets
+too, this store's lease among them: the commit here counts exactly the sales central took from
+the lease (its verdict's ``leasedPromotions``) in this store's copy of the lease - with its
+limits, so that a lease used up here is marked used up as offline - and nothing of the others
+(they consumed central's budget itself). A refusal here gives way (:func:`_give_way`): a lease
+central found room in but this store's copy did not (a renewal not pulled yet, a return not yet
+taken back there) is counted as central judged it, without a limit, and marked used up here
+until the renewal comes; a coupon this store's copy does not let claim is left unclaimed here
+(central's state of the code comes down with the next pull).
 """
 from __future__ import annotations
 
@@ -100,13 +105,22 @@ class CentralJudge(Protocol):
         """Central's verdict (accepted), None while central is away; raises central's refusal."""
 
 
+def _budget_uses(it: Iteration, verdict: dict | None) -> list[BudgetUse]:
+    """What the commit here consumes of the applied promotions' budgets: all of them when central
+    did not judge it; after central accepted, exactly the sales it took from this store's lease."""
+    leased = None if verdict is None else set(verdict.get("leasedPromotions") or ())
+    return [u for a in it.applied
+            if (u := a.budget_use()) is not None and (leased is None or a.promotion_id in leased)]
+
+
 USED_UP = ("amount", "redemptions")  # a budget refusal that leaves nothing for anyone (not perCustomer)
 
 
 def _give_way(err: DREError, uses: list[BudgetUse], claims: list[CouponClaim], used_up: list[str]) -> bool:
     """After central accepted: let the local commit go through where ``err`` refused it (in
-    place): the refused budget counted without a limit (noted in ``used_up`` when none is left),
-    the refused coupon not claimed here. False: nothing to give way (``err`` is raised)."""
+    place): a sale central took from the lease counted without a limit (noted in ``used_up``
+    when none is left here), the refused coupon not claimed here. False: nothing to give way
+    (``err`` is raised)."""
     subject = err.details[0].path if err.details else ""
     if err.code == "BUDGET_EXHAUSTED":
         for i, u in enumerate(uses):
@@ -136,10 +150,11 @@ async def confirm(store: Store, tenant: str, transaction_id: str, counter: int,
         return Confirmed(found.answer, (), {})  # a replay: the first answer, nothing consumed
     it = Iteration.parse(found.iteration)
     now = now_ms()
-    accepted = central is not None and await central.confirm_at_central(
-        transaction_id, counter, now, it.store_id, found.iteration) is not None
+    verdict = None if central is None else await central.confirm_at_central(
+        transaction_id, counter, now, it.store_id, found.iteration)
+    accepted = verdict is not None
     answer = orjson.dumps(confirm_answer(transaction_id, counter, it, now)).decode()
-    uses = [u for a in it.applied if (u := a.budget_use()) is not None]
+    uses = _budget_uses(it, verdict)
     claims = [CouponClaim(code) for code in dict.fromkeys(it.coupons)]  # the script uses a held reservation itself
     payload = job_payload(transaction_id, counter, it, now, accepted).to_json()
     sale = orjson.dumps(it.sale).decode() if it.sale else ""
@@ -154,6 +169,6 @@ async def confirm(store: Store, tenant: str, transaction_id: str, counter: int,
         except DREError as err:  # each give-way takes a limit or a claim away: this ends
             if not accepted or not _give_way(err, uses, claims, used_up):
                 raise
-    if used_up:  # sold past the lease on central's word: evaluate here offers it no more
+    if used_up:  # central's copy of the lease had room, this one none: offered here no more until renewed
         await SyncState(store.core).mark_exhausted(tenant, used_up)
     return Confirmed(result.answer, (*result.exhausted, *used_up), result.remaining)

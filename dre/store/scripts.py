@@ -106,6 +106,8 @@ class Scripts:
     sync_conflict_add: Script
     lease_grant: Script
     lease_use: Script
+    lease_take: Script
+    lease_untake: Script
     code_changes_log: Script
     code_sync_put: Script
     lease_return: Script

@@ -205,6 +205,7 @@ class Central:
         self.sent: list[tuple[str, dict]] = []
         self.refusal: dict | None = None
         self.away = False
+        self.leased: list[str] = []  # the verdict's leasedPromotions: taken from this store's lease
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         item = orjson.loads(request.content)
@@ -214,34 +215,45 @@ class Central:
         if self.refusal is not None:
             return httpx.Response(409, json=self.refusal)
         return httpx.Response(200, json={"transactionId": item["transactionId"], "status": "ACCEPTED",
-                                         "transactionCounter": item["transactionCounter"], "conflicts": []})
+                                         "transactionCounter": item["transactionCounter"], "conflicts": [],
+                                         "leasedPromotions": self.leased})
 
 
 async def test_a_confirm_here_is_judged_by_central_first_and_committed_here_as_accepted(client, services):
     """Online: central's verdict first. Accepted: committed here, settled (never queued, not
-    pending), even past the lease (central's verdict stands); refused: central's 409 and nothing
-    committed; central away: committed here and pending, as before, and so is a confirm while
-    others are pending (it does not overtake them)."""
+    pending), counting in this store's lease exactly the sales central took from it; refused:
+    central's 409 and nothing committed; central away: committed here and pending, as before,
+    and so is a confirm while others are pending (it does not overtake them)."""
     one = {"id": "ONE", "name": "1.00 off, one redemption (the store's lease)", "type": "ARTICLE",
            "budget": {"redemptions": 1}, "actions": [{"type": "ARTICLE", "values": ["A"], "amountOff": 1.00}]}
     await load(services, [one])
     central = Central()
     async with local_instance(services, central):
         outbox = Outbox(services.store.core)
-        for txn in ("T1", "T2", "T3"):  # all priced while the lease has room
+        for txn in ("T1", "T2", "T2b", "T3"):  # all priced while the lease has room
             assert (await evaluate(client, txn, [item("1", "A", 1, 5.0)]))["totals"]["discount"] == 1.0
 
+        async def used() -> int:
+            return (await services.store.budgets.get(TENANT, "ONE")).redemptions_consumed
+
+        central.leased = ["ONE"]  # taken from the lease at central: counted in the lease here too
         assert (await post(client, "/pos/v2/confirm", confirm_body("T1")))[0] == 200
         path, sent = central.sent[-1]
         assert (path, sent["transactionId"], sent["instanceId"]) == ("/admin/sync/confirm", "T1", "store-1")
         assert sent["iteration"]["applied"][0]["promotionId"] == "ONE"
-        # central accepted T2 too: the lease has no room left, the commit here counts it anyway
+        assert await used() == 1
+        assert "ONE" in await services.store.budgets.exhausted(TENANT)  # the lease used up here, as offline
+        # past the lease, central's budget paid for T2: nothing counted in the lease here
+        central.leased = []
         status, body, _ = await post(client, "/pos/v2/confirm", confirm_body("T2"))
         assert status == 200 and body["status"] == "CONFIRMED", body
-        assert (await services.store.budgets.get(TENANT, "ONE")).redemptions_consumed == 2
-        assert "ONE" in await services.store.budgets.exhausted(TENANT)  # offered here no more
+        assert await used() == 1
+        # central's copy of the lease had room (a renewal not pulled yet): counted here as judged there
+        central.leased = ["ONE"]
+        assert (await post(client, "/pos/v2/confirm", confirm_body("T2b")))[0] == 200
+        assert await used() == 2 and "ONE" in await services.store.budgets.exhausted(TENANT)
         assert await outbox.pending(TENANT) == 0 and await outbox.length(TENANT) == 0
-        assert set(await outbox.verdicts(TENANT)) == {"T1/1", "T2/1"}
+        assert set(await outbox.verdicts(TENANT)) == {"T1/1", "T2/1", "T2b/1"}
 
         central.refusal = {"error": {"code": "COUPON_UNAVAILABLE", "message": "coupon X: ALREADY_REDEEMED",
                                      "details": [{"path": "X", "issue": "ALREADY_REDEEMED"}]}}

@@ -253,19 +253,85 @@ async def test_a_strict_confirm_answers_a_refusal_commits_nothing_and_counts_a_l
     first = forwarded("S1", HUNDRED, 300, (code,), instance="store-1")
     status, verdict, _ = await admin_post(client, "/admin/sync/confirm", first)
     assert status == 200 and (verdict["status"], verdict["conflicts"]) == ("ACCEPTED", []), verdict
+    assert verdict["leasedPromotions"] == ["H"]  # taken from the lease: the instance counts it
     # the code is redeemed now: a second sale with it is refused as it is, not made a conflict
     status, body, _ = await admin_post(client, "/admin/sync/confirm", forwarded("S2", HUNDRED, 300, (code,),
                                                                                instance="store-1"))
     assert status == 409 and body["error"]["code"] == "COUPON_UNAVAILABLE", body
     assert body["error"]["details"] == [{"path": code, "issue": "ALREADY_REDEEMED"}]
-    # nothing of S2 counted: the lease holds S1 alone; no conflict recorded
+    # nothing of S2 counted: the room it took from the lease was given back; no conflict recorded
     [held] = [p for p in (await get(client, "/admin/sync/leases"))["promotions"] if p["promotionId"] == "H"]
     assert (held["leases"][0]["usedAmount"], held["leases"][0]["usedRedemptions"]) == (3.0, 1)
     assert (await get(client, "/admin/sync/conflicts"))["conflicts"] == []
     # exactly once: sent again, or forwarded later by the instance (its answer lost), a replay
     status, again, _ = await admin_post(client, "/admin/sync/confirm", first)
-    assert (status, again["status"]) == (200, "REPLAYED")
+    assert (status, again["status"], again["leasedPromotions"]) == (200, "REPLAYED", ["H"])
     assert [r["status"] for r in await send(client, first)] == ["REPLAYED"]
     [held] = [p for p in (await get(client, "/admin/sync/leases"))["promotions"] if p["promotionId"] == "H"]
     assert (held["leases"][0]["usedAmount"], held["leases"][0]["usedRedemptions"]) == (3.0, 1)
     assert (await get(client, "/admin/promotions/H/budget"))["amount"]["consumed"] == 3.0
+
+
+async def test_a_strict_confirm_past_the_lease_consumes_the_budget_strictly_and_replays_count_nothing(
+        client, services):
+    """Central judges the lease's room too: within it, the sale is taken from the lease; past it,
+    the budget itself is consumed - and refused when that has no room either."""
+    twenty = {**HUNDRED, "id": "T", "budget": {"amount": 20.00}}
+    await load(services, [HUNDRED, twenty])
+    await get(client, "/admin/sync/feed?instance=store-1")  # leases: H 10.00, T 2.00
+
+    async def state(pid: str) -> tuple[dict, tuple[float, int]]:
+        [held] = [p for p in (await get(client, "/admin/sync/leases"))["promotions"] if p["promotionId"] == pid]
+        lease = held["leases"][0]
+        return (await get(client, f"/admin/promotions/{pid}/budget"))["amount"], (lease["usedAmount"],
+                                                                                lease["usedRedemptions"])
+
+    within = forwarded("W1", HUNDRED, 600, instance="store-1")
+    status, verdict, _ = await admin_post(client, "/admin/sync/confirm", within)
+    assert (status, verdict["leasedPromotions"]) == (200, ["H"]), verdict
+    assert await state("H") == ({"limit": 100.0, "consumed": 6.0, "remaining": 90.0, "outstandingLeases": 4.0},
+                                (6.0, 1))
+    # 6.00 more does not fit the lease's 4.00 left: the budget pays, the lease is untouched
+    past = forwarded("P1", HUNDRED, 600, instance="store-1")
+    status, verdict, _ = await admin_post(client, "/admin/sync/confirm", past)
+    assert (status, verdict["status"], verdict["leasedPromotions"]) == (200, "ACCEPTED", []), verdict
+    after = ({"limit": 100.0, "consumed": 12.0, "remaining": 84.0, "outstandingLeases": 4.0}, (6.0, 1))
+    assert await state("H") == after
+    # replays - sent again, or the queued copy forwarded later - decide and count nothing anew
+    for sent in (within, past):
+        status, again, _ = await admin_post(client, "/admin/sync/confirm", sent)
+        assert (status, again["status"]) == (200, "REPLAYED")
+        assert again["leasedPromotions"] == (["H"] if sent is within else [])
+    assert [r["status"] for r in await send(client, within, past)] == ["REPLAYED", "REPLAYED"]
+    assert await state("H") == after
+
+    # past the lease (2.00) and the budget (20.00 - 2.00 leased - 5.00 sold): refused, nothing anywhere
+    status, verdict, _ = await admin_post(client, "/admin/sync/confirm", forwarded("B1", twenty, 500,
+                                                                                  instance="store-1"))
+    assert (status, verdict["leasedPromotions"]) == (200, []), verdict
+    before = await state("T")
+    assert before == ({"limit": 20.0, "consumed": 5.0, "remaining": 13.0, "outstandingLeases": 2.0}, (0.0, 0))
+    status, body, _ = await admin_post(client, "/admin/sync/confirm", forwarded("B2", twenty, 1400,
+                                                                               instance="store-1"))
+    assert (status, body["error"]["code"]) == (409, "BUDGET_EXHAUSTED"), body
+    assert await state("T") == before and (await get(client, "/admin/sync/conflicts"))["conflicts"] == []
+    # the lease's room is still there for a sale that fits it
+    status, verdict, _ = await admin_post(client, "/admin/sync/confirm", forwarded("B3", twenty, 200,
+                                                                                  instance="store-1"))
+    assert (status, verdict["leasedPromotions"]) == (200, ["T"]), verdict
+    assert (await state("T"))[1] == (2.0, 1)
+
+
+async def test_a_strict_confirm_takes_a_redemption_lease_only_while_it_has_a_redemption_left(client, services):
+    counted = {**ONE_USE, "id": "R", "budget": {"redemptions": 20}}
+    await load(services, [counted])
+    assert (await get(client, "/admin/sync/feed?instance=store-1"))["leases"]["R"]["redemptions"] == 2
+    verdicts = []
+    for txn in ("R1", "R2", "R3"):
+        status, verdict, _ = await admin_post(client, "/admin/sync/confirm", forwarded(txn, counted, 100,
+                                                                                      instance="store-1"))
+        assert status == 200, verdict
+        verdicts.append(verdict["leasedPromotions"])
+    assert verdicts == [["R"], ["R"], []]  # the third: the budget's own
+    assert (await get(client, "/admin/promotions/R/budget"))["redemptions"] == {
+        "limit": 20, "consumed": 3, "remaining": 17, "outstandingLeases": 0}
