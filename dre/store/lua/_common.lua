@@ -85,19 +85,21 @@ local function put_entry(bytxn_key, txn, entry)
              .. (entry.customerId or ''))
 end
 
--- Without field expiry (Redis 6.2) the entries are swept here, a few per write (HSCAN, its
--- cursor in the code's hash), so a GENERIC code used by millions of transactions keeps about two
--- days' worth, not one field per transaction forever. A hash of ENTRY_SWEEP entries or fewer (an
--- INDIVIDUAL code's, as a rule) is left alone: one HLEN instead of three calls and a decode.
+-- Without field expiry (Redis 6.2) the entries are swept here, so a GENERIC code used by millions
+-- of transactions keeps about two days' worth, not one field per transaction forever. A hash of
+-- ENTRY_SWEEP entries or fewer (an INDIVIDUAL code's, as a rule) is left alone: one HLEN. Past
+-- that each write looks at ENTRY_SWEEP entries drawn at random (HRANDFIELD: O(count) whatever the
+-- hash's size) and drops the gone ones: at most one entry is added per write, so the gone ones
+-- stay below ~1/ENTRY_SWEEP of the hash. (A cursor walk - HSCAN - returns the WHOLE hash while
+-- Redis keeps it compact, up to 512 fields: every write then read and matched hundreds.)
 local ENTRY_SWEEP = 20
-local function sweep_entries(coupon_key, bytxn_key, now)
+local function sweep_entries(bytxn_key, now)
   if redis.call('HLEN', bytxn_key) <= ENTRY_SWEEP then return end
-  local r = redis.call('HSCAN', bytxn_key, redis.call('HGET', coupon_key, 'entrySweep') or '0',
-                       'COUNT', ENTRY_SWEEP)
-  for i = 1, #r[2], 2 do
-    if entry_gone(r[2][i + 1], now) then redis.call('HDEL', bytxn_key, r[2][i]) end
+  local drawn, gone = redis.call('HRANDFIELD', bytxn_key, ENTRY_SWEEP, 'WITHVALUES'), {}
+  for i = 1, #drawn, 2 do
+    if entry_gone(drawn[i + 1], now) then gone[#gone + 1] = drawn[i] end
   end
-  redis.call('HSET', coupon_key, 'entrySweep', r[1])
+  if #gone > 0 then redis.call('HDEL', bytxn_key, unpack(gone)) end
 end
 
 -- The keys of one coupon code, in the order actors/store_ops/coupons.py code_keys() passes them
@@ -291,7 +293,7 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   end
   entry.state = 'REDEEMED'
   put_entry(k.bytxn, txn, entry)
-  sweep_entries(k.coupon, k.bytxn, now)
+  sweep_entries(k.bytxn, now)
 end
 
 -- A coupon call answered at a store's local instance is queued for central in the same atomic
