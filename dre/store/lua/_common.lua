@@ -287,10 +287,12 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
     c.status = 'REDEEMED'
   end
   if customer ~= '' and c._type.id then redis.call('HINCRBY', k.type_uses, customer, 1) end
-  reindex_expiry(c, k, expiry_key, code)
-  if entry == nil then
-    entry = {rid = '', expiresAt = now, customerId = customer}
-  end
+  -- a direct use of a GENERIC code leaves its holds, and so its expiry, as they were
+  if c.kind ~= 'GENERIC' or entry then reindex_expiry(c, k, expiry_key, code) end
+  -- A direct use closes no reservation: nothing reads an entry without one (reserve replays,
+  -- redeem and cancel look for the transaction's reservation), so none is written - for a GENERIC
+  -- code claimed by every sale that was a field per transaction, and its sweep, for nothing.
+  if entry == nil then return end
   entry.state = 'REDEEMED'
   put_entry(k.bytxn, txn, entry)
   sweep_entries(k.bytxn, now)
