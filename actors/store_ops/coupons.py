@@ -63,6 +63,18 @@ def log_keys(tenant: str) -> tuple[str, str]:
     return sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)
 
 
+def entry_json(stored: str) -> str:
+    """A transaction's reservation entry of a code (``bytxn``) as the JSON object
+    {rid, expiresAt, state, customerId} that every release reads: what central's feed sends a
+    store's local instance (``heldEntry``), which may run an older release than central's (those
+    read only JSON). Stored packed (``state|expiresAt|rid|customerId``, ``decode_entry`` in
+    _common.lua) since 2026-12-04; an entry stored as JSON is returned as it is."""
+    if stored.startswith("{"):
+        return stored
+    state, expires, rid, customer = stored.split("|", 3)
+    return json.dumps({"rid": rid, "expiresAt": int(expires), "state": state, "customerId": customer})
+
+
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
     """The code's coupon type id ("" for an unknown code). Immutable once the code exists."""
     key = keys.coupon(tenant, code)

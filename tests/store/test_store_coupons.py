@@ -287,3 +287,15 @@ async def test_the_sweep_drops_old_json_entries_too(store, tenant):
     await store.coupons.reserve(tenant, "SUMMER", "T1", now=NOW + 3 * day)
     await store.coupons.reserve(tenant, "SUMMER", "T2", now=NOW + 3 * day)
     assert store.core.client.hlen(bytxn) < 32  # some of the 30 old ones are gone
+
+
+async def test_central_feed_sends_a_held_entry_as_json_for_a_store_on_an_older_release(store, tenant, codes):
+    """A reserved INDIVIDUAL code goes to local instances with its holder's entry (heldEntry); a
+    store may run an older release that reads only JSON entries, so the packed one is sent as JSON."""
+    from actors.sync.changes import ChangeFeed
+
+    held = await store.coupons.reserve(tenant, codes[0], "T1", customer_id="C|1", now=NOW)
+    sent, _, _ = await ChangeFeed(store.core).codes_after(tenant, 0, 100)
+    entry = next(c for c in sent if c["code"] == codes[0])["heldEntry"]
+    assert json.loads(entry) == {"rid": held.reservation_id, "expiresAt": held.expires_at_ms,
+                                 "state": "RESERVED", "customerId": "C|1"}
