@@ -62,9 +62,9 @@ def test_a_script_gets_the_prelude_helpers_it_uses_and_what_they_use():
     assert reserve.index("function hgetall") < reserve.index("function load_code")  # the prelude's order
 
 
-def test_every_scripts_source_compiles_alone_with_its_helpers(redis_url):
-    """A helper a script names but does not get would be a nil global at run time: Redis refuses
-    scripts that read undeclared globals only when they run, so check the names here."""
+def test_every_script_defines_each_helper_it_names():
+    """A helper a script names but does not get would be a nil global at run time (Redis refuses
+    a script's read of an undeclared global only when that line runs), so check the names here."""
     defined = {n for names, _, _ in _prelude_chunks() for n in names}
     for name in script_names():
         source = lua_source(name)
