@@ -462,7 +462,10 @@ class StoreCore:
         first (:func:`merge`). Commands answered NOSCRIPT did not run: the scripts are loaded again
         and only those are re-run (the others' replies stand - re-running them would run them twice).
         """
-        wire, members = merge(batch)
+        if all(r.batch is None for r in batch):  # the usual batch: one command per request
+            wire, members = [r.args for r in batch], None
+        else:
+            wire, members = merge(batch)
         replies = await link.pipeline(wire, SOCKET_TIMEOUT_S)
         for _ in range(NOSCRIPT_RETRIES):
             again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
@@ -472,6 +475,8 @@ class StoreCore:
             self.script_loads += 1
             for i, r in zip(again, await link.pipeline([wire[i] for i in again], SOCKET_TIMEOUT_S)):
                 replies[i] = r
+        if members is None:
+            return [self._shape(req, reply) for req, reply in zip(batch, replies)]
         out: list[Any] = [None] * len(batch)
         for reply, idx in zip(replies, members):
             if batch[idx[0]].batch is None:

@@ -8,6 +8,7 @@ code created between the two reads is unknown to the call (see ``load_code`` in 
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -32,12 +33,16 @@ def code_keys(tenant: str, code: str, type_id: str) -> list[str]:
     """The keys of one code as every coupon script takes them (``code_keys`` in _common.lua):
     the code, its per-customer uses, holds, bytxn entries, holders, its type and the type's
     per-customer uses (``type_id`` "": a never-written key for both)."""
-    none = keys.none_key(tenant)
-    return [
-        *keys.coupon_code_keys(tenant, code),
-        keys.coupon_type(tenant, type_id) if type_id else none,
-        keys.coupon_type_uses(tenant, type_id) if type_id else none,
-    ]
+    return [*keys.coupon_code_keys(tenant, code), *_type_keys(tenant, type_id)]
+
+
+@functools.lru_cache(maxsize=1024)  # a tenant has few types; every coupon call names one
+def _type_keys(tenant: str, type_id: str) -> tuple[str, str]:
+    """The type's hash and per-customer uses (a never-written key for both without a type)."""
+    if not type_id:
+        none = keys.none_key(tenant)
+        return none, none
+    return keys.coupon_type(tenant, type_id), keys.coupon_type_uses(tenant, type_id)
 
 
 def for_central(tenant: str, call_id: str, call: dict[str, Any]) -> tuple[list[str], list[Any]]:
@@ -50,11 +55,24 @@ def for_central(tenant: str, call_id: str, call: dict[str, Any]) -> tuple[list[s
     return k, [call_id, json.dumps(call)]
 
 
-def log_keys(tenant: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def log_keys(tenant: str) -> tuple[str, str]:
     """The code change log's keys (log zset, sequence counter), which every script that changes a
     code takes LAST (``log_codes`` in _common.lua): the change and its log entry are one atomic
     step. Tenant's slot, as the codes."""
-    return [sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)]
+    return sync_keys.code_changes(tenant), sync_keys.code_seq(tenant)
+
+
+def entry_json(stored: str) -> str:
+    """A transaction's reservation entry of a code (``bytxn``) as the JSON object
+    {rid, expiresAt, state, customerId} that every release reads: what central's feed sends a
+    store's local instance (``heldEntry``), which may run an older release than central's (those
+    read only JSON). Stored packed (``state|expiresAt|rid|customerId``, ``decode_entry`` in
+    _common.lua) since 2026-12-04; an entry stored as JSON is returned as it is."""
+    if stored.startswith("{"):
+        return stored
+    state, expires, rid, customer = stored.split("|", 3)
+    return json.dumps({"rid": rid, "expiresAt": int(expires), "state": state, "customerId": customer})
 
 
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
@@ -306,7 +324,7 @@ class CouponCodes(StorePart):
             qk, qa = for_central(tenant, f"{queued_as}/{reservation_id}", {
                 "op": queued_as, "reservationId": reservation_id, "code": code, "transactionId": txn})
             k, args = k + qk, args + qa
-        return k + log_keys(tenant), args
+        return [*k, *log_keys(tenant)], args
 
     async def redeem(
         self, tenant: str, reservation_id: str, now: int | None = None, queue: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 import trio
 
 from actors.store_ops.base import StorePart
+from actors.store_ops.coupons import entry_json
 from dre.store import keys, sync_keys
 
 
@@ -53,7 +54,7 @@ class ChangeFeed(StorePart):
             key = keys.coupon_by_txn(tenant, fields["code"])
             entry = await self._core.call(lambda p: p.hget(key, fields["reservedTxn"]))
             if entry:
-                fields["heldEntry"] = entry
+                fields["heldEntry"] = entry_json(entry)  # JSON: a store's release may be older
 
         async with trio.open_nursery() as nursery:
             for fields in codes:

@@ -158,6 +158,23 @@ async def test_confirm_claims_reserved_and_active_coupons(store, tenant):
     assert e.value.code == "COUPON_UNAVAILABLE" and e.value.details[0].issue == "LIMIT_REACHED"
 
 
+async def test_a_direct_use_writes_no_entry_and_a_reserved_one_closes_its_reservation(store, tenant):
+    """A code used without a reservation gets no per-transaction entry (nothing reads one: for a
+    GENERIC code claimed by every sale it was a field and a sweep per sale); a use through a
+    reservation marks its entry REDEEMED, so a late reserve of that transaction is a replay."""
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    for txn in ("T1", "T2"):
+        await store.transactions.next_counter(tenant, txn, "{}")
+    held = await store.coupons.reserve(tenant, "SUMMER", "T2", now=NOW)
+    await confirm(store, tenant, "T1", 1, coupons=[CouponClaim("SUMMER")])
+    await confirm(store, tenant, "T2", 1, coupons=[CouponClaim("SUMMER", held.reservation_id)])
+    bytxn = store.core.client.hgetall(keys.coupon_by_txn(tenant, "SUMMER"))
+    assert list(bytxn) == ["T2"] and bytxn["T2"].startswith("REDEEMED|")
+    assert (await store.coupons.get(tenant, "SUMMER"))["uses"] == "2"
+    again = await store.coupons.reserve(tenant, "SUMMER", "T2", now=NOW + 1)
+    assert again.replayed and again.reservation_id == held.reservation_id
+
+
 async def test_coupon_unavailable_names_code_and_changes_nothing(store, tenant):
     await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W")
     ok, taken = await store.coupons.generate(tenant, "W", 2)

@@ -95,3 +95,18 @@ async def test_a_slow_store_is_not_taken_for_a_confirm_in_flight(redis_url, tena
             await trio.to_thread.run_sync(_release, redis_url)
     assert got == {"counter": 1}
 
+
+
+async def test_the_seal_checks_the_iteration_without_sending_it_back(store, tenant):
+    """A confirm has its iteration already (the judge read it): sealing only checks that it is
+    kept, instead of copying it (KBs for a big basket) through Lua and over the wire again."""
+    big = '{"lines": "' + "x" * 5000 + '"}'
+    await store.transactions.next_counter(tenant, "T", big)
+    assert (await store.transactions.confirmable(tenant, "T", 1)).iteration == big  # judging: it
+    sealed = await store.transactions._seal(tenant, "T", 1, 15_000, (keys.job_id("T", 1), "{}", 1))
+    assert sealed == ["CONFIRMABLE", ""]
+    await store.transactions._settle(tenant, "T", 1, ["", ""], 60)
+    store.core.client.hdel(keys.txn_iterations(tenant, "T"), 1)  # expired meanwhile: still refused
+    with pytest.raises(DREError) as gone:
+        await confirm(store, tenant, "T", 1)
+    assert gone.value.status == 404

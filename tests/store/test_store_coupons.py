@@ -1,4 +1,6 @@
 """Coupon transitions: validate, reserve, redeem, cancel, activate, issue, generate, expiry."""
+import json
+
 import pytest
 import redis
 
@@ -249,3 +251,51 @@ async def test_a_transactions_entry_older_than_two_days_is_gone_before_any_sweep
     later = await store.coupons.reserve(tenant, "SUMMER", "T1", now=NOW + 2 * day + 15 * 60 * 1000 + 1)
     assert not later.replayed and later.reservation_id != held.reservation_id  # a new hold
     assert store.core.client.hlen(keys.coupon_by_txn(tenant, "SUMMER")) == 1  # its entry replaced, none swept
+
+
+async def test_entries_are_packed_and_json_entries_of_the_release_before_still_count(store, tenant, codes):
+    """A transaction's entry is stored packed (``state|expiresAt|rid|customerId``: no cjson in the
+    script); entries written as JSON before it are still read: a replay, a redeem, a cancel."""
+    held = await store.coupons.reserve(tenant, codes[0], "T1", customer_id="C|1", now=NOW)
+    bytxn = keys.coupon_by_txn(tenant, codes[0])
+    assert store.core.client.hget(bytxn, "T1") == f"RESERVED|{held.expires_at_ms}|{held.reservation_id}|C|1"
+    assert (await store.coupons.reserve(tenant, codes[0], "T1", customer_id="C|1", now=NOW + 1)).replayed
+
+    # codes[1] reserved by the release before: its entry is JSON
+    old = await store.coupons.reserve(tenant, codes[1], "T2", now=NOW)
+    store.core.client.hset(bytxn_2 := keys.coupon_by_txn(tenant, codes[1]), "T2", json.dumps(
+        {"rid": old.reservation_id, "expiresAt": old.expires_at_ms, "state": "RESERVED", "customerId": ""}))
+    again = await store.coupons.reserve(tenant, codes[1], "T2", now=NOW + 1)
+    assert again.replayed and again.reservation_id == old.reservation_id
+    await store.coupons.redeem(tenant, old.reservation_id, now=NOW + 2)
+    assert store.core.client.hget(bytxn_2, "T2") == f"REDEEMED|{old.expires_at_ms}|{old.reservation_id}|"
+    # codes[2]: a JSON entry cancelled
+    third = await store.coupons.reserve(tenant, codes[2], "T3", now=NOW)
+    store.core.client.hset(keys.coupon_by_txn(tenant, codes[2]), "T3", json.dumps(
+        {"rid": third.reservation_id, "expiresAt": third.expires_at_ms, "state": "RESERVED", "customerId": ""}))
+    assert await store.coupons.cancel(tenant, third.reservation_id, now=NOW + 1) == "CANCELLED"
+    assert (await store.coupons.get(tenant, codes[2]))["status"] == "ACTIVE"
+
+
+async def test_the_sweep_drops_old_json_entries_too(store, tenant):
+    """A GENERIC code's JSON entries of the release before are swept as the packed ones are."""
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER")
+    bytxn = keys.coupon_by_txn(tenant, "SUMMER")
+    day = 24 * 3600 * 1000
+    store.core.client.hset(bytxn, mapping={f"OLD{i}": json.dumps(
+        {"rid": "", "expiresAt": NOW, "state": "REDEEMED", "customerId": ""}) for i in range(30)})
+    await store.coupons.reserve(tenant, "SUMMER", "T1", now=NOW + 3 * day)
+    await store.coupons.reserve(tenant, "SUMMER", "T2", now=NOW + 3 * day)
+    assert store.core.client.hlen(bytxn) < 32  # some of the 30 old ones are gone
+
+
+async def test_central_feed_sends_a_held_entry_as_json_for_a_store_on_an_older_release(store, tenant, codes):
+    """A reserved INDIVIDUAL code goes to local instances with its holder's entry (heldEntry); a
+    store may run an older release that reads only JSON entries, so the packed one is sent as JSON."""
+    from actors.sync.changes import ChangeFeed
+
+    held = await store.coupons.reserve(tenant, codes[0], "T1", customer_id="C|1", now=NOW)
+    sent, _, _ = await ChangeFeed(store.core).codes_after(tenant, 0, 100)
+    entry = next(c for c in sent if c["code"] == codes[0])["heldEntry"]
+    assert json.loads(entry) == {"rid": held.reservation_id, "expiresAt": held.expires_at_ms,
+                                 "state": "RESERVED", "customerId": "C|1"}

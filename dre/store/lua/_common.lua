@@ -16,8 +16,10 @@
 --     (c._type, see load_code: its id, status, maxPerCustomer and stackable) decides too: status
 --     INACTIVE blocks the code, maxPerCustomer counts over all its codes (the type's uses hash),
 --     stackable "0" = not combined with other codes.
---   * bytxn entries (coupon_by_txn hash, field = transactionId) are JSON
---     {rid, expiresAt, state, customerId}; state RESERVED with expiresAt <= now means EXPIRED.
+--   * bytxn entries (coupon_by_txn hash, field = transactionId) are {rid, expiresAt, state,
+--     customerId}, stored packed as "state|expiresAt|rid|customerId" (the customer id last: it may
+--     hold any character); entries written before as JSON objects are still read (decode_entry).
+--     State RESERVED with expiresAt <= now means EXPIRED.
 
 local function fail(code, subject, reason)
   return redis.error_reply(code .. '\t' .. (subject or '') .. '\t' .. (reason or ''))
@@ -50,33 +52,54 @@ end
 -- transaction's reserve and redeem. Older entries count as gone whether or not a sweep (below)
 -- has removed them yet.
 local ENTRY_KEEP_MS = 48 * 3600 * 1000
+
+-- A stored entry as a table: the packed form (no cjson round trip: a pattern match costs a
+-- fraction of a decode), or the JSON object of the release before.
+local function decode_entry(raw)
+  if string.byte(raw, 1) == 123 then return cjson.decode(raw) end  -- '{': the JSON form
+  local state, expires, rid, customer = string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|(.*)$')
+  return {state = state, expiresAt = expires, rid = rid, customerId = customer}
+end
+
+-- When an entry (packed or JSON) stops counting: ENTRY_KEEP_MS past its expiresAt.
+local function entry_gone(raw, now)
+  local expires
+  if string.byte(raw, 1) == 123 then
+    expires = cjson.decode(raw).expiresAt
+  else
+    expires = string.match(raw, '^[^|]*|([^|]*)|')
+  end
+  return tonumber(expires or 0) + ENTRY_KEEP_MS < now
+end
+
 local function get_entry(bytxn_key, txn, now)
   if txn == nil or txn == '' then return nil end
   local raw = redis.call('HGET', bytxn_key, txn)
   if not raw then return nil end
-  local e = cjson.decode(raw)
-  if tonumber(e.expiresAt or 0) + ENTRY_KEEP_MS < now then return nil end
-  return e
+  if entry_gone(raw, now) then return nil end
+  return decode_entry(raw)
 end
 
 local function put_entry(bytxn_key, txn, entry)
-  redis.call('HSET', bytxn_key, txn, cjson.encode(entry))
+  redis.call('HSET', bytxn_key, txn, entry.state .. '|' .. entry.expiresAt .. '|' .. (entry.rid or '') .. '|'
+             .. (entry.customerId or ''))
 end
 
--- Without field expiry (Redis 6.2) the entries are swept here, a few per write (HSCAN, its
--- cursor in the code's hash), so a GENERIC code used by millions of transactions keeps about two
--- days' worth, not one field per transaction forever. A hash of ENTRY_SWEEP entries or fewer (an
--- INDIVIDUAL code's, as a rule) is left alone: one HLEN instead of three calls and a decode.
+-- Without field expiry (Redis 6.2) the entries are swept here, so a GENERIC code used by millions
+-- of transactions keeps about two days' worth, not one field per transaction forever. A hash of
+-- ENTRY_SWEEP entries or fewer (an INDIVIDUAL code's, as a rule) is left alone: one HLEN. Past
+-- that each write looks at ENTRY_SWEEP entries drawn at random (HRANDFIELD: O(count) whatever the
+-- hash's size) and drops the gone ones: at most one entry is added per write, so the gone ones
+-- stay below ~1/ENTRY_SWEEP of the hash. (A cursor walk - HSCAN - returns the WHOLE hash while
+-- Redis keeps it compact, up to 512 fields: every write then read and matched hundreds.)
 local ENTRY_SWEEP = 20
-local function sweep_entries(coupon_key, bytxn_key, now)
+local function sweep_entries(bytxn_key, now)
   if redis.call('HLEN', bytxn_key) <= ENTRY_SWEEP then return end
-  local r = redis.call('HSCAN', bytxn_key, redis.call('HGET', coupon_key, 'entrySweep') or '0',
-                       'COUNT', ENTRY_SWEEP)
-  for i = 1, #r[2], 2 do
-    local e = cjson.decode(r[2][i + 1])
-    if tonumber(e.expiresAt or 0) + ENTRY_KEEP_MS < now then redis.call('HDEL', bytxn_key, r[2][i]) end
+  local drawn, gone = redis.call('HRANDFIELD', bytxn_key, ENTRY_SWEEP, 'WITHVALUES'), {}
+  for i = 1, #drawn, 2 do
+    if entry_gone(drawn[i + 1], now) then gone[#gone + 1] = drawn[i] end
   end
-  redis.call('HSET', coupon_key, 'entrySweep', r[1])
+  if #gone > 0 then redis.call('HDEL', bytxn_key, unpack(gone)) end
 end
 
 -- The keys of one coupon code, in the order actors/store_ops/coupons.py code_keys() passes them
@@ -264,13 +287,15 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
     c.status = 'REDEEMED'
   end
   if customer ~= '' and c._type.id then redis.call('HINCRBY', k.type_uses, customer, 1) end
-  reindex_expiry(c, k, expiry_key, code)
-  if entry == nil then
-    entry = {rid = '', expiresAt = now, customerId = customer}
-  end
+  -- a direct use of a GENERIC code leaves its holds, and so its expiry, as they were
+  if c.kind ~= 'GENERIC' or entry then reindex_expiry(c, k, expiry_key, code) end
+  -- A direct use closes no reservation: nothing reads an entry without one (reserve replays,
+  -- redeem and cancel look for the transaction's reservation), so none is written - for a GENERIC
+  -- code claimed by every sale that was a field per transaction, and its sweep, for nothing.
+  if entry == nil then return end
   entry.state = 'REDEEMED'
   put_entry(k.bytxn, txn, entry)
-  sweep_entries(k.coupon, k.bytxn, now)
+  sweep_entries(k.bytxn, now)
 end
 
 -- A coupon call answered at a store's local instance is queued for central in the same atomic

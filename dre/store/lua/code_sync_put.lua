@@ -2,7 +2,8 @@
 -- unless the store itself has used it since and central does not know yet.
 --
 -- KEYS[1] the code's hash   KEYS[2] its reservation entries by transaction
--- ARGV[1] the entry (JSON) of the transaction holding central's reservation of it, or ""
+-- ARGV[1] the entry (as central stores it: packed, or JSON of the release before; see _common.lua)
+--         of the transaction holding central's reservation of it, or ""
 -- ARGV[2], ARGV[3], ...: central's fields and values (status, kind, typeId, ...)
 --
 -- A code this store REDEEMED or RESERVED (by a local sale or coupon call not yet accepted by

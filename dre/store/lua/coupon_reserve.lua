@@ -59,7 +59,7 @@ end
 -- LT: the index keeps the EARLIEST expiry of the code (added if absent).
 redis.call('ZADD', KEYS[8], 'LT', expires, code)
 put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', customerId = customer})
-sweep_entries(k.coupon, k.bytxn, now)
+sweep_entries(k.bytxn, now)
 redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
 redis.call('PEXPIRE', KEYS[9], index_ttl)
 queue_for_central(10, 10)

@@ -18,7 +18,7 @@
 --   (ARGV[4..7] only when sealing)
 --
 -- Returns, as confirm.lua does (dre/store/replies.py CONFIRM_REFUSALS maps the refusals):
---   {'CONFIRMABLE', iteration JSON}   (sealed unless judging)
+--   {'CONFIRMABLE', iteration JSON} when judging; {'CONFIRMABLE', ''} when sealed
 --   {'REPLAYED', first answer}   {'ALREADY_CONFIRMED', txn, the counter confirmed} (also once only
 --   the done marker is left)
 --   {'STALE_ITERATION', txn, latest counter}   {'NEVER_ISSUED', txn}   {'EXPIRED', txn}
@@ -33,9 +33,10 @@ if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end
 local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
 if counter > latest or counter < 1 then return {'NEVER_ISSUED', txn} end
 if counter < latest then return {'STALE_ITERATION', txn, tostring(latest)} end
-local iteration = redis.call('HGET', KEYS[2], counter)
-if not iteration then return {'EXPIRED', txn} end
 if ttl > 0 then
+  -- sealing: the caller confirms what it priced; the iteration (KBs for a big basket) is not
+  -- copied into Lua and back over the wire, only checked
+  if redis.call('HEXISTS', KEYS[2], counter) == 0 then return {'EXPIRED', txn} end
   -- a seal already here is of this counter: no counter was issued since it was set
   redis.call('HSET', KEYS[3], 'counter', counter)
   redis.call('HINCRBY', KEYS[3], 'n', 1)
@@ -45,5 +46,8 @@ if ttl > 0 then
                'counter', counter, 'payload', ARGV[5], 'createdAt', ARGV[6])
     redis.call('PEXPIRE', KEYS[6], ARGV[7])
   end
+  return {'CONFIRMABLE', ''}
 end
+local iteration = redis.call('HGET', KEYS[2], counter)
+if not iteration then return {'EXPIRED', txn} end
 return {'CONFIRMABLE', iteration}
