@@ -100,7 +100,7 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest | 
             break
         record = iteration_record(basket, result, body, priced.pset.by_id, priced.pset.version, back)
         try:
-            counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.left_out)
+            counter, source = await services.counters.next(tenant, transaction_id, record, ctx.left_out)
         except RefusedPromotions as refusal:
             # a confirm of this transaction was refused for these: the lane must not be offered
             # them again. Rare (a budget race), so not read before every evaluate. Terminates:
