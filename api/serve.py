@@ -44,6 +44,22 @@ GRACE_S = 10.0  # in-flight requests get this long to finish after a shutdown si
 MAX_RESTARTS, RESTART_WINDOW_S = 5, 60.0  # more worker deaths than this in the window stop the service
 KEEP_ALIVE_S = 75.0  # longer than typical load balancer idle timeouts
 BACKLOG = 2048  # pending connections (benchmarks open many at once)
+# Young-generation collections start after this many more container objects were made than freed
+# (Python's default: 700). An evaluate of a 30-line basket holds a few thousand at once (its answer,
+# the iteration record): at 700 the collector walked them ~0.3 times per request and moved them to
+# the older generations, ~50 µs of CPU per evaluate on the 2-core machine (docs/capacity.md); at
+# this threshold they are freed by their reference counts before any collection sees them.
+YOUNG_GC_THRESHOLD = 20_000
+
+
+def settle_heap() -> None:
+    """Once the worker is ready to serve: what exists now (modules, compiled kernels, the app,
+    promotion sets) lives as long as the worker: moved out of the collector's reach, a full
+    collection no longer walks its ~170k objects (~85 ms, which was the p99 of a loaded worker)
+    every few seconds; and young collections wait for :data:`YOUNG_GC_THRESHOLD` objects."""
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, older, oldest)
 
 
 def hypercorn_config(config: Config) -> HyperConfig:
@@ -89,10 +105,7 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
     async with open_services(config, redis_url, hold_upgrades=True) as services:
         app = create_app(services)
         app.extensions["QUART_SCHEMA"].openapi_provider.schema()  # built once, here: not on a client's request
-        # What exists now (modules, compiled kernels, the app, promotion sets) lives as long as
-        # the worker: moved out of the collector's reach, a full collection no longer walks its
-        # ~170k objects (~85 ms, which was the p99 of a loaded worker) every few seconds.
-        gc.freeze()
+        settle_heap()
         # An early answer (401, 413, 415 before the body was read) must not leave the keep-alive
         # connection hanging: see SettleBody.
         # The batch import's body streams with backpressure (BodyWindow): memory bounded by a window.

@@ -45,6 +45,10 @@ from actors.reloader import LOCAL_FILE_VERSION
 from api.app import create_app
 from api.ops.routes import ECHO_ENV
 from api.worker import open_services
+try:
+    from api.serve import settle_heap
+except ImportError:  # --against an older checkout: its api.serve only froze the heap
+    settle_heap = gc.freeze
 from bench import engine as workload
 from dre.basket import parse_evaluate_body
 from dre.config import load_config
@@ -174,7 +178,7 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
             warm = bodies[1:per_round + 1]
             await timed(caller, EVALUATE, warm, args.concurrency)
             await timed(caller, ECHO, warm, args.concurrency)
-            gc.freeze()  # as api.serve does after start-up
+            settle_heap()  # as api.serve does after start-up
             ctx = Context()
 
             async def price(basket) -> None:

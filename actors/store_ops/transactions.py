@@ -82,7 +82,7 @@ class Transactions(StorePart):
         self._jobs = JobQueue(core)  # a confirm queues its job
 
     async def next_counter(
-        self, tenant: str, txn_id: str, iteration: str, ttl_s: float = TXN_TTL_S,
+        self, tenant: str, txn_id: str, iteration: str | bytes, ttl_s: float = TXN_TTL_S,
         priced_without: Collection[str] = (),
     ) -> int:
         """Issue the next transactionCounter (1, 2, ...; gap-free) and keep ``iteration`` (JSON)

@@ -54,8 +54,8 @@ def iteration_record(basket: Basket, result: Result, body_json: bytes, promotion
         "applied": applied,
         # presented codes that unlocked a promotion, in request order: what confirm claims
         "coupons": [c.code for c in result.coupons if c.status == APPLIED],
-        "totals": {"gross": sum(line.gross for line in basket.lines),
-                   "discount": sum(d.amount for ds in result.lines for d in ds),
+        "totals": {"gross": sum([line.gross for line in basket.lines]),
+                   "discount": sum([d.amount for ds in result.lines for d in ds]),
                    "points": result.points},
         "response": orjson.Fragment(body_json),
         # kept by confirm for the returns that may name this sale (dre.returns)

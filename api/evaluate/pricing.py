@@ -26,10 +26,11 @@ from dre.evaluate import withheld
 from dre.pricing import Context, over_budget
 from dre.response import encode_response, response_body, response_meta
 from dre.returns import LinkedReturns, merge_linked, price_linked
+from dre.wire import evaluate_fast
 from dre.wire.evaluate import EvaluateRequest
 
 
-async def _article_groups(services: Services, tenant: str, req: EvaluateRequest) -> dict[str, str] | None:
+async def _article_groups(services: Services, tenant: str, req: EvaluateRequest | evaluate_fast.EvaluateRequest) -> dict[str, str] | None:
     """Article groups from the article master for lines that carry none (None: nothing to look up,
     or the store cannot be asked: such lines then match no group condition this time)."""
     missing = list(dict.fromkeys(i.articleNumber for i in req.items if not i.articleGroupId))
@@ -50,7 +51,8 @@ async def _linked_returns(services: Services, tenant: str, basket: Basket) -> Li
     return price_linked(basket, sales)
 
 
-async def price_request(services: Services, tenant: str, req: EvaluateRequest, *, simulate: bool) -> bytes:
+async def price_request(services: Services, tenant: str, req: EvaluateRequest | evaluate_fast.EvaluateRequest, *,
+                        simulate: bool) -> bytes:
     """The EvaluateResponseV2 of one validated request, as JSON.
 
     evaluate: assigns the transactionCounter and stores the iteration (counter from the local
@@ -98,7 +100,7 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest, *
             break
         record = iteration_record(basket, result, body, priced.pset.by_id, priced.pset.version, back)
         try:
-            counter, source = await services.counters.next(tenant, transaction_id, record.decode(), ctx.left_out)
+            counter, source = await services.counters.next(tenant, transaction_id, record, ctx.left_out)
         except RefusedPromotions as refusal:
             # a confirm of this transaction was refused for these: the lane must not be offered
             # them again. Rare (a budget race), so not read before every evaluate. Terminates:

@@ -11,12 +11,13 @@ from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
 from api.services import current_services
 from dre.wire.evaluate import EvaluateRequestBody
+from dre.wire.evaluate_fast import decode_evaluate_body
 
 bp = Blueprint("pos_evaluate", __name__)
 
 
 @bp.post("/pos/v2/evaluate")
-@validate_request(EvaluateRequestBody)
+@validate_request(EvaluateRequestBody, fast=decode_evaluate_body)
 @document_response(EvaluateResponse, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
 async def evaluate(data: EvaluateRequestBody) -> Response:
@@ -32,7 +33,7 @@ async def evaluate(data: EvaluateRequestBody) -> Response:
 
 
 @bp.post("/pos/v2/simulate")
-@validate_request(EvaluateRequestBody)
+@validate_request(EvaluateRequestBody, fast=decode_evaluate_body)
 @document_response(EvaluateResponse, 200)
 @errors(*BODY_ERRORS, *AUTH_ERRORS, 503)
 async def simulate(data: EvaluateRequestBody) -> Response:

@@ -41,9 +41,10 @@ class Counters:
         self._local: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._local_base = LOCAL_BASE + secrets.randbelow(LOCAL_TAGS) * LOCAL_SPAN  # this process's range
 
-    async def next(self, tenant: str, transaction_id: str, iteration: str,
+    async def next(self, tenant: str, transaction_id: str, iteration: str | bytes,
                    priced_without: Collection[str] = ()) -> tuple[int, str]:
-        """(counter, source) for the next iteration of ``transaction_id``, storing ``iteration``.
+        """(counter, source) for the next iteration of ``transaction_id``, storing ``iteration`` (JSON;
+        bytes go to Redis as they are: evaluate's 20-30 KB record is not decoded and encoded again).
 
         Raises:
             RefusedPromotions: the store holds refusals not in ``priced_without`` (nothing issued).

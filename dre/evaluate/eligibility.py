@@ -1,6 +1,7 @@
 """Conditions: is a promotion a candidate for a part of the basket, and if not, why not."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dre.basket import Basket, Line
@@ -53,6 +54,20 @@ def qualifies(p: m.Promotion, line: PartLine | Line) -> bool:
     if not p.article_conds:
         return True
     return any((line.group if c.by_group else line.article) in c.values for c in p.article_conds)
+
+
+def qualifying(p: m.Promotion, lines: Sequence[PartLine | Line]) -> list[int]:
+    """The indices of ``lines`` that :func:`qualifies` for ``p``, without a call per line for the
+    common promotion of one article condition (every evaluate's sale record asks, dre.returns)."""
+    conds = p.article_conds
+    if not conds:
+        return list(range(len(lines)))
+    if len(conds) == 1:
+        values = conds[0].values
+        if conds[0].by_group:
+            return [k for k, ln in enumerate(lines) if ln.group in values]
+        return [k for k, ln in enumerate(lines) if ln.article in values]
+    return [k for k, ln in enumerate(lines) if qualifies(p, ln)]
 
 
 def check(p: m.Promotion, basket: Basket, lines: list[PartLine], exhausted: frozenset[str],

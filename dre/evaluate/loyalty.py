@@ -8,6 +8,8 @@ from dre.promotion import model as m
 def fixed_points(p: m.Promotion) -> int:
     """The per-transaction part of a promotion's points (ADD_FIXED - SUBTRACT_POINTS): given on the
     sale part only, never taken back by a return."""
+    if not p.points:  # most promotions give no points: every evaluate's sale record asks (dre.returns)
+        return 0
     return sum(a.points if a.kind == "ADD_FIXED" else -a.points
                for a in p.points if a.kind in ("ADD_FIXED", "SUBTRACT_POINTS"))
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from dre.basket import Basket, Line
-from dre.evaluate.eligibility import qualifies
+from dre.evaluate.eligibility import qualifying
 from dre.evaluate.loyalty import fixed_points
 from dre.pricing.result import Result
 from dre.promotion import model as m
-
-
-RECEIPT_ACTIONS = (m.ReceiptAction, m.ScaledReceiptAction)
 
 
 def _threshold(p: m.Promotion, lines: Sequence[Line]) -> dict | None:
@@ -24,7 +21,7 @@ def _threshold(p: m.Promotion, lines: Sequence[Line]) -> dict | None:
     qty = p.min_quantity.milli if p.min_quantity else 0
     if not spend and not qty:
         return None
-    return {"spend": spend, "qty": qty, "qual": [k for k, ln in enumerate(lines) if qualifies(p, ln)]}
+    return {"spend": spend, "qty": qty, "qual": qualifying(p, lines)}
 
 
 def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promotion]) -> dict | None:
@@ -37,17 +34,20 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     (everything but ADD_FIXED / SUBTRACT_POINTS) and its net; ``pointsBy``: those points per
     promotion; ``names``: id -> [name, type].
     """
-    sale = [(i, ln) for i, ln in enumerate(basket.lines) if ln.milli > 0]
-    if not sale:
-        return None
     rows, totals = [], {}
-    for i, ln in sale:  # every evaluate records its sale: one pass, no helper per discount
+    sale_lines = []
+    for ln, discounts in zip(basket.lines, result.lines):  # every evaluate records its sale: one pass
+        if ln.milli <= 0:
+            continue
+        sale_lines.append(ln)
         got: dict[str, int] = {}
-        for d in result.lines[i]:
+        for d in discounts:
             pid, amount = d.promotion_id, d.amount
             got[pid] = got.get(pid, 0) + amount
             totals[pid] = totals.get(pid, 0) + amount
         rows.append([ln.ref, ln.milli, ln.gross, got])
+    if not sale_lines:
+        return None
     # each promotion's proportional points (ADD_FIXED / SUBTRACT_POINTS are per transaction: kept)
     points_by = {a.promotion_id: pts for a in result.applied if a.promotion_id in promotions
                  and (pts := a.points - fixed_points(promotions[a.promotion_id])) > 0}
@@ -55,13 +55,11 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     if not totals and points <= 0:
         return None
     receipt = {}
-    sale_lines = [ln for _, ln in sale]
     for pid in totals:
         p = promotions.get(pid)
-        if p is not None and any(isinstance(a, RECEIPT_ACTIONS) for a in p.price_actions) and (
-                t := _threshold(p, sale_lines)) is not None:
+        if p is not None and (t := _threshold(p, sale_lines)) is not None:  # None: not receipt-level
             receipt[pid] = t
-    net = sum(ln.gross for _, ln in sale) - sum(totals.values())
+    net = sum([ln.gross for ln in sale_lines]) - sum(totals.values())
     names = {pid: [promotions[pid].name, promotions[pid].type] for pid in (*totals, *points_by) if pid in promotions}
     return {"lines": rows, "totals": totals, "receipt": receipt, "points": points, "pointsBy": points_by,
             "net": net, "names": names}

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dre.basket import parse_evaluate_body
+from dre.basket import line_gross, parse_evaluate_body
 from dre.errors import DREError
 from dre.money import to_milli, to_minor
 from dre.wire.types import MAX_ABS_QUANTITY, MAX_UNIT_PRICE
@@ -70,3 +70,4 @@ def test_basket_numbers_are_the_exact_decimals(milli, cents, as_int):
              {**ITEM, "lineReference": "2", "quantity": 1, "unitPrice": price}]
     lines = parse_evaluate_body(orjson.loads(orjson.dumps({"request": req(items=items)})))[1].lines
     assert (lines[0].milli, lines[1].unit_price) == (to_milli(quantity), to_minor(price)) == (milli, cents)
+    assert [ln.gross for ln in lines] == [line_gross(1, milli), line_gross(cents, 1000)]  # computed inline there
