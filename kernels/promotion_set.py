@@ -17,6 +17,7 @@ from kernels import basket as kb
 from kernels.compile import compile_promotions
 from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT
 from kernels.encode import EncodedBasket, encode
+from kernels.string_index import string_index
 
 _EXHAUSTED_CACHE = 64  # distinct ctx.exhausted sets remembered per KernelSet
 
@@ -42,6 +43,7 @@ class KernelSet:
         self.n_shards = n_shards
         self.compiled = compile_promotions(promotions)
         self._T = self.compiled.tables.flat  # the packed set every kernel takes
+        self._strings = string_index(self.compiled.vocab.ids)  # the lines' ids in a large set
         self.ranked: list[Promotion] = list(self.compiled.ranked)
         self.by_id: dict[str, Promotion] = {p.id: p for p in self.ranked}
         self.prices: Mapping[str, int] = prices or {}
@@ -89,7 +91,7 @@ class KernelSet:
         return flags
 
     def encode(self, basket: Basket, ctx: Context) -> EncodedBasket:
-        return encode(self.compiled.vocab, basket, ctx)
+        return encode(self.compiled.vocab, basket, ctx, self._strings)
 
     def prepare(self, basket: Basket, ctx: Context) -> Prepared:
         return Prepared(basket, ctx, self.encode(basket, ctx))
