@@ -74,3 +74,33 @@ def monkeypatch_module():
     mp.setattr(ps, "string_index", si.StringIndex)  # whatever the set's size
     yield mp
     mp.undo()
+
+
+def test_a_large_set_prices_through_the_index_as_the_reference():
+    """A set past MIN_STRINGS takes the index in production (no patching): the same Result."""
+    from datetime import datetime, timezone
+
+    from dre.basket import Basket, Line, line_gross
+    from dre.pricing import Context
+    from dre.promotion import model as m
+
+    def promo(i: int) -> m.Promotion:
+        arts = frozenset({f"A{2 * i}", f"A{2 * i + 1}"})
+        return m.Promotion(
+            id=f"P{i}", name=f"P{i}", type="ARTICLE", active=True, valid_from=None, valid_to=None, window=None,
+            pos_groups=None, priority=i % 7, exclusive=False, multiplicative=False, rounding_mode=0,
+            rounding_step=1, budget=None, article_conds=(m.ArticleCond(False, arts),), min_quantity=None,
+            min_spend=(), context_conds=(), coupon_types=None, time_conds=(),
+            price_actions=(m.UnitAction(False, arts, m.Calc(m.PCT, 1000 + i % 5 * 500), None),), injects=(),
+            points=())
+
+    promos = [promo(i) for i in range(si.MIN_STRINGS // 2 + 8)]
+    ks = KernelSet(promos)
+    assert isinstance(ks._strings, si.StringIndex)
+    articles = ["A0", "A5", f"A{si.MIN_STRINGS + 15}", "A99999999", "é", "A0123456789abcdefA3"]
+    lines = tuple(Line(f"L{k}", a, "A7" if k % 2 else "G", 1000 * (k + 1), 199, line_gross(199, 1000 * (k + 1)))
+                  for k, a in enumerate(articles))
+    basket = Basket(lines, datetime(2026, 1, 5, 12, tzinfo=timezone.utc), "POS", "POS")
+    got = ks.evaluate(basket, Context())
+    assert got == evaluate(promos, basket, Context())
+    assert sum(1 for ds in got.lines if ds) == 3  # A0, A5 and the last promotion's article
