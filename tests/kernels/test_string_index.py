@@ -60,12 +60,15 @@ def test_small_vocabularies_keep_the_dict():
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario())
 def test_kernel_set_through_the_index_equals_reference(monkeypatch_module, case):
-    """The property test of test_kernel_equivalence with every set's line ids from a StringIndex."""
+    """The property test of test_kernel_equivalence with every set's line ids from a StringIndex,
+    in one call and through the shards."""
     note(case)
     promos, basket, ctx = case
-    ks = KernelSet(promos)
+    ks = KernelSet(promos, n_shards=2)
     assert ks._strings is not None
-    assert ks.evaluate(basket, ctx) == evaluate(promos, basket, ctx)
+    expected = evaluate(promos, basket, ctx)
+    assert ks.evaluate(basket, ctx) == expected
+    assert ks.evaluate_sharded(basket, ctx) == expected  # prepare -> shard candidates -> resolve
 
 
 @pytest.fixture(scope="module")
