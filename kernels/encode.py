@@ -9,6 +9,7 @@ from dre.basket import Basket
 from dre.pricing.context import USABLE, Context
 from kernels import layout as lo
 from kernels.compile import epoch_us
+from kernels.string_index import StringIndex
 from kernels.vocabulary import Vocabulary
 
 # Shared by every basket without coupons (kernels only read it; not flagged read-only, as numba
@@ -65,14 +66,18 @@ def code_types(vocab: Vocabulary, basket: Basket, ctx: Context) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
-def encode(vocab: Vocabulary, basket: Basket, ctx: Context) -> EncodedBasket:
-    get = vocab.ids.get
+def encode(vocab: Vocabulary, basket: Basket, ctx: Context, index: StringIndex | None = None) -> EncodedBasket:
+    """The kernels' input for ``basket``. ``index``: the vocabulary's StringIndex, for the lines'
+    article and group ids in one call (the same ids as the dict's)."""
     lines = basket.lines
     # One (5, n) array filled row by row from lists: the cheapest way found to move 5 x n Python
     # ints into numpy (vs 5 np.array calls or a list of tuples); its rows are C-contiguous views.
     cols = np.empty((5, len(lines)), dtype=np.int64)
-    cols[0] = [get(ln.article, -1) for ln in lines]
-    cols[1] = [get(ln.group, -1) for ln in lines]
+    if not (index is not None and lines
+            and index.ids_into([ln.article for ln in lines] + [ln.group for ln in lines], cols)):
+        get = vocab.ids.get
+        cols[0] = [get(ln.article, -1) for ln in lines]
+        cols[1] = [get(ln.group, -1) for ln in lines]
     cols[2] = [ln.milli for ln in lines]
     cols[3] = [ln.unit_price for ln in lines]
     cols[4] = [ln.gross for ln in lines]

@@ -17,6 +17,7 @@ from kernels import basket as kb
 from kernels.compile import compile_promotions
 from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT
 from kernels.encode import EncodedBasket, encode
+from kernels.string_index import string_index
 
 _EXHAUSTED_CACHE = 64  # distinct ctx.exhausted sets remembered per KernelSet
 
@@ -42,14 +43,15 @@ class KernelSet:
         self.n_shards = n_shards
         self.compiled = compile_promotions(promotions)
         self._T = self.compiled.tables.flat  # the packed set every kernel takes
+        self._strings = string_index(self.compiled.vocab.ids)  # the lines' ids in a large set
         self.ranked: list[Promotion] = list(self.compiled.ranked)
         self.by_id: dict[str, Promotion] = {p.id: p for p in self.ranked}
         self.prices: Mapping[str, int] = prices or {}
         self._ids = [p.id for p in self.ranked]
-        # Per rank, what _result reads of every applied promotion: lists of the ids and of the granted
-        # items (mostly the empty tuple), not the Promotion objects, whose attribute reads miss the
-        # cache one by one in a large set.
-        self._injects = [p.injects for p in self.ranked]
+        # Per rank, what _result reads of every applied promotion: the ids, not the Promotion objects,
+        # whose attribute reads miss the cache one by one in a large set; the granted items of the
+        # few promotions that inject any, by rank (a small dict: no miss per applied promotion).
+        self._injects = {i: p.injects for i, p in enumerate(self.ranked) if p.injects}
         self._index = {pid: i for i, pid in enumerate(self._ids)}
         self._no_exhausted = np.zeros(len(self.ranked), dtype=np.bool_)
         self._exhausted: dict[frozenset[str], np.ndarray] = {}
@@ -89,7 +91,7 @@ class KernelSet:
         return flags
 
     def encode(self, basket: Basket, ctx: Context) -> EncodedBasket:
-        return encode(self.compiled.vocab, basket, ctx)
+        return encode(self.compiled.vocab, basket, ctx, self._strings)
 
     def prepare(self, basket: Basket, ctx: Context) -> Prepared:
         return Prepared(basket, ctx, self.encode(basket, ctx))
@@ -144,19 +146,34 @@ class KernelSet:
         self.last_nodes = int(nodes)
         ids = self._ids
         codes = basket.coupons
+        new = _new
         per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
         last_p, pid = -1, ""
+        # LineDiscount(pid, amount, code) and Applied(...) built inline (see _new below): a large
+        # set's Result holds some 50 + 30 of them, and a function call per object cost a tenth.
         for line, p, amount, c in disc.tolist():  # rows are in application order per line
             if p != last_p:  # a part's rows come promotion by promotion
                 last_p, pid = p, ids[p]
-            per_line[line] += (_line_discount(pid, amount, codes[c] if c >= 0 else None),)
+            d = new(LineDiscount)
+            attrs = d.__dict__
+            attrs["promotion_id"] = pid
+            attrs["amount"] = amount
+            attrs["coupon_code"] = codes[c] if c >= 0 else None
+            per_line[line] += (d,)
         took = []
         granted = []
         injects = self._injects
         for p, amount, pts, c, on_sale in applied.tolist():
             pid = ids[p]
-            took.append(_applied(pid, amount, pts, codes[c] if c >= 0 else None, on_sale != 0))
-            if not on_sale:
+            d = new(Applied)
+            attrs = d.__dict__
+            attrs["promotion_id"] = pid
+            attrs["amount"] = amount
+            attrs["points"] = pts
+            attrs["coupon_code"] = codes[c] if c >= 0 else None
+            attrs["on_sale"] = on_sale != 0
+            took.append(d)
+            if not (on_sale and injects and p in injects):
                 continue
             for g in injects[p]:
                 price = g.unit_price
@@ -184,33 +201,9 @@ def _work_limit(work_limit: int | None) -> int:
     return BEST_DEAL_WORK_LIMIT if work_limit is None else min(work_limit, BEST_DEAL_WORK_LIMIT)
 
 
+# A Result's LineDiscount and Applied records are built by _result as object.__new__ plus their
+# instance dict filled directly: a result carries up to hundreds of them, and the frozen dataclass
+# __init__ sets each field through object.__setattr__ (three times the cost). The objects are equal
+# to __init__'s (same fields, same __eq__/__hash__); the property tests compare whole Results with
+# the reference evaluator's, which builds them through __init__.
 _new = object.__new__
-
-
-def _line_discount(promotion_id: str, amount: int, coupon_code: str | None) -> LineDiscount:
-    """``LineDiscount(promotion_id, amount, coupon_code)`` at half the cost.
-
-    A result carries up to hundreds of these; the frozen dataclass __init__ sets each field through
-    object.__setattr__, which dominates building a Result. Filling the instance dict directly gives
-    an equal object (same fields, same __eq__/__hash__); the property tests compare whole Results
-    with the reference evaluator's, which builds them through __init__.
-    """
-    d = _new(LineDiscount)
-    attrs = d.__dict__
-    attrs["promotion_id"] = promotion_id
-    attrs["amount"] = amount
-    attrs["coupon_code"] = coupon_code
-    return d
-
-
-def _applied(promotion_id: str, amount: int, points: int, coupon_code: str | None, on_sale: bool) -> Applied:
-    """``Applied(promotion_id, amount, points, coupon_code, on_sale)``, built as _line_discount for the
-    same reason."""
-    d = _new(Applied)
-    attrs = d.__dict__
-    attrs["promotion_id"] = promotion_id
-    attrs["amount"] = amount
-    attrs["points"] = points
-    attrs["coupon_code"] = coupon_code
-    attrs["on_sale"] = on_sale
-    return d

@@ -52,6 +52,7 @@ def warmup(batch: bool = True) -> None:
     candidates and resolve), not the parallel batch kernel (``dre simulate``, benchmarks).
     """
     from kernels.promotion_set import KernelSet
+    from kernels.string_index import StringIndex
 
     ks = KernelSet(_sample_promotions())
     lines = (Line("1", "A", "G", 3000, 250, 750), Line("2", "A", "G", 1500, 120, 180),
@@ -61,6 +62,7 @@ def warmup(batch: bool = True) -> None:
     ks.evaluate(basket, ctx)
     item = ks.prepare(basket, ctx)
     ks.resolve([item], ks.shard_candidates(0, [item]))
+    StringIndex({"A": 0, "G": 1})  # a large set's line ids (kernels.string_index): too small a set here to use it
     if batch:
         import numpy as np
 
