@@ -16,8 +16,7 @@ import trio
 from bench.config import LoadConfig, constant
 from bench.recorder import OP_EVALUATE
 from bench.report import LoadReport
-from bench.runner import run_load
-from bench.target import Target, open_client
+from bench.runner import open_client, run_load
 
 MIN_ACHIEVED_SHARE = 0.95  # a trial whose starts fell below 95 % of target measured the harness
 MIN_BISECT_GAP = 1.05  # stop refining when fail/pass rates are within 5 %
@@ -162,6 +161,5 @@ async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | N
 
     if trial is not None:
         return await search_with(trial)
-    target = Target.parse(base.url)
-    async with open_client(target, base.api_key, connections=base.connections, timeout_s=base.timeout_s) as client:
+    async with open_client(base) as client:
         return await search_with(lambda cfg: run_load(cfg, client=client))

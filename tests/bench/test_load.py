@@ -10,7 +10,6 @@ from dataclasses import replace
 import matplotlib.image
 import orjson
 import pytest
-import httpx
 import trio
 from rich.console import Console
 from tests.bench.fake_dre import API_KEY, FakeDre
@@ -21,7 +20,8 @@ from bench.load import execute, main
 from bench.recorder import OP_EVALUATE, Recorder, mean_us, summarize
 from bench.report import build_report
 from bench.schedule import arrivals
-from bench.target import ForeignHostError, Target, open_client
+from bench.http_client import HttpClient, Reply
+from bench.target import ForeignHostError, Target
 from dre.wire.evaluate import EvaluateRequestBody
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -90,16 +90,19 @@ def test_target_rejects_unusable_urls(url):
 
 async def test_client_refuses_any_other_host_or_port_before_connecting():
     target = Target.parse("http://127.0.0.1:9")
-    async with open_client(target, API_KEY, connections=1, timeout_s=1) as client:
-        for foreign in ("http://203.0.113.7/pos/v2/evaluate", "http://127.0.0.1:10/", "https://127.0.0.1:9/"):
+    async with HttpClient(target, API_KEY, connections=1, timeout_s=1) as client:
+        for foreign in ("http://203.0.113.7/pos/v2/evaluate", "http://127.0.0.1:10/", "https://127.0.0.1:9/",
+                        "pos/v2/evaluate", "//203.0.113.7/x"):
             with pytest.raises(ForeignHostError):
-                await client.post(foreign, content=b"{}")
+                await client.post(foreign, b"{}")
+        assert client.opened == 0
 
 
 async def test_redirects_are_reported_not_followed(fake_dre):
-    async with open_client(Target.parse(fake_dre.url), API_KEY, connections=1, timeout_s=2) as client:
-        response = await client.get("/redirect")
-    assert response.status_code == 302
+    async with HttpClient(Target.parse(fake_dre.url), API_KEY, connections=1, timeout_s=2) as client:
+        reply = await client.get("/redirect")
+        assert (reply.outcome, reply.status) == ("302", 302)
+        assert (await client.get(fake_dre.url + "/redirect")).status == 302  # the target's own absolute URL
 
 
 class VirtualDre:
@@ -109,11 +112,11 @@ class VirtualDre:
         self.delay_s = delay_s
         self.sent: list[float] = []  # trio time of each request
 
-    async def post(self, path: str, content: bytes):
+    async def post(self, path: str, body: bytes) -> Reply:
         self.sent.append(trio.current_time())
         await trio.sleep(self.delay_s)
-        body = {"meta": {"header": {"transactionId": "T", "transactionCounter": 1}}}
-        return httpx.Response(200, content=orjson.dumps(body))
+        answer = {"meta": {"header": {"transactionId": "T", "transactionCounter": 1}}}
+        return Reply("200", orjson.dumps(answer), trio.current_time())
 
 
 async def test_schedule_is_exact_in_virtual_time(autojump_clock):
