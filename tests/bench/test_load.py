@@ -17,7 +17,7 @@ from tests.bench.fake_dre import API_KEY, FakeDre
 from bench import Arrival, Flow, LoadConfig, SearchConfig, constant, find_max_rate, ramp, run_load
 from bench.flows import Planner
 from bench.load import execute, main
-from bench.recorder import OP_EVALUATE, Recorder, mean_us, summarize
+from bench.recorder import OP_EVALUATE, Recorder, mean_us, new_histogram, summarize, value_at_percentile
 from bench.report import build_report
 from bench.schedule import arrivals
 from bench.http_client import HttpClient, Reply
@@ -353,3 +353,14 @@ def test_recorder_mean_matches_hdr_and_counts_only_successes():
     row = rec.tick(1.0)
     assert row["operations"][OP_EVALUATE]["count"] == 2001 and row["operations"][OP_EVALUATE]["errors"] == 1
     assert rec.tick(2.0)["operations"] == {}  # windows reset at each tick
+
+
+@pytest.mark.parametrize("digits", [2, 3])
+def test_percentiles_are_hdrh_s_own_without_its_loop(digits):
+    rng = random.Random(digits)
+    for n in (0, 1, 7, 5000):
+        h = new_histogram(digits)
+        for _ in range(n):
+            h.record_value(int(rng.lognormvariate(8, 2)) + 1)
+        for p in (0, 0.1, 50, 90, 99, 99.9, 99.99, 100):
+            assert value_at_percentile(h, p) == h.get_value_at_percentile(p), (n, p)
