@@ -37,7 +37,7 @@ import statistics
 import tempfile
 import uuid
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -47,7 +47,6 @@ from hdrh.histogram import HdrHistogram
 from bench.config import Flow, LoadConfig, constant
 from bench.live_server import LiveServer
 from bench.maxrate import SearchConfig, SearchResult, TrialResult, find_max_rate
-from bench.runner import run_load
 from bench.wrk import TXN, find_wrk, run_wrk
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -129,13 +128,11 @@ async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate
     for flow in (Flow.EVALUATE, Flow.ECHO):
         def show(t: TrialResult, name: str = flow.value) -> None:
             p99 = "-" if t.p99_ms is None else f"{t.p99_ms:.2f} ms"
-            print(f"max-rate {name:<9} {t.rate:>8g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}",
-                  flush=True)
+            print(f"max-rate {name:<9} {t.rate:>8g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}"
+                  + ("  (re-try)" if t.retry else ""), flush=True)
 
         base = LoadConfig(url=url, api_key=API_KEY, steps=constant(start_rate, step_seconds), flow=flow)
-        # warm-up, not judged: the workers' first requests of the route, the generator's connections
-        await run_load(replace(base, steps=constant(max(1.0, start_rate / 2), 2.0)))
-        await trio.sleep(PAUSE_S)
+        # the search warms up first (unjudged) and re-tries a failed trial once (bench.maxrate)
         search = SearchConfig(slo_p99_ms=slo_p99_ms, start_rate=start_rate, step_seconds=step_seconds, refine=3,
                               limit_rate=limit_rate)
         out[flow.value] = await find_max_rate(base, search, on_trial=show)

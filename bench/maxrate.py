@@ -5,6 +5,16 @@ Each trial is a separate constant-rate open-loop run. A trial passes when its p9
 SLO, its share of failed requests is at most ``max_error_rate``, nothing was dropped at the
 in-flight bound, and the achieved start rate kept up with the target (else the harness, not
 the server, was the limit and the number would be a lie).
+
+Before the first trial, an unjudged warm-up run (``warmup_s`` at the start rate) opens the
+generator's connections and gives the service's workers their first requests of the route.
+
+A failed trial is run once more (``retries``) before its rate counts as failed: on a shared VM
+one stall of a few tens of milliseconds (another tenant, the hypervisor) puts a few percent of a
+short trial's requests over a 20 ms SLO, and without the re-try one such hiccup at a rate well
+below the ceiling would end the growth there and bound every later bisection. A rate that fails
+twice in a row is over the ceiling as far as this search can tell; every trial, re-tries
+included, is kept in :attr:`SearchResult.trials` (``retry`` marks the second).
 """
 from __future__ import annotations
 
@@ -39,6 +49,8 @@ class SearchConfig:
         operation: whose p99 is judged (``evaluate``, ``confirm`` or ``flow``).
         cooldown_s: pause between trials so the server's queues drain.
         min_rate: when the start rate fails, lower rates are tried (start / factor, ...) down to this.
+        warmup_s: unjudged run at ``start_rate`` before the first trial (0: none).
+        retries: times a failed trial is run again before its rate counts as failed.
     """
 
     slo_p99_ms: float
@@ -51,10 +63,14 @@ class SearchConfig:
     operation: str = OP_EVALUATE
     cooldown_s: float = 1.0
     min_rate: float = 1.0
+    warmup_s: float = 2.0
+    retries: int = 1
 
     def __post_init__(self) -> None:
         if self.factor <= 1.0 or self.start_rate <= 0 or self.slo_p99_ms <= 0:
             raise ValueError("max-rate search needs factor > 1, a positive start rate and SLO")
+        if self.retries < 0 or self.warmup_s < 0:
+            raise ValueError("max-rate search needs retries >= 0 and warmup_s >= 0")
 
 
 @dataclass
@@ -69,6 +85,7 @@ class TrialResult:
     requests: int
     request_errors: int
     dropped: int
+    retry: bool = False  # a failed trial's re-run at the same rate
 
 
 @dataclass
@@ -119,18 +136,31 @@ async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | N
     async def search_with(run: Trial) -> SearchResult:
         result = SearchResult(None, None, search.slo_p99_ms, search.operation)
 
-        async def attempt(rate: float) -> TrialResult:
+        async def trial_at(rate: float, retry: bool) -> TrialResult:
             if result.trials and search.cooldown_s > 0:
                 await trio.sleep(search.cooldown_s)
             report = await run(replace(base, steps=constant(rate, search.step_seconds)))
             verdict = judge(report, search)
-            verdict.rate = rate
+            verdict.rate, verdict.retry = rate, retry
             result.trials.append(verdict)
             if on_trial is not None:
                 on_trial(verdict)
             if verdict.passed and (result.max_rate is None or rate > result.max_rate):
                 result.max_rate, result.p99_ms = rate, verdict.p99_ms
             return verdict
+
+        async def attempt(rate: float) -> TrialResult:
+            verdict = await trial_at(rate, retry=False)
+            for _ in range(search.retries):
+                if verdict.passed:
+                    break
+                verdict = await trial_at(rate, retry=True)
+            return verdict
+
+        if search.warmup_s > 0:
+            await run(replace(base, steps=constant(search.start_rate, search.warmup_s)))
+            if search.cooldown_s > 0:
+                await trio.sleep(search.cooldown_s)
 
         rate, failed_at = search.start_rate, None
         while rate <= search.limit_rate:

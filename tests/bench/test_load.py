@@ -254,7 +254,8 @@ async def test_max_rate_search_grows_then_bisects():
         return fake_report(cfg, p99_ms=rate / 10)  # latency grows with rate: the SLO holds to 300/s
 
     # SLO 30.5: HDR reports a recorded 30 ms as 30.0xx (3 significant digits).
-    search = SearchConfig(slo_p99_ms=30.5, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0)
+    search = SearchConfig(slo_p99_ms=30.5, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0,
+                          warmup_s=0, retries=0)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
     assert tried == [100, 200, 400, 300, 350, 325]
     assert result.max_rate == 300 and result.p99_ms == pytest.approx(30, rel=0.01)
@@ -271,16 +272,40 @@ async def test_max_rate_search_goes_down_when_the_start_rate_fails():
         return fake_report(cfg, p99_ms=rate / 10)  # the SLO holds to 30/s
 
     search = SearchConfig(slo_p99_ms=3.05, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0,
-                          min_rate=10)
+                          min_rate=10, warmup_s=0, retries=0)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
     # 100, 50 fail; 25 passes; then bisect between 25 and 50
     assert tried == [100, 50, 25, 37.5, 31.25, 28.125]
     assert result.max_rate == 28.125 and [t.passed for t in result.trials] == [False, False, True, False, False, True]
 
     tried.clear()
-    search = SearchConfig(slo_p99_ms=0.5, start_rate=100, factor=2, step_seconds=1, cooldown_s=0, min_rate=20)
+    search = SearchConfig(slo_p99_ms=0.5, start_rate=100, factor=2, step_seconds=1, cooldown_s=0, min_rate=20,
+                          warmup_s=0, retries=0)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
     assert tried == [100, 50, 25] and result.max_rate is None  # nothing down to min_rate holds
+
+
+async def test_max_rate_search_warms_up_unjudged_and_re_tries_a_failed_trial_once():
+    tried, hiccups = [], {200}  # one stall at 200/s: its first trial fails, its re-try passes
+
+    async def trial(cfg: LoadConfig):
+        rate, seconds = cfg.steps[0].rate, cfg.steps[0].seconds
+        tried.append((rate, seconds))
+        if rate in hiccups:
+            hiccups.discard(rate)
+            return fake_report(cfg, p99_ms=500)
+        return fake_report(cfg, p99_ms=rate / 10)  # the SLO holds to 300/s
+
+    search = SearchConfig(slo_p99_ms=30.5, start_rate=100, factor=2, step_seconds=1, refine=1, cooldown_s=0,
+                          warmup_s=0.5)
+    result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
+    # the warm-up (0.5 s at the start rate) is run, not judged; 200 fails, is re-tried and passes,
+    # so the growth goes on; 400 fails twice (a ceiling, not a hiccup); one bisection: 300 passes
+    assert tried == [(100, 0.5), (100, 1), (200, 1), (200, 1), (400, 1), (400, 1), (300, 1)]
+    assert [(t.rate, t.passed, t.retry) for t in result.trials] == [
+        (100, True, False), (200, False, False), (200, True, True), (400, False, False), (400, False, True),
+        (300, True, False)]
+    assert result.max_rate == 300
 
 
 # --- the CLI entry point -----------------------------------------------------------------------
@@ -323,7 +348,7 @@ def test_cli_run_and_max_rate_search(tmp_path, capsys):
 
         code = main(["--url", server.url, "--api-key", API_KEY, "--max-rate", "--slo-p99-ms", "10000",
                      "--start-rate", "20", "--factor", "3", "--limit-rate", "100", "--step-seconds", "0.5",
-                     "--cooldown", "0", "--out", str(tmp_path / "search")])
+                     "--cooldown", "0", "--warmup", "0.2", "--retries", "1", "--out", str(tmp_path / "search")])
         assert code == 0
         found = orjson.loads((tmp_path / "search" / "maxrate.json").read_bytes())
         assert [t["rate"] for t in found["trials"]] == [20, 60] and found["max_rate"] == 60
