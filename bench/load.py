@@ -78,7 +78,8 @@ def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
     s.add_argument("--cooldown", type=float, default=1.0, help="pause between trials (s)")
     s.add_argument("--warmup", type=float, default=2.0, help="unjudged run at --start-rate before the first trial (s)")
     s.add_argument("--retries", type=int, default=1,
-                   help="re-runs of a failed trial before its rate counts as failed (a VM hiccup is not a ceiling)")
+                   help="re-runs of a failed trial once a rate has passed, before its rate counts as failed "
+                        "(a VM hiccup is not a ceiling)")
     return p
 
 

@@ -9,7 +9,8 @@ the server, was the limit and the number would be a lie).
 Before the first trial, an unjudged warm-up run (``warmup_s`` at the start rate) opens the
 generator's connections and gives the service's workers their first requests of the route.
 
-A failed trial is run once more (``retries``) before its rate counts as failed: on a shared VM
+Once a rate has passed, a failed trial is run once more (``retries``) before its rate counts as
+failed: on a shared VM
 one stall of a few tens of milliseconds (another tenant, the hypervisor) puts a few percent of a
 short trial's requests over a 20 ms SLO, and without the re-try one such hiccup at a rate well
 below the ceiling would end the growth there and bound every later bisection. A rate that fails
@@ -151,7 +152,9 @@ async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | N
 
         async def attempt(rate: float) -> TrialResult:
             verdict = await trial_at(rate, retry=False)
-            for _ in range(search.retries):
+            # only once a rate has passed: on the way down from a failed start rate a fail is
+            # the expected answer, and re-trying each would double the search on a busy machine
+            for _ in range(search.retries if result.max_rate is not None else 0):
                 if verdict.passed:
                     break
                 verdict = await trial_at(rate, retry=True)

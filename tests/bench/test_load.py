@@ -272,11 +272,15 @@ async def test_max_rate_search_goes_down_when_the_start_rate_fails():
         return fake_report(cfg, p99_ms=rate / 10)  # the SLO holds to 30/s
 
     search = SearchConfig(slo_p99_ms=3.05, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0,
-                          min_rate=10, warmup_s=0, retries=0)
+                          min_rate=10, warmup_s=0, retries=1)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
-    # 100, 50 fail; 25 passes; then bisect between 25 and 50
-    assert tried == [100, 50, 25, 37.5, 31.25, 28.125]
-    assert result.max_rate == 28.125 and [t.passed for t in result.trials] == [False, False, True, False, False, True]
+    # 100, 50 fail (not re-tried: nothing has passed yet); 25 passes; then bisect between 25 and
+    # 50, where a fail is re-tried once
+    assert tried == [100, 50, 25, 37.5, 37.5, 31.25, 31.25, 28.125]
+    assert result.max_rate == 28.125
+    assert [(t.passed, t.retry) for t in result.trials] == [
+        (False, False), (False, False), (True, False), (False, False), (False, True), (False, False), (False, True),
+        (True, False)]
 
     tried.clear()
     search = SearchConfig(slo_p99_ms=0.5, start_rate=100, factor=2, step_seconds=1, cooldown_s=0, min_rate=20,
