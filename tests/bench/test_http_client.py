@@ -212,3 +212,13 @@ async def test_paths_are_under_the_target_s_prefix(nursery, prefix):
     async with client(url + prefix) as c:
         await c.get("/pos/heartbeat")
     assert server.requests[0].startswith(f"GET {prefix}/pos/heartbeat HTTP/1.1\r\n".encode())
+
+
+async def test_client_cost_measures_both_clients_on_the_echo_route(fake_dre, monkeypatch):
+    from bench import client_cost
+
+    monkeypatch.setattr(client_cost, "API_KEY", API_KEY)
+    out = await client_cost.compare(fake_dre.url, requests=40, concurrency=4, rounds=2)
+    assert {name: len(v) for name, v in out.items()} == {"httpx": 2, "lean": 2}
+    assert all(us > 0 for v in out.values() for us in v)
+    assert fake_dre.count("echo", 200) == 2 * (2 * 40 + 4)  # each client: a warm-up and two rounds
