@@ -8,6 +8,7 @@ This client does only what the harness needs:
 - a pool of keep-alive connections (trio sockets, or TLS over them for ``https``), reused first
   in, first out so that every open connection (and so every worker process behind the listening
   socket) keeps getting requests; at most ``connections`` at once, a request beyond waits for one;
+  :meth:`HttpClient.warm` opens them ahead of a run;
 - each request pre-encoded as bytes (the request line and headers of a path are built once) and
   sent with one ``send_all``;
 - the answer parsed minimally: status line, headers up to the blank line, a ``Content-Length``
@@ -146,6 +147,7 @@ class HttpClient:
         if connections < 1:
             raise ValueError("connections must be at least 1")
         self.target = target
+        self.connections = connections
         self.timeout_s = timeout_s
         self.opened = 0  # connections opened over the client's life (keep-alive reuse shows as few)
         self._idle: deque[_Connection] = deque()
@@ -166,6 +168,27 @@ class HttpClient:
         """Close every idle connection (in-use ones are closed by their requests when they end)."""
         while self._idle:
             await trio.aclose_forcefully(self._idle.popleft().stream)
+
+    async def warm(self, n: int) -> int:
+        """Open connections (at once) until ``n`` are idle in the pool (at most the pool's size).
+
+        Behind one port, worker processes take connections as they accept them, and requests go
+        where their connection is: a few connections may all land on one worker. Many warm
+        connections, used in turn, spread the load as a fleet of lanes does. A connection that
+        cannot be opened is skipped (the requests will report it). Returns how many are idle.
+        """
+        async def one() -> None:
+            async with self._slots:
+                try:
+                    self._idle.append(await self._connect())
+                except OSError:
+                    pass
+
+        with trio.move_on_after(self.timeout_s):
+            async with trio.open_nursery() as nursery:
+                for _ in range(min(n, self.connections) - len(self._idle)):
+                    nursery.start_soon(one)
+        return len(self._idle)
 
     def _head(self, method: str, path: str) -> bytes:
         """The request line and headers up to ``Content-Length: `` for ``path``, built once."""

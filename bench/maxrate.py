@@ -195,4 +195,5 @@ async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | N
     if trial is not None:
         return await search_with(trial)
     async with open_client(base) as client:
+        await client.warm(base.connections)  # every trial on the same warm pool (bench.http_client)
         return await search_with(lambda cfg: run_load(cfg, client=client))

@@ -135,6 +135,7 @@ async def run_load(config: LoadConfig, *, client: HttpClient | None = None,
     async with AsyncExitStack() as stack:
         if client is None:
             client = await stack.enter_async_context(open_client(config, target))
+            await client.warm(config.connections)
         started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         # Everything allocated so far (modules, the catalogue) out of the collector's sight: a full
         # collection walking it takes tens of ms here, and every request due meanwhile would be

@@ -105,10 +105,11 @@ class RawServer:
         self.answers = answers
         self.requests: list[bytes] = []
         self.connections = 0
+        self.served_by: list[int] = []  # the connection (1, 2, ... in order of accepting) of each request
 
     async def handle(self, stream: trio.SocketStream) -> None:
         self.connections += 1
-        buf = b""
+        number, buf = self.connections, b""
         async with stream:
             while True:
                 while b"\r\n\r\n" not in buf:
@@ -121,6 +122,7 @@ class RawServer:
                 while len(buf) < length:
                     buf += await stream.receive_some(65536)
                 self.requests.append(head + b"\r\n\r\n" + buf[:length])
+                self.served_by.append(number)
                 buf = buf[length:]
                 if not await self.answers[len(self.requests) - 1](stream, self.requests[-1]):
                     return
@@ -204,6 +206,18 @@ async def test_http_1_0_answers_close_unless_kept_alive(nursery):
     async with client(url, connections=1) as c:
         assert [(await c.post("/x", b"{}")).outcome for _ in range(3)] == ["200"] * 3
     assert server.connections == 2  # the plain 1.0 answer ended its connection; the kept-alive one did not
+
+
+async def test_a_warm_pool_is_used_in_turn(nursery):
+    server, url = await start_raw(nursery, [sends(OK)] * 12)
+    async with client(url, connections=4) as c:
+        assert await c.warm(10) == 4  # at most the pool's size
+        assert await c.warm(4) == 4 and c.opened == 4  # already warm: nothing more opened
+        for _ in range(12):
+            assert (await c.post("/x", b"{}")).outcome == "200"
+    # one request after another, yet every warm connection served its share (first in, first out),
+    # as requests spread over the worker processes that accepted the connections
+    assert server.connections == 4 and sorted(server.served_by) == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
 
 
 @pytest.mark.parametrize("prefix", ["", "/dre"])
