@@ -19,13 +19,14 @@ included, is kept in :attr:`SearchResult.trials` (``retry`` marks the second).
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 import trio
 
 from bench.config import LoadConfig, constant
-from bench.recorder import OP_EVALUATE
+from bench.recorder import OP_CONFIRM, OP_EVALUATE, is_ok
 from bench.report import LoadReport
 from bench.runner import open_client, run_load
 
@@ -107,7 +108,11 @@ def judge(report: LoadReport, search: SearchConfig) -> TrialResult:
     if report.requests == 0 or p99 is None:
         reason = "no successful requests"
     elif error_share > search.max_error_rate:
-        reason = f"{report.request_errors}/{report.requests} requests failed"
+        failures: Counter = Counter()
+        for op in (OP_EVALUATE, OP_CONFIRM):
+            failures.update({k: n for k, n in report.operations[op].outcomes.items() if not is_ok(k)})
+        kinds = ", ".join(f"{k}: {n}" for k, n in failures.most_common())
+        reason = f"{report.request_errors}/{report.requests} requests failed ({kinds})"
     elif report.dropped:
         reason = f"{report.dropped} arrivals dropped at max in-flight"
     elif report.achieved_rate < MIN_ACHIEVED_SHARE * report.target_rate:
