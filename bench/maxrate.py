@@ -10,10 +10,10 @@ Before the first trial, an unjudged warm-up run (``warmup_s`` at the start rate)
 generator's connections and gives the service's workers their first requests of the route.
 
 Once a rate has passed, a failed trial is run once more (``retries``) before its rate counts as
-failed: on a shared VM
-one stall of a few tens of milliseconds (another tenant, the hypervisor) puts a few percent of a
-short trial's requests over a 20 ms SLO, and without the re-try one such hiccup at a rate well
-below the ceiling would end the growth there and bound every later bisection. A rate that fails
+failed: on a shared VM one stall of a few tens of milliseconds (another tenant, the hypervisor)
+puts a few percent of a short trial's requests over a 20 ms SLO, and without the re-try one such
+hiccup at a rate well below the ceiling would end the growth there and bound every later
+bisection. On the way down from a failed start rate a fail is the expected answer: not re-tried. A rate that fails
 twice in a row is over the ceiling as far as this search can tell; every trial, re-tries
 included, is kept in :attr:`SearchResult.trials` (``retry`` marks the second).
 """
