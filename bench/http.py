@@ -132,7 +132,7 @@ async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate
         def show(t: TrialResult, name: str = flow.value) -> None:
             p99 = "-" if t.p99_ms is None else f"{t.p99_ms:.2f} ms"
             print(f"max-rate {name:<9} {t.rate:>8g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}"
-                  + ("  (re-try)" if t.retry else ""), flush=True)
+                  f"  (start lag {t.max_lag_ms:.1f} ms)" + ("  (re-try)" if t.retry else ""), flush=True)
 
         base = LoadConfig(url=url, api_key=API_KEY, steps=constant(start_rate, step_seconds), flow=flow)
         # the search warms up first (unjudged) and re-tries a failed trial once (bench.maxrate)

@@ -132,7 +132,7 @@ async def execute_search(config: LoadConfig, search: SearchConfig, console: Cons
     def show(t: TrialResult) -> None:
         p99 = "-" if t.p99_ms is None else f"{t.p99_ms:.2f} ms"
         console.print(f"{t.rate:>10g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}"
-                      + ("  (re-try)" if t.retry else ""))
+                      f"  (generator's worst start lag {t.max_lag_ms:.1f} ms)" + ("  (re-try)" if t.retry else ""))
 
     result = await find_max_rate(config, search, on_trial=show)
     table = Table(title=f"max sustainable rate ({search.operation} p99 <= {search.slo_p99_ms:g} ms)")

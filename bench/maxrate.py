@@ -88,6 +88,7 @@ class TrialResult:
     request_errors: int
     dropped: int
     retry: bool = False  # a failed trial's re-run at the same rate
+    max_lag_ms: float = 0.0  # the generator's worst start against the schedule (in the p99: it shares the CPU)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def judge(report: LoadReport, search: SearchConfig) -> TrialResult:
     else:
         reason = "ok"
     return TrialResult(report.target_rate, reason == "ok", reason, p99, report.achieved_rate, report.requests,
-                       report.request_errors, report.dropped)
+                       report.request_errors, report.dropped, max_lag_ms=report.max_lag_ms)
 
 
 async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | None = None,

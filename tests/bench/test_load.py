@@ -312,16 +312,17 @@ async def test_max_rate_search_warms_up_unjudged_and_re_tries_a_failed_trial_onc
     assert result.max_rate == 300
 
 
-def test_a_trial_failed_by_errors_names_their_kinds():
+def test_a_trial_failed_by_errors_names_their_kinds_and_the_generator_s_lag():
     from bench.maxrate import judge
 
     cfg = config("http://127.0.0.1:1", steps=constant(10, 1.0))
     rec = Recorder(1)
-    for outcome in ["200"] * 6 + ["503", "503", "timeout", "200"]:
-        rec.arrival_started(0, 0.0)
+    for i, outcome in enumerate(["200"] * 6 + ["503", "503", "timeout", "200"]):
+        rec.arrival_started(0, 0.0025 * (i == 3))  # the generator started one arrival 2.5 ms late
         rec.record(OP_EVALUATE, 0, 0.001, outcome)
     verdict = judge(build_report(cfg, rec, [10], "", 1.0), SearchConfig(slo_p99_ms=20))
     assert not verdict.passed and verdict.reason == "3/10 requests failed (503: 2, timeout: 1)"
+    assert verdict.max_lag_ms == 2.5  # shown beside the verdict: how late the generator itself was
 
 
 # --- the CLI entry point -----------------------------------------------------------------------
