@@ -124,7 +124,7 @@ def wrk_rounds(wrk: str, url: str, rounds: int, seconds: float, connections: int
 
 
 async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate: float,
-                    limit_rate: float = 100_000.0) -> dict[str, SearchResult]:
+                    limit_rate: float = 100_000.0, min_requests: int = 200) -> dict[str, SearchResult]:
     """The highest rate holding p99 <= ``slo_p99_ms`` for evaluate, then for echo (the same search,
     the same service, bench.load's open-loop generator)."""
     out = {}
@@ -137,7 +137,7 @@ async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate
         base = LoadConfig(url=url, api_key=API_KEY, steps=constant(start_rate, step_seconds), flow=flow)
         # the search warms up first (unjudged) and re-tries a failed trial once (bench.maxrate)
         search = SearchConfig(slo_p99_ms=slo_p99_ms, start_rate=start_rate, step_seconds=step_seconds, refine=3,
-                              limit_rate=limit_rate)
+                              limit_rate=limit_rate, min_requests=min_requests)
         out[flow.value] = await find_max_rate(base, search, on_trial=show)
         await trio.sleep(PAUSE_S)
     return out

@@ -77,6 +77,9 @@ def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
     s.add_argument("--max-error-rate", type=float, default=0.0, help="allowed share of failed requests")
     s.add_argument("--cooldown", type=float, default=1.0, help="pause between trials (s)")
     s.add_argument("--warmup", type=float, default=2.0, help="unjudged run at --start-rate before the first trial (s)")
+    s.add_argument("--min-requests", type=int, default=200,
+                   help="a trial at a low rate runs longer (up to --max-trial-seconds) to schedule this many")
+    s.add_argument("--max-trial-seconds", type=float, default=20.0)
     s.add_argument("--retries", type=int, default=1,
                    help="re-runs of a failed trial once a rate has passed, before its rate counts as failed "
                         "(a VM hiccup is not a ceiling)")
@@ -167,7 +170,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench.load") -> i
                                   step_seconds=args.step_seconds,
                                   refine=args.refine, max_error_rate=args.max_error_rate,
                                   operation=args.slo_op, cooldown_s=args.cooldown, warmup_s=args.warmup,
-                                  retries=args.retries)
+                                  retries=args.retries, min_requests=args.min_requests,
+                                  max_trial_s=args.max_trial_seconds)
     except (ValueError, OSError) as exc:
         parser.print_usage(sys.stderr)
         print(f"error: {exc}", file=sys.stderr)

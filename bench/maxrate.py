@@ -45,7 +45,7 @@ class SearchConfig:
         start_rate: first trial's rate (arrivals/s).
         factor: each next trial's rate is the last one's times this, until one fails.
         limit_rate: never try above this rate.
-        step_seconds: length of each trial.
+        step_seconds: length of each trial (at least; see ``min_requests``).
         refine: bisection trials between the last pass and the first fail.
         max_error_rate: allowed share of failed requests (0: any error fails the trial).
         operation: whose p99 is judged (``evaluate``, ``confirm`` or ``flow``).
@@ -53,6 +53,10 @@ class SearchConfig:
         min_rate: when the start rate fails, lower rates are tried (start / factor, ...) down to this.
         warmup_s: unjudged run at ``start_rate`` before the first trial (0: none).
         retries: times a failed trial is run again before its rate counts as failed.
+        min_requests: a trial at a low rate runs longer, up to ``max_trial_s``, to schedule at least
+            this many arrivals: the p99 of 60 requests is their slowest, one hiccup; of 200, the
+            second slowest.
+        max_trial_s: bound on that lengthening.
     """
 
     slo_p99_ms: float
@@ -67,6 +71,8 @@ class SearchConfig:
     min_rate: float = 1.0
     warmup_s: float = 2.0
     retries: int = 1
+    min_requests: int = 200
+    max_trial_s: float = 20.0
 
     def __post_init__(self) -> None:
         if self.factor <= 1.0 or self.start_rate <= 0 or self.slo_p99_ms <= 0:
@@ -100,6 +106,12 @@ class SearchResult:
     slo_p99_ms: float
     operation: str
     trials: list[TrialResult] = field(default_factory=list)
+
+
+def trial_seconds(rate: float, search: SearchConfig) -> float:
+    """How long the trial at ``rate`` runs: ``step_seconds``, or longer (up to ``max_trial_s``)
+    until it schedules ``min_requests`` arrivals."""
+    return max(search.step_seconds, min(search.max_trial_s, search.min_requests / rate))
 
 
 def judge(report: LoadReport, search: SearchConfig) -> TrialResult:
@@ -146,7 +158,7 @@ async def find_max_rate(base: LoadConfig, search: SearchConfig, trial: Trial | N
         async def trial_at(rate: float, retry: bool) -> TrialResult:
             if result.trials and search.cooldown_s > 0:
                 await trio.sleep(search.cooldown_s)
-            report = await run(replace(base, steps=constant(rate, search.step_seconds)))
+            report = await run(replace(base, steps=constant(rate, trial_seconds(rate, search))))
             verdict = judge(report, search)
             verdict.rate, verdict.retry = rate, retry
             result.trials.append(verdict)

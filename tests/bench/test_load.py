@@ -301,7 +301,7 @@ async def test_max_rate_search_warms_up_unjudged_and_re_tries_a_failed_trial_onc
         return fake_report(cfg, p99_ms=rate / 10)  # the SLO holds to 300/s
 
     search = SearchConfig(slo_p99_ms=30.5, start_rate=100, factor=2, step_seconds=1, refine=1, cooldown_s=0,
-                          warmup_s=0.5)
+                          warmup_s=0.5, min_requests=0)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
     # the warm-up (0.5 s at the start rate) is run, not judged; 200 fails, is re-tried and passes,
     # so the growth goes on; 400 fails twice (a ceiling, not a hiccup); one bisection: 300 passes
@@ -310,6 +310,20 @@ async def test_max_rate_search_warms_up_unjudged_and_re_tries_a_failed_trial_onc
         (100, True, False), (200, False, False), (200, True, True), (400, False, False), (400, False, True),
         (300, True, False)]
     assert result.max_rate == 300
+
+
+async def test_a_trial_at_a_low_rate_runs_long_enough_for_its_p99():
+    seconds = {}
+
+    async def trial(cfg: LoadConfig):
+        seconds[cfg.steps[0].rate] = cfg.steps[0].seconds
+        return fake_report(cfg, p99_ms=1)
+
+    search = SearchConfig(slo_p99_ms=20, start_rate=5, factor=4, limit_rate=320, step_seconds=3, cooldown_s=0,
+                          warmup_s=0, refine=0, min_requests=200, max_trial_s=20)
+    await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
+    # 200 arrivals at least, but no trial over 20 s, nor under --step-seconds
+    assert seconds == {5: 20, 20: 10, 80: 3, 320: 3}
 
 
 def test_a_trial_failed_by_errors_names_their_kinds_and_the_generator_s_lag():
@@ -365,7 +379,8 @@ def test_cli_run_and_max_rate_search(tmp_path, capsys):
 
         code = main(["--url", server.url, "--api-key", API_KEY, "--max-rate", "--slo-p99-ms", "10000",
                      "--start-rate", "20", "--factor", "3", "--limit-rate", "100", "--step-seconds", "0.5",
-                     "--cooldown", "0", "--warmup", "0.2", "--retries", "1", "--out", str(tmp_path / "search")])
+                     "--cooldown", "0", "--warmup", "0.2", "--retries", "1", "--min-requests", "0",
+                     "--out", str(tmp_path / "search")])
         assert code == 0
         found = orjson.loads((tmp_path / "search" / "maxrate.json").read_bytes())
         assert [t["rate"] for t in found["trials"]] == [20, 60] and found["max_rate"] == 60
