@@ -79,10 +79,10 @@ class _Connection:
         self.uses = 0
 
     def alive(self) -> bool:
-        """False when the server closed the idle connection (its socket reads as ready: EOF)."""
-        sock = getattr(self.stream, "socket", None) or getattr(getattr(self.stream, "transport_stream", None),
-                                                               "socket", None)
-        return sock is None or not sock.is_readable()
+        """False when the server closed the idle plain-TCP connection (its socket reads as ready:
+        EOF; nothing else is due on an idle HTTP/1.1 connection). Over TLS, records may arrive
+        unasked (TLS 1.3 session tickets), so there a closed connection shows as a transport error."""
+        return not isinstance(self.stream, trio.SocketStream) or not self.stream.socket.is_readable()
 
     async def _more(self) -> None:
         try:
