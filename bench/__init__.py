@@ -1,7 +1,7 @@
 """Benchmarks of DRE. The load harness's public surface is re-exported here.
 
 Layering: ``config`` (plain data) → ``schedule``, ``catalogue``, ``flows`` (pure) →
-``recorder``, ``report`` → ``runner`` (trio + httpx) → ``maxrate`` → ``load`` (CLI, progress,
+``recorder``, ``report`` → ``http_client`` (trio sockets) → ``runner`` → ``maxrate`` → ``load`` (CLI, progress,
 plot). Other benchmarks import from here: ``from bench import LoadConfig, run_load``.
 """
 from bench.config import Arrival, Flow, LoadConfig, Step, constant, ramp

@@ -10,7 +10,7 @@ from enum import Enum
 from pathlib import Path
 
 DEFAULT_MAX_IN_FLIGHT = 1024  # concurrent flows; beyond this an arrival is dropped, not queued
-DEFAULT_CONNECTIONS = 256  # httpx pool size; a flow waiting for a connection still counts from its schedule
+DEFAULT_CONNECTIONS = 256  # keep-alive pool size (bench.http_client); a flow waiting for a connection still counts from its schedule
 DEFAULT_TIMEOUT_S = 10.0  # per request, every phase (connect, pool wait, write, read)
 DEFAULT_INTERVAL_S = 1.0  # width of one timeline window (progress and the latency-over-time plot)
 DEFAULT_GENERIC_COUPON = "WELCOME10"  # the contract's example generic code

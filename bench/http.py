@@ -14,9 +14,9 @@ rounds:
    the echo route's at 80 % of its own peak: the latency the HTTP stack alone has at that load.
 
 The summary gives the median of the rounds and their range: on a shared machine one round can
-be off by tens of percent. The load generator runs in this process (trio, a minimal keep-alive
-HTTP/1.1 client); on a small machine it competes with the server for CPU, which the printout
-states (CPU count).
+be off by tens of percent. The load generator runs in this process (trio, bench.http_client: a
+minimal keep-alive HTTP/1.1 client); on a small machine it competes with the server for CPU,
+which the printout states (CPU count).
 
 Then, in the same run against the same service:
 
@@ -37,7 +37,7 @@ import statistics
 import tempfile
 import uuid
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -46,8 +46,9 @@ from hdrh.histogram import HdrHistogram
 
 from bench.config import Flow, LoadConfig, constant
 from bench.live_server import LiveServer
+from bench.http_client import HttpClient
 from bench.maxrate import SearchConfig, SearchResult, TrialResult, find_max_rate
-from bench.runner import run_load
+from bench.target import Target
 from bench.wrk import TXN, find_wrk, run_wrk
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -61,6 +62,7 @@ GOAL_P99_MS = 20.0
 ECHO = "/bench/echo"
 EVALUATE = "/pos/v2/evaluate"
 PAUSE_S = 1.0  # between runs: the previous run's backlog drains
+REQUEST_TIMEOUT_S = 60.0  # an overload run's backlog is measured, not cut off
 
 
 @dataclass
@@ -122,22 +124,20 @@ def wrk_rounds(wrk: str, url: str, rounds: int, seconds: float, connections: int
 
 
 async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate: float,
-                    limit_rate: float = 100_000.0) -> dict[str, SearchResult]:
+                    limit_rate: float = 100_000.0, min_requests: int = 200) -> dict[str, SearchResult]:
     """The highest rate holding p99 <= ``slo_p99_ms`` for evaluate, then for echo (the same search,
     the same service, bench.load's open-loop generator)."""
     out = {}
     for flow in (Flow.EVALUATE, Flow.ECHO):
         def show(t: TrialResult, name: str = flow.value) -> None:
             p99 = "-" if t.p99_ms is None else f"{t.p99_ms:.2f} ms"
-            print(f"max-rate {name:<9} {t.rate:>8g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}",
-                  flush=True)
+            print(f"max-rate {name:<9} {t.rate:>8g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}"
+                  f"  (start lag {t.max_lag_ms:.1f} ms)" + ("  (re-try)" if t.retry else ""), flush=True)
 
         base = LoadConfig(url=url, api_key=API_KEY, steps=constant(start_rate, step_seconds), flow=flow)
-        # warm-up, not judged: the workers' first requests of the route, the generator's connections
-        await run_load(replace(base, steps=constant(max(1.0, start_rate / 2), 2.0)))
-        await trio.sleep(PAUSE_S)
+        # the search warms up first (unjudged) and re-tries a failed trial once (bench.maxrate)
         search = SearchConfig(slo_p99_ms=slo_p99_ms, start_rate=start_rate, step_seconds=step_seconds, refine=3,
-                              limit_rate=limit_rate)
+                              limit_rate=limit_rate, min_requests=min_requests)
         out[flow.value] = await find_max_rate(base, search, on_trial=show)
         await trio.sleep(PAUSE_S)
     return out
@@ -168,53 +168,6 @@ def start_service(workers: int, shards: int, data_dir: Path) -> LiveServer:
     return LiveServer(env, ["--workers", str(workers), "--shards", str(shards)], log_path=data_dir / "serve.log")
 
 
-class Connection:
-    """A minimal keep-alive HTTP/1.1 client connection (the load generator must cost far less
-    per request than the server, and httpx costs about as much on a small machine)."""
-
-    def __init__(self, stream: trio.SocketStream) -> None:
-        self._stream = stream
-        self._buf = b""
-        self.closing = False  # the server said "Connection: close" (hypercorn does after 1,000 requests)
-
-    @classmethod
-    async def open(cls, port: int) -> "Connection":
-        return cls(await trio.open_tcp_stream("127.0.0.1", port))
-
-    async def request(self, raw: bytes) -> int:
-        """Send one pre-built request, read the whole answer; returns the status code."""
-        await self._stream.send_all(raw)
-        while b"\r\n\r\n" not in self._buf:
-            chunk = await self._stream.receive_some(65536)
-            if not chunk:
-                raise ConnectionError("server closed the connection")
-            self._buf += chunk
-        head, _, rest = self._buf.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection" and value.strip().lower() == b"close":
-                self.closing = True
-        while len(rest) < length:
-            chunk = await self._stream.receive_some(65536)
-            if not chunk:
-                raise ConnectionError("server closed the connection")
-            rest += chunk
-        self._buf = rest[length:]
-        return int(head[9:12])
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-
-def build_request(port: int, path: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {API_KEY}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
-
-
 async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seconds: float,
                     connections: int = CONNECTIONS) -> Run:
     """Send ``rate`` requests per second for ``seconds`` on a fixed schedule; record latencies.
@@ -226,33 +179,19 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
     """
     hist = HdrHistogram(1, HIST_MAX_US, 3)
     n = int(rate * seconds)
-    raws = [build_request(port, path, b) for b in bodies]
     counts = {"ok": 0, "dropped": 0}
     error_kinds: Counter = Counter()
     send, receive = trio.open_memory_channel(MAX_IN_FLIGHT)
 
-    async def worker(receive: trio.MemoryReceiveChannel) -> None:
-        conn = await Connection.open(port)
-        try:
-            async with receive:
-                async for raw, due in receive:
-                    try:
-                        status = await conn.request(raw)
-                    except (OSError, ConnectionError, trio.BrokenResourceError) as error:
-                        error_kinds[type(error).__name__] += 1
-                        await conn.aclose()
-                        conn = await Connection.open(port)
-                        continue
-                    if status == 200:
-                        counts["ok"] += 1
-                        hist.record_value(max(1, int((trio.current_time() - due) * 1e6)))
-                    else:
-                        error_kinds[str(status)] += 1
-                    if conn.closing:  # a request waiting for this connection pays for the new one, as a client would
-                        await conn.aclose()
-                        conn = await Connection.open(port)
-        finally:
-            await conn.aclose()
+    async def worker(client: HttpClient, receive: trio.MemoryReceiveChannel) -> None:
+        async with receive:
+            async for body, due in receive:
+                reply = await client.post(path, body)
+                if reply.outcome == "200":
+                    counts["ok"] += 1
+                    hist.record_value(max(1, int((reply.end - due) * 1e6)))
+                else:
+                    error_kinds[reply.outcome] += 1
 
     # No collections in the generator while it measures (as timeit does): a full one takes tens
     # of ms here, and every request waiting meanwhile would charge it to the server.
@@ -260,16 +199,17 @@ async def open_loop(port: int, path: str, bodies: list[bytes], rate: float, seco
     gc.disable()
     start = trio.current_time() + 0.1
     try:
-        async with trio.open_nursery() as nursery:
+        async with HttpClient(Target.parse(f"http://127.0.0.1:{port}"), API_KEY, connections=connections,
+                              timeout_s=REQUEST_TIMEOUT_S) as client, trio.open_nursery() as nursery:
             async with receive:
                 for _ in range(connections):
-                    nursery.start_soon(worker, receive.clone())
+                    nursery.start_soon(worker, client, receive.clone())
             async with send:
                 for i in range(n):
                     due = start + i / rate
                     await trio.sleep_until(due)
                     try:
-                        send.send_nowait((raws[i % len(raws)], due))
+                        send.send_nowait((bodies[i % len(bodies)], due))
                     except trio.WouldBlock:
                         counts["dropped"] += 1
     finally:

@@ -76,6 +76,13 @@ def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
     s.add_argument("--refine", type=int, default=3, help="bisection trials after the first failure")
     s.add_argument("--max-error-rate", type=float, default=0.0, help="allowed share of failed requests")
     s.add_argument("--cooldown", type=float, default=1.0, help="pause between trials (s)")
+    s.add_argument("--warmup", type=float, default=2.0, help="unjudged run at --start-rate before the first trial (s)")
+    s.add_argument("--min-requests", type=int, default=200,
+                   help="a trial at a low rate runs longer (up to --max-trial-seconds) to schedule this many")
+    s.add_argument("--max-trial-seconds", type=float, default=20.0)
+    s.add_argument("--retries", type=int, default=1,
+                   help="re-runs of a failed trial once a rate has passed, before its rate counts as failed "
+                        "(a VM hiccup is not a ceiling)")
     return p
 
 
@@ -127,7 +134,8 @@ async def execute_search(config: LoadConfig, search: SearchConfig, console: Cons
 
     def show(t: TrialResult) -> None:
         p99 = "-" if t.p99_ms is None else f"{t.p99_ms:.2f} ms"
-        console.print(f"{t.rate:>10g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}")
+        console.print(f"{t.rate:>10g}/s  {'PASS' if t.passed else 'FAIL'}  p99 {p99}  {t.reason}"
+                      f"  (generator's worst start lag {t.max_lag_ms:.1f} ms)" + ("  (re-try)" if t.retry else ""))
 
     result = await find_max_rate(config, search, on_trial=show)
     table = Table(title=f"max sustainable rate ({search.operation} p99 <= {search.slo_p99_ms:g} ms)")
@@ -161,7 +169,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench.load") -> i
                                   limit_rate=args.limit_rate, min_rate=args.min_rate,
                                   step_seconds=args.step_seconds,
                                   refine=args.refine, max_error_rate=args.max_error_rate,
-                                  operation=args.slo_op, cooldown_s=args.cooldown)
+                                  operation=args.slo_op, cooldown_s=args.cooldown, warmup_s=args.warmup,
+                                  retries=args.retries, min_requests=args.min_requests,
+                                  max_trial_s=args.max_trial_seconds)
     except (ValueError, OSError) as exc:
         parser.print_usage(sys.stderr)
         print(f"error: {exc}", file=sys.stderr)

@@ -8,7 +8,7 @@ from rich.live import Live
 from rich.table import Table
 
 from bench.config import LoadConfig
-from bench.recorder import OP_FLOW, OPERATIONS, Recorder
+from bench.recorder import OP_FLOW, OPERATIONS, Recorder, value_at_percentile
 from bench.schedule import step_starts
 
 REFRESH_PER_SECOND = 4  # rich redraw rate; the data changes once per timeline window anyway
@@ -62,7 +62,7 @@ class LiveProgress:
         flow_window = row["operations"].get(OP_FLOW, {})
         p99_window = flow_window.get("p99")
         total = rec.ops[OP_FLOW].total
-        p99_all = total.get_value_at_percentile(99.0) / 1000 if total.get_total_count() else None
+        p99_all = value_at_percentile(total, 99.0) / 1000 if total.get_total_count() else None
         errors = sum(rec.ops[op].errors for op in OPERATIONS if op != OP_FLOW)
         table.add_row(
             f"{row['t']:.0f}/{self.config.duration_s:g}", f"{_target_rate(self.config, row['t']):g}",

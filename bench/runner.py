@@ -13,49 +13,46 @@ wait, a busy harness) shows up as latency instead of being hidden.
 """
 from __future__ import annotations
 
+import gc
 import secrets
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import datetime, timezone
 
-import httpx
 import orjson
 import trio
 
 from bench.config import Flow, LoadConfig
 from bench.flows import CONFIRM_PATH, ECHO_PATH, EVALUATE_PATH, Planner
-from bench.recorder import (CANCELLED, CONNECT_ERROR, OP_CONFIRM, OP_EVALUATE, OP_FLOW, PROTOCOL_ERROR, TIMEOUT,
-                            TRANSPORT_ERROR, Recorder, is_ok)
+from bench.http_client import HttpClient
+from bench.recorder import CANCELLED, OP_CONFIRM, OP_EVALUATE, OP_FLOW, PROTOCOL_ERROR, Recorder, is_ok
 from bench.report import LoadReport, build_report
 from bench.schedule import arrivals
-from bench.target import Target, open_client
+from bench.target import Target
 
 TickCallback = Callable[[dict, Recorder], None]
 """Called after each timeline window closes with the window's row and the live recorder."""
 
 
-async def _post(client: httpx.AsyncClient, path: str, body: dict) -> tuple[str, dict | None, float]:
+async def _post(client: HttpClient, path: str, body: dict) -> tuple[str, dict | None, float]:
     """POST one JSON body. Returns (outcome, parsed 2xx body or None, trio time of the answer).
 
-    Transport failures become outcomes instead of exceptions; cancellation propagates.
+    Transport failures are outcomes (the client's), not exceptions; cancellation propagates.
     """
+    reply = await client.post(path, orjson.dumps(body))
+    if not is_ok(reply.outcome):
+        return reply.outcome, None, reply.end
     try:
-        response = await client.post(path, content=orjson.dumps(body))
-    except httpx.TimeoutException:
-        return TIMEOUT, None, trio.current_time()
-    except httpx.ConnectError:
-        return CONNECT_ERROR, None, trio.current_time()
-    except httpx.TransportError:
-        return TRANSPORT_ERROR, None, trio.current_time()
-    end = trio.current_time()
-    outcome = str(response.status_code)
-    if not is_ok(outcome):
-        return outcome, None, end
-    try:
-        data = orjson.loads(response.content)
+        data = orjson.loads(reply.body)
     except orjson.JSONDecodeError:
-        return PROTOCOL_ERROR, None, end
-    return outcome, data if isinstance(data, dict) else None, end
+        return PROTOCOL_ERROR, None, reply.end
+    return reply.outcome, data if isinstance(data, dict) else None, reply.end
+
+
+def open_client(config: LoadConfig, target: Target | None = None) -> HttpClient:
+    """The load generator's client for ``config`` (its URL, key, pool size and timeout)."""
+    return HttpClient(target or Target.parse(config.url), config.api_key, connections=config.connections,
+                      timeout_s=config.timeout_s)
 
 
 def _counter(data: dict | None) -> int | None:
@@ -67,7 +64,7 @@ def _counter(data: dict | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-async def _run_flow(client: httpx.AsyncClient, planner: Planner, seq: int, step: int, due_at: float,
+async def _run_flow(client: HttpClient, planner: Planner, seq: int, step: int, due_at: float,
                     rec: Recorder) -> None:
     """Plan arrival ``seq``, run its requests in order and record each, then the flow as a whole.
 
@@ -114,14 +111,14 @@ async def _ticker(rec: Recorder, t0: float, interval_s: float, on_tick: TickCall
         k += 1
 
 
-async def run_load(config: LoadConfig, *, client: httpx.AsyncClient | None = None,
+async def run_load(config: LoadConfig, *, client: HttpClient | None = None,
                    on_tick: TickCallback | None = None) -> LoadReport:
     """Run the configured open-loop load and return what was measured.
 
     Args:
         config: target, schedule, flow and bounds.
         client: an HTTP client to reuse (e.g. across the trials of a max-rate search); it must
-            be pinned to ``config.url`` (see :func:`bench.target.open_client`) and stays open.
+            be pinned to ``config.url`` (see :func:`open_client`) and stays open.
             When None, a client is opened for this run and closed before returning.
         on_tick: called once per timeline window (progress display).
 
@@ -137,9 +134,15 @@ async def run_load(config: LoadConfig, *, client: httpx.AsyncClient | None = Non
     scheduled = [0] * len(config.steps)
     async with AsyncExitStack() as stack:
         if client is None:
-            client = await stack.enter_async_context(
-                open_client(target, config.api_key, connections=config.connections, timeout_s=config.timeout_s))
+            client = await stack.enter_async_context(open_client(config, target))
+            await client.warm(config.connections)
         started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        # Everything allocated so far (modules, the catalogue) out of the collector's sight: a full
+        # collection walking it takes tens of ms here, and every request due meanwhile would be
+        # charged that stall as latency. Collections still run, over the run's own objects only.
+        gc.collect()
+        gc.freeze()
+        stack.callback(gc.unfreeze)
         t0 = trio.current_time()
         async with trio.open_nursery() as outer:
             outer.start_soon(_ticker, rec, t0, config.interval_s, on_tick)

@@ -110,7 +110,8 @@ def test_without_wrk_the_bench_says_why(monkeypatch):
 
 async def test_max_rates_searches_evaluate_then_echo_on_the_same_service(fake_dre):
     fake_dre.delay_s = 0.0
-    found = await http.max_rates(fake_dre.url, slo_p99_ms=1000, step_seconds=0.3, start_rate=20, limit_rate=30)
+    found = await http.max_rates(fake_dre.url, slo_p99_ms=1000, step_seconds=0.3, start_rate=20, limit_rate=30,
+                                 min_requests=0)
 
     # 20/s passes, 30/s passes, 45/s is above the limit: both end at 30/s within the SLO
     assert {name: r.max_rate for name, r in found.items()} == {"evaluate": 30, "echo": 30}

@@ -10,7 +10,6 @@ from dataclasses import replace
 import matplotlib.image
 import orjson
 import pytest
-import httpx
 import trio
 from rich.console import Console
 from tests.bench.fake_dre import API_KEY, FakeDre
@@ -18,10 +17,11 @@ from tests.bench.fake_dre import API_KEY, FakeDre
 from bench import Arrival, Flow, LoadConfig, SearchConfig, constant, find_max_rate, ramp, run_load
 from bench.flows import Planner
 from bench.load import execute, main
-from bench.recorder import OP_EVALUATE, Recorder, mean_us, summarize
+from bench.recorder import OP_EVALUATE, Recorder, mean_us, new_histogram, summarize, value_at_percentile
 from bench.report import build_report
 from bench.schedule import arrivals
-from bench.target import ForeignHostError, Target, open_client
+from bench.http_client import HttpClient, Reply
+from bench.target import ForeignHostError, Target
 from dre.wire.evaluate import EvaluateRequestBody
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -90,16 +90,19 @@ def test_target_rejects_unusable_urls(url):
 
 async def test_client_refuses_any_other_host_or_port_before_connecting():
     target = Target.parse("http://127.0.0.1:9")
-    async with open_client(target, API_KEY, connections=1, timeout_s=1) as client:
-        for foreign in ("http://203.0.113.7/pos/v2/evaluate", "http://127.0.0.1:10/", "https://127.0.0.1:9/"):
+    async with HttpClient(target, API_KEY, connections=1, timeout_s=1) as client:
+        for foreign in ("http://203.0.113.7/pos/v2/evaluate", "http://127.0.0.1:10/", "https://127.0.0.1:9/",
+                        "pos/v2/evaluate", "//203.0.113.7/x"):
             with pytest.raises(ForeignHostError):
-                await client.post(foreign, content=b"{}")
+                await client.post(foreign, b"{}")
+        assert client.opened == 0
 
 
 async def test_redirects_are_reported_not_followed(fake_dre):
-    async with open_client(Target.parse(fake_dre.url), API_KEY, connections=1, timeout_s=2) as client:
-        response = await client.get("/redirect")
-    assert response.status_code == 302
+    async with HttpClient(Target.parse(fake_dre.url), API_KEY, connections=1, timeout_s=2) as client:
+        reply = await client.get("/redirect")
+        assert (reply.outcome, reply.status) == ("302", 302)
+        assert (await client.get(fake_dre.url + "/redirect")).status == 302  # the target's own absolute URL
 
 
 class VirtualDre:
@@ -109,11 +112,11 @@ class VirtualDre:
         self.delay_s = delay_s
         self.sent: list[float] = []  # trio time of each request
 
-    async def post(self, path: str, content: bytes):
+    async def post(self, path: str, body: bytes) -> Reply:
         self.sent.append(trio.current_time())
         await trio.sleep(self.delay_s)
-        body = {"meta": {"header": {"transactionId": "T", "transactionCounter": 1}}}
-        return httpx.Response(200, content=orjson.dumps(body))
+        answer = {"meta": {"header": {"transactionId": "T", "transactionCounter": 1}}}
+        return Reply("200", orjson.dumps(answer), trio.current_time())
 
 
 async def test_schedule_is_exact_in_virtual_time(autojump_clock):
@@ -251,7 +254,8 @@ async def test_max_rate_search_grows_then_bisects():
         return fake_report(cfg, p99_ms=rate / 10)  # latency grows with rate: the SLO holds to 300/s
 
     # SLO 30.5: HDR reports a recorded 30 ms as 30.0xx (3 significant digits).
-    search = SearchConfig(slo_p99_ms=30.5, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0)
+    search = SearchConfig(slo_p99_ms=30.5, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0,
+                          warmup_s=0, retries=0)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
     assert tried == [100, 200, 400, 300, 350, 325]
     assert result.max_rate == 300 and result.p99_ms == pytest.approx(30, rel=0.01)
@@ -268,16 +272,71 @@ async def test_max_rate_search_goes_down_when_the_start_rate_fails():
         return fake_report(cfg, p99_ms=rate / 10)  # the SLO holds to 30/s
 
     search = SearchConfig(slo_p99_ms=3.05, start_rate=100, factor=2, step_seconds=1, refine=3, cooldown_s=0,
-                          min_rate=10)
+                          min_rate=10, warmup_s=0, retries=1)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
-    # 100, 50 fail; 25 passes; then bisect between 25 and 50
-    assert tried == [100, 50, 25, 37.5, 31.25, 28.125]
-    assert result.max_rate == 28.125 and [t.passed for t in result.trials] == [False, False, True, False, False, True]
+    # 100, 50 fail (not re-tried: nothing has passed yet); 25 passes; then bisect between 25 and
+    # 50, where a fail is re-tried once
+    assert tried == [100, 50, 25, 37.5, 37.5, 31.25, 31.25, 28.125]
+    assert result.max_rate == 28.125
+    assert [(t.passed, t.retry) for t in result.trials] == [
+        (False, False), (False, False), (True, False), (False, False), (False, True), (False, False), (False, True),
+        (True, False)]
 
     tried.clear()
-    search = SearchConfig(slo_p99_ms=0.5, start_rate=100, factor=2, step_seconds=1, cooldown_s=0, min_rate=20)
+    search = SearchConfig(slo_p99_ms=0.5, start_rate=100, factor=2, step_seconds=1, cooldown_s=0, min_rate=20,
+                          warmup_s=0, retries=0)
     result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
     assert tried == [100, 50, 25] and result.max_rate is None  # nothing down to min_rate holds
+
+
+async def test_max_rate_search_warms_up_unjudged_and_re_tries_a_failed_trial_once():
+    tried, hiccups = [], {200}  # one stall at 200/s: its first trial fails, its re-try passes
+
+    async def trial(cfg: LoadConfig):
+        rate, seconds = cfg.steps[0].rate, cfg.steps[0].seconds
+        tried.append((rate, seconds))
+        if rate in hiccups:
+            hiccups.discard(rate)
+            return fake_report(cfg, p99_ms=500)
+        return fake_report(cfg, p99_ms=rate / 10)  # the SLO holds to 300/s
+
+    search = SearchConfig(slo_p99_ms=30.5, start_rate=100, factor=2, step_seconds=1, refine=1, cooldown_s=0,
+                          warmup_s=0.5, min_requests=0)
+    result = await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
+    # the warm-up (0.5 s at the start rate) is run, not judged; 200 fails, is re-tried and passes,
+    # so the growth goes on; 400 fails twice (a ceiling, not a hiccup); one bisection: 300 passes
+    assert tried == [(100, 0.5), (100, 1), (200, 1), (200, 1), (400, 1), (400, 1), (300, 1)]
+    assert [(t.rate, t.passed, t.retry) for t in result.trials] == [
+        (100, True, False), (200, False, False), (200, True, True), (400, False, False), (400, False, True),
+        (300, True, False)]
+    assert result.max_rate == 300
+
+
+async def test_a_trial_at_a_low_rate_runs_long_enough_for_its_p99():
+    seconds = {}
+
+    async def trial(cfg: LoadConfig):
+        seconds[cfg.steps[0].rate] = cfg.steps[0].seconds
+        return fake_report(cfg, p99_ms=1)
+
+    search = SearchConfig(slo_p99_ms=20, start_rate=5, factor=4, limit_rate=320, step_seconds=3, cooldown_s=0,
+                          warmup_s=0, refine=0, min_requests=200, max_trial_s=20)
+    await find_max_rate(config("http://127.0.0.1:1"), search, trial=trial)
+    # 200 arrivals at least, but no trial over 20 s, nor under --step-seconds
+    assert seconds == {5: 20, 20: 10, 80: 3, 320: 3}
+
+
+def test_a_trial_failed_by_errors_names_their_kinds_and_the_generator_s_lag():
+    from bench.maxrate import judge
+
+    cfg = config("http://127.0.0.1:1", steps=constant(10, 1.0))
+    rec = Recorder(1)
+    for i, outcome in enumerate(["200"] * 6 + ["503", "503", "timeout", "200"]):
+        rec.arrival_started(0, 0.0025 * (i == 3))  # the generator started one arrival 2.5 ms late
+        rec.record(OP_EVALUATE, 0, 0.001, outcome)
+    verdict = judge(build_report(cfg, rec, [10], "", 1.0), SearchConfig(slo_p99_ms=20))
+    assert not verdict.passed and verdict.reason == "3/10 requests failed (503: 2, timeout: 1)"
+    assert verdict.max_lag_ms == 2.5  # shown beside the verdict: how late the generator itself was
 
 
 # --- the CLI entry point -----------------------------------------------------------------------
@@ -320,7 +379,8 @@ def test_cli_run_and_max_rate_search(tmp_path, capsys):
 
         code = main(["--url", server.url, "--api-key", API_KEY, "--max-rate", "--slo-p99-ms", "10000",
                      "--start-rate", "20", "--factor", "3", "--limit-rate", "100", "--step-seconds", "0.5",
-                     "--cooldown", "0", "--out", str(tmp_path / "search")])
+                     "--cooldown", "0", "--warmup", "0.2", "--retries", "1", "--min-requests", "0",
+                     "--out", str(tmp_path / "search")])
         assert code == 0
         found = orjson.loads((tmp_path / "search" / "maxrate.json").read_bytes())
         assert [t["rate"] for t in found["trials"]] == [20, 60] and found["max_rate"] == 60
@@ -350,3 +410,14 @@ def test_recorder_mean_matches_hdr_and_counts_only_successes():
     row = rec.tick(1.0)
     assert row["operations"][OP_EVALUATE]["count"] == 2001 and row["operations"][OP_EVALUATE]["errors"] == 1
     assert rec.tick(2.0)["operations"] == {}  # windows reset at each tick
+
+
+@pytest.mark.parametrize("digits", [2, 3])
+def test_percentiles_are_hdrh_s_own_without_its_loop(digits):
+    rng = random.Random(digits)
+    for n in (0, 1, 7, 5000):
+        h = new_histogram(digits)
+        for _ in range(n):
+            h.record_value(int(rng.lognormvariate(8, 2)) + 1)
+        for p in (0, 0.1, 50, 90, 99, 99.9, 99.99, 100):
+            assert value_at_percentile(h, p) == h.get_value_at_percentile(p), (n, p)
