@@ -163,7 +163,10 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             apply_reusing(T, ok, member, L, alone, reach, amounts, work)
         else:
             apply_set(T, chosen, L, amounts, work)
-        net = L[4] - amounts.sum(axis=0)
+        net = L[4].copy()  # what is left of each line (a loop: numba's sum(axis=0) allocates and is slow)
+        for k in range(chosen.shape[0]):
+            for i in range(n):
+                net[i] -= amounts[k, i]
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
         points(T, chosen, L, net, sign > 0, pts)
         codes = np.empty(chosen.shape[0], dtype=np.int64)

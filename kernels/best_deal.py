@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, jit
-from kernels.layout import P_EXCLUSIVE
+from kernels.actions import action_reach
+from kernels.layout import P_ACT_END, P_ACT_OFF, P_EXCLUSIVE
 from kernels.packed import promo_row
-from kernels.stacking import apply_promo, promo_reach, set_saving
+from kernels.stacking import apply_promo, set_saving
 
 
 @jit
@@ -101,18 +102,25 @@ NODES, UNITS, CUT = 0, 1, 2
 @jit
 def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, alive: np.ndarray,
           undecided: np.ndarray, spent: np.ndarray, node_limit: int, work_limit: int,
-          work: np.ndarray) -> tuple[int, np.ndarray]:
+          work: np.ndarray, connected: bool) -> tuple[int, np.ndarray]:
     """Best (saving, membership) over the alive promotions; undecided exclusives still open.
 
     ``alone`` (m, n): each promotion's amounts alone on gross; ``spent`` (3,) int64 across the whole
     part: branch nodes, work units, and 1 once a bound was passed (the answer is then the best
     found, decided greedily where the search stopped); ``work`` (WORK_ROWS, n) int64 stacking scratch.
+    ``connected``: the alive promotions are known to form one component (a component's own solve
+    call), so the components scan would find one: it is skipped (its work is still counted).
+    Always passed, never defaulted: a recursive kernel with two specialisations (omitted and bool)
+    does not load back from numba's cache.
     """
     m, n = touch.shape
     spent[UNITS] += m * (n + 1)  # this step: components or set_saving, each a scan of the m x n tables
     if not undecided.any():
         return set_saving(T, ok, alive, L, alone, reach, work), alive.copy()
-    labels, count = components(alive, reach)
+    count = 1
+    labels = np.empty(0, dtype=np.int64)
+    if not connected:
+        labels, count = components(alive, reach)
     if count > 1:
         # Components without an undecided exclusive have nothing to choose: priced together in one
         # set_saving (savings add up over components), each counting the work its own solve call
@@ -131,7 +139,8 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
                 spent[UNITS] += m * (n + 1)
                 continue
             sub = labels == c
-            s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, spent, node_limit, work_limit, work)
+            s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, spent, node_limit, work_limit, work,
+                           True)
             total += s
             member |= mem
         return total, member
@@ -149,12 +158,14 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
     a_take = alive.copy()
     u_take = undecided.copy()
     take(e, touch, a_take, u_take)
-    s_take, m_take = solve(T, ok, L, touch, reach, alone, a_take, u_take, spent, node_limit, work_limit, work)
+    s_take, m_take = solve(T, ok, L, touch, reach, alone, a_take, u_take, spent, node_limit, work_limit, work,
+                            False)
     a_drop = alive.copy()
     u_drop = undecided.copy()
     a_drop[e] = False
     u_drop[e] = False
-    s_drop, m_drop = solve(T, ok, L, touch, reach, alone, a_drop, u_drop, spent, node_limit, work_limit, work)
+    s_drop, m_drop = solve(T, ok, L, touch, reach, alone, a_drop, u_drop, spent, node_limit, work_limit, work,
+                            False)
     if better(s_take, m_take, s_drop, m_drop):
         return s_take, m_take
     return s_drop, m_drop
@@ -187,21 +198,31 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
             any_exclusive = True
     if not any_exclusive:
         return _all(m, n)
-    touch = np.zeros((m, n), dtype=np.bool_)
+    # Each promotion alone on gross; its touched lines; the exclusives that touch any (contenders).
+    # Plain loops: a row expression (``alone[k] > 0``, ``.any()``) allocates a temporary per row.
+    touch = np.empty((m, n), dtype=np.bool_)
     zeros = np.zeros(n, dtype=np.int64)
     alone = np.empty((m, n), dtype=np.int64)
     contender = np.zeros(m, dtype=np.bool_)
+    any_contender = False
     for k in range(m):
         apply_promo(T, ok[k], L, zeros, alone[k], work)
-        touch[k] = alone[k] > 0
-        contender[k] = T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0 and touch[k].any()
-    if not contender.any():
+        hit = False
+        for i in range(n):
+            t = alone[k, i] > 0
+            touch[k, i] = t
+            hit = hit or t
+        if hit and T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0:
+            contender[k] = True
+            any_contender = True
+    if not any_contender:
         return _all(m, n)
-    reach = np.zeros((m, n), dtype=np.bool_)
+    reach = touch.copy()  # touched lines, plus every line an action may read (marked in place)
     for k in range(m):
-        promo_reach(T, ok[k], L, reach[k])
-        reach[k] |= touch[k]
+        row = promo_row(T, ok[k])
+        for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
+            action_reach(T, a, L, reach[k])
     spent = np.zeros(3, dtype=np.int64)
     _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, spent, node_limit,
-                      work_limit, work)
+                      work_limit, work, False)
     return member, spent[NODES], spent[UNITS], spent[CUT] == 0, alone, reach
