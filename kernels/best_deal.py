@@ -95,25 +95,27 @@ def better(s1: int, m1: np.ndarray, s2: int, m2: np.ndarray) -> bool:
     return False
 
 
-# Slots of the ``spent`` array the search shares across a part.
-NODES, UNITS, CUT = 0, 1, 2
+# Slots of the ``spent`` array the search shares across a part (CONNECTED: see solve).
+NODES, UNITS, CUT, CONNECTED = 0, 1, 2, 3
 
 
 @jit
 def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, alive: np.ndarray,
           undecided: np.ndarray, spent: np.ndarray, node_limit: int, work_limit: int,
-          work: np.ndarray, connected: bool) -> tuple[int, np.ndarray]:
+          work: np.ndarray) -> tuple[int, np.ndarray]:
     """Best (saving, membership) over the alive promotions; undecided exclusives still open.
 
     ``alone`` (m, n): each promotion's amounts alone on gross; ``spent`` (3,) int64 across the whole
     part: branch nodes, work units, and 1 once a bound was passed (the answer is then the best
     found, decided greedily where the search stopped); ``work`` (WORK_ROWS, n) int64 stacking scratch.
-    ``connected``: the alive promotions are known to form one component (a component's own solve
-    call), so the components scan would find one: it is skipped (its work is still counted).
-    Always passed, never defaulted: a recursive kernel with two specialisations (omitted and bool)
-    does not load back from numba's cache.
+    ``spent[CONNECTED]`` 1: the alive promotions are known to form one component (a component's
+    own solve call), so the components scan would find one: it is skipped (its work is still
+    counted). A flag in ``spent`` rather than an argument: a recursive kernel whose calls pass a
+    literal bool compiled, but did not load back from numba's cache (it crashed).
     """
     m, n = touch.shape
+    connected = spent[CONNECTED] != 0
+    spent[CONNECTED] = 0
     spent[UNITS] += m * (n + 1)  # this step: components or set_saving, each a scan of the m x n tables
     if not undecided.any():
         return set_saving(T, ok, alive, L, alone, reach, work), alive.copy()
@@ -139,8 +141,8 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
                 spent[UNITS] += m * (n + 1)
                 continue
             sub = labels == c
-            s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, spent, node_limit, work_limit, work,
-                           True)
+            spent[CONNECTED] = 1
+            s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, spent, node_limit, work_limit, work)
             total += s
             member |= mem
         return total, member
@@ -158,14 +160,12 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
     a_take = alive.copy()
     u_take = undecided.copy()
     take(e, touch, a_take, u_take)
-    s_take, m_take = solve(T, ok, L, touch, reach, alone, a_take, u_take, spent, node_limit, work_limit, work,
-                            False)
+    s_take, m_take = solve(T, ok, L, touch, reach, alone, a_take, u_take, spent, node_limit, work_limit, work)
     a_drop = alive.copy()
     u_drop = undecided.copy()
     a_drop[e] = False
     u_drop[e] = False
-    s_drop, m_drop = solve(T, ok, L, touch, reach, alone, a_drop, u_drop, spent, node_limit, work_limit, work,
-                            False)
+    s_drop, m_drop = solve(T, ok, L, touch, reach, alone, a_drop, u_drop, spent, node_limit, work_limit, work)
     if better(s_take, m_take, s_drop, m_drop):
         return s_take, m_take
     return s_drop, m_drop
@@ -222,7 +222,7 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
         row = promo_row(T, ok[k])
         for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
             action_reach(T, a, L, reach[k])
-    spent = np.zeros(3, dtype=np.int64)
+    spent = np.zeros(4, dtype=np.int64)
     _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, spent, node_limit,
-                      work_limit, work, False)
+                      work_limit, work)
     return member, spent[NODES], spent[UNITS], spent[CUT] == 0, alone, reach
