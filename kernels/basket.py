@@ -65,7 +65,19 @@ def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard:
                 if p % n_shards == shard:
                     buf[k] = p
                     k += 1
-    return np.unique(buf[:k])
+    return sorted_unique(buf[:k])
+
+
+@jit
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique of ``a`` (int64, sorted in place): numba's np.unique builds Python-style lists."""
+    a.sort()
+    w = 0
+    for i in range(a.shape[0]):
+        if w == 0 or a[i] != a[w - 1]:
+            a[w] = a[i]
+            w += 1
+    return a[:w].copy()
 
 
 @jit
@@ -83,9 +95,13 @@ def part_lines(art, grp, milli, up, gross, sign: int):
 
     A basket that is all sale lines is its own sale part: its arrays are used as they are (the
     kernels never write to a part's lines), which spares five copies per basket."""
+    n = 0
+    for i in range(milli.shape[0]):
+        if milli[i] * sign > 0:
+            n += 1
+    if sign > 0 and n == milli.shape[0]:
+        return np.arange(n), part(art, grp, milli, up, gross)
     idx = np.nonzero(milli * sign > 0)[0]
-    if sign > 0 and idx.shape[0] == milli.shape[0]:
-        return idx, part(art, grp, milli, up, gross)
     return idx, part(art[idx], grp[idx], np.abs(milli[idx]), up[idx], np.abs(gross[idx]))
 
 
