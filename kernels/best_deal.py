@@ -172,6 +172,28 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
 
 
 @jit
+def _one_contender(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, e: int, unit: int,
+                   work: np.ndarray):
+    """choose's answer when ``e`` is the only contender (most baskets with an exclusive): the
+    search's one branch node, priced over the whole part: take ``e`` (drop what touches its lines)
+    or drop it, the better by ``better``. The same choice as solve's: promotions outside ``e``'s
+    component are in both sets and add the same saving to both (components do not interact), so
+    the comparison and the tie-break (the first differing promotion is in the component) agree;
+    only the components scan and the recursion are spared. Called only where solve could not pass
+    a bound before its node (one node; at most m + 2 steps of work before it), so exact."""
+    m = ok.shape[0]
+    a_take = np.ones(m, dtype=np.bool_)
+    u_take = np.zeros(m, dtype=np.bool_)
+    take(e, touch, a_take, u_take)
+    a_drop = np.ones(m, dtype=np.bool_)
+    a_drop[e] = False
+    s_take = set_saving(T, ok, a_take, L, alone, reach, work)
+    s_drop = set_saving(T, ok, a_drop, L, alone, reach, work)
+    member = a_take if better(s_take, a_take, s_drop, a_drop) else a_drop
+    return member, 1, 3 * unit, True, alone, reach
+
+
+@jit
 def _all(m: int, n: int):
     """choose's answer when there is nothing to choose: every candidate, no search."""
     return np.ones(m, dtype=np.bool_), 0, 0, True, np.empty((0, n), dtype=np.int64), np.empty((0, n), dtype=np.bool_)
@@ -204,7 +226,8 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
     zeros = np.zeros(n, dtype=np.int64)
     alone = np.empty((m, n), dtype=np.int64)
     contender = np.zeros(m, dtype=np.bool_)
-    any_contender = False
+    n_contenders = 0
+    e = -1
     for k in range(m):
         apply_promo(T, ok[k], L, zeros, alone[k], work)
         hit = False
@@ -214,14 +237,18 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
             hit = hit or t
         if hit and T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0:
             contender[k] = True
-            any_contender = True
-    if not any_contender:
+            n_contenders += 1
+            e = k
+    if n_contenders == 0:
         return _all(m, n)
     reach = touch.copy()  # touched lines, plus every line an action may read (marked in place)
     for k in range(m):
         row = promo_row(T, ok[k])
         for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
             action_reach(T, a, L, reach[k])
+    unit = m * (n + 1)
+    if n_contenders == 1 and node_limit >= 1 and unit * (m + 2) <= work_limit:
+        return _one_contender(T, ok, L, touch, reach, alone, e, unit, work)
     spent = np.zeros(4, dtype=np.int64)
     _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, spent, node_limit,
                       work_limit, work)
