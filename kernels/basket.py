@@ -19,6 +19,7 @@ from kernels.layout import (
 from kernels.lines import part
 from kernels.loyalty import points
 from kernels.packed import promo_row
+from kernels.prefetch import prefetch_candidates
 from kernels.stacking import WORK_ROWS, apply_promo, apply_reusing, apply_set
 
 
@@ -117,6 +118,7 @@ def context_flags(T, cands: np.ndarray, ctx, code_types, exhausted) -> np.ndarra
 @jit
 def eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted) -> np.ndarray:
     """The candidates that are eligible or only miss MIN_QUANTITY/MIN_SPEND on some non-empty part."""
+    prefetch_candidates(T, cands)
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     keep = np.zeros(cands.shape[0], dtype=np.bool_)
     miss = np.empty(2, dtype=np.int64)
@@ -148,6 +150,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         exact: bool, False when a part's best-deal search passed ``node_limit`` or ``work_limit``
             (kernels.best_deal): the choice is valid, the best found, not proven the best.
     """
+    prefetch_candidates(T, cands)  # the candidates' rows are cold: their reads overlap from here
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     disc_parts = []
     nc = cands.shape[0]
