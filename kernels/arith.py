@@ -138,8 +138,15 @@ def allocate(total: int, weights: np.ndarray, out: np.ndarray) -> None:
         out[i] = s
         rems[i] = total * w[i] - s * w_sum
         left -= s
-    if left > 0:
-        order = np.argsort(-rems, kind="mergesort")  # stable: equal remainders keep index order
-        for k in range(left):
-            out[order[k]] += 1
+    # The ``left`` (< n) largest remainders get a cent each, equal remainders in index order: picked
+    # by repeated scans (first strict maximum), which is a stable argsort's order without its
+    # allocations (a receipt-level action runs this several times a basket).
+    taken = np.zeros(n, dtype=np.bool_)
+    for _ in range(left):
+        best = -1
+        for i in range(n):
+            if not taken[i] and (best < 0 or rems[i] > rems[best]):
+                best = i
+        taken[best] = True
+        out[best] += 1
 

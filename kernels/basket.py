@@ -19,6 +19,7 @@ from kernels.layout import (
 from kernels.lines import part
 from kernels.loyalty import points
 from kernels.packed import promo_row
+from kernels.prefetch import prefetch_candidates
 from kernels.stacking import WORK_ROWS, apply_promo, apply_reusing, apply_set
 
 
@@ -65,7 +66,19 @@ def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard:
                 if p % n_shards == shard:
                     buf[k] = p
                     k += 1
-    return np.unique(buf[:k])
+    return sorted_unique(buf[:k])
+
+
+@jit
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique of ``a`` (int64, sorted in place): numba's np.unique builds Python-style lists."""
+    a.sort()
+    w = 0
+    for i in range(a.shape[0]):
+        if w == 0 or a[i] != a[w - 1]:
+            a[w] = a[i]
+            w += 1
+    return a[:w].copy()
 
 
 @jit
@@ -83,9 +96,13 @@ def part_lines(art, grp, milli, up, gross, sign: int):
 
     A basket that is all sale lines is its own sale part: its arrays are used as they are (the
     kernels never write to a part's lines), which spares five copies per basket."""
+    n = 0
+    for i in range(milli.shape[0]):
+        if milli[i] * sign > 0:
+            n += 1
+    if sign > 0 and n == milli.shape[0]:
+        return np.arange(n), part(art, grp, milli, up, gross)
     idx = np.nonzero(milli * sign > 0)[0]
-    if sign > 0 and idx.shape[0] == milli.shape[0]:
-        return idx, part(art, grp, milli, up, gross)
     return idx, part(art[idx], grp[idx], np.abs(milli[idx]), up[idx], np.abs(gross[idx]))
 
 
@@ -101,6 +118,7 @@ def context_flags(T, cands: np.ndarray, ctx, code_types, exhausted) -> np.ndarra
 @jit
 def eligible_or_nearly(T, cands, art, grp, milli, up, gross, ctx, code_types, exhausted) -> np.ndarray:
     """The candidates that are eligible or only miss MIN_QUANTITY/MIN_SPEND on some non-empty part."""
+    prefetch_candidates(T, cands)
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     keep = np.zeros(cands.shape[0], dtype=np.bool_)
     miss = np.empty(2, dtype=np.int64)
@@ -132,6 +150,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         exact: bool, False when a part's best-deal search passed ``node_limit`` or ``work_limit``
             (kernels.best_deal): the choice is valid, the best found, not proven the best.
     """
+    prefetch_candidates(T, cands)  # the candidates' rows are cold: their reads overlap from here
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     disc_parts = []
     nc = cands.shape[0]
@@ -163,7 +182,10 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             apply_reusing(T, ok, member, L, alone, reach, amounts, work)
         else:
             apply_set(T, chosen, L, amounts, work)
-        net = L[4] - amounts.sum(axis=0)
+        net = L[4].copy()  # what is left of each line (a loop: numba's sum(axis=0) allocates and is slow)
+        for k in range(chosen.shape[0]):
+            for i in range(n):
+                net[i] -= amounts[k, i]
         pts = np.zeros(chosen.shape[0], dtype=np.int64)
         points(T, chosen, L, net, sign > 0, pts)
         codes = np.empty(chosen.shape[0], dtype=np.int64)

@@ -40,32 +40,63 @@ def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, node_limit: int
                                                      node_limit, work_limit)
     nd = disc.shape[0]
     n = nd + applied.shape[0]
-    promos = np.empty(n, dtype=np.int64)
-    promos[:nd] = disc[:, 1]
-    promos[nd:] = applied[:, 0]
-    order = np.argsort(promos, kind="mergesort")
+    # Per promotion (ascending rank) its discounts and points, kept sorted by insertion: the rows
+    # come nearly in rank order (a part's discounts by promotion, then the applied rows), so an
+    # insertion rarely moves anything, where an argsort allocated and sorted every basket's rows.
     out_p = np.empty(n, dtype=np.int64)
     out_a = np.empty(n, dtype=np.int64)
     out_q = np.empty(n, dtype=np.int64)
     k = 0
-    j = 0
-    while j < n:
-        p = promos[order[j]]
-        s = 0
-        q = 0
-        while j < n and promos[order[j]] == p:
-            r = order[j]
-            if r < nd:
-                s += disc[r, 2]
-            else:
-                q += applied[r - nd, 2]
-            j += 1
-        if s != 0 or q != 0:
-            out_p[k] = p
-            out_a[k] = s
-            out_q[k] = q
+    for r in range(n):
+        p = disc[r, 1] if r < nd else applied[r - nd, 0]
+        j = k
+        while j > 0 and out_p[j - 1] > p:
+            j -= 1
+        if j == 0 or out_p[j - 1] != p:
+            for t in range(k, j, -1):
+                out_p[t] = out_p[t - 1]
+                out_a[t] = out_a[t - 1]
+                out_q[t] = out_q[t - 1]
+            out_p[j] = p
+            out_a[j] = 0
+            out_q[j] = 0
             k += 1
-    return out_p[:k], out_a[:k], out_q[:k], gross.sum(), disc[:, 2].sum(), points
+            j += 1
+        if r < nd:
+            out_a[j - 1] += disc[r, 2]
+        else:
+            out_q[j - 1] += applied[r - nd, 2]
+    w = 0
+    for j in range(k):
+        if out_a[j] != 0 or out_q[j] != 0:
+            out_p[w] = out_p[j]
+            out_a[w] = out_a[j]
+            out_q[w] = out_q[j]
+            w += 1
+    discount = 0
+    for r in range(nd):
+        discount += disc[r, 2]
+    return out_p[:w], out_a[:w], out_q[:w], gross.sum(), discount, points
+
+
+@jit
+def _compact(count, slots: int, promo, amount, pts):
+    """The kept slots of every basket, in basket order: (promo, amount, points) flat arrays."""
+    total = 0
+    for b in range(count.shape[0]):
+        total += min(count[b], slots)
+    fp = np.empty(total, dtype=np.int64)
+    fa = np.empty(total, dtype=np.int64)
+    fq = np.empty(total, dtype=np.int64)
+    k = 0
+    for b in range(count.shape[0]):
+        base = b * slots
+        for j in range(min(count[b], slots)):
+            fp[k] = promo[base + j]
+            fa[k] = amount[base + j]
+            fq[k] = pts[base + j]
+            k += 1
+    return fp, fa, fq
 
 
 @parallel_jit
@@ -147,8 +178,7 @@ def price_batch(tables: lo.Tables, basket_off: np.ndarray, art: np.ndarray, grp:
                  BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, slots, count, promo, amount, pts, out)
     promo_off = np.zeros(n_b + 1, dtype=np.int64)
     np.cumsum(count, out=promo_off[1:])
-    keep = (np.arange(slots)[None, :] < np.minimum(count, slots)[:, None]).ravel()
-    flat_p, flat_a, flat_q = promo[keep], amount[keep], pts[keep]
+    flat_p, flat_a, flat_q = _compact(count, slots, promo, amount, pts)  # numpy masks cost ~5 % of the batch
     over = np.nonzero(count > slots)[0]
     if over.size:  # rare: more promotions than slots; redo those baskets one by one
         cuts = np.cumsum(np.minimum(count, slots))[:-1]

@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, jit
-from kernels.layout import P_EXCLUSIVE
+from kernels.actions import action_reach
+from kernels.layout import P_ACT_END, P_ACT_OFF, P_EXCLUSIVE
 from kernels.packed import promo_row
-from kernels.stacking import apply_promo, promo_reach, set_saving
+from kernels.stacking import apply_promo, set_saving
 
 
 @jit
@@ -94,8 +95,8 @@ def better(s1: int, m1: np.ndarray, s2: int, m2: np.ndarray) -> bool:
     return False
 
 
-# Slots of the ``spent`` array the search shares across a part.
-NODES, UNITS, CUT = 0, 1, 2
+# Slots of the ``spent`` array the search shares across a part (CONNECTED: see solve).
+NODES, UNITS, CUT, CONNECTED = 0, 1, 2, 3
 
 
 @jit
@@ -107,12 +108,21 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
     ``alone`` (m, n): each promotion's amounts alone on gross; ``spent`` (3,) int64 across the whole
     part: branch nodes, work units, and 1 once a bound was passed (the answer is then the best
     found, decided greedily where the search stopped); ``work`` (WORK_ROWS, n) int64 stacking scratch.
+    ``spent[CONNECTED]`` 1: the alive promotions are known to form one component (a component's
+    own solve call), so the components scan would find one: it is skipped (its work is still
+    counted). A flag in ``spent`` rather than an argument: a recursive kernel whose calls pass a
+    literal bool compiled, but did not load back from numba's cache (it crashed).
     """
     m, n = touch.shape
+    connected = spent[CONNECTED] != 0
+    spent[CONNECTED] = 0
     spent[UNITS] += m * (n + 1)  # this step: components or set_saving, each a scan of the m x n tables
     if not undecided.any():
         return set_saving(T, ok, alive, L, alone, reach, work), alive.copy()
-    labels, count = components(alive, reach)
+    count = 1
+    labels = np.empty(0, dtype=np.int64)
+    if not connected:
+        labels, count = components(alive, reach)
     if count > 1:
         # Components without an undecided exclusive have nothing to choose: priced together in one
         # set_saving (savings add up over components), each counting the work its own solve call
@@ -131,6 +141,7 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
                 spent[UNITS] += m * (n + 1)
                 continue
             sub = labels == c
+            spent[CONNECTED] = 1
             s, mem = solve(T, ok, L, touch, reach, alone, sub, undecided & sub, spent, node_limit, work_limit, work)
             total += s
             member |= mem
@@ -161,6 +172,28 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
 
 
 @jit
+def _one_contender(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, e: int, unit: int,
+                   work: np.ndarray):
+    """choose's answer when ``e`` is the only contender (most baskets with an exclusive): the
+    search's one branch node, priced over the whole part: take ``e`` (drop what touches its lines)
+    or drop it, the better by ``better``. The same choice as solve's: promotions outside ``e``'s
+    component are in both sets and add the same saving to both (components do not interact), so
+    the comparison and the tie-break (the first differing promotion is in the component) agree;
+    only the components scan and the recursion are spared. Called only where solve could not pass
+    a bound before its node (one node; at most m + 2 steps of work before it), so exact."""
+    m = ok.shape[0]
+    a_take = np.ones(m, dtype=np.bool_)
+    u_take = np.zeros(m, dtype=np.bool_)
+    take(e, touch, a_take, u_take)
+    a_drop = np.ones(m, dtype=np.bool_)
+    a_drop[e] = False
+    s_take = set_saving(T, ok, a_take, L, alone, reach, work)
+    s_drop = set_saving(T, ok, a_drop, L, alone, reach, work)
+    member = a_take if better(s_take, a_take, s_drop, a_drop) else a_drop
+    return member, 1, 3 * unit, True, alone, reach
+
+
+@jit
 def _all(m: int, n: int):
     """choose's answer when there is nothing to choose: every candidate, no search."""
     return np.ones(m, dtype=np.bool_), 0, 0, True, np.empty((0, n), dtype=np.int64), np.empty((0, n), dtype=np.bool_)
@@ -187,21 +220,36 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
             any_exclusive = True
     if not any_exclusive:
         return _all(m, n)
-    touch = np.zeros((m, n), dtype=np.bool_)
+    # Each promotion alone on gross; its touched lines; the exclusives that touch any (contenders).
+    # Plain loops: a row expression (``alone[k] > 0``, ``.any()``) allocates a temporary per row.
+    touch = np.empty((m, n), dtype=np.bool_)
     zeros = np.zeros(n, dtype=np.int64)
     alone = np.empty((m, n), dtype=np.int64)
     contender = np.zeros(m, dtype=np.bool_)
+    n_contenders = 0
+    e = -1
     for k in range(m):
         apply_promo(T, ok[k], L, zeros, alone[k], work)
-        touch[k] = alone[k] > 0
-        contender[k] = T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0 and touch[k].any()
-    if not contender.any():
+        hit = False
+        for i in range(n):
+            t = alone[k, i] > 0
+            touch[k, i] = t
+            hit = hit or t
+        if hit and T[promo_row(T, ok[k]) + P_EXCLUSIVE] != 0:
+            contender[k] = True
+            n_contenders += 1
+            e = k
+    if n_contenders == 0:
         return _all(m, n)
-    reach = np.zeros((m, n), dtype=np.bool_)
+    reach = touch.copy()  # touched lines, plus every line an action may read (marked in place)
     for k in range(m):
-        promo_reach(T, ok[k], L, reach[k])
-        reach[k] |= touch[k]
-    spent = np.zeros(3, dtype=np.int64)
+        row = promo_row(T, ok[k])
+        for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
+            action_reach(T, a, L, reach[k])
+    unit = m * (n + 1)
+    if n_contenders == 1 and node_limit >= 1 and unit * (m + 2) <= work_limit:
+        return _one_contender(T, ok, L, touch, reach, alone, e, unit, work)
+    spent = np.zeros(4, dtype=np.int64)
     _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, spent, node_limit,
                       work_limit, work)
     return member, spent[NODES], spent[UNITS], spent[CUT] == 0, alone, reach

@@ -65,8 +65,23 @@ def _slot(look: np.ndarray, x: int) -> int:
 @jit
 def part(art: np.ndarray, grp: np.ndarray, milli: np.ndarray, up: np.ndarray, gross: np.ndarray):
     """The tuple L of a part (quantities and amounts already positive)."""
-    return (art, grp, milli, up, gross, np.argsort(-up, kind="mergesort"), lookup(art, grp),
+    return (art, grp, milli, up, gross, dearest_first(up), lookup(art, grp),
             np.empty((MASK_ROWS, art.shape[0]), dtype=np.bool_))
+
+
+@jit
+def dearest_first(up: np.ndarray) -> np.ndarray:
+    """Line positions by unit price descending, ties in line order: a stable argsort of ``-up``,
+    by insertion (a basket's few tens of lines; numba's mergesort allocates per call)."""
+    n = up.shape[0]
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        j = i
+        while j > 0 and up[order[j - 1]] < up[i]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = i
+    return order
 
 
 @jit_inline

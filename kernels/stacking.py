@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.actions import action_reach, run_action
+from kernels.actions import run_action
 from kernels.config import jit
 from kernels.layout import P_ACT_END, P_ACT_OFF, P_MULTIPLICATIVE, P_ROUND_MODE, P_ROUND_STEP
 from kernels.packed import promo_row
@@ -116,12 +116,3 @@ def apply_reusing(T, promos: np.ndarray, alive: np.ndarray, L, alone: np.ndarray
         for i in range(n):
             done[i] += out[r, i]
         r += 1
-
-
-@jit
-def promo_reach(T, p: int, L, out: np.ndarray) -> None:
-    """``out[i]`` True for every line some price action of ``p`` may read or discount."""
-    out[:] = False
-    row = promo_row(T, p)
-    for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
-        action_reach(T, a, L, out)
