@@ -69,7 +69,7 @@ def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_sha
     of 100,000 promotions takes ~10 s, and the engine swaps the KernelSet in once built
     (Engine.swap, Engine.upgrade_sets).
     """
-    if status.usable and not (upgrade_later and status.state == READY):
+    if not builds_reference(upgrade_later):
         try:
             from kernels import KernelSet  # type: ignore[attr-defined]
         except ImportError:
@@ -77,6 +77,12 @@ def build_promotion_set(promotions: Sequence[Promotion], version: int = 1, n_sha
         else:
             return KernelSet(promotions, version=version, n_shards=n_shards)
     return IndexedReferenceSet(promotions, version=version, n_shards=n_shards)
+
+
+def builds_reference(upgrade_later: bool = False) -> bool:
+    """Whether :func:`build_promotion_set` builds the reference path now (IndexedReferenceSet;
+    else it tries a KernelSet)."""
+    return not status.usable or (upgrade_later and status.state == READY)
 
 
 def implementation_name() -> str:
