@@ -16,7 +16,7 @@ from dre.evaluate.indexed import ArticleIndex, IndexedReferenceSet
 from dre.promotion.model import Promotion
 from dre.promotion.packed import PackedById, PackedPromotions
 
-FORMAT = "packed-set-1"
+FORMAT = "packed-set-2"
 
 
 def pack_set(promotions: Sequence[Promotion]) -> tuple:
@@ -31,11 +31,11 @@ def pack_set(promotions: Sequence[Promotion]) -> tuple:
 
 def unpack_set(entry: object, version: int, n_shards: int) -> IndexedReferenceSet | None:
     """The set :func:`pack_set` packed, or None when ``entry`` is not one (then: a miss)."""
-    if not (isinstance(entry, tuple) and len(entry) == 6 and entry[0] == FORMAT):
+    if not (isinstance(entry, tuple) and len(entry) == 8 and entry[0] == FORMAT):
         return None
     try:
-        _, ids, blob, ends, (by_article, by_group, by_pos_group, everywhere), limits = entry
-        ranked = PackedPromotions.from_state(blob, ends)
+        _, ids, blob, ends, n, group, (by_article, by_group, by_pos_group, everywhere), limits = entry
+        ranked = PackedPromotions.from_state(blob, ends, n, group)
         by_id = PackedById(ranked, ids)
     except (TypeError, ValueError):
         return None

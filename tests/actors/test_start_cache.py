@@ -121,7 +121,7 @@ async def test_a_restarted_reloader_loads_the_store_from_the_cache(redis_url, tm
 def test_while_the_kernels_compile_a_hit_is_loaded_packed(tmp_path, monkeypatch):
     from actors import kernel_warmup
     from dre.evaluate import IndexedReferenceSet
-    from dre.promotion.packed import PackedPromotions
+    from dre.promotion.packed import GROUP, PackedPromotions
 
     monkeypatch.setattr(kernel_warmup.status, "state", kernel_warmup.COMPILING)  # a service's start
     cache = PromotionCache(tmp_path)
@@ -130,7 +130,7 @@ def test_while_the_kernels_compile_a_hit_is_loaded_packed(tmp_path, monkeypatch)
     second = build_start_set(DOCUMENTS, TYPES, 3, 1, None, cache, TENANT)
     assert second.to_cache is None and isinstance(second.pset, IndexedReferenceSet)
     assert isinstance(second.pset.ranked, PackedPromotions)
-    assert second.pset.ranked._read == [None] * len(DOCUMENTS)  # nothing made before a basket reads it
+    assert second.pset.ranked.unread() == -(-len(DOCUMENTS) // GROUP)  # nothing made before a basket reads it
     assert same_set(second.pset, first.pset)
     assert second.pset.by_id["P00003"].coupon_types == frozenset({"G"})
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from dre.evaluate import IndexedReferenceSet, ReferenceSet
 from dre.evaluate.packed_set import pack_set, unpack_set
+from dre.promotion import packed as packed_module
 from dre.promotion import parse_promotions
 from dre.promotion.packed import PackedById, PackedPromotions
 from tests.strategies import scenario
@@ -47,35 +48,42 @@ def test_an_unpacked_set_prices_as_the_reference(case, n_shards):
 
 
 @settings(max_examples=20, deadline=None)
-@given(scenario())
-def test_promotions_are_made_when_first_read(case):
+@given(scenario(), st.integers(1, 4))
+def test_promotions_are_made_when_first_read(case, group):
     promos, basket, ctx = case
-    packed = round_trip(promos)
-    assert packed.ranked._read == [None] * len(promos)  # loaded: nothing made yet
-    packed.evaluate(basket, ctx)
-    made = sum(p is not None for p in packed.ranked._read)
-    assert made <= len(promos)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(packed_module, "GROUP", group)
+        packed = round_trip(promos)
+    groups = -(-len(promos) // group)
+    assert packed.ranked.unread() == groups  # loaded: nothing made yet
+    assert packed.evaluate(basket, ctx) == ReferenceSet(promos).evaluate(basket, ctx)
     if promos:
         first = packed.ranked[0]
         assert packed.ranked[0] is first and packed.by_id[first.id] is first  # made once, kept
+        assert packed.ranked.unread() < groups
 
 
 def test_the_packed_sequence_reads_like_a_list():
     promos = sorted(scenario_promotions(), key=lambda p: p.rank)
-    packed = PackedPromotions.pack(promos)
+    packed = PackedPromotions.pack(promos, group=3)
     again = PackedPromotions.from_state(*packed.state())
     assert list(again) == promos and again[-1] == promos[-1] and again[1:3] == promos[1:3]
-    assert len(again) == len(promos)
+    assert len(again) == len(promos) and again.unread() == 0
+    with pytest.raises(IndexError):
+        again[len(promos)]
     by_id = PackedById(again, [p.id for p in promos])
     assert by_id.get("nope") is None and "nope" not in by_id and by_id[promos[2].id] == promos[2]
     with pytest.raises(ValueError):
-        PackedPromotions(b"short", array("Q", [10]))
+        PackedPromotions(b"short", array("Q", [10]), 1)
+    with pytest.raises(ValueError):
+        PackedPromotions(b"short", array("Q", [5]), 40, 32)  # 40 promotions are two groups
     with pytest.raises(ValueError):
         PackedById(again, ["only one"])
 
 
-@pytest.mark.parametrize("entry", [None, [1, 2], ("packed-set-0", [], b"", b"", ({}, {}, {}, []), ()),
-                                   ("packed-set-1", [], b"x", b"", ({}, {}, {}, []), ())])
+@pytest.mark.parametrize("entry", [None, [1, 2], ("packed-set-1", [], b"", b"", ({}, {}, {}, []), ()),
+                                   ("packed-set-2", [], b"x", b"", 0, 32, ({}, {}, {}, []), ()),
+                                   ("packed-set-2", [], b"", b"", 0, 32, ({}, {}, {}), ())])
 def test_anything_else_is_not_a_packed_set(entry):
     assert unpack_set(entry, 1, 1) is None
 
@@ -92,4 +100,4 @@ def test_the_evaluate_route_takes_the_limits_without_reading_every_promotion():
     promos = scenario_promotions()
     packed = round_trip(promos)
     assert limited(packed) == limited(IndexedReferenceSet(promos))
-    assert packed.ranked._read == [None] * len(promos)
+    assert packed.ranked.unread() == 1
