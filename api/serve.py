@@ -88,7 +88,6 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
 
     async with open_services(config, redis_url, hold_upgrades=True) as services:
         app = create_app(services)
-        app.extensions["QUART_SCHEMA"].openapi_provider.schema()  # built once, here: not on a client's request
         # What exists now (modules, compiled kernels, the app, promotion sets) lives as long as
         # the worker: moved out of the collector's reach, a full collection no longer walks its
         # ~170k objects (~85 ms, which was the p99 of a loaded worker) every few seconds.
@@ -101,6 +100,11 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
             await nursery.start(partial(worker_serve, wrap_app(asgi, hconfig.wsgi_max_body_size, "asgi"), hconfig,
                                         sockets=sockets, shutdown_trigger=shutdown_trigger))
             services.engine.serving()  # listening: the compiled sets may be built now
+            # The OpenAPI document (~0.3 s, ~1 s on a loaded machine) is built once, in a thread,
+            # now that the worker answers: not on the way to its first answer, nor on the event
+            # loop of a client's GET /openapi.json (api.http.openapi.Provider keeps it).
+            provider = app.extensions["QUART_SCHEMA"].openapi_provider
+            nursery.start_soon(partial(trio.to_thread.run_sync, provider.schema))
     log.info("worker stopped")
 
 
