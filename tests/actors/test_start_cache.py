@@ -144,3 +144,16 @@ def test_an_entry_of_the_earlier_format_is_validated_again(tmp_path):
     again = build_start_set(DOCUMENTS, TYPES, 3, 1, None, cache, TENANT)
     assert again.to_cache is not None
     assert same_set(again.pset, first.pset)
+
+
+async def test_the_compiled_upgrade_of_a_packed_set_leaves_its_promotions_out_of_the_collectors_reach(
+        tmp_path, monkeypatch):
+    import gc
+
+    from actors import engine as engine_module
+
+    frozen = []
+    monkeypatch.setattr(engine_module.gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(engine_module, "build_promotion_set", lambda promotions, version, n: list(promotions))
+    made = engine_module._build_frozen(build_tenant_set(DOCUMENTS, TYPES, 3, 1).ranked, 3, 1)
+    assert len(made) == len(DOCUMENTS) and frozen == [True] and gc.isenabled()
