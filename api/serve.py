@@ -28,15 +28,10 @@ from hypercorn.config import Sockets
 from hypercorn.trio.run import worker_serve
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
-from api.app import create_app
-from api.articles import LARGE_BODY_PATHS
-from api.http.body_stream import BodyWindow
-from api.http.limits import SettleBody
+from actors.redis_server import spawn_redis_server
 from api.http.logging import configure_logging
-from api.worker import open_services
 from dre.config import FLAGS, Config, check_promotions, label, load_config
 from dre.errors import DREError, invalid
-from actors.redis_server import start_redis_server
 
 log = logging.getLogger("dre.serve")
 
@@ -74,6 +69,14 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
     Returns after a graceful shutdown, triggered by a signal to this process or by
     ``shutdown_event`` (set by the parent of a multi-worker service).
     """
+    # Here, not at the top: `dre serve` imports the service (~1 s) while the embedded Redis loads
+    # its data (serve); a spawned worker imports it here anyway.
+    from api.app import create_app
+    from api.articles import LARGE_BODY_PATHS
+    from api.http.body_stream import BodyWindow
+    from api.http.limits import SettleBody
+    from api.worker import open_services
+
     hconfig = hypercorn_config(config)
 
     async def shutdown_trigger() -> None:
@@ -206,7 +209,13 @@ def serve(args: argparse.Namespace) -> int:
         if redis_url is None:
             try:
                 # a local instance's store holds sales that exist nowhere else yet: fsync each write
-                server = start_redis_server(config.data_dir / "redis", fsync="always" if config.local else "everysec")
+                spawned = spawn_redis_server(config.data_dir / "redis", fsync="always" if config.local else "everysec")
+                try:
+                    import api.worker  # noqa: F401 - the service's imports (~1 s) while Redis loads its data
+                except BaseException:
+                    spawned.server.stop()
+                    raise
+                server = spawned.ready()
             except (OSError, RuntimeError) as err:
                 log.error("bad configuration", extra={
                     "error": f"{label('data_dir')}: the embedded redis-server did not start in "
