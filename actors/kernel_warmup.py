@@ -31,7 +31,10 @@ log = logging.getLogger("dre.engine")
 
 LAZY, COMPILING, READY, UNAVAILABLE = "LAZY", "COMPILING", "READY", "UNAVAILABLE"
 STATES = (LAZY, COMPILING, READY, UNAVAILABLE)
-CHILD = [sys.executable, "-m", "kernels"]  # compiles the service's kernels into the cache
+# Compiles the service's kernels into the cache unless it was filled from these very sources
+# already (kernels.warmup.cache_filled: a restart). Asked in the child: the question imports the
+# kernels package, hence numba (~1 s holding the GIL), which the worker defers until it serves.
+CHILD = [sys.executable, "-c", "from kernels.warmup import cache_filled, warmup_once; cache_filled() or warmup_once()"]
 
 
 class KernelStatus:
@@ -52,12 +55,9 @@ status = KernelStatus()
 
 async def compile_in_child() -> None:
     """Fill numba's cache in a child process (its own GIL and core), unless it was filled from
-    these very sources already (kernels.warmup.cache_filled: a restart). Raises OSError or
-    CalledProcessError when it fails; cancelled, it kills the child."""
-    from kernels.warmup import cache_filled  # type: ignore[import-not-found]
-
-    if not await trio.to_thread.run_sync(cache_filled):
-        await trio.run_process(CHILD, stdin=subprocess.DEVNULL, capture_stderr=True)
+    these very sources already (the child asks: CHILD). Raises OSError or CalledProcessError when
+    it fails; cancelled, it kills the child."""
+    await trio.run_process(CHILD, stdin=subprocess.DEVNULL, capture_stderr=True)
 
 
 def load_here() -> None:

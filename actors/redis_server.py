@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import redis
 from redis.backoff import NoBackoff
@@ -83,6 +84,13 @@ def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, per
     transactions exist nowhere else). ``extra`` are more command-line options
     (``--cluster-enabled yes``...). Raises RuntimeError if it does not come up within START_TIMEOUT_S.
     """
+    return spawn_redis_server(data_dir, port, persist, fsync, extra).ready()
+
+
+def spawn_redis_server(data_dir: str | os.PathLike, port: int | None = None, persist: bool = True,
+                       fsync: str = "everysec", extra: Sequence[str] = ()) -> SpawnedRedisServer:
+    """:func:`start_redis_server` without the wait: the process is started, and ``ready()`` waits
+    for its PING (so the caller can do other work while Redis loads its append-only file)."""
     # Absolute: redis-server changes into --dir before it opens --logfile, so a relative
     # data directory would make the log path resolve inside itself and the start fail.
     data = Path(data_dir).resolve()
@@ -103,22 +111,41 @@ def start_redis_server(data_dir: str | os.PathLike, port: int | None = None, per
     ]
     # Errors before the log file is open (a bad option, an unwritable directory) go to the
     # process's own output: kept in an unnamed file so a failed start can say why.
-    with tempfile.TemporaryFile() as output:
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by ready()
+    try:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
-        server = RedisServer(proc, port, data)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        client = redis.Redis(port=port, socket_timeout=1)
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {proc.returncode}: {_said(output, data / 'redis.log')}")
-            try:
-                if client.ping():
-                    return server
-            except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
-                time.sleep(0.05)
-        server.stop()
-        raise RuntimeError(f"redis-server did not answer within {START_TIMEOUT_S:.0f} s: "
-                           f"{_said(output, data / 'redis.log')}")
+    except BaseException:
+        output.close()
+        raise
+    return SpawnedRedisServer(RedisServer(proc, port, data), output)
+
+
+@dataclass
+class SpawnedRedisServer:
+    """A redis-server child that may not answer yet (:func:`spawn_redis_server`)."""
+
+    server: RedisServer
+    output: IO[bytes]
+
+    def ready(self) -> RedisServer:
+        """The server once it answers PING; stopped, and RuntimeError, if it does not within
+        START_TIMEOUT_S or exits."""
+        server, output, data = self.server, self.output, self.server.data_dir
+        with output:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            client = redis.Redis(port=server.port, socket_timeout=1)
+            while time.monotonic() < deadline:
+                if server.process.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with {server.process.returncode}: "
+                                       f"{_said(output, data / 'redis.log')}")
+                try:
+                    if client.ping():
+                        return server
+                except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
+                    time.sleep(0.05)
+            server.stop()
+            raise RuntimeError(f"redis-server did not answer within {START_TIMEOUT_S:.0f} s: "
+                               f"{_said(output, data / 'redis.log')}")
 
 
 def _said(output, logfile: Path, limit: int = 2000) -> str:

@@ -28,15 +28,10 @@ from hypercorn.config import Sockets
 from hypercorn.trio.run import worker_serve
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
-from api.app import create_app
-from api.articles import LARGE_BODY_PATHS
-from api.http.body_stream import BodyWindow
-from api.http.limits import SettleBody
+from actors.redis_server import spawn_redis_server
 from api.http.logging import configure_logging
-from api.worker import open_services
 from dre.config import FLAGS, Config, check_promotions, label, load_config
 from dre.errors import DREError, invalid
-from actors.redis_server import start_redis_server
 
 log = logging.getLogger("dre.serve")
 
@@ -90,6 +85,14 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
     Returns after a graceful shutdown, triggered by a signal to this process or by
     ``shutdown_event`` (set by the parent of a multi-worker service).
     """
+    # Here, not at the top: `dre serve` imports the service (~1 s) while the embedded Redis loads
+    # its data (serve); a spawned worker imports it here anyway.
+    from api.app import create_app
+    from api.articles import LARGE_BODY_PATHS
+    from api.http.body_stream import BodyWindow
+    from api.http.limits import SettleBody
+    from api.worker import open_services
+
     hconfig = hypercorn_config(config)
 
     async def shutdown_trigger() -> None:
@@ -104,8 +107,7 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
 
     async with open_services(config, redis_url, hold_upgrades=True) as services:
         app = create_app(services)
-        app.extensions["QUART_SCHEMA"].openapi_provider.schema()  # built once, here: not on a client's request
-        settle_heap()
+        settle_heap()  # what exists now lives as long as the worker: out of the collector's walks
         # An early answer (401, 413, 415 before the body was read) must not leave the keep-alive
         # connection hanging: see SettleBody.
         # The batch import's body streams with backpressure (BodyWindow): memory bounded by a window.
@@ -114,6 +116,11 @@ async def run_worker(config: Config, redis_url: str | None, sockets: Sockets | N
             await nursery.start(partial(worker_serve, wrap_app(asgi, hconfig.wsgi_max_body_size, "asgi"), hconfig,
                                         sockets=sockets, shutdown_trigger=shutdown_trigger))
             services.engine.serving()  # listening: the compiled sets may be built now
+            # The OpenAPI document (~0.3 s, ~1 s on a loaded machine) is built once, in a thread,
+            # now that the worker answers: not on the way to its first answer, nor on the event
+            # loop of a client's GET /openapi.json (api.http.openapi.Provider keeps it).
+            provider = app.extensions["QUART_SCHEMA"].openapi_provider
+            nursery.start_soon(partial(trio.to_thread.run_sync, provider.schema))
     log.info("worker stopped")
 
 
@@ -215,7 +222,13 @@ def serve(args: argparse.Namespace) -> int:
         if redis_url is None:
             try:
                 # a local instance's store holds sales that exist nowhere else yet: fsync each write
-                server = start_redis_server(config.data_dir / "redis", fsync="always" if config.local else "everysec")
+                spawned = spawn_redis_server(config.data_dir / "redis", fsync="always" if config.local else "everysec")
+                try:
+                    import api.worker  # noqa: F401 - the service's imports (~1 s) while Redis loads its data
+                except BaseException:
+                    spawned.server.stop()
+                    raise
+                server = spawned.ready()
             except (OSError, RuntimeError) as err:
                 log.error("bad configuration", extra={
                     "error": f"{label('data_dir')}: the embedded redis-server did not start in "

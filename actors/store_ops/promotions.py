@@ -2,13 +2,16 @@
 writes bump too: a type gates promotions)."""
 from __future__ import annotations
 
-from typing import Mapping
+import secrets
+from collections.abc import Mapping
 
 from actors.store_ops.base import StorePart
 from dre.errors import Issue, conflict, not_found
 from dre.store import keys
 from dre.store.records import NO_LIMIT
 
+SEED_CHUNK = 2000  # documents per store call of a seed (~0.6 MB: milliseconds of Redis each)
+SEED_STAGING_TTL_S = 3600  # an abandoned seed's staging hash lasts this long
 Limits = tuple[int, int]  # a promotion's budget: (amount limit in cents, redemption limit); NO_LIMIT: none
 
 
@@ -41,14 +44,23 @@ class Promotions(StorePart):
 
     async def seed(self, tenant: str, documents: Mapping[str, str]) -> int:
         """Write ``documents`` (id -> JSON) only if the tenant's promotions were never written
-        (version 0), all in one step. Returns how many were written (0: not seeded)."""
+        (version 0), all in one step. Returns how many were written (0: not seeded).
+
+        The documents go to a staging hash of this seed's own in chunks of SEED_CHUNK (each an
+        ordinary store call), then promotions_write.lua moves them onto the tenant's promotions in
+        one step, or drops them if another worker's seed (or an admin write) came first."""
         if not documents:
             return 0
-        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant)]
-        args: list[str] = ["seed"]
-        for pid, doc in documents.items():
-            args += [pid, doc]
-        return await self._core.call_script(self._core.scripts.promotions_write, k, args, lambda r: int(r[1]))
+        staging = keys.promotions_seed(tenant, secrets.token_hex(8))
+        items = list(documents.items())
+        for start in range(0, len(items), SEED_CHUNK):
+            chunk = dict(items[start:start + SEED_CHUNK])
+            await self._core.call(lambda p, chunk=chunk: p.hset(staging, mapping=chunk))
+            if not start:  # a seed abandoned half-way (the worker stopped) leaves nothing behind for long
+                await self._core.call(lambda p: p.expire(staging, SEED_STAGING_TTL_S))
+        k = [keys.promotions(tenant), keys.promotions_version(tenant), keys.promotions_written(tenant), staging]
+        return await self._core.call_script(self._core.scripts.promotions_write, k, ["seed-staged"],
+                                            lambda r: int(r[1]))
 
     async def get(self, tenant: str, promotion_id: str) -> str | None:
         """One promotion's JSON, or None."""

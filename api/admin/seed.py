@@ -19,7 +19,7 @@ from api.services import Services
 from dre.errors import DREError
 from dre.promotion import Promotion, coupon_gates
 from dre.promotion.cache import PromotionCache
-from dre.promotion.rules_file import load_rules, validated_context
+from dre.promotion.rules_file import load_rules, raw_coupon_types, validated_context
 from dre.wire.convert import validation_error
 from dre.wire.coupon_type import CouponTypeIn
 
@@ -29,10 +29,8 @@ log = logging.getLogger("dre.api")
 def file_coupon_types(path: Path) -> list[CouponTypeIn]:
     """The ``couponTypes`` of a promotion file (``{"promotions", "couponTypes"}``), validated.
     Raises DREError 400 naming the failing path."""
-    data = orjson.loads(path.read_bytes())
-    raw = data.get("couponTypes", []) if isinstance(data, dict) else []
     out = []
-    for i, item in enumerate(raw):
+    for i, item in enumerate(raw_coupon_types(path)):
         try:
             out.append(CouponTypeIn.model_validate(item))
         except pydantic.ValidationError as exc:

@@ -18,8 +18,11 @@ _LIMITED: weakref.WeakKeyDictionary[PromotionSet, tuple[tuple[str, int], ...]] =
 
 
 def limited(pset: PromotionSet) -> tuple[tuple[str, int], ...]:
-    """The set's promotions with a per-customer limit, as (id, limit), computed once per set."""
-    out = _LIMITED.get(pset)
+    """The set's promotions with a per-customer limit, as (id, limit), computed once per set
+    (or known in advance: a start-up set from the promotion cache, dre.evaluate.packed_set)."""
+    out = getattr(pset, "per_customer_limits", None)
+    if out is None:
+        out = _LIMITED.get(pset)
     if out is None:
         out = _LIMITED[pset] = tuple((p.id, p.budget.per_customer) for p in sorted(pset.ranked, key=lambda p: p.id)
                                      if p.budget is not None and p.budget.per_customer is not None)

@@ -3,6 +3,7 @@ every route (:func:`errors`), non-JSON responses (:func:`raw_response`), the key
 bearer scheme's description), and the document built once (:class:`Provider`)."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -87,17 +88,20 @@ class Provider(OpenAPIProvider):
     :func:`also_answers` recorded, the alias surfaces' operations (api.http.surfaces), built once."""
 
     _document: dict[str, Any] | None = None
+    _building = threading.Lock()
 
     def schema(self) -> dict[str, Any]:
         # quart-schema builds the document on every GET /openapi.json: ~0.2 s on the event loop,
         # which every request in flight on the worker waits for, on a route that needs no key.
         # The routes are fixed once the app serves, so one build answers them all (api.serve
-        # builds it before serving).
+        # builds it in a thread once the worker listens; a request meanwhile waits for that build).
         if self._document is None:
-            document = super().schema()
-            # quart-schema's HttpSecurityScheme takes no description: the roles are added here
-            document["components"]["securitySchemes"]["bearer"]["description"] = BEARER_DESCRIPTION
-            self._document = document
+            with self._building:
+                if self._document is None:
+                    document = super().schema()
+                    # quart-schema's HttpSecurityScheme takes no description: the roles are added here
+                    document["components"]["securitySchemes"]["bearer"]["description"] = BEARER_DESCRIPTION
+                    self._document = document
         return self._document
 
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:

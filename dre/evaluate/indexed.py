@@ -11,7 +11,8 @@ it while the numba kernels compile (actors.kernels).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,34 +23,61 @@ from dre.pricing import Prepared
 from dre.promotion.model import Promotion
 
 
+@dataclass(frozen=True)
+class ArticleIndex:
+    """Rank indices of a set's promotions by what makes them candidates (module doc)."""
+
+    by_article: dict[str, list[int]]
+    by_group: dict[str, list[int]]
+    by_pos_group: dict[str, list[int]]
+    everywhere: list[int]  # neither article conditions nor posGroups
+
+    @classmethod
+    def of(cls, ranked: Sequence[Promotion]) -> ArticleIndex:
+        index = cls({}, {}, {}, [])
+        for i, p in enumerate(ranked):
+            if p.article_conds:
+                for c in p.article_conds:
+                    by = index.by_group if c.by_group else index.by_article
+                    for v in c.values:
+                        by.setdefault(v, []).append(i)
+            elif p.pos_groups is not None:
+                for g in p.pos_groups:
+                    index.by_pos_group.setdefault(g, []).append(i)
+            else:
+                index.everywhere.append(i)
+        return index
+
+
 class IndexedReferenceSet(ReferenceSet):
     """ReferenceSet whose candidates are looked up before they are checked; same answers."""
 
+    per_customer_limits: tuple[tuple[str, int], ...] | None = None  # known in advance (prebuilt), else None
+
     def __init__(self, promotions: Sequence[Promotion], version: int = 1, n_shards: int = 1) -> None:
         super().__init__(promotions, version, n_shards)
-        self._by_article: dict[str, list[int]] = {}
-        self._by_group: dict[str, list[int]] = {}
-        self._by_pos_group: dict[str, list[int]] = {}
-        self._everywhere: list[int] = []  # neither article conditions nor posGroups
-        for i, p in enumerate(self.ranked):
-            if p.article_conds:
-                for c in p.article_conds:
-                    index = self._by_group if c.by_group else self._by_article
-                    for v in c.values:
-                        index.setdefault(v, []).append(i)
-            elif p.pos_groups is not None:
-                for g in p.pos_groups:
-                    self._by_pos_group.setdefault(g, []).append(i)
-            else:
-                self._everywhere.append(i)
+        self._index = ArticleIndex.of(self.ranked)
+
+    @classmethod
+    def prebuilt(cls, ranked: Sequence[Promotion], by_id: Mapping[str, Promotion], index: ArticleIndex,
+                 per_customer_limits: tuple[tuple[str, int], ...], version: int = 1,
+                 n_shards: int = 1) -> IndexedReferenceSet:
+        """The set of ``ranked`` (in application order) from parts made by an earlier start
+        (dre.evaluate.packed_set): ``by_id``, ``index`` (ArticleIndex.of(ranked)) and the
+        promotions with a per-customer limit, (id, limit) by id; nothing is walked here."""
+        self = cls.__new__(cls)
+        self.version, self.n_shards, self.ranked, self.by_id = version, n_shards, ranked, by_id
+        self._index, self.per_customer_limits = index, per_customer_limits
+        return self
 
     def _looked_up(self, basket) -> list[int]:
         """Indices (rank order) of every promotion the basket can make a candidate: a superset."""
-        found = set(self._everywhere)
-        found.update(self._by_pos_group.get(basket.pos_group, ()))
+        index = self._index
+        found = set(index.everywhere)
+        found.update(index.by_pos_group.get(basket.pos_group, ()))
         for ln in basket.lines:
-            found.update(self._by_article.get(ln.article, ()))
-            found.update(self._by_group.get(ln.group, ()))
+            found.update(index.by_article.get(ln.article, ()))
+            found.update(index.by_group.get(ln.group, ()))
         return sorted(found)
 
     def shard_candidates(self, shard: int, items: Sequence[Prepared]) -> list[np.ndarray]:

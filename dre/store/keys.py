@@ -366,6 +366,13 @@ def promotions_written(tenant: str) -> str:
     return f"{tenant_prefix(tenant)}:promotions:written"
 
 
+def promotions_seed(tenant: str, token: str) -> str:
+    """HASH promotion id -> promotion JSON: one start-up seed's documents, written in chunks,
+    then moved onto :func:`promotions` in one step by promotions_write.lua (or dropped); ``token``
+    (random, per seed) keeps workers seeding together apart. Expires if a seed is abandoned."""
+    return f"{tenant_prefix(tenant)}:promotions:seed:{part(token)}"
+
+
 def store_settings(tenant: str) -> str:
     """HASH storeId -> store settings JSON (``{"timeZone": ...}``), as /admin/stores wrote them."""
     return f"{tenant_prefix(tenant)}:stores"

@@ -12,6 +12,7 @@ from actors.reloader import (
     MIN_CACHED,
     build_start_set,
     build_tenant_set,
+    cache_entry,
     open_reloader,
     without_documents,
 )
@@ -41,7 +42,7 @@ def cached(cache: PromotionCache, documents=DOCUMENTS, types=TYPES, version: int
     start = build_start_set(documents, types, version, 1, None, cache, TENANT)
     if start.to_cache is not None:
         kind, key, promotions = start.to_cache
-        cache.put(kind, key, without_documents(promotions))
+        cache.put(kind, key, cache_entry(promotions))
     return start
 
 
@@ -115,3 +116,44 @@ async def test_a_restarted_reloader_loads_the_store_from_the_cache(redis_url, tm
         async with open_engine(shards=1, warm_up=False) as engine, \
                 open_reloader(store, engine, [TENANT], poll_s=0.02, cache=cache):
             assert same_set(engine.current(TENANT), first)
+
+
+def test_while_the_kernels_compile_a_hit_is_loaded_packed(tmp_path, monkeypatch):
+    from actors import kernel_warmup
+    from dre.evaluate import IndexedReferenceSet
+    from dre.promotion.packed import GROUP, PackedPromotions
+
+    monkeypatch.setattr(kernel_warmup.status, "state", kernel_warmup.COMPILING)  # a service's start
+    cache = PromotionCache(tmp_path)
+    first = cached(cache)
+    no_parsing(monkeypatch)
+    second = build_start_set(DOCUMENTS, TYPES, 3, 1, None, cache, TENANT)
+    assert second.to_cache is None and isinstance(second.pset, IndexedReferenceSet)
+    assert isinstance(second.pset.ranked, PackedPromotions)
+    assert second.pset.ranked.unread() == -(-len(DOCUMENTS) // GROUP)  # nothing made before a basket reads it
+    assert same_set(second.pset, first.pset)
+    assert second.pset.by_id["P00003"].coupon_types == frozenset({"G"})
+
+
+def test_an_entry_of_the_earlier_format_is_validated_again(tmp_path):
+    cache = PromotionCache(tmp_path)
+    first = cached(cache)
+    (entry,) = tmp_path.glob("set.*")
+    kind, key = entry.name.removesuffix(".pickle").split("-", 1)
+    cache.put(kind, key, without_documents(first.pset.ranked))  # a list: what the release before wrote
+    again = build_start_set(DOCUMENTS, TYPES, 3, 1, None, cache, TENANT)
+    assert again.to_cache is not None
+    assert same_set(again.pset, first.pset)
+
+
+async def test_the_compiled_upgrade_of_a_packed_set_leaves_its_promotions_out_of_the_collectors_reach(
+        tmp_path, monkeypatch):
+    import gc
+
+    from actors import engine as engine_module
+
+    frozen = []
+    monkeypatch.setattr(engine_module.gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(engine_module, "build_promotion_set", lambda promotions, version, n: list(promotions))
+    made = engine_module._build_frozen(build_tenant_set(DOCUMENTS, TYPES, 3, 1).ranked, 3, 1)
+    assert len(made) == len(DOCUMENTS) and frozen == [True] and gc.isenabled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import psutil
 
+from actors.kernel_warmup import CHILD
 from bench.live_server import LiveServer
 from tests.api.conftest import EXAMPLES, KEY, TENANT
 
@@ -23,7 +24,7 @@ def test_answers_before_the_kernels_are_compiled_and_stops_the_compile_with_it(t
         hb = httpx.get(server.url + "/pos/heartbeat", headers=headers, timeout=5).json()
         assert (hb["pricingPath"], hb["kernels"], hb["engine"]) == ("REFERENCE", "COMPILING", "IndexedReferenceSet")
         compiling = [p for p in psutil.Process(server.proc.pid).children(recursive=True)
-                     if p.cmdline()[-2:] == ["-m", "kernels"]]
+                     if p.cmdline()[1:] == CHILD[1:]]
         assert len(compiling) == 1
     finally:
         code = server.stop()

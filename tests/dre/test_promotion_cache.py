@@ -125,3 +125,21 @@ def test_a_long_list_round_trips_in_chunks(tmp_path):
     value = [(i, f"P{i}") for i in range(CHUNK * 2 + 7)]  # two whole chunks and part of a third
     cache.put("set", cache.key(b"x"), value)
     assert cache.get("set", cache.key(b"x")) == value
+
+
+def test_the_files_coupon_types_are_not_read_again_while_it_is_unchanged(tmp_path, monkeypatch):
+    path = tmp_path / "rules.json"
+    promotions = orjson.loads((EXAMPLES / "promotions.json").read_bytes())
+    types = [{"id": "CT1", "code": "SAVE5", "type": "GENERIC"}]
+    path.write_bytes(orjson.dumps({"promotions": promotions, "couponTypes": types}))
+    rules_file._LAST.clear()
+    load_rules(path)
+
+    def no_read(*_):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(rules_file, "read_rules_file", no_read)
+    assert rules_file.raw_coupon_types(path) == types  # the parse's own: 31 MB are not parsed twice
+    os.utime(path, ns=(1, 1))  # changed (as far as anyone can tell): read again
+    with pytest.raises(AssertionError, match="read again"):
+        rules_file.raw_coupon_types(path)

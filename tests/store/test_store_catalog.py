@@ -28,6 +28,26 @@ async def test_seed_writes_only_a_never_written_tenant(store, tenant):
     assert await store.promotions.all(tenant) == {}
 
 
+async def test_a_large_seed_goes_in_chunks_and_lands_in_one_step(store, tenant, monkeypatch):
+    from actors.store_ops import promotions as promotions_ops
+
+    monkeypatch.setattr(promotions_ops, "SEED_CHUNK", 3)  # 10 documents: 4 chunks, then the move
+    documents = {f"P{i}": f'{{"i":{i}}}' for i in range(10)}
+    assert await store.promotions.seed(tenant, documents) == 10
+    assert await store.promotions.all(tenant) == documents and await store.promotions.version(tenant) == 1
+    assert await store.core.call(lambda p: p.keys(f"{keys.tenant_prefix(tenant)}:promotions:seed:*")) == []
+    assert await store.promotions.seed(tenant, {"P99": "{}"}) == 0  # too late: its staging hash is dropped
+    assert await store.core.call(lambda p: p.keys(f"{keys.tenant_prefix(tenant)}:promotions:seed:*")) == []
+    assert sorted(await store.promotions.all(tenant)) == sorted(documents)
+
+
+async def test_a_seed_merges_into_promotions_that_exist_without_the_marker(store, tenant):
+    """A store written before the marker existed: the seed adds to what is there (as it did)."""
+    await store.core.call(lambda p: p.hset(keys.promotions(tenant), "P0", "{0}"))
+    assert await store.promotions.seed(tenant, {"P1": "{1}"}) == 1
+    assert await store.promotions.all(tenant) == {"P0": "{0}", "P1": "{1}"}
+
+
 async def test_articles_upsert_reports_created_and_updated_in_order(store, tenant):
     assert await store.articles.upsert(tenant, [("A1", '{"v":1}'), ("A2", '{"v":1}')]) == [True, True]
     flags = await store.articles.upsert(tenant, [("A1", '{"v":2}'), ("A3", '{"v":1}'), ("A3", '{"v":2}')])

@@ -6,7 +6,8 @@
 -- KEYS[3] written marker (set by every promotion write here, never by coupon-type writes)
 -- KEYS[4] the promotion's budget hash   KEYS[5] exhausted-budgets set
 -- KEYS[6] budget-remaining hash (cents left of each money budget)   (KEYS[4..6]: put, create, delete)
--- ARGV[1] "put" | "create" | "delete" | "seed"
+-- ARGV[1] "put" | "create" | "delete" | "seed" | "seed-staged"
+-- KEYS[4] (seed-staged) the staging hash
 -- put/create/delete: ARGV[2] promotion id   ARGV[3] promotion JSON (put/create; "" for delete)
 --   ARGV[4] amount limit (cents)   ARGV[5] redemption limit   (-1: none) of the written promotion:
 --   whether its budget is used up is judged again under the new limits (a raised budget offers
@@ -15,6 +16,10 @@
 -- seed: ARGV[2], ARGV[3], ... pairs of promotion id and JSON, written only while the tenant's
 --       promotions were never written (no marker): workers starting together seed once, and a
 --       tenant whose admin deleted every promotion is not re-seeded by the next start
+-- seed-staged: the same for the documents of KEYS[4], a staging hash the seeding worker filled
+--       in chunks (100,000 documents in one script held Redis, and overran the store deadline,
+--       for seconds): moved onto KEYS[1] (RENAME, O(1)), or merged into it if it exists without
+--       the marker; dropped when the tenant's promotions were written already
 --
 -- Returns {version, changed}: put 1 new / 0 replaced; create 1 created / 0 exists (nothing
 -- written); delete 1 deleted / 0 absent; seed number written (0: not seeded).
@@ -35,10 +40,25 @@ elseif mode == 'seed' then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   end
   changed = (#ARGV - 1) / 2
+elseif mode == 'seed-staged' then
+  if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[4]) == 0 then
+    redis.call('DEL', KEYS[4])
+    return {version, 0}
+  end
+  changed = redis.call('HLEN', KEYS[4])
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('RENAME', KEYS[4], KEYS[1])
+  else
+    local staged = redis.call('HGETALL', KEYS[4])
+    for i = 1, #staged, 2 do
+      redis.call('HSET', KEYS[1], staged[i], staged[i + 1])
+    end
+    redis.call('DEL', KEYS[4])
+  end
 else
   return redis.error_reply('unknown mode ' .. tostring(mode))
 end
-if mode ~= 'seed' then
+if mode ~= 'seed' and mode ~= 'seed-staged' then
   local used = redis.call('HMGET', KEYS[4], 'amount_consumed', 'redemptions_consumed')
   local alim, rlim = tonumber(ARGV[4] or '-1'), tonumber(ARGV[5] or '-1')
   local spent = (alim >= 0 and tonumber(used[1] or '0') >= alim)
