@@ -34,8 +34,10 @@ import orjson
 import trio
 from hdrh.histogram import HdrHistogram
 
-from bench.http import API_KEY, EVALUATE, Connection, Run, example_bodies, open_loop
+from bench.http import API_KEY, EVALUATE, REQUEST_TIMEOUT_S, Run, example_bodies, open_loop
+from bench.http_client import HttpClient
 from bench.live_server import LiveServer
+from bench.target import Target
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HEAVY_KEY = "heavy-key"  # tenant A ("heavy"); tenant B is bench.http's API_KEY ("bench")
@@ -86,12 +88,6 @@ def start_service(data_dir: Path, control: bool = False) -> LiveServer:
     return server
 
 
-def heavy_request(port: int) -> bytes:
-    body = heavy_body()
-    return (f"POST {EVALUATE} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {HEAVY_KEY}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
-
-
 class HeavyStats:
     def __init__(self) -> None:
         self.hist = HdrHistogram(1, HIST_MAX_US, 3)
@@ -101,18 +97,14 @@ class HeavyStats:
 
 async def heavy_client(port: int, stats: HeavyStats, stop: trio.Event) -> None:
     """Tenant A: pathological baskets back to back on one keep-alive connection until ``stop``."""
-    conn = await Connection.open(port)
-    try:
+    body = heavy_body()
+    async with HttpClient(Target.parse(f"http://127.0.0.1:{port}"), HEAVY_KEY, connections=1,
+                          timeout_s=REQUEST_TIMEOUT_S) as client:
         while not stop.is_set():
             t0 = trio.current_time()
-            status = await conn.request(heavy_request(port))
-            stats.hist.record_value(max(1, int((trio.current_time() - t0) * 1e6)))
-            stats.status[status] += 1
-            if conn.closing:
-                await conn.aclose()
-                conn = await Connection.open(port)
-    finally:
-        await conn.aclose()
+            reply = await client.post(EVALUATE, body)
+            stats.hist.record_value(max(1, int((reply.end - t0) * 1e6)))
+            stats.status[reply.status or reply.outcome] += 1
 
 
 async def exactness(port: int) -> str:
