@@ -96,9 +96,8 @@ def basket_from_request(req: EvaluateRequest | evaluate_fast.EvaluateRequest, no
         # 1e-8 of the whole number, so round() gives exactly dre.money.to_milli (to_minor).
         milli = round(it.quantity * MILLI)
         price = round(it.unitPrice * MINOR_PER_MAJOR)
-        a = (price * milli + 500) // MILLI if milli > 0 else (price * -milli + 500) // MILLI  # line_gross, inline
-        gross = a if milli > 0 else -a
-        total += a
+        gross = line_gross(price, milli)
+        total += abs(gross)
         group = it.articleGroupId or (groups.get(it.articleNumber, "") if groups else "")
         link = (it.originalTransactionId, it.originalLineId) if it.originalTransactionId and it.originalLineId else None
         lines.append(_line(it.lineReference, it.articleNumber, group, milli, price, gross, it.ean, link))
