@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from dre.wire.types import NonEmptyStr, Quantity, UnitPrice
 
 MAX_LINES = 500
+MAX_COUPONS = 50
+Channel = Literal["IN_STORE", "ONLINE", "MOBILE"]
 
 
 class _Open(BaseModel):
@@ -73,10 +75,10 @@ class EvaluateRequest(_Open):
     header: Header = Field(default_factory=Header)
     posGroupCode: NonEmptyStr | None = None
     posGroupId: NonEmptyStr | None = None
-    channel: Literal["IN_STORE", "ONLINE", "MOBILE"] = "IN_STORE"
+    channel: Channel = "IN_STORE"
     items: list[Item] = Field(max_length=MAX_LINES)
     customer: Customer | None = None
-    coupons: list[CouponRef] = Field(default_factory=list, max_length=50)
+    coupons: list[CouponRef] = Field(default_factory=list, max_length=MAX_COUPONS)
     paymentInfo: PaymentInfo | None = None
     includeInactive: bool = Field(default=False, description="simulate only: also price INACTIVE promotions")
     includeMissedPromotions: bool = Field(default=False, description="simulate only: return recommendations")

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from dre.wire.evaluate import MAX_LINES
-from dre.wire.types import MAX_ABS_QUANTITY, MAX_UNIT_PRICE
+from dre.wire.evaluate import MAX_COUPONS, MAX_LINES, Channel
+from dre.wire.types import MAX_ABS_QUANTITY, MAX_TEXT, MAX_UNIT_PRICE
 
-_Str = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]  # dre.wire.types.NonEmptyStr
+_Str = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT)]  # dre.wire.types.NonEmptyStr
 _CURRENCY = re.compile(r"[A-Z]{3}\Z")  # pydantic's ^[A-Z]{3}$ (its regex engine's $ is the end of the text)
 _TIMESTAMP = TypeAdapter(datetime | None)  # the one field left to pydantic: its many datetime forms, exactly
 
@@ -77,9 +77,9 @@ class EvaluateRequest(msgspec.Struct):
     header: Header = msgspec.field(default_factory=Header)
     posGroupCode: _Str | None = None
     posGroupId: _Str | None = None
-    channel: Literal["IN_STORE", "ONLINE", "MOBILE"] = "IN_STORE"
+    channel: Channel = "IN_STORE"
     customer: Customer | None = None
-    coupons: Annotated[list[CouponRef], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+    coupons: Annotated[list[CouponRef], msgspec.Meta(max_length=MAX_COUPONS)] = msgspec.field(default_factory=list)
     paymentInfo: PaymentInfo | None = None
     includeInactive: bool = False
     includeMissedPromotions: bool = False

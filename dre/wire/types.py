@@ -75,4 +75,5 @@ Quantity = Annotated[float, _decimal(_nonzero_places(3), ge=-MAX_ABS_QUANTITY, l
 Percent = Annotated[float, _decimal(_places(2), gt=0, le=100)]
 PositiveQuantity = Annotated[float, _decimal(_places(3), gt=0, le=MAX_ABS_QUANTITY)]
 Count = Annotated[int, BeforeValidator(_number), Field(ge=1, le=1_000_000)]
-NonEmptyStr = Annotated[str, Field(min_length=1, max_length=200)]
+MAX_TEXT = 200  # characters of any text field
+NonEmptyStr = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
