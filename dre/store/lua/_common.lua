@@ -61,23 +61,24 @@ local function decode_entry(raw)
   return {state = state, expiresAt = expires, rid = rid, customerId = customer}
 end
 
--- When an entry (packed or JSON) stops counting: ENTRY_KEEP_MS past its expiresAt.
-local function entry_gone(raw, now)
-  local expires
-  if string.byte(raw, 1) == 123 then
-    expires = cjson.decode(raw).expiresAt
-  else
-    expires = string.match(raw, '^[^|]*|([^|]*)|')
-  end
+-- An entry stops counting ENTRY_KEEP_MS past its expiresAt.
+local function past_keep(expires, now)
   return tonumber(expires or 0) + ENTRY_KEEP_MS < now
+end
+
+-- Whether a stored entry (packed or JSON) stops counting, reading only its expiresAt (the sweep).
+local function entry_gone(raw, now)
+  if string.byte(raw, 1) == 123 then return past_keep(cjson.decode(raw).expiresAt, now) end
+  return past_keep(string.match(raw, '^[^|]*|([^|]*)|'), now)
 end
 
 local function get_entry(bytxn_key, txn, now)
   if txn == nil or txn == '' then return nil end
   local raw = redis.call('HGET', bytxn_key, txn)
   if not raw then return nil end
-  if entry_gone(raw, now) then return nil end
-  return decode_entry(raw)
+  local e = decode_entry(raw)  -- once: the entry is read whole anyway
+  if past_keep(e.expiresAt, now) then return nil end
+  return e
 end
 
 local function put_entry(bytxn_key, txn, entry)
