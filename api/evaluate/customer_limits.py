@@ -10,6 +10,7 @@ from actors.store import Store
 from dre.basket import Basket
 from dre.errors import DREError
 from dre.pricing import PromotionSet
+from dre.promotion.model import per_customer_limits
 
 READ_TIMEOUT_S = 0.25  # past this the usage counts as unknown (zero) rather than holding up pricing
 
@@ -24,8 +25,7 @@ def limited(pset: PromotionSet) -> tuple[tuple[str, int], ...]:
     if out is None:
         out = _LIMITED.get(pset)
     if out is None:
-        out = _LIMITED[pset] = tuple((p.id, p.budget.per_customer) for p in sorted(pset.ranked, key=lambda p: p.id)
-                                     if p.budget is not None and p.budget.per_customer is not None)
+        out = _LIMITED[pset] = per_customer_limits(pset.ranked)
     return out
 
 

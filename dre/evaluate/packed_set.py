@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dre.evaluate.indexed import ArticleIndex, IndexedReferenceSet
-from dre.promotion.model import Promotion
+from dre.promotion.model import Promotion, per_customer_limits
 from dre.promotion.packed import PackedById, PackedPromotions
 
 FORMAT = "packed-set-2"
@@ -23,10 +23,8 @@ def pack_set(promotions: Sequence[Promotion]) -> tuple:
     """What the cache keeps of the set of ``promotions`` (plain builtins: :func:`unpack_set`)."""
     ranked = sorted(promotions, key=lambda p: p.rank)  # as ReferenceSet orders them
     index = ArticleIndex.of(ranked)
-    limits = tuple((p.id, p.budget.per_customer) for p in sorted(ranked, key=lambda p: p.id)
-                   if p.budget is not None and p.budget.per_customer is not None)
     return (FORMAT, [p.id for p in ranked], *PackedPromotions.pack(ranked).state(),
-            (index.by_article, index.by_group, index.by_pos_group, index.everywhere), limits)
+            (index.by_article, index.by_group, index.by_pos_group, index.everywhere), per_customer_limits(ranked))
 
 
 def unpack_set(entry: object, version: int, n_shards: int) -> IndexedReferenceSet | None:

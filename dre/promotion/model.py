@@ -5,6 +5,7 @@ minutes after midnight. Built from the validated wire model by :func:`dre.promot
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -175,3 +176,10 @@ class Promotion:
     def rank(self) -> tuple[int, str]:
         """Sort key of the application order: priority descending, then id ascending."""
         return (-self.priority, self.id)
+
+
+def per_customer_limits(promotions: Iterable[Promotion]) -> tuple[tuple[str, int], ...]:
+    """The promotions with a per-customer limit (budget.perCustomerRedemptions), as (id, limit)
+    by id: what evaluate reads the customer's use of, once per basket."""
+    return tuple((p.id, p.budget.per_customer) for p in sorted(promotions, key=lambda p: p.id)
+                 if p.budget is not None and p.budget.per_customer is not None)
