@@ -57,3 +57,12 @@ def test_allocate_matches_reference(total, weights):
     allocate(total, np.array(weights, dtype=np.int64), out)
     assert out.tolist() == py_allocate(total, weights)
     assert out.sum() == total
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.integers(0, 10_000), st.lists(st.sampled_from([0, 1, 2, 3, 7]), min_size=1, max_size=40))
+def test_allocate_equal_remainders_go_to_the_earlier_lines(total, weights):
+    # Few distinct weights: many lines share a remainder, and only some of them get a cent.
+    out = np.zeros(len(weights), dtype=np.int64)
+    allocate(total, np.array(weights, dtype=np.int64), out)
+    assert out.tolist() == py_allocate(total, weights)
