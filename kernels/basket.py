@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from kernels.best_deal import choose
+from kernels.borrow import borrowed, keep
 from kernels.conditions import context_ok, coupon_code, line_verdict
 from kernels.config import jit
 from kernels.layout import (
     CTX_POS_GROUP, ELIGIBLE, H_ART_OFF, H_ART_PROMOS, H_GLOBAL, H_GPOS_OFF, H_GPOS_PROMOS, H_GRP_OFF,
     H_GRP_PROMOS, NEARLY, P_COUPON_SET, P_GRANTS, P_PTS_END, P_PTS_OFF,
 )
-from kernels.lines import part
+from kernels.lines import borrowed_part, part
 from kernels.loyalty import points
 from kernels.packed import promo_row
 from kernels.prefetch import prefetch_candidates
@@ -150,6 +151,11 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
         exact: bool, False when a part's best-deal search passed ``node_limit`` or ``work_limit``
             (kernels.best_deal): the choice is valid, the best found, not proven the best.
     """
+    # The arguments, the part and the scratch go to every per-candidate call as borrowed views (no
+    # reference counts, kernels.borrow): the caller holds the arguments, ``keep`` the rest.
+    T, cands, ctx, code_types, exhausted = borrowed(T), borrowed(cands), borrowed(ctx), borrowed(code_types), \
+        borrowed(exhausted)
+    art, grp, milli, up, gross = borrowed(art), borrowed(grp), borrowed(milli), borrowed(up), borrowed(gross)
     prefetch_candidates(T, cands)  # the candidates' rows are cold: their reads overlap from here
     cok = context_flags(T, cands, ctx, code_types, exhausted)
     disc_parts = []
@@ -163,7 +169,8 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
     for sign in (1, -1):
         if not has_part(milli, sign):
             continue
-        idx, L = part_lines(art, grp, milli, up, gross, sign)
+        idx, owned = part_lines(art, grp, milli, up, gross, sign)
+        L = borrowed_part(owned)
         n = idx.shape[0]
         verdict = np.zeros(cands.shape[0], dtype=np.int64)
         missing = np.zeros((cands.shape[0], 2), dtype=np.int64)
@@ -171,13 +178,16 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
             if cok[k] and (sign > 0 or T[promo_row(T, cands[k]) + P_COUPON_SET] < 0):  # no coupon on a return
                 verdict[k] = line_verdict(T, cands[k], L, miss)
                 missing[k] = miss
-        work = np.empty((WORK_ROWS, n), dtype=np.int64)  # stacking scratch for the whole part
+        work_owned = np.empty((WORK_ROWS, n), dtype=np.int64)  # stacking scratch for the whole part
+        work = borrowed(work_owned)
         ok = cands[verdict == ELIGIBLE]
-        member, nodes, _, part_exact, alone, reach = choose(T, ok, L, work, node_limit, work_limit)
+        member, nodes, _, part_exact, alone_owned, reach_owned = choose(T, ok, L, work, node_limit, work_limit)
+        alone, reach = borrowed(alone_owned), borrowed(reach_owned)
         max_nodes = max(max_nodes, nodes)
         exact = exact and part_exact
         chosen = ok[member]
-        amounts = np.empty((chosen.shape[0], n), dtype=np.int64)
+        amounts_owned = np.empty((chosen.shape[0], n), dtype=np.int64)
+        amounts = borrowed(amounts_owned)
         if alone.shape[0]:  # the search priced each promotion alone: reuse those rows where they hold
             apply_reusing(T, ok, member, L, alone, reach, amounts, work)
         else:
@@ -214,9 +224,7 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
                     d[r, 3] = codes[k]
                     r += 1
         disc_parts.append(d)
-        if sign < 0:
-            continue
-        if want_recs:
+        if sign > 0 and want_recs:
             near = np.nonzero(verdict == NEARLY)[0]
             recs = np.empty((near.shape[0], 4), dtype=np.int64)
             zeros = np.zeros(n, dtype=np.int64)
@@ -228,6 +236,11 @@ def price_basket(T, cands, art, grp, milli, up, gross, ctx, code_types, exhauste
                 recs[j, 1] = missing[k, 0]
                 recs[j, 2] = missing[k, 1]
                 recs[j, 3] = alone.sum()
+        keep(owned)  # the borrowed views' memory: alive up to here
+        keep(work_owned)
+        keep(alone_owned)
+        keep(reach_owned)
+        keep(amounts_owned)
     n_applied = 0
     total_points = 0
     for j in range(nc):

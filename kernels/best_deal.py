@@ -25,6 +25,7 @@ import numpy as np
 
 from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT, jit
 from kernels.actions import action_reach
+from kernels.borrow import borrowed, keep
 from kernels.layout import P_ACT_END, P_ACT_OFF, P_EXCLUSIVE
 from kernels.packed import promo_row
 from kernels.stacking import apply_promo, set_saving
@@ -172,9 +173,9 @@ def solve(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.
 
 
 @jit
-def _one_contender(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, e: int, unit: int,
-                   work: np.ndarray):
-    """choose's answer when ``e`` is the only contender (most baskets with an exclusive): the
+def _one_contender(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, alone: np.ndarray, e: int,
+                   work: np.ndarray) -> np.ndarray:
+    """choose's membership when ``e`` is the only contender (most baskets with an exclusive): the
     search's one branch node, priced over the whole part: take ``e`` (drop what touches its lines)
     or drop it, the better by ``better``. The same choice as solve's: promotions outside ``e``'s
     component are in both sets and add the same saving to both (components do not interact), so
@@ -189,8 +190,7 @@ def _one_contender(T, ok: np.ndarray, L, touch: np.ndarray, reach: np.ndarray, a
     a_drop[e] = False
     s_take = set_saving(T, ok, a_take, L, alone, reach, work)
     s_drop = set_saving(T, ok, a_drop, L, alone, reach, work)
-    member = a_take if better(s_take, a_take, s_drop, a_drop) else a_drop
-    return member, 1, 3 * unit, True, alone, reach
+    return a_take if better(s_take, a_take, s_drop, a_drop) else a_drop
 
 
 @jit
@@ -222,9 +222,13 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
         return _all(m, n)
     # Each promotion alone on gross; its touched lines; the exclusives that touch any (contenders).
     # Plain loops: a row expression (``alone[k] > 0``, ``.any()``) allocates a temporary per row.
-    touch = np.empty((m, n), dtype=np.bool_)
-    zeros = np.zeros(n, dtype=np.int64)
-    alone = np.empty((m, n), dtype=np.int64)
+    # Borrowed views (kernels.borrow) go to the per-promotion calls; the owners are returned at the end.
+    touch_owned = np.empty((m, n), dtype=np.bool_)
+    touch = borrowed(touch_owned)
+    zeros_owned = np.zeros(n, dtype=np.int64)
+    zeros = borrowed(zeros_owned)
+    alone_owned = np.empty((m, n), dtype=np.int64)
+    alone = borrowed(alone_owned)
     contender = np.zeros(m, dtype=np.bool_)
     n_contenders = 0
     e = -1
@@ -240,16 +244,25 @@ def choose(T, ok: np.ndarray, L, work: np.ndarray, node_limit: int = BEST_DEAL_N
             n_contenders += 1
             e = k
     if n_contenders == 0:
+        keep(touch_owned)
+        keep(zeros_owned)
+        keep(alone_owned)
         return _all(m, n)
-    reach = touch.copy()  # touched lines, plus every line an action may read (marked in place)
+    reach_owned = touch.copy()  # touched lines, plus every line an action may read (marked in place)
+    reach = borrowed(reach_owned)
     for k in range(m):
         row = promo_row(T, ok[k])
         for a in range(T[row + P_ACT_OFF], T[row + P_ACT_END]):
             action_reach(T, a, L, reach[k])
     unit = m * (n + 1)
     if n_contenders == 1 and node_limit >= 1 and unit * (m + 2) <= work_limit:
-        return _one_contender(T, ok, L, touch, reach, alone, e, unit, work)
+        member = _one_contender(T, ok, L, touch, reach, alone, e, work)
+        keep(touch_owned)
+        keep(zeros_owned)
+        return member, 1, 3 * unit, True, alone_owned, reach_owned
     spent = np.zeros(4, dtype=np.int64)
     _, member = solve(T, ok, L, touch, reach, alone, np.ones(m, dtype=np.bool_), contender, spent, node_limit,
                       work_limit, work)
-    return member, spent[NODES], spent[UNITS], spent[CUT] == 0, alone, reach
+    keep(touch_owned)
+    keep(zeros_owned)
+    return member, spent[NODES], spent[UNITS], spent[CUT] == 0, alone_owned, reach_owned

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kernels.borrow import borrowed
 from kernels.config import jit, jit_inline
 from kernels.layout import H_SET_OFF, H_SET_VALS
 from kernels.packed import in_set
@@ -67,6 +68,13 @@ def part(art: np.ndarray, grp: np.ndarray, milli: np.ndarray, up: np.ndarray, gr
     """The tuple L of a part (quantities and amounts already positive)."""
     return (art, grp, milli, up, gross, dearest_first(up), lookup(art, grp),
             np.empty((MASK_ROWS, art.shape[0]), dtype=np.bool_))
+
+
+@jit_inline
+def borrowed_part(L):
+    """L with every array a borrowed view (kernels.borrow): the caller keeps L alive while it is used."""
+    return (borrowed(L[0]), borrowed(L[1]), borrowed(L[2]), borrowed(L[3]), borrowed(L[4]), borrowed(L[5]),
+            borrowed(L[6]), borrowed(L[7]))
 
 
 @jit
