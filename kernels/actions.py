@@ -48,6 +48,13 @@ def unit_action(T, a: int, L, basis: np.ndarray, mode: int, step: int, out: np.n
             out[i] = per_unit_amount(kind, value, up[i], milli[i], basis[i], take, mode, step)
 
 
+@jit_inline
+def plain_unit(T, a: int) -> bool:
+    """Is action ``a`` a unit action without maxQuantity (its lines priced independently)?"""
+    r = act_row(T, a)
+    return T[r + A_KIND] == ACT_UNIT and T[r + A_MAX_MILLI] < 0
+
+
 @jit
 def spread(kind: int, value: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """An amount on the whole part, split over its lines in proportion to their bases."""
