@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kernels.config import jit
+from kernels.prefetch import prefetch
 
 _SEP = "\0"  # joins a basket's keys; a key holding it is looked up in the dict instead
 # Below this many strings the dict is the faster (it stays in the cache; a numba call costs a few
@@ -77,7 +78,12 @@ def _build(chars: np.ndarray, off: np.ndarray, table: np.ndarray) -> None:
 @jit
 def _find_all(table: np.ndarray, chars: np.ndarray, off: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
     """``out.flat[k]`` = id of the k-th NUL-separated key of q, -1 unknown (keys fill out's first
-    rows, row by row)."""
+    rows, row by row).
+
+    Two passes: the first hashes every key and prefetches its home row, keeping the row number in
+    ``out``; the second probes. The home rows are random lines of a table of megabytes: probed as
+    they were hashed, each key waited for its own miss (a fifth of encoding at 100,000 promotions);
+    fetched up front, the misses of all keys overlap."""
     mask = table.shape[0] - 1
     n = out.shape[1]
     k = 0
@@ -85,8 +91,18 @@ def _find_all(table: np.ndarray, chars: np.ndarray, off: np.ndarray, q: np.ndarr
     for hi in range(q.shape[0] + 1):
         if hi < q.shape[0] and q[hi] != 0:
             continue
-        w0, w1, length = _word(q, lo, hi), _word(q, lo + 8, hi), hi - lo
         j = _hash(q, lo, hi) & mask
+        prefetch(table, j)
+        out[k // n, k % n] = j
+        k += 1
+        lo = hi + 1
+    k = 0
+    lo = 0
+    for hi in range(q.shape[0] + 1):
+        if hi < q.shape[0] and q[hi] != 0:
+            continue
+        w0, w1, length = _word(q, lo, hi), _word(q, lo + 8, hi), hi - lo
+        j = out[k // n, k % n]
         found = -1
         while table[j, _ID] >= 0:
             if table[j, _W0] == w0 and table[j, _W1] == w1 and table[j, _LEN] == length:
