@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import random
 import subprocess
 import sys
@@ -294,11 +295,15 @@ def start_times(n: int) -> tuple[float, float]:
     return runs[0], runs[1]
 
 
-def _single(ks, bs: list[Basket], ctx: Context) -> tuple[list[float], list[float]]:
+def _single(ks, bs: list[Basket], ctx: Context, fresh: bool = False) -> tuple[list[float], list[float]]:
     """Single-basket latencies (us), wall clock and this thread's CPU time, each basket through
-    ``KernelSet.evaluate`` once. CPU time leaves out the time the shared machine took the core away."""
+    ``KernelSet.evaluate`` once. CPU time leaves out the time the shared machine took the core away.
+    ``fresh``: each basket is a new copy made just before it is priced (untimed), as the service
+    prices the basket it has just parsed from the request, not one last read a thousand baskets ago."""
     wall, cpu = [], []
     for b in bs:
+        if fresh:
+            b = pickle.loads(pickle.dumps(b))  # new objects and strings, in the cache as a parsed request's
         c = time.thread_time_ns()
         t = time.perf_counter_ns()
         ks.evaluate(b, ctx)
@@ -320,14 +325,17 @@ BLOCK = 100  # --goals: baskets of one size before switching to the other
 
 
 def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000,
-          sizes: tuple[int, int, int] = (100, 10_000, 100_000)) -> list[tuple[float, ...]]:
+          sizes: tuple[int, int, int] = (100, 10_000, 100_000), fresh: bool = False) -> list[tuple[float, ...]]:
     """Issue 18's goals 3 and 4 on the realistic mix, every figure against one measured in the same
     round: single-basket p50/p99 at ``small`` (100) and ``large`` (100k) promotions (alternating in
     blocks of BLOCK baskets, so both see the same machine), batch pricing at ``mid`` (10k)
     promotions (wall and CPU), and the reference evaluator's rate at ``mid`` on a few baskets;
-    results are checked equal to the reference's. Returns each round's row (see the header)."""
+    results are checked equal to the reference's. ``fresh``: measured as ``dre serve`` runs (the heap
+    settled as api.serve.settle_heap leaves it, each basket a fresh copy; see _single). Returns each
+    round's row (see the header)."""
     import numba
 
+    from api.serve import settle_heap
     from kernels import KernelSet, encode_batch, price_batch
 
     cat, ctx = catalogue(), Context()
@@ -345,11 +353,13 @@ def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000,
     arrays = encode_batch(ks10, batch_baskets, [ctx] * n_batch)
     price_batch(ks10.tables, **encode_batch(ks10, bs10[:2], [ctx] * 2))
     threads = numba.get_num_threads()
+    if fresh:
+        settle_heap()  # as api.serve does once a worker is ready (gc.freeze, young-generation threshold)
     print(f"numba threads {threads}, cores {os.cpu_count()}; realistic mix, {n_single} baskets per size, "
           f"batch of {n_batch:,} at {mid}; equal to the reference: "
           + ", ".join(f"{n}: {s[3]}" for n, s in sets.items()))
     print(f"single basket: wall clock (CPU time of the thread); {small} and {large} alternate in blocks of "
-          f"{BLOCK} baskets")
+          f"{BLOCK} baskets" + ("; as served: settled heap, each basket a fresh copy" if fresh else ""))
     print(f"{'round':>5} {f'p50 {small}':>14} {f'p50 {large}':>14} {'ratio':>11} {f'p99 {large}':>15} "
           f"{'batch/s wall':>13} {'batch/s 2-core CPU':>19} {f'ref/s {mid}':>9}")
     rows = []
@@ -357,7 +367,7 @@ def goals(rounds: int, n_single: int = 1000, n_batch: int = 20_000,
         lat = {n: ([], []) for n in (small, large)}
         for i in range(0, n_single, BLOCK):
             for n in (small, large):
-                wall, cpu = _single(sets[n][0], sets[n][1][i:i + BLOCK], ctx)
+                wall, cpu = _single(sets[n][0], sets[n][1][i:i + BLOCK], ctx, fresh)
                 lat[n][0].extend(wall)
                 lat[n][1].extend(cpu)
         wall, cpu = _batch(ks10, arrays)
@@ -393,9 +403,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="comma-separated set sizes among 100,1000,10000,100000")
     ap.add_argument("--goals", action="store_true", help="issue 18's goals 3 and 4 in alternating rounds")
     ap.add_argument("--rounds", type=int, default=5, help="rounds of --goals (default 5)")
+    ap.add_argument("--as-served", action="store_true",
+                    help="--goals as dre serve runs: heap settled (api.serve.settle_heap), each basket freshly copied")
     args = ap.parse_args(argv)
     if args.goals:
-        goals(args.rounds)
+        goals(args.rounds, fresh=args.as_served)
         return
     import numba
 
