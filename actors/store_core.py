@@ -125,7 +125,10 @@ class _Request:
             self.reply = reply
             self.answered = True
             self.lost = lost
-            self._settle()
+            self.settled = True  # _settle inline: this runs once per call on the worker
+            task, self._task = self._task, None
+            if task is not None:
+                trio.lowlevel.reschedule(task)
 
     @property
     def outcome_unknown(self) -> bool:
@@ -368,7 +371,7 @@ class StoreCore:
         finally:
             if probe and not req.answered:
                 self.breaker.probe_abandoned()
-            if req.outcome_unknown and (op := operation.current()) is not None:
+            if (req.lost or not req.answered) and (op := operation.current()) is not None:  # outcome_unknown
                 op.outcome_unknown = True  # the Idempotency-Key's claim is kept for the retry
         reply = req.reply
         if isinstance(reply, redis.ResponseError):
@@ -429,7 +432,7 @@ class StoreCore:
         except Exception as exc:  # a bug: every caller of the batch sees it, the actor lives on
             replies = [exc] * len(batch)
         else:
-            fault = next((r for r in replies if is_store_fault(r)), None)
+            fault = next((r for r in replies if isinstance(r, Exception) and is_store_fault(r)), None)
             if fault is None:
                 self.breaker.record_success()
             else:
@@ -467,7 +470,7 @@ class StoreCore:
         else:
             wire, members = merge(batch)
         replies = await link.pipeline(wire, SOCKET_TIMEOUT_S)
-        for _ in range(NOSCRIPT_RETRIES):
+        for _ in range(NOSCRIPT_RETRIES if any(isinstance(r, Exception) for r in replies) else 0):
             again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
             if not again:
                 break
@@ -475,8 +478,8 @@ class StoreCore:
             self.script_loads += 1
             for i, r in zip(again, await link.pipeline([wire[i] for i in again], SOCKET_TIMEOUT_S)):
                 replies[i] = r
-        if members is None:
-            return [self._shape(req, reply) for req, reply in zip(batch, replies)]
+        if members is None:  # a script's reply (options None) is its answer as it came
+            return [reply if req.options is None else self._shape(req, reply) for req, reply in zip(batch, replies)]
         out: list[Any] = [None] * len(batch)
         for reply, idx in zip(replies, members):
             if batch[idx[0]].batch is None:
