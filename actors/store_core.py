@@ -221,6 +221,7 @@ class StoreCore:
         self.requests = 0  # requests answered
         self.script_loads = 0  # times the scripts were (re)loaded after NOSCRIPT
         self.merged = 0  # calls that went to Redis inside another's command (call_batched)
+        self._collecting = trio.Lock()  # held by the one worker waiting on the mailbox (worker)
 
     @property
     def client(self) -> redis.Redis | redis.RedisCluster:
@@ -398,12 +399,23 @@ class StoreCore:
         link: Link | None = None
         try:
             async with receive:
-                async for first in receive:
-                    # one trip through the scheduler first: the callers already runnable in this
-                    # round queue their calls too, and join this pipeline (measured: ~1.5 -> ~2
-                    # calls per pipeline in-process, a few % less CPU per evaluate)
-                    await trio.lowlevel.cancel_shielded_checkpoint()
-                    link = await self._execute(drain(first, receive, self._max_batch), link)
+                while True:
+                    # One idle worker at a time waits on the mailbox: the channel hands a call
+                    # straight to a waiting receiver, so with every worker waiting a burst of calls
+                    # (a pipeline's callers calling again) went out as one big pipeline and one
+                    # pipeline of a single call per other worker - each with its own send, receive
+                    # and wake-up (a coupon reserve measured ~17 calls per pipeline on average,
+                    # ~45 µs of client CPU instead of ~30).
+                    async with self._collecting:
+                        try:
+                            first = await receive.receive()
+                        except trio.EndOfChannel:
+                            break
+                        # one trip through the scheduler first: the callers already runnable in
+                        # this round queue their calls too, and join this pipeline
+                        await trio.lowlevel.cancel_shielded_checkpoint()
+                        batch = drain(first, receive, self._max_batch)
+                    link = await self._execute(batch, link)
         finally:
             if link is not None:
                 await link.aclose()
