@@ -3,7 +3,8 @@
 Only this actor touches Redis (STYLE.md §5). A caller hands it a request - a Redis command, or a
 function that queues ONE command on a redis-py pipeline - and waits for its own reply, parked on
 the request itself. Worker tasks, one per connection, take whatever is waiting in the
-mailbox (up to ``max_batch``), write it as one pipeline on their own trio connection
+mailbox (up to ``max_batch``; one idle worker at a time waits on it, so a burst is one pipeline),
+write it as one pipeline on their own trio connection
 (``actors.redis_link``) and hand each caller its own reply. Error replies stay in their slot, so
 one script's error reaches only its own caller.
 
