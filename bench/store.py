@@ -58,8 +58,8 @@ from redis.crc import key_slot
 from actors.redis_cluster_server import start_redis_cluster
 from actors.redis_server import start_redis_server
 from actors.store import open_store
-from bench.store_scripts import ScriptTime, script_names, split
 from api.serve import settle_heap
+from bench.store_scripts import ScriptTime, script_names, split
 from dre.store.records import BudgetUse
 from dre.store.scripts import lua_source
 
