@@ -65,6 +65,8 @@ class CircuitBreaker:
         Returns True when this call is the probe: the caller must then call
         :meth:`probe_abandoned` if it leaves before an outcome was recorded (cancelled).
         """
+        if self._state is BreakerState.CLOSED:  # every call asks: the usual answer without the property
+            return False
         state = self.state
         if state is BreakerState.CLOSED:
             return False

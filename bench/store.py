@@ -20,7 +20,9 @@ taken against that round's own ceiling, and the median of those shares is printe
   master). Both are far less sensitive to a busy machine than ops/s and show which side is the
   bound;
 * script µs: Redis's own time per EVALSHA (``INFO commandstats`` usec_per_call);
-* requests per op and requests per pipeline.
+* requests per op and requests per pipeline;
+* with ``--by-script``, one more round: Redis's time per script of each operation (a confirm runs
+  three; ``bench.store_scripts``).
 
 The ceiling is Redis's, not a client's: EVALSHA of next_counter.lua with its five keys (fresh
 ones per call, as an evaluate of a new transaction), pre-encoded and pipelined 64 deep on 4
@@ -30,6 +32,10 @@ called with the wrong keys, say) stops the bench instead of counting as a call.
 
 Finally the same three operations from ``--procs`` processes, each with its own store actor, at
 once (scale-out of the service side; 0 skips it).
+
+The bench's process collects garbage as a service worker does (``api.serve.settle_heap``: the
+heap frozen, young collections every 20,000 objects): with Python's default every 700, the
+collector's walks were ~15 % of a store call's client CPU here, a cost the service does not pay.
 """
 from __future__ import annotations
 
@@ -52,6 +58,8 @@ from redis.crc import key_slot
 from actors.redis_cluster_server import start_redis_cluster
 from actors.redis_server import start_redis_server
 from actors.store import open_store
+from api.serve import settle_heap
+from bench.store_scripts import ScriptTime, script_names, split
 from dre.store.records import BudgetUse
 from dre.store.scripts import lua_source
 
@@ -137,10 +145,12 @@ async def measure(store, probe: list[redis.Redis], n: int, tasks: int, op) -> Fi
                   (store.core.requests - requests) / max(1, store.core.batches - batches))
 
 
-async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None) -> dict[str, Figure]:
+async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None,
+                    by_script: bool = False) -> dict[str, Figure] | dict[str, list[ScriptTime]]:
     """One round of the three operations on fresh keys (``tag`` keeps rounds and processes apart).
 
     ``barrier`` (a multiprocessing.Barrier): wait for the other processes before each operation.
+    ``by_script``: Redis's time per script of each operation instead (bench.store_scripts).
     """
     probe = [redis.Redis.from_url(u) for u in master_urls(url)]
     async with open_store(url, pool_size=pool) as store:
@@ -163,14 +173,19 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
                 answer="{}", job_payload="{}"),
         }
         out = {}
+        names = script_names(store.core.scripts)
         for name in OPS:
             if barrier is not None:
                 await trio.to_thread.run_sync(barrier.wait)
-            out[name] = await measure(store, probe, n, tasks, ops[name])
+            if by_script:
+                out[name] = await split(probe, names, n, lambda op=ops[name]: drive(n, tasks, op))
+            else:
+                out[name] = await measure(store, probe, n, tasks, ops[name])
         return out
 
 
 def _process_main(url, n, tasks, pool, tag, barrier, results) -> None:
+    settle_heap()
     figures = trio.run(actor_run, url, n, tasks, pool, tag, barrier)
     results.put({name: (f.ops_s, n) for name, f in figures.items()})
 
@@ -360,6 +375,12 @@ def report(title: str, url: str, a: argparse.Namespace) -> None:
         total = sum(spread) or 1
         print("  EVALSHA calls of the operations per master: "
               + ", ".join(f"{urlparse(u).port}: {n:,} ({n / total:.0%})" for u, n in zip(urls, spread)))
+    if a.by_script:
+        print("  Redis's time per script (SLOWLOG, one more round; a bit above the plain run's): "
+              "calls/op x µs/call = µs/op")
+        for name, rows in trio.run(actor_run, url, a.n, a.tasks, a.pool, "s", None, True).items():
+            print(f"    {name:<15} " + "; ".join(
+                f"{r.script} {r.calls_per_op:.2f} x {r.us_per_call:.1f} = {r.us_per_op:.1f}" for r in rows))
     if scaled:
         print(f"  {a.procs} processes, one store actor each ({a.tasks} tasks, pool {a.pool} per process), together:")
         for name in OPS:
@@ -374,9 +395,12 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the medians are reported")
     ap.add_argument("--procs", type=int, default=2, help="processes for the scale-out line (0: skip)")
+    ap.add_argument("--by-script", action="store_true", help="one more round: Redis's time per script of "
+                    "each operation (SLOWLOG)")
     ap.add_argument("--cluster-masters", type=int, default=3, help="also on a private cluster of this many "
                     "masters (0: skip)")
     a = ap.parse_args()
+    settle_heap()  # the worker's collector settings (module docstring); the processes of --procs too
     server = cluster = None
     url = a.url
     try:

@@ -96,8 +96,8 @@ class Transactions(StorePart):
             DREError: 503 STORE_UNAVAILABLE (also: still sealed after SEALED_WAIT_S).
         """
         s = self._core.scripts.next_counter
-        counter, iterations, seal, answer, refused = _txn_keys(tenant, txn_id)
-        k = [counter, iterations, refused, answer, seal]
+        counter, iterations, seal, answer, refused = keys.txn_slot_keys(tenant, txn_id)
+        k = (counter, iterations, refused, answer, seal)
         args = [iteration, ms(ttl_s), *priced_without]
         try:
             return await self._core.call_script(s, k, args, _counter)

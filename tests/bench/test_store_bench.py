@@ -53,3 +53,15 @@ def test_the_ceiling_counts_only_calls_the_script_answered(redis_url, monkeypatc
     monkeypatch.setattr(bench_store, "lua_source", lambda name: "return redis.call('INCR')")
     with pytest.raises(RuntimeError, match="ceiling connections failed"):
         bench_store.ceiling(redis_url, 400, "u")
+
+
+async def test_by_script_splits_each_operation_by_the_scripts_it_runs(redis_url):
+    split = await bench_store.actor_run(redis_url, 40, 8, 2, "x", by_script=True)
+    assert [(r.script, r.calls_per_op) for r in split["next_counter"]] == [("next_counter", 1.0)]
+    confirm = {r.script: r for r in split["confirm"]}
+    assert set(confirm) == {"txn_seal", "confirm", "txn_settle"}  # three steps, the commits batched
+    assert confirm["txn_seal"].calls_per_op == confirm["txn_settle"].calls_per_op == 1.0
+    assert 0 < confirm["confirm"].calls_per_op <= 1.0 and all(r.us_per_call > 0 for r in split["confirm"])
+    # the settings are back: nothing is logged any more
+    client = redis.Redis.from_url(redis_url)
+    assert int(client.config_get("slowlog-log-slower-than")["slowlog-log-slower-than"]) > 0

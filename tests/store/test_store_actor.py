@@ -35,6 +35,26 @@ async def test_requests_waiting_together_share_a_pipeline(store, tenant):
     assert store.core.batches - before < 100  # 400 requests, far fewer round trips
 
 
+async def test_a_burst_of_calls_on_idle_workers_is_one_pipeline(redis_url, tenant):
+    """Only one idle worker waits on the mailbox: a burst is not spread as single-call pipelines
+    over the other idle workers (with four connections it went out as four pipelines)."""
+    async with open_store(redis_url, pool_size=4) as s:
+        assert await s.ping()
+        await wait_all_tasks_blocked()  # every worker idle
+        before = s.core.batches
+        async with trio.open_nursery() as n:
+            for i in range(20):
+                n.start_soon(s.transactions.next_counter, tenant, f"T{i}", "{}")
+        assert s.core.batches - before == 1
+        # and a call while that pipeline is out still goes at once, on another connection
+        async with trio.open_nursery() as n:
+            n.start_soon(lambda: s.core.call(_hold))
+            await wait_all_tasks_blocked()
+            with trio.fail_after(5):
+                assert await s.transactions.next_counter(tenant, "T0", "{}") == 2
+            await trio.to_thread.run_sync(_release, redis_url)
+
+
 async def test_an_error_reply_fails_only_its_own_caller(store, tenant):
     await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W")
     (code,) = await store.coupons.generate(tenant, "W", 1)
