@@ -36,6 +36,25 @@ class _ErrorReply(Exception):
     """hiredis's stand-in for an error reply; turned into redis-py's exception classes."""
 
 
+async def _send_all(fd: int, payload: bytes) -> None:
+    """Write ``payload`` to a plain socket, waiting only while the kernel's buffer is full."""
+    out = memoryview(payload)
+    while out:
+        try:
+            out = out[os.write(fd, out):]
+        except BlockingIOError:
+            await trio.lowlevel.wait_writable(fd)
+
+
+async def _receive(fd: int) -> bytes:
+    """What a plain socket holds (b"": closed by the peer), waiting only when it holds nothing."""
+    while True:
+        try:
+            return os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            await trio.lowlevel.wait_readable(fd)
+
+
 class RedisLink:
     """A connected RESP2 stream. Build with :meth:`connect`."""
 
@@ -112,7 +131,8 @@ class RedisLink:
         n = len(commands)
         with trio.move_on_after(timeout_s) as scope:
             try:
-                await (self._send_all(payload) if self._fd is not None else self._stream.send_all(payload))
+                fd = self._fd
+                await (_send_all(fd, payload) if fd is not None else self._stream.send_all(payload))
                 reader = self._reader
                 while True:
                     reply = reader.gets()
@@ -122,7 +142,7 @@ class RedisLink:
                         if len(replies) == n:
                             return replies
                         reply = reader.gets()
-                    data = await (self._receive() if self._fd is not None else self._stream.receive_some(READ_SIZE))
+                    data = await (_receive(fd) if fd is not None else self._stream.receive_some(READ_SIZE))
                     if not data:
                         raise redis.ConnectionError("Redis closed the connection")
                     reader.feed(data)
@@ -132,23 +152,6 @@ class RedisLink:
                 raise redis.ConnectionError(f"Redis protocol error: {exc}") from exc
         assert scope.cancelled_caught
         raise redis.TimeoutError(f"Redis did not answer within {timeout_s}s")
-
-    async def _send_all(self, payload: bytes) -> None:
-        """Write ``payload`` to the plain socket, waiting only while the kernel's buffer is full."""
-        out = memoryview(payload)
-        while out:
-            try:
-                out = out[os.write(self._fd, out):]
-            except BlockingIOError:
-                await trio.lowlevel.wait_writable(self._fd)
-
-    async def _receive(self) -> bytes:
-        """What the plain socket holds (b"": closed by Redis), waiting only when it holds nothing."""
-        while True:
-            try:
-                return os.read(self._fd, READ_SIZE)
-            except BlockingIOError:
-                await trio.lowlevel.wait_readable(self._fd)
 
     async def broadcast(self, commands: Sequence[tuple], timeout_s: float) -> list[list[Any]]:
         """Run ``commands`` on every master: here the one server (see ClusterLink.broadcast)."""
