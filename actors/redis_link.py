@@ -9,9 +9,15 @@ store core applies its reply callbacks).
 A link is owned by one task at a time. After any failure or cancellation in the middle of a
 pipeline its reply stream is out of step with its commands, so the owner closes it and opens a
 new one.
+
+A plain (TCP or Unix) connection is written and read on its socket's file descriptor, waiting
+only when the kernel says so: trio's SocketStream added a scheduler round trip after each call
+that did not wait and its own bookkeeping, ~20 µs of CPU per pipeline, i.e. per evaluate (its
+counter call). A TLS connection goes through its SSLStream.
 """
 from __future__ import annotations
 
+import os
 import select
 import ssl
 from collections.abc import Sequence
@@ -30,13 +36,34 @@ class _ErrorReply(Exception):
     """hiredis's stand-in for an error reply; turned into redis-py's exception classes."""
 
 
+async def _send_all(fd: int, payload: bytes) -> None:
+    """Write ``payload`` to a plain socket, waiting only while the kernel's buffer is full."""
+    out = memoryview(payload)
+    while out:
+        try:
+            out = out[os.write(fd, out):]
+        except BlockingIOError:
+            await trio.lowlevel.wait_writable(fd)
+
+
+async def _receive(fd: int) -> bytes:
+    """What a plain socket holds (b"": closed by the peer), waiting only when it holds nothing."""
+    while True:
+        try:
+            return os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            await trio.lowlevel.wait_readable(fd)
+
+
 class RedisLink:
     """A connected RESP2 stream. Build with :meth:`connect`."""
 
     def __init__(self, stream: trio.abc.Stream) -> None:
         self._stream = stream
         self._reader = hiredis.Reader(encoding="utf-8", replyError=_ErrorReply)
-        sock = stream.transport_stream.socket if isinstance(stream, trio.SSLStream) else stream.socket
+        tls = isinstance(stream, trio.SSLStream)
+        sock = stream.transport_stream.socket if tls else stream.socket
+        self._fd: int | None = None if tls else sock.fileno()  # plain: read and written here
         self._poll = select.poll()
         self._poll.register(sock.fileno(), select.POLLIN)
 
@@ -104,7 +131,8 @@ class RedisLink:
         n = len(commands)
         with trio.move_on_after(timeout_s) as scope:
             try:
-                await self._stream.send_all(payload)
+                fd = self._fd
+                await (_send_all(fd, payload) if fd is not None else self._stream.send_all(payload))
                 reader = self._reader
                 while True:
                     reply = reader.gets()
@@ -114,7 +142,7 @@ class RedisLink:
                         if len(replies) == n:
                             return replies
                         reply = reader.gets()
-                    data = await self._stream.receive_some(READ_SIZE)
+                    data = await (_receive(fd) if fd is not None else self._stream.receive_some(READ_SIZE))
                     if not data:
                         raise redis.ConnectionError("Redis closed the connection")
                     reader.feed(data)

@@ -17,6 +17,11 @@ alternate the routes; the summary is the median of the rounds, with their range.
 checkout and with DIR's code (``git worktree add --detach DIR main``) in turn, ``--alternations``
 times, each a separate process, and prints both checkouts' medians side by side.
 
+``--breakdown`` first runs one instrumented round of each (``bench.task_cpu``): the trio thread's
+CPU per request by task (the request's own, the store actor's, the engine's actors...) and the
+request task's stretches between awaits, so that what evaluate - echo - pricing is made of can be
+read without a sampler.
+
 The requests come ``--concurrency`` at a time (the store actor shares a pipeline between the
 calls of one scheduler round, as it does under load). Redis's own CPU is in its own process and
 is not counted.
@@ -135,19 +140,24 @@ async def timed(caller: Caller, path: str, bodies: list[bytes], concurrency: int
 
 async def cpu_per_item(one: Callable[[T], Awaitable[object]], items: Sequence[T], concurrency: int) -> float:
     """CPU microseconds of the process per ``one(item)``, ``concurrency`` at a time."""
+    gc.collect()
+    cpu = time.process_time()
+    await each(one, items, concurrency)
+    cpu = time.process_time() - cpu
+    return cpu / len(items) * 1e6
+
+
+async def each(one: Callable[[T], Awaitable[object]], items: Sequence[T], concurrency: int) -> None:
+    """``one(item)`` for every item, ``concurrency`` at a time."""
     it = iter(items)
 
     async def lane() -> None:
         for item in it:
             await one(item)
 
-    gc.collect()
-    cpu = time.process_time()
     async with trio.open_nursery() as nursery:
         for _ in range(concurrency):
             nursery.start_soon(lane)
-    cpu = time.process_time() - cpu
-    return cpu / len(items) * 1e6
 
 
 async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
@@ -185,6 +195,8 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
                 await services.engine.price(TENANT, basket, ctx)
 
             results = []
+            if args.breakdown:
+                await breakdown(caller, warm, price, args.concurrency)
             for r in range(args.rounds):
                 chunk = bodies[(r + 1) * per_round:(r + 2) * per_round]
                 baskets = [parse_evaluate_body(orjson.loads(b))[1] for b in chunk]
@@ -197,6 +209,45 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
                 print(f"round {r + 1}/{args.rounds}: echo {echo:7.1f}  evaluate {evaluate:7.1f}  "
                       f"engine pricing {pricing:7.1f}  own {own:6.1f} µs CPU per request", flush=True)
     return results
+
+
+async def breakdown(caller: Caller, bodies: list[bytes], price: Callable[[object], Awaitable[None]],
+                    concurrency: int) -> None:
+    """One instrumented round of each (bench.task_cpu): the trio thread's CPU per request by task,
+    and the request task's stretches between awaits, for echo, evaluate and pricing alone."""
+    from bench.task_cpu import TaskCPU  # here: --against runs this file with an older checkout's bench/
+
+    baskets = [parse_evaluate_body(orjson.loads(b))[1] for b in bodies]
+    runs: dict[str, "TaskCPU"] = {}
+    totals: dict[str, tuple[float, float]] = {}  # (trio thread, other threads) µs per request
+    for name, one, items in (("echo", lambda b: caller.post(ECHO, b), bodies),
+                             ("evaluate", lambda b: caller.post(EVALUATE, b), bodies),
+                             ("pricing", price, baskets)):
+        probe = runs[name] = TaskCPU(split=("handle_request",))
+        gc.collect()
+        thread, process = time.thread_time(), time.process_time()
+        with probe:
+            await each(one, items, concurrency)
+        thread, process = time.thread_time() - thread, time.process_time() - process
+        totals[name] = (thread / len(items) * 1e6, (process - thread) / len(items) * 1e6)
+    per = {name: {k: v / len(bodies) / 1e3 for k, v in probe.by_task.items()} for name, probe in runs.items()}
+    print(f"breakdown: the trio thread's CPU per request, µs, by task (one instrumented round of {len(bodies)}; "
+          f"~1 µs per task step is the probe's own)")
+    print(f"  {'':<44} {'echo':>8} {'evaluate':>9} {'pricing':>8} {'own':>8}")
+    for task in sorted(set().union(*per.values()), key=lambda t: -per["evaluate"].get(t, 0)):
+        e, v, p = (per[n].get(task, 0.0) for n in ("echo", "evaluate", "pricing"))
+        if max(e, v, p) >= 0.5:
+            print(f"  {task:<44} {e:8.1f} {v:9.1f} {p:8.1f} {v - e - p:8.1f}")
+    (te, oe), (tv, ov), (tp, op) = totals["echo"], totals["evaluate"], totals["pricing"]
+    print(f"  {'the trio thread, all of it':<44} {te:8.1f} {tv:9.1f} {tp:8.1f} {tv - te - tp:8.1f}")
+    print(f"  {'other threads (pricing lanes)':<44} {oe:8.1f} {ov:9.1f} {op:8.1f} {ov - oe - op:8.1f}")
+    e, v, p = (runs[n].steps / len(bodies) for n in ("echo", "evaluate", "pricing"))
+    print(f"  {'task steps per request':<44} {e:8.1f} {v:9.1f} {p:8.1f} {v - e - p:8.1f}")
+    print("  the request task's stretches between awaits (resumed at -> stopped at):")
+    for name in ("echo", "evaluate"):
+        for (task, stretch), ns in sorted(runs[name].by_stretch.items(), key=lambda kv: -kv[1]):
+            if ns / len(bodies) >= 500:
+                print(f"    {name:<9} {ns / len(bodies) / 1e3:7.1f}  {stretch}")
 
 
 FIGURES = (("echo_us", "echo (HTTP stack)"), ("evaluate_us", "evaluate"), ("pricing_us", "engine pricing alone"),
@@ -245,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     p.add_argument("--json", type=Path, help="write the figures here")
+    p.add_argument("--breakdown", action="store_true",
+                   help="first, one instrumented round: the trio thread's CPU by task and between awaits")
     p.add_argument("--against", type=Path, help="another checkout to compare with (alternating processes)")
     p.add_argument("--alternations", type=int, default=3, help="with --against: runs of each checkout")
     args = p.parse_args(argv)

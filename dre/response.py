@@ -24,7 +24,7 @@ def build_response(basket: Basket, result: Result, promotions: Mapping[str, Prom
         include_recommendations: simulate returns them only when asked.
         meta_extra: extra meta fields (e.g. ``counterSource`` when the store is down).
         body: the result's :func:`response_body` when the caller shaped it already (evaluate
-            keeps it with the priced iteration before the counter is known); shaped here if None.
+            shapes it before the counter is known); shaped here if None.
         missed: see :func:`response_body`.
     """
     if body is None:
@@ -50,8 +50,7 @@ def response_meta(result: Result, *, transaction_id: str, counter: int | None, i
 
 def encode_response(meta: Mapping[str, object], body_json: bytes) -> bytes:
     """The JSON of :func:`build_response` from its ``meta`` and its body already encoded
-    (``orjson.dumps(response_body(...))``, which evaluate keeps with the iteration too): the body
-    is serialised once per request. Same bytes as ``orjson.dumps(build_response(...))``."""
+    (``orjson.dumps(response_body(...))``): the body is serialised once per request. Same bytes as ``orjson.dumps(build_response(...))``."""
     return b'{"meta":' + orjson.dumps(meta) + b"," + body_json[1:]  # the body is a non-empty object
 
 

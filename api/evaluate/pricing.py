@@ -3,8 +3,8 @@
 
 The route has validated the body; this module gathers what the evaluator needs besides the
 basket, has the engine price it, assigns the counter (evaluate only) and shapes the answer once,
-when everything it says is known: the priced body first (evaluate keeps it with the iteration, in
-the same store call that assigns the counter), then the answer with its meta.
+when everything it says is known: the priced body first (evaluate keeps its totals with the
+iteration, in the same store call that assigns the counter), then the answer with its meta.
 """
 from __future__ import annotations
 
@@ -94,11 +94,12 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest | 
             result = merge_linked(len(basket.lines), linked, result, back)
             labels = ChainMap(priced.pset.by_id, back.names)
         missed = withheld(priced.pset.by_id, basket, ctx)
-        body = orjson.dumps(response_body(basket, result, labels, missed=missed,
-                                          include_recommendations=not simulate or basket.include_missed))
+        shaped = response_body(basket, result, labels, missed=missed,
+                               include_recommendations=not simulate or basket.include_missed)
+        body = orjson.dumps(shaped)
         if simulate:
             break
-        record = iteration_record(basket, result, body, priced.pset.by_id, priced.pset.version, back)
+        record = iteration_record(basket, result, shaped["totals"], priced.pset.by_id, priced.pset.version, back)
         try:
             counter, source = await services.counters.next(tenant, transaction_id, record, ctx.left_out)
         except RefusedPromotions as refusal:

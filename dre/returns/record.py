@@ -9,13 +9,18 @@ from dre.evaluate.loyalty import fixed_points
 from dre.pricing.result import Result
 from dre.promotion import model as m
 
+_RECEIPT_LEVEL = (m.ReceiptAction, m.ScaledReceiptAction)
+
 
 def _threshold(p: m.Promotion, lines: Sequence[Line]) -> dict | None:
     """The conditions a receipt-level promotion needs the (remaining) sale to meet, or None when it
     has no receipt-level action or no threshold. ``qual`` indexes ``lines``."""
-    scaled = [a for a in p.price_actions if isinstance(a, m.ScaledReceiptAction)]
-    if not scaled and not any(isinstance(a, m.ReceiptAction) for a in p.price_actions):
+    for a in p.price_actions:
+        if isinstance(a, _RECEIPT_LEVEL):
+            break
+    else:  # most promotions (asked for every discounted one of every evaluate): no list built
         return None
+    scaled = [a for a in p.price_actions if isinstance(a, m.ScaledReceiptAction)]
     spend = [[s.cents, s.receipt_scope] for s in p.min_spend]
     spend += [[a.tiers[0][0], True] for a in scaled if a.tiers]  # below the lowest tier no tier is reached
     qty = p.min_quantity.milli if p.min_quantity else 0

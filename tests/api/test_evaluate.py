@@ -70,7 +70,7 @@ async def test_iteration_is_stored_for_confirm(client, example_request, rdb):
     assert {a["promotionId"]: a["amount"] for a in it["applied"]} == {"P1": 100, "P3": 197, "P4": 0}
     assert it["totals"] == {"gross": 2687, "discount": 297, "points": 24}
     assert it["coupons"] == []
-    assert it["response"]["lineItems"] == body["lineItems"]
+    assert it["response"] == {"totals": body["totals"]}  # what confirm repeats; not the ~20 KB of lines
     assert 0 < rdb.pttl(keys.txn_counter(TENANT, "T1")) <= 24 * 3600 * 1000
 
 

@@ -8,10 +8,10 @@ import orjson
 from bench import http_inprocess
 
 
-def test_the_inprocess_bench_prices_every_request_and_prints_each_figure(tmp_path, capsys):
+def test_the_inprocess_bench_prices_every_request_and_prints_each_figure_and_the_breakdown(tmp_path, capsys):
     out = tmp_path / "figures.json"
     assert http_inprocess.main(["--promotions", "50", "--requests", "20", "--rounds", "2", "--concurrency", "2",
-                                "--json", str(out)]) == 0  # any non-200 answer would have raised
+                                "--json", str(out), "--breakdown"]) == 0  # any non-200 answer would have raised
     figures = orjson.loads(out.read_bytes())
     assert len(figures["rounds"]) == 2
     for r in figures["rounds"]:
@@ -20,6 +20,10 @@ def test_the_inprocess_bench_prices_every_request_and_prints_each_figure(tmp_pat
     printed = capsys.readouterr().out
     for _, label in http_inprocess.FIGURES:
         assert label in printed
+    # --breakdown: the store actor's task, and evaluate's stretch from the engine's answer to the store call
+    assert "StoreCore.worker" in printed
+    assert any(line.split()[0] == "evaluate" and "actors/messages.py" in line and "-> actors/store_core.py" in line
+               for line in printed.splitlines() if line.startswith("    "))
     assert http_inprocess.ECHO_ENV not in os.environ  # the echo route was for the bench's app only
 
 

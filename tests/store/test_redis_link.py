@@ -69,3 +69,42 @@ async def test_a_connection_killed_while_idle_is_replaced_not_used(redis_url):
         # the worker's idle connection is dead: the next call must open a new one, not fail
         assert await store.transactions.next_counter("t", "T1", "{}") == 1
         assert store.breaker.state.value == "closed"
+
+
+async def _serve_once(handler, task_status=trio.TASK_STATUS_IGNORED) -> None:
+    """A one-connection TCP server on 127.0.0.1 that runs ``handler(stream)``; starts with its port."""
+    listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+    task_status.started(listeners[0].socket.getsockname()[1])
+    stream = await listeners[0].accept()
+    async with stream:
+        await handler(stream)
+    await listeners[0].aclose()
+
+
+async def test_a_server_that_never_answers_is_a_timeout(nursery):
+    async def silent(stream) -> None:
+        await stream.receive_some(65536)
+        await trio.sleep_forever()
+
+    port = await nursery.start(_serve_once, silent)
+    link = await RedisLink.connect(f"redis://127.0.0.1:{port}/0", 1.0)
+    try:
+        with pytest.raises(redis.TimeoutError):
+            await link.pipeline([("GET", "k")], 0.2)
+    finally:
+        await link.aclose()
+    nursery.cancel_scope.cancel()
+
+
+async def test_a_server_closing_mid_reply_is_a_connection_error(nursery):
+    async def half(stream) -> None:
+        await stream.receive_some(65536)
+        await stream.send_all(b"+OK\r\n")  # one reply of the two asked for, then gone
+
+    port = await nursery.start(_serve_once, half)
+    link = await RedisLink.connect(f"redis://127.0.0.1:{port}/0", 1.0)
+    try:
+        with pytest.raises(redis.ConnectionError, match="closed"):
+            await link.pipeline([("SET", "k", "v"), ("GET", "k")], 1.0)
+    finally:
+        await link.aclose()
