@@ -1,6 +1,8 @@
 """Building blocks of the peak-day simulation: arrivals, baskets, report files."""
 import numpy as np
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.simulation.arrivals import rate_profile, slice_counts
 from bench.simulation.baskets import draw_baskets
@@ -44,6 +46,31 @@ def test_baskets_are_well_formed():
     assert all(line_gross(int(p), int(m)) == int(g) for p, m, g in zip(b.unit_price, b.milli, b.gross))
     assert set(np.unique(b.coupon)) == {-1, 0, 1}
     assert ((b.minute >= 600) & (b.minute < 601)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(articles=st.integers(1, 3000), popularity=st.floats(0, 3), seed=st.integers(0, 2**32 - 1))
+def test_popularity_draw_is_the_binary_search_of_the_cdf(articles, popularity, seed):
+    # the guide table must find exactly what min(searchsorted(cdf, u), n - 1) finds, ties included:
+    # the drawn baskets (and so every figure of a day's report) depend on it
+    cat = make_catalogue(scenario(catalogue={"articles": articles, "popularity": popularity}).catalogue, seed)
+    u = np.random.default_rng(seed).random(2000)
+    u = np.concatenate([u, cat.cdf, np.nextafter(cat.cdf, 0), np.arange(64) / 64, [np.nextafter(1.0, 0)]])
+    u = u[u < 1]
+    expected = np.minimum(np.searchsorted(cat.cdf, u), articles - 1)
+    got = cat.draw(_Fixed(u), len(u))
+    assert got.tolist() == expected.tolist()
+
+
+class _Fixed:
+    """A Generator stand-in whose random() gives the values chosen."""
+
+    def __init__(self, u: np.ndarray) -> None:
+        self.u = u
+
+    def random(self, n: int) -> np.ndarray:
+        assert n == len(self.u)
+        return self.u
 
 
 def test_report_files(tmp_path):
