@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -120,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     # libgomp when numba first loads it, which is after this (the first parallel call).
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     keep_freed_memory()  # the slices' large arrays reused, not faulted in again (bench.simulation.allocator)
+    # the modules' ~150k objects out of the collector's way: the day makes millions of short-lived
+    # ones (confirms, replies), and each full collection walked them all (a confirm's build cost x 2)
+    gc.freeze()
     parser = argparse.ArgumentParser(prog="dre simulate", description="replay a simulated peak day")
     parser.add_argument("scenario", help="scenario JSON file (see docs/simulation.md)")
     parser.add_argument("--out", default="simulation-report", help="report folder (index.html, summary.json, PNGs)")
