@@ -12,9 +12,11 @@ import numpy as np
 
 from bench import catalogue as parts
 from bench.simulation.scenario import Catalogue
+from kernels.config import jit
 
 ARTICLE_DIGITS = 7  # A0000001..
 GROUP_DIGITS = 5  # G00001..
+GUIDE_BUCKETS = 1 << 16  # a power of two: u * GUIDE_BUCKETS and k / GUIDE_BUCKETS are exact
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,27 @@ class SyntheticCatalogue:
     group_of: np.ndarray  # int64 [n_articles]: index into groups
     price: np.ndarray  # int64 [n_articles]: cents
     cdf: np.ndarray  # float64 [n_articles]: popularity, cumulative
+    guide: np.ndarray  # int64 [GUIDE_BUCKETS]: guide[k] = np.searchsorted(cdf, k / GUIDE_BUCKETS)
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` article indices by popularity."""
-        return np.minimum(np.searchsorted(self.cdf, rng.random(n)), len(self.articles) - 1)
+        """``n`` article indices by popularity: ``min(searchsorted(cdf, u), n - 1)`` of uniform ``u``,
+        found from the guide table (a binary search over the whole cdf was most of a basket's draw)."""
+        return _lookup(self.cdf, self.guide, rng.random(n))
+
+
+@jit
+def _lookup(cdf: np.ndarray, guide: np.ndarray, u: np.ndarray) -> np.ndarray:
+    # every i < guide[k] has cdf[i] < k / K <= u, so the first cdf[i] >= u is at guide[k] or after
+    out = np.empty(u.shape[0], dtype=np.int64)
+    last = cdf.shape[0] - 1
+    k_max = guide.shape[0]
+    for x in range(u.shape[0]):
+        v = u[x]
+        i = guide[int(v * k_max)]
+        while i < last and cdf[i] < v:
+            i += 1
+        out[x] = i
+    return out
 
 
 article_number = partial(parts.article_number, digits=ARTICLE_DIGITS)
@@ -42,10 +61,12 @@ def make_catalogue(c: Catalogue, seed: int) -> SyntheticCatalogue:
     weights = 1.0 / np.arange(1, n + 1) ** c.popularity
     weights = weights[rng.permutation(n)]
     cdf = np.cumsum(weights)
+    cdf = cdf / cdf[-1]
     return SyntheticCatalogue(
         articles=[article_number(i) for i in range(n)],
         groups=[group_id(i) for i in range(c.groups)],
         group_of=rng.integers(0, c.groups, n).astype(np.int64),
         price=price.astype(np.int64),
-        cdf=cdf / cdf[-1],
+        cdf=cdf,
+        guide=np.searchsorted(cdf, np.arange(GUIDE_BUCKETS) / GUIDE_BUCKETS).astype(np.int64),
     )

@@ -1,7 +1,7 @@
 """One slice of the day priced and judged: which priced version of each basket is confirmed, which
 confirms are refused, which promotions baskets were priced without (bench.simulation.ledger).
 
-Per slice: draw the baskets → price them all in one ``kernels.price_batch`` call (in a worker
+Per slice (its baskets drawn ahead, bench.simulation.replay): price them all in one ``kernels.price_batch`` call (in a worker
 thread: the kernels release the GIL, so the confirms of earlier slices go on meanwhile) with the
 budgets known used up at the slice's start → baskets whose discount a money budget's remainder
 cannot pay are priced again without it (one call per without-set) → if the slice's uses could
@@ -173,10 +173,13 @@ class Planner:
 
     # ---- judging ------------------------------------------------------------------------------
 
-    async def plan(self, minute: int, count: int, rng: np.random.Generator) -> Plan:
-        """Draw, price and judge one slice; the ledger then holds the forecast after it."""
-        # drawn in the worker thread too: numpy lets go of the GIL, so the confirms go on meanwhile
-        b = await trio.to_thread.run_sync(draw_baskets, self.s, self.cat, rng, count, minute)
+    def draw(self, minute: int, count: int, rng: np.random.Generator) -> BasketBatch:
+        """The ``count`` baskets of the slice starting at ``minute`` (slices drawn in order: one
+        stream of ``rng`` for the day, whatever the pricing and judging did in between)."""
+        return draw_baskets(self.s, self.cat, rng, count, minute)
+
+    async def plan(self, minute: int, b: BasketBatch) -> Plan:
+        """Price and judge one slice's baskets; the ledger then holds the forecast after it."""
         n = len(b)
         start = self.ledger
         known_out = start.exhausted()

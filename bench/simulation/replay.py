@@ -1,8 +1,9 @@
 """Replay a simulated day: slices priced and judged ahead (bench.simulation.plan) while the confirms
 of the slices before them go to Redis through the real confirm script, many at once.
 
-Two tasks share the trio loop: the planner draws, prices (in a worker thread; numpy and the
-kernels release the GIL) and judges slice after slice, at most PLANS_AHEAD ahead; the confirmer
+Three tasks share the trio loop: a drawer draws the slices' baskets (in a worker thread) a slice
+ahead of the planner; the planner prices (in a worker thread; numpy and the kernels release the
+GIL) and judges slice after slice, at most PLANS_AHEAD ahead of the confirmer; the confirmer
 sends the judged slices' confirms as confirm.lua calls in its packed form
 (store.transactions.commit_unsealed_batch: CONFIRMS_PER_CALL transactions a call, each judged on
 its own in order by the same judge as a lone confirm), CALLS_IN_FLIGHT calls per slice at once.
@@ -32,6 +33,7 @@ import trio
 
 from actors.store import Store
 from api.services.budgets import REFRESH_S
+from bench.simulation.baskets import BasketBatch
 from bench.simulation.plan import Plan, Planner, Priced, Rules, compile_rules
 from bench.simulation.scenario import Scenario
 from bench.simulation.summary import DaySummary, PromotionTotals
@@ -42,6 +44,7 @@ __all__ = ["Rules", "compile_rules", "replay_day", "setup_coupons"]
 CONFIRMS_PER_CALL = 128  # transactions per confirm.lua call (its batch form; ~2-3 ms of Redis a call)
 CALLS_IN_FLIGHT = 4  # calls of one slice's confirms under way at once (Redis works while the next is built)
 PLANS_AHEAD = 2  # slices priced and judged before their confirms are sent
+DRAWS_AHEAD = 1  # slices drawn before the planner takes them (the draw is off its path)
 SLICES_IN_FLIGHT = 3  # slices whose confirms are under way at once
 SIM_TTL_S = 3600  # the simulation's transactions need not outlive the run
 
@@ -76,30 +79,31 @@ class DayReplay:
         head = [(self.budget_ids[j], int(ledger.rlim[j]), int(ledger.alim[j])) for j in range(nb)]
         pick = np.zeros(len(pr.idx), dtype=np.bool_)
         pick[rows] = True
-        e = (pr.j >= 0) & pick[pr.owner]
-        promos: dict[int, list[BudgetUse]] = {r: [] for r in rows.tolist()}
-        for r, j, cents in zip(pr.owner[e].tolist(), pr.j[e].tolist(), pr.res.amount[e].tolist()):
-            pid, rlim, alim = head[j]
-            promos[r].append(BudgetUse(pid, cents, rlim, alim, NO_LIMIT))
-        claim = pr.claim.tolist()
-        code_j = pr.code_j.tolist()
-        return [(uses, [CouponClaim(self.budget_ids[code_j[r]])] if claim[r] else []) for r, uses in promos.items()]
+        e = np.nonzero((pr.j >= 0) & pick[pr.owner])[0]  # entries come in row order
+        new = tuple.__new__  # BudgetUse's own __new__ is a Python function: this is a third of it
+        flat = [new(BudgetUse, (pid, cents, rlim, alim, NO_LIMIT))
+                for (pid, rlim, alim), cents in zip([head[j] for j in pr.j[e].tolist()], pr.res.amount[e].tolist())]
+        ends = np.searchsorted(pr.owner[e], rows, side="right").tolist()
+        claims = [[CouponClaim(self.budget_ids[j])] if c else [] for c, j in zip(pr.claim[rows].tolist(),
+                                                                                   pr.code_j[rows].tolist())]
+        return [(flat[a:b], c) for a, b, c in zip([0, *ends[:-1]], ends, claims)]
 
     def confirms_of(self, plan: Plan) -> tuple[list, list]:
         """(accepted, refused): (transaction id, budget uses, coupon claims) per confirm to send."""
         accepted, refused = [], []
+        prefix = f"{plan.minute}-"
         for k, pr in enumerate(plan.priced):
             rows = plan.accepted[k]
             sends = np.zeros(len(rows), dtype=np.bool_)
             sends[pr.owner[pr.j >= 0]] = True
             sel = np.nonzero(rows & (sends | pr.claim))[0]
             if len(sel):
-                baskets = pr.idx[sel].tolist()
-                accepted += [(f"{plan.minute}-{basket}", *uses) for basket, uses in zip(baskets, self._uses_of(pr, sel))]
+                ids = [prefix + str(basket) for basket in pr.idx[sel].tolist()]
+                accepted += [(txn, uses, claims) for txn, (uses, claims) in zip(ids, self._uses_of(pr, sel))]
         for k, row, attempt, _ in plan.refused:
             pr = plan.priced[k]
             uses = self._uses_of(pr, np.array([row]))[0]
-            refused.append((f"{plan.minute}-{int(pr.idx[row])}-r{attempt}", *uses))
+            refused.append((f"{prefix}{int(pr.idx[row])}-r{attempt}", *uses))
         return accepted, refused
 
     async def _send(self, confirms: list, minute: int, expect_confirmed: bool) -> None:
@@ -256,11 +260,22 @@ async def replay_day(scenario: Scenario, rules: Rules, coupon_types: list[dict],
         if on_slice:
             on_slice(done, len(starts), replay.day)
 
+    drawn_send, drawn = trio.open_memory_channel[tuple[int, BasketBatch]](DRAWS_AHEAD)
+
+    async def draw_ahead() -> None:
+        # in a worker thread (numpy lets go of the GIL), off the planner's path: slice k + 1 is
+        # drawn while slice k is priced and judged
+        async with drawn_send:
+            for minute, count in zip(starts.tolist(), counts.tolist()):
+                b = await trio.to_thread.run_sync(replay.planner.draw, minute, count, rng)
+                await drawn_send.send((minute, b))
+
     async with trio.open_nursery() as nursery:
         nursery.start_soon(replay.confirm_all, receive, slice_done)
-        async with send:
-            for minute, count in zip(starts.tolist(), counts.tolist()):
-                plan = await replay.planner.plan(minute, count, rng)
+        nursery.start_soon(draw_ahead)
+        async with send, drawn:
+            async for minute, b in drawn:
+                plan = await replay.planner.plan(minute, b)
                 replay.book(plan)
                 replay.close_slice(minute)
                 await send.send(plan)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from rich.progress import (
 
 from actors.redis_server import start_redis_server
 from actors.store import open_store
+from bench.simulation.allocator import keep_freed_memory
 from bench.simulation.plan import compile_rules
 from bench.simulation.replay import replay_day
 from bench.simulation.report import write_report
@@ -118,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     # spin took CPU from the confirms and Redis (a quarter of the day: 36 -> 28 s of CPU). Read by
     # libgomp when numba first loads it, which is after this (the first parallel call).
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    keep_freed_memory()  # the slices' large arrays reused, not faulted in again (bench.simulation.allocator)
+    # the modules' ~150k objects out of the collector's way: the day makes millions of short-lived
+    # ones (confirms, replies), and each full collection walked them all (a confirm's build cost x 2)
+    gc.freeze()
     parser = argparse.ArgumentParser(prog="dre simulate", description="replay a simulated peak day")
     parser.add_argument("scenario", help="scenario JSON file (see docs/simulation.md)")
     parser.add_argument("--out", default="simulation-report", help="report folder (index.html, summary.json, PNGs)")

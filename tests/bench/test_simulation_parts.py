@@ -1,6 +1,11 @@
 """Building blocks of the peak-day simulation: arrivals, baskets, report files."""
+import subprocess
+import sys
+
 import numpy as np
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.simulation.arrivals import rate_profile, slice_counts
 from bench.simulation.baskets import draw_baskets
@@ -44,6 +49,58 @@ def test_baskets_are_well_formed():
     assert all(line_gross(int(p), int(m)) == int(g) for p, m, g in zip(b.unit_price, b.milli, b.gross))
     assert set(np.unique(b.coupon)) == {-1, 0, 1}
     assert ((b.minute >= 600) & (b.minute < 601)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(articles=st.integers(1, 3000), popularity=st.floats(0, 3), seed=st.integers(0, 2**32 - 1))
+def test_popularity_draw_is_the_binary_search_of_the_cdf(articles, popularity, seed):
+    # the guide table must find exactly what min(searchsorted(cdf, u), n - 1) finds, ties included:
+    # the drawn baskets (and so every figure of a day's report) depend on it
+    cat = make_catalogue(scenario(catalogue={"articles": articles, "popularity": popularity}).catalogue, seed)
+    u = np.random.default_rng(seed).random(2000)
+    u = np.concatenate([u, cat.cdf, np.nextafter(cat.cdf, 0), np.arange(64) / 64, [np.nextafter(1.0, 0)]])
+    u = u[u < 1]
+    expected = np.minimum(np.searchsorted(cat.cdf, u), articles - 1)
+    got = cat.draw(_Fixed(u), len(u))
+    assert got.tolist() == expected.tolist()
+
+
+class _Fixed:
+    """A Generator stand-in whose random() gives the values chosen."""
+
+    def __init__(self, u: np.ndarray) -> None:
+        self.u = u
+
+    def random(self, n: int) -> np.ndarray:
+        assert n == len(self.u)
+        return self.u
+
+
+FAULTS_AFTER_REUSE = """
+import resource, sys
+import numpy as np
+from bench.simulation.allocator import keep_freed_memory
+if sys.argv[1] == 'keep':
+    assert keep_freed_memory()
+def slice_():  # a slice's worth of large arrays, alive together, then freed
+    arrays = [np.ones((3 << 20) // 8 + i * 1000) for i in range(6)]
+    return sum(float(a[-1]) for a in arrays)
+slice_()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    slice_()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_freed_memory_is_reused_not_faulted_in_again():
+    # in a process of its own: the allocator setting is process-wide
+    def faults(mode: str) -> int:
+        out = subprocess.run([sys.executable, "-c", FAULTS_AFTER_REUSE, mode], capture_output=True, text=True, check=True)
+        return int(out.stdout)
+    default, kept = faults("default"), faults("keep")
+    assert default > 20 * 700  # glibc as it is: every round's ~18 MB faulted in again
+    assert kept < 700  # kept: the first round's memory reused
 
 
 def test_report_files(tmp_path):
