@@ -66,7 +66,8 @@ def mul_div_half_up(num: int, den: int, dq: int) -> int:
 
 @jit
 def floor_mul_div(x: int, y: int, d: int) -> int:
-    """``floor(x * y / d)`` for ``x >= 0, d > 0`` without forming ``x * y`` (loyalty multipliers)."""
+    """``floor(x * y / d)`` for ``x >= 0, d > 0`` without forming ``x * y`` (loyalty multipliers);
+    the result itself must fit in int64."""
     q = x // d
     r = x - q * d
     return q * y + (r * y) // d

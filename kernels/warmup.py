@@ -101,6 +101,27 @@ def cache_filled() -> bool:
         return False
 
 
+def forget_stale_cache() -> int:
+    """Delete numba's cached kernels when they were filled from other sources (an upgrade, an edit).
+    numba checks only the file that defines a kernel, so a cached kernel would keep the callees,
+    inlined from other files, it was compiled with: stale code that still loads. Returns how many
+    files went; none when no stamp is there (nothing known about them) or the stamp matches."""
+    try:
+        stamp = (cache_dir() / STAMP_NAME).read_text()
+    except OSError:
+        return 0
+    if stamp == fingerprint():
+        return 0
+    gone = 0
+    for f in [*cache_dir().glob("*.nbi"), *cache_dir().glob("*.nbc")]:
+        try:
+            f.unlink()
+            gone += 1
+        except OSError:
+            pass
+    return gone
+
+
 def warmup_once(batch: bool = False) -> None:
     """:func:`warmup` holding an exclusive lock next to the cache, so that concurrent processes do
     not compile the same kernels side by side on a small machine: the first compiles and fills the
@@ -113,6 +134,7 @@ def warmup_once(batch: bool = False) -> None:
         return
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        forget_stale_cache()
         warmup(batch)
         try:
             (cache_dir() / STAMP_NAME).write_text(fingerprint())
