@@ -61,7 +61,7 @@ from actors.store_ops.articles import Articles
 from actors.store_ops.audit import AuditLog
 from actors.store_ops.budgets import Budgets
 from actors.store_ops.coupon_types import CouponTypes
-from actors.store_ops.coupons import CouponCodes
+from actors.store_ops.coupons import CodeTypes, CouponCodes
 from actors.store_ops.idempotency import IdempotencyKeys
 from actors.store_ops.imports import ArticleImports
 from actors.store_ops.jobs import JobQueue
@@ -97,9 +97,10 @@ class Store:
     def __init__(self, core: StoreCore) -> None:
         self.core = core
         self.faults = BackgroundFaults()  # background actors' failures (heartbeat)
-        self.transactions = Transactions(core)
+        code_types = CodeTypes(core)  # one cache of codes' types for every part that names a code
+        self.transactions = Transactions(core, code_types)
         self.coupon_types = CouponTypes(core)
-        self.coupons = CouponCodes(core, self.coupon_types)
+        self.coupons = CouponCodes(core, self.coupon_types, code_types)
         self.budgets = Budgets(core)
         self.loyalty = LoyaltyPoints(core)
         self.idempotency = IdempotencyKeys(core)

@@ -129,10 +129,10 @@ class CodeTypes:
 class CouponCodes(StorePart):
     """``store.coupons``: coupon codes, their reservations, and the codes of a customer."""
 
-    def __init__(self, core: CallsStore, types: CouponTypes) -> None:
+    def __init__(self, core: CallsStore, types: CouponTypes, code_types: CodeTypes) -> None:
         super().__init__(core)
         self._types = types  # a code is created from its type's fields
-        self._code_types = CodeTypes(core)
+        self._code_types = code_types
 
     # -- codes ------------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ import trio
 
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
 from actors.store_ops.confirmed import read_confirmed
-from actors.store_ops.coupons import code_keys, type_of
+from actors.store_ops.coupons import CodeTypes, code_keys
 from actors.store_ops.jobs import HELD_TTL_S, JobQueue, enqueuing
 from dre.errors import DREError
 from dre.returns import SaleState
@@ -77,9 +77,10 @@ def _txn_keys(tenant: str, txn_id: str) -> list[str]:
 class Transactions(StorePart):
     """``store.transactions``: a transaction's counter, its priced iterations, its confirm."""
 
-    def __init__(self, core) -> None:  # noqa: ANN001 - the store core (StorePart)
+    def __init__(self, core, code_types: CodeTypes) -> None:  # noqa: ANN001 - the store core (StorePart)
         super().__init__(core)
         self._jobs = JobQueue(core)  # a confirm queues its job
+        self._code_types = code_types  # a packed commit names each code with its type
 
     async def next_counter(
         self, tenant: str, txn_id: str, iteration: str | bytes, ttl_s: float = TXN_TTL_S,
@@ -295,14 +296,23 @@ class Transactions(StorePart):
         for (promotion_id, *_), b in budget_at.items():
             shared += [keys.budget(tenant, promotion_id), keys.budget_customers(tenant, promotion_id)]
         code_args: list[object] = []
-        for code in code_at:  # a code's type never changes: read before the script, checked by it
-            type_id = await type_of(self._core, tenant, code)
+        for code in code_at:  # a code's type never changes: known or read before the script, checked by it
+            type_id = await self._code_types.of(tenant, code)
             shared += code_keys(tenant, code, type_id)
             code_args += [code, type_id]
         args = ["packed", now_ms(), ms(ttl_s), "{}", ms(RETURN_WINDOW_S), len(budget_at), len(code_at),
                 len(confirms), *budget_args, *code_args, *items]
         # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
-        return await self._core.call_script(self._core.scripts.confirm, shared + own, args, durable=True)
+        replies = await self._core.call_script(self._core.scripts.confirm, shared + own, args, durable=True)
+        self._forget_invalid(tenant, replies)
+        return replies
+
+    def _forget_invalid(self, tenant: str, replies: Sequence[list]) -> None:
+        """A code the script found missing or of another type than the one passed is read again
+        next time (the type cache's premise broke: a flushed store)."""
+        for reply in replies:
+            if reply[0] == "COUPON_UNAVAILABLE" and reply[2] == "INVALID":
+                self._code_types.forget(tenant, reply[1])
 
     async def _commit(self, tenant: str, txn_id: str, counter: int, customer_id: str | None,
                       promotions: Sequence[BudgetUse], coupons: Sequence[CouponClaim], answer: str,
@@ -329,8 +339,8 @@ class Transactions(StorePart):
         for p in promotions:
             k += [keys.budget(tenant, p.promotion_id), keys.budget_customers(tenant, p.promotion_id)]
             args += list(p)
-        for c in coupons:  # a code's type never changes: read before the script, checked by it
-            type_id = await type_of(self._core, tenant, c.code)
+        for c in coupons:  # a code's type never changes: known or read before the script, checked by it
+            type_id = await self._code_types.of(tenant, c.code)
             k += code_keys(tenant, c.code, type_id)
             args += [c.code, c.reservation_id, type_id]
         k += [keys.budget_remaining(tenant), keys.txn_sale(tenant, txn_id)]
@@ -343,7 +353,9 @@ class Transactions(StorePart):
         k.append(none)
         # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
         # batched: the confirms of this tenant waiting in the store actor's round commit in one call
-        return await self._core.call_batched(self._core.scripts.confirm, k, args, durable=True)
+        reply = await self._core.call_batched(self._core.scripts.confirm, k, args, durable=True)
+        self._forget_invalid(tenant, [reply])
+        return reply
 
     async def _settle(self, tenant: str, txn_id: str, counter: int, reply: list, ttl_s: float) -> None:
         """txn_settle.lua: let go of the seal and record what the commit's ``reply`` means for the

@@ -92,6 +92,7 @@ async def test_a_refused_transaction_in_the_middle_of_a_batch_writes_nothing_and
             await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SUMMER", max_redemptions=10)
             await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W")
             (code,) = await store.coupons.generate(tenant, "W", 1)
+            await store.coupons.validate(tenant, "SUMMER")  # as an evaluate: both codes' types known
             await issue(store, tenant, ["A", "B", "C", "D"])
             shared = BudgetUse("P1", 100)
             tight = BudgetUse("P2", 500, amount_limit_cents=400)  # B's second budget cannot take it

@@ -72,3 +72,22 @@ async def test_packed_batch_gives_the_verdicts_and_state_of_one_at_a_time(store)
 async def test_packed_batch_refuses_what_a_lone_unsealed_confirm_cannot_be(store, bad):
     with pytest.raises(ValueError):
         await store.transactions.commit_unsealed_batch("t", [bad], ttl_s=60)
+
+
+@pytest.mark.parametrize("packed", [True, False])
+async def test_a_codes_type_is_read_once_and_again_after_the_store_lost_the_code(store, packed):
+    # A code's type is remembered (no read before each commit); a store that lost the code and
+    # made it again of another type refuses one commit as INVALID, after which the type is re-read.
+    async def commit(txn):
+        if packed:
+            return (await store.transactions.commit_unsealed_batch("ct", [(txn, [], [CouponClaim("HOT")])], ttl_s=60))[0]
+        return await store.transactions.commit_unsealed("ct", txn, promotions=[], coupons=[CouponClaim("HOT")], ttl_s=60)
+
+    await setup(store, "ct")
+    assert (await commit("C1"))[0] == "CONFIRMED"
+    client = store.core.client
+    client.delete(*client.keys("dre:{ct}:*"))  # the store loses the tenant
+    await store.coupon_types.put("ct", "H2", kind="GENERIC", code="HOT", promotion_ids=["PC"])
+    assert (await commit("C2"))[:3] == ["COUPON_UNAVAILABLE", "HOT", "INVALID"]  # the remembered type
+    assert (await commit("C3"))[0] == "CONFIRMED"
+    assert int((await store.coupons.get("ct", "HOT"))["uses"]) == 1  # C3 only
