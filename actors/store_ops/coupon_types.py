@@ -6,12 +6,20 @@ import json
 from datetime import datetime, timezone
 from typing import Sequence
 
+import orjson
 import trio
 
 from actors.store_ops.base import StorePart
 from dre.store import keys
 from dre.store.records import NO_LIMIT, now_ms
 from dre.wire.coupon_type import CouponTypeIn
+
+
+def _epoch_ms(t: datetime | None) -> int | None:
+    """Epoch ms of a wire time; a time without offset is UTC (as for promotions)."""
+    if t is None:
+        return None
+    return int((t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp() * 1000)
 
 
 def _ms_or_blank(v: int | None) -> int | str:
@@ -89,6 +97,19 @@ class CouponTypes(StorePart):
         ]
         s = self._core.scripts.coupon_type_put
         return await self._core.call_script(s, k, args, lambda r: bool(int(r)))
+
+    async def put_validated(self, tenant: str, ct: CouponTypeIn, *, create_only: bool) -> bool:
+        """:meth:`put` of a validated admin type (the admin API's, the start-up seeding's and a
+        local instance's sync's one path), its normalised JSON kept as the document. True if new.
+        Raises DREError 409 ALREADY_EXISTS (create_only) or COUPON_CODE_TAKEN."""
+        return await self.put(
+            tenant, ct.id, kind=ct.type, status=ct.status, prefix=ct.prefix, code_length=ct.codeLength,
+            max_redemptions=ct.maxRedemptions or NO_LIMIT,
+            max_redemptions_per_customer=ct.maxRedemptionsPerCustomer or NO_LIMIT,
+            valid_from_ms=_epoch_ms(ct.validFrom), valid_to_ms=_epoch_ms(ct.validTo),
+            promotion_ids=ct.promotionIds, code=ct.code or "", stackable=ct.isStackable,
+            document=orjson.dumps(ct.model_dump(mode="json", exclude_none=True)).decode(),
+            create_only=create_only)
 
     async def get(self, tenant: str, type_id: str) -> dict[str, str] | None:
         """The stored fields of a coupon type (``json`` holds the admin document), or None."""

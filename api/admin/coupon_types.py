@@ -12,44 +12,19 @@ would silently change meaning (delete the type and create a new one instead).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import orjson
 
-from actors.store import Store
 from api.admin.common import reload_now
 from api.services import Services
 from dre.errors import Issue, invalid, not_found
-from dre.store.records import NO_LIMIT
 from dre.wire.coupon_type import CouponTypeIn
 
 MAX_GENERATE = 10_000  # codes per generate call (one store script; a bigger batch: call again)
 
 
-def _ms(t: datetime | None) -> int | None:
-    """Epoch ms of a wire time; a time without offset is UTC (as for promotions)."""
-    if t is None:
-        return None
-    return int((t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp() * 1000)
-
-
 def document(ct: CouponTypeIn) -> dict:
     """The normalised admin JSON of a validated coupon type."""
     return ct.model_dump(mode="json", exclude_none=True)
-
-
-async def store_coupon_type(store: Store, tenant: str, ct: CouponTypeIn, *, create_only: bool) -> bool:
-    """Write a validated type (the service's and the start-up seeding's one path). True if new.
-
-    Raises DREError 409 ALREADY_EXISTS (create_only) or COUPON_CODE_TAKEN.
-    """
-    return await store.coupon_types.put(
-        tenant, ct.id, kind=ct.type, status=ct.status, prefix=ct.prefix, code_length=ct.codeLength,
-        max_redemptions=ct.maxRedemptions or NO_LIMIT,
-        max_redemptions_per_customer=ct.maxRedemptionsPerCustomer or NO_LIMIT,
-        valid_from_ms=_ms(ct.validFrom), valid_to_ms=_ms(ct.validTo), promotion_ids=ct.promotionIds,
-        code=ct.code or "", stackable=ct.isStackable, document=orjson.dumps(document(ct)).decode(),
-        create_only=create_only)
 
 
 async def list_coupon_types(services: Services, tenant: str) -> dict:
@@ -68,7 +43,7 @@ async def get_coupon_type(services: Services, tenant: str, type_id: str) -> dict
 async def create_coupon_type(services: Services, tenant: str, ct: CouponTypeIn) -> tuple[dict, int]:
     """(document, promotions version). Raises DREError 409 ALREADY_EXISTS or COUPON_CODE_TAKEN."""
     store = services.store
-    await store_coupon_type(store, tenant, ct, create_only=True)
+    await store.coupon_types.put_validated(tenant, ct, create_only=True)
     version = await store.promotions.version(tenant)
     await reload_now(services, tenant)
     return document(ct), version
@@ -89,7 +64,7 @@ async def put_coupon_type(services: Services, tenant: str, type_id: str,
         if (old.get("code") or None) != ct.code:
             raise invalid("the shared code of a GENERIC coupon type cannot change",
                           [Issue("code", f"must stay {old.get('code')!r}")])
-    created = await store_coupon_type(store, tenant, ct, create_only=False)
+    created = await store.coupon_types.put_validated(tenant, ct, create_only=False)
     version = await store.promotions.version(tenant)
     await reload_now(services, tenant)
     return document(ct), version, created
@@ -102,7 +77,7 @@ async def set_status(services: Services, tenant: str, type_id: str, status: str)
     current = await get_coupon_type(services, tenant, type_id)
     ct = CouponTypeIn.model_validate({**current, "status": status})
     store = services.store
-    await store_coupon_type(store, tenant, ct, create_only=False)
+    await store.coupon_types.put_validated(tenant, ct, create_only=False)
     version = await store.promotions.version(tenant)
     await reload_now(services, tenant)
     return document(ct), version

@@ -13,8 +13,7 @@ from api.admin.common import reload_now
 from api.services import Services
 from dre.errors import DREError, Issue, invalid, not_found
 from dre.money import to_major
-from dre.promotion import Promotion, from_wire, parse_promotion
-from dre.store.records import NO_LIMIT
+from dre.promotion import Promotion, budget_limits, from_wire, parse_promotion
 from dre.wire.promotion import PromotionIn
 
 STATUSES = ("ACTIVE", "INACTIVE")
@@ -86,14 +85,6 @@ async def set_status(services: Services, tenant: str, promotion_id: str, status:
     version = await services.store.promotions.put(tenant, promo.id, _document(promo).decode(), budget_limits(promo))
     await reload_now(services, tenant)
     return promo.raw, version
-
-
-def budget_limits(promo: Promotion) -> tuple[int, int]:
-    """(amount limit in cents, redemption limit) of a promotion's budget; NO_LIMIT where unset."""
-    b = promo.budget
-    if b is None:
-        return NO_LIMIT, NO_LIMIT
-    return (NO_LIMIT if b.amount is None else b.amount), (NO_LIMIT if b.redemptions is None else b.redemptions)
 
 
 def _limit(limit: int | None, consumed: int, leased: int | None, money: bool) -> dict:

@@ -14,7 +14,6 @@ import pydantic
 from actors.engine import build_promotion_set
 from actors.reloader import LOCAL_FILE_VERSION
 from actors.store import Store
-from api.admin.coupon_types import store_coupon_type
 from api.services import Services
 from dre.errors import DREError
 from dre.promotion import Promotion, coupon_gates
@@ -51,7 +50,7 @@ async def seed_from_file(store: Store, tenant: str, documents: dict[str, str], t
     if written:
         for ct in types:
             try:
-                await store_coupon_type(store, tenant, ct, create_only=True)
+                await store.coupon_types.put_validated(tenant, ct, create_only=True)
             except DREError as exc:  # a type made through the admin API already: it wins
                 log.warning("coupon type from the file not written", extra={"type": ct.id, "error": exc.message})
     return written

@@ -30,11 +30,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from actors.sync import LATE, ForwardedTransactions, Leases
-from api.admin.promotions import budget_limits
 from actors.sync.conflicts import TAKEN
 from api.confirm.commit import confirm as confirm_iteration
 from api.confirm.commit import settle
 from api.services import Services
+from dre.promotion import budget_limits
 from dre.errors import DREError, Issue, conflict, invalid
 from dre.money import to_major
 from dre.store import keys

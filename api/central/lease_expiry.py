@@ -17,8 +17,8 @@ import trio
 
 from actors.kit import ScopedActor
 from actors.sync import Leases
-from api.admin.promotions import budget_limits
 from api.services import Services
+from dre.promotion import budget_limits
 from dre.errors import DREError
 from dre.store.records import NO_LIMIT, now_ms
 

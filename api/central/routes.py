@@ -12,7 +12,6 @@ from api.central.accept import accept
 from api.central.batch import accept_batch
 from api.central.feed import feed_page, page_size
 from api.central.lease_expiry import reclaim_expired
-from api.admin.promotions import budget_limits
 from api.central.schemas import (
     ConflictList, ForwardedResults, ForwardedTransaction, ForwardedTransactions, ForwardedVerdict, LeaseList,
     LeaseReturnResults, LeaseReturns, SyncFeed,
@@ -23,6 +22,7 @@ from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
 from api.services import current_services
 from dre.money import to_major
+from dre.promotion import budget_limits
 from dre.store.records import NO_LIMIT
 
 bp = Blueprint("central_sync", __name__)

@@ -24,11 +24,9 @@ import trio
 
 from actors.kit import ScopedActor
 from actors.sync import CentralLink, CentralRefused, LeaseReturns, SyncState
-from api.admin.coupon_types import store_coupon_type
-from api.admin.promotions import budget_limits
 from actors.store import Store
 from dre.errors import DREError
-from dre.promotion import parse_promotion
+from dre.promotion import budget_limits, parse_promotion
 from dre.store.records import now_ms
 from dre.wire.coupon_type import CouponTypeIn
 
@@ -85,7 +83,7 @@ async def apply_rules(store: Store, tenant: str, promotions: list[dict], coupon_
         tenant, {d["id"]: orjson.dumps(d).decode() for d in promotions})
     wanted_types = {t["id"]: t for t in coupon_types}
     for t in coupon_types:
-        await store_coupon_type(store, tenant, CouponTypeIn.model_validate(t), create_only=False)
+        await store.coupon_types.put_validated(tenant, CouponTypeIn.model_validate(t), create_only=False)
     for t in await store.coupon_types.all(tenant):
         if t.get("id") and t["id"] not in wanted_types:
             await store.coupon_types.delete(tenant, t["id"])

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dre.store.records import NO_LIMIT
+
 # Calculator kinds: how an action turns a base amount into a discount.
 PCT = 0  # percent off (value: hundredths of a percent)
 AMT = 1  # amount off (value: cents)
@@ -183,3 +185,12 @@ def per_customer_limits(promotions: Iterable[Promotion]) -> tuple[tuple[str, int
     by id: what evaluate reads the customer's use of, once per basket."""
     return tuple((p.id, p.budget.per_customer) for p in sorted(promotions, key=lambda p: p.id)
                  if p.budget is not None and p.budget.per_customer is not None)
+
+
+def budget_limits(promo: Promotion) -> tuple[int, int]:
+    """(amount limit in cents, redemption limit) of a promotion's budget; NO_LIMIT where unset
+    (the form the store's budget scripts take)."""
+    b = promo.budget
+    if b is None:
+        return NO_LIMIT, NO_LIMIT
+    return (NO_LIMIT if b.amount is None else b.amount), (NO_LIMIT if b.redemptions is None else b.redemptions)

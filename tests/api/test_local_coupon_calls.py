@@ -18,7 +18,6 @@ import trio
 from actors.sync import CouponOutbox, Outbox, SyncState
 from actors.sync.coupon_calls import idempotency_key
 from actors.sync.forwarder import Forwarder
-from api.admin.coupon_types import store_coupon_type
 from api.app import create_app
 from api.worker import open_services
 from dre.errors import DREError
@@ -71,7 +70,7 @@ async def both(redis_url):
             serving(central) as central_http, serving(local) as local_http:
         r = await central_http.post("/admin/coupon-types", data=orjson.dumps(ACC), headers=JSON_ADMIN_AUTH)
         assert r.status_code == 201, await r.get_data()
-        await store_coupon_type(local.store, TENANT, CouponTypeIn.model_validate(ACC), create_only=False)
+        await local.store.coupon_types.put_validated(TENANT, CouponTypeIn.model_validate(ACC), create_only=False)
         yield local, local_http, central, central_http
 
 

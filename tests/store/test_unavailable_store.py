@@ -10,6 +10,7 @@ from actors.store import NO_STORE, Store, UnavailableStore
 from actors.store_ops.imports import ChunkOutcome
 from dre.errors import DREError
 from dre.store.records import BudgetUse, CouponClaim
+from dre.wire.coupon_type import CouponTypeIn
 
 T = "acme"
 # one call per public method of every part (the test below checks none is missing)
@@ -44,6 +45,7 @@ CALLS = {
     },
     "coupon_types": {
         "put": lambda p: p.put(T, "W", kind="INDIVIDUAL"),
+        "put_validated": lambda p: p.put_validated(T, CouponTypeIn(id="W", type="INDIVIDUAL"), create_only=False),
         "get": lambda p: p.get(T, "W"),
         "all": lambda p: p.all(T),
         "delete": lambda p: p.delete(T, "W"),
