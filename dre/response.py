@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 import orjson
 
 from dre.basket import Basket
-from dre.money import MINOR_PER_MAJOR, milli_to_number, to_major
+from dre.money import MILLI, MINOR_PER_MAJOR, milli_to_number, to_major
 from dre.pricing.result import Missed, Result
 from dre.promotion.model import Promotion
 
@@ -66,34 +66,38 @@ def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promo
         missed: promotions left out for this customer (dre.evaluate.withheld), in that order.
     """
     # Every evaluate shapes every line and discount: one pass, labels looked up once per promotion,
-    # amounts divided inline (to_major: minor / MINOR_PER_MAJOR).
+    # amounts divided inline (to_major: minor / MINOR_PER_MAJOR, milli_to_number), the loop's
+    # names bound locally (~60 discounts and 30 lines per heavy basket).
     items = []
     gross = discount = 0
     by_promo: dict[str, int] = {}
     labels: dict[str, tuple[str, str]] = {}
+    minor, milli_unit = MINOR_PER_MAJOR, MILLI
+    promo_sum, label_of = by_promo.get, labels.get
     for line, discounts in zip(basket.lines, result.lines):
         line_disc = 0
         shaped = []
         for d in discounts:
             pid, amount = d.promotion_id, d.amount
             line_disc += amount
-            by_promo[pid] = by_promo.get(pid, 0) + amount
-            label = labels.get(pid)
+            by_promo[pid] = promo_sum(pid, 0) + amount
+            label = label_of(pid)
             if label is None:
                 p = promotions[pid]
                 label = labels[pid] = (p.name, p.type)
             shaped.append({"promotionId": pid, "promotionName": label[0], "promotionType": label[1],
-                           "amount": amount / MINOR_PER_MAJOR, "couponCode": d.coupon_code})
-        gross += line.gross
+                           "amount": amount / minor, "couponCode": d.coupon_code})
+        lg, milli = line.gross, line.milli
+        gross += lg
         discount += line_disc
         items.append({
             "lineReference": line.ref,
             "articleNumber": line.article,
-            "quantity": milli_to_number(line.milli),
-            "unitPrice": line.unit_price / MINOR_PER_MAJOR,
-            "lineGross": line.gross / MINOR_PER_MAJOR,
-            "lineDiscount": line_disc / MINOR_PER_MAJOR,
-            "lineNet": (line.gross - line_disc) / MINOR_PER_MAJOR,
+            "quantity": milli // milli_unit if milli % milli_unit == 0 else milli / milli_unit,
+            "unitPrice": line.unit_price / minor,
+            "lineGross": lg / minor,
+            "lineDiscount": line_disc / minor,
+            "lineNet": (lg - line_disc) / minor,
             "discounts": shaped,
         })
     return {

@@ -41,6 +41,7 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     """
     rows, totals = [], {}
     sale_lines = []
+    total_of = totals.get
     for ln, discounts in zip(basket.lines, result.lines):  # every evaluate records its sale: one pass
         if ln.milli <= 0:
             continue
@@ -49,7 +50,7 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
         for d in discounts:
             pid, amount = d.promotion_id, d.amount
             got[pid] = got.get(pid, 0) + amount
-            totals[pid] = totals.get(pid, 0) + amount
+            totals[pid] = total_of(pid, 0) + amount
         rows.append([ln.ref, ln.milli, ln.gross, got])
     if not sale_lines:
         return None
