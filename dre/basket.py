@@ -101,10 +101,7 @@ def basket_from_request(req: EvaluateRequest | evaluate_fast.EvaluateRequest, no
         group = it.articleGroupId or (groups.get(it.articleNumber, "") if groups else "")
         orig_txn = it.originalTransactionId
         link = (orig_txn, it.originalLineId) if orig_txn and it.originalLineId else None
-        ln = _new(Line)  # as _line(...), inline: one call less per line
-        _set(ln, "__dict__", {"ref": it.lineReference, "article": it.articleNumber, "group": group, "milli": milli,
-                              "unit_price": price, "gross": gross, "ean": it.ean, "original": link})
-        lines.append(ln)
+        lines.append(_line(it.lineReference, it.articleNumber, group, milli, price, gross, it.ean, link))
     if total > MAX_BASKET_GROSS:
         raise invalid("basket too large", [Issue("request.items", "sum of line amounts exceeds 10,000,000.00")])
     h = req.header
