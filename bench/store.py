@@ -21,6 +21,8 @@ taken against that round's own ceiling, and the median of those shares is printe
   bound;
 * script µs: Redis's own time per EVALSHA (``INFO commandstats`` usec_per_call);
 * requests per op and requests per pipeline;
+* ``--max-batch N``: the store actor's requests per pipeline at most (the service's MAX_BATCH by
+  default): smaller pipelines let Redis and the client work at once where each has a core;
 * with ``--by-script``, one more round: Redis's time per script of each operation (a confirm runs
   three; ``bench.store_scripts``).
 
@@ -146,12 +148,13 @@ async def measure(store, probe: list[redis.Redis], n: int, tasks: int, op) -> Fi
                   (store.core.requests - requests) / max(1, store.core.batches - batches))
 
 
-async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None,
-                    by_script: bool = False, max_batch: int = MAX_BATCH) -> dict[str, Figure] | dict[str, list[ScriptTime]]:
+async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None, by_script: bool = False,
+                    max_batch: int = MAX_BATCH) -> dict[str, Figure] | dict[str, list[ScriptTime]]:
     """One round of the three operations on fresh keys (``tag`` keeps rounds and processes apart).
 
     ``barrier`` (a multiprocessing.Barrier): wait for the other processes before each operation.
     ``by_script``: Redis's time per script of each operation instead (bench.store_scripts).
+    ``max_batch``: the store actor's requests per pipeline at most (``--max-batch``).
     """
     probe = [redis.Redis.from_url(u) for u in master_urls(url)]
     async with open_store(url, pool_size=pool, max_batch=max_batch) as store:
