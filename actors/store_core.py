@@ -283,12 +283,14 @@ class StoreCore:
         """
         return await self._submit(_Request(self._script_command(script, keys, args, journal_as, durable), None), parse)
 
-    async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | Enqueue) -> list[Any]:
+    async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | tuple[str, ...] | Enqueue
+                         ) -> list[Any]:
         """Several commands that do not depend on each other's replies, as ONE request: they go
         in the same pipeline, in this order (on a cluster each to its own master, so they may
         run in any order there), and the caller is woken once. Each is a script call
-        ``(script, keys, args)`` (journaled within an operation, as :meth:`call_script`) or an
-        ``enqueue`` function (as :meth:`call`).
+        ``(script, keys, args)`` (journaled within an operation, as :meth:`call_script`), a plain
+        command ``(name, *args)`` whose raw reply is its answer (as a script's), or an ``enqueue``
+        function (as :meth:`call`).
 
         Returns one reply per command, in order: the shaped reply, or the exception a lone call
         would have raised (a script's mapped DREError, a 503), so the caller decides what each
@@ -298,7 +300,7 @@ class StoreCore:
         subs = []
         for c in commands:
             if isinstance(c, tuple):
-                subs.append(_Request(self._script_command(*c), None))
+                subs.append(_Request(c if isinstance(c[0], str) else self._script_command(*c), None))
             else:
                 c(self._builder)
                 args, options = self._builder.command_stack.pop()

@@ -21,6 +21,8 @@ taken against that round's own ceiling, and the median of those shares is printe
   bound;
 * script µs: Redis's own time per EVALSHA (``INFO commandstats`` usec_per_call);
 * requests per op and requests per pipeline;
+* ``--max-batch N``: the store actor's requests per pipeline at most (the service's MAX_BATCH by
+  default): smaller pipelines let Redis and the client work at once where each has a core;
 * with ``--by-script``, one more round: Redis's time per script of each operation (a confirm runs
   three; ``bench.store_scripts``).
 
@@ -58,6 +60,7 @@ from redis.crc import key_slot
 from actors.redis_cluster_server import start_redis_cluster
 from actors.redis_server import start_redis_server
 from actors.store import open_store
+from actors.store_core import MAX_BATCH
 from api.serve import settle_heap
 from bench.store_scripts import ScriptTime, script_names, split
 from dre.store.records import BudgetUse
@@ -145,15 +148,16 @@ async def measure(store, probe: list[redis.Redis], n: int, tasks: int, op) -> Fi
                   (store.core.requests - requests) / max(1, store.core.batches - batches))
 
 
-async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None,
-                    by_script: bool = False) -> dict[str, Figure] | dict[str, list[ScriptTime]]:
+async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None, by_script: bool = False,
+                    max_batch: int = MAX_BATCH) -> dict[str, Figure] | dict[str, list[ScriptTime]]:
     """One round of the three operations on fresh keys (``tag`` keeps rounds and processes apart).
 
     ``barrier`` (a multiprocessing.Barrier): wait for the other processes before each operation.
     ``by_script``: Redis's time per script of each operation instead (bench.store_scripts).
+    ``max_batch``: the store actor's requests per pipeline at most (``--max-batch``).
     """
     probe = [redis.Redis.from_url(u) for u in master_urls(url)]
-    async with open_store(url, pool_size=pool) as store:
+    async with open_store(url, pool_size=pool, max_batch=max_batch) as store:
         await store.coupon_types.put(TENANT, "B", kind="INDIVIDUAL", prefix="B", code_length=12)
         codes: list[str] = []  # made by this store: their type is known, as after a validate
         for start in range(0, n, CODE_CHUNK):
@@ -334,7 +338,7 @@ def rounds(url: str, a: argparse.Namespace) -> list[Round]:
     out = []
     for r in range(a.repeat):
         calls = evalsha_calls(nodes)
-        figures = trio.run(actor_run, url, a.n, a.tasks, a.pool, f"r{r}")
+        figures = trio.run(actor_run, url, a.n, a.tasks, a.pool, f"r{r}", None, False, a.max_batch)
         spread = [after - before for after, before in zip(evalsha_calls(nodes), calls)]
         out.append(Round(figures, ceiling(url, max(a.n, 2_000), f"r{r}"), spread))
     return out
@@ -393,6 +397,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--tasks", type=int, default=500)
     ap.add_argument("--pool", type=int, default=4)
+    ap.add_argument("--max-batch", type=int, default=MAX_BATCH, help="requests per pipeline at most "
+                    "(the store actor's max_batch)")
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the medians are reported")
     ap.add_argument("--procs", type=int, default=2, help="processes for the scale-out line (0: skip)")
     ap.add_argument("--by-script", action="store_true", help="one more round: Redis's time per script of "

@@ -39,8 +39,8 @@ class CallsStore(Protocol):
         durable: bool = False,
     ) -> T: ...
 
-    async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | Callable[[Pipeline], Any]
-                         ) -> list[Any]: ...
+    async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | tuple[str, ...]
+                         | Callable[[Pipeline], Any]) -> list[Any]: ...
 
 
 class StorePart:

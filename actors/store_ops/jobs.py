@@ -29,12 +29,17 @@ ENQUEUE_HOLD_S = 0.1  # a job is queued just before its confirm commits: claimab
 IN_FLIGHT_S = 15.0  # a HELD job's confirm may still commit this long (transactions.SEAL_TTL_S)
 
 
-def enqueuing(tenant: str, job_id: str, now: int | None = None) -> Callable[[Pipeline], Any]:
+def enqueue_command(tenant: str, job_id: str, now: int | None = None) -> tuple:
     """The command of :meth:`JobQueue.enqueue` (ZADD NX; its reply: 1 = queued now, 0 = it was),
-    for a store call of its own or a confirm's ``call_group``."""
-    key = keys.job_bucket(tenant, job_id)
+    as a plain command for a confirm's ``call_group`` (no trip through redis-py's builder)."""
     at = (now if now is not None else now_ms()) + ms(ENQUEUE_HOLD_S)
-    return lambda p: p.zadd(key, {job_id: at}, nx=True)
+    return ("ZADD", keys.job_bucket(tenant, job_id), "NX", at, job_id)
+
+
+def enqueuing(tenant: str, job_id: str, now: int | None = None) -> Callable[[Pipeline], Any]:
+    """:func:`enqueue_command` for a store call of its own."""
+    command = enqueue_command(tenant, job_id, now)
+    return lambda p: p.execute_command(*command)
 
 
 class JobQueue(StorePart):

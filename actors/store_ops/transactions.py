@@ -35,7 +35,7 @@ import trio
 from actors.store_ops.base import DONE_MARKER_TTL_S, RETURN_WINDOW_S, TXN_TTL_S, StorePart, ms
 from actors.store_ops.confirmed import read_confirmed
 from actors.store_ops.coupons import CodeTypes, code_keys
-from actors.store_ops.jobs import HELD_TTL_S, JobQueue, enqueuing
+from actors.store_ops.jobs import HELD_TTL_S, JobQueue, enqueue_command
 from dre.errors import DREError
 from dre.returns import SaleState
 from dre.store import keys
@@ -67,11 +67,6 @@ def _counter(reply: int | list) -> int:
     if reply == 0:
         raise _Sealed
     return int(reply)
-
-
-def _txn_keys(tenant: str, txn_id: str) -> list[str]:
-    """counter, iterations, seal, answer copy, refused set: the transaction's slot."""
-    return list(keys.txn_slot_keys(tenant, txn_id))
 
 
 class Transactions(StorePart):
@@ -137,28 +132,28 @@ class Transactions(StorePart):
         return _confirmable(await self._seal(tenant, txn_id, counter, 0), txn_id, counter)
 
     async def _seal(self, tenant: str, txn_id: str, counter: int, ttl_ms: int,
-                    job: tuple[str, str, int] | None = None) -> list:
+                    job: tuple[str, str, int] | None = None, tk: Sequence[str] | None = None) -> list:
         """txn_seal.lua's verdict (sealing unless ``ttl_ms`` is 0, and then writing ``job`` -
         (id, payload, now) - HELD, and queueing it in the same round trip: see :meth:`confirm`).
         Its refusals of the counter (stale, never issued, expired, confirmed with this very
         counter) give way to an earlier confirm known only in the tenant's slot (confirm.lua
         judging): its answer copy is gone, the worker died before settling; that judge answers
-        the replay."""
-        counter_key, iterations, seal, answer, _ = _txn_keys(tenant, txn_id)
-        k = [counter_key, iterations, seal, answer, keys.txn_done(tenant, txn_id)]
+        the replay. ``tk``: keys.txn_confirm_keys of the call, if the caller has them."""
+        counter_key, iterations, seal, answer, _, job_key, done = tk or keys.txn_confirm_keys(tenant, txn_id, counter)
+        k = [counter_key, iterations, seal, answer, done]
         args: list[object] = [txn_id, counter, ttl_ms]
         if ttl_ms:
             assert job is not None
-            k.append(keys.job(tenant, job[0]))
+            k.append(job_key)
             args += [*job, ms(HELD_TTL_S)]
             reply, queued = await self._core.call_group((self._core.scripts.txn_seal, k, args),
-                                                        enqueuing(tenant, job[0], job[2]))
+                                                        enqueue_command(tenant, job[0], job[2]))
             if isinstance(reply, BaseException):  # not sealed (a 503): a retry may seal; the job
                 raise reply  # worker puts a queued entry off while one can (job_start.lua), then drops it
             if reply[0] != "CONFIRMABLE":
                 await self._unqueue(tenant, job[0], counter, reply, queued)
             elif isinstance(queued, BaseException):  # sealed, not queued: no commit without its job
-                await self._settle(tenant, txn_id, counter, ["", ""], TXN_TTL_S)
+                await self._settle(tenant, txn_id, counter, ["", ""], TXN_TTL_S, tk)
                 raise queued
         else:
             reply = await self._core.call_script(self._core.scripts.txn_seal, k, args)
@@ -233,7 +228,8 @@ class Transactions(StorePart):
         job_id = keys.job_id(txn_id, counter)
         t = now if now is not None else now_ms()
         # the job's createdAt and queue time are the store's clock, not ``now`` (the confirm's time)
-        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S), (job_id, job_payload, now_ms()))
+        tk = keys.txn_confirm_keys(tenant, txn_id, counter)  # the seal's and the settle's
+        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S), (job_id, job_payload, now_ms()), tk)
         if sealed[0] != "CONFIRMABLE":  # a replay, or refused: nothing to commit, nothing sealed
             found = _confirmable(sealed, txn_id, counter)
             return ConfirmResult(found.answer, True, (), job_id, {})
@@ -244,7 +240,7 @@ class Transactions(StorePart):
             reply = await self._commit(tenant, txn_id, counter, customer_id, promotions, coupons, answer,
                                        t, ttl_s, sale_record, returns or {})
         finally:
-            await self._settle(tenant, txn_id, counter, reply, ttl_s)
+            await self._settle(tenant, txn_id, counter, reply, ttl_s, tk)
         if reply[0] == "CONFIRMED":
             left = {pid: int(v) for pid, v in orjson.loads(reply[2]).items()}
             return ConfirmResult(reply[1], False, tuple(reply[3:]), job_id, left)
@@ -357,13 +353,14 @@ class Transactions(StorePart):
         self._forget_invalid(tenant, [reply])
         return reply
 
-    async def _settle(self, tenant: str, txn_id: str, counter: int, reply: list, ttl_s: float) -> None:
+    async def _settle(self, tenant: str, txn_id: str, counter: int, reply: list, ttl_s: float,
+                      tk: Sequence[str] | None = None) -> None:
         """txn_settle.lua: let go of the seal and record what the commit's ``reply`` means for the
         lane. Shielded (a cancelled confirm still lets go); a failure only leaves the seal to lapse."""
         answer = reply[1] if reply[0] in ("CONFIRMED", "REPLAYED") else ""
         refused = reply[1] if reply[0] == "BUDGET_EXHAUSTED" and reply[2] != "perCustomer" else ""
         verdict = "1" if reply[0] and not answer else ""  # a refusal: the HELD job goes
-        k = [*_txn_keys(tenant, txn_id), keys.job(tenant, keys.job_id(txn_id, counter)), keys.txn_done(tenant, txn_id)]
+        k = list(tk or keys.txn_confirm_keys(tenant, txn_id, counter))  # txn_settle.lua's seven keys, in order
         # No cancel scope (a shield and a timeout cost ~15 % of a confirm's client CPU): the call is
         # in the store actor's mailbox before this task's first checkpoint, so it runs even when
         # the caller is cancelled (only its reply is dropped); the actor's call deadline bounds it.

@@ -84,8 +84,9 @@ def txn_refused(tenant: str, txn_id: str) -> str:
 
 
 def txn_seal(tenant: str, txn_id: str) -> str:
-    """STRING: the counter a confirm in flight is committing (short TTL). While it is there no new
-    counter is issued, so the committed iteration is still the latest when the commit lands."""
+    """HASH {n}: how many confirms in flight hold the seal (short TTL; a seal written before
+    2026-12-04 also has the counter they commit, never read). While it is there no new counter
+    is issued, so the committed iteration is still the latest when the commit lands."""
     return f"{txn_prefix(tenant, txn_id)}:seal"
 
 
@@ -100,6 +101,16 @@ def txn_slot_keys(tenant: str, txn_id: str) -> tuple[str, str, str, str, str]:
     evaluate builds them): counter, iterations, seal, answer copy, refused set."""
     slot = txn_prefix(tenant, txn_id)
     return f"{slot}:counter", f"{slot}:iterations", f"{slot}:seal", f"{slot}:answer", f"{slot}:refused"
+
+
+def txn_confirm_keys(tenant: str, txn_id: str, counter: int | str) -> tuple[str, str, str, str, str, str, str]:
+    """What a confirm's seal and settle name in the transaction's slot, the slot named once (a
+    confirm built it six times): counter, iterations, seal, answer copy, refused set (as
+    :func:`txn_slot_keys`), the job of ``counter`` (:func:`job` of :func:`job_id`) and the done
+    marker (:func:`txn_done`): txn_settle.lua's seven keys, in its order."""
+    slot = txn_prefix(tenant, txn_id)
+    return (f"{slot}:counter", f"{slot}:iterations", f"{slot}:seal", f"{slot}:answer", f"{slot}:refused",
+            f"{slot}:job:{part(str(counter))}", f"{slot}:done")
 
 
 # The tenant's slot: what a confirm commits atomically with the budgets and coupons.

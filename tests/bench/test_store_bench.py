@@ -65,3 +65,31 @@ async def test_by_script_splits_each_operation_by_the_scripts_it_runs(redis_url)
     # the settings are back: nothing is logged any more
     client = redis.Redis.from_url(redis_url)
     assert int(client.config_get("slowlog-log-slower-than")["slowlog-log-slower-than"]) > 0
+
+
+def test_max_batch_bounds_the_requests_of_a_pipeline():
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.store", "--n", "400", "--tasks", "100", "--repeat", "1", "--procs", "0",
+         "--cluster-masters", "0", "--max-batch", "16"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    printed = run.stdout + run.stderr
+    assert run.returncode == 0, printed
+    for name in bench_store.OPS:
+        row = re.search(OPS_ROW.format(name=name), run.stdout, re.MULTILINE)
+        assert row, printed
+        assert 1 <= int(row.group(0).split()[-1]) <= 16, printed  # req/pipeline
+
+
+def test_store_lua_prints_each_scripts_time_alone():
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.store_lua", "--n", "200", "--rounds", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    printed = run.stdout + run.stderr
+    assert run.returncode == 0, printed
+    for name in ("coupon_reserve", "txn_seal", "txn_settle"):
+        row = re.search(rf"^  {name}\s+median\s+([\d.]+)\s+rounds: ([\d.]+) ([\d.]+)$", run.stdout, re.MULTILINE)
+        assert row and all(float(x) > 0 for x in row.groups()), printed

@@ -98,3 +98,14 @@ def test_the_job_queue_buckets_share_the_slot_range_evenly():
     # a tenant's jobs spread over the buckets by transaction
     used = {keys.job_bucket("acme", keys.job_id(f"T{i}", 1)) for i in range(200)}
     assert used == set(keys.job_buckets("acme"))
+
+
+@pytest.mark.parametrize("txn", ["T1", "T 1/x", "a:b", "{t}", "x/y/z"])
+def test_a_confirms_transaction_keys_at_once_are_the_same_names(txn):
+    """What the confirm's seal and settle take (txn_settle.lua's order) names each key as the
+    one-key functions do, for ids with key syntax and slashes too (a job id is txn/counter)."""
+    t = "acme"
+    assert keys.txn_confirm_keys(t, txn, 3) == (
+        *keys.txn_slot_keys(t, txn), keys.job(t, keys.job_id(txn, 3)), keys.txn_done(t, txn))
+    assert keys.txn_slot_keys(t, txn) == (keys.txn_counter(t, txn), keys.txn_iterations(t, txn),
+                                          keys.txn_seal(t, txn), keys.txn_answer(t, txn), keys.txn_refused(t, txn))

@@ -58,7 +58,8 @@ def test_a_script_gets_the_prelude_helpers_it_uses_and_what_they_use():
     reserve = prelude_for("local c = load_code(code_keys(1), ARGV[1])")
     defined = set(re.findall(r"^local function (\w+)", reserve, re.M))
     assert defined == {"load_code", "code_keys", "hgetall"}  # load_code names hgetall
-    assert "TYPE_FIELDS = " in reserve  # a table it names
+    entry = prelude_for("local e = get_entry(KEYS[1], ARGV[1], 0)")
+    assert "ENTRY_KEEP_MS = " in entry  # a value a helper names (get_entry -> past_keep -> ENTRY_KEEP_MS)
     assert reserve.index("function hgetall") < reserve.index("function load_code")  # the prelude's order
 
 

@@ -260,6 +260,8 @@ async def test_a_group_of_commands_is_one_request_and_each_keeps_its_own_reply(r
         before = store.core.requests
         k = keys.txn_counter(tenant, "G")
         got = await store.core.call_group(
-            lambda p: p.incr(k), lambda p: p.execute_command("NOSUCHCOMMAND"), lambda p: p.get(k))
+            lambda p: p.incr(k), lambda p: p.execute_command("NOSUCHCOMMAND"), lambda p: p.get(k), ("INCR", k),
+            ("NOSUCHCOMMAND",))
         assert store.core.requests - before == 1
         assert got[0] == 1 and isinstance(got[1], redis.ResponseError) and got[2] == "1"
+        assert got[3] == 2 and isinstance(got[4], redis.ResponseError)  # plain commands: raw replies

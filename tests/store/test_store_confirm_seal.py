@@ -110,3 +110,33 @@ async def test_the_seal_checks_the_iteration_without_sending_it_back(store, tena
     with pytest.raises(DREError) as gone:
         await confirm(store, tenant, "T", 1)
     assert gone.value.status == 404
+
+
+async def test_a_seal_holds_only_its_count_and_one_of_the_release_before_still_works(store, tenant, monkeypatch):
+    """The seal is {n} (its counter was never read); a seal written by the release before,
+    {counter, n}, still holds off new counters and is counted down and let go alike."""
+    client = store.core.client
+    await store.transactions.next_counter(tenant, "T", "{}")
+    seen = {}
+    real = store.transactions._commit
+
+    async def looking_commit(*args, **kwargs):
+        seen["seal"] = client.hgetall(keys.txn_seal(tenant, args[1]))  # while the commit is on its way
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(store.transactions, "_commit", looking_commit)
+    await confirm(store, tenant, "T", 1)
+    assert seen["seal"] == {"n": "1"} and not client.exists(keys.txn_seal(tenant, "T"))
+
+    await store.transactions.next_counter(tenant, "U", "{}")
+    client.hset(keys.txn_seal(tenant, "U"), mapping={"counter": 1, "n": 1})  # a confirm of the release before
+    client.pexpire(keys.txn_seal(tenant, "U"), 15_000)
+    with trio.move_on_after(0.05):  # sealed: no counter is issued
+        await store.transactions.next_counter(tenant, "U", "{}")
+        raise AssertionError("a counter was issued under a seal of the release before")
+    await confirm(store, tenant, "U", 1)  # this release's confirm of the same counter holds it too
+    assert seen["seal"] == {"counter": "1", "n": "2"}
+    assert client.hget(keys.txn_seal(tenant, "U"), "n") == "1"  # the other confirm still holds it
+    await store.transactions._settle(tenant, "U", 1, ["CONFIRMED", '{"c": 1}'], txns.TXN_TTL_S)  # it settles
+    assert not client.exists(keys.txn_seal(tenant, "U"))
+    assert (await store.budgets.get(tenant, "P1")).redemptions_consumed == 2  # T and U, once each

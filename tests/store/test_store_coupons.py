@@ -299,3 +299,24 @@ async def test_central_feed_sends_a_held_entry_as_json_for_a_store_on_an_older_r
     entry = next(c for c in sent if c["code"] == codes[0])["heldEntry"]
     assert json.loads(entry) == {"rid": held.reservation_id, "expiresAt": held.expires_at_ms,
                                  "state": "RESERVED", "customerId": "C|1"}
+
+
+async def test_an_individual_codes_replays_across_its_states(store, tenant, codes):
+    """A reserve of an ACTIVE INDIVIDUAL code does not read the transaction's entry (no replay is
+    possible there): held, expired, cancelled and redeemed, each reserve answers as before."""
+    first = await store.coupons.reserve(tenant, codes[0], "T1", now=NOW)
+    again = await store.coupons.reserve(tenant, codes[0], "T1", now=NOW + 1)
+    assert again.replayed and again.reservation_id == first.reservation_id  # held: a replay
+    lapsed = await store.coupons.reserve(tenant, codes[0], "T1", now=NOW + 15 * MIN + 1)
+    assert not lapsed.replayed and lapsed.reservation_id != first.reservation_id  # expired: a new hold
+    await store.coupons.redeem(tenant, lapsed.reservation_id, now=NOW + 15 * MIN + 2)
+    after = await store.coupons.reserve(tenant, codes[0], "T1", now=NOW + 15 * MIN + 3)
+    assert after.replayed and after.reservation_id == lapsed.reservation_id  # redeemed: the replay
+    with pytest.raises(DREError) as e:
+        await store.coupons.reserve(tenant, codes[0], "T2", now=NOW + 15 * MIN + 4)
+    assert e.value.details[0].issue == "ALREADY_REDEEMED"
+
+    held = await store.coupons.reserve(tenant, codes[1], "T3", now=NOW)
+    assert await store.coupons.cancel(tenant, held.reservation_id, now=NOW + 1) == "CANCELLED"
+    anew = await store.coupons.reserve(tenant, codes[1], "T3", now=NOW + 2)
+    assert not anew.replayed and anew.reservation_id != held.reservation_id  # cancelled: a new hold

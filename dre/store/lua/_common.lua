@@ -119,15 +119,12 @@ end
 -- code's type never changes): a code that did not exist then is unknown to this call too.
 -- Of the type only the fields the scripts judge by are read (its hash also holds the admin
 -- document and the promotion ids: copying them into Lua cost more than the rest of the read).
-local TYPE_FIELDS = {'id', 'status', 'maxPerCustomer', 'stackable'}
+-- (The fields are named in the call, not kept in a table: a table of them was built by every call.)
 local function load_code(k, type_id)
   local c = hgetall(k.coupon)
   if c.status == nil or (c.typeId or '') ~= type_id then return nil end
-  local t, got = {}, redis.call('HMGET', k.ctype, unpack(TYPE_FIELDS))
-  for i, field in ipairs(TYPE_FIELDS) do
-    if got[i] then t[field] = got[i] end
-  end
-  c._type = t
+  local got = redis.call('HMGET', k.ctype, 'id', 'status', 'maxPerCustomer', 'stackable')
+  c._type = {id = got[1] or nil, status = got[2] or nil, maxPerCustomer = got[3] or nil, stackable = got[4] or nil}
   return c
 end
 

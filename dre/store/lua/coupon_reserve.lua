@@ -30,7 +30,11 @@ local c = load_code(k, ARGV[8])
 if c == nil then return fail('NOT_FOUND', code, 'unknown coupon code') end
 c = release_expired(c, k, KEYS[8], code, now)
 
-local prior = get_entry(k.bytxn, txn, now)
+-- A replay needs the transaction's entry: only a code it may hold or have used (a GENERIC code, or
+-- an INDIVIDUAL one not ACTIVE). An ACTIVE INDIVIDUAL code holds no reservation and was never
+-- used (REDEEMED and CANCELLED are for good), so no entry of this transaction can be a replay:
+-- its HGET is skipped (a new code's first reserve, the usual case).
+local prior = (c.kind == 'GENERIC' or c.status ~= 'ACTIVE') and get_entry(k.bytxn, txn, now)
 if prior and prior.rid ~= '' then
   local st = entry_state(prior, now)
   if (st == 'RESERVED' and held_entry(c, k, txn, now)) or st == 'REDEEMED' then

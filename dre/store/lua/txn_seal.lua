@@ -9,7 +9,7 @@
 -- the caller queues it before committing, so a commit never lands without its job, and
 -- txn_settle.lua makes it PENDING (or drops it when the commit was refused).
 --
--- KEYS[1] counter string   KEYS[2] iterations hash   KEYS[3] seal hash {counter, n}
+-- KEYS[1] counter string   KEYS[2] iterations hash   KEYS[3] seal hash {n}
 -- KEYS[4] answer copy hash {counter, answer}   KEYS[5] done marker (the counter confirmed, kept
 -- long after the answer: a transaction is never consumed twice, however late the second confirm)
 -- KEYS[6] job hash (only when sealing)
@@ -37,8 +37,9 @@ if ttl > 0 then
   -- sealing: the caller confirms what it priced; the iteration (KBs for a big basket) is not
   -- copied into Lua and back over the wire, only checked
   if redis.call('HEXISTS', KEYS[2], counter) == 0 then return {'EXPIRED', txn} end
-  -- a seal already here is of this counter: no counter was issued since it was set
-  redis.call('HSET', KEYS[3], 'counter', counter)
+  -- a seal already here is of this counter (no counter was issued since it was set), so it
+  -- holds only how many confirms hold it (a seal written before also has a 'counter' field,
+  -- which nothing reads)
   redis.call('HINCRBY', KEYS[3], 'n', 1)
   redis.call('PEXPIRE', KEYS[3], ttl)
   if redis.call('EXISTS', KEYS[6]) == 0 then
