@@ -33,11 +33,27 @@ def lookup(art: np.ndarray, grp: np.ndarray) -> np.ndarray:
     """Open-addressing table of the part's ids: ``look[0]`` = h (a power of two, at least twice the
     ids), then h keys (-1 free), h heads of the article chains, h heads of the group chains, n links
     of article chains, n links of group chains (line positions, -1 ends a chain)."""
+    look = np.empty(look_size(art.shape[0]), dtype=np.int64)
+    lookup_into(art, grp, look)
+    return look
+
+
+@jit
+def look_size(n: int) -> int:
+    """Entries of a part's lookup table for n lines (see lookup)."""
+    h = 8
+    while h < 4 * n:
+        h *= 2
+    return 1 + 3 * h + 2 * n
+
+
+@jit
+def lookup_into(art: np.ndarray, grp: np.ndarray, look: np.ndarray) -> None:
+    """lookup written into ``look`` (look_size(n) entries, scratch reused across parts)."""
     n = art.shape[0]
     h = 8
     while h < 4 * n:
         h *= 2
-    look = np.empty(1 + 3 * h + 2 * n, dtype=np.int64)
     look[0] = h
     look[1:1 + 3 * h] = -1
     for i in range(n - 1, -1, -1):  # pushed in reverse: chains run in line order
@@ -50,7 +66,6 @@ def lookup(art: np.ndarray, grp: np.ndarray) -> np.ndarray:
             head = 1 + (by + 1) * h + j
             look[1 + 3 * h + by * n + i] = look[head]
             look[head] = i
-    return look
 
 
 @jit
@@ -70,6 +85,16 @@ def part(art: np.ndarray, grp: np.ndarray, milli: np.ndarray, up: np.ndarray, gr
             np.empty((MASK_ROWS, art.shape[0]), dtype=np.bool_))
 
 
+@jit
+def part_into(art: np.ndarray, grp: np.ndarray, milli: np.ndarray, up: np.ndarray, gross: np.ndarray,
+              order: np.ndarray, look: np.ndarray, masks: np.ndarray):
+    """The tuple L of a part built in caller's scratch (order (n,), look (look_size(n),), masks
+    (MASK_ROWS, n)): the same L as part's, without allocating."""
+    dearest_first_into(up, order)
+    lookup_into(art, grp, look)
+    return (art, grp, milli, up, gross, order, look, masks)
+
+
 @jit_inline
 def borrowed_part(L):
     """L with every array a borrowed view (kernels.borrow): the caller keeps L alive while it is used."""
@@ -81,15 +106,21 @@ def borrowed_part(L):
 def dearest_first(up: np.ndarray) -> np.ndarray:
     """Line positions by unit price descending, ties in line order: a stable argsort of ``-up``,
     by insertion (a basket's few tens of lines; numba's mergesort allocates per call)."""
+    order = np.empty(up.shape[0], dtype=np.int64)
+    dearest_first_into(up, order)
+    return order
+
+
+@jit
+def dearest_first_into(up: np.ndarray, order: np.ndarray) -> None:
+    """dearest_first written into ``order`` ((n,) scratch)."""
     n = up.shape[0]
-    order = np.empty(n, dtype=np.int64)
     for i in range(n):
         j = i
         while j > 0 and up[order[j - 1]] < up[i]:
             order[j] = order[j - 1]
             j -= 1
         order[j] = i
-    return order
 
 
 @jit_inline
