@@ -17,7 +17,7 @@ from kernels.layout import (
     CTX_POS_GROUP, ELIGIBLE, H_ART_OFF, H_ART_PROMOS, H_GLOBAL, H_GPOS_OFF, H_GPOS_PROMOS, H_GRP_OFF,
     H_GRP_PROMOS, NEARLY, P_COUPON_SET, P_EXCLUSIVE, P_GRANTS, P_PTS_END, P_PTS_OFF,
 )
-from kernels.lines import MASK_ROWS, look_size, part, part_into
+from kernels.lines import INT_ROWS, MASK_ROWS, look_size, part, part_into
 from kernels.loyalty import points
 from kernels.packed import promo_row
 from kernels.prefetch import prefetch_candidates
@@ -138,7 +138,7 @@ def scratch_ints(m: int, n: int) -> int:
     """int64 scratch entries price_basket_in needs for m candidates over n lines (both parts): the
     discount rows (at most m x n, 4 columns) and applied rows (m, 5) at the front, then the
     per-candidate totals, then one part's arrays (reused by the return part)."""
-    return 4 * m * n + 5 * m + 4 * m + 2 + 14 * n + look_size(n) + 7 * m + m * n
+    return 4 * m * n + 5 * m + 4 * m + 2 + (14 + INT_ROWS) * n + look_size(n) + 7 * m + m * n
 
 
 @jit
@@ -251,7 +251,9 @@ def price_basket_in(T, cands, art, grp, milli, up, gross, ctx, code_types, exhau
         look = si[pos:pos + nl]
         pos += nl
         masks = sb[nc:nc + MASK_ROWS * n].reshape((MASK_ROWS, n))
-        L = part_into(p_art, p_grp, p_milli, p_up, p_gross, order, look, masks)
+        rows = si[pos:pos + INT_ROWS * n].reshape((INT_ROWS, n))
+        pos += INT_ROWS * n
+        L = part_into(p_art, p_grp, p_milli, p_up, p_gross, order, look, masks, rows)
         verdict = si[pos:pos + nc]
         pos += nc
         missing = si[pos:pos + 2 * nc].reshape((nc, 2))
