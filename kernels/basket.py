@@ -29,20 +29,53 @@ def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard:
     """Promotions of ``shard`` that can apply to the lines: global promotions (those listing posGroups
     only for a listed ``pos_group``), plus those whose article conditions list a line's article
     (ARTICLE) or group (ARTICLE_GROUP). Sorted, unique."""
-    art_off, art_promos = T[H_ART_OFF], T[H_ART_PROMOS]
-    grp_off, grp_promos = T[H_GRP_OFF], T[H_GRP_PROMOS]
+    count = candidates_bound(T, art, grp, pos_group)
+    buf = np.empty(count, dtype=np.int64)
+    k = candidates_into(T, art, grp, pos_group, shard, n_shards, buf)
+    return sorted_unique(buf[:k])
+
+
+@jit
+def candidates_bound(T, art: np.ndarray, grp: np.ndarray, pos_group: int) -> int:
+    """At least the entries candidates_into writes (every listed promotion, before the shard filter
+    and the dedup)."""
+    art_off, grp_off = T[H_ART_OFF], T[H_GRP_OFF]
     count = T[H_GLOBAL + 1] - T[H_GLOBAL]
-    g0 = g1 = 0
     if pos_group >= 0:
-        g0 = T[H_GPOS_PROMOS] + T[T[H_GPOS_OFF] + pos_group]
-        g1 = T[H_GPOS_PROMOS] + T[T[H_GPOS_OFF] + pos_group + 1]
-        count += g1 - g0
+        count += T[T[H_GPOS_OFF] + pos_group + 1] - T[T[H_GPOS_OFF] + pos_group]
     for i in range(art.shape[0]):
         if art[i] >= 0:
             count += T[art_off + art[i] + 1] - T[art_off + art[i]]
         if grp[i] >= 0:
             count += T[grp_off + grp[i] + 1] - T[grp_off + grp[i]]
-    buf = np.empty(count, dtype=np.int64)
+    return count
+
+
+@jit
+def sorted_candidates_into(T, art: np.ndarray, grp: np.ndarray, pos_group: int, buf: np.ndarray) -> int:
+    """index_candidates (one shard) in caller's scratch ``buf`` (>= candidates_bound entries): the
+    candidates are ``buf[:returned count]``, sorted and unique."""
+    k = candidates_into(T, art, grp, pos_group, 0, 1, buf)
+    a = buf[:k]
+    a.sort()
+    w = 0
+    for i in range(k):
+        if w == 0 or a[i] != a[w - 1]:
+            a[w] = a[i]
+            w += 1
+    return w
+
+
+@jit
+def candidates_into(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard: int, n_shards: int,
+                    buf: np.ndarray) -> int:
+    """index_candidates' entries of ``shard`` written to ``buf`` unsorted (repeats kept): their count."""
+    art_off, art_promos = T[H_ART_OFF], T[H_ART_PROMOS]
+    grp_off, grp_promos = T[H_GRP_OFF], T[H_GRP_PROMOS]
+    g0 = g1 = 0
+    if pos_group >= 0:
+        g0 = T[H_GPOS_PROMOS] + T[T[H_GPOS_OFF] + pos_group]
+        g1 = T[H_GPOS_PROMOS] + T[T[H_GPOS_OFF] + pos_group + 1]
     k = 0
     for j in range(T[H_GLOBAL], T[H_GLOBAL + 1]):
         p = T[j]
@@ -67,7 +100,7 @@ def index_candidates(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard:
                 if p % n_shards == shard:
                     buf[k] = p
                     k += 1
-    return sorted_unique(buf[:k])
+    return k
 
 
 @jit

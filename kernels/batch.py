@@ -15,7 +15,9 @@ from dre.basket import Basket
 from dre.pricing.context import Context
 from kernels import layout as lo
 from kernels.arith import MILLI, round_ratio
-from kernels.basket import index_candidates, price_basket_in, scratch_bools, scratch_ints
+from kernels.basket import (
+    candidates_bound, index_candidates, price_basket_in, scratch_bools, scratch_ints, sorted_candidates_into,
+)
 from kernels.borrow import borrowed, keep
 from kernels.config import (
     BATCH_SLOTS_PER_BASKET,
@@ -158,13 +160,17 @@ def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, n
     for c in prange(n_chunks):
         si = np.empty(0, dtype=np.int64)  # grown to the chunk's largest basket, reused
         sb = np.empty(0, dtype=np.bool_)
+        cb = np.empty(0, dtype=np.int64)  # the index candidates
         for b in range(c * BATCH_CHUNK, min(n_b, (c + 1) * BATCH_CHUNK)):
             s, e = off[b], off[b + 1]
             b_art, b_grp = borrowed(art[s:e]), borrowed(grp[s:e])
             b_milli, b_up = borrowed(milli[s:e]), borrowed(up[s:e])
             b_ctx, b_codes = borrowed(ctx[b]), borrowed(codes[code_off[b]:code_off[b + 1]])
-            cands_owned = index_candidates(T, b_art, b_grp, b_ctx[CTX_POS_GROUP], 0, 1)
-            cands = borrowed(cands_owned)
+            pos_group = b_ctx[CTX_POS_GROUP]
+            bound = candidates_bound(T, b_art, b_grp, pos_group)
+            if bound > cb.shape[0]:
+                cb = np.empty(max(bound, 2 * cb.shape[0]), dtype=np.int64)
+            cands = borrowed(cb)[:sorted_candidates_into(T, b_art, b_grp, pos_group, borrowed(cb))]
             m, n = cands.shape[0], e - s
             if totals_ints(m, n) > si.shape[0]:
                 si = np.empty(max(totals_ints(m, n), 2 * si.shape[0]), dtype=np.int64)
@@ -182,7 +188,7 @@ def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, n
             out[b, 0] = gross
             out[b, 1] = discount
             out[b, 2] = points
-            keep(cands_owned)
+            keep(cb)
             keep(si)
             keep(sb)
 
