@@ -316,8 +316,8 @@ def price_basket_in(T, cands, art, grp, milli, up, gross, ctx, code_types, exhau
         chosen = si[pos:pos + m_ok]
         pos += m_ok
         m = 0
-        alone_owned = np.empty((0, n), dtype=np.int64)
-        reach_owned = np.empty((0, n), dtype=np.bool_)
+        alone_owned = si[:0].reshape((0, n))  # empty views of the scratch: no allocation
+        reach_owned = sb[:0].reshape((0, n))
         if any_exclusive:  # else choose takes every candidate without a search
             member, nodes, _, part_exact, alone_owned, reach_owned = choose(T, ok, L, work, node_limit, work_limit)
             max_nodes = max(max_nodes, nodes)
@@ -327,7 +327,7 @@ def price_basket_in(T, cands, art, grp, milli, up, gross, ctx, code_types, exhau
                     chosen[m] = ok[k]
                     m += 1
         else:
-            member = np.empty(0, dtype=np.bool_)
+            member = sb[:0]
             for k in range(m_ok):
                 chosen[k] = ok[k]
             m = m_ok
