@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from dre.promotion.model import AMT, FIX, PCT
-from kernels.arith import MILLI, allocate, per_unit_amount, pooled_amount, unit_value
+from kernels.arith import MILLI, allocate, allocate_into, per_unit_amount, pooled_amount, unit_value
 from kernels.config import jit, jit_inline
-from kernels.lines import BY_ART, BY_EITHER, BY_GROUP, mark_lines, matching
+from kernels.lines import BY_ART, BY_EITHER, BY_GROUP, L_ROWS, mark_lines, matching
 from kernels.packed import act_row, comp_row, tier_row
 from kernels.layout import (
     A_BUY_QTY, A_BY_GROUP, A_CALC_KIND, A_CALC_VALUE, A_COMP_END, A_COMP_OFF, A_GET_QTY, A_GET_SET,
@@ -59,8 +59,12 @@ def plain_unit(T, a: int) -> bool:
 def spread(kind: int, value: int, L, basis: np.ndarray, mode: int, step: int, out: np.ndarray) -> None:
     """An amount on the whole part, split over its lines in proportion to their bases."""
     gross = L[4]
-    base = gross - basis
-    allocate(pooled_amount(kind, value, base.sum(), mode, step), base, out)
+    base = L[L_ROWS][0]  # the part's int64 scratch rows: a spread allocates nothing
+    total = 0
+    for i in range(gross.shape[0]):
+        base[i] = gross[i] - basis[i]
+        total += base[i]
+    allocate_into(pooled_amount(kind, value, total, mode, step), base, out, L[L_ROWS][1])
 
 
 @jit

@@ -122,6 +122,12 @@ def allocate(total: int, weights: np.ndarray, out: np.ndarray) -> None:
 
     Ties in remainder go to the earlier index; all-zero weights split evenly by count.
     """
+    allocate_into(total, weights, out, np.empty(weights.shape[0], dtype=np.int64))
+
+
+@jit
+def allocate_into(total: int, weights: np.ndarray, out: np.ndarray, rems: np.ndarray) -> None:
+    """allocate with caller's scratch ``rems`` ((n,) int64, overwritten)."""
     n = weights.shape[0]
     if n == 0:
         return
@@ -132,7 +138,6 @@ def allocate(total: int, weights: np.ndarray, out: np.ndarray) -> None:
     if w_sum == 0:
         w = np.ones(n, dtype=np.int64)
         w_sum = n
-    rems = np.empty(n, dtype=np.int64)
     left = total
     for i in range(n):
         s = total * w[i] // w_sum

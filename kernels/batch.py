@@ -15,7 +15,10 @@ from dre.basket import Basket
 from dre.pricing.context import Context
 from kernels import layout as lo
 from kernels.arith import MILLI, round_ratio
-from kernels.basket import evaluate_basket
+from kernels.basket import (
+    candidates_bound, index_candidates, price_basket_in, scratch_bools, scratch_ints, sorted_candidates_into,
+)
+from kernels.borrow import borrowed, keep
 from kernels.config import (
     BATCH_SLOTS_PER_BASKET,
     BEST_DEAL_NODE_LIMIT,
@@ -24,6 +27,7 @@ from kernels.config import (
     parallel_jit,
 )
 from kernels.encode import code_types, context_vector
+from kernels.layout import CTX_POS_GROUP
 
 
 @jit
@@ -33,21 +37,57 @@ def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, node_limit: int
 
     Promotions whose discounts net to 0 over both parts and that award no points are left out.
     """
-    gross = np.empty(milli.shape[0], dtype=np.int64)
-    for i in range(milli.shape[0]):
+    cands = index_candidates(T, art, grp, ctx[CTX_POS_GROUP], 0, 1)
+    m, n = cands.shape[0], milli.shape[0]
+    si = np.empty(totals_ints(m, n), dtype=np.int64)
+    sb = np.empty(scratch_bools(m, n), dtype=np.bool_)
+    k, gross, discount, points = totals_in(T, cands, art, grp, milli, up, ctx, codes, exhausted, node_limit,
+                                           work_limit, borrowed(si), borrowed(sb))
+    keep(sb)  # alive through the call (a borrowed view does not hold it)
+    base = totals_out(m, n)
+    return (si[base:base + k].copy(), si[base + k:base + 2 * k].copy(), si[base + 2 * k:base + 3 * k].copy(),
+            gross, discount, points)
+
+
+@jit
+def totals_out(m: int, n: int) -> int:
+    """Where totals_in's three output columns start in its int64 scratch."""
+    return scratch_ints(m, n) + n
+
+
+@jit
+def totals_ints(m: int, n: int) -> int:
+    """int64 scratch of totals_in: price_basket_in's, the gross (n,), three columns of m x n + m rows."""
+    return totals_out(m, n) + 3 * (m * n + m)
+
+
+@jit
+def totals_in(T, cands, art, grp, milli, up, ctx, codes, exhausted, node_limit: int, work_limit: int, si, sb):
+    """basket_totals of the candidates ``cands`` in caller's scratch (``si`` >= totals_ints(m, n),
+    ``sb`` >= scratch_bools(m, n), borrowed views the caller keeps alive): returns (k, gross,
+    discount, points), the k promotions, totals and points at ``si[totals_out(m, n):]`` (three
+    columns of k)."""
+    m, n = cands.shape[0], milli.shape[0]
+    g0 = scratch_ints(m, n)
+    gross = si[g0:g0 + n]
+    gross_sum = 0
+    for i in range(n):
         gross[i] = round_ratio(up[i] * milli[i], MILLI, 0, 1)
-    disc, applied, points, _, _, _ = evaluate_basket(T, art, grp, milli, up, gross, ctx, codes, exhausted, False,
-                                                     node_limit, work_limit)
-    nd = disc.shape[0]
-    n = nd + applied.shape[0]
+        gross_sum += gross[i]
+    nd, na, points, _, _, _ = price_basket_in(T, cands, art, grp, milli, up, gross, ctx, codes, exhausted, False,
+                                              node_limit, work_limit, si, sb)
+    disc = si[:4 * nd].reshape((nd, 4))
+    applied = si[4 * m * n:4 * m * n + 5 * na].reshape((na, 5))
+    rows = nd + na
+    base = g0 + n
+    out_p = si[base:base + rows]
+    out_a = si[base + rows:base + 2 * rows]
+    out_q = si[base + 2 * rows:base + 3 * rows]
     # Per promotion (ascending rank) its discounts and points, kept sorted by insertion: the rows
     # come nearly in rank order (a part's discounts by promotion, then the applied rows), so an
     # insertion rarely moves anything, where an argsort allocated and sorted every basket's rows.
-    out_p = np.empty(n, dtype=np.int64)
-    out_a = np.empty(n, dtype=np.int64)
-    out_q = np.empty(n, dtype=np.int64)
     k = 0
-    for r in range(n):
+    for r in range(rows):
         p = disc[r, 1] if r < nd else applied[r - nd, 0]
         j = k
         while j > 0 and out_p[j - 1] > p:
@@ -66,6 +106,7 @@ def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, node_limit: int
             out_a[j - 1] += disc[r, 2]
         else:
             out_q[j - 1] += applied[r - nd, 2]
+    # kept ones to the front of the three columns at totals_out (where the columns of k start)
     w = 0
     for j in range(k):
         if out_a[j] != 0 or out_q[j] != 0:
@@ -73,10 +114,14 @@ def basket_totals(T, art, grp, milli, up, ctx, codes, exhausted, node_limit: int
             out_a[w] = out_a[j]
             out_q[w] = out_q[j]
             w += 1
+    for j in range(w):
+        si[base + w + j] = out_a[j]
+    for j in range(w):
+        si[base + 2 * w + j] = out_q[j]
     discount = 0
     for r in range(nd):
         discount += disc[r, 2]
-    return out_p[:w], out_a[:w], out_q[:w], gross.sum(), discount, points
+    return w, gross_sum, discount, points
 
 
 @jit
@@ -99,26 +144,53 @@ def _compact(count, slots: int, promo, amount, pts):
     return fp, fa, fq
 
 
+# Baskets per prange iteration: each chunk allocates its scratch once and reuses it basket after
+# basket (a basket's own arrays were ~8 % of the batch's CPU in malloc/free).
+BATCH_CHUNK = 64
+
+
 @parallel_jit
 def _price_batch(T, off, art, grp, milli, up, ctx, code_off, codes, exhausted, node_limit: int, work_limit: int,
                  slots: int, out_count, out_promo, out_amount, out_points, out):
-    """prange over baskets; per basket at most ``slots`` totals land in its slice of out_promo /
-    out_amount / out_points, ``out_count[b]`` holds the true count (the wrapper redoes baskets over
-    the bound). ``out`` is (B, 3): gross, discount, points."""
-    for b in prange(off.shape[0] - 1):
-        s, e = off[b], off[b + 1]
-        p, a, q, gross, discount, points = basket_totals(
-            T, art[s:e], grp[s:e], milli[s:e], up[s:e], ctx[b], codes[code_off[b]:code_off[b + 1]],
-            exhausted, node_limit, work_limit)
-        k = p.shape[0]
-        out_count[b] = k
-        m = min(k, slots)
-        out_promo[b * slots:b * slots + m] = p[:m]
-        out_amount[b * slots:b * slots + m] = a[:m]
-        out_points[b * slots:b * slots + m] = q[:m]
-        out[b, 0] = gross
-        out[b, 1] = discount
-        out[b, 2] = points
+    """prange over chunks of BATCH_CHUNK baskets; per basket at most ``slots`` totals land in its
+    slice of out_promo / out_amount / out_points, ``out_count[b]`` holds the true count (the wrapper
+    redoes baskets over the bound). ``out`` is (B, 3): gross, discount, points."""
+    n_b = off.shape[0] - 1
+    n_chunks = (n_b + BATCH_CHUNK - 1) // BATCH_CHUNK
+    for c in prange(n_chunks):
+        si = np.empty(0, dtype=np.int64)  # grown to the chunk's largest basket, reused
+        sb = np.empty(0, dtype=np.bool_)
+        cb = np.empty(0, dtype=np.int64)  # the index candidates
+        for b in range(c * BATCH_CHUNK, min(n_b, (c + 1) * BATCH_CHUNK)):
+            s, e = off[b], off[b + 1]
+            b_art, b_grp = borrowed(art[s:e]), borrowed(grp[s:e])
+            b_milli, b_up = borrowed(milli[s:e]), borrowed(up[s:e])
+            b_ctx, b_codes = borrowed(ctx[b]), borrowed(codes[code_off[b]:code_off[b + 1]])
+            pos_group = b_ctx[CTX_POS_GROUP]
+            bound = candidates_bound(T, b_art, b_grp, pos_group)
+            if bound > cb.shape[0]:
+                cb = np.empty(max(bound, 2 * cb.shape[0]), dtype=np.int64)
+            cands = borrowed(cb)[:sorted_candidates_into(T, b_art, b_grp, pos_group, borrowed(cb))]
+            m, n = cands.shape[0], e - s
+            if totals_ints(m, n) > si.shape[0]:
+                si = np.empty(max(totals_ints(m, n), 2 * si.shape[0]), dtype=np.int64)
+            if scratch_bools(m, n) > sb.shape[0]:
+                sb = np.empty(max(scratch_bools(m, n), 2 * sb.shape[0]), dtype=np.bool_)
+            k, gross, discount, points = totals_in(T, cands, b_art, b_grp, b_milli, b_up, b_ctx, b_codes, exhausted,
+                                                   node_limit, work_limit, borrowed(si), borrowed(sb))
+            base = totals_out(m, n)
+            out_count[b] = k
+            mk = min(k, slots)
+            for j in range(mk):
+                out_promo[b * slots + j] = si[base + j]
+                out_amount[b * slots + j] = si[base + k + j]
+                out_points[b * slots + j] = si[base + 2 * k + j]
+            out[b, 0] = gross
+            out[b, 1] = discount
+            out[b, 2] = points
+            keep(cb)
+            keep(si)
+            keep(sb)
 
 
 @dataclass(frozen=True)

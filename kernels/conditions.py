@@ -14,7 +14,7 @@ from kernels.layout import (
     P_TIME_OFF, P_TO_US, P_WIN_DAYS, P_WIN_FROM, P_WIN_TO, S_CENTS, S_RECEIPT, W_DAYS, W_FROM, W_TO,
     X_FIELD, X_SET,
 )
-from kernels.lines import BY_ART, BY_GROUP, L_MASKS, mark_lines
+from kernels.lines import BY_ART, BY_GROUP, L_MASKS, any_line, mark_lines
 from kernels.packed import ctxc_row, in_set, matches_any, promo_row, spend_row, timec_row
 
 __all__ = ["context_ok", "coupon_code", "in_set", "in_window", "line_verdict", "matches_any"]
@@ -88,10 +88,19 @@ def line_verdict(T: np.ndarray, p: int, L, out: np.ndarray) -> int:
     article is in the ARTICLE values or its group in the ARTICLE_GROUP values.
     """
     row = promo_row(T, p)
+    has_article = T[row + P_HAS_ARTICLE] != 0
+    out[0] = 0
+    out[1] = 0
+    if T[row + P_MIN_MILLI] < 0 and T[row + P_SPEND_END] == T[row + P_SPEND_OFF]:
+        # No MIN_* threshold (most promotions): only whether a line qualifies matters, asked without
+        # marking the part's lines or summing them (stops at the first qualifying line).
+        if not has_article or any_line(T, T[row + P_QUAL_ART_SET], L, BY_ART) or \
+                any_line(T, T[row + P_QUAL_GRP_SET], L, BY_GROUP):
+            return ELIGIBLE
+        return INELIGIBLE
     milli, gross = L[2], L[4]
     n = milli.shape[0]
     qual = L[L_MASKS][0]
-    has_article = T[row + P_HAS_ARTICLE] != 0
     qual[:] = not has_article
     if has_article:
         mark_lines(T, T[row + P_QUAL_ART_SET], L, BY_ART, qual)
@@ -106,8 +115,6 @@ def line_verdict(T: np.ndarray, p: int, L, out: np.ndarray) -> int:
             any_qual = True
             q_milli += milli[i]
             q_gross += gross[i]
-    out[0] = 0
-    out[1] = 0
     if has_article and not any_qual:
         return INELIGIBLE
     failed = False

@@ -3,7 +3,8 @@
 A part is the tuple ``L = (art, grp, milli, unit_price, gross, order, look, masks)``: (n,) int64
 interned article and group ids, positive quantity (thousandths) and gross (cents); ``order``, the
 line positions dearest gross unit price first (ties: line order); ``look``, a small hash table
-from the part's ids to its lines (below); ``masks``, (MASK_ROWS, n) bool scratch.
+from the part's ids to its lines (below); ``masks``, (MASK_ROWS, n) bool scratch; ``rows``,
+(INT_ROWS, n) int64 scratch.
 
 Why ``look``: every condition and action asks "which lines does set s match?". Asking
 ``in_set`` once per line costs n binary searches per question, and a part asks it several times
@@ -24,8 +25,9 @@ from kernels.layout import H_SET_OFF, H_SET_VALS
 from kernels.packed import in_set
 
 BY_ART, BY_GROUP, BY_EITHER = 0, 1, 2  # a line matches by its article id, its group id, or either
-L_LOOK, L_MASKS = 6, 7  # positions in L
+L_LOOK, L_MASKS, L_ROWS = 6, 7, 8  # positions in L
 MASK_ROWS = 2  # masks row 0: line_verdict's qualifying lines; row 1: one action's matching lines
+INT_ROWS = 2  # rows: int64 scratch of one action (a receipt-level spread: its bases and remainders)
 
 
 @jit
@@ -33,11 +35,27 @@ def lookup(art: np.ndarray, grp: np.ndarray) -> np.ndarray:
     """Open-addressing table of the part's ids: ``look[0]`` = h (a power of two, at least twice the
     ids), then h keys (-1 free), h heads of the article chains, h heads of the group chains, n links
     of article chains, n links of group chains (line positions, -1 ends a chain)."""
+    look = np.empty(look_size(art.shape[0]), dtype=np.int64)
+    lookup_into(art, grp, look)
+    return look
+
+
+@jit
+def look_size(n: int) -> int:
+    """Entries of a part's lookup table for n lines (see lookup)."""
+    h = 8
+    while h < 4 * n:
+        h *= 2
+    return 1 + 3 * h + 2 * n
+
+
+@jit
+def lookup_into(art: np.ndarray, grp: np.ndarray, look: np.ndarray) -> None:
+    """lookup written into ``look`` (look_size(n) entries, scratch reused across parts)."""
     n = art.shape[0]
     h = 8
     while h < 4 * n:
         h *= 2
-    look = np.empty(1 + 3 * h + 2 * n, dtype=np.int64)
     look[0] = h
     look[1:1 + 3 * h] = -1
     for i in range(n - 1, -1, -1):  # pushed in reverse: chains run in line order
@@ -50,7 +68,6 @@ def lookup(art: np.ndarray, grp: np.ndarray) -> np.ndarray:
             head = 1 + (by + 1) * h + j
             look[1 + 3 * h + by * n + i] = look[head]
             look[head] = i
-    return look
 
 
 @jit
@@ -67,29 +84,45 @@ def _slot(look: np.ndarray, x: int) -> int:
 def part(art: np.ndarray, grp: np.ndarray, milli: np.ndarray, up: np.ndarray, gross: np.ndarray):
     """The tuple L of a part (quantities and amounts already positive)."""
     return (art, grp, milli, up, gross, dearest_first(up), lookup(art, grp),
-            np.empty((MASK_ROWS, art.shape[0]), dtype=np.bool_))
+            np.empty((MASK_ROWS, art.shape[0]), dtype=np.bool_), np.empty((INT_ROWS, art.shape[0]), dtype=np.int64))
+
+
+@jit
+def part_into(art: np.ndarray, grp: np.ndarray, milli: np.ndarray, up: np.ndarray, gross: np.ndarray,
+              order: np.ndarray, look: np.ndarray, masks: np.ndarray, rows: np.ndarray):
+    """The tuple L of a part built in caller's scratch (order (n,), look (look_size(n),), masks
+    (MASK_ROWS, n), rows (INT_ROWS, n)): the same L as part's, without allocating."""
+    dearest_first_into(up, order)
+    lookup_into(art, grp, look)
+    return (art, grp, milli, up, gross, order, look, masks, rows)
 
 
 @jit_inline
 def borrowed_part(L):
     """L with every array a borrowed view (kernels.borrow): the caller keeps L alive while it is used."""
     return (borrowed(L[0]), borrowed(L[1]), borrowed(L[2]), borrowed(L[3]), borrowed(L[4]), borrowed(L[5]),
-            borrowed(L[6]), borrowed(L[7]))
+            borrowed(L[6]), borrowed(L[7]), borrowed(L[8]))
 
 
 @jit
 def dearest_first(up: np.ndarray) -> np.ndarray:
     """Line positions by unit price descending, ties in line order: a stable argsort of ``-up``,
     by insertion (a basket's few tens of lines; numba's mergesort allocates per call)."""
+    order = np.empty(up.shape[0], dtype=np.int64)
+    dearest_first_into(up, order)
+    return order
+
+
+@jit
+def dearest_first_into(up: np.ndarray, order: np.ndarray) -> None:
+    """dearest_first written into ``order`` ((n,) scratch)."""
     n = up.shape[0]
-    order = np.empty(n, dtype=np.int64)
     for i in range(n):
         j = i
         while j > 0 and up[order[j - 1]] < up[i]:
             order[j] = order[j - 1]
             j -= 1
         order[j] = i
-    return order
 
 
 @jit_inline
@@ -125,6 +158,36 @@ def mark_lines(T: np.ndarray, s: int, L, by: int, out: np.ndarray) -> None:
             while i >= 0:
                 out[i] = True
                 i = look[1 + 3 * h + n + i]
+
+
+@jit_inline
+def any_line(T: np.ndarray, s: int, L, by: int) -> bool:
+    """Does some line of the part match set ``s`` (as mark_lines; -1: none)? Stops at the first one,
+    and marks nothing: the article condition of a promotion without MIN_* thresholds asks only this."""
+    if s < 0:
+        return False
+    art, grp = L[0], L[1]
+    n = art.shape[0]
+    so = T[H_SET_OFF] + s
+    lo = T[H_SET_VALS] + T[so]
+    hi = T[H_SET_VALS] + T[so + 1]
+    if hi - lo > 2 * n:  # more values than lines: ask line by line
+        for i in range(n):
+            if (by != BY_GROUP and in_set(T, s, art[i])) or (by != BY_ART and in_set(T, s, grp[i])):
+                return True
+        return False
+    look = L[L_LOOK]
+    h = look[0]
+    for v in range(lo, hi):
+        x = T[v]
+        j = _slot(look, x)
+        if look[1 + j] != x:
+            continue
+        if by != BY_GROUP and look[1 + h + j] >= 0:
+            return True
+        if by != BY_ART and look[1 + 2 * h + j] >= 0:
+            return True
+    return False
 
 
 @jit_inline

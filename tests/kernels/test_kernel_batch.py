@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kernels import KernelSet, encode_batch, price_batch
+from kernels.batch import BATCH_CHUNK
 from tests.strategies import batch
 
 
@@ -32,3 +34,27 @@ def test_batch_totals_equal_per_basket_evaluate(case):
         assert res.discount[b] == sum(by_promo.values())
         assert res.gross[b] == sum(ln.gross for ln in basket.lines)
         assert res.points[b] == result.points
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch(), st.randoms(use_true_random=False))
+def test_batch_reusing_scratch_over_chunks_equals_each_basket_alone(case, rnd):
+    """A batch longer than several chunks (kernels.batch.BATCH_CHUNK baskets share one scratch,
+    grown for the largest), baskets shuffled so large and small ones follow each other, gives each
+    basket what price_batch gives it alone (a fresh scratch)."""
+    promos, cases = case
+    ks = KernelSet(promos)
+    exhausted = ks.exhausted_flags(cases[0][1].exhausted)
+    alone = []
+    for basket, ctx in cases:
+        r = price_batch(ks.tables, **encode_batch(ks, [basket], [ctx]), exhausted=exhausted)
+        alone.append((r.promo.tolist(), r.amount.tolist(), r.promo_points.tolist(), int(r.gross[0]),
+                      int(r.discount[0]), int(r.points[0])))
+    order = [rnd.randrange(len(cases)) for _ in range(3 * BATCH_CHUNK + 5)]
+    res = price_batch(ks.tables, **encode_batch(ks, [cases[i][0] for i in order], [cases[i][1] for i in order]),
+                      exhausted=exhausted)
+    for b, i in enumerate(order):
+        s, e = res.promo_off[b], res.promo_off[b + 1]
+        got = (res.promo[s:e].tolist(), res.amount[s:e].tolist(), res.promo_points[s:e].tolist(), int(res.gross[b]),
+               int(res.discount[b]), int(res.points[b]))
+        assert got == alone[i]
