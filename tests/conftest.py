@@ -16,9 +16,11 @@ def compiled_kernels():
     A clean checkout compiles for about a minute and a half; without this the first test to price
     would pay for it inside its own timeouts.
     """
-    from kernels import warmup
+    from kernels.warmup import warmup_once
 
-    warmup()
+    # warmup_once: a cache compiled from other kernel sources is dropped first (numba checks only a
+    # kernel's own file, so a cached caller would keep stale callees and the tests test old code)
+    warmup_once(batch=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
