@@ -84,7 +84,7 @@ MUTANTS = [
            ("tests/api/test_confirm.py", "tests/store/test_store_confirm.py")),
     # -- kernels and the reference's arithmetic ------------------------------------------
     Mutant("kernels: receipt spread by gross, not by what is left", "kernels/actions.py",
-           "    base = gross - basis\n", "    base = gross.copy()\n", PRICING_TESTS),
+           "        base[i] = gross[i] - basis[i]\n", "        base[i] = gross[i]\n", PRICING_TESTS),
     Mutant("kernels: a line may go below zero", "kernels/stacking.py",
            "out[i] += max(0, min(raw[i], gross[i] - done[i] - out[i]))", "out[i] += max(0, raw[i])",
            PRICING_TESTS),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import config, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -41,6 +41,11 @@ def prefetch(typingctx, arr, idx):
 
     return sig, codegen
 
+
+
+if config.DISABLE_JIT:  # kernels run as plain Python (bench.mutants): an intrinsic cannot be called there
+    def prefetch(arr, idx):  # noqa: F811 - a cache hint only: nothing to do in Python
+        return None
 
 @jit
 def prefetch_candidates(T, cands: np.ndarray) -> None:
