@@ -21,8 +21,7 @@ import numpy as np
 
 from kernels.borrow import borrowed
 from kernels.config import jit, jit_inline
-from kernels.layout import H_SET_OFF, H_SET_VALS
-from kernels.packed import in_set
+from kernels.packed import in_set, set_range
 
 BY_ART, BY_GROUP, BY_EITHER = 0, 1, 2  # a line matches by its article id, its group id, or either
 L_LOOK, L_MASKS, L_ROWS = 6, 7, 8  # positions in L
@@ -126,19 +125,22 @@ def dearest_first_into(up: np.ndarray, order: np.ndarray) -> None:
 
 
 @jit_inline
+def _line_in(T: np.ndarray, s: int, L, by: int, i: int) -> bool:
+    """Does line i's article or group (``by``) lie in set ``s``? (A binary search per id.)"""
+    return (by != BY_GROUP and in_set(T, s, L[0][i])) or (by != BY_ART and in_set(T, s, L[1][i]))
+
+
+@jit_inline
 def mark_lines(T: np.ndarray, s: int, L, by: int, out: np.ndarray) -> None:
     """``out[i] = True`` for every line of the part whose id (``by``: BY_ART, BY_GROUP, BY_EITHER) is
     in set ``s`` (-1: none); other entries are left as they are."""
     if s < 0:
         return
-    art, grp = L[0], L[1]
-    n = art.shape[0]
-    so = T[H_SET_OFF] + s
-    lo = T[H_SET_VALS] + T[so]
-    hi = T[H_SET_VALS] + T[so + 1]
+    n = L[0].shape[0]
+    lo, hi = set_range(T, s)
     if hi - lo > 2 * n:  # more values than lines: ask line by line
         for i in range(n):
-            if (by != BY_GROUP and in_set(T, s, art[i])) or (by != BY_ART and in_set(T, s, grp[i])):
+            if _line_in(T, s, L, by, i):
                 out[i] = True
         return
     look = L[L_LOOK]
@@ -166,14 +168,11 @@ def any_line(T: np.ndarray, s: int, L, by: int) -> bool:
     and marks nothing: the article condition of a promotion without MIN_* thresholds asks only this."""
     if s < 0:
         return False
-    art, grp = L[0], L[1]
-    n = art.shape[0]
-    so = T[H_SET_OFF] + s
-    lo = T[H_SET_VALS] + T[so]
-    hi = T[H_SET_VALS] + T[so + 1]
+    n = L[0].shape[0]
+    lo, hi = set_range(T, s)
     if hi - lo > 2 * n:  # more values than lines: ask line by line
         for i in range(n):
-            if (by != BY_GROUP and in_set(T, s, art[i])) or (by != BY_ART and in_set(T, s, grp[i])):
+            if _line_in(T, s, L, by, i):
                 return True
         return False
     look = L[L_LOOK]

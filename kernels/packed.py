@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.config import jit
+from kernels.config import jit, jit_inline
 from kernels.layout import (
     A_COLS, COMP_COLS, CTXC_COLS, H_ACT, H_COMPS, H_CTXC, H_PROMO, H_PTS, H_SET_OFF, H_SET_VALS, H_SPEND,
     H_TIERS, H_TIMEC, P_COLS, PTS_COLS, SPEND_COLS, TIER_COLS, TIMEC_COLS,
@@ -56,15 +56,19 @@ def spend_row(T: np.ndarray, s: int) -> int:
     return T[H_SPEND] + s * SPEND_COLS
 
 
+@jit_inline
+def set_range(T: np.ndarray, s: int) -> tuple[int, int]:
+    """[lo, hi): where set ``s``'s sorted values lie in T (``s`` >= 0)."""
+    so = T[H_SET_OFF] + s
+    return T[H_SET_VALS] + T[so], T[H_SET_VALS] + T[so + 1]
+
+
 @jit
 def in_set(T: np.ndarray, s: int, x: int) -> bool:
     """Is interned id ``x`` in set ``s``? (-1 set or -1 id: no.) Binary search over sorted values."""
     if s < 0 or x < 0:
         return False
-    so = T[H_SET_OFF] + s
-    vals = T[H_SET_VALS]
-    lo = vals + T[so]
-    hi = vals + T[so + 1]
+    lo, hi = set_range(T, s)
     while lo < hi:
         mid = (lo + hi) >> 1
         v = T[mid]
