@@ -5,7 +5,7 @@ import numpy as np
 
 from kernels.actions import plain_unit, run_action
 from kernels.arith import per_unit_amount
-from kernels.config import jit
+from kernels.config import jit, jit_inline
 from kernels.layout import (
     A_BY_GROUP, A_CALC_KIND, A_CALC_VALUE, A_SET, P_ACT_END, P_ACT_OFF, P_MULTIPLICATIVE, P_ROUND_MODE,
     P_ROUND_STEP,
@@ -76,6 +76,16 @@ def apply_set(T, promos: np.ndarray, L, out: np.ndarray, work: np.ndarray) -> No
             done[i] += out[k, i]
 
 
+@jit_inline
+def _untouched(reach: np.ndarray, done: np.ndarray, n: int) -> bool:
+    """Whether none of the lines a promotion reaches was discounted by an earlier one: then its
+    amounts are exactly its ``alone`` row (its base and clamp read only those lines)."""
+    for i in range(n):
+        if reach[i] and done[i] != 0:
+            return False
+    return True
+
+
 @jit
 def set_saving(T, promos: np.ndarray, alive: np.ndarray, L, alone: np.ndarray, reach: np.ndarray,
                work: np.ndarray) -> int:
@@ -95,12 +105,7 @@ def set_saving(T, promos: np.ndarray, alive: np.ndarray, L, alone: np.ndarray, r
     for k in range(promos.shape[0]):
         if not alive[k]:
             continue
-        fresh = True
-        for i in range(n):
-            if reach[k, i] and done[i] != 0:
-                fresh = False
-                break
-        if fresh:
+        if _untouched(reach[k], done, n):
             for i in range(n):
                 done[i] += alone[k, i]
                 total += alone[k, i]
@@ -124,12 +129,7 @@ def apply_reusing(T, promos: np.ndarray, alive: np.ndarray, L, alone: np.ndarray
     for k in range(promos.shape[0]):
         if not alive[k]:
             continue
-        fresh = True
-        for i in range(n):
-            if reach[k, i] and done[i] != 0:
-                fresh = False
-                break
-        if fresh:
+        if _untouched(reach[k], done, n):
             out[r] = alone[k]
         else:
             apply_promo(T, promos[k], L, done, out[r], work)
