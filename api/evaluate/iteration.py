@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import orjson
 
 from dre.basket import Basket
+from dre.priced_lines import PricedLines, priced_lines
 from dre.pricing.result import Result
 from dre.returns import LinkedReturns, sale_record
 from dre.promotion.model import Promotion
@@ -33,10 +34,13 @@ def _budget(p: Promotion | None) -> dict | None:
 
 def iteration_record(basket: Basket, result: Result, answer_totals: Mapping[str, object],
                      promotions: Mapping[str, Promotion], promotions_version: int,
-                     linked: LinkedReturns | None = None) -> bytes:
+                     linked: LinkedReturns | None = None, *, lines: PricedLines | None = None) -> bytes:
     """The JSON kept with the counter (see the module docstring for what and why); ``answer_totals``
     is the ``totals`` of the answer's :func:`dre.response.response_body`; ``linked``: what its
-    linked return lines use of the sales they name (confirm adds it to those sales' counters)."""
+    linked return lines use of the sales they name (confirm adds it to those sales' counters);
+    ``lines``: the answer's :func:`dre.priced_lines.priced_lines` (walked again if None)."""
+    if lines is None:
+        lines = priced_lines(basket, result, promotions)
     applied = []
     for a in result.applied:
         p = promotions.get(a.promotion_id)
@@ -54,12 +58,10 @@ def iteration_record(basket: Basket, result: Result, answer_totals: Mapping[str,
         "applied": applied,
         # presented codes that unlocked a promotion, in request order: what confirm claims
         "coupons": [c.code for c in result.coupons if c.status == APPLIED],
-        "totals": {"gross": sum([line.gross for line in basket.lines]),
-                   "discount": sum([d.amount for ds in result.lines for d in ds]),
-                   "points": result.points},
+        "totals": {"gross": lines.gross, "discount": lines.discount, "points": result.points},
         "response": {"totals": answer_totals},
         # kept by confirm for the returns that may name this sale (dre.returns)
-        "sale": sale_record(basket, result, promotions),
+        "sale": sale_record(basket, result, promotions, lines),
         "returns": linked.increments if linked is not None else {},
     })
 

@@ -23,6 +23,7 @@ from api.services import Services
 from dre.basket import Basket, basket_from_request
 from dre.errors import DREError
 from dre.evaluate import withheld
+from dre.priced_lines import priced_lines
 from dre.pricing import Context, over_budget
 from dre.response import encode_response, response_body, response_meta
 from dre.returns import LinkedReturns, merge_linked, price_linked
@@ -94,12 +95,15 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest | 
             result = merge_linked(len(basket.lines), linked, result, back)
             labels = ChainMap(priced.pset.by_id, back.names)
         missed = withheld(priced.pset.by_id, basket, ctx)
-        shaped = response_body(basket, result, labels, missed=missed,
+        # the lines walked once for the answer and the iteration record's sale
+        lines = priced_lines(basket, result, labels)
+        shaped = response_body(basket, result, labels, missed=missed, lines=lines,
                                include_recommendations=not simulate or basket.include_missed)
         body = orjson.dumps(shaped)
         if simulate:
             break
-        record = iteration_record(basket, result, shaped["totals"], priced.pset.by_id, priced.pset.version, back)
+        record = iteration_record(basket, result, shaped["totals"], priced.pset.by_id, priced.pset.version, back,
+                                  lines=lines)
         try:
             counter, source = await services.counters.next(tenant, transaction_id, record, ctx.left_out)
         except RefusedPromotions as refusal:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dre.basket import Basket, Line
 from dre.evaluate.eligibility import qualifying
 from dre.evaluate.loyalty import fixed_points
+from dre.priced_lines import PricedLines, priced_lines
 from dre.pricing.result import Result
 from dre.promotion import model as m
 
@@ -29,30 +30,25 @@ def _threshold(p: m.Promotion, lines: Sequence[Line]) -> dict | None:
     return {"spend": spend, "qty": qty, "qual": qualifying(p, lines)}
 
 
-def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promotion]) -> dict | None:
+def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promotion],
+                lines: PricedLines | None = None) -> dict | None:
     """The record of a priced basket's sale part (None when no sale line got a discount or points).
 
-    ``lines``: [lineReference, quantity (milli), gross, {promotion id: discount cents}] per sale
+    Its ``lines``: [lineReference, quantity (milli), gross, {promotion id: discount cents}] per sale
     line; ``totals``: each promotion's sale-part discount; ``receipt``: per receipt-level promotion
     with a threshold, ``spend`` [[cents, whole receipt?]], ``qty`` (milli) and ``qual`` (indices into
     ``lines`` of its qualifying lines); ``points``/``net``: the sale's proportional points
     (everything but ADD_FIXED / SUBTRACT_POINTS) and its net; ``pointsBy``: those points per
     promotion; ``names``: id -> [name, type].
+
+    Args:
+        lines: :func:`dre.priced_lines.priced_lines` of the basket and result when the caller
+            walked them already (evaluate's answer did); walked here if None.
     """
-    rows, totals = [], {}
-    sale_lines = []
-    total_of = totals.get
-    for ln, discounts in zip(basket.lines, result.lines):  # every evaluate records its sale: one pass
-        if ln.milli <= 0:
-            continue
-        sale_lines.append(ln)
-        got: dict[str, int] = {}
-        for d in discounts:
-            pid, amount = d.promotion_id, d.amount
-            got[pid] = got.get(pid, 0) + amount
-            totals[pid] = total_of(pid, 0) + amount
-        rows.append([ln.ref, ln.milli, ln.gross, got])
-    if not sale_lines:
+    if lines is None:
+        lines = priced_lines(basket, result, promotions)
+    rows, totals = lines.sale_rows, lines.sale_totals
+    if not rows:
         return None
     # each promotion's proportional points (ADD_FIXED / SUBTRACT_POINTS are per transaction: kept)
     points_by = {a.promotion_id: pts for a in result.applied if a.promotion_id in promotions
@@ -61,11 +57,12 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     if not totals and points <= 0:
         return None
     receipt = {}
+    sale_lines = [ln for ln in basket.lines if ln.milli > 0]
     for pid in totals:
         p = promotions.get(pid)
         if p is not None and (t := _threshold(p, sale_lines)) is not None:  # None: not receipt-level
             receipt[pid] = t
-    net = sum([ln.gross for ln in sale_lines]) - sum(totals.values())
+    net = sum([row[2] for row in rows]) - sum(totals.values())
     names = {pid: [promotions[pid].name, promotions[pid].type] for pid in (*totals, *points_by) if pid in promotions}
     return {"lines": rows, "totals": totals, "receipt": receipt, "points": points, "pointsBy": points_by,
             "net": net, "names": names}
