@@ -28,7 +28,9 @@ class PricedLines(NamedTuple):
     discount: int  # cents: every line's discounts
     by_promotion: dict[str, int]  # cents per promotion over every line, in order of first discount
     sale_rows: list[list]  # per sale line (quantity > 0): [lineReference, milli, gross, {promotion: cents}]
-    sale_totals: dict[str, int]  # cents per promotion over the sale lines, in order of first discount
+    # cents per promotion over the sale lines, in order of first discount (by_promotion itself when
+    # no line is a return: read-only, both)
+    sale_totals: dict[str, int]
 
 
 def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled]) -> PricedLines:
