@@ -33,7 +33,8 @@ def iteration_record(basket: Basket, result: Result, answer_totals: Mapping[str,
     is the ``totals`` of the answer's :func:`dre.response.response_body`; ``linked``: what its
     linked return lines use of the sales they name (confirm adds it to those sales' counters).
     ``promotions``: by id, or their facts (the set's table: dre.answer_facts); ``lines``: the
-    answer's :func:`dre.priced_lines.priced_lines` (walked again if None)."""
+    answer's :func:`dre.priced_lines.priced_lines` (walked again if None: ``promotions`` must
+    then name every discounted promotion, a linked return's too)."""
     facts = facts_table(promotions)
     if lines is None:
         lines = priced_lines(basket, result, facts)

@@ -37,7 +37,8 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     Args:
         promotions: by id, or their facts (the set's table: dre.answer_facts).
         lines: :func:`dre.priced_lines.priced_lines` of the basket and result when the caller
-            walked them already (evaluate's answer did); walked here if None.
+            walked them already (evaluate's answer did); walked here if None (``promotions`` must
+            then name every discounted promotion, a linked return's too).
     """
     facts = facts_table(promotions)
     if lines is None:
