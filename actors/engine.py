@@ -4,7 +4,7 @@ Public API::
 
     async with open_engine(shards=2) as engine:        # or: await start_engine(nursery, ...)
         engine.load("acme", promotions)                # build + swap in a new version
-        priced = await engine.price("acme", basket, ctx)  # -> Priced(result, pset)
+        priced = await engine.price("acme", basket, ctx)  # -> Priced(result, pset, facts)
         engine.swap("acme", new_set)                   # hot swap; in-flight requests unaffected
         engine.current("acme")                         # the set new requests will use
         engine.zones("acme")                           # the tenant's store time zones (set_zones)
@@ -44,6 +44,7 @@ from actors.messages import HEAVY_QUEUE, BatchObserver, serve_heavy
 from actors.resolver import start_resolvers
 from actors.shard import start_shard
 from actors.supervisor import RestartLog, supervise
+from dre.answer_facts import FactsTable
 from dre.basket import Basket
 from dre.evaluate import IndexedReferenceSet, ReferenceSet
 from dre.pricing import PromotionSet
@@ -118,10 +119,12 @@ def compiled(pset: PromotionSet) -> bool:
 
 @dataclass(frozen=True)
 class Priced:
-    """A priced basket and the promotion set it was priced with (names, types, budgets)."""
+    """A priced basket, the promotion set it was priced with and that set's facts (names, types,
+    budgets... of its promotions, as the answer and the records read them: dre.answer_facts)."""
 
     result: Result
     pset: PromotionSet
+    facts: FactsTable
 
 
 class Engine:
@@ -137,6 +140,7 @@ class Engine:
         self._mailboxes = mailboxes  # the original send ends: owned here, closed by aclose
         self.restarts = restarts
         self._sets: dict[str, PromotionSet] = {}
+        self._facts: dict[str, FactsTable] = {}  # of each tenant's current set: kept with it (swap)
         self._zones: dict[str, StoreZones] = {}
         # tenants whose set is on the reference path once the kernels are ready (upgrade_sets)
         self._to_upgrade, self._upgrades = trio.open_memory_channel[str](math.inf)
@@ -162,6 +166,7 @@ class Engine:
         pset = self._sets.get(tenant)
         if pset is None:
             pset = self._sets[tenant] = build_promotion_set([], version=0, n_shards=self.n_shards)
+            self._facts[tenant] = FactsTable(pset.by_id)
         return pset
 
     def swap(self, tenant: str, new_set: PromotionSet) -> PromotionSet:
@@ -174,6 +179,7 @@ class Engine:
             raise ValueError(f"set built for {new_set.n_shards} shards; the engine runs {self.n_shards}")
         old = self.current(tenant)
         self._sets[tenant] = new_set
+        self._facts[tenant] = FactsTable(new_set.by_id)  # empty: filled by the requests that use it
         log.info("promotion set swapped", extra={"tenant": tenant, "version": new_set.version,
                                                  "promotions": len(new_set.ranked), "compiled": compiled(new_set)})
         if status.state == READY and not compiled(new_set):
@@ -232,7 +238,8 @@ class Engine:
     async def price(self, tenant: str, basket: Basket, ctx: Context) -> Priced:
         """Price ``basket`` with the tenant's current set. Raises DREError 503 (see Coordinator)."""
         pset = self.current(tenant)
-        return Priced(await self._coordinator.price(pset, basket, ctx), pset)
+        facts = self._facts[tenant]  # the set's, taken with it: a swap meanwhile changes neither
+        return Priced(await self._coordinator.price(pset, basket, ctx), pset, facts)
 
     async def price_with(self, pset: PromotionSet, basket: Basket, ctx: Context) -> Result:
         """Price ``basket`` with ``pset``, a set derived from a tenant's (e.g. its LOYALTY

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 import orjson
 
 from dre.basket import Basket
-from dre.money import MINOR_PER_MAJOR, milli_to_number, to_major
+from dre.money import milli_to_number, to_major
+from dre.priced_lines import Labelled, PricedLines, priced_lines
 from dre.pricing.result import Missed, Result
-from dre.promotion.model import Promotion
 
 
-def build_response(basket: Basket, result: Result, promotions: Mapping[str, Promotion], *,
+def build_response(basket: Basket, result: Result, promotions: Mapping[str, Labelled], *,
                    transaction_id: str, counter: int | None, is_simulation: bool,
                    duration_ms: float = 0.0, include_recommendations: bool = True,
                    meta_extra: Mapping[str, object] | None = None,
@@ -54,8 +54,9 @@ def encode_response(meta: Mapping[str, object], body_json: bytes) -> bytes:
     return b'{"meta":' + orjson.dumps(meta) + b"," + body_json[1:]  # the body is a non-empty object
 
 
-def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promotion], *,
-                  include_recommendations: bool = True, missed: Sequence[Missed] = ()) -> dict:
+def response_body(basket: Basket, result: Result, promotions: Mapping[str, Labelled], *,
+                  include_recommendations: bool = True, missed: Sequence[Missed] = (),
+                  lines: PricedLines | None = None) -> dict:
     """Everything of the EvaluateResponseV2 but ``meta``: line items, granted items, totals, coupon
     results, recommendations, missed promotions (in this order): what was priced, nothing of the
     counter or timing.
@@ -64,44 +65,14 @@ def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promo
         promotions: by id; names and types of the promotions the result mentions.
         include_recommendations: simulate returns them (and the missed promotions) only when asked.
         missed: promotions left out for this customer (dre.evaluate.withheld), in that order.
+        lines: :func:`dre.priced_lines.priced_lines` of the same arguments when the caller walked
+            them already (evaluate's iteration record reads them too); walked here if None.
     """
-    # Every evaluate shapes every line and discount: one pass, labels looked up once per promotion,
-    # amounts divided inline (to_major: minor / MINOR_PER_MAJOR), the loop's names bound locally
-    # (~60 discounts and 30 lines per heavy basket).
-    items = []
-    gross = discount = 0
-    by_promo: dict[str, int] = {}
-    labels: dict[str, tuple[str, str]] = {}
-    minor = MINOR_PER_MAJOR
-    promo_sum, label_of = by_promo.get, labels.get
-    for line, discounts in zip(basket.lines, result.lines):
-        line_disc = 0
-        shaped = []
-        for d in discounts:
-            pid, amount = d.promotion_id, d.amount
-            line_disc += amount
-            by_promo[pid] = promo_sum(pid, 0) + amount
-            label = label_of(pid)
-            if label is None:
-                p = promotions[pid]
-                label = labels[pid] = (p.name, p.type)
-            shaped.append({"promotionId": pid, "promotionName": label[0], "promotionType": label[1],
-                           "amount": amount / minor, "couponCode": d.coupon_code})
-        lg = line.gross
-        gross += lg
-        discount += line_disc
-        items.append({
-            "lineReference": line.ref,
-            "articleNumber": line.article,
-            "quantity": milli_to_number(line.milli),
-            "unitPrice": line.unit_price / minor,
-            "lineGross": lg / minor,
-            "lineDiscount": line_disc / minor,
-            "lineNet": (lg - line_disc) / minor,
-            "discounts": shaped,
-        })
+    if lines is None:
+        lines = priced_lines(basket, result, promotions)
+    gross, discount = lines.gross, lines.discount
     return {
-        "lineItems": items,
+        "lineItems": lines.items,
         "grantedItems": [{
             "articleNumber": g.article, "quantity": milli_to_number(g.milli),
             "unitPrice": to_major(g.unit_price), "promotionId": g.promotion_id,
@@ -113,7 +84,7 @@ def response_body(basket: Basket, result: Result, promotions: Mapping[str, Promo
             "currency": basket.currency,
             "savingsSummary": {
                 "totalSavings": to_major(discount),
-                "byPromotion": [{"promotionId": pid, "amount": to_major(a)} for pid, a in by_promo.items() if a],
+                "byPromotion": [{"promotionId": pid, "amount": to_major(a)} for pid, a in lines.by_promotion.items() if a],
                 "loyaltyPointsEarned": result.points,
             },
         },

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import orjson
 
+from dre.answer_facts import FactsTable, facts_table
 from dre.basket import Basket
+from dre.priced_lines import PricedLines, priced_lines
 from dre.pricing.result import Result
 from dre.returns import LinkedReturns, sale_record
 from dre.promotion.model import Promotion
@@ -24,27 +26,27 @@ from dre.store.records import NO_LIMIT, BudgetUse
 APPLIED = "APPLIED"  # the couponResults status of a code that unlocked a promotion
 
 
-def _budget(p: Promotion | None) -> dict | None:
-    if p is None or p.budget is None:
-        return None
-    b = p.budget
-    return {"amount": b.amount, "redemptions": b.redemptions, "perCustomer": b.per_customer}
-
-
 def iteration_record(basket: Basket, result: Result, answer_totals: Mapping[str, object],
-                     promotions: Mapping[str, Promotion], promotions_version: int,
-                     linked: LinkedReturns | None = None) -> bytes:
+                     promotions: Mapping[str, Promotion] | FactsTable, promotions_version: int,
+                     linked: LinkedReturns | None = None, *, lines: PricedLines | None = None) -> bytes:
     """The JSON kept with the counter (see the module docstring for what and why); ``answer_totals``
     is the ``totals`` of the answer's :func:`dre.response.response_body`; ``linked``: what its
-    linked return lines use of the sales they name (confirm adds it to those sales' counters)."""
+    linked return lines use of the sales they name (confirm adds it to those sales' counters).
+    ``promotions``: by id, or their facts (the set's table: dre.answer_facts); ``lines``: the
+    answer's :func:`dre.priced_lines.priced_lines` (walked again if None: ``promotions`` must
+    then name every discounted promotion, a linked return's too)."""
+    facts = facts_table(promotions)
+    if lines is None:
+        lines = priced_lines(basket, result, facts)
     applied = []
+    made, find = facts.get, facts.find  # made: the facts made already (most); find makes or misses
     for a in result.applied:
-        p = promotions.get(a.promotion_id)
-        sale = p if a.on_sale else None  # points on the return part only: no budget, nothing issued
+        f = made(a.promotion_id) or find(a.promotion_id)
+        sale = f if a.on_sale else None  # points on the return part only: no budget, nothing issued
         applied.append({
             "promotionId": a.promotion_id, "amount": a.amount, "points": a.points, "couponCode": a.coupon_code,
-            "version": p.version if p else None, "budget": _budget(sale),
-            "issueCoupons": [{"couponTypeId": i.coupon_type, "count": i.count} for i in (sale.issue_coupons if sale else ())],
+            "version": f.version if f else None, "budget": sale.budget_limits if sale else None,
+            "issueCoupons": sale.issue_coupons if sale else (),
         })
     return orjson.dumps({
         "customerId": basket.customer_id,
@@ -54,12 +56,10 @@ def iteration_record(basket: Basket, result: Result, answer_totals: Mapping[str,
         "applied": applied,
         # presented codes that unlocked a promotion, in request order: what confirm claims
         "coupons": [c.code for c in result.coupons if c.status == APPLIED],
-        "totals": {"gross": sum([line.gross for line in basket.lines]),
-                   "discount": sum([d.amount for ds in result.lines for d in ds]),
-                   "points": result.points},
+        "totals": {"gross": lines.gross, "discount": lines.discount, "points": result.points},
         "response": {"totals": answer_totals},
         # kept by confirm for the returns that may name this sale (dre.returns)
-        "sale": sale_record(basket, result, promotions),
+        "sale": sale_record(basket, result, facts, lines),
         "returns": linked.increments if linked is not None else {},
     })
 

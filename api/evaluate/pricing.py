@@ -23,6 +23,7 @@ from api.services import Services
 from dre.basket import Basket, basket_from_request
 from dre.errors import DREError
 from dre.evaluate import withheld
+from dre.priced_lines import priced_lines
 from dre.pricing import Context, over_budget
 from dre.response import encode_response, response_body, response_meta
 from dre.returns import LinkedReturns, merge_linked, price_linked
@@ -83,23 +84,26 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest | 
     counter, meta_extra = None, None  # simulate assigns no counter
     while True:
         priced = await services.engine.price(tenant, to_price, ctx)
-        over = over_budget(priced.result.applied, priced.pset.by_id, ctx.remaining)
+        facts = priced.facts  # what the answer and the records read of the set's promotions
+        over = over_budget(priced.result.applied, facts, ctx.remaining)
         if over:
             # what is left of their money budget cannot pay this basket's discount: price again
             # without them (terminates: the left-out set grows every round)
             ctx = replace(ctx, exhausted=ctx.exhausted | over)
             continue
-        result, labels = priced.result, priced.pset.by_id
+        result, labels = priced.result, facts
         if back is not None:
             result = merge_linked(len(basket.lines), linked, result, back)
-            labels = ChainMap(priced.pset.by_id, back.names)
+            labels = ChainMap(facts, back.names)
         missed = withheld(priced.pset.by_id, basket, ctx)
-        shaped = response_body(basket, result, labels, missed=missed,
+        # the lines walked once for the answer and the iteration record's sale
+        lines = priced_lines(basket, result, labels)
+        shaped = response_body(basket, result, labels, missed=missed, lines=lines,
                                include_recommendations=not simulate or basket.include_missed)
         body = orjson.dumps(shaped)
         if simulate:
             break
-        record = iteration_record(basket, result, shaped["totals"], priced.pset.by_id, priced.pset.version, back)
+        record = iteration_record(basket, result, shaped["totals"], facts, priced.pset.version, back, lines=lines)
         try:
             counter, source = await services.counters.next(tenant, transaction_id, record, ctx.left_out)
         except RefusedPromotions as refusal:

@@ -13,17 +13,19 @@ from typing import TYPE_CHECKING
 from dre.pricing.result import Applied
 
 if TYPE_CHECKING:  # dre.promotion imports dre.pricing
+    from dre.answer_facts import PromotionFacts
     from dre.promotion.model import Promotion
 
 
-def over_budget(applied: Iterable[Applied], promotions: Mapping[str, Promotion],
+def over_budget(applied: Iterable[Applied], promotions: Mapping[str, Promotion | PromotionFacts],
                 remaining: Mapping[str, int]) -> frozenset[str]:
     """Ids of the applied promotions whose sale-part discount (what confirm would consume) exceeds
-    what is known to be left of their money budget (absent from ``remaining``: the whole limit)."""
+    what is known to be left of their money budget (absent from ``remaining``: the whole limit).
+    ``promotions``: the set that priced them, by id, or its facts (dre.answer_facts)."""
     out = set()
     for a in applied:
-        p = promotions.get(a.promotion_id)
-        limit = p.budget.amount if p is not None and p.budget is not None else None
+        p = promotions[a.promotion_id]  # [], not get: a set's FactsTable makes the facts when first asked
+        limit = p.budget.amount if p.budget is not None else None
         if limit is not None and a.amount > remaining.get(a.promotion_id, limit):
             out.add(a.promotion_id)
     return frozenset(out)

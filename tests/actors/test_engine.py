@@ -85,6 +85,21 @@ async def test_swap_does_not_change_requests_in_flight(rules, basket):
         after = await engine.price("t", basket, ctx)
     assert out["old"].pset is old and out["old"].result.applied  # priced with the rules it started with
     assert after.pset.version == 2 and after.result.applied == ()
+    # and read with that set's facts (dre.answer_facts): each set has its own table
+    assert out["old"].facts.promotions is old.by_id and after.facts.promotions is after.pset.by_id
+
+
+async def test_a_sets_facts_are_kept_across_requests(rules, basket):
+    promos, ctx = rules
+    async with open_engine(shards=1, warm_up=False) as engine:
+        engine.load("t", promos)
+        first = await engine.price("t", basket, ctx)
+        made = {pid: first.facts[pid] for pid in first.pset.by_id}
+        second = await engine.price("t", basket, ctx)
+        engine.load("t", promos)
+        third = await engine.price("t", basket, ctx)
+    assert second.facts is first.facts and all(second.facts[pid] is f for pid, f in made.items())
+    assert third.facts is not first.facts and len(third.facts) == 0 and third.facts.promotions is third.pset.by_id
 
 
 async def test_swap_refuses_a_set_for_other_shards(rules):
