@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
 from dre.basket import Basket
-from dre.money import MILLI, MINOR_PER_MAJOR
+from dre.money import MINOR_PER_MAJOR, milli_to_number
 from dre.pricing.result import Result
 
 
@@ -36,8 +36,8 @@ class PricedLines(NamedTuple):
 def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled]) -> PricedLines:
     """The lines of ``basket`` as ``result`` priced them (``labels``: by promotion id, each
     discounted promotion's name and type; looked up once per promotion)."""
-    # every evaluate runs this: amounts divided inline (dre.money.to_major, milli_to_number), the
-    # loop's names bound locally
+    # every evaluate runs this: amounts divided inline (dre.money.to_major), the loop's names bound
+    # locally
     items: list[dict] = []
     rows: list[list] = []
     gross = discount = 0
@@ -67,7 +67,7 @@ def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled])
         items.append({
             "lineReference": line.ref,
             "articleNumber": line.article,
-            "quantity": milli // MILLI if milli % MILLI == 0 else milli / MILLI,
+            "quantity": milli_to_number(milli),
             "unitPrice": line.unit_price / minor,
             "lineGross": lg / minor,
             "lineDiscount": line_disc / minor,

@@ -39,9 +39,8 @@ def iteration_record(basket: Basket, result: Result, answer_totals: Mapping[str,
     if lines is None:
         lines = priced_lines(basket, result, facts)
     applied = []
-    made, find = facts.get, facts.find  # made: the facts made already (most); find makes or misses
     for a in result.applied:
-        f = made(a.promotion_id) or find(a.promotion_id)
+        f = facts.find(a.promotion_id)
         sale = f if a.on_sale else None  # points on the return part only: no budget, nothing issued
         applied.append({
             "promotionId": a.promotion_id, "amount": a.amount, "points": a.points, "couponCode": a.coupon_code,

@@ -48,9 +48,8 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
         return None
     # each promotion's proportional points (ADD_FIXED / SUBTRACT_POINTS are per transaction: kept)
     points_by = {}
-    made, find = facts.get, facts.find  # made: the facts made already (most); find makes or misses
     for a in result.applied:
-        f = made(a.promotion_id) or find(a.promotion_id)
+        f = facts.find(a.promotion_id)
         if f is not None and (pts := a.points - f.fixed_points) > 0:
             points_by[a.promotion_id] = pts
     points = sum(points_by.values())
@@ -59,7 +58,7 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     receipt, names = {}, {}
     sale_lines = None
     for pid in totals:
-        f = made(pid) or find(pid)
+        f = facts.find(pid)
         if f is None:
             continue
         names[pid] = f.label
