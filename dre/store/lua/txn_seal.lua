@@ -28,11 +28,9 @@ if copy[1] then
   if tonumber(copy[1]) == counter then return {'REPLAYED', copy[2]} end
   return {'ALREADY_CONFIRMED', txn, copy[1]}
 end
--- the done marker and the counter are both strings: one MGET reads the two
-local got = redis.call('MGET', KEYS[5], KEYS[1])
-local long_done = got[1]  -- the answer is gone, the confirm is not forgotten
+local long_done = redis.call('GET', KEYS[5])  -- the answer is gone, the confirm is not forgotten
 if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end
-local latest = tonumber(got[2] or '0')
+local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
 if counter > latest or counter < 1 then return {'NEVER_ISSUED', txn} end
 if counter < latest then return {'STALE_ITERATION', txn, tostring(latest)} end
 if ttl > 0 then
