@@ -56,7 +56,7 @@ STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
     ]),
     "txn_seal": ("{'CONFIRMABLE', ''}", [
         ("EVALSHA, its 6 keys and 7 arguments", "local txn, counter, ttl = ARGV[1]"),
-        ("the answer copy (HMGET)", "local long_done = "),
+        ("the answer copy (HMGET of the iterations hash)", "local long_done = "),
         ("the done marker and the counter (GET, GET)", "if ttl > 0 then"),
         ("the iteration kept (HEXISTS)", "  redis.call('HINCRBY', KEYS[3]"),
         ("the seal (HINCRBY, PEXPIRE: a new hash)", "  if redis.call('EXISTS', KEYS[6])"),
@@ -66,10 +66,10 @@ STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
         ("EVALSHA, its 7 keys and 6 arguments", "local last = redis.call('HINCRBY'"),
         ("let go of the seal (HINCRBY, DEL)", "local ttl = ARGV[2]"),
         ("the job's status (HGET)", "if ARGV[3] ~= '' then"),
-        ("the job PENDING (HSET, PERSIST)", "  redis.call('HSET', KEYS[4]"),
-        ("the answer copy (HSET, a new hash)", "  redis.call('SET', KEYS[7]"),
+        ("the job PENDING (HSET, PERSIST)", "  redis.call('HSET', KEYS[2]"),
+        ("the answer copy (HSET of the iterations hash)", "  redis.call('SET', KEYS[7]"),
         ("the done marker (SET PX, a new string)", "  for i = 1, 2 do"),
-        ("the transaction's keys kept as long (3 PEXPIRE)", None),
+        ("the transaction's keys kept as long (2 PEXPIRE)", None),
     ]),
 }
 
