@@ -34,6 +34,7 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -353,7 +354,7 @@ class StoreCore:
                 raise mapped if mapped is not None else item
             return parse(item) if parse is not None else item
         command = ("EVALSHA", script.sha, len(keys), *keys, 1, *frame)
-        batch = (script.sha, key_slot(str(keys[0]).encode()), keys, frame)
+        batch = (script.sha, _slot_of(keys[0]), keys, frame)
         return await self._submit(_Request(Durable(command) if durable else command, None, batch), parse)
 
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
@@ -537,6 +538,11 @@ class StoreCore:
                 await link.aclose()
 
 
+@functools.lru_cache(maxsize=4096)  # the first key of a batched call is its tenant's: a few per worker
+def _slot_of(key: str) -> int:
+    return key_slot(str(key).encode())
+
+
 def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
     """The commands to send for ``batch``, and which requests each one answers: a batched
     script's calls of one slot (sha, slot) become one command, at the place of the first of them,
@@ -559,8 +565,10 @@ def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
             wire.append(batch[idx[0]].args)
             continue
         items = [batch[i] for i in idx]
-        keys = [k for r in items for k in r.batch[2]]
-        command = ("EVALSHA", items[0].batch[0], len(keys), *keys, len(items), *(a for r in items for a in r.batch[3]))
+        # chained in C, not by a generator: ~30 % less CPU for the ~30 keys and arguments of each item
+        keys = list(itertools.chain.from_iterable(r.batch[2] for r in items))
+        command = ("EVALSHA", items[0].batch[0], len(keys), *keys, len(items),
+                   *itertools.chain.from_iterable(r.batch[3] for r in items))
         wire.append(Durable(command) if any(isinstance(r.args, Durable) for r in items) else command)
     return wire, members
 

@@ -1,12 +1,18 @@
 """Redis's own time per call of the hot scripts, measured alone: no store actor, no trio.
 
-    python -m bench.store_lua [--n 5000] [--rounds 7]
+    python -m bench.store_lua [--n 5000] [--rounds 7] [--steps]
 
 A private redis-server; each round sends ``--n`` fresh calls of each script as raw pipelines of
 100 (redis-py, hiredis) and reads Redis's time per call from ``INFO commandstats`` (reset before
 each script): ``coupon_reserve`` (a new INDIVIDUAL code whose type the caller knows, as
 ``bench.store``'s coupon_reserve), ``txn_seal`` (sealing counter 1 of a transaction evaluated
 once) and ``txn_settle`` (settling it confirmed). Prints the median and every round.
+
+``--steps``: where each script's time goes. The script is also run cut short - returning just
+before each of its steps (STEPS) - so each row is Redis's time per call up to that step, and the
+step's own cost is the difference to the row before; the variants of a script take turns within
+a round (the tenant's sorted sets grow as they run). A step whose line is no longer in the
+script is reported as such.
 
 ``bench.store`` measures what an operation costs through the actor, where the client's work and
 the machine's neighbours add noise of several µs; this isolates the scripts, so that a change of
@@ -20,6 +26,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 
 import redis
 import trio
@@ -33,11 +40,49 @@ from dre.store.scripts import lua_source
 TENANT = "bench"
 DEPTH = 100  # calls per pipeline
 SCRIPTS = ("coupon_reserve", "txn_seal", "txn_settle")
+# --steps: per script, what a call cut short returns, and its steps in order, each named by the
+# line (its start) it begins with; None: the whole script
+STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
+    "coupon_reserve": ("{ARGV[6], 0, 0}", [
+        ("EVALSHA, its 12 keys and 9 arguments, the prelude's helpers", "local code, txn, customer = ARGV[1]"),
+        ("read the code and its type (HGETALL, HMGET)", "c = release_expired("),
+        ("judge: lapsed holds, replay, refusals", "local expires = now + ttl"),
+        ("the code RESERVED (HSET)", "-- LT: the index keeps"),
+        ("the tenant's expiry index (ZADD)", "put_entry(k.bytxn"),
+        ("the transaction's entry (HSET, a new hash)", "sweep_entries(k.bytxn, now)"),
+        ("the entries' sweep (HLEN)", "redis.call('HSET', KEYS[9]"),
+        ("the reservation index (HSET and PEXPIRE, a new hash)", "queue_for_central(10, 10)"),
+        ("the code change log (INCRBY, ZADD)", None),
+    ]),
+    "txn_seal": ("{'CONFIRMABLE', ''}", [
+        ("EVALSHA, its 6 keys and 7 arguments", "local txn, counter, ttl = ARGV[1]"),
+        ("the answer copy (HMGET of the iterations hash)", "local long_done = "),
+        ("the done marker and the counter (GET, GET)", "if ttl > 0 then"),
+        ("the iteration kept (HEXISTS)", "  redis.call('HINCRBY', KEYS[3]"),
+        ("the seal (HINCRBY, PEXPIRE: a new hash)", "  if redis.call('EXISTS', KEYS[6])"),
+        ("the job HELD (EXISTS, HSET, PEXPIRE: a new hash)", None),
+    ]),
+    "txn_settle": ("1", [
+        ("EVALSHA, its 7 keys and 6 arguments", "local last = redis.call('HINCRBY'"),
+        ("let go of the seal (HINCRBY, DEL)", "local ttl = ARGV[2]"),
+        ("the job's status (HGET)", "if ARGV[3] ~= '' then"),
+        ("the job PENDING (HSET, PERSIST)", "  redis.call('HSET', KEYS[2]"),
+        ("the answer copy (HSET of the iterations hash)", "  redis.call('SET', KEYS[7]"),
+        ("the done marker (SET PX, a new string)", "  for i = 1, 2 do"),
+        ("the transaction's keys kept as long (2 PEXPIRE)", None),
+    ]),
+}
 
 
 def timed(client: redis.Redis, commands: list[tuple]) -> float:
     """Redis's µs per EVALSHA of ``commands`` (every reply checked)."""
     client.config_resetstat()
+    run(client, commands)
+    return float(client.info("commandstats")["cmdstat_evalsha"]["usec_per_call"])
+
+
+def run(client: redis.Redis, commands: list[tuple]) -> None:
+    """Send ``commands`` in pipelines of DEPTH; raise the first error reply."""
     for start in range(0, len(commands), DEPTH):
         pipe = client.pipeline(transaction=False)
         for command in commands[start:start + DEPTH]:
@@ -45,59 +90,115 @@ def timed(client: redis.Redis, commands: list[tuple]) -> float:
         for reply in pipe.execute(raise_on_error=False):
             if isinstance(reply, Exception):
                 raise reply
-    return float(client.info("commandstats")["cmdstat_evalsha"]["usec_per_call"])
+
+
+def cut(source: str, line: str | None, reply: str) -> str | None:
+    """``source`` returning ``reply`` just before the line that starts with ``line`` (None: the
+    whole script); None when no single line starts so."""
+    if line is None:
+        return source
+    if source.count("\n" + line) != 1:
+        return None
+    at = source.index("\n" + line) + 1
+    return f"{source[:at]}do return {reply} end\n{source[at:]}"
+
+
+def reserves(sha: str, new_codes: Iterator[str], n: int, tag: str, now: int) -> list[tuple]:
+    out = []
+    for i in range(n):
+        code, rid = next(new_codes), codes.new_token("R")
+        k = [*code_keys(TENANT, code, "B"), keys.coupon_expiry(TENANT), keys.reservation(TENANT, rid),
+             *log_keys(TENANT)]
+        out.append(("EVALSHA", sha, len(k), *k, code, f"T{tag}-{i}", f"C{i}", now, 900_000, rid, 172_800_000, "B", ""))
+    return out
+
+
+def evaluated(client: redis.Redis, n: int, tag: str) -> list[str]:
+    """``n`` new transactions, each evaluated once (counter 1 and its iteration)."""
+    txns = [f"X{tag}-{i}" for i in range(n)]
+    pipe = client.pipeline(transaction=False)
+    for t in txns:
+        pipe.set(keys.txn_counter(TENANT, t), 1)
+        pipe.hset(keys.txn_iterations(TENANT, t), "1", "{}")
+    pipe.execute()
+    return txns
+
+
+def seals(sha: str, txns: list[str], now: int) -> list[tuple]:
+    out = []
+    for t in txns:
+        counter, iterations, seal, answer, _ = keys.txn_slot_keys(TENANT, t)
+        out.append(("EVALSHA", sha, 6, counter, iterations, seal, answer, keys.txn_done(TENANT, t),
+                    keys.job(TENANT, keys.job_id(t, 1)), t, 1, 15_000, keys.job_id(t, 1), "{}", now, 86_400_000))
+    return out
+
+
+def settles(sha: str, txns: list[str]) -> list[tuple]:
+    return [("EVALSHA", sha, 7, *keys.txn_confirm_keys(TENANT, t, 1), 1, 86_400_000, "{}", "", "", 400 * 86_400_000)
+            for t in txns]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=5000, help="calls of each script per round")
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--steps", action="store_true", help="where each script's time goes (module docstring)")
     a = ap.parse_args()
     server = start_redis_server(tempfile.mkdtemp(prefix="dre-bench-lua-"), persist=False)
     try:
         client = redis.Redis.from_url(server.url)
+        # per script: its variants (label, source): the whole script, or its cuts with --steps
+        variants: dict[str, list[tuple[str, str | None]]] = {}
+        for name in SCRIPTS:
+            reply, steps = STEPS[name]
+            variants[name] = ([(label, cut(lua_source(name), line, reply)) for label, line in steps] if a.steps
+                              else [("", lua_source(name))])
+        reserve_calls = a.n * a.rounds * len(variants["coupon_reserve"])
 
         async def made_codes() -> list[str]:
             async with open_store(server.url) as store:
                 await store.coupon_types.put(TENANT, "B", kind="INDIVIDUAL", prefix="B", code_length=12)
                 out: list[str] = []
-                while len(out) < a.n * a.rounds:
-                    out += await store.coupons.generate(TENANT, "B", min(1000, a.n * a.rounds - len(out)))
+                while len(out) < reserve_calls:
+                    out += await store.coupons.generate(TENANT, "B", min(1000, reserve_calls - len(out)))
                 return out
 
         new_codes = iter(trio.run(made_codes))
-        sha = {name: client.script_load(lua_source(name)) for name in SCRIPTS}
-        got: dict[str, list[float]] = {name: [] for name in SCRIPTS}
+        sha = {(name, label): client.script_load(source) for name, vs in variants.items()
+               for label, source in vs if source is not None}
+        full_seal = client.script_load(lua_source("txn_seal"))
+        got: dict[tuple[str, str], list[float]] = {key: [] for key in sha}
         now = int(time.time() * 1000)
         for r in range(a.rounds):
-            reserves = []
-            for i in range(a.n):
-                code, rid = next(new_codes), codes.new_token("R")
-                k = [*code_keys(TENANT, code, "B"), keys.coupon_expiry(TENANT), keys.reservation(TENANT, rid),
-                     *log_keys(TENANT)]
-                reserves.append(("EVALSHA", sha["coupon_reserve"], len(k), *k, code, f"T{r}-{i}", f"C{i}", now,
-                                 900_000, rid, 172_800_000, "B", ""))
-            got["coupon_reserve"].append(timed(client, reserves))
-            txns = [f"X{r}-{i}" for i in range(a.n)]
-            pipe = client.pipeline(transaction=False)
-            for t in txns:  # evaluated once: counter 1 and its iteration
-                pipe.set(keys.txn_counter(TENANT, t), 1)
-                pipe.hset(keys.txn_iterations(TENANT, t), "1", "{}")
-            pipe.execute()
-            seals, settles = [], []
-            for t in txns:
-                counter, iterations, seal, answer, refused = keys.txn_slot_keys(TENANT, t)
-                job, done = keys.job(TENANT, keys.job_id(t, 1)), keys.txn_done(TENANT, t)
-                seals.append(("EVALSHA", sha["txn_seal"], 6, counter, iterations, seal, answer, done, job,
-                              t, 1, 15_000, keys.job_id(t, 1), "{}", now, 86_400_000))
-                settles.append(("EVALSHA", sha["txn_settle"], 7, counter, iterations, seal, answer, refused, job, done,
-                                1, 86_400_000, "{}", "", "", 400 * 86_400_000))
-            got["txn_seal"].append(timed(client, seals))
-            got["txn_settle"].append(timed(client, settles))
+            for name, vs in variants.items():
+                live = [label for label, source in vs if source is not None]
+                for v, label in enumerate(live[r % len(live):] + live[:r % len(live)]):  # taking turns
+                    tag, s = f"{r}.{v}", sha[(name, label)]
+                    if name == "coupon_reserve":
+                        got[(name, label)].append(timed(client, reserves(s, new_codes, a.n, tag, now)))
+                        continue
+                    txns = evaluated(client, a.n, tag)
+                    if name == "txn_seal":
+                        got[(name, label)].append(timed(client, seals(s, txns, now)))
+                    else:
+                        run(client, seals(full_seal, txns, now))  # sealed whole: what a settle lets go of
+                        got[(name, label)].append(timed(client, settles(s, txns)))
         print(f"Redis µs per call, alone ({a.rounds} rounds of {a.n} calls, pipelines of {DEPTH}):")
-        for name, values in got.items():
-            print(f"  {name:<15} median {statistics.median(values):6.2f}   rounds: "
-                  + " ".join(f"{v:.1f}" for v in values))
+        for name, vs in variants.items():
+            if not a.steps:
+                values = got[(name, "")]
+                print(f"  {name:<15} median {statistics.median(values):6.2f}   rounds: "
+                      + " ".join(f"{v:.1f}" for v in values))
+                continue
+            print(f"  {name}, cut short before each step (median; the step's own cost):")
+            before = 0.0
+            for label, source in vs:
+                if source is None:
+                    print(f"    {'(not in the script)':>22}  {label}")
+                    continue
+                m = statistics.median(got[(name, label)])
+                print(f"    {m:8.2f} µs  {m - before:+6.2f}  {label}")
+                before = m
     finally:
         server.stop()
 

@@ -23,6 +23,8 @@ from dre.store.records import CodeValidation, IssuedCode, Redemption, Reservatio
 RESERVATION_TTL_S = 15 * 60  # a reservation not redeemed within this returns to ACTIVE
 RESERVATION_INDEX_TTL_S = 2 * DAY_S  # how long a reservationId can still be redeemed/cancelled
 # (answered with its final state) after it was made
+_RESERVATION_TTL_MS = ms(RESERVATION_TTL_S)  # the defaults in ms, as the scripts take them
+_RESERVATION_INDEX_TTL_MS = ms(RESERVATION_INDEX_TTL_S)
 TYPE_CACHE_SIZE = 100_000  # codes whose typeId a worker remembers (LRU; ~10 MB at most)
 MAX_CODE_DRAWS = 5  # collision rounds before giving up (a collision is already ~never)
 MAX_CUSTOMER_CODES = 200  # codes of one customer read at most (rewards list; newest are not
@@ -53,6 +55,11 @@ def for_central(tenant: str, call_id: str, call: dict[str, Any]) -> tuple[list[s
     k = [sync_keys.coupon_outbox(tenant), sync_keys.coupon_outbox_items(tenant),
          sync_keys.coupon_outbox_settled(tenant)]
     return k, [call_id, json.dumps(call)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _expiry_key(tenant: str) -> str:
+    return keys.coupon_expiry(tenant)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -96,14 +103,21 @@ class CodeTypes:
 
     async def of(self, tenant: str, code: str) -> str:
         """The code's typeId ("" for a code the store does not have)."""
-        found = self._known.get((tenant, code))
+        found = self.known(tenant, code)
         if found is not None:
-            self._known.move_to_end((tenant, code))
             return found
         type_id = await type_of(self._core, tenant, code)
         if type_id:
             self.remember(tenant, code, type_id)
         return type_id
+
+    def known(self, tenant: str, code: str) -> str | None:
+        """The code's typeId if this worker knows it, else None (:meth:`of` reads it). A hot call
+        asks this first: awaiting :meth:`of` costs a coroutine even when nothing is read."""
+        found = self._known.get((tenant, code))
+        if found is not None:
+            self._known.move_to_end((tenant, code))
+        return found
 
     def remember(self, tenant: str, code: str, type_id: str) -> None:
         """``code`` exists and is of ``type_id`` (read from it, or this worker just created it)."""
@@ -286,15 +300,18 @@ class CouponCodes(StorePart):
         details[0].issue; TOO_MANY_HOLDS for the caller's share), 503.
         """
         rid = codes.new_token("R")
-        type_id = await self._code_types.of(tenant, code)
-        k = [*code_keys(tenant, code, type_id), keys.coupon_expiry(tenant), keys.reservation(tenant, rid)]
+        # (the hot path, ~20 µs of client CPU a reserve: no await, lookup or conversion it can spare)
+        type_id = self._code_types.known(tenant, code)
+        if type_id is None:
+            type_id = await self._code_types.of(tenant, code)
+        k = [*code_keys(tenant, code, type_id), _expiry_key(tenant), keys.reservation(tenant, rid)]
         now = now if now is not None else now_ms()
-        args = [code, transaction_id, customer_id or "", now, ms(ttl_s), rid, ms(RESERVATION_INDEX_TTL_S),
-                type_id, caller]
+        ttl_ms = _RESERVATION_TTL_MS if ttl_s == RESERVATION_TTL_S else ms(ttl_s)
+        args = [code, transaction_id, customer_id or "", now, ttl_ms, rid, _RESERVATION_INDEX_TTL_MS, type_id, caller]
         if queue:
             qk, qa = for_central(tenant, f"reserve/{rid}", {
                 "op": "reserve", "reservationId": rid, "code": code, "transactionId": transaction_id,
-                "customerId": customer_id, "expiresAt": now + ms(ttl_s)})
+                "customerId": customer_id, "expiresAt": now + ttl_ms})
             k, args = k + qk, args + qa
         k += log_keys(tenant)  # last: log_codes in _common.lua reads them from the end
         s = self._core.scripts.coupon_reserve

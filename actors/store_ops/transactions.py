@@ -27,6 +27,7 @@ consumed twice (docs/store.md).
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 
 import orjson
@@ -46,6 +47,9 @@ SEAL_TTL_S = 15.0  # longer than a confirm can take (5 s call deadline + a pipel
 # timeout): a seal never lapses under a commit still on its way; a dead worker's lapses by itself
 SEALED_PAUSE_S = 0.002  # an evaluate that meets a confirm in flight waits this, then tries again
 SEALED_WAIT_S = 1.0  # ...for this long at most; then a 503 (the confirm's worker died: the seal lapses)
+# in ms, as the scripts take them (converted once, not by every confirm)
+_SEAL_TTL_MS, _HELD_TTL_MS = ms(SEAL_TTL_S), ms(HELD_TTL_S)
+_RETURN_WINDOW_MS, _DONE_MARKER_TTL_MS = ms(RETURN_WINDOW_S), ms(DONE_MARKER_TTL_S)
 
 
 class RefusedPromotions(Exception):
@@ -145,7 +149,7 @@ class Transactions(StorePart):
         if ttl_ms:
             assert job is not None
             k.append(job_key)
-            args += [*job, ms(HELD_TTL_S)]
+            args += [*job, _HELD_TTL_MS]
             reply, queued = await self._core.call_group((self._core.scripts.txn_seal, k, args),
                                                         enqueue_command(tenant, job[0], job[2]))
             if isinstance(reply, BaseException):  # not sealed (a 503): a retry may seal; the job
@@ -229,7 +233,7 @@ class Transactions(StorePart):
         t = now if now is not None else now_ms()
         # the job's createdAt and queue time are the store's clock, not ``now`` (the confirm's time)
         tk = keys.txn_confirm_keys(tenant, txn_id, counter)  # the seal's and the settle's
-        sealed = await self._seal(tenant, txn_id, counter, ms(SEAL_TTL_S), (job_id, job_payload, now_ms()), tk)
+        sealed = await self._seal(tenant, txn_id, counter, _SEAL_TTL_MS, (job_id, job_payload, now_ms()), tk)
         if sealed[0] != "CONFIRMABLE":  # a replay, or refused: nothing to commit, nothing sealed
             found = _confirmable(sealed, txn_id, counter)
             return ConfirmResult(found.answer, True, (), job_id, {})
@@ -296,7 +300,7 @@ class Transactions(StorePart):
             type_id = await self._code_types.of(tenant, code)
             shared += code_keys(tenant, code, type_id)
             code_args += [code, type_id]
-        args = ["packed", now_ms(), ms(ttl_s), "{}", ms(RETURN_WINDOW_S), len(budget_at), len(code_at),
+        args = ["packed", now_ms(), ms(ttl_s), "{}", _RETURN_WINDOW_MS, len(budget_at), len(code_at),
                 len(confirms), *budget_args, *code_args, *items]
         # durable: an acknowledged confirm is on a replica too, so a failover does not lose it
         replies = await self._core.call_script(self._core.scripts.confirm, shared + own, args, durable=True)
@@ -317,17 +321,8 @@ class Transactions(StorePart):
         """confirm.lua in the tenant's slot: its reply (the verdict first). The sale records (this
         one's, and those of the sales its linked returns name) are tenant-slot keys: checked and
         counted in this same commit."""
-        none = keys.none_key(tenant)
-        k = [
-            none,
-            none,
-            keys.txn_confirmed(tenant, txn_id),
-            none,
-            none,
-            none,
-            keys.exhausted_budgets(tenant),
-            keys.coupon_expiry(tenant),
-        ]
+        none, exhausted, expiry, remaining = _commit_keys(tenant)
+        k = [none, none, keys.txn_confirmed(tenant, txn_id), none, none, none, exhausted, expiry]
         args: list[object] = [
             txn_id, counter, customer_id or "", now, ms(ttl_s),
             answer, "", "", len(promotions), len(coupons), "",
@@ -339,8 +334,8 @@ class Transactions(StorePart):
             type_id = await self._code_types.of(tenant, c.code)
             k += code_keys(tenant, c.code, type_id)
             args += [c.code, c.reservation_id, type_id]
-        k += [keys.budget_remaining(tenant), keys.txn_sale(tenant, txn_id)]
-        args += [sale_record, ms(RETURN_WINDOW_S), len(returns or {})]
+        k += [remaining, keys.txn_sale(tenant, txn_id)]
+        args += [sale_record, _RETURN_WINDOW_MS, len(returns or {})]
         for original, incs in (returns or {}).items():
             k.append(keys.txn_sale(tenant, original))
             args += [original, len(incs)]
@@ -369,7 +364,7 @@ class Transactions(StorePart):
         try:
             settled = await self._core.call_script(self._core.scripts.txn_settle, k,
                                                    [counter, ms(ttl_s), answer, refused, verdict,
-                                                    ms(DONE_MARKER_TTL_S)])
+                                                    _DONE_MARKER_TTL_MS])
             if settled == 2:  # the refused confirm's job was dropped: so is its queue entry (a
                 # cancelled caller leaves the entry: the job worker drops an entry whose job is gone)
                 await self._jobs.dequeue(tenant, keys.job_id(txn_id, counter))
@@ -391,6 +386,14 @@ class Transactions(StorePart):
     async def confirmed(self, tenant: str, txn_id: str) -> tuple[int, str] | None:
         """(counter, first answer) of a confirmed transaction, or None."""
         return await read_confirmed(self._core, tenant, txn_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _commit_keys(tenant: str) -> tuple[str, str, str, str]:
+    """The tenant-wide keys every commit names (never-written, exhausted set, coupon expiry,
+    budget remaining): built once per tenant, not by every confirm."""
+    return (keys.none_key(tenant), keys.exhausted_budgets(tenant), keys.coupon_expiry(tenant),
+            keys.budget_remaining(tenant))
 
 
 Unsealed = tuple[str, Sequence[BudgetUse], Sequence[CouponClaim]]  # (transactionId, budget uses, coupon claims)

@@ -91,8 +91,9 @@ def txn_seal(tenant: str, txn_id: str) -> str:
 
 
 def txn_answer(tenant: str, txn_id: str) -> str:
-    """HASH {counter, answer}: a copy of the confirmed answer in the transaction's slot, kept alive
-    by its evaluates, so a replay finds it while the lane is still at it."""
+    """HASH {counter, answer}: the copy of the confirmed answer as the release before kept it (now
+    the fields answerCounter and answer of :func:`txn_iterations`, kept alive alike by the
+    transaction's evaluates, so a replay finds it while the lane is still at it); read until it lapses."""
     return f"{txn_prefix(tenant, txn_id)}:answer"
 
 

@@ -93,3 +93,23 @@ def test_store_lua_prints_each_scripts_time_alone():
     for name in ("coupon_reserve", "txn_seal", "txn_settle"):
         row = re.search(rf"^  {name}\s+median\s+([\d.]+)\s+rounds: ([\d.]+) ([\d.]+)$", run.stdout, re.MULTILINE)
         assert row and all(float(x) > 0 for x in row.groups()), printed
+
+
+def test_store_lua_steps_split_each_script_by_its_steps():
+    """--steps runs each script cut short before each of its steps: one row per step, its
+    cumulative time and the step's own, and every step's line is still in the script."""
+    from bench.store_lua import STEPS
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.store_lua", "--n", "100", "--rounds", "1", "--steps"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    printed = run.stdout + run.stderr
+    assert run.returncode == 0, printed
+    assert "not in the script" not in printed, printed  # a step's line changed: update STEPS
+    for name, (_, steps) in STEPS.items():
+        assert f"  {name}, cut short before each step" in run.stdout, printed
+        for label, _ in steps:
+            row = re.search(rf"^\s+([\d.]+) µs\s+[+-][\d.]+  {re.escape(label)}$", run.stdout, re.MULTILINE)
+            assert row and float(row.group(1)) > 0, printed

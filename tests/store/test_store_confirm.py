@@ -222,12 +222,41 @@ async def test_evaluating_a_confirmed_transaction_keeps_its_answer_for_replays(s
     await store.transactions.next_counter(tenant, "T1", "{}")
     first = await confirm(store, tenant, "T1", 1, answer='{"first": true}')
     raw = redis.Redis.from_url(redis_url)
+    iterations = keys.txn_iterations(tenant, "T1")  # the copy in the transaction's slot lives there
+    assert raw.hmget(iterations, "answerCounter", "answer") == [b"1", first.answer.encode()]
     raw.pexpire(keys.txn_confirmed(tenant, "T1"), 5_000)  # the answer is about to lapse...
-    raw.pexpire(keys.txn_answer(tenant, "T1"), 5_000)  # (and its copy in the transaction's slot)
+    raw.pexpire(iterations, 5_000)  # (and its copy)
     await store.transactions.next_counter(tenant, "T1", "{}")  # ...but the lane is still at it
-    assert raw.pttl(keys.txn_answer(tenant, "T1")) > 3600 * 1000
+    assert raw.pttl(iterations) > 3600 * 1000 and raw.hget(iterations, "answer") == first.answer.encode()
     again = await confirm(store, tenant, "T1", 1, answer='{"second": true}')
     assert again.replayed and again.answer == first.answer
+    with pytest.raises(DREError) as err:  # a later counter of the confirmed transaction
+        await confirm(store, tenant, "T1", 2, answer='{"third": true}')
+    assert (err.value.status, err.value.code) == (409, "ALREADY_CONFIRMED")
+    s = store.core.scripts.sync_iteration_put  # central's check before keeping a forwarded iteration
+    k = [keys.txn_counter(tenant, "T1"), iterations, keys.txn_answer(tenant, "T1")]
+    assert await store.core.call_script(s, k, [1, "{}", 60_000], int) == 0  # confirmed already: not kept
+
+
+async def test_an_answer_copy_of_the_older_release_a_hash_of_its_own_is_still_read(store, tenant, redis_url):
+    """The copy is two fields of the iterations hash now (one key less per confirm); a copy the
+    release before kept in a hash of its own still answers replays while it lasts (a day), though
+    the tenant's confirmed marker is gone, and the forwarded-iteration check still sees it."""
+    raw = redis.Redis.from_url(redis_url, decode_responses=True)
+    await store.transactions.next_counter(tenant, "OLD", "{}")
+    # what the release before left: the answer in a hash of its own, the done marker
+    raw.hset(keys.txn_answer(tenant, "OLD"), mapping={"counter": 1, "answer": '{"first": true}'})
+    raw.set(keys.txn_done(tenant, "OLD"), "1")
+    again = await confirm(store, tenant, "OLD", 1, answer='{"second": true}')
+    assert again.replayed and again.answer == '{"first": true}'
+    assert not raw.exists(keys.txn_confirmed(tenant, "OLD"))  # answered from the copy, nothing committed
+    await store.transactions.next_counter(tenant, "OLD", "{}")
+    with pytest.raises(DREError) as err:
+        await confirm(store, tenant, "OLD", 2)
+    assert (err.value.status, err.value.code) == (409, "ALREADY_CONFIRMED")
+    s = store.core.scripts.sync_iteration_put
+    k = [keys.txn_counter(tenant, "OLD"), keys.txn_iterations(tenant, "OLD"), keys.txn_answer(tenant, "OLD")]
+    assert await store.core.call_script(s, k, [1, "{}", 60_000], int) == 0  # confirmed already: not kept
 
 
 async def test_a_confirmed_marker_of_the_older_release_a_hash_is_still_judged(store, tenant):

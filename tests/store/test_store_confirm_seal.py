@@ -140,3 +140,27 @@ async def test_a_seal_holds_only_its_count_and_one_of_the_release_before_still_w
     await store.transactions._settle(tenant, "U", 1, ["CONFIRMED", '{"c": 1}'], txns.TXN_TTL_S)  # it settles
     assert not client.exists(keys.txn_seal(tenant, "U"))
     assert (await store.budgets.get(tenant, "P1")).redemptions_consumed == 2  # T and U, once each
+
+
+async def test_the_seal_judges_by_the_done_marker_first_then_the_counter(store, tenant):
+    """txn_seal.lua reads the done marker and the counter in one MGET: each verdict they decide
+    stays as it was - never issued, stale, confirmed long ago (the marker wins over the counter) -
+    and a refused seal writes nothing."""
+    seal = store.transactions._seal
+    client = store.core.client
+
+    def job(counter):
+        return keys.job_id("T", counter), "{}", 1
+
+    assert await seal(tenant, "T", 1, 0) == ["NEVER_ISSUED", "T"]  # no counter at all
+    await store.transactions.next_counter(tenant, "T", "{}")
+    await store.transactions.next_counter(tenant, "T", "{}")
+    assert await seal(tenant, "T", 3, 0) == ["NEVER_ISSUED", "T"]  # past the latest
+    assert await seal(tenant, "T", 0, 0) == ["NEVER_ISSUED", "T"]
+    assert await seal(tenant, "T", 1, 15_000, job(1)) == ["STALE_ITERATION", "T", "2"]
+    assert not client.exists(keys.txn_seal(tenant, "T")) and not client.exists(keys.job(tenant, "T/1"))
+    assert (await seal(tenant, "T", 2, 0))[0] == "CONFIRMABLE"
+    client.set(keys.txn_done(tenant, "T"), "1")  # counter 1 confirmed long ago (its answer copy gone)
+    for counter in (1, 2, 3):  # the marker decides before the counter is looked at
+        assert await seal(tenant, "T", counter, 15_000, job(counter)) == ["ALREADY_CONFIRMED", "T", "1"]
+    assert not client.exists(keys.txn_seal(tenant, "T"))

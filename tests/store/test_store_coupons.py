@@ -59,6 +59,12 @@ async def test_a_code_this_worker_created_or_met_costs_one_request(store, tenant
         await other.coupons.validate(tenant, codes[1], now=NOW)
         await other.coupons.reserve(tenant, codes[1], "T2", now=NOW)
         assert other.core.requests - before == 3
+        before = other.core.requests  # a code it never met: the reserve reads its type first...
+        assert not (await other.coupons.reserve(tenant, codes[2], "T3", now=NOW)).replayed
+        assert other.core.requests - before == 2
+        before = other.core.requests  # ...then knows it
+        assert (await other.coupons.reserve(tenant, codes[2], "T3", now=NOW)).replayed
+        assert other.core.requests - before == 1
 
 
 async def test_validate(store, tenant, codes):

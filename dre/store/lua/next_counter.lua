@@ -10,10 +10,10 @@
 -- A confirm in flight seals the transaction (txn_seal.lua: its commit in the tenant's slot must
 -- still be of the latest iteration when it lands); meanwhile nothing is issued either.
 --
--- KEYS[1] counter string   KEYS[2] iterations hash (counter -> JSON)   KEYS[3] refused set
--- KEYS[4] the copy of the transaction's confirmed answer (txn_settle.lua): kept as long as the
---         transaction is being evaluated, so a confirm replay finds the answer while the lane is
---         still at it
+-- KEYS[1] counter string   KEYS[2] iterations hash (counter -> JSON; also the copy of the
+--         transaction's confirmed answer, txn_settle.lua: kept as long as the transaction is being
+--         evaluated, so a confirm replay finds the answer while the lane is still at it)
+-- KEYS[3] refused set   KEYS[4] the answer copy of the release before (a hash of its own): kept so too
 -- KEYS[5] the confirm seal (txn_seal.lua)
 -- ARGV[1] the priced iteration (JSON)   ARGV[2] ttl of both keys (ms)
 -- ARGV[3..] promotion ids the iteration was priced without
@@ -35,5 +35,5 @@ redis.call('HSET', KEYS[2], counter, ARGV[1])
 if counter > 1 then redis.call('HDEL', KEYS[2], counter - 1) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[4], ARGV[2])  -- nothing when there is no confirm yet
+redis.call('PEXPIRE', KEYS[4], ARGV[2])  -- nothing when there is none (as a rule)
 return counter

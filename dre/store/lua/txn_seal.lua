@@ -9,9 +9,11 @@
 -- the caller queues it before committing, so a commit never lands without its job, and
 -- txn_settle.lua makes it PENDING (or drops it when the commit was refused).
 --
--- KEYS[1] counter string   KEYS[2] iterations hash   KEYS[3] seal hash {n}
--- KEYS[4] answer copy hash {counter, answer}   KEYS[5] done marker (the counter confirmed, kept
--- long after the answer: a transaction is never consumed twice, however late the second confirm)
+-- KEYS[1] counter string   KEYS[2] iterations hash, which also holds the answer copy (fields
+-- answerCounter, answer: txn_settle.lua)   KEYS[3] seal hash {n}
+-- KEYS[4] the answer copy of the release before (a hash {counter, answer}; read until it lapses)
+-- KEYS[5] done marker (the counter confirmed, kept long after the answer: a transaction is never
+-- consumed twice, however late the second confirm)
 -- KEYS[6] job hash (only when sealing)
 -- ARGV[1] transactionId   ARGV[2] counter   ARGV[3] seal TTL (ms); 0 judges only, writes nothing
 -- ARGV[4] job id   ARGV[5] job payload (JSON)   ARGV[6] now (ms)   ARGV[7] TTL of a HELD job (ms)
@@ -23,13 +25,19 @@
 --   the done marker is left)
 --   {'STALE_ITERATION', txn, latest counter}   {'NEVER_ISSUED', txn}   {'EXPIRED', txn}
 local txn, counter, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local copy = redis.call('HMGET', KEYS[4], 'counter', 'answer')
+-- the copy's fields in the iterations hash, which the seal reads anyway: no key of its own to touch
+local copy = redis.call('HMGET', KEYS[2], 'answerCounter', 'answer')
+local long_done = redis.call('GET', KEYS[5])
+if not copy[1] and long_done then
+  -- confirmed, and no copy here: one the release before kept in a hash of its own? (a copy is
+  -- written with the done marker, so only then can there be one)
+  copy = redis.call('HMGET', KEYS[4], 'counter', 'answer')
+end
 if copy[1] then
   if tonumber(copy[1]) == counter then return {'REPLAYED', copy[2]} end
   return {'ALREADY_CONFIRMED', txn, copy[1]}
 end
-local long_done = redis.call('GET', KEYS[5])  -- the answer is gone, the confirm is not forgotten
-if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end
+if long_done then return {'ALREADY_CONFIRMED', txn, long_done} end  -- the answer is gone, the confirm is not
 local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
 if counter > latest or counter < 1 then return {'NEVER_ISSUED', txn} end
 if counter < latest then return {'STALE_ITERATION', txn, tostring(latest)} end

@@ -8,7 +8,9 @@
 -- txn_seal.lua wrote HELD becomes PENDING (kept until it runs) once the answer is a confirm; a
 -- refused confirm's HELD job is dropped when no other confirm of the counter holds the seal.
 --
--- KEYS[1] counter string   KEYS[2] iterations hash   KEYS[3] seal hash   KEYS[4] answer copy hash
+-- KEYS[1] counter string   KEYS[2] iterations hash (the answer copy goes there: fields
+-- answerCounter, answer - kept exactly as long as the iterations, one key less to write and
+-- expire per confirm)   KEYS[3] seal hash   KEYS[4] the answer copy of the release before (unused)
 -- KEYS[5] refused-promotions set   KEYS[6] job hash   KEYS[7] done marker (the counter confirmed)
 -- ARGV[1] counter   ARGV[2] TTL of the transaction keys (ms)   ARGV[3] the confirmed answer, or ""
 -- ARGV[4] the promotion id a budget refused, or ""   ARGV[5] "1": the commit answered a refusal
@@ -25,10 +27,9 @@ if ARGV[3] ~= '' then
     redis.call('HSET', KEYS[6], 'status', 'PENDING')
     redis.call('PERSIST', KEYS[6])
   end
-  redis.call('HSET', KEYS[4], 'counter', ARGV[1], 'answer', ARGV[3])
+  redis.call('HSET', KEYS[2], 'answerCounter', ARGV[1], 'answer', ARGV[3])
   redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[6])
   for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ttl) end
-  redis.call('PEXPIRE', KEYS[4], ttl)
 end
 local dropped = ARGV[5] == '1' and held and last
 if dropped then redis.call('DEL', KEYS[6]) end
