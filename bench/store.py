@@ -11,7 +11,7 @@ Each of ``--repeat`` rounds drives the store actor with ``--tasks`` concurrent t
 ``--n`` calls of each operation - next_counter (evaluate's write), coupon_reserve (of codes whose
 type the worker knows: it created them, as after the evaluate's validate of a code), reserve_cold
 (codes another worker created: the reserve reads the code's type first, a second request),
-confirm (one budget consumed) - and then measures the ceiling. The figures are the medians of the rounds (the
+confirm (one budget consumed) - with the ceiling measured in slices around them. The figures are the medians of the rounds (the
 development machine is shared: rates swing between rounds, so each round's share of the ceiling is
 taken against that round's own ceiling, and the median of those shares is printed):
 
@@ -32,6 +32,16 @@ connections per master, every master loaded at once, so redis-server, not the cl
 microsecond of CPU per call), is the bound. Every reply is checked: an error reply (a script
 called with the wrong keys, say) stops the bench instead of counting as a call.
 
+Redis's rate depends on its keyspace, which the operations grow by ~0.3 M keys a round: while
+Redis moves a key table that filled up to one twice its size, every command pays for it (up to
+half the rate here). A ceiling measured once, after the operations, swung with whether such a
+move fell into it (~60k/s or ~120k/s in the same run; a change that wrote one key fewer per
+confirm looked slower), and so did the operations. So a private Redis is first filled with
+long-lived keys just past half of a table size that leaves room for every round (2.1 M keys at
+the defaults, read once so that the move is over before the first round), and the last line
+says whether the table still grew. Each round measures the ceiling in five slices - before the
+first operation and after each - and takes the median slice; the slices are printed.
+
 Finally the same three operations from ``--procs`` processes, each with its own store actor, at
 once (scale-out of the service side; 0 skips it).
 
@@ -48,6 +58,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -69,6 +80,15 @@ from dre.store.scripts import lua_source
 TENANT = "bench"
 CEILING_CONNECTIONS = 4  # per master
 CEILING_DEPTH = 64  # EVALSHA calls per round trip of each ceiling connection
+# Keys a round of the operations and the ceiling's slices leaves per --n, on one node, with a
+# margin (~16 measured: ~320,000 a round at n=20,000): what the key tables are sized for (prefill).
+KEYS_PER_N = 24
+FILL_CHUNK = 100_000  # keys written per call of FILL_LUA
+# Long-lived keys, each with a TTL, so that Redis's expiry table is sized with its key table.
+FILL_LUA = "for i = tonumber(ARGV[2]), tonumber(ARGV[3]) do redis.call('SET', ARGV[1] .. i, '', 'PX', 86400000) end"
+# A lookup of each: Redis moves its tables to their doubled size a bucket per lookup (and a
+# millisecond in ten in the background), so the first round would run during the move otherwise.
+TOUCH_LUA = "for i = tonumber(ARGV[2]), tonumber(ARGV[3]) do redis.call('EXISTS', ARGV[1] .. i) end"
 CODE_CHUNK = 1000  # codes created per store.coupons.generate call
 OPS = ("next_counter", "coupon_reserve", "reserve_cold", "confirm")
 
@@ -149,12 +169,14 @@ async def measure(store, probe: list[redis.Redis], n: int, tasks: int, op) -> Fi
 
 
 async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=None, by_script: bool = False,
-                    max_batch: int = MAX_BATCH) -> dict[str, Figure] | dict[str, list[ScriptTime]]:
+                    max_batch: int = MAX_BATCH, between: Callable[[], None] | None = None,
+                    ) -> dict[str, Figure] | dict[str, list[ScriptTime]]:
     """One round of the three operations on fresh keys (``tag`` keeps rounds and processes apart).
 
     ``barrier`` (a multiprocessing.Barrier): wait for the other processes before each operation.
     ``by_script``: Redis's time per script of each operation instead (bench.store_scripts).
     ``max_batch``: the store actor's requests per pipeline at most (``--max-batch``).
+    ``between``: called before the first operation and after each (a slice of the ceiling).
     """
     probe = [redis.Redis.from_url(u) for u in master_urls(url)]
     async with open_store(url, pool_size=pool, max_batch=max_batch) as store:
@@ -178,6 +200,8 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
         }
         out = {}
         names = script_names(store.core.scripts)
+        if between is not None:
+            between()
         for name in OPS:
             if barrier is not None:
                 await trio.to_thread.run_sync(barrier.wait)
@@ -185,6 +209,8 @@ async def actor_run(url: str, n: int, tasks: int, pool: int, tag: str, barrier=N
                 out[name] = await split(probe, names, n, lambda op=ops[name]: drive(n, tasks, op))
             else:
                 out[name] = await measure(store, probe, n, tasks, ops[name])
+            if between is not None:
+                between()
         return out
 
 
@@ -320,11 +346,36 @@ def ceiling(url: str, calls: int, tag: str) -> Ceiling:
     return Ceiling(sum(done) / max(last), [d / t for d, t in zip(done, last)], client_us, redis_us, script_us)
 
 
+def table_slots(keys: int) -> int:
+    """The slots of Redis's key table once it holds ``keys`` keys (it doubles when full)."""
+    size = 4
+    while size < keys:
+        size *= 2
+    return size
+
+
+def prefill(url: str, growth: int) -> tuple[int, int]:
+    """Fill every master with long-lived keys, so that its key and expiry tables need not grow by
+    ``growth`` more keys: just past half of a table size that leaves that much room. Returns (keys
+    per master, the table's slots)."""
+    slots = table_slots(2 * growth + 2)
+    keys = slots // 2 + 1  # the table doubled to ``slots`` at ``slots // 2`` keys
+    for u in master_urls(url):
+        client = redis.Redis.from_url(u)
+        prefix = f"dre:{{{node_tag(u)}}}:fill:"
+        have = client.dbsize()
+        for script, first in ((FILL_LUA, have), (TOUCH_LUA, 0)):
+            for start in range(first, keys, FILL_CHUNK):
+                client.eval(script, 0, prefix, start, min(keys, start + FILL_CHUNK) - 1)
+    return keys, slots
+
+
 @dataclass
 class Round:
     figures: dict[str, Figure]
-    ceiling: Ceiling
+    ceiling: Ceiling  # the median slice (by ops/s)
     spread: list[int]  # EVALSHA calls of the actor's operations, per master
+    slices: list[float]  # ops/s of each slice of the ceiling, in the order taken
 
 
 def evalsha_calls(nodes: list[redis.Redis]) -> list[int]:
@@ -333,14 +384,26 @@ def evalsha_calls(nodes: list[redis.Redis]) -> list[int]:
 
 
 def rounds(url: str, a: argparse.Namespace) -> list[Round]:
-    """``a.repeat`` rounds: the operations through the actor, then the ceiling."""
+    """``a.repeat`` rounds: the operations through the actor, the ceiling in slices around them
+    (module docstring)."""
     nodes = [redis.Redis.from_url(u) for u in master_urls(url)]
+    per_slice = max(a.n, 2_000) // 2
     out = []
     for r in range(a.repeat):
+        slices: list[Ceiling] = []
+        spent: list[int] = []  # EVALSHA calls of the slices, per master (not the operations')
+
+        def ceiling_slice() -> None:
+            before = evalsha_calls(nodes)
+            slices.append(ceiling(url, per_slice, f"r{r}s{len(slices)}"))
+            gone = [after - b for after, b in zip(evalsha_calls(nodes), before)]
+            spent[:] = [x + y for x, y in zip(spent, gone)] if spent else gone
+
         calls = evalsha_calls(nodes)
-        figures = trio.run(actor_run, url, a.n, a.tasks, a.pool, f"r{r}", None, False, a.max_batch)
-        spread = [after - before for after, before in zip(evalsha_calls(nodes), calls)]
-        out.append(Round(figures, ceiling(url, max(a.n, 2_000), f"r{r}"), spread))
+        figures = trio.run(actor_run, url, a.n, a.tasks, a.pool, f"r{r}", None, False, a.max_batch, ceiling_slice)
+        spread = [after - before - s for after, before, s in zip(evalsha_calls(nodes), calls, spent)]
+        middle = sorted(slices, key=lambda c: c.ops_s)[len(slices) // 2]
+        out.append(Round(figures, middle, spread, [c.ops_s for c in slices]))
     return out
 
 
@@ -351,6 +414,10 @@ def median(values) -> float:
 def report(title: str, url: str, a: argparse.Namespace) -> None:
     """Every figure for the Redis at ``url`` (a single node or a cluster), printed."""
     urls = master_urls(url)
+    fill = None
+    if not a.url:  # a private Redis: never 2 M keys into one the caller named
+        measured = a.repeat + (a.procs if a.procs > 1 else 0) + a.by_script  # rounds that add keys
+        fill = prefill(url, measured * max(a.n, 2_000) * KEYS_PER_N)
     done = rounds(url, a)
     top = median(r.ceiling.ops_s for r in done)
     scaled = scale_out(url, a.n, a.tasks, a.pool, a.procs) if a.procs > 1 else None
@@ -372,6 +439,8 @@ def report(title: str, url: str, a: argparse.Namespace) -> None:
           f"{median(x.client_us for x in c):>13.1f} {median(x.redis_us for x in c):>12.1f} "
           f"{median(x.script_us for x in c):>10.1f}    (next_counter.lua, pipelined {CEILING_DEPTH} deep on "
           f"{CEILING_CONNECTIONS} connections per master)")
+    print("  ceiling slices (ops/s; before the first operation, then after each): "
+          + "; ".join(" / ".join(f"{x:,.0f}" for x in r.slices) for r in done))
     if len(urls) > 1:
         print("  ceiling per master, all loaded at once: " + ", ".join(
             f"{urlparse(u).port}: {median(x.per_master[m] for x in c):,.0f}/s" for m, u in enumerate(urls)))
@@ -389,6 +458,14 @@ def report(title: str, url: str, a: argparse.Namespace) -> None:
         print(f"  {a.procs} processes, one store actor each ({a.tasks} tasks, pool {a.pool} per process), together:")
         for name in OPS:
             print(f"    {name:<15} {scaled[name]:>9,.0f} {scaled[name] / top:>8.1%}")
+    most = max(redis.Redis.from_url(u).dbsize() for u in urls)
+    if fill is None:
+        print(f"  keyspace: not prefilled (--url); {most:,} keys on the fullest master at the end")
+    else:
+        filled, slots = fill
+        grew = "did not grow while measured" if most < slots else "GREW while measured: a rehash may be in the figures"
+        print(f"  keyspace: {filled:,} keys prefilled per master (a key table of {slots:,} slots); {most:,} on the "
+              f"fullest at the end: the table {grew}")
 
 
 def main() -> None:

@@ -36,6 +36,13 @@ def test_a_short_run_prints_every_figure_and_no_error():
         assert len(re.findall(rf"^    {name}\s+[\d,]+\s+[\d.]+%$", run.stdout, re.MULTILINE)) == 2, printed  # scale-out
     ceilings = [float(c.replace(",", "")) for c in re.findall(r"^  EVALSHA ceiling\s+([\d,]+)\s", run.stdout, re.MULTILINE)]
     assert len(ceilings) == 2 and all(c > 0 for c in ceilings), printed
+    # one round: five slices of the ceiling (before the first operation, after each), each a rate
+    slices = re.findall(r"^  ceiling slices \(ops/s; before the first operation, then after each\): (.*)$",
+                        run.stdout, re.MULTILINE)
+    assert [len(re.findall(r"[\d,]+", x)) for x in slices] == [5, 5], printed
+    # the private Redis was prefilled so far that its key table did not grow while measured
+    assert len(re.findall(r"^  keyspace: [\d,]+ keys prefilled per master .* the table did not grow while measured$",
+                          run.stdout, re.MULTILINE)) == 2, printed
     per_master = re.search(r"^  ceiling per master, all loaded at once: (.*)$", run.stdout, re.MULTILINE)
     assert per_master and len(re.findall(r"\d+: [\d,]+/s", per_master.group(1))) == 3, printed
     spread = re.search(r"^  EVALSHA calls of the operations per master: (.*)$", run.stdout, re.MULTILINE)
