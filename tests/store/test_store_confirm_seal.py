@@ -143,9 +143,8 @@ async def test_a_seal_holds_only_its_count_and_one_of_the_release_before_still_w
 
 
 async def test_the_seal_judges_by_the_done_marker_first_then_the_counter(store, tenant):
-    """txn_seal.lua reads the done marker and the counter in one MGET: each verdict they decide
-    stays as it was - never issued, stale, confirmed long ago (the marker wins over the counter) -
-    and a refused seal writes nothing."""
+    """txn_seal.lua judges by the done marker, then by the counter: never issued, stale, confirmed
+    long ago (the marker wins over the counter); a refused seal writes nothing."""
     seal = store.transactions._seal
     client = store.core.client
 
