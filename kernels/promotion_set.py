@@ -147,6 +147,7 @@ class KernelSet:
         ids = self._ids
         codes = basket.coupons
         new = _new
+        line_pid, line_amount, line_code = _LINE_SLOTS
         per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
         last_p, pid = -1, ""
         # LineDiscount(pid, amount, code) and Applied(...) built inline (see _new below): a large
@@ -155,23 +156,22 @@ class KernelSet:
             if p != last_p:  # a part's rows come promotion by promotion
                 last_p, pid = p, ids[p]
             d = new(LineDiscount)
-            attrs = d.__dict__
-            attrs["promotion_id"] = pid
-            attrs["amount"] = amount
-            attrs["coupon_code"] = codes[c] if c >= 0 else None
+            line_pid(d, pid)
+            line_amount(d, amount)
+            line_code(d, codes[c] if c >= 0 else None)
             per_line[line] += (d,)
         took = []
         granted = []
         injects = self._injects
+        applied_pid, applied_amount, applied_points, applied_code, applied_on_sale = _APPLIED_SLOTS
         for p, amount, pts, c, on_sale in applied.tolist():
             pid = ids[p]
             d = new(Applied)
-            attrs = d.__dict__
-            attrs["promotion_id"] = pid
-            attrs["amount"] = amount
-            attrs["points"] = pts
-            attrs["coupon_code"] = codes[c] if c >= 0 else None
-            attrs["on_sale"] = on_sale != 0
+            applied_pid(d, pid)
+            applied_amount(d, amount)
+            applied_points(d, pts)
+            applied_code(d, codes[c] if c >= 0 else None)
+            applied_on_sale(d, on_sale != 0)
             took.append(d)
             if not (on_sale and injects and p in injects):
                 continue
@@ -202,8 +202,16 @@ def _work_limit(work_limit: int | None) -> int:
 
 
 # A Result's LineDiscount and Applied records are built by _result as object.__new__ plus their
-# instance dict filled directly: a result carries up to hundreds of them, and the frozen dataclass
-# __init__ sets each field through object.__setattr__ (three times the cost). The objects are equal
-# to __init__'s (same fields, same __eq__/__hash__); the property tests compare whole Results with
-# the reference evaluator's, which builds them through __init__.
+# slots set through the slot descriptors: a result carries up to hundreds of them, and the frozen
+# dataclass __init__ sets each field through object.__setattr__ (twice the cost). The objects are
+# equal to __init__'s (same fields, same __eq__/__hash__); the property tests compare whole Results
+# with the reference evaluator's, which builds them through __init__.
 _new = object.__new__
+
+
+def _slot_setters(cls: type, *names: str) -> tuple:
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+_LINE_SLOTS = _slot_setters(LineDiscount, "promotion_id", "amount", "coupon_code")
+_APPLIED_SLOTS = _slot_setters(Applied, "promotion_id", "amount", "points", "coupon_code", "on_sale")
