@@ -150,7 +150,8 @@ class KernelSet:
         per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
         last_p, pid = -1, ""
         # LineDiscount(pid, amount, code) and Applied(...) built by tuple.__new__ (see _new below): a
-        # large set's Result holds some 60 + 15 of them, and their __new__ (a Python call) costs a tenth.
+        # large set's Result holds some 60 + 15 of them, and their generated __new__ (a Python call
+        # each) builds them at ~1.7 times the cost.
         for line, p, amount, c in disc.tolist():  # rows are in application order per line
             if p != last_p:  # a part's rows come promotion by promotion
                 last_p, pid = p, ids[p]
