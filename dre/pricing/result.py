@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class LineDiscount:
+# LineDiscount and Applied are named tuples: a priced basket holds ~60 + 15 of them, built by the
+# kernels' finish step (one tuple.__new__ each), read once for the answer and freed. As frozen
+# dataclasses each carried an instance dict: twice the memory, and a tenth more CPU to build, read
+# and free (docs/capacity.md, issue 18 goal 6). Being tuples they also equal plain tuples of the
+# same fields: no code compares them with any.
+class LineDiscount(NamedTuple):
     promotion_id: str
     amount: int  # cents; negative on return lines
     coupon_code: str | None = None
@@ -49,8 +54,7 @@ class Missed:
     message: str
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(NamedTuple):
     """A promotion that took effect on the transaction: on the sale part (what confirm consumes from
     its budget, the code it unlocked, its granted items and coupons), or only by points on the
     return part (``on_sale`` False: no budget, no code, nothing granted or issued)."""

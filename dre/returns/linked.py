@@ -12,7 +12,7 @@ RETURN_EXCEEDS_SALE) if a return confirmed in between would make any counter pas
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import orjson
@@ -157,7 +157,7 @@ def merge_linked(n_lines: int, linked: Sequence[int], priced: Result, back: Link
     lines = tuple(back.discounts.get(i, ()) if i in skip else next(others) for i in range(n_lines))
     # points taken back count against the promotion that earned them (Result.points is their sum);
     # one not in this basket's answer appears with its points only (on_sale False: no budget, no code)
-    applied = tuple(replace(a, points=a.points - back.points.get(a.promotion_id, 0)) for a in priced.applied)
+    applied = tuple(a._replace(points=a.points - back.points.get(a.promotion_id, 0)) for a in priced.applied)
     seen = {a.promotion_id for a in applied}
     applied += tuple(Applied(pid, 0, -pts, None, on_sale=False) for pid, pts in back.points.items() if pid not in seen)
     return Result(lines=lines, granted=priced.granted, coupons=priced.coupons,
