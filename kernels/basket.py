@@ -56,14 +56,7 @@ def sorted_candidates_into(T, art: np.ndarray, grp: np.ndarray, pos_group: int, 
     """index_candidates (one shard) in caller's scratch ``buf`` (>= candidates_bound entries): the
     candidates are ``buf[:returned count]``, sorted and unique."""
     k = candidates_into(T, art, grp, pos_group, 0, 1, buf)
-    a = buf[:k]
-    a.sort()
-    w = 0
-    for i in range(k):
-        if w == 0 or a[i] != a[w - 1]:
-            a[w] = a[i]
-            w += 1
-    return w
+    return unique_in_place(buf[:k])
 
 
 @jit
@@ -106,13 +99,19 @@ def candidates_into(T, art: np.ndarray, grp: np.ndarray, pos_group: int, shard: 
 @jit
 def sorted_unique(a: np.ndarray) -> np.ndarray:
     """np.unique of ``a`` (int64, sorted in place): numba's np.unique builds Python-style lists."""
+    return a[:unique_in_place(a)].copy()
+
+
+@jit
+def unique_in_place(a: np.ndarray) -> int:
+    """Sorts ``a`` (int64) and moves its distinct values to the front: their count."""
     a.sort()
     w = 0
     for i in range(a.shape[0]):
         if w == 0 or a[i] != a[w - 1]:
             a[w] = a[i]
             w += 1
-    return a[:w].copy()
+    return w
 
 
 @jit
