@@ -96,7 +96,7 @@ def basket_from_request(req: EvaluateRequest | evaluate_fast.EvaluateRequest, no
         # 1e-8 of the whole number, so round() gives exactly dre.money.to_milli (to_minor).
         milli = round(it.quantity * MILLI)
         price = round(it.unitPrice * MINOR_PER_MAJOR)
-        gross = round_ratio(price * milli, MILLI)  # line_gross, one call less per line
+        gross = line_gross(price, milli)
         total += abs(gross)
         group = it.articleGroupId or (groups.get(it.articleNumber, "") if groups else "")
         orig_txn = it.originalTransactionId
