@@ -42,10 +42,10 @@ def prefetch(typingctx, arr, idx):
     return sig, codegen
 
 
-
 if config.DISABLE_JIT:  # kernels run as plain Python (bench.mutants): an intrinsic cannot be called there
     def prefetch(arr, idx):  # noqa: F811 - a cache hint only: nothing to do in Python
         return None
+
 
 @jit
 def prefetch_candidates(T, cands: np.ndarray) -> None:
