@@ -55,6 +55,22 @@ async def test_a_burst_of_calls_on_idle_workers_is_one_pipeline(redis_url, tenan
             await trio.to_thread.run_sync(_release, redis_url)
 
 
+async def test_a_large_backlog_is_shared_among_the_idle_workers(redis_url, tenant):
+    """A backlog of SPLIT_FROM calls or more goes out in equal shares, one pipeline per idle worker:
+    Redis runs one share while the client handles the replies of the one before (one pipeline of
+    all of them left each side idle while the other worked)."""
+    async with open_store(redis_url, pool_size=4) as s:
+        assert await s.ping()
+        await wait_all_tasks_blocked()  # every worker idle
+        batches, requests = s.core.batches, s.core.requests
+        async with trio.open_nursery() as n:
+            for i in range(200):
+                n.start_soon(s.transactions.next_counter, tenant, f"S{i}", "{}")
+        assert s.core.requests - requests == 200
+        assert s.core.batches - batches == 4  # 200 waiting, 4 idle workers: 50 each
+        assert [await s.transactions.latest_counter(tenant, f"S{i}") for i in (0, 99, 199)] == [1, 1, 1]
+
+
 async def test_an_error_reply_fails_only_its_own_caller(store, tenant):
     await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W")
     (code,) = await store.coupons.generate(tenant, "W", 1)
