@@ -26,7 +26,7 @@ are done here, on the same links:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -182,9 +182,11 @@ class ClusterLink:
     def stale(self) -> bool:
         return False  # each node's connection is checked before it carries a pipeline
 
-    async def pipeline(self, commands: Sequence[tuple], timeout_s: float) -> list[Any]:
+    async def pipeline(self, commands: Sequence[tuple], timeout_s: float,
+                       each: Callable[[int, Any], None] | None = None) -> list[Any]:
         """As :meth:`RedisLink.pipeline`, over the cluster. A node's connection failure comes back
-        as the exception in its commands' slots (it does not raise)."""
+        as the exception in its commands' slots (it does not raise). ``each`` is not called: a
+        reply is final only after its redirects and its replicas' WAIT."""
         topo = self.topology
         await topo.refresh()
         replies: list[Any] = [None] * len(commands)

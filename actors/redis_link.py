@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import select
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import hiredis
@@ -114,11 +114,14 @@ class RedisLink:
                 raise
         return link
 
-    async def pipeline(self, commands: Sequence[tuple], timeout_s: float) -> list[Any]:
+    async def pipeline(self, commands: Sequence[tuple], timeout_s: float,
+                       each: Callable[[int, Any], None] | None = None) -> list[Any]:
         """Send every command at once, then read one reply per command, in order.
 
         Error replies come back as redis-py exceptions (``ResponseError``, ``NoScriptError``,
-        ...) in their slot; they do not raise.
+        ...) in their slot; they do not raise. ``each(i, reply)``, if given, sees every reply as
+        soon as it is parsed: Redis answers a long pipeline in chunks, and whoever waits on the
+        first replies can run while the rest are still computed.
 
         Raises:
             redis.ConnectionError: the connection broke (the link is then unusable).
@@ -137,8 +140,11 @@ class RedisLink:
                 while True:
                     reply = reader.gets()
                     while reply is not False:
-                        replies.append(BaseParser.parse_error(str(reply)) if isinstance(reply, _ErrorReply)
-                                       else reply)
+                        if isinstance(reply, _ErrorReply):
+                            reply = BaseParser.parse_error(str(reply))
+                        if each is not None:
+                            each(len(replies), reply)
+                        replies.append(reply)
                         if len(replies) == n:
                             return replies
                         reply = reader.gets()

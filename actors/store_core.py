@@ -31,6 +31,9 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
   saves a trip through the scheduler per call.
 * The caller parks on its request (``trio.lowlevel.wait_task_rescheduled``) and the worker
   reschedules it with the reply: a ``trio.Event`` per call cost ~10 % of a call's client CPU more.
+* A reply is handed to its caller as soon as it is read (on one node; a cluster's after its
+  redirects and WAIT), and a large backlog goes out in shares: the client works on the first
+  replies while Redis computes the rest, instead of each side waiting for the other.
 """
 from __future__ import annotations
 
@@ -500,9 +503,10 @@ class StoreCore:
         """
         if all(r.batch is None for r in batch):  # the usual batch: one command per request
             wire, members = [r.args for r in batch], None
+            early = functools.partial(self._answer_early, batch)
         else:
-            wire, members = merge(batch)
-        replies = await link.pipeline(wire, SOCKET_TIMEOUT_S)
+            wire, members, early = *merge(batch), None
+        replies = await link.pipeline(wire, SOCKET_TIMEOUT_S, early)
         for _ in range(NOSCRIPT_RETRIES if any(isinstance(r, Exception) for r in replies) else 0):
             again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
             if not again:
@@ -512,7 +516,8 @@ class StoreCore:
             for i, r in zip(again, await link.pipeline([wire[i] for i in again], SOCKET_TIMEOUT_S)):
                 replies[i] = r
         if members is None:  # a script's reply (options None) is its answer as it came
-            return [reply if req.options is None else self._shape(req, reply) for req, reply in zip(batch, replies)]
+            return [req.reply if req.answered else reply if req.options is None else self._shape(req, reply)
+                    for req, reply in zip(batch, replies)]
         out: list[Any] = [None] * len(batch)
         for reply, idx in zip(replies, members):
             if batch[idx[0]].batch is None:
@@ -525,6 +530,15 @@ class StoreCore:
                     out[i] = batch_item(item)
         self.merged += len(batch) - len(wire)
         return out
+
+    def _answer_early(self, batch: list[_Request], i: int, reply: Any) -> None:
+        """Answer a request as soon as its reply is read (RedisLink.pipeline's ``each``): its caller
+        runs while Redis still computes the rest of a long pipeline (bench.store: next_counter
+        ~55 -> ~70 % of the ceiling). Error replies wait for the end of the pipeline: NOSCRIPT is run
+        again, a store fault goes to the breaker first."""
+        if not isinstance(reply, Exception):
+            req = batch[i]
+            req.answer(reply if req.options is None else self._shape(req, reply))
 
     def _shape(self, req: _Request, reply: Any) -> Any:
         """The reply as redis-py would return it (its callback for the command, if any)."""

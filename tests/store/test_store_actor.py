@@ -16,12 +16,12 @@ def _hold(pipe):
     return pipe.execute_command("BLPOP", HOLD, 30)
 
 
-def _release(url: str) -> None:
+def _release(url: str, key: str = HOLD) -> None:
     """End the BLPOP that holds a store connection (from a client of its own; call in a thread)."""
     import redis
 
     with redis.Redis.from_url(url) as r:
-        r.lpush(HOLD, "go")
+        r.lpush(key, "go")
 
 
 async def test_requests_waiting_together_share_a_pipeline(store, tenant):
@@ -69,6 +69,35 @@ async def test_a_large_backlog_is_shared_among_the_idle_workers(redis_url, tenan
         assert s.core.requests - requests == 200
         assert s.core.batches - batches == 4  # 200 waiting, 4 idle workers: 50 each
         assert [await s.transactions.latest_counter(tenant, f"S{i}") for i in (0, 99, 199)] == [1, 1, 1]
+
+
+async def test_a_reply_reaches_its_caller_before_the_rest_of_its_pipeline(redis_url, tenant):
+    """Replies are handed over as they are read: the caller of an early command of a pipeline
+    runs while a later command of the same pipeline still blocks (here a second BLPOP)."""
+    later = f"dre:{{{tenant}}}:hold2"
+    got, blocked = [], []
+
+    async def counter():
+        got.append(await s.transactions.next_counter(tenant, "E1", "{}"))
+
+    async def block():
+        blocked.append(await s.core.call(lambda p: p.execute_command("BLPOP", later, 30)))
+
+    async with open_store(redis_url, pool_size=1) as s, trio.open_nursery() as n:
+        n.start_soon(lambda: s.core.call(_hold))
+        await wait_all_tasks_blocked()  # the only connection waits in the first BLPOP
+        n.start_soon(counter)
+        await wait_all_tasks_blocked()
+        n.start_soon(block)
+        await wait_all_tasks_blocked()  # both wait in the mailbox, in that order
+        before = s.core.batches
+        await trio.to_thread.run_sync(_release, redis_url)  # one pipeline: next_counter, BLPOP
+        with trio.fail_after(5):
+            while not got:
+                await trio.sleep(0.01)
+        assert got == [1] and blocked == [] and s.core.batches == before + 1  # that pipeline is still out
+        await trio.to_thread.run_sync(_release, redis_url, later)
+    assert blocked == [(later, "go")]
 
 
 async def test_an_error_reply_fails_only_its_own_caller(store, tenant):
