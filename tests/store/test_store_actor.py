@@ -71,14 +71,16 @@ async def test_a_large_backlog_is_shared_among_the_idle_workers(redis_url, tenan
         assert [await s.transactions.latest_counter(tenant, f"S{i}") for i in (0, 99, 199)] == [1, 1, 1]
 
 
-async def test_a_reply_reaches_its_caller_before_the_rest_of_its_pipeline(redis_url, tenant):
-    """Replies are handed over as they are read: the caller of an early command of a pipeline
-    runs while a later command of the same pipeline still blocks (here a second BLPOP)."""
+async def test_a_reply_reaches_its_caller_before_the_rest_of_a_long_pipeline(redis_url, tenant):
+    """In a pipeline of SPLIT_FROM calls or more, replies are handed over as they are read: the
+    callers of its first commands run while a later command of it still blocks (a second BLPOP)."""
+    from actors.store_core import SPLIT_FROM
+
     later = f"dre:{{{tenant}}}:hold2"
     got, blocked = [], []
 
-    async def counter():
-        got.append(await s.transactions.next_counter(tenant, "E1", "{}"))
+    async def counter(i):
+        got.append(await s.transactions.next_counter(tenant, f"E{i}", "{}"))
 
     async def block():
         blocked.append(await s.core.call(lambda p: p.execute_command("BLPOP", later, 30)))
@@ -86,16 +88,18 @@ async def test_a_reply_reaches_its_caller_before_the_rest_of_its_pipeline(redis_
     async with open_store(redis_url, pool_size=1) as s, trio.open_nursery() as n:
         n.start_soon(lambda: s.core.call(_hold))
         await wait_all_tasks_blocked()  # the only connection waits in the first BLPOP
-        n.start_soon(counter)
+        for i in range(SPLIT_FROM):
+            n.start_soon(counter, i)
         await wait_all_tasks_blocked()
         n.start_soon(block)
-        await wait_all_tasks_blocked()  # both wait in the mailbox, in that order
+        await wait_all_tasks_blocked()  # all wait in the mailbox, the BLPOP last
         before = s.core.batches
-        await trio.to_thread.run_sync(_release, redis_url)  # one pipeline: next_counter, BLPOP
+        await trio.to_thread.run_sync(_release, redis_url)  # one pipeline: the counters, then the BLPOP
         with trio.fail_after(5):
-            while not got:
+            while len(got) < SPLIT_FROM:
                 await trio.sleep(0.01)
-        assert got == [1] and blocked == [] and s.core.batches == before + 1  # that pipeline is still out
+        assert got == [1] * SPLIT_FROM and blocked == []
+        assert s.core.batches == before + 1  # the first BLPOP's; the long pipeline is still out
         await trio.to_thread.run_sync(_release, redis_url, later)
     assert blocked == [(later, "go")]
 
