@@ -32,8 +32,8 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
 * The caller parks on its request (``trio.lowlevel.wait_task_rescheduled``) and the worker
   reschedules it with the reply: a ``trio.Event`` per call cost ~10 % of a call's client CPU more.
 * A large backlog goes out in shares, and in a long pipeline a reply is handed to its caller as
-  soon as it is read (on one node; a cluster's after its redirects and WAIT): the client works on the first
-  replies while Redis computes the rest, instead of each side waiting for the other.
+  soon as it is read (on one node; a cluster's after its redirects and WAIT): the client works
+  on the first replies while Redis computes the rest, instead of each side waiting for the other.
 """
 from __future__ import annotations
 
@@ -515,7 +515,8 @@ class StoreCore:
             self.script_loads += 1
             for i, r in zip(again, await link.pipeline([wire[i] for i in again], SOCKET_TIMEOUT_S)):
                 replies[i] = r
-        if members is None:  # a script's reply (options None) is its answer as it came
+        if members is None:  # a script's reply (options None) is its answer as it came; a request
+            # answered early (_answer_early) keeps the shaped reply it was given
             return [req.reply if req.answered else reply if req.options is None else self._shape(req, reply)
                     for req, reply in zip(batch, replies)]
         out: list[Any] = [None] * len(batch)
