@@ -438,7 +438,7 @@ class StoreCore:
         fewest sends and wake-ups), an equal share of a large one among the idle workers. One
         pipeline of 500 left the client idle while Redis ran it and Redis idle while the client
         handled its replies; in shares, Redis runs one while the client handles the one before
-        (bench.store, Redis and client on a core each: next_counter 45 -> 58 % of the ceiling)."""
+        (bench.store, Redis and client on a core each: next_counter 45 -> 55 % of the ceiling)."""
         waiting = 1 + receive.statistics().current_buffer_used
         if waiting < SPLIT_FROM:
             return self._max_batch
