@@ -11,9 +11,10 @@ Each of ``--repeat`` rounds drives the store actor with ``--tasks`` concurrent t
 ``--n`` calls of each operation - next_counter (evaluate's write), coupon_reserve (of codes whose
 type the worker knows: it created them, as after the evaluate's validate of a code), reserve_cold
 (codes another worker created: the reserve reads the code's type first, a second request),
-confirm (one budget consumed) - with the ceiling measured in slices around them. The figures are the medians of the rounds (the
-development machine is shared: rates swing between rounds, so each round's share of the ceiling is
-taken against that round's own ceiling, and the median of those shares is printed):
+confirm (one budget consumed) - with the ceiling measured in slices around them. The figures are
+the medians of the rounds (the development machine is shared: rates swing between rounds, so each
+round's share of the ceiling is taken against that round's own ceiling, and the median of those
+shares is printed):
 
 * ops/s and its range over the rounds, and its share of the ceiling;
 * client CPU per op (this process, all threads) and Redis CPU per op (``INFO cpu`` of every
