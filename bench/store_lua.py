@@ -5,8 +5,10 @@
 A private redis-server; each round sends ``--n`` fresh calls of each script as raw pipelines of
 100 (redis-py, hiredis) and reads Redis's time per call from ``INFO commandstats`` (reset before
 each script): ``coupon_reserve`` (a new INDIVIDUAL code whose type the caller knows, as
-``bench.store``'s coupon_reserve), ``txn_seal`` (sealing counter 1 of a transaction evaluated
-once) and ``txn_settle`` (settling it confirmed). Prints the median and every round.
+``bench.store``'s coupon_reserve, its ``now`` advancing at that bench's rate), ``txn_seal`` (sealing counter 1 of a transaction evaluated
+once) and ``txn_settle`` (settling it confirmed). Prints the median and every round. As in
+``bench.store``, Redis is first filled with long-lived keys so that its key table does not double
+while measured (the rounds drifted up by half while it did).
 
 ``--steps``: where each script's time goes. The script is also run cut short - returning just
 before each of its steps (STEPS) - so each row is Redis's time per call up to that step, and the
@@ -23,6 +25,7 @@ file), run the file with that checkout first on the path, alternately with this 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import tempfile
 import time
@@ -34,11 +37,16 @@ import trio
 from actors.redis_server import start_redis_server
 from actors.store import open_store
 from actors.store_ops.coupons import code_keys, log_keys
+from bench.store import prefill
 from dre.store import codes, keys
 from dre.store.scripts import lua_source
 
 TENANT = "bench"
 DEPTH = 100  # calls per pipeline
+RESERVES_PER_MS = 27  # bench.store's coupon_reserve rate, ~27k/s
+# New keys per call: a reserve's code, its entries' hash and the reservation index; a transaction's
+# counter and iterations, its seal, its job and its done marker.
+KEYS_PER_RESERVE, KEYS_PER_TXN = 3, 5
 SCRIPTS = ("coupon_reserve", "txn_seal", "txn_settle")
 # --steps: per script, what a call cut short returns, and its steps in order, each named by the
 # line (its start) it begins with; None: the whole script
@@ -103,14 +111,23 @@ def cut(source: str, line: str | None, reply: str) -> str | None:
     return f"{source[:at]}do return {reply} end\n{source[at:]}"
 
 
-def reserves(sha: str, new_codes: Iterator[str], n: int, tag: str, now: int) -> list[tuple]:
+def reserves(sha: str, new_codes: Iterator[str], n: int, tag: str, clock: Iterator[int]) -> list[tuple]:
     out = []
     for i in range(n):
-        code, rid = next(new_codes), codes.new_token("R")
+        code, rid, now = next(new_codes), codes.new_token("R"), next(clock)
         k = [*code_keys(TENANT, code, "B"), keys.coupon_expiry(TENANT), keys.reservation(TENANT, rid),
              *log_keys(TENANT)]
         out.append(("EVALSHA", sha, len(k), *k, code, f"T{tag}-{i}", f"C{i}", now, 900_000, rid, 172_800_000, "B", ""))
     return out
+
+
+def service_clock(start: int) -> Iterator[int]:
+    """The ``now`` of successive reserves as the service passes it: the millisecond advances every
+    RESERVES_PER_MS calls. (One fixed ``now`` for every call gave every reservation the same
+    expiry, so the tenant's expiry index - a sorted set - ordered its members by name, and each
+    ZADD walked to a random place in it instead of its end: ~3 µs more a call at 200k members.)"""
+    for i in itertools.count():
+        yield start + i // RESERVES_PER_MS
 
 
 def evaluated(client: redis.Redis, n: int, tag: str) -> list[str]:
@@ -154,6 +171,9 @@ def main() -> None:
             variants[name] = ([(label, cut(lua_source(name), line, reply)) for label, line in steps] if a.steps
                               else [("", lua_source(name))])
         reserve_calls = a.n * a.rounds * len(variants["coupon_reserve"])
+        txn_calls = a.n * a.rounds * (len(variants["txn_seal"]) + len(variants["txn_settle"]))
+        # as bench.store: a key table that need not grow while measured (KEYS_PER_* below)
+        prefill(server.url, reserve_calls * KEYS_PER_RESERVE + txn_calls * KEYS_PER_TXN)
 
         async def made_codes() -> list[str]:
             async with open_store(server.url) as store:
@@ -169,13 +189,14 @@ def main() -> None:
         full_seal = client.script_load(lua_source("txn_seal"))
         got: dict[tuple[str, str], list[float]] = {key: [] for key in sha}
         now = int(time.time() * 1000)
+        clock = service_clock(now)
         for r in range(a.rounds):
             for name, vs in variants.items():
                 live = [label for label, source in vs if source is not None]
                 for v, label in enumerate(live[r % len(live):] + live[:r % len(live)]):  # taking turns
                     tag, s = f"{r}.{v}", sha[(name, label)]
                     if name == "coupon_reserve":
-                        got[(name, label)].append(timed(client, reserves(s, new_codes, a.n, tag, now)))
+                        got[(name, label)].append(timed(client, reserves(s, new_codes, a.n, tag, clock)))
                         continue
                     txns = evaluated(client, a.n, tag)
                     if name == "txn_seal":
