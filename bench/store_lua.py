@@ -5,10 +5,11 @@
 A private redis-server; each round sends ``--n`` fresh calls of each script as raw pipelines of
 100 (redis-py, hiredis) and reads Redis's time per call from ``INFO commandstats`` (reset before
 each script): ``coupon_reserve`` (a new INDIVIDUAL code whose type the caller knows, as
-``bench.store``'s coupon_reserve, its ``now`` advancing at that bench's rate), ``txn_seal`` (sealing counter 1 of a transaction evaluated
-once) and ``txn_settle`` (settling it confirmed). Prints the median and every round. As in
-``bench.store``, Redis is first filled with long-lived keys so that its key table does not double
-while measured (the rounds drifted up by half while it did).
+``bench.store``'s coupon_reserve, its ``now`` advancing at that bench's rate), ``txn_seal``
+(sealing counter 1 of a transaction evaluated once) and ``txn_settle`` (settling it confirmed).
+Prints the median and every round. As in ``bench.store``, Redis is first filled with long-lived
+keys so that its key table does not double while measured (the rounds drifted up by half while
+it did).
 
 ``--steps``: where each script's time goes. The script is also run cut short - returning just
 before each of its steps (STEPS) - so each row is Redis's time per call up to that step, and the
@@ -172,7 +173,7 @@ def main() -> None:
                               else [("", lua_source(name))])
         reserve_calls = a.n * a.rounds * len(variants["coupon_reserve"])
         txn_calls = a.n * a.rounds * (len(variants["txn_seal"]) + len(variants["txn_settle"]))
-        # as bench.store: a key table that need not grow while measured (KEYS_PER_* below)
+        # as bench.store: a key table that need not grow while measured (KEYS_PER_RESERVE, KEYS_PER_TXN)
         prefill(server.url, reserve_calls * KEYS_PER_RESERVE + txn_calls * KEYS_PER_TXN)
 
         async def made_codes() -> list[str]:
