@@ -5,7 +5,9 @@
 A private redis-server; each round sends ``--n`` fresh calls of each script as raw pipelines of
 100 (redis-py, hiredis) and reads Redis's time per call from ``INFO commandstats`` (reset before
 each script): ``coupon_reserve`` (a new INDIVIDUAL code whose type the caller knows, as
-``bench.store``'s coupon_reserve, its ``now`` advancing at that bench's rate), ``txn_seal``
+``bench.store``'s coupon_reserve, its ``now`` advancing at that bench's rate), ``coupon_redeem``
+(of such a reservation, made just before: the same code's use, so that a cost moved from the
+reserve to the use shows), ``txn_seal``
 (sealing counter 1 of a transaction evaluated once) and ``txn_settle`` (settling it confirmed).
 Prints the median and every round. As in ``bench.store``, Redis is first filled with long-lived
 keys so that its key table does not double while measured (the rounds drifted up by half while
@@ -45,10 +47,11 @@ from dre.store.scripts import lua_source
 TENANT = "bench"
 DEPTH = 100  # calls per pipeline
 RESERVES_PER_MS = 27  # bench.store's coupon_reserve rate, ~27k/s
-# New keys per call: a reserve's code, its entries' hash and the reservation index; a transaction's
-# counter and iterations, its seal, its job and its done marker.
-KEYS_PER_RESERVE, KEYS_PER_TXN = 3, 5
-SCRIPTS = ("coupon_reserve", "txn_seal", "txn_settle")
+# New keys per call: a reserve's code and the reservation index (an INDIVIDUAL code's reservation
+# writes no entries' hash: _common.lua); a transaction's counter and iterations, its seal, its job
+# and its done marker.
+KEYS_PER_RESERVE, KEYS_PER_TXN = 2, 5
+SCRIPTS = ("coupon_reserve", "coupon_redeem", "txn_seal", "txn_settle")
 # --steps: per script, what a call cut short returns, and its steps in order, each named by the
 # line (its start) it begins with; None: the whole script
 STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
@@ -56,11 +59,16 @@ STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
         ("EVALSHA, its 12 keys and 9 arguments, the prelude's helpers", "local code, txn, customer = ARGV[1]"),
         ("read the code and its type (HGETALL, HMGET)", "c = release_expired("),
         ("judge: lapsed holds, replay, refusals", "local expires = now + ttl"),
-        ("the code RESERVED (HSET)", "-- LT: the index keeps"),
-        ("the tenant's expiry index (ZADD)", "put_entry(k.bytxn"),
-        ("the transaction's entry (HSET, a new hash)", "sweep_entries(k.bytxn, now)"),
-        ("the entries' sweep (HLEN)", "redis.call('HSET', KEYS[9]"),
+        ("the code RESERVED, its reservation in it (HSET)", "-- LT: the index keeps"),
+        ("the tenant's expiry index (ZADD)", "redis.call('HSET', KEYS[9]"),
         ("the reservation index (HSET and PEXPIRE, a new hash)", "queue_for_central(10, 10)"),
+        ("the code change log (INCRBY, ZADD)", None),
+    ]),
+    "coupon_redeem": ("{ARGV[1], ARGV[2], ''}", [
+        ("EVALSHA, its 10 keys and 5 arguments, the prelude's helpers", "local code, txn, rid, now = ARGV[1]"),
+        ("the reservation: the code, its type, the holder's entry", "if st == 'REDEEMED' then"),
+        ("judge", "consume_coupon("),
+        ("the code REDEEMED (HSET, the expiry index; the entry)", "queue_for_central(9, 6)"),
         ("the code change log (INCRBY, ZADD)", None),
     ]),
     "txn_seal": ("{'CONFIRMABLE', ''}", [
@@ -112,13 +120,27 @@ def cut(source: str, line: str | None, reply: str) -> str | None:
     return f"{source[:at]}do return {reply} end\n{source[at:]}"
 
 
-def reserves(sha: str, new_codes: Iterator[str], n: int, tag: str, clock: Iterator[int]) -> list[tuple]:
+Held = tuple[str, str, str, int]  # a reservation: (code, transactionId, reservationId, now)
+
+
+def to_hold(new_codes: Iterator[str], n: int, tag: str, clock: Iterator[int]) -> list[Held]:
+    return [(next(new_codes), f"T{tag}-{i}", codes.new_token("R"), next(clock)) for i in range(n)]
+
+
+def reserves(sha: str, held: list[Held]) -> list[tuple]:
     out = []
-    for i in range(n):
-        code, rid, now = next(new_codes), codes.new_token("R"), next(clock)
+    for i, (code, txn, rid, now) in enumerate(held):
         k = [*code_keys(TENANT, code, "B"), keys.coupon_expiry(TENANT), keys.reservation(TENANT, rid),
              *log_keys(TENANT)]
-        out.append(("EVALSHA", sha, len(k), *k, code, f"T{tag}-{i}", f"C{i}", now, 900_000, rid, 172_800_000, "B", ""))
+        out.append(("EVALSHA", sha, len(k), *k, code, txn, f"C{i}", now, 900_000, rid, 172_800_000, "B", ""))
+    return out
+
+
+def redeems(sha: str, held: list[Held]) -> list[tuple]:
+    out = []
+    for code, txn, rid, now in held:
+        k = [*code_keys(TENANT, code, "B"), keys.coupon_expiry(TENANT), *log_keys(TENANT)]
+        out.append(("EVALSHA", sha, len(k), *k, code, txn, rid, now + 1, "B"))
     return out
 
 
@@ -171,7 +193,8 @@ def main() -> None:
             reply, steps = STEPS[name]
             variants[name] = ([(label, cut(lua_source(name), line, reply)) for label, line in steps] if a.steps
                               else [("", lua_source(name))])
-        reserve_calls = a.n * a.rounds * len(variants["coupon_reserve"])
+        # a redeem's code is reserved first (whole), untimed
+        reserve_calls = a.n * a.rounds * (len(variants["coupon_reserve"]) + len(variants["coupon_redeem"]))
         txn_calls = a.n * a.rounds * (len(variants["txn_seal"]) + len(variants["txn_settle"]))
         # as bench.store: a key table that need not grow while measured (KEYS_PER_RESERVE, KEYS_PER_TXN)
         prefill(server.url, reserve_calls * KEYS_PER_RESERVE + txn_calls * KEYS_PER_TXN)
@@ -188,6 +211,7 @@ def main() -> None:
         sha = {(name, label): client.script_load(source) for name, vs in variants.items()
                for label, source in vs if source is not None}
         full_seal = client.script_load(lua_source("txn_seal"))
+        full_reserve = client.script_load(lua_source("coupon_reserve"))
         got: dict[tuple[str, str], list[float]] = {key: [] for key in sha}
         now = int(time.time() * 1000)
         clock = service_clock(now)
@@ -197,7 +221,13 @@ def main() -> None:
                 for v, label in enumerate(live[r % len(live):] + live[:r % len(live)]):  # taking turns
                     tag, s = f"{r}.{v}", sha[(name, label)]
                     if name == "coupon_reserve":
-                        got[(name, label)].append(timed(client, reserves(s, new_codes, a.n, tag, clock)))
+                        held = to_hold(new_codes, a.n, tag, clock)
+                        got[(name, label)].append(timed(client, reserves(s, held)))
+                        continue
+                    if name == "coupon_redeem":
+                        held = to_hold(new_codes, a.n, tag, clock)
+                        run(client, reserves(full_reserve, held))
+                        got[(name, label)].append(timed(client, redeems(s, held)))
                         continue
                     txns = evaluated(client, a.n, tag)
                     if name == "txn_seal":

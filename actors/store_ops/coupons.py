@@ -82,6 +82,16 @@ def entry_json(stored: str) -> str:
     return json.dumps({"rid": rid, "expiresAt": int(expires), "state": state, "customerId": customer})
 
 
+def live_entry_json(fields: dict[str, str]) -> str | None:
+    """The entry of a RESERVED INDIVIDUAL code's live reservation as :func:`entry_json` gives it,
+    from the code's own fields (``code_entry`` in _common.lua); None for a reservation made
+    before the code recorded its customer (``reservedFor``), whose entry is in ``bytxn``."""
+    if fields.get("status") != "RESERVED" or "reservedFor" not in fields:
+        return None
+    return json.dumps({"rid": fields.get("reservationId", ""), "expiresAt": int(fields["reservedUntil"]),
+                       "state": "RESERVED", "customerId": fields["reservedFor"]})
+
+
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
     """The code's coupon type id ("" for an unknown code). Immutable once the code exists."""
     key = keys.coupon(tenant, code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import trio
 
 from actors.store_ops.base import StorePart
-from actors.store_ops.coupons import entry_json
+from actors.store_ops.coupons import entry_json, live_entry_json
 from dre.store import keys, sync_keys
 
 
@@ -50,8 +50,13 @@ class ChangeFeed(StorePart):
 
         async def held(fields: dict[str, str]) -> None:
             """A reserved code comes with its holder's reservation entry (``heldEntry``), so that
-            the transaction that reserved it at central can use it at the store."""
-            key = keys.coupon_by_txn(tenant, fields["code"])
+            the transaction that reserved it at central can use it at the store. A store of this
+            release reads it from the code's fields; one of an older release needs the entry."""
+            live = live_entry_json(fields)
+            if live is not None:
+                fields["heldEntry"] = live
+                return
+            key = keys.coupon_by_txn(tenant, fields["code"])  # reserved before reservedFor existed
             entry = await self._core.call(lambda p: p.hget(key, fields["reservedTxn"]))
             if entry:
                 fields["heldEntry"] = entry_json(entry)  # JSON: a store's release may be older

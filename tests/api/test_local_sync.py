@@ -130,6 +130,40 @@ async def test_a_code_reserved_at_central_is_usable_here_by_the_transaction_that
     assert (other.valid, other.reason) == (False, "RESERVED_ELSEWHERE")
 
 
+async def test_a_code_reserved_at_a_central_of_this_release_carries_its_reservation_in_its_fields(services):
+    """Central of this release sends the holder's customer in ``reservedFor`` (and the entry as
+    well, for stores of older releases): the code's fields are the reservation here, no entry is
+    written. A reservation recorded in a code here (held, or redeemed through) that central's
+    final state overwrites keeps its holder's entry."""
+    import orjson as json
+
+    from actors.sync import SyncState
+    from dre.store import keys
+
+    expires = 4_000_000_000_000
+    entry = json.dumps({"rid": "R1", "expiresAt": expires, "customerId": "K1", "state": "RESERVED"}).decode()
+    fields = {"code": "C9", "status": "RESERVED", "kind": "INDIVIDUAL", "typeId": "IND", "uses": "0",
+              "reservationId": "R1", "reservedTxn": "T1", "reservedUntil": str(expires), "reservedFor": "K1",
+              "heldEntry": entry}
+    sync, coupons, client = SyncState(services.store.core), services.store.coupons, services.store.core.client
+    assert await sync.put_codes(TENANT, [fields]) == 1
+    assert not client.exists(keys.coupon_by_txn(TENANT, "C9"))
+    assert (await coupons.validate(TENANT, "C9", transaction_id="T1", customer_id="K1")).valid
+    assert (await coupons.validate(TENANT, "C9", transaction_id="T2")).reason == "RESERVED_ELSEWHERE"
+
+    active = {"code": "C8", "status": "ACTIVE", "kind": "INDIVIDUAL", "typeId": "IND", "uses": "0"}
+    assert await sync.put_codes(TENANT, [active]) == 1
+    mine = await coupons.reserve(TENANT, "C8", "T8", customer_id="K8")
+    assert await sync.put_codes(TENANT, [{**active, "status": "REDEEMED"}]) == 1  # central's final state wins
+    assert client.hget(keys.coupon_by_txn(TENANT, "C8"), "T8") == f"RESERVED|{mine.expires_at_ms}|{mine.reservation_id}|K8"
+
+    assert await sync.put_codes(TENANT, [{**active, "code": "C7"}]) == 1
+    used = await coupons.reserve(TENANT, "C7", "T7", customer_id="K7")
+    await coupons.redeem(TENANT, used.reservation_id)
+    assert await sync.put_codes(TENANT, [{**active, "code": "C7", "status": "CANCELLED"}]) == 1
+    assert client.hget(keys.coupon_by_txn(TENANT, "C7"), "T7") == f"REDEEMED|{used.expires_at_ms}|{used.reservation_id}|K7"
+
+
 async def test_a_lease_past_its_expiry_sells_nothing_more_here_with_central_away_until_renewed(client, services):
     """No central at all: the instance stops selling from a lease by its own clock, a margin
     before the expiry, even an iteration priced before; a renewal lets it sell again."""

@@ -6,6 +6,7 @@ import redis
 
 from dre.errors import DREError
 from dre.store import keys
+from dre.store.records import Redemption
 
 NOW = 1_800_000_000_000
 MIN = 60_000
@@ -259,26 +260,69 @@ async def test_a_transactions_entry_older_than_two_days_is_gone_before_any_sweep
     assert store.core.client.hlen(keys.coupon_by_txn(tenant, "SUMMER")) == 1  # its entry replaced, none swept
 
 
-async def test_entries_are_packed_and_json_entries_of_the_release_before_still_count(store, tenant, codes):
-    """A transaction's entry is stored packed (``state|expiresAt|rid|customerId``: no cjson in the
-    script); entries written as JSON before it are still read: a replay, a redeem, a cancel."""
+async def test_an_individual_code_records_its_reservation_itself_until_it_ends_unused(store, tenant, codes):
+    """A reserve of an INDIVIDUAL code writes the code alone (its customer in ``reservedFor``),
+    and so does its use: the code keeps the reservation it was redeemed through. The holder's
+    entry, packed (``state|expiresAt|rid|customerId``), is written when a reservation ends
+    otherwise - here cancelled, and lapsed."""
     held = await store.coupons.reserve(tenant, codes[0], "T1", customer_id="C|1", now=NOW)
     bytxn = keys.coupon_by_txn(tenant, codes[0])
-    assert store.core.client.hget(bytxn, "T1") == f"RESERVED|{held.expires_at_ms}|{held.reservation_id}|C|1"
+    assert not store.core.client.exists(bytxn)
+    fields = await store.coupons.get(tenant, codes[0])
+    assert (fields["status"], fields["reservedTxn"], fields["reservedFor"]) == ("RESERVED", "T1", "C|1")
     assert (await store.coupons.reserve(tenant, codes[0], "T1", customer_id="C|1", now=NOW + 1)).replayed
+    assert await store.coupons.cancel(tenant, held.reservation_id, now=NOW + 2) == "CANCELLED"
+    assert store.core.client.hget(bytxn, "T1") == f"CANCELLED|{held.expires_at_ms}|{held.reservation_id}|C|1"
+    assert "reservedFor" not in await store.coupons.get(tenant, codes[0])
+    assert await store.coupons.cancel(tenant, held.reservation_id, now=NOW + 3) == "CANCELLED"  # still known
 
-    # codes[1] reserved by the release before: its entry is JSON
-    old = await store.coupons.reserve(tenant, codes[1], "T2", now=NOW)
-    store.core.client.hset(bytxn_2 := keys.coupon_by_txn(tenant, codes[1]), "T2", json.dumps(
-        {"rid": old.reservation_id, "expiresAt": old.expires_at_ms, "state": "RESERVED", "customerId": ""}))
+    used = await store.coupons.reserve(tenant, codes[1], "T2", customer_id="C2", now=NOW)
+    assert await store.coupons.redeem(tenant, used.reservation_id, now=NOW + 1) == Redemption(codes[1], "T2", "C2")
+    assert not store.core.client.exists(keys.coupon_by_txn(tenant, codes[1]))
+    fields = await store.coupons.get(tenant, codes[1])
+    assert (fields["status"], fields["redeemedBy"], fields["reservationId"]) == ("REDEEMED", "T2", used.reservation_id)
+    again = await store.coupons.reserve(tenant, codes[1], "T2", customer_id="C2", now=NOW + 2)
+    assert again.replayed and again.reservation_id == used.reservation_id
+    with pytest.raises(DREError) as twice:
+        await store.coupons.redeem(tenant, used.reservation_id, now=NOW + 3)
+    assert twice.value.code == "ALREADY_REDEEMED"
+    with pytest.raises(DREError) as late:
+        await store.coupons.cancel(tenant, used.reservation_id, now=NOW + 3)
+    assert late.value.details[0].issue == "REDEEMED"
+    other = await store.coupons.reserve(tenant, codes[0], "T2", customer_id="C2", now=NOW + 3)
+    assert not other.replayed  # T2's record on codes[1] is codes[1]'s alone
+
+    lapsed = await store.coupons.reserve(tenant, codes[2], "T3", now=NOW)
+    later = lapsed.expires_at_ms + 1
+    other = await store.coupons.reserve(tenant, codes[2], "T4", now=later)  # T3's reservation ends here
+    assert store.core.client.hget(keys.coupon_by_txn(tenant, codes[2]), "T3") == (
+        f"RESERVED|{lapsed.expires_at_ms}|{lapsed.reservation_id}|")
+    assert await store.coupons.cancel(tenant, lapsed.reservation_id, now=later) == "EXPIRED"
+    with pytest.raises(DREError) as e:
+        await store.coupons.redeem(tenant, lapsed.reservation_id, now=later)
+    assert e.value.details[0].issue == "EXPIRED"
+    assert await store.coupons.redeem(tenant, other.reservation_id, now=later) == Redemption(codes[2], "T4", "")
+
+
+async def test_reservations_of_the_releases_before_still_count(store, tenant, codes):
+    """A reservation made before the code recorded it whole (no ``reservedFor``: its entry in
+    ``bytxn``, packed or as the JSON of the release before that) is replayed, redeemed and
+    cancelled as it was."""
+    def as_before(code: str, txn: str, stored: str) -> None:
+        store.core.client.hdel(keys.coupon(tenant, code), "reservedFor")
+        store.core.client.hset(keys.coupon_by_txn(tenant, code), txn, stored)
+
+    old = await store.coupons.reserve(tenant, codes[1], "T2", customer_id="C2", now=NOW)
+    as_before(codes[1], "T2", json.dumps(
+        {"rid": old.reservation_id, "expiresAt": old.expires_at_ms, "state": "RESERVED", "customerId": "C2"}))
     again = await store.coupons.reserve(tenant, codes[1], "T2", now=NOW + 1)
     assert again.replayed and again.reservation_id == old.reservation_id
-    await store.coupons.redeem(tenant, old.reservation_id, now=NOW + 2)
-    assert store.core.client.hget(bytxn_2, "T2") == f"REDEEMED|{old.expires_at_ms}|{old.reservation_id}|"
-    # codes[2]: a JSON entry cancelled
+    assert await store.coupons.redeem(tenant, old.reservation_id, now=NOW + 2) == Redemption(codes[1], "T2", "C2")
+    assert store.core.client.hget(keys.coupon_by_txn(tenant, codes[1]), "T2") == (
+        f"REDEEMED|{old.expires_at_ms}|{old.reservation_id}|C2")
+
     third = await store.coupons.reserve(tenant, codes[2], "T3", now=NOW)
-    store.core.client.hset(keys.coupon_by_txn(tenant, codes[2]), "T3", json.dumps(
-        {"rid": third.reservation_id, "expiresAt": third.expires_at_ms, "state": "RESERVED", "customerId": ""}))
+    as_before(codes[2], "T3", f"RESERVED|{third.expires_at_ms}|{third.reservation_id}|")
     assert await store.coupons.cancel(tenant, third.reservation_id, now=NOW + 1) == "CANCELLED"
     assert (await store.coupons.get(tenant, codes[2]))["status"] == "ACTIVE"
 

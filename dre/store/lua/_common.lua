@@ -11,8 +11,9 @@
 --     confirm, answers its refusals as verdicts instead: see its header.)
 --   * coupon fields: status, kind (GENERIC|INDIVIDUAL), typeId, customerId (owner of a personal
 --     code, "" otherwise), validFrom/validTo (ms or ""), max/maxPerCustomer (-1: no limit),
---     uses, promotionIds (JSON), for INDIVIDUAL codes the held reservation: reservationId,
---     reservedTxn, reservedUntil; cancelledAt (and voidedAt) once CANCELLED. The code's type
+--     uses, promotionIds (JSON), for INDIVIDUAL codes the held reservation (or the one it was
+--     redeemed through): reservationId, reservedTxn, reservedUntil, reservedFor (its customerId
+--     or ""; see code_entry); cancelledAt (and voidedAt) once CANCELLED. The code's type
 --     (c._type, see load_code: its id, status, maxPerCustomer and stackable) decides too: status
 --     INACTIVE blocks the code, maxPerCustomer counts over all its codes (the type's uses hash),
 --     stackable "0" = not combined with other codes.
@@ -20,6 +21,12 @@
 --     customerId}, stored packed as "state|expiresAt|rid|customerId" (the customer id last: it may
 --     hold any character); entries written before as JSON objects are still read (decode_entry).
 --     State RESERVED with expiresAt <= now means EXPIRED.
+--   * an INDIVIDUAL code records its reservation once, in the code: while it is held, and after
+--     the code was redeemed through it (its holder's entry is read from the code's fields,
+--     code_entry). Its holder's bytxn entry is written only when it ends otherwise: cancelled
+--     (CANCELLED), or lapsed or voided (RESERVED, as it stood: EXPIRED once past). So a reserve
+--     and its use write one hash, not two. Reservations made by an earlier release have no
+--     reservedFor and their entry in bytxn already: read there.
 
 local function fail(code, subject, reason)
   return redis.error_reply(code .. '\t' .. (subject or '') .. '\t' .. (reason or ''))
@@ -72,9 +79,23 @@ local function entry_gone(raw, now)
   return past_keep(string.match(raw, '^[^|]*|([^|]*)|'), now)
 end
 
-local function get_entry(bytxn_key, txn, now)
+-- The entry an INDIVIDUAL code records itself, of transaction c.reservedTxn: its held reservation
+-- (RESERVED) or the one it was redeemed through (REDEEMED). nil: none, or one made before
+-- reservedFor existed (its entry is in bytxn).
+local function code_entry(c)
+  if c.reservedFor == nil or (c.status ~= 'RESERVED' and c.status ~= 'REDEEMED') then return nil end
+  return {state = c.status, expiresAt = c.reservedUntil, rid = c.reservationId, customerId = c.reservedFor}
+end
+
+-- Transaction `txn`'s entry on code `c` (nil: none, or gone).
+local function get_entry(c, k, txn, now)
   if txn == nil or txn == '' then return nil end
-  local raw = redis.call('HGET', bytxn_key, txn)
+  local own = code_entry(c)
+  if own and c.reservedTxn == txn then
+    if past_keep(own.expiresAt, now) then return nil end
+    return own
+  end
+  local raw = redis.call('HGET', k.bytxn, txn)
   if not raw then return nil end
   local e = decode_entry(raw)  -- once: the entry is read whole anyway
   if past_keep(e.expiresAt, now) then return nil end
@@ -128,6 +149,23 @@ local function load_code(k, type_id)
   return c
 end
 
+-- Forget an INDIVIDUAL code's reservation (its status, and its holder's entry, are the caller's).
+local function drop_reservation(c, k)
+  redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil', 'reservedFor')
+  c.reservationId, c.reservedTxn, c.reservedUntil, c.reservedFor = nil, nil, nil, nil
+end
+
+-- An INDIVIDUAL code's reservation ends unused and not cancelled (it lapsed, or the code was
+-- voided): its holder's entry keeps it as it stood (RESERVED: EXPIRED once past), the code drops it.
+local function retire_reservation(c, k, now)
+  local own = code_entry(c)
+  if own then
+    put_entry(k.bytxn, c.reservedTxn, own)
+    sweep_entries(k.bytxn, now)
+  end
+  drop_reservation(c, k)
+end
+
 -- Keep the tenant's expiry index right for one code: its earliest live reservation, or nothing.
 local function reindex_expiry(c, k, expiry_key, code)
   local nxt
@@ -177,12 +215,9 @@ local function release_expired(c, k, expiry_key, code, now)
       reindex_expiry(c, k, expiry_key, code)
     end
   elseif c.status == 'RESERVED' and num(c.reservedUntil, 0) <= now then
+    retire_reservation(c, k, now)
     redis.call('HSET', k.coupon, 'status', 'ACTIVE')
-    redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
     c.status = 'ACTIVE'
-    c.reservationId = nil
-    c.reservedTxn = nil
-    c.reservedUntil = nil
     redis.call('ZREM', expiry_key, code)
   end
   return c
@@ -195,7 +230,7 @@ local function find_reservation(k, expiry_key, code, type_id, txn, rid, now)
   local c = load_code(k, type_id)
   if c == nil then return nil, nil, nil, fail('NOT_FOUND', rid, 'unknown reservation') end
   c = release_expired(c, k, expiry_key, code, now)
-  local e = get_entry(k.bytxn, txn, now)
+  local e = get_entry(c, k, txn, now)
   if e == nil or e.rid ~= rid then return nil, nil, nil, fail('NOT_FOUND', rid, 'unknown reservation') end
   return c, e, entry_state(e, now)
 end
@@ -252,7 +287,7 @@ end
 
 -- The reservation this transaction holds on the code right now, or nil.
 local function held_entry(c, k, txn, now)
-  local e = get_entry(k.bytxn, txn, now)
+  local e = get_entry(c, k, txn, now)
   if e == nil or entry_state(e, now) ~= 'RESERVED' then return nil end
   if c.kind == 'GENERIC' then
     if not redis.call('ZSCORE', k.holds, e.rid) then return nil end
@@ -274,6 +309,8 @@ end
 -- reservation `entry` the transaction holds (or nil for a direct use); the customer's use counts
 -- for the type too. Call only after every check of the script passed.
 local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
+  -- an INDIVIDUAL code keeps the reservation (of this release's reserve) it is used through: its entry
+  local recorded = entry ~= nil and c.kind ~= 'GENERIC' and c.reservedFor ~= nil
   if c.kind == 'GENERIC' then
     redis.call('HINCRBY', k.coupon, 'uses', 1)
     if customer ~= '' then redis.call('HINCRBY', k.uses, customer, 1) end
@@ -281,7 +318,7 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
     c.uses = tostring(num(c.uses, 0) + 1)
   else
     redis.call('HSET', k.coupon, 'status', 'REDEEMED', 'redeemedBy', txn, 'redeemedAt', now)
-    redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
+    if not recorded then drop_reservation(c, k) end
     c.status = 'REDEEMED'
   end
   if customer ~= '' and c._type.id then redis.call('HINCRBY', k.type_uses, customer, 1) end
@@ -290,7 +327,7 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   -- A direct use closes no reservation: nothing reads an entry without one (reserve replays,
   -- redeem and cancel look for the transaction's reservation), so none is written - for a GENERIC
   -- code claimed by every sale that was a field per transaction, and its sweep, for nothing.
-  if entry == nil then return end
+  if entry == nil or recorded then return end
   entry.state = 'REDEEMED'
   put_entry(k.bytxn, txn, entry)
   sweep_entries(k.bytxn, now)

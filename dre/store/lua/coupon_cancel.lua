@@ -24,12 +24,13 @@ if c.kind == 'GENERIC' then
   drop_holds(k, {rid})
 elseif c.status == 'RESERVED' and c.reservationId == rid then
   redis.call('HSET', k.coupon, 'status', 'ACTIVE')
-  redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
+  drop_reservation(c, k)
   c.status = 'ACTIVE'
 end
 reindex_expiry(c, k, KEYS[8], code)
 e.state = 'CANCELLED'
-put_entry(k.bytxn, txn, e)
+put_entry(k.bytxn, txn, e)  -- an INDIVIDUAL code's first, unless reserved by an earlier release
+sweep_entries(k.bytxn, now)
 queue_for_central(9, 6)
 log_codes({code})
 return {code, 'CANCELLED', 1}

@@ -33,8 +33,9 @@ c = release_expired(c, k, KEYS[8], code, now)
 -- A replay needs the transaction's entry: only a code it may hold or have used (a GENERIC code, or
 -- an INDIVIDUAL one not ACTIVE). An ACTIVE INDIVIDUAL code holds no reservation and was never
 -- used (REDEEMED and CANCELLED are for good), so no entry of this transaction can be a replay:
--- its HGET is skipped (a new code's first reserve, the usual case).
-local prior = (c.kind == 'GENERIC' or c.status ~= 'ACTIVE') and get_entry(k.bytxn, txn, now)
+-- its HGET is skipped (a new code's first reserve, the usual case); the transaction the code
+-- itself records (held, or redeemed through) is read from the code (code_entry).
+local prior = (c.kind == 'GENERIC' or c.status ~= 'ACTIVE') and get_entry(c, k, txn, now)
 if prior and prior.rid ~= '' then
   local st = entry_state(prior, now)
   if (st == 'RESERVED' and held_entry(c, k, txn, now)) or st == 'REDEEMED' then
@@ -56,14 +57,14 @@ end
 local expires = now + ttl
 if c.kind == 'GENERIC' then
   add_hold(k, rid, expires, caller)
-else
+  put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', customerId = customer})
+  sweep_entries(k.bytxn, now)
+else  -- the code itself records its one reservation (code_entry in _common.lua)
   redis.call('HSET', k.coupon, 'status', 'RESERVED', 'reservationId', rid,
-             'reservedTxn', txn, 'reservedUntil', expires)
+             'reservedTxn', txn, 'reservedUntil', expires, 'reservedFor', customer)
 end
 -- LT: the index keeps the EARLIEST expiry of the code (added if absent).
 redis.call('ZADD', KEYS[8], 'LT', expires, code)
-put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', customerId = customer})
-sweep_entries(k.bytxn, now)
 redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
 redis.call('PEXPIRE', KEYS[9], index_ttl)
 queue_for_central(10, 10)

@@ -25,8 +25,8 @@ local valid_to = num(c.validTo, nil)
 if c.status == 'EXPIRED' or (valid_to and now > valid_to) then
   return fail('COUPON_UNAVAILABLE', code, 'EXPIRED')
 end
+retire_reservation(c, k, now)  -- its holder's redeem then hears CANCELLED, not NOT_FOUND
 redis.call('HSET', k.coupon, 'status', 'CANCELLED', 'cancelledAt', now, 'voidedAt', now)
-redis.call('HDEL', k.coupon, 'reservationId', 'reservedTxn', 'reservedUntil')
 redis.call('DEL', k.holds, k.holders)
 redis.call('ZREM', KEYS[8], code)
 queue_for_central(9, 4)
