@@ -7,7 +7,7 @@ from quart import Blueprint, Response, g
 from quart_schema import document_response
 
 from api.admin import coupon_types, promotions, stores
-from api.admin.schemas import (Budget, CouponTypeList, Deleted, GeneratedCodes, GenerateRequest, PromotionList,
+from api.admin.schemas import (BudgetState, CouponTypeList, Deleted, GeneratedCodes, GenerateRequest, PromotionList,
                                StoreList, StoreSettingsOut)
 from api.http.auth import admin_only
 from api.http.errors import json_response
@@ -109,7 +109,7 @@ async def deactivate_promotion(promotion_id: str) -> Response:
 
 @promotions_bp.get("/admin/promotions/<promotion_id>/budget")
 @admin_only
-@document_response(Budget, 200)
+@document_response(BudgetState, 200)
 @errors(*AUTH_ERRORS, 404, 503)
 async def budget(promotion_id: str) -> Response:
     """What the promotion's budget has consumed (confirmed transactions) against its limits."""

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from dre.wire.coupon_type import CouponTypeIn
 from dre.wire.promotion import PromotionIn
 from dre.wire.store_settings import StoreSettingsIn
+from dre.wire.types import Integer
 
 
 class PromotionList(BaseModel):
@@ -31,7 +32,7 @@ class Limit(BaseModel):
                     "instance ever held a lease of")
 
 
-class Budget(BaseModel):
+class BudgetState(BaseModel):
     promotionId: str
     amount: Limit = Field(description="Money in major units")
     redemptions: Limit
@@ -43,7 +44,7 @@ class CouponTypeList(BaseModel):
 
 
 class GenerateRequest(BaseModel):
-    count: int = Field(ge=1, le=10_000, description="How many new ACTIVE codes (at most 10,000 per call)")
+    count: Integer = Field(ge=1, le=10_000, description="How many new ACTIVE codes (at most 10,000 per call)")
 
 
 class GeneratedCodes(BaseModel):

@@ -2,13 +2,13 @@
 answer), the conflict list (answer)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.evaluate import Totals
 from dre.wire.store_settings import StoreSettingsIn
-from dre.wire.types import NonEmptyStr
+from dre.wire.types import JSON_INTEGER, Integer, NonEmptyStr
 
 MAX_FORWARDED = 500  # transactions per POST /admin/sync/transactions
 
@@ -53,24 +53,24 @@ MAX_GRANTS = 100  # post-purchase coupons one applied promotion issues
 
 
 class IterationBudget(BaseModel):
-    amount: int | None = Field(default=None, ge=0, le=MAX_CENTS, description="cents")
-    redemptions: int | None = Field(default=None, ge=0, le=MAX_POINTS)
-    perCustomer: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    amount: Annotated[int, Field(ge=0, le=MAX_CENTS), JSON_INTEGER] | None = Field(default=None, description="cents")
+    redemptions: Annotated[int, Field(ge=0, le=MAX_POINTS), JSON_INTEGER] | None = None
+    perCustomer: Annotated[int, Field(ge=0, le=MAX_POINTS), JSON_INTEGER] | None = None
 
 
 class IterationGrant(BaseModel):
     couponTypeId: NonEmptyStr
-    count: int = Field(default=1, ge=1, le=MAX_GRANTS)
+    count: Integer = Field(default=1, ge=1, le=MAX_GRANTS)
 
 
 class IterationPromotion(BaseModel):
     model_config = ConfigDict(extra="allow")  # fields a newer instance adds travel on
 
     promotionId: NonEmptyStr
-    amount: int = Field(ge=-MAX_CENTS, le=MAX_CENTS, description="cents of discount")
-    points: int = Field(default=0, ge=-MAX_POINTS, le=MAX_POINTS)
+    amount: Integer = Field(ge=-MAX_CENTS, le=MAX_CENTS, description="cents of discount")
+    points: Integer = Field(default=0, ge=-MAX_POINTS, le=MAX_POINTS)
     couponCode: str | None = None
-    version: int | None = None
+    version: Integer | None = None
     budget: IterationBudget | None = None
     issueCoupons: list[IterationGrant] = Field(default_factory=list, max_length=10)
 
@@ -92,10 +92,10 @@ class ForwardedIteration(BaseModel):
     customerId: str | None = None
     loyaltyCardNo: str | None = None
     storeId: str | None = None
-    promotionsVersion: int | None = None
+    promotionsVersion: Integer | None = None
     applied: list[IterationPromotion] = Field(default_factory=list, max_length=1000)
     coupons: list[NonEmptyStr] = Field(default_factory=list, max_length=100)
-    totals: dict[str, int] = Field(default_factory=dict)
+    totals: dict[str, Integer] = Field(default_factory=dict)
     response: ForwardedAnswer
 
 
@@ -104,7 +104,7 @@ class ForwardedTransaction(BaseModel):
 
     transactionId: NonEmptyStr
     transactionCounter: int = Field(ge=1, le=MAX_POINTS, strict=True)
-    confirmedAt: int = Field(ge=0, le=10**15, description="When the local instance confirmed it (ms since the epoch)")
+    confirmedAt: Integer = Field(ge=0, le=10**15, description="When the local instance confirmed it (ms since the epoch)")
     storeId: str | None = None
     instanceId: str | None = Field(default=None, description="The sending instance (its leases cover its sales)")
     iteration: ForwardedIteration = Field(description="The priced iteration as the local instance kept it")
@@ -178,8 +178,8 @@ class PromotionLeases(BaseModel):
 class LeaseReturn(BaseModel):
     promotionId: NonEmptyStr
     returnId: NonEmptyStr = Field(max_length=100, description="Taken back once per returnId (sent again: nothing)")
-    amount: int = Field(ge=0, le=MAX_CENTS, description="cents given back")
-    redemptions: int = Field(ge=0, le=MAX_POINTS)
+    amount: Integer = Field(ge=0, le=MAX_CENTS, description="cents given back")
+    redemptions: Integer = Field(ge=0, le=MAX_POINTS)
 
 
 class LeaseReturns(BaseModel):

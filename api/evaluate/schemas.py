@@ -9,7 +9,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Money = float  # major units, at most 2 decimals; negative on return lines
+from dre.wire.types import Integer, Number
+
+# JSON-typed (no true for 1, no "5" for 5): central also reads these from a local instance's
+# forwarded answer (api.central.schemas.ForwardedAnswer)
+Money = Number  # major units, at most 2 decimals; negative on return lines
 
 
 class ResponseHeader(BaseModel):
@@ -66,7 +70,7 @@ class PromotionAmount(BaseModel):
 class SavingsSummary(BaseModel):
     totalSavings: Money
     byPromotion: list[PromotionAmount]
-    loyaltyPointsEarned: int = Field(
+    loyaltyPointsEarned: Integer = Field(
         description="The sum over promotions of their points on the sale part minus their points on the return part "
                     "(confirm lists them per promotion in appliedPromotions[].loyaltyPoints)")
 

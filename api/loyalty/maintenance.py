@@ -17,6 +17,7 @@ from api.http.errors import json_response
 from api.http.openapi import AUTH_ERRORS, BODY_ERRORS, errors
 from api.http.validation import validate_request
 from api.services import current_services
+from dre.wire.types import Flag
 
 PATH = "/admin/loyalty/maintenance"
 DEFAULT_MESSAGE = "loyalty is in scheduled maintenance; retry later"
@@ -26,7 +27,7 @@ bp = Blueprint("loyalty_maintenance", __name__)
 
 class MaintenanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    maintenance: bool = Field(description="true: start maintenance; false: end it")
+    maintenance: Flag = Field(description="true: start maintenance; false: end it")
     message: str | None = Field(None, min_length=1, max_length=MAX_MAINTENANCE_MESSAGE,
                                 description="the events' result.description while it lasts")
 

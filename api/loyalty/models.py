@@ -21,6 +21,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
 
+from dre.wire.types import date_time_text
+
 
 @dataclass(frozen=True)
 class Xml:
@@ -59,7 +61,8 @@ def _datetime(v: Any) -> Any:
     """Also read the WCF JSON date ``/Date(1762272623731-0500)/`` that older .NET clients send.
 
     The milliseconds must fall in .NET's DateTime range (else "out of range", a ValueError that
-    pydantic reports as the field's error): ``/Date(99999999999999999999)/`` is no date."""
+    pydantic reports as the field's error): ``/Date(99999999999999999999)/`` is no date. Otherwise
+    an ISO 8601 text, as dre.wire.types.Timestamp: never a number (pydantic's Unix time)."""
     if isinstance(v, str) and (m := _WCF_DATE.match(v.strip())):
         ms = m.group(5) if m.group(5) is not None else m.group(1)
         if len(ms) > 20 or not _WCF_MIN_MS <= int(ms) <= _WCF_MAX_MS:  # length first: int() of 10^6 digits
@@ -72,7 +75,7 @@ def _datetime(v: Any) -> Any:
             raise ValueError("UTC offset out of range")
         sign = -1 if m.group(2) == "-" else 1
         return moment.astimezone(timezone(sign * timedelta(hours=hours, minutes=minutes)))
-    return v
+    return date_time_text(v)
 
 
 # .NET's widest integer: beyond it no POS sends a value, and the replay key must stay serialisable.
@@ -101,7 +104,7 @@ class Wire(BaseModel):
 # ---- request ------------------------------------------------------------------------------
 
 
-class Loyalty(Wire):
+class LoyaltyAccount(Wire):
     loyaltyNumber: str
     tenantId: Int | None = None
 
@@ -143,7 +146,7 @@ class LoyaltyPromotion(Wire):
 class LoyaltyPOSEventRequest(Wire):
     xml_root: ClassVar[str] = "LoyaltyPOSEventRequest"
 
-    loyalty: Loyalty
+    loyalty: LoyaltyAccount
     bill: LoyaltyBill
     nativeDiscounts: Annotated[list[LoyaltyPromotion] | None, Xml("Promotion", item="LoyaltyPromotion")] = None
 

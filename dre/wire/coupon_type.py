@@ -1,14 +1,15 @@
 """The coupon type JSON of the contract (``/admin/coupon-types``)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dre.wire.types import JSON_INTEGER, Flag, Timestamp
+
 
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
-Limit = Annotated[int, Field(ge=1, le=1_000_000_000)]
+Limit = Annotated[int, Field(ge=1, le=1_000_000_000), JSON_INTEGER]
 # A code is typed at a till: letters, digits and a few separators; no spaces, no braces.
 Code = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Prefix = Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")]
@@ -30,12 +31,12 @@ class CouponTypeIn(BaseModel):
     description: Annotated[str, Field(max_length=2000)] | None = None
     code: Code | None = None
     prefix: Prefix = ""
-    codeLength: Annotated[int, Field(ge=6, le=64)] = 10
+    codeLength: Annotated[int, Field(ge=6, le=64), JSON_INTEGER] = 10
     maxRedemptions: Limit | None = None
     maxRedemptionsPerCustomer: Limit | None = None
-    validFrom: datetime | None = None
-    validTo: datetime | None = None
-    isStackable: bool = True
+    validFrom: Timestamp | None = None
+    validTo: Timestamp | None = None
+    isStackable: Flag = True
     promotionIds: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
     # absent means REFUSE (kept absent in the stored document): a code honoured at a store while
     # central is away can be honoured at another one too; only the owner of the type can judge

@@ -1,12 +1,11 @@
 """The evaluate/simulate request body (``{"request": {...}}``), as in the contract."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dre.wire.types import NonEmptyStr, Quantity, UnitPrice
+from dre.wire.types import Flag, Integer, NonEmptyStr, Quantity, Timestamp, UnitPrice
 
 MAX_LINES = 500
 MAX_COUPONS = 50
@@ -22,7 +21,7 @@ class Header(_Open):
     transactionId: NonEmptyStr | None = None
     storeId: NonEmptyStr | None = None
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    timestamp: datetime | None = Field(default=None, description=(
+    timestamp: Timestamp | None = Field(default=None, description=(
         "Evaluation time; server clock when absent. TIME conditions and validity hours read it in the "
         "store's time zone when one is set (/admin/stores/{storeId}, else the /admin/settings default), "
         "else at its own offset. A time without offset is store-local (UTC when the store has no zone)."))
@@ -53,7 +52,7 @@ class Item(_Open):
 
 class Loyalty(_Open):
     tier: NonEmptyStr | None = None
-    points: int | None = None
+    points: Integer | None = None
 
 
 class Customer(_Open):
@@ -80,8 +79,8 @@ class EvaluateRequest(_Open):
     customer: Customer | None = None
     coupons: list[CouponRef] = Field(default_factory=list, max_length=MAX_COUPONS)
     paymentInfo: PaymentInfo | None = None
-    includeInactive: bool = Field(default=False, description="simulate only: also price INACTIVE promotions")
-    includeMissedPromotions: bool = Field(default=False, description="simulate only: return recommendations")
+    includeInactive: Flag = Field(default=False, description="simulate only: also price INACTIVE promotions")
+    includeMissedPromotions: Flag = Field(default=False, description="simulate only: return recommendations")
 
     @model_validator(mode="after")
     def _checks(self) -> "EvaluateRequest":

@@ -19,7 +19,6 @@ as text first: a body that is not UTF-8 fails here and goes the slow way, as tod
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -27,11 +26,11 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from dre.wire.evaluate import MAX_COUPONS, MAX_LINES, Channel
-from dre.wire.types import MAX_ABS_QUANTITY, MAX_TEXT, MAX_UNIT_PRICE
+from dre.wire.types import MAX_ABS_QUANTITY, MAX_TEXT, MAX_UNIT_PRICE, Timestamp
 
 _Str = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT)]  # dre.wire.types.NonEmptyStr
 _CURRENCY = re.compile(r"[A-Z]{3}\Z")  # pydantic's ^[A-Z]{3}$ (its regex engine's $ is the end of the text)
-_TIMESTAMP = TypeAdapter(datetime | None)  # the one field left to pydantic: its many datetime forms, exactly
+_TIMESTAMP = TypeAdapter(Timestamp | None)  # the one field left to pydantic: its many date-time forms, exactly
 
 
 class Header(msgspec.Struct):

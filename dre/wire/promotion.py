@@ -5,16 +5,16 @@ nothing), and so is every unknown condition or action type: rules are checked wh
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from dre.wire.types import Count, Money, NonEmptyStr, Percent, PositiveQuantity
+from dre.wire.types import (JSON_INTEGER, JSON_NUMBER, Count, Flag, Money, NonEmptyStr, Percent, PositiveMoney,
+                             PositiveQuantity, Timestamp)
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$"
 Values = Annotated[list[NonEmptyStr], Field(min_length=1, max_length=10_000)]
-Days = Annotated[list[Annotated[int, Field(ge=1, le=7)]], Field(min_length=1, max_length=7)]
+Days = Annotated[list[Annotated[int, Field(ge=1, le=7), JSON_INTEGER]], Field(min_length=1, max_length=7)]
 
 
 class _Strict(BaseModel):
@@ -146,7 +146,7 @@ class QuantityTierAction(_Strict):
 
 class BundleComponent(_Strict):
     values: Values
-    quantity: Annotated[int, Field(ge=1, le=100)]
+    quantity: Annotated[int, Field(ge=1, le=100), JSON_INTEGER]
 
 
 class BundleAction(_Strict):
@@ -164,7 +164,7 @@ class BundleAction(_Strict):
 
 class GiftPart(_Strict):
     values: Values
-    quantity: Annotated[int, Field(ge=1, le=100)]
+    quantity: Annotated[int, Field(ge=1, le=100), JSON_INTEGER]
 
 
 class GiftAction(_Strict):
@@ -200,7 +200,7 @@ class SubtractPointsAction(_Strict):
 
 class MultiplyPointsAction(_Strict):
     type: Literal["MULTIPLY_POINTS"]
-    factor: Annotated[float, Field(gt=1, le=100)]
+    factor: Annotated[float, Field(gt=1, le=100), JSON_NUMBER]
     values: Values | None = None
 
     @model_validator(mode="after")
@@ -213,7 +213,7 @@ class MultiplyPointsAction(_Strict):
 class CurrencyToPointsAction(_Strict):
     type: Literal["CURRENCY_TO_POINTS"]
     points: Count
-    per: Annotated[Money, Field(gt=0)]
+    per: PositiveMoney
 
 
 class IssueCouponAction(_Strict):
@@ -221,7 +221,7 @@ class IssueCouponAction(_Strict):
 
     type: Literal["ISSUE_COUPON"]
     couponTypeId: NonEmptyStr
-    count: Annotated[int, Field(ge=1, le=10)] = 1
+    count: Annotated[int, Field(ge=1, le=10), JSON_INTEGER] = 1
 
 
 def _action_tag(v: Any) -> str | None:
@@ -256,7 +256,7 @@ Action = Annotated[
 
 class Rounding(_Strict):
     mode: Literal["HALF_UP", "DOWN", "UP", "NONE"] = "HALF_UP"
-    precision: Annotated[int, Field(ge=0, le=2)] = 2
+    precision: Annotated[int, Field(ge=0, le=2), JSON_INTEGER] = 2
 
 
 class Budget(_Strict):
@@ -276,12 +276,12 @@ class PromotionIn(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=500)]
     type: Literal["ARTICLE", "RECEIPT", "LOYALTY", "BUNDLE", "COUPON"]
     status: Literal["ACTIVE", "INACTIVE"] = "ACTIVE"
-    validFrom: datetime | None = None
-    validTo: datetime | None = None
+    validFrom: Timestamp | None = None
+    validTo: Timestamp | None = None
     validity: Validity | None = None
     posGroups: Annotated[list[NonEmptyStr], Field(max_length=10_000)] | None = None
-    priority: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] = 0
-    exclusive: bool = False
+    priority: Annotated[int, Field(ge=-1_000_000, le=1_000_000), JSON_INTEGER] = 0
+    exclusive: Flag = False
     calculationMode: Literal["ADDITIVE", "MULTIPLICATIVE"] = "ADDITIVE"
     rounding: Rounding = Field(default_factory=Rounding)
     budget: Budget | None = None

@@ -128,6 +128,19 @@ async def test_a_returned_lease_is_no_longer_consumed_once_and_never_more_than_o
     assert status == 403
 
 
+async def test_a_lease_return_of_another_json_type_is_refused_and_returns_nothing(client, services):
+    """``redemptions: true`` is not 1, nor ``amount: "500"`` 500 (schemathesis found the first
+    answered 200): a 400 naming the field, and the lease stays as it was."""
+    await load(services, [HUNDRED])
+    await get(client, "/admin/sync/feed?instance=store-1")  # leased 10.00
+    for field, value in (("redemptions", True), ("amount", "500")):
+        item = {"promotionId": "H", "returnId": "r1", "amount": 500, "redemptions": 0, field: value}
+        status, body, _ = await admin_post(client, "/admin/sync/leases/return", {"instanceId": "store-1",
+                                                                                 "returns": [item]})
+        assert status == 400 and body["error"]["details"][0]["path"] == f"returns[0].{field}", body
+    assert (await get(client, "/admin/promotions/H/budget"))["amount"]["outstandingLeases"] == 10.0
+
+
 async def test_a_lease_that_takes_the_last_of_a_budget_marks_it_used_up_at_central(client, services):
     await load(services, [ONE_USE])
     page = await get(client, "/admin/sync/feed?instance=store-1")

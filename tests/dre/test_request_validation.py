@@ -39,6 +39,8 @@ def req(**patch):
     (req(items=[ITEM, ITEM]), "request", "lineReference must be unique"),
     (req(header={"timestamp": "yesterday"}), "request.header.timestamp", "datetime"),
     (req(coupons=["WELCOME10"]), "request.coupons[0]", "valid dictionary"),
+    (req(customer={"loyalty": {"points": True}}), "request.customer.loyalty.points", "must be an integer"),
+    (req(includeInactive=1), "request.includeInactive", "valid boolean"),
     (None, "request", "Field required"),
 ])
 def test_bad_requests_name_the_path(request_, path, says):
