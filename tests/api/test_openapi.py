@@ -56,28 +56,11 @@ async def test_every_documented_model_has_a_name_of_its_own(client):
     """The document names each model's schema by its class name: two models of one name (a
     request's ``Loyalty`` and the POS event's, say) would share one schema, and one of the
     two bodies would be documented wrong."""
-    import typing
+    from tests.api.wire_models import route_models
 
-    from pydantic import BaseModel
-    from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE, QUART_SCHEMA_RESPONSE_ATTRIBUTE
-
-    def models_in(annotation: object) -> typing.Iterator[type[BaseModel]]:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield annotation
-        for arg in typing.get_args(annotation):
-            yield from models_in(arg)
-
-    roots: list[object] = []
-    for view in client.app.view_functions.values():
-        roots.append(getattr(view, QUART_SCHEMA_REQUEST_ATTRIBUTE, (None,))[0])
-        roots += [model for model, _ in getattr(view, QUART_SCHEMA_RESPONSE_ATTRIBUTE, {}).values()]
     found: dict[str, set[type]] = {}
-    todo = [m for root in roots for m in models_in(root)]
-    while todo:
-        model = todo.pop()
-        if model not in found.setdefault(model.__name__, set()):
-            found[model.__name__].add(model)
-            todo += [m for f in model.model_fields.values() for m in models_in(f.annotation)]
+    for model in route_models(client.app, responses=True):
+        found.setdefault(model.__name__, set()).add(model)
     assert len(found) > 30
     assert not {name: models for name, models in found.items() if len(models) > 1}
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
+
+from tests.api.wire_models import route_models
 
 PROBES = (True, False, 1, "5")
 
@@ -39,23 +40,6 @@ def _leaves(v: object) -> Iterator[object]:
         yield v
 
 
-def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
-    for arg in typing.get_args(annotation):
-        yield from _models_in(arg)
-
-
-def _fields(model: type[BaseModel], seen: set[type]) -> Iterator[tuple[str, object]]:
-    if model in seen:
-        return
-    seen.add(model)
-    for name, f in model.model_fields.items():
-        yield f"{model.__name__}.{name}", typing.Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation
-        for sub in _models_in(f.annotation):
-            yield from _fields(sub, seen)
-
-
 def coercions(annotation: object) -> list[str]:
     """The probes (bare, in a list, as a dict value) that ``annotation`` accepts as another JSON type."""
     adapter, found = TypeAdapter(annotation), []
@@ -73,24 +57,14 @@ def coercions(annotation: object) -> list[str]:
     return found
 
 
-def request_models(app) -> set[type[BaseModel]]:  # noqa: ANN001 - the Quart app
-    out = set()
-    for view in app.view_functions.values():
-        model = getattr(view, QUART_SCHEMA_REQUEST_ATTRIBUTE, (None,))[0]
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            out.add(model)
-    return out
-
-
 def test_the_probe_sees_a_lax_field():
     assert coercions(int) and coercions(bool) and coercions(dict[str, int]) and coercions(datetime)  # it would notice
 
 
 async def test_no_request_field_takes_a_value_of_another_json_type(client):
-    models = request_models(client.app)
+    models = route_models(client.app)
     assert len(models) >= 10  # the walk found the routes' models
-    seen: set[type] = set()
-    lax = {name: found for model in models for name, annotation in _fields(model, seen)
-           if (found := coercions(annotation))}
+    lax = {f"{model.__name__}.{name}": found for model in models for name, f in model.model_fields.items()
+           if (found := coercions(typing.Annotated[f.annotation, *f.metadata] if f.metadata else f.annotation))}
     assert not lax, lax
 
