@@ -15,11 +15,18 @@ MAX_UNIT_PRICE = 1_000_000  # major units; keeps every intermediate product with
 MAX_ABS_QUANTITY = 10_000
 
 
-def _number(v: object) -> object:
-    # JSON numbers only: "4.99" as a string or true as 1 is an integration bug worth reporting.
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError("must be a number")
-    return v
+def _json_number(message: str) -> Callable[[object], object]:
+    def check(v: object) -> object:
+        # JSON numbers only: "4.99" as a string or true as 1 is an integration bug worth reporting.
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(message)
+        return v
+
+    return check
+
+
+_number = _json_number("must be a number")
+_integer = _json_number("must be an integer")  # then pydantic's lax int takes 2.0 as 2 and refuses 2.5
 
 
 _DIGITS = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
@@ -33,13 +40,6 @@ def date_time_text(v: object) -> object:
         return v
     if not isinstance(v, str) or _DIGITS.fullmatch(v):
         raise ValueError("must be an ISO 8601 date-time text, e.g. 2026-11-27T10:15:00+01:00")
-    return v
-
-
-def _integer(v: object) -> object:
-    # as _number, for an integer field (pydantic's lax int then takes 2.0 as 2 and refuses 2.5)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError("must be an integer")
     return v
 
 
