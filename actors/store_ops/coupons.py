@@ -88,8 +88,7 @@ def live_entry_json(fields: dict[str, str]) -> str | None:
     before the code recorded its customer (``reservedFor``), whose entry is in ``bytxn``."""
     if fields.get("status") != "RESERVED" or "reservedFor" not in fields:
         return None
-    return json.dumps({"rid": fields.get("reservationId", ""), "expiresAt": int(fields["reservedUntil"]),
-                       "state": "RESERVED", "customerId": fields["reservedFor"]})
+    return entry_json(f"RESERVED|{fields['reservedUntil']}|{fields.get('reservationId', '')}|{fields['reservedFor']}")
 
 
 async def type_of(core: CallsStore, tenant: str, code: str) -> str:
