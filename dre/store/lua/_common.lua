@@ -124,6 +124,13 @@ local function sweep_entries(bytxn_key, now)
   if #gone > 0 then redis.call('HDEL', bytxn_key, unpack(gone)) end
 end
 
+-- Write a transaction's entry, then sweep its hash (sweep_entries): how every script that may add
+-- an entry writes one (code_sync_put.lua, which copies central's, has no clock to sweep by).
+local function keep_entry(bytxn_key, txn, entry, now)
+  put_entry(bytxn_key, txn, entry)
+  sweep_entries(bytxn_key, now)
+end
+
 -- The keys of one coupon code, in the order actors/store_ops/coupons.py code_keys() passes them
 -- from KEYS[first]: the code's hash, its per-customer uses, its GENERIC holds (reservationId ->
 -- expiresAt), its bytxn entries, its holders (reservationId -> caller, n:<caller> -> live holds),
@@ -159,10 +166,7 @@ end
 -- voided): its holder's entry keeps it as it stood (RESERVED: EXPIRED once past), the code drops it.
 local function retire_reservation(c, k, now)
   local own = code_entry(c)
-  if own then
-    put_entry(k.bytxn, c.reservedTxn, own)
-    sweep_entries(k.bytxn, now)
-  end
+  if own then keep_entry(k.bytxn, c.reservedTxn, own, now) end
   drop_reservation(c, k)
 end
 
@@ -329,8 +333,7 @@ local function consume_coupon(c, k, expiry_key, code, txn, customer, entry, now)
   -- code claimed by every sale that was a field per transaction, and its sweep, for nothing.
   if entry == nil or recorded then return end
   entry.state = 'REDEEMED'
-  put_entry(k.bytxn, txn, entry)
-  sweep_entries(k.bytxn, now)
+  keep_entry(k.bytxn, txn, entry, now)
 end
 
 -- A coupon call answered at a store's local instance is queued for central in the same atomic

@@ -29,8 +29,7 @@ elseif c.status == 'RESERVED' and c.reservationId == rid then
 end
 reindex_expiry(c, k, KEYS[8], code)
 e.state = 'CANCELLED'
-put_entry(k.bytxn, txn, e)  -- an INDIVIDUAL code's first, unless reserved by an earlier release
-sweep_entries(k.bytxn, now)
+keep_entry(k.bytxn, txn, e, now)  -- an INDIVIDUAL code's first, unless reserved by an earlier release
 queue_for_central(9, 6)
 log_codes({code})
 return {code, 'CANCELLED', 1}

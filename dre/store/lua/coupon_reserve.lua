@@ -57,8 +57,7 @@ end
 local expires = now + ttl
 if c.kind == 'GENERIC' then
   add_hold(k, rid, expires, caller)
-  put_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', customerId = customer})
-  sweep_entries(k.bytxn, now)
+  keep_entry(k.bytxn, txn, {rid = rid, expiresAt = expires, state = 'RESERVED', customerId = customer}, now)
 else  -- the code itself records its one reservation (code_entry in _common.lua)
   redis.call('HSET', k.coupon, 'status', 'RESERVED', 'reservationId', rid,
              'reservedTxn', txn, 'reservedUntil', expires, 'reservedFor', customer)
