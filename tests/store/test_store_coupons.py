@@ -5,7 +5,7 @@ import pytest
 import redis
 
 from dre.errors import DREError
-from dre.store import keys
+from dre.store import keys, sync_keys
 from dre.store.records import Redemption
 
 NOW = 1_800_000_000_000
@@ -35,6 +35,71 @@ async def test_generate_redraws_codes_that_collide(store, tenant, monkeypatch):
     first = await store.coupons.generate(tenant, "W", 1)
     second = await store.coupons.generate(tenant, "W", 1)
     assert (first, second) == (["XTAKEN01"], ["XFRESH02"])
+
+
+class _Drawn(Exception):
+    """The draws a test scripted ran out: the call stops before its next script call."""
+
+
+def _scripted_draws(monkeypatch, *drawn: str) -> None:
+    from dre.store import codes as codes_mod
+
+    it = iter(drawn)
+
+    def draw(prefix, length):
+        try:
+            return next(it)
+        except StopIteration:
+            raise _Drawn from None
+
+    monkeypatch.setattr(codes_mod, "new_code", draw)
+
+
+def _create(store, tenant, how):
+    """Two new codes of type W by one of the three ways codes come to be (create_codes in _common.lua)."""
+    if how == "generate":
+        return store.coupons.generate(tenant, "W", 2, now=NOW)
+    if how == "issue":
+        return store.coupons.issue(tenant, "W", ["C1", "C2"], now=NOW)
+    return store.coupons.grant(tenant, "W", "C1", 2, keys.job(tenant, "T1/1"), "grant:P1:0", now=NOW)
+
+
+@pytest.mark.parametrize("how", ["generate", "issue", "grant"])
+async def test_a_batch_with_a_taken_code_creates_none_of_its_codes(store, tenant, monkeypatch, how):
+    """Codes are created all or none: a batch that draws one code that exists writes none of
+    the others, nor their owners' indexes, the grant's record or the change log; then draws again."""
+    await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="X")
+    _scripted_draws(monkeypatch, "XTAKEN01")
+    await store.coupons.generate(tenant, "W", 1, now=NOW)
+    r = store.core.client
+    logged = r.zcard(sync_keys.code_changes(tenant))
+    _scripted_draws(monkeypatch, "XNEW0001", "XTAKEN01")  # nothing left to draw the taken one again
+    with pytest.raises(_Drawn):
+        await _create(store, tenant, how)
+    assert not r.exists(keys.coupon(tenant, "XNEW0001"))
+    assert not r.exists(keys.customer_coupons(tenant, "C1"))
+    assert not r.exists(keys.job(tenant, "T1/1"))
+    assert r.zcard(sync_keys.code_changes(tenant)) == logged
+    _scripted_draws(monkeypatch, "XNEW0001", "XTAKEN01", "XNEW0002")
+    made = await _create(store, tenant, how)
+    assert sorted(c if isinstance(c, str) else c.code for c in (made[0] if how == "grant" else made)) == [
+        "XNEW0001", "XNEW0002"]
+    assert r.zcard(sync_keys.code_changes(tenant)) == logged + 2
+
+
+@pytest.mark.parametrize("how, status, extra", [("generate", "ACTIVE", set()), ("issue", "CREATED", set()),
+                                                ("grant", "ACTIVE", {"activatedAt"})])
+async def test_every_way_a_code_comes_to_be_writes_the_same_fields(store, tenant, monkeypatch, how, status, extra):
+    await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="X", promotion_ids=["P5"],
+                                 valid_to_ms=NOW + MIN)
+    _scripted_draws(monkeypatch, "XNEW0001", "XNEW0002")
+    await _create(store, tenant, how)
+    c = store.core.client.hgetall(keys.coupon(tenant, "XNEW0001"))
+    assert set(c) == {"code", "status", "kind", "typeId", "customerId", "validFrom", "validTo", "max",
+                      "maxPerCustomer", "uses", "promotionIds", "createdAt"} | extra
+    assert (c["code"], c["status"], c["kind"], c["typeId"], c["validTo"], c["promotionIds"], c["createdAt"]) == (
+        "XNEW0001", status, "INDIVIDUAL", "W", str(NOW + MIN), '["P5"]', str(NOW))
+    assert c["customerId"] == ("" if how == "generate" else "C1")
 
 
 async def test_a_code_this_worker_created_or_met_costs_one_request(store, tenant, codes, redis_url):

@@ -367,3 +367,27 @@ local function log_codes(codes, from)
   end
   return seq
 end
+
+-- New INDIVIDUAL codes of one type, all or none - the one place a code's hash is first written
+-- (coupon_generate.lua, coupon_issue.lua, coupon_grant.lua): their hashes at KEYS[k+1..k+n]; the
+-- type's id, validFrom, validTo, promotionIds and now at ARGV[a+1..a+5]; code i and its owner
+-- ("" for none) at ARGV[a+4+2i], ARGV[a+5+2i]. `extra`: more field/value pairs for every code.
+-- Logged (log_codes). Returns {1, code 1, ..., code n} when all were created, else
+-- {0, colliding code, ...} and nothing changed.
+local function create_codes(k, a, n, status, extra)
+  local collided = {0}
+  for i = 1, n do
+    if redis.call('EXISTS', KEYS[k + i]) == 1 then collided[#collided + 1] = ARGV[a + 4 + 2 * i] end
+  end
+  if #collided > 1 then return collided end
+  local made = {1}
+  for i = 1, n do
+    redis.call('HSET', KEYS[k + i], 'code', ARGV[a + 4 + 2 * i], 'status', status, 'kind', 'INDIVIDUAL',
+               'typeId', ARGV[a + 1], 'customerId', ARGV[a + 5 + 2 * i], 'validFrom', ARGV[a + 2],
+               'validTo', ARGV[a + 3], 'max', 1, 'maxPerCustomer', 1, 'uses', 0,
+               'promotionIds', ARGV[a + 4], 'createdAt', ARGV[a + 5], unpack(extra or {}))
+    made[#made + 1] = ARGV[a + 4 + 2 * i]
+  end
+  log_codes(made, 2)
+  return made
+end

@@ -19,22 +19,6 @@ if done then
   for _, c in ipairs(cjson.decode(done)) do out[#out + 1] = c end
   return out
 end
-local collided = {0}
-for i = 2, #KEYS - 2 do
-  if redis.call('EXISTS', KEYS[i]) == 1 then collided[#collided + 1] = ARGV[3 + 2 * i] end
-end
-if #collided > 1 then return collided end
-local made = {}
-for i = 2, #KEYS - 2 do
-  local code = ARGV[3 + 2 * i]
-  redis.call('HSET', KEYS[i], 'code', code, 'status', 'ACTIVE', 'kind', 'INDIVIDUAL',
-             'typeId', ARGV[2], 'customerId', ARGV[4 + 2 * i], 'validFrom', ARGV[3],
-             'validTo', ARGV[4], 'max', 1, 'maxPerCustomer', 1, 'uses', 0,
-             'promotionIds', ARGV[5], 'createdAt', ARGV[6], 'activatedAt', ARGV[6])
-  made[#made + 1] = code
-end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(made))
-log_codes(made)
-local out = {1}
-for _, c in ipairs(made) do out[#out + 1] = c end
-return out
+local made = create_codes(1, 1, #KEYS - 3, 'ACTIVE', {'activatedAt', ARGV[6]})
+if made[1] == 1 then redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({unpack(made, 2)})) end
+return made

@@ -12,19 +12,8 @@
 -- Returns {1, code 1, ..., code n} when all were created (the codes: a journaled replay of this
 -- call, see actors/operation.py, answers the codes of its first run), else {0, colliding code, ...}.
 local n = (#KEYS - 2) / 2
-local collided = {0}
-for i = 1, n do
-  if redis.call('EXISTS', KEYS[i]) == 1 then collided[#collided + 1] = ARGV[4 + 2 * i] end
+local made = create_codes(0, 0, n, 'CREATED')
+if made[1] == 1 then
+  for i = 1, n do redis.call('SADD', KEYS[n + i], ARGV[4 + 2 * i]) end
 end
-if #collided > 1 then return collided end
-for i = 1, n do
-  redis.call('HSET', KEYS[i], 'code', ARGV[4 + 2 * i], 'status', 'CREATED', 'kind', 'INDIVIDUAL',
-             'typeId', ARGV[1], 'customerId', ARGV[5 + 2 * i], 'validFrom', ARGV[2],
-             'validTo', ARGV[3], 'max', 1, 'maxPerCustomer', 1, 'uses', 0,
-             'promotionIds', ARGV[4], 'createdAt', ARGV[5])
-  redis.call('SADD', KEYS[n + i], ARGV[4 + 2 * i])
-end
-local made = {1}
-for i = 1, n do made[#made + 1] = ARGV[4 + 2 * i] end
-log_codes(made, 2)
 return made
