@@ -378,8 +378,8 @@ end
 -- {0, colliding code, ...} and nothing changed.
 -- A code holds only the fields it needs: no owner or validity bound when it has none, and no
 -- uses or limits (one use, told by its status) - every reader defaults them (`num`, `or ''`).
--- Each field is two more strings in every read of the code: the six left out cost a reserve
--- ~2.5 µs of Redis (bench.store_lua).
+-- Each field is two more strings in every read of the code (HGETALL): the six left out saved a
+-- reserve and a redeem ~1-3 µs of Redis a call (docs/capacity.md).
 local function create_codes(k, a, n, status, extra)
   local collided = {0}
   for i = 1, n do
