@@ -64,7 +64,8 @@ else  -- the code itself records its one reservation (code_entry in _common.lua)
 end
 -- LT: the index keeps the EARLIEST expiry of the code (added if absent).
 redis.call('ZADD', KEYS[8], 'LT', expires, code)
-redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn, 'customerId', customer)
+-- what redeem and cancel look a reservationId up by (its customer is in the code, or its entry)
+redis.call('HSET', KEYS[9], 'code', code, 'transactionId', txn)
 redis.call('PEXPIRE', KEYS[9], index_ttl)
 queue_for_central(10, 10)
 log_codes({code})
