@@ -386,15 +386,20 @@ local function create_codes(k, a, n, status, extra)
     if redis.call('EXISTS', KEYS[k + i]) == 1 then collided[#collided + 1] = ARGV[a + 4 + 2 * i] end
   end
   if #collided > 1 then return collided end
+  -- the fields every code of the batch shares, built once; then each code's own
+  local shared = {'status', status, 'kind', 'INDIVIDUAL', 'typeId', ARGV[a + 1], 'promotionIds', ARGV[a + 4],
+                  'createdAt', ARGV[a + 5], unpack(extra or {})}
+  if ARGV[a + 2] ~= '' then shared[#shared + 1] = 'validFrom'; shared[#shared + 1] = ARGV[a + 2] end
+  if ARGV[a + 3] ~= '' then shared[#shared + 1] = 'validTo'; shared[#shared + 1] = ARGV[a + 3] end
   local made = {1}
   for i = 1, n do
-    local f = {'code', ARGV[a + 4 + 2 * i], 'status', status, 'kind', 'INDIVIDUAL', 'typeId', ARGV[a + 1],
-               'promotionIds', ARGV[a + 4], 'createdAt', ARGV[a + 5], unpack(extra or {})}
-    for _, nv in ipairs({{'customerId', ARGV[a + 5 + 2 * i]}, {'validFrom', ARGV[a + 2]}, {'validTo', ARGV[a + 3]}}) do
-      if nv[2] ~= '' then f[#f + 1] = nv[1]; f[#f + 1] = nv[2] end
+    local code, owner = ARGV[a + 4 + 2 * i], ARGV[a + 5 + 2 * i]
+    if owner ~= '' then
+      redis.call('HSET', KEYS[k + i], 'code', code, 'customerId', owner, unpack(shared))
+    else
+      redis.call('HSET', KEYS[k + i], 'code', code, unpack(shared))
     end
-    redis.call('HSET', KEYS[k + i], unpack(f))
-    made[#made + 1] = ARGV[a + 4 + 2 * i]
+    made[#made + 1] = code
   end
   log_codes(made, 2)
   return made
