@@ -26,7 +26,9 @@ the caller's own work. So (figures from ``bench/store.py`` and py-spy, see docs/
   worker's pipeline is then split per master by key slot (``actors.redis_cluster``), MOVED/ASK
   are followed, and scripts are loaded on every master.
 * Calls of a batched script (``confirm.lua``) of one slot waiting in the same round are merged
-  into one call (:func:`merge`): the confirms of a tenant commit together, one WAIT for all.
+  into one call (:func:`merge`): the confirms of a tenant commit together, one WAIT for all. So
+  are the calls of a script with a merged form (``coupon_reserve.lua``: dre.store.scripts.MERGED),
+  each run as if alone: one EVALSHA and one definition of the prelude's helpers for them all.
 * The mailbox is entered with ``send_nowait`` (a blocking ``send`` only when it is full), which
   saves a trip through the scheduler per call.
 * The caller parks on its request (``trio.lowlevel.wait_task_rescheduled``) and the worker
@@ -85,6 +87,11 @@ CONNECT_TIMEOUT_S = 0.5  # a down server is noticed fast (the breaker then fails
 SOCKET_TIMEOUT_S = 3.0  # a pipeline whose replies take longer counts as a connection failure
 JOURNAL_TTL_MS = int(operation.JOURNAL_TTL_S * 1000)
 MAX_MERGE = 64  # calls of a batchable script merged into one (bounds one script's time in Redis)
+# calls of a script's merged form (dre.store.scripts.MERGED) in one (~0.3 ms of Redis for 16
+# reserves). bench.store's reserve, % of the ceiling: 33 alone, 34 by 4, 34-37 by 8, 36 by 16 and
+# by 32 (Redis ~27 -> ~25 µs a reserve, the client ~1-2 µs more); a backlog's pipeline still holds
+# many merged calls, each answered as it is read (StoreCore._answer_early)
+MERGED_FORM_GROUP = 16
 NOSCRIPT_RETRIES = 3  # reload-and-rerun rounds for calls answered NOSCRIPT (each round only
 # loses to a SCRIPT FLUSH racing it; a NOSCRIPT call did not run, so re-running it is safe)
 
@@ -116,7 +123,7 @@ class _Request:
                  group: tuple["_Request", ...] | None = None) -> None:
         self.args = args  # a Durable tuple: its write must reach a replica (actors.redis_cluster)
         self.options = options  # None: the raw reply is the answer (EVALSHA)
-        self.batch = batch  # (sha, slot, keys, frame) of a batchable script's call (call_batched)
+        self.batch = batch  # (sha, slot, keys, frame, most merged, durable) of a batchable script's call (merge)
         self.group = group  # the commands of a call_group request (its own args unused)
         self.deadline = math.inf
         self.timeout_s = 0.0
@@ -286,7 +293,14 @@ class StoreCore:
 
         ``durable``: on a cluster whose master has replicas, the reply counts only once a replica
         acknowledged the write (``WAIT``); else a 503, and the caller's retry must be a replay.
+
+        Outside an operation, a script with a merged form (dre.store.scripts.MERGED) runs as one
+        item of it, merged with the calls of the same script and slot waiting in the same round
+        (:func:`merge`, as :meth:`call_batched`); its reply is the same.
         """
+        merged = self.scripts.merged(script)
+        if merged is not None and operation.current() is None:
+            return await self._submit(_merging(merged, keys, args, durable, MERGED_FORM_GROUP), parse)
         return await self._submit(_Request(self._script_command(script, keys, args, journal_as, durable), None), parse)
 
     async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | tuple[str, ...] | Enqueue
@@ -350,17 +364,14 @@ class StoreCore:
         as an error reply. Within a request's operation (an Idempotency-Key) the call runs alone,
         in its journaled form (as :meth:`call_script`), so its journal holds its own reply only.
         """
-        frame = (len(keys), len(args), *args)
         if operation.current() is not None:
-            replies = await self.call_script(script, keys, (1, *frame), durable=durable)
+            replies = await self.call_script(script, keys, (1, len(keys), len(args), *args), durable=durable)
             item = batch_item(replies[0])
             if isinstance(item, redis.ResponseError):
                 mapped = parse_script_error(item)
                 raise mapped if mapped is not None else item
             return parse(item) if parse is not None else item
-        command = ("EVALSHA", script.sha, len(keys), *keys, 1, *frame)
-        batch = (script.sha, _slot_of(keys[0]), keys, frame)
-        return await self._submit(_Request(Durable(command) if durable else command, None, batch), parse)
+        return await self._submit(_merging(script, keys, args, durable, MAX_MERGE), parse)
 
     async def _submit(self, req: _Request, parse: Callable[[Any], T] | None) -> T:
         probe = self.breaker.admit()
@@ -503,9 +514,9 @@ class StoreCore:
         """
         if all(r.batch is None for r in batch):  # the usual batch: one command per request
             wire, members = [r.args for r in batch], None
-            early = functools.partial(self._answer_early, batch) if len(batch) >= SPLIT_FROM else None
         else:
-            wire, members, early = *merge(batch), None
+            wire, members = merge(batch)
+        early = functools.partial(self._answer_early, batch, members) if len(batch) >= SPLIT_FROM else None
         replies = await link.pipeline(wire, SOCKET_TIMEOUT_S, early)
         for _ in range(NOSCRIPT_RETRIES if any(isinstance(r, Exception) for r in replies) else 0):
             again = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
@@ -521,18 +532,20 @@ class StoreCore:
                     for req, reply in zip(batch, replies)]
         out: list[Any] = [None] * len(batch)
         for reply, idx in zip(replies, members):
-            if batch[idx[0]].batch is None:
-                out[idx[0]] = self._shape(batch[idx[0]], reply)
-            elif isinstance(reply, Exception) or not isinstance(reply, list) or len(reply) != len(idx):
+            first = batch[idx[0]]
+            if first.batch is None:
+                out[idx[0]] = first.reply if first.answered else self._shape(first, reply)
+            elif isinstance(reply, list) and len(reply) == len(idx):  # a merged call: each its item
+                for i, item in zip(idx, reply):
+                    req = batch[i]
+                    out[i] = req.reply if req.answered else batch_item(item)
+            else:  # the call failed (or a bug answered otherwise): each of its calls gets that
                 for i in idx:
                     out[i] = reply
-            else:
-                for i, item in zip(idx, reply):
-                    out[i] = batch_item(item)
         self.merged += len(batch) - len(wire)
         return out
 
-    def _answer_early(self, batch: list[_Request], i: int, reply: Any) -> None:
+    def _answer_early(self, batch: list[_Request], members: list[list[int]] | None, i: int, reply: Any) -> None:
         """Answer a request as soon as its reply is read (RedisLink.pipeline's ``each``): its caller
         runs while Redis still computes the rest of a long pipeline (bench.store: next_counter
         ~55 -> ~70 % of the ceiling). Only in a pipeline of SPLIT_FROM or more: a short one's callers
@@ -540,9 +553,20 @@ class StoreCore:
         when the evaluates' iterations are large) they cost ~200 µs more CPU per HTTP evaluate at
         8 in flight (bench.http_inprocess: DRE's own 500 -> 713 µs). Error replies wait for the end
         of the pipeline: NOSCRIPT is run again, a store fault goes to the breaker first."""
-        if not isinstance(reply, Exception):
+        if isinstance(reply, Exception):
+            return
+        if members is None:
             req = batch[i]
             req.answer(reply if req.options is None else self._shape(req, reply))
+            return
+        idx = members[i]
+        first = batch[idx[0]]
+        if first.batch is None:
+            first.answer(self._shape(first, reply))
+        elif isinstance(reply, list) and len(reply) == len(idx):  # a merged call: each its item
+            for j, item in zip(idx, reply):
+                if not _is_item_error(item):
+                    batch[j].answer(item)
 
     def _shape(self, req: _Request, reply: Any) -> Any:
         """The reply as redis-py would return it (its callback for the command, if any)."""
@@ -573,21 +597,37 @@ class StoreCore:
                 await link.aclose()
 
 
-@functools.lru_cache(maxsize=4096)  # the first key of a batched call is its tenant's: a few per worker
 def _slot_of(key: str) -> int:
-    return key_slot(str(key).encode())
+    """The cluster slot of ``key``: its hash tag's, when it has one (every key of ours has: a
+    tenant's, or a transaction's), remembered per tag; a reserve's first key is its code's."""
+    start = key.find("{")
+    end = key.find("}", start + 1) if start >= 0 else -1
+    return _slot_of_tag(key[start + 1:end] if end > start + 1 else key)
+
+
+@functools.lru_cache(maxsize=4096)  # a few tenants per worker; transactions' tags come and go
+def _slot_of_tag(tag: str) -> int:
+    return key_slot(tag.encode())
+
+
+def _merging(script: Script, keys: Sequence[str], args: Sequence[Any], durable: bool, most: int) -> _Request:
+    """A call of a batched script, which :func:`merge` sends as one item (n = 1, its frame) of a
+    call, merged with the calls of the same script and slot that wait in the same round, ``most``
+    in one. (Its command is built there: ``args`` is not used.)"""
+    return _Request((), None, (script.sha, _slot_of(keys[0]), keys, (len(keys), len(args), *args), most, durable))
 
 
 def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
     """The commands to send for ``batch``, and which requests each one answers: a batched
     script's calls of one slot (sha, slot) become one command, at the place of the first of them,
-    items in arrival order, MAX_MERGE at most; every other request is its own command."""
+    items in arrival order, as many as the call allows (MAX_MERGE, MERGED_FORM_GROUP); every other
+    request is its own command."""
     groups: dict[tuple, list[int]] = {}
     members: list[list[int]] = []
     for i, req in enumerate(batch):
         if req.batch is not None:
             group = groups.get(req.batch[:2])
-            if group is not None and len(group) < MAX_MERGE:
+            if group is not None and len(group) < req.batch[4]:
                 group.append(i)
                 continue
             groups[req.batch[:2]] = group = [i]
@@ -596,23 +636,31 @@ def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
             members.append([i])
     wire: list[tuple] = []
     for idx in members:
+        first = batch[idx[0]]
+        if first.batch is None:
+            wire.append(first.args)
+            continue
         if len(idx) == 1:
-            wire.append(batch[idx[0]].args)
+            sha, _, keys, frame, _, durable = first.batch
+            command = ("EVALSHA", sha, len(keys), *keys, 1, *frame)
+            wire.append(Durable(command) if durable else command)
             continue
         items = [batch[i] for i in idx]
         # chained in C, not by a generator: ~30 % less CPU for the ~30 keys and arguments of each item
         keys = list(itertools.chain.from_iterable(r.batch[2] for r in items))
-        command = ("EVALSHA", items[0].batch[0], len(keys), *keys, len(items),
+        command = ("EVALSHA", first.batch[0], len(keys), *keys, len(items),
                    *itertools.chain.from_iterable(r.batch[3] for r in items))
-        wire.append(Durable(command) if any(isinstance(r.args, Durable) for r in items) else command)
+        wire.append(Durable(command) if any(r.batch[5] for r in items) else command)
     return wire, members
+
+
+def _is_item_error(item: Any) -> bool:
+    return isinstance(item, list) and len(item) == 2 and item[0] == "ERROR"
 
 
 def batch_item(item: Any) -> Any:
     """One item's reply of a batched script: ``{'ERROR', message}`` becomes its error reply."""
-    if isinstance(item, list) and len(item) == 2 and item[0] == "ERROR":
-        return redis.ResponseError(item[1])
-    return item
+    return redis.ResponseError(item[1]) if _is_item_error(item) else item
 
 
 def may_have_run(reply: Any) -> bool:

@@ -9,7 +9,9 @@ each script): ``coupon_reserve`` (a new INDIVIDUAL code whose type the caller kn
 (of such a reservation, made just before: the same code's use, so that a cost moved from the
 reserve to the use shows), ``txn_seal``
 (sealing counter 1 of a transaction evaluated once) and ``txn_settle`` (settling it confirmed).
-Prints the median and every round. As in ``bench.store``, Redis is first filled with long-lived
+``coupon_reserve merged``: the same reserves, MERGED_FORM_GROUP to a call of the
+script's merged form, as the store actor sends them when they wait together
+(dre.store.scripts.MERGED); its time per reserve. Prints the median and every round. As in ``bench.store``, Redis is first filled with long-lived
 keys so that its key table does not double while measured (the rounds drifted up by half while
 it did).
 
@@ -42,7 +44,8 @@ from actors.store import open_store
 from actors.store_ops.coupons import code_keys, log_keys
 from bench.store import prefill
 from dre.store import codes, keys
-from dre.store.scripts import lua_source
+from actors.store_core import MERGED_FORM_GROUP
+from dre.store.scripts import lua_source, merged_source
 
 TENANT = "bench"
 DEPTH = 100  # calls per pipeline
@@ -52,6 +55,7 @@ RESERVES_PER_MS = 27  # bench.store's coupon_reserve rate, ~27k/s
 # and its done marker.
 KEYS_PER_RESERVE, KEYS_PER_TXN = 2, 5
 SCRIPTS = ("coupon_reserve", "coupon_redeem", "txn_seal", "txn_settle")
+MERGED = "coupon_reserve merged"  # the reserves, MERGED_FORM_GROUP to a call (module docstring)
 # --steps: per script, what a call cut short returns, and its steps in order, each named by the
 # line (its start) it begins with; None: the whole script
 STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
@@ -107,6 +111,9 @@ def run(client: redis.Redis, commands: list[tuple]) -> None:
         for reply in pipe.execute(raise_on_error=False):
             if isinstance(reply, Exception):
                 raise reply
+            for item in reply if isinstance(reply, list) else ():  # a merged call's: one per call
+                if isinstance(item, list) and item[:1] == [b"ERROR"]:
+                    raise redis.ResponseError(item[1])
 
 
 def cut(source: str, line: str | None, reply: str) -> str | None:
@@ -133,6 +140,21 @@ def reserves(sha: str, held: list[Held]) -> list[tuple]:
         k = [*code_keys(TENANT, code, "B"), keys.coupon_expiry(TENANT), keys.reservation(TENANT, rid),
              *log_keys(TENANT)]
         out.append(("EVALSHA", sha, len(k), *k, code, txn, f"C{i}", now, 900_000, rid, 172_800_000, "B", ""))
+    return out
+
+
+def merged(sha: str, calls: list[tuple], n: int) -> list[tuple]:
+    """``calls`` (EVALSHA commands of one script) ``n`` to a call of its merged form ``sha``, as
+    actors.store_core.merge sends them."""
+    out = []
+    for start in range(0, len(calls), n):
+        keys: list = []
+        frames: list = []
+        for c in calls[start:start + n]:
+            nk = c[2]
+            keys += c[3:3 + nk]
+            frames += [nk, len(c) - 3 - nk, *c[3 + nk:]]
+        out.append(("EVALSHA", sha, len(keys), *keys, len(calls[start:start + n]), *frames))
     return out
 
 
@@ -193,8 +215,11 @@ def main() -> None:
             reply, steps = STEPS[name]
             variants[name] = ([(label, cut(lua_source(name), line, reply)) for label, line in steps] if a.steps
                               else [("", lua_source(name))])
+        if not a.steps:
+            variants[MERGED] = [("", merged_source("coupon_reserve"))]
         # a redeem's code is reserved first (whole), untimed
-        reserve_calls = a.n * a.rounds * (len(variants["coupon_reserve"]) + len(variants["coupon_redeem"]))
+        reserve_calls = a.n * a.rounds * (len(variants["coupon_reserve"]) + len(variants["coupon_redeem"])
+                                          + len(variants.get(MERGED, ())))
         txn_calls = a.n * a.rounds * (len(variants["txn_seal"]) + len(variants["txn_settle"]))
         # as bench.store: a key table that need not grow while measured (KEYS_PER_RESERVE, KEYS_PER_TXN)
         prefill(server.url, reserve_calls * KEYS_PER_RESERVE + txn_calls * KEYS_PER_TXN)
@@ -224,6 +249,11 @@ def main() -> None:
                         held = to_hold(new_codes, a.n, tag, clock)
                         got[(name, label)].append(timed(client, reserves(s, held)))
                         continue
+                    if name == MERGED:
+                        held = to_hold(new_codes, a.n, tag, clock)
+                        calls = merged(s, reserves(s, held), MERGED_FORM_GROUP)
+                        got[(name, label)].append(timed(client, calls) / MERGED_FORM_GROUP)
+                        continue
                     if name == "coupon_redeem":
                         held = to_hold(new_codes, a.n, tag, clock)
                         run(client, reserves(full_reserve, held))
@@ -239,7 +269,7 @@ def main() -> None:
         for name, vs in variants.items():
             if not a.steps:
                 values = got[(name, "")]
-                print(f"  {name:<15} median {statistics.median(values):6.2f}   rounds: "
+                print(f"  {name:<21} median {statistics.median(values):6.2f}   rounds: "
                       + " ".join(f"{v:.1f}" for v in values))
                 continue
             print(f"  {name}, cut short before each step (median; the step's own cost):")

@@ -201,7 +201,7 @@ def customer_coupons(tenant: str, customer_id: str) -> str:
 
 
 def reservation(tenant: str, reservation_id: str) -> str:
-    """HASH per reservation: code, transactionId, customerId, expiresAt, state."""
+    """HASH per reservation, its index: code, transactionId (coupon_reserve.lua; kept 48 h)."""
     return f"{tenant_prefix(tenant)}:resv:{part(reservation_id)}"
 
 

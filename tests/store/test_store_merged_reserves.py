@@ -1,0 +1,163 @@
+"""Merged reserves: the reserves of one tenant that wait in the store actor in the same round go to
+Redis as ONE call of coupon_reserve.lua's merged form (dre.store.scripts.MERGED, actors/store_core.py
+``merge``), each run with its own KEYS and ARGV and answered exactly as it would be alone."""
+import pytest
+import redis
+import trio
+
+import actors.store_core as store_core
+from actors.breaker import BreakerState
+from actors.redis_server import start_redis_server
+from actors.store import open_store
+from dre.errors import DREError
+from dre.store import keys, sync_keys
+from dre.store.scripts import MERGED_HEAD, MERGED_TAIL
+
+NOW = 1_800_000_000_000
+
+
+async def all_at_once(calls):
+    """Start every call in the same scheduling round; their outcomes by index (a DREError as
+    (code, issue))."""
+    out = {}
+
+    async def one(i, call):
+        try:
+            out[i] = await call()
+        except DREError as e:
+            out[i] = (e.code, e.details[0].issue if e.details else "")
+
+    async with trio.open_nursery() as nursery:
+        for i, call in enumerate(calls):
+            nursery.start_soon(one, i, call)
+    return [out[i] for i in range(len(calls))]
+
+
+@pytest.fixture
+def merged_sizes(monkeypatch):
+    """The number of reserves in each merged call sent."""
+    sizes: list[int] = []
+    real = store_core.merge
+
+    def spy(batch):
+        wire, members = real(batch)
+        sizes.extend(len(idx) for idx in members if batch[idx[0]].batch is not None)
+        return wire, members
+
+    monkeypatch.setattr(store_core, "merge", spy)
+    return sizes
+
+
+async def individual_codes(store, tenant, n):
+    await store.coupon_types.put(tenant, "W", kind="INDIVIDUAL", prefix="W", code_length=10)
+    return await store.coupons.generate(tenant, "W", n, now=NOW)
+
+
+async def test_the_reserves_of_one_round_share_calls_and_each_gets_its_own_reservation(store, tenant, merged_sizes):
+    codes = await individual_codes(store, tenant, 40)
+    got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", customer_id="C", now=NOW)
+                             for c in codes])
+    assert max(merged_sizes) > 1 and store.core.merged >= 20  # most went to Redis with others
+    assert len({r.reservation_id for r in got}) == 40 and not any(r.replayed for r in got)
+    for code, r in zip(codes, got):
+        assert r.code == code
+        c = await store.coupons.get(tenant, code)
+        assert (c["status"], c["reservationId"], c["reservedTxn"]) == ("RESERVED", r.reservation_id, f"T-{code}")
+        assert store.core.client.hgetall(keys.reservation(tenant, r.reservation_id)) == {
+            "code": code, "transactionId": f"T-{code}"}
+    red = await store.coupons.redeem(tenant, got[7].reservation_id, now=NOW + 1)
+    assert (red.code, red.transaction_id) == (codes[7], f"T-{codes[7]}")
+
+
+async def test_a_refused_reserve_in_a_merged_call_is_its_own_and_the_others_stand(store, tenant, merged_sizes):
+    """Unknown codes, one code asked by two transactions, a replay of the same transaction, a
+    GENERIC code with 2 uses asked by 4: each answered as it would be alone, in the call's order."""
+    codes = await individual_codes(store, tenant, 3)
+    await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SHARED", max_redemptions=2)
+    await store.coupons.validate(tenant, "SHARED", now=NOW)  # its type known: no read before the reserve
+    calls = [
+        lambda: store.coupons.reserve(tenant, "NOSUCHCODE", "T1", now=NOW),
+        lambda: store.coupons.reserve(tenant, codes[0], "T1", now=NOW),
+        lambda: store.coupons.reserve(tenant, codes[0], "T2", now=NOW),  # held by T1 by then
+        lambda: store.coupons.reserve(tenant, codes[1], "T3", now=NOW),
+        lambda: store.coupons.reserve(tenant, codes[1], "T3", now=NOW),  # the same: a replay
+        *[lambda t=t: store.coupons.reserve(tenant, "SHARED", t, now=NOW) for t in ("G1", "G2", "G3", "G4")],
+        lambda: store.coupons.reserve(tenant, codes[2], "T4", now=NOW),
+    ]
+    got = await all_at_once(calls)
+    assert max(merged_sizes) >= 8, (merged_sizes, got)  # they shared a call: the test is about what a merged call answers
+    assert got[0] == ("NOT_FOUND", "unknown coupon code")
+    # which of two calls of one round runs first is trio's to choose: the outcomes, not who gets which
+    won = [g for g in got[1:3] if not isinstance(g, tuple)]
+    assert len(won) == 1 and won[0].code == codes[0] and ("COUPON_UNAVAILABLE", "RESERVED_ELSEWHERE") in got[1:3]
+    assert sorted((g.replayed, g.reservation_id) for g in got[3:5]) == [(False, got[3].reservation_id),
+                                                                        (True, got[3].reservation_id)]
+    held = [g for g in got[5:9] if not isinstance(g, tuple)]
+    assert len(held) == 2 and [g for g in got[5:9] if isinstance(g, tuple)] == [("COUPON_UNAVAILABLE", "LIMIT_REACHED")] * 2
+    assert got[9].code == codes[2]
+    assert (await store.coupons.get(tenant, codes[0]))["reservedTxn"] == won[0].transaction_id
+    assert store.core.client.zcard(keys.coupon_holds(tenant, "SHARED")) == 2
+
+
+async def test_each_reserve_of_a_merged_call_runs_with_its_own_keys(store, tenant, merged_sizes):
+    """A local instance queues for central the reserves it answers itself (three more keys and two
+    more arguments): in a call merged with reserves that queue nothing, only those are queued - a
+    call never sees the keys of the one before it."""
+    codes = await individual_codes(store, tenant, 12)
+    queued = {c for i, c in enumerate(codes) if i % 3 == 1}
+    got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", now=NOW, queue=c in queued)
+                             for c in codes])
+    assert max(merged_sizes) >= 8
+    ids = store.core.client.lrange(sync_keys.coupon_outbox(tenant), 0, -1)
+    assert sorted(ids) == sorted(f"reserve/{r.reservation_id}" for r in got if r.code in queued)
+
+
+async def test_out_of_memory_refuses_every_reserve_of_a_merged_call_and_writes_nothing(tmp_path, merged_sizes):
+    server = start_redis_server(tmp_path, persist=False)
+    raw = redis.Redis.from_url(server.url, decode_responses=True)
+    try:
+        async with open_store(server.url) as store:
+            codes = await individual_codes(store, "acme", 10)
+            raw.config_set("maxmemory-policy", "noeviction")
+            raw.config_set("maxmemory", 1)  # below what is used: every first write is refused
+            try:
+                got = await all_at_once([lambda c=c: store.coupons.reserve("acme", c, f"T-{c}", now=NOW)
+                                         for c in codes])
+            finally:
+                raw.config_set("maxmemory", 0)
+            assert max(merged_sizes) >= 8
+            assert {g[0] for g in got} == {"STORE_UNAVAILABLE"}
+            assert "OOM" in (store.breaker.last_error or "")
+            assert {raw.hget(keys.coupon("acme", c), "status") for c in codes} == {"ACTIVE"}
+            assert raw.keys("*resv*") == [] and raw.zcard(keys.coupon_expiry("acme")) == 0
+            with trio.fail_after(15):  # it heals: the same reserve succeeds once the breaker lets it
+                while True:
+                    try:
+                        await store.coupons.reserve("acme", codes[0], f"T-{codes[0]}", now=NOW)
+                        break
+                    except DREError as e:
+                        assert e.status == 503
+                        await trio.sleep(0.2)
+            assert store.breaker.state is BreakerState.CLOSED
+            assert raw.hget(keys.coupon("acme", codes[0]), "status") == "RESERVED"
+    finally:
+        server.stop()
+
+
+def test_the_merged_form_answers_each_call_its_own_reply_or_error(redis_url):
+    """The wrapper itself (dre.store.scripts.MERGED_HEAD/TAIL) around a body that echoes its KEYS
+    and ARGV or fails: a reply, an error reply, a Lua error, each the call's own; Redis 7's 'ERR '
+    before an error code of ours (it files a code without a space under ERR) is taken off."""
+    body = """if ARGV[1] == 'fail' then return redis.error_reply('NOT_FOUND\\t' .. KEYS[1] .. '\\tunknown') end
+if ARGV[1] == 'err7' then return redis.error_reply('ERR NOT_FOUND\\t' .. KEYS[1] .. '\\tunknown') end
+if ARGV[1] == 'raise' then error('a bug') end
+return {#KEYS, #ARGV, KEYS[#KEYS], ARGV[#ARGV]}"""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    calls = [(["a", "b", "c"], ["ok", "1"]), (["d"], ["fail"]), (["e", "f"], ["ok"]), (["g"], ["err7"]),
+             (["h"], ["raise"]), (["i", "j"], ["ok", "2", "3"])]
+    flat_keys = [k for ks, _ in calls for k in ks]
+    frames = [x for ks, a in calls for x in (len(ks), len(a), *a)]
+    out = client.eval(MERGED_HEAD + body + MERGED_TAIL, len(flat_keys), *flat_keys, len(calls), *frames)
+    assert out[0] == [3, 2, "c", "1"] and out[2] == [2, 1, "f", "ok"] and out[5] == [2, 3, "j", "3"]
+    assert out[1] == ["ERROR", "NOT_FOUND\td\tunknown"] and out[3] == ["ERROR", "NOT_FOUND\tg\tunknown"]
+    assert out[4][0] == "ERROR" and "a bug" in out[4][1]
