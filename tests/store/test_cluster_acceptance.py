@@ -3,7 +3,7 @@ exactly under concurrency (one INDIVIDUAL code redeemed once, a GENERIC code use
 maxRedemptions times, a budget of 100.00 taking exactly 100 confirms of 1.00 from several
 independent store actors, nothing consumed anywhere when one part of a confirm is refused), and
 the commit's budget remainders and linked returns, and journaled scripts (each in its own slot);
-batched commits (one call, each transaction's own verdict); the side-effect jobs in their
+batched commits (one call, each transaction's own verdict) and merged reserves; the side-effect jobs in their
 transactions' slots and queue buckets."""
 import pytest
 import trio
@@ -34,6 +34,12 @@ from tests.store.test_store_confirm_batch import (  # noqa: F401
     merged_orders,
     test_a_refused_transaction_in_the_middle_of_a_batch_writes_nothing_and_the_others_commit,
     test_batched_and_one_at_a_time_give_identical_verdicts_and_state,
+)
+from tests.store.test_store_merged_reserves import (  # noqa: F401
+    merged_sizes,
+    test_a_refused_reserve_in_a_merged_call_is_its_own_and_the_others_stand,
+    test_each_reserve_of_a_merged_call_runs_with_its_own_keys,
+    test_the_reserves_of_one_round_share_calls_and_each_gets_its_own_reservation,
 )
 from tests.store.test_store_confirm_packed import (  # noqa: F401
     test_packed_batch_gives_the_verdicts_and_state_of_one_at_a_time,
