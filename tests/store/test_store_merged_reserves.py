@@ -112,6 +112,17 @@ async def test_each_reserve_of_a_merged_call_runs_with_its_own_keys(store, tenan
     assert sorted(ids) == sorted(f"reserve/{r.reservation_id}" for r in got if r.code in queued)
 
 
+async def test_merged_reserves_answered_noscript_run_once_after_the_reload(store, tenant, merged_sizes):
+    """Scripts flushed (a restarted or flushed Redis): the merged calls that got NOSCRIPT ran none
+    of their reserves; they run again after the reload, each reserve once."""
+    codes = await individual_codes(store, tenant, 30)
+    store.core.client.script_flush()
+    got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", now=NOW) for c in codes])
+    assert max(merged_sizes) > 1 and store.core.script_loads >= 1
+    assert not any(r.replayed for r in got) and [r.code for r in got] == codes
+    assert store.core.client.zcard(keys.coupon_expiry(tenant)) == 30
+
+
 async def test_out_of_memory_refuses_every_reserve_of_a_merged_call_and_writes_nothing(tmp_path, merged_sizes):
     server = start_redis_server(tmp_path, persist=False)
     raw = redis.Redis.from_url(server.url, decode_responses=True)
