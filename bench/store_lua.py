@@ -9,11 +9,11 @@ each script): ``coupon_reserve`` (a new INDIVIDUAL code whose type the caller kn
 (of such a reservation, made just before: the same code's use, so that a cost moved from the
 reserve to the use shows), ``txn_seal``
 (sealing counter 1 of a transaction evaluated once) and ``txn_settle`` (settling it confirmed).
-``coupon_reserve merged``: the same reserves, MERGED_FORM_GROUP to a call of the
-script's merged form, as the store actor sends them when they wait together
-(dre.store.scripts.MERGED); its time per reserve. Prints the median and every round. As in ``bench.store``, Redis is first filled with long-lived
-keys so that its key table does not double while measured (the rounds drifted up by half while
-it did).
+``coupon_reserve merged``: the same reserves, MERGED_FORM_GROUP to a call of the script's merged
+form, as the store actor sends them when they wait together (dre.store.scripts.MERGED); its time
+per reserve. Prints the median and every round. As in ``bench.store``, Redis is first filled with
+long-lived keys so that its key table does not double while measured (the rounds drifted up by
+half while it did).
 
 ``--steps``: where each script's time goes. The script is also run cut short - returning just
 before each of its steps (STEPS) - so each row is Redis's time per call up to that step, and the
@@ -41,10 +41,10 @@ import trio
 
 from actors.redis_server import start_redis_server
 from actors.store import open_store
+from actors.store_core import MERGED_FORM_GROUP
 from actors.store_ops.coupons import code_keys, log_keys
 from bench.store import prefill
 from dre.store import codes, keys
-from actors.store_core import MERGED_FORM_GROUP
 from dre.store.scripts import lua_source, merged_source
 
 TENANT = "bench"

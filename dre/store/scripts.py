@@ -50,6 +50,7 @@ end)()
 redis.call('SET', __journal, cmsgpack.pack(__reply), 'PX', __ttl)
 return __reply
 """
+
 # The merged form: ARGV[1] = n, then per call a frame (#keys, #args, its args); KEYS one call's
 # after the other's (as confirm.lua takes them). Each call runs the script's body with its own
 # KEYS and ARGV - refilled in place: Redis 7 forbids rebinding the globals - and answers its own
@@ -76,6 +77,7 @@ for __i = 1, tonumber(__args[1]) do
 end
 return __out
 """
+
 
 _DEFINES = re.compile(r"^local\s+(?:function\s+(\w+)|([\w\s,]+?)\s*=)", re.M)
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -217,7 +219,7 @@ class Scripts:
 
     def all(self) -> list[Script]:
         """Every script to load: the plain forms, then the journaled and the merged ones."""
-        return [getattr(self, f.name) for f in fields(self)] + list(self._journaled.values()) + list(self._merged.values())
+        return [getattr(self, f.name) for f in fields(self)] + [*self._journaled.values(), *self._merged.values()]
 
 
 def script_names() -> list[str]:
