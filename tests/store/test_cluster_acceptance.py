@@ -38,6 +38,7 @@ from tests.store.test_store_confirm_batch import (  # noqa: F401
 from tests.store.test_store_merged_reserves import (  # noqa: F401
     merged_sizes,
     test_a_refused_reserve_in_a_merged_call_is_its_own_and_the_others_stand,
+    test_each_code_of_a_merged_call_is_judged_by_its_own_type,
     test_each_reserve_of_a_merged_call_runs_with_its_own_keys,
     test_the_reserves_of_one_round_share_calls_and_each_gets_its_own_reservation,
 )

@@ -100,6 +100,21 @@ async def test_a_refused_reserve_in_a_merged_call_is_its_own_and_the_others_stan
     assert store.core.client.zcard(keys.coupon_holds(tenant, "SHARED")) == 2
 
 
+async def test_each_code_of_a_merged_call_is_judged_by_its_own_type(store, tenant, merged_sizes):
+    """A type is read once per call (load_code in _common.lua): codes of an ACTIVE and of an
+    INACTIVE type, interleaved in one call, are each judged by their own."""
+    await store.coupon_types.put(tenant, "ON", kind="INDIVIDUAL", prefix="ON", code_length=10)
+    await store.coupon_types.put(tenant, "OFF", kind="INDIVIDUAL", prefix="OFF", code_length=10)
+    on = await store.coupons.generate(tenant, "ON", 6, now=NOW)
+    off = await store.coupons.generate(tenant, "OFF", 6, now=NOW)
+    await store.coupon_types.put(tenant, "OFF", kind="INDIVIDUAL", status="INACTIVE", prefix="OFF", code_length=10)
+    mixed = [c for pair in zip(on, off) for c in pair]
+    got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", now=NOW) for c in mixed])
+    assert max(merged_sizes) >= 8
+    assert [g.code for g in got[0::2]] == on
+    assert got[1::2] == [("COUPON_UNAVAILABLE", "NOT_ACTIVE")] * 6
+
+
 async def test_each_reserve_of_a_merged_call_runs_with_its_own_keys(store, tenant, merged_sizes):
     """A local instance queues for central the reserves it answers itself (three more keys and two
     more arguments): in a call merged with reserves that queue nothing, only those are queued - a

@@ -150,11 +150,20 @@ end
 -- Of the type only the fields the scripts judge by are read (its hash also holds the admin
 -- document and the promotion ids: copying them into Lua cost more than the rest of the read).
 -- (The fields are named in the call, not kept in a table: a table of them was built by every call.)
+-- A type is read once per run of the script (TYPES_READ, by its key), and shared read-only by
+-- its codes: no script that loads codes writes a type, so within one run it cannot change (a
+-- merged call, dre/store/scripts.py, or a confirm of many codes reads each type once).
+local TYPES_READ = {}
 local function load_code(k, type_id)
   local c = hgetall(k.coupon)
   if c.status == nil or (c.typeId or '') ~= type_id then return nil end
-  local got = redis.call('HMGET', k.ctype, 'id', 'status', 'maxPerCustomer', 'stackable')
-  c._type = {id = got[1] or nil, status = got[2] or nil, maxPerCustomer = got[3] or nil, stackable = got[4] or nil}
+  local t = TYPES_READ[k.ctype]
+  if t == nil then
+    local got = redis.call('HMGET', k.ctype, 'id', 'status', 'maxPerCustomer', 'stackable')
+    t = {id = got[1] or nil, status = got[2] or nil, maxPerCustomer = got[3] or nil, stackable = got[4] or nil}
+    TYPES_READ[k.ctype] = t
+  end
+  c._type = t
   return c
 end
 
