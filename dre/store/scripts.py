@@ -57,11 +57,14 @@ return __reply
 # reply: an error reply (redis.error_reply, or a Lua error such as a refused write) as
 # {'ERROR', message}, so that it is that call's alone. Redis 7 files an error_reply without a
 # space in it under 'ERR': the prefix is taken off our "CODE\tsubject\treason" errors again.
+# The codes the calls log go to the code change log at the end, together (LOGGED, log_gathered
+# in _common.lua).
 MERGED_HEAD = """local __run = function()
 """
 MERGED_TAIL = """
 end
 local __keys, __args, __out, __ko, __ao = {unpack(KEYS)}, {unpack(ARGV)}, {}, 0, 1
+LOGGED = {}
 for __i = 1, tonumber(__args[1]) do
   local nk, na = tonumber(__args[__ao + 1]), tonumber(__args[__ao + 2])
   for j = 1, nk do KEYS[j] = __keys[__ko + j] end
@@ -75,6 +78,7 @@ for __i = 1, tonumber(__args[1]) do
   __out[__i] = reply
   __ko, __ao = __ko + nk, __ao + 2 + na
 end
+log_gathered()
 return __out
 """
 
@@ -130,10 +134,14 @@ def lua_source(name: str) -> str:
 
 
 def merged_source(name: str) -> str:
-    """``<name>.lua`` in its merged form (see MERGED_HEAD): the prelude's helpers it uses, once,
-    then the script's body run for each call of the batch."""
-    body = _body(name)
-    return f"{prelude_for(body)}\n{MERGED_HEAD}{body}{MERGED_TAIL}"
+    """``<name>.lua`` in its merged form (:func:`merged_form`)."""
+    return merged_form(_body(name))
+
+
+def merged_form(body: str) -> str:
+    """A script's ``body`` in its merged form (see MERGED_HEAD): the prelude's helpers it and the
+    loop use, once, then the body run for each call of the batch."""
+    return f"{prelude_for(body + MERGED_TAIL)}\n{MERGED_HEAD}{body}{MERGED_TAIL}"
 
 
 def journaled_source(name: str) -> str:

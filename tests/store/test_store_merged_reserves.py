@@ -11,7 +11,7 @@ from actors.redis_server import start_redis_server
 from actors.store import open_store
 from dre.errors import DREError
 from dre.store import keys, sync_keys
-from dre.store.scripts import MERGED_HEAD, MERGED_TAIL
+from dre.store.scripts import merged_form
 
 NOW = 1_800_000_000_000
 
@@ -115,6 +115,37 @@ async def test_each_code_of_a_merged_call_is_judged_by_its_own_type(store, tenan
     assert got[1::2] == [("COUPON_UNAVAILABLE", "NOT_ACTIVE")] * 6
 
 
+async def test_a_merged_call_logs_its_codes_with_the_numbers_they_would_have_had_alone(store, tenant, merged_sizes):
+    """The codes a merged call's reserves log go to the code change log at its end, together: each
+    code once, the counter advanced by one per reserve, the numbers contiguous after the ones before."""
+    codes = await individual_codes(store, tenant, 20)
+    client = store.core.client
+    base = int(client.get(sync_keys.code_seq(tenant)))  # generate logged the 20 new codes: 1..20
+    got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", now=NOW) for c in codes])
+    assert max(merged_sizes) >= 8 and all(not isinstance(g, tuple) for g in got)
+    assert int(client.get(sync_keys.code_seq(tenant))) == base + 20
+    logged = client.zrange(sync_keys.code_changes(tenant), 0, -1, withscores=True)
+    assert sorted(code for code, _ in logged) == sorted(codes)
+    assert sorted(int(seq) for _, seq in logged) == list(range(base + 1, base + 21))
+
+
+async def test_the_reserves_of_two_tenants_in_one_merged_call_log_to_their_own_logs(redis_url, merged_sizes):
+    """Tenants whose hash tags share a cluster slot (t786, t1060: slot 4632) have their reserves
+    merged into one call; each tenant's codes go to its own log and counter."""
+    async with open_store(redis_url) as store:
+        tenants = ("t786", "t1060")
+        codes = {t: await individual_codes(store, t, 8) for t in tenants}
+        got = await all_at_once([lambda t=t, c=c: store.coupons.reserve(t, c, f"T-{c}", now=NOW)
+                                 for c_pairs in zip(codes["t786"], codes["t1060"])
+                                 for t, c in zip(tenants, c_pairs)])
+        assert max(merged_sizes) > 8 and all(not isinstance(g, tuple) for g in got)  # a call held both
+        for t in tenants:
+            logged = store.core.client.zrange(sync_keys.code_changes(t), 0, -1, withscores=True)
+            assert sorted(code for code, _ in logged) == sorted(codes[t])
+            assert sorted(int(seq) for _, seq in logged) == list(range(9, 17))  # after the 8 generated
+            assert int(store.core.client.get(sync_keys.code_seq(t))) == 16
+
+
 async def test_each_reserve_of_a_merged_call_runs_with_its_own_keys(store, tenant, merged_sizes):
     """A local instance queues for central the reserves it answers itself (three more keys and two
     more arguments): in a call merged with reserves that queue nothing, only those are queued - a
@@ -172,7 +203,7 @@ async def test_out_of_memory_refuses_every_reserve_of_a_merged_call_and_writes_n
 
 
 def test_the_merged_form_answers_each_call_its_own_reply_or_error(redis_url):
-    """The wrapper itself (dre.store.scripts.MERGED_HEAD/TAIL) around a body that echoes its KEYS
+    """The wrapper itself (dre.store.scripts.merged_form) around a body that echoes its KEYS
     and ARGV or fails: a reply, an error reply, a Lua error, each the call's own; Redis 7's 'ERR '
     before an error code of ours (it files a code without a space under ERR) is taken off."""
     body = """if ARGV[1] == 'fail' then return redis.error_reply('NOT_FOUND\\t' .. KEYS[1] .. '\\tunknown') end
@@ -184,7 +215,7 @@ return {#KEYS, #ARGV, KEYS[#KEYS], ARGV[#ARGV]}"""
              (["h"], ["raise"]), (["i", "j"], ["ok", "2", "3"])]
     flat_keys = [k for ks, _ in calls for k in ks]
     frames = [x for ks, a in calls for x in (len(ks), len(a), *a)]
-    out = client.eval(MERGED_HEAD + body + MERGED_TAIL, len(flat_keys), *flat_keys, len(calls), *frames)
+    out = client.eval(merged_form(body), len(flat_keys), *flat_keys, len(calls), *frames)
     assert out[0] == [3, 2, "c", "1"] and out[2] == [2, 1, "f", "ok"] and out[5] == [2, 3, "j", "3"]
     assert out[1] == ["ERROR", "NOT_FOUND\td\tunknown"] and out[3] == ["ERROR", "NOT_FOUND\tg\tunknown"]
     assert out[4][0] == "ERROR" and "a bug" in out[4][1]
