@@ -88,9 +88,9 @@ SOCKET_TIMEOUT_S = 3.0  # a pipeline whose replies take longer counts as a conne
 JOURNAL_TTL_MS = int(operation.JOURNAL_TTL_S * 1000)
 MAX_MERGE = 64  # calls of a batchable script merged into one (bounds one script's time in Redis)
 # calls of a script's merged form (dre.store.scripts.MERGED) in one (~0.3 ms of Redis for 16
-# reserves). bench.store's reserve, % of the ceiling: 33 alone, 34 by 4, 34-37 by 8, 36 by 16 and
-# by 32 (Redis ~27 -> ~25 µs a reserve, the client ~1-2 µs more); a backlog's pipeline still holds
-# many merged calls, each answered as it is read (StoreCore._answer_early)
+# reserves). bench.store's reserve, % of the ceiling, when first measured: 33 alone, 34 by 4, 34-37
+# by 8, 36 by 16 and by 32 (docs/capacity.md, 2026-12-05); a backlog's pipeline still holds many
+# merged calls, each answered as it is read (StoreCore._answer_early)
 MERGED_FORM_GROUP = 16
 NOSCRIPT_RETRIES = 3  # reload-and-rerun rounds for calls answered NOSCRIPT (each round only
 # loses to a SCRIPT FLUSH racing it; a NOSCRIPT call did not run, so re-running it is safe)
