@@ -81,7 +81,7 @@ MUTANTS = [
            "local t = TYPES_READ[k.ctype]\n", "local t = TYPES_READ[k.ctype] or TYPES_READ[next(TYPES_READ)]\n",
            STORE_TESTS),
     Mutant("merged reserves: every code of a call logged to the first call's tenant", "dre/store/lua/_common.lua",
-           "    local g = LOGGED[log]\n", "    local g = LOGGED[log] or LOGGED[next(LOGGED)]\n", STORE_TESTS),
+           "  local g = LOGGED[log]\n", "  local g = LOGGED[log] or LOGGED[next(LOGGED)]\n", STORE_TESTS),
     Mutant("merged reserves: one call's Lua error fails every call merged with it", "dre/store/scripts.py",
            "  local ok, reply = pcall(__run)\n", "  local ok, reply = true, __run()\n", STORE_TESTS),
     Mutant("coupons: a type's per-customer limit off by one", "dre/store/lua/_common.lua",

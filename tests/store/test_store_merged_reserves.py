@@ -12,25 +12,22 @@ from actors.store import open_store
 from dre.errors import DREError
 from dre.store import keys, sync_keys
 from dre.store.scripts import merged_form
+from tests.store.test_store_confirm_batch import all_at_once as run_all_at_once
 
 NOW = 1_800_000_000_000
 
 
 async def all_at_once(calls):
-    """Start every call in the same scheduling round; their outcomes by index (a DREError as
-    (code, issue))."""
-    out = {}
+    """Start every call in the same scheduling round (as the batched confirms' tests); their
+    outcomes by index, a DREError as (code, issue)."""
 
-    async def one(i, call):
+    async def outcome(call):
         try:
-            out[i] = await call()
+            return await call()
         except DREError as e:
-            out[i] = (e.code, e.details[0].issue if e.details else "")
+            return (e.code, e.details[0].issue if e.details else "")
 
-    async with trio.open_nursery() as nursery:
-        for i, call in enumerate(calls):
-            nursery.start_soon(one, i, call)
-    return [out[i] for i in range(len(calls))]
+    return await run_all_at_once([lambda call=call: outcome(call) for call in calls])
 
 
 @pytest.fixture
@@ -127,6 +124,17 @@ async def test_a_merged_call_logs_its_codes_with_the_numbers_they_would_have_had
     logged = client.zrange(sync_keys.code_changes(tenant), 0, -1, withscores=True)
     assert sorted(code for code, _ in logged) == sorted(codes)
     assert sorted(int(seq) for _, seq in logged) == list(range(base + 1, base + 21))
+
+
+async def test_a_large_batch_of_codes_is_logged_whole(store, tenant):
+    """append_log (log_codes, and a merged call's log_gathered) numbers and adds every code, one
+    ZADD each (one ZADD of them all would pass Lua's unpack its ~8,000-value limit): 5,000
+    generated codes are all logged, numbered 1..5000."""
+    codes = await individual_codes(store, tenant, 5000)
+    logged = store.core.client.zrange(sync_keys.code_changes(tenant), 0, -1, withscores=True)
+    assert sorted(code for code, _ in logged) == sorted(codes)
+    assert sorted(int(seq) for _, seq in logged) == list(range(1, 5001))
+    assert int(store.core.client.get(sync_keys.code_seq(tenant))) == 5000
 
 
 async def test_the_reserves_of_two_tenants_in_one_merged_call_log_to_their_own_logs(redis_url, merged_sizes):

@@ -369,21 +369,13 @@ end
 -- (dre/store/sync_keys.py). Logs codes[from..] (from: 1 unless given). Returns the last
 -- sequence number issued.
 -- In a merged call (dre/store/scripts.py) LOGGED gathers the codes instead, per log, and the
--- call logs them at its end (log_gathered): the sequence numbers they would have had, in one
--- INCRBY and one ZADD per log instead of two commands per call; log_codes then returns nil.
+-- call logs them at its end (log_gathered): the sequence numbers they would have had, one INCRBY
+-- per log instead of one per call; log_codes then returns nil.
 local LOGGED = nil
-local function log_codes(codes, from)
-  from = from or 1
-  local log, counter, n = KEYS[#KEYS - 1], KEYS[#KEYS], #codes - from + 1
-  if LOGGED then
-    local g = LOGGED[log]
-    if g == nil then
-      g = {counter = counter, codes = {}}
-      LOGGED[log] = g
-    end
-    for i = from, #codes do g.codes[#g.codes + 1] = codes[i] end
-    return nil
-  end
+
+-- codes[from..] numbered after the log's last number and added to it; returns the last number.
+local function append_log(log, counter, codes, from)
+  local n = #codes - from + 1
   local seq = redis.call('INCRBY', counter, n) - n
   for i = from, #codes do
     seq = seq + 1
@@ -392,16 +384,21 @@ local function log_codes(codes, from)
   return seq
 end
 
-local function log_gathered()
-  for log, g in pairs(LOGGED) do
-    local n = #g.codes
-    local seq = redis.call('INCRBY', g.counter, n) - n
-    local args = {}
-    for i = 1, n do
-      args[2 * i - 1], args[2 * i] = seq + i, g.codes[i]
-    end
-    redis.call('ZADD', log, unpack(args))
+local function log_codes(codes, from)
+  from = from or 1
+  local log, counter = KEYS[#KEYS - 1], KEYS[#KEYS]
+  if not LOGGED then return append_log(log, counter, codes, from) end
+  local g = LOGGED[log]
+  if g == nil then
+    g = {counter = counter, codes = {}}
+    LOGGED[log] = g
   end
+  for i = from, #codes do g.codes[#g.codes + 1] = codes[i] end
+  return nil
+end
+
+local function log_gathered()
+  for log, g in pairs(LOGGED) do append_log(log, g.counter, g.codes, 1) end
 end
 
 -- New INDIVIDUAL codes of one type, all or none - the one place a code's hash is first written
