@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
+from collections import deque
 from typing import Protocol
 
 import trio
@@ -33,23 +35,32 @@ class Deadlines:
 
     Waiters settle long before their deadline as a rule, so the keeper wakes every TICK_S while
     any are watched, drops the settled ones from the front, and sleeps while none are.
+
+    The usual watcher gives every request the same timeout (the store actor's), so deadlines come
+    in order: those go to a queue (an append and a pop from its front, ~0.3 µs a request less than
+    a heap's push and pop among hundreds), and only one earlier than the last queued to a heap.
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Waiter]] = []
+        self._queue: deque[tuple[float, Waiter]] = deque()  # deadlines in watch order, rising
+        self._heap: list[tuple[float, int, Waiter]] = []  # the others
         self._seq = itertools.count()  # ties: no comparison of waiters
         self._kick = trio.Event()
         self._closed = False
 
     def watch(self, waiter: Waiter, deadline: float) -> None:
         """Expire ``waiter`` at ``deadline`` (trio clock) unless it has settled by then."""
-        if not self._heap:
+        queue = self._queue
+        if not queue and not self._heap:
             self._kick.set()
-        heapq.heappush(self._heap, (deadline, next(self._seq), waiter))
+        if not queue or deadline >= queue[-1][0]:
+            queue.append((deadline, waiter))
+        else:
+            heapq.heappush(self._heap, (deadline, next(self._seq), waiter))
 
     def unsettled(self) -> int:
-        """Watched waiters not answered yet (the settled ones may still sit in the heap)."""
-        return sum(not w.settled for _, _, w in self._heap)
+        """Watched waiters not answered yet (the settled ones may still sit in the queue or heap)."""
+        return sum(not w.settled for _, w in self._queue) + sum(not w.settled for _, _, w in self._heap)
 
     def close(self) -> None:
         """Let :meth:`run` return once every waiter watched so far has settled or expired."""
@@ -58,15 +69,20 @@ class Deadlines:
 
     async def run(self) -> None:
         """Keep the deadlines until :meth:`close` (and the waiters left then are done) or cancelled."""
-        heap = self._heap
+        queue, heap = self._queue, self._heap
         while True:
             now = trio.current_time()
+            while queue and (queue[0][1].settled or queue[0][0] <= now):
+                _, waiter = queue.popleft()
+                if not waiter.settled:
+                    waiter.expire()
             while heap and (heap[0][2].settled or heap[0][0] <= now):
                 _, _, waiter = heapq.heappop(heap)
                 if not waiter.settled:
                     waiter.expire()
-            if heap:
-                await trio.sleep_until(min(heap[0][0], now + TICK_S))
+            if queue or heap:
+                first = min(queue[0][0] if queue else math.inf, heap[0][0] if heap else math.inf)
+                await trio.sleep_until(min(first, now + TICK_S))
             elif self._closed:
                 return
             else:

@@ -43,3 +43,25 @@ async def test_close_waits_for_the_waiters_already_watched(autojump_clock):
         keeper.watch(waiter, trio.current_time() + 1.0)
         keeper.close()
     assert waiter.expired_at is not None  # run kept its deadline before returning
+
+
+async def test_deadlines_in_order_and_out_of_order_each_expire_on_time(autojump_clock):
+    """Deadlines watched in rising order (the store actor's: one timeout for every call) are queued,
+    an earlier one watched after them goes to the heap: each waiter still expires at its own."""
+    keeper = Deadlines()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(keeper.run)
+        start = trio.current_time()
+        deadlines = {"a": 1.0, "b": 2.0, "early": 0.5, "c": 3.0, "between": 2.5}
+        waiters = {name: _Waiter() for name in deadlines}
+        for name, after in deadlines.items():
+            keeper.watch(waiters[name], start + after)
+        waiters["b"].settled = True  # answered: never expired, and no obstacle to the ones after it
+        await trio.sleep(3.5)
+        for name, after in deadlines.items():
+            at = waiters[name].expired_at
+            if name == "b":
+                assert at is None
+            else:
+                assert at is not None and after <= at - start < after + 1e-6, (name, at - start)
+        keeper.close()
