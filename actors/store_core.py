@@ -123,7 +123,10 @@ class _Request:
                  group: tuple["_Request", ...] | None = None) -> None:
         self.args = args  # a Durable tuple: its write must reach a replica (actors.redis_cluster)
         self.options = options  # None: the raw reply is the answer (EVALSHA)
-        self.batch = batch  # (sha, slot, keys, frame, most merged, durable) of a batchable script's call (merge)
+        # a batchable script's call (merge): (sha, group, keys, frame, most merged, durable, shared): a
+        # batched script's group is the slot, its frame (#keys, #args, args); a merged form's group
+        # is shared (its Shape's keys and args), its keys and frame the call's own
+        self.batch = batch
         self.group = group  # the commands of a call_group request (its own args unused)
         self.deadline = math.inf
         self.timeout_s = 0.0
@@ -295,12 +298,15 @@ class StoreCore:
         acknowledged the write (``WAIT``); else a 503, and the caller's retry must be a replay.
 
         Outside an operation, a script with a merged form (dre.store.scripts.MERGED) runs as one
-        item of it, merged with the calls of the same script and slot waiting in the same round
-        (:func:`merge`, as :meth:`call_batched`); its reply is the same.
+        call of it, merged with the calls of the same script, slot and shared keys and arguments
+        (its Shape) waiting in the same round (:func:`merge`, as :meth:`call_batched`); its reply
+        is the same. A call of another shape runs alone.
         """
         merged = self.scripts.merged(script)
         if merged is not None and operation.current() is None:
-            return await self._submit(_merging(merged, keys, args, durable, MERGED_FORM_GROUP), parse)
+            parts = merged.split(keys, args)
+            if parts is not None:
+                return await self._submit(_merged_call(merged.script, *parts, durable), parse)
         return await self._submit(_Request(self._script_command(script, keys, args, journal_as, durable), None), parse)
 
     async def call_group(self, *commands: tuple[Script, Sequence[str], Sequence[Any]] | tuple[str, ...] | Enqueue
@@ -614,14 +620,24 @@ def _merging(script: Script, keys: Sequence[str], args: Sequence[Any], durable: 
     """A call of a batched script, which :func:`merge` sends as one item (n = 1, its frame) of a
     call, merged with the calls of the same script and slot that wait in the same round, ``most``
     in one. (Its command is built there: ``args`` is not used.)"""
-    return _Request((), None, (script.sha, _slot_of(keys[0]), keys, (len(keys), len(args), *args), most, durable))
+    return _Request((), None, (script.sha, _slot_of(keys[0]), keys, (len(keys), len(args), *args), most, durable,
+                               None))
+
+
+def _merged_call(script: Script, shared: tuple[tuple, tuple], keys: tuple, args: tuple, durable: bool) -> _Request:
+    """A call of a script's merged form (its ``shared`` keys and arguments, and its own), which
+    :func:`merge` sends merged with the calls of the same shared values waiting in the same round,
+    MERGED_FORM_GROUP in one. (Its shared keys name its slot: a call's keys are all of one slot.)"""
+    return _Request((), None, (script.sha, shared, keys, args, MERGED_FORM_GROUP, durable, shared))
 
 
 def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
     """The commands to send for ``batch``, and which requests each one answers: a batched
-    script's calls of one slot (sha, slot) become one command, at the place of the first of them,
-    items in arrival order, as many as the call allows (MAX_MERGE, MERGED_FORM_GROUP); every other
-    request is its own command."""
+    script's calls of one slot (sha, slot; a merged form's: sha, its shared values) become
+    one command, at the place of the first of them, items in arrival order, as many as the call
+    allows (MAX_MERGE, MERGED_FORM_GROUP); every other request is its own command. A merged
+    form's command sends the shared keys and arguments once, before the calls' own
+    (dre.store.scripts.MERGED_TAIL)."""
     groups: dict[tuple, list[int]] = {}
     members: list[list[int]] = []
     for i, req in enumerate(batch):
@@ -640,16 +656,21 @@ def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
         if first.batch is None:
             wire.append(first.args)
             continue
-        if len(idx) == 1:
-            sha, _, keys, frame, _, durable = first.batch
+        sha, _, keys, frame, _, durable, shared = first.batch
+        if len(idx) == 1 and shared is None:
             command = ("EVALSHA", sha, len(keys), *keys, 1, *frame)
             wire.append(Durable(command) if durable else command)
             continue
         items = [batch[i] for i in idx]
         # chained in C, not by a generator: ~30 % less CPU for the ~30 keys and arguments of each item
         keys = list(itertools.chain.from_iterable(r.batch[2] for r in items))
-        command = ("EVALSHA", first.batch[0], len(keys), *keys, len(items),
-                   *itertools.chain.from_iterable(r.batch[3] for r in items))
+        if shared is None:
+            command = ("EVALSHA", sha, len(keys), *keys, len(items),
+                       *itertools.chain.from_iterable(r.batch[3] for r in items))
+        else:
+            shared_keys, shared_args = shared
+            command = ("EVALSHA", sha, len(shared_keys) + len(keys), *shared_keys, *keys, len(items), *shared_args,
+                       *itertools.chain.from_iterable(r.batch[3] for r in items))
         wire.append(Durable(command) if any(r.batch[5] for r in items) else command)
     return wire, members
 

@@ -326,7 +326,7 @@ class CouponCodes(StorePart):
         s = self._core.scripts.coupon_reserve
 
         def parse(r: list) -> Reservation:
-            return Reservation(r[0], code, transaction_id, int(r[1]), bool(int(r[2])))
+            return Reservation(r[0], code, transaction_id, r[1], r[2] == 1)  # integer replies
 
         # journaled by code and transaction: each attempt draws another reservation id
         return await self._core.call_script(s, k, args, parse, journal_as=f"coupon_reserve\n{code}\n{transaction_id}")

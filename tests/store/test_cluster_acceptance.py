@@ -39,10 +39,10 @@ from tests.store.test_store_merged_reserves import (  # noqa: F401
     merged_sizes,
     test_a_merged_call_logs_its_codes_with_the_numbers_they_would_have_had_alone,
     test_a_refused_reserve_in_a_merged_call_is_its_own_and_the_others_stand,
-    test_each_code_of_a_merged_call_is_judged_by_its_own_type,
     test_each_reserve_of_a_merged_call_runs_with_its_own_keys,
+    test_the_codes_of_two_types_go_in_calls_of_their_own_each_judged_by_its_type,
     test_the_reserves_of_one_round_share_calls_and_each_gets_its_own_reservation,
-    test_the_reserves_of_two_tenants_in_one_merged_call_log_to_their_own_logs,
+    test_the_reserves_of_two_tenants_that_share_a_slot_go_in_calls_of_their_own,
 )
 from tests.store.test_store_confirm_packed import (  # noqa: F401
     test_packed_batch_gives_the_verdicts_and_state_of_one_at_a_time,

@@ -192,6 +192,21 @@ async def test_coupon_unavailable_names_code_and_changes_nothing(store, tenant):
     assert e.value.details[0].issue == "INVALID"
 
 
+async def test_each_code_of_a_confirm_is_judged_by_its_own_type(store, tenant):
+    """One run of confirm.lua reads each coupon type once (load_code's TYPES_READ in _common.lua):
+    a code of an ACTIVE type and one of an INACTIVE type, in one confirm, are each judged by
+    their own, and the confirm is refused for the second."""
+    await store.coupon_types.put(tenant, "ON", kind="INDIVIDUAL", prefix="ON")
+    await store.coupon_types.put(tenant, "OFF", kind="INDIVIDUAL", prefix="OFF")
+    (on,), (off,) = await store.coupons.generate(tenant, "ON", 1), await store.coupons.generate(tenant, "OFF", 1)
+    await store.coupon_types.put(tenant, "OFF", kind="INDIVIDUAL", status="INACTIVE", prefix="OFF")
+    await store.transactions.next_counter(tenant, "T1", "{}")
+    with pytest.raises(DREError) as e:
+        await confirm(store, tenant, "T1", 1, coupons=[CouponClaim(on), CouponClaim(off)])
+    assert (e.value.code, e.value.details[0].path, e.value.details[0].issue) == ("COUPON_UNAVAILABLE", off, "NOT_ACTIVE")
+    assert (await store.coupons.get(tenant, on))["status"] == "ACTIVE"
+
+
 async def test_duplicate_promotion_or_code_is_a_programming_error(store, tenant):
     with pytest.raises(ValueError):
         await confirm(store, tenant, "T", 1, [BudgetUse("P", 1), BudgetUse("P", 2)])

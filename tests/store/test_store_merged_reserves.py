@@ -11,7 +11,8 @@ from actors.redis_server import start_redis_server
 from actors.store import open_store
 from dre.errors import DREError
 from dre.store import keys, sync_keys
-from dre.store.scripts import merged_form
+from dre.store.records import Reservation
+from dre.store.scripts import MERGED, Shape, merged_form
 from tests.store.test_store_confirm_batch import all_at_once as run_all_at_once
 
 NOW = 1_800_000_000_000
@@ -67,13 +68,16 @@ async def test_the_reserves_of_one_round_share_calls_and_each_gets_its_own_reser
 
 
 async def test_a_refused_reserve_in_a_merged_call_is_its_own_and_the_others_stand(store, tenant, merged_sizes):
-    """Unknown codes, one code asked by two transactions, a replay of the same transaction, a
+    """An unknown code, one code asked by two transactions, a replay of the same transaction, a
     GENERIC code with 2 uses asked by 4: each answered as it would be alone, in the call's order."""
     codes = await individual_codes(store, tenant, 3)
     await store.coupon_types.put(tenant, "G", kind="GENERIC", code="SHARED", max_redemptions=2)
     await store.coupons.validate(tenant, "SHARED", now=NOW)  # its type known: no read before the reserve
+    # a code this worker believes of type W that the store does not have (as after a flush): it
+    # goes in the call of W's codes, and is unknown there
+    store.coupons._code_types.remember(tenant, "GHOSTCODE", "W")
     calls = [
-        lambda: store.coupons.reserve(tenant, "NOSUCHCODE", "T1", now=NOW),
+        lambda: store.coupons.reserve(tenant, "GHOSTCODE", "T1", now=NOW),
         lambda: store.coupons.reserve(tenant, codes[0], "T1", now=NOW),
         lambda: store.coupons.reserve(tenant, codes[0], "T2", now=NOW),  # held by T1 by then
         lambda: store.coupons.reserve(tenant, codes[1], "T3", now=NOW),
@@ -82,24 +86,27 @@ async def test_a_refused_reserve_in_a_merged_call_is_its_own_and_the_others_stan
         lambda: store.coupons.reserve(tenant, codes[2], "T4", now=NOW),
     ]
     got = await all_at_once(calls)
-    assert max(merged_sizes) >= 8, (merged_sizes, got)  # the test is about what a merged call answers
+    # the test is about what a merged call answers: W's six calls in one, SHARED's four in another
+    # (a call's type is one of the values merged calls share: dre.store.scripts.MERGED)
+    assert sorted(merged_sizes) == [4, 6], (merged_sizes, got)
     assert got[0] == ("NOT_FOUND", "unknown coupon code")
     # which of two calls of one round runs first is trio's to choose: the outcomes, not who gets which
-    won = [g for g in got[1:3] if not isinstance(g, tuple)]
+    won = [g for g in got[1:3] if isinstance(g, Reservation)]
     assert len(won) == 1 and won[0].code == codes[0]
     assert ("COUPON_UNAVAILABLE", "RESERVED_ELSEWHERE") in got[1:3]
     rid = got[3].reservation_id  # the one reservation of (codes[1], T3): made once, then replayed
     assert sorted((g.replayed, g.reservation_id) for g in got[3:5]) == [(False, rid), (True, rid)]
-    refused = [g for g in got[5:9] if isinstance(g, tuple)]
+    refused = [g for g in got[5:9] if not isinstance(g, Reservation)]
     assert len(refused) == 2 and set(refused) == {("COUPON_UNAVAILABLE", "LIMIT_REACHED")}
     assert got[9].code == codes[2]
     assert (await store.coupons.get(tenant, codes[0]))["reservedTxn"] == won[0].transaction_id
     assert store.core.client.zcard(keys.coupon_holds(tenant, "SHARED")) == 2
 
 
-async def test_each_code_of_a_merged_call_is_judged_by_its_own_type(store, tenant, merged_sizes):
-    """A type is read once per call (load_code in _common.lua): codes of an ACTIVE and of an
-    INACTIVE type, interleaved in one call, are each judged by their own."""
+async def test_the_codes_of_two_types_go_in_calls_of_their_own_each_judged_by_its_type(store, tenant, merged_sizes):
+    """Merged calls share their type's keys and typeId (dre.store.scripts.MERGED): codes of an
+    ACTIVE and of an INACTIVE type, interleaved in one round, go in a call per type, and each code
+    is judged by its own."""
     await store.coupon_types.put(tenant, "ON", kind="INDIVIDUAL", prefix="ON", code_length=10)
     await store.coupon_types.put(tenant, "OFF", kind="INDIVIDUAL", prefix="OFF", code_length=10)
     on = await store.coupons.generate(tenant, "ON", 6, now=NOW)
@@ -107,7 +114,7 @@ async def test_each_code_of_a_merged_call_is_judged_by_its_own_type(store, tenan
     await store.coupon_types.put(tenant, "OFF", kind="INDIVIDUAL", status="INACTIVE", prefix="OFF", code_length=10)
     mixed = [c for pair in zip(on, off) for c in pair]
     got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", now=NOW) for c in mixed])
-    assert max(merged_sizes) >= 8
+    assert merged_sizes == [6, 6]
     assert [g.code for g in got[0::2]] == on
     assert got[1::2] == [("COUPON_UNAVAILABLE", "NOT_ACTIVE")] * 6
 
@@ -119,7 +126,7 @@ async def test_a_merged_call_logs_its_codes_with_the_numbers_they_would_have_had
     client = store.core.client
     base = int(client.get(sync_keys.code_seq(tenant)))  # generate logged the 20 new codes: 1..20
     got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", now=NOW) for c in codes])
-    assert max(merged_sizes) >= 8 and all(not isinstance(g, tuple) for g in got)
+    assert max(merged_sizes) >= 8 and all(isinstance(g, Reservation) for g in got)
     assert int(client.get(sync_keys.code_seq(tenant))) == base + 20
     logged = client.zrange(sync_keys.code_changes(tenant), 0, -1, withscores=True)
     assert sorted(code for code, _ in logged) == sorted(codes)
@@ -137,32 +144,34 @@ async def test_a_large_batch_of_codes_is_logged_whole(store, tenant):
     assert int(store.core.client.get(sync_keys.code_seq(tenant))) == 5000
 
 
-async def test_the_reserves_of_two_tenants_in_one_merged_call_log_to_their_own_logs(redis_url, merged_sizes):
-    """Tenants whose hash tags share a cluster slot (t786, t1060: slot 4632) have their reserves
-    merged into one call; each tenant's codes go to its own log and counter."""
+async def test_the_reserves_of_two_tenants_that_share_a_slot_go_in_calls_of_their_own(redis_url, merged_sizes):
+    """Tenants whose hash tags share a cluster slot (t786, t1060: slot 4632): a merged call shares
+    its tenant's keys (the expiry index, the code change log), so each tenant's reserves go in calls
+    of their own, and each tenant's codes to its own log and counter."""
     async with open_store(redis_url) as store:
         tenants = ("t786", "t1060")
         codes = {t: await individual_codes(store, t, 8) for t in tenants}
         got = await all_at_once([lambda t=t, c=c: store.coupons.reserve(t, c, f"T-{c}", now=NOW)
                                  for c_pairs in zip(codes["t786"], codes["t1060"])
                                  for t, c in zip(tenants, c_pairs)])
-        assert max(merged_sizes) > 8 and all(not isinstance(g, tuple) for g in got)  # a call held both
+        assert merged_sizes == [8, 8] and all(isinstance(g, Reservation) for g in got)
         for t in tenants:
             logged = store.core.client.zrange(sync_keys.code_changes(t), 0, -1, withscores=True)
             assert sorted(code for code, _ in logged) == sorted(codes[t])
             assert sorted(int(seq) for _, seq in logged) == list(range(9, 17))  # after the 8 generated
             assert int(store.core.client.get(sync_keys.code_seq(t))) == 16
+            assert store.core.client.zcard(keys.coupon_expiry(t)) == 8
 
 
 async def test_each_reserve_of_a_merged_call_runs_with_its_own_keys(store, tenant, merged_sizes):
     """A local instance queues for central the reserves it answers itself (three more keys and two
-    more arguments): in a call merged with reserves that queue nothing, only those are queued - a
-    call never sees the keys of the one before it."""
+    more arguments: not the merged form's shape, so each runs alone, in the plain form): in the
+    same round as reserves that queue nothing, merged, only those are queued."""
     codes = await individual_codes(store, tenant, 12)
     queued = {c for i, c in enumerate(codes) if i % 3 == 1}
     got = await all_at_once([lambda c=c: store.coupons.reserve(tenant, c, f"T-{c}", now=NOW, queue=c in queued)
                              for c in codes])
-    assert max(merged_sizes) >= 8
+    assert merged_sizes == [8] and store.core.merged == 7
     ids = store.core.client.lrange(sync_keys.coupon_outbox(tenant), 0, -1)
     assert sorted(ids) == sorted(f"reserve/{r.reservation_id}" for r in got if r.code in queued)
 
@@ -211,19 +220,28 @@ async def test_out_of_memory_refuses_every_reserve_of_a_merged_call_and_writes_n
 
 
 def test_the_merged_form_answers_each_call_its_own_reply_or_error(redis_url):
-    """The wrapper itself (dre.store.scripts.merged_form) around a body that echoes its KEYS
-    and ARGV or fails: a reply, an error reply, a Lua error, each the call's own; Redis 7's 'ERR '
-    before an error code of ours (it files a code without a space under ERR) is taken off."""
-    body = """if ARGV[1] == 'fail' then return redis.error_reply('NOT_FOUND\\t' .. KEYS[1] .. '\\tunknown') end
-if ARGV[1] == 'err7' then return redis.error_reply('ERR NOT_FOUND\\t' .. KEYS[1] .. '\\tunknown') end
-if ARGV[1] == 'raise' then error('a bug') end
-return {#KEYS, #ARGV, KEYS[#KEYS], ARGV[#ARGV]}"""
+    """The wrapper itself (dre.store.scripts.merged_form) around a body that echoes its KEYS and
+    ARGV or fails: each call sees the shared values and its own at their places, exactly its
+    Shape's count of each, and gets its own reply: a reply, an error reply, a Lua error; Redis 7's
+    'ERR ' before an error code of ours (it files a code without a space under ERR) is taken off."""
+    body = """if ARGV[2] == 'fail' then return redis.error_reply('NOT_FOUND\\t' .. KEYS[2] .. '\\tunknown') end
+if ARGV[2] == 'err7' then return redis.error_reply('ERR NOT_FOUND\\t' .. KEYS[2] .. '\\tunknown') end
+if ARGV[2] == 'raise' then error('a bug') end
+return {#KEYS, #ARGV, table.concat(KEYS, ','), table.concat(ARGV, ',')}"""
+    shape = Shape(keys=4, args=3, shared_keys=(1, 3, 4), shared_args=(1, 3))
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    calls = [(["a", "b", "c"], ["ok", "1"]), (["d"], ["fail"]), (["e", "f"], ["ok"]), (["g"], ["err7"]),
-             (["h"], ["raise"]), (["i", "j"], ["ok", "2", "3"])]
-    flat_keys = [k for ks, _ in calls for k in ks]
-    frames = [x for ks, a in calls for x in (len(ks), len(a), *a)]
-    out = client.eval(merged_form(body), len(flat_keys), *flat_keys, len(calls), *frames)
-    assert out[0] == [3, 2, "c", "1"] and out[2] == [2, 1, "f", "ok"] and out[5] == [2, 3, "j", "3"]
-    assert out[1] == ["ERROR", "NOT_FOUND\td\tunknown"] and out[3] == ["ERROR", "NOT_FOUND\tg\tunknown"]
+    own = [("a", "ok"), ("b", "fail"), ("c", "ok"), ("d", "err7"), ("e", "raise"), ("f", "ok")]
+    out = client.eval(merged_form(body, shape), 3 + len(own), "S1", "L1", "L2", *(k for k, _ in own),
+                      len(own), "s1", "s3", *(a for _, a in own))
+    assert out[0] == [4, 3, "S1,a,L1,L2", "s1,ok,s3"] and out[2] == [4, 3, "S1,c,L1,L2", "s1,ok,s3"]
+    assert out[5] == [4, 3, "S1,f,L1,L2", "s1,ok,s3"]
+    assert out[1] == ["ERROR", "NOT_FOUND\tb\tunknown"] and out[3] == ["ERROR", "NOT_FOUND\td\tunknown"]
     assert out[4][0] == "ERROR" and "a bug" in out[4][1]
+
+
+def test_a_shape_shares_the_code_change_log():
+    """A merged call logs its calls' codes at its end, to the log of its last two keys
+    (log_gathered in _common.lua): a Shape that does not share them is refused."""
+    with pytest.raises(ValueError, match="change log"):
+        Shape(keys=4, args=2, shared_keys=(1, 2, 3), shared_args=(1, 2))
+    assert MERGED["coupon_reserve"].own_keys == (1, 2, 3, 4, 5, 9)

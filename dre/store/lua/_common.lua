@@ -368,13 +368,15 @@ end
 -- its last change) and its sequence counter, both in the tenant's slot like the codes
 -- (dre/store/sync_keys.py). Logs codes[from..] (from: 1 unless given). Returns the last
 -- sequence number issued.
--- In a merged call (dre/store/scripts.py) LOGGED gathers the codes instead, per log, and the
--- call logs them at its end (log_gathered): the sequence numbers they would have had, one INCRBY
--- per log instead of one per call; log_codes then returns nil.
+-- In a merged call (dre/store/scripts.py) LOGGED gathers the codes instead, and the call logs them
+-- at its end (log_gathered): the sequence numbers they would have had, one INCRBY per call instead
+-- of one per reserve; log_codes then returns nil. (The log's keys are shared by a merged call's
+-- calls: one tenant's log.)
 local LOGGED = nil
 
 -- codes[from..] numbered after the log's last number and added to it; returns the last number.
-local function append_log(log, counter, codes, from)
+local function append_log(codes, from)
+  local log, counter = KEYS[#KEYS - 1], KEYS[#KEYS]
   local n = #codes - from + 1
   local seq = redis.call('INCRBY', counter, n) - n
   for i = from, #codes do
@@ -386,19 +388,13 @@ end
 
 local function log_codes(codes, from)
   from = from or 1
-  local log, counter = KEYS[#KEYS - 1], KEYS[#KEYS]
-  if not LOGGED then return append_log(log, counter, codes, from) end
-  local g = LOGGED[log]
-  if g == nil then
-    g = {counter = counter, codes = {}}
-    LOGGED[log] = g
-  end
-  for i = from, #codes do g.codes[#g.codes + 1] = codes[i] end
+  if not LOGGED then return append_log(codes, from) end
+  for i = from, #codes do LOGGED[#LOGGED + 1] = codes[i] end
   return nil
 end
 
 local function log_gathered()
-  for log, g in pairs(LOGGED) do append_log(log, g.counter, g.codes, 1) end
+  if #LOGGED > 0 then append_log(LOGGED, 1) end
 end
 
 -- New INDIVIDUAL codes of one type, all or none - the one place a code's hash is first written
