@@ -72,7 +72,7 @@ from actors.messages import drain
 from actors.redis_cluster import Durable, Link, LinkFactory
 from dre.errors import DREError
 from dre.store.replies import parse_script_error, store_unavailable
-from dre.store.scripts import Scripts
+from dre.store.scripts import Scripts, merged_command
 
 MAILBOX_SIZE = 512  # requests queued for the workers; senders wait beyond it (backpressure)
 MAX_BATCH = 512  # requests per pipeline. Under load a batch is what queued while the other
@@ -304,7 +304,7 @@ class StoreCore:
         """
         merged = self.scripts.merged(script)
         if merged is not None and operation.current() is None:
-            parts = merged.split(keys, args)
+            parts = merged.shape.split(keys, args)
             if parts is not None:
                 return await self._submit(_merged_call(merged.script, *parts, durable), parse)
         return await self._submit(_Request(self._script_command(script, keys, args, journal_as, durable), None), parse)
@@ -541,8 +541,11 @@ class StoreCore:
             first = batch[idx[0]]
             if first.batch is None:
                 out[idx[0]] = first.reply if first.answered else self._shape(first, reply)
-            elif isinstance(reply, list) and len(reply) == len(idx):  # a merged call: each its item
-                for i, item in zip(idx, reply):
+            elif all(batch[i].answered for i in idx):  # each answered early (_answer_early)
+                for i in idx:
+                    out[i] = batch[i].reply
+            elif (items := merged_items(reply, len(idx), flat=first.batch[6] is not None)) is not None:  # a merged call: each its item
+                for i, item in zip(idx, items):
                     req = batch[i]
                     out[i] = req.reply if req.answered else batch_item(item)
             else:  # the call failed (or a bug answered otherwise): each of its calls gets that
@@ -569,8 +572,8 @@ class StoreCore:
         first = batch[idx[0]]
         if first.batch is None:
             first.answer(self._shape(first, reply))
-        elif isinstance(reply, list) and len(reply) == len(idx):  # a merged call: each its item
-            for j, item in zip(idx, reply):
+        elif (items := merged_items(reply, len(idx), flat=first.batch[6] is not None)) is not None:  # a merged call: each its item
+            for j, item in zip(idx, items):
                 if not _is_item_error(item):
                     batch[j].answer(item)
 
@@ -662,17 +665,34 @@ def merge(batch: Sequence[_Request]) -> tuple[list[tuple], list[list[int]]]:
             wire.append(Durable(command) if durable else command)
             continue
         items = [batch[i] for i in idx]
-        # chained in C, not by a generator: ~30 % less CPU for the ~30 keys and arguments of each item
-        keys = list(itertools.chain.from_iterable(r.batch[2] for r in items))
         if shared is None:
+            # chained in C, not by a generator: ~30 % less CPU for the ~30 keys and arguments of each item
+            keys = list(itertools.chain.from_iterable(r.batch[2] for r in items))
             command = ("EVALSHA", sha, len(keys), *keys, len(items),
                        *itertools.chain.from_iterable(r.batch[3] for r in items))
         else:
-            shared_keys, shared_args = shared
-            command = ("EVALSHA", sha, len(shared_keys) + len(keys), *shared_keys, *keys, len(items), *shared_args,
-                       *itertools.chain.from_iterable(r.batch[3] for r in items))
+            command = merged_command(sha, shared, [r.batch[2:4] for r in items])
         wire.append(Durable(command) if any(r.batch[5] for r in items) else command)
     return wire, members
+
+
+def merged_items(reply: Any, n: int, flat: bool) -> list | None:
+    """The items of the reply to a call that merged ``n`` calls, one per call, or None when it is
+    not one (an error reply, or a bug answered otherwise): a batched script (confirm.lua) answers
+    an array of them, a merged form (``flat``) a flat array, each call's count of items and then
+    its items (dre.store.scripts.MERGED_TAIL)."""
+    if not isinstance(reply, list):
+        return None
+    if not flat:
+        return reply if len(reply) == n else None
+    items, at, end = [], 0, len(reply)
+    for _ in range(n):
+        if at >= end or not isinstance(reply[at], int):
+            return None
+        count = reply[at]
+        items.append(reply[at + 1:at + 1 + count])
+        at += 1 + count
+    return items if at == end else None
 
 
 def _is_item_error(item: Any) -> bool:

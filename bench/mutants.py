@@ -82,6 +82,8 @@ MUTANTS = [
     Mutant("coupons: a code judged by the type read for another code of the same call", "dre/store/lua/_common.lua",
            "local t = TYPES_READ[k.ctype]\n", "local t = TYPES_READ[k.ctype] or TYPES_READ[next(TYPES_READ)]\n",
            STORE_TESTS),
+    Mutant("merged reserves: a reply's items read as the next call's", "dre/store/scripts.py",
+           "  __n = __n + 1 + #reply\n", "  __n = __n + #reply\n", STORE_TESTS),
     Mutant("merged reserves: a merged call of one reserve logs no code", "dre/store/lua/_common.lua",
            "  if #LOGGED > 0 then append_log(LOGGED, 1) end", "  if #LOGGED > 1 then append_log(LOGGED, 1) end",
            STORE_TESTS),

@@ -45,7 +45,8 @@ from actors.store_core import MERGED_FORM_GROUP
 from actors.store_ops.coupons import code_keys, log_keys
 from bench.store import prefill
 from dre.store import codes, keys
-from dre.store.scripts import lua_source, merged_source
+from dre.store.scripts import MERGED as MERGED_SHAPES
+from dre.store.scripts import lua_source, merged_command, merged_source
 
 TENANT = "bench"
 DEPTH = 100  # calls per pipeline
@@ -111,9 +112,8 @@ def run(client: redis.Redis, commands: list[tuple]) -> None:
         for reply in pipe.execute(raise_on_error=False):
             if isinstance(reply, Exception):
                 raise reply
-            for item in reply if isinstance(reply, list) else ():  # a merged call's: one per call
-                if isinstance(item, list) and item[:1] == [b"ERROR"]:
-                    raise redis.ResponseError(item[1])
+            if isinstance(reply, list) and b"ERROR" in reply:  # a merged call's: flat, each call's items
+                raise redis.ResponseError(reply[reply.index(b"ERROR") + 1])
 
 
 def cut(source: str, line: str | None, reply: str) -> str | None:
@@ -144,18 +144,11 @@ def reserves(sha: str, held: list[Held]) -> list[tuple]:
 
 
 def merged(sha: str, calls: list[tuple], n: int) -> list[tuple]:
-    """``calls`` (EVALSHA commands of one script) ``n`` to a call of its merged form ``sha``, as
-    actors.store_core.merge sends them."""
-    out = []
-    for start in range(0, len(calls), n):
-        keys: list = []
-        frames: list = []
-        for c in calls[start:start + n]:
-            nk = c[2]
-            keys += c[3:3 + nk]
-            frames += [nk, len(c) - 3 - nk, *c[3 + nk:]]
-        out.append(("EVALSHA", sha, len(keys), *keys, len(calls[start:start + n]), *frames))
-    return out
+    """``calls`` (EVALSHA commands of coupon_reserve.lua, of one type) ``n`` to a call of its merged
+    form ``sha``, as actors.store_core.merge sends them: what they share once, then each one's own."""
+    split = [MERGED_SHAPES["coupon_reserve"].split(c[3:3 + c[2]], c[3 + c[2]:]) for c in calls]
+    return [merged_command(sha, split[start][0], [(k, a) for _, k, a in split[start:start + n]])
+            for start in range(0, len(split), n)]
 
 
 def redeems(sha: str, held: list[Held]) -> list[tuple]:

@@ -26,6 +26,7 @@ retry of a call whose reply was lost gets the first reply instead of running aga
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -58,11 +59,13 @@ return __reply
 # after the other; ARGV[1] = n, then the shared arguments, then each call's own. Each call runs the
 # script's body with its KEYS and ARGV refilled in place (Redis 7 forbids rebinding the globals):
 # the shared values once, at their places, then each call's own at theirs. Each call answers its own
-# reply: an error reply (redis.error_reply, or a Lua error such as a refused write) as
-# {'ERROR', message}, so that it is that call's alone. Redis 7 files an error_reply without a space
-# in it under 'ERR': the prefix is taken off our "CODE\tsubject\treason" errors again. The codes the
-# calls log go to the code change log at the end, together (LOGGED, log_gathered in _common.lua):
-# the log's keys are shared keys of every shape (Shape).
+# reply - a table: its items - an error reply (redis.error_reply, or a Lua error such as a refused
+# write) as {'ERROR', message}, so that it is that call's alone. Redis 7 files an error_reply without
+# a space in it under 'ERR': the prefix is taken off our "CODE\tsubject\treason" errors again. The
+# replies go back flat, each as the count of its items and then its items (actors/store_core.py
+# ``merged_items``): Redis 6.2 gives every nested array of a reply a buffer of its own, which cost
+# ~1.7 µs of Redis CPU a reserve. The codes the calls log go to the code change log at the end,
+# together (LOGGED, log_gathered in _common.lua): the log's keys are shared keys of every shape (Shape).
 MERGED_HEAD = """local __run = function()
 """
 MERGED_TAIL = """
@@ -73,7 +76,7 @@ for j = #KEYS, %(keys)d + 1, -1 do KEYS[j] = nil end  -- each call sees exactly 
 for j = #ARGV, %(args)d + 1, -1 do ARGV[j] = nil end
 for j = 1, #__sk do KEYS[__sk[j]] = __keys[j] end
 for j = 1, #__sa do ARGV[__sa[j]] = __args[1 + j] end
-local __ko, __ao = #__sk, 1 + #__sa
+local __ko, __ao, __n = #__sk, 1 + #__sa, 0
 LOGGED = {}
 for __i = 1, tonumber(__args[1]) do
   for j = 1, #__ok do KEYS[__ok[j]] = __keys[__ko + j] end
@@ -83,7 +86,9 @@ for __i = 1, tonumber(__args[1]) do
   local err = not ok and (type(reply) == 'table' and reply.err or tostring(reply))
               or type(reply) == 'table' and reply.err
   if err then reply = {'ERROR', string.match(err, '^ERR ([%%u_]+\\t.*)$') or err} end
-  __out[__i] = reply
+  __out[__n + 1] = #reply  -- flat: the count of its items, then the items
+  for j = 1, #reply do __out[__n + 1 + j] = reply[j] end
+  __n = __n + 1 + #reply
 end
 log_gathered()
 return __out
@@ -118,6 +123,19 @@ class Shape:
     def own_args(self) -> tuple[int, ...]:
         return tuple(i for i in range(1, self.args + 1) if i not in self.shared_args)
 
+    @functools.cached_property
+    def _pickers(self) -> tuple[Callable, Callable, Callable, Callable]:
+        return (_picker(self.shared_keys), _picker(self.shared_args), _picker(self.own_keys),
+                _picker(self.own_args))
+
+    def split(self, keys: Sequence[str], args: Sequence[Any]) -> tuple[tuple[tuple, tuple], tuple, tuple] | None:
+        """A call's ``(shared keys, shared args), own keys, own args``; None for a call of another
+        shape (it runs alone)."""
+        if len(keys) != self.keys or len(args) != self.args:
+            return None
+        shared_k, shared_a, own_k, own_a = self._pickers
+        return (shared_k(keys), shared_a(args)), own_k(keys), own_a(args)
+
     def lua(self) -> str:
         """The merged form's tail (MERGED_TAIL) for calls of this shape."""
         listed = lambda positions: ", ".join(map(str, positions))  # noqa: E731
@@ -137,25 +155,20 @@ MERGED = {"coupon_reserve": Shape(keys=11, args=9, shared_keys=(6, 7, 8, 10, 11)
 
 @dataclass(frozen=True)
 class MergedForm:
-    """A script's merged form as the store actor calls it (``Scripts.merged``)."""
+    """A script's merged form as the store actor calls it (``Scripts.merged``): its calls are of
+    ``shape`` (``shape.split``)."""
 
     script: Script
     shape: Shape
 
-    def __post_init__(self) -> None:
-        shape = self.shape
-        object.__setattr__(self, "_shared", (_picker(shape.shared_keys), _picker(shape.shared_args)))
-        object.__setattr__(self, "_own", (_picker(shape.own_keys), _picker(shape.own_args)))
 
-    def split(self, keys: Sequence[str], args: Sequence[Any]
-              ) -> tuple[tuple[tuple, tuple], tuple, tuple] | None:
-        """A call's ``(shared keys, shared args), own keys, own args``; None for a call of another
-        shape (it runs alone)."""
-        if len(keys) != self.shape.keys or len(args) != self.shape.args:
-            return None
-        shared_k, shared_a = self._shared
-        own_k, own_a = self._own
-        return (shared_k(keys), shared_a(args)), own_k(keys), own_a(args)
+def merged_command(sha: str, shared: tuple[Sequence[str], Sequence[Any]],
+                   own: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> tuple:
+    """The EVALSHA of the merged form ``sha`` for calls that share ``shared`` (keys, args), each
+    with its ``own`` (keys, args) as ``Shape.split`` gives them (see MERGED_TAIL)."""
+    shared_keys, shared_args = shared
+    keys = [*shared_keys, *itertools.chain.from_iterable(k for k, _ in own)]
+    return ("EVALSHA", sha, len(keys), *keys, len(own), *shared_args, *itertools.chain.from_iterable(a for _, a in own))
 
 
 def _picker(positions: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple]:

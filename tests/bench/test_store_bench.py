@@ -97,7 +97,7 @@ def test_store_lua_prints_each_scripts_time_alone():
     )
     printed = run.stdout + run.stderr
     assert run.returncode == 0, printed
-    for name in ("coupon_reserve", "coupon_redeem", "txn_seal", "txn_settle"):
+    for name in ("coupon_reserve", "coupon_redeem", "txn_seal", "txn_settle", "coupon_reserve merged"):
         row = re.search(rf"^  {name}\s+median\s+([\d.]+)\s+rounds: ([\d.]+) ([\d.]+)$", run.stdout, re.MULTILINE)
         assert row and all(float(x) > 0 for x in row.groups()), printed
 

@@ -231,8 +231,12 @@ return {#KEYS, #ARGV, table.concat(KEYS, ','), table.concat(ARGV, ',')}"""
     shape = Shape(keys=4, args=3, shared_keys=(1, 3, 4), shared_args=(1, 3))
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     own = [("a", "ok"), ("b", "fail"), ("c", "ok"), ("d", "err7"), ("e", "raise"), ("f", "ok")]
-    out = client.eval(merged_form(body, shape), 3 + len(own), "S1", "L1", "L2", *(k for k, _ in own),
-                      len(own), "s1", "s3", *(a for _, a in own))
+    flat = client.eval(merged_form(body, shape), 3 + len(own), "S1", "L1", "L2", *(k for k, _ in own),
+                       len(own), "s1", "s3", *(a for _, a in own))
+    out = []  # flat: each call's count of items, then its items
+    while flat:
+        out.append(flat[1:1 + flat[0]])
+        flat = flat[1 + flat[0]:]
     assert out[0] == [4, 3, "S1,a,L1,L2", "s1,ok,s3"] and out[2] == [4, 3, "S1,c,L1,L2", "s1,ok,s3"]
     assert out[5] == [4, 3, "S1,f,L1,L2", "s1,ok,s3"]
     assert out[1] == ["ERROR", "NOT_FOUND\tb\tunknown"] and out[3] == ["ERROR", "NOT_FOUND\td\tunknown"]
@@ -245,3 +249,13 @@ def test_a_shape_shares_the_code_change_log():
     with pytest.raises(ValueError, match="change log"):
         Shape(keys=4, args=2, shared_keys=(1, 2, 3), shared_args=(1, 2))
     assert MERGED["coupon_reserve"].own_keys == (1, 2, 3, 4, 5, 9)
+
+
+def test_a_merged_reply_is_read_back_per_call_and_a_malformed_one_is_refused():
+    """merged_items reads a merged form's flat reply (each call's count of items, then its items)
+    back into one item per call; a reply whose counts do not cover it exactly is no merged reply
+    (its calls then get it as it is, as for an error)."""
+    assert store_core.merged_items([3, "R1", 5, 0, 2, "ERROR", "NOT_FOUND\tc\tunknown"], 2, flat=True) == [
+        ["R1", 5, 0], ["ERROR", "NOT_FOUND\tc\tunknown"]]
+    for malformed in ([3, "R1", 5, 0], [3, "R1", 5, 0, 2, "ERROR"], [3, "R1", 5, 0, 0, 7], ["R1", 5, 0, "R2", 6, 0]):
+        assert store_core.merged_items(malformed, 2, flat=True) is None
