@@ -17,6 +17,8 @@
 -- At a local instance: KEYS[10..12], ARGV[10..11] the coupon calls' queue,
 -- before the log's two keys (queue_for_central
 -- in _common.lua; a replay queues nothing: the first call did)
+-- Merged (dre/store/scripts.py MERGED): the reserves of one call share KEYS[6], [7], [8], [10],
+-- [11] and ARGV[5], [7], [8] (sent once for the call), the others are each reserve's own.
 --
 -- Returns {reservationId, expiresAt, replayed (0|1)}
 -- Errors: NOT_FOUND code (unknown code); COUPON_UNAVAILABLE code reason (reason as in
