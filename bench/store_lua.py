@@ -11,7 +11,10 @@ reserve to the use shows), ``txn_seal``
 (sealing counter 1 of a transaction evaluated once) and ``txn_settle`` (settling it confirmed).
 ``coupon_reserve merged``: the same reserves, MERGED_FORM_GROUP to a call of the script's merged
 form, as the store actor sends them when they wait together (dre.store.scripts.MERGED); its time
-per reserve. Prints the median and every round. As in ``bench.store``, Redis is first filled with
+per reserve. Prints the median and every round, of Redis's time per call (``INFO commandstats``) and
+then of its CPU per call (``INFO cpu``: also reading the call and writing its reply, which a merged
+call's reply showed: Redis 6.2 gives each nested array of a reply a buffer node of its own). As in
+``bench.store``, Redis is first filled with
 long-lived keys so that its key table does not double while measured (the rounds drifted up by
 half while it did).
 
@@ -43,7 +46,7 @@ from actors.redis_server import start_redis_server
 from actors.store import open_store
 from actors.store_core import MERGED_FORM_GROUP
 from actors.store_ops.coupons import code_keys, log_keys
-from bench.store import prefill
+from bench.store import prefill, redis_cpu_s
 from dre.store import codes, keys
 from dre.store.scripts import MERGED as MERGED_SHAPES
 from dre.store.scripts import lua_source, merged_command, merged_source
@@ -97,10 +100,16 @@ STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
 
 
 def timed(client: redis.Redis, commands: list[tuple]) -> float:
-    """Redis's µs per EVALSHA of ``commands`` (every reply checked)."""
+    """Redis's µs per EVALSHA of ``commands`` (every reply checked); its CPU per EVALSHA, which
+    also counts reading the call and writing its reply, goes to CPU_US."""
     client.config_resetstat()
+    before = redis_cpu_s([client])
     run(client, commands)
+    CPU_US.append((redis_cpu_s([client]) - before) / len(commands) * 1e6)
     return float(client.info("commandstats")["cmdstat_evalsha"]["usec_per_call"])
+
+
+CPU_US: list[float] = []  # Redis's CPU µs per EVALSHA of each timed() run, in order
 
 
 def run(client: redis.Redis, commands: list[tuple]) -> None:
@@ -231,6 +240,7 @@ def main() -> None:
         full_seal = client.script_load(lua_source("txn_seal"))
         full_reserve = client.script_load(lua_source("coupon_reserve"))
         got: dict[tuple[str, str], list[float]] = {key: [] for key in sha}
+        cpu: dict[tuple[str, str], list[float]] = {key: [] for key in sha}  # CPU_US's, per variant
         now = int(time.time() * 1000)
         clock = service_clock(now)
         for r in range(a.rounds):
@@ -241,16 +251,19 @@ def main() -> None:
                     if name == "coupon_reserve":
                         held = to_hold(new_codes, a.n, tag, clock)
                         got[(name, label)].append(timed(client, reserves(s, held)))
+                        cpu[(name, label)].append(CPU_US[-1])
                         continue
                     if name == MERGED:
                         held = to_hold(new_codes, a.n, tag, clock)
                         calls = merged(s, reserves(s, held), MERGED_FORM_GROUP)
                         got[(name, label)].append(timed(client, calls) / MERGED_FORM_GROUP)
+                        cpu[(name, label)].append(CPU_US[-1] / MERGED_FORM_GROUP)
                         continue
                     if name == "coupon_redeem":
                         held = to_hold(new_codes, a.n, tag, clock)
                         run(client, reserves(full_reserve, held))
                         got[(name, label)].append(timed(client, redeems(s, held)))
+                        cpu[(name, label)].append(CPU_US[-1])
                         continue
                     txns = evaluated(client, a.n, tag)
                     if name == "txn_seal":
@@ -258,6 +271,7 @@ def main() -> None:
                     else:
                         run(client, seals(full_seal, txns, now))  # sealed whole: what a settle lets go of
                         got[(name, label)].append(timed(client, settles(s, txns)))
+                    cpu[(name, label)].append(CPU_US[-1])
         print(f"Redis µs per call, alone ({a.rounds} rounds of {a.n} calls, pipelines of {DEPTH}):")
         for name, vs in variants.items():
             if not a.steps:
@@ -274,6 +288,12 @@ def main() -> None:
                 m = statistics.median(got[(name, label)])
                 print(f"    {m:8.2f} µs  {m - before:+6.2f}  {label}")
                 before = m
+        if not a.steps:
+            print("Redis's CPU µs per call (INFO cpu: also reading the call and writing its reply):")
+            for name in variants:
+                values = cpu[(name, "")]
+                print(f"  {name:<21} median {statistics.median(values):6.2f}   rounds: "
+                      + " ".join(f"{v:.1f}" for v in values))
     finally:
         server.stop()
 
