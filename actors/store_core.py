@@ -544,8 +544,8 @@ class StoreCore:
             elif all(batch[i].answered for i in idx):  # each answered early (_answer_early)
                 for i in idx:
                     out[i] = batch[i].reply
-            elif (items := merged_items(reply, len(idx), flat=first.batch[6] is not None)) is not None:  # a merged call: each its item
-                for i, item in zip(idx, items):
+            elif (items := merged_items(reply, len(idx), flat=first.batch[6] is not None)) is not None:
+                for i, item in zip(idx, items):  # a merged call: each its item
                     req = batch[i]
                     out[i] = req.reply if req.answered else batch_item(item)
             else:  # the call failed (or a bug answered otherwise): each of its calls gets that
@@ -572,8 +572,8 @@ class StoreCore:
         first = batch[idx[0]]
         if first.batch is None:
             first.answer(self._shape(first, reply))
-        elif (items := merged_items(reply, len(idx), flat=first.batch[6] is not None)) is not None:  # a merged call: each its item
-            for j, item in zip(idx, items):
+        elif (items := merged_items(reply, len(idx), flat=first.batch[6] is not None)) is not None:
+            for j, item in zip(idx, items):  # a merged call: each its item
                 if not _is_item_error(item):
                     batch[j].answer(item)
 

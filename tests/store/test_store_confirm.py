@@ -203,7 +203,8 @@ async def test_each_code_of_a_confirm_is_judged_by_its_own_type(store, tenant):
     await store.transactions.next_counter(tenant, "T1", "{}")
     with pytest.raises(DREError) as e:
         await confirm(store, tenant, "T1", 1, coupons=[CouponClaim(on), CouponClaim(off)])
-    assert (e.value.code, e.value.details[0].path, e.value.details[0].issue) == ("COUPON_UNAVAILABLE", off, "NOT_ACTIVE")
+    detail = e.value.details[0]
+    assert (e.value.code, detail.path, detail.issue) == ("COUPON_UNAVAILABLE", off, "NOT_ACTIVE")
     assert (await store.coupons.get(tenant, on))["status"] == "ACTIVE"
 
 
