@@ -606,17 +606,9 @@ class StoreCore:
                 await link.aclose()
 
 
+@functools.lru_cache(maxsize=4096)  # the first key of a batched call is its tenant's: a few per worker
 def _slot_of(key: str) -> int:
-    """The cluster slot of ``key``: its hash tag's, when it has one (every key of ours has: a
-    tenant's, or a transaction's), remembered per tag; a reserve's first key is its code's."""
-    start = key.find("{")
-    end = key.find("}", start + 1) if start >= 0 else -1
-    return _slot_of_tag(key[start + 1:end] if end > start + 1 else key)
-
-
-@functools.lru_cache(maxsize=4096)  # a few tenants per worker; transactions' tags come and go
-def _slot_of_tag(tag: str) -> int:
-    return key_slot(tag.encode())
+    return key_slot(key.encode())
 
 
 def _merging(script: Script, keys: Sequence[str], args: Sequence[Any], durable: bool, most: int) -> _Request:
