@@ -99,17 +99,14 @@ STEPS: dict[str, tuple[str, list[tuple[str, str | None]]]] = {
 }
 
 
-def timed(client: redis.Redis, commands: list[tuple]) -> float:
-    """Redis's µs per EVALSHA of ``commands`` (every reply checked); its CPU per EVALSHA, which
-    also counts reading the call and writing its reply, goes to CPU_US."""
+def timed(client: redis.Redis, commands: list[tuple]) -> tuple[float, float]:
+    """Redis's µs per EVALSHA of ``commands`` (every reply checked), and its CPU µs per EVALSHA,
+    which also counts reading the call and writing its reply."""
     client.config_resetstat()
     before = redis_cpu_s([client])
     run(client, commands)
-    CPU_US.append((redis_cpu_s([client]) - before) / len(commands) * 1e6)
-    return float(client.info("commandstats")["cmdstat_evalsha"]["usec_per_call"])
-
-
-CPU_US: list[float] = []  # Redis's CPU µs per EVALSHA of each timed() run, in order
+    cpu_us = (redis_cpu_s([client]) - before) / len(commands) * 1e6
+    return float(client.info("commandstats")["cmdstat_evalsha"]["usec_per_call"]), cpu_us
 
 
 def run(client: redis.Redis, commands: list[tuple]) -> None:
@@ -240,7 +237,14 @@ def main() -> None:
         full_seal = client.script_load(lua_source("txn_seal"))
         full_reserve = client.script_load(lua_source("coupon_reserve"))
         got: dict[tuple[str, str], list[float]] = {key: [] for key in sha}
-        cpu: dict[tuple[str, str], list[float]] = {key: [] for key in sha}  # CPU_US's, per variant
+        cpu: dict[tuple[str, str], list[float]] = {key: [] for key in sha}  # Redis's CPU per call
+
+        def record(variant: tuple[str, str], commands: list[tuple], per: int = 1) -> None:
+            """Time ``commands`` (``per`` calls each) into got and cpu."""
+            script_us, cpu_us = timed(client, commands)
+            got[variant].append(script_us / per)
+            cpu[variant].append(cpu_us / per)
+
         now = int(time.time() * 1000)
         clock = service_clock(now)
         for r in range(a.rounds):
@@ -250,28 +254,24 @@ def main() -> None:
                     tag, s = f"{r}.{v}", sha[(name, label)]
                     if name == "coupon_reserve":
                         held = to_hold(new_codes, a.n, tag, clock)
-                        got[(name, label)].append(timed(client, reserves(s, held)))
-                        cpu[(name, label)].append(CPU_US[-1])
+                        record((name, label), reserves(s, held))
                         continue
                     if name == MERGED:
                         held = to_hold(new_codes, a.n, tag, clock)
                         calls = merged(s, reserves(s, held), MERGED_FORM_GROUP)
-                        got[(name, label)].append(timed(client, calls) / MERGED_FORM_GROUP)
-                        cpu[(name, label)].append(CPU_US[-1] / MERGED_FORM_GROUP)
+                        record((name, label), calls, MERGED_FORM_GROUP)
                         continue
                     if name == "coupon_redeem":
                         held = to_hold(new_codes, a.n, tag, clock)
                         run(client, reserves(full_reserve, held))
-                        got[(name, label)].append(timed(client, redeems(s, held)))
-                        cpu[(name, label)].append(CPU_US[-1])
+                        record((name, label), redeems(s, held))
                         continue
                     txns = evaluated(client, a.n, tag)
                     if name == "txn_seal":
-                        got[(name, label)].append(timed(client, seals(s, txns, now)))
+                        record((name, label), seals(s, txns, now))
                     else:
                         run(client, seals(full_seal, txns, now))  # sealed whole: what a settle lets go of
-                        got[(name, label)].append(timed(client, settles(s, txns)))
-                    cpu[(name, label)].append(CPU_US[-1])
+                        record((name, label), settles(s, txns))
         print(f"Redis µs per call, alone ({a.rounds} rounds of {a.n} calls, pipelines of {DEPTH}):")
         for name, vs in variants.items():
             if not a.steps:
