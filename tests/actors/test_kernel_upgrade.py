@@ -24,12 +24,18 @@ async def test_a_reference_set_swapped_in_after_the_kernels_are_ready_is_rebuilt
     async with open_engine(shards=1, warm_up=True, kernels_in_background=True) as engine:
         engine.load("acme", promotions)
         assert engine.pricing_path("acme") == "REFERENCE"
+        facts = engine._facts["acme"]
+        made = facts[promotions[0].id]  # as a request makes it
         with trio.fail_after(60):
             while engine.pricing_path("acme") != "KERNELS":
                 await trio.sleep(0.02)
         assert kernel_warmup.status.state == kernel_warmup.READY
+        # the same promotions and version: their facts are kept, not made again by the next requests
+        assert engine._facts["acme"] is facts and facts[promotions[0].id] is made
+        assert facts.promotions is engine.current("acme").by_id  # the rest made from the new set's
         engine.swap("acme", IndexedReferenceSet(promotions, version=9))  # a late reload's set
         assert engine.pricing_path("acme") == "REFERENCE"
+        assert engine._facts["acme"] is not facts  # a new version: facts of its own (versions differ)
         with trio.fail_after(60):
             while engine.pricing_path("acme") != "KERNELS":
                 await trio.sleep(0.02)
