@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
+import orjson
 from dre.basket import Basket
 from dre.money import MINOR_PER_MAJOR, milli_to_number
 from dre.pricing.result import Result
@@ -23,19 +24,30 @@ class Labelled(Protocol):
 
 
 class PricedLines(NamedTuple):
-    items: list[dict]  # the answer's lineItems
+    # the answer's lineItems; JSON already when the kernels wrote them (see priced_lines ``encoded``)
+    items: list[dict] | orjson.Fragment
     gross: int  # cents: every line's gross
     discount: int  # cents: every line's discounts
     by_promotion: dict[str, int]  # cents per promotion over every line, in order of first discount
-    sale_rows: list[list]  # per sale line (quantity > 0): [lineReference, milli, gross, {promotion: cents}]
+    # per sale line (quantity > 0): [lineReference, milli, gross, {promotion: cents}] (JSON, as items)
+    sale_rows: list[list] | orjson.Fragment
     # cents per promotion over the sale lines, in order of first discount (by_promotion itself when
     # no line is a return: read-only, both)
     sale_totals: dict[str, int]
+    sale_lines: int  # how many sale rows
+    sale_gross: int  # cents: the sale lines' gross
 
 
-def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled]) -> PricedLines:
+def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled], *,
+                 encoded: bool = False) -> PricedLines:
     """The lines of ``basket`` as ``result`` priced them (``labels``: by promotion id, each
-    discounted promotion's name and type; looked up once per promotion)."""
+    discounted promotion's name and type; looked up once per promotion).
+
+    ``encoded``: for a caller that only serialises ``items`` and ``sale_rows`` (evaluate): when
+    the kernels priced ``result`` they write both as JSON, the same bytes as this walk's
+    (kernels.answer_lines; their names and types are the set's, as ``labels`` has them)."""
+    if encoded and result.lines_written is not None:
+        return result.lines_written.priced_lines()
     # every evaluate runs this: amounts divided inline (dre.money.to_major), the loop's names bound
     # locally
     items: list[dict] = []
@@ -84,4 +96,4 @@ def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled])
         for row in rows:
             for pid, amount in row[3].items():
                 sale_totals[pid] = sale_totals.get(pid, 0) + amount
-    return PricedLines(items, gross, discount, by_promo, rows, sale_totals)
+    return PricedLines(items, gross, discount, by_promo, rows, sale_totals, len(rows), sum([row[2] for row in rows]))

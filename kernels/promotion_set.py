@@ -14,6 +14,7 @@ from dre.pricing.messages import recommendation_message
 from dre.pricing.result import Applied, Granted, LineDiscount, Recommendation, Result
 from dre.promotion.model import Promotion
 from kernels import basket as kb
+from kernels.answer_lines import Fragments, WrittenLines
 from kernels.compile import compile_promotions
 from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT
 from kernels.encode import EncodedBasket, encode
@@ -53,6 +54,7 @@ class KernelSet:
         # few promotions that inject any, by rank (a small dict: no miss per applied promotion).
         self._injects = {i: p.injects for i, p in enumerate(self.ranked) if p.injects}
         self._index = {pid: i for i, pid in enumerate(self._ids)}
+        self._fragments = Fragments(self.ranked)  # each promotion's discount JSON (kernels.answer_lines)
         self._no_exhausted = np.zeros(len(self.ranked), dtype=np.bool_)
         self._exhausted: dict[frozenset[str], np.ndarray] = {}
         self.last_nodes = 0  # best-deal branch nodes of the last basket priced (diagnostics)
@@ -124,25 +126,26 @@ class KernelSet:
         kernel = functools.partial(kb.price_basket, self._T, cands, e.art, e.grp, e.milli, e.unit_price, e.gross,
                                    e.ctx, e.code_types, self.left_out_flags(ctx), True,
                                    BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
-        return Staged(kernel, functools.partial(self._finish, basket, ctx))
+        return Staged(kernel, functools.partial(self._finish, basket, ctx, e))
 
     def evaluate_staged(self, basket: Basket, ctx: Context, work_limit: int | None = None) -> Staged:
         """``kernel``: the one evaluate_basket call (nogil); encoding (here) and the Result outside it."""
         e = self.encode(basket, ctx)
         kernel = functools.partial(kb.evaluate_basket, self._T, *e.args(), self.left_out_flags(ctx), True,
                                    BEST_DEAL_NODE_LIMIT, _work_limit(work_limit))
-        return Staged(kernel, functools.partial(self._finish, basket, ctx))
+        return Staged(kernel, functools.partial(self._finish, basket, ctx, e))
 
-    def _finish(self, basket: Basket, ctx: Context, raw: tuple) -> Result:
-        return self._result(basket, ctx, *raw)
+    def _finish(self, basket: Basket, ctx: Context, e: EncodedBasket, raw: tuple) -> Result:
+        return self._result(basket, ctx, e, *raw)
 
     def evaluate_sharded(self, basket: Basket, ctx: Context) -> Result:
         """Both phases through the shards, as the actors run them (for tests)."""
         return evaluate_in_phases(self, basket, ctx)
 
-    def _result(self, basket: Basket, ctx: Context, disc: np.ndarray, applied: np.ndarray, _points: int,
-                recs: np.ndarray, nodes: int, exact: bool) -> Result:
-        """The Result of price_basket's arrays (its points total is the sum Result.points derives)."""
+    def _result(self, basket: Basket, ctx: Context, e: EncodedBasket, disc: np.ndarray, applied: np.ndarray,
+                _points: int, recs: np.ndarray, nodes: int, exact: bool) -> Result:
+        """The Result of price_basket's arrays (its points total is the sum Result.points derives),
+        with the rows that write its lines as JSON (kernels.answer_lines)."""
         self.last_nodes = int(nodes)
         ids = self._ids
         codes = basket.coupons
@@ -182,6 +185,7 @@ class KernelSet:
             recommendations=recommendations,
             applied=tuple(took),
             exact=bool(exact),
+            lines_written=WrittenLines(basket, disc, e.milli, e.unit_price, e.gross, ids, self._fragments),
         )
 
 

@@ -59,7 +59,7 @@ def warmup(batch: bool = True) -> None:
              Line("3", "A", "G", -1000, 250, -250))
     basket = Basket(lines, datetime(2026, 1, 5, 12, tzinfo=timezone.utc), "POS", "POS", coupons=("C",))
     ctx = Context(coupons={"C": CouponCheck("C", "USABLE", "T")})
-    ks.evaluate(basket, ctx)
+    ks.evaluate(basket, ctx).lines_written.priced_lines()  # the answer's lines (kernels.answer_lines)
     item = ks.prepare(basket, ctx)
     ks.resolve([item], ks.shard_candidates(0, [item]))
     StringIndex({"A": 0, "G": 1})  # a large set's line ids (kernels.string_index): too small a set here to use it

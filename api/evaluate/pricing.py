@@ -97,7 +97,7 @@ async def price_request(services: Services, tenant: str, req: EvaluateRequest | 
             labels = ChainMap(facts, back.names)
         missed = withheld(priced.pset.by_id, basket, ctx)
         # the lines walked once for the answer and the iteration record's sale
-        lines = priced_lines(basket, result, labels)
+        lines = priced_lines(basket, result, labels, encoded=True)
         shaped = response_body(basket, result, labels, missed=missed, lines=lines,
                                include_recommendations=not simulate or basket.include_missed)
         body = orjson.dumps(shaped)

@@ -1,8 +1,11 @@
 """What an evaluation produces: frozen records, shaped into JSON by `dre.response`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from dre.priced_lines import PricedLines
 
 
 # LineDiscount and Applied are named tuples: a priced basket holds ~60 + 15 of them, built by the
@@ -66,6 +69,12 @@ class Applied(NamedTuple):
     on_sale: bool = True
 
 
+class LinesWriter(Protocol):
+    """The lines of a Result the kernels priced, written as JSON on demand (kernels.answer_lines)."""
+
+    def priced_lines(self) -> PricedLines: ...
+
+
 @dataclass(frozen=True)
 class Result:
     lines: tuple[tuple[LineDiscount, ...], ...]  # per request line, in application order
@@ -77,6 +86,9 @@ class Result:
     # best deal"): the choice is valid and the best found, not proven the best. The reference
     # evaluator is exhaustive: always True there.
     exact: bool = True
+    # the kernels' rows behind ``lines``, for dre.priced_lines (None: the reference priced it, or
+    # ``lines`` were changed after, as a linked return's merge does: it makes a new Result)
+    lines_written: LinesWriter | None = field(default=None, compare=False, repr=False)
 
     @property
     def points(self) -> int:

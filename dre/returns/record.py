@@ -44,7 +44,7 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     if lines is None:
         lines = priced_lines(basket, result, facts)
     rows, totals = lines.sale_rows, lines.sale_totals
-    if not rows:
+    if not lines.sale_lines:
         return None
     # each promotion's proportional points (ADD_FIXED / SUBTRACT_POINTS are per transaction: kept)
     points_by = {}
@@ -70,6 +70,6 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
     for pid in points_by:  # found above
         if pid not in names:
             names[pid] = facts[pid].label
-    net = sum([row[2] for row in rows]) - sum(totals.values())
+    net = lines.sale_gross - sum(totals.values())
     return {"lines": rows, "totals": totals, "receipt": receipt, "points": points, "pointsBy": points_by,
             "net": net, "names": names}

@@ -1,0 +1,357 @@
+"""The answer's lines written as JSON from the kernels' discount rows (evaluate: issue 18, goal 6).
+
+``dre.priced_lines.priced_lines`` walks a Result's ~30 lines and ~60 discounts in Python, making
+a dict per line and per discount that orjson then encodes; the walk and the encoding were the
+largest part of what evaluate does besides pricing. For a basket the kernels priced, the same
+answer is written here in one pass over the kernels' own discount rows: the lineItems as JSON
+bytes, the sums (the lines' gross and discount, per promotion over every line and over the sale
+lines) and the sale record's rows as JSON bytes. Byte for byte what the Python walk gives, encoded
+by orjson: tests/kernels/test_answer_lines.py compares both on generated baskets and sets.
+
+Numbers are written as orjson writes the floats Python makes of them: ``cents / 100`` and
+``milli / 1000`` (an int when whole) are the shortest decimals that round-trip, which for these
+magnitudes (far below 2**53) are the exact decimal with its trailing zeros dropped, one kept.
+Strings come JSON-encoded by orjson (the lines' references and articles, the codes, each
+promotion's id, name and type): this module only copies them.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import orjson
+
+from kernels.config import jit, jit_inline
+
+if TYPE_CHECKING:
+    from dre.basket import Basket
+    from dre.priced_lines import PricedLines
+    from dre.promotion.model import Promotion
+
+# The lineItems' keys as orjson writes them, concatenated; _K_* are their offsets in it.
+_KEYS = (b'{"lineReference":', b',"articleNumber":', b',"quantity":', b',"unitPrice":', b',"lineGross":',
+         b',"lineDiscount":', b',"lineNet":', b',"discounts":[', b',"couponCode":', b'null')
+(_K_REF, _K_ART, _K_QTY, _K_PRICE, _K_GROSS, _K_DISC, _K_NET, _K_DISCOUNTS, _K_CODE, _K_NULL,
+ _K_END) = itertools.accumulate(map(len, _KEYS), initial=0)
+KEYS = np.frombuffer(b"".join(_KEYS), dtype=np.uint8)  # a constant of the compiled writer
+_ID_AT = len(b'{"promotionId":')  # a promotion's fragment starts with its id's JSON
+
+# positions in write_lines' ``res``
+GROSS, DISCOUNT, SALE_GROSS, SALE_LINES, ITEMS_END, ROWS_END, N_BY, N_SALE = range(8)
+_LINE_BYTES = 400  # a line's keys and numbers, at most (each number < 30 characters)
+_ROW_BYTES = 90  # per discount: its amount, the couponCode key, and a sale row's number
+
+
+@jit_inline
+def _copy(out, pos, src, a, b):
+    for i in range(a, b):
+        out[pos] = src[i]
+        pos += 1
+    return pos
+
+
+@jit_inline
+def _digits(out, pos, v):
+    """``v`` >= 0 in decimal."""
+    n = 1
+    t = v // 10
+    while t > 0:
+        t //= 10
+        n += 1
+    end = pos + n
+    for k in range(n):
+        out[end - 1 - k] = 48 + v % 10
+        v //= 10
+    return end
+
+
+@jit
+def _int(out, pos, v):
+    if v < 0:
+        out[pos] = 45  # -
+        pos += 1
+        v = -v
+    return _digits(out, pos, v)
+
+
+@jit
+def _decimal(out, pos, v, places):
+    """``v / 10**places`` as Python's repr of that float: the integer part, a point, the fraction
+    without its trailing zeros (one digit at least)."""
+    if v < 0:
+        out[pos] = 45
+        pos += 1
+        v = -v
+    den = 10 ** places
+    pos = _digits(out, pos, v // den)
+    out[pos] = 46  # .
+    pos += 1
+    f = v % den
+    if f == 0:
+        out[pos] = 48
+        return pos + 1
+    while f % 10 == 0:
+        f //= 10
+        places -= 1
+    for k in range(places):
+        out[pos + places - 1 - k] = 48 + f % 10
+        f //= 10
+    return pos + places
+
+
+@jit
+def _quantity(out, pos, milli):
+    """dre.money.milli_to_number: an int where whole, else thousandths."""
+    if milli % 1000 == 0:
+        return _int(out, pos, milli // 1000)
+    return _decimal(out, pos, milli, 3)
+
+
+@jit
+def _strings(text, n):
+    """(2n,): where each of the ``n`` strings of ``orjson.dumps(list_of_str)`` begins and ends,
+    its quotes included (inside a JSON string a quote is always escaped)."""
+    at = np.empty(2 * n, dtype=np.int64)
+    pos = 1  # past [
+    for k in range(n):
+        at[2 * k] = pos
+        pos += 1
+        while text[pos] != 34:
+            if text[pos] == 92:  # a backslash escapes the next character
+                pos += 1
+            pos += 1
+        pos += 1
+        at[2 * k + 1] = pos
+        pos += 1  # , or ]
+    return at
+
+
+@jit
+def write_lines(out, text, frag, meta, milli, price, gross, disc, res) -> None:
+    """Write the lineItems (``out[:res[ITEMS_END]]``) and the sale rows (up to ``res[ROWS_END]``).
+
+    ``text``: ``orjson.dumps`` of every line's reference and article (line i's are strings 2i and
+    2i+1), then the presented codes. ``disc``: the kernels' rows (line, promotion, cents, code),
+    each line's in application order. ``meta``: the u promotions the rows name (any order), the
+    u + 1 offsets of their fragments in ``frag`` (each its discount up to its amount), the lengths
+    of their ids' JSON there. Out, ``res``: the sums (GROSS... N_SALE), then positions in the u
+    promotions in order of their first discount and their cents over every line, then the same
+    over the sale lines (quantity > 0).
+    """
+    n = milli.shape[0]
+    rows = disc.shape[0]
+    u = (meta.shape[0] - 1) // 3
+    used, frag_at, id_len = meta[:u], meta[u:2 * u + 1], meta[2 * u + 1:]
+    n_codes = 0
+    for r in range(rows):
+        n_codes = max(n_codes, disc[r, 3] + 1)
+    at = _strings(text, 2 * n + n_codes)  # (only the codes a discount names are looked for)
+    codes = at[4 * n:]
+    by_order, by_sum = res[8:8 + u], res[8 + u:8 + 2 * u]
+    sale_order, sale_sum = res[8 + 2 * u:8 + 3 * u], res[8 + 3 * u:8 + 4 * u]
+    # the rows line by line, each line's in their order (a counting sort: the kernels write them
+    # promotion by promotion)
+    first = np.zeros(n + 1, dtype=np.int64)
+    for r in range(rows):
+        first[disc[r, 0] + 1] += 1
+    for i in range(n):
+        first[i + 1] += first[i]
+    order = np.empty(rows, dtype=np.int64)
+    fill = first[:n].copy()
+    slot = np.empty(rows, dtype=np.int64)  # each row's promotion as a position in used
+    for r in range(rows):
+        order[fill[disc[r, 0]]] = r
+        fill[disc[r, 0]] += 1
+        p = disc[r, 1]
+        j = 0
+        while used[j] != p:
+            j += 1
+        slot[r] = j
+    seen = np.zeros(u, dtype=np.bool_)
+    sale_seen = np.zeros(u, dtype=np.bool_)
+    line_sum = np.zeros(u, dtype=np.int64)  # a sale line's cents per promotion
+    line_order = np.empty(u, dtype=np.int64)  # ...in order of their first discount on it
+    line_seen = np.full(u, -1, dtype=np.int64)  # the last line each promotion was seen on
+    n_by = n_sale = 0
+    total_gross = total_disc = sale_gross = sale_lines = 0
+    for j in range(u):
+        by_sum[j] = 0
+        sale_sum[j] = 0
+    # pass 1: the lineItems
+    pos = 0
+    out[pos] = 91  # [
+    pos += 1
+    for i in range(n):
+        if i:
+            out[pos] = 44
+            pos += 1
+        pos = _copy(out, pos, KEYS, _K_REF, _K_ART)
+        pos = _copy(out, pos, text, at[4 * i], at[4 * i + 1])
+        pos = _copy(out, pos, KEYS, _K_ART, _K_QTY)
+        pos = _copy(out, pos, text, at[4 * i + 2], at[4 * i + 3])
+        pos = _copy(out, pos, KEYS, _K_QTY, _K_PRICE)
+        pos = _quantity(out, pos, milli[i])
+        pos = _copy(out, pos, KEYS, _K_PRICE, _K_GROSS)
+        pos = _decimal(out, pos, price[i], 2)
+        line_disc = 0
+        for k in range(first[i], first[i + 1]):
+            line_disc += disc[order[k], 2]
+        pos = _copy(out, pos, KEYS, _K_GROSS, _K_DISC)
+        pos = _decimal(out, pos, gross[i], 2)
+        pos = _copy(out, pos, KEYS, _K_DISC, _K_NET)
+        pos = _decimal(out, pos, line_disc, 2)
+        pos = _copy(out, pos, KEYS, _K_NET, _K_DISCOUNTS)
+        pos = _decimal(out, pos, gross[i] - line_disc, 2)
+        pos = _copy(out, pos, KEYS, _K_DISCOUNTS, _K_CODE)
+        for k in range(first[i], first[i + 1]):
+            r = order[k]
+            j = slot[r]
+            if k > first[i]:
+                out[pos] = 44
+                pos += 1
+            pos = _copy(out, pos, frag, frag_at[j], frag_at[j + 1])
+            pos = _decimal(out, pos, disc[r, 2], 2)
+            pos = _copy(out, pos, KEYS, _K_CODE, _K_NULL)
+            c = disc[r, 3]
+            if c < 0:
+                pos = _copy(out, pos, KEYS, _K_NULL, _K_END)
+            else:
+                pos = _copy(out, pos, text, codes[2 * c], codes[2 * c + 1])
+            out[pos] = 125  # }
+            pos += 1
+            if not seen[j]:
+                seen[j] = True
+                by_order[n_by] = j
+                n_by += 1
+            by_sum[j] += disc[r, 2]
+        out[pos] = 93
+        out[pos + 1] = 125
+        pos += 2
+        total_gross += gross[i]
+        total_disc += line_disc
+    out[pos] = 93
+    pos += 1
+    res[ITEMS_END] = pos
+    # pass 2: the sale rows, [lineReference, milli, gross, {promotion id: cents}] per sale line
+    out[pos] = 91
+    pos += 1
+    for i in range(n):
+        if milli[i] <= 0:
+            continue
+        if sale_lines:
+            out[pos] = 44
+            pos += 1
+        sale_lines += 1
+        sale_gross += gross[i]
+        out[pos] = 91
+        pos += 1
+        pos = _copy(out, pos, text, at[4 * i], at[4 * i + 1])
+        out[pos] = 44
+        pos = _int(out, pos + 1, milli[i])
+        out[pos] = 44
+        pos = _int(out, pos + 1, gross[i])
+        out[pos] = 44
+        out[pos + 1] = 123  # {
+        pos += 2
+        m = 0
+        for k in range(first[i], first[i + 1]):
+            r = order[k]
+            j = slot[r]
+            if line_seen[j] != i:
+                line_seen[j] = i
+                line_order[m] = j
+                m += 1
+            line_sum[j] += disc[r, 2]
+            if not sale_seen[j]:
+                sale_seen[j] = True
+                sale_order[n_sale] = j
+                n_sale += 1
+            sale_sum[j] += disc[r, 2]
+        for q in range(m):
+            j = line_order[q]
+            if q:
+                out[pos] = 44
+                pos += 1
+            pos = _copy(out, pos, frag, frag_at[j] + _ID_AT, frag_at[j] + _ID_AT + id_len[j])
+            out[pos] = 58  # :
+            pos = _int(out, pos + 1, line_sum[j])
+            line_sum[j] = 0
+        out[pos] = 125
+        out[pos + 1] = 93
+        pos += 2
+    out[pos] = 93
+    pos += 1
+    res[GROSS] = total_gross
+    res[DISCOUNT] = total_disc
+    res[SALE_GROSS] = sale_gross
+    res[SALE_LINES] = sale_lines
+    res[ROWS_END] = pos
+    res[N_BY] = n_by
+    res[N_SALE] = n_sale
+
+
+class Fragments:
+    """Each promotion's discount as JSON up to its amount (``{"promotionId":...,"amount":``), made
+    when first written and kept: one per promotion of a set (KernelSet), shared by its threads."""
+
+    def __init__(self, ranked: Sequence[Promotion]) -> None:
+        self._ranked = ranked
+        self._made: dict[int, tuple[bytes, int]] = {}
+
+    def __getitem__(self, p: int) -> tuple[bytes, int]:
+        made = self._made.get(p)
+        if made is None:
+            pr = self._ranked[p]
+            pid = orjson.dumps(pr.id)
+            made = self._made[p] = (b'{"promotionId":' + pid + b',"promotionName":' + orjson.dumps(pr.name)
+                                    + b',"promotionType":' + orjson.dumps(pr.type) + b',"amount":', len(pid))
+        return made
+
+
+class WrittenLines:
+    """A priced basket's lines, to be written on demand (``Result.lines_written``): the kernels'
+    discount rows and the encoded lines, kept with the Result they came from."""
+
+    __slots__ = ("basket", "disc", "milli", "price", "gross", "ids", "fragments")
+
+    def __init__(self, basket: Basket, disc: np.ndarray, milli: np.ndarray, price: np.ndarray,
+                 gross: np.ndarray, ids: Sequence[str], fragments: Fragments) -> None:
+        self.basket, self.disc, self.milli, self.price, self.gross = basket, disc, milli, price, gross
+        self.ids, self.fragments = ids, fragments
+
+    def priced_lines(self) -> PricedLines:
+        """dre.priced_lines.priced_lines of the basket and its Result, its lines and sale rows as
+        JSON (orjson.Fragment)."""
+        from dre.priced_lines import PricedLines  # dre.pricing.result refers here: import when used
+
+        basket, disc = self.basket, self.disc
+        lines = basket.lines
+        text = orjson.dumps([*[s for ln in lines for s in (ln.ref, ln.article)], *basket.coupons])
+        used = list(dict.fromkeys(disc[:, 1].tolist()))
+        made = [self.fragments[p] for p in used]
+        sizes = [len(f) for f, _ in made]
+        frag = b"".join([f for f, _ in made]) or b" "
+        meta = np.array([*used, *itertools.accumulate(sizes, initial=0), *[n for _, n in made]], dtype=np.int64)
+        u = len(used)
+        # room for everything written (no bounds are checked in the writer): per discount its
+        # fragment, its code (orjson writes a character in 6 bytes at most) and its numbers
+        code = 6 * max(map(len, basket.coupons)) + 2 if basket.coupons else 0
+        out = np.empty(2 * len(text) + _LINE_BYTES * len(lines) + disc.shape[0] * (max(sizes, default=0) + code + _ROW_BYTES)
+                       + 8, dtype=np.uint8)
+        res = np.empty(8 + 4 * u, dtype=np.int64)
+        write_lines(out, np.frombuffer(text, dtype=np.uint8), np.frombuffer(frag, dtype=np.uint8), meta,
+                    self.milli, self.price, self.gross, disc, res)
+        r = res.tolist()
+        items_end, rows_end, n_by, n_sale = r[ITEMS_END], r[ROWS_END], r[N_BY], r[N_SALE]
+        ids = self.ids
+        by_sum, sale_sum = r[8 + u:8 + 2 * u], r[8 + 3 * u:]
+        by_promotion = {ids[used[j]]: by_sum[j] for j in r[8:8 + n_by]}
+        if r[SALE_LINES] == len(lines):
+            sale_totals = by_promotion  # no return line: the sale's sums are the answer's (as priced_lines)
+        else:
+            sale_totals = {ids[used[j]]: sale_sum[j] for j in r[8 + 2 * u:8 + 2 * u + n_sale]}
+        return PricedLines(orjson.Fragment(out[:items_end].tobytes()), r[GROSS], r[DISCOUNT], by_promotion,
+                           orjson.Fragment(out[items_end:rows_end].tobytes()), sale_totals, r[SALE_LINES],
+                           r[SALE_GROSS])
