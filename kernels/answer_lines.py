@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 import orjson
 
@@ -128,7 +129,7 @@ def _strings(text, n):
     return at
 
 
-@jit
+@numba.njit(cache=True)  # keeps the GIL: released, a pricing lane takes it and the request waits
 def write_lines(out, text, frag, meta, milli, price, gross, disc, res) -> None:
     """Write the lineItems (``out[:res[ITEMS_END]]``) and the sale rows (up to ``res[ROWS_END]``).
 
@@ -292,21 +293,20 @@ def write_lines(out, text, frag, meta, milli, price, gross, disc, res) -> None:
     res[N_SALE] = n_sale
 
 
-class Fragments:
-    """Each promotion's discount as JSON up to its amount (``{"promotionId":...,"amount":``), made
-    when first written and kept: one per promotion of a set (KernelSet), shared by its threads."""
+class Fragments(dict[int, tuple[bytes, int]]):
+    """Promotion (rank) -> its discount as JSON up to its amount (``{"promotionId":...,"amount":``)
+    and the length of its id's JSON there; made when first written and kept: one table per set
+    (KernelSet), shared by its threads (a dict: a lookup that hits costs no Python call)."""
 
     def __init__(self, ranked: Sequence[Promotion]) -> None:
+        super().__init__()
         self._ranked = ranked
-        self._made: dict[int, tuple[bytes, int]] = {}
 
-    def __getitem__(self, p: int) -> tuple[bytes, int]:
-        made = self._made.get(p)
-        if made is None:
-            pr = self._ranked[p]
-            pid = orjson.dumps(pr.id)
-            made = self._made[p] = (b'{"promotionId":' + pid + b',"promotionName":' + orjson.dumps(pr.name)
-                                    + b',"promotionType":' + orjson.dumps(pr.type) + b',"amount":', len(pid))
+    def __missing__(self, p: int) -> tuple[bytes, int]:
+        pr = self._ranked[p]
+        pid = orjson.dumps(pr.id)
+        made = self[p] = (b'{"promotionId":' + pid + b',"promotionName":' + orjson.dumps(pr.name)
+                          + b',"promotionType":' + orjson.dumps(pr.type) + b',"amount":', len(pid))
         return made
 
 
@@ -314,11 +314,12 @@ class WrittenLines:
     """A priced basket's lines, to be written on demand (``Result.lines_written``): the kernels'
     discount rows and the encoded lines, kept with the Result they came from."""
 
-    __slots__ = ("basket", "disc", "milli", "price", "gross", "ids", "fragments")
+    __slots__ = ("basket", "disc", "used", "milli", "price", "gross", "ids", "fragments")
 
-    def __init__(self, basket: Basket, disc: np.ndarray, milli: np.ndarray, price: np.ndarray,
+    def __init__(self, basket: Basket, disc: np.ndarray, used: list[int], milli: np.ndarray, price: np.ndarray,
                  gross: np.ndarray, ids: Sequence[str], fragments: Fragments) -> None:
-        self.basket, self.disc, self.milli, self.price, self.gross = basket, disc, milli, price, gross
+        """``used``: the promotions (ranks) ``disc`` names, each once, in any order."""
+        self.basket, self.disc, self.used, self.milli, self.price, self.gross = basket, disc, used, milli, price, gross
         self.ids, self.fragments = ids, fragments
 
     def priced_lines(self) -> PricedLines:
@@ -329,8 +330,9 @@ class WrittenLines:
         basket, disc = self.basket, self.disc
         lines = basket.lines
         text = orjson.dumps([*[s for ln in lines for s in (ln.ref, ln.article)], *basket.coupons])
-        used = list(dict.fromkeys(disc[:, 1].tolist()))
-        made = [self.fragments[p] for p in used]
+        used = self.used
+        fragments = self.fragments
+        made = [fragments[p] for p in used]
         sizes = [len(f) for f, _ in made]
         frag = b"".join([f for f, _ in made]) or b" "
         meta = np.array([*used, *itertools.accumulate(sizes, initial=0), *[n for _, n in made]], dtype=np.int64)

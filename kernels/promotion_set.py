@@ -152,12 +152,14 @@ class KernelSet:
         new = _new
         per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
         last_p, pid = -1, ""
+        discounting: dict[int, None] = {}  # the promotions the rows name (for the answer's writer)
         # LineDiscount(pid, amount, code) and Applied(...) built by tuple.__new__ (see _new below): a
         # large set's Result holds some 60 + 15 of them, and their generated __new__ (a Python call
         # each) builds them at ~1.7 times the cost.
         for line, p, amount, c in disc.tolist():  # rows are in application order per line
             if p != last_p:  # a part's rows come promotion by promotion
                 last_p, pid = p, ids[p]
+                discounting[p] = None
             per_line[line] += (new(LineDiscount, (pid, amount, codes[c] if c >= 0 else None)),)
         took = []
         granted = []
@@ -185,7 +187,8 @@ class KernelSet:
             recommendations=recommendations,
             applied=tuple(took),
             exact=bool(exact),
-            lines_written=WrittenLines(basket, disc, e.milli, e.unit_price, e.gross, ids, self._fragments),
+            lines_written=WrittenLines(basket, disc, list(discounting), e.milli, e.unit_price, e.gross, ids,
+                                       self._fragments),
         )
 
 
