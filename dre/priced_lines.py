@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
 import orjson
+
 from dre.basket import Basket
 from dre.money import MINOR_PER_MAJOR, milli_to_number
 from dre.pricing.result import Result

@@ -296,7 +296,8 @@ def write_lines(out, text, frag, meta, milli, price, gross, disc, res) -> None:
 class Fragments(dict[int, tuple[bytes, int]]):
     """Promotion (rank) -> its discount as JSON up to its amount (``{"promotionId":...,"amount":``)
     and the length of its id's JSON there; made when first written and kept: one table per set
-    (KernelSet), shared by its threads (a dict: a lookup that hits costs no Python call)."""
+    (KernelSet), filled by the thread that writes the answers, the event loop's (a dict: a lookup
+    that hits costs no Python call)."""
 
     def __init__(self, ranked: Sequence[Promotion]) -> None:
         super().__init__()
