@@ -41,8 +41,8 @@ _ID_AT = len(b'{"promotionId":')  # a promotion's fragment starts with its id's 
 
 # positions in write_lines' ``res``
 GROSS, DISCOUNT, SALE_GROSS, SALE_LINES, ITEMS_END, ROWS_END, N_BY, N_SALE = range(8)
-_LINE_BYTES = 400  # a line's keys and numbers, at most (each number < 30 characters)
-_ROW_BYTES = 90  # per discount: its amount, the couponCode key, and a sale row's number
+_LINE_BYTES = 400  # a line's keys, numbers and brackets in the answer and its sale row (each number < 30 characters)
+_ROW_BYTES = 90  # per discount: its amount, the couponCode key, a sale row's number and their punctuation
 
 
 @jit_inline
@@ -130,8 +130,9 @@ def _strings(text, n):
 
 
 @numba.njit(cache=True)  # keeps the GIL: released, a pricing lane takes it and the request waits
-def write_lines(out, text, frag, meta, milli, price, gross, disc, res) -> None:
-    """Write the lineItems (``out[:res[ITEMS_END]]``) and the sale rows (up to ``res[ROWS_END]``).
+def write_lines(text, frag, meta, milli, price, gross, disc, res) -> np.ndarray:
+    """The lineItems (``[:res[ITEMS_END]]`` of the bytes returned) and the sale rows (up to
+    ``res[ROWS_END]``), written into a buffer sized here for the most they can take.
 
     ``text``: ``orjson.dumps`` of every line's reference and article (line i's are strings 2i and
     2i+1), then the presented codes. ``disc``: the kernels' rows (line, promotion, cents, code),
@@ -170,6 +171,16 @@ def write_lines(out, text, frag, meta, milli, price, gross, disc, res) -> None:
         while used[j] != p:
             j += 1
         slot[r] = j
+    # the most it can take (no bounds are checked while writing): every string twice (a line's
+    # reference goes to the answer and its sale row), per line its keys and numbers, per discount
+    # its fragment, its code, its promotion's id again (a sale row's key) and its numbers
+    room = 2 * text.shape[0] + _LINE_BYTES * n + 8
+    for r in range(rows):
+        j = slot[r]
+        room += frag_at[j + 1] - frag_at[j] + id_len[j] + _ROW_BYTES
+        if disc[r, 3] >= 0:
+            room += codes[2 * disc[r, 3] + 1] - codes[2 * disc[r, 3]]
+    out = np.empty(room, dtype=np.uint8)
     seen = np.zeros(u, dtype=np.bool_)
     sale_seen = np.zeros(u, dtype=np.bool_)
     line_sum = np.zeros(u, dtype=np.int64)  # a sale line's cents per promotion
@@ -291,6 +302,7 @@ def write_lines(out, text, frag, meta, milli, price, gross, disc, res) -> None:
     res[ROWS_END] = pos
     res[N_BY] = n_by
     res[N_SALE] = n_sale
+    return out
 
 
 class Fragments(dict[int, tuple[bytes, int]]):
@@ -338,16 +350,13 @@ class WrittenLines:
         frag = b"".join([f for f, _ in made]) or b" "
         meta = np.array([*used, *itertools.accumulate(sizes, initial=0), *[n for _, n in made]], dtype=np.int64)
         u = len(used)
-        # room for everything written (no bounds are checked in the writer): per discount its
-        # fragment, its code (orjson writes a character in 6 bytes at most) and its numbers
-        code = 6 * max(map(len, basket.coupons)) + 2 if basket.coupons else 0
-        out = np.empty(2 * len(text) + _LINE_BYTES * len(lines) + disc.shape[0] * (max(sizes, default=0) + code + _ROW_BYTES)
-                       + 8, dtype=np.uint8)
         res = np.empty(8 + 4 * u, dtype=np.int64)
-        write_lines(out, np.frombuffer(text, dtype=np.uint8), np.frombuffer(frag, dtype=np.uint8), meta,
-                    self.milli, self.price, self.gross, disc, res)
+        out = write_lines(np.frombuffer(text, dtype=np.uint8), np.frombuffer(frag, dtype=np.uint8), meta,
+                          self.milli, self.price, self.gross, disc, res)
         r = res.tolist()
         items_end, rows_end, n_by, n_sale = r[ITEMS_END], r[ROWS_END], r[N_BY], r[N_SALE]
+        if rows_end > out.shape[0]:  # the room reckoned was short: a bug, never an answer
+            raise RuntimeError(f"answer_lines wrote {rows_end} bytes into {out.shape[0]}")
         ids = self.ids
         by_sum, sale_sum = r[8 + u:8 + 2 * u], r[8 + 3 * u:]
         by_promotion = {ids[used[j]]: by_sum[j] for j in r[8:8 + n_by]}

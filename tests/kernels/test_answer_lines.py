@@ -16,10 +16,13 @@ from dre.pricing.result import Result
 from dre.returns.record import sale_record
 from kernels import KernelSet
 from kernels.answer_lines import _decimal, _quantity
+from dre.pricing import Context
+from tests.builders import basket, item, promo
 from tests.strategies import scenario
 
 FEW = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = st.text(min_size=1, max_size=12)  # quotes, backslashes, control characters, any plane
+ID_CHARS = "abcXYZ019._:-"  # what a promotion's id may be made of (dre.wire.promotion, 100 at most)
 
 
 def assert_same_lines(basket: Basket, result: Result, by_id) -> None:
@@ -52,10 +55,13 @@ def test_written_lines_are_the_walked_ones(case):
 @given(scenario(), st.data())
 def test_any_text_is_copied_as_orjson_encodes_it(case, data):
     """References, names, types and codes are only copied: any text, escaped as orjson escapes it
-    (a control character takes 6 bytes: the longest texts the writer makes room for)."""
+    (a control character takes 6 bytes: the longest texts the writer makes room for), and ids as
+    long as a promotion's may be."""
     promos, basket, ctx = case
-    text = TEXT if data.draw(st.booleans()) else st.text(st.characters(max_codepoint=31), min_size=40, max_size=80)
-    promos = [replace(p, name=data.draw(text), type=data.draw(text)) for p in promos]
+    text = st.text(st.characters(max_codepoint=31), min_size=40, max_size=80) if data.draw(st.booleans()) else TEXT
+    ids = data.draw(st.lists(st.text(ID_CHARS, min_size=90 if data.draw(st.booleans()) else 1, max_size=100),
+                             min_size=len(promos), max_size=len(promos), unique=True))
+    promos = [replace(p, id=i, name=data.draw(text), type=data.draw(text)) for p, i in zip(promos, ids)]
     n = len(basket.lines)
     refs = data.draw(st.lists(text, min_size=n, max_size=n, unique=True))
     codes = dict(zip(basket.coupons, data.draw(st.lists(text, min_size=len(basket.coupons),
@@ -67,13 +73,26 @@ def test_any_text_is_copied_as_orjson_encodes_it(case, data):
     assert_same_lines(basket, ks.evaluate(basket, ctx), ks.by_id)
 
 
+def test_the_room_reckoned_holds_long_ids_on_one_line():
+    """Many discounts on one line from promotions with the longest ids and the shortest names: each
+    sale row repeats its promotion's id, which the writer must make room for beyond the answer's."""
+    ids = [f"{k}" + "x" * 99 for k in range(8)]
+    promos = [promo(pid, name="n", type="ARTICLE", actions=[{"type": "ARTICLE", "values": ["A"], "amountOff": 0.01}])
+              for pid in ids]
+    b = basket(*[item(str(k), "A", 1, 9.00) for k in range(12)])
+    ks = KernelSet(promos)
+    result = ks.evaluate(b, Context())
+    assert sum(len(ds) for ds in result.lines) == 96  # every promotion on every line
+    assert_same_lines(b, result, ks.by_id)
+
+
 def test_a_reference_result_and_a_merged_one_are_walked():
     """Only the kernels' own Result carries its rows: a Result made otherwise (the reference, a
     linked return's merge) is walked in Python whatever the caller asks."""
     plain = Result(lines=(), granted=(), coupons=(), recommendations=(), applied=())
     assert plain.lines_written is None
-    basket = Basket((), None, "POS", "POS")  # type: ignore[arg-type]
-    assert priced_lines(basket, plain, {}, encoded=True).items == []
+    empty = Basket((), None, "POS", "POS")  # type: ignore[arg-type]
+    assert priced_lines(empty, plain, {}, encoded=True).items == []
 
 
 def _written(fn, value: int, *args) -> bytes:
