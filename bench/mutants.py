@@ -123,6 +123,14 @@ MUTANTS = [
            "    elif 2 * r >= d:\n", "    elif 2 * r > d:\n", PRICING_TESTS),
     Mutant("kernels: FIX price may go below zero", "kernels/arith.py",
            "return max(0, num - value * den), den  # FIX", "return num - value * den, den  # FIX", PRICING_TESTS),
+    # -- the answer's lines written by a kernel (kernels/answer_lines.py) --------------------
+    Mutant("answer lines: a line's net is its gross", "kernels/answer_lines.py",
+           "pos = _decimal(out, pos, gross[i] - line_disc, 2)", "pos = _decimal(out, pos, gross[i], 2)",
+           ("tests/kernels/test_answer_lines.py",)),
+    Mutant("answer lines: a return line kept as a sale row", "kernels/answer_lines.py",
+           "        if milli[i] <= 0:\n            continue\n", "", ("tests/kernels/test_answer_lines.py",)),
+    Mutant("answer lines: 1.5 written as 1.50", "kernels/answer_lines.py",
+           "    while f % 10 == 0:\n", "    while f % 100 == 0 and f:\n", ("tests/kernels/test_answer_lines.py",)),
 ]
 REASONS: dict[str, str] = {  # mutant name -> why surviving it is acceptable
     # Survived on 2026-12-04 (the first run since the morning's kernel rounds): every path that
