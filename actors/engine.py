@@ -184,9 +184,11 @@ class Engine:
         # empty, filled by the requests that use it: ~3 µs a promotion, which an upgrade's requests
         # would pay again for the same promotions. A kept table makes the rest from the new set's
         # (equal) promotions: the old set is not kept alive by it.
-        if facts is not None:
+        if facts is None:
+            facts = FactsTable(new_set.by_id)
+        else:
             facts.promotions = new_set.by_id
-        self._facts[tenant] = facts if facts is not None else FactsTable(new_set.by_id)
+        self._facts[tenant] = facts
         log.info("promotion set swapped", extra={"tenant": tenant, "version": new_set.version,
                                                  "promotions": len(new_set.ranked), "compiled": compiled(new_set)})
         if status.state == READY and not compiled(new_set):

@@ -53,7 +53,7 @@ def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled],
     # locally
     items: list[dict] = []
     rows: list[list] = []
-    gross = discount = 0
+    gross = discount = sale_gross = 0
     by_promo: dict[str, int] = {}
     named: dict[str, tuple[str, str]] = {}
     minor = MINOR_PER_MAJOR
@@ -89,6 +89,7 @@ def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled],
         })
         if milli > 0:
             rows.append([line.ref, milli, lg, got])
+            sale_gross += lg
         else:
             all_sale = False
     sale_totals = by_promo  # no return line: the sale's sums are the answer's
@@ -97,4 +98,4 @@ def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled],
         for row in rows:
             for pid, amount in row[3].items():
                 sale_totals[pid] = sale_totals.get(pid, 0) + amount
-    return PricedLines(items, gross, discount, by_promo, rows, sale_totals, len(rows), sum([row[2] for row in rows]))
+    return PricedLines(items, gross, discount, by_promo, rows, sale_totals, len(rows), sale_gross)
