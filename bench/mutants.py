@@ -131,6 +131,8 @@ MUTANTS = [
            "        if milli[i] <= 0:\n            continue\n", "", ("tests/kernels/test_answer_lines.py",)),
     Mutant("answer lines: 1.5 written as 1.50", "kernels/answer_lines.py",
            "    while f % 10 == 0:\n", "    while f % 100 == 0 and f:\n", ("tests/kernels/test_answer_lines.py",)),
+    Mutant("answer lines: a grown fragment buffer loses the fragments made before", "kernels/answer_lines.py",
+           "                grown[:start] = self.buf[:start]\n", "", ("tests/kernels/test_answer_lines.py",)),
 ]
 REASONS: dict[str, str] = {  # mutant name -> why surviving it is acceptable
     # Survived on 2026-12-04 (the first run since the morning's kernel rounds): every path that

@@ -17,7 +17,7 @@ promotion's id, name and type): this module only copies them.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numba
@@ -39,8 +39,9 @@ _KEYS = (b'{"lineReference":', b',"articleNumber":', b',"quantity":', b',"unitPr
 KEYS = np.frombuffer(b"".join(_KEYS), dtype=np.uint8)  # a constant of the compiled writer
 _ID_AT = len(b'{"promotionId":')  # a promotion's fragment starts with its id's JSON
 
-# positions in write_lines' ``res``
-GROSS, DISCOUNT, SALE_GROSS, SALE_LINES, ITEMS_END, ROWS_END, N_BY, N_SALE = range(8)
+# positions in write_lines' ``res``: its sums and counts, then (from USED) its u promotions and the
+# orders and sums by promotion, u each
+GROSS, DISCOUNT, SALE_GROSS, SALE_LINES, ITEMS_END, ROWS_END, N_BY, N_SALE, N_USED, MISSING, USED = range(11)
 _LINE_BYTES = 400  # a line's keys, numbers and brackets in the answer and its sale row (each number < 30 characters)
 _ROW_BYTES = 90  # per discount: its amount, the couponCode key, a sale row's number and their punctuation
 
@@ -130,29 +131,50 @@ def _strings(text, n):
 
 
 @numba.njit(cache=True)  # keeps the GIL: released, a pricing lane takes it and the request waits
-def write_lines(text, frag, meta, milli, price, gross, disc, res) -> np.ndarray:
+def write_lines(text, frag, spans, milli, price, gross, disc, res) -> np.ndarray:
     """The lineItems (``[:res[ITEMS_END]]`` of the bytes returned) and the sale rows (up to
     ``res[ROWS_END]``), written into a buffer sized here for the most they can take.
 
     ``text``: ``orjson.dumps`` of every line's reference and article (line i's are strings 2i and
     2i+1), then the presented codes. ``disc``: the kernels' rows (line, promotion, cents, code),
-    each line's in application order. ``meta``: the u promotions the rows name (any order), the
-    u + 1 offsets of their fragments in ``frag`` (each its discount up to its amount), the lengths
-    of their ids' JSON there. Out, ``res``: the sums (GROSS... N_SALE), then positions in the u
-    promotions in order of their first discount and their cents over every line, then the same
-    over the sale lines (quantity > 0).
+    each line's in application order. ``frag`` and ``spans``: the set's fragments (each promotion's
+    discount up to its amount: :class:`Fragments`), per rank where its fragment begins and ends in
+    ``frag`` (-1: not made yet) and the length of its id's JSON there. ``res`` (USED + 5 * rows at
+    least), out: the sums (GROSS... N_USED), then the u promotions (ranks) the rows name, in order
+    of their first row, and positions in them in order of their first discount and their cents over
+    every line, then the same over the sale lines (quantity > 0); from USED on, u each. A
+    promotion whose fragment is not made yet is a caller's bug (its span would be read as -1):
+    nothing is written, ``res[MISSING]`` is 1, the buffer returned empty.
     """
     n = milli.shape[0]
     rows = disc.shape[0]
-    u = (meta.shape[0] - 1) // 3
-    used, frag_at, id_len = meta[:u], meta[u:2 * u + 1], meta[2 * u + 1:]
+    # the promotions the rows name, each row's as a position among them (few: a linear search)
+    used = res[USED:USED + rows]
+    slot = np.empty(rows, dtype=np.int64)
+    u = 0
+    missing = 0
+    for r in range(rows):
+        p = disc[r, 1]
+        j = 0
+        while j < u and used[j] != p:
+            j += 1
+        if j == u:
+            used[u] = p
+            u += 1
+            if spans[p, 0] < 0:
+                missing = 1
+        slot[r] = j
+    res[N_USED] = u
+    res[MISSING] = missing
+    if missing:
+        return np.empty(0, dtype=np.uint8)
     n_codes = 0
     for r in range(rows):
         n_codes = max(n_codes, disc[r, 3] + 1)
     at = _strings(text, 2 * n + n_codes)  # (only the codes a discount names are looked for)
     codes = at[4 * n:]
-    by_order, by_sum = res[8:8 + u], res[8 + u:8 + 2 * u]
-    sale_order, sale_sum = res[8 + 2 * u:8 + 3 * u], res[8 + 3 * u:8 + 4 * u]
+    by_order, by_sum = res[USED + u:USED + 2 * u], res[USED + 2 * u:USED + 3 * u]
+    sale_order, sale_sum = res[USED + 3 * u:USED + 4 * u], res[USED + 4 * u:USED + 5 * u]
     # the rows line by line, each line's in their order (a counting sort: the kernels write them
     # promotion by promotion)
     first = np.zeros(n + 1, dtype=np.int64)
@@ -162,22 +184,16 @@ def write_lines(text, frag, meta, milli, price, gross, disc, res) -> np.ndarray:
         first[i + 1] += first[i]
     order = np.empty(rows, dtype=np.int64)
     fill = first[:n].copy()
-    slot = np.empty(rows, dtype=np.int64)  # each row's promotion as a position in used
     for r in range(rows):
         order[fill[disc[r, 0]]] = r
         fill[disc[r, 0]] += 1
-        p = disc[r, 1]
-        j = 0
-        while used[j] != p:
-            j += 1
-        slot[r] = j
     # the most it can take (no bounds are checked while writing): every string twice (a line's
     # reference goes to the answer and its sale row), per line its keys and numbers, per discount
     # its fragment, its code, its promotion's id again (a sale row's key) and its numbers
     room = 2 * text.shape[0] + _LINE_BYTES * n + 8
     for r in range(rows):
-        j = slot[r]
-        room += frag_at[j + 1] - frag_at[j] + id_len[j] + _ROW_BYTES
+        p = disc[r, 1]
+        room += spans[p, 1] - spans[p, 0] + spans[p, 2] + _ROW_BYTES
         if disc[r, 3] >= 0:
             room += codes[2 * disc[r, 3] + 1] - codes[2 * disc[r, 3]]
     out = np.empty(room, dtype=np.uint8)
@@ -223,7 +239,8 @@ def write_lines(text, frag, meta, milli, price, gross, disc, res) -> np.ndarray:
             if k > first[i]:
                 out[pos] = 44
                 pos += 1
-            pos = _copy(out, pos, frag, frag_at[j], frag_at[j + 1])
+            p = used[j]
+            pos = _copy(out, pos, frag, spans[p, 0], spans[p, 1])
             pos = _decimal(out, pos, disc[r, 2], 2)
             pos = _copy(out, pos, KEYS, _K_CODE, _K_NULL)
             c = disc[r, 3]
@@ -286,7 +303,8 @@ def write_lines(text, frag, meta, milli, price, gross, disc, res) -> np.ndarray:
             if q:
                 out[pos] = 44
                 pos += 1
-            pos = _copy(out, pos, frag, frag_at[j] + _ID_AT, frag_at[j] + _ID_AT + id_len[j])
+            p = used[j]
+            pos = _copy(out, pos, frag, spans[p, 0] + _ID_AT, spans[p, 0] + _ID_AT + spans[p, 2])
             out[pos] = 58  # :
             pos = _int(out, pos + 1, line_sum[j])
             line_sum[j] = 0
@@ -305,22 +323,39 @@ def write_lines(text, frag, meta, milli, price, gross, disc, res) -> np.ndarray:
     return out
 
 
-class Fragments(dict[int, tuple[bytes, int]]):
-    """Promotion (rank) -> its discount as JSON up to its amount (``{"promotionId":...,"amount":``)
-    and the length of its id's JSON there; made when first written and kept: one table per set
-    (KernelSet), filled by the thread that writes the answers, the event loop's (a dict: a lookup
-    that hits costs no Python call)."""
+class Fragments:
+    """Each promotion's discount as JSON up to its amount (``{"promotionId":...,"amount":``),
+    made when first written and kept: one buffer per set (KernelSet), which the writer reads as
+    it is (``buf``, and per rank ``spans``: where its fragment begins and ends in ``buf``, -1
+    while not made, and the length of its id's JSON there). Filled by the thread that writes the
+    answers, the event loop's; the writer keeps the GIL, so it never reads a buffer being grown."""
 
     def __init__(self, ranked: Sequence[Promotion]) -> None:
-        super().__init__()
         self._ranked = ranked
+        self.spans = np.full((len(ranked), 3), -1, dtype=np.int32)  # 12 bytes a promotion
+        self.buf = np.empty(4096, dtype=np.uint8)
+        self._size = 0
+        self._made = bytearray(len(ranked))  # 1: the rank's spans are set (read without a numpy call)
 
-    def __missing__(self, p: int) -> tuple[bytes, int]:
-        pr = self._ranked[p]
-        pid = orjson.dumps(pr.id)
-        made = self[p] = (b'{"promotionId":' + pid + b',"promotionName":' + orjson.dumps(pr.name)
-                          + b',"promotionType":' + orjson.dumps(pr.type) + b',"amount":', len(pid))
-        return made
+    def make(self, ranks: Iterable[int]) -> None:
+        """The fragments of ``ranks`` not made yet."""
+        made = self._made
+        for p in ranks:
+            if made[p]:
+                continue
+            pr = self._ranked[p]
+            pid = orjson.dumps(pr.id)
+            fragment = (b'{"promotionId":' + pid + b',"promotionName":' + orjson.dumps(pr.name)
+                        + b',"promotionType":' + orjson.dumps(pr.type) + b',"amount":')
+            start, stop = self._size, self._size + len(fragment)
+            if stop > self.buf.shape[0]:  # doubled: a set's fragments are copied O(1) times each
+                grown = np.empty(max(2 * self.buf.shape[0], stop), dtype=np.uint8)
+                grown[:start] = self.buf[:start]
+                self.buf = grown
+            self.buf[start:stop] = np.frombuffer(fragment, dtype=np.uint8)
+            self.spans[p] = (start, stop, len(pid))
+            self._size = stop
+            made[p] = 1
 
 
 class WrittenLines:
@@ -329,8 +364,8 @@ class WrittenLines:
 
     __slots__ = ("basket", "disc", "used", "milli", "price", "gross", "ids", "fragments")
 
-    def __init__(self, basket: Basket, disc: np.ndarray, used: list[int], milli: np.ndarray, price: np.ndarray,
-                 gross: np.ndarray, ids: Sequence[str], fragments: Fragments) -> None:
+    def __init__(self, basket: Basket, disc: np.ndarray, used: Iterable[int], milli: np.ndarray,
+                 price: np.ndarray, gross: np.ndarray, ids: Sequence[str], fragments: Fragments) -> None:
         """``used``: the promotions (ranks) ``disc`` names, each once, in any order."""
         self.basket, self.disc, self.used, self.milli, self.price, self.gross = basket, disc, used, milli, price, gross
         self.ids, self.fragments = ids, fragments
@@ -340,30 +375,27 @@ class WrittenLines:
         JSON (orjson.Fragment)."""
         from dre.priced_lines import PricedLines  # dre.pricing.result refers here: import when used
 
-        basket, disc = self.basket, self.disc
+        basket, disc, fragments = self.basket, self.disc, self.fragments
         lines = basket.lines
-        text = orjson.dumps([*[s for ln in lines for s in (ln.ref, ln.article)], *basket.coupons])
-        used = self.used
-        fragments = self.fragments
-        made = [fragments[p] for p in used]
-        sizes = [len(f) for f, _ in made]
-        frag = b"".join([f for f, _ in made]) or b" "
-        meta = np.array([*used, *itertools.accumulate(sizes, initial=0), *[n for _, n in made]], dtype=np.int64)
-        u = len(used)
-        res = np.empty(8 + 4 * u, dtype=np.int64)
-        out = write_lines(np.frombuffer(text, dtype=np.uint8), np.frombuffer(frag, dtype=np.uint8), meta,
-                          self.milli, self.price, self.gross, disc, res)
-        r = res.tolist()
+        text = np.frombuffer(orjson.dumps([*[s for ln in lines for s in (ln.ref, ln.article)], *basket.coupons]),
+                             dtype=np.uint8)
+        fragments.make(self.used)  # before the writer: a second call of it would cost more than this check
+        res = np.empty(USED + 5 * disc.shape[0], dtype=np.int64)
+        out = write_lines(text, fragments.buf, fragments.spans, self.milli, self.price, self.gross, disc, res)
+        u = int(res[N_USED])
+        r = res[:USED + 5 * u].tolist()
         items_end, rows_end, n_by, n_sale = r[ITEMS_END], r[ROWS_END], r[N_BY], r[N_SALE]
-        if rows_end > out.shape[0]:  # the room reckoned was short: a bug, never an answer
-            raise RuntimeError(f"answer_lines wrote {rows_end} bytes into {out.shape[0]}")
+        if r[MISSING] or rows_end > out.shape[0]:  # a fragment not made, or short room: a bug, never an answer
+            raise RuntimeError(f"answer_lines wrote {rows_end} bytes into {out.shape[0]} (missing: {r[MISSING]})")
         ids = self.ids
-        by_sum, sale_sum = r[8 + u:8 + 2 * u], r[8 + 3 * u:]
-        by_promotion = {ids[used[j]]: by_sum[j] for j in r[8:8 + n_by]}
+        used = r[USED:USED + u]
+        by_order, by_sum = r[USED + u:USED + u + n_by], r[USED + 2 * u:USED + 3 * u]
+        by_promotion = {ids[used[j]]: by_sum[j] for j in by_order}
         if r[SALE_LINES] == len(lines):
             sale_totals = by_promotion  # no return line: the sale's sums are the answer's (as priced_lines)
         else:
-            sale_totals = {ids[used[j]]: sale_sum[j] for j in r[8 + 2 * u:8 + 2 * u + n_sale]}
+            sale_order, sale_sum = r[USED + 3 * u:USED + 3 * u + n_sale], r[USED + 4 * u:USED + 5 * u]
+            sale_totals = {ids[used[j]]: sale_sum[j] for j in sale_order}
         return PricedLines(orjson.Fragment(out[:items_end].tobytes()), r[GROSS], r[DISCOUNT], by_promotion,
                            orjson.Fragment(out[items_end:rows_end].tobytes()), sale_totals, r[SALE_LINES],
                            r[SALE_GROSS])

@@ -152,7 +152,7 @@ class KernelSet:
         new = _new
         per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
         last_p, pid = -1, ""
-        discounting: dict[int, None] = {}  # the promotions the rows name (for the answer's writer)
+        discounting: dict[int, None] = {}  # the promotions the rows name (their fragments: kernels.answer_lines)
         # LineDiscount(pid, amount, code) and Applied(...) built by tuple.__new__ (see _new below): a
         # large set's Result holds some 60 + 15 of them, and their generated __new__ (a Python call
         # each) builds them at ~1.7 times the cost.
@@ -187,7 +187,7 @@ class KernelSet:
             recommendations=recommendations,
             applied=tuple(took),
             exact=bool(exact),
-            lines_written=WrittenLines(basket, disc, list(discounting), e.milli, e.unit_price, e.gross, ids,
+            lines_written=WrittenLines(basket, disc, discounting, e.milli, e.unit_price, e.gross, ids,
                                        self._fragments),
         )
 

@@ -86,6 +86,19 @@ def test_the_room_reckoned_holds_long_ids_on_one_line():
     assert_same_lines(b, result, ks.by_id)
 
 
+def test_fragments_made_basket_by_basket_outgrow_their_first_buffer():
+    """A set's fragments are made as its promotions first discount, into one buffer that grows:
+    each basket brings new ones (and the buffer moves) while the earlier ones are written again."""
+    promos = [promo(f"P{k}-" + "y" * 90, name="n" * 60, type="ARTICLE",
+                    actions=[{"type": "ARTICLE", "values": [f"A{k}"], "amountOff": 0.01}]) for k in range(60)]
+    ks = KernelSet(promos)
+    first = ks._fragments.buf
+    for k in range(0, 60, 6):  # articles k..k+5 new, and article 0 each time again
+        b = basket(item("0", "A0", 1, 9.00), *[item(str(j + 1), f"A{j}", 2, 1.50) for j in range(k, k + 6)])
+        assert_same_lines(b, ks.evaluate(b, Context()), ks.by_id)
+    assert ks._fragments.buf is not first and ks._fragments.buf.shape[0] > first.shape[0]
+
+
 def test_a_reference_result_and_a_merged_one_are_walked():
     """Only the kernels' own Result carries its rows: a Result made otherwise (the reference, a
     linked return's merge) is walked in Python whatever the caller asks."""
