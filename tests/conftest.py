@@ -23,6 +23,19 @@ def compiled_kernels():
     warmup_once(batch=True)
 
 
+@pytest.fixture(autouse=True)
+def kernel_status_kept():
+    """Each test starts from the process's kernel status as the session found it: a test whose
+    service warms up (bench.http_inprocess's) leaves it READY, and a worker that is READY builds
+    its first sets on the reference path and upgrades them later (actors.engine), which a later
+    test that reads the pricing path at once (tests/api/test_heartbeat.py) would see."""
+    from actors.kernel_warmup import status
+
+    state, ready_after = status.state, status.ready_after_s
+    yield
+    status.state, status.ready_after_s = state, ready_after
+
+
 @pytest.fixture(scope="session", autouse=True)
 def generous_price_deadline():
     """`dre serve` children (bench.live_server.LiveServer inherits the environment) price with a
