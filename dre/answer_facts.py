@@ -2,7 +2,7 @@
 
 The over-budget check, the answer, the iteration record and the sale record each read a few
 attributes of every applied promotion (name, type, version, budget, coupons to issue, fixed points,
-whether it is receipt-level), some derived by a loop over its actions. A promotion set's
+the threshold of a receipt-level one), some derived by a loop over its actions. A promotion set's
 :class:`FactsTable` keeps them in one small object per promotion, derived the first time a request
 needs it, so that a request touches that object instead of each promotion's several (~20 µs per
 evaluate were cache misses on the 10,000 promotions' objects: issue 18, goal 6). Filled lazily: a
@@ -24,7 +24,7 @@ class PromotionFacts:
     are the promotion's)."""
 
     __slots__ = ("promotion", "name", "type", "label", "version", "budget", "budget_limits", "issue_coupons",
-                 "fixed_points", "receipt_level")
+                 "fixed_points", "threshold")
 
     def __init__(self, p: m.Promotion) -> None:
         self.promotion = p
@@ -36,7 +36,21 @@ class PromotionFacts:
                                                      "perCustomer": b.per_customer}
         self.issue_coupons = tuple({"couponTypeId": i.coupon_type, "count": i.count} for i in p.issue_coupons)
         self.fixed_points = fixed_points(p)
-        self.receipt_level = any(isinstance(a, RECEIPT_LEVEL) for a in p.price_actions)
+        receipt_level = any(isinstance(a, RECEIPT_LEVEL) for a in p.price_actions)
+        self.threshold = receipt_threshold(p) if receipt_level else None
+
+
+def receipt_threshold(p: m.Promotion) -> tuple[tuple[tuple[int, bool], ...], int] | None:
+    """What a receipt-level promotion needs the (remaining) sale to meet, for the sale record's
+    ``receipt`` (dre.returns.record): its spends ((cents, whole receipt?), ...) and its quantity
+    (milli, 0: none); None when it has no threshold. Read-only: records encode it at once."""
+    spend = tuple((s.cents, s.receipt_scope) for s in p.min_spend)
+    # below the lowest tier no tier is reached
+    spend += tuple((a.tiers[0][0], True) for a in p.price_actions if isinstance(a, m.ScaledReceiptAction) and a.tiers)
+    qty = p.min_quantity.milli if p.min_quantity else 0
+    if not spend and not qty:
+        return None
+    return spend, qty
 
 
 class FactsTable(dict[str, PromotionFacts]):

@@ -1,26 +1,14 @@
 """What confirm keeps of a sale for the returns that may name it later."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from dre.answer_facts import FactsTable, facts_table
-from dre.basket import Basket, Line
+from dre.basket import Basket
 from dre.evaluate.eligibility import qualifying
 from dre.priced_lines import PricedLines, priced_lines
 from dre.pricing.result import Result
 from dre.promotion import model as m
-
-
-def _threshold(p: m.Promotion, lines: Sequence[Line]) -> dict | None:
-    """The conditions a receipt-level promotion needs the (remaining) sale to meet, or None when it
-    has no threshold. ``qual`` indexes ``lines``."""
-    scaled = [a for a in p.price_actions if isinstance(a, m.ScaledReceiptAction)]
-    spend = [[s.cents, s.receipt_scope] for s in p.min_spend]
-    spend += [[a.tiers[0][0], True] for a in scaled if a.tiers]  # below the lowest tier no tier is reached
-    qty = p.min_quantity.milli if p.min_quantity else 0
-    if not spend and not qty:
-        return None
-    return {"spend": spend, "qty": qty, "qual": qualifying(p, lines)}
 
 
 def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promotion] | FactsTable,
@@ -62,11 +50,11 @@ def sale_record(basket: Basket, result: Result, promotions: Mapping[str, m.Promo
         if f is None:
             continue
         names[pid] = f.label
-        if f.receipt_level:  # few promotions: the sale's lines listed for them only
+        if f.threshold is not None:  # few promotions: the sale's lines listed for them only
             if sale_lines is None:
                 sale_lines = [ln for ln in basket.lines if ln.milli > 0]
-            if (t := _threshold(f.promotion, sale_lines)) is not None:
-                receipt[pid] = t
+            spend, qty = f.threshold  # ``qual`` indexes sale_lines
+            receipt[pid] = {"spend": spend, "qty": qty, "qual": qualifying(f.promotion, sale_lines)}
     for pid in points_by:  # found above
         if pid not in names:
             names[pid] = facts[pid].label

@@ -12,6 +12,8 @@ PROMOS = [
     promo("ART", actions=[{"type": "ARTICLE", "values": ["A"], "percentOff": 10}]),
     promo("RC", type="RECEIPT", actions=[{"type": "RECEIPT", "percentOff": 10}],
           budget={"amount": 2.00, "perCustomerRedemptions": 1}),
+    promo("RM", type="RECEIPT", actions=[{"type": "RECEIPT", "amountOff": 5}],
+          conditions=[{"type": "MIN_SPEND", "value": 30, "scope": "RECEIPT"}, {"type": "MIN_QUANTITY", "value": 2}]),
     promo("SC", type="RECEIPT", actions=[{"type": "SCALED_RECEIPT", "tiers": [{"minSpend": 20, "percentOff": 5}]}]),
     promo("L", type="LOYALTY", actions=[{"type": "ADD_FIXED", "points": 50}, {"type": "SUBTRACT_POINTS", "points": 10},
                                         {"type": "CURRENCY_TO_POINTS", "points": 1, "per": 1.00}]),
@@ -29,7 +31,10 @@ def test_facts_are_the_promotions_own():
         assert f.issue_coupons == tuple({"couponTypeId": i.coupon_type, "count": i.count} for i in p.issue_coupons)
         assert f.budget_limits == (None if p.budget is None else {
             "amount": p.budget.amount, "redemptions": p.budget.redemptions, "perCustomer": p.budget.per_customer})
-    assert [p.id for p in PROMOS if table[p.id].receipt_level] == ["RC", "SC"]
+    # the sale record's receipt thresholds: receipt-level promotions' only, each spend (cents, whole
+    # receipt?), the lowest tier's for a scaled one, and the quantity (milli)
+    assert {p.id: table[p.id].threshold for p in PROMOS if table[p.id].threshold is not None} == {
+        "RM": (((3000, True),), 2000), "SC": (((2000, True),), 0)}
     assert table["L"].fixed_points == 40 and table["PP"].issue_coupons == ({"couponTypeId": "THANKS", "count": 2},)
     assert table["RC"].budget_limits == {"amount": 200, "redemptions": None, "perCustomer": 1}
 
@@ -48,4 +53,4 @@ def test_facts_table_wraps_a_mapping_once():
     table = FactsTable({})
     assert facts_table(table) is table
     made = facts_table({p.id: p for p in PROMOS})
-    assert isinstance(made, FactsTable) and made["L"].promotion is PROMOS[3]
+    assert isinstance(made, FactsTable) and made["L"].promotion is PROMOS[4]
