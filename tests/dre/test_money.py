@@ -122,3 +122,14 @@ def test_the_wire_types_fast_decimals_check_agrees_with_parse_decimal(value, pla
 
     accepted = _outcome(parse_decimal, value, places, "v")[0] != "error"
     assert (_outcome(_places(places), value)[0] != "error") == accepted
+
+
+@given(st.integers(-10**9, 10**9), st.integers(-10**7, 10**7))
+@example(1, 500)
+@example(1, -500)
+@example(-1, 1500)
+@example(3, 833)
+def test_a_lines_gross_is_the_half_up_ratio(unit_price, milli):
+    from dre.basket import line_gross  # the one place a line's gross is computed
+
+    assert line_gross(unit_price, milli) == round_ratio(unit_price * milli, 1000)
