@@ -37,7 +37,8 @@ _KEYS = (b'{"lineReference":', b',"articleNumber":', b',"quantity":', b',"unitPr
 (_K_REF, _K_ART, _K_QTY, _K_PRICE, _K_GROSS, _K_DISC, _K_NET, _K_DISCOUNTS, _K_CODE, _K_NULL,
  _K_END) = itertools.accumulate(map(len, _KEYS), initial=0)
 KEYS = np.frombuffer(b"".join(_KEYS), dtype=np.uint8)  # a constant of the compiled writer
-_ID_AT = len(b'{"promotionId":')  # a promotion's fragment starts with its id's JSON
+_FRAGMENT_HEAD = b'{"promotionId":'  # a promotion's fragment starts with its id's JSON (Fragments.make)
+_ID_AT = len(_FRAGMENT_HEAD)
 
 # positions in write_lines' ``res``: its sums and counts, then (from USED) its u promotions and the
 # orders and sums by promotion, u each
@@ -345,7 +346,7 @@ class Fragments:
                 continue
             pr = self._ranked[p]
             pid = orjson.dumps(pr.id)
-            fragment = (b'{"promotionId":' + pid + b',"promotionName":' + orjson.dumps(pr.name)
+            fragment = (_FRAGMENT_HEAD + pid + b',"promotionName":' + orjson.dumps(pr.name)
                         + b',"promotionType":' + orjson.dumps(pr.type) + b',"amount":')
             start, stop = self._size, self._size + len(fragment)
             if stop > self.buf.shape[0]:  # doubled: a set's fragments are copied O(1) times each
