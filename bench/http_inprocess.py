@@ -17,6 +17,14 @@ alternate the routes; the summary is the median of the rounds, with their range.
 checkout and with DIR's code (``git worktree add --detach DIR main``) in turn, ``--alternations``
 times, each a separate process, and prints both checkouts' medians side by side.
 
+``--floor`` adds, in every round, what an evaluate cannot skip with today's parts, each measured
+alone in the same process and concurrency: the body read and validated into the basket
+(``dre.wire.evaluate_fast``, ``dre.basket``), the answer's lines (``dre.priced_lines``, written
+by kernels.answer_lines) on top of pricing, the counter's store call (``next_counter`` with a
+minimal iteration), and the *floor*: all of them in one flow, no HTTP, answering the lines and
+the counter - no coupons, budgets or customer context, no totals, record or meta. The floor less
+pricing is the least DRE's own could be without new parts (issue 18, goal 6).
+
 ``--breakdown`` first runs one instrumented round of each (``bench.task_cpu``): the trio thread's
 CPU per request by task (the request's own, the store actor's, the engine's actors...) and the
 request task's stretches between awaits, so that what evaluate - echo - pricing is made of can be
@@ -222,7 +230,54 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
                                 "evaluate_minus_echo_us": evaluate - echo, "dre_us": own})
                 print(f"round {r + 1}/{args.rounds}: echo {echo:7.1f}  evaluate {evaluate:7.1f}  "
                       f"engine pricing {pricing:7.1f}  own {own:6.1f} µs CPU per request", flush=True)
+                if args.floor:
+                    parts = await floor_parts(services, chunk, baskets, pricing, args.concurrency, f"r{r}")
+                    results[-1].update(parts)
+                    print(f"  floor: " + "  ".join(f"{label} {parts[key]:6.1f}" for key, label in FLOOR_FIGURES),
+                          flush=True)
     return results
+
+
+async def floor_parts(services, bodies: list[bytes], baskets: list, pricing: float, concurrency: int,
+                      tag: str) -> dict[str, float]:
+    """--floor: the parts an evaluate cannot skip, each alone, and all of them in one flow (module
+    docstring), CPU µs per request; ``pricing``: the same round's engine pricing alone."""
+    # here, as breakdown's: --against runs this file with an older checkout's packages
+    from dre.basket import basket_from_request
+    from dre.priced_lines import priced_lines
+    from dre.wire.evaluate_fast import decode_evaluate_body
+
+    engine, transactions, ctx = services.engine, services.store.transactions, Context()
+    record = b'{"applied":[]}'
+
+    def basket_of(body: bytes):
+        decoded = decode_evaluate_body(body)
+        if decoded is None:
+            raise RuntimeError("a bench body the fast reader is not sure of: the floor would price another path")
+        return basket_from_request(decoded.request)
+
+    async def decode(body: bytes) -> None:
+        basket_of(body)
+
+    async def price_and_lines(basket) -> None:
+        priced = await engine.price(TENANT, basket, ctx)
+        priced_lines(basket, priced.result, priced.facts, encoded=True)
+
+    async def counter(basket) -> None:
+        await transactions.next_counter(TENANT, f"{basket.transaction_id}-{tag}c", record)
+
+    async def floor(body: bytes) -> None:
+        basket = basket_of(body)
+        priced = await engine.price(TENANT, basket, ctx)
+        lines = priced_lines(basket, priced.result, priced.facts, encoded=True)
+        n = await transactions.next_counter(TENANT, f"{basket.transaction_id}-{tag}f", record)
+        orjson.dumps({"transactionCounter": n, "lineItems": lines.items})
+
+    floor_us = await cpu_per_item(floor, bodies, concurrency)
+    return {"decode_us": await cpu_per_item(decode, bodies, concurrency),
+            "lines_us": await cpu_per_item(price_and_lines, baskets, concurrency) - pricing,
+            "counter_us": await cpu_per_item(counter, baskets, concurrency),
+            "floor_us": floor_us, "floor_own_us": floor_us - pricing}
 
 
 async def breakdown(caller: Caller, bodies: list[bytes], price: Callable[[object], Awaitable[None]],
@@ -266,6 +321,9 @@ async def breakdown(caller: Caller, bodies: list[bytes], price: Callable[[object
 
 FIGURES = (("echo_us", "echo (HTTP stack)"), ("evaluate_us", "evaluate"), ("pricing_us", "engine pricing alone"),
            ("evaluate_minus_echo_us", "evaluate - echo"), ("dre_us", "DRE's own (evaluate - echo - pricing)"))
+# --floor's figures (floor_parts)
+FLOOR_FIGURES = (("decode_us", "body to basket"), ("lines_us", "answer's lines"), ("counter_us", "counter's store call"),
+                 ("floor_us", "floor (all of them, pricing too)"), ("floor_own_us", "floor - pricing"))
 HERE = Path(__file__).resolve().parent.parent
 
 
@@ -310,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     p.add_argument("--json", type=Path, help="write the figures here")
+    p.add_argument("--floor", action="store_true",
+                   help="in every round, also what an evaluate cannot skip, each alone, and all of it in one flow")
     p.add_argument("--breakdown", action="store_true",
                    help="first, one instrumented round: the trio thread's CPU by task and between awaits")
     p.add_argument("--against", type=Path, help="another checkout to compare with (alternating processes)")
@@ -332,6 +392,12 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = spread[key]
         print(f"  {name:<40} {summary[key]:7.1f} µs  (rounds: {lo:.1f}–{hi:.1f})")
     print(f"  goal: DRE's own <= {GOAL_US:.0f} µs: {'met' if summary['dre_us'] <= GOAL_US else 'not met'}")
+    if args.floor:
+        print("  what an evaluate cannot skip with today's parts, each alone (--floor):")
+        for key, name in FLOOR_FIGURES:
+            lo, hi = spread[key]
+            print(f"    {name:<38} {summary[key]:7.1f} µs  (rounds: {lo:.1f}–{hi:.1f})")
+        print(f"  the floor of DRE's own (floor - pricing) is {summary['floor_own_us'] / GOAL_US:.1f} times the goal")
     if args.json:
         args.json.write_bytes(orjson.dumps({**summary, "rounds": results}, option=orjson.OPT_INDENT_2))
     return 0

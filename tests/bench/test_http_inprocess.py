@@ -8,18 +8,23 @@ import orjson
 from bench import http_inprocess
 
 
-def test_the_inprocess_bench_prices_every_request_and_prints_each_figure_and_the_breakdown(tmp_path, capsys):
+def test_the_inprocess_bench_prices_every_request_and_prints_each_figure_the_breakdown_and_the_floor(tmp_path,
+                                                                                                    capsys):
     out = tmp_path / "figures.json"
     assert http_inprocess.main(["--promotions", "50", "--requests", "20", "--rounds", "2", "--concurrency", "2",
-                                "--json", str(out), "--breakdown"]) == 0  # any non-200 answer would have raised
+                                "--json", str(out), "--breakdown", "--floor"]) == 0  # any non-200 answer would have raised
     figures = orjson.loads(out.read_bytes())
     assert len(figures["rounds"]) == 2
     for r in figures["rounds"]:
         assert r["echo_us"] > 0 and r["evaluate_us"] > 0 and r["pricing_us"] > 0
         assert r["dre_us"] == r["evaluate_us"] - r["echo_us"] - r["pricing_us"]
+        # --floor: each part measured (decoding and the store call cost something), the floor less pricing
+        assert r["decode_us"] > 0 and r["counter_us"] > 0 and r["floor_us"] > 0
+        assert r["floor_own_us"] == r["floor_us"] - r["pricing_us"]
     printed = capsys.readouterr().out
-    for _, label in http_inprocess.FIGURES:
+    for _, label in (*http_inprocess.FIGURES, *http_inprocess.FLOOR_FIGURES):
         assert label in printed
+    assert "the floor of DRE's own (floor - pricing) is" in printed
     # --breakdown: the store actor's task, and evaluate's stretch from the engine's answer to the store call
     assert "StoreCore.worker" in printed
     assert any(line.split()[0] == "evaluate" and "actors/messages.py" in line and "-> actors/store_core.py" in line
