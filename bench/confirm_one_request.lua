@@ -19,8 +19,12 @@ local function one(K, A)
   if counter > latest or counter < 1 then return {'NEVER_ISSUED', txn} end
   if counter < latest then return {'STALE_ITERATION', txn, tostring(latest)} end
   if redis.call('HEXISTS', K[2], counter) == 0 then return {'EXPIRED', txn} end
-  local marker = redis.call('GET', K[6])
-  if marker then return {'ALREADY_CONFIRMED', txn, marker} end
+  local marker = redis.call('GET', K[6])  -- "<counter>:<confirmedAt>:<answer>", as confirm.lua writes it
+  if marker then
+    local was, first = string.match(marker, '^(%d+):%d+:(.*)$')
+    if tonumber(was) == counter then return {'REPLAYED', first} end
+    return {'ALREADY_CONFIRMED', txn, was}
+  end
   local amount, rlim, alim, plim = tonumber(A[10]), tonumber(A[11]), tonumber(A[12]), tonumber(A[13])
   local b = redis.call('HMGET', K[7], 'amount_consumed', 'redemptions_consumed', 'amount_limit',
                        'redemption_limit', 'per_customer_limit')

@@ -233,7 +233,7 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
                 if args.floor:
                     parts = await floor_parts(services, chunk, baskets, pricing, args.concurrency, f"r{r}")
                     results[-1].update(parts)
-                    print(f"  floor: " + "  ".join(f"{label} {parts[key]:6.1f}" for key, label in FLOOR_FIGURES),
+                    print("  floor: " + "  ".join(f"{label} {parts[key]:6.1f}" for key, label in FLOOR_FIGURES),
                           flush=True)
     return results
 
@@ -322,8 +322,9 @@ async def breakdown(caller: Caller, bodies: list[bytes], price: Callable[[object
 FIGURES = (("echo_us", "echo (HTTP stack)"), ("evaluate_us", "evaluate"), ("pricing_us", "engine pricing alone"),
            ("evaluate_minus_echo_us", "evaluate - echo"), ("dre_us", "DRE's own (evaluate - echo - pricing)"))
 # --floor's figures (floor_parts)
-FLOOR_FIGURES = (("decode_us", "body to basket"), ("lines_us", "answer's lines"), ("counter_us", "counter's store call"),
-                 ("floor_us", "floor (all of them, pricing too)"), ("floor_own_us", "floor - pricing"))
+FLOOR_FIGURES = (("decode_us", "body to basket"), ("lines_us", "answer's lines"),
+                 ("counter_us", "counter's store call"), ("floor_us", "floor (all of them, pricing too)"),
+                 ("floor_own_us", "floor - pricing"))
 HERE = Path(__file__).resolve().parent.parent
 
 

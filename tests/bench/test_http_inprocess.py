@@ -11,8 +11,9 @@ from bench import http_inprocess
 def test_the_inprocess_bench_prices_every_request_and_prints_each_figure_the_breakdown_and_the_floor(tmp_path,
                                                                                                     capsys):
     out = tmp_path / "figures.json"
+    # any non-200 answer would have raised
     assert http_inprocess.main(["--promotions", "50", "--requests", "20", "--rounds", "2", "--concurrency", "2",
-                                "--json", str(out), "--breakdown", "--floor"]) == 0  # any non-200 answer would have raised
+                                "--json", str(out), "--breakdown", "--floor"]) == 0
     figures = orjson.loads(out.read_bytes())
     assert len(figures["rounds"]) == 2
     for r in figures["rounds"]:
