@@ -133,6 +133,10 @@ MUTANTS = [
            "    while f % 10 == 0:\n", "    while f % 100 == 0 and f:\n", ("tests/kernels/test_answer_lines.py",)),
     Mutant("answer lines: a grown fragment buffer loses the fragments made before", "kernels/answer_lines.py",
            "                grown[:start] = self.buf[:start]\n", "", ("tests/kernels/test_answer_lines.py",)),
+    Mutant("line discounts: a row of a lower-ranked promotion named as the one before", "kernels/line_discounts.py",
+           "                if p != last_p:  # a part's rows come promotion by promotion\n",
+           "                if p > last_p:  # a part's rows come promotion by promotion\n",
+           ("tests/kernels/test_kernel_equivalence.py", "tests/kernels/test_line_discounts.py")),
 ]
 REASONS: dict[str, str] = {  # mutant name -> why surviving it is acceptable
     # Survived on 2026-12-04 (the first run since the morning's kernel rounds): every path that

@@ -11,13 +11,14 @@ from dre.pricing import Prepared, Staged, evaluate_in_phases
 from dre.pricing.context import Context
 from dre.pricing.coupons import coupon_results
 from dre.pricing.messages import recommendation_message
-from dre.pricing.result import Applied, Granted, LineDiscount, Recommendation, Result
+from dre.pricing.result import Applied, Granted, Recommendation, Result
 from dre.promotion.model import Promotion
 from kernels import basket as kb
 from kernels.answer_lines import Fragments, WrittenLines
 from kernels.compile import compile_promotions
 from kernels.config import BEST_DEAL_NODE_LIMIT, BEST_DEAL_WORK_LIMIT
 from kernels.encode import EncodedBasket, encode
+from kernels.line_discounts import LineDiscounts
 from kernels.string_index import string_index
 
 _EXHAUSTED_CACHE = 64  # distinct ctx.exhausted sets remembered per KernelSet
@@ -150,17 +151,11 @@ class KernelSet:
         ids = self._ids
         codes = basket.coupons
         new = _new
-        per_line: list[tuple[LineDiscount, ...]] = [()] * len(basket.lines)
-        last_p, pid = -1, ""
-        discounting: dict[int, None] = {}  # the promotions the rows name (their fragments: kernels.answer_lines)
-        # LineDiscount(pid, amount, code) and Applied(...) built by tuple.__new__ (see _new below): a
-        # large set's Result holds some 60 + 15 of them, and their generated __new__ (a Python call
-        # each) builds them at ~1.7 times the cost.
-        for line, p, amount, c in disc.tolist():  # rows are in application order per line
-            if p != last_p:  # a part's rows come promotion by promotion
-                last_p, pid = p, ids[p]
-                discounting[p] = None
-            per_line[line] += (new(LineDiscount, (pid, amount, codes[c] if c >= 0 else None)),)
+        # the promotions the rows name, each once (their fragments: kernels.answer_lines); the
+        # lines' LineDiscounts are made only if something reads them (kernels.line_discounts)
+        discounting = dict.fromkeys(disc[:, 1].tolist())
+        # Applied(...) built by tuple.__new__ (see _new below): a large set's Result holds some 15-30
+        # of them, and their generated __new__ (a Python call each) builds them at ~1.7 times the cost.
         took = []
         granted = []
         injects = self._injects
@@ -181,7 +176,7 @@ class KernelSet:
                  for p, amount, milli, saving in recs.tolist()),
                 key=lambda r: (r.missing_amount, r.missing_milli, r.promotion_id)))
         return Result(
-            lines=tuple(per_line),
+            lines=LineDiscounts(disc, ids, codes, len(basket.lines)),
             granted=tuple(granted),
             coupons=coupon_results(basket, ctx, took) if codes else (),
             recommendations=recommendations,
@@ -197,7 +192,8 @@ def _work_limit(work_limit: int | None) -> int:
     return BEST_DEAL_WORK_LIMIT if work_limit is None else min(work_limit, BEST_DEAL_WORK_LIMIT)
 
 
-# A Result's LineDiscount and Applied records (named tuples) are built by _result as tuple.__new__
-# of their fields, as their generated __new__ does after a Python call of its own. The property tests
-# compare whole Results with the reference evaluator's, which builds them through the class.
+# A Result's Applied records (named tuples) are built by _result as tuple.__new__ of their fields,
+# as their generated __new__ does after a Python call of its own (its LineDiscounts so too, by
+# kernels.line_discounts, when read). The property tests compare whole Results with the reference
+# evaluator's, which builds them through the class.
 _new = tuple.__new__

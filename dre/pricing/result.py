@@ -1,6 +1,7 @@
 """What an evaluation produces: frozen records, shaped into JSON by `dre.response`."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -9,7 +10,8 @@ if TYPE_CHECKING:
 
 
 # LineDiscount and Applied are named tuples: a priced basket holds ~60 + 15 of them, built by the
-# kernels' finish step (one tuple.__new__ each), read once for the answer and freed. As frozen
+# kernels' finish step (one tuple.__new__ each; the LineDiscounts only when read: evaluate's answer
+# reads the kernels' rows), read once and freed. As frozen
 # dataclasses each carried an instance dict: twice the memory, and a tenth more CPU to build, read
 # and free (docs/capacity.md, issue 18 goal 6). Being tuples they also equal plain tuples of the
 # same fields: no code compares them with any.
@@ -77,7 +79,10 @@ class LinesWriter(Protocol):
 
 @dataclass(frozen=True)
 class Result:
-    lines: tuple[tuple[LineDiscount, ...], ...]  # per request line, in application order
+    # per request line, in application order: a tuple (the reference evaluator), or a Sequence equal
+    # to that tuple and made when first read (kernels.line_discounts: the service's path reads the
+    # kernels' rows instead)
+    lines: Sequence[tuple[LineDiscount, ...]]
     granted: tuple[Granted, ...]
     coupons: tuple[CouponResult, ...]
     recommendations: tuple[Recommendation, ...]
