@@ -8,7 +8,9 @@ This client does only what the harness needs:
 - a pool of keep-alive connections (trio sockets, or TLS over them for ``https``), reused first
   in, first out so that every open connection (and so every worker process behind the listening
   socket) keeps getting requests; at most ``connections`` at once, a request beyond waits for one;
-  :meth:`HttpClient.warm` opens them ahead of a run;
+  :meth:`HttpClient.warm` opens them ahead of a run; one idle longer than ``max_idle_s`` is
+  closed, not reused (a server closes idle connections on its own timer, and a request sent just
+  as it does is lost as a transport error);
 - each request pre-encoded as bytes (the request line and headers of a path are built once) and
   sent with one ``send_all``;
 - the answer parsed minimally: status line, headers up to the blank line, a ``Content-Length``
@@ -36,6 +38,10 @@ from bench.recorder import CONNECT_ERROR, PROTOCOL_ERROR, TIMEOUT, TRANSPORT_ERR
 from bench.target import Target
 
 RECEIVE_BYTES = 65536
+# Reuse an idle connection only well inside the server's keep-alive timer: the service closes
+# after 75 s idle (api.serve.KEEP_ALIVE_S), and a request that meets the close is lost. A pool used
+# in turn leaves each connection idle for pool size / rate (256 connections at 4/s: 64 s).
+MAX_IDLE_S = 60.0
 MAX_HEAD_BYTES = 64 * 1024  # an answer's status line and headers; beyond that it is not an HTTP answer
 
 
@@ -71,12 +77,13 @@ class Reply:
 class _Connection:
     """One keep-alive connection; ``exchange`` sends a request and reads its answer."""
 
-    __slots__ = ("stream", "buf", "uses")
+    __slots__ = ("stream", "buf", "uses", "idle_since")
 
     def __init__(self, stream: trio.abc.Stream) -> None:
         self.stream = stream
         self.buf = b""  # bytes received beyond the last answer (none, from a well-behaved server)
         self.uses = 0
+        self.idle_since = trio.current_time()  # a server's idle timer runs from the connection's opening
 
     def alive(self) -> bool:
         """False when the server closed the idle plain-TCP connection (its socket reads as ready:
@@ -138,17 +145,20 @@ class HttpClient:
         connections: most connections open (and requests in flight) at once.
         timeout_s: per request, from asking for a connection to the last byte of the answer.
         content_type: of the request bodies.
+        max_idle_s: an idle connection older than this is closed instead of reused; keep it
+            below the server's keep-alive timeout (:data:`MAX_IDLE_S` is below the service's).
 
     Use as an async context manager (closes every connection on exit), or call :meth:`aclose`.
     """
 
     def __init__(self, target: Target, api_key: str, *, connections: int, timeout_s: float,
-                 content_type: str = "application/json") -> None:
+                 content_type: str = "application/json", max_idle_s: float = MAX_IDLE_S) -> None:
         if connections < 1:
             raise ValueError("connections must be at least 1")
         self.target = target
         self.connections = connections
         self.timeout_s = timeout_s
+        self.max_idle_s = max_idle_s
         self.opened = 0  # connections opened over the client's life (keep-alive reuse shows as few)
         self._idle: deque[_Connection] = deque()
         self._slots = trio.Semaphore(connections)
@@ -214,10 +224,11 @@ class HttpClient:
         return _Connection(stream)
 
     async def _checkout(self) -> _Connection | None:
-        """An idle live connection, or None (the caller opens one)."""
+        """An idle live connection not idle too long, or None (the caller opens one)."""
+        oldest = trio.current_time() - self.max_idle_s
         while self._idle:
             conn = self._idle.popleft()
-            if conn.alive():
+            if conn.idle_since >= oldest and conn.alive():
                 return conn
             await trio.aclose_forcefully(conn.stream)
         return None
@@ -250,6 +261,7 @@ class HttpClient:
                     raise
                 else:
                     if keep:
+                        conn.idle_since = trio.current_time()
                         self._idle.append(conn)
                     else:  # "Connection: close" (hypercorn says it after keep_alive_max_requests)
                         await trio.aclose_forcefully(conn.stream)

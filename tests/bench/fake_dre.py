@@ -16,6 +16,7 @@ from hypercorn.trio import serve
 from quart import Response, request
 from quart_trio import QuartTrio
 
+from api.serve import KEEP_ALIVE_S
 from dre.wire.evaluate import EvaluateRequestBody
 
 API_KEY = "test-key"
@@ -33,6 +34,8 @@ class FakeDre:
         self.delay_s = 0.0  # every evaluate/confirm answer waits this long
         self.max_concurrency: int | None = None  # above this many concurrent requests: 503
         self.keep_alive_max_requests = 1000  # then hypercorn answers "Connection: close" (its default)
+        # idle connections closed after this, as the service does (hypercorn's default is 5 s)
+        self.keep_alive_timeout_s = KEEP_ALIVE_S
         self.hits: Counter = Counter()  # (route, status) -> count
         self.coupon_evaluates = 0
         self.counters: dict[str, int] = {}  # transactionId -> last issued counter
@@ -134,6 +137,7 @@ class FakeDre:
         config.errorlog = None
         config.graceful_timeout = 0.1
         config.keep_alive_max_requests = self.keep_alive_max_requests
+        config.keep_alive_timeout = self.keep_alive_timeout_s
         async with trio.open_nursery() as nursery:
             binds = await nursery.start(partial(serve, self.app, config))
             task_status.started(binds[0])
