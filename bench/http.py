@@ -124,9 +124,10 @@ def wrk_rounds(wrk: str, url: str, rounds: int, seconds: float, connections: int
 
 
 async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate: float,
-                    limit_rate: float = 100_000.0, min_requests: int = 200) -> dict[str, SearchResult]:
+                    limit_rate: float = 100_000.0, min_requests: int = 200, warmup_s: float = 2.0,
+                    pause_s: float = PAUSE_S) -> dict[str, SearchResult]:
     """The highest rate holding p99 <= ``slo_p99_ms`` for evaluate, then for echo (the same search,
-    the same service, bench.load's open-loop generator)."""
+    the same service, bench.load's open-loop generator); ``pause_s`` between trials and flows."""
     out = {}
     for flow in (Flow.EVALUATE, Flow.ECHO):
         def show(t: TrialResult, name: str = flow.value) -> None:
@@ -137,9 +138,10 @@ async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate
         base = LoadConfig(url=url, api_key=API_KEY, steps=constant(start_rate, step_seconds), flow=flow)
         # the search warms up first (unjudged) and re-tries a failed trial once (bench.maxrate)
         search = SearchConfig(slo_p99_ms=slo_p99_ms, start_rate=start_rate, step_seconds=step_seconds, refine=3,
-                              limit_rate=limit_rate, min_requests=min_requests)
+                              limit_rate=limit_rate, min_requests=min_requests, warmup_s=warmup_s,
+                              cooldown_s=pause_s)
         out[flow.value] = await find_max_rate(base, search, on_trial=show)
-        await trio.sleep(PAUSE_S)
+        await trio.sleep(pause_s)
     return out
 
 
@@ -248,12 +250,12 @@ async def bench_round(port: int, overload: float, seconds: float, connections: i
 
 
 async def bench(port: int, overload: float, seconds: float, connections: int, rounds: int = 1,
-                pause_s: float = PAUSE_S) -> dict:
-    """``rounds`` rounds after a warm-up; the figures of each and their medians."""
+                pause_s: float = PAUSE_S, warmup_s: float = 1.0) -> dict:
+    """``rounds`` rounds after a warm-up of ``warmup_s`` a route; the figures of each and their medians."""
     bodies = example_bodies(2000)
     # warm up: kernels, connections, caches
-    await open_loop(port, EVALUATE, bodies, 200, 1, connections)
-    await open_loop(port, ECHO, bodies, 200, 1, connections)
+    await open_loop(port, EVALUATE, bodies, 200, warmup_s, connections)
+    await open_loop(port, ECHO, bodies, 200, warmup_s, connections)
     results = []
     for i in range(rounds):
         if rounds > 1:

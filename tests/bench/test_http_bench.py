@@ -39,7 +39,7 @@ async def test_a_round_compares_evaluate_with_echo_and_measures_each_at_80_perce
     # evaluate only: echo answers at once. 100 ms caps evaluate at 40/s on four connections, far
     # below echo's peak even on a loaded machine (~90/s measured at load 7.5 on two cores)
     fake_dre.delay_s = 0.1
-    out = await http.bench(port, overload=400, seconds=0.25, connections=4, rounds=2, pause_s=0)
+    out = await http.bench(port, overload=400, seconds=0.25, connections=4, rounds=2, pause_s=0, warmup_s=0.1)
 
     assert len(out["rounds"]) == 2
     for r in out["rounds"]:
@@ -111,7 +111,7 @@ def test_without_wrk_the_bench_says_why(monkeypatch):
 async def test_max_rates_searches_evaluate_then_echo_on_the_same_service(fake_dre):
     fake_dre.delay_s = 0.0
     found = await http.max_rates(fake_dre.url, slo_p99_ms=1000, step_seconds=0.3, start_rate=20, limit_rate=30,
-                                 min_requests=0)
+                                 min_requests=0, warmup_s=0.3, pause_s=0.1)
 
     # 20/s passes, 30/s passes, 45/s is above the limit: both end at 30/s within the SLO
     assert {name: r.max_rate for name, r in found.items()} == {"evaluate": 30, "echo": 30}
