@@ -28,7 +28,6 @@ from hypercorn.config import Sockets
 from hypercorn.trio.run import worker_serve
 from hypercorn.utils import check_multiprocess_shutdown_event, wrap_app
 
-from actors.redis_server import spawn_redis_server
 from api.http.logging import configure_logging
 from dre.config import FLAGS, Config, check_promotions, label, load_config
 from dre.errors import DREError, invalid
@@ -220,6 +219,10 @@ def serve(args: argparse.Namespace) -> int:
     redis_url = config.redis_url
     try:
         if redis_url is None:
+            # here, not at the top: the actors' package imports the engine (~1 s), which a bad
+            # setting's one-line answer above does not need
+            from actors.redis_server import spawn_redis_server
+
             try:
                 # a local instance's store holds sales that exist nowhere else yet: fsync each write
                 spawned = spawn_redis_server(config.data_dir / "redis", fsync="always" if config.local else "everysec")
