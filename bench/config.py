@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from bench.http_client import MAX_IDLE_S
+
 DEFAULT_MAX_IN_FLIGHT = 1024  # concurrent flows; beyond this an arrival is dropped, not queued
 DEFAULT_CONNECTIONS = 256  # keep-alive pool size (bench.http_client); a flow waiting for a connection still counts from its schedule
 DEFAULT_TIMEOUT_S = 10.0  # per request, every phase (connect, pool wait, write, read)
@@ -63,6 +65,8 @@ class LoadConfig:
         max_in_flight: bound on concurrent flows; an arrival over it is dropped and counted.
         connections: size of the HTTP connection pool.
         timeout_s: per-request timeout; a timed-out request counts as an error ``timeout``.
+        max_idle_s: a keep-alive connection idle longer is replaced, not reused (below the
+            server's keep-alive timeout, or a request may meet its close: ``transport_error``).
         drain_s: after the last arrival, how long in-flight flows may still finish
             (None: ``timeout_s``); flows still running then are cancelled and counted.
         seed: seeds the catalogue and every basket (arrival ``n`` always gets the same basket).
@@ -82,6 +86,7 @@ class LoadConfig:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     connections: int = DEFAULT_CONNECTIONS
     timeout_s: float = DEFAULT_TIMEOUT_S
+    max_idle_s: float = MAX_IDLE_S
     drain_s: float | None = None
     seed: int = 1
     catalogue_size: int = 5000
@@ -97,6 +102,8 @@ class LoadConfig:
             raise ValueError("the schedule needs at least one step")
         if self.max_in_flight < 1 or self.connections < 1:
             raise ValueError("max_in_flight and connections must be at least 1")
+        if self.max_idle_s <= 0:
+            raise ValueError("max_idle_s must be above 0")
         if not 0.0 <= self.coupon_fraction <= 1.0:
             raise ValueError("coupon_fraction must be within 0..1")
 

@@ -23,6 +23,7 @@ from rich.table import Table
 from bench.config import (DEFAULT_CONNECTIONS, DEFAULT_GENERIC_COUPON, DEFAULT_INTERVAL_S, DEFAULT_MAX_IN_FLIGHT,
                           DEFAULT_TIMEOUT_S, Arrival, Flow, LoadConfig, constant, parse_rates, ramp,
                           read_coupon_file)
+from bench.http_client import MAX_IDLE_S
 from bench.maxrate import SearchConfig, SearchResult, TrialResult, find_max_rate
 from bench.plot import write_plot, write_search_plot
 from bench.progress import LiveProgress
@@ -55,6 +56,9 @@ def build_parser(prog: str = "python -m bench.load") -> argparse.ArgumentParser:
                    help="concurrent flows; arrivals beyond are dropped and counted")
     p.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS, help="HTTP connection pool size")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="per-request timeout (s)")
+    p.add_argument("--max-idle", type=float, default=MAX_IDLE_S,
+                   help="a keep-alive connection idle longer (s) is replaced, not reused: keep it below the "
+                        f"server's keep-alive timeout (the service's is 75 s; default {MAX_IDLE_S:g})")
     p.add_argument("--drain", type=float, default=None, help="grace for in-flight flows at the end (s)")
     p.add_argument("--seed", type=int, default=1, help="catalogue and basket seed")
     p.add_argument("--catalogue-size", type=int, default=5000)
@@ -96,6 +100,7 @@ def config_from_args(args: argparse.Namespace) -> LoadConfig:
     return LoadConfig(
         url=args.url, api_key=args.api_key, steps=steps, flow=Flow(args.flow), arrival=Arrival(args.arrival),
         max_in_flight=args.max_in_flight, connections=args.connections, timeout_s=args.timeout,
+        max_idle_s=args.max_idle,
         drain_s=args.drain, seed=args.seed, catalogue_size=args.catalogue_size,
         coupon_fraction=args.coupon_fraction,
         coupon_codes=read_coupon_file(args.coupons) if args.coupons else (),

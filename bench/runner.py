@@ -50,9 +50,9 @@ async def _post(client: HttpClient, path: str, body: dict) -> tuple[str, dict | 
 
 
 def open_client(config: LoadConfig, target: Target | None = None) -> HttpClient:
-    """The load generator's client for ``config`` (its URL, key, pool size and timeout)."""
+    """The load generator's client for ``config`` (its URL, key, pool size, timeout and idle limit)."""
     return HttpClient(target or Target.parse(config.url), config.api_key, connections=config.connections,
-                      timeout_s=config.timeout_s)
+                      timeout_s=config.timeout_s, max_idle_s=config.max_idle_s)
 
 
 def _counter(data: dict | None) -> int | None:

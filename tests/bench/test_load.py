@@ -396,6 +396,19 @@ def test_cli_rejects_a_bad_url_without_sending(capsys):
     assert "http:// or https://" in capsys.readouterr().err
 
 
+def test_cli_max_idle_reaches_the_client_and_must_be_above_zero(capsys):
+    from bench.http_client import MAX_IDLE_S
+    from bench.load import build_parser, config_from_args
+    from bench.runner import open_client
+
+    flags = ["--url", "http://127.0.0.1:1", "--api-key", "k"]
+    config = config_from_args(build_parser().parse_args([*flags, "--max-idle", "4"]))
+    assert config.max_idle_s == 4 and open_client(config).max_idle_s == 4
+    assert open_client(config_from_args(build_parser().parse_args(flags))).max_idle_s == MAX_IDLE_S
+    assert main([*flags, "--max-idle", "0"]) == 2
+    assert "max_idle_s must be above 0" in capsys.readouterr().err
+
+
 def test_recorder_mean_matches_hdr_and_counts_only_successes():
     rec, rng = Recorder(2), random.Random(3)
     values = [rng.uniform(0.001, 2.0) for _ in range(2000)]
