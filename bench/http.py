@@ -124,7 +124,7 @@ def wrk_rounds(wrk: str, url: str, rounds: int, seconds: float, connections: int
 
 
 async def max_rates(url: str, slo_p99_ms: float, step_seconds: float, start_rate: float,
-                    limit_rate: float = 100_000.0, min_requests: int = 200, warmup_s: float = 2.0,
+                    limit_rate: float = 100_000.0, min_requests: int = 200, warmup_s: float = SearchConfig.warmup_s,
                     pause_s: float = PAUSE_S) -> dict[str, SearchResult]:
     """The highest rate holding p99 <= ``slo_p99_ms`` for evaluate, then for echo (the same search,
     the same service, bench.load's open-loop generator); ``pause_s`` between trials and flows."""
