@@ -28,7 +28,6 @@ from actors.store import open_store
 from bench.simulation.allocator import keep_freed_memory
 from bench.simulation.plan import compile_rules
 from bench.simulation.replay import replay_day
-from bench.simulation.report import write_report
 from bench.simulation.scenario import Scenario, load_scenario
 from bench.simulation.summary import DaySummary
 from dre.config import redacted, redis_url
@@ -89,6 +88,9 @@ async def simulate(s: Scenario, base: Path, redis_url: str, out: Path, show_prog
         async with open_store(redis_url) as store:
             day = await replay_day(s, rules, coupon_types, store, tenant, on_slice)
             day.store_requests, day.store_pipelines = store.core.requests, store.core.batches
+    # matplotlib (1.1 s of imports) only once there is a day to draw: a bad argument answers sooner
+    from bench.simulation.report import write_report
+
     write_report(day, out, s.name)
     return day
 
