@@ -409,6 +409,18 @@ def test_cli_max_idle_reaches_the_client_and_must_be_above_zero(capsys):
     assert "max_idle_s must be above 0" in capsys.readouterr().err
 
 
+def test_max_idle_default_stays_inside_the_services_keep_alive():
+    # a pooled connection reused after the service closed it idle loses its request: the default
+    # must stay below api.serve's timer, and the flag's help must name that timer as it is
+    from api.serve import KEEP_ALIVE_S
+    from bench.http_client import MAX_IDLE_S
+    from bench.load import build_parser
+
+    assert 0 < MAX_IDLE_S < KEEP_ALIVE_S
+    helps = {a.dest: a.help for a in build_parser()._actions}
+    assert f"the service's is {KEEP_ALIVE_S:g} s" in helps["max_idle"]
+
+
 def test_recorder_mean_matches_hdr_and_counts_only_successes():
     rec, rng = Recorder(2), random.Random(3)
     values = [rng.uniform(0.001, 2.0) for _ in range(2000)]
