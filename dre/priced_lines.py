@@ -8,13 +8,11 @@ goal 6) and each reads what it needs from :class:`PricedLines`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple, Protocol
-
-import orjson
+from typing import Protocol
 
 from dre.basket import Basket
 from dre.money import MINOR_PER_MAJOR, milli_to_number
-from dre.pricing.result import Result
+from dre.pricing.result import PricedLines, Result
 
 
 class Labelled(Protocol):
@@ -22,21 +20,6 @@ class Labelled(Protocol):
 
     name: str
     type: str
-
-
-class PricedLines(NamedTuple):
-    # the answer's lineItems; JSON already when the kernels wrote them (see priced_lines ``encoded``)
-    items: list[dict] | orjson.Fragment
-    gross: int  # cents: every line's gross
-    discount: int  # cents: every line's discounts
-    by_promotion: dict[str, int]  # cents per promotion over every line, in order of first discount
-    # per sale line (quantity > 0): [lineReference, milli, gross, {promotion: cents}] (JSON, as items)
-    sale_rows: list[list] | orjson.Fragment
-    # cents per promotion over the sale lines, in order of first discount (by_promotion itself when
-    # no line is a return: read-only, both)
-    sale_totals: dict[str, int]
-    sale_lines: int  # how many sale rows
-    sale_gross: int  # cents: the sale lines' gross
 
 
 def priced_lines(basket: Basket, result: Result, labels: Mapping[str, Labelled], *,

@@ -7,8 +7,8 @@ import orjson
 
 from dre.basket import Basket
 from dre.money import milli_to_number, to_major
-from dre.priced_lines import Labelled, PricedLines, priced_lines
-from dre.pricing.result import Missed, Result
+from dre.priced_lines import Labelled, priced_lines
+from dre.pricing.result import Missed, PricedLines, Result
 
 
 def build_response(basket: Basket, result: Result, promotions: Mapping[str, Labelled], *,

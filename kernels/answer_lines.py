@@ -24,11 +24,11 @@ import numba
 import numpy as np
 import orjson
 
+from dre.pricing.result import PricedLines
 from kernels.config import jit, jit_inline
 
 if TYPE_CHECKING:
     from dre.basket import Basket
-    from dre.priced_lines import PricedLines
     from dre.promotion.model import Promotion
 
 # The lineItems' keys as orjson writes them, concatenated; _K_* are their offsets in it.
@@ -374,8 +374,6 @@ class WrittenLines:
     def priced_lines(self) -> PricedLines:
         """dre.priced_lines.priced_lines of the basket and its Result, its lines and sale rows as
         JSON (orjson.Fragment)."""
-        from dre.priced_lines import PricedLines  # dre.pricing.result refers here: import when used
-
         basket, disc, fragments = self.basket, self.disc, self.fragments
         lines = basket.lines
         text = np.frombuffer(orjson.dumps([*[s for ln in lines for s in (ln.ref, ln.article)], *basket.coupons]),

@@ -17,8 +17,8 @@ import orjson
 
 from dre.answer_facts import FactsTable, facts_table
 from dre.basket import Basket
-from dre.priced_lines import PricedLines, priced_lines
-from dre.pricing.result import Result
+from dre.priced_lines import priced_lines
+from dre.pricing.result import PricedLines, Result
 from dre.returns import LinkedReturns, sale_record
 from dre.promotion.model import Promotion
 from dre.store.records import NO_LIMIT, BudgetUse

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-if TYPE_CHECKING:
-    from dre.priced_lines import PricedLines
+import orjson
 
 
 # LineDiscount and Applied are named tuples: a priced basket holds ~60 + 15 of them, built by the
@@ -69,6 +68,24 @@ class Applied(NamedTuple):
     points: int  # the transaction's points from this promotion: sale part minus return part
     coupon_code: str | None
     on_sale: bool = True
+
+
+class PricedLines(NamedTuple):
+    """A priced basket's lines as evaluate writes them: the answer's and the sale record's (made by
+    dre.priced_lines, or by the kernels through :class:`LinesWriter`)."""
+
+    # the answer's lineItems; JSON already when the kernels wrote them (see priced_lines ``encoded``)
+    items: list[dict] | orjson.Fragment
+    gross: int  # cents: every line's gross
+    discount: int  # cents: every line's discounts
+    by_promotion: dict[str, int]  # cents per promotion over every line, in order of first discount
+    # per sale line (quantity > 0): [lineReference, milli, gross, {promotion: cents}] (JSON, as items)
+    sale_rows: list[list] | orjson.Fragment
+    # cents per promotion over the sale lines, in order of first discount (by_promotion itself when
+    # no line is a return: read-only, both)
+    sale_totals: dict[str, int]
+    sale_lines: int  # how many sale rows
+    sale_gross: int  # cents: the sale lines' gross
 
 
 class LinesWriter(Protocol):

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dre.answer_facts import FactsTable, facts_table
 from dre.basket import Basket
 from dre.evaluate.eligibility import qualifying
-from dre.priced_lines import PricedLines, priced_lines
-from dre.pricing.result import Result
+from dre.priced_lines import priced_lines
+from dre.pricing.result import PricedLines, Result
 from dre.promotion import model as m
 
 
