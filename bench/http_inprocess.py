@@ -11,7 +11,9 @@ heavy mix). In the same round the engine's pricing of the same baskets is measur
 actor message, the lane thread, the kernels: ``services.engine.price``), and DRE's own cost per
 evaluate is evaluate - echo - pricing: validation, the basket, coupons/budgets/customer context,
 the counter's store call, the response and the iteration record (goal <= 0.1 ms). Rounds
-alternate the routes; the summary is the median of the rounds, with their range.
+alternate the routes; the summary is the median of the rounds, with their range, and DRE's own
+(with ``--floor``, its floor too) as a share of the same round's echo: this VM's speed drifts 2-4
+times by the hour, and the share does not.
 
 ``--against DIR`` compares two checkouts on the drifting machine: this bench runs in this
 checkout and with DIR's code (``git worktree add --detach DIR main``) in turn, ``--alternations``
@@ -226,13 +228,14 @@ async def run(args: argparse.Namespace, redis_url: str) -> list[dict]:
                 evaluate = await timed(caller, EVALUATE, chunk, args.concurrency)
                 pricing = await cpu_per_item(price, baskets, args.concurrency)
                 own = evaluate - echo - pricing
+                # as shares of the same round's echo too: this VM's speed drifts 2-4 times by the hour
                 results.append({"echo_us": echo, "evaluate_us": evaluate, "pricing_us": pricing,
-                                "evaluate_minus_echo_us": evaluate - echo, "dre_us": own})
+                                "evaluate_minus_echo_us": evaluate - echo, "dre_us": own, "dre_per_echo": own / echo})
                 print(f"round {r + 1}/{args.rounds}: echo {echo:7.1f}  evaluate {evaluate:7.1f}  "
                       f"engine pricing {pricing:7.1f}  own {own:6.1f} µs CPU per request", flush=True)
                 if args.floor:
                     parts = await floor_parts(services, chunk, baskets, pricing, args.concurrency, f"r{r}")
-                    results[-1].update(parts)
+                    results[-1].update(parts, floor_own_per_echo=parts["floor_own_us"] / echo)
                     print("  floor: " + "  ".join(f"{label} {parts[key]:6.1f}" for key, label in FLOOR_FIGURES),
                           flush=True)
     return results
@@ -393,6 +396,9 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = spread[key]
         print(f"  {name:<40} {summary[key]:7.1f} µs  (rounds: {lo:.1f}–{hi:.1f})")
     print(f"  goal: DRE's own <= {GOAL_US:.0f} µs: {'met' if summary['dre_us'] <= GOAL_US else 'not met'}")
+    floor_share = f", floor - pricing {summary['floor_own_per_echo']:.2f}" if args.floor else ""
+    print(f"  as shares of the same round's echo (the machine's drift cancels): DRE's own "
+          f"{summary['dre_per_echo']:.2f}{floor_share}")
     if args.floor:
         print("  what an evaluate cannot skip with today's parts, each alone (--floor):")
         for key, name in FLOOR_FIGURES:

@@ -19,13 +19,17 @@ def test_the_inprocess_bench_prices_every_request_and_prints_each_figure_the_bre
     for r in figures["rounds"]:
         assert r["echo_us"] > 0 and r["evaluate_us"] > 0 and r["pricing_us"] > 0
         assert r["dre_us"] == r["evaluate_us"] - r["echo_us"] - r["pricing_us"]
+        assert r["dre_per_echo"] == r["dre_us"] / r["echo_us"]
         # --floor: each part measured (decoding and the store call cost something), the floor less pricing
         assert r["decode_us"] > 0 and r["counter_us"] > 0 and r["floor_us"] > 0
         assert r["floor_own_us"] == r["floor_us"] - r["pricing_us"]
+        assert r["floor_own_per_echo"] == r["floor_own_us"] / r["echo_us"]
     printed = capsys.readouterr().out
     for _, label in (*http_inprocess.FIGURES, *http_inprocess.FLOOR_FIGURES):
         assert label in printed
     assert "the floor of DRE's own (floor - pricing) is" in printed
+    assert (f"as shares of the same round's echo (the machine's drift cancels): DRE's own "
+            f"{figures['dre_per_echo']:.2f}, floor - pricing {figures['floor_own_per_echo']:.2f}") in printed
     # --breakdown: the store actor's task, and evaluate's stretch from the engine's answer to the store call
     assert "StoreCore.worker" in printed
     assert any(line.split()[0] == "evaluate" and "actors/messages.py" in line and "-> actors/store_core.py" in line
